@@ -1,0 +1,16 @@
+// Two projects: unit tests beside the code (`*.spec.ts`) and end-to-end suites
+// in test/ (`*.e2e-spec.ts`) that boot the real app against real SQLite/PostgreSQL
+// and a real SMTP server. `--experimental-vm-modules` (set by the npm scripts) lets
+// Jest load NestJS 12, which is ESM-only, from our CommonJS build.
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: false }];
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': tsJest },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
+    { ...common, displayName: 'e2e', rootDir: '.', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+  ],
+};

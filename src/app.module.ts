@@ -1,0 +1,31 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AuthModule } from './auth/auth.module';
+import { ConfigModule } from './config/config.module';
+import { HeraldConfig } from './config/herald-config';
+import { DatabaseModule } from './database/database.module';
+import { GraphqlApiModule } from './graphql/graphql-api.module';
+import { HealthController } from './health.controller';
+import { NotificationsModule } from './notifications/notifications.module';
+import { SettingsModule } from './settings/settings.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: HeraldConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        EventEmitterModule.forRoot(),
+        ThrottlerModule.forRoot({ throttlers: [{ name: 'smtp-check', ttl: 60_000, limit: config.smtpCheckRateLimit }] }),
+        DatabaseModule,
+        GraphqlApiModule,
+        AuthModule,
+        SettingsModule,
+        NotificationsModule,
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

@@ -1,0 +1,99 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+  return value;
+};
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/**
+ * Every environment variable Herald reads, validated once at boot.
+ * docs/configuration.md lists the same variables; keep them together.
+ *
+ * The SMTP_* and GATEWAY_URI variables are *seeds*: they fill the settings table
+ * on first start only (see src/settings/seed). They are validated there, with the
+ * same rules as the GraphQL input, so they are not repeated here.
+ */
+export class EnvironmentVariables {
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsOptional() @IsString() @MinLength(1)
+  HOST = '0.0.0.0';
+
+  /** Where the embedded default keeps its files (SQLite database, generated keys). */
+  @IsOptional() @IsString() @MinLength(1)
+  DATA_DIR = './data';
+
+  /** postgres://user:pass@host:5432/db selects PostgreSQL; unset means SQLite in DATA_DIR. */
+  @IsOptional() @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  /** The PostgreSQL schema that holds Herald's tables. */
+  @IsOptional() @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a lower-case SQL identifier' })
+  DATABASE_SCHEMA = 'herald';
+
+  /** SQLite file; defaults to DATA_DIR/herald.sqlite. ":memory:" is allowed for tests. */
+  @IsOptional() @IsString() @MinLength(1)
+  SQLITE_PATH?: string;
+
+  /** Run pending migrations on start (the default); `herald migrate` runs them by hand. */
+  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  MIGRATIONS_RUN = true;
+
+  /** HS256 secret for bearer tokens; defaults to a generated DATA_DIR/jwt-secret. */
+  @IsOptional() @IsString() @MinLength(32, { message: 'must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @IsOptional() @IsString() @MinLength(1)
+  JWT_SECRET_FILE?: string;
+
+  @IsOptional() @IsString() @MinLength(1)
+  JWT_ISSUER?: string;
+
+  @IsOptional() @IsString() @MinLength(1)
+  JWT_AUDIENCE?: string;
+
+  /** AES-256 key for stored secrets: 64 hex characters or base64 of 32 bytes. */
+  @IsOptional() @Matches(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, {
+    message: 'must be 32 bytes as 64 hex characters or base64',
+  })
+  HERALD_SECRET_KEY?: string;
+
+  /** File holding that key; defaults to DATA_DIR/secret.key, generated on first start. */
+  @IsOptional() @IsString() @MinLength(1)
+  HERALD_SECRET_KEY_FILE?: string;
+
+  /** YAML file with first-start SMTP settings (Herald's names or the old spring.mail.* keys). */
+  @IsOptional() @IsString() @MinLength(1)
+  HERALD_SETTINGS_FILE?: string;
+
+  /** verifySmtpSettings + sendTestEmail calls allowed per caller per minute. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10000)
+  SMTP_CHECK_RATE_LIMIT = 10;
+
+  @IsOptional() @IsIn(['text', 'json'])
+  LOG_FORMAT: 'text' | 'json' = 'text';
+
+  @IsOptional() @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  /** The GraphiQL page at /graphql and schema introspection. */
+  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  GRAPHQL_IDE = true;
+}

@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { SecretKeySource } from '../../libs/crypto/src';
+import { EnvironmentVariables } from './environment.schema';
+import { validateEnvironment } from './validate-environment';
+
+export type DatabaseConfig =
+  | { type: 'sqlite'; path: string }
+  | { type: 'postgres'; url: string; schema: string };
+
+/**
+ * Herald's typed configuration, built once from the validated environment.
+ * Injected by class: `constructor(private readonly config: HeraldConfig)`.
+ */
+export class HeraldConfig {
+  readonly http: { host: string; port: number };
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  readonly migrationsRun: boolean;
+  readonly jwt: { secret?: string; secretFile: string; issuer?: string; audience?: string; createIfMissing: boolean };
+  readonly secretKey: SecretKeySource;
+  readonly settingsFile?: string;
+  readonly smtpCheckRateLimit: number;
+  readonly log: { format: 'text' | 'json'; level: EnvironmentVariables['LOG_LEVEL'] };
+  readonly graphqlIde: boolean;
+  /** The raw environment, for the first-start settings seed (validated there). */
+  readonly seedEnvironment: Readonly<Record<string, string | undefined>>;
+
+  constructor(vars: EnvironmentVariables, env: NodeJS.ProcessEnv) {
+    this.http = { host: vars.HOST, port: vars.PORT };
+    this.dataDir = resolve(vars.DATA_DIR);
+    this.database = vars.DATABASE_URL
+      ? { type: 'postgres', url: vars.DATABASE_URL, schema: vars.DATABASE_SCHEMA }
+      : { type: 'sqlite', path: vars.SQLITE_PATH ?? join(this.dataDir, 'herald.sqlite') };
+    // Generated key files are for the embedded default only: several processes on
+    // PostgreSQL must share one key, so there it has to be given.
+    const embedded = this.database.type === 'sqlite';
+    this.migrationsRun = vars.MIGRATIONS_RUN;
+    this.jwt = {
+      secret: vars.JWT_SECRET,
+      secretFile: vars.JWT_SECRET_FILE ?? join(this.dataDir, 'jwt-secret'),
+      issuer: vars.JWT_ISSUER,
+      audience: vars.JWT_AUDIENCE,
+      createIfMissing: embedded,
+    };
+    this.secretKey = {
+      key: vars.HERALD_SECRET_KEY,
+      keyFile: vars.HERALD_SECRET_KEY_FILE ?? join(this.dataDir, 'secret.key'),
+      createIfMissing: embedded,
+    };
+    this.settingsFile = vars.HERALD_SETTINGS_FILE;
+    this.smtpCheckRateLimit = vars.SMTP_CHECK_RATE_LIMIT;
+    this.log = { format: vars.LOG_FORMAT, level: vars.LOG_LEVEL };
+    this.graphqlIde = vars.GRAPHQL_IDE;
+    this.seedEnvironment = { ...env };
+  }
+}
+
+/** Reads `.env` (if present; real environment variables win), validates, and builds the config. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.env'): HeraldConfig {
+  if (env === process.env && existsSync(envFile)) process.loadEnvFile(envFile);
+  return new HeraldConfig(validateEnvironment(env), env);
+}

@@ -1,0 +1,31 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { EnvironmentVariables } from './environment.schema';
+
+export class InvalidEnvironmentError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'InvalidEnvironmentError';
+  }
+}
+
+const SECRET_VARIABLES = new Set(['JWT_SECRET', 'HERALD_SECRET_KEY', 'DATABASE_URL']);
+
+function describe(error: ValidationError): string {
+  const reasons = Object.values(error.constraints ?? {}).map((m) => m.replace(new RegExp(`^${error.property} `), ''));
+  // Name the variable and the reason; echo the value only when it is not a secret.
+  const shown = SECRET_VARIABLES.has(error.property) ? '' : ` (got "${String(error.value)}")`;
+  return `${error.property} ${reasons.join(', ')}${shown}`;
+}
+
+/**
+ * Validates the environment into typed variables. Empty values count as unset;
+ * variables Herald does not read are dropped. Throws one error naming every bad variable.
+ */
+export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariables {
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const vars = plainToInstance(EnvironmentVariables, given, { exposeDefaultValues: true });
+  const errors = validateSync(vars, { whitelist: true, forbidUnknownValues: false });
+  if (errors.length > 0) throw new InvalidEnvironmentError(errors.map(describe));
+  return vars;
+}

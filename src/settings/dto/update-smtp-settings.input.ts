@@ -1,0 +1,70 @@
+import { Field, InputType, Int } from '@nestjs/graphql';
+import { IsBoolean, IsEnum, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { SmtpSecurity } from '../smtp-settings';
+import { HasNoLineBreaks, IsHostName, IsHttpUrl, IsPemCertificate, IsSingleMailbox } from './smtp-validators';
+
+/**
+ * A partial update of the SMTP settings: an absent field keeps its value, null
+ * clears it. The same rules check the first-start seed (environment or YAML).
+ */
+@InputType({ description: 'Fields to change; absent fields keep their value, null clears one' })
+export class UpdateSmtpSettingsInput {
+  @Field({ nullable: true, description: 'Host name or IP address of the relay' })
+  @IsOptional() @IsString() @IsHostName()
+  host?: string;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional() @IsInt() @Min(1) @Max(65535)
+  port?: number;
+
+  @Field(() => String, { nullable: true, description: 'FROM address, optionally with a display name' })
+  @IsOptional() @IsString() @MaxLength(320) @IsSingleMailbox()
+  sender?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional() @IsString() @MaxLength(255) @HasNoLineBreaks()
+  username?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Plain text or ENC(...) from `herald encrypt-password`; empty clears it. Never returned.',
+  })
+  @IsOptional() @IsString() @MaxLength(1024) @HasNoLineBreaks()
+  password?: string | null;
+
+  @Field(() => SmtpSecurity, { nullable: true })
+  @IsOptional() @IsEnum(SmtpSecurity)
+  security?: SmtpSecurity;
+
+  @Field({ nullable: true, description: 'Authenticate with username and password (SMTP AUTH)' })
+  @IsOptional() @IsBoolean()
+  authEnabled?: boolean;
+
+  @Field({ nullable: true, description: "Check the relay's TLS certificate (turn off only for testing)" })
+  @IsOptional() @IsBoolean()
+  verifyCertificate?: boolean;
+
+  @Field(() => String, { nullable: true, description: 'PEM of the CA that signed a private relay certificate' })
+  @IsOptional() @IsString() @MaxLength(65536) @IsPemCertificate()
+  caCertificate?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional() @IsInt() @Min(100) @Max(600_000)
+  connectionTimeoutMs?: number;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional() @IsInt() @Min(100) @Max(600_000)
+  greetingTimeoutMs?: number;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional() @IsInt() @Min(100) @Max(3_600_000)
+  socketTimeoutMs?: number;
+
+  @Field(() => Int, { nullable: true, description: 'Connections kept open to the relay' })
+  @IsOptional() @IsInt() @Min(1) @Max(50)
+  poolSize?: number;
+
+  @Field(() => String, { nullable: true, description: 'The console URL used for links in mails' })
+  @IsOptional() @IsString() @MaxLength(2048) @IsHttpUrl()
+  gatewayUri?: string | null;
+}

@@ -1,0 +1,33 @@
+import { Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { loadSecretKey, SecretCipher } from '../../libs/crypto/src';
+import { HeraldConfig } from '../config/herald-config';
+import { SmtpConnectionChecker } from './check/smtp-connection-checker';
+import { PropertyEntity } from './property.entity';
+import { SettingsSeeder } from './seed/settings-seeder';
+import { SmtpSettingsResolver } from './smtp-settings.resolver';
+import { SmtpSettingsService } from './smtp-settings.service';
+
+function cipherFrom(config: HeraldConfig): SecretCipher {
+  const { key, createdFile } = loadSecretKey(config.secretKey);
+  if (createdFile) {
+    new Logger('Secrets').warn(
+      `generated the secret key ${createdFile}: back it up; without it the stored SMTP password cannot be read`,
+    );
+  }
+  return new SecretCipher(key);
+}
+
+/** Owns the SMTP settings; tells the rest through SmtpSettingsChangedEvent. */
+@Module({
+  imports: [TypeOrmModule.forFeature([PropertyEntity])],
+  providers: [
+    { provide: SecretCipher, inject: [HeraldConfig], useFactory: cipherFrom },
+    SmtpSettingsService,
+    SmtpConnectionChecker,
+    SettingsSeeder,
+    SmtpSettingsResolver,
+  ],
+  exports: [SmtpSettingsService],
+})
+export class SettingsModule {}

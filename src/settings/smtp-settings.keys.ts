@@ -1,0 +1,63 @@
+import { SMTP_DEFAULTS, SmtpSecurity, type SmtpSettings } from './smtp-settings';
+
+type Field = keyof typeof SMTP_DEFAULTS;
+
+interface KeySpec {
+  /** Row key in the properties table (the product Herald replaces used the smtp.* and gateway.uri names). */
+  key: string;
+  parse(value: string): unknown;
+}
+
+const text: KeySpec['parse'] = (v) => v;
+const int: KeySpec['parse'] = (v) => Number.parseInt(v, 10);
+const bool: KeySpec['parse'] = (v) => v === 'true';
+
+/** The one list of settings keys: field of SmtpSettings ⇄ row of `properties`. */
+export const SETTINGS_KEYS: Record<Field, KeySpec> = {
+  host: { key: 'smtp.host', parse: text },
+  port: { key: 'smtp.port', parse: int },
+  sender: { key: 'smtp.sender', parse: text },
+  username: { key: 'smtp.username', parse: text },
+  encryptedPassword: { key: 'smtp.password', parse: text },
+  security: { key: 'smtp.security', parse: (v) => (v in SmtpSecurity ? v : SMTP_DEFAULTS.security) },
+  authEnabled: { key: 'smtp.auth', parse: bool },
+  verifyCertificate: { key: 'smtp.tls.verify-certificate', parse: bool },
+  caCertificate: { key: 'smtp.tls.ca-certificate', parse: text },
+  connectionTimeoutMs: { key: 'smtp.timeout.connection-ms', parse: int },
+  greetingTimeoutMs: { key: 'smtp.timeout.greeting-ms', parse: int },
+  socketTimeoutMs: { key: 'smtp.timeout.socket-ms', parse: int },
+  poolSize: { key: 'smtp.pool.size', parse: int },
+  gatewayUri: { key: 'gateway.uri', parse: text },
+};
+
+export const SETTINGS_FIELDS = Object.keys(SETTINGS_KEYS) as Field[];
+
+export interface PropertyRow {
+  key: string;
+  value: string | null;
+  updatedAt: Date;
+  updatedBy: string | null;
+}
+
+/** Builds the settings from property rows; a missing row means the default. */
+export function settingsFromRows(rows: PropertyRow[]): SmtpSettings {
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const settings: Record<string, unknown> = { ...SMTP_DEFAULTS, updatedAt: null, updatedBy: null };
+  let latest: PropertyRow | undefined;
+  for (const field of SETTINGS_FIELDS) {
+    const row = byKey.get(SETTINGS_KEYS[field].key);
+    if (!row) continue;
+    settings[field] = row.value === null ? null : SETTINGS_KEYS[field].parse(row.value);
+    if (!latest || row.updatedAt > latest.updatedAt) latest = row;
+  }
+  if (latest) {
+    settings.updatedAt = latest.updatedAt;
+    settings.updatedBy = latest.updatedBy;
+  }
+  return settings as unknown as SmtpSettings;
+}
+
+/** The row value of one field. */
+export function toRowValue(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}

@@ -1,0 +1,44 @@
+import { UseGuards } from '@nestjs/common';
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { Role } from '../auth/role.enum';
+import { RateLimitGuard } from '../graphql/rate-limit.guard';
+import { SmtpCheckResult } from './check/smtp-check-result.model';
+import { SmtpConnectionChecker } from './check/smtp-connection-checker';
+import { UpdateSmtpSettingsInput } from './dto/update-smtp-settings.input';
+import { SmtpSettingsModel } from './models/smtp-settings.model';
+import { SmtpSettingsService } from './smtp-settings.service';
+
+@Resolver(() => SmtpSettingsModel)
+@Roles(Role.ADMIN)
+export class SmtpSettingsResolver {
+  constructor(
+    private readonly settings: SmtpSettingsService,
+    private readonly checker: SmtpConnectionChecker,
+  ) {}
+
+  @Query(() => SmtpSettingsModel, { description: 'The SMTP relay settings (the password is never returned)' })
+  async smtpSettings(): Promise<SmtpSettingsModel> {
+    return SmtpSettingsModel.from(await this.settings.get());
+  }
+
+  @Mutation(() => SmtpSettingsModel, { description: 'Changes the SMTP settings; the next mail uses them' })
+  async updateSmtpSettings(
+    @Args('input') input: UpdateSmtpSettingsInput,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<SmtpSettingsModel> {
+    return SmtpSettingsModel.from(await this.settings.update(input, principal.sub));
+  }
+
+  @Mutation(() => SmtpCheckResult, {
+    description: 'Connects to the relay and reports each step; with input, checks those changes without saving them',
+  })
+  @UseGuards(RateLimitGuard)
+  async verifySmtpSettings(
+    @Args('input', { type: () => UpdateSmtpSettingsInput, nullable: true }) input?: UpdateSmtpSettingsInput,
+  ): Promise<SmtpCheckResult> {
+    const settings = await this.settings.preview(input);
+    return this.checker.check(this.settings.transportOptions(settings));
+  }
+}

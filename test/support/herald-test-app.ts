@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import request from 'supertest';
+import { JwtSecret } from '../../src/auth/jwt-secret';
+import type { Principal } from '../../src/auth/principal';
+import { Role } from '../../src/auth/role.enum';
+import { TokenService } from '../../src/auth/token.service';
+import { createHeraldApp } from '../../src/bootstrap';
+import { HeraldConfig } from '../../src/config/herald-config';
+import { validateEnvironment } from '../../src/config/validate-environment';
+
+/**
+ * The database the end-to-end suites run on: SQLite in a temporary directory by
+ * default; PostgreSQL when HERALD_TEST_DATABASE_URL is set (CI sets it), each
+ * app in a schema of its own, dropped afterwards.
+ */
+export const TEST_DATABASE_URL = process.env.HERALD_TEST_DATABASE_URL;
+export const DATABASE_KIND = TEST_DATABASE_URL ? 'postgres' : 'sqlite';
+
+let counter = 0;
+
+export interface TestStorage {
+  dataDir: string;
+  schema: string;
+}
+
+export interface GraphqlResponse<T = any> {
+  data?: T;
+  errors?: Array<{ message: string; path?: string[]; extensions: { code: string; fields?: Array<{ field: string; message: string }> } & Record<string, unknown> }>;
+}
+
+export class HeraldTestApp {
+  private constructor(
+    readonly app: INestApplication,
+    readonly config: HeraldConfig,
+    readonly url: string,
+    /** Where this app keeps its data: pass to start() to boot another app on the same database. */
+    readonly storage: TestStorage,
+  ) {}
+
+  /**
+   * Boots the real app (migrations, seeding) with these extra environment
+   * variables, on fresh storage or on the storage of an app started before.
+   */
+  static async start(env: Record<string, string> = {}, storage?: TestStorage): Promise<HeraldTestApp> {
+    const dataDir = storage?.dataDir ?? mkdtempSync(join(tmpdir(), 'herald-e2e-'));
+    const schema = storage?.schema ?? `herald_e2e_${process.pid}_${++counter}_${Date.now().toString(36)}`;
+    const fullEnv: Record<string, string> = {
+      DATA_DIR: dataDir,
+      JWT_SECRET: 'e2e-secret-that-is-long-enough-for-hs256-tokens',
+      LOG_LEVEL: 'error',
+      GRAPHQL_IDE: 'false',
+      ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, HERALD_SECRET_KEY: 'a'.repeat(64) } : {}),
+      ...env,
+    };
+    const config = new HeraldConfig(validateEnvironment(fullEnv), fullEnv);
+    const app = await createHeraldApp(config);
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    return new HeraldTestApp(app, config, `http://127.0.0.1:${port}`, { dataDir, schema });
+  }
+
+  /** A bearer token for this app. */
+  token(roles: Role | Role[], sub = 'tester', extra: Partial<Principal> = {}): string {
+    const tokens = new TokenService(JwtSecret.load(this.config), this.config);
+    return tokens.sign({ sub, roles: ([] as Role[]).concat(roles), ...extra });
+  }
+
+  /** POSTs a GraphQL operation, as a client would. */
+  async gql<T = any>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GraphqlResponse<T>> {
+    const req = request(this.url).post('/graphql').set('content-type', 'application/json');
+    if (token) req.set('authorization', `Bearer ${token}`);
+    const res = await req.send({ query, variables });
+    return res.body as GraphqlResponse<T>;
+  }
+
+  /** As ADMIN; fails the test on any GraphQL error. */
+  async admin<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const res = await this.gql<T>(query, variables, this.token(Role.ADMIN, 'admin'));
+    if (res.errors) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
+    return res.data!;
+  }
+
+  /** Stops the app and deletes its data, unless it is kept for another app. */
+  async close({ keepData = false } = {}): Promise<void> {
+    await this.app.close();
+    if (keepData) return;
+    if (TEST_DATABASE_URL) await dropSchema(this.storage.schema);
+    rmSync(this.storage.dataDir, { recursive: true, force: true });
+  }
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const client = new Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}

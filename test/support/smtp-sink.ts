@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+
+export const TLS_FIXTURES = {
+  cert: readFileSync(join(__dirname, '..', 'fixtures', 'tls', 'relay.crt'), 'utf8'),
+  key: readFileSync(join(__dirname, '..', 'fixtures', 'tls', 'relay.key'), 'utf8'),
+};
+
+export interface ReceivedMail {
+  /** Envelope sender and recipients, as the SMTP server saw them. */
+  from: string;
+  to: string[];
+  /** The user that authenticated, if any. */
+  user?: string;
+  /** Whether the session was encrypted. */
+  secure: boolean;
+  raw: string;
+  parsed: ParsedMail;
+}
+
+export interface SmtpSinkOptions {
+  /** Implicit TLS from the first byte (port 465 style). */
+  secure?: boolean;
+  /** Offer STARTTLS (with the fixture certificate). */
+  starttls?: boolean;
+  /** Require AUTH with these credentials. */
+  auth?: { user: string; pass: string };
+  /** Reply with an error for some recipients: return e.g. { code: 550, message: '...' }. */
+  rejectRecipient?: (address: string) => { code: number; message: string } | undefined;
+}
+
+/**
+ * A real SMTP server (the `smtp-server` package) on a loopback port, keeping
+ * every message it accepts, parsed by mailparser, for the suites to inspect.
+ */
+export class SmtpSink {
+  readonly received: ReceivedMail[] = [];
+  private server!: SMTPServer;
+  port = 0;
+  private waiters: Array<{ count: number; resolve: () => void }> = [];
+
+  constructor(private readonly options: SmtpSinkOptions = {}) {}
+
+  async start(port = 0): Promise<this> {
+    const { secure = false, starttls = false, auth } = this.options;
+    const serverOptions: SMTPServerOptions = {
+      secure,
+      ...(secure || starttls ? TLS_FIXTURES : {}),
+      hideSTARTTLS: !starttls,
+      authOptional: !auth,
+      authMethods: ['PLAIN', 'LOGIN'],
+      allowInsecureAuth: !secure && !starttls,
+      logger: false,
+      disabledCommands: auth ? [] : ['AUTH'],
+      onAuth: (a, _session, callback) => {
+        if (auth && a.username === auth.user && a.password === auth.pass) return callback(null, { user: a.username });
+        const error = Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 });
+        return callback(error);
+      },
+      onRcptTo: (address, _session, callback) => {
+        const rejection = this.options.rejectRecipient?.(address.address);
+        if (rejection) return callback(Object.assign(new Error(rejection.message), { responseCode: rejection.code }));
+        return callback();
+      },
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks).toString('utf8');
+          void simpleParser(raw).then((parsed) => {
+            this.received.push(this.mail(session, raw, parsed));
+            this.notify();
+            callback();
+          }, callback);
+        });
+      },
+    };
+    this.server = new SMTPServer(serverOptions);
+    this.server.on('error', () => undefined);
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
+    this.port = (this.server.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  /** Resolves when at least `count` messages have arrived (or rejects after `ms`). */
+  waitFor(count: number, ms = 10_000): Promise<ReceivedMail[]> {
+    if (this.received.length >= count) return Promise.resolve(this.received);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`expected ${count} mails, got ${this.received.length}`)), ms);
+      this.waiters.push({ count, resolve: () => (clearTimeout(timer), resolve(this.received)) });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private notify(): void {
+    this.waiters = this.waiters.filter((w) => (this.received.length >= w.count ? (w.resolve(), false) : true));
+  }
+
+  private mail(session: SMTPServerSession, raw: string, parsed: ParsedMail): ReceivedMail {
+    const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+    return {
+      from,
+      to: session.envelope.rcptTo.map((r) => r.address),
+      user: session.user as string | undefined,
+      secure: !!session.secure,
+      raw,
+      parsed,
+    };
+  }
+}
+
+/** A loopback port with nothing listening (for connection failures). */
+export async function closedPort(): Promise<number> {
+  const sink = await new SmtpSink().start();
+  const { port } = sink;
+  await sink.stop();
+  return port;
+}
