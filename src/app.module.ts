@@ -7,8 +7,10 @@ import { HeraldConfig } from './config/herald-config';
 import { DatabaseModule } from './database/database.module';
 import { GraphqlApiModule } from './graphql/graphql-api.module';
 import { HealthController } from './health.controller';
+import { JobEventsModule } from './job-events/job-events.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { SettingsModule } from './settings/settings.module';
+import { UsersModule } from './users/users.module';
 
 @Module({})
 export class AppModule {
@@ -23,6 +25,8 @@ export class AppModule {
         GraphqlApiModule,
         AuthModule,
         SettingsModule,
+        UsersModule,
+        JobEventsModule,
         NotificationsModule,
       ],
       controllers: [HealthController],
