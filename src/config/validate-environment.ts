@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { EnvironmentVariables } from './environment.schema';
+import { reasonsOf } from './validation-messages';
 
 export class InvalidEnvironmentError extends Error {
   constructor(readonly problems: string[]) {
@@ -12,7 +13,7 @@ export class InvalidEnvironmentError extends Error {
 const SECRET_VARIABLES = new Set(['JWT_SECRET', 'HERALD_SECRET_KEY', 'DATABASE_URL']);
 
 function describe(error: ValidationError): string {
-  const reasons = Object.values(error.constraints ?? {}).map((m) => m.replace(new RegExp(`^${error.property} `), ''));
+  const reasons = reasonsOf(error);
   // Name the variable and the reason; echo the value only when it is not a secret.
   const shown = SECRET_VARIABLES.has(error.property) ? '' : ` (got "${String(error.value)}")`;
   return `${error.property} ${reasons.join(', ')}${shown}`;

@@ -1,14 +1,11 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { reasonsOf } from '../config/validation-messages';
 import { BadUserInputError, FieldProblem } from './graphql-errors';
 
 function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({
-      field,
-      // class-validator starts its messages with the property name; the field says it already.
-      message: message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message,
-    }));
+    const own = reasonsOf(error).map((message) => ({ field, message }));
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }

@@ -69,6 +69,7 @@ export class SmtpConnectionChecker {
     const host = options.host ?? '';
     const port = options.port ?? 25;
     try {
+      if (!host) throw Object.assign(new Error('no host is set'), { code: 'EDNS' });
       await this.resolve(host, log);
       await this.handshake(options, log);
     } catch (error) {

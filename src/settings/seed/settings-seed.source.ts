@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { parse as parseYaml } from 'yaml';
+import { reasonsOf } from '../../config/validation-messages';
 import { UpdateSmtpSettingsInput } from '../dto/update-smtp-settings.input';
 import { SmtpSecurity } from '../smtp-settings';
 
@@ -142,7 +143,7 @@ function describe(error: ValidationError, values: SeedValues): string {
     (n) => SEED_VARIABLES[n] === error.property && values[n] !== undefined,
   );
   const name = names.join(' / ') || error.property;
-  const reasons = Object.values(error.constraints ?? {}).map((m) => m.replace(new RegExp(`^${error.property} `), ''));
+  const reasons = reasonsOf(error);
   const shown = error.property === 'password' ? '' : ` (got "${String(error.value)}")`;
   return `${name} ${reasons.join(', ')}${shown}`;
 }

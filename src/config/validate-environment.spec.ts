@@ -1,0 +1,44 @@
+import { loadConfig } from './herald-config';
+import { InvalidEnvironmentError, validateEnvironment } from './validate-environment';
+
+describe('environment validation', () => {
+  it('gives defaults for an empty environment: SQLite under ./data, port 3000', () => {
+    const config = loadConfig({}, '/nonexistent/.env');
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000 });
+    expect(config.database).toEqual({ type: 'sqlite', path: expect.stringMatching(/\/data\/herald\.sqlite$/) });
+    expect(config.secretKey.createIfMissing).toBe(true);
+  });
+
+  it('selects PostgreSQL with DATABASE_URL, where keys must be given rather than generated', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/herald', DATABASE_SCHEMA: 'notify' }, '/nonexistent/.env');
+    expect(config.database).toEqual({ type: 'postgres', url: 'postgres://u:p@db:5432/herald', schema: 'notify' });
+    expect(config.secretKey.createIfMissing).toBe(false);
+    expect(config.jwt.createIfMissing).toBe(false);
+  });
+
+  it('converts numbers and booleans and treats empty values as unset', () => {
+    const vars = validateEnvironment({ PORT: '8080', MIGRATIONS_RUN: 'false', GRAPHQL_IDE: 'off', LOG_FORMAT: '' });
+    expect(vars).toMatchObject({ PORT: 8080, MIGRATIONS_RUN: false, GRAPHQL_IDE: false, LOG_FORMAT: 'text' });
+  });
+
+  it('names each bad variable and the reason in one error, without echoing secrets', () => {
+    let error: InvalidEnvironmentError | undefined;
+    try {
+      validateEnvironment({ PORT: 'eighty', DATABASE_URL: 'mysql://secret-pass@x', JWT_SECRET: 'short-secret', LOG_FORMAT: 'xml' });
+    } catch (e) {
+      error = e as InvalidEnvironmentError;
+    }
+    expect(error).toBeInstanceOf(InvalidEnvironmentError);
+    expect(error!.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PORT must be an integer number.*\(got "eighty"\)$/),
+        'DATABASE_URL must be a postgres:// or postgresql:// URL',
+        'JWT_SECRET must be at least 32 characters',
+        expect.stringMatching(/^LOG_FORMAT must be one of the following values: text, json/),
+      ]),
+    );
+    expect(error!.message).not.toContain('secret-pass');
+    expect(error!.message).not.toContain('short-secret');
+    expect(error!.message.split('\n')).toHaveLength(1);
+  });
+});
