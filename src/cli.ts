@@ -22,16 +22,29 @@ const USAGE = `usage: herald <command>
   schema [--out FILE]       write the GraphQL schema (default schema.graphql)
 `;
 
-async function readPassword(): Promise<string> {
-  if (!process.stdin.isTTY) {
+/** Where the commands read and write; tests pass their own. */
+export interface CliIo {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const PROCESS_IO: CliIo = {
+  stdin: process.stdin,
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+};
+
+async function readPassword(io: CliIo): Promise<string> {
+  if (!io.stdin.isTTY) {
     const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    for await (const chunk of io.stdin) chunks.push(Buffer.from(chunk as Buffer));
     return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
   }
   // Prompt without echoing what is typed.
   let muted = false;
   const output = new Writable({ write: (chunk, _enc, done) => (muted || process.stderr.write(chunk), done()) });
-  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  const rl = createInterface({ input: io.stdin, output, terminal: true });
   const answer = new Promise<string>((resolve) => rl.question('Password: ', resolve));
   muted = true;
   const password = await answer;
@@ -40,15 +53,15 @@ async function readPassword(): Promise<string> {
   return password;
 }
 
-async function encryptPassword(config: HeraldConfig): Promise<void> {
-  const password = await readPassword();
+async function encryptPassword(config: HeraldConfig, io: CliIo): Promise<void> {
+  const password = await readPassword(io);
   if (!password) throw new Error('empty password');
   const { key, createdFile } = loadSecretKey(config.secretKey);
-  if (createdFile) console.error(`generated the secret key ${createdFile}: back it up`);
-  console.log(new SecretCipher(key).encrypt(password));
+  if (createdFile) io.err(`generated the secret key ${createdFile}: back it up`);
+  io.out(new SecretCipher(key).encrypt(password));
 }
 
-function token(config: HeraldConfig, args: string[]): void {
+function token(config: HeraldConfig, args: string[], io: CliIo): void {
   const { values } = parseArgs({
     args,
     options: {
@@ -65,40 +78,54 @@ function token(config: HeraldConfig, args: string[]): void {
   if (unknown.length) throw new Error(`unknown role ${unknown.join(', ')} (roles: ${ROLES.join(', ')})`);
   const tokens = new TokenService(JwtSecret.load(config), config);
   const expires = /^\d+$/.test(values.expires!) ? Number(values.expires) : values.expires!;
-  console.log(tokens.sign({ sub: values.sub, roles: roles as Role[], name: values.name, email: values.email }, expires));
+  io.out(tokens.sign({ sub: values.sub, roles: roles as Role[], name: values.name, email: values.email }, expires));
 }
 
-async function migrate(config: HeraldConfig): Promise<void> {
+async function migrate(config: HeraldConfig, io: CliIo): Promise<void> {
   const { dataSource, applied } = await openDatabase({ ...dataSourceOptions(config.database), migrationsRun: true });
   await dataSource.destroy();
-  console.log(applied.length ? `applied: ${applied.join(', ')}` : 'no pending migrations');
+  io.out(applied.length ? `applied: ${applied.join(', ')}` : 'no pending migrations');
 }
 
-async function schema(config: HeraldConfig, args: string[]): Promise<void> {
+async function schema(config: HeraldConfig, args: string[], io: CliIo): Promise<void> {
   const { values } = parseArgs({ args, options: { out: { type: 'string', default: 'schema.graphql' } } });
   writeFileSync(values.out!, await printHeraldSchema(config));
-  console.log(`wrote ${values.out}`);
+  io.out(`wrote ${values.out}`);
 }
 
-async function main(argv: string[]): Promise<void> {
+/** Runs one command; returns the exit code. */
+export async function runCli(argv: string[], config: HeraldConfig = loadConfig(), io: CliIo = PROCESS_IO): Promise<number> {
   const [command, ...args] = argv;
-  const config = loadConfig();
-  switch (command) {
-    case 'encrypt-password':
-      return encryptPassword(config);
-    case 'token':
-      return token(config, args);
-    case 'migrate':
-      return migrate(config);
-    case 'schema':
-      return schema(config, args);
-    default:
-      process.stderr.write(USAGE);
-      process.exitCode = command ? 2 : 0;
+  try {
+    switch (command) {
+      case 'encrypt-password':
+        await encryptPassword(config, io);
+        return 0;
+      case 'token':
+        token(config, args, io);
+        return 0;
+      case 'migrate':
+        await migrate(config, io);
+        return 0;
+      case 'schema':
+        await schema(config, args, io);
+        return 0;
+      default:
+        io.err(USAGE);
+        return command ? 2 : 0;
+    }
+  } catch (error) {
+    io.err(`herald: ${(error as Error).message}`);
+    return 1;
   }
 }
 
-main(process.argv.slice(2)).catch((error: Error) => {
-  console.error(`herald: ${error.message}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error: Error) => {
+      console.error(`herald: ${error.message}`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -207,3 +207,22 @@ describe(`SMTP settings through GraphQL (${DATABASE_KIND})`, () => {
     });
   });
 });
+
+describe(`the secret key (${DATABASE_KIND})`, () => {
+  it('gives a clear error, not garbage, when the password was stored with another key', async () => {
+    const first = await HeraldTestApp.start({
+      SMTP_HOST: '127.0.0.1', SMTP_SENDER: 'h@example.com', SMTP_USERNAME: 'u', SMTP_PASSWORD: 'stored-with-key-a',
+    });
+    await first.close({ keepData: true });
+    const second = await HeraldTestApp.start({ HERALD_SECRET_KEY: 'b'.repeat(64) }, first.storage);
+    try {
+      expect((await second.admin(QUERY)).smtpSettings.passwordSet).toBe(true);
+      const { verifySmtpSettings } = await second.admin('mutation { verifySmtpSettings { ok failedStep steps { step message } } }');
+      expect(verifySmtpSettings).toMatchObject({ ok: false, failedStep: 'AUTH' });
+      expect(verifySmtpSettings.steps[0].message).toMatch(/cannot be decrypted: it was encrypted with a different key/);
+      expect(JSON.stringify(verifySmtpSettings)).not.toContain('stored-with-key-a');
+    } finally {
+      await second.close();
+    }
+  });
+});

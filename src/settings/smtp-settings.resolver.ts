@@ -5,7 +5,8 @@ import type { Principal } from '../auth/principal';
 import { Role } from '../auth/role.enum';
 import { RateLimitGuard } from '../graphql/rate-limit.guard';
 import { SmtpCheckResult } from './check/smtp-check-result.model';
-import { SmtpConnectionChecker } from './check/smtp-connection-checker';
+import { SmtpConnectionChecker, StepLog } from './check/smtp-connection-checker';
+import { SecretDecryptionError } from '../../libs/crypto/src';
 import { UpdateSmtpSettingsInput } from './dto/update-smtp-settings.input';
 import { SmtpSettingsModel } from './models/smtp-settings.model';
 import { SmtpSettingsService } from './smtp-settings.service';
@@ -39,6 +40,13 @@ export class SmtpSettingsResolver {
     @Args('input', { type: () => UpdateSmtpSettingsInput, nullable: true }) input?: UpdateSmtpSettingsInput,
   ): Promise<SmtpCheckResult> {
     const settings = await this.settings.preview(input);
-    return this.checker.check(this.settings.transportOptions(settings));
+    try {
+      return await this.checker.check(this.settings.transportOptions(settings));
+    } catch (error) {
+      if (!(error instanceof SecretDecryptionError)) throw error;
+      const log = new StepLog();
+      log.unreadablePassword(error);
+      return log.result();
+    }
   }
 }

@@ -59,7 +59,12 @@ export class HeraldTestApp {
     };
     const config = new HeraldConfig(validateEnvironment(fullEnv), fullEnv);
     const app = await createHeraldApp(config);
-    await app.listen(0, '127.0.0.1');
+    try {
+      await app.listen(0, '127.0.0.1');
+    } catch (error) {
+      await app.close(); // start-up failed after the database was opened
+      throw error;
+    }
     const { port } = app.getHttpServer().address() as AddressInfo;
     return new HeraldTestApp(app, config, `http://127.0.0.1:${port}`, { dataDir, schema });
   }

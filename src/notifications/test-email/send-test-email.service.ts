@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { SmtpCheckStep } from '../../settings/check/smtp-check-result.model';
+import { SecretDecryptionError } from '../../../libs/crypto/src';
+import { SmtpCheckResult, SmtpCheckStep } from '../../settings/check/smtp-check-result.model';
 import { hintFor, StepLog } from '../../settings/check/smtp-connection-checker';
 import { failedStepOf, type SmtpErrorLike } from '../../settings/check/smtp-error';
-import { SmtpCheckResult } from '../../settings/check/smtp-check-result.model';
+import type { SmtpSettings } from '../../settings/smtp-settings';
 import { MailTransport, SmtpNotConfiguredError } from '../transport/mail-transport';
 
 /** Sends a test mail through the live pool, so it proves what real notifications will use. */
@@ -14,8 +15,9 @@ export class SendTestEmailService {
 
   async send(to: string): Promise<SmtpCheckResult> {
     const log = new StepLog();
+    let settings: SmtpSettings | undefined;
     try {
-      const settings = await this.transport.activeSettings();
+      settings = await this.transport.activeSettings();
       const relay = `${settings.host}:${settings.port}`;
       const sentAt = new Date().toISOString();
       const info = await this.transport.send({
@@ -38,10 +40,15 @@ export class SendTestEmailService {
         log.failed(SmtpCheckStep.CONNECT, error, 'nothing to connect to');
         return log.result();
       }
+      if (error instanceof SecretDecryptionError) {
+        log.unreadablePassword(error);
+        return log.result();
+      }
       const e = error as SmtpErrorLike;
       const step = failedStepOf(e);
       log.failed(step, e, hintFor(step));
-      this.logger.warn(`test mail failed at ${step}: ${e.message}${e.response ? ` (reply: ${e.response})` : ''}`);
+      const relay = settings ? `${settings.host}:${settings.port}` : 'the relay';
+      this.logger.warn(`test mail through ${relay} failed at ${step}: ${e.message}${e.response ? ` (reply: ${e.response})` : ''}`);
       return log.result();
     }
   }

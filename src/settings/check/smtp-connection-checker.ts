@@ -31,6 +31,15 @@ export class StepLog {
     });
   }
 
+  /** The stored password cannot be decrypted with this server's key: nothing was attempted. */
+  unreadablePassword(error: Error): void {
+    this.steps.push({
+      step: SmtpCheckStep.AUTH,
+      status: SmtpCheckStatus.FAILED,
+      message: `the stored SMTP password ${error.message.replace(/^cannot decrypt the secret: /, 'cannot be decrypted: ')}; set it again`,
+    });
+  }
+
   has(step: SmtpCheckStep): boolean {
     return this.steps.some((s) => s.step === step);
   }
