@@ -197,3 +197,30 @@ describe('rate limit of SMTP checks', () => {
     }
   });
 });
+
+describe(`settings changed by another process on the same database (${DATABASE_KIND})`, () => {
+  it('are picked up by the next mail of this process', async () => {
+    const before = await new SmtpSink().start();
+    const after = await new SmtpSink().start();
+    const first = await HeraldTestApp.start({ SETTINGS_REFRESH_INTERVAL_MS: '200' });
+    const second = await HeraldTestApp.start({ SETTINGS_REFRESH_INTERVAL_MS: '200' }, first.storage);
+    try {
+      await first.admin(UPDATE, { input: relay(before) });
+      // The first process now learns of the second's change on its own (no restart, no call to it).
+      await second.admin(UPDATE, { input: { port: after.port } });
+      let sent;
+      for (let i = 0; i < 50; i++) {
+        sent = (await first.admin(SEND, { to: 'cross@example.com' })).sendTestEmail;
+        if (after.received.length > 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(sent.ok).toBe(true);
+      expect(after.received.map((m) => m.to[0])).toContain('cross@example.com');
+    } finally {
+      await second.close({ keepData: true });
+      await first.close();
+      await before.stop();
+      await after.stop();
+    }
+  });
+});

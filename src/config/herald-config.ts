@@ -21,6 +21,7 @@ export class HeraldConfig {
   readonly secretKey: SecretKeySource;
   readonly settingsFile?: string;
   readonly smtpCheckRateLimit: number;
+  readonly settingsRefreshIntervalMs: number;
   readonly log: { format: 'text' | 'json'; level: EnvironmentVariables['LOG_LEVEL'] };
   readonly graphqlIde: boolean;
   /** The raw environment, for the first-start settings seed (validated there). */
@@ -50,6 +51,7 @@ export class HeraldConfig {
     };
     this.settingsFile = vars.HERALD_SETTINGS_FILE;
     this.smtpCheckRateLimit = vars.SMTP_CHECK_RATE_LIMIT;
+    this.settingsRefreshIntervalMs = vars.SETTINGS_REFRESH_INTERVAL_MS;
     this.log = { format: vars.LOG_FORMAT, level: vars.LOG_LEVEL };
     this.graphqlIde = vars.GRAPHQL_IDE;
     this.seedEnvironment = { ...env };

@@ -1,10 +1,11 @@
 import { isIP } from 'node:net';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { DataSource, In } from 'typeorm';
 import { SecretCipher, SecretDecryptionError } from '../../libs/crypto/src';
+import { HeraldConfig } from '../config/herald-config';
 import { BadUserInputError, FieldProblem } from '../graphql/graphql-errors';
 import { UpdateSmtpSettingsInput } from './dto/update-smtp-settings.input';
 import { PropertyEntity } from './property.entity';
@@ -19,17 +20,45 @@ const KEYS = SETTINGS_FIELDS.map((f) => SETTINGS_KEYS[f].key);
  * The SMTP settings: read (cached; the database is the truth), changed through
  * GraphQL with every field validated, and turned into transport options. The
  * password is decrypted only in `transportOptions`, never returned or logged.
+ *
+ * A change made here is announced at once; one made by another Herald process
+ * on the same database is noticed by a cheap re-read every few seconds.
  */
 @Injectable()
-export class SmtpSettingsService {
+export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('SmtpSettings');
   private cached?: SmtpSettings;
+  private refreshTimer?: NodeJS.Timeout;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cipher: SecretCipher,
     private readonly events: EventEmitter2,
+    private readonly config: HeraldConfig,
   ) {}
+
+  onModuleInit(): void {
+    this.refreshTimer = setInterval(() => void this.refresh(), this.config.settingsRefreshIntervalMs);
+    this.refreshTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.refreshTimer);
+  }
+
+  /** Re-reads the settings; announces them if another process changed them. */
+  async refresh(): Promise<void> {
+    if (!this.cached) return;
+    try {
+      const fresh = await this.load();
+      if (JSON.stringify(fresh) === JSON.stringify(this.cached)) return;
+      this.cached = fresh;
+      this.logger.log(`settings changed elsewhere (by ${fresh.updatedBy ?? 'unknown'}); using them from now on`);
+      this.events.emit(SmtpSettingsChangedEvent.NAME, new SmtpSettingsChangedEvent(fresh));
+    } catch (error) {
+      this.logger.warn(`could not re-read the settings: ${(error as Error).message}`);
+    }
+  }
 
   async get(): Promise<SmtpSettings> {
     this.cached ??= await this.load();
