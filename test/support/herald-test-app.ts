@@ -62,7 +62,9 @@ export class HeraldTestApp {
     try {
       await app.listen(0, '127.0.0.1');
     } catch (error) {
-      await app.close(); // start-up failed after the database was opened
+      // Start-up failed after the database was opened: close it, and drop fresh storage.
+      await app.close();
+      if (!storage) await removeStorage({ dataDir, schema });
       throw error;
     }
     const { port } = app.getHttpServer().address() as AddressInfo;
@@ -93,13 +95,13 @@ export class HeraldTestApp {
   /** Stops the app and deletes its data, unless it is kept for another app. */
   async close({ keepData = false } = {}): Promise<void> {
     await this.app.close();
-    if (keepData) return;
-    if (TEST_DATABASE_URL) await dropSchema(this.storage.schema);
-    rmSync(this.storage.dataDir, { recursive: true, force: true });
+    if (!keepData) await removeStorage(this.storage);
   }
 }
 
-async function dropSchema(schema: string): Promise<void> {
+async function removeStorage({ dataDir, schema }: TestStorage): Promise<void> {
+  rmSync(dataDir, { recursive: true, force: true });
+  if (!TEST_DATABASE_URL) return;
   const client = new Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
