@@ -1,0 +1,56 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+export const BENCH_JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256-tokens';
+
+/** A built Herald (dist/src/main.js) in a child process, as it runs in production. */
+export class HeraldProcess {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly url: string,
+    readonly dataDir: string,
+  ) {}
+
+  static async start(env: Record<string, string> = {}, port = 39000 + Math.floor(Math.random() * 1000)): Promise<HeraldProcess> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        JWT_SECRET: BENCH_JWT_SECRET,
+        LOG_LEVEL: 'warn',
+        LOG_FORMAT: 'json',
+        GRAPHQL_IDE: 'false',
+        ...env,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 300; i++) {
+      if (child.exitCode !== null) throw new Error(`Herald exited with ${child.exitCode}`);
+      try {
+        if ((await fetch(`${url}/health`)).ok) return new HeraldProcess(child, url, dataDir);
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+    throw new Error('Herald did not become healthy in 30 s');
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) {
+      const exited = new Promise((r) => this.child.once('exit', r));
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
