@@ -1,0 +1,29 @@
+import { createTransport } from 'nodemailer';
+
+export interface PreparedMail {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The baseline: a bare nodemailer pool sending already-rendered messages as fast
+ * as it can, with the same pool size Herald uses — what the relay could take
+ * from any Node.js sender on this machine.
+ */
+export async function bareNodemailerLoop(port: number, mails: PreparedMail[], poolSize: number, concurrency = poolSize * 4): Promise<number> {
+  const transport = createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true, maxConnections: poolSize, maxMessages: 1000 });
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < mails.length) await transport.sendMail(mails[next++]);
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  transport.close();
+  return mails.length / seconds;
+}
