@@ -87,6 +87,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10000)
   SMTP_CHECK_RATE_LIMIT = 10;
 
+  /** notificationsEnabled of a person Herald has just met (the seed page's profile switch starts off). */
+  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  USERS_NOTIFICATIONS_DEFAULT = false;
+
   /** How often a process re-reads the SMTP settings, to see changes made through another process. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000)
   SETTINGS_REFRESH_INTERVAL_MS = 5000;

@@ -22,6 +22,7 @@ export class HeraldConfig {
   readonly settingsFile?: string;
   readonly smtpCheckRateLimit: number;
   readonly settingsRefreshIntervalMs: number;
+  readonly notificationsEnabledByDefault: boolean;
   readonly log: { format: 'text' | 'json'; level: EnvironmentVariables['LOG_LEVEL'] };
   readonly graphqlIde: boolean;
   /** The raw environment, for the first-start settings seed (validated there). */
@@ -52,6 +53,7 @@ export class HeraldConfig {
     this.settingsFile = vars.HERALD_SETTINGS_FILE;
     this.smtpCheckRateLimit = vars.SMTP_CHECK_RATE_LIMIT;
     this.settingsRefreshIntervalMs = vars.SETTINGS_REFRESH_INTERVAL_MS;
+    this.notificationsEnabledByDefault = vars.USERS_NOTIFICATIONS_DEFAULT;
     this.log = { format: vars.LOG_FORMAT, level: vars.LOG_LEVEL };
     this.graphqlIde = vars.GRAPHQL_IDE;
     this.seedEnvironment = { ...env };

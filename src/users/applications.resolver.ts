@@ -1,0 +1,47 @@
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Roles } from '../auth/auth.decorators';
+import { Role } from '../auth/role.enum';
+import { ConnectionType } from '../graphql/pagination';
+import { ApplicationsService } from './applications.service';
+import { CreateApplicationInput, DeleteApplicationInput, MembershipInput, SearchPageArgs, UpdateApplicationInput } from './dto/users.inputs';
+import { ApplicationModel } from './models/application.model';
+import { MembershipModel } from './models/membership.model';
+
+export const ApplicationConnection = ConnectionType(ApplicationModel, 'Application');
+
+/** Applications and memberships: admins, and the console (SERVICE) keeping Herald in sync. */
+@Resolver(() => ApplicationModel)
+@Roles(Role.ADMIN, Role.SERVICE)
+export class ApplicationsResolver {
+  constructor(private readonly applications: ApplicationsService) {}
+
+  @Query(() => ApplicationConnection, { name: 'applications', description: 'Applications, by id; search matches id or name' })
+  listApplications(@Args() { first, after, search }: SearchPageArgs) {
+    return this.applications.list(first, after, search);
+  }
+
+  @Mutation(() => ApplicationModel)
+  createApplication(@Args('input') input: CreateApplicationInput): Promise<ApplicationModel> {
+    return this.applications.create(input.id, input.name);
+  }
+
+  @Mutation(() => ApplicationModel, { description: 'Renames an application' })
+  updateApplication(@Args('input') input: UpdateApplicationInput): Promise<ApplicationModel> {
+    return this.applications.rename(input.id, input.name);
+  }
+
+  @Mutation(() => ApplicationModel, { description: 'Deletes an application, its memberships and the preferences for it' })
+  deleteApplication(@Args('input') input: DeleteApplicationInput): Promise<ApplicationModel> {
+    return this.applications.delete(input.id);
+  }
+
+  @Mutation(() => MembershipModel, { description: 'Grants a role on an application (MANAGE by default)' })
+  grantMembership(@Args('input') input: MembershipInput): Promise<MembershipModel> {
+    return this.applications.grant(input.userId, input.applicationId, input.role);
+  }
+
+  @Mutation(() => MembershipModel, { description: 'Revokes a role on an application' })
+  revokeMembership(@Args('input') input: MembershipInput): Promise<MembershipModel> {
+    return this.applications.revoke(input.userId, input.applicationId, input.role);
+  }
+}

@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ConflictError, NotFoundError } from '../graphql/graphql-errors';
+import { type Connection, decodeCursor, DEFAULT_PAGE_SIZE, toConnection } from '../graphql/pagination';
+import { ApplicationEntity } from './entities/application.entity';
+import { MembershipEntity, MembershipRole } from './entities/membership.entity';
+import { UserEntity } from './entities/user.entity';
+import { ApplicationModel } from './models/application.model';
+import type { MembershipModel } from './models/membership.model';
+import { UserModel } from './models/user.model';
+import { likePattern, UsersService } from './users.service';
+
+/** Applications and who may do what with them, kept in sync by the console. */
+@Injectable()
+export class ApplicationsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersService,
+  ) {}
+
+  async create(externalId: string, name: string): Promise<ApplicationModel> {
+    const repo = this.dataSource.getRepository(ApplicationEntity);
+    if (await repo.existsBy({ externalId })) throw new ConflictError(`Application ${externalId} exists already`);
+    return ApplicationModel.from(await repo.save(repo.create({ externalId, name })));
+  }
+
+  /** Creates the application if Herald does not know it (events may announce it first); idempotent. */
+  async ensureApplication(externalId: string, name: string, manager: EntityManager = this.dataSource.manager): Promise<ApplicationEntity> {
+    await manager.createQueryBuilder().insert().into(ApplicationEntity).values({ externalId, name }).orIgnore().execute();
+    return manager.getRepository(ApplicationEntity).findOneByOrFail({ externalId });
+  }
+
+  async rename(externalId: string, name: string): Promise<ApplicationModel> {
+    const repo = this.dataSource.getRepository(ApplicationEntity);
+    const app = await this.find(externalId);
+    app.name = name;
+    return ApplicationModel.from(await repo.save(app));
+  }
+
+  /** Deletes the application with its memberships and per-application preferences. */
+  async delete(externalId: string): Promise<ApplicationModel> {
+    const app = await this.find(externalId);
+    await this.dataSource.getRepository(ApplicationEntity).delete(app.id);
+    return ApplicationModel.from(app);
+  }
+
+  async list(first = DEFAULT_PAGE_SIZE, after?: string, search?: string): Promise<Connection<ApplicationModel>> {
+    const query = this.dataSource.getRepository(ApplicationEntity).createQueryBuilder('a');
+    if (search) {
+      query.where("(LOWER(a.external_id) LIKE :p ESCAPE '\\' OR LOWER(a.name) LIKE :p ESCAPE '\\')", { p: likePattern(search) });
+    }
+    const totalCount = await query.getCount();
+    if (after) query.andWhere('a.external_id > :after', { after: decodeCursor(after, 1)[0] });
+    const rows = await query.orderBy('a.external_id', 'ASC').limit(first + 1).getMany();
+    return toConnection(rows, first, totalCount, (a) => [a.externalId], ApplicationModel.from);
+  }
+
+  /** Grants a role; creates the person if Herald has not seen them yet. Granting twice is harmless. */
+  async grant(userExternalId: string, applicationExternalId: string, role: MembershipRole): Promise<MembershipModel> {
+    return this.dataSource.transaction(async (manager) => {
+      const app = await manager.getRepository(ApplicationEntity).findOneBy({ externalId: applicationExternalId });
+      if (!app) throw new NotFoundError('Application', applicationExternalId);
+      const user = await this.users.ensureByExternalId(userExternalId, {}, manager);
+      await manager.createQueryBuilder().insert().into(MembershipEntity).values({ applicationId: app.id, userId: user.id, role }).orIgnore().execute();
+      return { application: ApplicationModel.from(app), user: UserModel.from(user), role };
+    });
+  }
+
+  async revoke(userExternalId: string, applicationExternalId: string, role: MembershipRole): Promise<MembershipModel> {
+    const app = await this.find(applicationExternalId);
+    const user = await this.dataSource.getRepository(UserEntity).findOneBy({ externalId: userExternalId });
+    const result = user ? await this.dataSource.getRepository(MembershipEntity).delete({ applicationId: app.id, userId: user.id, role }) : { affected: 0 };
+    if (!user || !result.affected) throw new NotFoundError('Membership', `${userExternalId} ${role} ${applicationExternalId}`);
+    return { application: ApplicationModel.from(app), user: UserModel.from(user), role };
+  }
+
+  /** A person's memberships, applications by id. */
+  async membershipsOf(user: UserModel): Promise<MembershipModel[]> {
+    const rows = await this.dataSource
+      .getRepository(MembershipEntity)
+      .createQueryBuilder('m')
+      .innerJoinAndSelect('m.application', 'a')
+      .where('m.user_id = :id', { id: user.rowId })
+      .orderBy('a.external_id', 'ASC')
+      .addOrderBy('m.role', 'ASC')
+      .getMany();
+    return rows.map((m) => ({ application: ApplicationModel.from(m.application!), user, role: m.role }));
+  }
+
+  private async find(externalId: string): Promise<ApplicationEntity> {
+    const app = await this.dataSource.getRepository(ApplicationEntity).findOneBy({ externalId });
+    if (!app) throw new NotFoundError('Application', externalId);
+    return app;
+  }
+}

@@ -1,0 +1,36 @@
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { ApplicationEntity } from './application.entity';
+import { UserEntity } from './user.entity';
+
+/**
+ * A person's choice for one event type: for every application (applicationId
+ * null) or for one. No row means the catalogue's default.
+ */
+@Entity({ name: 'preferences' })
+export class PreferenceEntity {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ name: 'user_id', type: 'integer' })
+  userId: number;
+
+  @Column({ name: 'event_type', type: 'varchar', length: 64 })
+  eventType: string;
+
+  @Column({ name: 'application_id', type: 'integer', nullable: true })
+  applicationId: number | null;
+
+  @Column({ type: 'boolean' })
+  enabled: boolean;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user?: UserEntity;
+
+  @ManyToOne(() => ApplicationEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'application_id' })
+  application?: ApplicationEntity | null;
+
+  @UpdateDateColumn({ name: 'updated_at' })
+  updatedAt: Date;
+}

@@ -1,0 +1,13 @@
+import { Field, ID, ObjectType } from '@nestjs/graphql';
+import type { ApplicationEntity } from '../entities/application.entity';
+
+@ObjectType('Application', { description: 'An application of the console' })
+export class ApplicationModel {
+  @Field(() => ID, { description: "The console's id of the application" }) id: string;
+  @Field() name: string;
+  @Field() createdAt: Date;
+
+  static from(app: ApplicationEntity): ApplicationModel {
+    return Object.assign(new ApplicationModel(), { id: app.externalId, name: app.name, createdAt: app.createdAt });
+  }
+}

@@ -1,0 +1,29 @@
+import { Field, ID, ObjectType } from '@nestjs/graphql';
+import type { UserEntity } from '../entities/user.entity';
+
+@ObjectType('User', { description: 'A person of the console' })
+export class UserModel {
+  /** Internal row id, for field resolvers; not in the schema. */
+  rowId: number;
+
+  @Field(() => ID, { description: "The person's stable id in the console (their token's sub)" }) id: string;
+  @Field(() => String, { nullable: true }) displayName: string | null;
+  @Field(() => String, { nullable: true }) email: string | null;
+  @Field({ description: 'The profile switch: no mail at all while off' }) notificationsEnabled: boolean;
+  @Field(() => String, { nullable: true, description: 'BCP 47 language tag for mails, e.g. en or fr-FR' }) locale: string | null;
+  @Field() createdAt: Date;
+  @Field() updatedAt: Date;
+
+  static from(user: UserEntity): UserModel {
+    return Object.assign(new UserModel(), {
+      rowId: user.id,
+      id: user.externalId,
+      displayName: user.displayName,
+      email: user.email,
+      notificationsEnabled: user.notificationsEnabled,
+      locale: user.locale,
+      createdAt: user.createdAt,
+      updatedAt: user.updatedAt,
+    });
+  }
+}

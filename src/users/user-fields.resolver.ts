@@ -1,0 +1,25 @@
+import { Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import { ApplicationsService } from './applications.service';
+import { EffectivePreferenceModel } from './models/effective-preference.model';
+import { MembershipModel } from './models/membership.model';
+import { UserModel } from './models/user.model';
+import { UsersService } from './users.service';
+
+/** The fields of a User that take a query of their own. */
+@Resolver(() => UserModel)
+export class UserFieldsResolver {
+  constructor(
+    private readonly users: UsersService,
+    private readonly applications: ApplicationsService,
+  ) {}
+
+  @ResolveField(() => [MembershipModel])
+  memberships(@Parent() user: UserModel): Promise<MembershipModel[]> {
+    return this.applications.membershipsOf(user);
+  }
+
+  @ResolveField(() => [EffectivePreferenceModel], { description: 'Per event type: what this person will receive, and why not' })
+  preferences(@Parent() user: UserModel): Promise<EffectivePreferenceModel[]> {
+    return this.users.effectivePreferences(user);
+  }
+}

@@ -1,0 +1,38 @@
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Roles } from '../auth/auth.decorators';
+import { Role } from '../auth/role.enum';
+import { ConnectionType } from '../graphql/pagination';
+import { RecipientsPreviewArgs, SearchPageArgs, UpdateUserInput } from './dto/users.inputs';
+import { RecipientModel } from './models/recipient.model';
+import { UserModel } from './models/user.model';
+import { RecipientsService } from './recipients/recipients.service';
+import { UsersService } from './users.service';
+
+export const UserConnection = ConnectionType(UserModel, 'User');
+
+/** What admins do with people. */
+@Resolver()
+@Roles(Role.ADMIN)
+export class UsersAdminResolver {
+  constructor(
+    private readonly users: UsersService,
+    private readonly recipients: RecipientsService,
+  ) {}
+
+  @Query(() => UserConnection, { name: 'users', description: 'People, by id; search matches id, name or email' })
+  listUsers(@Args() { first, after, search }: SearchPageArgs) {
+    return this.users.list(first, after, search);
+  }
+
+  @Mutation(() => UserModel, { description: "Changes another person's profile" })
+  updateUser(@Args('input') input: UpdateUserInput): Promise<UserModel> {
+    const { userId, ...fields } = input;
+    return this.users.updateProfile(userId, fields);
+  }
+
+  @Query(() => [RecipientModel], { description: 'Who would receive an event of this type about this application, now' })
+  async recipientsPreview(@Args() { eventType, applicationId }: RecipientsPreviewArgs): Promise<RecipientModel[]> {
+    const recipients = await this.recipients.recipientsFor(applicationId, eventType);
+    return recipients.map((r) => ({ userId: r.externalId, email: r.email, displayName: r.displayName, locale: r.locale }));
+  }
+}

@@ -1,0 +1,163 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Brackets, DataSource, type EntityManager } from 'typeorm';
+import { JOB_EVENT_CATALOGUE, JOB_EVENT_TYPES, type JobEventType } from '../../libs/contracts/src';
+import type { Principal } from '../auth/principal';
+import { HeraldConfig } from '../config/herald-config';
+import { NotFoundError } from '../graphql/graphql-errors';
+import { type Connection, decodeCursor, DEFAULT_PAGE_SIZE, toConnection } from '../graphql/pagination';
+import type { ProfileFields } from './dto/profile-fields';
+import { ApplicationEntity } from './entities/application.entity';
+import { PreferenceEntity } from './entities/preference.entity';
+import { UserEntity } from './entities/user.entity';
+import { type EffectivePreferenceModel, NotReceivingReason, PreferenceSource } from './models/effective-preference.model';
+import { UserModel } from './models/user.model';
+
+/** Escapes LIKE wildcards so a search for "50%" means what it says. */
+export function likePattern(search: string): string {
+  return `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * People and their notification preferences. A person is created the first time
+ * they call Herald (from their token's claims), or when the console grants them a
+ * membership; after that their profile is theirs — later tokens do not overwrite it.
+ */
+@Injectable()
+export class UsersService {
+  /** Subjects known to exist, so that a request by a known person costs no query. */
+  private readonly known = new Set<string>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: HeraldConfig,
+  ) {}
+
+  /** The person behind a token, created from its claims on first sight. */
+  async ensureUser(principal: Principal): Promise<void> {
+    if (this.known.has(principal.sub)) return;
+    await this.ensureByExternalId(principal.sub, { displayName: principal.name ?? null, email: principal.email ?? null });
+    this.known.add(principal.sub);
+  }
+
+  /** Finds or creates a person by external id; `claims` fill a new row only. */
+  async ensureByExternalId(
+    externalId: string,
+    claims: { displayName?: string | null; email?: string | null } = {},
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<UserEntity> {
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(UserEntity)
+      .values({
+        externalId,
+        displayName: claims.displayName ?? null,
+        email: claims.email ?? null,
+        notificationsEnabled: this.config.notificationsEnabledByDefault,
+        locale: null,
+      })
+      .orIgnore()
+      .execute();
+    return manager.getRepository(UserEntity).findOneByOrFail({ externalId });
+  }
+
+  async get(externalId: string): Promise<UserModel> {
+    const user = await this.dataSource.getRepository(UserEntity).findOneBy({ externalId });
+    if (!user) throw new NotFoundError('User', externalId);
+    return UserModel.from(user);
+  }
+
+  /** Changes the given profile fields (absent keeps, null clears). */
+  async updateProfile(externalId: string, input: ProfileFields): Promise<UserModel> {
+    const repo = this.dataSource.getRepository(UserEntity);
+    const user = await repo.findOneBy({ externalId });
+    if (!user) throw new NotFoundError('User', externalId);
+    for (const field of ['email', 'notificationsEnabled', 'locale', 'displayName'] as const) {
+      const value = input[field];
+      if (value !== undefined) (user as unknown as Record<string, unknown>)[field] = value === '' ? null : value;
+    }
+    return UserModel.from(await repo.save(user));
+  }
+
+  async list(first = DEFAULT_PAGE_SIZE, after?: string, search?: string): Promise<Connection<UserModel>> {
+    const query = this.dataSource.getRepository(UserEntity).createQueryBuilder('u');
+    if (search) {
+      query.where(
+        new Brackets((q) =>
+          q
+            .where("LOWER(u.external_id) LIKE :p ESCAPE '\\'")
+            .orWhere("LOWER(u.email) LIKE :p ESCAPE '\\'")
+            .orWhere("LOWER(u.display_name) LIKE :p ESCAPE '\\'"),
+        ),
+        { p: likePattern(search) },
+      );
+    }
+    const totalCount = await query.getCount();
+    if (after) query.andWhere('u.external_id > :after', { after: decodeCursor(after, 1)[0] });
+    const rows = await query.orderBy('u.external_id', 'ASC').limit(first + 1).getMany();
+    return toConnection(rows, first, totalCount, (u) => [u.externalId], UserModel.from);
+  }
+
+  /**
+   * Sets (or, with enabled null, forgets) a choice for one event type, for every
+   * application or for one.
+   */
+  async setPreference(userExternalId: string, eventType: JobEventType, applicationExternalId: string | undefined, enabled: boolean | null): Promise<UserModel> {
+    await this.dataSource.transaction(async (manager) => {
+      const user = await manager.getRepository(UserEntity).findOneBy({ externalId: userExternalId });
+      if (!user) throw new NotFoundError('User', userExternalId);
+      let applicationId: number | null = null;
+      if (applicationExternalId !== undefined) {
+        const app = await manager.getRepository(ApplicationEntity).findOneBy({ externalId: applicationExternalId });
+        if (!app) throw new NotFoundError('Application', applicationExternalId);
+        applicationId = app.id;
+      }
+      const repo = manager.getRepository(PreferenceEntity);
+      const existing = await repo.createQueryBuilder('p')
+        .where('p.user_id = :u AND p.event_type = :t', { u: user.id, t: eventType })
+        .andWhere(applicationId === null ? 'p.application_id IS NULL' : 'p.application_id = :a', { a: applicationId })
+        .getOne();
+      if (enabled === null) {
+        if (existing) await repo.delete(existing.id);
+      } else if (existing) {
+        await repo.update(existing.id, { enabled });
+      } else {
+        await repo.insert({ userId: user.id, eventType, applicationId, enabled });
+      }
+    });
+    return this.get(userExternalId);
+  }
+
+  /** What the person will receive per event type, and why not. */
+  async effectivePreferences(user: UserModel): Promise<EffectivePreferenceModel[]> {
+    const rows = await this.dataSource
+      .getRepository(PreferenceEntity)
+      .createQueryBuilder('p')
+      .leftJoin(ApplicationEntity, 'a', 'a.id = p.application_id')
+      .select(['p.event_type AS "eventType"', 'p.enabled AS "enabled"', 'a.external_id AS "applicationId"'])
+      .where('p.user_id = :id', { id: user.rowId })
+      .getRawMany<{ eventType: string; enabled: boolean | number; applicationId: string | null }>();
+    return JOB_EVENT_TYPES.map((eventType) => {
+      const mine = rows.filter((r) => r.eventType === eventType);
+      const global = mine.find((r) => r.applicationId === null);
+      const enabled = global ? !!global.enabled : JOB_EVENT_CATALOGUE[eventType].enabledByDefault;
+      const reason = !user.email
+        ? NotReceivingReason.NO_EMAIL
+        : !user.notificationsEnabled
+          ? NotReceivingReason.NOTIFICATIONS_OFF
+          : !enabled
+            ? NotReceivingReason.OPTED_OUT
+            : null;
+      return {
+        eventType,
+        label: JOB_EVENT_CATALOGUE[eventType].label,
+        enabled,
+        source: global ? PreferenceSource.USER : PreferenceSource.DEFAULT,
+        applicationOverrides: mine.filter((r) => r.applicationId !== null).map((r) => ({ applicationId: r.applicationId!, enabled: !!r.enabled })),
+        receives: reason === null,
+        reason,
+      };
+    });
+  }
+}
