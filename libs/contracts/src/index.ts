@@ -1,1 +1,3 @@
 export * from './job-event-type';
+export * from './job-event';
+export * from './parse-job-event';

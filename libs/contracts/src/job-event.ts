@@ -1,0 +1,137 @@
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import {
+  Equals,
+  IsDefined,
+  IsEnum,
+  IsISO8601,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { JobEventType } from './job-event-type';
+
+/** The version of the wire format described here (docs/wire-format.md). */
+export const JOB_EVENT_SCHEMA_VERSION = 1;
+
+/** The in-process channel (@nestjs/event-emitter) that Herald ingests from. */
+export const JOB_EVENT_CHANNEL = 'herald.job-event';
+
+const ID = /^\S+$/;
+const ONE_LINE = /^[^\r\n]*$/;
+
+export class ApplicationRef {
+  /** The console's id of the application. */
+  @IsString() @IsNotEmpty() @MaxLength(255) @Matches(ID, { message: 'must not contain white space' })
+  id: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(255) @Matches(ONE_LINE, { message: 'must not contain line breaks' })
+  name: string;
+}
+
+export class JobRef {
+  @IsString() @IsNotEmpty() @MaxLength(255) @Matches(ID, { message: 'must not contain white space' })
+  id: string;
+
+  /** What kind of job: analysis, snapshot, … (free text, shown in mails). */
+  @IsString() @IsNotEmpty() @MaxLength(64) @Matches(ONE_LINE, { message: 'must not contain line breaks' })
+  kind: string;
+
+  @IsOptional() @IsISO8601({ strict: true })
+  startedAt?: string;
+
+  @IsOptional() @IsISO8601({ strict: true })
+  endedAt?: string;
+}
+
+export class JobError {
+  @IsString() @IsNotEmpty() @MaxLength(10_000)
+  message: string;
+
+  /** The step that failed, e.g. "Run analyzer". */
+  @IsOptional() @IsString() @MaxLength(255) @Matches(ONE_LINE, { message: 'must not contain line breaks' })
+  step?: string;
+
+  /** The last lines of the job's log. */
+  @IsOptional() @IsString() @MaxLength(65_536)
+  logExcerpt?: string;
+}
+
+export class PersonRef {
+  @IsString() @IsNotEmpty() @MaxLength(255) @Matches(ID, { message: 'must not contain white space' })
+  id: string;
+
+  @IsOptional() @IsString() @MaxLength(255) @Matches(ONE_LINE, { message: 'must not contain line breaks' })
+  name?: string;
+}
+
+export class VersionRef {
+  @IsString() @IsNotEmpty() @MaxLength(255) @Matches(ONE_LINE, { message: 'must not contain line breaks' })
+  name: string;
+
+  @IsOptional() @IsString() @MaxLength(255) @Matches(ID, { message: 'must not contain white space' })
+  id?: string;
+}
+
+/** What every event carries. */
+export abstract class JobEventBase {
+  @Equals(JOB_EVENT_SCHEMA_VERSION, { message: `must be ${JOB_EVENT_SCHEMA_VERSION}` })
+  schemaVersion: number;
+
+  /** Unique per event: an event seen twice is recorded once. */
+  @IsString() @IsNotEmpty() @MaxLength(128) @Matches(ID, { message: 'must not contain white space' })
+  id: string;
+
+  @IsEnum(JobEventType)
+  type: JobEventType;
+
+  /** When it happened, ISO-8601 with a time zone. */
+  @IsISO8601({ strict: true })
+  occurredAt: string;
+
+  @IsDefined() @ValidateNested() @Type(() => ApplicationRef)
+  application: ApplicationRef;
+}
+
+export class JobSucceededEvent extends JobEventBase {
+  declare type: JobEventType.JOB_SUCCEEDED;
+  @IsDefined() @ValidateNested() @Type(() => JobRef) job: JobRef;
+}
+
+export class JobFailedEvent extends JobEventBase {
+  declare type: JobEventType.JOB_FAILED;
+  @IsDefined() @ValidateNested() @Type(() => JobRef) job: JobRef;
+  @IsDefined() @ValidateNested() @Type(() => JobError) error: JobError;
+}
+
+export class JobStoppedEvent extends JobEventBase {
+  declare type: JobEventType.JOB_STOPPED;
+  @IsDefined() @ValidateNested() @Type(() => JobRef) job: JobRef;
+  /** Who stopped it. */
+  @IsDefined() @ValidateNested() @Type(() => PersonRef) stoppedBy: PersonRef;
+}
+
+export class ApplicationCreatedEvent extends JobEventBase {
+  declare type: JobEventType.APPLICATION_CREATED;
+  @IsOptional() @ValidateNested() @Type(() => PersonRef) createdBy?: PersonRef;
+}
+
+export class VersionCreatedEvent extends JobEventBase {
+  declare type: JobEventType.VERSION_CREATED;
+  @IsDefined() @ValidateNested() @Type(() => VersionRef) version: VersionRef;
+  @IsOptional() @ValidateNested() @Type(() => PersonRef) createdBy?: PersonRef;
+}
+
+export type JobEvent = JobSucceededEvent | JobFailedEvent | JobStoppedEvent | ApplicationCreatedEvent | VersionCreatedEvent;
+
+/** The class that validates each type: one entry per type of the catalogue. */
+export const JOB_EVENT_CLASSES: Record<JobEventType, new () => JobEventBase> = {
+  JOB_SUCCEEDED: JobSucceededEvent,
+  JOB_FAILED: JobFailedEvent,
+  JOB_STOPPED: JobStoppedEvent,
+  APPLICATION_CREATED: ApplicationCreatedEvent,
+  VERSION_CREATED: VersionCreatedEvent,
+};
