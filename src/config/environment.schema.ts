@@ -91,6 +91,33 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBoolean) @IsBoolean()
   USERS_NOTIFICATIONS_DEFAULT = false;
 
+  /** Deliveries one dispatcher claims at a time. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(5000)
+  DISPATCH_BATCH_SIZE = 200;
+
+  /** Mails one process has in flight at once (the pool's connections are shared by them). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  DISPATCH_CONCURRENCY = 20;
+
+  /** How often the dispatcher looks for due retries and abandoned claims when nothing wakes it. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000)
+  DISPATCH_SWEEP_INTERVAL_MS = 5000;
+
+  /** How long a claim lasts; a claimer that dies loses its deliveries to another after this. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000)
+  DISPATCH_LEASE_MS = 120_000;
+
+  /** Attempts before a delivery that keeps failing transiently is FAILED. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  DISPATCH_MAX_ATTEMPTS = 8;
+
+  /** First retry delay; doubled each attempt (with ±50 % jitter) up to DISPATCH_BACKOFF_MAX_MS. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400_000)
+  DISPATCH_BACKOFF_BASE_MS = 30_000;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400_000)
+  DISPATCH_BACKOFF_MAX_MS = 3_600_000;
+
   /** How often a process re-reads the SMTP settings, to see changes made through another process. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000)
   SETTINGS_REFRESH_INTERVAL_MS = 5000;

@@ -23,6 +23,15 @@ export class HeraldConfig {
   readonly smtpCheckRateLimit: number;
   readonly settingsRefreshIntervalMs: number;
   readonly notificationsEnabledByDefault: boolean;
+  readonly dispatch: {
+    batchSize: number;
+    concurrency: number;
+    sweepIntervalMs: number;
+    leaseMs: number;
+    maxAttempts: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+  };
   readonly log: { format: 'text' | 'json'; level: EnvironmentVariables['LOG_LEVEL'] };
   readonly graphqlIde: boolean;
   /** The raw environment, for the first-start settings seed (validated there). */
@@ -54,6 +63,15 @@ export class HeraldConfig {
     this.smtpCheckRateLimit = vars.SMTP_CHECK_RATE_LIMIT;
     this.settingsRefreshIntervalMs = vars.SETTINGS_REFRESH_INTERVAL_MS;
     this.notificationsEnabledByDefault = vars.USERS_NOTIFICATIONS_DEFAULT;
+    this.dispatch = {
+      batchSize: vars.DISPATCH_BATCH_SIZE,
+      concurrency: vars.DISPATCH_CONCURRENCY,
+      sweepIntervalMs: vars.DISPATCH_SWEEP_INTERVAL_MS,
+      leaseMs: vars.DISPATCH_LEASE_MS,
+      maxAttempts: vars.DISPATCH_MAX_ATTEMPTS,
+      backoffBaseMs: vars.DISPATCH_BACKOFF_BASE_MS,
+      backoffMaxMs: vars.DISPATCH_BACKOFF_MAX_MS,
+    };
     this.log = { format: vars.LOG_FORMAT, level: vars.LOG_LEVEL };
     this.graphqlIde = vars.GRAPHQL_IDE;
     this.seedEnvironment = { ...env };

@@ -1,5 +1,18 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { NotificationsModule } from '../notifications/notifications.module';
+import { JobEventEntity } from './entities/job-event.entity';
+import { JobEventsResolver } from './graphql/job-events.resolver';
+import { JobEventEmitterListener } from './ingestion/job-event-emitter.listener';
+import { JobEventIngestionService } from './ingestion/job-event-ingestion.service';
 
-/** The event catalogue and the ways events come in (issue 4; the broker in issue 5). */
-@Module({})
+/**
+ * The ways events come in — in-process emitter, GraphQL (and the broker, which
+ * plugs into JobEventIngestionService) — and the inbox that makes each event count once.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([JobEventEntity]), NotificationsModule],
+  providers: [JobEventIngestionService, JobEventEmitterListener, JobEventsResolver],
+  exports: [JobEventIngestionService],
+})
 export class JobEventsModule {}

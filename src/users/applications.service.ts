@@ -27,7 +27,7 @@ export class ApplicationsService {
 
   /** Creates the application if Herald does not know it (events may announce it first); idempotent. */
   async ensureApplication(externalId: string, name: string, manager: EntityManager = this.dataSource.manager): Promise<ApplicationEntity> {
-    await manager.createQueryBuilder().insert().into(ApplicationEntity).values({ externalId, name }).orIgnore().execute();
+    await manager.createQueryBuilder().insert().into(ApplicationEntity).values({ externalId, name }).orIgnore().updateEntity(false).execute();
     return manager.getRepository(ApplicationEntity).findOneByOrFail({ externalId });
   }
 
@@ -62,7 +62,7 @@ export class ApplicationsService {
       const app = await manager.getRepository(ApplicationEntity).findOneBy({ externalId: applicationExternalId });
       if (!app) throw new NotFoundError('Application', applicationExternalId);
       const user = await this.users.ensureByExternalId(userExternalId, {}, manager);
-      await manager.createQueryBuilder().insert().into(MembershipEntity).values({ applicationId: app.id, userId: user.id, role }).orIgnore().execute();
+      await manager.createQueryBuilder().insert().into(MembershipEntity).values({ applicationId: app.id, userId: user.id, role }).orIgnore().updateEntity(false).execute();
       return { application: ApplicationModel.from(app), user: UserModel.from(user), role };
     });
   }

@@ -58,6 +58,7 @@ export class UsersService {
         locale: null,
       })
       .orIgnore()
+      .updateEntity(false)
       .execute();
     return manager.getRepository(UserEntity).findOneByOrFail({ externalId });
   }

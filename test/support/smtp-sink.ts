@@ -32,6 +32,11 @@ export interface SmtpSinkOptions {
   rejectRecipient?: (address: string) => { code: number; message: string } | undefined;
 }
 
+export interface SmtpReplyError {
+  code: number;
+  message: string;
+}
+
 /**
  * A real SMTP server (the `smtp-server` package) on a loopback port, keeping
  * every message it accepts, parsed by mailparser, for the suites to inspect.
@@ -41,6 +46,12 @@ export class SmtpSink {
   private server!: SMTPServer;
   port = 0;
   private waiters: Array<{ count: number; resolve: () => void }> = [];
+  /** While set, every recipient is refused with this reply (e.g. 451: try again later). */
+  failWith?: SmtpReplyError;
+  /** While set, the server waits this long before accepting a message (a slow relay). */
+  dataDelayMs = 0;
+  /** Recipients refused so far, with the code. */
+  readonly refused: { to: string; code: number }[] = [];
 
   constructor(private readonly options: SmtpSinkOptions = {}) {}
 
@@ -61,8 +72,11 @@ export class SmtpSink {
         return callback(error);
       },
       onRcptTo: (address, _session, callback) => {
-        const rejection = this.options.rejectRecipient?.(address.address);
-        if (rejection) return callback(Object.assign(new Error(rejection.message), { responseCode: rejection.code }));
+        const rejection = this.failWith ?? this.options.rejectRecipient?.(address.address);
+        if (rejection) {
+          this.refused.push({ to: address.address, code: rejection.code });
+          return callback(Object.assign(new Error(rejection.message), { responseCode: rejection.code }));
+        }
         return callback();
       },
       onData: (stream, session, callback) => {
@@ -70,7 +84,8 @@ export class SmtpSink {
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
           const raw = Buffer.concat(chunks).toString('utf8');
-          void simpleParser(raw).then((parsed) => {
+          void simpleParser(raw).then(async (parsed) => {
+            if (this.dataDelayMs) await new Promise((r) => setTimeout(r, this.dataDelayMs));
             this.received.push(this.mail(session, raw, parsed));
             this.notify();
             callback();

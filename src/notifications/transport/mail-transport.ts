@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { MailerService, type ISendMailOptions } from '@nestjs-modules/mailer';
 import type { SentMessageInfo } from 'nodemailer';
@@ -28,7 +28,7 @@ interface Generation {
  * keeps the named nodemailer transporters.
  */
 @Injectable()
-export class MailTransport implements OnModuleDestroy {
+export class MailTransport implements OnApplicationShutdown {
   private readonly logger = new Logger('MailTransport');
   private current?: Generation;
   private building?: Promise<Generation>;
@@ -68,7 +68,8 @@ export class MailTransport implements OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the dispatcher has stopped (onModuleDestroy): close the pool once idle. */
+  onApplicationShutdown(): void {
     this.onSettingsChanged();
   }
 

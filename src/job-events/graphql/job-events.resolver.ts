@@ -1,0 +1,49 @@
+import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Roles } from '../../auth/auth.decorators';
+import { Role } from '../../auth/role.enum';
+import { BadUserInputError } from '../../graphql/graphql-errors';
+import { DeliveriesService } from '../../notifications/delivery-log/deliveries.service';
+import { DeliveryModel } from '../../notifications/delivery-log/delivery.model';
+import { JobEventEntity } from '../entities/job-event.entity';
+import { InvalidJobEventError, JobEventIngestionService } from '../ingestion/job-event-ingestion.service';
+import { JobEventModel } from './job-event.model';
+import { PublishJobEventInput, PublishJobEventResult } from './publish-job-event.input';
+
+/** Drops the nulls GraphQL gives for absent optional fields: the wire format has no nulls. */
+function toWireFormat(input: PublishJobEventInput): unknown {
+  return JSON.parse(JSON.stringify(input, (_key, value: unknown) => (value === null ? undefined : value)));
+}
+
+@Resolver(() => JobEventModel)
+export class JobEventsResolver {
+  constructor(
+    private readonly ingestion: JobEventIngestionService,
+    private readonly deliveries: DeliveriesService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  @Mutation(() => PublishJobEventResult, { description: 'Hands a job event to Herald; mails are planned before it answers' })
+  @Roles(Role.SERVICE, Role.ADMIN)
+  async publishJobEvent(@Args('input') input: PublishJobEventInput): Promise<PublishJobEventResult> {
+    try {
+      return await this.ingestion.ingest(toWireFormat(input), 'graphql');
+    } catch (error) {
+      if (error instanceof InvalidJobEventError) throw new BadUserInputError(error.problems);
+      throw error;
+    }
+  }
+
+  @Query(() => JobEventModel, { nullable: true, description: 'An event Herald received, and its deliveries' })
+  @Roles(Role.ADMIN)
+  async event(@Args('id', { type: () => ID }) id: string): Promise<JobEventModel | null> {
+    const row = await this.dataSource.getRepository(JobEventEntity).findOneBy({ id });
+    return row ? JobEventModel.from(row) : null;
+  }
+
+  @ResolveField('deliveries', () => [DeliveryModel])
+  eventDeliveries(@Parent() event: JobEventModel): Promise<DeliveryModel[]> {
+    return this.deliveries.forEvent(event.id);
+  }
+}

@@ -1,0 +1,41 @@
+import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
+import { Type } from 'class-transformer';
+import { IsDate, IsEnum, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { JobEventType } from '../../../libs/contracts/src';
+import { PageArgs } from '../../graphql/pagination';
+import { DeliveryStatus } from '../entities/delivery.entity';
+
+@InputType()
+export class DeliveryFilter {
+  @Field(() => DeliveryStatus, { nullable: true }) @IsOptional() @IsEnum(DeliveryStatus)
+  status?: DeliveryStatus;
+
+  @Field(() => JobEventType, { nullable: true }) @IsOptional() @IsEnum(JobEventType)
+  eventType?: JobEventType;
+
+  @Field(() => ID, { nullable: true }) @IsOptional() @IsString() @MaxLength(255)
+  applicationId?: string;
+
+  @Field(() => ID, { nullable: true, description: "A person's id (ADMIN only; a USER sees their own)" })
+  @IsOptional() @IsString() @MaxLength(255)
+  recipientId?: string;
+
+  @Field(() => Date, { nullable: true, description: 'Created at or after' }) @IsOptional() @IsDate()
+  from?: Date;
+
+  @Field(() => Date, { nullable: true, description: 'Created before' }) @IsOptional() @IsDate()
+  to?: Date;
+}
+
+@ArgsType()
+export class DeliveriesArgs extends PageArgs {
+  @Field(() => DeliveryFilter, { nullable: true })
+  @IsOptional() @ValidateNested() @Type(() => DeliveryFilter)
+  filter?: DeliveryFilter;
+}
+
+@InputType()
+export class RetryDeliveryInput {
+  @Field(() => ID) @IsString() @Matches(/^\d{1,15}$/, { message: 'must be a delivery id' })
+  id: string;
+}

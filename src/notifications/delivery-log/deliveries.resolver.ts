@@ -1,0 +1,28 @@
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
+import { hasRole, type Principal } from '../../auth/principal';
+import { Role } from '../../auth/role.enum';
+import { ConnectionType } from '../../graphql/pagination';
+import { DeliveriesArgs, RetryDeliveryInput } from './deliveries.args';
+import { DeliveriesService } from './deliveries.service';
+import { DeliveryModel } from './delivery.model';
+
+export const DeliveryConnection = ConnectionType(DeliveryModel, 'Delivery');
+
+@Resolver(() => DeliveryModel)
+export class DeliveriesResolver {
+  constructor(private readonly log: DeliveriesService) {}
+
+  @Query(() => DeliveryConnection, { description: 'The delivery log, newest first: all of it for an ADMIN, their own for a USER' })
+  @Roles(Role.ADMIN, Role.USER)
+  deliveries(@Args() { filter, first, after }: DeliveriesArgs, @CurrentPrincipal() principal: Principal) {
+    const own = hasRole(principal, Role.ADMIN) ? {} : { recipientId: principal.sub };
+    return this.log.list({ ...filter, ...own }, first, after);
+  }
+
+  @Mutation(() => DeliveryModel, { description: 'Sends a FAILED delivery again' })
+  @Roles(Role.ADMIN)
+  retryDelivery(@Args('input') input: RetryDeliveryInput): Promise<DeliveryModel> {
+    return this.log.retry(input.id);
+  }
+}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ConflictError, NotFoundError } from '../../graphql/graphql-errors';
+import { type Connection, decodeCursor, DEFAULT_PAGE_SIZE, toConnection } from '../../graphql/pagination';
+import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
+import { NotificationsPlannedEvent } from '../planning/notifications-planned.event';
+import type { DeliveryFilter } from './deliveries.args';
+import { DeliveryModel } from './delivery.model';
+
+/** The delivery log: every mail, its status and the relay's reply. */
+@Injectable()
+export class DeliveriesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  /** Newest first. */
+  async list(filter: DeliveryFilter = {}, first = DEFAULT_PAGE_SIZE, after?: string): Promise<Connection<DeliveryModel>> {
+    const q = this.dataSource.getRepository(DeliveryEntity).createQueryBuilder('d');
+    if (filter.status) q.andWhere('d.status = :status', { status: filter.status });
+    if (filter.eventType) q.andWhere('d.event_type = :eventType', { eventType: filter.eventType });
+    if (filter.applicationId) q.andWhere('d.application_id = :applicationId', { applicationId: filter.applicationId });
+    if (filter.recipientId) q.andWhere('d.recipient_id = :recipientId', { recipientId: filter.recipientId });
+    if (filter.from) q.andWhere('d.created_at >= :from', { from: filter.from });
+    if (filter.to) q.andWhere('d.created_at < :to', { to: filter.to });
+    const totalCount = await q.getCount();
+    if (after) q.andWhere('d.id < :after', { after: Number(decodeCursor(after, 1)[0]) });
+    const rows = await q.orderBy('d.id', 'DESC').limit(first + 1).getMany();
+    return toConnection(rows, first, totalCount, (d) => [d.id], DeliveryModel.from);
+  }
+
+  async forEvent(eventId: string): Promise<DeliveryModel[]> {
+    const rows = await this.dataSource.getRepository(DeliveryEntity).find({ where: { eventId }, order: { id: 'ASC' } });
+    return rows.map(DeliveryModel.from);
+  }
+
+  /** Puts a FAILED delivery back in the queue with fresh attempts. */
+  async retry(id: string): Promise<DeliveryModel> {
+    const repo = this.dataSource.getRepository(DeliveryEntity);
+    const result = await repo.update(
+      { id: Number(id), status: DeliveryStatus.FAILED },
+      { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null },
+    );
+    const delivery = await repo.findOneBy({ id: Number(id) });
+    if (!delivery) throw new NotFoundError('Delivery', id);
+    if (!result.affected) throw new ConflictError(`Delivery ${id} is ${delivery.status}; only a FAILED one can be retried`);
+    this.events.emit(NotificationsPlannedEvent.NAME, new NotificationsPlannedEvent(delivery.eventId, 1));
+    return DeliveryModel.from(delivery);
+  }
+}

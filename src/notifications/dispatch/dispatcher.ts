@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { HeraldConfig } from '../../config/herald-config';
+import type { SmtpErrorLike } from '../../settings/check/smtp-error';
+import { isConfigured } from '../../settings/smtp-settings';
+import { SmtpSettingsChangedEvent } from '../../settings/smtp-settings-changed.event';
+import { SmtpSettingsService } from '../../settings/smtp-settings.service';
+import { DeliveryStatus } from '../entities/delivery.entity';
+import { NotificationsPlannedEvent } from '../planning/notifications-planned.event';
+import { MailTransport, SmtpNotConfiguredError } from '../transport/mail-transport';
+import { type ClaimedDelivery, DeliveryOutbox } from './delivery-outbox';
+import { MailComposer } from './mail-composer';
+import { describeFailure, isTransient, retryDelayMs } from './retry-policy';
+
+const NOT_CONFIGURED = 'waiting: SMTP is not configured (set host and sender with updateSmtpSettings)';
+
+/**
+ * Sends due deliveries. Woken at once when deliveries are planned or the settings
+ * change, and by a periodic sweep (retries that came due, claims abandoned by a
+ * process that died). A pool of workers shares a queue refilled by one claim at a
+ * time; each delivery ends SENT, RETRY (backoff with jitter) or FAILED.
+ */
+@Injectable()
+export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Dispatcher');
+  /** Who holds a lease: unique per process. */
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly queue: ClaimedDelivery[] = [];
+  private running?: Promise<void>;
+  private refilling?: Promise<boolean>;
+  private wakeRequested = false;
+  private stopping = false;
+  private started = false;
+  private sweep?: NodeJS.Timeout;
+
+  constructor(
+    private readonly config: HeraldConfig,
+    private readonly outbox: DeliveryOutbox,
+    private readonly composer: MailComposer,
+    private readonly transport: MailTransport,
+    private readonly settings: SmtpSettingsService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.started = true;
+    this.sweep = setInterval(() => this.wake(), this.config.dispatch.sweepIntervalMs);
+    this.sweep.unref();
+    void this.onSettingsChanged();
+  }
+
+  @OnEvent(NotificationsPlannedEvent.NAME)
+  onPlanned(): void {
+    this.wake();
+  }
+
+  @OnEvent(SmtpSettingsChangedEvent.NAME, { async: true })
+  async onSettingsChanged(): Promise<void> {
+    if (!this.started || this.stopping) return;
+    if (isConfigured(await this.settings.get())) await this.outbox.requeueWaiting();
+    this.wake();
+  }
+
+  /** Starts a round of sending unless one is running (which will then go round again). */
+  wake(): void {
+    if (!this.started || this.stopping) return;
+    this.wakeRequested = true;
+    this.running ??= this.run()
+      .catch((error: Error) => this.logger.error(`dispatch round failed: ${error.message}`))
+      .finally(() => {
+        this.running = undefined;
+        if (this.wakeRequested && !this.stopping) setImmediate(() => this.wake());
+      });
+  }
+
+  /** Resolves when nothing is being sent (tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.sweep);
+    await this.running;
+    // Claimed but not begun: give them back now rather than when the lease expires.
+    await this.outbox.release(this.queue.splice(0).map((d) => d.id), this.owner).catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    while (this.wakeRequested && !this.stopping) {
+      this.wakeRequested = false;
+      const settings = await this.settings.get();
+      if (!isConfigured(settings)) {
+        const held = await this.outbox.holdDue(NOT_CONFIGURED);
+        if (held) this.logger.warn(`${held} deliveries wait: SMTP is not configured`);
+        return;
+      }
+      await Promise.all(Array.from({ length: this.config.dispatch.concurrency }, () => this.worker()));
+    }
+  }
+
+  private async worker(): Promise<void> {
+    while (!this.stopping) {
+      const next = this.queue.shift();
+      if (next) {
+        await this.deliver(next);
+        continue;
+      }
+      if (!(await this.refill())) return;
+    }
+  }
+
+  /** One claim at a time for all workers; false when nothing is due. */
+  private refill(): Promise<boolean> {
+    this.refilling ??= this.outbox
+      .claim(this.owner, this.config.dispatch.batchSize, this.config.dispatch.leaseMs)
+      .then((claimed) => {
+        this.queue.push(...claimed);
+        return claimed.length > 0;
+      })
+      .finally(() => (this.refilling = undefined));
+    return this.refilling;
+  }
+
+  private async deliver(d: ClaimedDelivery): Promise<void> {
+    let relay = 'the relay';
+    try {
+      const settings = await this.transport.activeSettings();
+      relay = `${settings.host}:${settings.port}`;
+      const info = await this.transport.send(await this.composer.compose(d, settings));
+      await this.outbox.markSent(d, this.owner, info.messageId, info.response ?? null);
+    } catch (error) {
+      await this.recordFailure(d, error as SmtpErrorLike, relay).catch((e: Error) =>
+        this.logger.error(`could not record the outcome of delivery ${d.id}: ${e.message}`),
+      );
+    }
+  }
+
+  private async recordFailure(d: ClaimedDelivery, error: SmtpErrorLike, relay: string): Promise<void> {
+    if (error instanceof SmtpNotConfiguredError) {
+      await this.outbox.release([d.id], this.owner, DeliveryStatus.WAITING, NOT_CONFIGURED);
+      return;
+    }
+    const { reply, error: text } = describeFailure(error);
+    const attempt = d.attempts + 1;
+    const { maxAttempts, backoffBaseMs, backoffMaxMs } = this.config.dispatch;
+    if (isTransient(error) && attempt < maxAttempts) {
+      const next = new Date(Date.now() + retryDelayMs(attempt, backoffBaseMs, backoffMaxMs));
+      await this.outbox.markRetry(d, this.owner, next, reply, text);
+      this.logger.warn(`delivery ${d.id} to ${d.recipientEmail} via ${relay}: attempt ${attempt} failed (${reply ?? text}); retry at ${next.toISOString()}`);
+    } else {
+      await this.outbox.markFailed(d, this.owner, reply, text);
+      this.logger.warn(`delivery ${d.id} to ${d.recipientEmail} via ${relay} FAILED after ${attempt} attempt(s): ${reply ?? text}`);
+    }
+  }
+}

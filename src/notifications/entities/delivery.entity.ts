@@ -1,0 +1,80 @@
+import { registerEnumType } from '@nestjs/graphql';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+/** Where a delivery is in its life. */
+export enum DeliveryStatus {
+  /** Due: waiting for the dispatcher. */
+  PENDING = 'PENDING',
+  /** Claimed by a dispatcher (lease_owner) until lease_expires_at. */
+  SENDING = 'SENDING',
+  /** Accepted by the relay (message_id, last_reply). */
+  SENT = 'SENT',
+  /** A transient failure; tried again at next_attempt_at. */
+  RETRY = 'RETRY',
+  /** SMTP is not configured: waits without spending attempts. */
+  WAITING = 'WAITING',
+  /** Refused for good (5xx) or out of attempts; last_reply says why. */
+  FAILED = 'FAILED',
+}
+registerEnumType(DeliveryStatus, { name: 'DeliveryStatus' });
+
+/** One mail to one recipient about one event: the outbox row. Unique per (event, recipient). */
+@Entity({ name: 'deliveries' })
+export class DeliveryEntity {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ name: 'event_id', type: 'varchar', length: 128 })
+  eventId: string;
+
+  @Column({ name: 'event_type', type: 'varchar', length: 64 })
+  eventType: string;
+
+  @Column({ name: 'application_id', type: 'varchar', length: 255 })
+  applicationId: string;
+
+  @Column({ name: 'recipient_id', type: 'varchar', length: 255 })
+  recipientId: string;
+
+  @Column({ name: 'recipient_email', type: 'varchar', length: 320 })
+  recipientEmail: string;
+
+  @Column({ name: 'recipient_name', type: 'varchar', length: 255, nullable: true })
+  recipientName: string | null;
+
+  @Column({ name: 'recipient_locale', type: 'varchar', length: 35, nullable: true })
+  recipientLocale: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: DeliveryStatus;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts: number;
+
+  @Column({ name: 'next_attempt_at', type: Date })
+  nextAttemptAt: Date;
+
+  @Column({ name: 'lease_owner', type: 'varchar', length: 64, nullable: true })
+  leaseOwner: string | null;
+
+  @Column({ name: 'lease_expires_at', type: Date, nullable: true })
+  leaseExpiresAt: Date | null;
+
+  @Column({ name: 'last_reply', type: 'text', nullable: true })
+  lastReply: string | null;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError: string | null;
+
+  @Column({ name: 'message_id', type: 'varchar', length: 255, nullable: true })
+  messageId: string | null;
+
+  @Column({ name: 'sent_at', type: Date, nullable: true })
+  sentAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at' })
+  updatedAt: Date;
+}

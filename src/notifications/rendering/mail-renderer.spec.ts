@@ -1,0 +1,42 @@
+import { JobEventType, type JobEvent } from '../../../libs/contracts/src';
+import { formatDuration, MailRenderer } from './mail-renderer';
+
+const app = { id: 'app 1', name: 'Billing <Core>' };
+const job = { id: 'job-7', kind: 'analysis', startedAt: '2026-11-24T09:00:00Z', endedAt: '2026-11-24T10:02:05Z' };
+const base = { schemaVersion: 1, id: 'e1', occurredAt: '2026-11-24T10:02:05Z', application: app };
+
+describe('MailRenderer', () => {
+  const renderer = new MailRenderer();
+  const render = (event: object) => renderer.render(event as JobEvent, { gatewayUri: 'http://console:8081/' });
+
+  it('writes subjects useful in an inbox list', () => {
+    expect(render({ ...base, type: JobEventType.JOB_SUCCEEDED, job }).subject).toBe('[Billing <Core>] Analysis succeeded');
+    expect(render({ ...base, type: JobEventType.JOB_FAILED, job, error: { message: 'x', step: 'Run analyzer' } }).subject).toBe(
+      '[Billing <Core>] Analysis failed: Run analyzer',
+    );
+    expect(render({ ...base, type: JobEventType.JOB_STOPPED, job, stoppedBy: { id: 'bob', name: 'Bob' } }).subject).toBe(
+      '[Billing <Core>] Analysis stopped by Bob',
+    );
+    expect(render({ ...base, type: JobEventType.APPLICATION_CREATED }).subject).toBe('[Billing <Core>] Application created');
+    expect(render({ ...base, type: JobEventType.VERSION_CREATED, version: { name: 'v2' } }).subject).toBe('[Billing <Core>] New version v2');
+  });
+
+  it('escapes what came with the event in HTML, not in text, and links to the job', () => {
+    const mail = render({ ...base, type: JobEventType.JOB_FAILED, job, error: { message: '<script>alert(1)</script> & more', logExcerpt: 'a < b' } });
+    expect(mail.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; more');
+    expect(mail.html).not.toContain('<script>');
+    expect(mail.html).toContain('Billing &lt;Core&gt;');
+    expect(mail.text).toContain('Error: <script>alert(1)</script> & more');
+    expect(mail.text).toContain('a < b');
+    expect(mail.html).toContain('href="http://console:8081/applications/app%201/jobs/job-7"');
+    expect(mail.text).toContain('http://console:8081/applications/app%201/jobs/job-7');
+    expect(mail.text).toContain('Took:        1 h 02 min');
+  });
+
+  it('formats durations', () => {
+    expect(formatDuration('2026-01-01T00:00:00Z', '2026-01-01T00:00:12Z')).toBe('12 s');
+    expect(formatDuration('2026-01-01T00:00:00Z', '2026-01-01T00:03:20Z')).toBe('3 min 20 s');
+    expect(formatDuration('2026-01-01T00:00:00Z', undefined)).toBeUndefined();
+    expect(formatDuration('2026-01-01T00:00:10Z', '2026-01-01T00:00:00Z')).toBeUndefined();
+  });
+});
