@@ -233,6 +233,7 @@ describe(`job events to delivered email (${DATABASE_KIND})`, () => {
       try {
         await eventually(async () => expect(recipientsOf(mailsOf(back, e.id))).toEqual(['ann@example.com', 'bob@example.com', 'no-success@example.com']));
       } finally {
+        await app.admin(UPDATE_SMTP, { input: { port: sink.port } }); // closes the pool's connections to it
         await back.stop();
       }
     } finally {

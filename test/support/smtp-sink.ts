@@ -65,6 +65,8 @@ export class SmtpSink {
       authMethods: ['PLAIN', 'LOGIN'],
       allowInsecureAuth: !secure && !starttls,
       logger: false,
+      // stop() waits for clients to hang up; a pooled client keeps idle connections open.
+      closeTimeout: 500,
       disabledCommands: auth ? [] : ['AUTH'],
       onAuth: (a, _session, callback) => {
         if (auth && a.username === auth.user && a.password === auth.pass) return callback(null, { user: a.username });

@@ -88,6 +88,10 @@ export class MailTransport implements OnApplicationShutdown {
       pool: true,
       maxConnections: settings.poolSize,
       maxMessages: 1000,
+      // A message whose connection drops is re-queued in the pool a couple of times (an
+      // idle connection the relay closed); after that the outbox's own retry takes over,
+      // instead of nodemailer re-queueing it forever while the relay is down.
+      maxRequeues: 2,
     } as never); // nodemailer's and the mailer's option types disagree; this is the one cast.
     const generation: Generation = { name, settings, inFlight: 0, retired: false };
     this.current = generation;
