@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Client } from 'pg';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 export const BENCH_JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256-tokens';
@@ -12,30 +13,32 @@ export class HeraldProcess {
     readonly child: ChildProcess,
     readonly url: string,
     readonly dataDir: string,
+    /** The environment it runs with (beyond PATH). */
+    readonly env: Record<string, string>,
   ) {}
 
   static async start(env: Record<string, string> = {}, port = 39000 + Math.floor(Math.random() * 1000)): Promise<HeraldProcess> {
     const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
+    const fullEnv: Record<string, string> = {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      JWT_SECRET: BENCH_JWT_SECRET,
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+      GRAPHQL_IDE: 'false',
+      ...env,
+    };
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
       cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        DATA_DIR: dataDir,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        JWT_SECRET: BENCH_JWT_SECRET,
-        LOG_LEVEL: 'warn',
-        LOG_FORMAT: 'json',
-        GRAPHQL_IDE: 'false',
-        ...env,
-      },
+      env: { PATH: process.env.PATH, ...fullEnv },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 300; i++) {
       if (child.exitCode !== null) throw new Error(`Herald exited with ${child.exitCode}`);
       try {
-        if ((await fetch(`${url}/health`)).ok) return new HeraldProcess(child, url, dataDir);
+        if ((await fetch(`${url}/health`)).ok) return new HeraldProcess(child, url, dataDir, fullEnv);
       } catch {
         // not listening yet
       }
@@ -52,5 +55,11 @@ export class HeraldProcess {
       await exited;
     }
     rmSync(this.dataDir, { recursive: true, force: true });
+    const { DATABASE_URL: url, DATABASE_SCHEMA: schema } = this.env;
+    if (url && schema) {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
+    }
   }
 }

@@ -1,0 +1,237 @@
+/**
+ * The whole pipeline — ingestion (GraphQL publishJobEvent), planning, dispatch,
+ * SMTP — into a local sink, against a bare nodemailer pool sending the same
+ * rendered messages to the same sink in the same run. Herald and the sink run in
+ * child processes; this process publishes.
+ *
+ *   npm run bench:pipeline
+ *   BENCH_SCENARIOS=throughput,latency,fanout,backlog   which to run (default: all)
+ *   BENCH_EVENTS_1=20000 BENCH_EVENTS_100=200            events for 1 and 100 recipients
+ *   BENCH_LATENCY_EVENTS=1000 BENCH_FANOUT=10000 BENCH_BACKLOG=100000
+ *   HERALD_BENCH_DATABASE_URL=postgres://…               also on PostgreSQL
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { JwtService } from '@nestjs/jwt';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { JobEventType, type JobEvent } from '../libs/contracts/src';
+import type { DatabaseConfig } from '../src/config/herald-config';
+import { dataSourceOptions } from '../src/database/data-source-options';
+import { MailRenderer } from '../src/notifications/rendering/mail-renderer';
+import { ApplicationEntity } from '../src/users/entities/application.entity';
+import { MembershipEntity, MembershipRole } from '../src/users/entities/membership.entity';
+import { PreferenceEntity } from '../src/users/entities/preference.entity';
+import { UserEntity } from '../src/users/entities/user.entity';
+import { bareNodemailerLoop, type PreparedMail } from './support/bare-nodemailer';
+import { BENCH_JWT_SECRET, HeraldProcess } from './support/herald-process';
+import { machine, percentile, table } from './support/report';
+import { SinkClient } from './support/sink-client';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'throughput,latency,fanout,backlog').split(',');
+const POOL = 5;
+const SECRET_KEY = 'b'.repeat(64);
+const jwt = new JwtService({ secret: BENCH_JWT_SECRET });
+const token = (roles: string[], sub: string) => jwt.sign({ roles }, { subject: sub });
+const SERVICE = token(['SERVICE'], 'bench-console');
+const ADMIN = token(['ADMIN'], 'bench-admin');
+
+let seq = 0;
+function jobEvent(applicationId: string): JobEvent {
+  return {
+    schemaVersion: 1,
+    id: `bench-${process.pid}-${++seq}`,
+    type: JobEventType.JOB_FAILED,
+    occurredAt: new Date().toISOString(),
+    application: { id: applicationId, name: `Application ${applicationId}` },
+    job: { id: `job-${seq}`, kind: 'analysis', startedAt: '2026-11-24T09:00:00Z', endedAt: '2026-11-24T09:42:30Z' },
+    error: { message: 'Out of memory while building the call graph', step: 'Run analyzer', logExcerpt: 'INFO start\n'.repeat(40) },
+  } as JobEvent;
+}
+
+async function gql(url: string, query: string, variables: object, bearer: string): Promise<any> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: any; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { deliveries } }';
+const publish = (url: string, e: JobEvent) => gql(url, PUBLISH, { input: e }, SERVICE);
+
+/** Peak resident memory of a process so far (VmHWM), in MB. */
+function peakRssMb(pid: number): number {
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+interface Target {
+  name: string;
+  db?: { url: string; schema: string };
+}
+
+async function startHerald(target: Target, sink: SinkClient, smtp: boolean): Promise<HeraldProcess> {
+  return HeraldProcess.start({
+    HERALD_SECRET_KEY: SECRET_KEY,
+    ...(target.db ? { DATABASE_URL: target.db.url, DATABASE_SCHEMA: `${target.db.schema}_${++seq}` } : {}),
+    ...(smtp ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(sink.port) } : {}),
+    SMTP_SECURITY: 'NONE',
+    SMTP_AUTH: 'false',
+    SMTP_SENDER: 'Herald <herald@bench.example.com>',
+    SMTP_POOL_SIZE: String(POOL),
+    GATEWAY_URI: 'https://console.example.com',
+  });
+}
+
+/** Writes an application with `managers` managers straight into Herald's database (fast, for big fixtures). */
+async function seedManagers(herald: HeraldProcess, target: Target, applicationId: string, managers: number): Promise<void> {
+  const db: DatabaseConfig = target.db
+    ? { type: 'postgres', url: target.db.url, schema: herald.env.DATABASE_SCHEMA }
+    : { type: 'sqlite', path: join(herald.dataDir, 'herald.sqlite') };
+  const ds = await new DataSource({ ...dataSourceOptions(db), entities: [UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity] } as DataSourceOptions).initialize();
+  try {
+    await ds.getRepository(ApplicationEntity).insert({ externalId: applicationId, name: `Application ${applicationId}` });
+    const app = await ds.getRepository(ApplicationEntity).findOneByOrFail({ externalId: applicationId });
+    const users = Array.from({ length: managers }, (_, i) => ({ externalId: `${applicationId}-u${i}`, displayName: `User ${i}`, email: `${applicationId}-u${i}@bench.example.com`, notificationsEnabled: true, locale: 'en' }));
+    for (let i = 0; i < users.length; i += 500) await ds.getRepository(UserEntity).insert(users.slice(i, i + 500));
+    const ids = (await ds.getRepository(UserEntity).createQueryBuilder('u').select('u.id', 'id').where('u.external_id LIKE :p', { p: `${applicationId}-u%` }).getRawMany<{ id: number }>()).map((r) => r.id);
+    const rows = ids.map((userId) => ({ applicationId: app.id, userId, role: MembershipRole.MANAGE }));
+    for (let i = 0; i < rows.length; i += 500) await ds.getRepository(MembershipEntity).insert(rows.slice(i, i + 500));
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/** Publishes events with a few requests in flight; returns when all are planned. */
+async function publishAll(url: string, events: JobEvent[], inFlight = 8): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next < events.length) await publish(url, events[next++]);
+  }));
+}
+
+function renderedLike(events: JobEvent[], recipients: number): PreparedMail[] {
+  const renderer = new MailRenderer();
+  return events.flatMap((e) => {
+    const m = renderer.render(e, { gatewayUri: 'https://console.example.com' });
+    return Array.from({ length: recipients }, (_, i) => ({ from: 'Herald <herald@bench.example.com>', to: `u${i}@bench.example.com`, ...m, headers: { 'Auto-Submitted': 'auto-generated' } }));
+  });
+}
+
+async function throughput(target: Target, sink: SinkClient, recipients: number, eventCount: number) {
+  const herald = await startHerald(target, sink, true);
+  try {
+    const appId = `tp${recipients}`;
+    await seedManagers(herald, target, appId, recipients);
+    const events = Array.from({ length: eventCount }, () => jobEvent(appId));
+    const expected = eventCount * recipients;
+    await sink.reset();
+    const started = performance.now();
+    await publishAll(herald.url, events);
+    const plannedMs = performance.now() - started;
+    await sink.waitFor(expected);
+    const seconds = (performance.now() - started) / 1000;
+    const heraldRate = expected / seconds;
+
+    await sink.reset();
+    const bareRate = await bareNodemailerLoop(sink.port, renderedLike(events.slice(0, Math.max(1, Math.ceil(eventCount / 2))), recipients), POOL);
+    return {
+      database: target.name,
+      recipients,
+      events: eventCount,
+      mails: expected,
+      'Herald msg/s': Math.round(heraldRate),
+      'bare nodemailer msg/s': Math.round(bareRate),
+      ratio: (heraldRate / bareRate).toFixed(2),
+      'all planned after s': (plannedMs / 1000).toFixed(1),
+      'Herald peak RSS MB': peakRssMb(herald.child.pid!),
+    };
+  } finally {
+    await herald.stop();
+  }
+}
+
+async function latency(target: Target, sink: SinkClient, count: number) {
+  const herald = await startHerald(target, sink, true);
+  try {
+    await seedManagers(herald, target, 'lat', 1);
+    for (let i = 0; i < 20; i++) await publish(herald.url, jobEvent('lat')); // warm up
+    await sink.waitFor(20);
+    const samples: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const before = await sink.count();
+      const start = performance.timeOrigin + performance.now();
+      await publish(herald.url, jobEvent('lat'));
+      await sink.waitFor(before + 1);
+      const [accepted] = await sink.acceptedSince(before);
+      samples.push(accepted.at - start);
+    }
+    samples.sort((a, b) => a - b);
+    return { database: target.name, events: count, 'p50 ms': percentile(samples, 50).toFixed(1), 'p95 ms': percentile(samples, 95).toFixed(1), 'p99 ms': percentile(samples, 99).toFixed(1), 'max ms': samples.at(-1)!.toFixed(1) };
+  } finally {
+    await herald.stop();
+  }
+}
+
+async function fanout(target: Target, sink: SinkClient, managers: number) {
+  const herald = await startHerald(target, sink, true);
+  try {
+    await seedManagers(herald, target, 'fan', managers);
+    await sink.reset();
+    const start = performance.now();
+    await publish(herald.url, jobEvent('fan'));
+    const planned = performance.now() - start;
+    await sink.waitFor(managers);
+    const last = performance.now() - start;
+    return { database: target.name, recipients: managers, 'planned (publish answered) ms': Math.round(planned), 'last mail accepted s': (last / 1000).toFixed(1), 'msg/s': Math.round(managers / (last / 1000)), 'Herald peak RSS MB': peakRssMb(herald.child.pid!) };
+  } finally {
+    await herald.stop();
+  }
+}
+
+async function backlog(target: Target, sink: SinkClient, deliveries: number) {
+  const perEvent = 1000;
+  const herald = await startHerald(target, sink, false); // no relay yet: everything waits
+  try {
+    await seedManagers(herald, target, 'backlog', perEvent);
+    await publishAll(herald.url, Array.from({ length: Math.ceil(deliveries / perEvent) }, () => jobEvent('backlog')), 2);
+    await sink.reset();
+    const start = performance.now();
+    await gql(herald.url, 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }', { input: { host: '127.0.0.1', port: sink.port } }, ADMIN);
+    await sink.waitFor(deliveries, 1_800_000);
+    const seconds = (performance.now() - start) / 1000;
+    return { database: target.name, deliveries, 'drained in s': seconds.toFixed(1), 'msg/s': Math.round(deliveries / seconds), 'Herald peak RSS MB': peakRssMb(herald.child.pid!) };
+  } finally {
+    await herald.stop();
+  }
+}
+
+async function main() {
+  const targets: Target[] = [{ name: 'SQLite' }];
+  if (process.env.HERALD_BENCH_DATABASE_URL) targets.push({ name: 'PostgreSQL', db: { url: process.env.HERALD_BENCH_DATABASE_URL, schema: `herald_bench_${process.pid}` } });
+  const sink = await SinkClient.start();
+  const results: Record<string, Record<string, string | number>[]> = { throughput: [], latency: [], fanout: [], backlog: [] };
+  try {
+    for (const target of targets) {
+      if (SCENARIOS.includes('throughput')) {
+        results.throughput.push(await throughput(target, sink, 1, env('BENCH_EVENTS_1', 20_000)));
+        results.throughput.push(await throughput(target, sink, 100, env('BENCH_EVENTS_100', 200)));
+      }
+      if (SCENARIOS.includes('latency')) results.latency.push(await latency(target, sink, env('BENCH_LATENCY_EVENTS', 1000)));
+      if (SCENARIOS.includes('fanout')) results.fanout.push(await fanout(target, sink, env('BENCH_FANOUT', 10_000)));
+      if (SCENARIOS.includes('backlog')) results.backlog.push(await backlog(target, sink, env('BENCH_BACKLOG', 100_000)));
+    }
+  } finally {
+    sink.stop();
+  }
+  console.log(`\nPipeline — ${machine()}, pool ${POOL}\n`);
+  for (const [name, rows] of Object.entries(results)) if (rows.length) console.log(`${name}\n\n${table(rows)}\n`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
