@@ -34,6 +34,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private stopping = false;
   private started = false;
   private sweep?: NodeJS.Timeout;
+  private requeueing?: Promise<void>;
 
   constructor(
     private readonly config: HeraldConfig,
@@ -55,10 +56,16 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     this.wake();
   }
 
+  /** New settings: deliveries that waited for a relay are due again. */
   @OnEvent(SmtpSettingsChangedEvent.NAME, { async: true })
   async onSettingsChanged(): Promise<void> {
     if (!this.started || this.stopping) return;
-    if (isConfigured(await this.settings.get())) await this.outbox.requeueWaiting();
+    this.requeueing = (async () => {
+      if (isConfigured(await this.settings.get())) await this.outbox.requeueWaiting();
+    })()
+      .catch((error: Error) => this.logger.error(`could not requeue waiting deliveries: ${error.message}`))
+      .finally(() => (this.requeueing = undefined));
+    await this.requeueing;
     this.wake();
   }
 
@@ -82,6 +89,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
     clearInterval(this.sweep);
+    await this.requeueing;
     await this.running;
     // Claimed but not begun: give them back now rather than when the lease expires.
     await this.outbox.release(this.queue.splice(0).map((d) => d.id), this.owner).catch(() => undefined);
