@@ -31,7 +31,8 @@ export class HeraldProcess {
     };
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, ...fullEnv },
+      // BENCH_HERALD_NODE_OPTIONS=--cpu-prof profiles Herald itself.
+      env: { PATH: process.env.PATH, NODE_OPTIONS: process.env.BENCH_HERALD_NODE_OPTIONS ?? '', ...fullEnv },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const url = `http://127.0.0.1:${port}`;
