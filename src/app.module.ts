@@ -7,6 +7,8 @@ import { HeraldConfig } from './config/herald-config';
 import { DatabaseModule } from './database/database.module';
 import { GraphqlApiModule } from './graphql/graphql-api.module';
 import { HealthController } from './health.controller';
+import { BrokerModule } from './job-events/broker/broker.module';
+import { BrokerStatus } from './job-events/broker/broker-status';
 import { JobEventsModule } from './job-events/job-events.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { SettingsModule } from './settings/settings.module';
@@ -28,8 +30,10 @@ export class AppModule {
         UsersModule,
         JobEventsModule,
         NotificationsModule,
+        ...(config.broker ? [BrokerModule] : []),
       ],
       controllers: [HealthController],
+      providers: [BrokerStatus],
     };
   }
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { createHeraldApp } from './bootstrap';
+import { createHeraldApp, startHerald } from './bootstrap';
 import { loadConfig } from './config/herald-config';
 
 async function main(): Promise<void> {
@@ -12,10 +12,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const app = await createHeraldApp(config);
-  await app.listen(config.http.port, config.http.host);
+  await startHerald(app, config);
   const shownHost = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
   const db = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : `PostgreSQL (schema ${config.database.schema})`;
-  new Logger('Herald').log(`GraphQL ready at http://${shownHost}:${config.http.port}/graphql — ${db}`);
+  const broker = config.broker ? `, RabbitMQ queue ${config.broker.queue}` : '';
+  new Logger('Herald').log(`GraphQL ready at http://${shownHost}:${config.http.port}/graphql — ${db}${broker}`);
 }
 
 main().catch((error: Error) => {

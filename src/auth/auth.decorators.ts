@@ -17,7 +17,8 @@ export interface RequestWithPrincipal {
   principal?: Principal;
 }
 
-export function requestOf(context: ExecutionContext): RequestWithPrincipal {
+export function requestOf(context: ExecutionContext): RequestWithPrincipal | undefined {
+  if (context.getType<string>() === 'rpc') return undefined;
   if (context.getType<string>() === 'graphql') {
     return GqlExecutionContext.create(context).getContext<{ req: RequestWithPrincipal }>().req;
   }
@@ -26,5 +27,5 @@ export function requestOf(context: ExecutionContext): RequestWithPrincipal {
 
 /** The authenticated caller of this resolver. */
 export const CurrentPrincipal = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): Principal => requestOf(context).principal!,
+  (_data: unknown, context: ExecutionContext): Principal => requestOf(context)!.principal!,
 );

@@ -118,6 +118,18 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400_000)
   DISPATCH_BACKOFF_MAX_MS = 3_600_000;
 
+  /** amqp://user:pass@host:5672 turns on consuming job events from RabbitMQ (off on the embedded default). */
+  @IsOptional() @Matches(/^amqps?:\/\/\S+$/, { message: 'must be an amqp:// or amqps:// URL' })
+  RABBITMQ_URL?: string;
+
+  /** The durable queue Herald consumes job events from. */
+  @IsOptional() @Matches(/^[A-Za-z0-9._:-]{1,200}$/, { message: 'must be a queue name (letters, digits, . _ : -)' })
+  RABBITMQ_QUEUE = 'herald.job-events';
+
+  /** Unacknowledged messages one process holds at most. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  RABBITMQ_PREFETCH = 50;
+
   /** How often a process re-reads the SMTP settings, to see changes made through another process. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000)
   SETTINGS_REFRESH_INTERVAL_MS = 5000;

@@ -23,6 +23,8 @@ export class HeraldConfig {
   readonly smtpCheckRateLimit: number;
   readonly settingsRefreshIntervalMs: number;
   readonly notificationsEnabledByDefault: boolean;
+  /** RabbitMQ ingestion; undefined when RABBITMQ_URL is not set. */
+  readonly broker?: { url: string; queue: string; deadLetterQueue: string; prefetch: number };
   readonly dispatch: {
     batchSize: number;
     concurrency: number;
@@ -63,6 +65,9 @@ export class HeraldConfig {
     this.smtpCheckRateLimit = vars.SMTP_CHECK_RATE_LIMIT;
     this.settingsRefreshIntervalMs = vars.SETTINGS_REFRESH_INTERVAL_MS;
     this.notificationsEnabledByDefault = vars.USERS_NOTIFICATIONS_DEFAULT;
+    this.broker = vars.RABBITMQ_URL
+      ? { url: vars.RABBITMQ_URL, queue: vars.RABBITMQ_QUEUE, deadLetterQueue: `${vars.RABBITMQ_QUEUE}.dead-letter`, prefetch: vars.RABBITMQ_PREFETCH }
+      : undefined;
     this.dispatch = {
       batchSize: vars.DISPATCH_BATCH_SIZE,
       concurrency: vars.DISPATCH_CONCURRENCY,

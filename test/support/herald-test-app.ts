@@ -9,7 +9,7 @@ import { JwtSecret } from '../../src/auth/jwt-secret';
 import type { Principal } from '../../src/auth/principal';
 import { Role } from '../../src/auth/role.enum';
 import { TokenService } from '../../src/auth/token.service';
-import { createHeraldApp } from '../../src/bootstrap';
+import { createHeraldApp, startHerald } from '../../src/bootstrap';
 import { HeraldConfig } from '../../src/config/herald-config';
 import { validateEnvironment } from '../../src/config/validate-environment';
 
@@ -60,7 +60,7 @@ export class HeraldTestApp {
     const config = new HeraldConfig(validateEnvironment(fullEnv), fullEnv);
     const app = await createHeraldApp(config);
     try {
-      await app.listen(0, '127.0.0.1');
+      await startHerald(app, config, '127.0.0.1', 0);
     } catch (error) {
       // Start-up failed after the database was opened: close it, and drop fresh storage.
       await app.close();

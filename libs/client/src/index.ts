@@ -1,0 +1,3 @@
+export * from './herald-publisher';
+export * from './herald-client.module';
+export * from '../../contracts/src';
