@@ -40,17 +40,32 @@ export class HeraldPublisher {
     });
   }
 
+  /**
+   * Resolves when RabbitMQ has confirmed the message. If the channel closes before
+   * the confirm (RabbitMQ restarting), the message is sent again once it is back:
+   * Herald records an event id once, so a repeat is harmless.
+   */
   async publish(event: JobEvent | Record<string, unknown>): Promise<void> {
     const parsed = parseJobEvent(event);
     if (!parsed.ok) throw new InvalidEventError(parsed.problems);
-    await this.channel.sendToQueue(this.queue, Buffer.from(JSON.stringify(parsed.event)), {
-      persistent: true,
-      contentType: 'application/json',
-      messageId: parsed.event.id,
-      type: parsed.event.type,
-      headers: { 'x-herald-schema-version': JOB_EVENT_SCHEMA_VERSION },
-      timeout: this.options.confirmTimeoutMs ?? 30_000,
-    });
+    const body = Buffer.from(JSON.stringify(parsed.event));
+    const deadline = Date.now() + (this.options.confirmTimeoutMs ?? 30_000);
+    for (;;) {
+      try {
+        await this.channel.sendToQueue(this.queue, body, {
+          persistent: true,
+          contentType: 'application/json',
+          messageId: parsed.event.id,
+          type: parsed.event.type,
+          headers: { 'x-herald-schema-version': JOB_EVENT_SCHEMA_VERSION },
+          timeout: Math.max(1, deadline - Date.now()),
+        });
+        return;
+      } catch (error) {
+        if (Date.now() >= deadline) throw error;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   }
 
   async close(): Promise<void> {

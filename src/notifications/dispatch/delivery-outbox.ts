@@ -11,6 +11,8 @@ export interface ClaimedDelivery {
   recipientEmail: string;
   recipientName: string | null;
   attempts: number;
+  /** When this process's claim runs out (epoch ms): past it, another process may send it. */
+  leaseExpiresAt: number;
 }
 
 const DUE = [DeliveryStatus.PENDING, DeliveryStatus.RETRY].map((s) => `'${s}'`).join(', ');
@@ -43,6 +45,7 @@ export class DeliveryOutbox {
   /** Claims up to `limit` due deliveries (and abandoned claims) for `owner` until now + leaseMs. */
   async claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     const now = new Date();
+    const leaseExpiresAt = now.getTime() + leaseMs;
     const [sql, params] = this.dataSource.driver.escapeQueryWithParameters(
       `UPDATE ${this.table}
           SET status = '${DeliveryStatus.SENDING}', lease_owner = :owner, lease_expires_at = :leaseUntil, updated_at = :now
@@ -54,7 +57,7 @@ export class DeliveryOutbox {
            LIMIT :limit
            ${this.postgres ? 'FOR UPDATE SKIP LOCKED' : ''})
         RETURNING id, event_id, recipient_email, recipient_name, attempts`,
-      { owner, leaseUntil: this.time(new Date(now.getTime() + leaseMs)), now: this.time(now), limit },
+      { owner, leaseUntil: this.time(new Date(leaseExpiresAt)), now: this.time(now), limit },
     );
     const result = await this.dataSource.query(sql, params);
     // PostgreSQL answers [rows, count] for an UPDATE; SQLite the rows.
@@ -66,6 +69,7 @@ export class DeliveryOutbox {
         recipientEmail: r.recipient_email as string,
         recipientName: (r.recipient_name as string | null) ?? null,
         attempts: Number(r.attempts),
+        leaseExpiresAt,
       }))
       .sort((a, b) => a.id - b.id);
   }

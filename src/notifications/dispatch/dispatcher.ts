@@ -112,11 +112,18 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     while (!this.stopping) {
       const next = this.queue.shift();
       if (next) {
-        await this.deliver(next);
+        // Too close to the end of the claim: another process may take it over while
+        // it is being sent, and both would send it. Leave it to whoever claims it next.
+        if (Date.now() < next.leaseExpiresAt - this.leaseMargin()) await this.deliver(next);
         continue;
       }
       if (!(await this.refill())) return;
     }
+  }
+
+  /** The part of a lease kept free for the send itself (a quarter, at most the socket timeout). */
+  private leaseMargin(): number {
+    return this.config.dispatch.leaseMs / 4;
   }
 
   /** One claim at a time for all workers; false when nothing is due. */
