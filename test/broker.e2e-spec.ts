@@ -1,5 +1,6 @@
 import { connect as amqpConnect } from 'amqplib';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { HeraldPublisher, InvalidEventError } from '../libs/client/src';
 import { Role } from '../src/auth/role.enum';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
@@ -102,6 +103,21 @@ describeWithBroker(`job events over RabbitMQ (${DATABASE_KIND})`, () => {
     } finally {
       await conn.close();
     }
+  });
+
+  it('puts back a message whose event could not be recorded (database trouble), and loses nothing', async () => {
+    const dataSource = app.app.get(DataSource);
+    const schema = DATABASE_KIND === 'postgres' ? `"${app.storage.schema}".` : '';
+    await dataSource.query(`ALTER TABLE ${schema}job_events RENAME TO job_events_away`);
+    const e = jobEvent();
+    try {
+      await publisher.publish(e);
+      await new Promise((r) => setTimeout(r, 1500)); // at least one failed attempt, requeued
+      expect(mailsOf(e.id)).toHaveLength(0);
+    } finally {
+      await dataSource.query(`ALTER TABLE ${schema}job_events_away RENAME TO job_events`);
+    }
+    await eventually(async () => expect(mailsOf(e.id)).toHaveLength(2));
   });
 
   it('needs no token: the broker authorises its publishers', async () => {
