@@ -18,7 +18,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 
 const QUERIES: Record<string, string> = {
   smtpSettings: '{ smtpSettings { host port sender username passwordSet security authEnabled gatewayUri configured } }',
-  me: '{ me { id externalId displayName email notificationsEnabled locale } }',
+  me: '{ me { id displayName email notificationsEnabled locale } }',
 };
 
 interface Load {

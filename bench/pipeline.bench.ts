@@ -8,7 +8,7 @@
  *   BENCH_SCENARIOS=throughput,latency,fanout,backlog   which to run (default: all)
  *   BENCH_EVENTS_1=20000 BENCH_EVENTS_100=200            events for 1 and 100 recipients
  *   BENCH_LATENCY_EVENTS=1000 BENCH_FANOUT=10000 BENCH_BACKLOG=100000
- *   HERALD_BENCH_DATABASE_URL=postgres://…               also on PostgreSQL
+ *   HERALD_BENCH_DATABASE_URL=postgres://…               also on PostgreSQL (BENCH_SKIP_SQLITE=1: only there)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -210,7 +210,7 @@ async function backlog(target: Target, sink: SinkClient, deliveries: number) {
 }
 
 async function main() {
-  const targets: Target[] = [{ name: 'SQLite' }];
+  const targets: Target[] = process.env.BENCH_SKIP_SQLITE ? [] : [{ name: 'SQLite' }];
   if (process.env.HERALD_BENCH_DATABASE_URL) targets.push({ name: 'PostgreSQL', db: { url: process.env.HERALD_BENCH_DATABASE_URL, schema: `herald_bench_${process.pid}` } });
   const sink = await SinkClient.start();
   const results: Record<string, Record<string, string | number>[]> = { throughput: [], latency: [], fanout: [], backlog: [] };

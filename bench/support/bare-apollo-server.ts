@@ -8,14 +8,14 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 const typeDefs = /* GraphQL */ `
   type SmtpSettings { host: String port: Int! sender: String username: String passwordSet: Boolean! security: String!
     authEnabled: Boolean! gatewayUri: String configured: Boolean! }
-  type Me { id: ID! externalId: String! displayName: String email: String notificationsEnabled: Boolean! locale: String }
+  type Me { id: ID! displayName: String email: String notificationsEnabled: Boolean! locale: String }
   type Query { smtpSettings: SmtpSettings! me: Me! }
 `;
 const smtpSettings = {
   host: 'smtp.example.com', port: 587, sender: 'Herald <herald@example.com>', username: 'herald', passwordSet: true,
   security: 'STARTTLS', authEnabled: true, gatewayUri: 'http://localhost:8081', configured: true,
 };
-const me = { id: '1', externalId: 'bench-admin', displayName: 'Bench', email: 'bench@example.com', notificationsEnabled: true, locale: 'en' };
+const me = { id: 'bench-admin', displayName: 'Bench', email: 'bench@example.com', notificationsEnabled: true, locale: 'en' };
 
 async function main() {
   const server = new ApolloServer({ typeDefs, resolvers: { Query: { smtpSettings: () => smtpSettings, me: () => me } } });
