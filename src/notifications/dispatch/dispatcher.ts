@@ -81,11 +81,6 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       });
   }
 
-  /** Resolves when nothing is being sent (tests and shutdown). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
     clearInterval(this.sweep);

@@ -1,5 +1,5 @@
 import { Field, Int, ObjectType } from '@nestjs/graphql';
-import { SmtpSecurity, type SmtpSettings } from '../smtp-settings';
+import { isConfigured, SmtpSecurity, type SmtpSettings } from '../smtp-settings';
 
 /** The SMTP settings as the API shows them: never the password, only whether one is set. */
 @ObjectType('SmtpSettings')
@@ -26,7 +26,7 @@ export class SmtpSettingsModel {
     const { encryptedPassword, ...visible } = settings;
     return Object.assign(new SmtpSettingsModel(), visible, {
       passwordSet: !!encryptedPassword,
-      configured: !!settings.host && !!settings.sender,
+      configured: isConfigured(settings),
     });
   }
 }
