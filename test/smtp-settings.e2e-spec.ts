@@ -1,5 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { SecretCipher } from '../libs/crypto/src';
 import { Role } from '../src/auth/role.enum';
@@ -53,7 +54,7 @@ describe(`SMTP settings through GraphQL (${DATABASE_KIND})`, () => {
     });
 
     it('reads a YAML file with the old spring.mail keys; the environment wins over the file', async () => {
-      const file = join(require('node:os').tmpdir(), `herald-seed-${process.pid}.yml`);
+      const file = join(mkdtempSync(join(tmpdir(), 'herald-seed-')), 'settings.yml');
       writeFileSync(
         file,
         [
@@ -85,6 +86,7 @@ describe(`SMTP settings through GraphQL (${DATABASE_KIND})`, () => {
         });
       } finally {
         await app.close();
+        rmSync(dirname(file), { recursive: true, force: true });
       }
     });
 
