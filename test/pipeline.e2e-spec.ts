@@ -2,6 +2,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import { JOB_EVENT_CHANNEL } from '../libs/contracts/src';
 import { Role } from '../src/auth/role.enum';
+import { JobEventIngestionService } from '../src/job-events/ingestion/job-event-ingestion.service';
 import { Dispatcher } from '../src/notifications/dispatch/dispatcher';
 import { DeliveryEntity, DeliveryStatus } from '../src/notifications/entities/delivery.entity';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
@@ -123,6 +124,32 @@ describe(`job events to delivered email (${DATABASE_KIND})`, () => {
     expect(mail.parsed.subject).toBe('[App app-1] Analysis failed: Load <sources>');
   });
 
+  it('encodes names and subjects beyond ASCII, and every recipient gets the same parts under their own headers', async () => {
+    const name = 'Zoë "Z" O’Brien, Jr.';
+    await seedApplication(app, { id: 'app-ü', name: 'Übersicht' }, [{ id: 'zoe' }, { id: 'yan' }]);
+    expect((await app.gql('mutation($input: UpdateMyProfileInput!) { updateMyProfile(input: $input) { displayName } }', { input: { displayName: name } }, app.token(Role.USER, 'zoe'))).errors).toBeUndefined();
+    const e = event('JOB_FAILED', 'app-ü', { job, error: { message: 'Speicher voll — “out of memory”', step: 'Analyse' } });
+    e.application.name = 'Übersicht';
+    await publish(e);
+    const mails = await eventually(async () => {
+      const got = mailsOf(sink, e.id);
+      expect(got).toHaveLength(2);
+      return got.sort((a, b) => a.to[0].localeCompare(b.to[0]));
+    });
+    const [yan, zoe] = mails;
+    expect(zoe.parsed.to).toMatchObject({ value: [{ name, address: 'zoe@example.com' }] });
+    expect(yan.parsed.to).toMatchObject({ value: [{ name: '', address: 'yan@example.com' }] });
+    for (const mail of mails) {
+      expect(mail.raw).not.toMatch(/[^\x00-\x7f]/); // 7-bit on the wire: headers encoded, body quoted-printable
+      expect(mail.parsed.subject).toBe('[Übersicht] Analysis failed: Analyse');
+      expect(mail.parsed.text).toContain('Speicher voll — “out of memory”');
+      expect(mail.parsed.html).toContain('Speicher voll — “out of memory”');
+    }
+    expect(zoe.parsed.text).toBe(yan.parsed.text);
+    expect(zoe.parsed.messageId).not.toBe(yan.parsed.messageId);
+    expect(zoe.parsed.headers.get('x-herald-delivery-id')).not.toBe(yan.parsed.headers.get('x-herald-delivery-id'));
+  });
+
   it('rejects an invalid event naming the fields, and records nothing', async () => {
     const bad = { ...event('JOB_FAILED', 'app-1', { job: { id: 'j', kind: 'analysis' } }), occurredAt: 'yesterday' };
     const res = await app.gql(PUBLISH, { input: bad }, service());
@@ -164,6 +191,21 @@ describe(`job events to delivered email (${DATABASE_KIND})`, () => {
     expect(tryOthers.data.deliveries.edges.every((e: { node: { recipientId: string } }) => e.node.recipientId === 'carol')).toBe(true);
     const filtered = (await app.admin('{ deliveries(filter: { eventType: VERSION_CREATED, applicationId: "app-2", status: SENT }) { totalCount } }')).deliveries;
     expect(filtered.totalCount).toBe(1);
+  });
+
+  it('records every event of a burst once, with a third of them published twice at the same moment', async () => {
+    // All handed over in the same tick: they share transactions (group commit), and on
+    // SQLite's one connection two transactions must never interleave.
+    const ingestion = app.app.get(JobEventIngestionService);
+    const burst = Array.from({ length: 60 }, () => event('JOB_STOPPED', 'app-2', { job, stoppedBy: { id: 'carol' } }));
+    const calls = burst.flatMap((e, i) => (i % 3 === 0 ? [ingestion.ingest(e, 'emitter'), ingestion.ingest(e, 'emitter')] : [ingestion.ingest(e, 'emitter')]));
+    const results = await Promise.all(calls);
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(60);
+    expect(results.filter((r) => r.duplicate)).toHaveLength(20);
+    await eventually(async () => {
+      for (const e of burst) expect(mailsOf(sink, e.id)).toHaveLength(1);
+    });
+    for (const e of burst.slice(0, 5)) expect(await eventLog(e.id)).toMatchObject({ recipients: 1, deliveries: [{ recipientId: 'carol', status: 'SENT' }] });
   });
 
   it('retries while the relay answers 451, and every mail arrives', async () => {

@@ -1,9 +1,12 @@
-import { Logger, Module } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { HeraldConfig } from '../config/herald-config';
 import { dataSourceOptions } from './data-source-options';
 import { openDatabase } from './prepare-database';
+import { Transactions } from './transactions';
 
+/** The database (TypeORM's DataSource, global) and the one way to run a transaction on it. */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -20,5 +23,7 @@ import { openDatabase } from './prepare-database';
       },
     }),
   ],
+  providers: [Transactions],
+  exports: [Transactions],
 })
 export class DatabaseModule {}

@@ -6,6 +6,7 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { DataSource, In } from 'typeorm';
 import { SecretCipher, SecretDecryptionError } from '../../libs/crypto/src';
 import { HeraldConfig } from '../config/herald-config';
+import { Transactions } from '../database/transactions';
 import { BadUserInputError, FieldProblem } from '../graphql/graphql-errors';
 import { UpdateSmtpSettingsInput } from './dto/update-smtp-settings.input';
 import { PropertyEntity } from './property.entity';
@@ -35,6 +36,7 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
     private readonly cipher: SecretCipher,
     private readonly events: EventEmitter2,
     private readonly config: HeraldConfig,
+    private readonly transactions: Transactions,
   ) {}
 
   onModuleInit(): void {
@@ -164,7 +166,7 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
     if (fields.length === 0) return;
     const now = new Date();
     const rows = fields.map((f) => ({ key: SETTINGS_KEYS[f].key, value: toRowValue(values[f]), updatedAt: now, updatedBy: actor }));
-    await this.dataSource.transaction(async (manager) => {
+    await this.transactions.run(async (manager) => {
       const insert = manager.createQueryBuilder().insert().into(PropertyEntity).values(rows);
       if (mode === 'replace') insert.orUpdate(['value', 'updated_at', 'updated_by'], ['key']);
       else insert.orIgnore();

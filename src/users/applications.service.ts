@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '../graphql/graphql-errors';
+import { Transactions } from '../database/transactions';
 import { type Connection, decodeCursor, DEFAULT_PAGE_SIZE, toConnection } from '../graphql/pagination';
 import { ApplicationEntity } from './entities/application.entity';
 import { MembershipEntity, MembershipRole } from './entities/membership.entity';
@@ -17,12 +18,13 @@ export class ApplicationsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
+    private readonly transactions: Transactions,
   ) {}
 
   async create(externalId: string, name: string): Promise<ApplicationModel> {
     const repo = this.dataSource.getRepository(ApplicationEntity);
     if (await repo.existsBy({ externalId })) throw new ConflictError(`Application ${externalId} exists already`);
-    return ApplicationModel.from(await repo.save(repo.create({ externalId, name })));
+    return ApplicationModel.from(await this.transactions.exclusive(() => repo.save(repo.create({ externalId, name }))));
   }
 
   /** Creates the application if Herald does not know it (events may announce it first); idempotent. */
@@ -35,13 +37,13 @@ export class ApplicationsService {
     const repo = this.dataSource.getRepository(ApplicationEntity);
     const app = await this.find(externalId);
     app.name = name;
-    return ApplicationModel.from(await repo.save(app));
+    return ApplicationModel.from(await this.transactions.exclusive(() => repo.save(app)));
   }
 
   /** Deletes the application with its memberships and per-application preferences. */
   async delete(externalId: string): Promise<ApplicationModel> {
     const app = await this.find(externalId);
-    await this.dataSource.getRepository(ApplicationEntity).delete(app.id);
+    await this.transactions.exclusive(() => this.dataSource.getRepository(ApplicationEntity).delete(app.id));
     return ApplicationModel.from(app);
   }
 
@@ -58,7 +60,7 @@ export class ApplicationsService {
 
   /** Grants a role; creates the person if Herald has not seen them yet. Granting twice is harmless. */
   async grant(userExternalId: string, applicationExternalId: string, role: MembershipRole): Promise<MembershipModel> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.transactions.run(async (manager) => {
       const app = await manager.getRepository(ApplicationEntity).findOneBy({ externalId: applicationExternalId });
       if (!app) throw new NotFoundError('Application', applicationExternalId);
       const user = await this.users.ensureByExternalId(userExternalId, {}, manager);
@@ -70,7 +72,9 @@ export class ApplicationsService {
   async revoke(userExternalId: string, applicationExternalId: string, role: MembershipRole): Promise<MembershipModel> {
     const app = await this.find(applicationExternalId);
     const user = await this.dataSource.getRepository(UserEntity).findOneBy({ externalId: userExternalId });
-    const result = user ? await this.dataSource.getRepository(MembershipEntity).delete({ applicationId: app.id, userId: user.id, role }) : { affected: 0 };
+    const result = user
+      ? await this.transactions.exclusive(() => this.dataSource.getRepository(MembershipEntity).delete({ applicationId: app.id, userId: user.id, role }))
+      : { affected: 0 };
     if (!user || !result.affected) throw new NotFoundError('Membership', `${userExternalId} ${role} ${applicationExternalId}`);
     return { application: ApplicationModel.from(app), user: UserModel.from(user), role };
   }

@@ -4,6 +4,7 @@ import { Brackets, DataSource, type EntityManager } from 'typeorm';
 import { JOB_EVENT_CATALOGUE, JOB_EVENT_TYPES, type JobEventType } from '../../libs/contracts/src';
 import type { Principal } from '../auth/principal';
 import { HeraldConfig } from '../config/herald-config';
+import { Transactions } from '../database/transactions';
 import { NotFoundError } from '../graphql/graphql-errors';
 import { type Connection, decodeCursor, DEFAULT_PAGE_SIZE, toConnection } from '../graphql/pagination';
 import type { ProfileFields } from './dto/profile-fields';
@@ -31,12 +32,13 @@ export class UsersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: HeraldConfig,
+    private readonly transactions: Transactions,
   ) {}
 
   /** The person behind a token, created from its claims on first sight. */
   async ensureUser(principal: Principal): Promise<void> {
     if (this.known.has(principal.sub)) return;
-    await this.ensureByExternalId(principal.sub, { displayName: principal.name ?? null, email: principal.email ?? null });
+    await this.transactions.exclusive(() => this.ensureByExternalId(principal.sub, { displayName: principal.name ?? null, email: principal.email ?? null }));
     this.known.add(principal.sub);
   }
 
@@ -78,7 +80,7 @@ export class UsersService {
       const value = input[field];
       if (value !== undefined) (user as unknown as Record<string, unknown>)[field] = value === '' ? null : value;
     }
-    return UserModel.from(await repo.save(user));
+    return UserModel.from(await this.transactions.exclusive(() => repo.save(user)));
   }
 
   async list(first = DEFAULT_PAGE_SIZE, after?: string, search?: string): Promise<Connection<UserModel>> {
@@ -105,7 +107,7 @@ export class UsersService {
    * application or for one.
    */
   async setPreference(userExternalId: string, eventType: JobEventType, applicationExternalId: string | undefined, enabled: boolean | null): Promise<UserModel> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.transactions.run(async (manager) => {
       const user = await manager.getRepository(UserEntity).findOneBy({ externalId: userExternalId });
       if (!user) throw new NotFoundError('User', userExternalId);
       let applicationId: number | null = null;

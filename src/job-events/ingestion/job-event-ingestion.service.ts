@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { In } from 'typeorm';
 import { type EventProblem, type JobEvent, parseJobEvent } from '../../../libs/contracts/src';
+import { GroupCommit } from '../../database/group-commit';
+import { Transactions } from '../../database/transactions';
 import { NotificationPlanner } from '../../notifications/planning/notification-planner';
 import { NotificationsPlannedEvent } from '../../notifications/planning/notifications-planned.event';
 import { JobEventEntity } from '../entities/job-event.entity';
@@ -32,21 +33,35 @@ function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code.startsWith('SQLITE_CONSTRAINT');
 }
 
+/** How many events one transaction records at most. */
+const MAX_BATCH = 200;
+
+interface Arrival {
+  event: JobEvent;
+  source: IngestSource;
+}
+
 /**
  * Where every way in (in-process emitter, GraphQL, broker) hands an event over:
  * validate it, and in one transaction record it (the inbox, keyed by event id)
  * and plan one delivery per recipient (the outbox). Resolves only after commit;
  * an event id seen before is acknowledged and ignored.
+ *
+ * Events that arrive together are recorded together (group commit): one
+ * transaction for all that came in while the previous one ran.
  */
 @Injectable()
 export class JobEventIngestionService {
   private readonly logger = new Logger('Ingestion');
+  private readonly inbox: GroupCommit<Arrival, IngestResult>;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     private readonly planner: NotificationPlanner,
     private readonly events: EventEmitter2,
-  ) {}
+  ) {
+    this.inbox = new GroupCommit((arrivals) => this.record(arrivals), MAX_BATCH);
+  }
 
   async ingest(payload: unknown, source: IngestSource): Promise<IngestResult> {
     const parsed = parseJobEvent(payload);
@@ -59,7 +74,7 @@ export class JobEventIngestionService {
     const event = parsed.event;
     let result: IngestResult;
     try {
-      result = await this.record(event, source);
+      result = await this.inbox.add({ event, source });
     } catch (error) {
       // Another process recorded the same event id between our check and our insert.
       if (!isUniqueViolation(error)) throw error;
@@ -74,23 +89,43 @@ export class JobEventIngestionService {
     return result;
   }
 
-  private record(event: JobEvent, source: IngestSource): Promise<IngestResult> {
-    return this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(JobEventEntity);
-      if (await repo.existsBy({ id: event.id })) return { eventId: event.id, duplicate: true, deliveries: 0 };
-      const deliveries = await this.planner.plan(event, manager);
-      await repo.insert({
-        id: event.id,
-        type: event.type,
-        schemaVersion: event.schemaVersion,
-        applicationId: event.application.id,
-        applicationName: event.application.name,
-        occurredAt: new Date(event.occurredAt),
-        receivedAt: new Date(),
-        source,
-        recipients: deliveries,
+  /** One transaction: the events not seen before go into the inbox, with their deliveries. */
+  private record(arrivals: Arrival[]): Promise<IngestResult[]> {
+    return this.transactions.run(async (manager) => {
+      const ids = arrivals.map((a) => a.event.id);
+      const seen = new Set(
+        (await manager.getRepository(JobEventEntity).find({ select: { id: true }, where: { id: In(ids) } })).map((row) => row.id),
+      );
+      const fresh: Arrival[] = [];
+      for (const arrival of arrivals) {
+        if (seen.has(arrival.event.id)) continue; // seen before, or twice in this batch
+        seen.add(arrival.event.id);
+        fresh.push(arrival);
+      }
+      const planned = await this.planner.plan(fresh.map((a) => a.event), manager);
+      const receivedAt = new Date();
+      const deliveriesOf = new Map<string, number>();
+      const rows = fresh.map(({ event, source }, i) => {
+        deliveriesOf.set(event.id, planned[i]);
+        return {
+          id: event.id,
+          type: event.type,
+          schemaVersion: event.schemaVersion,
+          applicationId: event.application.id,
+          applicationName: event.application.name,
+          occurredAt: new Date(event.occurredAt),
+          receivedAt,
+          source,
+          recipients: planned[i],
+        };
       });
-      return { eventId: event.id, duplicate: false, deliveries };
+      if (rows.length) await manager.getRepository(JobEventEntity).insert(rows);
+      const firstOf = new Set<Arrival>(fresh);
+      return arrivals.map((a) =>
+        firstOf.has(a)
+          ? { eventId: a.event.id, duplicate: false, deliveries: deliveriesOf.get(a.event.id)! }
+          : { eventId: a.event.id, duplicate: true, deliveries: 0 },
+      );
     });
   }
 }

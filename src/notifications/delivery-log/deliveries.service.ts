@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { Transactions } from '../../database/transactions';
 import { ConflictError, NotFoundError } from '../../graphql/graphql-errors';
 import { type Connection, decodeCursor, DEFAULT_PAGE_SIZE, toConnection } from '../../graphql/pagination';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
@@ -15,6 +16,7 @@ export class DeliveriesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: EventEmitter2,
+    private readonly transactions: Transactions,
   ) {}
 
   /** Newest first. */
@@ -40,9 +42,8 @@ export class DeliveriesService {
   /** Puts a FAILED delivery back in the queue with fresh attempts. */
   async retry(id: string): Promise<DeliveryModel> {
     const repo = this.dataSource.getRepository(DeliveryEntity);
-    const result = await repo.update(
-      { id: Number(id), status: DeliveryStatus.FAILED },
-      { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null },
+    const result = await this.transactions.exclusive(() =>
+      repo.update({ id: Number(id), status: DeliveryStatus.FAILED }, { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null }),
     );
     const delivery = await repo.findOneBy({ id: Number(id) });
     if (!delivery) throw new NotFoundError('Delivery', id);

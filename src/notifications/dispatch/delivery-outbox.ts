@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
+import { Transactions } from '../../database/transactions';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 
 /** A delivery claimed for sending: what the dispatcher needs, nothing more. */
@@ -15,57 +16,87 @@ export interface ClaimedDelivery {
   leaseExpiresAt: number;
 }
 
+/** How one attempt ended. */
+export type Outcome =
+  | { delivery: ClaimedDelivery; status: DeliveryStatus.SENT; messageId: string; reply: string | null }
+  | { delivery: ClaimedDelivery; status: DeliveryStatus.RETRY; nextAttemptAt: Date; reply: string | null; error: string }
+  | { delivery: ClaimedDelivery; status: DeliveryStatus.FAILED; reply: string | null; error: string };
+
 const DUE = [DeliveryStatus.PENDING, DeliveryStatus.RETRY].map((s) => `'${s}'`).join(', ');
 
+/** The columns an outcome sets, as one JSON object per delivery. */
+const OUTCOME_COLUMNS = {
+  id: 'integer',
+  status: 'varchar',
+  attempts: 'integer',
+  message_id: 'varchar',
+  last_reply: 'text',
+  last_error: 'text',
+  next_attempt_at: 'timestamp',
+  sent_at: 'timestamp',
+};
+
+/** A time as stored: UTC, 'YYYY-MM-DD HH:MM:SS.SSS' (TypeORM's form on SQLite; a timestamp literal on PostgreSQL). */
+const stored = (date: Date) => DateUtils.mixedDateToUtcDatetimeString(date) as string;
+
 /**
- * The outbox's state changes, each one statement. Claims are safe for several
- * processes on PostgreSQL (FOR UPDATE SKIP LOCKED, with a lease another process
- * takes over once it expires) and atomic in one process on SQLite (one writer).
- * Outcomes are written only by the claim's owner.
+ * The outbox's state changes. Claims are safe for several processes on
+ * PostgreSQL (FOR UPDATE SKIP LOCKED, with a lease another process takes over
+ * once it expires) and atomic in one process on SQLite (one writer). Outcomes
+ * are written only by the claim's owner, many in one statement. Every statement
+ * has a fixed text, so the driver prepares it once.
  */
 @Injectable()
 export class DeliveryOutbox {
   private readonly postgres: boolean;
-  private readonly table: string;
-  private readonly markSentSql: string;
+  private readonly claimSql: string;
+  private readonly recordSql: string;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+  ) {
     this.postgres = dataSource.options.type === 'postgres';
-    this.table = dataSource
+    const table = dataSource
       .getMetadata(DeliveryEntity)
       .tablePath.split('.')
       .map((part) => `"${part}"`)
       .join('.');
-    this.markSentSql = this.numbered(
-      `UPDATE ${this.table} SET status = '${DeliveryStatus.SENT}', attempts = ?, message_id = ?, last_reply = ?, last_error = NULL,
-         sent_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
-       WHERE id = ? AND lease_owner = ?`,
+    this.claimSql = this.numbered(
+      `UPDATE ${table}
+          SET status = '${DeliveryStatus.SENDING}', lease_owner = ?, lease_expires_at = ?, updated_at = ?
+        WHERE id IN (
+          SELECT id FROM ${table}
+           WHERE (status IN (${DUE}) AND next_attempt_at <= ?)
+              OR (status = '${DeliveryStatus.SENDING}' AND lease_expires_at < ?)
+           ORDER BY next_attempt_at, id
+           LIMIT ?
+           ${this.postgres ? 'FOR UPDATE SKIP LOCKED' : ''})
+        RETURNING id, event_id, recipient_email, recipient_name, attempts`,
     );
-  }
-
-  /** A time as the driver binds it (better-sqlite3 binds no Date). */
-  private time(date: Date): Date | string {
-    return this.postgres ? date : DateUtils.mixedDateToUtcDatetimeString(date);
+    // The outcomes arrive as one JSON array; each database turns it into rows its own way.
+    const outcomes = this.postgres
+      ? `json_to_recordset(?::json) AS v(${Object.entries(OUTCOME_COLUMNS).map(([c, t]) => `${c} ${t}`).join(', ')})`
+      : `(SELECT ${Object.keys(OUTCOME_COLUMNS).map((c) => `json_extract(value, '$.${c}') AS ${c}`).join(', ')} FROM json_each(?)) AS v`;
+    this.recordSql = this.numbered(
+      `UPDATE ${table} AS d
+          SET status = v.status, attempts = v.attempts, message_id = COALESCE(v.message_id, d.message_id),
+              last_reply = v.last_reply, last_error = v.last_error,
+              next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at), sent_at = COALESCE(v.sent_at, d.sent_at),
+              updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+         FROM ${outcomes}
+        WHERE d.id = v.id AND d.lease_owner = ?`,
+    );
   }
 
   /** Claims up to `limit` due deliveries (and abandoned claims) for `owner` until now + leaseMs. */
   async claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     const now = new Date();
     const leaseExpiresAt = now.getTime() + leaseMs;
-    const [sql, params] = this.dataSource.driver.escapeQueryWithParameters(
-      `UPDATE ${this.table}
-          SET status = '${DeliveryStatus.SENDING}', lease_owner = :owner, lease_expires_at = :leaseUntil, updated_at = :now
-        WHERE id IN (
-          SELECT id FROM ${this.table}
-           WHERE (status IN (${DUE}) AND next_attempt_at <= :now)
-              OR (status = '${DeliveryStatus.SENDING}' AND lease_expires_at < :now)
-           ORDER BY next_attempt_at, id
-           LIMIT :limit
-           ${this.postgres ? 'FOR UPDATE SKIP LOCKED' : ''})
-        RETURNING id, event_id, recipient_email, recipient_name, attempts`,
-      { owner, leaseUntil: this.time(new Date(leaseExpiresAt)), now: this.time(now), limit },
+    const at = stored(now);
+    const result = await this.transactions.exclusive(() =>
+      this.dataSource.query(this.claimSql, [owner, stored(new Date(leaseExpiresAt)), at, at, at, limit]),
     );
-    const result = await this.dataSource.query(sql, params);
     // PostgreSQL answers [rows, count] for an UPDATE; SQLite the rows.
     const rows = (this.postgres ? result[0] : result) as Array<Record<string, unknown>>;
     return rows
@@ -81,12 +112,23 @@ export class DeliveryOutbox {
   }
 
   /**
-   * The hot path: one statement of fixed text (prepared once by the driver's
-   * statement cache), no query building per mail.
+   * Records how attempts ended, all in one statement: each delivery only if
+   * `owner` still holds its claim (another process may have taken an expired one over).
    */
-  async markSent(d: ClaimedDelivery, owner: string, messageId: string, reply: string | null): Promise<void> {
-    const now = this.time(new Date());
-    await this.dataSource.query(this.markSentSql, [d.attempts + 1, messageId, reply, now, now, d.id, owner]);
+  async record(outcomes: Outcome[], owner: string): Promise<void> {
+    if (!outcomes.length) return;
+    const now = new Date();
+    const rows = outcomes.map((o) => ({
+      id: o.delivery.id,
+      status: o.status,
+      attempts: o.delivery.attempts + 1,
+      message_id: o.status === DeliveryStatus.SENT ? o.messageId : null,
+      last_reply: o.reply,
+      last_error: o.status === DeliveryStatus.SENT ? null : o.error,
+      next_attempt_at: o.status === DeliveryStatus.RETRY ? stored(o.nextAttemptAt) : null,
+      sent_at: o.status === DeliveryStatus.SENT ? stored(now) : null,
+    }));
+    await this.transactions.exclusive(() => this.dataSource.query(this.recordSql, [stored(now), JSON.stringify(rows), owner]));
   }
 
   /** `?` placeholders as the driver wants them ($1, $2, … on PostgreSQL). */
@@ -95,41 +137,34 @@ export class DeliveryOutbox {
     return this.postgres ? sql.replace(/\?/g, () => `$${++n}`) : sql;
   }
 
-  async markRetry(d: ClaimedDelivery, owner: string, nextAttemptAt: Date, reply: string | null, error: string): Promise<void> {
-    await this.finish(d, owner, { status: DeliveryStatus.RETRY, attempts: d.attempts + 1, nextAttemptAt, lastReply: reply, lastError: error });
-  }
-
-  async markFailed(d: ClaimedDelivery, owner: string, reply: string | null, error: string): Promise<void> {
-    await this.finish(d, owner, { status: DeliveryStatus.FAILED, attempts: d.attempts + 1, lastReply: reply, lastError: error });
-  }
-
   /** Gives claimed deliveries back unsent (shutdown, or nothing to send through). */
   async release(ids: number[], owner: string, status = DeliveryStatus.PENDING, reason: string | null = null): Promise<void> {
     if (!ids.length) return;
-    await this.dataSource
-      .getRepository(DeliveryEntity)
-      .update({ id: In(ids), leaseOwner: owner, status: DeliveryStatus.SENDING }, { status, leaseOwner: null, leaseExpiresAt: null, ...(reason ? { lastError: reason } : {}) });
+    await this.transactions.exclusive(() =>
+      this.dataSource
+        .getRepository(DeliveryEntity)
+        .update(
+          { id: In(ids), leaseOwner: owner, status: DeliveryStatus.SENDING },
+          { status, leaseOwner: null, leaseExpiresAt: null, ...(reason ? { lastError: reason } : {}) },
+        ),
+    );
   }
 
   /** SMTP is not configured: due deliveries wait, without spending attempts, and say why. */
   async holdDue(reason: string): Promise<number> {
-    const result = await this.dataSource
-      .getRepository(DeliveryEntity)
-      .update({ status: In([DeliveryStatus.PENDING, DeliveryStatus.RETRY]) }, { status: DeliveryStatus.WAITING, lastError: reason });
+    const result = await this.transactions.exclusive(() =>
+      this.dataSource
+        .getRepository(DeliveryEntity)
+        .update({ status: In([DeliveryStatus.PENDING, DeliveryStatus.RETRY]) }, { status: DeliveryStatus.WAITING, lastError: reason }),
+    );
     return result.affected ?? 0;
   }
 
   /** The settings changed: waiting deliveries are due again. */
   async requeueWaiting(): Promise<number> {
-    const result = await this.dataSource
-      .getRepository(DeliveryEntity)
-      .update({ status: DeliveryStatus.WAITING }, { status: DeliveryStatus.PENDING, nextAttemptAt: new Date() });
+    const result = await this.transactions.exclusive(() =>
+      this.dataSource.getRepository(DeliveryEntity).update({ status: DeliveryStatus.WAITING }, { status: DeliveryStatus.PENDING, nextAttemptAt: new Date() }),
+    );
     return result.affected ?? 0;
-  }
-
-  private async finish(d: ClaimedDelivery, owner: string, values: Partial<DeliveryEntity>): Promise<void> {
-    await this.dataSource
-      .getRepository(DeliveryEntity)
-      .update({ id: d.id, leaseOwner: owner }, { ...values, leaseOwner: null, leaseExpiresAt: null });
   }
 }

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { HeraldConfig } from '../../config/herald-config';
+import { GroupCommit } from '../../database/group-commit';
 import type { SmtpErrorLike } from '../../settings/check/smtp-error';
 import { isConfigured } from '../../settings/smtp-settings';
 import { SmtpSettingsChangedEvent } from '../../settings/smtp-settings-changed.event';
@@ -10,7 +11,7 @@ import { SmtpSettingsService } from '../../settings/smtp-settings.service';
 import { DeliveryStatus } from '../entities/delivery.entity';
 import { NotificationsPlannedEvent } from '../planning/notifications-planned.event';
 import { MailTransport, SmtpNotConfiguredError } from '../transport/mail-transport';
-import { type ClaimedDelivery, DeliveryOutbox } from './delivery-outbox';
+import { type ClaimedDelivery, DeliveryOutbox, type Outcome } from './delivery-outbox';
 import { MailComposer } from './mail-composer';
 import { describeFailure, isTransient, retryDelayMs } from './retry-policy';
 
@@ -20,7 +21,8 @@ const NOT_CONFIGURED = 'waiting: SMTP is not configured (set host and sender wit
  * Sends due deliveries. Woken at once when deliveries are planned or the settings
  * change, and by a periodic sweep (retries that came due, claims abandoned by a
  * process that died). A pool of workers shares a queue refilled by one claim at a
- * time; each delivery ends SENT, RETRY (backoff with jitter) or FAILED.
+ * time; each delivery ends SENT, RETRY (backoff with jitter) or FAILED, and the
+ * outcomes of mails that finish together are recorded together.
  */
 @Injectable()
 export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -35,6 +37,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private started = false;
   private sweep?: NodeJS.Timeout;
   private requeueing?: Promise<void>;
+  private readonly outcomes: GroupCommit<Outcome, void>;
 
   constructor(
     private readonly config: HeraldConfig,
@@ -42,7 +45,12 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly composer: MailComposer,
     private readonly transport: MailTransport,
     private readonly settings: SmtpSettingsService,
-  ) {}
+  ) {
+    this.outcomes = new GroupCommit<Outcome, void>(async (outcomes) => {
+      await this.outbox.record(outcomes, this.owner);
+      return outcomes.map(() => undefined);
+    }, config.dispatch.concurrency);
+  }
 
   onApplicationBootstrap(): void {
     this.started = true;
@@ -125,7 +133,9 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private refill(): Promise<boolean> {
     this.refilling ??= this.outbox
       .claim(this.owner, this.config.dispatch.batchSize, this.config.dispatch.leaseMs)
-      .then((claimed) => {
+      .then(async (claimed) => {
+        // The claimed deliveries' events in one query (compose() loads any it still misses).
+        await this.composer.preload(claimed).catch((e: Error) => this.logger.warn(`could not preload events: ${e.message}`));
         this.queue.push(...claimed);
         return claimed.length > 0;
       })
@@ -138,18 +148,21 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const settings = await this.transport.activeSettings();
       relay = `${settings.host}:${settings.port}`;
-      const info = await this.transport.send(await this.composer.compose(d, settings));
-      await this.outbox.markSent(d, this.owner, info.messageId, info.response ?? null);
+      const mail = await this.composer.compose(d, settings);
+      const info = await this.transport.send({ envelope: mail.envelope, raw: mail.raw });
+      await this.record({ delivery: d, status: DeliveryStatus.SENT, messageId: mail.messageId, reply: info.response ?? null });
     } catch (error) {
-      await this.recordFailure(d, error as SmtpErrorLike, relay).catch((e: Error) =>
-        this.logger.error(`could not record the outcome of delivery ${d.id}: ${e.message}`),
-      );
+      await this.recordFailure(d, error as SmtpErrorLike, relay);
     }
+  }
+
+  private async record(outcome: Outcome): Promise<void> {
+    await this.outcomes.add(outcome).catch((e: Error) => this.logger.error(`could not record the outcome of delivery ${outcome.delivery.id}: ${e.message}`));
   }
 
   private async recordFailure(d: ClaimedDelivery, error: SmtpErrorLike, relay: string): Promise<void> {
     if (error instanceof SmtpNotConfiguredError) {
-      await this.outbox.release([d.id], this.owner, DeliveryStatus.WAITING, NOT_CONFIGURED);
+      await this.outbox.release([d.id], this.owner, DeliveryStatus.WAITING, NOT_CONFIGURED).catch((e: Error) => this.logger.error(`could not put delivery ${d.id} back: ${e.message}`));
       return;
     }
     const { reply, error: text } = describeFailure(error);
@@ -157,10 +170,10 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     const { maxAttempts, backoffBaseMs, backoffMaxMs } = this.config.dispatch;
     if (isTransient(error) && attempt < maxAttempts) {
       const next = new Date(Date.now() + retryDelayMs(attempt, backoffBaseMs, backoffMaxMs));
-      await this.outbox.markRetry(d, this.owner, next, reply, text);
+      await this.record({ delivery: d, status: DeliveryStatus.RETRY, nextAttemptAt: next, reply, error: text });
       this.logger.warn(`delivery ${d.id} to ${d.recipientEmail} via ${relay}: attempt ${attempt} failed (${reply ?? text}); retry at ${next.toISOString()}`);
     } else {
-      await this.outbox.markFailed(d, this.owner, reply, text);
+      await this.record({ delivery: d, status: DeliveryStatus.FAILED, reply, error: text });
       this.logger.warn(`delivery ${d.id} to ${d.recipientEmail} via ${relay} FAILED after ${attempt} attempt(s): ${reply ?? text}`);
     }
   }

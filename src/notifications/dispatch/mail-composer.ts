@@ -1,65 +1,131 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { ISendMailOptions } from '@nestjs-modules/mailer';
-import { DataSource } from 'typeorm';
+import MimeNode from 'nodemailer/lib/mime-node';
+import { DataSource, In } from 'typeorm';
 import type { JobEvent } from '../../../libs/contracts/src';
+import { HeraldConfig } from '../../config/herald-config';
 import type { SmtpSettings } from '../../settings/smtp-settings';
 import { NotificationEntity } from '../entities/notification.entity';
-import { MailRenderer, preferencesLink, type RenderedMail } from '../rendering/mail-renderer';
+import { MailRenderer, preferencesLink } from '../rendering/mail-renderer';
 import type { ClaimedDelivery } from './delivery-outbox';
 
-/** Rendered events kept for the next deliveries of the same event (a fan-out renders once). */
-const CACHE_SIZE = 256;
+/** A message ready for the relay: its envelope and its bytes. */
+export interface ComposedMail {
+  envelope: { from: string; to: string[] };
+  raw: Buffer;
+  messageId: string;
+}
+
+/** An event's mail, rendered and MIME-encoded once for all its recipients. */
+interface PreparedMail {
+  subject: string;
+  /** Shared part of the multipart boundaries (random per event). */
+  boundary: string;
+  /** The text/plain and text/html parts, headers and encoded body each. */
+  parts: [Buffer, Buffer];
+}
+
+interface CachedEvent {
+  event: JobEvent;
+  tag: string;
+  /** The mail for one gateway URI, being prepared or ready (shared by concurrent sends). */
+  prepared?: { gatewayUri: string | null; mail: Promise<PreparedMail> };
+}
 
 function senderDomain(sender: string | null): string {
   return /@([^>\s]+)>?\s*$/.exec(sender ?? '')?.[1] ?? 'herald.invalid';
 }
 
 /**
- * Turns a claimed delivery into the message for one recipient: the event's mail
- * (rendered once per event and gateway URI, then reused), addressed to that
- * recipient alone, with a Message-ID derived from the delivery (a re-send after a
- * crash carries the same one) and the headers of automated mail.
+ * Turns a claimed delivery into the message for one recipient. The event's
+ * mail is rendered and its text and HTML parts MIME-encoded once per event (and
+ * gateway URI); each recipient's message is those parts under headers of its
+ * own (nodemailer's MimeNode does the encoding): addressed to that recipient
+ * alone, with a Message-ID derived from the delivery (a re-send after a crash
+ * carries the same one) and the headers of automated mail.
  */
 @Injectable()
 export class MailComposer {
-  private readonly rendered = new Map<string, RenderedMail>();
+  /** Events of recently claimed deliveries, oldest first (a Map keeps insertion order). */
+  private readonly events = new Map<string, CachedEvent>();
+  private readonly capacity: number;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly renderer: MailRenderer,
-  ) {}
-
-  async compose(d: ClaimedDelivery, settings: SmtpSettings): Promise<ISendMailOptions> {
-    const mail = await this.mailOf(d.eventId, settings.gatewayUri);
-    const domain = senderDomain(settings.sender);
-    const eventTag = createHash('sha256').update(d.eventId).digest('hex').slice(0, 16);
-    return {
-      to: d.recipientName ? { name: d.recipientName, address: d.recipientEmail } : d.recipientEmail,
-      subject: mail.subject,
-      html: mail.html,
-      text: mail.text,
-      messageId: `<herald.${eventTag}.${d.id}@${domain}>`,
-      headers: {
-        'Auto-Submitted': 'auto-generated',
-        'List-Id': `Herald job notifications <notifications.${domain}>`,
-        'List-Unsubscribe': `<${preferencesLink(settings.gatewayUri)}>`,
-        'X-Herald-Event-Id': d.eventId,
-        'X-Herald-Delivery-Id': String(d.id),
-      },
-    };
+    config: HeraldConfig,
+  ) {
+    // Room for two claims' worth of events: the batch being sent and the next one.
+    this.capacity = Math.max(256, 2 * config.dispatch.batchSize);
   }
 
-  private async mailOf(eventId: string, gatewayUri: string | null): Promise<RenderedMail> {
-    const key = `${eventId}\n${gatewayUri ?? ''}`;
-    let mail = this.rendered.get(key);
-    if (!mail) {
-      const row = await this.dataSource.getRepository(NotificationEntity).findOneByOrFail({ eventId });
-      mail = this.renderer.render(JSON.parse(row.payload) as JobEvent, { gatewayUri });
-      if (this.rendered.size >= CACHE_SIZE) this.rendered.delete(this.rendered.keys().next().value!);
-      this.rendered.set(key, mail);
+  /** Loads, in one query, the events of these deliveries that are not at hand yet. */
+  async preload(deliveries: ClaimedDelivery[]): Promise<void> {
+    const missing = [...new Set(deliveries.map((d) => d.eventId))].filter((id) => !this.events.has(id));
+    if (!missing.length) return;
+    const rows = await this.dataSource.getRepository(NotificationEntity).find({ select: { eventId: true, payload: true }, where: { eventId: In(missing) } });
+    for (const row of rows) this.remember(row.eventId, JSON.parse(row.payload) as JobEvent);
+  }
+
+  async compose(d: ClaimedDelivery, settings: SmtpSettings): Promise<ComposedMail> {
+    const cached = this.events.get(d.eventId) ?? (await this.load(d.eventId));
+    if (cached.prepared?.gatewayUri !== settings.gatewayUri) {
+      const preparing = this.prepare(cached.event, settings.gatewayUri);
+      cached.prepared = { gatewayUri: settings.gatewayUri, mail: preparing };
+      preparing.catch(() => cached.prepared?.mail === preparing && (cached.prepared = undefined)); // try again next time
     }
-    return mail;
+    const mail = await cached.prepared.mail;
+    const domain = senderDomain(settings.sender);
+    const messageId = `<herald.${cached.tag}.${d.id}@${domain}>`;
+    const root = new MimeNode('multipart/alternative', { baseBoundary: mail.boundary });
+    root.setHeader([
+      { key: 'From', value: settings.sender! },
+      { key: 'To', value: address(d.recipientName, d.recipientEmail) },
+      { key: 'Subject', value: mail.subject },
+      { key: 'Message-ID', value: messageId },
+      { key: 'Auto-Submitted', value: 'auto-generated' },
+      { key: 'List-Id', value: `Herald job notifications <notifications.${domain}>` },
+      { key: 'List-Unsubscribe', value: `<${preferencesLink(settings.gatewayUri)}>` },
+      { key: 'X-Herald-Event-Id', value: d.eventId },
+      { key: 'X-Herald-Delivery-Id', value: String(d.id) },
+    ]);
+    root.createChild('text/plain', { baseBoundary: mail.boundary }).setRaw(mail.parts[0]);
+    root.createChild('text/html', { baseBoundary: mail.boundary }).setRaw(mail.parts[1]);
+    return { envelope: root.getEnvelope() as ComposedMail['envelope'], raw: await root.build(), messageId };
   }
+
+  private async load(eventId: string): Promise<CachedEvent> {
+    const row = await this.dataSource.getRepository(NotificationEntity).findOneByOrFail({ eventId });
+    return this.remember(eventId, JSON.parse(row.payload) as JobEvent);
+  }
+
+  private remember(eventId: string, event: JobEvent): CachedEvent {
+    const cached: CachedEvent = { event, tag: createHash('sha256').update(eventId).digest('hex').slice(0, 16) };
+    if (this.events.size >= this.capacity) this.events.delete(this.events.keys().next().value!);
+    this.events.set(eventId, cached);
+    return cached;
+  }
+
+  private async prepare(event: JobEvent, gatewayUri: string | null): Promise<PreparedMail> {
+    const rendered = this.renderer.render(event, { gatewayUri });
+    const boundary = randomBytes(8).toString('hex');
+    // The parts are encoded as children of a multipart node, as they will be sent.
+    const holder = new MimeNode('multipart/alternative', { baseBoundary: boundary });
+    const part = (type: string, content: string) => {
+      const node = holder.createChild(`${type}; charset=utf-8`, { baseBoundary: boundary });
+      node.setContent(content);
+      return node.build();
+    };
+    const parts = await Promise.all([part('text/plain', rendered.text), part('text/html', rendered.html)]);
+    return { subject: rendered.subject, boundary, parts: parts as [Buffer, Buffer] };
+  }
+}
+
+/**
+ * The To header's value: nodemailer takes an address object there and encodes
+ * the name (RFC 2047) itself, though its types only admit strings.
+ */
+function address(name: string | null, email: string): string {
+  return (name ? { name, address: email } : email) as string;
 }
