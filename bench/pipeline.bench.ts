@@ -193,11 +193,11 @@ async function fanout(target: Target, sink: SinkClient, managers: number) {
 }
 
 async function backlog(target: Target, sink: SinkClient, deliveries: number) {
-  const perEvent = 1000;
+  const perEvent = env('BENCH_BACKLOG_PER_EVENT', 1000);
   const herald = await startHerald(target, sink, false); // no relay yet: everything waits
   try {
     await seedManagers(herald, target, 'backlog', perEvent);
-    await publishAll(herald.url, Array.from({ length: Math.ceil(deliveries / perEvent) }, () => jobEvent('backlog')), 2);
+    await publishAll(herald.url, Array.from({ length: Math.ceil(deliveries / perEvent) }, () => jobEvent('backlog')), perEvent > 10 ? 2 : 8);
     await sink.reset();
     const start = performance.now();
     await gql(herald.url, 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }', { input: { host: '127.0.0.1', port: sink.port } }, ADMIN);

@@ -205,7 +205,9 @@ describe(`job events to delivered email (${DATABASE_KIND})`, () => {
     await eventually(async () => {
       for (const e of burst) expect(mailsOf(sink, e.id)).toHaveLength(1);
     });
-    for (const e of burst.slice(0, 5)) expect(await eventLog(e.id)).toMatchObject({ recipients: 1, deliveries: [{ recipientId: 'carol', status: 'SENT' }] });
+    for (const e of burst.slice(0, 5)) {
+      await eventually(async () => expect(await eventLog(e.id)).toMatchObject({ recipients: 1, deliveries: [{ recipientId: 'carol', status: 'SENT' }] }));
+    }
   });
 
   it('retries while the relay answers 451, and every mail arrives', async () => {
@@ -326,8 +328,10 @@ describe(`a Herald process stopped while it sends (${DATABASE_KIND})`, () => {
       const duplicates = mailsOf(slow, e.id).length - 12;
       // Only what was in flight when the first process stopped may arrive twice (at most DISPATCH_CONCURRENCY).
       expect(duplicates).toBeLessThanOrEqual(2);
-      const log = (await second.admin(EVENT, { id: e.id })).event.deliveries as Array<{ status: string }>;
-      expect(log.every((d) => d.status === 'SENT')).toBe(true);
+      await eventually(async () => {
+        const log = (await second.admin(EVENT, { id: e.id })).event.deliveries as Array<{ status: string }>;
+        expect(log.every((d) => d.status === 'SENT')).toBe(true);
+      });
     } finally {
       await second.close();
       await slow.stop();

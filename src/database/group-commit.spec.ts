@@ -9,7 +9,7 @@ describe('GroupCommit', () => {
       writes.push(items);
       if (writes.length === 1) await gate;
       return items.map((i) => `ok ${i}`);
-    }, 100);
+    }, { maxBatch: 100 });
     const first = [1, 2, 3].map((i) => commit.add(i));
     await new Promise((r) => setImmediate(r)); // the first write has begun
     const second = [4, 5].map((i) => commit.add(i));
@@ -20,7 +20,7 @@ describe('GroupCommit', () => {
 
   it('never writes more than maxBatch items at once', async () => {
     const sizes: number[] = [];
-    const commit = new GroupCommit<number, number>(async (items) => (sizes.push(items.length), items), 4);
+    const commit = new GroupCommit<number, number>(async (items) => (sizes.push(items.length), items), { maxBatch: 4 });
     await Promise.all(Array.from({ length: 10 }, (_, i) => commit.add(i)));
     expect(sizes).toEqual([4, 4, 2]);
   });
@@ -31,7 +31,7 @@ describe('GroupCommit', () => {
       writes.push(items);
       if (items.includes(13)) throw new Error('unlucky');
       return items.map((i) => i * 2);
-    }, 100);
+    }, { maxBatch: 100 });
     const results = await Promise.allSettled([12, 13, 14].map((i) => commit.add(i)));
     expect(results).toEqual([
       { status: 'fulfilled', value: 24 },
@@ -39,5 +39,20 @@ describe('GroupCommit', () => {
       { status: 'fulfilled', value: 28 },
     ]);
     expect(writes).toEqual([[12, 13, 14], [12], [13], [14]]);
+  });
+
+  it('with a linger, waits for more items before writing, unless the batch fills up', async () => {
+    const writes: number[][] = [];
+    const commit = new GroupCommit<number, void>(async (items) => (writes.push(items), items.map(() => undefined)), { maxBatch: 3, lingerMs: 30 });
+    const a = commit.add(1);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(writes).toEqual([]); // still lingering
+    const b = commit.add(2);
+    await Promise.all([a, b]);
+    expect(writes).toEqual([[1, 2]]);
+    const full = [3, 4, 5].map((i) => commit.add(i));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(writes).toEqual([[1, 2], [3, 4, 5]]); // full: written without waiting
+    await Promise.all(full);
   });
 });

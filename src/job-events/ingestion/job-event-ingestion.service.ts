@@ -60,7 +60,7 @@ export class JobEventIngestionService {
     private readonly planner: NotificationPlanner,
     private readonly events: EventEmitter2,
   ) {
-    this.inbox = new GroupCommit((arrivals) => this.record(arrivals), MAX_BATCH);
+    this.inbox = new GroupCommit((arrivals) => this.record(arrivals), { maxBatch: MAX_BATCH });
   }
 
   async ingest(payload: unknown, source: IngestSource): Promise<IngestResult> {

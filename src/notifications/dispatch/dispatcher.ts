@@ -16,13 +16,21 @@ import { MailComposer } from './mail-composer';
 import { describeFailure, isTransient, retryDelayMs } from './retry-policy';
 
 const NOT_CONFIGURED = 'waiting: SMTP is not configured (set host and sender with updateSmtpSettings)';
+/**
+ * How long an outcome waits for others to be recorded with it. Its worker sends
+ * the next mail meanwhile; a crash before the record means the mail is sent
+ * again once its claim expires, as a mail in flight would be.
+ */
+const OUTCOME_LINGER_MS = 3;
 
 /**
  * Sends due deliveries. Woken at once when deliveries are planned or the settings
  * change, and by a periodic sweep (retries that came due, claims abandoned by a
- * process that died). A pool of workers shares a queue refilled by one claim at a
- * time; each delivery ends SENT, RETRY (backoff with jitter) or FAILED, and the
- * outcomes of mails that finish together are recorded together.
+ * process that died). Up to DISPATCH_CONCURRENCY workers share a queue refilled
+ * by one claim at a time: they stop when a claim finds nothing, and come back
+ * whenever a claim brings work or something wakes the dispatcher. Each delivery
+ * ends SENT, RETRY (backoff with jitter) or FAILED, and the outcomes of mails
+ * that finish together are recorded together.
  */
 @Injectable()
 export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -30,8 +38,9 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   /** Who holds a lease: unique per process. */
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly queue: ClaimedDelivery[] = [];
-  private running?: Promise<void>;
+  private readonly workers = new Set<Promise<void>>();
   private refilling?: Promise<boolean>;
+  /** Something happened since the last claim began: claim again before the workers stop. */
   private wakeRequested = false;
   private stopping = false;
   private started = false;
@@ -46,10 +55,13 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly transport: MailTransport,
     private readonly settings: SmtpSettingsService,
   ) {
-    this.outcomes = new GroupCommit<Outcome, void>(async (outcomes) => {
-      await this.outbox.record(outcomes, this.owner);
-      return outcomes.map(() => undefined);
-    }, config.dispatch.concurrency);
+    this.outcomes = new GroupCommit<Outcome, void>(
+      async (outcomes) => {
+        await this.outbox.record(outcomes, this.owner);
+        return outcomes.map(() => undefined);
+      },
+      { maxBatch: config.dispatch.batchSize, lingerMs: OUTCOME_LINGER_MS },
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -77,51 +89,54 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     this.wake();
   }
 
-  /** Starts a round of sending unless one is running (which will then go round again). */
+  /** Something may be due: look, with a full pool of workers. */
   wake(): void {
     if (!this.started || this.stopping) return;
     this.wakeRequested = true;
-    this.running ??= this.run()
-      .catch((error: Error) => this.logger.error(`dispatch round failed: ${error.message}`))
-      .finally(() => {
-        this.running = undefined;
-        if (this.wakeRequested && !this.stopping) setImmediate(() => this.wake());
-      });
+    this.startWorkers();
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
     clearInterval(this.sweep);
     await this.requeueing;
-    await this.running;
+    await Promise.all(this.workers); // each ends once its last outcome is recorded
     // Claimed but not begun: give them back now rather than when the lease expires.
     await this.outbox.release(this.queue.splice(0).map((d) => d.id), this.owner).catch(() => undefined);
   }
 
-  private async run(): Promise<void> {
-    while (this.wakeRequested && !this.stopping) {
-      this.wakeRequested = false;
-      const settings = await this.settings.get();
-      if (!isConfigured(settings)) {
-        const held = await this.outbox.holdDue(NOT_CONFIGURED);
-        if (held) this.logger.warn(`${held} deliveries wait: SMTP is not configured`);
-        return;
-      }
-      await Promise.all(Array.from({ length: this.config.dispatch.concurrency }, () => this.worker()));
+  private startWorkers(): void {
+    while (this.workers.size < this.config.dispatch.concurrency && !this.stopping) {
+      const worker: Promise<void> = this.worker()
+        .catch((error: Error) => this.logger.error(`dispatch worker failed: ${error.message}`))
+        .finally(() => this.workers.delete(worker));
+      this.workers.add(worker);
     }
   }
 
+  /**
+   * Sends one mail after another. A worker sends its next mail while the outcome
+   * of its last one is being recorded (outcomes of mails that finish together
+   * share a write), and waits for that record before the one after: at most two
+   * mails per worker are sent or in flight but not yet recorded.
+   */
   private async worker(): Promise<void> {
+    let recording: Promise<void> = Promise.resolve();
     while (!this.stopping) {
       const next = this.queue.shift();
       if (next) {
         // Too close to the end of the claim: another process may take it over while
         // it is being sent, and both would send it. Leave it to whoever claims it next.
-        if (Date.now() < next.leaseExpiresAt - this.leaseMargin()) await this.deliver(next);
+        if (Date.now() < next.leaseExpiresAt - this.leaseMargin()) {
+          const outcome = await this.attempt(next);
+          await recording;
+          recording = outcome ? this.record(outcome) : Promise.resolve();
+        }
         continue;
       }
-      if (!(await this.refill())) return;
+      if (!(await this.refill())) break;
     }
+    await recording;
   }
 
   /** The part of a lease kept free for the send itself (a quarter, at most the socket timeout). */
@@ -129,52 +144,62 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     return this.config.dispatch.leaseMs / 4;
   }
 
-  /** One claim at a time for all workers; false when nothing is due. */
+  /** One claim at a time for all workers; false when nothing is due (the workers stop). */
   private refill(): Promise<boolean> {
-    this.refilling ??= this.outbox
-      .claim(this.owner, this.config.dispatch.batchSize, this.config.dispatch.leaseMs)
-      .then(async (claimed) => {
-        // The claimed deliveries' events in one query (compose() loads any it still misses).
-        await this.composer.preload(claimed).catch((e: Error) => this.logger.warn(`could not preload events: ${e.message}`));
-        this.queue.push(...claimed);
-        return claimed.length > 0;
-      })
-      .finally(() => (this.refilling = undefined));
+    this.refilling ??= this.claim().finally(() => (this.refilling = undefined));
     return this.refilling;
   }
 
-  private async deliver(d: ClaimedDelivery): Promise<void> {
+  private async claim(): Promise<boolean> {
+    this.wakeRequested = false;
+    if (!isConfigured(await this.settings.get())) {
+      const held = await this.outbox.holdDue(NOT_CONFIGURED);
+      if (held) this.logger.warn(`${held} deliveries wait: SMTP is not configured`);
+      return this.wakeRequested;
+    }
+    const claimed = await this.outbox.claim(this.owner, this.config.dispatch.batchSize, this.config.dispatch.leaseMs);
+    // The claimed deliveries' events in one query (compose() loads any it still misses).
+    await this.composer.preload(claimed).catch((e: Error) => this.logger.warn(`could not preload events: ${e.message}`));
+    this.queue.push(...claimed);
+    if (claimed.length) this.startWorkers(); // workers that stopped on an empty claim come back
+    return claimed.length > 0 || this.wakeRequested;
+  }
+
+  /** Sends one delivery; says how it ended (nothing when it was put back to wait for settings). */
+  private async attempt(d: ClaimedDelivery): Promise<Outcome | undefined> {
     let relay = 'the relay';
     try {
       const settings = await this.transport.activeSettings();
       relay = `${settings.host}:${settings.port}`;
       const mail = await this.composer.compose(d, settings);
       const info = await this.transport.send({ envelope: mail.envelope, raw: mail.raw });
-      await this.record({ delivery: d, status: DeliveryStatus.SENT, messageId: mail.messageId, reply: info.response ?? null });
+      return { delivery: d, status: DeliveryStatus.SENT, messageId: mail.messageId, reply: info.response ?? null };
     } catch (error) {
-      await this.recordFailure(d, error as SmtpErrorLike, relay);
+      return this.failed(d, error as SmtpErrorLike, relay);
     }
   }
 
-  private async record(outcome: Outcome): Promise<void> {
-    await this.outcomes.add(outcome).catch((e: Error) => this.logger.error(`could not record the outcome of delivery ${outcome.delivery.id}: ${e.message}`));
+  /** Records an outcome with others (group commit); never rejects: a failure to record is logged. */
+  private record(outcome: Outcome): Promise<void> {
+    return this.outcomes.add(outcome).catch((e: Error) => this.logger.error(`could not record the outcome of delivery ${outcome.delivery.id}: ${e.message}`));
   }
 
-  private async recordFailure(d: ClaimedDelivery, error: SmtpErrorLike, relay: string): Promise<void> {
+  private async failed(d: ClaimedDelivery, error: SmtpErrorLike, relay: string): Promise<Outcome | undefined> {
     if (error instanceof SmtpNotConfiguredError) {
-      await this.outbox.release([d.id], this.owner, DeliveryStatus.WAITING, NOT_CONFIGURED).catch((e: Error) => this.logger.error(`could not put delivery ${d.id} back: ${e.message}`));
-      return;
+      await this.outbox
+        .release([d.id], this.owner, DeliveryStatus.WAITING, NOT_CONFIGURED)
+        .catch((e: Error) => this.logger.error(`could not put delivery ${d.id} back to wait: ${e.message}`));
+      return undefined;
     }
     const { reply, error: text } = describeFailure(error);
     const attempt = d.attempts + 1;
     const { maxAttempts, backoffBaseMs, backoffMaxMs } = this.config.dispatch;
     if (isTransient(error) && attempt < maxAttempts) {
       const next = new Date(Date.now() + retryDelayMs(attempt, backoffBaseMs, backoffMaxMs));
-      await this.record({ delivery: d, status: DeliveryStatus.RETRY, nextAttemptAt: next, reply, error: text });
       this.logger.warn(`delivery ${d.id} to ${d.recipientEmail} via ${relay}: attempt ${attempt} failed (${reply ?? text}); retry at ${next.toISOString()}`);
-    } else {
-      await this.record({ delivery: d, status: DeliveryStatus.FAILED, reply, error: text });
-      this.logger.warn(`delivery ${d.id} to ${d.recipientEmail} via ${relay} FAILED after ${attempt} attempt(s): ${reply ?? text}`);
+      return { delivery: d, status: DeliveryStatus.RETRY, nextAttemptAt: next, reply, error: text };
     }
+    this.logger.warn(`delivery ${d.id} to ${d.recipientEmail} via ${relay} FAILED after ${attempt} attempt(s): ${reply ?? text}`);
+    return { delivery: d, status: DeliveryStatus.FAILED, reply, error: text };
   }
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import MimeNode from 'nodemailer/lib/mime-node';
@@ -20,14 +20,15 @@ export interface ComposedMail {
 /** An event's mail, rendered and MIME-encoded once for all its recipients. */
 interface PreparedMail {
   subject: string;
-  /** Shared part of the multipart boundaries (random per event). */
-  boundary: string;
-  /** The text/plain and text/html parts, headers and encoded body each. */
-  parts: [Buffer, Buffer];
+  /** The multipart/alternative type, with the boundary that `body` uses. */
+  contentType: string;
+  /** Everything after the header block: the text and HTML parts, encoded. */
+  body: Buffer;
 }
 
 interface CachedEvent {
   event: JobEvent;
+  /** 16 hex digits derived from the event id: in Message-IDs and the MIME boundary. */
   tag: string;
   /** The mail for one gateway URI, being prepared or ready (shared by concurrent sends). */
   prepared?: { gatewayUri: string | null; mail: Promise<PreparedMail> };
@@ -39,11 +40,11 @@ function senderDomain(sender: string | null): string {
 
 /**
  * Turns a claimed delivery into the message for one recipient. The event's
- * mail is rendered and its text and HTML parts MIME-encoded once per event (and
- * gateway URI); each recipient's message is those parts under headers of its
- * own (nodemailer's MimeNode does the encoding): addressed to that recipient
- * alone, with a Message-ID derived from the delivery (a re-send after a crash
- * carries the same one) and the headers of automated mail.
+ * mail is rendered and MIME-encoded once per event (and gateway URI); each
+ * recipient's message is that body under a header block of its own, built by
+ * nodemailer's MimeNode (which encodes names and subjects): addressed to that
+ * recipient alone, with a Message-ID derived from the delivery (a re-send after
+ * a crash carries the same one) and the headers of automated mail.
  */
 @Injectable()
 export class MailComposer {
@@ -71,14 +72,14 @@ export class MailComposer {
   async compose(d: ClaimedDelivery, settings: SmtpSettings): Promise<ComposedMail> {
     const cached = this.events.get(d.eventId) ?? (await this.load(d.eventId));
     if (cached.prepared?.gatewayUri !== settings.gatewayUri) {
-      const preparing = this.prepare(cached.event, settings.gatewayUri);
+      const preparing = this.prepare(cached, settings.gatewayUri);
       cached.prepared = { gatewayUri: settings.gatewayUri, mail: preparing };
       preparing.catch(() => cached.prepared?.mail === preparing && (cached.prepared = undefined)); // try again next time
     }
     const mail = await cached.prepared.mail;
     const domain = senderDomain(settings.sender);
     const messageId = `<herald.${cached.tag}.${d.id}@${domain}>`;
-    const root = new MimeNode('multipart/alternative', { baseBoundary: mail.boundary });
+    const root = new MimeNode(mail.contentType, { baseBoundary: cached.tag });
     root.setHeader([
       { key: 'From', value: settings.sender! },
       { key: 'To', value: address(d.recipientName, d.recipientEmail) },
@@ -90,9 +91,8 @@ export class MailComposer {
       { key: 'X-Herald-Event-Id', value: d.eventId },
       { key: 'X-Herald-Delivery-Id', value: String(d.id) },
     ]);
-    root.createChild('text/plain', { baseBoundary: mail.boundary }).setRaw(mail.parts[0]);
-    root.createChild('text/html', { baseBoundary: mail.boundary }).setRaw(mail.parts[1]);
-    return { envelope: root.getEnvelope() as ComposedMail['envelope'], raw: await root.build(), messageId };
+    const raw = Buffer.concat([Buffer.from(`${root.buildHeaders()}\r\n\r\n`), mail.body]);
+    return { envelope: root.getEnvelope() as ComposedMail['envelope'], raw, messageId };
   }
 
   private async load(eventId: string): Promise<CachedEvent> {
@@ -107,18 +107,17 @@ export class MailComposer {
     return cached;
   }
 
-  private async prepare(event: JobEvent, gatewayUri: string | null): Promise<PreparedMail> {
-    const rendered = this.renderer.render(event, { gatewayUri });
-    const boundary = randomBytes(8).toString('hex');
-    // The parts are encoded as children of a multipart node, as they will be sent.
-    const holder = new MimeNode('multipart/alternative', { baseBoundary: boundary });
-    const part = (type: string, content: string) => {
-      const node = holder.createChild(`${type}; charset=utf-8`, { baseBoundary: boundary });
-      node.setContent(content);
-      return node.build();
-    };
-    const parts = await Promise.all([part('text/plain', rendered.text), part('text/html', rendered.html)]);
-    return { subject: rendered.subject, boundary, parts: parts as [Buffer, Buffer] };
+  /** Renders the event and encodes the whole message once; keeps what follows its headers. */
+  private async prepare(cached: CachedEvent, gatewayUri: string | null): Promise<PreparedMail> {
+    const rendered = this.renderer.render(cached.event, { gatewayUri });
+    const contentType = `multipart/alternative; boundary="--_Herald-${cached.tag}"`;
+    const message = new MimeNode(contentType, { baseBoundary: cached.tag });
+    message.setHeader('Message-ID', `<${cached.tag}@herald.invalid>`); // its headers are dropped: spare MimeNode making one up
+    message.createChild('text/plain; charset=utf-8', { baseBoundary: cached.tag }).setContent(rendered.text);
+    message.createChild('text/html; charset=utf-8', { baseBoundary: cached.tag }).setContent(rendered.html);
+    const built = await message.build();
+    // The header block ends at the first empty line (RFC 5322 §2.1).
+    return { subject: rendered.subject, contentType, body: built.subarray(built.indexOf('\r\n\r\n') + 4) };
   }
 }
 
