@@ -11,9 +11,12 @@ import { InvalidJobEventError, JobEventIngestionService } from '../ingestion/job
 import { JobEventModel } from './job-event.model';
 import { PublishJobEventInput, PublishJobEventResult } from './publish-job-event.input';
 
-/** Drops the nulls GraphQL gives for absent optional fields: the wire format has no nulls. */
-function toWireFormat(input: PublishJobEventInput): unknown {
-  return JSON.parse(JSON.stringify(input, (_key, value: unknown) => (value === null ? undefined : value)));
+/** The input as the wire format has it: plain objects, and no nulls for absent optional fields. */
+function toWireFormat(input: unknown): unknown {
+  if (input === null || typeof input !== 'object') return input;
+  const plain: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) if (value !== null) plain[key] = toWireFormat(value);
+  return plain;
 }
 
 @Resolver(() => JobEventModel)
@@ -26,7 +29,11 @@ export class JobEventsResolver {
 
   @Mutation(() => PublishJobEventResult, { description: 'Hands a job event to Herald; mails are planned before it answers' })
   @Roles(Role.SERVICE, Role.ADMIN)
-  async publishJobEvent(@Args('input') input: PublishJobEventInput): Promise<PublishJobEventResult> {
+  async publishJobEvent(
+    // Typed as a plain object so that the API's validation pipe passes it through: the wire
+    // format's own parser (libs/contracts) validates it, naming each field, in ingest().
+    @Args('input', { type: () => PublishJobEventInput }) input: object,
+  ): Promise<PublishJobEventResult> {
     try {
       return await this.ingestion.ingest(toWireFormat(input), 'graphql');
     } catch (error) {

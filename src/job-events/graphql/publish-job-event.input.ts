@@ -1,9 +1,8 @@
 import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
-import { Allow } from 'class-validator';
 import { JobEventType } from '../../../libs/contracts/src';
 
-// The fields mirror the wire format (libs/contracts), which validates them: the
-// @Allow() marks only let them through the API's whitelist untouched.
+// The fields mirror the wire format (libs/contracts), whose parser validates them
+// (the resolver keeps the API's validation pipe out of it).
 
 @InputType()
 export class ApplicationRefInput {
@@ -40,16 +39,16 @@ export class VersionRefInput {
 
 @InputType({ description: 'A job event in the wire format of docs/wire-format.md' })
 export class PublishJobEventInput {
-  @Field(() => Int, { defaultValue: 1 }) @Allow() schemaVersion: number;
-  @Field(() => ID, { description: 'Unique per event: publishing the same id again does nothing' }) @Allow() id: string;
-  @Field(() => JobEventType) @Allow() type: JobEventType;
-  @Field({ description: 'When it happened, ISO-8601 with a time zone' }) @Allow() occurredAt: string;
-  @Field(() => ApplicationRefInput) @Allow() application: ApplicationRefInput;
-  @Field(() => JobRefInput, { nullable: true, description: 'JOB_SUCCEEDED, JOB_FAILED, JOB_STOPPED' }) @Allow() job?: JobRefInput;
-  @Field(() => JobErrorInput, { nullable: true, description: 'JOB_FAILED' }) @Allow() error?: JobErrorInput;
-  @Field(() => PersonRefInput, { nullable: true, description: 'JOB_STOPPED' }) @Allow() stoppedBy?: PersonRefInput;
-  @Field(() => PersonRefInput, { nullable: true, description: 'APPLICATION_CREATED, VERSION_CREATED' }) @Allow() createdBy?: PersonRefInput;
-  @Field(() => VersionRefInput, { nullable: true, description: 'VERSION_CREATED' }) @Allow() version?: VersionRefInput;
+  @Field(() => Int, { defaultValue: 1 }) schemaVersion: number;
+  @Field(() => ID, { description: 'Unique per event: publishing the same id again does nothing' }) id: string;
+  @Field(() => JobEventType) type: JobEventType;
+  @Field({ description: 'When it happened, ISO-8601 with a time zone' }) occurredAt: string;
+  @Field(() => ApplicationRefInput) application: ApplicationRefInput;
+  @Field(() => JobRefInput, { nullable: true, description: 'JOB_SUCCEEDED, JOB_FAILED, JOB_STOPPED' }) job?: JobRefInput;
+  @Field(() => JobErrorInput, { nullable: true, description: 'JOB_FAILED' }) error?: JobErrorInput;
+  @Field(() => PersonRefInput, { nullable: true, description: 'JOB_STOPPED' }) stoppedBy?: PersonRefInput;
+  @Field(() => PersonRefInput, { nullable: true, description: 'APPLICATION_CREATED, VERSION_CREATED' }) createdBy?: PersonRefInput;
+  @Field(() => VersionRefInput, { nullable: true, description: 'VERSION_CREATED' }) version?: VersionRefInput;
 }
 
 @ObjectType()

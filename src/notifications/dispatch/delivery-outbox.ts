@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
+import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 
@@ -56,13 +57,10 @@ export class DeliveryOutbox {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
   ) {
-    this.postgres = dataSource.options.type === 'postgres';
-    const table = dataSource
-      .getMetadata(DeliveryEntity)
-      .tablePath.split('.')
-      .map((part) => `"${part}"`)
-      .join('.');
-    this.claimSql = this.numbered(
+    const sql = new Sql(dataSource);
+    this.postgres = sql.postgres;
+    const table = sql.table(DeliveryEntity);
+    this.claimSql = sql.statement(
       `UPDATE ${table}
           SET status = '${DeliveryStatus.SENDING}', lease_owner = ?, lease_expires_at = ?, updated_at = ?
         WHERE id IN (
@@ -78,7 +76,7 @@ export class DeliveryOutbox {
     const outcomes = this.postgres
       ? `json_to_recordset(?::json) AS v(${Object.entries(OUTCOME_COLUMNS).map(([c, t]) => `${c} ${t}`).join(', ')})`
       : `(SELECT ${Object.keys(OUTCOME_COLUMNS).map((c) => `json_extract(value, '$.${c}') AS ${c}`).join(', ')} FROM json_each(?)) AS v`;
-    this.recordSql = this.numbered(
+    this.recordSql = sql.statement(
       `UPDATE ${table} AS d
           SET status = v.status, attempts = v.attempts, message_id = COALESCE(v.message_id, d.message_id),
               last_reply = v.last_reply, last_error = v.last_error,
@@ -129,12 +127,6 @@ export class DeliveryOutbox {
       sent_at: o.status === DeliveryStatus.SENT ? stored(now) : null,
     }));
     await this.transactions.exclusive(() => this.dataSource.query(this.recordSql, [stored(now), JSON.stringify(rows), owner]));
-  }
-
-  /** `?` placeholders as the driver wants them ($1, $2, … on PostgreSQL). */
-  private numbered(sql: string): string {
-    let n = 0;
-    return this.postgres ? sql.replace(/\?/g, () => `$${++n}`) : sql;
   }
 
   /** Gives claimed deliveries back unsent (shutdown, or nothing to send through). */

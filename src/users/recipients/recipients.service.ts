@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { JOB_EVENT_CATALOGUE, type JobEventType } from '../../../libs/contracts/src';
+import { Sql } from '../../database/sql';
 import { ApplicationEntity } from '../entities/application.entity';
 import { MembershipEntity, MembershipRole } from '../entities/membership.entity';
 import { PreferenceEntity } from '../entities/preference.entity';
@@ -25,29 +26,32 @@ export interface Recipient {
  */
 @Injectable()
 export class RecipientsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
   /**
    * One query: memberships by (application, role) from the primary key, each
    * person by id, and at most two preference rows per person from the unique
-   * indexes — no N+1. `manager` runs it inside the caller's transaction.
+   * indexes — no N+1. Fixed text: prepared once, run for every event.
    */
+  private readonly query: string;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    const sql = new Sql(dataSource);
+    this.query = sql.statement(
+      `SELECT u.id AS "userId", u.external_id AS "externalId", u.email AS "email", u.display_name AS "displayName", u.locale AS "locale"
+         FROM ${sql.table(ApplicationEntity)} a
+         JOIN ${sql.table(MembershipEntity)} m ON m.application_id = a.id AND m.role = '${MembershipRole.MANAGE}'
+         JOIN ${sql.table(UserEntity)} u ON u.id = m.user_id
+         LEFT JOIN ${sql.table(PreferenceEntity)} pa ON pa.user_id = u.id AND pa.event_type = ? AND pa.application_id = a.id
+         LEFT JOIN ${sql.table(PreferenceEntity)} pg ON pg.user_id = u.id AND pg.event_type = ? AND pg.application_id IS NULL
+        WHERE a.external_id = ? AND u.email IS NOT NULL AND u.notifications_enabled = TRUE
+          AND COALESCE(pa.enabled, pg.enabled, ${sql.postgres ? '?::boolean' : '?'}) = TRUE
+        ORDER BY u.id`,
+    );
+  }
+
+  /** Who receives `eventType` about the application; `manager` runs it inside the caller's transaction. */
   async recipientsFor(applicationExternalId: string, eventType: JobEventType, manager: EntityManager = this.dataSource.manager): Promise<Recipient[]> {
-    const byDefault = JOB_EVENT_CATALOGUE[eventType].enabledByDefault ? 'TRUE' : 'FALSE';
-    const rows = await manager
-      .createQueryBuilder()
-      .select(['u.id AS "userId"', 'u.external_id AS "externalId"', 'u.email AS "email"', 'u.display_name AS "displayName"', 'u.locale AS "locale"'])
-      .from(ApplicationEntity, 'a')
-      .innerJoin(MembershipEntity, 'm', 'm.application_id = a.id AND m.role = :role', { role: MembershipRole.MANAGE })
-      .innerJoin(UserEntity, 'u', 'u.id = m.user_id')
-      .leftJoin(PreferenceEntity, 'pa', 'pa.user_id = u.id AND pa.event_type = :type AND pa.application_id = a.id', { type: eventType })
-      .leftJoin(PreferenceEntity, 'pg', 'pg.user_id = u.id AND pg.event_type = :type AND pg.application_id IS NULL')
-      .where('a.external_id = :app', { app: applicationExternalId })
-      .andWhere('u.email IS NOT NULL')
-      .andWhere('u.notifications_enabled = TRUE')
-      .andWhere(`COALESCE(pa.enabled, pg.enabled, ${byDefault}) = TRUE`)
-      .orderBy('u.id', 'ASC')
-      .getRawMany<{ userId: number; externalId: string; email: string; displayName: string | null; locale: string | null }>();
+    const byDefault = JOB_EVENT_CATALOGUE[eventType].enabledByDefault;
+    const rows = (await manager.query(this.query, [eventType, eventType, applicationExternalId, byDefault])) as Array<Omit<Recipient, 'userId'> & { userId: number }>;
     return rows.map((r) => ({ ...r, userId: String(r.userId) }));
   }
 }
