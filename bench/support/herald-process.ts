@@ -1,11 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 export const BENCH_JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256-tokens';
+
+/** The Node.js flags `npm start` runs Herald with (the `serve` script): the benchmarks measure Herald as it runs. */
+function serveFlags(): string[] {
+  const serve = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.serve;
+  const words = serve.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/src/main.js'));
+}
 
 /** A built Herald (dist/src/main.js) in a child process, as it runs in production. */
 export class HeraldProcess {
@@ -29,7 +36,7 @@ export class HeraldProcess {
       GRAPHQL_IDE: 'false',
       ...env,
     };
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
+    const child = spawn(process.execPath, [...serveFlags(), join(ROOT, 'dist', 'src', 'main.js')], {
       cwd: ROOT,
       // BENCH_HERALD_NODE_OPTIONS=--cpu-prof profiles Herald itself.
       env: { PATH: process.env.PATH, NODE_OPTIONS: process.env.BENCH_HERALD_NODE_OPTIONS ?? '', ...fullEnv },

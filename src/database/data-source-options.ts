@@ -52,6 +52,9 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
       sqlite.pragma('busy_timeout = 5000');
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('synchronous = NORMAL');
+      // SQLite's own default page cache (2 MB) rather than better-sqlite3's 16 MB: the
+      // outbox's working set is the few pages of due deliveries, and memory is counted.
+      sqlite.pragma('cache_size = -2000');
     },
   };
 }

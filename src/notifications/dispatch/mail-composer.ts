@@ -28,6 +28,8 @@ interface PreparedMail {
 
 interface CachedEvent {
   event: JobEvent;
+  /** Roughly what this entry holds in memory (payload and encoded body). */
+  bytes: number;
   /** 16 hex digits derived from the event id: in Message-IDs and the MIME boundary. */
   tag: string;
   /** The mail for one gateway URI, being prepared or ready (shared by concurrent sends). */
@@ -46,11 +48,15 @@ function senderDomain(sender: string | null): string {
  * recipient alone, with a Message-ID derived from the delivery (a re-send after
  * a crash carries the same one) and the headers of automated mail.
  */
+/** What the cache of events may hold at most: a few large events (64 KB log excerpts) must not fill the heap. */
+const CACHE_BYTES = 24 * 1024 * 1024;
+
 @Injectable()
 export class MailComposer {
   /** Events of recently claimed deliveries, oldest first (a Map keeps insertion order). */
   private readonly events = new Map<string, CachedEvent>();
   private readonly capacity: number;
+  private cachedBytes = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -66,13 +72,19 @@ export class MailComposer {
     const missing = [...new Set(deliveries.map((d) => d.eventId))].filter((id) => !this.events.has(id));
     if (!missing.length) return;
     const rows = await this.dataSource.getRepository(NotificationEntity).find({ select: { eventId: true, payload: true }, where: { eventId: In(missing) } });
-    for (const row of rows) this.remember(row.eventId, JSON.parse(row.payload) as JobEvent);
+    for (const row of rows) this.remember(row.eventId, row.payload);
   }
 
   async compose(d: ClaimedDelivery, settings: SmtpSettings): Promise<ComposedMail> {
     const cached = this.events.get(d.eventId) ?? (await this.load(d.eventId));
     if (cached.prepared?.gatewayUri !== settings.gatewayUri) {
-      const preparing = this.prepare(cached, settings.gatewayUri);
+      const preparing = this.prepare(cached, settings.gatewayUri).then((mail) => {
+        if (this.events.get(d.eventId) === cached) {
+          cached.bytes += mail.body.length;
+          this.account(mail.body.length);
+        }
+        return mail;
+      });
       cached.prepared = { gatewayUri: settings.gatewayUri, mail: preparing };
       preparing.catch(() => cached.prepared?.mail === preparing && (cached.prepared = undefined)); // try again next time
     }
@@ -97,14 +109,24 @@ export class MailComposer {
 
   private async load(eventId: string): Promise<CachedEvent> {
     const row = await this.dataSource.getRepository(NotificationEntity).findOneByOrFail({ eventId });
-    return this.remember(eventId, JSON.parse(row.payload) as JobEvent);
+    return this.remember(eventId, row.payload);
   }
 
-  private remember(eventId: string, event: JobEvent): CachedEvent {
-    const cached: CachedEvent = { event, tag: createHash('sha256').update(eventId).digest('hex').slice(0, 16) };
-    if (this.events.size >= this.capacity) this.events.delete(this.events.keys().next().value!);
+  private remember(eventId: string, payload: string): CachedEvent {
+    const cached: CachedEvent = { event: JSON.parse(payload) as JobEvent, bytes: 2 * payload.length, tag: createHash('sha256').update(eventId).digest('hex').slice(0, 16) };
     this.events.set(eventId, cached);
+    this.account(cached.bytes);
     return cached;
+  }
+
+  /** Counts memory taken (or given back) and evicts the oldest events while over budget. */
+  private account(bytes: number): void {
+    this.cachedBytes += bytes;
+    while (this.events.size > 1 && (this.events.size > this.capacity || this.cachedBytes > CACHE_BYTES)) {
+      const [oldest, entry] = this.events.entries().next().value!;
+      this.events.delete(oldest);
+      this.cachedBytes -= entry.bytes;
+    }
   }
 
   /** Renders the event and encodes the whole message once; keeps what follows its headers. */
