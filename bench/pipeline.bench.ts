@@ -9,11 +9,15 @@
  *   BENCH_EVENTS_1=20000 BENCH_EVENTS_100=200            events for 1 and 100 recipients
  *   BENCH_LATENCY_EVENTS=1000 BENCH_FANOUT=10000 BENCH_BACKLOG=100000
  *   HERALD_BENCH_DATABASE_URL=postgres://…               also on PostgreSQL (BENCH_SKIP_SQLITE=1: only there)
+ *   HERALD_BENCH_RABBITMQ_URL=amqp://…                   throughput also with events published over RabbitMQ
+ *   BENCH_BACKLOG_PER_EVENT=1000                         recipients per event of the backlog
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JwtService } from '@nestjs/jwt';
+import { connect as amqpConnect } from 'amqplib';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { HeraldPublisher } from '../libs/client/src';
 import { JobEventType, type JobEvent } from '../libs/contracts/src';
 import type { DatabaseConfig } from '../src/config/herald-config';
 import { dataSourceOptions } from '../src/database/data-source-options';
@@ -73,8 +77,12 @@ interface Target {
   db?: { url: string; schema: string };
 }
 
-async function startHerald(target: Target, sink: SinkClient, smtp: boolean): Promise<HeraldProcess> {
+/** How events reach Herald: its GraphQL API, or RabbitMQ (a queue of the run's own). */
+type WayIn = { name: 'GraphQL' } | { name: 'RabbitMQ'; url: string; queue: string };
+
+async function startHerald(target: Target, sink: SinkClient, smtp: boolean, wayIn: WayIn = { name: 'GraphQL' }): Promise<HeraldProcess> {
   return HeraldProcess.start({
+    ...(wayIn.name === 'RabbitMQ' ? { RABBITMQ_URL: wayIn.url, RABBITMQ_QUEUE: wayIn.queue } : {}),
     HERALD_SECRET_KEY: SECRET_KEY,
     ...(target.db ? { DATABASE_URL: target.db.url, DATABASE_SCHEMA: `${target.db.schema}_${++seq}` } : {}),
     ...(smtp ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(sink.port) } : {}),
@@ -105,12 +113,36 @@ async function seedManagers(herald: HeraldProcess, target: Target, applicationId
   }
 }
 
-/** Publishes events with a few requests in flight; returns when all are planned. */
-async function publishAll(url: string, events: JobEvent[], inFlight = 8): Promise<void> {
+/** Runs `send` over the events with `inFlight` at a time. */
+async function eachInFlight(events: JobEvent[], inFlight: number, send: (e: JobEvent) => Promise<unknown>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (next < events.length) await publish(url, events[next++]);
+    while (next < events.length) await send(events[next++]);
   }));
+}
+
+/** Publishes events through GraphQL with a few requests in flight; returns when all are planned. */
+const publishAll = (url: string, events: JobEvent[], inFlight = 8) => eachInFlight(events, inFlight, (e) => publish(url, e));
+
+/**
+ * Publishes events over RabbitMQ (libs/client: persistent, confirmed); returns when
+ * RabbitMQ has confirmed them all, then deletes the run's queue once Herald is done.
+ */
+async function publishOverRabbitMq(wayIn: Extract<WayIn, { name: 'RabbitMQ' }>, events: JobEvent[]): Promise<void> {
+  const publisher = new HeraldPublisher({ url: wayIn.url, queue: wayIn.queue });
+  try {
+    await eachInFlight(events, 64, (e) => publisher.publish(e));
+  } finally {
+    await publisher.close();
+  }
+}
+
+async function deleteQueue(wayIn: WayIn): Promise<void> {
+  if (wayIn.name !== 'RabbitMQ') return;
+  const connection = await amqpConnect(wayIn.url);
+  const channel = await connection.createChannel();
+  await channel.deleteQueue(wayIn.queue);
+  await connection.close();
 }
 
 function renderedLike(events: JobEvent[], recipients: number): PreparedMail[] {
@@ -121,8 +153,8 @@ function renderedLike(events: JobEvent[], recipients: number): PreparedMail[] {
   });
 }
 
-async function throughput(target: Target, sink: SinkClient, recipients: number, eventCount: number) {
-  const herald = await startHerald(target, sink, true);
+async function throughput(target: Target, sink: SinkClient, recipients: number, eventCount: number, wayIn: WayIn) {
+  const herald = await startHerald(target, sink, true, wayIn);
   try {
     const appId = `tp${recipients}`;
     await seedManagers(herald, target, appId, recipients);
@@ -130,8 +162,9 @@ async function throughput(target: Target, sink: SinkClient, recipients: number, 
     const expected = eventCount * recipients;
     await sink.reset();
     const started = performance.now();
-    await publishAll(herald.url, events);
-    const plannedMs = performance.now() - started;
+    if (wayIn.name === 'RabbitMQ') await publishOverRabbitMq(wayIn, events);
+    else await publishAll(herald.url, events);
+    const publishedMs = performance.now() - started;
     await sink.waitFor(expected);
     const seconds = (performance.now() - started) / 1000;
     const heraldRate = expected / seconds;
@@ -140,17 +173,19 @@ async function throughput(target: Target, sink: SinkClient, recipients: number, 
     const bareRate = await bareNodemailerLoop(sink.port, renderedLike(events.slice(0, Math.max(1, Math.ceil(eventCount / 2))), recipients), POOL);
     return {
       database: target.name,
+      'way in': wayIn.name,
       recipients,
       events: eventCount,
       mails: expected,
       'Herald msg/s': Math.round(heraldRate),
       'bare nodemailer msg/s': Math.round(bareRate),
       ratio: (heraldRate / bareRate).toFixed(2),
-      'all planned after s': (plannedMs / 1000).toFixed(1),
+      'all published after s': (publishedMs / 1000).toFixed(1),
       'Herald peak RSS MB': peakRssMb(herald.child.pid!),
     };
   } finally {
     await herald.stop();
+    await deleteQueue(wayIn);
   }
 }
 
@@ -212,13 +247,17 @@ async function backlog(target: Target, sink: SinkClient, deliveries: number) {
 async function main() {
   const targets: Target[] = process.env.BENCH_SKIP_SQLITE ? [] : [{ name: 'SQLite' }];
   if (process.env.HERALD_BENCH_DATABASE_URL) targets.push({ name: 'PostgreSQL', db: { url: process.env.HERALD_BENCH_DATABASE_URL, schema: `herald_bench_${process.pid}` } });
+  const rabbitMqUrl = process.env.HERALD_BENCH_RABBITMQ_URL;
+  const waysIn: WayIn[] = [{ name: 'GraphQL' }, ...(rabbitMqUrl ? [{ name: 'RabbitMQ' as const, url: rabbitMqUrl, queue: `herald.bench.${process.pid}` }] : [])];
   const sink = await SinkClient.start();
   const results: Record<string, Record<string, string | number>[]> = { throughput: [], latency: [], fanout: [], backlog: [] };
   try {
     for (const target of targets) {
       if (SCENARIOS.includes('throughput')) {
-        results.throughput.push(await throughput(target, sink, 1, env('BENCH_EVENTS_1', 20_000)));
-        results.throughput.push(await throughput(target, sink, 100, env('BENCH_EVENTS_100', 200)));
+        for (const wayIn of waysIn) {
+          results.throughput.push(await throughput(target, sink, 1, env('BENCH_EVENTS_1', 20_000), wayIn));
+          results.throughput.push(await throughput(target, sink, 100, env('BENCH_EVENTS_100', 200), wayIn));
+        }
       }
       if (SCENARIOS.includes('latency')) results.latency.push(await latency(target, sink, env('BENCH_LATENCY_EVENTS', 1000)));
       if (SCENARIOS.includes('fanout')) results.fanout.push(await fanout(target, sink, env('BENCH_FANOUT', 10_000)));
