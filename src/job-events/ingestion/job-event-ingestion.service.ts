@@ -41,6 +41,12 @@ interface Arrival {
   source: IngestSource;
 }
 
+interface Recorded {
+  result: IngestResult;
+  /** What the planner planned, to announce once the transaction has committed. */
+  planned?: NotificationsPlannedEvent;
+}
+
 /**
  * Where every way in (in-process emitter, GraphQL, broker) hands an event over:
  * validate it, and in one transaction record it (the inbox, keyed by event id)
@@ -53,7 +59,7 @@ interface Arrival {
 @Injectable()
 export class JobEventIngestionService {
   private readonly logger = new Logger('Ingestion');
-  private readonly inbox: GroupCommit<Arrival, IngestResult>;
+  private readonly inbox: GroupCommit<Arrival, Recorded>;
 
   constructor(
     private readonly transactions: Transactions,
@@ -72,25 +78,26 @@ export class JobEventIngestionService {
       throw error;
     }
     const event = parsed.event;
-    let result: IngestResult;
+    let recorded: Recorded;
     try {
-      result = await this.inbox.add({ event, source });
+      recorded = await this.inbox.add({ event, source });
     } catch (error) {
       // Another process recorded the same event id between our check and our insert.
       if (!isUniqueViolation(error)) throw error;
-      result = { eventId: event.id, duplicate: true, deliveries: 0 };
+      recorded = { result: { eventId: event.id, duplicate: true, deliveries: 0 } };
     }
+    const { result, planned } = recorded;
     if (result.duplicate) {
       this.logger.log(`event ${event.id} from ${source} seen before: ignored`);
     } else {
       this.logger.log(`event ${event.id} (${event.type}, application ${event.application.id}) from ${source}: ${result.deliveries} deliveries`);
-      if (result.deliveries) this.events.emit(NotificationsPlannedEvent.NAME, new NotificationsPlannedEvent(event.id, result.deliveries));
+      if (planned?.deliveries) this.events.emit(NotificationsPlannedEvent.NAME, planned);
     }
     return result;
   }
 
   /** One transaction: the events not seen before go into the inbox, with their deliveries. */
-  private record(arrivals: Arrival[]): Promise<IngestResult[]> {
+  private record(arrivals: Arrival[]): Promise<Recorded[]> {
     return this.transactions.run(async (manager) => {
       const ids = arrivals.map((a) => a.event.id);
       const seen = new Set(
@@ -104,9 +111,10 @@ export class JobEventIngestionService {
       }
       const planned = await this.planner.plan(fresh.map((a) => a.event), manager);
       const receivedAt = new Date();
-      const deliveriesOf = new Map<string, number>();
-      const rows = fresh.map(({ event, source }, i) => {
-        deliveriesOf.set(event.id, planned[i]);
+      const plannedFor = new Map<Arrival, NotificationsPlannedEvent>();
+      const rows = fresh.map((arrival, i) => {
+        const { event, source } = arrival;
+        plannedFor.set(arrival, planned[i]);
         return {
           id: event.id,
           type: event.type,
@@ -116,16 +124,16 @@ export class JobEventIngestionService {
           occurredAt: new Date(event.occurredAt),
           receivedAt,
           source,
-          recipients: planned[i],
+          recipients: planned[i].deliveries,
         };
       });
       if (rows.length) await manager.getRepository(JobEventEntity).insert(rows);
-      const firstOf = new Set<Arrival>(fresh);
-      return arrivals.map((a) =>
-        firstOf.has(a)
-          ? { eventId: a.event.id, duplicate: false, deliveries: deliveriesOf.get(a.event.id)! }
-          : { eventId: a.event.id, duplicate: true, deliveries: 0 },
-      );
+      return arrivals.map((a) => {
+        const mine = plannedFor.get(a);
+        return mine
+          ? { result: { eventId: a.event.id, duplicate: false, deliveries: mine.deliveries }, planned: mine }
+          : { result: { eventId: a.event.id, duplicate: true, deliveries: 0 } };
+      });
     });
   }
 }

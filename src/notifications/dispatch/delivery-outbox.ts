@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
 import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
@@ -15,6 +15,17 @@ export interface ClaimedDelivery {
   attempts: number;
   /** When this process's claim runs out (epoch ms): past it, another process may send it. */
   leaseExpiresAt: number;
+}
+
+/** A delivery to plan: one recipient of one event. */
+export interface NewDelivery {
+  eventId: string;
+  eventType: string;
+  applicationId: string;
+  recipientId: string;
+  recipientEmail: string;
+  recipientName: string | null;
+  recipientLocale: string | null;
 }
 
 /** How one attempt ended. */
@@ -37,11 +48,25 @@ const OUTCOME_COLUMNS = {
   sent_at: 'timestamp',
 };
 
+/** The columns a new delivery brings, as one JSON object per delivery. */
+const NEW_COLUMNS = {
+  event_id: 'varchar',
+  event_type: 'varchar',
+  application_id: 'varchar',
+  recipient_id: 'varchar',
+  recipient_email: 'varchar',
+  recipient_name: 'varchar',
+  recipient_locale: 'varchar',
+};
+
+/** Rows per INSERT: bounds the JSON text of a large fan-out. */
+const INSERT_CHUNK = 5000;
+
 /** A time as stored: UTC, 'YYYY-MM-DD HH:MM:SS.SSS' (TypeORM's form on SQLite; a timestamp literal on PostgreSQL). */
 const stored = (date: Date) => DateUtils.mixedDateToUtcDatetimeString(date) as string;
 
 /**
- * The outbox's state changes. Claims are safe for several processes on
+ * The outbox's state changes: new deliveries, claims, outcomes. Claims are safe for several processes on
  * PostgreSQL (FOR UPDATE SKIP LOCKED, with a lease another process takes over
  * once it expires) and atomic in one process on SQLite (one writer). Outcomes
  * are written only by the claim's owner, many in one statement. Every statement
@@ -50,6 +75,7 @@ const stored = (date: Date) => DateUtils.mixedDateToUtcDatetimeString(date) as s
 @Injectable()
 export class DeliveryOutbox {
   private readonly postgres: boolean;
+  private readonly insertSql: string;
   private readonly claimSql: string;
   private readonly recordSql: string;
 
@@ -60,6 +86,18 @@ export class DeliveryOutbox {
     const sql = new Sql(dataSource);
     this.postgres = sql.postgres;
     const table = sql.table(DeliveryEntity);
+    // Rows arrive as one JSON array; each database turns it into rows its own way.
+    const rows = (columns: Record<string, string>) =>
+      this.postgres
+        ? `json_to_recordset(?::json) AS v(${Object.entries(columns).map(([c, t]) => `${c} ${t}`).join(', ')})`
+        : `(SELECT ${Object.keys(columns).map((c) => `json_extract(value, '$.${c}') AS ${c}`).join(', ')} FROM json_each(?)) AS v`;
+    const cast = (type: string) => (this.postgres ? `::${type}` : '');
+    this.insertSql = sql.statement(
+      `INSERT INTO ${table} (${Object.keys(NEW_COLUMNS).join(', ')}, status, attempts, next_attempt_at, lease_owner, lease_expires_at)
+       SELECT ${Object.keys(NEW_COLUMNS).map((c) => `v.${c}`).join(', ')}, ?${cast('varchar')}, 0, ?${cast('timestamp')}, ?${cast('varchar')}, ?${cast('timestamp')}
+         FROM ${rows(NEW_COLUMNS)}
+       RETURNING id, event_id, recipient_email, recipient_name, attempts`,
+    );
     this.claimSql = sql.statement(
       `UPDATE ${table}
           SET status = '${DeliveryStatus.SENDING}', lease_owner = ?, lease_expires_at = ?, updated_at = ?
@@ -72,19 +110,44 @@ export class DeliveryOutbox {
            ${this.postgres ? 'FOR UPDATE SKIP LOCKED' : ''})
         RETURNING id, event_id, recipient_email, recipient_name, attempts`,
     );
-    // The outcomes arrive as one JSON array; each database turns it into rows its own way.
-    const outcomes = this.postgres
-      ? `json_to_recordset(?::json) AS v(${Object.entries(OUTCOME_COLUMNS).map(([c, t]) => `${c} ${t}`).join(', ')})`
-      : `(SELECT ${Object.keys(OUTCOME_COLUMNS).map((c) => `json_extract(value, '$.${c}') AS ${c}`).join(', ')} FROM json_each(?)) AS v`;
     this.recordSql = sql.statement(
       `UPDATE ${table} AS d
           SET status = v.status, attempts = v.attempts, message_id = COALESCE(v.message_id, d.message_id),
               last_reply = v.last_reply, last_error = v.last_error,
               next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at), sent_at = COALESCE(v.sent_at, d.sent_at),
               updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
-         FROM ${outcomes}
+         FROM ${rows(OUTCOME_COLUMNS)}
         WHERE d.id = v.id AND d.lease_owner = ?`,
     );
+  }
+
+  /**
+   * Writes new deliveries in the caller's transaction: PENDING, or — when `claim`
+   * is given — already claimed by that owner (its dispatcher takes them straight
+   * away, as if it had claimed them). Returns them as claimed deliveries.
+   */
+  async insert(manager: EntityManager, deliveries: NewDelivery[], claim?: { owner: string; leaseMs: number }): Promise<ClaimedDelivery[]> {
+    const now = new Date();
+    const leaseExpiresAt = now.getTime() + (claim?.leaseMs ?? 0);
+    const status = claim ? DeliveryStatus.SENDING : DeliveryStatus.PENDING;
+    const lease = claim ? [claim.owner, stored(new Date(leaseExpiresAt))] : [null, null];
+    const inserted: ClaimedDelivery[] = [];
+    for (let i = 0; i < deliveries.length; i += INSERT_CHUNK) {
+      const json = JSON.stringify(
+        deliveries.slice(i, i + INSERT_CHUNK).map((d) => ({
+          event_id: d.eventId,
+          event_type: d.eventType,
+          application_id: d.applicationId,
+          recipient_id: d.recipientId,
+          recipient_email: d.recipientEmail,
+          recipient_name: d.recipientName,
+          recipient_locale: d.recipientLocale,
+        })),
+      );
+      const rows = (await manager.query(this.insertSql, [status, stored(now), ...lease, json])) as Array<Record<string, unknown>>;
+      for (const r of rows) inserted.push(this.claimed(r, leaseExpiresAt));
+    }
+    return inserted.sort((a, b) => a.id - b.id);
   }
 
   /** Claims up to `limit` due deliveries (and abandoned claims) for `owner` until now + leaseMs. */
@@ -97,16 +160,18 @@ export class DeliveryOutbox {
     );
     // PostgreSQL answers [rows, count] for an UPDATE; SQLite the rows.
     const rows = (this.postgres ? result[0] : result) as Array<Record<string, unknown>>;
-    return rows
-      .map((r) => ({
-        id: Number(r.id),
-        eventId: r.event_id as string,
-        recipientEmail: r.recipient_email as string,
-        recipientName: (r.recipient_name as string | null) ?? null,
-        attempts: Number(r.attempts),
-        leaseExpiresAt,
-      }))
-      .sort((a, b) => a.id - b.id);
+    return rows.map((r) => this.claimed(r, leaseExpiresAt)).sort((a, b) => a.id - b.id);
+  }
+
+  private claimed(row: Record<string, unknown>, leaseExpiresAt: number): ClaimedDelivery {
+    return {
+      id: Number(row.id),
+      eventId: row.event_id as string,
+      recipientEmail: row.recipient_email as string,
+      recipientName: (row.recipient_name as string | null) ?? null,
+      attempts: Number(row.attempts),
+      leaseExpiresAt,
+    };
   }
 
   /**

@@ -40,8 +40,10 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly queue: ClaimedDelivery[] = [];
   private readonly workers = new Set<Promise<void>>();
   private refilling?: Promise<boolean>;
-  /** Something happened since the last claim began: claim again before the workers stop. */
+  /** Something may be due in the outbox since the last claim began: claim before the workers stop. */
   private wakeRequested = false;
+  /** The settings name a relay (kept up to date on every change). */
+  private configured = false;
   private stopping = false;
   private started = false;
   private sweep?: NodeJS.Timeout;
@@ -71,9 +73,33 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     void this.onSettingsChanged();
   }
 
+  /** Planned deliveries: those handed over are sent at once; for the others, a claim. */
   @OnEvent(NotificationsPlannedEvent.NAME)
-  onPlanned(): void {
-    this.wake();
+  onPlanned(planned: NotificationsPlannedEvent): void {
+    const handOff = planned.handOff;
+    if (!handOff) return this.wake();
+    if (this.stopping) {
+      void this.outbox.release(handOff.deliveries.map((d) => d.id), this.owner).catch(() => undefined);
+      return;
+    }
+    this.composer.remember(planned.eventId, handOff.payload);
+    this.queue.push(...handOff.deliveries);
+    this.startWorkers();
+  }
+
+  /**
+   * How many new deliveries this process would take straight from planning
+   * (claimed as they are written) rather than claim them later: none unless
+   * there is a relay to send through, and no more than two claims' worth queued.
+   */
+  room(): number {
+    if (!this.started || this.stopping || !this.configured) return 0;
+    return Math.max(0, 2 * this.config.dispatch.batchSize - this.queue.length);
+  }
+
+  /** The claim that planning writes into deliveries it hands over. */
+  claimant(): { owner: string; leaseMs: number } {
+    return { owner: this.owner, leaseMs: this.config.dispatch.leaseMs };
   }
 
   /** New settings: deliveries that waited for a relay are due again. */
@@ -81,7 +107,8 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   async onSettingsChanged(): Promise<void> {
     if (!this.started || this.stopping) return;
     this.requeueing = (async () => {
-      if (isConfigured(await this.settings.get())) await this.outbox.requeueWaiting();
+      this.configured = isConfigured(await this.settings.get());
+      if (this.configured) await this.outbox.requeueWaiting();
     })()
       .catch((error: Error) => this.logger.error(`could not requeue waiting deliveries: ${error.message}`))
       .finally(() => (this.requeueing = undefined));
@@ -134,7 +161,9 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
         }
         continue;
       }
-      if (!(await this.refill())) break;
+      // Nothing queued: claim only if something may be due in the outbox (a wake, or a
+      // full claim last time); deliveries handed over by planning need no claim.
+      if (!this.wakeRequested || !(await this.refill())) break;
     }
     await recording;
   }
@@ -161,6 +190,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     // The claimed deliveries' events in one query (compose() loads any it still misses).
     await this.composer.preload(claimed).catch((e: Error) => this.logger.warn(`could not preload events: ${e.message}`));
     this.queue.push(...claimed);
+    if (claimed.length === this.config.dispatch.batchSize) this.wakeRequested = true; // there may be more
     if (claimed.length) this.startWorkers(); // workers that stopped on an empty claim come back
     return claimed.length > 0 || this.wakeRequested;
   }

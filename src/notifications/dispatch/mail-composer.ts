@@ -112,7 +112,8 @@ export class MailComposer {
     return this.remember(eventId, row.payload);
   }
 
-  private remember(eventId: string, payload: string): CachedEvent {
+  /** Keeps an event at hand for its deliveries (from the payload as stored). */
+  remember(eventId: string, payload: string): CachedEvent {
     const cached: CachedEvent = { event: JSON.parse(payload) as JobEvent, bytes: 2 * payload.length, tag: createHash('sha256').update(eventId).digest('hex').slice(0, 16) };
     this.events.set(eventId, cached);
     this.account(cached.bytes);
