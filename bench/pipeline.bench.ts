@@ -161,6 +161,7 @@ async function throughput(target: Target, sink: SinkClient, recipients: number, 
     const events = Array.from({ length: eventCount }, () => jobEvent(appId));
     const expected = eventCount * recipients;
     await sink.reset();
+    const cpuBefore = herald.cpuMs();
     const started = performance.now();
     if (wayIn.name === 'RabbitMQ') await publishOverRabbitMq(wayIn, events);
     else await publishAll(herald.url, events);
@@ -168,9 +169,10 @@ async function throughput(target: Target, sink: SinkClient, recipients: number, 
     await sink.waitFor(expected);
     const seconds = (performance.now() - started) / 1000;
     const heraldRate = expected / seconds;
+    const heraldCpu = (herald.cpuMs() - cpuBefore) / expected;
 
     await sink.reset();
-    const bareRate = await bareNodemailerLoop(sink.port, renderedLike(events.slice(0, Math.max(1, Math.ceil(eventCount / 2))), recipients), POOL);
+    const bare = await bareNodemailerLoop(sink.port, renderedLike(events.slice(0, Math.max(1, Math.ceil(eventCount / 2))), recipients), POOL);
     return {
       database: target.name,
       'way in': wayIn.name,
@@ -178,8 +180,10 @@ async function throughput(target: Target, sink: SinkClient, recipients: number, 
       events: eventCount,
       mails: expected,
       'Herald msg/s': Math.round(heraldRate),
-      'bare nodemailer msg/s': Math.round(bareRate),
-      ratio: (heraldRate / bareRate).toFixed(2),
+      'bare nodemailer msg/s': Math.round(bare.rate),
+      ratio: (heraldRate / bare.rate).toFixed(2),
+      'Herald CPU ms/mail': heraldCpu.toFixed(2),
+      'bare CPU ms/mail': bare.cpuMsPerMail.toFixed(2),
       'all published after s': (publishedMs / 1000).toFixed(1),
       'Herald peak RSS MB': peakRssMb(herald.child.pid!),
     };

@@ -14,8 +14,9 @@ export interface PreparedMail {
  * as it can, with the same pool size Herald uses — what the relay could take
  * from any Node.js sender on this machine.
  */
-export async function bareNodemailerLoop(port: number, mails: PreparedMail[], poolSize: number, concurrency = poolSize * 4): Promise<number> {
+export async function bareNodemailerLoop(port: number, mails: PreparedMail[], poolSize: number, concurrency = poolSize * 4): Promise<{ rate: number; cpuMsPerMail: number }> {
   const transport = createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true, maxConnections: poolSize, maxMessages: 1000 });
+  const cpu = process.cpuUsage();
   const started = performance.now();
   let next = 0;
   await Promise.all(
@@ -24,6 +25,7 @@ export async function bareNodemailerLoop(port: number, mails: PreparedMail[], po
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   transport.close();
-  return mails.length / seconds;
+  return { rate: mails.length / seconds, cpuMsPerMail: (used.user + used.system) / 1000 / mails.length };
 }

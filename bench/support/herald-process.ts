@@ -14,6 +14,9 @@ function serveFlags(): string[] {
   return words.slice(words.indexOf('node') + 1, words.indexOf('dist/src/main.js'));
 }
 
+/** Linux's USER_HZ: the unit of the CPU times in /proc/<pid>/stat. */
+const CLOCK_TICKS = 100;
+
 /** A built Herald (dist/src/main.js) in a child process, as it runs in production. */
 export class HeraldProcess {
   private constructor(
@@ -54,6 +57,12 @@ export class HeraldProcess {
     }
     child.kill('SIGKILL');
     throw new Error('Herald did not become healthy in 30 s');
+  }
+
+  /** CPU time Herald's process has used so far (user + system, all threads), in ms. */
+  cpuMs(): number {
+    const fields = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
   }
 
   async stop(): Promise<void> {

@@ -22,15 +22,19 @@ const NOT_CONFIGURED = 'waiting: SMTP is not configured (set host and sender wit
  * again once its claim expires, as a mail in flight would be.
  */
 const OUTCOME_LINGER_MS = 3;
+/** Deliveries held for want of a relay are reported at most this often (each new event holds more). */
+const HELD_REPORT_INTERVAL_MS = 60_000;
 
 /**
- * Sends due deliveries. Woken at once when deliveries are planned or the settings
- * change, and by a periodic sweep (retries that came due, claims abandoned by a
- * process that died). Up to DISPATCH_CONCURRENCY workers share a queue refilled
- * by one claim at a time: they stop when a claim finds nothing, and come back
- * whenever a claim brings work or something wakes the dispatcher. Each delivery
- * ends SENT, RETRY (backoff with jitter) or FAILED, and the outcomes of mails
- * that finish together are recorded together.
+ * Sends deliveries. Up to DISPATCH_CONCURRENCY workers share one queue, fed two
+ * ways: deliveries planned in this process are handed over as they commit
+ * (claimed in the same insert), and one claim at a time brings due ones from the
+ * outbox when something may be due there — planned deliveries it was not handed,
+ * a settings change, a retry, the periodic sweep (retries that came due, claims
+ * abandoned by a process that died). Workers stop when there is nothing to do and
+ * come back with the next hand-off, claim or wake. Each delivery ends SENT, RETRY
+ * (backoff with jitter) or FAILED; the outcomes of mails that finish together are
+ * recorded together.
  */
 @Injectable()
 export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -49,6 +53,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private sweep?: NodeJS.Timeout;
   private requeueing?: Promise<void>;
   private readonly outcomes: GroupCommit<Outcome, void>;
+  private held = { count: 0, reportedAt: 0 };
 
   constructor(
     private readonly config: HeraldConfig,
@@ -182,8 +187,11 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private async claim(): Promise<boolean> {
     this.wakeRequested = false;
     if (!isConfigured(await this.settings.get())) {
-      const held = await this.outbox.holdDue(NOT_CONFIGURED);
-      if (held) this.logger.warn(`${held} deliveries wait: SMTP is not configured`);
+      this.held.count += await this.outbox.holdDue(NOT_CONFIGURED);
+      if (this.held.count && Date.now() - this.held.reportedAt >= HELD_REPORT_INTERVAL_MS) {
+        this.logger.warn(`${this.held.count} more deliveries wait: SMTP is not configured`);
+        this.held = { count: 0, reportedAt: Date.now() };
+      }
       return this.wakeRequested;
     }
     const claimed = await this.outbox.claim(this.owner, this.config.dispatch.batchSize, this.config.dispatch.leaseMs);

@@ -36,6 +36,9 @@ interface CachedEvent {
   prepared?: { gatewayUri: string | null; mail: Promise<PreparedMail> };
 }
 
+/** What the cache of events may hold at most: a few large events (64 KB log excerpts) must not fill the heap. */
+const CACHE_BYTES = 24 * 1024 * 1024;
+
 function senderDomain(sender: string | null): string {
   return /@([^>\s]+)>?\s*$/.exec(sender ?? '')?.[1] ?? 'herald.invalid';
 }
@@ -48,9 +51,6 @@ function senderDomain(sender: string | null): string {
  * recipient alone, with a Message-ID derived from the delivery (a re-send after
  * a crash carries the same one) and the headers of automated mail.
  */
-/** What the cache of events may hold at most: a few large events (64 KB log excerpts) must not fill the heap. */
-const CACHE_BYTES = 24 * 1024 * 1024;
-
 @Injectable()
 export class MailComposer {
   /** Events of recently claimed deliveries, oldest first (a Map keeps insertion order). */
@@ -114,6 +114,8 @@ export class MailComposer {
 
   /** Keeps an event at hand for its deliveries (from the payload as stored). */
   remember(eventId: string, payload: string): CachedEvent {
+    const known = this.events.get(eventId);
+    if (known) return known;
     const cached: CachedEvent = { event: JSON.parse(payload) as JobEvent, bytes: 2 * payload.length, tag: createHash('sha256').update(eventId).digest('hex').slice(0, 16) };
     this.events.set(eventId, cached);
     this.account(cached.bytes);

@@ -1,0 +1,79 @@
+import { simpleParser } from 'mailparser';
+import { DataSource } from 'typeorm';
+import { JobEventType } from '../../../libs/contracts/src';
+import { HeraldConfig } from '../../config/herald-config';
+import { validateEnvironment } from '../../config/validate-environment';
+import { SmtpSecurity, type SmtpSettings } from '../../settings/smtp-settings';
+import { NotificationEntity } from '../entities/notification.entity';
+import { MailRenderer } from '../rendering/mail-renderer';
+import type { ClaimedDelivery } from './delivery-outbox';
+import { MailComposer } from './mail-composer';
+
+const settings = {
+  host: 'smtp.example.com',
+  port: 587,
+  sender: 'Herald <herald@example.com>',
+  security: SmtpSecurity.STARTTLS,
+  gatewayUri: 'https://console.example.com',
+} as SmtpSettings;
+
+const event = (id: string, logExcerpt = 'INFO start') => ({
+  schemaVersion: 1,
+  id,
+  type: JobEventType.JOB_FAILED,
+  occurredAt: '2026-11-24T09:42:30Z',
+  application: { id: 'app-1', name: 'Billing' },
+  job: { id: 'job-7', kind: 'analysis' },
+  error: { message: 'Out of memory', step: 'Run analyzer', logExcerpt },
+});
+
+const delivery = (id: number, eventId: string, recipientName: string | null = null): ClaimedDelivery => ({
+  id,
+  eventId,
+  recipientEmail: `r${id}@example.com`,
+  recipientName,
+  attempts: 0,
+  leaseExpiresAt: Date.now() + 60_000,
+});
+
+describe('MailComposer', () => {
+  let dataSource: DataSource;
+  let composer: MailComposer;
+
+  beforeEach(async () => {
+    dataSource = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [NotificationEntity], synchronize: true }).initialize();
+    const env = { DATA_DIR: '/tmp/herald-unit' };
+    composer = new MailComposer(dataSource, new MailRenderer(), new HeraldConfig(validateEnvironment(env), env));
+  });
+  afterEach(() => dataSource.destroy());
+
+  it('gives each recipient the same encoded body under headers of their own', async () => {
+    composer.remember('e1', JSON.stringify(event('e1')));
+    const [a, b] = await Promise.all([composer.compose(delivery(1, 'e1', 'Zoë Ó'), settings), composer.compose(delivery(2, 'e1'), settings)]);
+    expect(a.envelope).toEqual({ from: 'herald@example.com', to: ['r1@example.com'] });
+    const [ma, mb] = await Promise.all([simpleParser(a.raw), simpleParser(b.raw)]);
+    expect(ma.to).toMatchObject({ value: [{ name: 'Zoë Ó', address: 'r1@example.com' }] });
+    expect(mb.to).toMatchObject({ value: [{ name: '', address: 'r2@example.com' }] });
+    expect(ma.messageId).toBe(a.messageId);
+    expect(ma.messageId).not.toBe(mb.messageId);
+    expect(ma.subject).toBe('[Billing] Analysis failed: Run analyzer');
+    expect(ma.text).toBe(mb.text);
+    expect(ma.html).toContain('Out of memory');
+    const body = (raw: Buffer) => raw.subarray(raw.indexOf('\r\n\r\n'));
+    expect(body(a.raw).equals(body(b.raw))).toBe(true);
+  });
+
+  it('reads an event it does not have from the notifications table', async () => {
+    await dataSource.getRepository(NotificationEntity).insert({ eventId: 'e2', eventType: 'JOB_FAILED', payload: JSON.stringify(event('e2')) });
+    const mail = await composer.compose(delivery(3, 'e2'), settings);
+    expect((await simpleParser(mail.raw)).subject).toBe('[Billing] Analysis failed: Run analyzer');
+  });
+
+  it('keeps at most its byte budget of events: the oldest large ones are dropped', async () => {
+    const big = 'x'.repeat(512 * 1024); // a 512 KB log excerpt, counted twice (payload and body)
+    for (let i = 0; i < 40; i++) composer.remember(`big-${i}`, JSON.stringify(event(`big-${i}`, big)));
+    // Nothing is in the table: only what the cache still holds can be composed.
+    await expect(composer.compose(delivery(4, 'big-39'), settings)).resolves.toBeDefined();
+    await expect(composer.compose(delivery(5, 'big-0'), settings)).rejects.toThrow();
+  });
+});
