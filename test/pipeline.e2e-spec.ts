@@ -286,6 +286,17 @@ describe(`job events to delivered email (${DATABASE_KIND})`, () => {
     }
   });
 
+  it('sends deliveries still marked as waiting for a relay once there is one, without another settings change', async () => {
+    // What a claim begun under the old settings can leave behind right after the relay is configured.
+    const e = event('JOB_SUCCEEDED', 'app-2', { job });
+    await app.app.get(EventEmitter2).emitAsync(JOB_EVENT_CHANNEL, e);
+    await eventually(async () => expect(mailsOf(sink, e.id)).toHaveLength(1));
+    const repo = app.app.get(DataSource).getRepository(DeliveryEntity);
+    await repo.update({ eventId: e.id }, { status: DeliveryStatus.WAITING, messageId: null });
+    await eventually(async () => expect(mailsOf(sink, e.id)).toHaveLength(2)); // the sweep (100 ms here) finds it
+    await eventually(async () => expect((await eventLog(e.id)).deliveries).toMatchObject([{ status: 'SENT', attempts: 2 }]));
+  });
+
   it('without SMTP settings, deliveries wait and say why, spending no attempts', async () => {
     const fresh = await HeraldTestApp.start(FAST_RETRIES);
     try {

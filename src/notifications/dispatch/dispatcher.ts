@@ -73,9 +73,9 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     this.started = true;
-    this.sweep = setInterval(() => this.wake(), this.config.dispatch.sweepIntervalMs);
+    this.sweep = setInterval(() => void this.refresh(), this.config.dispatch.sweepIntervalMs);
     this.sweep.unref();
-    void this.onSettingsChanged();
+    void this.refresh();
   }
 
   /** Planned deliveries: those handed over are sent at once; for the others, a claim. */
@@ -109,15 +109,31 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** New settings: deliveries that waited for a relay are due again. */
   @OnEvent(SmtpSettingsChangedEvent.NAME, { async: true })
-  async onSettingsChanged(): Promise<void> {
+  onSettingsChanged(): Promise<void> {
+    return this.refresh();
+  }
+
+  /**
+   * Looks at the settings and the outbox again: at start, on a settings change and
+   * at every sweep. With a relay configured, deliveries that waited for one are due
+   * again — also any that a claim begun under the old settings held back after the
+   * change (the sweep mends that too) — and whatever is due is claimed.
+   */
+  private async refresh(): Promise<void> {
     if (!this.started || this.stopping) return;
-    this.requeueing = (async () => {
+    const previous = this.requeueing;
+    const requeueing: Promise<void> = (async () => {
+      await previous;
+      await this.refilling?.catch(() => undefined); // a claim begun under the old settings may hold deliveries back
       this.configured = isConfigured(await this.settings.get());
       if (this.configured) await this.outbox.requeueWaiting();
     })()
       .catch((error: Error) => this.logger.error(`could not requeue waiting deliveries: ${error.message}`))
-      .finally(() => (this.requeueing = undefined));
-    await this.requeueing;
+      .finally(() => {
+        if (this.requeueing === requeueing) this.requeueing = undefined;
+      });
+    this.requeueing = requeueing;
+    await requeueing;
     this.wake();
   }
 
