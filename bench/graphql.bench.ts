@@ -4,6 +4,7 @@
  * run. Servers run in child processes; autocannon drives them from this process.
  *
  *   npm run bench:graphql            (BENCH_SECONDS=10 BENCH_CONNECTIONS=32 by default)
+ *   HERALD_BENCH_DATABASE_URL=postgres://…   also with Herald on PostgreSQL
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -52,8 +53,18 @@ async function startBare(port: number): Promise<{ url: string; stop: () => void 
 }
 
 async function main() {
+  const databases: { name: string; env: Record<string, string> }[] = [{ name: 'SQLite', env: {} }];
+  const url = process.env.HERALD_BENCH_DATABASE_URL;
+  if (url) databases.push({ name: 'PostgreSQL', env: { DATABASE_URL: url, DATABASE_SCHEMA: `herald_bench_gql_${process.pid}`, HERALD_SECRET_KEY: 'b'.repeat(64) } });
+  const rows: Record<string, string | number>[] = [];
+  for (const db of databases) rows.push(...(await measure(db.name, db.env)));
+  console.log(`\nGraphQL, ${CONNECTIONS} connections, ${SECONDS} s per run, best of ${ROUNDS} — ${machine()}\n`);
+  console.log(table(rows));
+}
+
+async function measure(database: string, env: Record<string, string>): Promise<Record<string, string | number>[]> {
   const token = new JwtService({ secret: BENCH_JWT_SECRET }).sign({ roles: ['ADMIN'] }, { subject: 'bench-admin' });
-  const herald = await HeraldProcess.start({ SMTP_HOST: 'smtp.example.com', SMTP_SENDER: 'Herald <herald@example.com>', SMTP_USERNAME: 'herald', SMTP_PASSWORD: 'x' });
+  const herald = await HeraldProcess.start({ ...env, SMTP_HOST: 'smtp.example.com', SMTP_SENDER: 'Herald <herald@example.com>', SMTP_USERNAME: 'herald', SMTP_PASSWORD: 'x' });
   const bare = await startBare(38000 + Math.floor(Math.random() * 1000));
   const rows = [];
   try {
@@ -74,6 +85,7 @@ async function main() {
       const hb = best(h);
       const bb = best(b);
       rows.push({
+        database,
         query: name,
         'Herald req/s': Math.round(hb.rps),
         'Herald p99 ms': hb.p99,
@@ -87,8 +99,7 @@ async function main() {
     bare.stop();
     await herald.stop();
   }
-  console.log(`\nGraphQL, ${CONNECTIONS} connections, ${SECONDS} s per run, best of ${ROUNDS} — ${machine()}\n`);
-  console.log(table(rows));
+  return rows;
 }
 
 main().catch((error) => {

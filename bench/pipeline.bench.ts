@@ -6,7 +6,7 @@
  *
  *   npm run bench:pipeline
  *   BENCH_SCENARIOS=throughput,latency,fanout,backlog   which to run (default: all)
- *   BENCH_EVENTS_1=20000 BENCH_EVENTS_100=200            events for 1 and 100 recipients
+ *   BENCH_EVENTS_1=20000 BENCH_EVENTS_100=400            events for 1 and 100 recipients (each at least 20 s of sending)
  *   BENCH_LATENCY_EVENTS=1000 BENCH_FANOUT=10000 BENCH_BACKLOG=100000
  *   HERALD_BENCH_DATABASE_URL=postgres://…               also on PostgreSQL (BENCH_SKIP_SQLITE=1: only there)
  *   HERALD_BENCH_RABBITMQ_URL=amqp://…                   throughput also with events published over RabbitMQ
@@ -260,7 +260,7 @@ async function main() {
       if (SCENARIOS.includes('throughput')) {
         for (const wayIn of waysIn) {
           results.throughput.push(await throughput(target, sink, 1, env('BENCH_EVENTS_1', 20_000), wayIn));
-          results.throughput.push(await throughput(target, sink, 100, env('BENCH_EVENTS_100', 200), wayIn));
+          results.throughput.push(await throughput(target, sink, 100, env('BENCH_EVENTS_100', 400), wayIn));
         }
       }
       if (SCENARIOS.includes('latency')) results.latency.push(await latency(target, sink, env('BENCH_LATENCY_EVENTS', 1000)));
