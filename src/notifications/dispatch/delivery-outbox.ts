@@ -66,11 +66,11 @@ const INSERT_CHUNK = 5000;
 const stored = (date: Date) => DateUtils.mixedDateToUtcDatetimeString(date) as string;
 
 /**
- * The outbox's state changes: new deliveries, claims, outcomes. Claims are safe for several processes on
- * PostgreSQL (FOR UPDATE SKIP LOCKED, with a lease another process takes over
- * once it expires) and atomic in one process on SQLite (one writer). Outcomes
- * are written only by the claim's owner, many in one statement. Every statement
- * has a fixed text, so the driver prepares it once.
+ * The outbox's state changes: new deliveries, claims, outcomes. Claims are safe
+ * for several processes on PostgreSQL (FOR UPDATE SKIP LOCKED, with a lease
+ * another process takes over once it expires) and atomic in one process on
+ * SQLite (one writer). Outcomes are written only by the claim's owner, many in
+ * one statement. Every statement has a fixed text, so the driver prepares it once.
  */
 @Injectable()
 export class DeliveryOutbox {
