@@ -15,7 +15,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 @Injectable()
 export class Transactions {
   /** SQLite: one connection for everything, so writes queue. */
-  readonly serialized: boolean;
+  private readonly serialized: boolean;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
