@@ -43,16 +43,13 @@ describe('GroupCommit', () => {
 
   it('with a linger, waits for more items before writing, unless the batch fills up', async () => {
     const writes: number[][] = [];
-    const commit = new GroupCommit<number, void>(async (items) => (writes.push(items), items.map(() => undefined)), { maxBatch: 3, lingerMs: 30 });
-    const a = commit.add(1);
-    await new Promise((r) => setTimeout(r, 10));
-    expect(writes).toEqual([]); // still lingering
-    const b = commit.add(2);
-    await Promise.all([a, b]);
-    expect(writes).toEqual([[1, 2]]);
-    const full = [3, 4, 5].map((i) => commit.add(i));
-    await new Promise((r) => setTimeout(r, 5));
-    expect(writes).toEqual([[1, 2], [3, 4, 5]]); // full: written without waiting
-    await Promise.all(full);
+    const commit = new GroupCommit<number, void>(async (items) => (writes.push(items), items.map(() => undefined)), { maxBatch: 3, lingerMs: 60_000 });
+    const first = commit.add(1);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(writes).toEqual([]); // lingering: without the linger it would have been written by now
+    const rest = [2, 3].map((i) => commit.add(i)); // the batch is full: written without waiting out the linger
+    await Promise.all([first, ...rest]);
+    expect(writes).toEqual([[1, 2, 3]]);
   });
 });
