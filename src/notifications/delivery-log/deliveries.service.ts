@@ -39,16 +39,18 @@ export class DeliveriesService {
     return rows.map(DeliveryModel.from);
   }
 
-  /** Puts a FAILED delivery back in the queue with fresh attempts. */
+  /**
+   * Puts a FAILED delivery back in the queue with fresh attempts, and answers it as
+   * this change left it (the dispatcher may claim it a moment later).
+   */
   async retry(id: string): Promise<DeliveryModel> {
     const repo = this.dataSource.getRepository(DeliveryEntity);
-    const result = await this.transactions.exclusive(() =>
-      repo.update({ id: Number(id), status: DeliveryStatus.FAILED }, { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null }),
-    );
+    const requeued = { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null };
+    const result = await this.transactions.exclusive(() => repo.update({ id: Number(id), status: DeliveryStatus.FAILED }, requeued));
     const delivery = await repo.findOneBy({ id: Number(id) });
     if (!delivery) throw new NotFoundError('Delivery', id);
     if (!result.affected) throw new ConflictError(`Delivery ${id} is ${delivery.status}; only a FAILED one can be retried`);
     this.events.emit(NotificationsPlannedEvent.NAME, new NotificationsPlannedEvent(delivery.eventId, 1));
-    return DeliveryModel.from(delivery);
+    return DeliveryModel.from({ ...delivery, ...requeued, leaseOwner: null, leaseExpiresAt: null });
   }
 }
