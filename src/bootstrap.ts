@@ -22,8 +22,13 @@ export async function createHeraldApp(config: HeraldConfig): Promise<INestApplic
     logger: createLogger(config),
     abortOnError: false,
   });
+  // One size limit for request bodies (Nest would register its parsers with
+  // body-parser's 100 kB default); a body over it is answered 413 by HeraldExceptionFilter.
+  app.useBodyParser('json', { limit: config.requestLimits.bodyBytes });
+  app.useBodyParser('urlencoded', { limit: config.requestLimits.bodyBytes, extended: true });
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
+  // Exit 0 after a clean shutdown (Nest would re-raise the signal: exit 143, and a container's PID 1 ignores it).
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   if (config.broker) connectBroker(app, config.broker);
   return app;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -44,13 +44,15 @@ describe('herald CLI', () => {
     expect(readFileSync(join(dataDir, 'jwt-secret'), 'utf8').trim().length).toBeGreaterThanOrEqual(32);
   });
 
-  it('token refuses an unknown role and a missing subject', async () => {
+  it('token refuses an unknown role and a missing subject as usage errors (exit 2, usage on stderr)', async () => {
     const bad = io();
-    expect(await runCli(['token', '--sub', 'x', '--role', 'ROOT'], config, bad.io)).toBe(1);
-    expect(bad.err[0]).toMatch(/unknown role ROOT/);
+    expect(await runCli(['token', '--sub', 'x', '--role', 'ROOT'], config, bad.io)).toBe(2);
+    expect(bad.err[0]).toMatch(/^herald token: unknown role ROOT/);
+    expect(bad.err[0]).toContain('usage: herald token --sub ID');
     const none = io();
-    expect(await runCli(['token'], config, none.io)).toBe(1);
-    expect(none.err[0]).toMatch(/--sub is required/);
+    expect(await runCli(['token'], config, none.io)).toBe(2);
+    expect(none.err[0]).toMatch(/^herald token: --sub is required/);
+    expect([...bad.out, ...none.out]).toEqual([]);
   });
 
   it('migrate brings a new database up to date, then has nothing to do', async () => {
@@ -62,9 +64,66 @@ describe('herald CLI', () => {
     expect(second.out).toEqual(['no pending migrations']);
   });
 
-  it('prints usage for an unknown command', async () => {
-    const run = io();
-    expect(await runCli(['frobnicate'], config, run.io)).toBe(2);
-    expect(run.err[0]).toMatch(/^usage: herald <command>/);
+  describe('help and usage', () => {
+    // A configuration whose directory must stay empty: help never loads keys or opens the database.
+    const untouchedDir = mkdtempSync(join(tmpdir(), 'herald-cli-help-'));
+    const untouched = loadConfig({ DATA_DIR: untouchedDir }, '/nonexistent');
+
+    it.each([['--help'], ['-h'], ['help']])('`herald %s` prints the usage on stdout and exits 0', async (flag) => {
+      const run = io();
+      expect(await runCli([flag], untouched, run.io)).toBe(0);
+      expect(run.err).toEqual([]);
+      expect(run.out[0]).toMatch(/^usage: herald <command>/);
+      for (const command of ['token', 'encrypt-password', 'migrate', 'schema']) expect(run.out[0]).toContain(`  ${command} `);
+    });
+
+    it.each([
+      ['token', /^usage: herald token --sub ID \[--role R\]\.\.\./],
+      ['encrypt-password', /^usage: herald encrypt-password\n/],
+      ['migrate', /^usage: herald migrate\n/],
+      ['schema', /^usage: herald schema \[--out FILE\]/],
+    ])('`herald %s --help` describes the command on stdout, exits 0 and does nothing else', async (command, usageLine) => {
+      const run = io();
+      expect(await runCli([command, '--help'], untouched, run.io)).toBe(0);
+      expect(run.err).toEqual([]);
+      expect(run.out).toHaveLength(1);
+      expect(run.out[0]).toMatch(usageLine);
+      expect(readdirSync(untouchedDir)).toEqual([]);
+    });
+
+    it('`herald help token` and `herald token -h` describe the command too', async () => {
+      for (const argv of [['help', 'token'], ['token', '--sub', 'alice', '-h']]) {
+        const run = io();
+        expect(await runCli(argv, untouched, run.io)).toBe(0);
+        expect(run.out[0]).toMatch(/^usage: herald token /);
+      }
+      expect(readdirSync(untouchedDir)).toEqual([]);
+    });
+
+    it('an unknown command exits 2 with its name and the usage on stderr, nothing on stdout', async () => {
+      const run = io();
+      expect(await runCli(['frobnicate'], untouched, run.io)).toBe(2);
+      expect(run.out).toEqual([]);
+      expect(run.err[0]).toMatch(/^herald: unknown command 'frobnicate'\n\nusage: herald <command>/);
+    });
+
+    it('no command at all exits 2 with the usage on stderr', async () => {
+      const run = io();
+      expect(await runCli([], untouched, run.io)).toBe(2);
+      expect(run.out).toEqual([]);
+      expect(run.err[0]).toMatch(/^usage: herald <command>/);
+    });
+
+    it('an unknown option or a stray argument exits 2 naming it, with the command\'s usage', async () => {
+      const option = io();
+      expect(await runCli(['token', '--sub', 'alice', '--bogus'], untouched, option.io)).toBe(2);
+      expect(option.err[0]).toMatch(/^herald token: Unknown option '--bogus'/);
+      expect(option.err[0]).toContain('usage: herald token');
+      const stray = io();
+      expect(await runCli(['migrate', 'now'], untouched, stray.io)).toBe(2);
+      expect(stray.err[0]).toMatch(/^herald migrate: Unexpected argument 'now'/);
+      expect([...option.out, ...stray.out]).toEqual([]);
+      expect(readdirSync(untouchedDir)).toEqual([]);
+    });
   });
 });

@@ -1,11 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { createHeraldApp, startHerald } from './bootstrap';
 import { loadConfig } from './config/herald-config';
+import { readSeedFile, seedFromEnvironment, seedInput } from './settings/seed/settings-seed.source';
 
 async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
+    // The first-start SMTP settings are checked before any database or key file is created.
+    seedInput(seedFromEnvironment(config.seedEnvironment), config.settingsFile ? readSeedFile(config.settingsFile) : {});
   } catch (error) {
     // One line naming the variable and the reason; nothing else to read.
     console.error(`herald: ${(error as Error).message}`);
@@ -16,7 +19,11 @@ async function main(): Promise<void> {
   const shownHost = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
   const db = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : `PostgreSQL (schema ${config.database.schema})`;
   const broker = config.broker ? `, RabbitMQ queue ${config.broker.queue}` : '';
-  new Logger('Herald').log(`GraphQL ready at http://${shownHost}:${config.http.port}/graphql — ${db}${broker}`);
+  const logger = new Logger('Herald');
+  logger.log(`GraphQL ready at http://${shownHost}:${config.http.port}/graphql — ${db}${broker}`);
+  // A stop asked for (orchestrator, Ctrl-C) is logged and ends with exit code 0 once in-flight work is done.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => logger.log(`${signal} received: stopping`));
+  process.once('exit', (code) => logger.log(`stopped (exit code ${code})`));
 }
 
 main().catch((error: Error) => {

@@ -1,9 +1,11 @@
 import { connect as amqpConnect } from 'amqplib';
+import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { HeraldPublisher, InvalidEventError } from '../libs/client/src';
 import { Role } from '../src/auth/role.enum';
-import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
+import { REDELIVERY_DELAY_MS } from '../src/job-events/broker/job-events-broker.controller';
+import { DATABASE_KIND, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
 import { SmtpSink } from './support/smtp-sink';
 
@@ -26,6 +28,25 @@ const jobEvent = (id = `broker-${process.pid}-${++seq}`) => ({
   job: { id: 'j1', kind: 'snapshot' },
 });
 
+/** Everything written to stdout and stderr (where Nest's logger writes) from now until `stop()`, which is kept from the console. */
+function captureOutput() {
+  const chunks: string[] = [];
+  const keep = (chunk: string | Uint8Array) => (chunks.push(String(chunk)), true);
+  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(keep), jest.spyOn(process.stderr, 'write').mockImplementation(keep)];
+  return { text: () => chunks.join(''), stop: () => spies.forEach((spy) => spy.mockRestore()) };
+}
+
+/** A second connection to an SQLite file (better-sqlite3 has no type declarations installed: the calls used are typed here). */
+interface SqliteConnection {
+  pragma(sql: string): unknown;
+  exec(sql: string): unknown;
+  close(): void;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const openSqlite = (path: string): SqliteConnection => new (require('better-sqlite3') as new (path: string) => SqliteConnection)(path);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 describeWithBroker(`job events over RabbitMQ (${DATABASE_KIND})`, () => {
   const queue = `herald.test.${process.pid}.${Date.now()}`;
   let app: HeraldTestApp;
@@ -42,6 +63,7 @@ describeWithBroker(`job events over RabbitMQ (${DATABASE_KIND})`, () => {
       SMTP_SECURITY: 'NONE',
       SMTP_AUTH: 'false',
       SMTP_SENDER: 'h@example.com',
+      LOG_LEVEL: 'warn', // the Broker's warnings are part of what is checked: they must not carry events' contents
     });
     await seedApplication(app, { id: 'mq-app', name: 'Queued' }, [{ id: 'mia' }, { id: 'max' }]);
     publisher = new HeraldPublisher({ url: RABBITMQ_URL!, queue });
@@ -105,20 +127,100 @@ describeWithBroker(`job events over RabbitMQ (${DATABASE_KIND})`, () => {
     }
   });
 
-  it('puts back a message whose event could not be recorded (database trouble), and loses nothing', async () => {
-    const dataSource = app.app.get(DataSource);
-    const schema = DATABASE_KIND === 'postgres' ? `"${app.storage.schema}".` : '';
-    await dataSource.query(`ALTER TABLE ${schema}job_events RENAME TO job_events_away`);
+  /**
+   * Makes the database unavailable for writes to job_events, the way it is in
+   * production: on SQLite another connection holds the write lock (Herald gives up
+   * after its busy timeout, SQLITE_BUSY); on PostgreSQL another session locks the
+   * table and the server ends the sessions that wait for it (57P01, as in a
+   * restart). Returns what ends it.
+   */
+  async function makeDatabaseUnavailable(): Promise<{ whileWaiting: () => Promise<void>; end: () => Promise<void> }> {
+    const config = app.config.database;
+    if (config.type === 'sqlite') {
+      const other = openSqlite(config.path);
+      other.pragma('busy_timeout = 0');
+      other.exec('BEGIN IMMEDIATE');
+      return { whileWaiting: async () => undefined, end: async () => (other.exec('COMMIT'), other.close()) };
+    }
+    const other = new Client({ connectionString: TEST_DATABASE_URL });
+    await other.connect();
+    await other.query('BEGIN');
+    await other.query(`LOCK TABLE "${config.schema}".job_events IN ACCESS EXCLUSIVE MODE`);
+    const myPid = (await other.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    // Herald's sessions that wait for the lock are ended by the server, as in a restart.
+    const whileWaiting = () =>
+      eventually(async () => {
+        const { rows } = await other.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [myPid]);
+        expect(rows.length).toBeGreaterThan(0);
+      });
+    return { whileWaiting, end: async () => (await other.query('COMMIT'), await other.end()) };
+  }
+
+  it('puts back a message whose event could not be recorded while the database was unavailable, and loses nothing', async () => {
     const e = jobEvent();
+    const out = captureOutput();
+    const unavailable = await makeDatabaseUnavailable();
     try {
       await publisher.publish(e);
-      await new Promise((r) => setTimeout(r, 1500)); // at least one failed attempt, requeued
+      await unavailable.whileWaiting();
+      await eventually(async () => expect(out.text()).toMatch(/not recorded \(database unavailable\), back to the queue/));
       expect(mailsOf(e.id)).toHaveLength(0);
     } finally {
-      await dataSource.query(`ALTER TABLE ${schema}job_events_away RENAME TO job_events`);
+      await unavailable.end();
+      out.stop();
     }
     await eventually(async () => expect(mailsOf(e.id)).toHaveLength(2));
-  });
+  }, 30_000);
+
+  /** Makes the database refuse (a CHECK on PostgreSQL, a trigger on SQLite) any event about an application of this name. */
+  async function refuseApplicationName(name: string): Promise<() => Promise<unknown>> {
+    const dataSource = app.app.get(DataSource);
+    if (DATABASE_KIND === 'postgres') {
+      const table = `"${app.storage.schema}".job_events`;
+      await dataSource.query(`ALTER TABLE ${table} ADD CONSTRAINT herald_test_refused CHECK (application_name <> '${name}')`);
+      return () => dataSource.query(`ALTER TABLE ${table} DROP CONSTRAINT herald_test_refused`);
+    }
+    await dataSource.query(
+      `CREATE TRIGGER herald_test_refused BEFORE INSERT ON job_events WHEN NEW.application_name = '${name}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
+    );
+    return () => dataSource.query('DROP TRIGGER herald_test_refused');
+  }
+
+  it('dead-letters a message that fails for a reason that will not change, after 3 tries, with the reason, and does not log its contents', async () => {
+    const contents = `Contents-${process.pid}-not-for-logs`;
+    const e = { ...jobEvent(), application: { id: 'mq-app', name: contents } };
+    const allow = await refuseApplicationName(contents);
+    const conn = await amqpConnect(RABBITMQ_URL!);
+    const ch = await conn.createConfirmChannel();
+    const out = captureOutput();
+    try {
+      ch.sendToQueue(queue, Buffer.from(JSON.stringify(e)), { persistent: true, messageId: e.id });
+      await ch.waitForConfirms();
+      const dead = await eventually(async () => {
+        const m = await ch.get(`${queue}.dead-letter`, { noAck: true });
+        expect(m).toBeTruthy();
+        return m as Exclude<typeof m, false>;
+      }, 20_000);
+      expect(dead.properties.messageId).toBe(e.id);
+      expect(JSON.parse(dead.content.toString())).toEqual(e); // as published, to be moved back once fixed
+      expect(String(dead.properties.headers?.['x-herald-reason'])).toMatch(/^failed 3 times: .*(refused by the test|herald_test_refused)/);
+      expect(dead.properties.headers?.['x-herald-attempts']).toBe(2);
+      expect((await ch.checkQueue(queue)).messageCount).toBe(0);
+      await sleep(REDELIVERY_DELAY_MS + 200); // and it is not tried again
+      expect(await ch.get(`${queue}.dead-letter`, { noAck: true })).toBe(false);
+    } finally {
+      out.stop();
+      await conn.close();
+      await allow();
+    }
+    const log = out.text();
+    expect(log).toMatch(/try 1 of 3/);
+    expect(log).toMatch(/try 2 of 3/);
+    expect(log).toContain(`dead-lettered message "${e.id}"`);
+    expect(log).not.toContain(contents);
+    expect((await app.admin(EVENT, { id: e.id })).event).toBeNull();
+    expect(mailsOf(e.id)).toHaveLength(0);
+  }, 30_000);
 
   it('needs no token: the broker authorises its publishers', async () => {
     expect((await app.gql('{ event(id: "x") { id } }', {}, app.token(Role.USER))).errors?.[0].extensions.code).toBe('FORBIDDEN');

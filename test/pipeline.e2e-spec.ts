@@ -97,6 +97,14 @@ describe(`job events to delivered email (${DATABASE_KIND})`, () => {
         expect(mail.raw).toMatch(/^List-Unsubscribe: <https:\/\/console\.example\.com\/aip\/profile\/notifications>/m);
         expect(mail.parsed.messageId).toMatch(/^<herald\.[0-9a-f]{16}\.\d+@example\.com>$/);
       }
+      if (type === 'JOB_FAILED') {
+        for (const mail of mails) {
+          // The log excerpt as the job wrote it: no line indented by the layout.
+          expect(mail.parsed.html).toMatch(/<pre[^>]*>line 1\nline 2<\/pre>/);
+          // The text part: the summary, a blank line, then the details.
+          expect(mail.parsed.text).toMatch(/line 1\nline 2\n\nApplication: /);
+        }
+      }
       const log = await eventLog(e.id);
       expect(log).toMatchObject({ id: e.id, type, recipients: who.length, source: 'graphql' });
       expect(log.deliveries.map((d: { recipientId: string }) => d.recipientId).sort()).toEqual(who);

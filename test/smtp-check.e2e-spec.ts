@@ -196,6 +196,25 @@ describe('rate limit of SMTP checks', () => {
       await app.close();
     }
   });
+
+  it('answers each alias on its own: the mails that went out are reported, the rest refused', async () => {
+    const sink = await new SmtpSink().start();
+    const app = await HeraldTestApp.start({ SMTP_CHECK_RATE_LIMIT: '3' });
+    try {
+      await app.admin(UPDATE, { input: relay(sink) });
+      const aliases = Array.from({ length: 5 }, (_, i) => `m${i}: sendTestEmail(input: { to: "alias${i}@example.com" }) { ok }`);
+      const res = await app.gql(`mutation { ${aliases.join(' ')} }`, {}, app.token(Role.ADMIN, 'alias-admin'));
+      expect(res.data).toEqual({ m0: { ok: true }, m1: { ok: true }, m2: { ok: true }, m3: null, m4: null });
+      expect(res.errors?.map((e) => [e.path, e.extensions.code])).toEqual([
+        [['m3'], 'TOO_MANY_REQUESTS'],
+        [['m4'], 'TOO_MANY_REQUESTS'],
+      ]);
+      expect(sink.received.map((m) => m.to[0]).sort()).toEqual(['alias0@example.com', 'alias1@example.com', 'alias2@example.com']);
+    } finally {
+      await app.close();
+      await sink.stop();
+    }
+  });
 });
 
 describe(`settings changed by another process on the same database (${DATABASE_KIND})`, () => {

@@ -106,9 +106,18 @@ describe(`SMTP settings through GraphQL (${DATABASE_KIND})`, () => {
 
     it('stops start-up on a bad seed value, naming the variable and the reason', async () => {
       await expect(HeraldTestApp.start({ SMTP_PORT: '99999' })).rejects.toThrow(
-        /SMTP_PORT must not be greater than 65535 \(got "99999"\)/,
+        /SMTP_PORT must not be greater than 65535/,
       );
       await expect(HeraldTestApp.start({ SMTP_SENDER: 'not an address' })).rejects.toThrow(/SMTP_SENDER must be one email address/);
+    });
+
+    it('never quotes a password typed inside ENC(...) by mistake', async () => {
+      const failure = await HeraldTestApp.start({ SMTP_HOST: 'smtp.example.com', SMTP_PASSWORD: 'ENC(S3cr3t-Pa55!)' }).then(
+        () => new Error('started'),
+        (error: Error) => error,
+      );
+      expect(failure.message).toMatch(/SMTP_PASSWORD/);
+      expect(`${failure.message}\n${failure.stack}`).not.toContain('S3cr3t');
     });
   });
 
@@ -151,6 +160,11 @@ describe(`SMTP settings through GraphQL (${DATABASE_KIND})`, () => {
       const res = await app.gql(UPDATE, { input: { password: foreign } }, app.token(Role.ADMIN));
       expect(res.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
       expect(res.errors?.[0].extensions.fields).toEqual([{ field: 'password', message: expect.stringMatching(/different key/) }]);
+
+      // A password typed inside ENC(...) by mistake: refused, and never quoted back.
+      const typo = await app.gql(UPDATE, { input: { password: 'ENC(S3cr3t-Pa55!)' } }, app.token(Role.ADMIN));
+      expect(typo.errors?.[0].extensions.fields).toEqual([{ field: 'password', message: expect.stringMatching(/herald encrypt-password/) }]);
+      expect(JSON.stringify(typo)).not.toContain('S3cr3t');
     });
 
     it('rejects bad input naming every field, and saves nothing', async () => {

@@ -143,4 +143,28 @@ export class EnvironmentVariables {
   /** The GraphiQL page at /graphql and schema introspection. */
   @IsOptional() @Transform(toBoolean) @IsBoolean()
   GRAPHQL_IDE = true;
+
+  /**
+   * Largest request body (JSON or form) accepted, in bytes or with a kb / mb suffix.
+   * The default holds the largest legitimate request: a job event whose 64 Ki-character
+   * log excerpt and 10,000-character message are all multi-byte characters.
+   */
+  @IsOptional() @Matches(/^[1-9]\d* ?(b|kb|mb)?$/i, { message: 'must be a size in bytes, or with a kb or mb suffix (e.g. 512kb)' })
+  HTTP_BODY_LIMIT = '512kb';
+
+  /** Lexical tokens (names, punctuation, values) a GraphQL document may hold; parsing stops beyond. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(200) @Max(1_000_000)
+  GRAPHQL_MAX_TOKENS = 1000;
+
+  /** Fields nested in one another in an operation (fragments flattened, introspection's __schema not counted). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(2) @Max(100)
+  GRAPHQL_MAX_DEPTH = 8;
+
+  /** Aliases in one operation (`a: me { id } b: me { id }` has two). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(10_000)
+  GRAPHQL_MAX_ALIASES = 15;
+
+  /** Estimated cost of one operation: each field 1, times the items of the lists it is in (see src/graphql/query-limits.ts). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(100_000_000)
+  GRAPHQL_MAX_COST = 100_000;
 }

@@ -36,6 +36,16 @@ export class HeraldConfig {
   };
   readonly log: { format: 'text' | 'json'; level: EnvironmentVariables['LOG_LEVEL'] };
   readonly graphqlIde: boolean;
+  /** What one request may hold and ask for; answered with an error before any work beyond. */
+  readonly requestLimits: {
+    /** Request body, in bytes. */
+    bodyBytes: number;
+    /** Per GraphQL document / operation. */
+    tokens: number;
+    depth: number;
+    aliases: number;
+    cost: number;
+  };
   /** The raw environment, for the first-start settings seed (validated there). */
   readonly seedEnvironment: Readonly<Record<string, string | undefined>>;
 
@@ -79,8 +89,21 @@ export class HeraldConfig {
     };
     this.log = { format: vars.LOG_FORMAT, level: vars.LOG_LEVEL };
     this.graphqlIde = vars.GRAPHQL_IDE;
+    this.requestLimits = {
+      bodyBytes: parseSize(vars.HTTP_BODY_LIMIT),
+      tokens: vars.GRAPHQL_MAX_TOKENS,
+      depth: vars.GRAPHQL_MAX_DEPTH,
+      aliases: vars.GRAPHQL_MAX_ALIASES,
+      cost: vars.GRAPHQL_MAX_COST,
+    };
     this.seedEnvironment = { ...env };
   }
+}
+
+/** `512kb` → 524288: a size as HTTP_BODY_LIMIT accepts it (validated), in bytes. */
+function parseSize(size: string): number {
+  const [, digits, unit = 'b'] = /^(\d+) ?(b|kb|mb)?$/i.exec(size)!;
+  return Number(digits) * { b: 1, kb: 1024, mb: 1024 * 1024 }[unit.toLowerCase() as 'b' | 'kb' | 'mb'];
 }
 
 /** Reads `.env` (if present; real environment variables win), validates, and builds the config. */

@@ -4,6 +4,7 @@ import { types as pgTypes, defaults as pgDefaults } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/herald-config';
 import { MIGRATIONS } from './migrations';
+import { HeraldTypeOrmLogger } from './typeorm-logger';
 
 const PG_TIMESTAMP_WITHOUT_TZ = 1114;
 
@@ -29,7 +30,10 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
     migrationsTableName: 'herald_migrations',
     migrationsRun: false, // openDatabase() runs them, after making sure the schema exists
     synchronize: false,
-    logging: ['error', 'warn'] as ('error' | 'warn')[],
+    // Failed and slow statements, warnings and migrations, through Nest's logger and never
+    // with their parameters (they carry the contents of events). A logger instance decides
+    // for itself what to log: TypeORM's `logging` option only configures its own loggers.
+    logger: new HeraldTypeOrmLogger(),
   };
   if (db.type === 'postgres') {
     usePgUtc();

@@ -3,9 +3,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { HeraldConfig } from '../config/herald-config';
 import { dataSourceOptions } from './data-source-options';
 import { openDatabase } from './prepare-database';
+import { DatabaseHealth } from './database-health';
+import { DatabaseProbe } from './database-probe';
+import { HealthProbeEntity } from './health-probe.entity';
 import { Transactions } from './transactions';
 
-/** The database (TypeORM's DataSource, global) and the one way to run a transaction on it. */
+/** The database (TypeORM's DataSource, global), the one way to run a transaction on it, and whether it takes writes. */
 @Global()
 @Module({
   imports: [
@@ -15,6 +18,8 @@ import { Transactions } from './transactions';
         ...dataSourceOptions(config.database),
         migrationsRun: config.migrationsRun,
         autoLoadEntities: true,
+        // A file that cannot be opened will not open on a second try; a server may come up.
+        retryAttempts: config.database.type === 'sqlite' ? 0 : 9,
       }),
       dataSourceFactory: async (options) => {
         const { dataSource, applied } = await openDatabase(options!);
@@ -22,8 +27,9 @@ import { Transactions } from './transactions';
         return dataSource;
       },
     }),
+    TypeOrmModule.forFeature([HealthProbeEntity]),
   ],
-  providers: [Transactions],
-  exports: [Transactions],
+  providers: [Transactions, DatabaseHealth, DatabaseProbe],
+  exports: [Transactions, DatabaseHealth, DatabaseProbe],
 })
 export class DatabaseModule {}

@@ -20,7 +20,11 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
  * date before anything else uses it: the schema first, then the migrations.
  */
 export async function openDatabase(options: DataSourceOptions): Promise<{ dataSource: DataSource; applied: string[] }> {
-  const dataSource = await new DataSource({ ...options, migrationsRun: false } as DataSourceOptions).initialize();
+  const dataSource = await new DataSource({ ...options, migrationsRun: false } as DataSourceOptions).initialize().catch((error: Error) => {
+    // better-sqlite3 says "unable to open database file" and not which: name it.
+    if (options.type !== 'better-sqlite3') throw error;
+    throw new Error(`cannot open the SQLite database ${options.database}: ${error.message} (is its directory writable by this user?)`);
+  });
   try {
     const applied = options.migrationsRun ? await runMigrations(dataSource) : [];
     return { dataSource, applied };

@@ -1,6 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { DatabaseHealth } from './database-health';
+
+/** What TypeORM's single SQLite query runner keeps about the transaction it believes is open. */
+interface TransactionBookkeeping {
+  isTransactionActive: boolean;
+  transactionDepth: number;
+}
+
+/** better-sqlite3's connection: it knows whether a transaction is really open. */
+interface SqliteConnection {
+  readonly inTransaction: boolean;
+  exec(sql: string): unknown;
+}
 
 /**
  * Where every transaction — and every write that must not land inside someone
@@ -11,14 +24,27 @@ import { DataSource, type EntityManager } from 'typeorm';
  * awaits interleave would share it ("cannot start a transaction within a
  * transaction", or one's statements committed or rolled back with the other's).
  * There they run one after the other, queued here — SQLite has one writer anyway.
+ *
+ * And there, after each piece of work, the connection's real state is checked
+ * rather than assumed. When a COMMIT or a statement fails because the disk is
+ * full, SQLite may roll the whole transaction back by itself; TypeORM's ROLLBACK
+ * then fails and its bookkeeping stays "in a transaction", so the next
+ * transaction would become a SAVEPOINT whose failure leaves a transaction open
+ * that nothing ever commits — acknowledged events lost. Here no transaction
+ * outlives the work that opened it, and TypeORM's bookkeeping is put back in
+ * line with the connection.
  */
 @Injectable()
 export class Transactions {
+  private readonly logger = new Logger('Database');
   /** SQLite: one connection for everything, so writes queue. */
   private readonly serialized: boolean;
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly health: DatabaseHealth,
+  ) {
     this.serialized = dataSource.options.type !== 'postgres';
   }
 
@@ -33,12 +59,37 @@ export class Transactions {
    * Never call run() or exclusive() from inside `work`: it would wait for itself.
    */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
-    if (!this.serialized) return work();
-    const result = this.tail.then(work, work);
+    if (!this.serialized) return this.observed(work);
+    const turn = () => this.observed(work).finally(() => this.settle());
+    const result = this.tail.then(turn, turn);
     this.tail = result.then(
       () => undefined,
       () => undefined,
     );
     return result;
+  }
+
+  /** Tells DatabaseHealth of failed writes: a full disk is seen at its first failure. */
+  private async observed<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      this.health.writeFailed(error);
+      throw error;
+    }
+  }
+
+  /** SQLite, between two pieces of work: no transaction open, and TypeORM agreeing. */
+  private settle(): void {
+    const connection = (this.dataSource.driver as unknown as { databaseConnection?: SqliteConnection }).databaseConnection;
+    if (connection?.inTransaction) {
+      connection.exec('ROLLBACK');
+      this.logger.error('a transaction was still open after its work had ended: rolled back');
+    }
+    const runner = this.dataSource.createQueryRunner() as unknown as TransactionBookkeeping; // SQLite: the one shared runner
+    if (runner.isTransactionActive || runner.transactionDepth !== 0) {
+      runner.isTransactionActive = false;
+      runner.transactionDepth = 0;
+    }
   }
 }

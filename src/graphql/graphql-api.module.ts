@@ -1,10 +1,11 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { GraphQLFormattedError } from 'graphql';
-import { APP_FILTER } from '@nestjs/core';
 import { HeraldConfig } from '../config/herald-config';
-import { GraphqlExceptionFilter } from './graphql-exception.filter';
+import { GRAPHQL_PATH, HeraldExceptionFilter } from './exception.filter';
+import { queryLimitOptions } from './query-limits';
 
 const PASSED_THROUGH = new Set([
   'UNAUTHENTICATED',
@@ -21,17 +22,28 @@ const PASSED_THROUGH = new Set([
 ]);
 
 /**
+ * graphql-js's "Did you mean …?" hints. They spell out the schema, so they are
+ * for those who may introspect it. (Apollo's hideSchemaDetailsFromClientErrors
+ * only cleans validation errors, not those of variables: `{ input: { hots: … } }`
+ * gets 'Field "hots" is not defined … Did you mean "host"?' from coercion.)
+ */
+const SUGGESTION = / ?Did you mean .+\?$/;
+
+/**
  * Errors Herald means to show pass through with their code; anything else is an
  * unexpected failure whose message might carry internals: it is answered as
- * INTERNAL_SERVER_ERROR (GraphqlExceptionFilter has logged it).
+ * INTERNAL_SERVER_ERROR (HeraldExceptionFilter has logged it).
  */
-export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  const code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
-  if (PASSED_THROUGH.has(code)) {
-    const { stacktrace: _stacktrace, originalError: _originalError, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
-  }
-  return { message: 'Internal error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+export function createFormatError({ suggestions }: { suggestions: boolean }) {
+  return (formatted: GraphQLFormattedError): GraphQLFormattedError => {
+    const code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+    if (PASSED_THROUGH.has(code)) {
+      const { stacktrace: _stacktrace, originalError: _originalError, ...extensions } = formatted.extensions ?? {};
+      const message = suggestions ? formatted.message : formatted.message.replace(SUGGESTION, '');
+      return { ...formatted, message, extensions };
+    }
+    return { message: 'Internal error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
 }
 
 /** GraphQL at /graphql, code first; `herald schema` writes the committed schema.graphql. */
@@ -41,17 +53,19 @@ export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedE
       driver: ApolloDriver,
       inject: [HeraldConfig],
       useFactory: (config: HeraldConfig) => ({
-        path: '/graphql',
+        path: GRAPHQL_PATH,
         autoSchemaFile: true,
         sortSchema: true,
         graphiql: config.graphqlIde,
         introspection: config.graphqlIde,
         includeStacktraceInErrorResponses: false,
         context: ({ req }: { req: unknown }) => ({ req }),
-        formatError,
+        formatError: createFormatError({ suggestions: config.graphqlIde }),
+        // Tokens, depth, aliases and cost, refused before execution.
+        ...queryLimitOptions(config.requestLimits),
       }),
     }),
   ],
-  providers: [{ provide: APP_FILTER, useClass: GraphqlExceptionFilter }],
+  providers: [{ provide: APP_FILTER, useClass: HeraldExceptionFilter }],
 })
 export class GraphqlApiModule {}

@@ -3,6 +3,10 @@ import { ArgsType, Field, Int, ObjectType } from '@nestjs/graphql';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { BadUserInputError } from './graphql-errors';
 
+/** Items of a page when `first` is not given, and at most (query-limits.ts counts a page's cost with them). */
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
 /**
  * Relay-style connections for lists that can grow: `first`/`after`, `edges`,
  * `pageInfo`, `totalCount`. Keyset pagination: the cursor is an opaque base64 of
@@ -10,8 +14,8 @@ import { BadUserInputError } from './graphql-errors';
  */
 @ArgsType()
 export class PageArgs {
-  @Field(() => Int, { nullable: true, description: 'Page size (default 20, at most 100)' })
-  @IsOptional() @IsInt() @Min(1) @Max(100)
+  @Field(() => Int, { nullable: true, description: `Page size (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE})` })
+  @IsOptional() @IsInt() @Min(1) @Max(MAX_PAGE_SIZE)
   first?: number;
 
   @Field(() => String, { nullable: true, description: 'The endCursor of the previous page' })
@@ -52,8 +56,6 @@ export function ConnectionType<T>(node: Type<T>, name: string): Type<Connection<
   }
   return ConnectionTypeClass as Type<Connection<T>>;
 }
-
-export const DEFAULT_PAGE_SIZE = 20;
 
 export function encodeCursor(key: unknown[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');

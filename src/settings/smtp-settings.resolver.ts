@@ -32,7 +32,9 @@ export class SmtpSettingsResolver {
     return SmtpSettingsModel.from(await this.settings.update(input, principal.sub));
   }
 
+  // Nullable: when one alias of a request is refused (rate limit), the others' answers still arrive.
   @Mutation(() => SmtpCheckResult, {
+    nullable: true,
     description: 'Connects to the relay and reports each step; with input, checks those changes without saving them',
   })
   @UseGuards(RateLimitGuard)

@@ -1,18 +1,8 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import {
-  Equals,
-  IsDefined,
-  IsEnum,
-  IsISO8601,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  ValidateNested,
-} from 'class-validator';
+import { Equals, IsDefined, IsEnum, IsISO8601, IsOptional, ValidateNested } from 'class-validator';
 import { JobEventType } from './job-event-type';
+import { Identifier, MultiLineText, SingleLineText } from './text-rules';
 
 /** The version of the wire format described here (docs/wire-format.md). */
 export const JOB_EVENT_SCHEMA_VERSION = 1;
@@ -20,24 +10,25 @@ export const JOB_EVENT_SCHEMA_VERSION = 1;
 /** The in-process channel (@nestjs/event-emitter) that Herald ingests from. */
 export const JOB_EVENT_CHANNEL = 'herald.job-event';
 
-const ID = /^\S+$/;
-const ONE_LINE = /^[^\r\n]*$/;
+// Text rules (text-rules.ts): ids have no white space, single-line text no line
+// breaks, and no text any control character but the tab and line breaks of
+// multi-line text (an error message, a log excerpt).
 
 export class ApplicationRef {
   /** The console's id of the application. */
-  @IsString() @IsNotEmpty() @MaxLength(255) @Matches(ID, { message: 'must not contain white space' })
+  @Identifier({ maxLength: 255 })
   id: string;
 
-  @IsString() @IsNotEmpty() @MaxLength(255) @Matches(ONE_LINE, { message: 'must not contain line breaks' })
+  @SingleLineText({ maxLength: 255 })
   name: string;
 }
 
 export class JobRef {
-  @IsString() @IsNotEmpty() @MaxLength(255) @Matches(ID, { message: 'must not contain white space' })
+  @Identifier({ maxLength: 255 })
   id: string;
 
   /** What kind of job: analysis, snapshot, … (free text, shown in mails). */
-  @IsString() @IsNotEmpty() @MaxLength(64) @Matches(ONE_LINE, { message: 'must not contain line breaks' })
+  @SingleLineText({ maxLength: 64 })
   kind: string;
 
   @IsOptional() @IsISO8601({ strict: true })
@@ -48,31 +39,31 @@ export class JobRef {
 }
 
 export class JobError {
-  @IsString() @IsNotEmpty() @MaxLength(10_000)
+  @MultiLineText({ maxLength: 10_000 })
   message: string;
 
   /** The step that failed, e.g. "Run analyzer". */
-  @IsOptional() @IsString() @MaxLength(255) @Matches(ONE_LINE, { message: 'must not contain line breaks' })
+  @IsOptional() @SingleLineText({ maxLength: 255, allowEmpty: true })
   step?: string;
 
   /** The last lines of the job's log. */
-  @IsOptional() @IsString() @MaxLength(65_536)
+  @IsOptional() @MultiLineText({ maxLength: 65_536, allowEmpty: true })
   logExcerpt?: string;
 }
 
 export class PersonRef {
-  @IsString() @IsNotEmpty() @MaxLength(255) @Matches(ID, { message: 'must not contain white space' })
+  @Identifier({ maxLength: 255 })
   id: string;
 
-  @IsOptional() @IsString() @MaxLength(255) @Matches(ONE_LINE, { message: 'must not contain line breaks' })
+  @IsOptional() @SingleLineText({ maxLength: 255, allowEmpty: true })
   name?: string;
 }
 
 export class VersionRef {
-  @IsString() @IsNotEmpty() @MaxLength(255) @Matches(ONE_LINE, { message: 'must not contain line breaks' })
+  @SingleLineText({ maxLength: 255 })
   name: string;
 
-  @IsOptional() @IsString() @MaxLength(255) @Matches(ID, { message: 'must not contain white space' })
+  @IsOptional() @Identifier({ maxLength: 255 })
   id?: string;
 }
 
@@ -82,7 +73,7 @@ export abstract class JobEventBase {
   schemaVersion: number;
 
   /** Unique per event: an event seen twice is recorded once. */
-  @IsString() @IsNotEmpty() @MaxLength(128) @Matches(ID, { message: 'must not contain white space' })
+  @Identifier({ maxLength: 128 })
   id: string;
 
   @IsEnum(JobEventType)

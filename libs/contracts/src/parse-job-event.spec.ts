@@ -40,4 +40,49 @@ describe('parseJobEvent', () => {
     expect(parseJobEvent('{}')).toMatchObject({ ok: false, problems: [{ field: '(event)' }] });
     expect(parseJobEvent(null)).toMatchObject({ ok: false });
   });
+
+  // Every text field of the wire format, as [path, what kind of text it is].
+  const TEXT_FIELDS: Array<[string, 'id' | 'line' | 'lines']> = [
+    ['id', 'id'],
+    ['application.id', 'id'],
+    ['application.name', 'line'],
+    ['job.id', 'id'],
+    ['job.kind', 'line'],
+    ['error.message', 'lines'],
+    ['error.step', 'line'],
+    ['error.logExcerpt', 'lines'],
+  ];
+  const failed = { ...base, type: JobEventType.JOB_FAILED, job, error: { message: 'boom', step: 'Run', logExcerpt: 'l1' } };
+
+  function withValue(path: string, value: string): Record<string, unknown> {
+    const event = structuredClone(failed) as Record<string, any>;
+    const keys = path.split('.');
+    const last = keys.pop()!;
+    keys.reduce((o, k) => o[k], event)[last] = value;
+    return event;
+  }
+
+  it.each(TEXT_FIELDS)('refuses NUL and other control characters in %s, naming it and not the value', (path, kind) => {
+    for (const control of ['\u0000', '\u0001', '\u001b', '\u007f', ...(kind === 'lines' ? [] : ['\r\n', '\t'])]) {
+      const result = parseJobEvent(withValue(path, `secret${control}value`));
+      expect(result.ok).toBe(false);
+      if (result.ok) continue;
+      expect(result.problems.map((p) => p.field)).toEqual(result.problems.map(() => path));
+      expect(JSON.stringify(result.problems)).not.toContain('secret');
+    }
+    if (kind === 'lines') expect(parseJobEvent(withValue(path, 'line 1\r\n\tline 2'))).toMatchObject({ ok: true });
+  });
+
+  it('checks the text of the other event types the same way', () => {
+    const nul = 'x\u0000';
+    for (const e of [
+      { ...base, type: JobEventType.JOB_STOPPED, job, stoppedBy: { id: nul } },
+      { ...base, type: JobEventType.JOB_STOPPED, job, stoppedBy: { id: 'bob', name: nul } },
+      { ...base, type: JobEventType.VERSION_CREATED, version: { name: nul } },
+      { ...base, type: JobEventType.VERSION_CREATED, version: { name: 'v1', id: nul } },
+      { ...base, type: JobEventType.APPLICATION_CREATED, createdBy: { id: 'ann', name: nul } },
+    ]) {
+      expect(parseJobEvent(e)).toMatchObject({ ok: false, problems: [{ message: 'must not contain control characters' }] });
+    }
+  });
 });

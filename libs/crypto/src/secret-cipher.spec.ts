@@ -29,7 +29,18 @@ describe('SecretCipher', () => {
     const sealed = cipher.encrypt('abc');
     const tampered = sealed.slice(0, -3) + (sealed.at(-3) === 'A' ? 'B' : 'A') + sealed.slice(-2);
     expect(() => cipher.decrypt(tampered)).toThrow(SecretDecryptionError);
-    expect(() => cipher.decrypt('ENC(v9:abcd)')).toThrow(/unknown format/);
+    expect(() => cipher.decrypt('ENC(v9:abcd)')).toThrow(/not a value made by "herald encrypt-password"/);
+    // A password typed inside ENC(...) by mistake is never quoted back.
+    for (const secret of ['S3cr3t-Pa55!', 'v9:S3cr3t-Pa55!', 'v1:', 'v1:!!!!', 'v1:AAAA']) {
+      let message = '';
+      try {
+        cipher.decrypt(`ENC(${secret})`);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toBeTruthy();
+      for (const part of secret.split(':').filter((p) => p.length > 2)) expect(message).not.toContain(part);
+    }
     expect(() => cipher.decrypt('ENC(v1:AAAA)')).toThrow(/truncated/);
     expect(() => cipher.decrypt('plain')).toThrow(/not of the form/);
   });

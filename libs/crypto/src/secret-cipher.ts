@@ -58,7 +58,8 @@ export class SecretCipher {
     if (!isEncrypted(value)) throw new SecretDecryptionError('the value is not of the form ENC(...)');
     const inner = value.slice(ENCRYPTED_PREFIX.length, -1);
     const [version, packed] = inner.split(':', 2);
-    if (version !== VERSION || !packed) throw new SecretDecryptionError(`unknown format "${version}"`);
+    // Never quote any part of the value: it may be the secret itself, mistyped.
+    if (version !== VERSION || !packed) throw new SecretDecryptionError(`it is not a value made by "herald encrypt-password" (expected ENC(${VERSION}:…))`);
     const raw = Buffer.from(packed, 'base64');
     if (raw.length < IV_BYTES + TAG_BYTES) throw new SecretDecryptionError('the value is truncated');
     const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES));

@@ -2,18 +2,45 @@ import { Controller, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, Payload, RmqContext } from '@nestjs/microservices';
 import type { Channel, Message } from 'amqplib';
 import { HeraldConfig } from '../../config/herald-config';
+import { isDatabaseUnavailable } from '../../database/database-errors';
+import { reasonForLog } from '../../database/typeorm-logger';
 import { InvalidJobEventError, JobEventIngestionService } from '../ingestion/job-event-ingestion.service';
 import { BROKER_JOB_EVENT, type BrokerMessage } from './raw-job-event.deserializer';
 
-/** How long a message whose ingestion failed transiently is held before it goes back to the queue. */
-const REQUEUE_DELAY_MS = 1000;
+/** How long a message is held before it goes back to the queue: no hot loop against a failing database. */
+export const REDELIVERY_DELAY_MS = 1000;
+
+/**
+ * How many times a message is tried when its ingestion fails for a reason that
+ * is neither bad input nor an unavailable database (a constraint, a bug): the
+ * reason will most likely not change, so after this many tries it is dead-lettered.
+ */
+export const MAX_ATTEMPTS = 3;
+
+/**
+ * The header that counts the tries of a message. RabbitMQ's classic queues do not
+ * count deliveries (only quorum queues have `x-delivery-count`), and a count kept
+ * in memory would restart with the process and be kept apart by each process: so
+ * a message to be tried again is published again, with this header incremented,
+ * and the delivery at hand acknowledged. The count travels with the message.
+ */
+export const ATTEMPTS_HEADER = 'x-herald-attempts';
+
+/** Why a message was dead-lettered (at most 1000 characters), and the queue it came from. */
+export const REASON_HEADER = 'x-herald-reason';
+export const QUEUE_HEADER = 'x-herald-queue';
 
 /**
  * Job events from RabbitMQ. A message is acknowledged only after its event (and
- * its deliveries) are committed. One that can never be processed — not JSON,
- * invalid, unknown type — is moved to the dead-letter queue with the reason in
- * the `x-herald-reason` header; one that failed for a passing reason (the
- * database is down) goes back to the queue after a pause.
+ * its deliveries) are committed. What it becomes when ingestion fails depends on
+ * why — never on the event's contents, which are not logged:
+ *
+ * - bad input (not JSON, invalid, unknown type): dead-lettered at once, with the
+ *   reason in the `x-herald-reason` header;
+ * - the database is unavailable (down, locked, full): back to the queue after a
+ *   pause, as often as it takes — nothing is lost while the database is away;
+ * - anything else: tried again after a pause, MAX_ATTEMPTS times in all, then
+ *   dead-lettered with the reason. A poison message does not loop forever.
  */
 @Controller()
 export class JobEventsBrokerController {
@@ -36,10 +63,27 @@ export class JobEventsBrokerController {
       channel.ack(raw);
     } catch (error) {
       if (error instanceof InvalidJobEventError) return this.deadLetter(channel, raw, error.message);
-      this.logger.warn(`event not recorded, back to the queue in ${REQUEUE_DELAY_MS} ms: ${(error as Error).message}`);
-      await new Promise((r) => setTimeout(r, REQUEUE_DELAY_MS));
-      channel.nack(raw, false, true);
+      const reason = reasonForLog(error as Error);
+      if (isDatabaseUnavailable(error)) {
+        this.logger.warn(`${describe(raw)} not recorded (database unavailable), back to the queue in ${REDELIVERY_DELAY_MS} ms: ${reason}`);
+        await pause();
+        return channel.nack(raw, false, true);
+      }
+      const attempts = attemptsOf(raw) + 1;
+      if (attempts >= MAX_ATTEMPTS) return this.deadLetter(channel, raw, `failed ${attempts} times: ${reason}`);
+      this.logger.warn(`${describe(raw)} not recorded (try ${attempts} of ${MAX_ATTEMPTS}), tried again in ${REDELIVERY_DELAY_MS} ms: ${reason}`);
+      await pause();
+      this.tryAgain(channel, raw, attempts);
     }
+  }
+
+  /** Publishes the message again to its queue with the count of tries so far, and lets go of this delivery. */
+  private tryAgain(channel: Channel, raw: Message, attempts: number): void {
+    channel.sendToQueue(this.config.broker!.queue, raw.content, {
+      ...propertiesOf(raw),
+      headers: { ...raw.properties.headers, [ATTEMPTS_HEADER]: attempts },
+    });
+    channel.ack(raw);
   }
 
   private async deadLetter(channel: Channel, raw: Message, reason: string): Promise<void> {
@@ -47,12 +91,32 @@ export class JobEventsBrokerController {
     if (!this.deadLetterReady.has(channel)) this.deadLetterReady.set(channel, channel.assertQueue(queue, { durable: true }));
     await this.deadLetterReady.get(channel);
     channel.sendToQueue(queue, raw.content, {
-      persistent: true,
-      contentType: raw.properties.contentType,
-      messageId: raw.properties.messageId,
-      headers: { ...raw.properties.headers, 'x-herald-reason': reason.slice(0, 1000), 'x-herald-queue': this.config.broker!.queue },
+      ...propertiesOf(raw),
+      headers: { ...raw.properties.headers, [REASON_HEADER]: reason.slice(0, 1000), [QUEUE_HEADER]: this.config.broker!.queue },
     });
     channel.ack(raw);
-    this.logger.warn(`dead-lettered a message (${raw.properties.messageId ?? 'no message id'}) to ${queue}: ${reason}`);
+    this.logger.warn(`dead-lettered ${describe(raw)} to ${queue}: ${reason}`);
   }
+}
+
+const pause = () => new Promise((resolve) => setTimeout(resolve, REDELIVERY_DELAY_MS));
+
+/** The tries a message has had before this delivery (0 for a message as its producer published it). */
+function attemptsOf(raw: Message): number {
+  const value = Number(raw.properties.headers?.[ATTEMPTS_HEADER] ?? 0);
+  return Number.isInteger(value) && value > 0 ? value : 0;
+}
+
+/** The properties of a message that survive its being published again. */
+function propertiesOf(raw: Message) {
+  return { persistent: true, contentType: raw.properties.contentType, messageId: raw.properties.messageId };
+}
+
+/**
+ * A message as the log may name it: by its message id (cut short, control
+ * characters dropped — the producer chose it), never by its contents.
+ */
+function describe(raw: Message): string {
+  const id = raw.properties.messageId;
+  return typeof id === 'string' && id ? `message "${id.slice(0, 128).replace(/[\u0000-\u001f\u007f]/g, '?')}"` : 'a message (no message id)';
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Roles } from '../../auth/auth.decorators';
 import { Role } from '../../auth/role.enum';
+import { isSingleLineText } from '../../../libs/contracts/src';
 import { BadUserInputError } from '../../graphql/graphql-errors';
 import { DeliveriesService } from '../../notifications/delivery-log/deliveries.service';
 import { DeliveryModel } from '../../notifications/delivery-log/delivery.model';
@@ -45,6 +46,8 @@ export class JobEventsResolver {
   @Query(() => JobEventModel, { nullable: true, description: 'An event Herald received, and its deliveries' })
   @Roles(Role.ADMIN)
   async event(@Args('id', { type: () => ID }) id: string): Promise<JobEventModel | null> {
+    // Event ids are at most 128 characters without white space or controls (the wire format).
+    if (id.length > 128 || !isSingleLineText(id) || /\s/.test(id)) throw BadUserInputError.field('id', 'must be an event id: at most 128 characters, no white space or control characters');
     const row = await this.dataSource.getRepository(JobEventEntity).findOneBy({ id });
     return row ? JobEventModel.from(row) : null;
   }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { In } from 'typeorm';
 import { type EventProblem, type JobEvent, parseJobEvent } from '../../../libs/contracts/src';
+import { isUniqueViolation } from '../../database/database-errors';
 import { GroupCommit } from '../../database/group-commit';
 import { Transactions } from '../../database/transactions';
 import { NotificationPlanner } from '../../notifications/planning/notification-planner';
@@ -24,13 +25,6 @@ export class InvalidJobEventError extends Error {
     super(`invalid job event: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`);
     this.name = 'InvalidJobEventError';
   }
-}
-
-/** SQLite's and PostgreSQL's word for a duplicate key. */
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  const code = e.driverError?.code ?? e.code ?? '';
-  return code === '23505' || code.startsWith('SQLITE_CONSTRAINT');
 }
 
 /** How many events one transaction records at most. */
@@ -73,8 +67,10 @@ export class JobEventIngestionService {
     const parsed = parseJobEvent(payload);
     if (!parsed.ok) {
       const error = new InvalidJobEventError(parsed.problems);
+      // The id is named only if it is valid: an invalid one may be long, or forge lines of the log.
       const id = (payload as { id?: unknown } | null)?.id;
-      this.logger.warn(`rejected event ${typeof id === 'string' ? id : '(no id)'} from ${source}: ${error.message}`);
+      const shown = typeof id === 'string' && !parsed.problems.some((p) => p.field === 'id') ? id : '(invalid id)';
+      this.logger.warn(`rejected event ${shown} from ${source}: ${error.message}`);
       throw error;
     }
     const event = parsed.event;

@@ -1,7 +1,7 @@
 import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
-import { IsDate, IsEnum, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { JobEventType } from '../../../libs/contracts/src';
+import { IsDate, IsEnum, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { Identifier, JobEventType } from '../../../libs/contracts/src';
 import { PageArgs } from '../../graphql/pagination';
 import { DeliveryStatus } from '../entities/delivery.entity';
 
@@ -13,11 +13,11 @@ export class DeliveryFilter {
   @Field(() => JobEventType, { nullable: true }) @IsOptional() @IsEnum(JobEventType)
   eventType?: JobEventType;
 
-  @Field(() => ID, { nullable: true }) @IsOptional() @IsString() @MaxLength(255)
+  @Field(() => ID, { nullable: true }) @IsOptional() @Identifier({ maxLength: 255 })
   applicationId?: string;
 
   @Field(() => ID, { nullable: true, description: "A person's id (ADMIN only; a USER sees their own)" })
-  @IsOptional() @IsString() @MaxLength(255)
+  @IsOptional() @Identifier({ maxLength: 255 })
   recipientId?: string;
 
   @Field(() => Date, { nullable: true, description: 'Created at or after' }) @IsOptional() @IsDate()

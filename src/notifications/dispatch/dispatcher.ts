@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { HeraldConfig } from '../../config/herald-config';
+import { isDatabaseUnavailable } from '../../database/database-errors';
 import { GroupCommit } from '../../database/group-commit';
 import type { SmtpErrorLike } from '../../settings/check/smtp-error';
 import { isConfigured } from '../../settings/smtp-settings';
@@ -13,7 +14,7 @@ import { NotificationsPlannedEvent } from '../planning/notifications-planned.eve
 import { MailTransport, SmtpNotConfiguredError } from '../transport/mail-transport';
 import { type ClaimedDelivery, DeliveryOutbox, type Outcome } from './delivery-outbox';
 import { MailComposer } from './mail-composer';
-import { describeFailure, isTransient, retryDelayMs } from './retry-policy';
+import { describeFailure, isCredentialFailure, isTransient, retryDelayMs } from './retry-policy';
 
 const NOT_CONFIGURED = 'waiting: SMTP is not configured (set host and sender with updateSmtpSettings)';
 /**
@@ -22,6 +23,14 @@ const NOT_CONFIGURED = 'waiting: SMTP is not configured (set host and sender wit
  * again once its claim expires, as a mail in flight would be.
  */
 const OUTCOME_LINGER_MS = 3;
+/**
+ * How long the queue is held after the relay refused Herald's credentials, unless
+ * the settings change first; then one claim tries again.
+ */
+const CREDENTIALS_HOLD_MS = 60_000;
+/** Backoff of an outcome that could not be written because the database could not write. */
+const OUTCOME_RETRY_MIN_MS = 250;
+const OUTCOME_RETRY_MAX_MS = 5_000;
 /** Deliveries held for want of a relay are reported at most this often (each new event holds more). */
 const HELD_REPORT_INTERVAL_MS = 60_000;
 
@@ -54,6 +63,15 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private requeueing?: Promise<void>;
   private readonly outcomes: GroupCommit<Outcome, void>;
   private held = { count: 0, reportedAt: 0 };
+  /**
+   * Deliveries being sent, or sent with their outcome not yet written. Their lease
+   * may run out meanwhile (a slow relay, a database that cannot write): a claim of
+   * this process that takes one of them again does not send it a second time — the
+   * outcome, when written, ends it.
+   */
+  private readonly inHand = new Set<number>();
+  /** The relay refused Herald's credentials: the whole queue waits (no attempt spent) until this time or a settings change. */
+  private credentialsRefused?: { until: number; reason: string };
 
   constructor(
     private readonly config: HeraldConfig,
@@ -110,6 +128,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   /** New settings: deliveries that waited for a relay are due again. */
   @OnEvent(SmtpSettingsChangedEvent.NAME, { async: true })
   onSettingsChanged(): Promise<void> {
+    this.credentialsRefused = undefined;
     return this.refresh();
   }
 
@@ -126,7 +145,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       await previous;
       await this.refilling?.catch(() => undefined); // a claim begun under the old settings may hold deliveries back
       this.configured = isConfigured(await this.settings.get());
-      if (this.configured) await this.outbox.requeueWaiting();
+      if (this.configured && !this.holding()) await this.outbox.requeueWaiting();
     })()
       .catch((error: Error) => this.logger.error(`could not requeue waiting deliveries: ${error.message}`))
       .finally(() => {
@@ -176,9 +195,10 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
         // Too close to the end of the claim: another process may take it over while
         // it is being sent, and both would send it. Leave it to whoever claims it next.
         if (Date.now() < next.leaseExpiresAt - this.leaseMargin()) {
+          this.inHand.add(next.id);
           const outcome = await this.attempt(next);
           await recording;
-          recording = outcome ? this.record(outcome) : Promise.resolve();
+          recording = (outcome ? this.record(outcome) : Promise.resolve()).finally(() => this.inHand.delete(next.id));
         }
         continue;
       }
@@ -202,6 +222,11 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async claim(): Promise<boolean> {
     this.wakeRequested = false;
+    const hold = this.holding();
+    if (hold) {
+      await this.outbox.holdDue(hold);
+      return this.wakeRequested;
+    }
     if (!isConfigured(await this.settings.get())) {
       this.held.count += await this.outbox.holdDue(NOT_CONFIGURED);
       if (this.held.count && Date.now() - this.held.reportedAt >= HELD_REPORT_INTERVAL_MS) {
@@ -213,7 +238,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     const claimed = await this.outbox.claim(this.owner, this.config.dispatch.batchSize, this.config.dispatch.leaseMs);
     // The claimed deliveries' events in one query (compose() loads any it still misses).
     await this.composer.preload(claimed).catch((e: Error) => this.logger.warn(`could not preload events: ${e.message}`));
-    this.queue.push(...claimed);
+    this.queue.push(...claimed.filter((d) => !this.inHand.has(d.id)));
     if (claimed.length === this.config.dispatch.batchSize) this.wakeRequested = true; // there may be more
     if (claimed.length) this.startWorkers(); // workers that stopped on an empty claim come back
     return claimed.length > 0 || this.wakeRequested;
@@ -233,17 +258,42 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** Records an outcome with others (group commit); never rejects: a failure to record is logged. */
-  private record(outcome: Outcome): Promise<void> {
-    return this.outcomes.add(outcome).catch((e: Error) => this.logger.error(`could not record the outcome of delivery ${outcome.delivery.id}: ${e.message}`));
+  /**
+   * Records an outcome with others (group commit); never rejects. While the
+   * database cannot write (full, unreachable) the outcome is kept and written
+   * again with backoff; the worker waiting for it sends nothing meanwhile.
+   */
+  private async record(outcome: Outcome): Promise<void> {
+    for (let delayMs = OUTCOME_RETRY_MIN_MS; ; delayMs = Math.min(2 * delayMs, OUTCOME_RETRY_MAX_MS)) {
+      try {
+        return await this.outcomes.add(outcome);
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || this.stopping) {
+          return this.logger.error(`could not record the outcome of delivery ${outcome.delivery.id}: ${(error as Error).message.split('\n')[0]}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
+  /** Why the queue is held although a relay is configured (its credentials were refused), or nothing. */
+  private holding(): string | undefined {
+    if (this.credentialsRefused && Date.now() >= this.credentialsRefused.until) this.credentialsRefused = undefined;
+    return this.credentialsRefused?.reason;
   }
 
   private async failed(d: ClaimedDelivery, error: SmtpErrorLike, relay: string): Promise<Outcome | undefined> {
-    if (error instanceof SmtpNotConfiguredError) {
-      await this.outbox
-        .release([d.id], this.owner, DeliveryStatus.WAITING, NOT_CONFIGURED)
-        .catch((e: Error) => this.logger.error(`could not put delivery ${d.id} back to wait: ${e.message}`));
-      return undefined;
+    if (error instanceof SmtpNotConfiguredError) return this.putBack([d], NOT_CONFIGURED);
+    if (isCredentialFailure(error)) {
+      // Not this mail's fault: every mail would be refused alike. Nothing is spent, the
+      // whole queue waits, and the admin is told once.
+      const { reply, error: text } = describeFailure(error);
+      if (!this.credentialsRefused) {
+        const reason = `waiting: ${relay} refused Herald's credentials (${reply ?? text}); fix them with updateSmtpSettings`;
+        this.credentialsRefused = { until: Date.now() + CREDENTIALS_HOLD_MS, reason };
+        this.logger.error(`${reason}. Mails wait, no attempt spent; trying again in ${CREDENTIALS_HOLD_MS / 1000} s or when the settings change`);
+      }
+      return this.putBack([d, ...this.queue.splice(0)], this.credentialsRefused.reason);
     }
     const { reply, error: text } = describeFailure(error);
     const attempt = d.attempts + 1;
@@ -255,5 +305,13 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     }
     this.logger.warn(`delivery ${d.id} to ${d.recipientEmail} via ${relay} FAILED after ${attempt} attempt(s): ${reply ?? text}`);
     return { delivery: d, status: DeliveryStatus.FAILED, reply, error: text };
+  }
+
+  /** Gives deliveries back to wait, unsent and without spending an attempt. */
+  private async putBack(deliveries: ClaimedDelivery[], reason: string): Promise<undefined> {
+    await this.outbox
+      .release(deliveries.map((d) => d.id), this.owner, DeliveryStatus.WAITING, reason)
+      .catch((e: Error) => this.logger.error(`could not put ${deliveries.length} deliveries back to wait: ${e.message}`));
+    return undefined;
   }
 }

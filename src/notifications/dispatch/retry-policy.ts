@@ -4,9 +4,18 @@ import { responseCodeOf, type SmtpErrorLike } from '../../settings/check/smtp-er
 const PERMANENT_WITHOUT_REPLY = new Set(['EENVELOPE', 'EMESSAGE']);
 
 /**
+ * The relay refused Herald's credentials (or offered no way to authenticate):
+ * a failure of the relay as a whole, not of one mail — the Dispatcher holds the
+ * queue rather than spend each delivery's attempts.
+ */
+export function isCredentialFailure(error: SmtpErrorLike): boolean {
+  return error.code === 'EAUTH' || error.code === 'ENOAUTH';
+}
+
+/**
  * Is a failure worth another attempt? A 5xx reply is final; a 4xx reply, a
  * connection, TLS or timeout error is transient — and so is anything else an
- * admin can fix (authentication, an unreadable password), since FAILED is final.
+ * admin can fix (an unreadable password), since FAILED is final.
  */
 export function isTransient(error: SmtpErrorLike): boolean {
   const code = responseCodeOf(error);

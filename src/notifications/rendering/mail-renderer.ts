@@ -66,9 +66,10 @@ export class MailRenderer {
     text.registerPartial('layout', read('layout.text'));
     for (const [type, file] of Object.entries(FILE_OF) as [JobEventType, string][]) {
       this.templates.set(type, {
-        html: html.compile(read(`${file}.html`), { strict: false }),
+        // preventIndent: the layout's indented partial block must not indent each line of a <pre>.
+        html: html.compile(read(`${file}.html`), { strict: false, preventIndent: true }),
         // Plain text is not HTML: no entity escaping there.
-        text: text.compile(read(`${file}.text`), { noEscape: true }),
+        text: text.compile(read(`${file}.text`), { noEscape: true, preventIndent: true }),
       });
     }
   }

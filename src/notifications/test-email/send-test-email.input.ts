@@ -1,9 +1,9 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { IsEmail, MaxLength } from 'class-validator';
+import { EmailAddress } from '../../../libs/contracts/src/address-rules';
 
 @InputType()
 export class SendTestEmailInput {
   @Field({ description: 'Where to send the test mail' })
-  @IsEmail({ require_tld: false }, { message: 'must be an email address' }) @MaxLength(320)
+  @EmailAddress()
   to: string;
 }

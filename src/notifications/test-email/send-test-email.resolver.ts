@@ -11,7 +11,8 @@ import { SendTestEmailService } from './send-test-email.service';
 export class SendTestEmailResolver {
   constructor(private readonly testEmail: SendTestEmailService) {}
 
-  @Mutation(() => SmtpCheckResult, { description: 'Sends a real test mail through the saved settings and reports the outcome' })
+  // Nullable: when one alias of a request is refused (rate limit), the others' answers still arrive.
+  @Mutation(() => SmtpCheckResult, { nullable: true, description: 'Sends a real test mail through the saved settings and reports the outcome' })
   @Roles(Role.ADMIN)
   @UseGuards(RateLimitGuard)
   sendTestEmail(@Args('input') input: SendTestEmailInput): Promise<SmtpCheckResult> {

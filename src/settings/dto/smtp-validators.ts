@@ -1,6 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { registerDecorator, ValidationOptions, isEmail, isFQDN, isIP, isURL } from 'class-validator';
-import addressparser from 'nodemailer/lib/addressparser';
+import { registerDecorator, ValidationOptions, isFQDN, isIP, isURL } from 'class-validator';
 
 function rule(name: string, message: string, test: (value: unknown) => boolean) {
   return (options?: ValidationOptions): PropertyDecorator =>
@@ -14,7 +13,8 @@ function rule(name: string, message: string, test: (value: unknown) => boolean) 
       });
 }
 
-const LINE_BREAK = /[\r\n]/;
+/** Line breaks and every other control character: none belongs in a host name or a URL. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** A DNS host name or an IPv4/IPv6 address. */
 export const IsHostName = rule(
@@ -23,26 +23,18 @@ export const IsHostName = rule(
   (v) =>
     typeof v === 'string' &&
     v.length <= 253 &&
+    !CONTROL.test(v) &&
     (isIP(v) || isFQDN(v, { require_tld: false, allow_underscores: true, allow_trailing_dot: true })),
 );
 
-/** Exactly one mailbox, `addr@host` or `Display Name <addr@host>`. */
-export const IsSingleMailbox = rule('isSingleMailbox', 'must be one email address, optionally with a display name', (v) => {
-  if (typeof v !== 'string' || LINE_BREAK.test(v)) return false;
-  const parsed = addressparser(v);
-  if (parsed.length !== 1) return false;
-  const [only] = parsed as Array<{ address?: string; group?: unknown }>;
-  return !only.group && !!only.address && isEmail(only.address, { require_tld: false, allow_ip_domain: true });
-});
-
-/** No CR or LF: nothing that could split an SMTP command or a mail header. */
-export const HasNoLineBreaks = rule('hasNoLineBreaks', 'must not contain line breaks', (v) => typeof v !== 'string' || !LINE_BREAK.test(v));
+// Plain text (no control characters) and email addresses follow the rules shared by
+// every input: libs/contracts/src/text-rules.ts and address-rules.ts.
 
 /** An http(s) URL. */
 export const IsHttpUrl = rule(
   'isHttpUrl',
   'must be an http:// or https:// URL',
-  (v) => typeof v === 'string' && !LINE_BREAK.test(v) && isURL(v, { protocols: ['http', 'https'], require_protocol: true, require_tld: false }),
+  (v) => typeof v === 'string' && !CONTROL.test(v) && isURL(v, { protocols: ['http', 'https'], require_protocol: true, require_tld: false }),
 );
 
 /** One or more PEM certificates that parse. */

@@ -23,7 +23,7 @@ describe('UpdateSmtpSettingsInput validation', () => {
     for (const sender of ['herald@example.com', 'Herald <herald@example.com>', '"Console, AIP" <c@example.com>', 'h@localhost']) {
       expect(problems({ sender })).toEqual([]);
     }
-    for (const sender of ['a@example.com, b@example.com', 'not-an-address', 'Team: a@x.com, b@x.com;', 'a@example.com\nBcc: x@y.z', 'x'.repeat(321)]) {
+    for (const sender of ['a@x.test victim@y.test', '"victim@y.test" <a@x.test>', 'a@example.com, b@example.com', 'not-an-address', 'Team: a@x.com, b@x.com;', 'a@example.com\nBcc: x@y.z', 'x'.repeat(321)]) {
       expect(problems({ sender })).toEqual(['sender']);
     }
   });
@@ -32,6 +32,14 @@ describe('UpdateSmtpSettingsInput validation', () => {
     expect(problems({ username: 'a\r\nb' })).toEqual(['username']);
     expect(problems({ password: 'a\nb' })).toEqual(['password']);
     expect(problems({ gatewayUri: 'http://a\n' })).toEqual(['gatewayUri']);
+  });
+
+  it('refuses NUL and other control characters in every text field, tab and line breaks too except in the CA', () => {
+    const text = { host: 'relay.test', sender: 'h@x.test', username: 'u', password: 'p', gatewayUri: 'http://c.test' };
+    for (const [field, value] of Object.entries(text)) {
+      for (const control of ['\u0000', '\u0007', '\u001b', '\u007f', '\t']) expect(problems({ [field]: value + control })).toEqual([field]);
+    }
+    expect(problems({ caCertificate: `${TLS_FIXTURES.cert}\u0000` })).toEqual(['caCertificate']);
   });
 
   it('wants an http(s) gateway URI', () => {

@@ -1,7 +1,9 @@
 import { Field, InputType, Int } from '@nestjs/graphql';
-import { IsBoolean, IsEnum, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsEnum, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { MultiLineText, SingleLineText } from '../../../libs/contracts/src';
+import { Mailbox } from '../../../libs/contracts/src/address-rules';
 import { SmtpSecurity } from '../smtp-settings';
-import { HasNoLineBreaks, IsHostName, IsHttpUrl, IsPemCertificate, IsSingleMailbox } from './smtp-validators';
+import { IsHostName, IsHttpUrl, IsPemCertificate } from './smtp-validators';
 
 /**
  * A partial update of the SMTP settings: an absent field keeps its value, null
@@ -18,18 +20,18 @@ export class UpdateSmtpSettingsInput {
   port?: number;
 
   @Field(() => String, { nullable: true, description: 'FROM address, optionally with a display name' })
-  @IsOptional() @IsString() @MaxLength(320) @IsSingleMailbox()
+  @IsOptional() @Mailbox()
   sender?: string | null;
 
   @Field(() => String, { nullable: true })
-  @IsOptional() @IsString() @MaxLength(255) @HasNoLineBreaks()
+  @IsOptional() @SingleLineText({ maxLength: 255, allowEmpty: true })
   username?: string | null;
 
   @Field(() => String, {
     nullable: true,
     description: 'Plain text or ENC(...) from `herald encrypt-password`; empty clears it. Never returned.',
   })
-  @IsOptional() @IsString() @MaxLength(1024) @HasNoLineBreaks()
+  @IsOptional() @SingleLineText({ maxLength: 1024, allowEmpty: true })
   password?: string | null;
 
   @Field(() => SmtpSecurity, { nullable: true })
@@ -45,7 +47,7 @@ export class UpdateSmtpSettingsInput {
   verifyCertificate?: boolean;
 
   @Field(() => String, { nullable: true, description: 'PEM of the CA that signed a private relay certificate' })
-  @IsOptional() @IsString() @MaxLength(65536) @IsPemCertificate()
+  @IsOptional() @MultiLineText({ maxLength: 65536 }) @IsPemCertificate()
   caCertificate?: string | null;
 
   @Field(() => Int, { nullable: true })
@@ -65,6 +67,6 @@ export class UpdateSmtpSettingsInput {
   poolSize?: number;
 
   @Field(() => String, { nullable: true, description: 'The console URL used for links in mails' })
-  @IsOptional() @IsString() @MaxLength(2048) @IsHttpUrl()
+  @IsOptional() @SingleLineText({ maxLength: 2048 }) @IsHttpUrl()
   gatewayUri?: string | null;
 }

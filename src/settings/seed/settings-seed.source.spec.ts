@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SmtpSecurity } from '../smtp-settings';
-import { InvalidSeedError, readSeedFile, seedFromEnvironment, seedInput } from './settings-seed.source';
+import { InvalidSeedError, readSeedFile, type SeedVariable, seedFromEnvironment, seedInput } from './settings-seed.source';
 
 function yaml(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'herald-seed-')), 'settings.yml');
@@ -60,19 +60,39 @@ describe('first-start settings seed', () => {
     expect(seedFromEnvironment({ SMTP_HOST: 'h', SMTP_PORT: '', PATH: '/bin' })).toEqual({ SMTP_HOST: 'h' });
   });
 
-  it('names every bad variable and the reason, without echoing the password', () => {
+  it('names every bad variable and the reason, without echoing any value', () => {
     try {
       seedInput({ SMTP_PORT: 'abc', SMTP_AUTH: 'maybe', GATEWAY_URI: 'console', SMTP_TRANSPORT_PROTOCOL: 'pop3', SMTP_PASSWORD: 'x'.repeat(2000) });
       throw new Error('expected an error');
     } catch (error) {
       expect(error).toBeInstanceOf(InvalidSeedError);
       const message = (error as Error).message;
-      expect(message).toContain('SMTP_TRANSPORT_PROTOCOL must be smtp or smtps (got "pop3")');
-      expect(message).toContain('SMTP_PORT must be an integer number (got "abc")');
+      expect(message).toContain('SMTP_TRANSPORT_PROTOCOL must be smtp or smtps');
+      expect(message).toContain('SMTP_PORT must be an integer number');
       expect(message).toMatch(/SMTP_AUTH must be a boolean value/);
       expect(message).toMatch(/GATEWAY_URI must be an http:\/\/ or https:\/\/ URL/);
       expect(message).toMatch(/SMTP_PASSWORD must be shorter than or equal to 1024 characters/);
-      expect(message).not.toContain('xxxx');
+      for (const value of ['xxxx', 'pop3', 'abc', 'maybe', 'console']) expect(message).not.toContain(value);
+    }
+  });
+
+  it('refuses NUL and other control characters in every text variable, from the environment or a YAML file', () => {
+    const file = readSeedFile(yaml('SMTP_USERNAME: "svc\\0x"\nSMTP_SENDER: "Herald\\e <h@example.com>"\n'));
+    expect(file.SMTP_USERNAME).toBe('svc\u0000x'); // YAML's escapes do reach the values
+    const cases: Array<[SeedVariable, string]> = [
+      ['SMTP_HOST', 'relay\u0000.example.com'],
+      ['SMTP_SENDER', 'h@example.com\u0000'],
+      ['SMTP_USERNAME', 'svc\u0007'],
+      ['SMTP_PASSWORD', 'pw\u0000'],
+      ['GATEWAY_URI', 'http://console\u001b.example.com'],
+    ];
+    for (const [name, value] of cases) expect(() => seedInput({ [name]: value })).toThrow(new RegExp(`${name} must`));
+    expect(() => seedInput({}, file)).toThrow(/SMTP_SENDER must .*SMTP_USERNAME must not contain control characters|SMTP_USERNAME must not contain control characters.*SMTP_SENDER must/);
+  });
+
+  it('refuses a sender that is more than one address', () => {
+    for (const sender of ['a@x.test victim@y.test', '"victim@y.test" <a@x.test>', 'a@x.test, b@y.test']) {
+      expect(() => seedInput({ SMTP_SENDER: sender })).toThrow(/SMTP_SENDER must be one email address/);
     }
   });
 });

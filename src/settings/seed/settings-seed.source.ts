@@ -104,7 +104,7 @@ export function seedInput(fromEnv: SeedValues, fromFile: SeedValues = {}): Updat
   const protocol = values.SMTP_TRANSPORT_PROTOCOL?.trim().toLowerCase();
   const problems: string[] = [];
   if (protocol !== undefined && protocol !== 'smtp' && protocol !== 'smtps') {
-    problems.push(`SMTP_TRANSPORT_PROTOCOL must be smtp or smtps (got "${values.SMTP_TRANSPORT_PROTOCOL}")`);
+    problems.push('SMTP_TRANSPORT_PROTOCOL must be smtp or smtps');
   }
   const plain: Record<string, unknown> = {
     host: values.SMTP_HOST?.trim(),
@@ -137,13 +137,14 @@ function readCa(path: string, problems: string[]): string | undefined {
   }
 }
 
-/** Names the variable behind a field, and shows the value unless it is the password. */
+/**
+ * Names the variable behind a field and the reason, never the value: it may be
+ * the password, or carry control characters that would forge lines of the log.
+ */
 function describe(error: ValidationError, values: SeedValues): string {
   const names = (Object.keys(SEED_VARIABLES) as SeedVariable[]).filter(
     (n) => SEED_VARIABLES[n] === error.property && values[n] !== undefined,
   );
   const name = names.join(' / ') || error.property;
-  const reasons = reasonsOf(error);
-  const shown = error.property === 'password' ? '' : ` (got "${String(error.value)}")`;
-  return `${name} ${reasons.join(', ')}${shown}`;
+  return `${name} ${reasonsOf(error).join(', ')}`;
 }

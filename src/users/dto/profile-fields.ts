@@ -1,13 +1,13 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { IsBoolean, IsEmail, IsLocale, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-
-const NO_LINE_BREAKS = /^[^\r\n]*$/;
+import { IsBoolean, IsLocale, IsOptional } from 'class-validator';
+import { SingleLineText } from '../../../libs/contracts/src';
+import { EmailAddress } from '../../../libs/contracts/src/address-rules';
 
 /** The editable fields of a profile; absent keeps, null clears (email, locale, display name). */
 @InputType({ isAbstract: true })
 export class ProfileFields {
   @Field(() => String, { nullable: true })
-  @IsOptional() @IsString() @MaxLength(320) @IsEmail({ require_tld: false }, { message: 'must be an email address' })
+  @IsOptional() @EmailAddress()
   email?: string | null;
 
   @Field({ nullable: true })
@@ -15,10 +15,10 @@ export class ProfileFields {
   notificationsEnabled?: boolean;
 
   @Field(() => String, { nullable: true, description: 'BCP 47 language tag, e.g. en or fr-FR' })
-  @IsOptional() @IsString() @MaxLength(35) @IsLocale({ message: 'must be a language tag such as en or fr-FR' })
+  @IsOptional() @SingleLineText({ maxLength: 35 }) @IsLocale({ message: 'must be a language tag such as en or fr-FR' })
   locale?: string | null;
 
   @Field(() => String, { nullable: true })
-  @IsOptional() @IsString() @MaxLength(255) @Matches(NO_LINE_BREAKS, { message: 'must not contain line breaks' })
+  @IsOptional() @SingleLineText({ maxLength: 255, allowEmpty: true })
   displayName?: string | null;
 }

@@ -1,16 +1,12 @@
 import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
-import { IsBoolean, IsEnum, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { JobEventType } from '../../../libs/contracts/src';
+import { IsBoolean, IsEnum, IsOptional } from 'class-validator';
+import { Identifier, JobEventType, SingleLineText } from '../../../libs/contracts/src';
 import { PageArgs } from '../../graphql/pagination';
 import { MembershipRole } from '../entities/membership.entity';
 import { ProfileFields } from './profile-fields';
 
-const EXTERNAL_ID = /^[^\s\r\n]+$/;
-/** An id of the console: 1–255 characters, no white space. */
-function ExternalId(): PropertyDecorator {
-  const rules = [IsString(), IsNotEmpty(), MaxLength(255), Matches(EXTERNAL_ID, { message: 'must not contain white space' })];
-  return (target, key) => rules.forEach((rule) => rule(target, key));
-}
+/** An id of the console: 1–255 characters, no white space or control characters. */
+const ExternalId = (): PropertyDecorator => Identifier({ maxLength: 255 });
 
 @InputType()
 export class UpdateMyProfileInput extends ProfileFields {}
@@ -44,7 +40,7 @@ export class CreateApplicationInput {
   id: string;
 
   @Field()
-  @IsString() @IsNotEmpty() @MaxLength(255) @Matches(/^[^\r\n]*$/, { message: 'must not contain line breaks' })
+  @SingleLineText({ maxLength: 255 })
   name: string;
 }
 
@@ -76,7 +72,7 @@ export class MembershipInput {
 @ArgsType()
 export class SearchPageArgs extends PageArgs {
   @Field(() => String, { nullable: true, description: 'Matches id, name or email, case-insensitively' })
-  @IsOptional() @IsString() @MaxLength(255)
+  @IsOptional() @SingleLineText({ maxLength: 255, allowEmpty: true })
   search?: string;
 }
 

@@ -1,0 +1,47 @@
+# syntax=docker/dockerfile:1
+# Herald's image: built from this directory, run as a non-root user, production
+# dependencies only. `docker build -t herald .`; compose.yaml runs it.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# --- production dependencies ---------------------------------------------------------
+# better-sqlite3's install script (allowed in package.json) runs node-gyp, which needs
+# Python and make even when the package's bundled prebuild fits (it then compiles
+# nothing), and a C++ compiler where none fits. They stay in this stage.
+FROM ${NODE_IMAGE} AS deps
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+    && rm -rf /var/lib/apt/lists/*
+# node-gyp builds against the image's own Node headers instead of downloading them.
+ENV npm_package_config_node_gyp_nodedir=/usr/local
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+# --- build -----------------------------------------------------------------------------
+FROM deps AS build
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ormconfig.ts ./
+COPY libs ./libs
+COPY src ./src
+RUN npm run build
+
+# --- runtime ---------------------------------------------------------------------------
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production \
+    DATA_DIR=/data
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+# The embedded default's database and generated keys live in /data (a volume);
+# on PostgreSQL nothing is written there.
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME /data
+EXPOSE 3000
+# GET /health answers 200 when the database answers (see src/health.controller.ts).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# package.json's serve script, run directly (no npm): `docker stop`'s SIGTERM reaches
+# Herald, which finishes what it is doing and exits. compose.yaml adds an init process
+# (init: true) so that Herald is not PID 1, whose signals the kernel treats differently.
+CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=128", "dist/src/main.js"]

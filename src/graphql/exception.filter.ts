@@ -1,0 +1,98 @@
+import { STATUS_CODES } from 'node:http';
+import { ArgumentsHost, Catch, HttpException, Injectable, Logger } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { GqlExceptionFilter } from '@nestjs/graphql';
+import { GraphQLError } from 'graphql';
+import { HeraldConfig } from '../config/herald-config';
+
+/** Where GraphQL is served; HTTP errors there are answered in GraphQL's shape. */
+export const GRAPHQL_PATH = '/graphql';
+
+/** The `extensions.code` of an HTTP error answered on the GraphQL path. */
+function codeOf(status: number): string {
+  switch (status) {
+    case 401: return 'UNAUTHENTICATED';
+    case 403: return 'FORBIDDEN';
+    case 404: return 'NOT_FOUND';
+    case 429: return 'TOO_MANY_REQUESTS';
+    default: return status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+  }
+}
+
+/**
+ * Every exception of the application ends here, whatever NODE_ENV says.
+ *
+ * - GraphQL: handed back to Apollo (formatError decides what the client sees).
+ *   The errors Herald throws on purpose (HeraldError, validation) are answers,
+ *   not failures: they are not logged. Anything else is logged once.
+ * - HTTP (an unknown route, a body Express's parser refused — Nest turns those
+ *   into HttpExceptions —, a failing controller): a JSON answer with no stack
+ *   or server path, logged through Herald's logger. Without this, Express's own
+ *   error page (HTML with the stack outside production) would answer, and the
+ *   stack would go raw to stderr.
+ * - Anything else (the RabbitMQ consumer): rethrown to its own handling.
+ */
+@Catch()
+@Injectable()
+export class HeraldExceptionFilter implements GqlExceptionFilter {
+  private readonly graphqlLogger = new Logger('GraphQL');
+  private readonly httpLogger = new Logger('HTTP');
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly config: HeraldConfig,
+  ) {}
+
+  catch(exception: unknown, host: ArgumentsHost): unknown {
+    switch (host.getType<string>()) {
+      case 'graphql':
+        if (!(exception instanceof GraphQLError) && !(exception instanceof HttpException)) {
+          this.graphqlLogger.error(`unexpected error: ${(exception as Error)?.stack ?? String(exception)}`);
+        }
+        return exception;
+      case 'http':
+        return this.answerHttp(exception, host);
+      default:
+        throw exception;
+    }
+  }
+
+  private answerHttp(exception: unknown, host: ArgumentsHost): void {
+    const { httpAdapter } = this.adapterHost;
+    const request = host.switchToHttp().getRequest<unknown>();
+    const response = host.switchToHttp().getResponse<unknown>();
+    const status = exception instanceof HttpException ? exception.getStatus() : 500;
+    const message = this.messageOf(exception, status);
+
+    // The query string may hold a signed link's token: the log names the path only.
+    const url = String(httpAdapter.getRequestUrl(request));
+    const path = url.split('?')[0];
+    const where = `${httpAdapter.getRequestMethod(request)} ${path}`;
+    if (status >= 500) this.httpLogger.error(`${where}: ${status}: ${(exception as Error)?.stack ?? String(exception)}`);
+    else this.httpLogger.debug(`${where}: ${status} ${message.replaceAll(url, path)}`);
+
+    if (httpAdapter.isHeadersSent(response)) return void httpAdapter.end(response);
+    const body = path === GRAPHQL_PATH
+      ? { errors: [{ message, extensions: { code: codeOf(status) } }] }
+      : { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message };
+    httpAdapter.reply(response, body, status);
+  }
+
+  /** What the client is told: a sentence of ours, or what Nest made of a client error. Never an internal message. */
+  private messageOf(exception: unknown, status: number): string {
+    if (status >= 500) return 'Internal server error';
+    // Express's body parser, mapped by Nest to an HttpException whose cause is the parser's error.
+    const cause = (exception as HttpException).cause as { type?: string } | undefined;
+    switch (cause?.type) {
+      case 'entity.too.large':
+        return `The request body is larger than the limit of ${this.config.requestLimits.bodyBytes} bytes`;
+      case 'entity.parse.failed':
+        // The parser's own message may quote the body (a password, say): not repeated.
+        return 'The request body is not valid JSON';
+    }
+    const answer = (exception as HttpException).getResponse();
+    if (typeof answer === 'string') return answer;
+    const text = (answer as { message?: unknown }).message;
+    return Array.isArray(text) ? text.join('; ') : String(text ?? STATUS_CODES[status]);
+  }
+}
