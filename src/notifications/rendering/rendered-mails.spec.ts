@@ -1,0 +1,49 @@
+import { JOB_EVENT_TYPES, type JobEvent } from '../../../libs/contracts/src';
+import { MailRenderer } from './mail-renderer';
+
+// Every mail Herald can write, as it is written today (subject, text and HTML), kept in
+// __snapshots__/: a change to templates, view models or the renderer that changes a mail
+// shows up here, byte for byte. Update the snapshot (jest -u) only for an intended change.
+
+const app = { id: 'app 1', name: 'Billing <Core> & "Co"' };
+const job = { id: 'job-7', kind: 'analysis', startedAt: '2026-11-24T09:00:00Z', endedAt: '2026-11-24T10:02:05Z' };
+const base = { schemaVersion: 1, id: 'e1', occurredAt: '2026-11-24T10:02:05+01:00', application: app };
+
+/** Per type, events that take every branch of its templates and subject. */
+const EVENTS: Record<string, object> = {
+  'JOB_SUCCEEDED with times': { ...base, type: 'JOB_SUCCEEDED', job },
+  'JOB_SUCCEEDED without times': { ...base, type: 'JOB_SUCCEEDED', job: { id: 'j', kind: 'snapshot' } },
+  'JOB_FAILED with step and log': {
+    ...base,
+    type: 'JOB_FAILED',
+    job,
+    error: { message: 'Out of <memory>\nat line 2', step: 'Run "analyzer"', logExcerpt: '  a < b\n\tc & d\n' },
+  },
+  'JOB_FAILED without step or log': { ...base, type: 'JOB_FAILED', job: { id: 'j', kind: 'analysis', startedAt: '2026-11-24T09:00:00Z' }, error: { message: 'x' } },
+  'JOB_STOPPED by a named person': { ...base, type: 'JOB_STOPPED', job: { ...job, endedAt: '2026-11-24T09:03:20Z' }, stoppedBy: { id: 'bob', name: 'Bob <b>' } },
+  'JOB_STOPPED by an id': { ...base, type: 'JOB_STOPPED', job: { id: 'j', kind: 'analysis' }, stoppedBy: { id: 'bob' } },
+  'APPLICATION_CREATED by a named person': { ...base, type: 'APPLICATION_CREATED', createdBy: { id: 'ann', name: 'Ann & Co' } },
+  'APPLICATION_CREATED by an id': { ...base, type: 'APPLICATION_CREATED', createdBy: { id: 'ann' } },
+  'APPLICATION_CREATED by nobody named': { ...base, type: 'APPLICATION_CREATED' },
+  'VERSION_CREATED by a named person': { ...base, type: 'VERSION_CREATED', version: { name: 'v2 <rc>', id: 'v-2' }, createdBy: { id: 'ann', name: 'Ann' } },
+  'VERSION_CREATED by nobody named': { ...base, type: 'VERSION_CREATED', version: { name: 'v2' } },
+};
+
+describe('rendered mails', () => {
+  const renderer = new MailRenderer();
+
+  it('cover every event type', () => {
+    const covered = new Set(Object.values(EVENTS).map((e) => (e as JobEvent).type));
+    expect(JOB_EVENT_TYPES.filter((t) => !covered.has(t))).toEqual([]);
+  });
+
+  for (const [name, event] of Object.entries(EVENTS)) {
+    it(`stay as they are: ${name}`, () => {
+      expect(renderer.render(event as JobEvent, { gatewayUri: 'http://console:8081/' })).toMatchSnapshot();
+    });
+  }
+
+  it('stay as they are without a gateway URI', () => {
+    expect(renderer.render(EVENTS['JOB_FAILED with step and log'] as JobEvent, { gatewayUri: null })).toMatchSnapshot();
+  });
+});
