@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
-import { JOB_EVENT_CATALOGUE, JOB_EVENT_TYPES, type JobEventType } from '../../libs/contracts/src';
+import { JOB_EVENT_TYPES, type JobEventType } from '../../libs/contracts/src';
 import type { Principal } from '../auth/principal';
 import { HeraldConfig } from '../config/herald-config';
 import { Transactions } from '../database/transactions';
+import { eventTypeOf } from '../event-types/registry';
 import { NotFoundError } from '../graphql/graphql-errors';
 import { type Connection, decodeCursor, DEFAULT_PAGE_SIZE, toConnection } from '../graphql/pagination';
 import type { ProfileFields } from './dto/profile-fields';
@@ -144,7 +145,7 @@ export class UsersService {
     return JOB_EVENT_TYPES.map((eventType) => {
       const mine = rows.filter((r) => r.eventType === eventType);
       const global = mine.find((r) => r.applicationId === null);
-      const enabled = global ? !!global.enabled : JOB_EVENT_CATALOGUE[eventType].enabledByDefault;
+      const enabled = global ? !!global.enabled : eventTypeOf(eventType).enabledByDefault;
       const reason = !user.email
         ? NotReceivingReason.NO_EMAIL
         : !user.notificationsEnabled
@@ -154,7 +155,7 @@ export class UsersService {
             : null;
       return {
         eventType,
-        label: JOB_EVENT_CATALOGUE[eventType].label,
+        label: eventTypeOf(eventType).label,
         enabled,
         source: global ? PreferenceSource.USER : PreferenceSource.DEFAULT,
         applicationOverrides: mine.filter((r) => r.applicationId !== null).map((r) => ({ applicationId: r.applicationId!, enabled: !!r.enabled })),

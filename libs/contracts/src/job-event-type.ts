@@ -1,7 +1,8 @@
 /**
  * The event catalogue: every event type the console publishes to Herald.
- * One list, used by producers, ingestion, preferences and templates.
- * Adding a type here (with its payload class and templates) is all a new event needs.
+ * One list, used by producers, ingestion, preferences and templates. A new type
+ * is a value here and its class in job-event.ts (the wire format), and in Herald
+ * a folder in src/event-types/ with its one registration (docs/templates.md).
  */
 export enum JobEventType {
   /** A background job (analysis, snapshot, …) finished successfully. */
@@ -17,12 +18,3 @@ export enum JobEventType {
 }
 
 export const JOB_EVENT_TYPES: readonly JobEventType[] = Object.values(JobEventType);
-
-/** What each type is called in mails and in the API, and whether people get it unless they opt out. */
-export const JOB_EVENT_CATALOGUE: Record<JobEventType, { label: string; enabledByDefault: boolean }> = {
-  JOB_SUCCEEDED: { label: 'Job succeeded', enabledByDefault: true },
-  JOB_FAILED: { label: 'Job failed', enabledByDefault: true },
-  JOB_STOPPED: { label: 'Job stopped by a user', enabledByDefault: true },
-  APPLICATION_CREATED: { label: 'Application created', enabledByDefault: true },
-  VERSION_CREATED: { label: 'New version created', enabledByDefault: true },
-};

@@ -116,13 +116,14 @@ export class VersionCreatedEvent extends JobEventBase {
   @IsOptional() @ValidateNested() @Type(() => PersonRef) createdBy?: PersonRef;
 }
 
-export type JobEvent = JobSucceededEvent | JobFailedEvent | JobStoppedEvent | ApplicationCreatedEvent | VersionCreatedEvent;
-
 /** The class that validates each type: one entry per type of the catalogue. */
-export const JOB_EVENT_CLASSES: Record<JobEventType, new () => JobEventBase> = {
+export const JOB_EVENT_CLASSES = {
   JOB_SUCCEEDED: JobSucceededEvent,
   JOB_FAILED: JobFailedEvent,
   JOB_STOPPED: JobStoppedEvent,
   APPLICATION_CREATED: ApplicationCreatedEvent,
   VERSION_CREATED: VersionCreatedEvent,
-};
+} satisfies Record<JobEventType, new () => JobEventBase>;
+
+/** Any event of the catalogue, told apart by `type`. */
+export type JobEvent = InstanceType<(typeof JOB_EVENT_CLASSES)[JobEventType]>;

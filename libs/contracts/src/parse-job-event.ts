@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import { JOB_EVENT_CLASSES, type JobEvent } from './job-event';
+import { JOB_EVENT_CLASSES, type JobEvent, type JobEventBase } from './job-event';
 import { JOB_EVENT_TYPES, type JobEventType } from './job-event-type';
 
 export interface EventProblem {
@@ -37,7 +37,7 @@ export function parseJobEvent(payload: unknown): ParsedJobEvent {
   if (typeof type !== 'string' || !JOB_EVENT_TYPES.includes(type as JobEventType)) {
     return { ok: false, problems: [{ field: 'type', message: `must be one of ${JOB_EVENT_TYPES.join(', ')}` }] };
   }
-  const event = plainToInstance(JOB_EVENT_CLASSES[type as JobEventType], payload) as JobEvent;
+  const event = plainToInstance<JobEventBase, object>(JOB_EVENT_CLASSES[type as JobEventType], payload) as JobEvent;
   const errors = validateSync(event, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   if (errors.length) return { ok: false, problems: problemsOf(errors) };
   return { ok: true, event };

@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { JobEventType } from '../../../libs/contracts/src';
+import { eventInputFields } from '../../event-types/registry';
 
 // The fields mirror the wire format (libs/contracts), whose parser validates them
 // (the resolver keeps the API's validation pipe out of it).
@@ -10,33 +11,6 @@ export class ApplicationRefInput {
   @Field() name: string;
 }
 
-@InputType()
-export class JobRefInput {
-  @Field(() => ID) id: string;
-  @Field({ description: 'analysis, snapshot, …' }) kind: string;
-  @Field({ nullable: true, description: 'ISO-8601' }) startedAt?: string;
-  @Field({ nullable: true, description: 'ISO-8601' }) endedAt?: string;
-}
-
-@InputType()
-export class JobErrorInput {
-  @Field() message: string;
-  @Field({ nullable: true }) step?: string;
-  @Field({ nullable: true }) logExcerpt?: string;
-}
-
-@InputType()
-export class PersonRefInput {
-  @Field(() => ID) id: string;
-  @Field({ nullable: true }) name?: string;
-}
-
-@InputType()
-export class VersionRefInput {
-  @Field() name: string;
-  @Field(() => ID, { nullable: true }) id?: string;
-}
-
 @InputType({ description: 'A job event in the wire format of docs/wire-format.md' })
 export class PublishJobEventInput {
   @Field(() => Int, { defaultValue: 1 }) schemaVersion: number;
@@ -44,11 +18,11 @@ export class PublishJobEventInput {
   @Field(() => JobEventType) type: JobEventType;
   @Field({ description: 'When it happened, ISO-8601 with a time zone' }) occurredAt: string;
   @Field(() => ApplicationRefInput) application: ApplicationRefInput;
-  @Field(() => JobRefInput, { nullable: true, description: 'JOB_SUCCEEDED, JOB_FAILED, JOB_STOPPED' }) job?: JobRefInput;
-  @Field(() => JobErrorInput, { nullable: true, description: 'JOB_FAILED' }) error?: JobErrorInput;
-  @Field(() => PersonRefInput, { nullable: true, description: 'JOB_STOPPED' }) stoppedBy?: PersonRefInput;
-  @Field(() => PersonRefInput, { nullable: true, description: 'APPLICATION_CREATED, VERSION_CREATED' }) createdBy?: PersonRefInput;
-  @Field(() => VersionRefInput, { nullable: true, description: 'VERSION_CREATED' }) version?: VersionRefInput;
+}
+
+// The fields of each type (job, error, …) come from its folder in src/event-types/, described by the types that carry them.
+for (const [name, field] of eventInputFields()) {
+  Field(field.type, { nullable: true, description: field.types.join(', ') })(PublishJobEventInput.prototype, name);
 }
 
 @ObjectType()

@@ -3,17 +3,8 @@ import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
 import { type JobEvent, JobEventType } from '../../../libs/contracts/src';
-
-/** Where the .hbs files are: beside this folder, in src/ and (copied by the build) in dist/. */
-export const TEMPLATES_DIR = join(__dirname, '..', 'templates');
-
-const FILE_OF: Record<JobEventType, string> = {
-  JOB_SUCCEEDED: 'job-succeeded',
-  JOB_FAILED: 'job-failed',
-  JOB_STOPPED: 'job-stopped',
-  APPLICATION_CREATED: 'application-created',
-  VERSION_CREATED: 'version-created',
-};
+import { templateFile } from '../../event-types/event-type';
+import { allEventTypes, eventTypeOf } from '../../event-types/registry';
 
 export interface RenderedMail {
   subject: string;
@@ -26,7 +17,6 @@ interface Compiled {
   text: Handlebars.TemplateDelegate;
 }
 
-const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
 
 /** "2026-11-24 10:00 UTC". */
@@ -51,8 +41,9 @@ export function formatDuration(startedAt?: string, endedAt?: string): string | u
 
 /**
  * Renders the mail of an event: one handlebars template per type, HTML and
- * text, sharing a layout. Every template is compiled once, when Herald starts;
- * the HTML part escapes everything that came with the event.
+ * text, from the type's folder (src/event-types/), sharing a layout (beside
+ * this file). Every template is compiled once, when Herald starts; the HTML
+ * part escapes everything that came with the event.
  */
 @Injectable()
 export class MailRenderer {
@@ -61,15 +52,16 @@ export class MailRenderer {
   constructor() {
     const html = Handlebars.create();
     const text = Handlebars.create();
-    const read = (name: string) => readFileSync(join(TEMPLATES_DIR, `${name}.hbs`), 'utf8');
-    html.registerPartial('layout', read('layout.html'));
-    text.registerPartial('layout', read('layout.text'));
-    for (const [type, file] of Object.entries(FILE_OF) as [JobEventType, string][]) {
-      this.templates.set(type, {
+    const read = (file: string) => readFileSync(file, 'utf8');
+    // The layout is shared by every type; each type's templates are in its folder (src/event-types/).
+    html.registerPartial('layout', read(join(__dirname, 'layout.html.hbs')));
+    text.registerPartial('layout', read(join(__dirname, 'layout.text.hbs')));
+    for (const definition of allEventTypes()) {
+      this.templates.set(definition.type, {
         // preventIndent: the layout's indented partial block must not indent each line of a <pre>.
-        html: html.compile(read(`${file}.html`), { strict: false, preventIndent: true }),
+        html: html.compile(read(templateFile(definition, 'html')), { strict: false, preventIndent: true }),
         // Plain text is not HTML: no entity escaping there.
-        text: text.compile(read(`${file}.text`), { noEscape: true, preventIndent: true }),
+        text: text.compile(read(templateFile(definition, 'text')), { noEscape: true, preventIndent: true }),
       });
     }
   }
@@ -80,42 +72,18 @@ export class MailRenderer {
     return { subject: context.subject, html: html(context), text: text(context) };
   }
 
+  /** What every mail has, around what the event's type says (its folder's `view`). */
   private context(event: JobEvent, gateway: string) {
     const base = gateway.replace(/\/+$/, '');
     const app = encodeURIComponent(event.application.id);
     const job = 'job' in event ? event.job : undefined;
-    const kind = job ? capitalize(job.kind) : '';
     const appName = oneLine(event.application.name);
-    let subject: string;
-    let heading: string;
-    let color = '#0969da';
-    switch (event.type) {
-      case JobEventType.JOB_SUCCEEDED:
-        subject = heading = `${kind} succeeded`;
-        color = '#1a7f37';
-        break;
-      case JobEventType.JOB_FAILED:
-        heading = `${kind} failed`;
-        subject = event.error.step ? `${heading}: ${event.error.step}` : heading;
-        color = '#cf222e';
-        break;
-      case JobEventType.JOB_STOPPED:
-        heading = `${kind} stopped`;
-        subject = `${heading} by ${event.stoppedBy.name ?? event.stoppedBy.id}`;
-        color = '#9a6700';
-        break;
-      case JobEventType.APPLICATION_CREATED:
-        subject = heading = 'Application created';
-        break;
-      case JobEventType.VERSION_CREATED:
-        heading = 'New version created';
-        subject = `New version ${event.version.name}`;
-        break;
-    }
+    const view = eventTypeOf(event.type).view(event);
     return {
-      subject: oneLine(`[${appName}] ${subject}`),
-      heading: `${heading}: ${appName}`,
-      color,
+      ...view.details,
+      subject: oneLine(`[${appName}] ${view.subject}`),
+      heading: `${view.heading}: ${appName}`,
+      color: view.color ?? '#0969da',
       application: event.application,
       job: job && {
         ...job,
@@ -123,10 +91,6 @@ export class MailRenderer {
         endedAt: formatTime(job.endedAt),
         duration: formatDuration(job.startedAt, job.endedAt),
       },
-      error: 'error' in event ? event.error : undefined,
-      stoppedBy: 'stoppedBy' in event ? (event.stoppedBy.name ?? event.stoppedBy.id) : undefined,
-      createdBy: 'createdBy' in event && event.createdBy ? (event.createdBy.name ?? event.createdBy.id) : undefined,
-      version: 'version' in event ? event.version : undefined,
       occurredAt: formatTime(event.occurredAt),
       link: job ? `${base}/applications/${app}/jobs/${encodeURIComponent(job.id)}` : `${base}/applications/${app}`,
       linkLabel: job ? `Open the ${job.kind} in the console` : 'Open the application in the console',

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { JOB_EVENT_CATALOGUE, type JobEventType } from '../../../libs/contracts/src';
+import { type JobEventType } from '../../../libs/contracts/src';
+import { eventTypeOf } from '../../event-types/registry';
 import { Sql } from '../../database/sql';
 import { ApplicationEntity } from '../entities/application.entity';
 import { MembershipEntity, MembershipRole } from '../entities/membership.entity';
@@ -50,7 +51,7 @@ export class RecipientsService {
 
   /** Who receives `eventType` about the application; `manager` runs it inside the caller's transaction. */
   async recipientsFor(applicationExternalId: string, eventType: JobEventType, manager: EntityManager = this.dataSource.manager): Promise<Recipient[]> {
-    const byDefault = JOB_EVENT_CATALOGUE[eventType].enabledByDefault;
+    const byDefault = eventTypeOf(eventType).enabledByDefault;
     const rows = (await manager.query(this.query, [eventType, eventType, applicationExternalId, byDefault])) as Array<Omit<Recipient, 'userId'> & { userId: number }>;
     return rows.map((r) => ({ ...r, userId: String(r.userId) }));
   }

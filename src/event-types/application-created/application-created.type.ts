@@ -1,0 +1,16 @@
+import { ApplicationCreatedEvent, JobEventType } from '../../../libs/contracts/src';
+import { defineEventType } from '../event-type';
+import { PersonRefInput } from '../shared-inputs';
+
+export const applicationCreated = defineEventType<ApplicationCreatedEvent>(__dirname, {
+  type: JobEventType.APPLICATION_CREATED,
+  wire: ApplicationCreatedEvent,
+  label: 'Application created',
+  enabledByDefault: true,
+  input: { createdBy: { type: () => PersonRefInput } },
+  view: (event) => ({
+    subject: 'Application created',
+    heading: 'Application created',
+    details: { createdBy: event.createdBy && (event.createdBy.name ?? event.createdBy.id) },
+  }),
+});

@@ -1,0 +1,59 @@
+import { basename, join } from 'node:path';
+import type { JobEvent } from '../../libs/contracts/src';
+
+/** A field an event type adds to `publishJobEvent`'s input, as @nestjs/graphql's `@Field` takes its type. */
+export interface InputField {
+  type: () => Function;
+}
+
+/**
+ * What the mail of one event says, beyond what every mail has (the application,
+ * the job, when, the links: MailRenderer adds those). A pure function of the event:
+ * the same event gives the same view, so a mail is rendered once per event (and,
+ * later, once per language: the locale would be its second argument).
+ */
+export interface EventView {
+  /** Without the "[Application]" prefix, e.g. "Analysis failed: Run analyzer". */
+  subject: string;
+  /** The mail's title, without the ": Application" suffix. */
+  heading: string;
+  /** The accent colour (top border, button); the layout's blue when absent. */
+  color?: string;
+  /** What this type's templates show besides the common fields, e.g. `{ error }`. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Everything Herald knows about one event type, from its folder
+ * (src/event-types/<type>/<type>.type.ts beside <type>.html.hbs and <type>.text.hbs),
+ * listed once in registry.ts. The wire class stays in libs/contracts, which producers
+ * install: the folder names it, the registry checks it is the one the parser uses.
+ */
+export interface EventTypeDefinition<E extends JobEvent = JobEvent> {
+  type: E['type'];
+  /** The class of libs/contracts that validates this type on the wire. */
+  wire: new () => E;
+  /** What the type is called in the preferences (GraphQL `label`). */
+  label: string;
+  /** Whether people get it unless they switch it off. */
+  enabledByDefault: boolean;
+  /** The fields of `publishJobEvent`'s input this type carries besides the common ones (none: `{}`). */
+  input: Record<string, InputField>;
+  /** The folder holding `<folder>.html.hbs` and `<folder>.text.hbs`. */
+  folder: string;
+  /** Method syntax: a definition for one event class stands in the registry's list of all. */
+  view(event: E): EventView;
+}
+
+/** A type's definition; `folder` is the calling file's `__dirname`. */
+export function defineEventType<E extends JobEvent>(folder: string, definition: Omit<EventTypeDefinition<E>, 'folder'>): EventTypeDefinition<E> {
+  return { ...definition, folder };
+}
+
+/** The template of a type, e.g. `job-failed/job-failed.html.hbs`. */
+export function templateFile(definition: EventTypeDefinition, part: 'html' | 'text'): string {
+  return join(definition.folder, `${basename(definition.folder)}.${part}.hbs`);
+}
+
+/** "analysis" → "Analysis", for subjects that start with a job's kind. */
+export const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

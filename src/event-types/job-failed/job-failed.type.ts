@@ -1,0 +1,24 @@
+import { Field, InputType } from '@nestjs/graphql';
+import { JobEventType, JobFailedEvent } from '../../../libs/contracts/src';
+import { capitalize, defineEventType } from '../event-type';
+import { JobRefInput } from '../shared-inputs';
+
+@InputType()
+export class JobErrorInput {
+  @Field() message: string;
+  @Field({ nullable: true }) step?: string;
+  @Field({ nullable: true }) logExcerpt?: string;
+}
+
+export const jobFailed = defineEventType<JobFailedEvent>(__dirname, {
+  type: JobEventType.JOB_FAILED,
+  wire: JobFailedEvent,
+  label: 'Job failed',
+  enabledByDefault: true,
+  input: { job: { type: () => JobRefInput }, error: { type: () => JobErrorInput } },
+  view: (event) => {
+    const heading = `${capitalize(event.job.kind)} failed`;
+    const subject = event.error.step ? `${heading}: ${event.error.step}` : heading;
+    return { subject, heading, color: '#cf222e', details: { error: event.error } };
+  },
+});

@@ -1,0 +1,23 @@
+import { Field, ID, InputType } from '@nestjs/graphql';
+import { JobEventType, VersionCreatedEvent } from '../../../libs/contracts/src';
+import { defineEventType } from '../event-type';
+import { PersonRefInput } from '../shared-inputs';
+
+@InputType()
+export class VersionRefInput {
+  @Field() name: string;
+  @Field(() => ID, { nullable: true }) id?: string;
+}
+
+export const versionCreated = defineEventType<VersionCreatedEvent>(__dirname, {
+  type: JobEventType.VERSION_CREATED,
+  wire: VersionCreatedEvent,
+  label: 'New version created',
+  enabledByDefault: true,
+  input: { version: { type: () => VersionRefInput }, createdBy: { type: () => PersonRefInput } },
+  view: (event) => ({
+    subject: `New version ${event.version.name}`,
+    heading: 'New version created',
+    details: { version: event.version, createdBy: event.createdBy && (event.createdBy.name ?? event.createdBy.id) },
+  }),
+});
