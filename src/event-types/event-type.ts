@@ -27,7 +27,7 @@ export interface EventView {
  * Everything Herald knows about one event type, from its folder
  * (src/event-types/<type>/<type>.type.ts beside <type>.html.hbs and <type>.text.hbs),
  * listed once in registry.ts. The wire class stays in libs/contracts, which producers
- * install: the folder names it, the registry checks it is the one the parser uses.
+ * install: the folder names it, and registry.spec.ts checks it is the one the parser uses.
  */
 export interface EventTypeDefinition<E extends JobEvent = JobEvent> {
   type: E['type'];
