@@ -5,6 +5,8 @@ import { GraphQLModule } from '@nestjs/graphql';
 import type { GraphQLFormattedError } from 'graphql';
 import { HeraldConfig } from '../config/herald-config';
 import { GRAPHQL_PATH, HeraldExceptionFilter } from './exception.filter';
+import { GraphiqlAssetsController } from './graphiql/graphiql-assets.controller';
+import { graphiqlPagePlugin } from './graphiql/graphiql-page.plugin';
 import { queryLimitOptions } from './query-limits';
 
 const PASSED_THROUGH = new Set([
@@ -52,20 +54,26 @@ export function createFormatError({ suggestions }: { suggestions: boolean }) {
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       inject: [HeraldConfig],
-      useFactory: (config: HeraldConfig) => ({
-        path: GRAPHQL_PATH,
-        autoSchemaFile: true,
-        sortSchema: true,
-        graphiql: config.graphqlIde,
-        introspection: config.graphqlIde,
-        includeStacktraceInErrorResponses: false,
-        context: ({ req }: { req: unknown }) => ({ req }),
-        formatError: createFormatError({ suggestions: config.graphqlIde }),
+      useFactory: (config: HeraldConfig) => {
         // Tokens, depth, aliases and cost, refused before execution.
-        ...queryLimitOptions(config.requestLimits),
-      }),
+        const limits = queryLimitOptions(config.requestLimits);
+        return {
+          path: GRAPHQL_PATH,
+          autoSchemaFile: true,
+          sortSchema: true,
+          // Herald's own GraphiQL page (assets served by Herald), not @nestjs/apollo's CDN one.
+          graphiql: false,
+          introspection: config.graphqlIde,
+          includeStacktraceInErrorResponses: false,
+          context: ({ req }: { req: unknown }) => ({ req }),
+          formatError: createFormatError({ suggestions: config.graphqlIde }),
+          ...limits,
+          plugins: [...(limits.plugins ?? []), ...(config.graphqlIde ? [graphiqlPagePlugin(GRAPHQL_PATH)] : [])],
+        };
+      },
     }),
   ],
+  controllers: [GraphiqlAssetsController],
   providers: [{ provide: APP_FILTER, useClass: HeraldExceptionFilter }],
 })
 export class GraphqlApiModule {}
