@@ -39,7 +39,7 @@ if (!HAVE_CHROMIUM) {
     // The headers editor is open, with the placeholder to paste over.
     const headers = page.locator('.graphiql-editor-tool .CodeMirror').last();
     await headers.waitFor({ state: 'visible' });
-    await page.waitForFunction(() => document.querySelector('.graphiql-editor-tool')?.textContent?.includes('Bearer <paste a token'));
+    await page.locator('.graphiql-editor-tool').filter({ hasText: 'Bearer <paste a token' }).waitFor();
 
     // Paste a token over the placeholder, and a query over the sample one.
     const token = app.token(Role.USER, 'alice', { name: 'Alice', email: 'alice@example.com' });

@@ -2,7 +2,7 @@ import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import type { GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { HeraldConfig } from '../config/herald-config';
 import { GRAPHQL_PATH, HeraldExceptionFilter } from './exception.filter';
 import { GraphiqlAssetsController } from './graphiql/graphiql-assets.controller';
@@ -48,6 +48,15 @@ export function createFormatError({ suggestions }: { suggestions: boolean }) {
   };
 }
 
+/** The descriptions GraphiQL shows for the entry points (everything else is described where it is declared). */
+function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
+  const query = schema.getQueryType();
+  const mutation = schema.getMutationType();
+  if (query) query.description = 'What can be read. Every request needs the header Authorization: Bearer <token> (a token of role ADMIN, USER or SERVICE)';
+  if (mutation) mutation.description = 'What can be changed. Every request needs the header Authorization: Bearer <token> (a token of role ADMIN, USER or SERVICE)';
+  return schema;
+}
+
 /** GraphQL at /graphql, code first; `herald schema` writes the committed schema.graphql. */
 @Module({
   imports: [
@@ -67,6 +76,8 @@ export function createFormatError({ suggestions }: { suggestions: boolean }) {
           includeStacktraceInErrorResponses: false,
           context: ({ req }: { req: unknown }) => ({ req }),
           formatError: createFormatError({ suggestions: config.graphqlIde }),
+          // Code first has no place for the root types' descriptions: they are set here.
+          transformSchema: describeRootTypes,
           ...limits,
           plugins: [...(limits.plugins ?? []), ...(config.graphqlIde ? [graphiqlPagePlugin(GRAPHQL_PATH)] : [])],
         };
