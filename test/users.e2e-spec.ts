@@ -129,8 +129,10 @@ describe(`people, applications and preferences (${DATABASE_KIND})`, () => {
       let after: string | null = null;
       let pages = 0;
       do {
-        const { applications }: any = await app.admin('query($after: String) { applications(first: 10, after: $after, search: "page-") { totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }', { after });
+        const { applications }: any = await app.admin('query($after: String) { applications(first: 10, after: $after, search: "page-") { totalCount edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }', { after });
         expect(applications.totalCount).toBe(23);
+        // Relay's PageInfo: the page's first and last cursors; forward only, so no previous page is announced.
+        expect(applications.pageInfo).toMatchObject({ hasPreviousPage: false, startCursor: applications.edges[0].cursor, endCursor: applications.edges.at(-1).cursor });
         seen.push(...applications.edges.map((e: { node: { id: string } }) => e.node.id));
         after = applications.pageInfo.hasNextPage ? applications.pageInfo.endCursor : null;
         pages++;

@@ -3,16 +3,16 @@ import { Field, ID, InputType } from '@nestjs/graphql';
 // Parts of publishJobEvent's input that several event types carry. The fields mirror
 // the wire format (libs/contracts), whose parser validates them.
 
-@InputType()
+@InputType({ description: 'The background job an event is about' })
 export class JobRefInput {
-  @Field(() => ID) id: string;
+  @Field(() => ID, { description: "The console's id of the job (shown in the mail and used in its link)" }) id: string;
   @Field({ description: 'analysis, snapshot, …' }) kind: string;
   @Field({ nullable: true, description: 'ISO-8601' }) startedAt?: string;
   @Field({ nullable: true, description: 'ISO-8601' }) endedAt?: string;
 }
 
-@InputType()
+@InputType({ description: 'A person of the console named in a mail (who stopped a job, who created something)' })
 export class PersonRefInput {
-  @Field(() => ID) id: string;
-  @Field({ nullable: true }) name?: string;
+  @Field(() => ID, { description: "The person's id in the console" }) id: string;
+  @Field({ nullable: true, description: 'Their name as shown in the mail (the id when absent)' }) name?: string;
 }

@@ -2,9 +2,11 @@ import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import type { GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { HeraldConfig } from '../config/herald-config';
 import { GRAPHQL_PATH, HeraldExceptionFilter } from './exception.filter';
+import { GraphiqlAssetsController } from './graphiql/graphiql-assets.controller';
+import { graphiqlPagePlugin } from './graphiql/graphiql-page.plugin';
 import { queryLimitOptions } from './query-limits';
 
 const PASSED_THROUGH = new Set([
@@ -46,26 +48,43 @@ export function createFormatError({ suggestions }: { suggestions: boolean }) {
   };
 }
 
+/** The descriptions GraphiQL shows for the entry points (everything else is described where it is declared). */
+function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
+  const query = schema.getQueryType();
+  const mutation = schema.getMutationType();
+  if (query) query.description = 'What can be read. Every request needs the header Authorization: Bearer <token> (a token of role ADMIN, USER or SERVICE)';
+  if (mutation) mutation.description = 'What can be changed. Every request needs the header Authorization: Bearer <token> (a token of role ADMIN, USER or SERVICE)';
+  return schema;
+}
+
 /** GraphQL at /graphql, code first; `herald schema` writes the committed schema.graphql. */
 @Module({
   imports: [
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       inject: [HeraldConfig],
-      useFactory: (config: HeraldConfig) => ({
-        path: GRAPHQL_PATH,
-        autoSchemaFile: true,
-        sortSchema: true,
-        graphiql: config.graphqlIde,
-        introspection: config.graphqlIde,
-        includeStacktraceInErrorResponses: false,
-        context: ({ req }: { req: unknown }) => ({ req }),
-        formatError: createFormatError({ suggestions: config.graphqlIde }),
+      useFactory: (config: HeraldConfig) => {
         // Tokens, depth, aliases and cost, refused before execution.
-        ...queryLimitOptions(config.requestLimits),
-      }),
+        const limits = queryLimitOptions(config.requestLimits);
+        return {
+          path: GRAPHQL_PATH,
+          autoSchemaFile: true,
+          sortSchema: true,
+          // Herald's own GraphiQL page (assets served by Herald), not @nestjs/apollo's CDN one.
+          graphiql: false,
+          introspection: config.graphqlIde,
+          includeStacktraceInErrorResponses: false,
+          context: ({ req }: { req: unknown }) => ({ req }),
+          formatError: createFormatError({ suggestions: config.graphqlIde }),
+          // Code first has no place for the root types' descriptions: they are set here.
+          transformSchema: describeRootTypes,
+          ...limits,
+          plugins: [...(limits.plugins ?? []), ...(config.graphqlIde ? [graphiqlPagePlugin(GRAPHQL_PATH)] : [])],
+        };
+      },
     }),
   ],
+  controllers: [GraphiqlAssetsController],
   providers: [{ provide: APP_FILTER, useClass: HeraldExceptionFilter }],
 })
 export class GraphqlApiModule {}

@@ -23,10 +23,13 @@ export class PageArgs {
   after?: string;
 }
 
-@ObjectType()
+/** Relay's PageInfo. Pages go forward only (first/after), so hasPreviousPage is always false, as the spec allows. */
+@ObjectType({ description: "Where a page stands in its list (Relay's connection spec)" })
 export class PageInfo {
-  @Field() hasNextPage: boolean;
-  @Field(() => String, { nullable: true }) endCursor: string | null;
+  @Field({ description: 'Whether more items follow: ask for them with after: endCursor' }) hasNextPage: boolean;
+  @Field({ description: 'Always false: pages go forward only (first/after), as the spec allows' }) hasPreviousPage: boolean;
+  @Field(() => String, { nullable: true, description: 'The cursor of the first item of this page; null when it is empty' }) startCursor: string | null;
+  @Field(() => String, { nullable: true, description: 'The cursor of the last item of this page, for after; null when it is empty' }) endCursor: string | null;
 }
 
 export interface Edge<T> {
@@ -42,17 +45,17 @@ export interface Connection<T> {
 
 /** Declares `<Name>Connection` and `<Name>Edge` object types for a node type. */
 export function ConnectionType<T>(node: Type<T>, name: string): Type<Connection<T>> {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with its cursor` })
   class EdgeType {
-    @Field() cursor: string;
-    @Field(() => node) node: T;
+    @Field({ description: 'Where this item stands: pass it as after to get the items that follow' }) cursor: string;
+    @Field(() => node, { description: `The ${name}` }) node: T;
   }
 
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay's connection spec)` })
   class ConnectionTypeClass {
-    @Field(() => [EdgeType]) edges: EdgeType[];
-    @Field(() => PageInfo) pageInfo: PageInfo;
-    @Field(() => Int) totalCount: number;
+    @Field(() => [EdgeType], { description: 'The items of this page, in order' }) edges: EdgeType[];
+    @Field(() => PageInfo, { description: 'Whether more pages follow, and the cursors to get them' }) pageInfo: PageInfo;
+    @Field(() => Int, { description: 'How many items the whole list holds (with the same filter)' }) totalCount: number;
   }
   return ConnectionTypeClass as Type<Connection<T>>;
 }
@@ -79,5 +82,6 @@ export function decodeCursor(cursor: string, arity: number): unknown[] {
 export function toConnection<R, T>(rows: R[], first: number, totalCount: number, keyOf: (row: R) => unknown[], nodeOf: (row: R) => T): Connection<T> {
   const page = rows.slice(0, first);
   const edges = page.map((row) => ({ cursor: encodeCursor(keyOf(row)), node: nodeOf(row) }));
-  return { edges, totalCount, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+  const pageInfo = { hasNextPage: rows.length > first, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null };
+  return { edges, totalCount, pageInfo };
 }

@@ -26,7 +26,7 @@ export class SmtpSettingsResolver {
 
   @Mutation(() => SmtpSettingsModel, { description: 'Changes the SMTP settings; the next mail uses them' })
   async updateSmtpSettings(
-    @Args('input') input: UpdateSmtpSettingsInput,
+    @Args('input', { description: 'The fields to change' }) input: UpdateSmtpSettingsInput,
     @CurrentPrincipal() principal: Principal,
   ): Promise<SmtpSettingsModel> {
     return SmtpSettingsModel.from(await this.settings.update(input, principal.sub));
@@ -39,7 +39,7 @@ export class SmtpSettingsResolver {
   })
   @UseGuards(RateLimitGuard)
   async verifySmtpSettings(
-    @Args('input', { type: () => UpdateSmtpSettingsInput, nullable: true }) input?: UpdateSmtpSettingsInput,
+    @Args('input', { type: () => UpdateSmtpSettingsInput, nullable: true, description: 'Settings to try instead of the saved ones (merged over them, not saved); absent checks the saved ones' }) input?: UpdateSmtpSettingsInput,
   ): Promise<SmtpCheckResult> {
     const settings = await this.settings.preview(input);
     try {

@@ -9,7 +9,14 @@ export enum SmtpSecurity {
   /** TLS from the first byte (implicit TLS, SMTP_TRANSPORT_PROTOCOL=smtps; usually port 465). */
   TLS = 'TLS',
 }
-registerEnumType(SmtpSecurity, { name: 'SmtpSecurity', description: 'How the connection to the relay is secured' });
+registerEnumType(SmtpSecurity, {
+  name: 'SmtpSecurity', description: 'How the connection to the relay is secured',
+  valuesMap: {
+    NONE: { description: 'Plain SMTP; STARTTLS is not attempted even if offered' },
+    STARTTLS: { description: 'Plain connection, then STARTTLS, required (usually port 587)' },
+    TLS: { description: 'TLS from the first byte, implicit TLS (usually port 465)' },
+  },
+});
 
 /**
  * The SMTP configuration as Herald uses it. The password stays encrypted here

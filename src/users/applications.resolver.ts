@@ -20,28 +20,28 @@ export class ApplicationsResolver {
     return this.applications.list(first, after, search);
   }
 
-  @Mutation(() => ApplicationModel)
-  createApplication(@Args('input') input: CreateApplicationInput): Promise<ApplicationModel> {
+  @Mutation(() => ApplicationModel, { description: 'Records an application of the console so people can be granted it' })
+  createApplication(@Args('input', { description: "The application's id and name" }) input: CreateApplicationInput): Promise<ApplicationModel> {
     return this.applications.create(input.id, input.name);
   }
 
   @Mutation(() => ApplicationModel, { description: 'Renames an application' })
-  updateApplication(@Args('input') input: UpdateApplicationInput): Promise<ApplicationModel> {
+  updateApplication(@Args('input', { description: 'The application and its new name' }) input: UpdateApplicationInput): Promise<ApplicationModel> {
     return this.applications.rename(input.id, input.name);
   }
 
   @Mutation(() => ApplicationModel, { description: 'Deletes an application, its memberships and the preferences for it' })
-  deleteApplication(@Args('input') input: DeleteApplicationInput): Promise<ApplicationModel> {
+  deleteApplication(@Args('input', { description: 'The application to delete' }) input: DeleteApplicationInput): Promise<ApplicationModel> {
     return this.applications.delete(input.id);
   }
 
   @Mutation(() => MembershipModel, { description: 'Grants a role on an application (MANAGE by default)' })
-  grantMembership(@Args('input') input: MembershipInput): Promise<MembershipModel> {
+  grantMembership(@Args('input', { description: 'Who, which application, which role' }) input: MembershipInput): Promise<MembershipModel> {
     return this.applications.grant(input.userId, input.applicationId, input.role);
   }
 
   @Mutation(() => MembershipModel, { description: 'Revokes a role on an application' })
-  revokeMembership(@Args('input') input: MembershipInput): Promise<MembershipModel> {
+  revokeMembership(@Args('input', { description: 'Who, which application, which role' }) input: MembershipInput): Promise<MembershipModel> {
     return this.applications.revoke(input.userId, input.applicationId, input.role);
   }
 }

@@ -18,12 +18,12 @@ export class MeResolver {
   }
 
   @Mutation(() => UserModel, { description: 'Changes your email, notification switch, language or name' })
-  updateMyProfile(@Args('input') input: UpdateMyProfileInput, @CurrentPrincipal() principal: Principal): Promise<UserModel> {
+  updateMyProfile(@Args('input', { description: 'The fields to change; absent fields keep their value' }) input: UpdateMyProfileInput, @CurrentPrincipal() principal: Principal): Promise<UserModel> {
     return this.users.updateProfile(principal.sub, input);
   }
 
   @Mutation(() => UserModel, { description: 'Turns one event type on or off for you, everywhere or for one application' })
-  setNotificationPreference(@Args('input') input: SetNotificationPreferenceInput, @CurrentPrincipal() principal: Principal): Promise<UserModel> {
+  setNotificationPreference(@Args('input', { description: 'The event type, the application (optional) and the choice' }) input: SetNotificationPreferenceInput, @CurrentPrincipal() principal: Principal): Promise<UserModel> {
     return this.users.setPreference(principal.sub, input.eventType, input.applicationId, input.enabled ?? null);
   }
 }

@@ -13,7 +13,7 @@ export class UserFieldsResolver {
     private readonly applications: ApplicationsService,
   ) {}
 
-  @ResolveField(() => [MembershipModel])
+  @ResolveField(() => [MembershipModel], { description: 'The applications this person may manage or view' })
   memberships(@Parent() user: UserModel): Promise<MembershipModel[]> {
     return this.applications.membershipsOf(user);
   }

@@ -25,7 +25,7 @@ export class UsersAdminResolver {
   }
 
   @Mutation(() => UserModel, { description: "Changes another person's profile" })
-  updateUser(@Args('input') input: UpdateUserInput): Promise<UserModel> {
+  updateUser(@Args('input', { description: 'The person and the fields to change' }) input: UpdateUserInput): Promise<UserModel> {
     const { userId, ...fields } = input;
     return this.users.updateProfile(userId, fields);
   }

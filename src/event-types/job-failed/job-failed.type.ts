@@ -3,11 +3,11 @@ import { JobEventType, JobFailedEvent } from '../../../libs/contracts/src';
 import { capitalize, defineEventType } from '../event-type';
 import { JobRefInput } from '../shared-inputs';
 
-@InputType()
+@InputType({ description: 'Why a job failed, as shown in the mail' })
 export class JobErrorInput {
-  @Field() message: string;
-  @Field({ nullable: true }) step?: string;
-  @Field({ nullable: true }) logExcerpt?: string;
+  @Field({ description: 'The error, in one line' }) message: string;
+  @Field({ nullable: true, description: 'The step of the job that failed, e.g. Run analyzer' }) step?: string;
+  @Field({ nullable: true, description: "The last lines of the job's log, shown as-is" }) logExcerpt?: string;
 }
 
 export const jobFailed = defineEventType<JobFailedEvent>(__dirname, {

@@ -3,10 +3,10 @@ import { JobEventType, VersionCreatedEvent } from '../../../libs/contracts/src';
 import { defineEventType } from '../event-type';
 import { PersonRefInput } from '../shared-inputs';
 
-@InputType()
+@InputType({ description: 'A version of an application' })
 export class VersionRefInput {
-  @Field() name: string;
-  @Field(() => ID, { nullable: true }) id?: string;
+  @Field({ description: "The version's name, e.g. 2.4.0" }) name: string;
+  @Field(() => ID, { nullable: true, description: "The console's id of the version" }) id?: string;
 }
 
 export const versionCreated = defineEventType<VersionCreatedEvent>(__dirname, {

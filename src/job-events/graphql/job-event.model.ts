@@ -2,20 +2,20 @@ import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import { JobEventType } from '../../../libs/contracts/src';
 import type { JobEventEntity } from '../entities/job-event.entity';
 
-@ObjectType('EventApplication')
+@ObjectType('EventApplication', { description: 'The application an event is about, as the event named it' })
 export class EventApplicationModel {
-  @Field(() => ID) id: string;
-  @Field() name: string;
+  @Field(() => ID, { description: "The console's id of the application" }) id: string;
+  @Field({ description: "The application's name when the event happened" }) name: string;
 }
 
 @ObjectType('JobEvent', { description: 'An event Herald received' })
 export class JobEventModel {
-  @Field(() => ID) id: string;
-  @Field(() => JobEventType) type: JobEventType;
-  @Field(() => Int) schemaVersion: number;
-  @Field(() => EventApplicationModel) application: EventApplicationModel;
-  @Field() occurredAt: Date;
-  @Field() receivedAt: Date;
+  @Field(() => ID, { description: 'The id the producer gave the event (unique: publishing it again does nothing)' }) id: string;
+  @Field(() => JobEventType, { description: 'What happened' }) type: JobEventType;
+  @Field(() => Int, { description: 'Version of the wire format the event came in (docs/wire-format.md)' }) schemaVersion: number;
+  @Field(() => EventApplicationModel, { description: 'The application it is about' }) application: EventApplicationModel;
+  @Field({ description: 'When it happened, as the producer said' }) occurredAt: Date;
+  @Field({ description: 'When Herald recorded it' }) receivedAt: Date;
   @Field({ description: 'emitter, graphql or broker' }) source: string;
   @Field(() => Int, { description: 'Deliveries planned' }) recipients: number;
 

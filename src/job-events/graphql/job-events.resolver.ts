@@ -33,7 +33,7 @@ export class JobEventsResolver {
   async publishJobEvent(
     // Typed as a plain object so that the API's validation pipe passes it through: the wire
     // format's own parser (libs/contracts) validates it, naming each field, in ingest().
-    @Args('input', { type: () => PublishJobEventInput }) input: object,
+    @Args('input', { type: () => PublishJobEventInput, description: 'The event; publishing an id again returns duplicate: true and sends nothing' }) input: object,
   ): Promise<PublishJobEventResult> {
     try {
       return await this.ingestion.ingest(toWireFormat(input), 'graphql');
@@ -45,14 +45,14 @@ export class JobEventsResolver {
 
   @Query(() => JobEventModel, { nullable: true, description: 'An event Herald received, and its deliveries' })
   @Roles(Role.ADMIN)
-  async event(@Args('id', { type: () => ID }) id: string): Promise<JobEventModel | null> {
+  async event(@Args('id', { type: () => ID, description: "The event's id, as published" }) id: string): Promise<JobEventModel | null> {
     // Event ids are at most 128 characters without white space or controls (the wire format).
     if (id.length > 128 || !isSingleLineText(id) || /\s/.test(id)) throw BadUserInputError.field('id', 'must be an event id: at most 128 characters, no white space or control characters');
     const row = await this.dataSource.getRepository(JobEventEntity).findOneBy({ id });
     return row ? JobEventModel.from(row) : null;
   }
 
-  @ResolveField('deliveries', () => [DeliveryModel])
+  @ResolveField('deliveries', () => [DeliveryModel], { description: 'The mails planned for this event, one per recipient, with what became of each' })
   eventDeliveries(@Parent() event: JobEventModel): Promise<DeliveryModel[]> {
     return this.deliveries.forEvent(event.id);
   }

@@ -5,19 +5,19 @@ import { eventInputFields } from '../../event-types/registry';
 // The fields mirror the wire format (libs/contracts), whose parser validates them
 // (the resolver keeps the API's validation pipe out of it).
 
-@InputType()
+@InputType({ description: 'The application an event is about' })
 export class ApplicationRefInput {
-  @Field(() => ID) id: string;
-  @Field() name: string;
+  @Field(() => ID, { description: "The console's id of the application (managers of it get the mail)" }) id: string;
+  @Field({ description: 'Its name, shown in the mail' }) name: string;
 }
 
 @InputType({ description: 'A job event in the wire format of docs/wire-format.md' })
 export class PublishJobEventInput {
-  @Field(() => Int, { defaultValue: 1 }) schemaVersion: number;
+  @Field(() => Int, { defaultValue: 1, description: 'Version of the wire format; 1, the only one so far' }) schemaVersion: number;
   @Field(() => ID, { description: 'Unique per event: publishing the same id again does nothing' }) id: string;
-  @Field(() => JobEventType) type: JobEventType;
+  @Field(() => JobEventType, { description: 'What happened; it says which of job, error, stoppedBy, createdBy and version are expected' }) type: JobEventType;
   @Field({ description: 'When it happened, ISO-8601 with a time zone' }) occurredAt: string;
-  @Field(() => ApplicationRefInput) application: ApplicationRefInput;
+  @Field(() => ApplicationRefInput, { description: 'The application it is about' }) application: ApplicationRefInput;
 }
 
 // The fields of each type (job, error, …) come from its folder in src/event-types/, described by the types that carry them.
@@ -25,9 +25,9 @@ for (const [name, field] of eventInputFields()) {
   Field(field.type, { nullable: true, description: field.types.join(', ') })(PublishJobEventInput.prototype, name);
 }
 
-@ObjectType()
+@ObjectType({ description: 'What Herald did with a published event' })
 export class PublishJobEventResult {
-  @Field(() => ID) eventId: string;
+  @Field(() => ID, { description: "The event's id, as published" }) eventId: string;
   @Field({ description: 'The id was seen before: nothing was done again' }) duplicate: boolean;
   @Field(() => Int, { description: 'Mails planned' }) deliveries: number;
 }

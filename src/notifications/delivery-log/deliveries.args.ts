@@ -5,15 +5,15 @@ import { Identifier, JobEventType } from '../../../libs/contracts/src';
 import { PageArgs } from '../../graphql/pagination';
 import { DeliveryStatus } from '../entities/delivery.entity';
 
-@InputType()
+@InputType({ description: 'Narrows the delivery log; every field given must match' })
 export class DeliveryFilter {
-  @Field(() => DeliveryStatus, { nullable: true }) @IsOptional() @IsEnum(DeliveryStatus)
+  @Field(() => DeliveryStatus, { nullable: true, description: 'Only deliveries in this state' }) @IsOptional() @IsEnum(DeliveryStatus)
   status?: DeliveryStatus;
 
-  @Field(() => JobEventType, { nullable: true }) @IsOptional() @IsEnum(JobEventType)
+  @Field(() => JobEventType, { nullable: true, description: 'Only mails about this kind of event' }) @IsOptional() @IsEnum(JobEventType)
   eventType?: JobEventType;
 
-  @Field(() => ID, { nullable: true }) @IsOptional() @Identifier({ maxLength: 255 })
+  @Field(() => ID, { nullable: true, description: "Only mails about this application (the console's id)" }) @IsOptional() @Identifier({ maxLength: 255 })
   applicationId?: string;
 
   @Field(() => ID, { nullable: true, description: "A person's id (ADMIN only; a USER sees their own)" })
@@ -29,13 +29,13 @@ export class DeliveryFilter {
 
 @ArgsType()
 export class DeliveriesArgs extends PageArgs {
-  @Field(() => DeliveryFilter, { nullable: true })
+  @Field(() => DeliveryFilter, { nullable: true, description: 'What to show; everything (you may see) when absent' })
   @IsOptional() @ValidateNested() @Type(() => DeliveryFilter)
   filter?: DeliveryFilter;
 }
 
-@InputType()
+@InputType({ description: 'The delivery to send again' })
 export class RetryDeliveryInput {
-  @Field(() => ID) @IsString() @Matches(/^\d{1,15}$/, { message: 'must be a delivery id' })
+  @Field(() => ID, { description: "The delivery's id (Delivery.id)" }) @IsString() @Matches(/^\d{1,15}$/, { message: 'must be a delivery id' })
   id: string;
 }

@@ -22,7 +22,7 @@ export class DeliveriesResolver {
 
   @Mutation(() => DeliveryModel, { description: 'Sends a FAILED delivery again' })
   @Roles(Role.ADMIN)
-  retryDelivery(@Args('input') input: RetryDeliveryInput): Promise<DeliveryModel> {
+  retryDelivery(@Args('input', { description: 'The FAILED delivery to send again' }) input: RetryDeliveryInput): Promise<DeliveryModel> {
     return this.log.retry(input.id);
   }
 }

@@ -4,21 +4,21 @@ import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 
 @ObjectType('Delivery', { description: 'One mail to one person about one event, and what became of it' })
 export class DeliveryModel {
-  @Field(() => ID) id: string;
-  @Field(() => ID) eventId: string;
-  @Field(() => JobEventType) eventType: JobEventType;
-  @Field(() => ID) applicationId: string;
-  @Field(() => ID) recipientId: string;
-  @Field() recipientEmail: string;
-  @Field(() => DeliveryStatus) status: DeliveryStatus;
-  @Field(() => Int) attempts: number;
+  @Field(() => ID, { description: "The delivery's id, for retryDelivery" }) id: string;
+  @Field(() => ID, { description: 'The event the mail is about (see the event query)' }) eventId: string;
+  @Field(() => JobEventType, { description: 'The kind of event the mail is about' }) eventType: JobEventType;
+  @Field(() => ID, { description: "The console's id of the application the event is about" }) applicationId: string;
+  @Field(() => ID, { description: 'The id of the person the mail is for' }) recipientId: string;
+  @Field({ description: "The address the mail goes to (the person's, when it was planned)" }) recipientEmail: string;
+  @Field(() => DeliveryStatus, { description: 'Where the mail is: PENDING, SENDING, SENT, RETRY, WAITING or FAILED' }) status: DeliveryStatus;
+  @Field(() => Int, { description: 'How many times it was handed to the relay' }) attempts: number;
   @Field(() => Date, { nullable: true, description: 'When it is (or was) tried next, for PENDING and RETRY' }) nextAttemptAt: Date | null;
   @Field(() => String, { nullable: true, description: "The relay's last reply, e.g. 250 2.0.0 OK or 550 5.1.1 unknown user" }) lastReply: string | null;
   @Field(() => String, { nullable: true, description: 'The last error, when it was not a reply of the relay' }) lastError: string | null;
-  @Field(() => String, { nullable: true }) messageId: string | null;
-  @Field(() => Date, { nullable: true }) sentAt: Date | null;
-  @Field() createdAt: Date;
-  @Field() updatedAt: Date;
+  @Field(() => String, { nullable: true, description: 'The Message-ID header of the mail, once sent' }) messageId: string | null;
+  @Field(() => Date, { nullable: true, description: 'When the relay accepted it' }) sentAt: Date | null;
+  @Field({ description: 'When it was planned' }) createdAt: Date;
+  @Field({ description: 'When its state last changed' }) updatedAt: Date;
 
   static from(d: DeliveryEntity): DeliveryModel {
     const due = d.status === DeliveryStatus.PENDING || d.status === DeliveryStatus.RETRY;

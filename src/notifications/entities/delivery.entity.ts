@@ -16,7 +16,18 @@ export enum DeliveryStatus {
   /** Refused for good (5xx) or out of attempts; last_reply says why. */
   FAILED = 'FAILED',
 }
-registerEnumType(DeliveryStatus, { name: 'DeliveryStatus' });
+registerEnumType(DeliveryStatus, {
+  name: 'DeliveryStatus',
+  description: 'Where a delivery is in its life',
+  valuesMap: {
+    PENDING: { description: 'Due: waiting for a dispatcher to send it' },
+    SENDING: { description: 'Being sent now' },
+    SENT: { description: 'Accepted by the relay; lastReply holds its answer' },
+    RETRY: { description: 'A transient failure: tried again at nextAttemptAt' },
+    WAITING: { description: 'SMTP is not configured yet: waits without spending attempts' },
+    FAILED: { description: 'Refused for good (5xx) or out of attempts; lastReply or lastError says why, retryDelivery sends it again' },
+  },
+});
 
 /** One mail to one recipient about one event: the outbox row. Unique per (event, recipient). */
 @Entity({ name: 'deliveries' })

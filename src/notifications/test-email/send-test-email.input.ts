@@ -1,7 +1,7 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { EmailAddress } from '../../../libs/contracts/src/address-rules';
 
-@InputType()
+@InputType({ description: 'Where to send a test mail' })
 export class SendTestEmailInput {
   @Field({ description: 'Where to send the test mail' })
   @EmailAddress()

@@ -15,7 +15,7 @@ export class SendTestEmailResolver {
   @Mutation(() => SmtpCheckResult, { nullable: true, description: 'Sends a real test mail through the saved settings and reports the outcome' })
   @Roles(Role.ADMIN)
   @UseGuards(RateLimitGuard)
-  sendTestEmail(@Args('input') input: SendTestEmailInput): Promise<SmtpCheckResult> {
+  sendTestEmail(@Args('input', { description: 'Where to send the test mail' }) input: SendTestEmailInput): Promise<SmtpCheckResult> {
     return this.testEmail.send(input.to);
   }
 }

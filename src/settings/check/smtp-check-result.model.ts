@@ -14,13 +14,31 @@ export enum SmtpCheckStatus {
   FAILED = 'FAILED',
   SKIPPED = 'SKIPPED',
 }
-registerEnumType(SmtpCheckStep, { name: 'SmtpCheckStep', description: 'A step of talking to the relay' });
-registerEnumType(SmtpCheckStatus, { name: 'SmtpCheckStatus' });
+registerEnumType(SmtpCheckStep, {
+  name: 'SmtpCheckStep', description: 'A step of talking to the relay',
+  valuesMap: {
+    RESOLVE: { description: "Looking up the relay's host name" },
+    CONNECT: { description: 'Opening the TCP connection (and the TLS handshake, for security TLS)' },
+    GREETING: { description: "Waiting for the relay's 220 greeting" },
+    TLS: { description: 'Upgrading to TLS with STARTTLS, and checking the certificate' },
+    AUTH: { description: 'Logging in with the username and password' },
+    SEND: { description: 'Sending the test mail (sendTestEmail only)' },
+  },
+});
+registerEnumType(SmtpCheckStatus, {
+  name: 'SmtpCheckStatus',
+  description: 'How one step went',
+  valuesMap: {
+    OK: { description: 'The step worked' },
+    FAILED: { description: 'The step failed: message says why and how to fix it' },
+    SKIPPED: { description: 'Not needed with these settings, or not reached after a failure' },
+  },
+});
 
 @ObjectType({ description: 'What happened at one step' })
 export class SmtpCheckStepResult {
-  @Field(() => SmtpCheckStep) step: SmtpCheckStep;
-  @Field(() => SmtpCheckStatus) status: SmtpCheckStatus;
+  @Field(() => SmtpCheckStep, { description: 'The step' }) step: SmtpCheckStep;
+  @Field(() => SmtpCheckStatus, { description: 'How it went' }) status: SmtpCheckStatus;
   @Field({ description: 'What worked, or what went wrong and how to fix it' }) message: string;
   @Field(() => Int, { nullable: true, description: "The relay's reply code, e.g. 535" }) responseCode?: number;
   @Field(() => String, { nullable: true, description: "The relay's reply text" }) response?: string;
@@ -28,9 +46,9 @@ export class SmtpCheckStepResult {
 
 @ObjectType({ description: 'The outcome of verifySmtpSettings or sendTestEmail, step by step' })
 export class SmtpCheckResult {
-  @Field() ok: boolean;
+  @Field({ description: 'Whether every step worked' }) ok: boolean;
   @Field(() => SmtpCheckStep, { nullable: true, description: 'The step that failed' }) failedStep?: SmtpCheckStep;
-  @Field(() => [SmtpCheckStepResult]) steps: SmtpCheckStepResult[];
+  @Field(() => [SmtpCheckStepResult], { description: 'Every step, in order, with what happened' }) steps: SmtpCheckStepResult[];
   @Field(() => String, { nullable: true, description: 'Message-ID of the test mail' }) messageId?: string;
-  @Field(() => Int) durationMs: number;
+  @Field(() => Int, { description: 'How long the whole check took, in milliseconds' }) durationMs: number;
 }

@@ -15,7 +15,7 @@ export class UpdateSmtpSettingsInput {
   @IsOptional() @IsString() @IsHostName()
   host?: string;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'TCP port of the relay: 587 for STARTTLS, 465 for TLS, 25 for none' })
   @IsOptional() @IsInt() @Min(1) @Max(65535)
   port?: number;
 
@@ -23,7 +23,7 @@ export class UpdateSmtpSettingsInput {
   @IsOptional() @Mailbox()
   sender?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Login for SMTP AUTH, often the sender's address" })
   @IsOptional() @SingleLineText({ maxLength: 255, allowEmpty: true })
   username?: string | null;
 
@@ -34,7 +34,7 @@ export class UpdateSmtpSettingsInput {
   @IsOptional() @SingleLineText({ maxLength: 1024, allowEmpty: true })
   password?: string | null;
 
-  @Field(() => SmtpSecurity, { nullable: true })
+  @Field(() => SmtpSecurity, { nullable: true, description: 'How the connection is secured' })
   @IsOptional() @IsEnum(SmtpSecurity)
   security?: SmtpSecurity;
 
@@ -50,15 +50,15 @@ export class UpdateSmtpSettingsInput {
   @IsOptional() @MultiLineText({ maxLength: 65536 }) @IsPemCertificate()
   caCertificate?: string | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'How long to wait for the connection, in milliseconds' })
   @IsOptional() @IsInt() @Min(100) @Max(600_000)
   connectionTimeoutMs?: number;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: "How long to wait for the relay's greeting, in milliseconds" })
   @IsOptional() @IsInt() @Min(100) @Max(600_000)
   greetingTimeoutMs?: number;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'How long a silent connection is kept, in milliseconds' })
   @IsOptional() @IsInt() @Min(100) @Max(3_600_000)
   socketTimeoutMs?: number;
 

@@ -6,11 +6,11 @@ import { EmailAddress } from '../../../libs/contracts/src/address-rules';
 /** The editable fields of a profile; absent keeps, null clears (email, locale, display name). */
 @InputType({ isAbstract: true })
 export class ProfileFields {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Where mails go; null clears it (no mail then)' })
   @IsOptional() @EmailAddress()
   email?: string | null;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'The profile switch: false stops every mail' })
   @IsOptional() @IsBoolean()
   notificationsEnabled?: boolean;
 
@@ -18,7 +18,7 @@ export class ProfileFields {
   @IsOptional() @SingleLineText({ maxLength: 35 }) @IsLocale({ message: 'must be a language tag such as en or fr-FR' })
   locale?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The name used in mails; null or empty clears it' })
   @IsOptional() @SingleLineText({ maxLength: 255, allowEmpty: true })
   displayName?: string | null;
 }

@@ -8,19 +8,19 @@ import { ProfileFields } from './profile-fields';
 /** An id of the console: 1–255 characters, no white space or control characters. */
 const ExternalId = (): PropertyDecorator => Identifier({ maxLength: 255 });
 
-@InputType()
+@InputType({ description: 'Changes to your own profile; absent fields keep their value, null clears one' })
 export class UpdateMyProfileInput extends ProfileFields {}
 
-@InputType()
+@InputType({ description: "Changes to a person's profile; absent fields keep their value, null clears one" })
 export class UpdateUserInput extends ProfileFields {
   @Field(() => ID, { description: 'The person to change' })
   @ExternalId()
   userId: string;
 }
 
-@InputType()
+@InputType({ description: 'One choice: an event type on or off, everywhere or for one application' })
 export class SetNotificationPreferenceInput {
-  @Field(() => JobEventType)
+  @Field(() => JobEventType, { description: 'The kind of event' })
   @IsEnum(JobEventType)
   eventType: JobEventType;
 
@@ -33,38 +33,38 @@ export class SetNotificationPreferenceInput {
   enabled: boolean | null;
 }
 
-@InputType()
+@InputType({ description: 'An application of the console' })
 export class CreateApplicationInput {
   @Field(() => ID, { description: "The console's id of the application" })
   @ExternalId()
   id: string;
 
-  @Field()
+  @Field({ description: 'Its name, as shown in mails' })
   @SingleLineText({ maxLength: 255 })
   name: string;
 }
 
-@InputType()
+@InputType({ description: 'An application and its new name' })
 export class UpdateApplicationInput extends CreateApplicationInput {}
 
-@InputType()
+@InputType({ description: 'The application to delete' })
 export class DeleteApplicationInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The console's id of the application" })
   @ExternalId()
   id: string;
 }
 
-@InputType()
+@InputType({ description: "A person's role on an application" })
 export class MembershipInput {
   @Field(() => ID, { description: "The person's id (created if Herald does not know them yet)" })
   @ExternalId()
   userId: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The console's id of the application (it must exist: createApplication)" })
   @ExternalId()
   applicationId: string;
 
-  @Field(() => MembershipRole, { defaultValue: MembershipRole.MANAGE })
+  @Field(() => MembershipRole, { defaultValue: MembershipRole.MANAGE, description: 'MANAGE (gets the mails) or VIEW' })
   @IsEnum(MembershipRole)
   role: MembershipRole = MembershipRole.MANAGE;
 }
@@ -78,11 +78,11 @@ export class SearchPageArgs extends PageArgs {
 
 @ArgsType()
 export class RecipientsPreviewArgs {
-  @Field(() => JobEventType)
+  @Field(() => JobEventType, { description: 'The kind of event' })
   @IsEnum(JobEventType)
   eventType: JobEventType;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The console's id of the application" })
   @ExternalId()
   applicationId: string;
 }

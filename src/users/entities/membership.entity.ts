@@ -8,7 +8,13 @@ export enum MembershipRole {
   MANAGE = 'MANAGE',
   VIEW = 'VIEW',
 }
-registerEnumType(MembershipRole, { name: 'MembershipRole', description: 'What a person may do with an application' });
+registerEnumType(MembershipRole, {
+  name: 'MembershipRole', description: 'What a person may do with an application',
+  valuesMap: {
+    MANAGE: { description: 'Manages the application: receives its mails (per their preferences)' },
+    VIEW: { description: 'Sees the application; receives no mails about it' },
+  },
+});
 
 /** user × application × role. */
 @Entity({ name: 'memberships' })

@@ -1,7 +1,16 @@
 import { Field, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { JobEventType } from '../../../libs/contracts/src';
 
-registerEnumType(JobEventType, { name: 'JobEventType', description: 'The kinds of events Herald mails about' });
+registerEnumType(JobEventType, {
+  name: 'JobEventType', description: 'The kinds of events Herald mails about',
+  valuesMap: {
+    JOB_SUCCEEDED: { description: 'A background job (analysis, snapshot, …) finished successfully' },
+    JOB_FAILED: { description: 'A background job ended with an error' },
+    JOB_STOPPED: { description: 'A user stopped a running job' },
+    APPLICATION_CREATED: { description: 'An application was created in the console' },
+    VERSION_CREATED: { description: 'A new version of an application was created' },
+  },
+});
 
 /** Why a person will not receive an event type. */
 export enum NotReceivingReason {
@@ -9,7 +18,15 @@ export enum NotReceivingReason {
   NOTIFICATIONS_OFF = 'NOTIFICATIONS_OFF',
   OPTED_OUT = 'OPTED_OUT',
 }
-registerEnumType(NotReceivingReason, { name: 'NotReceivingReason' });
+registerEnumType(NotReceivingReason, {
+  name: 'NotReceivingReason',
+  description: 'Why a person does not receive an event type',
+  valuesMap: {
+    NO_EMAIL: { description: 'They have no email address' },
+    NOTIFICATIONS_OFF: { description: 'Their profile switch (notificationsEnabled) is off' },
+    OPTED_OUT: { description: 'They turned this event type off' },
+  },
+});
 
 export enum PreferenceSource {
   /** The catalogue's default: the person has not chosen. */
@@ -17,23 +34,30 @@ export enum PreferenceSource {
   /** The person's own choice. */
   USER = 'USER',
 }
-registerEnumType(PreferenceSource, { name: 'PreferenceSource' });
+registerEnumType(PreferenceSource, {
+  name: 'PreferenceSource',
+  description: 'Where a choice comes from',
+  valuesMap: {
+    DEFAULT: { description: 'The default for the event type: the person has not chosen' },
+    USER: { description: "The person's own choice" },
+  },
+});
 
 @ObjectType('ApplicationPreference', { description: 'A choice for one application, overriding the global one' })
 export class ApplicationPreferenceModel {
-  @Field(() => ID) applicationId: string;
-  @Field() enabled: boolean;
+  @Field(() => ID, { description: "The console's id of the application" }) applicationId: string;
+  @Field({ description: 'On or off for this application' }) enabled: boolean;
 }
 
 @ObjectType('EffectivePreference', { description: 'What a person will actually receive for one event type, and why not' })
 export class EffectivePreferenceModel {
-  @Field(() => JobEventType) eventType: JobEventType;
-  @Field() label: string;
+  @Field(() => JobEventType, { description: 'The kind of event' }) eventType: JobEventType;
+  @Field({ description: 'A human name for the event type, e.g. Job failed' }) label: string;
   @Field({ description: 'The global choice (for every application)' }) enabled: boolean;
-  @Field(() => PreferenceSource) source: PreferenceSource;
+  @Field(() => PreferenceSource, { description: "Whether enabled is the person's choice or the default" }) source: PreferenceSource;
   @Field(() => [ApplicationPreferenceModel], { description: 'Per-application choices, which win over the global one' })
   applicationOverrides: ApplicationPreferenceModel[];
   @Field({ description: 'Whether mails of this type reach the person (for applications without an override)' })
   receives: boolean;
-  @Field(() => NotReceivingReason, { nullable: true }) reason: NotReceivingReason | null;
+  @Field(() => NotReceivingReason, { nullable: true, description: 'Why receives is false; null when it is true' }) reason: NotReceivingReason | null;
 }

@@ -5,7 +5,7 @@ import { UserModel } from './user.model';
 
 @ObjectType('Membership', { description: 'What a person may do with an application' })
 export class MembershipModel {
-  @Field(() => ApplicationModel) application: ApplicationModel;
-  @Field(() => UserModel) user: UserModel;
-  @Field(() => MembershipRole) role: MembershipRole;
+  @Field(() => ApplicationModel, { description: 'The application' }) application: ApplicationModel;
+  @Field(() => UserModel, { description: 'The person' }) user: UserModel;
+  @Field(() => MembershipRole, { description: 'What they may do with it' }) role: MembershipRole;
 }

@@ -7,12 +7,12 @@ export class UserModel {
   rowId: number;
 
   @Field(() => ID, { description: "The person's stable id in the console (their token's sub)" }) id: string;
-  @Field(() => String, { nullable: true }) displayName: string | null;
-  @Field(() => String, { nullable: true }) email: string | null;
+  @Field(() => String, { nullable: true, description: 'The name used in mails' }) displayName: string | null;
+  @Field(() => String, { nullable: true, description: 'Where mails go; null means no mail' }) email: string | null;
   @Field({ description: 'The profile switch: no mail at all while off' }) notificationsEnabled: boolean;
   @Field(() => String, { nullable: true, description: 'BCP 47 language tag for mails, e.g. en or fr-FR' }) locale: string | null;
-  @Field() createdAt: Date;
-  @Field() updatedAt: Date;
+  @Field({ description: 'When Herald first met the person' }) createdAt: Date;
+  @Field({ description: 'When their profile last changed' }) updatedAt: Date;
 
   static from(user: UserEntity): UserModel {
     return Object.assign(new UserModel(), {
