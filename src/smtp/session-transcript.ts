@@ -86,8 +86,8 @@ export class SessionTranscript {
   }
 }
 
-/** A log entry as nodemailer writes it (bunyan style): structured fields first. */
-interface LogEntry {
+/** A log entry as nodemailer writes it (bunyan style): structured fields first; the fields read here. */
+interface LogEntry extends Record<string, unknown> {
   /** Which part of the session: network, client (a command sent), server (a reply), smtp… */
   tnx?: string;
   /** The SMTP connection the entry belongs to. */
