@@ -143,6 +143,17 @@ describe(`SMTP relay checks and test mail (${DATABASE_KIND})`, () => {
     expect(mail).toMatchObject({ to: ['tls@example.com'], secure: true });
   });
 
+  it('reports an unknown certificate over implicit TLS as a TLS failure, in both checks', async () => {
+    const tls = await sink({ secure: true });
+    await app.admin(UPDATE, { input: relay(tls, { security: 'TLS', caCertificate: null, verifyCertificate: true }) });
+    const { verifySmtpSettings } = await app.admin(VERIFY);
+    expect(verifySmtpSettings).toMatchObject({ ok: false, failedStep: 'TLS' });
+    expect(verifySmtpSettings.steps.map((s: { step: string; status: string }) => `${s.step}:${s.status}`)).toEqual(['RESOLVE:SKIPPED', 'TLS:FAILED']);
+    const { sendTestEmail } = await app.admin(SEND, { to: 'tls@example.com' });
+    expect(sendTestEmail).toMatchObject({ ok: false, failedStep: 'TLS' });
+    expect(tls.received).toHaveLength(0);
+  });
+
   it('reports a closed port as a connection failure and an unknown host as a DNS failure', async () => {
     const port = await closedPort();
     const closed = (await app.admin(VERIFY, { input: { host: '127.0.0.1', port, security: 'NONE' } })).verifySmtpSettings;
