@@ -30,6 +30,11 @@ export interface SmtpSinkOptions {
   auth?: { user: string; pass: string };
   /** Reply with an error for some recipients: return e.g. { code: 550, message: '...' }. */
   rejectRecipient?: (address: string) => { code: number; message: string } | undefined;
+  /**
+   * Never answer at this point of the session (a relay that hangs): no greeting after
+   * the connection, no reply to AUTH, or no reply after the message's data.
+   */
+  stallAt?: 'greeting' | 'auth' | 'data';
 }
 
 export interface SmtpReplyError {
@@ -56,7 +61,7 @@ export class SmtpSink {
   constructor(private readonly options: SmtpSinkOptions = {}) {}
 
   async start(port = 0): Promise<this> {
-    const { secure = false, starttls = false, auth } = this.options;
+    const { secure = false, starttls = false, auth, stallAt } = this.options;
     const serverOptions: SMTPServerOptions = {
       secure,
       ...(secure || starttls ? TLS_FIXTURES : {}),
@@ -68,7 +73,11 @@ export class SmtpSink {
       // stop() waits for clients to hang up; a pooled client keeps idle connections open.
       closeTimeout: 500,
       disabledCommands: auth ? [] : ['AUTH'],
+      onConnect: (_session, callback) => {
+        if (stallAt !== 'greeting') callback();
+      },
       onAuth: (a, _session, callback) => {
+        if (stallAt === 'auth') return;
         if (auth && a.username === auth.user && a.password === auth.pass) return callback(null, { user: a.username });
         const error = Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 });
         return callback(error);
@@ -85,6 +94,7 @@ export class SmtpSink {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
+          if (stallAt === 'data') return;
           const raw = Buffer.concat(chunks).toString('utf8');
           void simpleParser(raw).then(async (parsed) => {
             if (this.dataDelayMs) await new Promise((r) => setTimeout(r, this.dataDelayMs));
