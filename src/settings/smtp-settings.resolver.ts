@@ -3,7 +3,7 @@ import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { Role } from '../auth/role.enum';
-import { RateLimitGuard } from '../graphql/rate-limit.guard';
+import { RateLimitGuard } from '../auth/rate-limit.guard';
 import { SmtpCheckResult } from './check/smtp-check-result.model';
 import { SmtpConnectionChecker, StepLog } from './check/smtp-connection-checker';
 import { SecretDecryptionError } from '../../libs/crypto/src';
