@@ -6,7 +6,7 @@ import { Role } from '../auth/role.enum';
 import { RateLimitGuard } from '../auth/rate-limit.guard';
 import { SmtpCheckResult } from './check/smtp-check-result.model';
 import { SmtpConnectionChecker, StepLog } from './check/smtp-connection-checker';
-import { SecretDecryptionError } from '../../libs/crypto/src';
+import { SecretDecryptionError } from '@herald/crypto';
 import { UpdateSmtpSettingsInput } from './dto/update-smtp-settings.input';
 import { SmtpSettingsModel } from './models/smtp-settings.model';
 import { SmtpSettingsService } from './smtp-settings.service';

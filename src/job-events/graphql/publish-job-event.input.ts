@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
-import { JobEventType } from '../../../libs/contracts/src';
+import { JobEventType } from '@herald/contracts';
 
 // The fields mirror the wire format (libs/contracts), whose parser validates them
 // (the resolver keeps the API's validation pipe out of it).

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import MimeNode from 'nodemailer/lib/mime-node';
 import { DataSource, In } from 'typeorm';
-import type { JobEvent } from '../../../libs/contracts/src';
+import type { JobEvent } from '@herald/contracts';
 import { HeraldConfig } from '../../config/herald-config';
 import type { SmtpSettings } from '../../settings/smtp-settings';
 import { NotificationEntity } from '../entities/notification.entity';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
-import { type JobEvent, JobEventType } from '../../../libs/contracts/src';
+import { type JobEvent, JobEventType } from '@herald/contracts';
 
 /** Where the .hbs files are: beside this folder, in src/ and (copied by the build) in dist/. */
 export const TEMPLATES_DIR = join(__dirname, '..', 'templates');

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { SecretDecryptionError } from '../../../libs/crypto/src';
+import { SecretDecryptionError } from '@herald/crypto';
 import { SmtpCheckResult, SmtpCheckStep } from '../../settings/check/smtp-check-result.model';
 import { hintFor, StepLog } from '../../settings/check/smtp-connection-checker';
 import { failedStepOf, type SmtpErrorLike } from '../../settings/check/smtp-error';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { JOB_EVENT_CATALOGUE, type JobEventType } from '../../../libs/contracts/src';
+import { JOB_EVENT_CATALOGUE, type JobEventType } from '@herald/contracts';
 import { Sql } from '../../database/sql';
 import { ApplicationEntity } from '../entities/application.entity';
 import { MembershipEntity, MembershipRole } from '../entities/membership.entity';
