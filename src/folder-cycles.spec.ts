@@ -32,9 +32,9 @@ const ALLOWED: string[][] = [
   ['src/notifications/dispatch', 'src/notifications/planning'],
 ];
 
-function sourceFiles(folder: string): string[] {
+function sourceFiles(folder: string, withTests = false): string[] {
   return readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts') && !f.endsWith('.d.ts'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && (withTests || !f.endsWith('.spec.ts')))
     .map((f) => join(ROOT, folder, f));
 }
 
@@ -105,6 +105,21 @@ function explain(graph: Map<string, Map<string, string>>, component: string[]): 
   return `${component.join(' ⇄ ')}\n${lines.join('\n')}`;
 }
 
+/** Imports that reach into a lib from outside it other than by its package name (a relative path, a deep path). */
+function importsAroundPackages(): string[] {
+  const options = compilerOptions();
+  const libOf = (file: string) => /^libs\/([^/]+)\//.exec(relative(ROOT, file).split('\\').join('/'))?.[1];
+  const found: string[] = [];
+  for (const file of ['src', 'libs', 'test', 'bench'].flatMap((folder) => sourceFiles(folder, true))) {
+    for (const { fileName: specifier } of ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles) {
+      const resolved = ts.resolveModuleName(specifier, file, options, ts.sys).resolvedModule;
+      const lib = resolved && libOf(resolved.resolvedFileName);
+      if (lib && lib !== libOf(file) && !specifier.startsWith('@herald/')) found.push(`${relative(ROOT, file)} imports ${specifier}`);
+    }
+  }
+  return found;
+}
+
 describe('folders of src/ and libs/', () => {
   const graph = folderGraph();
 
@@ -121,5 +136,9 @@ describe('folders of src/ and libs/', () => {
     expect(unexpected.map((c) => explain(graph, c))).toEqual([]);
     const gone = ALLOWED.filter((c) => !found.some((f) => key(f) === key(c)));
     expect(gone.map((c) => `${key(c)} is gone: remove it from ALLOWED`)).toEqual([]);
+  });
+
+  it('reach a lib only through its package (@herald/*), as a service that installs it does', () => {
+    expect(importsAroundPackages()).toEqual([]);
   });
 });
