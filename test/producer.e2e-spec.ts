@@ -28,9 +28,17 @@ const describeWithBroker = RABBITMQ_URL ? describe : describe.skip;
 
 const ROOT = join(__dirname, '..');
 const run = promisify(execFile);
+/** Runs a command to its end; a failure says what the command printed (tsc's errors, npm's). */
+function exec(file: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${file} ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`);
+  }
+}
 /** npm, quiet, from the Node that runs the tests. */
-const npm = (cwd: string, args: string[]) =>
-  execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const npm = (cwd: string, args: string[]) => exec('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], cwd);
 
 /** The ```sh block of docs/client.md that runs amqp-publish. */
 function documentedAmqpPublish(): string {
@@ -56,7 +64,8 @@ describeWithBroker(`producers: the packed client in another Nest service, and am
     tarballs = JSON.parse(npm(ROOT, ['pack', '-w', '@herald/contracts', '-w', '@herald/client', '--pack-destination', work, '--json']));
     cpSync(join(ROOT, 'test/producer-app'), producer, { recursive: true });
     npm(producer, ['install', '--prefer-offline', ...tarballs.map((t) => join(work, t.filename))]);
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: producer, stdio: 'pipe' });
+    // Compiled against the installed packages' .d.ts (strict: a package without them fails here).
+    exec(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], producer);
 
     sink = await new SmtpSink().start();
     app = await HeraldTestApp.start({
