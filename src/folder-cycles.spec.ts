@@ -8,7 +8,7 @@ import ts from 'typescript';
  *
  * The import graph is read with the TypeScript compiler API (already installed; a
  * dedicated tool such as dependency-cruiser would add a few dozen packages for what
- * is sixty lines here): each file's imports as the compiler sees them
+ * is a hundred lines here): each file's imports as the compiler sees them
  * (`ts.preProcessFile`), resolved as the compiler resolves them (tsconfig.json, so
  * the @herald/* aliases too), type-only imports included. Each file stands for its
  * folder. A folder and the folders inside it are one unit: the parent's module
@@ -16,7 +16,7 @@ import ts from 'typescript';
  * importing settings/smtp-settings.ts) is how a Nest feature is laid out, not a
  * cycle. So an import between a folder and its own ancestor is not an edge; between
  * any other two folders it is, and a cycle is a strongly connected set of two or
- * more folders. Unit tests (`*.spec.ts`) are left out: nothing imports them, so
+ * more folders. Unit tests (`*.spec.ts`) are left out of the cycles: nothing imports them, so
  * they shape no dependency of the code.
  */
 const ROOT = join(__dirname, '..');
