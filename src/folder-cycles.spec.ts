@@ -16,8 +16,8 @@ import ts from 'typescript';
  * importing settings/smtp-settings.ts) is how a Nest feature is laid out, not a
  * cycle. So an import between a folder and its own ancestor is not an edge; between
  * any other two folders it is, and a cycle is a strongly connected set of two or
- * more folders. Unit tests (`*.spec.ts`) are left out of the cycles: nothing imports them, so
- * they shape no dependency of the code.
+ * more folders. Unit tests (`*.spec.ts`) are left out of the cycles: nothing
+ * imports them, so they shape no dependency of the code.
  */
 const ROOT = join(__dirname, '..');
 
