@@ -14,6 +14,11 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 ENV npm_package_config_node_gyp_nodedir=/usr/local
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
+# The libs are npm workspaces: npm ci links node_modules/@herald/* to them, and needs
+# their package.json files to do so.
+COPY libs/contracts/package.json libs/contracts/
+COPY libs/crypto/package.json libs/crypto/
+COPY libs/client/package.json libs/client/
 RUN npm ci --omit=dev --no-audit --no-fund
 
 # --- build -----------------------------------------------------------------------------
@@ -31,6 +36,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# What node_modules/@herald/* link to: each lib's package.json and compiled dist/.
+COPY --from=build /app/libs ./libs
 COPY package.json ./
 # The embedded default's database and generated keys live in /data (a volume);
 # on PostgreSQL nothing is written there.

@@ -2,11 +2,19 @@
 // in test/ (`*.e2e-spec.ts`) that boot the real app against real SQLite/PostgreSQL
 // and a real SMTP server. `--experimental-vm-modules` (set by the npm scripts) lets
 // Jest load NestJS 12, which is ESM-only, from our CommonJS build.
+//
+// Tests run against the libs' sources: the @herald/* aliases map as tsconfig.json's
+// `paths` do (the built app resolves them to the libs' compiled packages instead).
+const ts = require('typescript');
+const { pathsToModuleNameMapper } = require('ts-jest');
+
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: false }];
+const { paths } = ts.readConfigFile('tsconfig.json', ts.sys.readFile).config.compilerOptions;
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': tsJest },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: pathsToModuleNameMapper(paths, { prefix: '<rootDir>/' }),
 };
 module.exports = {
   // End-to-end suites wait for outcomes (mails arriving, retries) with bounded polling.

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { JobEventType } from '../libs/contracts/src';
+import { JobEventType } from '@herald/contracts';
 import type { DatabaseConfig } from '../src/config/herald-config';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { openDatabase } from '../src/database/prepare-database';

@@ -8,7 +8,6 @@ import { DatabaseModule } from './database/database.module';
 import { GraphqlApiModule } from './graphql/graphql-api.module';
 import { HealthController } from './health.controller';
 import { BrokerModule } from './job-events/broker/broker.module';
-import { BrokerStatus } from './job-events/broker/broker-status';
 import { JobEventsModule } from './job-events/job-events.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { SettingsModule } from './settings/settings.module';
@@ -33,7 +32,6 @@ export class AppModule {
         ...(config.broker ? [BrokerModule] : []),
       ],
       controllers: [HealthController],
-      providers: [BrokerStatus],
     };
   }
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { loadSecretKey, SecretCipher } from '../libs/crypto/src';
+import { loadSecretKey, SecretCipher } from '@herald/crypto';
 import { runCli, type CliIo } from './cli';
 import { JwtSecret } from './auth/jwt-secret';
 import { TokenService } from './auth/token.service';

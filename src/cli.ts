@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadSecretKey, SecretCipher } from '../libs/crypto/src';
+import { loadSecretKey, SecretCipher } from '@herald/crypto';
 import { JwtSecret } from './auth/jwt-secret';
 import { Role, ROLES } from './auth/role.enum';
 import { TokenService } from './auth/token.service';

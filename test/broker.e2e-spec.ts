@@ -2,7 +2,7 @@ import { connect as amqpConnect } from 'amqplib';
 import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { HeraldPublisher, InvalidEventError } from '../libs/client/src';
+import { HeraldPublisher, InvalidEventError } from '@herald/client';
 import { Role } from '../src/auth/role.enum';
 import { REDELIVERY_DELAY_MS } from '../src/job-events/broker/job-events-broker.controller';
 import { DATABASE_KIND, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';

@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync, execSync, spawn } from 'node:child_pro
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as amqpConnect } from 'amqplib';
-import { HeraldPublisher } from '../libs/client/src';
+import { HeraldPublisher } from '@herald/client';
 import { HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
 import { SmtpSink } from './support/smtp-sink';

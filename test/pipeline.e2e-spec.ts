@@ -1,6 +1,6 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
-import { JOB_EVENT_CHANNEL } from '../libs/contracts/src';
+import { JOB_EVENT_CHANNEL } from '@herald/contracts';
 import { Role } from '../src/auth/role.enum';
 import { JobEventIngestionService } from '../src/job-events/ingestion/job-event-ingestion.service';
 import { Dispatcher } from '../src/notifications/dispatch/dispatcher';

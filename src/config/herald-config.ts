@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { SecretKeySource } from '../../libs/crypto/src';
+import type { SecretKeySource } from '@herald/crypto';
 import { EnvironmentVariables } from './environment.schema';
 import { validateEnvironment } from './validate-environment';
 

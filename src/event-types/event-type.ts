@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path';
-import type { JobEvent } from '../../libs/contracts/src';
+import type { JobEvent } from '@herald/contracts';
 
 /** A field an event type adds to `publishJobEvent`'s input, as @nestjs/graphql's `@Field` takes its type. */
 export interface InputField {

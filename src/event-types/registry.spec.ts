@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
 import Handlebars from 'handlebars';
-import { JOB_EVENT_CLASSES, JOB_EVENT_TYPES, type JobEvent, parseJobEvent } from '../../libs/contracts/src';
+import { JOB_EVENT_CLASSES, JOB_EVENT_TYPES, type JobEvent, parseJobEvent } from '@herald/contracts';
 import { MailRenderer } from '../notifications/rendering/mail-renderer';
 import { type EventTypeDefinition, templateFile } from './event-type';
 import { EVENT_TYPES } from './registry';

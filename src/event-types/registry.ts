@@ -1,4 +1,4 @@
-import { JOB_EVENT_TYPES, type JobEventType } from '../../libs/contracts/src';
+import { JOB_EVENT_TYPES, type JobEventType } from '@herald/contracts';
 import { applicationCreated } from './application-created/application-created.type';
 import type { EventTypeDefinition, InputField } from './event-type';
 import { jobFailed } from './job-failed/job-failed.type';

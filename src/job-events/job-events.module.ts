@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { NotificationsModule } from '../notifications/notifications.module';
+import { BrokerStatus } from './broker/broker-status';
 import { JobEventEntity } from './entities/job-event.entity';
 import { JobEventsResolver } from './graphql/job-events.resolver';
 import { JobEventEmitterListener } from './ingestion/job-event-emitter.listener';
@@ -12,7 +13,7 @@ import { JobEventIngestionService } from './ingestion/job-event-ingestion.servic
  */
 @Module({
   imports: [TypeOrmModule.forFeature([JobEventEntity]), NotificationsModule],
-  providers: [JobEventIngestionService, JobEventEmitterListener, JobEventsResolver],
-  exports: [JobEventIngestionService],
+  providers: [JobEventIngestionService, JobEventEmitterListener, JobEventsResolver, BrokerStatus],
+  exports: [JobEventIngestionService, BrokerStatus],
 })
 export class JobEventsModule {}

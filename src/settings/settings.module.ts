@@ -1,6 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { loadSecretKey, SecretCipher } from '../../libs/crypto/src';
+import { loadSecretKey, SecretCipher } from '@herald/crypto';
 import { HeraldConfig } from '../config/herald-config';
 import { PropertyEntity } from './property.entity';
 import { SettingsSeeder } from './seed/settings-seeder';

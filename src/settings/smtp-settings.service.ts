@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import { SecretCipher, SecretDecryptionError } from '../../libs/crypto/src';
+import { SecretCipher, SecretDecryptionError } from '@herald/crypto';
 import { HeraldConfig } from '../config/herald-config';
 import { Transactions } from '../database/transactions';
 import { BadUserInputError, FieldProblem } from '../graphql/graphql-errors';

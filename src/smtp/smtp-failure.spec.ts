@@ -1,4 +1,4 @@
-import { SecretDecryptionError } from '../../libs/crypto/src';
+import { SecretDecryptionError } from '@herald/crypto';
 import { SmtpCheckStep } from './smtp-check-result.model';
 import { SessionTranscript } from './session-transcript';
 import { classifySmtpFailure, stepOf } from './smtp-failure';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SecretDecryptionError } from '../../libs/crypto/src';
+import { SecretDecryptionError } from '@herald/crypto';
 import { isConfigured, type SmtpSettings } from '../settings/smtp-settings';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import { LiveTransport, type Relay } from './live-transport';

@@ -2,7 +2,7 @@ import { UseGuards } from '@nestjs/common';
 import { Args, Mutation, Resolver } from '@nestjs/graphql';
 import { Roles } from '../auth/auth.decorators';
 import { Role } from '../auth/role.enum';
-import { RateLimitGuard } from '../graphql/rate-limit.guard';
+import { RateLimitGuard } from '../auth/rate-limit.guard';
 import { UpdateSmtpSettingsInput } from '../settings/dto/update-smtp-settings.input';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import { SmtpCheckResult } from './smtp-check-result.model';

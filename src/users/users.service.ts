@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
-import { JOB_EVENT_TYPES, type JobEventType } from '../../libs/contracts/src';
+import { JOB_EVENT_TYPES, type JobEventType } from '@herald/contracts';
 import type { Principal } from '../auth/principal';
 import { HeraldConfig } from '../config/herald-config';
 import { Transactions } from '../database/transactions';

@@ -1,6 +1,6 @@
 import { connect, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
-import { JOB_EVENT_SCHEMA_VERSION, parseJobEvent, type EventProblem, type JobEvent } from '../../contracts/src';
+import { JOB_EVENT_SCHEMA_VERSION, parseJobEvent, type EventProblem, type JobEvent } from '@herald/contracts';
 
 export interface HeraldClientOptions {
   /** amqp://user:pass@host:5672 */

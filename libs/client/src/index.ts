@@ -1,3 +1,3 @@
 export * from './herald-publisher';
 export * from './herald-client.module';
-export * from '../../contracts/src';
+export * from '@herald/contracts';

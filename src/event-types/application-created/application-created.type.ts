@@ -1,4 +1,4 @@
-import { ApplicationCreatedEvent, JobEventType } from '../../../libs/contracts/src';
+import { ApplicationCreatedEvent, JobEventType } from '@herald/contracts';
 import { defineEventType } from '../event-type';
 import { PersonRefInput } from '../shared-inputs';
 

@@ -1,5 +1,5 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { JobEventType, JobFailedEvent } from '../../../libs/contracts/src';
+import { JobEventType, JobFailedEvent } from '@herald/contracts';
 import { capitalize, defineEventType } from '../event-type';
 import { JobRefInput } from '../shared-inputs';
 

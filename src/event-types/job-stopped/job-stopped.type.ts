@@ -1,4 +1,4 @@
-import { JobEventType, JobStoppedEvent } from '../../../libs/contracts/src';
+import { JobEventType, JobStoppedEvent } from '@herald/contracts';
 import { capitalize, defineEventType } from '../event-type';
 import { JobRefInput, PersonRefInput } from '../shared-inputs';
 

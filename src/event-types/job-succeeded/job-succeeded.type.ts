@@ -1,4 +1,4 @@
-import { JobEventType, JobSucceededEvent } from '../../../libs/contracts/src';
+import { JobEventType, JobSucceededEvent } from '@herald/contracts';
 import { capitalize, defineEventType } from '../event-type';
 import { JobRefInput } from '../shared-inputs';
 

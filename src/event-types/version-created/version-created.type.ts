@@ -1,5 +1,5 @@
 import { Field, ID, InputType } from '@nestjs/graphql';
-import { JobEventType, VersionCreatedEvent } from '../../../libs/contracts/src';
+import { JobEventType, VersionCreatedEvent } from '@herald/contracts';
 import { defineEventType } from '../event-type';
 import { PersonRefInput } from '../shared-inputs';
 

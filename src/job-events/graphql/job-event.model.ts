@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
-import { JobEventType } from '../../../libs/contracts/src';
+import { JobEventType } from '@herald/contracts';
 import type { JobEventEntity } from '../entities/job-event.entity';
 
 @ObjectType('EventApplication', { description: 'The application an event is about, as the event named it' })

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Roles } from '../../auth/auth.decorators';
 import { Role } from '../../auth/role.enum';
-import { isSingleLineText } from '../../../libs/contracts/src';
+import { isSingleLineText } from '@herald/contracts';
 import { BadUserInputError } from '../../graphql/graphql-errors';
 import { DeliveriesService } from '../../notifications/delivery-log/deliveries.service';
 import { DeliveryModel } from '../../notifications/delivery-log/delivery.model';

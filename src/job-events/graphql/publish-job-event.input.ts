@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
-import { JobEventType } from '../../../libs/contracts/src';
+import { JobEventType } from '@herald/contracts';
 import { eventInputFields } from '../../event-types/registry';
 
 // The fields mirror the wire format (libs/contracts), whose parser validates them

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { JOB_EVENT_CHANNEL } from '../../../libs/contracts/src';
+import { JOB_EVENT_CHANNEL } from '@herald/contracts';
 import { type IngestResult, JobEventIngestionService } from './job-event-ingestion.service';
 
 /**

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { In } from 'typeorm';
-import { type EventProblem, type JobEvent, parseJobEvent } from '../../../libs/contracts/src';
+import { type EventProblem, type JobEvent, parseJobEvent } from '@herald/contracts';
 import { isUniqueViolation } from '../../database/database-errors';
 import { GroupCommit } from '../../database/group-commit';
 import { Transactions } from '../../database/transactions';

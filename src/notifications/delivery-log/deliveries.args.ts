@@ -1,7 +1,7 @@
 import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import { IsDate, IsEnum, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
-import { Identifier, JobEventType } from '../../../libs/contracts/src';
+import { Identifier, JobEventType } from '@herald/contracts';
 import { PageArgs } from '../../graphql/pagination';
 import { DeliveryStatus } from '../entities/delivery.entity';
 

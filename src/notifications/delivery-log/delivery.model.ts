@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
-import { JobEventType } from '../../../libs/contracts/src';
+import { JobEventType } from '@herald/contracts';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 
 @ObjectType('Delivery', { description: 'One mail to one person about one event, and what became of it' })

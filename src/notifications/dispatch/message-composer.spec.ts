@@ -1,6 +1,6 @@
 import { simpleParser } from 'mailparser';
 import { DataSource } from 'typeorm';
-import { JobEventType } from '../../../libs/contracts/src';
+import { JobEventType } from '@herald/contracts';
 import { HeraldConfig } from '../../config/herald-config';
 import { validateEnvironment } from '../../config/validate-environment';
 import { SmtpSecurity, type SmtpSettings } from '../../settings/smtp-settings';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import type { JobEvent } from '../../../libs/contracts/src';
+import type { JobEvent } from '@herald/contracts';
 import { HeraldConfig } from '../../config/herald-config';
 import type { SmtpSettings } from '../../settings/smtp-settings';
 import { encodeAlternative, type EncodedBody, type EncodedMessage, withHeaders } from '../../smtp/mime-message';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { type JobEvent, JobEventType } from '../../../libs/contracts/src';
+import { type JobEvent, JobEventType } from '@herald/contracts';
 import { ApplicationsService } from '../../users/applications.service';
 import { type Recipient, RecipientsService } from '../../users/recipients/recipients.service';
 import { type ClaimedDelivery, DeliveryOutbox, type NewDelivery } from '../dispatch/delivery-outbox';

@@ -1,4 +1,4 @@
-import { JobEventType, type JobEvent } from '../../../libs/contracts/src';
+import { JobEventType, type JobEvent } from '@herald/contracts';
 import { formatDuration, MailRenderer } from './mail-renderer';
 
 const app = { id: 'app 1', name: 'Billing <Core>' };

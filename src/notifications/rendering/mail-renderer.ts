@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
-import { type JobEvent, JobEventType } from '../../../libs/contracts/src';
+import { type JobEvent, JobEventType } from '@herald/contracts';
 import { templateFile } from '../../event-types/event-type';
 import { allEventTypes, eventTypeOf } from '../../event-types/registry';
 

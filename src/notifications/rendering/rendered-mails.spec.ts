@@ -1,4 +1,4 @@
-import { JOB_EVENT_TYPES, type JobEvent } from '../../../libs/contracts/src';
+import { JOB_EVENT_TYPES, type JobEvent } from '@herald/contracts';
 import { MailRenderer } from './mail-renderer';
 
 // Every mail Herald can write, as it is written today (subject, text and HTML), kept in

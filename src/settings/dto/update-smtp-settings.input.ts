@@ -1,7 +1,7 @@
 import { Field, InputType, Int } from '@nestjs/graphql';
 import { IsBoolean, IsEnum, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { MultiLineText, SingleLineText } from '../../../libs/contracts/src';
-import { Mailbox } from '../../../libs/contracts/src/address-rules';
+import { MultiLineText, SingleLineText } from '@herald/contracts';
+import { Mailbox } from '@herald/contracts/address-rules';
 import { SmtpSecurity } from '../smtp-settings';
 import { IsHostName, IsHttpUrl, IsPemCertificate } from './smtp-validators';
 

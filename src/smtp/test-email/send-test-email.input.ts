@@ -1,5 +1,5 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { EmailAddress } from '../../../libs/contracts/src/address-rules';
+import { EmailAddress } from '@herald/contracts/address-rules';
 
 @InputType({ description: 'Where to send a test mail' })
 export class SendTestEmailInput {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { SecretDecryptionError } from '../../../libs/crypto/src';
+import { SecretDecryptionError } from '@herald/crypto';
 import { SmtpCheckResult, SmtpCheckStep } from '../smtp-check-result.model';
 import { SmtpGateway } from '../smtp-gateway';
 import type { SmtpErrorLike } from '../smtp-failure';

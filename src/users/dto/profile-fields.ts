@@ -1,7 +1,7 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { IsBoolean, IsLocale, IsOptional } from 'class-validator';
-import { SingleLineText } from '../../../libs/contracts/src';
-import { EmailAddress } from '../../../libs/contracts/src/address-rules';
+import { SingleLineText } from '@herald/contracts';
+import { EmailAddress } from '@herald/contracts/address-rules';
 
 /** The editable fields of a profile; absent keeps, null clears (email, locale, display name). */
 @InputType({ isAbstract: true })

@@ -1,6 +1,6 @@
 import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { IsBoolean, IsEnum, IsOptional } from 'class-validator';
-import { Identifier, JobEventType, SingleLineText } from '../../../libs/contracts/src';
+import { Identifier, JobEventType, SingleLineText } from '@herald/contracts';
 import { PageArgs } from '../../graphql/pagination';
 import { MembershipRole } from '../entities/membership.entity';
 import { ProfileFields } from './profile-fields';

@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { JobEventType } from '../../../libs/contracts/src';
+import { JobEventType } from '@herald/contracts';
 
 registerEnumType(JobEventType, {
   name: 'JobEventType', description: 'The kinds of events Herald mails about',

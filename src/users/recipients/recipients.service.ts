@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type JobEventType } from '../../../libs/contracts/src';
+import { type JobEventType } from '@herald/contracts';
 import { eventTypeOf } from '../../event-types/registry';
 import { Sql } from '../../database/sql';
 import { ApplicationEntity } from '../entities/application.entity';

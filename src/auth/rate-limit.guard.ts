@@ -1,8 +1,8 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
-import type { RequestWithPrincipal } from '../auth/auth.decorators';
-import { TooManyRequestsError } from './graphql-errors';
+import { TooManyRequestsError } from '../graphql/graphql-errors';
+import type { RequestWithPrincipal } from './auth.decorators';
 
 /**
  * @nestjs/throttler for GraphQL resolvers: counts per caller (the token's sub,
