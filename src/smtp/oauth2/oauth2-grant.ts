@@ -1,0 +1,115 @@
+import { createHash, randomUUID, X509Certificate } from 'node:crypto';
+import { JwtService } from '@nestjs/jwt';
+
+/**
+ * How Herald obtains an access token for XOAUTH2, one per authentication method
+ * (RFC 6749 client credentials, RFC 7523 JWT bearer, RFC 6749 refresh token).
+ * Secrets here are plain: the gateway decrypts them from the settings just before
+ * building a grant, and a grant never leaves the gateway.
+ */
+export type OAuth2Grant = ClientCredentialsGrant | ServiceAccountGrant | RefreshTokenGrant;
+
+/** Microsoft 365 (Entra ID): the app's own identity, with a secret or a certificate. */
+export interface ClientCredentialsGrant {
+  kind: 'client-credentials';
+  tokenUrl: string;
+  clientId: string;
+  scope: string;
+  clientSecret?: string;
+  /** Instead of a secret: the certificate registered with the app and its private key (PEM). */
+  certificate?: { certificatePem: string; privateKeyPem: string };
+}
+
+/** Google Workspace: a service account with domain-wide delegation, impersonating `subject`. */
+export interface ServiceAccountGrant {
+  kind: 'service-account';
+  tokenUrl: string;
+  clientEmail: string;
+  privateKeyPem: string;
+  scope: string;
+  subject: string;
+}
+
+/** Any provider: a long-lived refresh token issued to a client. */
+export interface RefreshTokenGrant {
+  kind: 'refresh-token';
+  tokenUrl: string;
+  clientId: string;
+  clientSecret?: string;
+  refreshToken: string;
+  scope?: string;
+}
+
+export const MICROSOFT_SCOPE = 'https://outlook.office365.com/.default';
+export const GOOGLE_SCOPE = 'https://mail.google.com/';
+export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+
+/** Entra ID's v2.0 token endpoint of a tenant (the public cloud; national clouds set the URL). */
+export function microsoftTokenUrl(tenantId: string): string {
+  return `https://login.microsoftonline.com/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
+}
+
+/** A Google service account key file's fields Herald needs (the JSON as downloaded). */
+export interface ServiceAccountKey {
+  clientEmail: string;
+  privateKeyPem: string;
+  tokenUrl?: string;
+}
+
+/** Reads a service account key file's JSON; names what is missing without quoting the key. */
+export function parseServiceAccountKey(json: string): ServiceAccountKey {
+  let key: Record<string, unknown>;
+  try {
+    key = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    throw new Error('is not a service account key file (JSON expected)');
+  }
+  const clientEmail = key.client_email;
+  const privateKeyPem = key.private_key;
+  if (typeof clientEmail !== 'string' || !clientEmail) throw new Error('has no client_email');
+  if (typeof privateKeyPem !== 'string' || !privateKeyPem.includes('PRIVATE KEY')) throw new Error('has no private_key');
+  return { clientEmail, privateKeyPem, tokenUrl: typeof key.token_uri === 'string' ? key.token_uri : undefined };
+}
+
+const jwt = new JwtService();
+const ASSERTION_LIFETIME_S = 300;
+
+/** The form fields of the token request for a grant (signing any assertion now). */
+export async function tokenRequestBody(grant: OAuth2Grant, nowMs: number): Promise<URLSearchParams> {
+  const now = Math.floor(nowMs / 1000);
+  switch (grant.kind) {
+    case 'client-credentials': {
+      const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: grant.clientId, scope: grant.scope });
+      if (grant.certificate) {
+        // RFC 7523 client assertion, as Entra ID takes it: x5t#S256 names the certificate.
+        const assertion = await jwt.signAsync(
+          { aud: grant.tokenUrl, iss: grant.clientId, sub: grant.clientId, jti: randomUUID(), nbf: now, iat: now, exp: now + ASSERTION_LIFETIME_S },
+          { privateKey: grant.certificate.privateKeyPem, algorithm: 'RS256', header: { alg: 'RS256', typ: 'JWT', 'x5t#S256': thumbprint(grant.certificate.certificatePem) } as never },
+        );
+        body.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+        body.set('client_assertion', assertion);
+      } else {
+        body.set('client_secret', grant.clientSecret ?? '');
+      }
+      return body;
+    }
+    case 'service-account': {
+      const assertion = await jwt.signAsync(
+        { iss: grant.clientEmail, sub: grant.subject, scope: grant.scope, aud: grant.tokenUrl, iat: now, exp: now + ASSERTION_LIFETIME_S },
+        { privateKey: grant.privateKeyPem, algorithm: 'RS256' },
+      );
+      return new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion });
+    }
+    case 'refresh-token': {
+      const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: grant.refreshToken, client_id: grant.clientId });
+      if (grant.clientSecret) body.set('client_secret', grant.clientSecret);
+      if (grant.scope) body.set('scope', grant.scope);
+      return body;
+    }
+  }
+}
+
+/** base64url SHA-256 of the certificate's DER encoding (the JWS `x5t#S256` header). */
+function thumbprint(certificatePem: string): string {
+  return createHash('sha256').update(new X509Certificate(certificatePem).raw).digest('base64url');
+}
