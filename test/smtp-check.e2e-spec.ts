@@ -243,3 +243,59 @@ describe(`settings changed by another process on the same database (${DATABASE_K
     }
   });
 });
+
+/**
+ * A relay that hangs at one step: both checks name the step it hung at, from the
+ * same account of the session (issue 10: sendTestEmail said CONNECT for a stall at AUTH).
+ */
+describe(`a relay that stops answering (${DATABASE_KIND})`, () => {
+  let app: HeraldTestApp;
+  const sinks: SmtpSink[] = [];
+  // Short timeouts: a stalled step fails within a second instead of a minute.
+  const TIMEOUTS = { greetingTimeoutMs: 300, socketTimeoutMs: 300 };
+
+  beforeAll(async () => {
+    app = await HeraldTestApp.start({ SMTP_CHECK_RATE_LIMIT: '1000' });
+  });
+  afterAll(async () => {
+    await app.close();
+    await Promise.all(sinks.map((s) => s.stop()));
+  });
+
+  async function stalling(stallAt: 'greeting' | 'auth' | 'data') {
+    const auth = stallAt === 'auth' ? CREDENTIALS : undefined;
+    const s = await new SmtpSink({ stallAt, auth }).start();
+    sinks.push(s);
+    const credentials = auth ? { authEnabled: true, username: auth.user, password: auth.pass } : {};
+    await app.admin(UPDATE, { input: relay(s, { ...TIMEOUTS, ...credentials, caCertificate: null }) });
+    const verify = (await app.admin(VERIFY)).verifySmtpSettings;
+    const send = (await app.admin(SEND, { to: 'stall@example.com' })).sendTestEmail;
+    return { verify, send, sink: s };
+  }
+  const steps = (result: { steps: { step: string; status: string }[] }) => result.steps.map((s) => `${s.step}:${s.status}`);
+
+  it('at the greeting: both say GREETING', async () => {
+    const { verify, send } = await stalling('greeting');
+    expect(verify).toMatchObject({ ok: false, failedStep: 'GREETING' });
+    expect(steps(verify)).toEqual(['RESOLVE:SKIPPED', 'CONNECT:OK', 'GREETING:FAILED']);
+    expect(send).toMatchObject({ ok: false, failedStep: 'GREETING' });
+    expect(steps(send)).toEqual(['GREETING:FAILED']);
+  });
+
+  it('at AUTH: both say AUTH', async () => {
+    const { verify, send } = await stalling('auth');
+    expect(verify).toMatchObject({ ok: false, failedStep: 'AUTH' });
+    expect(steps(verify)).toEqual(['RESOLVE:SKIPPED', 'CONNECT:OK', 'GREETING:OK', 'TLS:SKIPPED', 'AUTH:FAILED']);
+    expect(send).toMatchObject({ ok: false, failedStep: 'AUTH' });
+    expect(steps(send)).toEqual(['AUTH:FAILED']);
+    expect(JSON.stringify([verify, send])).not.toContain(CREDENTIALS.pass);
+  });
+
+  it('after the data: the check (which sends nothing) passes, the test mail says SEND', async () => {
+    const { verify, send, sink: s } = await stalling('data');
+    expect(verify).toMatchObject({ ok: true, failedStep: null });
+    expect(send).toMatchObject({ ok: false, failedStep: 'SEND' });
+    expect(steps(send)).toEqual(['SEND:FAILED']);
+    expect(s.received).toHaveLength(0);
+  });
+});

@@ -2,7 +2,6 @@ import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { loadSecretKey, SecretCipher } from '../../libs/crypto/src';
 import { HeraldConfig } from '../config/herald-config';
-import { SmtpConnectionChecker } from './check/smtp-connection-checker';
 import { PropertyEntity } from './property.entity';
 import { SettingsSeeder } from './seed/settings-seeder';
 import { SmtpSettingsResolver } from './smtp-settings.resolver';
@@ -18,13 +17,15 @@ function cipherFrom(config: HeraldConfig): SecretCipher {
   return new SecretCipher(key);
 }
 
-/** Owns the SMTP settings; tells the rest through SmtpSettingsChangedEvent. */
+/**
+ * Owns the SMTP settings (store, validate, encrypt, seed); tells the rest through
+ * SmtpSettingsChangedEvent. Talking to the relay is the SMTP gateway's (src/smtp).
+ */
 @Module({
   imports: [TypeOrmModule.forFeature([PropertyEntity])],
   providers: [
     { provide: SecretCipher, inject: [HeraldConfig], useFactory: cipherFrom },
     SmtpSettingsService,
-    SmtpConnectionChecker,
     SettingsSeeder,
     SmtpSettingsResolver,
   ],

@@ -1,8 +1,6 @@
-import { isIP } from 'node:net';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { DataSource, In } from 'typeorm';
 import { isEncrypted, SecretCipher, SecretDecryptionError } from '../../libs/crypto/src';
 import { HeraldConfig } from '../config/herald-config';
@@ -11,7 +9,7 @@ import { BadUserInputError, FieldProblem } from '../graphql/graphql-errors';
 import { UpdateSmtpSettingsInput } from './dto/update-smtp-settings.input';
 import { PropertyEntity } from './property.entity';
 import { parseServiceAccountKey } from './service-account-key';
-import { SmtpAuthMethod, SmtpSecurity, type SmtpSettings } from './smtp-settings';
+import { SmtpAuthMethod, type SmtpSettings } from './smtp-settings';
 import { SmtpSettingsChangedEvent } from './smtp-settings-changed.event';
 import { SETTINGS_FIELDS, SETTINGS_KEYS, settingsFromRows, toRowValue } from './smtp-settings.keys';
 
@@ -30,8 +28,8 @@ const KEYS = SETTINGS_FIELDS.map((f) => SETTINGS_KEYS[f].key);
 
 /**
  * The SMTP settings: read (cached; the database is the truth), changed through
- * GraphQL with every field validated, and turned into transport options. The
- * password is decrypted only in `transportOptions`, never returned or logged.
+ * GraphQL with every field validated. The password is decrypted only in
+ * `password`, for the SMTP gateway, never returned or logged.
  *
  * A change made here is announced at once; one made by another Herald process
  * on the same database is noticed by a cheap re-read every few seconds.
@@ -113,28 +111,27 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
     return input ? { ...current, ...this.merge(current, input) } : current;
   }
 
-  /** nodemailer SMTP options for these settings, with the password decrypted. */
-  transportOptions(settings: SmtpSettings): SMTPTransport.Options {
-    const host = settings.host ?? undefined;
+  /**
+   * The relay password in clear, for the SMTP gateway to log in with: null unless
+   * authentication is on and a password is set. Throws SecretDecryptionError when
+   * this server's key cannot read it.
+   */
+  password(settings: SmtpSettings): string | null {
+    const used = settings.authMethod === SmtpAuthMethod.PASSWORD && settings.username && settings.encryptedPassword;
+    return used ? this.cipher.decrypt(settings.encryptedPassword!) : null;
+  }
+
+  /**
+   * The OAuth2 secrets in clear, for the SMTP gateway to get tokens with (each null
+   * when not set). Throws SecretDecryptionError when this server's key cannot read one.
+   */
+  oauth2Secrets(settings: SmtpSettings): { clientSecret: string | null; privateKey: string | null; serviceAccountKey: string | null; refreshToken: string | null } {
+    const reveal = (value: string | null) => (value ? this.cipher.decrypt(value) : null);
     return {
-      host,
-      port: settings.port,
-      secure: settings.security === SmtpSecurity.TLS,
-      requireTLS: settings.security === SmtpSecurity.STARTTLS,
-      ignoreTLS: settings.security === SmtpSecurity.NONE,
-      auth:
-        settings.authEnabled && settings.username
-          ? { user: settings.username, pass: settings.encryptedPassword ? this.cipher.decrypt(settings.encryptedPassword) : '' }
-          : undefined,
-      tls: {
-        rejectUnauthorized: settings.verifyCertificate,
-        ca: settings.caCertificate ?? undefined,
-        servername: host && !isIP(host) ? host : undefined,
-        minVersion: 'TLSv1.2',
-      },
-      connectionTimeout: settings.connectionTimeoutMs,
-      greetingTimeout: settings.greetingTimeoutMs,
-      socketTimeout: settings.socketTimeoutMs,
+      clientSecret: reveal(settings.encryptedOAuth2ClientSecret),
+      privateKey: reveal(settings.encryptedOAuth2PrivateKey),
+      serviceAccountKey: reveal(settings.encryptedOAuth2ServiceAccountKey),
+      refreshToken: reveal(settings.encryptedOAuth2RefreshToken),
     };
   }
 

@@ -36,6 +36,11 @@ export interface SmtpSinkOptions {
   messagesPerMinute?: number;
   /** Reply with an error for some recipients: return e.g. { code: 550, message: '...' }. */
   rejectRecipient?: (address: string) => { code: number; message: string } | undefined;
+  /**
+   * Never answer at this point of the session (a relay that hangs): no greeting after
+   * the connection, no reply to AUTH, or no reply after the message's data.
+   */
+  stallAt?: 'greeting' | 'auth' | 'data';
 }
 
 export interface SmtpReplyError {
@@ -67,7 +72,7 @@ export class SmtpSink {
   constructor(private readonly options: SmtpSinkOptions = {}) {}
 
   async start(port = 0): Promise<this> {
-    const { secure = false, starttls = false, auth, xoauth2, refusePasswords, messagesPerMinute } = this.options;
+    const { secure = false, starttls = false, auth, xoauth2, refusePasswords, messagesPerMinute, stallAt } = this.options;
     const authenticates = !!(auth || xoauth2 || refusePasswords);
     const serverOptions: SMTPServerOptions = {
       secure,
@@ -80,7 +85,11 @@ export class SmtpSink {
       // stop() waits for clients to hang up; a pooled client keeps idle connections open.
       closeTimeout: 500,
       disabledCommands: authenticates ? [] : ['AUTH'],
+      onConnect: (_session, callback) => {
+        if (stallAt !== 'greeting') callback();
+      },
       onAuth: (a, _session, callback) => {
+        if (stallAt === 'auth') return;
         const user = a.username ?? '';
         const accept = () => (this.logins.push({ method: a.method, user, accepted: true }), callback(null, { user }));
         const refuse = (reply: SmtpReplyError) => {
@@ -121,6 +130,7 @@ export class SmtpSink {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
+          if (stallAt === 'data') return;
           const raw = Buffer.concat(chunks).toString('utf8');
           void simpleParser(raw).then(async (parsed) => {
             if (this.dataDelayMs) await new Promise((r) => setTimeout(r, this.dataDelayMs));

@@ -5,16 +5,13 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { HeraldConfig } from '../../config/herald-config';
 import { isDatabaseUnavailable } from '../../database/database-errors';
 import { GroupCommit } from '../../database/group-commit';
-import type { SmtpErrorLike } from '../../settings/check/smtp-error';
-import { isConfigured } from '../../settings/smtp-settings';
 import { SmtpSettingsChangedEvent } from '../../settings/smtp-settings-changed.event';
-import { SmtpSettingsService } from '../../settings/smtp-settings.service';
+import { SmtpCheckStep, type SmtpFailure, SmtpGateway } from '../../smtp/smtp-gateway';
 import { DeliveryStatus } from '../entities/delivery.entity';
 import { NotificationsPlannedEvent } from '../planning/notifications-planned.event';
-import { MailTransport, SmtpNotConfiguredError } from '../transport/mail-transport';
 import { type ClaimedDelivery, DeliveryOutbox, type Outcome } from './delivery-outbox';
-import { MailComposer } from './mail-composer';
-import { describeFailure, isCredentialFailure, isTransient, retryDelayMs } from './retry-policy';
+import { MessageComposer } from './message-composer';
+import { retryDelayMs } from './retry-policy';
 
 const NOT_CONFIGURED = 'waiting: SMTP is not configured (set host and sender with updateSmtpSettings)';
 /**
@@ -76,9 +73,8 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly config: HeraldConfig,
     private readonly outbox: DeliveryOutbox,
-    private readonly composer: MailComposer,
-    private readonly transport: MailTransport,
-    private readonly settings: SmtpSettingsService,
+    private readonly composer: MessageComposer,
+    private readonly smtp: SmtpGateway,
   ) {
     this.outcomes = new GroupCommit<Outcome, void>(
       async (outcomes) => {
@@ -144,7 +140,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     const requeueing: Promise<void> = (async () => {
       await previous;
       await this.refilling?.catch(() => undefined); // a claim begun under the old settings may hold deliveries back
-      this.configured = isConfigured(await this.settings.get());
+      this.configured = await this.smtp.isConfigured();
       if (this.configured && !this.holding()) await this.outbox.requeueWaiting();
     })()
       .catch((error: Error) => this.logger.error(`could not requeue waiting deliveries: ${error.message}`))
@@ -227,7 +223,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       await this.outbox.holdDue(hold);
       return this.wakeRequested;
     }
-    if (!isConfigured(await this.settings.get())) {
+    if (!(await this.smtp.isConfigured())) {
       this.held.count += await this.outbox.holdDue(NOT_CONFIGURED);
       if (this.held.count && Date.now() - this.held.reportedAt >= HELD_REPORT_INTERVAL_MS) {
         this.logger.warn(`${this.held.count} more deliveries wait: SMTP is not configured`);
@@ -248,13 +244,14 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private async attempt(d: ClaimedDelivery): Promise<Outcome | undefined> {
     let relay = 'the relay';
     try {
-      const settings = await this.transport.activeSettings();
-      relay = `${settings.host}:${settings.port}`;
-      const mail = await this.composer.compose(d, settings);
-      const info = await this.transport.send({ envelope: mail.envelope, raw: mail.raw });
+      const through = await this.smtp.relay();
+      if (!through) return this.putBack([d], NOT_CONFIGURED);
+      relay = `${through.settings.host}:${through.settings.port}`;
+      const mail = await this.composer.compose(d, through.settings);
+      const info = await through.send({ envelope: mail.envelope, raw: mail.raw });
       return { delivery: d, status: DeliveryStatus.SENT, messageId: mail.messageId, reply: info.response ?? null };
     } catch (error) {
-      return this.failed(d, error as SmtpErrorLike, relay);
+      return this.failed(d, this.smtp.classify(error), relay);
     }
   }
 
@@ -282,12 +279,11 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     return this.credentialsRefused?.reason;
   }
 
-  private async failed(d: ClaimedDelivery, error: SmtpErrorLike, relay: string): Promise<Outcome | undefined> {
-    if (error instanceof SmtpNotConfiguredError) return this.putBack([d], NOT_CONFIGURED);
-    if (isCredentialFailure(error)) {
-      // Not this mail's fault: every mail would be refused alike. Nothing is spent, the
-      // whole queue waits, and the admin is told once.
-      const { reply, error: text } = describeFailure(error);
+  private async failed(d: ClaimedDelivery, failure: SmtpFailure, relay: string): Promise<Outcome | undefined> {
+    const { reply, description: text } = failure;
+    if (failure.scope === 'relay' && failure.step === SmtpCheckStep.AUTH && !failure.transient) {
+      // The relay refused Herald's credentials. Not this mail's fault: every mail would be
+      // refused alike. Nothing is spent, the whole queue waits, and the admin is told once.
       if (!this.credentialsRefused) {
         const reason = `waiting: ${relay} refused Herald's credentials (${reply ?? text}); fix them with updateSmtpSettings`;
         this.credentialsRefused = { until: Date.now() + CREDENTIALS_HOLD_MS, reason };
@@ -295,10 +291,9 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       }
       return this.putBack([d, ...this.queue.splice(0)], this.credentialsRefused.reason);
     }
-    const { reply, error: text } = describeFailure(error);
     const attempt = d.attempts + 1;
     const { maxAttempts, backoffBaseMs, backoffMaxMs } = this.config.dispatch;
-    if (isTransient(error) && attempt < maxAttempts) {
+    if (failure.transient && attempt < maxAttempts) {
       const next = new Date(Date.now() + retryDelayMs(attempt, backoffBaseMs, backoffMaxMs));
       this.logger.warn(`delivery ${d.id} to ${d.recipientEmail} via ${relay}: attempt ${attempt} failed (${reply ?? text}); retry at ${next.toISOString()}`);
       return { delivery: d, status: DeliveryStatus.RETRY, nextAttemptAt: next, reply, error: text };

@@ -3,7 +3,7 @@ import { Args, Mutation, Resolver } from '@nestjs/graphql';
 import { Roles } from '../../auth/auth.decorators';
 import { Role } from '../../auth/role.enum';
 import { RateLimitGuard } from '../../graphql/rate-limit.guard';
-import { SmtpCheckResult } from '../../settings/check/smtp-check-result.model';
+import { SmtpCheckResult } from '../smtp-check-result.model';
 import { SendTestEmailInput } from './send-test-email.input';
 import { SendTestEmailService } from './send-test-email.service';
 

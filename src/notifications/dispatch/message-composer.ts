@@ -1,29 +1,23 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import MimeNode from 'nodemailer/lib/mime-node';
 import { DataSource, In } from 'typeorm';
 import type { JobEvent } from '../../../libs/contracts/src';
 import { HeraldConfig } from '../../config/herald-config';
 import type { SmtpSettings } from '../../settings/smtp-settings';
+import { encodeAlternative, type EncodedBody, type EncodedMessage, withHeaders } from '../../smtp/mime-message';
 import { NotificationEntity } from '../entities/notification.entity';
 import { MailRenderer, preferencesLink } from '../rendering/mail-renderer';
 import type { ClaimedDelivery } from './delivery-outbox';
 
-/** A message ready for the relay: its envelope and its bytes. */
-export interface ComposedMail {
-  envelope: { from: string; to: string[] };
-  raw: Buffer;
+/** A message ready for the relay: its envelope, its bytes and its Message-ID. */
+export interface ComposedMail extends EncodedMessage {
   messageId: string;
 }
 
 /** An event's mail, rendered and MIME-encoded once for all its recipients. */
-interface PreparedMail {
+interface PreparedMail extends EncodedBody {
   subject: string;
-  /** The multipart/alternative type, with the boundary that `body` uses. */
-  contentType: string;
-  /** Everything after the header block: the text and HTML parts, encoded. */
-  body: Buffer;
 }
 
 interface CachedEvent {
@@ -46,13 +40,13 @@ function senderDomain(sender: string | null): string {
 /**
  * Turns a claimed delivery into the message for one recipient. The event's
  * mail is rendered and MIME-encoded once per event (and gateway URI); each
- * recipient's message is that body under a header block of its own, built by
- * nodemailer's MimeNode (which encodes names and subjects): addressed to that
+ * recipient's message is that body under a header block of its own (the SMTP
+ * gateway encodes names and subjects, `withHeaders`): addressed to that
  * recipient alone, with a Message-ID derived from the delivery (a re-send after
  * a crash carries the same one) and the headers of automated mail.
  */
 @Injectable()
-export class MailComposer {
+export class MessageComposer {
   /** Events of recently claimed deliveries, oldest first (a Map keeps insertion order). */
   private readonly events = new Map<string, CachedEvent>();
   private readonly capacity: number;
@@ -91,10 +85,9 @@ export class MailComposer {
     const mail = await cached.prepared.mail;
     const domain = senderDomain(settings.sender);
     const messageId = `<herald.${cached.tag}.${d.id}@${domain}>`;
-    const root = new MimeNode(mail.contentType, { baseBoundary: cached.tag });
-    root.setHeader([
+    const message = withHeaders(mail, cached.tag, [
       { key: 'From', value: settings.sender! },
-      { key: 'To', value: address(d.recipientName, d.recipientEmail) },
+      { key: 'To', value: d.recipientName ? { name: d.recipientName, address: d.recipientEmail } : d.recipientEmail },
       { key: 'Subject', value: mail.subject },
       { key: 'Message-ID', value: messageId },
       { key: 'Auto-Submitted', value: 'auto-generated' },
@@ -103,8 +96,7 @@ export class MailComposer {
       { key: 'X-Herald-Event-Id', value: d.eventId },
       { key: 'X-Herald-Delivery-Id', value: String(d.id) },
     ]);
-    const raw = Buffer.concat([Buffer.from(`${root.buildHeaders()}\r\n\r\n`), mail.body]);
-    return { envelope: root.getEnvelope() as ComposedMail['envelope'], raw, messageId };
+    return { ...message, messageId };
   }
 
   private async load(eventId: string): Promise<CachedEvent> {
@@ -135,21 +127,6 @@ export class MailComposer {
   /** Renders the event and encodes the whole message once; keeps what follows its headers. */
   private async prepare(cached: CachedEvent, gatewayUri: string | null): Promise<PreparedMail> {
     const rendered = this.renderer.render(cached.event, { gatewayUri });
-    const contentType = `multipart/alternative; boundary="--_Herald-${cached.tag}"`;
-    const message = new MimeNode(contentType, { baseBoundary: cached.tag });
-    message.setHeader('Message-ID', `<${cached.tag}@herald.invalid>`); // its headers are dropped: spare MimeNode making one up
-    message.createChild('text/plain; charset=utf-8', { baseBoundary: cached.tag }).setContent(rendered.text);
-    message.createChild('text/html; charset=utf-8', { baseBoundary: cached.tag }).setContent(rendered.html);
-    const built = await message.build();
-    // The header block ends at the first empty line (RFC 5322 §2.1).
-    return { subject: rendered.subject, contentType, body: built.subarray(built.indexOf('\r\n\r\n') + 4) };
+    return { subject: rendered.subject, ...(await encodeAlternative(cached.tag, rendered.text, rendered.html)) };
   }
-}
-
-/**
- * The To header's value: nodemailer takes an address object there and encodes
- * the name (RFC 2047) itself, though its types only admit strings.
- */
-function address(name: string | null, email: string): string {
-  return (name ? { name, address: email } : email) as string;
 }

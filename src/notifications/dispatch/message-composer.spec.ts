@@ -7,7 +7,7 @@ import { SmtpSecurity, type SmtpSettings } from '../../settings/smtp-settings';
 import { NotificationEntity } from '../entities/notification.entity';
 import { MailRenderer } from '../rendering/mail-renderer';
 import type { ClaimedDelivery } from './delivery-outbox';
-import { MailComposer } from './mail-composer';
+import { MessageComposer } from './message-composer';
 
 const settings = {
   host: 'smtp.example.com',
@@ -36,14 +36,14 @@ const delivery = (id: number, eventId: string, recipientName: string | null = nu
   leaseExpiresAt: Date.now() + 60_000,
 });
 
-describe('MailComposer', () => {
+describe('MessageComposer', () => {
   let dataSource: DataSource;
-  let composer: MailComposer;
+  let composer: MessageComposer;
 
   beforeEach(async () => {
     dataSource = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [NotificationEntity], synchronize: true }).initialize();
     const env = { DATA_DIR: '/tmp/herald-unit' };
-    composer = new MailComposer(dataSource, new MailRenderer(), new HeraldConfig(validateEnvironment(env), env));
+    composer = new MessageComposer(dataSource, new MailRenderer(), new HeraldConfig(validateEnvironment(env), env));
   });
   afterEach(() => dataSource.destroy());
 

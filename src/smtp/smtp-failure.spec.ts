@@ -1,0 +1,118 @@
+import { SecretDecryptionError } from '../../libs/crypto/src';
+import { SmtpCheckStep } from './smtp-check-result.model';
+import { SessionTranscript } from './session-transcript';
+import { classifySmtpFailure, stepOf } from './smtp-failure';
+
+/** Errors shaped as nodemailer 10 makes them (code, command, response, responseCode, timeoutType). */
+const nodemailerError = (message: string, fields: Record<string, unknown>) => Object.assign(new Error(message), fields);
+
+/** A plain-SMTP session that got as far as these commands. */
+function sessionAfter(...commands: string[]): SessionTranscript {
+  const transcript = new SessionTranscript(false);
+  transcript.connected();
+  transcript.replied('220 relay.example.com ESMTP');
+  for (const c of commands) transcript.sent(c);
+  return transcript;
+}
+
+describe('classifySmtpFailure', () => {
+  describe('relay-wide', () => {
+    it('cannot resolve the host: transient, at RESOLVE', () => {
+      const failure = classifySmtpFailure(nodemailerError('getaddrinfo ENOTFOUND relay.invalid', { code: 'EDNS', command: 'CONN' }));
+      expect(failure).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.RESOLVE, reply: null });
+    });
+
+    it('cannot connect: transient, at CONNECT', () => {
+      const refused = nodemailerError('connect ECONNREFUSED 127.0.0.1:2525', { code: 'ESOCKET', originalCode: 'ECONNREFUSED', syscall: 'connect', command: 'CONN' });
+      expect(classifySmtpFailure(refused, new SessionTranscript(false))).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.CONNECT });
+      const timedOut = nodemailerError('Connection timeout', { code: 'ETIMEDOUT', timeoutType: 'CONNECT_TIMEOUT', command: 'CONN' });
+      expect(classifySmtpFailure(timedOut)).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.CONNECT });
+    });
+
+    it('no greeting, or not an SMTP greeting: at GREETING (a 5xx greeting is permanent)', () => {
+      const silent = nodemailerError('Greeting never received', { code: 'ETIMEDOUT', timeoutType: 'GREETING_TIMEOUT', command: 'CONN' });
+      expect(classifySmtpFailure(silent)).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.GREETING });
+      const refusing = nodemailerError('Invalid greeting. response=554 no service', { code: 'EPROTOCOL', command: 'CONN', response: '554 no service', responseCode: 554 });
+      const connected = new SessionTranscript(false);
+      connected.connected();
+      expect(classifySmtpFailure(refusing, connected)).toMatchObject({ scope: 'relay', transient: false, step: SmtpCheckStep.GREETING, responseCode: 554, reply: '554 no service' });
+    });
+
+    it('TLS fails (STARTTLS, or implicit TLS before the connection is established): at TLS', () => {
+      const starttls = nodemailerError('Error initiating TLS - self-signed certificate', { code: 'ETLS', command: 'STARTTLS' });
+      expect(classifySmtpFailure(starttls)).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.TLS });
+      const implicit = nodemailerError('self-signed certificate', { code: 'ESOCKET', originalCode: 'DEPTH_ZERO_SELF_SIGNED_CERT', command: 'CONN' });
+      expect(classifySmtpFailure(implicit, new SessionTranscript(true))).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.TLS });
+    });
+
+    it('the credentials are refused: permanent, at AUTH (every mail would be refused alike)', () => {
+      const refused = nodemailerError('Invalid login', { code: 'EAUTH', command: 'AUTH PLAIN', response: '535 5.7.8 Authentication credentials invalid', responseCode: 535 });
+      expect(classifySmtpFailure(refused)).toMatchObject({ scope: 'relay', transient: false, step: SmtpCheckStep.AUTH, responseCode: 535 });
+      expect(classifySmtpFailure(nodemailerError('Missing credentials for "PLAIN"', { code: 'EAUTH', command: 'API' }))).toMatchObject({ scope: 'relay', transient: false, step: SmtpCheckStep.AUTH });
+    });
+
+    it('the stored password cannot be read: at AUTH, transient (an admin fixes it; giving up would be final)', () => {
+      const failure = classifySmtpFailure(new SecretDecryptionError('it was encrypted with a different key'));
+      expect(failure).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.AUTH });
+    });
+
+    it('a stall (socket timeout) is placed at the step the session was in, from its transcript', () => {
+      const timeout = () => nodemailerError('Timeout', { code: 'ETIMEDOUT', timeoutType: 'SOCKET_TIMEOUT', command: 'CONN' });
+      expect(classifySmtpFailure(timeout(), sessionAfter('EHLO herald', 'AUTH PLAIN AGhlcmFsZAAvKiBzZWNyZXQgKi8='))).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.AUTH });
+      expect(classifySmtpFailure(timeout(), sessionAfter('EHLO herald', 'AUTH LOGIN', 'aGVyYWxk'))).toMatchObject({ step: SmtpCheckStep.AUTH });
+      expect(classifySmtpFailure(timeout(), sessionAfter('EHLO herald', 'MAIL FROM:<h@example.com>', 'RCPT TO:<a@example.com>', 'DATA'))).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.SEND });
+      expect(classifySmtpFailure(timeout(), sessionAfter('EHLO herald', 'STARTTLS'))).toMatchObject({ step: SmtpCheckStep.TLS });
+    });
+
+    it('421 (the relay is closing the session) is relay-wide and transient, whatever the command', () => {
+      const closing = nodemailerError('Recipient command failed: 421 4.3.2 shutting down', { code: 'EENVELOPE', command: 'RCPT TO', response: '421 4.3.2 shutting down', responseCode: 421 });
+      expect(classifySmtpFailure(closing)).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.SEND });
+    });
+
+    it('a connection lost while sending is relay-wide and transient', () => {
+      const lost = nodemailerError('Connection closed unexpectedly', { code: 'ECONNECTION', command: 'CONN' });
+      expect(classifySmtpFailure(lost, sessionAfter('EHLO herald', 'MAIL FROM:<h@example.com>'))).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.SEND });
+    });
+  });
+
+  describe('one recipient', () => {
+    it('refused for good (5xx at RCPT TO): permanent', () => {
+      const unknown = nodemailerError("Can't send mail - all recipients were rejected: 550 5.1.1 no such user", { code: 'EENVELOPE', command: 'RCPT TO', response: '550 5.1.1 no such user', responseCode: 550 });
+      expect(classifySmtpFailure(unknown)).toMatchObject({ scope: 'recipient', transient: false, step: SmtpCheckStep.SEND, reply: '550 5.1.1 no such user' });
+    });
+
+    it('refused for now (4xx at RCPT TO): transient', () => {
+      const greylisted = nodemailerError('Recipient command failed: 451 4.7.1 greylisted', { code: 'EENVELOPE', command: 'RCPT TO', response: '451 4.7.1 greylisted', responseCode: 451 });
+      expect(classifySmtpFailure(greylisted)).toMatchObject({ scope: 'recipient', transient: true, step: SmtpCheckStep.SEND });
+    });
+
+    it('an address nodemailer cannot use (no reply): permanent', () => {
+      expect(classifySmtpFailure(nodemailerError('No recipients defined', { code: 'EENVELOPE' }))).toMatchObject({ scope: 'recipient', transient: false, step: SmtpCheckStep.SEND });
+    });
+  });
+
+  describe('one message', () => {
+    it('refused for good (5xx after DATA, or at MAIL FROM): permanent', () => {
+      const content = nodemailerError('Message failed: 554 5.6.0 rejected', { code: 'EMESSAGE', command: 'DATA', response: '554 5.6.0 rejected', responseCode: 554 });
+      expect(classifySmtpFailure(content)).toMatchObject({ scope: 'message', transient: false, step: SmtpCheckStep.SEND });
+      const sender = nodemailerError('Mail command failed: 553 5.7.1 sender not allowed', { code: 'EENVELOPE', command: 'MAIL FROM', response: '553 5.7.1 sender not allowed', responseCode: 553 });
+      expect(classifySmtpFailure(sender)).toMatchObject({ scope: 'message', transient: false, step: SmtpCheckStep.SEND });
+    });
+
+    it('refused for now (4xx after DATA): transient', () => {
+      const full = nodemailerError('Message failed: 452 4.3.1 insufficient storage', { code: 'EMESSAGE', command: 'DATA', response: '452 4.3.1 insufficient storage', responseCode: 452 });
+      expect(classifySmtpFailure(full)).toMatchObject({ scope: 'message', transient: true, step: SmtpCheckStep.SEND });
+    });
+  });
+
+  it('describes the failure in one line: code, message, command', () => {
+    const refused = nodemailerError('Invalid login: 535 nope', { code: 'EAUTH', command: 'AUTH PLAIN', response: '535 nope' });
+    expect(classifySmtpFailure(refused).description).toBe('EAUTH: Invalid login: 535 nope (AUTH PLAIN)');
+  });
+});
+
+describe('stepOf without a transcript', () => {
+  it('falls back to CONNECT for an error that says nothing of where it happened', () => {
+    expect(stepOf({ message: 'something odd' })).toBe(SmtpCheckStep.CONNECT);
+  });
+});

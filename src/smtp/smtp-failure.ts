@@ -1,0 +1,111 @@
+import { SecretDecryptionError } from '../../libs/crypto/src';
+import { SmtpCheckStep } from './smtp-check-result.model';
+import { type SessionTranscript, transcriptOf } from './session-transcript';
+
+/** What nodemailer tells about a failed SMTP exchange. */
+export interface SmtpErrorLike {
+  message?: string;
+  code?: string;
+  command?: string;
+  responseCode?: number;
+  response?: string;
+  /** Which of nodemailer's timers ran out (CONNECT_TIMEOUT, GREETING_TIMEOUT, UPGRADE_TIMEOUT, SOCKET_TIMEOUT). */
+  timeoutType?: string;
+  /** Set by Node on a failed system call (connect): the TCP connection itself failed. */
+  syscall?: string;
+}
+
+/**
+ * What a failure is about, as one small type: whoever sends decides from it
+ * whether to retry, give up on one recipient or message, or hold everything.
+ */
+export interface SmtpFailure {
+  /**
+   * `recipient`: the relay refused this recipient; `message`: this message (its
+   * sender, size or content); `relay`: the relay as a whole — every message would
+   * fail alike (cannot resolve, connect, greet, TLS, credentials refused, 421,
+   * timeouts, no readable password).
+   */
+  scope: 'message' | 'recipient' | 'relay';
+  /**
+   * Worth another attempt of the same message: a 4xx reply, a connection, TLS or
+   * timeout error — and anything else an admin can fix without touching the
+   * message (an unreadable password), since giving up is final. A refused
+   * credential is not: every attempt is refused until the settings change.
+   */
+  transient: boolean;
+  /** The step of the session it failed at. */
+  step: SmtpCheckStep;
+  /** The relay's reply (e.g. `535 5.7.8 Authentication credentials invalid`), when it gave one. */
+  reply: string | null;
+  responseCode?: number;
+  /** One line saying what happened: code, message, command (never a secret). */
+  description: string;
+}
+
+/** Node's TLS errors carry OpenSSL's or the certificate check's code. */
+const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|UNABLE_TO_)/;
+const STEP_OF_TIMEOUT: Record<string, SmtpCheckStep> = {
+  CONNECT_TIMEOUT: SmtpCheckStep.CONNECT,
+  GREETING_TIMEOUT: SmtpCheckStep.GREETING,
+  UPGRADE_TIMEOUT: SmtpCheckStep.TLS,
+};
+
+/**
+ * The step a failure belongs to: from what the error says of itself (nodemailer's
+ * code, the command in flight, the timer that ran out), else from the session's
+ * transcript (the step it was in when it ended: a stall at AUTH times out as a
+ * plain socket timeout). One logic for the relay check and for every send.
+ */
+export function stepOf(error: SmtpErrorLike, transcript?: SessionTranscript): SmtpCheckStep {
+  const { code = '', command = '' } = error;
+  if (code === 'EDNS') return SmtpCheckStep.RESOLVE;
+  if (code === 'EAUTH' || code === 'ENOAUTH' || code === 'EOAUTH2' || command.startsWith('AUTH')) return SmtpCheckStep.AUTH;
+  if (code === 'ETLS' || code === 'EREQUIRETLS' || command === 'STARTTLS') return SmtpCheckStep.TLS;
+  if (code === 'EENVELOPE' || code === 'EMESSAGE' || ['MAIL FROM', 'RCPT TO', 'DATA'].includes(command)) return SmtpCheckStep.SEND;
+  if (['EHLO', 'HELO', 'LHLO'].includes(command)) return SmtpCheckStep.GREETING;
+  const timedOut = error.timeoutType && STEP_OF_TIMEOUT[error.timeoutType];
+  if (timedOut) return timedOut;
+  if (!transcript) return SmtpCheckStep.CONNECT;
+  if (transcript.current === SmtpCheckStep.CONNECT && transcript.implicitTls && !error.syscall && isTlsError(error)) return SmtpCheckStep.TLS;
+  return transcript.current;
+}
+
+function isTlsError(error: SmtpErrorLike & { originalCode?: string }): boolean {
+  return TLS_CODE.test(error.originalCode ?? '') || /certificate|SSL|TLS|wrong version number/i.test(error.message ?? '');
+}
+
+/** The SMTP reply code in an error, from the field or the reply text. */
+export function responseCodeOf(error: { responseCode?: number; response?: string }): number | undefined {
+  if (typeof error.responseCode === 'number') return error.responseCode;
+  const match = /^([2-5]\d\d)[ -]/.exec(error.response ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * What a failed send or check is about; see SmtpFailure. The step comes from the
+ * error, else from the transcript of the session it ended (`transcriptOf`).
+ */
+export function classifySmtpFailure(error: unknown, transcript = transcriptOf(error)): SmtpFailure {
+  const e = (error ?? {}) as SmtpErrorLike;
+  const responseCode = responseCodeOf(e);
+  const reply = e.response ?? null;
+  const where = e.command ? ` (${e.command})` : '';
+  const description = `${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}${where}`;
+  const base = { reply, responseCode, description };
+  if (error instanceof SecretDecryptionError) return { ...base, scope: 'relay', transient: true, step: SmtpCheckStep.AUTH };
+  const step = stepOf(e, transcript);
+  if (step === SmtpCheckStep.AUTH && ['EAUTH', 'ENOAUTH', 'EOAUTH2'].includes(e.code ?? '')) {
+    return { ...base, scope: 'relay', transient: false, step };
+  }
+  // 421: the relay is closing the session, whatever the command (RFC 5321 §3.8).
+  if (responseCode === 421 || step !== SmtpCheckStep.SEND || e.code === 'ETIMEDOUT' || isConnectionLoss(e)) {
+    return { ...base, scope: 'relay', transient: responseCode === undefined || responseCode < 500, step };
+  }
+  const transient = responseCode !== undefined ? responseCode < 500 : !['EENVELOPE', 'EMESSAGE'].includes(e.code ?? '');
+  return { ...base, scope: e.command === 'RCPT TO' || (e.code === 'EENVELOPE' && !e.command) ? 'recipient' : 'message', transient, step };
+}
+
+function isConnectionLoss(error: SmtpErrorLike): boolean {
+  return error.code === 'ECONNECTION' || error.code === 'ESOCKET';
+}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { SecretDecryptionError } from '../../libs/crypto/src';
+import { isConfigured, type SmtpSettings } from '../settings/smtp-settings';
+import { SmtpSettingsService } from '../settings/smtp-settings.service';
+import { LiveTransport, type Relay } from './live-transport';
+import { RelayCheck } from './relay-check';
+import { SmtpCheckResult } from './smtp-check-result.model';
+import { classifySmtpFailure, type SmtpFailure } from './smtp-failure';
+import { StepLog } from './step-log';
+import { transportOptions } from './transport-options';
+
+export { SmtpCheckStep } from './smtp-check-result.model';
+export type { SmtpFailure } from './smtp-failure';
+export type { Relay, SentMail } from './live-transport';
+
+/**
+ * The one way to the SMTP relay: whether there is one, the relay to send
+ * through (the pooled live transport), what a failure means, and the
+ * step-by-step check. The rest of Herald knows nothing of nodemailer.
+ */
+@Injectable()
+export class SmtpGateway {
+  constructor(
+    private readonly settings: SmtpSettingsService,
+    private readonly transport: LiveTransport,
+  ) {}
+
+  /** Whether mail can be sent at all (a relay and a sender are set). */
+  async isConfigured(): Promise<boolean> {
+    return isConfigured(await this.settings.get());
+  }
+
+  /** The relay the next mails go through (its settings and `send`), or undefined while SMTP is not configured. */
+  relay(): Promise<Relay | undefined> {
+    return this.transport.relay();
+  }
+
+  /** What a failed `send` (or check) is about: scope, transient or not, the step, the relay's reply. */
+  classify(error: unknown): SmtpFailure {
+    return classifySmtpFailure(error);
+  }
+
+  /** Connects with these settings and reports each step up to AUTH; sends no mail. */
+  async verify(settings: SmtpSettings): Promise<SmtpCheckResult> {
+    let password: string | null;
+    try {
+      password = this.settings.password(settings);
+    } catch (error) {
+      if (!(error instanceof SecretDecryptionError)) throw error;
+      const log = new StepLog();
+      log.unreadablePassword(error);
+      return log.result();
+    }
+    return new RelayCheck(transportOptions(settings, password)).run();
+  }
+}

@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { MailerModule } from '@nestjs-modules/mailer';
+import { SettingsModule } from '../settings/settings.module';
+import { LiveTransport } from './live-transport';
+import { SmtpGateway } from './smtp-gateway';
+import { SendTestEmailResolver } from './test-email/send-test-email.resolver';
+import { SendTestEmailService } from './test-email/send-test-email.service';
+import { VerifySmtpSettingsResolver } from './verify-smtp-settings.resolver';
+
+/**
+ * The SMTP gateway: the only part of Herald that talks to the relay or knows
+ * nodemailer. It turns the settings into a pooled transport, sends, builds MIME
+ * messages (mime-message.ts), tells what a failure means, checks the relay step
+ * by step and sends the test mail.
+ */
+@Module({
+  imports: [
+    SettingsModule,
+    // Transporters are added at run time from the live settings (LiveTransport), so none is configured here.
+    MailerModule.forRoot({ transports: {} }),
+  ],
+  providers: [LiveTransport, SmtpGateway, SendTestEmailService, SendTestEmailResolver, VerifySmtpSettingsResolver],
+  exports: [SmtpGateway],
+})
+export class SmtpModule {}

@@ -1,0 +1,30 @@
+import { UseGuards } from '@nestjs/common';
+import { Args, Mutation, Resolver } from '@nestjs/graphql';
+import { Roles } from '../auth/auth.decorators';
+import { Role } from '../auth/role.enum';
+import { RateLimitGuard } from '../graphql/rate-limit.guard';
+import { UpdateSmtpSettingsInput } from '../settings/dto/update-smtp-settings.input';
+import { SmtpSettingsService } from '../settings/smtp-settings.service';
+import { SmtpCheckResult } from './smtp-check-result.model';
+import { SmtpGateway } from './smtp-gateway';
+
+@Resolver()
+export class VerifySmtpSettingsResolver {
+  constructor(
+    private readonly settings: SmtpSettingsService,
+    private readonly smtp: SmtpGateway,
+  ) {}
+
+  // Nullable: when one alias of a request is refused (rate limit), the others' answers still arrive.
+  @Mutation(() => SmtpCheckResult, {
+    nullable: true,
+    description: 'Connects to the relay and reports each step; with input, checks those changes without saving them',
+  })
+  @Roles(Role.ADMIN)
+  @UseGuards(RateLimitGuard)
+  async verifySmtpSettings(
+    @Args('input', { type: () => UpdateSmtpSettingsInput, nullable: true }) input?: UpdateSmtpSettingsInput,
+  ): Promise<SmtpCheckResult> {
+    return this.smtp.verify(await this.settings.preview(input));
+  }
+}
