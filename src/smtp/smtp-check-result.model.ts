@@ -6,6 +6,8 @@ export enum SmtpCheckStep {
   CONNECT = 'CONNECT',
   GREETING = 'GREETING',
   TLS = 'TLS',
+  /** OAuth2 only: an access token from the token endpoint. */
+  TOKEN = 'TOKEN',
   AUTH = 'AUTH',
   SEND = 'SEND',
 }

@@ -1,5 +1,6 @@
 import { createHash, randomUUID, X509Certificate } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
+import type { ServiceAccountKey } from '../../settings/service-account-key';
 
 /**
  * How Herald obtains an access token for XOAUTH2, one per authentication method
@@ -90,4 +91,51 @@ export async function tokenRequestBody(grant: OAuth2Grant, nowMs: number): Promi
 /** base64url SHA-256 of the certificate's DER encoding (the JWS `x5t#S256` header). */
 function thumbprint(certificatePem: string): string {
   return createHash('sha256').update(new X509Certificate(certificatePem).raw).digest('base64url');
+}
+
+/** What the settings hold for OAuth2, secrets decrypted (SmtpSettingsService.oauth2Secrets). */
+export interface OAuth2Settings {
+  method: 'OAUTH2_CLIENT_CREDENTIALS' | 'OAUTH2_SERVICE_ACCOUNT' | 'OAUTH2_REFRESH_TOKEN';
+  username: string;
+  tenantId: string | null;
+  clientId: string | null;
+  tokenUrl: string | null;
+  scope: string | null;
+  certificate: string | null;
+  secrets: { clientSecret: string | null; privateKey: string | null; serviceAccountKey: ServiceAccountKey | null; refreshToken: string | null };
+}
+
+/** The grant the settings describe, with the provider's endpoint and scope unless the admin set others. */
+export function grantOf(s: OAuth2Settings): OAuth2Grant {
+  switch (s.method) {
+    case 'OAUTH2_CLIENT_CREDENTIALS':
+      return {
+        kind: 'client-credentials',
+        tokenUrl: s.tokenUrl ?? microsoftTokenUrl(s.tenantId ?? ''),
+        clientId: s.clientId ?? '',
+        scope: s.scope ?? MICROSOFT_SCOPE,
+        clientSecret: s.secrets.clientSecret ?? undefined,
+        certificate: !s.secrets.clientSecret && s.certificate && s.secrets.privateKey ? { certificatePem: s.certificate, privateKeyPem: s.secrets.privateKey } : undefined,
+      };
+    case 'OAUTH2_SERVICE_ACCOUNT': {
+      const key = s.secrets.serviceAccountKey;
+      return {
+        kind: 'service-account',
+        tokenUrl: s.tokenUrl ?? key?.tokenUrl ?? GOOGLE_TOKEN_URL,
+        clientEmail: key?.clientEmail ?? '',
+        privateKeyPem: key?.privateKeyPem ?? '',
+        scope: s.scope ?? GOOGLE_SCOPE,
+        subject: s.username,
+      };
+    }
+    case 'OAUTH2_REFRESH_TOKEN':
+      return {
+        kind: 'refresh-token',
+        tokenUrl: s.tokenUrl ?? '',
+        clientId: s.clientId ?? '',
+        clientSecret: s.secrets.clientSecret ?? undefined,
+        refreshToken: s.secrets.refreshToken ?? '',
+        scope: s.scope ?? undefined,
+      };
+  }
 }

@@ -5,6 +5,8 @@ export interface AccessToken {
   value: string;
   expiresAt: number;
   obtainedAt: number;
+  /** When it is replaced in the background: the refresh margin before expiry, at most half its life. */
+  refreshAt: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export interface TokenSourceOptions {
   onRequest?: (outcome: { ok: true; expiresAt: number } | { ok: false; error: TokenEndpointError }) => void;
 }
 
-/** A renewal asked for within this time of the last token reuses it: several pooled connections refused together need one new token. */
+/** A renewal asked for within this time of the last renewal reuses its token: several pooled connections refused together need one new token. */
 const RENEW_DEBOUNCE_MS = 5_000;
 /** When the endpoint gives no `expires_in`, a token is trusted this long. */
 const DEFAULT_LIFETIME_MS = 3_600_000;
@@ -56,10 +58,12 @@ const DEFAULT_LIFETIME_MS = 3_600_000;
  * first use, cached until shortly before expiry, refreshed in the background,
  * shared by every pooled connection (concurrent callers wait for one request).
  * `renew` (nodemailer asks for it after the relay refused a token) forces one
- * new token, unless one was just obtained.
+ * new token, unless another renewal just got one.
  */
 export class OAuth2TokenSource {
   private current?: AccessToken;
+  /** When a renewal last got a token: the pool's other connections, refused with the old token, take this one. */
+  private renewedAt = -Infinity;
   private inFlight?: Promise<AccessToken>;
   private refreshTimer?: NodeJS.Timeout;
   private closed = false;
@@ -82,13 +86,16 @@ export class OAuth2TokenSource {
   async token(options: { renew?: boolean } = {}): Promise<AccessToken> {
     const current = this.current;
     const now = this.now();
-    if (current && !options.renew && current.expiresAt - this.refreshMarginMs > now) return current;
-    if (current && options.renew && now - current.obtainedAt < RENEW_DEBOUNCE_MS) return current;
+    if (current && !options.renew && current.refreshAt > now) return current;
+    if (current && options.renew && now - this.renewedAt < RENEW_DEBOUNCE_MS) return current;
     if (current && !options.renew && current.expiresAt > now) {
       void this.refresh().catch(() => undefined); // still valid: use it, refresh beside
       return current;
     }
-    return this.refresh();
+    if (!options.renew) return this.refresh();
+    const renewed = await this.refresh();
+    this.renewedAt = this.now();
+    return renewed;
   }
 
   /**
@@ -97,7 +104,7 @@ export class OAuth2TokenSource {
    */
   readonly provisionCallback = (_user: string, renew: boolean, callback: (error: Error | null, accessToken?: string, expires?: number) => void): void => {
     this.token({ renew }).then(
-      (token) => callback(null, token.value, token.expiresAt - this.refreshMarginMs),
+      (token) => callback(null, token.value, token.refreshAt),
       (error: Error) => callback(error),
     );
   };
@@ -136,7 +143,7 @@ export class OAuth2TokenSource {
       throw this.failed(new TokenEndpointError(this.redact(`token endpoint ${this.endpoint()} answered ${response.status} ${what}`).slice(0, 500), response.status, oauthError));
     }
     const lifetimeMs = Number(body.expires_in) > 0 ? Number(body.expires_in) * 1000 : DEFAULT_LIFETIME_MS;
-    const token = { value: body.access_token, obtainedAt, expiresAt: obtainedAt + lifetimeMs };
+    const token = { value: body.access_token, obtainedAt, expiresAt: obtainedAt + lifetimeMs, refreshAt: obtainedAt + lifetimeMs - Math.min(this.refreshMarginMs, lifetimeMs / 2) };
     this.current = token;
     this.options.onRequest?.({ ok: true, expiresAt: token.expiresAt });
     this.scheduleRefresh(token);
@@ -146,7 +153,7 @@ export class OAuth2TokenSource {
   private scheduleRefresh(token: AccessToken): void {
     clearTimeout(this.refreshTimer);
     if (this.closed) return;
-    const delay = Math.max(token.expiresAt - this.refreshMarginMs - this.now(), 1_000);
+    const delay = Math.max(token.refreshAt - this.now(), 1_000);
     this.refreshTimer = setTimeout(() => {
       // A failed background refresh leaves the token in use until it expires; the next use asks again.
       void this.refresh().catch(() => undefined);
@@ -160,7 +167,7 @@ export class OAuth2TokenSource {
   }
 
   /** The endpoint without query or credentials, for messages. */
-  private endpoint(): string {
+  endpoint(): string {
     try {
       const url = new URL(this.grant.tokenUrl);
       return `${url.origin}${url.pathname}`;
