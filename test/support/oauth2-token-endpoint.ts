@@ -54,6 +54,11 @@ export class OAuth2TokenEndpoint {
     return !!entry && entry.expiresAt > Date.now() && (user === undefined || entry.subject === user || entry.subject === '*');
   }
 
+  /** The refresh token no longer gives tokens (the user revoked the consent). */
+  revokeRefreshToken(refreshToken: string): void {
+    this.refreshTokens.delete(refreshToken);
+  }
+
   /** Every token issued so far stops being valid (a revocation, or an admin disabling the app). */
   revokeAll(): void {
     this.issued.clear();

@@ -28,7 +28,7 @@ export interface SmtpSinkOptions {
   starttls?: boolean;
   /** Require AUTH with these credentials. */
   auth?: { user: string; pass: string };
-  /** Accept only XOAUTH2 (as Microsoft 365 and Gmail do for OAuth2 apps), with tokens this says are valid. */
+  /** Offer XOAUTH2 (alone, or beside PLAIN/LOGIN when `auth` is set too), accepting the tokens this says are valid. */
   xoauth2?: (user: string, accessToken: string) => boolean;
   /** Answer a password login with this instead of accepting it (e.g. Microsoft's 535 5.7.139 for basic authentication). */
   refusePasswords?: SmtpReplyError;
@@ -79,7 +79,7 @@ export class SmtpSink {
       ...(secure || starttls ? TLS_FIXTURES : {}),
       hideSTARTTLS: !starttls,
       authOptional: !authenticates,
-      authMethods: xoauth2 ? ['XOAUTH2'] : ['PLAIN', 'LOGIN'],
+      authMethods: xoauth2 ? ['XOAUTH2', ...(auth ? ['PLAIN', 'LOGIN'] : [])] : ['PLAIN', 'LOGIN'],
       allowInsecureAuth: !secure && !starttls,
       logger: false,
       // stop() waits for clients to hang up; a pooled client keeps idle connections open.
