@@ -3,6 +3,7 @@ import { InvalidJobEventError, JobEventIngestionService } from '../src/job-event
 import { DATABASE_KIND, type GraphqlResponse, HeraldTestApp } from './support/herald-test-app';
 import { seedApplication } from './support/people';
 import { SmtpSink } from './support/smtp-sink';
+import { capturingOutput } from './support/captured-output';
 
 /**
  * Bad text in every text field of every way in — each GraphQL mutation and
@@ -165,17 +166,6 @@ const STATE = `{
 }`;
 
 /** Everything written to stdout and stderr (where Nest's logger writes) while `run` runs; kept from the console. */
-async function capturingOutput<T>(run: () => Promise<T>): Promise<{ result: T; log: string }> {
-  const chunks: string[] = [];
-  const keep = (chunk: string | Uint8Array) => (chunks.push(String(chunk)), true);
-  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(keep), jest.spyOn(process.stderr, 'write').mockImplementation(keep)];
-  try {
-    return { result: await run(), log: chunks.join('') };
-  } finally {
-    spies.forEach((spy) => spy.mockRestore());
-  }
-}
-
 /** One case per field and bad value of its kind. */
 const cases = <F extends { field: string; kind: Kind; max: number }>(fields: F[]) =>
   fields.flatMap((f) => BAD_VALUES[f.kind].map(([bad, make]) => ({ ...f, bad, make })));

@@ -203,7 +203,7 @@ describe(`SMTP settings through GraphQL (${DATABASE_KIND})`, () => {
 
     it('needs a username while authentication is on', async () => {
       const res = await app.gql(UPDATE, { input: { username: null, authEnabled: true } }, app.token(Role.ADMIN));
-      expect(res.errors?.[0].extensions.fields).toEqual([{ field: 'username', message: 'is required when authEnabled is true' }]);
+      expect(res.errors?.[0].extensions.fields).toEqual([{ field: 'username', message: 'is required when authMethod is PASSWORD (the mailbox to send as)' }]);
     });
 
     it('answers UNAUTHENTICATED without a valid token and FORBIDDEN to anyone but an ADMIN', async () => {

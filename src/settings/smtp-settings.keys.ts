@@ -1,4 +1,4 @@
-import { SMTP_DEFAULTS, SmtpSecurity, type SmtpSettings } from './smtp-settings';
+import { SMTP_DEFAULTS, SmtpAuthMethod, SmtpSecurity, type SmtpSettings } from './smtp-settings';
 
 type Field = keyof typeof SMTP_DEFAULTS;
 
@@ -21,6 +21,18 @@ export const SETTINGS_KEYS: Record<Field, KeySpec> = {
   encryptedPassword: { key: 'smtp.password', parse: text },
   security: { key: 'smtp.security', parse: (v) => (v in SmtpSecurity ? v : SMTP_DEFAULTS.security) },
   authEnabled: { key: 'smtp.auth', parse: bool },
+  authMethod: { key: 'smtp.auth.method', parse: (v) => (v in SmtpAuthMethod ? v : SMTP_DEFAULTS.authMethod) },
+  oauth2TenantId: { key: 'smtp.oauth2.tenant-id', parse: text },
+  oauth2ClientId: { key: 'smtp.oauth2.client-id', parse: text },
+  encryptedOAuth2ClientSecret: { key: 'smtp.oauth2.client-secret', parse: text },
+  oauth2Certificate: { key: 'smtp.oauth2.certificate', parse: text },
+  encryptedOAuth2PrivateKey: { key: 'smtp.oauth2.private-key', parse: text },
+  encryptedOAuth2ServiceAccountKey: { key: 'smtp.oauth2.service-account-key', parse: text },
+  encryptedOAuth2RefreshToken: { key: 'smtp.oauth2.refresh-token', parse: text },
+  oauth2TokenUrl: { key: 'smtp.oauth2.token-url', parse: text },
+  oauth2Scope: { key: 'smtp.oauth2.scope', parse: text },
+  quotaMessagesPerMinute: { key: 'smtp.quota.messages-per-minute', parse: int },
+  quotaRecipientsPerDay: { key: 'smtp.quota.recipients-per-day', parse: int },
   verifyCertificate: { key: 'smtp.tls.verify-certificate', parse: bool },
   caCertificate: { key: 'smtp.tls.ca-certificate', parse: text },
   connectionTimeoutMs: { key: 'smtp.timeout.connection-ms', parse: int },
@@ -50,6 +62,9 @@ export function settingsFromRows(rows: PropertyRow[]): SmtpSettings {
     settings[field] = row.value === null ? null : SETTINGS_KEYS[field].parse(row.value);
     if (!latest || row.updatedAt > latest.updatedAt) latest = row;
   }
+  // Rows written before the method existed: the old on/off switch says which.
+  if (!byKey.has(SETTINGS_KEYS.authMethod.key)) settings.authMethod = settings.authEnabled ? SmtpAuthMethod.PASSWORD : SmtpAuthMethod.NONE;
+  settings.authEnabled = settings.authMethod !== SmtpAuthMethod.NONE;
   if (latest) {
     settings.updatedAt = latest.updatedAt;
     settings.updatedBy = latest.updatedBy;

@@ -2,17 +2,28 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import { SecretCipher, SecretDecryptionError } from '@herald/crypto';
+import { isEncrypted, SecretCipher, SecretDecryptionError } from '@herald/crypto';
 import { HeraldConfig } from '../config/herald-config';
 import { Transactions } from '../database/transactions';
 import { BadUserInputError, FieldProblem } from '../graphql/graphql-errors';
 import { UpdateSmtpSettingsInput } from './dto/update-smtp-settings.input';
 import { PropertyEntity } from './property.entity';
-import type { SmtpSettings } from './smtp-settings';
+import { parseServiceAccountKey } from './service-account-key';
+import { SmtpAuthMethod, type SmtpSettings } from './smtp-settings';
 import { SmtpSettingsChangedEvent } from './smtp-settings-changed.event';
 import { SETTINGS_FIELDS, SETTINGS_KEYS, settingsFromRows, toRowValue } from './smtp-settings.keys';
 
 type SettingsValues = Omit<SmtpSettings, 'updatedAt' | 'updatedBy'>;
+
+/** Inputs that are secrets, and the encrypted field each is stored in. */
+const SECRET_FIELDS = {
+  password: 'encryptedPassword',
+  oauth2ClientSecret: 'encryptedOAuth2ClientSecret',
+  oauth2PrivateKey: 'encryptedOAuth2PrivateKey',
+  oauth2ServiceAccountKey: 'encryptedOAuth2ServiceAccountKey',
+  oauth2RefreshToken: 'encryptedOAuth2RefreshToken',
+} as const satisfies Partial<Record<keyof UpdateSmtpSettingsInput, keyof SettingsValues>>;
+type SecretInput = keyof typeof SECRET_FIELDS;
 const KEYS = SETTINGS_FIELDS.map((f) => SETTINGS_KEYS[f].key);
 
 /**
@@ -106,8 +117,22 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
    * this server's key cannot read it.
    */
   password(settings: SmtpSettings): string | null {
-    const used = settings.authEnabled && settings.username && settings.encryptedPassword;
+    const used = settings.authMethod === SmtpAuthMethod.PASSWORD && settings.username && settings.encryptedPassword;
     return used ? this.cipher.decrypt(settings.encryptedPassword!) : null;
+  }
+
+  /**
+   * The OAuth2 secrets in clear, for the SMTP gateway to get tokens with (each null
+   * when not set). Throws SecretDecryptionError when this server's key cannot read one.
+   */
+  oauth2Secrets(settings: SmtpSettings): { clientSecret: string | null; privateKey: string | null; serviceAccountKey: string | null; refreshToken: string | null } {
+    const reveal = (value: string | null) => (value ? this.cipher.decrypt(value) : null);
+    return {
+      clientSecret: reveal(settings.encryptedOAuth2ClientSecret),
+      privateKey: reveal(settings.encryptedOAuth2PrivateKey),
+      serviceAccountKey: reveal(settings.encryptedOAuth2ServiceAccountKey),
+      refreshToken: reveal(settings.encryptedOAuth2RefreshToken),
+    };
   }
 
   private async load(): Promise<SmtpSettings> {
@@ -117,27 +142,67 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
 
   /** The values after `input`, checked as a whole. Throws BadUserInputError naming each bad field. */
   private merge(current: SmtpSettings, input: UpdateSmtpSettingsInput): SettingsValues {
-    const { password, ...rest } = input;
     const next: SettingsValues = { ...current };
-    for (const [field, value] of Object.entries(rest) as [keyof UpdateSmtpSettingsInput, unknown][]) {
-      if (value === undefined) continue;
-      (next as unknown as Record<string, unknown>)[field] = value === '' ? null : value;
-    }
     const problems: FieldProblem[] = [];
-    if (password !== undefined) {
-      try {
-        next.encryptedPassword = password ? this.cipher.seal(password) : null;
-      } catch (error) {
-        if (!(error instanceof SecretDecryptionError)) throw error;
-        problems.push({ field: 'password', message: `the ENC(...) value ${error.message.replace(/^cannot decrypt the secret: /, 'cannot be decrypted: ')}` });
-      }
+    for (const [field, value] of Object.entries(input) as [keyof UpdateSmtpSettingsInput, unknown][]) {
+      if (value === undefined) continue;
+      const secret = SECRET_FIELDS[field as SecretInput];
+      if (secret) next[secret] = this.sealSecret(field, value as string | null, problems);
+      else (next as unknown as Record<string, unknown>)[field] = value === '' ? null : value;
     }
+    // authEnabled is the old on/off switch over authMethod.
+    if (input.authMethod === undefined && input.authEnabled !== undefined) {
+      next.authMethod = !input.authEnabled ? SmtpAuthMethod.NONE : current.authMethod === SmtpAuthMethod.NONE ? SmtpAuthMethod.PASSWORD : current.authMethod;
+    }
+    next.authEnabled = next.authMethod !== SmtpAuthMethod.NONE;
     if (input.host === null) problems.push({ field: 'host', message: 'cannot be cleared; set another host' });
     if (next.authEnabled && next.host && !next.username) {
-      problems.push({ field: 'username', message: 'is required when authEnabled is true' });
+      problems.push({ field: 'username', message: `is required when authMethod is ${next.authMethod} (the mailbox to send as)` });
     }
+    if (next.host) problems.push(...this.oauth2Problems(next));
     if (problems.length) throw new BadUserInputError(problems);
     return next;
+  }
+
+  /** Encrypts a secret given plain or as ENC(...); empty or null clears it. */
+  private sealSecret(field: string, value: string | null, problems: FieldProblem[]): string | null {
+    if (!value) return null;
+    try {
+      if (field === 'oauth2ServiceAccountKey') parseServiceAccountKey(isEncrypted(value) ? this.cipher.decrypt(value) : value);
+      return this.cipher.seal(value);
+    } catch (error) {
+      if (error instanceof SecretDecryptionError) {
+        problems.push({ field, message: `the ENC(...) value ${error.message.replace(/^cannot decrypt the secret: /, 'cannot be decrypted: ')}` });
+      } else {
+        problems.push({ field, message: (error as Error).message });
+      }
+      return null;
+    }
+  }
+
+  /** What an OAuth2 method needs before it can get a token (checked only once a host is set). */
+  private oauth2Problems(next: SettingsValues): FieldProblem[] {
+    const missing = (field: string, why: string): FieldProblem => ({ field, message: `is required when authMethod is ${next.authMethod} (${why})` });
+    const problems: FieldProblem[] = [];
+    switch (next.authMethod) {
+      case SmtpAuthMethod.OAUTH2_CLIENT_CREDENTIALS:
+        if (!next.oauth2TenantId && !next.oauth2TokenUrl) problems.push(missing('oauth2TenantId', 'or set oauth2TokenUrl'));
+        if (!next.oauth2ClientId) problems.push(missing('oauth2ClientId', "the app registration's application id"));
+        if (!next.encryptedOAuth2ClientSecret && !(next.oauth2Certificate && next.encryptedOAuth2PrivateKey)) {
+          problems.push(missing('oauth2ClientSecret', 'or a certificate with oauth2Certificate and oauth2PrivateKey'));
+        }
+        break;
+      case SmtpAuthMethod.OAUTH2_SERVICE_ACCOUNT:
+        if (!next.encryptedOAuth2ServiceAccountKey) problems.push(missing('oauth2ServiceAccountKey', "the service account's JSON key"));
+        break;
+      case SmtpAuthMethod.OAUTH2_REFRESH_TOKEN:
+        if (!next.oauth2TokenUrl) problems.push(missing('oauth2TokenUrl', "the provider's token endpoint"));
+        if (!next.oauth2ClientId) problems.push(missing('oauth2ClientId', 'the client the token was issued to'));
+        if (!next.encryptedOAuth2RefreshToken) problems.push(missing('oauth2RefreshToken', 'from the consent flow'));
+        break;
+      default:
+    }
+    return problems;
   }
 
   private async writeRows(

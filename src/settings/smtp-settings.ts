@@ -18,9 +18,39 @@ registerEnumType(SmtpSecurity, {
   },
 });
 
+/** How Herald authenticates to the relay. The OAuth2 methods send XOAUTH2 with an access token. */
+export enum SmtpAuthMethod {
+  /** No SMTP AUTH (a relay that trusts the network). */
+  NONE = 'NONE',
+  /** Username and password (AUTH PLAIN/LOGIN). Refused by Microsoft 365 and Google for most tenants. */
+  PASSWORD = 'PASSWORD',
+  /** Microsoft 365: an Entra ID app's client credentials (secret or certificate), sending as `username`. */
+  OAUTH2_CLIENT_CREDENTIALS = 'OAUTH2_CLIENT_CREDENTIALS',
+  /** Google Workspace: a service account key with domain-wide delegation, impersonating `username`. */
+  OAUTH2_SERVICE_ACCOUNT = 'OAUTH2_SERVICE_ACCOUNT',
+  /** Any provider: a refresh token of a client, for the mailbox `username`. */
+  OAUTH2_REFRESH_TOKEN = 'OAUTH2_REFRESH_TOKEN',
+}
+registerEnumType(SmtpAuthMethod, {
+  name: 'SmtpAuthMethod',
+  description: 'How Herald authenticates to the relay',
+  valuesMap: {
+    NONE: { description: 'No SMTP AUTH (a relay that trusts the network)' },
+    PASSWORD: { description: 'Username and password (AUTH PLAIN/LOGIN); refused by Microsoft 365 and Google for most tenants' },
+    OAUTH2_CLIENT_CREDENTIALS: { description: "Microsoft 365: an Entra ID app's client credentials (secret or certificate), sending as username" },
+    OAUTH2_SERVICE_ACCOUNT: { description: 'Google Workspace: a service account key with domain-wide delegation, impersonating username' },
+    OAUTH2_REFRESH_TOKEN: { description: 'Any provider: a refresh token of a client, for the mailbox username' },
+  },
+});
+
+export function isOAuth2(method: SmtpAuthMethod): boolean {
+  return method.startsWith('OAUTH2_');
+}
+
 /**
- * The SMTP configuration as Herald uses it. The password stays encrypted here
- * (`ENC(...)`); only SmtpSettingsService decrypts it, to build a transport.
+ * The SMTP configuration as Herald uses it. Secrets (the password, the OAuth2
+ * client secret, private key, service account key and refresh token) stay
+ * encrypted here (`ENC(...)`); only the SMTP gateway decrypts them, to connect.
  */
 export interface SmtpSettings {
   host: string | null;
@@ -30,7 +60,27 @@ export interface SmtpSettings {
   username: string | null;
   encryptedPassword: string | null;
   security: SmtpSecurity;
+  /** Whether Herald authenticates at all: `authMethod` is not NONE. */
   authEnabled: boolean;
+  authMethod: SmtpAuthMethod;
+  /** Microsoft 365: the directory (tenant) id, which names the token endpoint. */
+  oauth2TenantId: string | null;
+  oauth2ClientId: string | null;
+  encryptedOAuth2ClientSecret: string | null;
+  /** Microsoft 365 with a certificate instead of a secret: the certificate (PEM) registered with the app… */
+  oauth2Certificate: string | null;
+  /** …and its private key (PEM), encrypted. */
+  encryptedOAuth2PrivateKey: string | null;
+  /** Google: the service account's JSON key file, encrypted. */
+  encryptedOAuth2ServiceAccountKey: string | null;
+  encryptedOAuth2RefreshToken: string | null;
+  /** Overrides the endpoint derived from the method and tenant (national clouds, private providers). */
+  oauth2TokenUrl: string | null;
+  /** Overrides the method's default scope. */
+  oauth2Scope: string | null;
+  /** The relay's sending quota, paced by Herald across all its processes (null: none). */
+  quotaMessagesPerMinute: number | null;
+  quotaRecipientsPerDay: number | null;
   verifyCertificate: boolean;
   /** PEM of the CA that signed a private relay's certificate. */
   caCertificate: string | null;
@@ -53,6 +103,18 @@ export const SMTP_DEFAULTS: Omit<SmtpSettings, 'updatedAt' | 'updatedBy'> = {
   encryptedPassword: null,
   security: SmtpSecurity.STARTTLS,
   authEnabled: true,
+  authMethod: SmtpAuthMethod.PASSWORD,
+  oauth2TenantId: null,
+  oauth2ClientId: null,
+  encryptedOAuth2ClientSecret: null,
+  oauth2Certificate: null,
+  encryptedOAuth2PrivateKey: null,
+  encryptedOAuth2ServiceAccountKey: null,
+  encryptedOAuth2RefreshToken: null,
+  oauth2TokenUrl: null,
+  oauth2Scope: null,
+  quotaMessagesPerMinute: null,
+  quotaRecipientsPerDay: null,
   verifyCertificate: true,
   caCertificate: null,
   connectionTimeoutMs: 10_000,

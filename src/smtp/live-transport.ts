@@ -6,6 +6,7 @@ import { isConfigured, type SmtpSettings } from '../settings/smtp-settings';
 import { SmtpSettingsChangedEvent } from '../settings/smtp-settings-changed.event';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import { TranscriptRecorder } from './session-transcript';
+import { RelayLogins, type RelayLogin } from './relay-login';
 import { transportOptions } from './transport-options';
 
 /** What the relay said when it accepted a message. */
@@ -30,6 +31,7 @@ export interface Relay {
 
 interface Generation extends Relay {
   name: string;
+  login: RelayLogin;
   inFlight: number;
   retired: boolean;
 }
@@ -51,6 +53,7 @@ export class LiveTransport implements OnApplicationShutdown {
   constructor(
     private readonly mailer: MailerService,
     private readonly settings: SmtpSettingsService,
+    private readonly logins: RelayLogins,
   ) {}
 
   /** The relay of the live settings; undefined while SMTP is not configured (no host or sender). */
@@ -80,7 +83,8 @@ export class LiveTransport implements OnApplicationShutdown {
     const settings = await this.settings.get();
     if (!isConfigured(settings)) return undefined;
     const name = `relay-${++this.generation}`;
-    const options = transportOptions(settings, this.settings.password(settings));
+    const login = this.logins.login(settings);
+    const options = transportOptions(settings, login.auth);
     this.mailer.addTransporter(name, {
       ...options,
       pool: true,
@@ -96,13 +100,14 @@ export class LiveTransport implements OnApplicationShutdown {
     } as never); // nodemailer's and the mailer's option types disagree; this is the one cast.
     const generation: Generation = {
       name,
+      login,
       settings,
       inFlight: 0,
       retired: false,
       send: (mail) => this.send(generation, mail),
     };
     this.current = generation;
-    this.logger.log(`SMTP pool ${name}: ${settings.host}:${settings.port} (${settings.security}, ${settings.poolSize} connections)`);
+    this.logger.log(`SMTP pool ${name}: ${settings.host}:${settings.port} (${settings.security}, ${settings.authMethod}, ${settings.poolSize} connections)`);
     return generation;
   }
 
@@ -119,5 +124,6 @@ export class LiveTransport implements OnApplicationShutdown {
 
   private close(generation: Generation): void {
     this.mailer.removeTransporter(generation.name);
+    generation.login.close();
   }
 }

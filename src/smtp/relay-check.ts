@@ -2,10 +2,12 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Logger } from '@nestjs/common';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import XOAuth2 from 'nodemailer/lib/xoauth2';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { SmtpCheckResult, SmtpCheckStep } from './smtp-check-result.model';
 import { classifySmtpFailure, type SmtpErrorLike } from './smtp-failure';
 import { StepLog } from './step-log';
+import type { OAuth2TokenSource } from './oauth2/oauth2-token-source';
 import { type ReachedStep, TranscriptRecorder, transcriptOf } from './session-transcript';
 
 /**
@@ -19,7 +21,11 @@ export class RelayCheck {
   private readonly logger = new Logger('SmtpCheck');
   private readonly log = new StepLog();
 
-  constructor(private readonly options: SMTPTransport.Options) {}
+  constructor(
+    private readonly options: SMTPTransport.Options,
+    /** OAuth2: where the access token comes from (the TOKEN step, before AUTH). */
+    private readonly tokens?: OAuth2TokenSource,
+  ) {}
 
   async run(): Promise<SmtpCheckResult> {
     const host = this.options.host ?? '';
@@ -74,12 +80,20 @@ export class RelayCheck {
           connection.quit();
           return resolve();
         }
-        connection.login(options.auth as never, (loginError) => {
-          if (loginError) return fail(loginError);
-          log.ok(SmtpCheckStep.AUTH, `authenticated as ${(options.auth as { user?: string }).user}`, connection.lastServerResponse || undefined);
-          connection.quit();
-          resolve();
-        });
+        const user = (options.auth as { user?: string }).user;
+        const login = (auth: object, how: string) =>
+          connection.login(auth as never, (loginError) => {
+            if (loginError) return fail(loginError);
+            log.ok(SmtpCheckStep.AUTH, `authenticated as ${user}${how}`, connection.lastServerResponse || undefined);
+            connection.quit();
+            resolve();
+          });
+        if (!this.tokens) return login(options.auth!, '');
+        const tokens = this.tokens;
+        tokens.token().then((token) => {
+          log.ok(SmtpCheckStep.TOKEN, `access token from ${tokens.endpoint()}, valid until ${new Date(token.expiresAt).toISOString()} (${Math.round((token.expiresAt - Date.now()) / 60_000)} min)`);
+          login({ user, oauth2: new XOAuth2({ user, provisionCallback: tokens.provisionCallback } as never) }, ' with XOAUTH2');
+        }, fail);
       });
     });
   }

@@ -6,6 +6,8 @@ export enum SmtpCheckStep {
   CONNECT = 'CONNECT',
   GREETING = 'GREETING',
   TLS = 'TLS',
+  /** OAuth2 only: an access token from the token endpoint. */
+  TOKEN = 'TOKEN',
   AUTH = 'AUTH',
   SEND = 'SEND',
 }
@@ -21,7 +23,8 @@ registerEnumType(SmtpCheckStep, {
     CONNECT: { description: 'Opening the TCP connection (and the TLS handshake, for security TLS)' },
     GREETING: { description: "Waiting for the relay's 220 greeting" },
     TLS: { description: 'Upgrading to TLS with STARTTLS, and checking the certificate' },
-    AUTH: { description: 'Logging in with the username and password' },
+    TOKEN: { description: 'OAuth2 only: getting an access token from the token endpoint' },
+    AUTH: { description: 'Logging in: with the username and password, or with XOAUTH2 and the access token' },
     SEND: { description: 'Sending the test mail (sendTestEmail only)' },
   },
 });

@@ -1,4 +1,5 @@
 import { SecretDecryptionError } from '@herald/crypto';
+import { TokenEndpointError } from './oauth2/oauth2-token-source';
 import { SmtpCheckStep } from './smtp-check-result.model';
 import { type SessionTranscript, transcriptOf } from './session-transcript';
 
@@ -41,7 +42,18 @@ export interface SmtpFailure {
   responseCode?: number;
   /** One line saying what happened: code, message, command (never a secret). */
   description: string;
+  /** What to do, when the reply says more than the step's usual hint (a relay that no longer takes passwords). */
+  advice?: string;
 }
+
+/**
+ * Replies of relays that refuse passwords for good: Microsoft 365 with basic
+ * authentication disabled (5.7.139, 5.7.30, 5.7.57, or 5.7.3 naming SMTP client
+ * authentication), Google asking for an application-specific password (5.7.9).
+ */
+const PASSWORDS_REFUSED = /\b5\.7\.(139|30|57|9)\b|basic authentication is (disabled|not supported)|SmtpClientAuthentication is disabled|application-specific password/i;
+export const PASSWORDS_REFUSED_ADVICE =
+  'this relay no longer accepts passwords: switch authMethod to OAuth2 (OAUTH2_CLIENT_CREDENTIALS for Microsoft 365, OAUTH2_SERVICE_ACCOUNT for Google Workspace; docs/configuration.md has the steps)';
 
 /** Node's TLS errors carry OpenSSL's or the certificate check's code. */
 const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|UNABLE_TO_)/;
@@ -60,6 +72,7 @@ const STEP_OF_TIMEOUT: Record<string, SmtpCheckStep> = {
 export function stepOf(error: SmtpErrorLike, transcript?: SessionTranscript): SmtpCheckStep {
   const { code = '', command = '' } = error;
   if (code === 'EDNS') return SmtpCheckStep.RESOLVE;
+  if (error instanceof TokenEndpointError || (error as { originalCode?: string }).originalCode === TokenEndpointError.CODE) return SmtpCheckStep.TOKEN;
   if (code === 'EAUTH' || code === 'ENOAUTH' || code === 'EOAUTH2' || command.startsWith('AUTH')) return SmtpCheckStep.AUTH;
   if (code === 'ETLS' || code === 'EREQUIRETLS' || command === 'STARTTLS') return SmtpCheckStep.TLS;
   if (code === 'EENVELOPE' || code === 'EMESSAGE' || ['MAIL FROM', 'RCPT TO', 'DATA'].includes(command)) return SmtpCheckStep.SEND;
@@ -95,8 +108,14 @@ export function classifySmtpFailure(error: unknown, transcript = transcriptOf(er
   const base = { reply, responseCode, description };
   if (error instanceof SecretDecryptionError) return { ...base, scope: 'relay', transient: true, step: SmtpCheckStep.AUTH };
   const step = stepOf(e, transcript);
+  if (step === SmtpCheckStep.TOKEN) {
+    // No token: the relay as a whole cannot be used. An endpoint that is down may come back; a refused grant needs the admin.
+    const transient = error instanceof TokenEndpointError ? error.transient : true;
+    return { ...base, description: e.message ?? description, scope: 'relay', transient, step };
+  }
   if (step === SmtpCheckStep.AUTH && ['EAUTH', 'ENOAUTH', 'EOAUTH2'].includes(e.code ?? '')) {
-    return { ...base, scope: 'relay', transient: false, step };
+    const advice = PASSWORDS_REFUSED.test(reply ?? e.message ?? '') ? PASSWORDS_REFUSED_ADVICE : undefined;
+    return { ...base, scope: 'relay', transient: false, step, advice };
   }
   // 421: the relay is closing the session, whatever the command (RFC 5321 §3.8).
   if (responseCode === 421 || step !== SmtpCheckStep.SEND || e.code === 'ETIMEDOUT' || isConnectionLoss(e)) {

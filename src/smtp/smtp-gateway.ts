@@ -4,6 +4,7 @@ import { isConfigured, type SmtpSettings } from '../settings/smtp-settings';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
 import { LiveTransport, type Relay } from './live-transport';
 import { RelayCheck } from './relay-check';
+import { type RelayLogin, RelayLogins } from './relay-login';
 import { SmtpCheckResult } from './smtp-check-result.model';
 import { classifySmtpFailure, type SmtpFailure } from './smtp-failure';
 import { StepLog } from './step-log';
@@ -23,6 +24,7 @@ export class SmtpGateway {
   constructor(
     private readonly settings: SmtpSettingsService,
     private readonly transport: LiveTransport,
+    private readonly logins: RelayLogins,
   ) {}
 
   /** Whether mail can be sent at all (a relay and a sender are set). */
@@ -42,15 +44,19 @@ export class SmtpGateway {
 
   /** Connects with these settings and reports each step up to AUTH; sends no mail. */
   async verify(settings: SmtpSettings): Promise<SmtpCheckResult> {
-    let password: string | null;
+    let login: RelayLogin;
     try {
-      password = this.settings.password(settings);
+      login = this.logins.login(settings);
     } catch (error) {
       if (!(error instanceof SecretDecryptionError)) throw error;
       const log = new StepLog();
-      log.unreadablePassword(error);
+      log.unreadableSecret(error);
       return log.result();
     }
-    return new RelayCheck(transportOptions(settings, password)).run();
+    try {
+      return await new RelayCheck(transportOptions(settings, login.auth), login.tokens).run();
+    } finally {
+      login.close();
+    }
   }
 }

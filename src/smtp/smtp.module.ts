@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MailerModule } from '@nestjs-modules/mailer';
 import { SettingsModule } from '../settings/settings.module';
 import { LiveTransport } from './live-transport';
+import { RelayLogins } from './relay-login';
 import { SmtpGateway } from './smtp-gateway';
 import { SendTestEmailResolver } from './test-email/send-test-email.resolver';
 import { SendTestEmailService } from './test-email/send-test-email.service';
@@ -19,7 +20,7 @@ import { VerifySmtpSettingsResolver } from './verify-smtp-settings.resolver';
     // Transporters are added at run time from the live settings (LiveTransport), so none is configured here.
     MailerModule.forRoot({ transports: {} }),
   ],
-  providers: [LiveTransport, SmtpGateway, SendTestEmailService, SendTestEmailResolver, VerifySmtpSettingsResolver],
+  providers: [LiveTransport, RelayLogins, SmtpGateway, SendTestEmailService, SendTestEmailResolver, VerifySmtpSettingsResolver],
   exports: [SmtpGateway],
 })
 export class SmtpModule {}

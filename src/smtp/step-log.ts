@@ -6,7 +6,8 @@ const HINTS: Record<SmtpCheckStep, string> = {
   CONNECT: 'cannot connect; check host, port and that the relay accepts connections from Herald',
   GREETING: 'the relay did not greet as an SMTP server; check port and security (TLS on port 465, STARTTLS on 587)',
   TLS: 'TLS failed; check security, verifyCertificate and caCertificate',
-  AUTH: 'authentication failed; check username, password and authEnabled',
+  TOKEN: 'no access token from the token endpoint; check the OAuth2 settings (tenant, client id, secret or key, token URL) and the app registration',
+  AUTH: 'authentication failed; check username, authMethod and its credentials',
   SEND: 'the relay refused the mail; check sender and the recipient',
 };
 
@@ -24,11 +25,11 @@ export class StepLog {
   }
 
   /** The failed step, with a hint of what to check and the relay's reply. */
-  failed(failure: Pick<SmtpFailure, 'step' | 'reply' | 'responseCode'>, message: string): void {
+  failed(failure: Pick<SmtpFailure, 'step' | 'reply' | 'responseCode' | 'advice'>, message: string): void {
     this.steps.push({
       step: failure.step,
       status: SmtpCheckStatus.FAILED,
-      message: `${HINTS[failure.step]}: ${message}`,
+      message: `${failure.advice ?? HINTS[failure.step]}: ${message}`,
       responseCode: failure.responseCode,
       response: failure.reply ?? undefined,
     });
@@ -43,12 +44,12 @@ export class StepLog {
     });
   }
 
-  /** The stored password cannot be decrypted with this server's key: nothing was attempted. */
-  unreadablePassword(error: Error): void {
+  /** A stored secret (password, OAuth2 secret or key) cannot be decrypted with this server's key: nothing was attempted. */
+  unreadableSecret(error: Error): void {
     this.steps.push({
       step: SmtpCheckStep.AUTH,
       status: SmtpCheckStatus.FAILED,
-      message: `the stored SMTP password ${error.message.replace(/^cannot decrypt the secret: /, 'cannot be decrypted: ')}; set it again`,
+      message: `a stored SMTP secret (the password or an OAuth2 secret) ${error.message.replace(/^cannot decrypt the secret: /, 'cannot be decrypted: ')}; set it again`,
     });
   }
 

@@ -2,8 +2,8 @@ import { isIP } from 'node:net';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { SmtpSecurity, type SmtpSettings } from '../settings/smtp-settings';
 
-/** nodemailer's SMTP options for these settings, with the password given in clear. */
-export function transportOptions(settings: SmtpSettings, password: string | null): SMTPTransport.Options {
+/** nodemailer's SMTP options for these settings, signing in with `auth` (RelayLogins). */
+export function transportOptions(settings: SmtpSettings, auth: SMTPTransport.Options['auth'] | undefined): SMTPTransport.Options {
   const host = settings.host ?? undefined;
   return {
     host,
@@ -11,7 +11,7 @@ export function transportOptions(settings: SmtpSettings, password: string | null
     secure: settings.security === SmtpSecurity.TLS,
     requireTLS: settings.security === SmtpSecurity.STARTTLS,
     ignoreTLS: settings.security === SmtpSecurity.NONE,
-    auth: settings.authEnabled && settings.username ? { user: settings.username, pass: password ?? '' } : undefined,
+    auth,
     tls: {
       rejectUnauthorized: settings.verifyCertificate,
       ca: settings.caCertificate ?? undefined,

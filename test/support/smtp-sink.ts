@@ -28,6 +28,12 @@ export interface SmtpSinkOptions {
   starttls?: boolean;
   /** Require AUTH with these credentials. */
   auth?: { user: string; pass: string };
+  /** Offer XOAUTH2 (alone, or beside PLAIN/LOGIN when `auth` is set too), accepting the tokens this says are valid. */
+  xoauth2?: (user: string, accessToken: string) => boolean;
+  /** Answer a password login with this instead of accepting it (e.g. Microsoft's 535 5.7.139 for basic authentication). */
+  refusePasswords?: SmtpReplyError;
+  /** Like Exchange Online: at most this many messages a minute, the rest refused with a 4xx at MAIL FROM. */
+  messagesPerMinute?: number;
   /** Reply with an error for some recipients: return e.g. { code: 550, message: '...' }. */
   rejectRecipient?: (address: string) => { code: number; message: string } | undefined;
   /**
@@ -57,30 +63,60 @@ export class SmtpSink {
   dataDelayMs = 0;
   /** Recipients refused so far, with the code. */
   readonly refused: { to: string; code: number }[] = [];
+  /** Messages refused for the per-minute quota. */
+  throttled = 0;
+  /** AUTH attempts, with the method and whether they were accepted. */
+  readonly logins: { method: string; user: string; accepted: boolean }[] = [];
+  private quotaWindow = { minute: 0, count: 0 };
 
   constructor(private readonly options: SmtpSinkOptions = {}) {}
 
   async start(port = 0): Promise<this> {
-    const { secure = false, starttls = false, auth, stallAt } = this.options;
+    const { secure = false, starttls = false, auth, xoauth2, refusePasswords, messagesPerMinute, stallAt } = this.options;
+    const authenticates = !!(auth || xoauth2 || refusePasswords);
     const serverOptions: SMTPServerOptions = {
       secure,
       ...(secure || starttls ? TLS_FIXTURES : {}),
       hideSTARTTLS: !starttls,
-      authOptional: !auth,
-      authMethods: ['PLAIN', 'LOGIN'],
+      authOptional: !authenticates,
+      authMethods: xoauth2 ? ['XOAUTH2', ...(auth ? ['PLAIN', 'LOGIN'] : [])] : ['PLAIN', 'LOGIN'],
       allowInsecureAuth: !secure && !starttls,
       logger: false,
       // stop() waits for clients to hang up; a pooled client keeps idle connections open.
       closeTimeout: 500,
-      disabledCommands: auth ? [] : ['AUTH'],
+      disabledCommands: authenticates ? [] : ['AUTH'],
       onConnect: (_session, callback) => {
         if (stallAt !== 'greeting') callback();
       },
       onAuth: (a, _session, callback) => {
         if (stallAt === 'auth') return;
-        if (auth && a.username === auth.user && a.password === auth.pass) return callback(null, { user: a.username });
-        const error = Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 });
-        return callback(error);
+        const user = a.username ?? '';
+        const accept = () => (this.logins.push({ method: a.method, user, accepted: true }), callback(null, { user }));
+        const refuse = (reply: SmtpReplyError) => {
+          this.logins.push({ method: a.method, user, accepted: false });
+          return callback(Object.assign(new Error(reply.message), { responseCode: reply.code }));
+        };
+        if (a.method === 'XOAUTH2') {
+          // smtp-server's XOAUTH2 answers a refusal with the JSON challenge, then 535 once the client gives up.
+          if (xoauth2?.(user, a.accessToken ?? '')) return accept();
+          this.logins.push({ method: a.method, user, accepted: false });
+          return callback(null, { data: { status: '401', schemes: 'bearer', scope: 'https://outlook.office365.com/.default' } });
+        }
+        if (refusePasswords) return refuse(refusePasswords);
+        if (auth && user === auth.user && a.password === auth.pass) return accept();
+        return refuse({ code: 535, message: 'Authentication credentials invalid' });
+      },
+      onMailFrom: (_address, _session, callback) => {
+        if (messagesPerMinute) {
+          const minute = Math.floor(Date.now() / 60_000);
+          if (this.quotaWindow.minute !== minute) this.quotaWindow = { minute, count: 0 };
+          if (++this.quotaWindow.count > messagesPerMinute) {
+            this.throttled++;
+            const message = '4.5.127 Message submission rate for this client has exceeded the configured limit';
+            return callback(Object.assign(new Error(message), { responseCode: 450 }));
+          }
+        }
+        return callback();
       },
       onRcptTo: (address, _session, callback) => {
         const rejection = this.failWith ?? this.options.rejectRecipient?.(address.address);

@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { registerDecorator, ValidationOptions, isFQDN, isIP, isURL } from 'class-validator';
 
 function rule(name: string, message: string, test: (value: unknown) => boolean) {
@@ -42,6 +42,18 @@ export const IsPemCertificate = rule('isPemCertificate', 'must be a PEM certific
   if (typeof v !== 'string' || !v.includes('-----BEGIN CERTIFICATE-----')) return false;
   try {
     new X509Certificate(v);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+/** A PEM private key that parses, or an ENC(...) value (checked when it is decrypted). Never quoted. */
+export const IsPemPrivateKey = rule('isPemPrivateKey', 'must be a PEM private key (-----BEGIN PRIVATE KEY-----) or ENC(...)', (v) => {
+  if (typeof v !== 'string') return false;
+  if (/^ENC\(.*\)$/s.test(v.trim())) return true;
+  try {
+    createPrivateKey(v);
     return true;
   } catch {
     return false;

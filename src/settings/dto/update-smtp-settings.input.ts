@@ -2,8 +2,8 @@ import { Field, InputType, Int } from '@nestjs/graphql';
 import { IsBoolean, IsEnum, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { MultiLineText, SingleLineText } from '@herald/contracts';
 import { Mailbox } from '@herald/contracts/address-rules';
-import { SmtpSecurity } from '../smtp-settings';
-import { IsHostName, IsHttpUrl, IsPemCertificate } from './smtp-validators';
+import { SmtpAuthMethod, SmtpSecurity } from '../smtp-settings';
+import { IsHostName, IsHttpUrl, IsPemCertificate, IsPemPrivateKey } from './smtp-validators';
 
 /**
  * A partial update of the SMTP settings: an absent field keeps its value, null
@@ -38,9 +38,57 @@ export class UpdateSmtpSettingsInput {
   @IsOptional() @IsEnum(SmtpSecurity)
   security?: SmtpSecurity;
 
-  @Field({ nullable: true, description: 'Authenticate with username and password (SMTP AUTH)' })
+  @Field({ nullable: true, description: 'Authenticate at all (false: authMethod NONE; true: PASSWORD unless an OAuth2 method is set)' })
   @IsOptional() @IsBoolean()
   authEnabled?: boolean;
+
+  @Field(() => SmtpAuthMethod, { nullable: true, description: 'How to authenticate; the OAuth2 methods send XOAUTH2 as `username`' })
+  @IsOptional() @IsEnum(SmtpAuthMethod)
+  authMethod?: SmtpAuthMethod;
+
+  @Field(() => String, { nullable: true, description: 'Microsoft 365: the directory (tenant) id; names the token endpoint' })
+  @IsOptional() @SingleLineText({ maxLength: 255, allowEmpty: true })
+  oauth2TenantId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'OAuth2 client (application) id' })
+  @IsOptional() @SingleLineText({ maxLength: 1024, allowEmpty: true })
+  oauth2ClientId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'OAuth2 client secret, plain or ENC(...); empty clears it. Never returned.' })
+  @IsOptional() @SingleLineText({ maxLength: 4096, allowEmpty: true })
+  oauth2ClientSecret?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Microsoft 365 with a certificate: the certificate (PEM) registered with the app' })
+  @IsOptional() @MultiLineText({ maxLength: 65536 }) @IsPemCertificate()
+  oauth2Certificate?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Microsoft 365 with a certificate: the certificate's private key (PEM, or ENC(...)); never returned" })
+  @IsOptional() @MultiLineText({ maxLength: 65536 }) @IsPemPrivateKey()
+  oauth2PrivateKey?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Google: the service account's JSON key file (or ENC(...)); never returned" })
+  @IsOptional() @MultiLineText({ maxLength: 65536 })
+  oauth2ServiceAccountKey?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'OAuth2 refresh token, plain or ENC(...); never returned' })
+  @IsOptional() @SingleLineText({ maxLength: 8192, allowEmpty: true })
+  oauth2RefreshToken?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Token endpoint; by default derived from the method and tenant (set it for national clouds or another provider)" })
+  @IsOptional() @SingleLineText({ maxLength: 2048, allowEmpty: true }) @IsHttpUrl()
+  oauth2TokenUrl?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Scope asked for; by default the method's (https://outlook.office365.com/.default, https://mail.google.com/)" })
+  @IsOptional() @SingleLineText({ maxLength: 2048, allowEmpty: true })
+  oauth2Scope?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Messages per minute the relay accepts from this mailbox (Microsoft 365: 30); null: no limit' })
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000)
+  quotaMessagesPerMinute?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Recipients per day the relay accepts from this mailbox (Microsoft 365: 10000; Google Workspace: 2000); null: no limit' })
+  @IsOptional() @IsInt() @Min(1) @Max(100_000_000)
+  quotaRecipientsPerDay?: number | null;
 
   @Field({ nullable: true, description: "Check the relay's TLS certificate (turn off only for testing)" })
   @IsOptional() @IsBoolean()

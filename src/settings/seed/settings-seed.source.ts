@@ -17,6 +17,18 @@ export const SEED_VARIABLES = {
   SMTP_USERNAME: 'username',
   SMTP_PASSWORD: 'password',
   SMTP_AUTH: 'authEnabled',
+  SMTP_AUTH_METHOD: 'authMethod',
+  SMTP_OAUTH2_TENANT_ID: 'oauth2TenantId',
+  SMTP_OAUTH2_CLIENT_ID: 'oauth2ClientId',
+  SMTP_OAUTH2_CLIENT_SECRET: 'oauth2ClientSecret',
+  SMTP_OAUTH2_CERTIFICATE_FILE: 'oauth2Certificate',
+  SMTP_OAUTH2_PRIVATE_KEY_FILE: 'oauth2PrivateKey',
+  SMTP_OAUTH2_SERVICE_ACCOUNT_KEY_FILE: 'oauth2ServiceAccountKey',
+  SMTP_OAUTH2_REFRESH_TOKEN: 'oauth2RefreshToken',
+  SMTP_OAUTH2_TOKEN_URL: 'oauth2TokenUrl',
+  SMTP_OAUTH2_SCOPE: 'oauth2Scope',
+  SMTP_QUOTA_MESSAGES_PER_MINUTE: 'quotaMessagesPerMinute',
+  SMTP_QUOTA_RECIPIENTS_PER_DAY: 'quotaRecipientsPerDay',
   SMTP_TRANSPORT_PROTOCOL: 'security',
   SMTP_STARTTLS_ENABLE: 'security',
   SMTP_SECURITY: 'security',
@@ -29,7 +41,9 @@ export const SEED_VARIABLES = {
   GATEWAY_URI: 'gatewayUri',
 } as const satisfies Record<string, keyof UpdateSmtpSettingsInput>;
 
-export type SeedVariable = keyof typeof SEED_VARIABLES;
+/** Spring's `mail.smtp.auth.mechanisms`: says password or XOAUTH2, not which grant; SMTP_AUTH_METHOD says that. */
+type MechanismsKey = 'SMTP_AUTH_MECHANISMS';
+export type SeedVariable = keyof typeof SEED_VARIABLES | MechanismsKey;
 export type SeedValues = Partial<Record<SeedVariable, string>>;
 
 /** The old Spring Boot keys (`spring.mail.*`) and what they are called in Herald. */
@@ -43,6 +57,7 @@ const SPRING_KEYS: Record<string, SeedVariable> = {
   'spring.mail.properties.mail.transport.protocol': 'SMTP_TRANSPORT_PROTOCOL',
   'spring.mail.properties.mail.smtp.auth': 'SMTP_AUTH',
   'spring.mail.properties.mail.smtp.starttls.enable': 'SMTP_STARTTLS_ENABLE',
+  'spring.mail.properties.mail.smtp.auth.mechanisms': 'SMTP_AUTH_MECHANISMS',
   'gateway.uri': 'GATEWAY_URI',
 };
 
@@ -77,7 +92,7 @@ export function readSeedFile(path: string): SeedValues {
 /** The seed variables present in an environment. */
 export function seedFromEnvironment(env: Readonly<Record<string, string | undefined>>): SeedValues {
   const values: SeedValues = {};
-  for (const name of Object.keys(SEED_VARIABLES) as SeedVariable[]) {
+  for (const name of Object.keys(SEED_VARIABLES) as (keyof typeof SEED_VARIABLES)[]) {
     if (env[name] !== undefined && env[name] !== '') values[name] = env[name];
   }
   return values;
@@ -113,9 +128,21 @@ export function seedInput(fromEnv: SeedValues, fromFile: SeedValues = {}): Updat
     username: values.SMTP_USERNAME,
     password: values.SMTP_PASSWORD,
     authEnabled: values.SMTP_AUTH === undefined ? undefined : bool(values.SMTP_AUTH),
+    authMethod: authMethodOf(values, problems),
+    oauth2TenantId: values.SMTP_OAUTH2_TENANT_ID?.trim(),
+    oauth2ClientId: values.SMTP_OAUTH2_CLIENT_ID?.trim(),
+    oauth2ClientSecret: values.SMTP_OAUTH2_CLIENT_SECRET,
+    oauth2Certificate: readFile('SMTP_OAUTH2_CERTIFICATE_FILE', values, problems),
+    oauth2PrivateKey: readFile('SMTP_OAUTH2_PRIVATE_KEY_FILE', values, problems),
+    oauth2ServiceAccountKey: readFile('SMTP_OAUTH2_SERVICE_ACCOUNT_KEY_FILE', values, problems),
+    oauth2RefreshToken: values.SMTP_OAUTH2_REFRESH_TOKEN,
+    oauth2TokenUrl: values.SMTP_OAUTH2_TOKEN_URL?.trim(),
+    oauth2Scope: values.SMTP_OAUTH2_SCOPE?.trim(),
+    quotaMessagesPerMinute: values.SMTP_QUOTA_MESSAGES_PER_MINUTE === undefined ? undefined : int(values.SMTP_QUOTA_MESSAGES_PER_MINUTE),
+    quotaRecipientsPerDay: values.SMTP_QUOTA_RECIPIENTS_PER_DAY === undefined ? undefined : int(values.SMTP_QUOTA_RECIPIENTS_PER_DAY),
     security: securityOf(values),
     verifyCertificate: values.SMTP_VERIFY_CERTIFICATE === undefined ? undefined : bool(values.SMTP_VERIFY_CERTIFICATE),
-    caCertificate: values.SMTP_CA_CERTIFICATE_FILE === undefined ? undefined : readCa(values.SMTP_CA_CERTIFICATE_FILE, problems),
+    caCertificate: readFile('SMTP_CA_CERTIFICATE_FILE', values, problems),
     connectionTimeoutMs: values.SMTP_CONNECTION_TIMEOUT_MS === undefined ? undefined : int(values.SMTP_CONNECTION_TIMEOUT_MS),
     greetingTimeoutMs: values.SMTP_GREETING_TIMEOUT_MS === undefined ? undefined : int(values.SMTP_GREETING_TIMEOUT_MS),
     socketTimeoutMs: values.SMTP_SOCKET_TIMEOUT_MS === undefined ? undefined : int(values.SMTP_SOCKET_TIMEOUT_MS),
@@ -128,13 +155,31 @@ export function seedInput(fromEnv: SeedValues, fromFile: SeedValues = {}): Updat
   return input;
 }
 
-function readCa(path: string, problems: string[]): string | undefined {
+/** The contents of the file a *_FILE variable names (certificates and keys are kept in files). */
+function readFile(name: SeedVariable, values: SeedValues, problems: string[]): string | undefined {
+  const path = values[name];
+  if (path === undefined) return undefined;
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    problems.push(`SMTP_CA_CERTIFICATE_FILE cannot be read: ${(error as Error).message}`);
+    problems.push(`${name} cannot be read: ${(error as Error).message}`);
     return undefined;
   }
+}
+
+/**
+ * SMTP_AUTH_METHOD, or what Spring's mechanisms say: PLAIN/LOGIN is a password;
+ * XOAUTH2 needs SMTP_AUTH_METHOD to say which grant gets the token.
+ */
+function authMethodOf(values: SeedValues, problems: string[]): string | undefined {
+  if (values.SMTP_AUTH_METHOD) return values.SMTP_AUTH_METHOD.trim().toUpperCase();
+  const mechanisms = values.SMTP_AUTH_MECHANISMS?.trim().toUpperCase().split(/[\s,]+/);
+  if (!mechanisms) return undefined;
+  if (mechanisms.includes('XOAUTH2')) {
+    problems.push('spring.mail.properties.mail.smtp.auth.mechanisms XOAUTH2 needs SMTP_AUTH_METHOD (OAUTH2_CLIENT_CREDENTIALS, OAUTH2_SERVICE_ACCOUNT or OAUTH2_REFRESH_TOKEN) to say how Herald gets the token');
+    return undefined;
+  }
+  return mechanisms.some((m) => ['PLAIN', 'LOGIN', 'CRAM-MD5'].includes(m)) ? 'PASSWORD' : undefined;
 }
 
 /**
@@ -142,7 +187,7 @@ function readCa(path: string, problems: string[]): string | undefined {
  * the password, or carry control characters that would forge lines of the log.
  */
 function describe(error: ValidationError, values: SeedValues): string {
-  const names = (Object.keys(SEED_VARIABLES) as SeedVariable[]).filter(
+  const names = (Object.keys(SEED_VARIABLES) as (keyof typeof SEED_VARIABLES)[]).filter(
     (n) => SEED_VARIABLES[n] === error.property && values[n] !== undefined,
   );
   const name = names.join(' / ') || error.property;

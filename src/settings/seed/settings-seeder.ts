@@ -28,7 +28,7 @@ export class SettingsSeeder implements OnApplicationBootstrap {
     } catch (error) {
       if (!(error instanceof BadUserInputError)) throw error;
       const byField = (field: string) =>
-        (Object.keys(SEED_VARIABLES) as SeedVariable[]).find((n) => SEED_VARIABLES[n] === field) ?? field;
+        (Object.keys(SEED_VARIABLES) as (keyof typeof SEED_VARIABLES)[]).find((n) => SEED_VARIABLES[n] === field) ?? field;
       throw new InvalidSeedError(error.fields.map((f) => `${byField(f.field)} ${f.message}`));
     }
     const given = Object.keys({ ...fromFile, ...fromEnv });

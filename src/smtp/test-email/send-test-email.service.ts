@@ -41,7 +41,7 @@ export class SendTestEmailService {
       return log.result({ messageId: info.messageId });
     } catch (error) {
       if (error instanceof SecretDecryptionError) {
-        log.unreadablePassword(error);
+        log.unreadableSecret(error);
         return log.result();
       }
       // The step the session failed at, by the same logic as verifySmtpSettings.
