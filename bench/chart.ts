@@ -61,7 +61,7 @@ export function chartSvg(results: Results): string {
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   text(M.left, 22, 'Mails per second, by recipients per event', ' font-size="16" font-weight="600"');
   const quick = results.scale !== 1 ? ` — quick run (scale ${results.scale})` : '';
-  text(M.left, 40, `Median of ${results.repetitions.length} repetitions, ${results.mailsPerPoint} mails each; ${results.machine}; ${results.recordedAt.slice(0, 10)}${quick}`, ' font-size="11" fill="#59636e"');
+  text(M.left, 40, `Median of ${results.repetitions.length} repetition${results.repetitions.length === 1 ? '' : 's'}, ${results.mailsPerPoint} mails each; ${results.machine}; ${results.recordedAt.slice(0, 10)}${quick}`, ' font-size="11" fill="#59636e"');
   // Legend, on one line.
   let lx = M.left;
   for (const b of BARS) {

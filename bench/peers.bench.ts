@@ -13,6 +13,8 @@
  *   BENCH_PEER_REPETITIONS=3                repetitions
  *   BENCH_PEER_MAILS=6000                   mails per throughput measurement (per system, per point of the series)
  *   BENCH_PEER_LATENCY_EVENTS=300           one-recipient events sent one at a time, per system
+ *   BENCH_PEER_RESTART=0                    skips the store-restart scenario (run once, after the repetitions;
+ *                                           BENCH_PEER_REPETITIONS=0 runs it alone)
  *   BENCH_PEER_NODE_OPTIONS=…               flags for the peer's Node (e.g. Herald's heap caps); BENCH_HERALD_NODE_OPTIONS for Herald's
  *
  * Needs Debian's redis-server (apt-get install -y redis-server); starts its own on a free port.
@@ -89,28 +91,30 @@ async function postEvent(peer: PeerProcess, e: JobEvent): Promise<void> {
   await res.arrayBuffer();
 }
 
+const heraldEnv = (sink: SinkClient) => ({
+  HERALD_SECRET_KEY: 'b'.repeat(64),
+  SMTP_HOST: '127.0.0.1',
+  SMTP_PORT: String(sink.port),
+  SMTP_SECURITY: 'NONE',
+  SMTP_AUTH: 'false',
+  SMTP_SENDER: SENDER,
+  SMTP_POOL_SIZE: String(POOL),
+  GATEWAY_URI: GATEWAY,
+});
+
 /** Starts Herald on a database already seeded (a restart, as on every deploy), so its start-up does not include creating the schema. */
-async function startHerald(sink: SinkClient): Promise<HeraldProcess> {
-  const env = {
-    HERALD_SECRET_KEY: 'b'.repeat(64),
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(sink.port),
-    SMTP_SECURITY: 'NONE',
-    SMTP_AUTH: 'false',
-    SMTP_SENDER: SENDER,
-    SMTP_POOL_SIZE: String(POOL),
-    GATEWAY_URI: GATEWAY,
-  };
+async function startHerald(sink: SinkClient, env = heraldEnv(sink)): Promise<HeraldProcess> {
   const first = await HeraldProcess.start(env);
   for (const [app, managers] of Object.entries(APPLICATIONS)) await seedManagers(first, app, managers);
   await first.stop({ keepData: true });
   return HeraldProcess.start(env, await freePort(), first.dataDir);
 }
 
-async function startPeer(sink: SinkClient, redis: RedisServer, dir: string): Promise<PeerProcess> {
+async function startPeer(sink: SinkClient, redis: RedisServer, dir: string, options: { quiet?: boolean } = {}): Promise<PeerProcess> {
   const databasePath = join(dir, 'peer.sqlite');
   await createPeerDatabase(databasePath, APPLICATIONS);
-  return PeerProcess.start({ PORT: await freePort(), REDIS_PORT: redis.port, SMTP_PORT: sink.port, DATABASE_PATH: databasePath, JWT_SECRET: BENCH_JWT_SECRET, SMTP_POOL_SIZE: POOL });
+  const env = { PORT: await freePort(), REDIS_PORT: redis.port, SMTP_PORT: sink.port, DATABASE_PATH: databasePath, JWT_SECRET: BENCH_JWT_SECRET, SMTP_POOL_SIZE: POOL };
+  return PeerProcess.start(env, options);
 }
 
 /** Publish → the sink's 250 for that mail, one event at a time; the bare loop: sendMail → the 250. */
@@ -191,6 +195,64 @@ async function repetition(r: number, sink: SinkClient, redis: RedisServer): Prom
   }
 }
 
+/** Waits until the sink has taken no mail for `quietMs` (at most two minutes); returns the recipients mailed, and how many mails came twice. */
+async function settled(sink: SinkClient, quietMs: number): Promise<{ mailed: number; twice: number }> {
+  let last = -1;
+  let quietSince = performance.now();
+  const deadline = performance.now() + 120_000;
+  while (performance.now() - quietSince < quietMs && performance.now() < deadline) {
+    const now = await sink.count();
+    if (now !== last) (last = now), (quietSince = performance.now());
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const accepted = await sink.acceptedSince(0);
+  const mailed = new Set(accepted.map((a) => a.to)).size;
+  return { mailed, twice: accepted.length - mailed };
+}
+
+/**
+ * What each loses when its store restarts in the middle of sending an event to
+ * 1,000 people, once its publisher has been answered. The peer: its Redis (no
+ * persistence, as run here) is restarted — the jobs still queued are gone, and
+ * nothing records that they were. Herald: its store is in its own process on
+ * SQLite, so the process is killed (SIGKILL) and started again on its data.
+ * Deliveries it had claimed are taken up again when their lease runs out:
+ * DISPATCH_LEASE_MS is 5 s here instead of 120 s, to keep the run short.
+ * (On PostgreSQL the same holds for a PostgreSQL restart: nothing committed is
+ * lost. The shared PostgreSQL is not restarted here.) The peer's worker logs an
+ * error for each job it had in hand when Redis came back empty; its stderr is
+ * silenced here.
+ */
+async function storeRestart(sink: SinkClient, redis: RedisServer) {
+  const recipients = 1000;
+  const dir = mkdtempSync(join(tmpdir(), 'herald-bench-peer-'));
+  const results: Record<string, string | number>[] = [];
+  const peer = await startPeer(sink, redis, dir, { quiet: true });
+  try {
+    await sink.reset();
+    await postEvent(peer, jobEvent(appFor(recipients)));
+    await sink.waitFor(100);
+    await redis.restart();
+    results.push({ system: 'peer stack', restarted: 'Redis (no persistence)', ...(await settled(sink, 5000)) });
+  } finally {
+    await peer.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const leased = { ...heraldEnv(sink), DISPATCH_LEASE_MS: '5000' };
+  let herald = await startHerald(sink, leased);
+  try {
+    await sink.reset();
+    await publish(herald.url, jobEvent(appFor(recipients)));
+    await sink.waitFor(100);
+    await herald.kill();
+    herald = await HeraldProcess.start(leased, await freePort(), herald.dataDir);
+    results.push({ system: 'Herald', restarted: 'Herald with its SQLite (SIGKILL)', ...(await settled(sink, 10_000)) });
+  } finally {
+    await herald.stop();
+  }
+  return results.map((r) => ({ ...r, 'of recipients': recipients, lost: recipients - Number(r.mailed) }));
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const f = (n: number, digits = 0) => n.toFixed(digits);
 
@@ -253,18 +315,22 @@ async function main() {
   const sink = await SinkClient.start();
   const redis = await RedisServer.start();
   const reps: Repetition[] = [];
+  let restart: Awaited<ReturnType<typeof storeRestart>> = [];
   try {
     for (let r = 0; r < REPETITIONS; r++) reps.push(await repetition(r, sink, redis));
+    if (process.env.BENCH_PEER_RESTART !== '0') restart = await storeRestart(sink, redis);
   } finally {
     await redis.stop();
     sink.stop();
   }
+  const restartTable = restart.length ? `When the store restarts while an event to 1,000 people is being sent:\n\n${table(restart)}\n` : '';
+  if (!reps.length) return console.log(`\n${restartTable}`); // BENCH_PEER_REPETITIONS=0: the restart scenario alone
   const summary = summarize(reps);
-  const results = { recordedAt: new Date().toISOString(), machine: machine(), scale: SCALE, mailsPerPoint: MAILS, latencyEvents: LATENCY_EVENTS, repetitions: reps, summary };
+  const results = { recordedAt: new Date().toISOString(), machine: machine(), scale: SCALE, mailsPerPoint: MAILS, latencyEvents: LATENCY_EVENTS, repetitions: reps, summary, restart };
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
   writeChart(RESULTS, CHART);
-  console.log(`\nHerald against the peer stack — ${machine()}, ${REPETITIONS} repetitions, medians\n\n${report(summary)}\n\nResults: ${RESULTS}\nChart: ${CHART}`);
+  console.log(`\nHerald against the peer stack — ${machine()}, ${REPETITIONS} repetitions, medians\n\n${report(summary)}\n\n${restartTable}\nResults: ${RESULTS}\nChart: ${CHART}`);
 }
 
 main().catch((error) => {

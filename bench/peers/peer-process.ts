@@ -15,11 +15,12 @@ export class PeerProcess {
     readonly startupMs: number,
   ) {}
 
-  static async start(env: { PORT: number; REDIS_PORT: number; SMTP_PORT: number; DATABASE_PATH: string; JWT_SECRET: string; SMTP_POOL_SIZE: number }): Promise<PeerProcess> {
+  /** `quiet`: its stderr (the worker's errors) is dropped. */
+  static async start(env: { PORT: number; REDIS_PORT: number; SMTP_PORT: number; DATABASE_PATH: string; JWT_SECRET: string; SMTP_POOL_SIZE: number }, { quiet = false } = {}): Promise<PeerProcess> {
     const spawned = performance.now();
     const child = spawn(process.execPath, [join(__dirname, 'stack', 'main.js')], {
       env: { PATH: process.env.PATH, NODE_OPTIONS: process.env.BENCH_PEER_NODE_OPTIONS ?? '', ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'inherit', quiet ? 'ignore' : 'inherit'],
     });
     const url = `http://127.0.0.1:${env.PORT}`;
     try {

@@ -61,6 +61,14 @@ export class HeraldProcess {
     return cpuMs(this.child.pid!);
   }
 
+  /** Kills Herald at once (SIGKILL), as a crash or a power cut would; its data stay, to start it again on them. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
   /** Stops Herald; its data (and PostgreSQL schema) go too unless `keepData` (to start it again on them). */
   async stop({ keepData = false } = {}): Promise<void> {
     if (this.child.exitCode === null) {
