@@ -8,7 +8,7 @@
  * scenario; the table shows medians over the repetitions, and ratios are the
  * median of each repetition's own ratio.
  *
- *   npm run bench:peer                      ≈ 6–8 min on 2 cores
+ *   npm run bench:peer                      ≈ 6–8 min on a quiet 2-core machine (estimated; 9 min with BENCH_PEER_MAILS=2000 on a loaded one)
  *   BENCH_PEER_SCALE=0.1                    a quick run: every count × 0.1 (results go to bench/results/peers-quick.*)
  *   BENCH_PEER_REPETITIONS=3                repetitions
  *   BENCH_PEER_MAILS=6000                   mails per throughput measurement (per system, per point of the series)
