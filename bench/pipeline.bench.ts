@@ -12,22 +12,14 @@
  *   HERALD_BENCH_RABBITMQ_URL=amqp://…                   throughput also with events published over RabbitMQ
  *   BENCH_BACKLOG_PER_EVENT=1000                         recipients per event of the backlog
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { JwtService } from '@nestjs/jwt';
 import { connect as amqpConnect } from 'amqplib';
-import { DataSource, type DataSourceOptions } from 'typeorm';
 import { HeraldPublisher } from '@herald/client';
-import { JobEventType, type JobEvent } from '@herald/contracts';
-import type { DatabaseConfig } from '../src/config/herald-config';
-import { dataSourceOptions } from '../src/database/data-source-options';
-import { MailRenderer } from '../src/notifications/rendering/mail-renderer';
-import { ApplicationEntity } from '../src/users/entities/application.entity';
-import { MembershipEntity, MembershipRole } from '../src/users/entities/membership.entity';
-import { PreferenceEntity } from '../src/users/entities/preference.entity';
-import { UserEntity } from '../src/users/entities/user.entity';
-import { bareNodemailerLoop, type PreparedMail } from './support/bare-nodemailer';
-import { BENCH_JWT_SECRET, HeraldProcess } from './support/herald-process';
+import type { JobEvent } from '@herald/contracts';
+import { bareNodemailerLoop, preparedMails } from './support/bare-nodemailer';
+import { ADMIN_TOKEN, gql, publish, seedManagers } from './support/herald-api';
+import { HeraldProcess } from './support/herald-process';
+import { eachInFlight, jobEvent } from './support/job-events';
+import { peakRssMb } from './support/process-stats';
 import { machine, percentile, table } from './support/report';
 import { SinkClient } from './support/sink-client';
 
@@ -35,42 +27,7 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'throughput,latency,fanout,backlog').split(',');
 const POOL = 5;
 const SECRET_KEY = 'b'.repeat(64);
-const jwt = new JwtService({ secret: BENCH_JWT_SECRET });
-const token = (roles: string[], sub: string) => jwt.sign({ roles }, { subject: sub });
-const SERVICE = token(['SERVICE'], 'bench-console');
-const ADMIN = token(['ADMIN'], 'bench-admin');
-
 let seq = 0;
-function jobEvent(applicationId: string): JobEvent {
-  return {
-    schemaVersion: 1,
-    id: `bench-${process.pid}-${++seq}`,
-    type: JobEventType.JOB_FAILED,
-    occurredAt: new Date().toISOString(),
-    application: { id: applicationId, name: `Application ${applicationId}` },
-    job: { id: `job-${seq}`, kind: 'analysis', startedAt: '2026-11-24T09:00:00Z', endedAt: '2026-11-24T09:42:30Z' },
-    error: { message: 'Out of memory while building the call graph', step: 'Run analyzer', logExcerpt: 'INFO start\n'.repeat(40) },
-  } as JobEvent;
-}
-
-async function gql(url: string, query: string, variables: object, bearer: string): Promise<any> {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: any; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { deliveries } }';
-const publish = (url: string, e: JobEvent) => gql(url, PUBLISH, { input: e }, SERVICE);
-
-/** Peak resident memory of a process so far (VmHWM), in MB. */
-function peakRssMb(pid: number): number {
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
 
 interface Target {
   name: string;
@@ -92,33 +49,6 @@ async function startHerald(target: Target, sink: SinkClient, smtp: boolean, wayI
     SMTP_POOL_SIZE: String(POOL),
     GATEWAY_URI: 'https://console.example.com',
   });
-}
-
-/** Writes an application with `managers` managers straight into Herald's database (fast, for big fixtures). */
-async function seedManagers(herald: HeraldProcess, target: Target, applicationId: string, managers: number): Promise<void> {
-  const db: DatabaseConfig = target.db
-    ? { type: 'postgres', url: target.db.url, schema: herald.env.DATABASE_SCHEMA }
-    : { type: 'sqlite', path: join(herald.dataDir, 'herald.sqlite') };
-  const ds = await new DataSource({ ...dataSourceOptions(db), entities: [UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity] } as DataSourceOptions).initialize();
-  try {
-    await ds.getRepository(ApplicationEntity).insert({ externalId: applicationId, name: `Application ${applicationId}` });
-    const app = await ds.getRepository(ApplicationEntity).findOneByOrFail({ externalId: applicationId });
-    const users = Array.from({ length: managers }, (_, i) => ({ externalId: `${applicationId}-u${i}`, displayName: `User ${i}`, email: `${applicationId}-u${i}@bench.example.com`, notificationsEnabled: true, locale: 'en' }));
-    for (let i = 0; i < users.length; i += 500) await ds.getRepository(UserEntity).insert(users.slice(i, i + 500));
-    const ids = (await ds.getRepository(UserEntity).createQueryBuilder('u').select('u.id', 'id').where('u.external_id LIKE :p', { p: `${applicationId}-u%` }).getRawMany<{ id: number }>()).map((r) => r.id);
-    const rows = ids.map((userId) => ({ applicationId: app.id, userId, role: MembershipRole.MANAGE }));
-    for (let i = 0; i < rows.length; i += 500) await ds.getRepository(MembershipEntity).insert(rows.slice(i, i + 500));
-  } finally {
-    await ds.destroy();
-  }
-}
-
-/** Runs `send` over the events with `inFlight` at a time. */
-async function eachInFlight(events: JobEvent[], inFlight: number, send: (e: JobEvent) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (next < events.length) await send(events[next++]);
-  }));
 }
 
 /** Publishes events through GraphQL with a few requests in flight; returns when all are planned. */
@@ -145,19 +75,11 @@ async function deleteQueue(wayIn: WayIn): Promise<void> {
   await connection.close();
 }
 
-function renderedLike(events: JobEvent[], recipients: number): PreparedMail[] {
-  const renderer = new MailRenderer();
-  return events.flatMap((e) => {
-    const m = renderer.render(e, { gatewayUri: 'https://console.example.com' });
-    return Array.from({ length: recipients }, (_, i) => ({ from: 'Herald <herald@bench.example.com>', to: `u${i}@bench.example.com`, ...m, headers: { 'Auto-Submitted': 'auto-generated' } }));
-  });
-}
-
 async function throughput(target: Target, sink: SinkClient, recipients: number, eventCount: number, wayIn: WayIn) {
   const herald = await startHerald(target, sink, true, wayIn);
   try {
     const appId = `tp${recipients}`;
-    await seedManagers(herald, target, appId, recipients);
+    await seedManagers(herald, appId, recipients);
     const events = Array.from({ length: eventCount }, () => jobEvent(appId));
     const expected = eventCount * recipients;
     await sink.reset();
@@ -172,7 +94,7 @@ async function throughput(target: Target, sink: SinkClient, recipients: number, 
     const heraldCpu = (herald.cpuMs() - cpuBefore) / expected;
 
     await sink.reset();
-    const bare = await bareNodemailerLoop(sink.port, renderedLike(events.slice(0, Math.max(1, Math.ceil(eventCount / 2))), recipients), POOL);
+    const bare = await bareNodemailerLoop(sink.port, preparedMails(events.slice(0, Math.max(1, Math.ceil(eventCount / 2))), recipients), POOL);
     return {
       database: target.name,
       'way in': wayIn.name,
@@ -196,7 +118,7 @@ async function throughput(target: Target, sink: SinkClient, recipients: number, 
 async function latency(target: Target, sink: SinkClient, count: number) {
   const herald = await startHerald(target, sink, true);
   try {
-    await seedManagers(herald, target, 'lat', 1);
+    await seedManagers(herald, 'lat', 1);
     for (let i = 0; i < 20; i++) await publish(herald.url, jobEvent('lat')); // warm up
     await sink.waitFor(20);
     const samples: number[] = [];
@@ -218,7 +140,7 @@ async function latency(target: Target, sink: SinkClient, count: number) {
 async function fanout(target: Target, sink: SinkClient, managers: number) {
   const herald = await startHerald(target, sink, true);
   try {
-    await seedManagers(herald, target, 'fan', managers);
+    await seedManagers(herald, 'fan', managers);
     await sink.reset();
     const start = performance.now();
     await publish(herald.url, jobEvent('fan'));
@@ -235,11 +157,11 @@ async function backlog(target: Target, sink: SinkClient, deliveries: number) {
   const perEvent = env('BENCH_BACKLOG_PER_EVENT', 1000);
   const herald = await startHerald(target, sink, false); // no relay yet: everything waits
   try {
-    await seedManagers(herald, target, 'backlog', perEvent);
+    await seedManagers(herald, 'backlog', perEvent);
     await publishAll(herald.url, Array.from({ length: Math.ceil(deliveries / perEvent) }, () => jobEvent('backlog')), perEvent > 10 ? 2 : 8);
     await sink.reset();
     const start = performance.now();
-    await gql(herald.url, 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }', { input: { host: '127.0.0.1', port: sink.port } }, ADMIN);
+    await gql(herald.url, 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }', { input: { host: '127.0.0.1', port: sink.port } }, ADMIN_TOKEN);
     await sink.waitFor(deliveries, 1_800_000);
     const seconds = (performance.now() - start) / 1000;
     return { database: target.name, deliveries, 'drained in s': seconds.toFixed(1), 'msg/s': Math.round(deliveries / seconds), 'Herald peak RSS MB': peakRssMb(herald.child.pid!) };

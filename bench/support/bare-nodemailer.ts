@@ -1,4 +1,6 @@
 import { createTransport } from 'nodemailer';
+import type { JobEvent } from '@herald/contracts';
+import { MailRenderer } from '../../src/notifications/rendering/mail-renderer';
 
 export interface PreparedMail {
   from: string;
@@ -28,4 +30,13 @@ export async function bareNodemailerLoop(port: number, mails: PreparedMail[], po
   const used = process.cpuUsage(cpu);
   transport.close();
   return { rate: mails.length / seconds, cpuMsPerMail: (used.user + used.system) / 1000 / mails.length };
+}
+
+/** What the bare loop is handed: each event rendered by Herald's renderer, once per recipient. */
+export function preparedMails(events: JobEvent[], recipients: number): PreparedMail[] {
+  const renderer = new MailRenderer();
+  return events.flatMap((e) => {
+    const m = renderer.render(e, { gatewayUri: 'https://console.example.com' });
+    return Array.from({ length: recipients }, (_, i) => ({ from: 'Herald <herald@bench.example.com>', to: `u${i}@bench.example.com`, ...m, headers: { 'Auto-Submitted': 'auto-generated' } }));
+  });
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { cpuMs, untilHealthy } from './process-stats';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 export const BENCH_JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256-tokens';
@@ -14,9 +15,6 @@ function serveFlags(): string[] {
   return words.slice(words.indexOf('node') + 1, words.indexOf('dist/src/main.js'));
 }
 
-/** Linux's USER_HZ: the unit of the CPU times in /proc/<pid>/stat. */
-const CLOCK_TICKS = 100;
-
 /** A built Herald (dist/src/main.js) in a child process, as it runs in production. */
 export class HeraldProcess {
   private constructor(
@@ -25,10 +23,12 @@ export class HeraldProcess {
     readonly dataDir: string,
     /** The environment it runs with (beyond PATH). */
     readonly env: Record<string, string>,
+    /** From spawning the process to its first healthy answer, in ms. */
+    readonly startupMs: number,
   ) {}
 
-  static async start(env: Record<string, string> = {}, port = 39000 + Math.floor(Math.random() * 1000)): Promise<HeraldProcess> {
-    const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
+  /** Starts Herald on a fresh data directory, or on `dataDir` (what a stop with `keepData` left). */
+  static async start(env: Record<string, string> = {}, port = 39000 + Math.floor(Math.random() * 1000), dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-'))): Promise<HeraldProcess> {
     const fullEnv: Record<string, string> = {
       DATA_DIR: dataDir,
       PORT: String(port),
@@ -39,6 +39,7 @@ export class HeraldProcess {
       GRAPHQL_IDE: 'false',
       ...env,
     };
+    const spawned = performance.now();
     const child = spawn(process.execPath, [...serveFlags(), join(ROOT, 'dist', 'src', 'main.js')], {
       cwd: ROOT,
       // BENCH_HERALD_NODE_OPTIONS=--cpu-prof profiles Herald itself.
@@ -46,31 +47,36 @@ export class HeraldProcess {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const url = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 300; i++) {
-      if (child.exitCode !== null) throw new Error(`Herald exited with ${child.exitCode}`);
-      try {
-        if ((await fetch(`${url}/health`)).ok) return new HeraldProcess(child, url, dataDir, fullEnv);
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
+    try {
+      const startupMs = await untilHealthy(`${url}/health`, () => child.exitCode, spawned);
+      return new HeraldProcess(child, url, dataDir, fullEnv, startupMs);
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
     }
-    child.kill('SIGKILL');
-    throw new Error('Herald did not become healthy in 30 s');
   }
 
   /** CPU time Herald's process has used so far (user + system, all threads), in ms. */
   cpuMs(): number {
-    const fields = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    return cpuMs(this.child.pid!);
   }
 
-  async stop(): Promise<void> {
+  /** Kills Herald at once (SIGKILL), as a crash or a power cut would; its data stay, to start it again on them. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Stops Herald; its data (and PostgreSQL schema) go too unless `keepData` (to start it again on them). */
+  async stop({ keepData = false } = {}): Promise<void> {
     if (this.child.exitCode === null) {
       const exited = new Promise((r) => this.child.once('exit', r));
       this.child.kill('SIGTERM');
       await exited;
     }
+    if (keepData) return;
     rmSync(this.dataDir, { recursive: true, force: true });
     const { DATABASE_URL: url, DATABASE_SCHEMA: schema } = this.env;
     if (url && schema) {

@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { JwtService } from '@nestjs/jwt';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { JobEvent } from '@herald/contracts';
+import type { DatabaseConfig } from '../../src/config/herald-config';
+import { dataSourceOptions } from '../../src/database/data-source-options';
+import { ApplicationEntity } from '../../src/users/entities/application.entity';
+import { MembershipEntity, MembershipRole } from '../../src/users/entities/membership.entity';
+import { PreferenceEntity } from '../../src/users/entities/preference.entity';
+import { UserEntity } from '../../src/users/entities/user.entity';
+import { BENCH_JWT_SECRET, type HeraldProcess } from './herald-process';
+import { managersOf } from './job-events';
+
+/** How the benchmarks talk to a running Herald: its GraphQL API, and its database for big fixtures. */
+const jwt = new JwtService({ secret: BENCH_JWT_SECRET });
+const token = (roles: string[], sub: string) => jwt.sign({ roles }, { subject: sub });
+/** A producer's token (publishes events) and an administrator's. */
+export const SERVICE_TOKEN = token(['SERVICE'], 'bench-console');
+export const ADMIN_TOKEN = token(['ADMIN'], 'bench-admin');
+
+export async function gql(url: string, query: string, variables: object, bearer: string): Promise<any> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: any; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { deliveries } }';
+
+/** Publishes one event through GraphQL (`publishJobEvent`); resolves once Herald has planned it. */
+export const publish = (url: string, e: JobEvent) => gql(url, PUBLISH, { input: e }, SERVICE_TOKEN);
+
+/** Writes an application with `managers` managers straight into Herald's database (fast, for big fixtures). */
+export async function seedManagers(herald: HeraldProcess, applicationId: string, managers: number): Promise<void> {
+  const { DATABASE_URL: url, DATABASE_SCHEMA: schema } = herald.env;
+  const db: DatabaseConfig = url ? { type: 'postgres', url, schema } : { type: 'sqlite', path: join(herald.dataDir, 'herald.sqlite') };
+  const ds = await new DataSource({ ...dataSourceOptions(db), entities: [UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity] } as DataSourceOptions).initialize();
+  try {
+    await ds.getRepository(ApplicationEntity).insert({ externalId: applicationId, name: `Application ${applicationId}` });
+    const app = await ds.getRepository(ApplicationEntity).findOneByOrFail({ externalId: applicationId });
+    const users = managersOf(applicationId, managers);
+    for (let i = 0; i < users.length; i += 500) await ds.getRepository(UserEntity).insert(users.slice(i, i + 500));
+    const ids = (await ds.getRepository(UserEntity).createQueryBuilder('u').select('u.id', 'id').where('u.external_id LIKE :p', { p: `${applicationId}-u%` }).getRawMany<{ id: number }>()).map((r) => r.id);
+    const rows = ids.map((userId) => ({ applicationId: app.id, userId, role: MembershipRole.MANAGE }));
+    for (let i = 0; i < rows.length; i += 500) await ds.getRepository(MembershipEntity).insert(rows.slice(i, i + 500));
+  } finally {
+    await ds.destroy();
+  }
+}
