@@ -142,6 +142,15 @@ describe.each([{ NODE_ENV: undefined }, { NODE_ENV: 'development' }])(`HTTP erro
     expect(output.console).toEqual([]);
     output.jsonLines();
   });
+  it('an operationName the document does not have: 400, naming it (GraphiQL sends a stale one after an edit)', async () => {
+    const res = await request(app.url)
+      .post('/graphql')
+      .set('content-type', 'application/json')
+      .set('authorization', `Bearer ${app.token(Role.USER, 'ann')}`)
+      .send({ query: 'query Mine { me { id } } query Other { me { email } }', operationName: 'Theirs' });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ message: 'Unknown operation named "Theirs".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }]);
+  });
 });
 
 describe(`field suggestions (${DATABASE_KIND})`, () => {
