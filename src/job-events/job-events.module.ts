@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { NotificationsModule } from '../notifications/notifications.module';
 import { JobEventEntity } from './entities/job-event.entity';
 import { JobEventsResolver } from './graphql/job-events.resolver';
 import { JobEventEmitterListener } from './ingestion/job-event-emitter.listener';
@@ -11,7 +10,7 @@ import { JobEventIngestionService } from './ingestion/job-event-ingestion.servic
  * plugs into JobEventIngestionService) — and the inbox that makes each event count once.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([JobEventEntity]), NotificationsModule],
+  imports: [TypeOrmModule.forFeature([JobEventEntity])],
   providers: [JobEventIngestionService, JobEventEmitterListener, JobEventsResolver],
   exports: [JobEventIngestionService],
 })

@@ -8,7 +8,7 @@ import { HeraldConfig } from '../../config/herald-config';
 import type { SmtpSettings } from '../../settings/smtp-settings';
 import { NotificationEntity } from '../entities/notification.entity';
 import { MailRenderer, preferencesLink } from '../rendering/mail-renderer';
-import type { ClaimedDelivery } from './delivery-outbox';
+import type { ClaimedDelivery } from '../outbox/delivery-outbox';
 
 /** A message ready for the relay: its envelope and its bytes. */
 export interface ComposedMail {
