@@ -12,12 +12,14 @@ import { ConfigModule } from '../../src/config/config.module';
 import { HeraldConfig } from '../../src/config/herald-config';
 import { validateEnvironment } from '../../src/config/validate-environment';
 import { DatabaseModule } from '../../src/database/database.module';
+import { Dispatcher } from '../../src/notifications/dispatch/dispatcher';
 import { NotificationsModule } from '../../src/notifications/notifications.module';
 import { SmtpSecurity } from '../../src/settings/smtp-settings';
 import { SmtpSettingsService } from '../../src/settings/smtp-settings.service';
 import { ApplicationEntity } from '../../src/users/entities/application.entity';
 import { MembershipEntity, MembershipRole } from '../../src/users/entities/membership.entity';
 import { UserEntity } from '../../src/users/entities/user.entity';
+import { eventually } from './people';
 
 /**
  * Herald's core without HTTP or GraphQL — ingestion, planning, the outbox, the
@@ -62,9 +64,12 @@ export class NotificationsCore {
     return this.get(DataSource);
   }
 
-  /** Points the relay at a local SMTP server. */
+  /** Points the relay at a local SMTP server; resolves once the dispatcher has seen it (and offers to take fresh deliveries). */
   async useRelay(port: number): Promise<void> {
     await this.get(SmtpSettingsService).update({ host: '127.0.0.1', port, security: SmtpSecurity.NONE, authEnabled: false, sender: 'Herald <herald@example.com>' }, 'test');
+    await eventually(async () => {
+      if (this.get(Dispatcher).room() === 0) throw new Error('the dispatcher has not seen the relay yet');
+    });
   }
 
   /** An application and its managers (each with an email address, notifications on). */
