@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { In } from 'typeorm';
 import { type EventProblem, type JobEvent, parseJobEvent } from '../../../libs/contracts/src';
+import { Clock } from '../../clock/clock';
 import { isUniqueViolation } from '../../database/database-errors';
 import { GroupCommit } from '../../database/group-commit';
-import { Clock } from '../../clock/clock';
 import { Transactions } from '../../database/transactions';
 import { JobEventEntity } from '../entities/job-event.entity';
 import type { JobEventsSubscriber } from './job-events-subscriber';

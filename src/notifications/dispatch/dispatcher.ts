@@ -38,12 +38,12 @@ const HELD_REPORT_INTERVAL_MS = 60_000;
 
 /**
  * Sends deliveries. Up to DISPATCH_CONCURRENCY workers share one queue, fed two
- * ways: it offers to take deliveries planned in this process (DeliveryTakers), which
- * are then written claimed by it and handed over as they commit, and one claim at a
- * time brings due ones from the outbox when something may be due there — planned
- * deliveries it was not handed, a settings change, a retry, the periodic sweep
- * (retries that came due, claims abandoned by a process that died). Workers stop when there is nothing to do and
- * come back with the next hand-off, claim or wake. Each delivery ends SENT, RETRY
+ * ways: it offers to take deliveries planned in this process (DeliveryTakers),
+ * which are then written claimed by it and handed over as they commit, and one
+ * claim at a time brings due ones from the outbox when something may be due there
+ * — planned deliveries it was not handed, a settings change, a retry, the periodic
+ * sweep (retries that came due, claims abandoned by a process that died). Workers
+ * stop when there is nothing to do and come back with the next hand-off, claim or wake. Each delivery ends SENT, RETRY
  * (backoff with jitter) or FAILED; the outcomes of mails that finish together are
  * recorded together.
  */
@@ -115,9 +115,9 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
   }
 
   /**
-   * How many new deliveries this process takes straight from planning (claimed
-   * as they are written) rather than claim them later: none unless there is a
-   * relay to send through, and no more than two claims' worth queued.
+   * How many new deliveries this process would take straight from planning
+   * (claimed as they are written) rather than claim them later: none unless
+   * there is a relay to send through, and no more than two claims' worth queued.
    */
   room(): number {
     if (!this.started || this.stopping || !this.configured) return 0;
