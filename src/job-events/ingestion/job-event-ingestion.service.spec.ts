@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { JobEvent } from '../../../libs/contracts/src';
 import { memoryDatabase } from '../../../test/support/memory-database';
@@ -43,6 +44,7 @@ describe('JobEventIngestionService', () => {
   const inbox = () => dataSource.getRepository(JobEventEntity).find({ order: { id: 'ASC' } });
   const planned = async () => ((await dataSource.query('SELECT event_id FROM planned ORDER BY event_id')) as { event_id: string }[]).map((r) => r.event_id);
 
+  beforeAll(() => Logger.overrideLogger(['error']));
   beforeEach(async () => {
     ({ dataSource, transactions } = await memoryDatabase([JobEventEntity]));
     await dataSource.query('CREATE TABLE planned (event_id TEXT PRIMARY KEY)');
