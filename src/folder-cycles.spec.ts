@@ -26,11 +26,7 @@ const ROOT = join(__dirname, '..');
  * connected set of folders, sorted; the test fails when it is gone too, so that
  * its entry goes with it.
  */
-const ALLOWED: string[][] = [
-  // The planner injects the dispatcher, which imports planning's event: the
-  // planner/dispatcher flow branch makes it one-directional. Remove on merge.
-  ['src/notifications/dispatch', 'src/notifications/planning'],
-];
+const ALLOWED: string[][] = [];
 
 function sourceFiles(folder: string, withTests = false): string[] {
   return readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })

@@ -58,4 +58,26 @@ describe('Transactions (SQLite)', () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => insert(`n${String(i).padStart(2, '0')}`)));
     expect(await committed()).toHaveLength(20);
   });
+
+  it('runs what was registered after the commit, when the writes are visible; nothing after a rollback', async () => {
+    const seen: string[][] = [];
+    let reading: Promise<unknown> | undefined;
+    await transactions.run(async (m) => {
+      await m.query("INSERT INTO items (name) VALUES ('a')");
+      transactions.afterCommit(m, () => (reading = committed().then((names) => seen.push(names))));
+      transactions.afterCommit(m, () => seen.push(['second']));
+      expect(seen).toEqual([]); // not before the commit
+    });
+    expect(seen).toEqual([['second']]); // before run() resolves, in order (the first reads asynchronously)
+    await expect(
+      transactions.run(async (m) => {
+        await m.query("INSERT INTO items (name) VALUES ('b')");
+        transactions.afterCommit(m, () => seen.push(['rolled back']));
+        throw new Error('no');
+      }),
+    ).rejects.toThrow('no');
+    await reading;
+    expect(seen).toEqual([['second'], ['a']]);
+    expect(() => transactions.afterCommit(dataSource.manager, () => undefined)).toThrow(/not in a transaction/);
+  });
 });

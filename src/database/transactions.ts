@@ -33,6 +33,10 @@ interface SqliteConnection {
  * that nothing ever commits — acknowledged events lost. Here no transaction
  * outlives the work that opened it, and TypeORM's bookkeeping is put back in
  * line with the connection.
+ *
+ * What must happen only once a transaction's writes are visible — telling others
+ * about them — is registered with `afterCommit` and runs after the commit, or not
+ * at all if the transaction rolls back (Vendure's event bus does the same).
  */
 @Injectable()
 export class Transactions {
@@ -40,6 +44,8 @@ export class Transactions {
   /** SQLite: one connection for everything, so writes queue. */
   private readonly serialized: boolean;
   private tail: Promise<unknown> = Promise.resolve();
+  /** What each open transaction (by its manager) runs once it has committed. */
+  private readonly committed = new WeakMap<EntityManager, Array<() => void>>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -50,7 +56,33 @@ export class Transactions {
 
   /** Runs `work` in a transaction: committed if it resolves, rolled back if it throws. */
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.exclusive(() => this.dataSource.transaction(work));
+    return this.exclusive(async () => {
+      const after: Array<() => void> = [];
+      const result = await this.dataSource.transaction((manager) => {
+        this.committed.set(manager, after);
+        return work(manager);
+      });
+      for (const task of after) {
+        try {
+          task();
+        } catch (error) {
+          this.logger.error(`a task after a commit failed: ${(error as Error).message}`);
+        }
+      }
+      return result;
+    });
+  }
+
+  /**
+   * Runs `task` once the transaction of `manager` (one given by run()) has
+   * committed; never if it rolls back. Tasks run in the order registered, before
+   * run() resolves; they must not wait for the database themselves (start the
+   * work and return).
+   */
+  afterCommit(manager: EntityManager, task: () => void): void {
+    const after = this.committed.get(manager);
+    if (!after) throw new Error('afterCommit: this manager is not in a transaction begun by Transactions.run');
+    after.push(task);
   }
 
   /**

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { NotificationsModule } from '../notifications/notifications.module';
 import { BrokerStatus } from './broker/broker-status';
 import { JobEventEntity } from './entities/job-event.entity';
 import { JobEventsResolver } from './graphql/job-events.resolver';
@@ -12,7 +11,7 @@ import { JobEventIngestionService } from './ingestion/job-event-ingestion.servic
  * plugs into JobEventIngestionService) — and the inbox that makes each event count once.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([JobEventEntity]), NotificationsModule],
+  imports: [TypeOrmModule.forFeature([JobEventEntity])],
   providers: [JobEventIngestionService, JobEventEmitterListener, JobEventsResolver, BrokerStatus],
   exports: [JobEventIngestionService, BrokerStatus],
 })

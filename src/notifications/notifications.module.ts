@@ -1,36 +1,44 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { JobEventsModule } from '../job-events/job-events.module';
 import { SmtpModule } from '../smtp/smtp.module';
 import { UsersModule } from '../users/users.module';
 import { DeliveriesResolver } from './delivery-log/deliveries.resolver';
 import { DeliveriesService } from './delivery-log/deliveries.service';
-import { DeliveryOutbox } from './dispatch/delivery-outbox';
+import { EventDeliveriesResolver } from './delivery-log/event-deliveries.resolver';
 import { Dispatcher } from './dispatch/dispatcher';
 import { MessageComposer } from './dispatch/message-composer';
 import { DeliveryEntity } from './entities/delivery.entity';
 import { NotificationEntity } from './entities/notification.entity';
+import { DeliveryOutbox } from './outbox/delivery-outbox';
+import { DeliveryTakers } from './outbox/delivery-takers';
 import { NotificationPlanner } from './planning/notification-planner';
 import { MailRenderer } from './rendering/mail-renderer';
 
 /**
- * Owns the notifications: planning deliveries (the outbox), the dispatcher,
- * templates and the delivery log. Mail goes out through the SMTP gateway.
+ * Owns the notifications: planning deliveries for the events ingestion records
+ * (the outbox), the dispatcher, templates and the delivery log. Mail goes out
+ * through the SMTP gateway. Data flows one way: job-events → planning → outbox →
+ * dispatch.
  */
 @Module({
   imports: [
     SmtpModule,
     UsersModule,
+    JobEventsModule,
     TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity]),
   ],
   providers: [
     MailRenderer,
     MessageComposer,
     DeliveryOutbox,
+    DeliveryTakers,
     Dispatcher,
     NotificationPlanner,
     DeliveriesService,
     DeliveriesResolver,
+    EventDeliveriesResolver,
   ],
-  exports: [NotificationPlanner, DeliveriesService, Dispatcher],
+  exports: [DeliveriesService],
 })
 export class NotificationsModule {}

@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { isEncrypted, SecretCipher, SecretDecryptionError } from '@herald/crypto';
+import { Clock, type Timer } from '../clock/clock';
 import { HeraldConfig } from '../config/herald-config';
 import { Transactions } from '../database/transactions';
 import { BadUserInputError, FieldProblem } from '../graphql/graphql-errors';
@@ -38,7 +39,7 @@ const KEYS = SETTINGS_FIELDS.map((f) => SETTINGS_KEYS[f].key);
 export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('SmtpSettings');
   private cached?: SmtpSettings;
-  private refreshTimer?: NodeJS.Timeout;
+  private refreshTimer?: Timer;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -46,15 +47,15 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
     private readonly events: EventEmitter2,
     private readonly config: HeraldConfig,
     private readonly transactions: Transactions,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
-    this.refreshTimer = setInterval(() => void this.refresh(), this.config.settingsRefreshIntervalMs);
-    this.refreshTimer.unref();
+    this.refreshTimer = this.clock.every(this.config.settingsRefreshIntervalMs, () => void this.refresh());
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.refreshTimer);
+    this.refreshTimer?.cancel();
   }
 
   /** Re-reads the settings; announces them if another process changed them. */
@@ -212,7 +213,7 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
     mode: 'replace' | 'insert-missing',
   ): Promise<void> {
     if (fields.length === 0) return;
-    const now = new Date();
+    const now = this.clock.date();
     const rows = fields.map((f) => ({ key: SETTINGS_KEYS[f].key, value: toRowValue(values[f]), updatedAt: now, updatedBy: actor }));
     await this.transactions.run(async (manager) => {
       const insert = manager.createQueryBuilder().insert().into(PropertyEntity).values(rows);

@@ -1,12 +1,10 @@
-import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Roles } from '../../auth/auth.decorators';
 import { Role } from '../../auth/role.enum';
 import { isSingleLineText } from '@herald/contracts';
 import { BadUserInputError } from '../../graphql/graphql-errors';
-import { DeliveriesService } from '../../notifications/delivery-log/deliveries.service';
-import { DeliveryModel } from '../../notifications/delivery-log/delivery.model';
 import { JobEventEntity } from '../entities/job-event.entity';
 import { InvalidJobEventError, JobEventIngestionService } from '../ingestion/job-event-ingestion.service';
 import { JobEventModel } from './job-event.model';
@@ -24,7 +22,6 @@ function toWireFormat(input: unknown): unknown {
 export class JobEventsResolver {
   constructor(
     private readonly ingestion: JobEventIngestionService,
-    private readonly deliveries: DeliveriesService,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -50,10 +47,5 @@ export class JobEventsResolver {
     if (id.length > 128 || !isSingleLineText(id) || /\s/.test(id)) throw BadUserInputError.field('id', 'must be an event id: at most 128 characters, no white space or control characters');
     const row = await this.dataSource.getRepository(JobEventEntity).findOneBy({ id });
     return row ? JobEventModel.from(row) : null;
-  }
-
-  @ResolveField('deliveries', () => [DeliveryModel], { description: 'The mails planned for this event, one per recipient, with what became of each' })
-  eventDeliveries(@Parent() event: JobEventModel): Promise<DeliveryModel[]> {
-    return this.deliveries.forEvent(event.id);
   }
 }

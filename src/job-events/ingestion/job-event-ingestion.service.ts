@@ -1,13 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { In } from 'typeorm';
 import { type EventProblem, type JobEvent, parseJobEvent } from '@herald/contracts';
+import { Clock } from '../../clock/clock';
 import { isUniqueViolation } from '../../database/database-errors';
 import { GroupCommit } from '../../database/group-commit';
 import { Transactions } from '../../database/transactions';
-import { NotificationPlanner } from '../../notifications/planning/notification-planner';
-import { NotificationsPlannedEvent } from '../../notifications/planning/notifications-planned.event';
 import { JobEventEntity } from '../entities/job-event.entity';
+import type { JobEventsSubscriber } from './job-events-subscriber';
 
 export type IngestSource = 'emitter' | 'graphql' | 'broker';
 
@@ -35,17 +34,12 @@ interface Arrival {
   source: IngestSource;
 }
 
-interface Recorded {
-  result: IngestResult;
-  /** What the planner planned, to announce once the transaction has committed. */
-  planned?: NotificationsPlannedEvent;
-}
-
 /**
  * Where every way in (in-process emitter, GraphQL, broker) hands an event over:
  * validate it, and in one transaction record it (the inbox, keyed by event id)
- * and plan one delivery per recipient (the outbox). Resolves only after commit;
- * an event id seen before is acknowledged and ignored.
+ * and hand it to the subscribers (notifications plans one delivery per recipient
+ * in that transaction). Resolves only after commit; an event id seen before is
+ * acknowledged and ignored.
  *
  * Events that arrive together are recorded together (group commit): one
  * transaction for all that came in while the previous one ran.
@@ -53,14 +47,19 @@ interface Recorded {
 @Injectable()
 export class JobEventIngestionService {
   private readonly logger = new Logger('Ingestion');
-  private readonly inbox: GroupCommit<Arrival, Recorded>;
+  private readonly inbox: GroupCommit<Arrival, IngestResult>;
+  private readonly subscribers: JobEventsSubscriber[] = [];
 
   constructor(
     private readonly transactions: Transactions,
-    private readonly planner: NotificationPlanner,
-    private readonly events: EventEmitter2,
+    private readonly clock: Clock,
   ) {
     this.inbox = new GroupCommit((arrivals) => this.record(arrivals), { maxBatch: MAX_BATCH });
+  }
+
+  /** From now on, new events are handed to `subscriber` as they are recorded. */
+  subscribe(subscriber: JobEventsSubscriber): void {
+    this.subscribers.push(subscriber);
   }
 
   async ingest(payload: unknown, source: IngestSource): Promise<IngestResult> {
@@ -74,26 +73,24 @@ export class JobEventIngestionService {
       throw error;
     }
     const event = parsed.event;
-    let recorded: Recorded;
+    let result: IngestResult;
     try {
-      recorded = await this.inbox.add({ event, source });
+      result = await this.inbox.add({ event, source });
     } catch (error) {
       // Another process recorded the same event id between our check and our insert.
       if (!isUniqueViolation(error)) throw error;
-      recorded = { result: { eventId: event.id, duplicate: true, deliveries: 0 } };
+      result = { eventId: event.id, duplicate: true, deliveries: 0 };
     }
-    const { result, planned } = recorded;
     if (result.duplicate) {
       this.logger.log(`event ${event.id} from ${source} seen before: ignored`);
     } else {
       this.logger.log(`event ${event.id} (${event.type}, application ${event.application.id}) from ${source}: ${result.deliveries} deliveries`);
-      if (planned?.deliveries) this.events.emit(NotificationsPlannedEvent.NAME, planned);
     }
     return result;
   }
 
-  /** One transaction: the events not seen before go into the inbox, with their deliveries. */
-  private record(arrivals: Arrival[]): Promise<Recorded[]> {
+  /** One transaction: the events not seen before go into the inbox, and to the subscribers. */
+  private record(arrivals: Arrival[]): Promise<IngestResult[]> {
     return this.transactions.run(async (manager) => {
       const ids = arrivals.map((a) => a.event.id);
       const seen = new Set(
@@ -105,12 +102,16 @@ export class JobEventIngestionService {
         seen.add(arrival.event.id);
         fresh.push(arrival);
       }
-      const planned = await this.planner.plan(fresh.map((a) => a.event), manager);
-      const receivedAt = new Date();
-      const plannedFor = new Map<Arrival, NotificationsPlannedEvent>();
+      const deliveries = fresh.map(() => 0);
+      for (const subscriber of this.subscribers) {
+        const counts = await subscriber.recorded(fresh.map((a) => a.event), manager);
+        counts.forEach((count, i) => (deliveries[i] += count));
+      }
+      const receivedAt = this.clock.date();
+      const deliveriesOf = new Map<Arrival, number>();
       const rows = fresh.map((arrival, i) => {
         const { event, source } = arrival;
-        plannedFor.set(arrival, planned[i]);
+        deliveriesOf.set(arrival, deliveries[i]);
         return {
           id: event.id,
           type: event.type,
@@ -120,15 +121,15 @@ export class JobEventIngestionService {
           occurredAt: new Date(event.occurredAt),
           receivedAt,
           source,
-          recipients: planned[i].deliveries,
+          recipients: deliveries[i],
         };
       });
       if (rows.length) await manager.getRepository(JobEventEntity).insert(rows);
       return arrivals.map((a) => {
-        const mine = plannedFor.get(a);
-        return mine
-          ? { result: { eventId: a.event.id, duplicate: false, deliveries: mine.deliveries }, planned: mine }
-          : { result: { eventId: a.event.id, duplicate: true, deliveries: 0 } };
+        const mine = deliveriesOf.get(a);
+        return mine === undefined
+          ? { eventId: a.event.id, duplicate: true, deliveries: 0 }
+          : { eventId: a.event.id, duplicate: false, deliveries: mine };
       });
     });
   }

@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { Clock } from '../../clock/clock';
 import { Transactions } from '../../database/transactions';
 import { ConflictError, NotFoundError } from '../../graphql/graphql-errors';
 import { type Connection, decodeCursor, DEFAULT_PAGE_SIZE, toConnection } from '../../graphql/pagination';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
-import { NotificationsPlannedEvent } from '../planning/notifications-planned.event';
+import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import type { DeliveryFilter } from './deliveries.args';
 import { DeliveryModel } from './delivery.model';
 
@@ -17,6 +18,7 @@ export class DeliveriesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: EventEmitter2,
     private readonly transactions: Transactions,
+    private readonly clock: Clock,
   ) {}
 
   /** Newest first. */
@@ -45,12 +47,12 @@ export class DeliveriesService {
    */
   async retry(id: string): Promise<DeliveryModel> {
     const repo = this.dataSource.getRepository(DeliveryEntity);
-    const requeued = { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date(), lastError: null };
+    const requeued = { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: this.clock.date(), lastError: null };
     const result = await this.transactions.exclusive(() => repo.update({ id: Number(id), status: DeliveryStatus.FAILED }, requeued));
     const delivery = await repo.findOneBy({ id: Number(id) });
     if (!delivery) throw new NotFoundError('Delivery', id);
     if (!result.affected) throw new ConflictError(`Delivery ${id} is ${delivery.status}; only a FAILED one can be retried`);
-    this.events.emit(NotificationsPlannedEvent.NAME, new NotificationsPlannedEvent(delivery.eventId, 1));
+    this.events.emit(DeliveriesDueEvent.NAME, new DeliveriesDueEvent(1));
     return DeliveryModel.from({ ...delivery, ...requeued, leaseOwner: null, leaseExpiresAt: null });
   }
 }

@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
+import { Clock, type Timer } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { isDatabaseUnavailable } from '../../database/database-errors';
 import { GroupCommit } from '../../database/group-commit';
 import { SmtpSettingsChangedEvent } from '../../settings/smtp-settings-changed.event';
 import { SmtpCheckStep, type SmtpFailure, SmtpGateway } from '../../smtp/smtp-gateway';
 import { DeliveryStatus } from '../entities/delivery.entity';
-import { NotificationsPlannedEvent } from '../planning/notifications-planned.event';
-import { type ClaimedDelivery, DeliveryOutbox, type Outcome } from './delivery-outbox';
+import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
+import { type ClaimedDelivery, DeliveryOutbox, type Outcome } from '../outbox/delivery-outbox';
+import { type DeliveryTaker, DeliveryTakers } from '../outbox/delivery-takers';
 import { MessageComposer } from './message-composer';
 import { retryDelayMs } from './retry-policy';
 
@@ -33,17 +35,17 @@ const HELD_REPORT_INTERVAL_MS = 60_000;
 
 /**
  * Sends deliveries. Up to DISPATCH_CONCURRENCY workers share one queue, fed two
- * ways: deliveries planned in this process are handed over as they commit
- * (claimed in the same insert), and one claim at a time brings due ones from the
- * outbox when something may be due there — planned deliveries it was not handed,
- * a settings change, a retry, the periodic sweep (retries that came due, claims
- * abandoned by a process that died). Workers stop when there is nothing to do and
- * come back with the next hand-off, claim or wake. Each delivery ends SENT, RETRY
+ * ways: it offers to take deliveries planned in this process (DeliveryTakers),
+ * which are then written claimed by it and handed over as they commit, and one
+ * claim at a time brings due ones from the outbox when something may be due there
+ * — planned deliveries it was not handed, a settings change, a retry, the periodic
+ * sweep (retries that came due, claims abandoned by a process that died). Workers
+ * stop when there is nothing to do and come back with the next hand-off, claim or wake. Each delivery ends SENT, RETRY
  * (backoff with jitter) or FAILED; the outcomes of mails that finish together are
  * recorded together.
  */
 @Injectable()
-export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
+export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Dispatcher');
   /** Who holds a lease: unique per process. */
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -56,7 +58,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private configured = false;
   private stopping = false;
   private started = false;
-  private sweep?: NodeJS.Timeout;
+  private sweep?: Timer;
   private requeueing?: Promise<void>;
   private readonly outcomes: GroupCommit<Outcome, void>;
   private held = { count: 0, reportedAt: 0 };
@@ -75,7 +77,10 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly outbox: DeliveryOutbox,
     private readonly composer: MessageComposer,
     private readonly smtp: SmtpGateway,
+    private readonly clock: Clock,
+    takers: DeliveryTakers,
   ) {
+    takers.offer(this);
     this.outcomes = new GroupCommit<Outcome, void>(
       async (outcomes) => {
         await this.outbox.record(outcomes, this.owner);
@@ -87,21 +92,20 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     this.started = true;
-    this.sweep = setInterval(() => void this.refresh(), this.config.dispatch.sweepIntervalMs);
-    this.sweep.unref();
+    this.sweep = this.clock.every(this.config.dispatch.sweepIntervalMs, () => void this.refresh());
     void this.refresh();
   }
 
-  /** Planned deliveries: those handed over are sent at once; for the others, a claim. */
-  @OnEvent(NotificationsPlannedEvent.NAME)
-  onPlanned(planned: NotificationsPlannedEvent): void {
-    const handOff = planned.handOff;
-    if (!handOff) return this.wake();
+  /** Deliveries became due: those handed to this dispatcher are sent at once; for the others, a claim. */
+  @OnEvent(DeliveriesDueEvent.NAME)
+  onDue(due: DeliveriesDueEvent): void {
+    const handOff = due.handOff;
+    if (handOff?.owner !== this.owner) return this.wake();
     if (this.stopping) {
       void this.outbox.release(handOff.deliveries.map((d) => d.id), this.owner).catch(() => undefined);
       return;
     }
-    this.composer.remember(planned.eventId, handOff.payload);
+    for (const [eventId, payload] of handOff.payloads) this.composer.remember(eventId, payload);
     this.queue.push(...handOff.deliveries);
     this.startWorkers();
   }
@@ -116,9 +120,9 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     return Math.max(0, 2 * this.config.dispatch.batchSize - this.queue.length);
   }
 
-  /** The claim that planning writes into deliveries it hands over. */
-  claimant(): { owner: string; leaseMs: number } {
-    return { owner: this.owner, leaseMs: this.config.dispatch.leaseMs };
+  /** How long the claim lasts that planning writes into deliveries it hands over. */
+  get leaseMs(): number {
+    return this.config.dispatch.leaseMs;
   }
 
   /** New settings: deliveries that waited for a relay are due again. */
@@ -161,7 +165,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
-    clearInterval(this.sweep);
+    this.sweep?.cancel();
     await this.requeueing;
     await Promise.all(this.workers); // each ends once its last outcome is recorded
     // Claimed but not begun: give them back now rather than when the lease expires.
@@ -190,7 +194,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       if (next) {
         // Too close to the end of the claim: another process may take it over while
         // it is being sent, and both would send it. Leave it to whoever claims it next.
-        if (Date.now() < next.leaseExpiresAt - this.leaseMargin()) {
+        if (this.clock.now() < next.leaseExpiresAt - this.leaseMargin()) {
           this.inHand.add(next.id);
           const outcome = await this.attempt(next);
           await recording;
@@ -205,7 +209,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     await recording;
   }
 
-  /** The part of a lease kept free for the send itself (a quarter, at most the socket timeout). */
+  /** The part of a lease kept free for the send itself: a quarter of it. */
   private leaseMargin(): number {
     return this.config.dispatch.leaseMs / 4;
   }
@@ -225,9 +229,9 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     }
     if (!(await this.smtp.isConfigured())) {
       this.held.count += await this.outbox.holdDue(NOT_CONFIGURED);
-      if (this.held.count && Date.now() - this.held.reportedAt >= HELD_REPORT_INTERVAL_MS) {
+      if (this.held.count && this.clock.now() - this.held.reportedAt >= HELD_REPORT_INTERVAL_MS) {
         this.logger.warn(`${this.held.count} more deliveries wait: SMTP is not configured`);
-        this.held = { count: 0, reportedAt: Date.now() };
+        this.held = { count: 0, reportedAt: this.clock.now() };
       }
       return this.wakeRequested;
     }
@@ -268,14 +272,14 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
         if (!isDatabaseUnavailable(error) || this.stopping) {
           return this.logger.error(`could not record the outcome of delivery ${outcome.delivery.id}: ${(error as Error).message.split('\n')[0]}`);
         }
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await this.clock.sleep(delayMs);
       }
     }
   }
 
   /** Why the queue is held although a relay is configured (its credentials were refused), or nothing. */
   private holding(): string | undefined {
-    if (this.credentialsRefused && Date.now() >= this.credentialsRefused.until) this.credentialsRefused = undefined;
+    if (this.credentialsRefused && this.clock.now() >= this.credentialsRefused.until) this.credentialsRefused = undefined;
     return this.credentialsRefused?.reason;
   }
 
@@ -286,7 +290,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       // refused alike. Nothing is spent, the whole queue waits, and the admin is told once.
       if (!this.credentialsRefused) {
         const reason = `waiting: ${relay} refused Herald's credentials (${reply ?? text}); fix them with updateSmtpSettings`;
-        this.credentialsRefused = { until: Date.now() + CREDENTIALS_HOLD_MS, reason };
+        this.credentialsRefused = { until: this.clock.now() + CREDENTIALS_HOLD_MS, reason };
         this.logger.error(`${reason}. Mails wait, no attempt spent; trying again in ${CREDENTIALS_HOLD_MS / 1000} s or when the settings change`);
       }
       return this.putBack([d, ...this.queue.splice(0)], this.credentialsRefused.reason);
@@ -294,7 +298,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     const attempt = d.attempts + 1;
     const { maxAttempts, backoffBaseMs, backoffMaxMs } = this.config.dispatch;
     if (failure.transient && attempt < maxAttempts) {
-      const next = new Date(Date.now() + retryDelayMs(attempt, backoffBaseMs, backoffMaxMs));
+      const next = new Date(this.clock.now() + retryDelayMs(attempt, backoffBaseMs, backoffMaxMs));
       this.logger.warn(`delivery ${d.id} to ${d.recipientEmail} via ${relay}: attempt ${attempt} failed (${reply ?? text}); retry at ${next.toISOString()}`);
       return { delivery: d, status: DeliveryStatus.RETRY, nextAttemptAt: next, reply, error: text };
     }

@@ -6,7 +6,7 @@ import { validateEnvironment } from '../../config/validate-environment';
 import { SmtpSecurity, type SmtpSettings } from '../../settings/smtp-settings';
 import { NotificationEntity } from '../entities/notification.entity';
 import { MailRenderer } from '../rendering/mail-renderer';
-import type { ClaimedDelivery } from './delivery-outbox';
+import type { ClaimedDelivery } from '../outbox/delivery-outbox';
 import { MessageComposer } from './message-composer';
 
 const settings = {

@@ -8,7 +8,7 @@ import type { SmtpSettings } from '../../settings/smtp-settings';
 import { encodeAlternative, type EncodedBody, type EncodedMessage, withHeaders } from '../../smtp/mime-message';
 import { NotificationEntity } from '../entities/notification.entity';
 import { MailRenderer, preferencesLink } from '../rendering/mail-renderer';
-import type { ClaimedDelivery } from './delivery-outbox';
+import type { ClaimedDelivery } from '../outbox/delivery-outbox';
 
 /** A message ready for the relay: its envelope, its bytes and its Message-ID. */
 export interface ComposedMail extends EncodedMessage {

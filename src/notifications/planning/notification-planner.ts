@@ -1,38 +1,51 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { EntityManager } from 'typeorm';
 import { type JobEvent, JobEventType } from '@herald/contracts';
+import { Transactions } from '../../database/transactions';
+import { JobEventIngestionService } from '../../job-events/ingestion/job-event-ingestion.service';
+import type { JobEventsSubscriber } from '../../job-events/ingestion/job-events-subscriber';
 import { ApplicationsService } from '../../users/applications.service';
 import { type Recipient, RecipientsService } from '../../users/recipients/recipients.service';
-import { type ClaimedDelivery, DeliveryOutbox, type NewDelivery } from '../dispatch/delivery-outbox';
-import { Dispatcher } from '../dispatch/dispatcher';
 import { NotificationEntity } from '../entities/notification.entity';
-import { NotificationsPlannedEvent } from './notifications-planned.event';
+import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
+import { DeliveryOutbox, type NewDelivery } from '../outbox/delivery-outbox';
+import { DeliveryTakers } from '../outbox/delivery-takers';
 
 /**
- * Plans the mails of new events inside the caller's transaction: per event the
- * notification (what to render) and one delivery per recipient — if the
- * transaction commits, the mails will be sent.
+ * Plans the mails of new events inside the transaction that records them
+ * (ingestion hands them over): per event the notification (what to render) and
+ * one delivery per recipient — if the transaction commits, the mails will be sent.
  *
- * When this process's dispatcher has room, the deliveries are written already
- * claimed by it and handed over with the events once the caller has committed:
- * no claim, no reading back. Otherwise they wait, PENDING, to be claimed.
+ * When this process's dispatcher offers room for them, the deliveries are written
+ * already claimed by it; once the transaction has committed they are announced
+ * (DeliveriesDueEvent) with the hand-off: no claim, no reading back. Otherwise
+ * they wait, PENDING, and the announcement makes a dispatcher claim them.
  */
 @Injectable()
-export class NotificationPlanner {
+export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
   constructor(
     private readonly recipients: RecipientsService,
     private readonly applications: ApplicationsService,
     private readonly outbox: DeliveryOutbox,
-    private readonly dispatcher: Dispatcher,
+    private readonly takers: DeliveryTakers,
+    private readonly transactions: Transactions,
+    private readonly events: EventEmitter2,
+    private readonly ingestion: JobEventIngestionService,
   ) {}
 
-  /** One event to emit per event planned, in order, for the caller to emit after its commit. */
-  async plan(events: JobEvent[], manager: EntityManager): Promise<NotificationsPlannedEvent[]> {
+  onModuleInit(): void {
+    this.ingestion.subscribe(this);
+  }
+
+  /** How many deliveries each event brings, in order. */
+  async recorded(events: JobEvent[], manager: EntityManager): Promise<number[]> {
     // Events of one batch about the same application and type have the same
     // recipients: nothing in the batch changes people, memberships or preferences.
     const recipientsOf = new Map<string, Recipient[]>();
     const notifications: Pick<NotificationEntity, 'eventId' | 'eventType' | 'payload'>[] = [];
     const deliveries: NewDelivery[] = [];
+    const counts: number[] = [];
     for (const event of events) {
       if (event.type === JobEventType.APPLICATION_CREATED) {
         await this.applications.ensureApplication(event.application.id, event.application.name, manager);
@@ -44,6 +57,7 @@ export class NotificationPlanner {
         recipientsOf.set(key, recipients);
       }
       notifications.push({ eventId: event.id, eventType: event.type, payload: JSON.stringify(event) });
+      counts.push(recipients.length);
       for (const r of recipients) {
         deliveries.push({
           eventId: event.id,
@@ -57,13 +71,15 @@ export class NotificationPlanner {
       }
     }
     if (notifications.length) await manager.createQueryBuilder().insert().into(NotificationEntity).values(notifications).updateEntity(false).execute();
-    const handOff = deliveries.length > 0 && deliveries.length <= this.dispatcher.room();
-    const inserted = await this.outbox.insert(manager, deliveries, handOff ? this.dispatcher.claimant() : undefined);
-    const byEvent = new Map<string, ClaimedDelivery[]>(notifications.map((n) => [n.eventId, []]));
-    for (const d of inserted) byEvent.get(d.eventId)!.push(d);
-    return notifications.map(({ eventId, payload }) => {
-      const own = byEvent.get(eventId)!;
-      return new NotificationsPlannedEvent(eventId, own.length, handOff && own.length ? { deliveries: own, payload } : undefined);
-    });
+    if (!deliveries.length) return counts;
+    const claim = this.takers.claimFor(deliveries.length);
+    const inserted = await this.outbox.insert(manager, deliveries, claim);
+    const handOff = claim && {
+      owner: claim.owner,
+      deliveries: inserted,
+      payloads: new Map(notifications.map((n) => [n.eventId, n.payload])),
+    };
+    this.transactions.afterCommit(manager, () => this.events.emit(DeliveriesDueEvent.NAME, new DeliveriesDueEvent(inserted.length, handOff)));
+    return counts;
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
+import { Clock } from '../../clock/clock';
 import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
@@ -15,6 +16,12 @@ export interface ClaimedDelivery {
   attempts: number;
   /** When this process's claim runs out (epoch ms): past it, another process may send it. */
   leaseExpiresAt: number;
+}
+
+/** A claim written into deliveries as they are inserted: who holds them, and for how long. */
+export interface Claim {
+  owner: string;
+  leaseMs: number;
 }
 
 /** A delivery to plan: one recipient of one event. */
@@ -82,6 +89,7 @@ export class DeliveryOutbox {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
+    private readonly clock: Clock,
   ) {
     const sql = new Sql(dataSource);
     this.postgres = sql.postgres;
@@ -126,8 +134,8 @@ export class DeliveryOutbox {
    * is given — already claimed by that owner (its dispatcher takes them straight
    * away, as if it had claimed them). Returns them as claimed deliveries.
    */
-  async insert(manager: EntityManager, deliveries: NewDelivery[], claim?: { owner: string; leaseMs: number }): Promise<ClaimedDelivery[]> {
-    const now = new Date();
+  async insert(manager: EntityManager, deliveries: NewDelivery[], claim?: Claim): Promise<ClaimedDelivery[]> {
+    const now = this.clock.date();
     const leaseExpiresAt = now.getTime() + (claim?.leaseMs ?? 0);
     const status = claim ? DeliveryStatus.SENDING : DeliveryStatus.PENDING;
     const lease = claim ? [claim.owner, stored(new Date(leaseExpiresAt))] : [null, null];
@@ -152,7 +160,7 @@ export class DeliveryOutbox {
 
   /** Claims up to `limit` due deliveries (and abandoned claims) for `owner` until now + leaseMs. */
   async claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    const now = new Date();
+    const now = this.clock.date();
     const leaseExpiresAt = now.getTime() + leaseMs;
     const at = stored(now);
     const result = await this.transactions.exclusive(() =>
@@ -180,7 +188,7 @@ export class DeliveryOutbox {
    */
   async record(outcomes: Outcome[], owner: string): Promise<void> {
     if (!outcomes.length) return;
-    const now = new Date();
+    const now = this.clock.date();
     const rows = outcomes.map((o) => ({
       id: o.delivery.id,
       status: o.status,
@@ -220,7 +228,7 @@ export class DeliveryOutbox {
   /** The settings changed: waiting deliveries are due again. */
   async requeueWaiting(): Promise<number> {
     const result = await this.transactions.exclusive(() =>
-      this.dataSource.getRepository(DeliveryEntity).update({ status: DeliveryStatus.WAITING }, { status: DeliveryStatus.PENDING, nextAttemptAt: new Date() }),
+      this.dataSource.getRepository(DeliveryEntity).update({ status: DeliveryStatus.WAITING }, { status: DeliveryStatus.PENDING, nextAttemptAt: this.clock.date() }),
     );
     return result.affected ?? 0;
   }

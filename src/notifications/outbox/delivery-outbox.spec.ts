@@ -1,0 +1,104 @@
+import type { DataSource } from 'typeorm';
+import { memoryDatabase } from '../../../test/support/memory-database';
+import { ManualClock } from '../../clock/manual-clock';
+import type { Transactions } from '../../database/transactions';
+import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
+import { NotificationEntity } from '../entities/notification.entity';
+import { DeliveryOutbox, type NewDelivery } from './delivery-outbox';
+
+const LEASE_MS = 60_000;
+
+/** The outbox on Herald's real schema (SQLite in memory), its time told by a clock the test moves. */
+describe('DeliveryOutbox', () => {
+  let dataSource: DataSource;
+  let transactions: Transactions;
+  let clock: ManualClock;
+  let outbox: DeliveryOutbox;
+
+  const recipient = (n: number, eventId = 'ev-1'): NewDelivery => ({
+    eventId,
+    eventType: 'JOB_FAILED',
+    applicationId: 'app-1',
+    recipientId: `u${n}`,
+    recipientEmail: `u${n}@example.com`,
+    recipientName: `User ${n}`,
+    recipientLocale: null,
+  });
+  const plan = (deliveries: NewDelivery[], claim?: { owner: string; leaseMs: number }) =>
+    transactions.run(async (manager) => {
+      await manager.getRepository(NotificationEntity).insert({ eventId: 'ev-1', eventType: 'JOB_FAILED', payload: '{}' });
+      return outbox.insert(manager, deliveries, claim);
+    });
+  const row = (id: number) => dataSource.getRepository(DeliveryEntity).findOneByOrFail({ id });
+
+  beforeEach(async () => {
+    ({ dataSource, transactions } = await memoryDatabase([DeliveryEntity, NotificationEntity]));
+    clock = new ManualClock();
+    outbox = new DeliveryOutbox(dataSource, transactions, clock);
+  });
+  afterEach(() => dataSource.destroy());
+
+  it('writes fresh deliveries PENDING and due now, or already claimed with a lease from now', async () => {
+    const [pending] = await plan([recipient(1)]);
+    expect(await row(pending.id)).toMatchObject({ status: DeliveryStatus.PENDING, leaseOwner: null, nextAttemptAt: clock.date() });
+
+    await dataSource.query('DELETE FROM deliveries');
+    await dataSource.query('DELETE FROM notifications');
+    const [handed] = await plan([recipient(1)], { owner: 'me', leaseMs: LEASE_MS });
+    expect(handed.leaseExpiresAt).toBe(clock.now() + LEASE_MS);
+    expect(await row(handed.id)).toMatchObject({ status: DeliveryStatus.SENDING, leaseOwner: 'me', leaseExpiresAt: new Date(clock.now() + LEASE_MS) });
+    expect(await outbox.claim('other', 10, LEASE_MS)).toEqual([]); // claimed already
+  });
+
+  it('lets another owner take over a claim only once its lease has run out, and then ignores the first owner\'s outcome', async () => {
+    await plan([recipient(1), recipient(2)]);
+    const mine = await outbox.claim('a', 10, LEASE_MS);
+    expect(mine.map((d) => d.recipientEmail)).toEqual(['u1@example.com', 'u2@example.com']);
+
+    clock.advance(LEASE_MS - 1);
+    expect(await outbox.claim('b', 10, LEASE_MS)).toEqual([]);
+    clock.advance(2);
+    const theirs = await outbox.claim('b', 1, LEASE_MS);
+    expect(theirs.map((d) => d.id)).toEqual([mine[0].id]);
+
+    await outbox.record(
+      mine.map((delivery) => ({ delivery, status: DeliveryStatus.SENT, messageId: `<${delivery.id}@x>`, reply: '250 OK' })),
+      'a',
+    );
+    expect(await row(mine[0].id)).toMatchObject({ status: DeliveryStatus.SENDING, leaseOwner: 'b' }); // b holds it now
+    expect(await row(mine[1].id)).toMatchObject({ status: DeliveryStatus.SENT, attempts: 1, sentAt: clock.date(), leaseOwner: null });
+  });
+
+  it('claims a RETRY only once its backoff has passed', async () => {
+    await plan([recipient(1)]);
+    const [claimed] = await outbox.claim('a', 10, LEASE_MS);
+    const retryAt = new Date(clock.now() + 30_000);
+    await outbox.record([{ delivery: claimed, status: DeliveryStatus.RETRY, nextAttemptAt: retryAt, reply: '451 later', error: 'try again' }], 'a');
+
+    clock.advance(29_999);
+    expect(await outbox.claim('a', 10, LEASE_MS)).toEqual([]);
+    clock.advance(1);
+    expect(await outbox.claim('a', 10, LEASE_MS)).toMatchObject([{ id: claimed.id, attempts: 1 }]);
+  });
+
+  it('holds due deliveries while there is no relay, and makes them due again from now', async () => {
+    await plan([recipient(1), recipient(2)]);
+    expect(await outbox.holdDue('waiting: no relay')).toBe(2);
+    expect(await outbox.claim('a', 10, LEASE_MS)).toEqual([]);
+
+    clock.advance(5_000);
+    expect(await outbox.requeueWaiting()).toBe(2);
+    const [first] = await outbox.claim('a', 10, LEASE_MS);
+    expect(await row(first.id)).toMatchObject({ attempts: 0, nextAttemptAt: clock.date(), lastError: 'waiting: no relay' });
+  });
+
+  it('gives back claimed deliveries unsent, without spending an attempt', async () => {
+    await plan([recipient(1)]);
+    const [claimed] = await outbox.claim('a', 10, LEASE_MS);
+    await outbox.release([claimed.id], 'someone-else');
+    expect((await row(claimed.id)).status).toBe(DeliveryStatus.SENDING);
+    await outbox.release([claimed.id], 'a');
+    expect(await row(claimed.id)).toMatchObject({ status: DeliveryStatus.PENDING, attempts: 0, leaseOwner: null });
+    expect(await outbox.claim('b', 10, LEASE_MS)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,55 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { NotificationsCore } from '../../test/support/notifications-core';
+import { eventually } from '../../test/support/people';
+import { BadUserInputError } from '../graphql/graphql-errors';
+import { SmtpSecurity } from './smtp-settings';
+import { SmtpSettingsChangedEvent } from './smtp-settings-changed.event';
+import { SmtpSettingsService } from './smtp-settings.service';
+
+const REFRESH_MS = 600_000;
+
+/** The settings on SQLite in memory, with time moved by hand: changes stamped, announced, and noticed when made elsewhere. */
+describe('SmtpSettingsService', () => {
+  let core: NotificationsCore;
+  let settings: SmtpSettingsService;
+  let announced: SmtpSettingsChangedEvent[];
+
+  beforeEach(async () => {
+    core = await NotificationsCore.start({ SETTINGS_REFRESH_INTERVAL_MS: String(REFRESH_MS) });
+    settings = core.get(SmtpSettingsService);
+    announced = [];
+    core.get(EventEmitter2).on(SmtpSettingsChangedEvent.NAME, (e: SmtpSettingsChangedEvent) => announced.push(e));
+  });
+  afterEach(() => core?.close());
+
+  it('stores a change stamped with the time and the actor, and announces it', async () => {
+    core.clock.advance(60_000);
+    const saved = await settings.update({ host: 'relay.example.com', port: 2525, security: SmtpSecurity.NONE, authEnabled: false, sender: 'Herald <h@example.com>' }, 'admin-1');
+    expect(saved).toMatchObject({ host: 'relay.example.com', port: 2525, updatedBy: 'admin-1', updatedAt: core.clock.date() });
+    expect(announced.map((e) => e.settings.host)).toEqual(['relay.example.com']);
+  });
+
+  it('refuses invalid input naming the field, and changes nothing', async () => {
+    const before = await settings.get();
+    const error = await settings.update({ host: 'relay.example.com', authEnabled: true }, 'admin-1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadUserInputError);
+    expect((error as BadUserInputError).fields.map((f) => f.field)).toEqual(['username']);
+    expect(await settings.get()).toEqual(before);
+    expect(announced).toEqual([]);
+  });
+
+  it('notices a change made by another process at its next re-read, and announces it', async () => {
+    await settings.update({ host: 'relay.example.com', authEnabled: false, sender: 'Herald <h@example.com>' }, 'admin-1');
+    // Another Herald process on the same database changes the port.
+    await core.dataSource.query(`UPDATE properties SET value = '2626', updated_by = 'elsewhere' WHERE key = 'smtp.port'`);
+    expect((await settings.get()).port).not.toBe(2626); // cached until the re-read
+
+    core.clock.advance(REFRESH_MS);
+    const seen = await eventually(async () => {
+      expect(announced).toHaveLength(2);
+      return announced[1].settings;
+    });
+    expect(seen).toMatchObject({ port: 2626 });
+    expect((await settings.get()).port).toBe(2626);
+  });
+});
