@@ -5,9 +5,11 @@ import { SettingsModule } from '../settings/settings.module';
 import { UsersModule } from '../users/users.module';
 import { DeliveriesResolver } from './delivery-log/deliveries.resolver';
 import { DeliveriesService } from './delivery-log/deliveries.service';
+import { PlannedEventsService } from './delivery-log/planned-events.service';
 import { DeliveryOutbox } from './dispatch/delivery-outbox';
 import { Dispatcher } from './dispatch/dispatcher';
 import { MailComposer } from './dispatch/mail-composer';
+import { DeliveryEventEntity } from './entities/delivery-event.entity';
 import { DeliveryEntity } from './entities/delivery.entity';
 import { NotificationEntity } from './entities/notification.entity';
 import { NotificationPlanner } from './planning/notification-planner';
@@ -24,7 +26,7 @@ import { MailTransport } from './transport/mail-transport';
   imports: [
     SettingsModule,
     UsersModule,
-    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity]),
+    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, DeliveryEventEntity]),
     // Transporters are added at run time from the live settings (MailTransport), so none is configured here.
     MailerModule.forRoot({ transports: {} }),
   ],
@@ -36,10 +38,11 @@ import { MailTransport } from './transport/mail-transport';
     Dispatcher,
     NotificationPlanner,
     DeliveriesService,
+    PlannedEventsService,
     DeliveriesResolver,
     SendTestEmailService,
     SendTestEmailResolver,
   ],
-  exports: [NotificationPlanner, DeliveriesService, Dispatcher],
+  exports: [NotificationPlanner, DeliveriesService, PlannedEventsService, Dispatcher],
 })
 export class NotificationsModule {}

@@ -1,14 +1,12 @@
 import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Roles } from '../../auth/auth.decorators';
 import { Role } from '../../auth/role.enum';
 import { isSingleLineText } from '../../../libs/contracts/src';
 import { BadUserInputError } from '../../graphql/graphql-errors';
 import { DeliveriesService } from '../../notifications/delivery-log/deliveries.service';
 import { DeliveryModel } from '../../notifications/delivery-log/delivery.model';
-import { JobEventEntity } from '../entities/job-event.entity';
 import { InvalidJobEventError, JobEventIngestionService } from '../ingestion/job-event-ingestion.service';
+import { ReceivedEventsService } from '../received-events.service';
 import { JobEventModel } from './job-event.model';
 import { PublishJobEventInput, PublishJobEventResult } from './publish-job-event.input';
 
@@ -24,8 +22,8 @@ function toWireFormat(input: unknown): unknown {
 export class JobEventsResolver {
   constructor(
     private readonly ingestion: JobEventIngestionService,
+    private readonly received: ReceivedEventsService,
     private readonly deliveries: DeliveriesService,
-    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   @Mutation(() => PublishJobEventResult, { description: 'Hands a job event to Herald; mails are planned before it answers' })
@@ -48,8 +46,7 @@ export class JobEventsResolver {
   async event(@Args('id', { type: () => ID }) id: string): Promise<JobEventModel | null> {
     // Event ids are at most 128 characters without white space or controls (the wire format).
     if (id.length > 128 || !isSingleLineText(id) || /\s/.test(id)) throw BadUserInputError.field('id', 'must be an event id: at most 128 characters, no white space or control characters');
-    const row = await this.dataSource.getRepository(JobEventEntity).findOneBy({ id });
-    return row ? JobEventModel.from(row) : null;
+    return this.received.find(id);
   }
 
   @ResolveField('deliveries', () => [DeliveryModel])

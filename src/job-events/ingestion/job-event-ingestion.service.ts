@@ -109,19 +109,8 @@ export class JobEventIngestionService {
       const receivedAt = new Date();
       const plannedFor = new Map<Arrival, NotificationsPlannedEvent>();
       const rows = fresh.map((arrival, i) => {
-        const { event, source } = arrival;
         plannedFor.set(arrival, planned[i]);
-        return {
-          id: event.id,
-          type: event.type,
-          schemaVersion: event.schemaVersion,
-          applicationId: event.application.id,
-          applicationName: event.application.name,
-          occurredAt: new Date(event.occurredAt),
-          receivedAt,
-          source,
-          recipients: planned[i].deliveries,
-        };
+        return { id: arrival.event.id, receivedAt, source: arrival.source };
       });
       if (rows.length) await manager.getRepository(JobEventEntity).insert(rows);
       return arrivals.map((a) => {

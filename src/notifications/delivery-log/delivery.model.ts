@@ -2,10 +2,11 @@ import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import { JobEventType } from '../../../libs/contracts/src';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 
-@ObjectType('Delivery', { description: 'One mail to one person about one event, and what became of it' })
+@ObjectType('Delivery', { description: 'One mail to one person about one or more events, and what became of it' })
 export class DeliveryModel {
   @Field(() => ID) id: string;
-  @Field(() => ID) eventId: string;
+  @Field(() => ID, { description: 'The event it is about (the first, for a mail about several)' }) eventId: string;
+  @Field(() => [ID], { description: 'Every event it is about, in order' }) eventIds: string[];
   @Field(() => JobEventType) eventType: JobEventType;
   @Field(() => ID) applicationId: string;
   @Field(() => ID) recipientId: string;
@@ -20,11 +21,13 @@ export class DeliveryModel {
   @Field() createdAt: Date;
   @Field() updatedAt: Date;
 
-  static from(d: DeliveryEntity): DeliveryModel {
+  /** `eventIds`: the delivery's events, in order (from delivery_events). */
+  static from(d: DeliveryEntity, eventIds: string[]): DeliveryModel {
     const due = d.status === DeliveryStatus.PENDING || d.status === DeliveryStatus.RETRY;
     return Object.assign(new DeliveryModel(), {
       id: String(d.id),
-      eventId: d.eventId,
+      eventId: eventIds[0],
+      eventIds,
       eventType: d.eventType as JobEventType,
       applicationId: d.applicationId,
       recipientId: d.recipientId,

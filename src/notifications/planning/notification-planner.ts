@@ -46,7 +46,7 @@ export class NotificationPlanner {
       notifications.push({ eventId: event.id, eventType: event.type, payload: JSON.stringify(event) });
       for (const r of recipients) {
         deliveries.push({
-          eventId: event.id,
+          eventIds: [event.id],
           eventType: event.type,
           applicationId: event.application.id,
           recipientId: r.externalId,
