@@ -12,9 +12,11 @@ const EVENT_COLUMNS = ['type', 'schema_version', 'application_id', 'application_
  * drops the copy of the event's fields, whose payload `notifications` holds, and
  * the count of deliveries (counted from delivery_events instead).
  *
- * On SQLite dropping columns rebuilds the table (TypeORM copies every row);
- * TypeORM runs migrations there with foreign keys off, so the rebuild of
- * `deliveries` does not cascade into `delivery_events`.
+ * On SQLite dropping or adding a column rebuilds the table (TypeORM copies every
+ * row and drops the old one): `delivery_events` gets its foreign keys only once
+ * `deliveries` is rebuilt (and loses them, going down, before it is), so that
+ * dropping the old table never cascades into it, whether foreign keys are
+ * enforced during the migration or not.
  */
 export class DeliveryEvents1764000000004 implements MigrationInterface {
   name = 'DeliveryEvents1764000000004';
@@ -28,10 +30,6 @@ export class DeliveryEvents1764000000004 implements MigrationInterface {
           { name: 'position', type: 'integer', isPrimary: true },
           { name: 'event_id', type: 'varchar', length: '128' },
         ],
-        foreignKeys: [
-          { columnNames: ['delivery_id'], referencedTableName: 'deliveries', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
-          { columnNames: ['event_id'], referencedTableName: 'notifications', referencedColumnNames: ['event_id'], onDelete: 'CASCADE' },
-        ],
         // An event's deliveries (event(id), the count of its recipients); an event at most once per delivery.
         indices: [{ name: 'IDX_delivery_events_event', columnNames: ['event_id', 'delivery_id'], isUnique: true }],
       }),
@@ -40,6 +38,10 @@ export class DeliveryEvents1764000000004 implements MigrationInterface {
     await queryRunner.query(`INSERT INTO ${tablePath(queryRunner, 'delivery_events')} (delivery_id, position, event_id) SELECT id, 0, event_id FROM ${deliveries}`);
     // With the column go its foreign key to notifications and the (event, recipient) unique constraint.
     await queryRunner.dropColumn('deliveries', 'event_id');
+    await queryRunner.createForeignKeys('delivery_events', [
+      new TableForeignKey({ columnNames: ['delivery_id'], referencedTableName: 'deliveries', referencedColumnNames: ['id'], onDelete: 'CASCADE' }),
+      new TableForeignKey({ columnNames: ['event_id'], referencedTableName: 'notifications', referencedColumnNames: ['event_id'], onDelete: 'CASCADE' }),
+    ]);
     await queryRunner.dropColumns('job_events', [...EVENT_COLUMNS, 'recipients']);
   }
 
@@ -72,6 +74,7 @@ export class DeliveryEvents1764000000004 implements MigrationInterface {
     const inbox = (await queryRunner.getTable('job_events'))!;
     await queryRunner.changeColumns('job_events', [...EVENT_COLUMNS, 'recipients'].map((name) => notNull(inbox.findColumnByName(name)!)));
 
+    await queryRunner.dropForeignKeys('delivery_events', (await queryRunner.getTable('delivery_events'))!.foreignKeys);
     await queryRunner.addColumn('deliveries', new TableColumn({ name: 'event_id', type: 'varchar', length: '128', isNullable: true }));
     await queryRunner.query(`UPDATE ${deliveries} SET event_id = (SELECT e.event_id FROM ${deliveryEvents} AS e WHERE e.delivery_id = ${deliveries}.id AND e.position = 0)`);
     await queryRunner.changeColumns('deliveries', [notNull((await queryRunner.getTable('deliveries'))!.findColumnByName('event_id')!)]);
