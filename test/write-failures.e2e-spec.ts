@@ -180,10 +180,10 @@ async function start(sink: SmtpSink, storage?: HeraldTestApp['storage']): Promis
     await app.app.get(DataSource).query(`
       CREATE FUNCTION "${schema}".refuse_doomed() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF NEW.application_id = 'app-doomed' THEN RAISE EXCEPTION 'refused at commit'; END IF;
+        IF (NEW.payload::json #>> '{application,id}') = 'app-doomed' THEN RAISE EXCEPTION 'refused at commit'; END IF;
         RETURN NULL;
       END $$;
-      CREATE CONSTRAINT TRIGGER refuse_doomed AFTER INSERT ON "${schema}".job_events
+      CREATE CONSTRAINT TRIGGER refuse_doomed AFTER INSERT ON "${schema}".notifications
         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_doomed();`);
   });
   afterAll(async () => {
