@@ -105,10 +105,11 @@ export class DeliveryOutbox {
     const columns = Object.keys(NEW_COLUMNS).join(', ');
     const planned = `?${cast('varchar')}, 0, ?${cast('timestamp')}, ?${cast('varchar')}, ?${cast('timestamp')}`;
     const typed = Object.entries({ event_ids: 'json', ...NEW_COLUMNS }).map(([c, t]) => `${c} ${t}`).join(', ');
+    const sequence = table.replace(/"$/, '_id_seq"'); // PostgreSQL's name for the sequence of a serial column
     this.insertSql = this.postgres
       ? sql.statement(
           `WITH v AS (
-             SELECT nextval('${table.replace(/"$/, '_id_seq"')}') AS id, v.*
+             SELECT nextval('${sequence}') AS id, v.*
                FROM ROWS FROM (json_to_recordset(?::json) AS (${typed})) WITH ORDINALITY AS v(event_ids, ${columns}, n)
            ), d AS (
              INSERT INTO ${table} (id, ${columns}, status, attempts, next_attempt_at, lease_owner, lease_expires_at)
