@@ -176,12 +176,12 @@ describeWithBroker(`job events over RabbitMQ (${DATABASE_KIND})`, () => {
   async function refuseApplicationName(name: string): Promise<() => Promise<unknown>> {
     const dataSource = app.app.get(DataSource);
     if (DATABASE_KIND === 'postgres') {
-      const table = `"${app.storage.schema}".job_events`;
-      await dataSource.query(`ALTER TABLE ${table} ADD CONSTRAINT herald_test_refused CHECK (application_name <> '${name}')`);
+      const table = `"${app.storage.schema}".notifications`;
+      await dataSource.query(`ALTER TABLE ${table} ADD CONSTRAINT herald_test_refused CHECK ((payload::json #>> '{application,name}') <> '${name}')`);
       return () => dataSource.query(`ALTER TABLE ${table} DROP CONSTRAINT herald_test_refused`);
     }
     await dataSource.query(
-      `CREATE TRIGGER herald_test_refused BEFORE INSERT ON job_events WHEN NEW.application_name = '${name}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
+      `CREATE TRIGGER herald_test_refused BEFORE INSERT ON notifications WHEN json_extract(NEW.payload, '$.application.name') = '${name}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
     );
     return () => dataSource.query('DROP TRIGGER herald_test_refused');
   }

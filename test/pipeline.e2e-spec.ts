@@ -1,5 +1,5 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { JOB_EVENT_CHANNEL } from '@herald/contracts';
 import { Role } from '../src/auth/role.enum';
 import { JobEventIngestionService } from '../src/job-events/ingestion/job-event-ingestion.service';
@@ -31,6 +31,9 @@ function event(type: string, applicationId: string, extra: Record<string, unknow
     ...extra,
   };
 }
+/** The ids of an event's deliveries, from the delivery log. */
+const deliveryIdsOf = async (app: HeraldTestApp, eventId: string): Promise<number[]> =>
+  ((await app.admin('query($id: ID!) { event(id: $id) { deliveries { id } } }', { id: eventId })).event.deliveries as Array<{ id: string }>).map((d) => Number(d.id));
 const mailsOf = (sink: SmtpSink, eventId: string) => sink.received.filter((m) => m.parsed.headers.get('x-herald-event-id') === eventId);
 const recipientsOf = (mails: ReceivedMail[]) => mails.flatMap((m) => m.to).sort();
 
@@ -300,7 +303,7 @@ describe(`job events to delivered email (${DATABASE_KIND})`, () => {
     await app.app.get(EventEmitter2).emitAsync(JOB_EVENT_CHANNEL, e);
     await eventually(async () => expect(mailsOf(sink, e.id)).toHaveLength(1));
     const repo = app.app.get(DataSource).getRepository(DeliveryEntity);
-    await repo.update({ eventId: e.id }, { status: DeliveryStatus.WAITING, messageId: null });
+    await repo.update({ id: In(await deliveryIdsOf(app, e.id)) }, { status: DeliveryStatus.WAITING, messageId: null });
     await eventually(async () => expect(mailsOf(sink, e.id)).toHaveLength(2)); // the sweep (100 ms here) finds it
     await eventually(async () => expect((await eventLog(e.id)).deliveries).toMatchObject([{ status: 'SENT', attempts: 2 }]));
   });
@@ -368,7 +371,7 @@ describe(`a Herald process stopped while it sends (${DATABASE_KIND})`, () => {
       await eventually(async () => expect((await app.admin(EVENT, { id: e.id })).event.deliveries.map((d: { status: string }) => d.status)).toEqual(['WAITING', 'WAITING']));
       // Another process claimed them and died (SIGKILL): SENDING, its lease running out soon.
       const repo = app.app.get(DataSource).getRepository(DeliveryEntity);
-      await repo.update({ eventId: e.id }, { status: DeliveryStatus.SENDING, leaseOwner: 'dead-host:1:gone', leaseExpiresAt: new Date(Date.now() + 500) });
+      await repo.update({ id: In(await deliveryIdsOf(app, e.id)) }, { status: DeliveryStatus.SENDING, leaseOwner: 'dead-host:1:gone', leaseExpiresAt: new Date(Date.now() + 500) });
       await app.admin(UPDATE_SMTP, { input: { host: '127.0.0.1', port: s.port, security: 'NONE', authEnabled: false, sender: 'h@example.com' } });
       expect(recipientsOf(mailsOf(s, e.id))).toEqual([]); // still leased to the dead process
       await eventually(async () => expect(recipientsOf(mailsOf(s, e.id))).toEqual(['o1@example.com', 'o2@example.com']));

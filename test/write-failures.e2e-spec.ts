@@ -119,7 +119,7 @@ async function start(sink: SmtpSink, storage?: HeraldTestApp['storage']): Promis
 
     // Then a statement that fails on its own (SQLite rolls back just that statement):
     // the transaction around it must still end, or what follows is never committed.
-    await dataSource.query(`CREATE TRIGGER refuse_doomed BEFORE INSERT ON job_events WHEN NEW.application_id = 'app-doomed'
+    await dataSource.query(`CREATE TRIGGER refuse_doomed BEFORE INSERT ON notifications WHEN json_extract(NEW.payload, '$.application.id') = 'app-doomed'
                             BEGIN SELECT RAISE(ABORT, 'refused'); END`);
     const after = await publishAll(app, Array.from({ length: 12 }, (_, i) => failedEvent(i % 3 === 0 ? 'app-doomed' : 'app-full', 100)));
     after.forEach((p, i) => expect({ i, acknowledged: p.acknowledged }).toEqual({ i, acknowledged: i % 3 !== 0 }));
@@ -180,10 +180,10 @@ async function start(sink: SmtpSink, storage?: HeraldTestApp['storage']): Promis
     await app.app.get(DataSource).query(`
       CREATE FUNCTION "${schema}".refuse_doomed() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF NEW.application_id = 'app-doomed' THEN RAISE EXCEPTION 'refused at commit'; END IF;
+        IF (NEW.payload::json #>> '{application,id}') = 'app-doomed' THEN RAISE EXCEPTION 'refused at commit'; END IF;
         RETURN NULL;
       END $$;
-      CREATE CONSTRAINT TRIGGER refuse_doomed AFTER INSERT ON "${schema}".job_events
+      CREATE CONSTRAINT TRIGGER refuse_doomed AFTER INSERT ON "${schema}".notifications
         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_doomed();`);
   });
   afterAll(async () => {

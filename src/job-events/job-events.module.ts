@@ -5,6 +5,7 @@ import { JobEventEntity } from './entities/job-event.entity';
 import { JobEventsResolver } from './graphql/job-events.resolver';
 import { JobEventEmitterListener } from './ingestion/job-event-emitter.listener';
 import { JobEventIngestionService } from './ingestion/job-event-ingestion.service';
+import { ReceivedEventsService } from './received-events.service';
 
 /**
  * The ways events come in — in-process emitter, GraphQL (and the broker, which
@@ -12,7 +13,7 @@ import { JobEventIngestionService } from './ingestion/job-event-ingestion.servic
  */
 @Module({
   imports: [TypeOrmModule.forFeature([JobEventEntity])],
-  providers: [JobEventIngestionService, JobEventEmitterListener, JobEventsResolver, BrokerStatus],
-  exports: [JobEventIngestionService, BrokerStatus],
+  providers: [JobEventIngestionService, JobEventEmitterListener, ReceivedEventsService, JobEventsResolver, BrokerStatus],
+  exports: [JobEventIngestionService, ReceivedEventsService, BrokerStatus],
 })
 export class JobEventsModule {}

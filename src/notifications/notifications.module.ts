@@ -5,9 +5,11 @@ import { SmtpModule } from '../smtp/smtp.module';
 import { UsersModule } from '../users/users.module';
 import { DeliveriesResolver } from './delivery-log/deliveries.resolver';
 import { DeliveriesService } from './delivery-log/deliveries.service';
-import { EventDeliveriesResolver } from './delivery-log/event-deliveries.resolver';
+import { EventsResolver } from './delivery-log/events.resolver';
+import { PlannedEventsService } from './delivery-log/planned-events.service';
 import { Dispatcher } from './dispatch/dispatcher';
 import { MessageComposer } from './dispatch/message-composer';
+import { DeliveryEventEntity } from './entities/delivery-event.entity';
 import { DeliveryEntity } from './entities/delivery.entity';
 import { NotificationEntity } from './entities/notification.entity';
 import { DeliveryOutbox } from './outbox/delivery-outbox';
@@ -26,7 +28,7 @@ import { MailRenderer } from './rendering/mail-renderer';
     SmtpModule,
     UsersModule,
     JobEventsModule,
-    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity]),
+    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, DeliveryEventEntity]),
   ],
   providers: [
     MailRenderer,
@@ -36,8 +38,9 @@ import { MailRenderer } from './rendering/mail-renderer';
     Dispatcher,
     NotificationPlanner,
     DeliveriesService,
+    PlannedEventsService,
     DeliveriesResolver,
-    EventDeliveriesResolver,
+    EventsResolver,
   ],
   exports: [DeliveriesService],
 })

@@ -47,17 +47,8 @@ export class HeraldTestApp {
    * variables, on fresh storage or on the storage of an app started before.
    */
   static async start(env: Record<string, string> = {}, storage?: TestStorage): Promise<HeraldTestApp> {
-    const dataDir = storage?.dataDir ?? mkdtempSync(join(tmpdir(), 'herald-e2e-'));
-    const schema = storage?.schema ?? `herald_e2e_${process.pid}_${++counter}_${Date.now().toString(36)}`;
-    const fullEnv: Record<string, string> = {
-      DATA_DIR: dataDir,
-      JWT_SECRET: 'e2e-secret-that-is-long-enough-for-hs256-tokens',
-      LOG_LEVEL: 'error',
-      GRAPHQL_IDE: 'false',
-      ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, HERALD_SECRET_KEY: 'a'.repeat(64) } : {}),
-      ...env,
-    };
-    const config = new HeraldConfig(validateEnvironment(fullEnv), fullEnv);
+    const { dataDir, schema } = storage ?? HeraldTestApp.freshStorage();
+    const config = HeraldTestApp.config({ dataDir, schema }, env);
     const app = await createHeraldApp(config);
     try {
       await startHerald(app, config, '127.0.0.1', 0);
@@ -69,6 +60,24 @@ export class HeraldTestApp {
     }
     const { port } = app.getHttpServer().address() as AddressInfo;
     return new HeraldTestApp(app, config, `http://127.0.0.1:${port}`, { dataDir, schema });
+  }
+
+  /** Storage no app has used yet (for a suite that prepares the database before an app starts on it). */
+  static freshStorage(): TestStorage {
+    return { dataDir: mkdtempSync(join(tmpdir(), 'herald-e2e-')), schema: `herald_e2e_${process.pid}_${++counter}_${Date.now().toString(36)}` };
+  }
+
+  /** The configuration an app on this storage runs with (its `database` is where the data lives). */
+  static config({ dataDir, schema }: TestStorage, env: Record<string, string> = {}): HeraldConfig {
+    const fullEnv: Record<string, string> = {
+      DATA_DIR: dataDir,
+      JWT_SECRET: 'e2e-secret-that-is-long-enough-for-hs256-tokens',
+      LOG_LEVEL: 'error',
+      GRAPHQL_IDE: 'false',
+      ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, HERALD_SECRET_KEY: 'a'.repeat(64) } : {}),
+      ...env,
+    };
+    return new HeraldConfig(validateEnvironment(fullEnv), fullEnv);
   }
 
   /** A bearer token for this app. */
@@ -99,7 +108,7 @@ export class HeraldTestApp {
   }
 }
 
-async function removeStorage({ dataDir, schema }: TestStorage): Promise<void> {
+export async function removeStorage({ dataDir, schema }: TestStorage): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
   if (!TEST_DATABASE_URL) return;
   const client = new Client({ connectionString: TEST_DATABASE_URL });

@@ -8,3 +8,21 @@ export function columnTypes(queryRunner: QueryRunner) {
     timestamp: postgres ? 'timestamp' : 'datetime',
   };
 }
+
+/**
+ * A table's name for a statement written as SQL in a migration: "schema"."table"
+ * on PostgreSQL (Herald's tables live in their own schema), "table" on SQLite.
+ */
+export function tablePath(queryRunner: QueryRunner, table: string): string {
+  const options = queryRunner.connection.options;
+  const schema = options.type === 'postgres' ? options.schema : undefined;
+  return (schema ? [schema, table] : [table]).map((part) => `"${part}"`).join('.');
+}
+
+/**
+ * A field of a JSON text column as text, in the dialect's spelling (for migrations
+ * that move data between a JSON payload and columns).
+ */
+export function jsonText(queryRunner: QueryRunner, column: string, field: string): string {
+  return queryRunner.connection.options.type === 'postgres' ? `(${column})::json #>> '{${field.split('.').join(',')}}'` : `json_extract(${column}, '$.${field}')`;
+}

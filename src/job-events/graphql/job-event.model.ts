@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
-import { JobEventType } from '@herald/contracts';
+import { type JobEvent, JobEventType } from '@herald/contracts';
 import type { JobEventEntity } from '../entities/job-event.entity';
 
 @ObjectType('EventApplication', { description: 'The application an event is about, as the event named it' })
@@ -19,16 +19,17 @@ export class JobEventModel {
   @Field({ description: 'emitter, graphql or broker' }) source: string;
   @Field(() => Int, { description: 'Deliveries planned' }) recipients: number;
 
-  static from(e: JobEventEntity): JobEventModel {
+  /** From the inbox's row, the event as received and the number of deliveries that refer to it. */
+  static from(inbox: JobEventEntity, event: JobEvent, deliveries: number): JobEventModel {
     return Object.assign(new JobEventModel(), {
-      id: e.id,
-      type: e.type as JobEventType,
-      schemaVersion: e.schemaVersion,
-      application: { id: e.applicationId, name: e.applicationName },
-      occurredAt: e.occurredAt,
-      receivedAt: e.receivedAt,
-      source: e.source,
-      recipients: e.recipients,
+      id: inbox.id,
+      type: event.type,
+      schemaVersion: event.schemaVersion,
+      application: { id: event.application.id, name: event.application.name },
+      occurredAt: new Date(event.occurredAt),
+      receivedAt: inbox.receivedAt,
+      source: inbox.source,
+      recipients: deliveries,
     });
   }
 }

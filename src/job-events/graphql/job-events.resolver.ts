@@ -1,13 +1,8 @@
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Args, Mutation, Resolver } from '@nestjs/graphql';
 import { Roles } from '../../auth/auth.decorators';
 import { Role } from '../../auth/role.enum';
-import { isSingleLineText } from '@herald/contracts';
 import { BadUserInputError } from '../../graphql/graphql-errors';
-import { JobEventEntity } from '../entities/job-event.entity';
 import { InvalidJobEventError, JobEventIngestionService } from '../ingestion/job-event-ingestion.service';
-import { JobEventModel } from './job-event.model';
 import { PublishJobEventInput, PublishJobEventResult } from './publish-job-event.input';
 
 /** The input as the wire format has it: plain objects, and no nulls for absent optional fields. */
@@ -18,12 +13,9 @@ function toWireFormat(input: unknown): unknown {
   return plain;
 }
 
-@Resolver(() => JobEventModel)
+@Resolver()
 export class JobEventsResolver {
-  constructor(
-    private readonly ingestion: JobEventIngestionService,
-    @InjectDataSource() private readonly dataSource: DataSource,
-  ) {}
+  constructor(private readonly ingestion: JobEventIngestionService) {}
 
   @Mutation(() => PublishJobEventResult, { description: 'Hands a job event to Herald; mails are planned before it answers' })
   @Roles(Role.SERVICE, Role.ADMIN)
@@ -38,14 +30,5 @@ export class JobEventsResolver {
       if (error instanceof InvalidJobEventError) throw new BadUserInputError(error.problems);
       throw error;
     }
-  }
-
-  @Query(() => JobEventModel, { nullable: true, description: 'An event Herald received, and its deliveries' })
-  @Roles(Role.ADMIN)
-  async event(@Args('id', { type: () => ID, description: "The event's id, as published" }) id: string): Promise<JobEventModel | null> {
-    // Event ids are at most 128 characters without white space or controls (the wire format).
-    if (id.length > 128 || !isSingleLineText(id) || /\s/.test(id)) throw BadUserInputError.field('id', 'must be an event id: at most 128 characters, no white space or control characters');
-    const row = await this.dataSource.getRepository(JobEventEntity).findOneBy({ id });
-    return row ? JobEventModel.from(row) : null;
   }
 }

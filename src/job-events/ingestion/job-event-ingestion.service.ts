@@ -110,19 +110,8 @@ export class JobEventIngestionService {
       const receivedAt = this.clock.date();
       const deliveriesOf = new Map<Arrival, number>();
       const rows = fresh.map((arrival, i) => {
-        const { event, source } = arrival;
         deliveriesOf.set(arrival, deliveries[i]);
-        return {
-          id: event.id,
-          type: event.type,
-          schemaVersion: event.schemaVersion,
-          applicationId: event.application.id,
-          applicationName: event.application.name,
-          occurredAt: new Date(event.occurredAt),
-          receivedAt,
-          source,
-          recipients: deliveries[i],
-        };
+        return { id: arrival.event.id, receivedAt, source: arrival.source };
       });
       if (rows.length) await manager.getRepository(JobEventEntity).insert(rows);
       return arrivals.map((a) => {

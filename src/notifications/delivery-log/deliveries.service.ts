@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { Clock } from '../../clock/clock';
 import { Transactions } from '../../database/transactions';
 import { ConflictError, NotFoundError } from '../../graphql/graphql-errors';
 import { type Connection, decodeCursor, DEFAULT_PAGE_SIZE, toConnection } from '../../graphql/pagination';
+import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import type { DeliveryFilter } from './deliveries.args';
@@ -33,12 +34,31 @@ export class DeliveriesService {
     const totalCount = await q.getCount();
     if (after) q.andWhere('d.id < :after', { after: Number(decodeCursor(after, 1)[0]) });
     const rows = await q.orderBy('d.id', 'DESC').limit(first + 1).getMany();
-    return toConnection(rows, first, totalCount, (d) => [d.id], DeliveryModel.from);
+    const events = await this.eventsOf(rows.slice(0, first));
+    return toConnection(rows, first, totalCount, (d) => [d.id], (d) => DeliveryModel.from(d, events.get(d.id)!));
   }
 
+  /** The deliveries that refer to an event, oldest first. */
   async forEvent(eventId: string): Promise<DeliveryModel[]> {
-    const rows = await this.dataSource.getRepository(DeliveryEntity).find({ where: { eventId }, order: { id: 'ASC' } });
-    return rows.map(DeliveryModel.from);
+    const rows = await this.dataSource
+      .getRepository(DeliveryEntity)
+      .createQueryBuilder('d')
+      .innerJoin(DeliveryEventEntity, 'e', 'e.deliveryId = d.id AND e.eventId = :eventId', { eventId })
+      .orderBy('d.id', 'ASC')
+      .getMany();
+    const events = await this.eventsOf(rows);
+    return rows.map((d) => DeliveryModel.from(d, events.get(d.id)!));
+  }
+
+  /** The events of each delivery, in order (one query). */
+  private async eventsOf(deliveries: DeliveryEntity[]): Promise<Map<number, string[]>> {
+    const events = new Map(deliveries.map((d) => [d.id, [] as string[]]));
+    if (!deliveries.length) return events;
+    const rows = await this.dataSource
+      .getRepository(DeliveryEventEntity)
+      .find({ where: { deliveryId: In([...events.keys()]) }, order: { deliveryId: 'ASC', position: 'ASC' } });
+    for (const row of rows) events.get(row.deliveryId)!.push(row.eventId);
+    return events;
   }
 
   /**
@@ -52,7 +72,8 @@ export class DeliveriesService {
     const delivery = await repo.findOneBy({ id: Number(id) });
     if (!delivery) throw new NotFoundError('Delivery', id);
     if (!result.affected) throw new ConflictError(`Delivery ${id} is ${delivery.status}; only a FAILED one can be retried`);
+    const eventIds = (await this.eventsOf([delivery])).get(delivery.id)!;
     this.events.emit(DeliveriesDueEvent.NAME, new DeliveriesDueEvent(1));
-    return DeliveryModel.from({ ...delivery, ...requeued, leaseOwner: null, leaseExpiresAt: null });
+    return DeliveryModel.from({ ...delivery, ...requeued, leaseOwner: null, leaseExpiresAt: null }, eventIds);
   }
 }

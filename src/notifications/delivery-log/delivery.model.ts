@@ -2,10 +2,11 @@ import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import { JobEventType } from '@herald/contracts';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 
-@ObjectType('Delivery', { description: 'One mail to one person about one event, and what became of it' })
+@ObjectType('Delivery', { description: 'One mail to one person about one or more events, and what became of it' })
 export class DeliveryModel {
   @Field(() => ID, { description: "The delivery's id, for retryDelivery" }) id: string;
-  @Field(() => ID, { description: 'The event the mail is about (see the event query)' }) eventId: string;
+  @Field(() => ID, { description: 'The event the mail is about (the first, for a mail about several; see the event query)' }) eventId: string;
+  @Field(() => [ID], { description: 'Every event the mail is about, in order' }) eventIds: string[];
   @Field(() => JobEventType, { description: 'The kind of event the mail is about' }) eventType: JobEventType;
   @Field(() => ID, { description: "The console's id of the application the event is about" }) applicationId: string;
   @Field(() => ID, { description: 'The id of the person the mail is for' }) recipientId: string;
@@ -20,11 +21,13 @@ export class DeliveryModel {
   @Field({ description: 'When it was planned' }) createdAt: Date;
   @Field({ description: 'When its state last changed' }) updatedAt: Date;
 
-  static from(d: DeliveryEntity): DeliveryModel {
+  /** `eventIds`: the delivery's events, in order (from delivery_events). */
+  static from(d: DeliveryEntity, eventIds: string[]): DeliveryModel {
     const due = d.status === DeliveryStatus.PENDING || d.status === DeliveryStatus.RETRY;
     return Object.assign(new DeliveryModel(), {
       id: String(d.id),
-      eventId: d.eventId,
+      eventId: eventIds[0],
+      eventIds,
       eventType: d.eventType as JobEventType,
       applicationId: d.applicationId,
       recipientId: d.recipientId,

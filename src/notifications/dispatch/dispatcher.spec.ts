@@ -1,8 +1,10 @@
+import { In } from 'typeorm';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { NotificationsCore } from '../../../test/support/notifications-core';
 import { eventually } from '../../../test/support/people';
 import { SmtpSink } from '../../../test/support/smtp-sink';
 import { JobEventIngestionService } from '../../job-events/ingestion/job-event-ingestion.service';
+import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryOutbox } from '../outbox/delivery-outbox';
@@ -32,7 +34,10 @@ describe('Dispatcher', () => {
   let sink: SmtpSink;
   let announced: DeliveriesDueEvent[];
   const ingest = (event: object) => core.get(JobEventIngestionService).ingest(event, 'emitter');
-  const deliveriesOf = (eventId: string) => core.dataSource.getRepository(DeliveryEntity).find({ where: { eventId }, order: { id: 'ASC' } });
+  const deliveriesOf = async (eventId: string) => {
+    const ids = (await core.dataSource.getRepository(DeliveryEventEntity).findBy({ eventId })).map((e) => e.deliveryId);
+    return core.dataSource.getRepository(DeliveryEntity).find({ where: { id: In(ids) }, order: { id: 'ASC' } });
+  };
 
   beforeEach(async () => {
     sink = await new SmtpSink().start();
@@ -95,7 +100,7 @@ describe('Dispatcher', () => {
     const event = jobFailed();
     await ingest(event); // no relay yet: written PENDING
     const leaseEnd = new Date(core.clock.now() + 60_000);
-    await core.dataSource.getRepository(DeliveryEntity).update({ eventId: event.id }, { status: DeliveryStatus.SENDING, leaseOwner: 'dead-host:1:gone', leaseExpiresAt: leaseEnd });
+    await core.dataSource.getRepository(DeliveryEntity).update({ id: In((await deliveriesOf(event.id)).map((d) => d.id)) }, { status: DeliveryStatus.SENDING, leaseOwner: 'dead-host:1:gone', leaseExpiresAt: leaseEnd });
     const claims = jest.spyOn(core.get(DeliveryOutbox), 'claim');
     await core.useRelay(sink.port); // the dispatcher looks at once, and finds them claimed
     const firstClaim = eventually(async () => {

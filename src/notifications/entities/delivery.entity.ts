@@ -29,14 +29,15 @@ registerEnumType(DeliveryStatus, {
   },
 });
 
-/** One mail to one recipient about one event: the outbox row. Unique per (event, recipient). */
+/**
+ * One mail to one recipient: the outbox row. What it is about is in
+ * delivery_events (one or more events); its type and application are those of
+ * its first event, kept here for the delivery log's filters.
+ */
 @Entity({ name: 'deliveries' })
 export class DeliveryEntity {
   @PrimaryGeneratedColumn()
   id: number;
-
-  @Column({ name: 'event_id', type: 'varchar', length: 128 })
-  eventId: string;
 
   @Column({ name: 'event_type', type: 'varchar', length: 64 })
   eventType: string;

@@ -1,6 +1,9 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
-/** One per event: the validated event the mails are rendered from (JSON). */
+/**
+ * One per event: the validated event as received (JSON), the one place it is
+ * stored — its mails are rendered from it, and event(id) answers from it.
+ */
 @Entity({ name: 'notifications' })
 export class NotificationEntity {
   @PrimaryColumn({ name: 'event_id', type: 'varchar', length: 128 })

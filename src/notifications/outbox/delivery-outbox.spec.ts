@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { memoryDatabase } from '../../../test/support/memory-database';
 import { ManualClock } from '../../clock/manual-clock';
 import type { Transactions } from '../../database/transactions';
+import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 import { NotificationEntity } from '../entities/notification.entity';
 import { DeliveryOutbox, type NewDelivery } from './delivery-outbox';
@@ -16,7 +17,7 @@ describe('DeliveryOutbox', () => {
   let outbox: DeliveryOutbox;
 
   const recipient = (n: number, eventId = 'ev-1'): NewDelivery => ({
-    eventId,
+    eventIds: [eventId],
     eventType: 'JOB_FAILED',
     applicationId: 'app-1',
     recipientId: `u${n}`,
@@ -32,7 +33,7 @@ describe('DeliveryOutbox', () => {
   const row = (id: number) => dataSource.getRepository(DeliveryEntity).findOneByOrFail({ id });
 
   beforeEach(async () => {
-    ({ dataSource, transactions } = await memoryDatabase([DeliveryEntity, NotificationEntity]));
+    ({ dataSource, transactions } = await memoryDatabase([DeliveryEntity, DeliveryEventEntity, NotificationEntity]));
     clock = new ManualClock();
     outbox = new DeliveryOutbox(dataSource, transactions, clock);
   });

@@ -5,11 +5,13 @@ import { DateUtils } from 'typeorm/util/DateUtils';
 import { Clock } from '../../clock/clock';
 import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
+import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 
 /** A delivery claimed for sending: what the dispatcher needs, nothing more. */
 export interface ClaimedDelivery {
   id: number;
+  /** The event the mail is rendered from: the delivery's first (and today only) event. */
   eventId: string;
   recipientEmail: string;
   recipientName: string | null;
@@ -24,9 +26,11 @@ export interface Claim {
   leaseMs: number;
 }
 
-/** A delivery to plan: one recipient of one event. */
+/** A delivery to plan: one mail to one recipient about one or more events. */
 export interface NewDelivery {
-  eventId: string;
+  /** The events it is about, in order (at least one). */
+  eventIds: string[];
+  /** Of its first event. */
   eventType: string;
   applicationId: string;
   recipientId: string;
@@ -55,9 +59,8 @@ const OUTCOME_COLUMNS = {
   sent_at: 'timestamp',
 };
 
-/** The columns a new delivery brings, as one JSON object per delivery. */
+/** The columns a new delivery brings, as one JSON object per delivery (with `event_ids`, its events). */
 const NEW_COLUMNS = {
-  event_id: 'varchar',
   event_type: 'varchar',
   application_id: 'varchar',
   recipient_id: 'varchar',
@@ -83,6 +86,8 @@ const stored = (date: Date) => DateUtils.mixedDateToUtcDatetimeString(date) as s
 export class DeliveryOutbox {
   private readonly postgres: boolean;
   private readonly insertSql: string;
+  /** SQLite only: the new deliveries' events, once their ids are known. */
+  private readonly insertEventsSql?: string;
   private readonly claimSql: string;
   private readonly recordSql: string;
 
@@ -94,18 +99,42 @@ export class DeliveryOutbox {
     const sql = new Sql(dataSource);
     this.postgres = sql.postgres;
     const table = sql.table(DeliveryEntity);
+    const events = sql.table(DeliveryEventEntity);
     // Rows arrive as one JSON array; each database turns it into rows its own way.
     const rows = (columns: Record<string, string>) =>
       this.postgres
         ? `json_to_recordset(?::json) AS v(${Object.entries(columns).map(([c, t]) => `${c} ${t}`).join(', ')})`
         : `(SELECT ${Object.keys(columns).map((c) => `json_extract(value, '$.${c}') AS ${c}`).join(', ')} FROM json_each(?)) AS v`;
     const cast = (type: string) => (this.postgres ? `::${type}` : '');
-    this.insertSql = sql.statement(
-      `INSERT INTO ${table} (${Object.keys(NEW_COLUMNS).join(', ')}, status, attempts, next_attempt_at, lease_owner, lease_expires_at)
-       SELECT ${Object.keys(NEW_COLUMNS).map((c) => `v.${c}`).join(', ')}, ?${cast('varchar')}, 0, ?${cast('timestamp')}, ?${cast('varchar')}, ?${cast('timestamp')}
-         FROM ${rows(NEW_COLUMNS)}
-       RETURNING id, event_id, recipient_email, recipient_name, attempts`,
-    );
+    // Each delivery is written with its events. On PostgreSQL in one statement: the ids
+    // are drawn first, so that the events' rows can name them, and are answered in the
+    // order of the rows given. On SQLite in two: the deliveries, whose ids ascend in the
+    // order of the rows given (one writer), then their events, given those ids.
+    const columns = Object.keys(NEW_COLUMNS).join(', ');
+    const planned = `?${cast('varchar')}, 0, ?${cast('timestamp')}, ?${cast('varchar')}, ?${cast('timestamp')}`;
+    const typed = Object.entries({ event_ids: 'json', ...NEW_COLUMNS }).map(([c, t]) => `${c} ${t}`).join(', ');
+    const sequence = table.replace(/"$/, '_id_seq"'); // PostgreSQL's name for the sequence of a serial column
+    this.insertSql = this.postgres
+      ? sql.statement(
+          `WITH v AS (
+             SELECT nextval('${sequence}') AS id, v.*
+               FROM ROWS FROM (json_to_recordset(?::json) AS (${typed})) WITH ORDINALITY AS v(event_ids, ${columns}, n)
+           ), d AS (
+             INSERT INTO ${table} (id, ${columns}, status, attempts, next_attempt_at, lease_owner, lease_expires_at)
+             SELECT id, ${columns}, ${planned} FROM v
+           ), e AS (
+             INSERT INTO ${events} (delivery_id, position, event_id)
+             SELECT v.id, e.n - 1, e.event_id FROM v, json_array_elements_text(v.event_ids) WITH ORDINALITY AS e(event_id, n)
+           )
+           SELECT id FROM v ORDER BY n`,
+        )
+      : `INSERT INTO ${table} (${columns}, status, attempts, next_attempt_at, lease_owner, lease_expires_at)
+         SELECT ${Object.keys(NEW_COLUMNS).map((c) => `json_extract(value, '$.${c}')`).join(', ')}, ${planned} FROM json_each(?) ORDER BY key
+         RETURNING id`;
+    this.insertEventsSql = this.postgres
+      ? undefined
+      : `INSERT INTO ${events} (delivery_id, position, event_id)
+         SELECT json_extract(d.value, '$[0]'), e.key, e.value FROM json_each(?) AS d, json_each(d.value, '$[1]') AS e`;
     this.claimSql = sql.statement(
       `UPDATE ${table}
           SET status = '${DeliveryStatus.SENDING}', lease_owner = ?, lease_expires_at = ?, updated_at = ?
@@ -116,7 +145,8 @@ export class DeliveryOutbox {
            ORDER BY next_attempt_at, id
            LIMIT ?
            ${this.postgres ? 'FOR UPDATE SKIP LOCKED' : ''})
-        RETURNING id, event_id, recipient_email, recipient_name, attempts`,
+        RETURNING id, (SELECT e.event_id FROM ${events} AS e WHERE e.delivery_id = ${table}.id AND e.position = 0) AS event_id,
+                  recipient_email, recipient_name, attempts`,
     );
     this.recordSql = sql.statement(
       `UPDATE ${table} AS d
@@ -141,9 +171,10 @@ export class DeliveryOutbox {
     const lease = claim ? [claim.owner, stored(new Date(leaseExpiresAt))] : [null, null];
     const inserted: ClaimedDelivery[] = [];
     for (let i = 0; i < deliveries.length; i += INSERT_CHUNK) {
+      const chunk = deliveries.slice(i, i + INSERT_CHUNK);
       const json = JSON.stringify(
-        deliveries.slice(i, i + INSERT_CHUNK).map((d) => ({
-          event_id: d.eventId,
+        chunk.map((d) => ({
+          event_ids: d.eventIds,
           event_type: d.eventType,
           application_id: d.applicationId,
           recipient_id: d.recipientId,
@@ -152,8 +183,16 @@ export class DeliveryOutbox {
           recipient_locale: d.recipientLocale,
         })),
       );
-      const rows = (await manager.query(this.insertSql, [status, stored(now), ...lease, json])) as Array<Record<string, unknown>>;
-      for (const r of rows) inserted.push(this.claimed(r, leaseExpiresAt));
+      let ids: number[];
+      if (this.postgres) {
+        ids = ((await manager.query(this.insertSql, [json, status, stored(now), ...lease])) as Array<{ id: string }>).map((r) => Number(r.id));
+      } else {
+        ids = ((await manager.query(this.insertSql, [status, stored(now), ...lease, json])) as Array<{ id: number }>).map((r) => r.id).sort((a, b) => a - b);
+        await manager.query(this.insertEventsSql!, [JSON.stringify(ids.map((id, n) => [id, chunk[n].eventIds]))]);
+      }
+      chunk.forEach((d, n) =>
+        inserted.push({ id: ids[n], eventId: d.eventIds[0], recipientEmail: d.recipientEmail, recipientName: d.recipientName, attempts: 0, leaseExpiresAt }),
+      );
     }
     return inserted.sort((a, b) => a.id - b.id);
   }

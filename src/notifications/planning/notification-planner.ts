@@ -60,7 +60,7 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
       counts.push(recipients.length);
       for (const r of recipients) {
         deliveries.push({
-          eventId: event.id,
+          eventIds: [event.id],
           eventType: event.type,
           applicationId: event.application.id,
           recipientId: r.externalId,
