@@ -22,7 +22,7 @@ describe('parseJobEvent', () => {
     if (result.ok) return;
     expect(result.problems).toEqual(
       expect.arrayContaining([
-        { field: 'schemaVersion', message: 'must be 1' },
+        { field: 'schemaVersion', message: 'must be one of 1, 2' },
         { field: 'occurredAt', message: 'must be a valid ISO 8601 date string' },
         { field: 'job.id', message: 'must not contain white space' },
         { field: 'error.message', message: expect.stringMatching(/string|empty/) },
