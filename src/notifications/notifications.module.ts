@@ -10,19 +10,29 @@ import { MessageComposer } from './dispatch/message-composer';
 import { DeliveryEntity } from './entities/delivery.entity';
 import { NotificationEntity } from './entities/notification.entity';
 import { NotificationPlanner } from './planning/notification-planner';
+import { PreferenceLinks } from './preference-links/preference-links';
+import { PreferencesPageController } from './preferences-page/preferences-page.controller';
+import { PreferencesPageService } from './preferences-page/preferences-page.service';
+import { PreferencesPageView } from './preferences-page/preferences-page.view';
+import { UsedLinkEntity } from './preferences-page/used-link.entity';
 import { MailRenderer } from './rendering/mail-renderer';
 
 /**
  * Owns the notifications: planning deliveries (the outbox), the dispatcher,
- * templates and the delivery log. Mail goes out through the SMTP gateway.
+ * templates, the delivery log, and the signed preferences links of each mail
+ * with the page they open. Mail goes out through the SMTP gateway.
  */
 @Module({
   imports: [
     SmtpModule,
     UsersModule,
-    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity]),
+    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, UsedLinkEntity]),
   ],
+  controllers: [PreferencesPageController],
   providers: [
+    PreferenceLinks,
+    PreferencesPageService,
+    PreferencesPageView,
     MailRenderer,
     MessageComposer,
     DeliveryOutbox,

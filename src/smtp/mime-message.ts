@@ -25,13 +25,17 @@ export interface MailHeader {
   value: string | { name: string; address: string };
 }
 
-/** Encodes the text and HTML parts; `tag` makes the MIME boundary (stable for the same tag). */
+/**
+ * Encodes the text and HTML parts; `tag` makes the MIME boundary (stable for the same tag).
+ * The parts are 7bit or quoted-printable, never base64, so that a placeholder of
+ * letters, digits, `-` and `_` stays readable in the bytes (`replacePlaceholder`).
+ */
 export async function encodeAlternative(tag: string, text: string, html: string): Promise<EncodedBody> {
   const contentType = `multipart/alternative; boundary="--_Herald-${tag}"`;
   const message = new MimeNode(contentType, { baseBoundary: tag });
   message.setHeader('Message-ID', `<${tag}@herald.invalid>`); // its headers are dropped: spare MimeNode making one up
-  message.createChild('text/plain; charset=utf-8', { baseBoundary: tag }).setContent(text);
-  message.createChild('text/html; charset=utf-8', { baseBoundary: tag }).setContent(html);
+  message.createChild('text/plain; charset=utf-8', { baseBoundary: tag, textEncoding: 'Q' }).setContent(text);
+  message.createChild('text/html; charset=utf-8', { baseBoundary: tag, textEncoding: 'Q' }).setContent(html);
   const built = await message.build();
   // The header block ends at the first empty line (RFC 5322 §2.1).
   return { contentType, body: built.subarray(built.indexOf('\r\n\r\n') + 4) };
@@ -44,4 +48,25 @@ export function withHeaders(encoded: EncodedBody, tag: string, headers: MailHead
   root.setHeader(headers as { key: string; value: string }[]);
   const raw = Buffer.concat([Buffer.from(`${root.buildHeaders()}\r\n\r\n`), encoded.body]);
   return { envelope: root.getEnvelope() as EncodedMessage['envelope'], raw };
+}
+
+/**
+ * The encoded body with every occurrence of `placeholder` replaced by `value`, of
+ * the same length and, like it, of letters, digits, `-` and `_` only (quoted-printable
+ * writes those as they are). Quoted-printable may have broken the placeholder with
+ * soft line breaks (`=` CRLF); the value is broken at the same places, so every
+ * line keeps its length. This is what lets one encoded body carry each recipient's
+ * own link (a signed token) without encoding it again per recipient.
+ */
+export function replacePlaceholder(body: Buffer, placeholder: string, value: string): Buffer {
+  if (value.length !== placeholder.length || !/^[A-Za-z0-9_-]*$/.test(value + placeholder)) {
+    throw new Error('a placeholder and its value must have the same length and hold only letters, digits, - and _');
+  }
+  const pattern = new RegExp(placeholder.split('').join('(?:=\r\n)?'), 'g');
+  const text = body.toString('latin1'); // byte for byte: the encoded body is ASCII
+  const replaced = text.replace(pattern, (match) => {
+    let i = 0;
+    return match.replace(/[A-Za-z0-9_-]/g, () => value[i++]);
+  });
+  return replaced === text ? body : Buffer.from(replaced, 'latin1');
 }
