@@ -122,18 +122,22 @@ describe(`preferences links in mails (${DATABASE_KIND})`, () => {
       const e = failed('billing');
       await publish(e);
       const { page: link } = linksOf(await mailTo(e.id, 4, 'bob'));
+      await app.gql('mutation { setNotificationPreference(input: { eventType: JOB_FAILED, applicationId: "payroll", enabled: false }) { id } }', {}, app.token(Role.USER, 'bob'));
       const context = await browser.newContext({ javaScriptEnabled: false });
       const page = await context.newPage();
       await page.goto(local(link));
       await page.getByLabel('Job succeeded', { exact: true }).selectOption('off');
+      await page.getByLabel('"Job failed" for Payroll (payroll)').selectOption('default');
       await page.getByRole('button', { name: 'Save my preferences' }).click();
       await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
       expect(await page.getByLabel('Job succeeded', { exact: true }).inputValue()).toBe('off');
       await context.close();
-      const succeeded = (await me('bob')).preferences.find((p: { eventType: string }) => p.eventType === 'JOB_SUCCEEDED');
-      expect(succeeded).toMatchObject({ enabled: false, source: 'USER', applicationOverrides: [] });
+      const after = (await me('bob')).preferences;
+      expect(after.find((p: { eventType: string }) => p.eventType === 'JOB_SUCCEEDED')).toMatchObject({ enabled: false, source: 'USER', applicationOverrides: [] });
+      expect(after.find((p: { eventType: string }) => p.eventType === 'JOB_FAILED')).toMatchObject({ enabled: true, source: 'DEFAULT', applicationOverrides: [] });
       // Nothing else changed.
-      expect((await me('bob')).preferences.filter((p: { source: string }) => p.source === 'USER')).toHaveLength(1);
+      expect(after.filter((p: { source: string }) => p.source === 'USER')).toHaveLength(1);
+      expect((await me('bob')).notificationsEnabled).toBe(true);
     });
   });
 

@@ -50,23 +50,39 @@ export function withHeaders(encoded: EncodedBody, tag: string, headers: MailHead
   return { envelope: root.getEnvelope() as EncodedMessage['envelope'], raw };
 }
 
+/** Where a placeholder's characters are in an encoded body, found once per body and placeholder. */
+const placeholderOffsets = new WeakMap<Buffer, { placeholder: string; offsets: number[] }>();
+
 /**
  * The encoded body with every occurrence of `placeholder` replaced by `value`, of
  * the same length and, like it, of letters, digits, `-` and `_` only (quoted-printable
  * writes those as they are). Quoted-printable may have broken the placeholder with
  * soft line breaks (`=` CRLF); the value is broken at the same places, so every
  * line keeps its length. This is what lets one encoded body carry each recipient's
- * own link (a signed token) without encoding it again per recipient.
+ * own link (a signed token) without encoding it again per recipient: the
+ * placeholder is looked for once per body, then each recipient costs a copy.
  */
 export function replacePlaceholder(body: Buffer, placeholder: string, value: string): Buffer {
   if (value.length !== placeholder.length || !/^[A-Za-z0-9_-]*$/.test(value + placeholder)) {
     throw new Error('a placeholder and its value must have the same length and hold only letters, digits, - and _');
   }
+  let found = placeholderOffsets.get(body);
+  if (found?.placeholder !== placeholder) {
+    found = { placeholder, offsets: findPlaceholder(body, placeholder) };
+    placeholderOffsets.set(body, found);
+  }
+  if (!found.offsets.length) return body;
+  const copy = Buffer.from(body);
+  found.offsets.forEach((offset, i) => (copy[offset] = value.charCodeAt(i % value.length)));
+  return copy;
+}
+
+/** The offset of each character of each occurrence, soft line breaks skipped. */
+function findPlaceholder(body: Buffer, placeholder: string): number[] {
   const pattern = new RegExp(placeholder.split('').join('(?:=\r\n)?'), 'g');
-  const text = body.toString('latin1'); // byte for byte: the encoded body is ASCII
-  const replaced = text.replace(pattern, (match) => {
-    let i = 0;
-    return match.replace(/[A-Za-z0-9_-]/g, () => value[i++]);
-  });
-  return replaced === text ? body : Buffer.from(replaced, 'latin1');
+  const offsets: number[] = [];
+  for (const match of body.toString('latin1').matchAll(pattern)) { // latin1: byte for byte (the encoded body is ASCII)
+    for (let i = 0; i < match[0].length; i++) if (/[A-Za-z0-9_-]/.test(match[0][i])) offsets.push(match.index + i);
+  }
+  return offsets;
 }

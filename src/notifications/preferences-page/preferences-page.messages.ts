@@ -18,8 +18,7 @@ const en = {
   on: 'On',
   off: 'Off',
   sameAsGlobal: 'As for every application',
-  overridesOf: (type: string) => `"${type}" for one application`,
-  overrideFor: (application: string) => `For ${application}`,
+  overrideFor: (type: string, application: string) => `"${type}" for ${application}`,
   receives: 'You receive these mails.',
   notReceiving: {
     NO_EMAIL: 'You receive no mail: your profile has no email address.',

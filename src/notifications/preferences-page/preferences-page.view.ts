@@ -52,7 +52,7 @@ export class PreferencesPageView {
         label: p.label,
         enabled: p.enabled,
         note: p.reason ? m.notReceiving[p.reason] : m.receives,
-        overrides: p.applicationOverrides.map((o) => ({ index: index++, applicationId: o.applicationId, enabled: o.enabled, label: `${m.overridesOf(p.label)}: ${m.overrideFor(appName(o.applicationId))}` })),
+        overrides: p.applicationOverrides.map((o) => ({ index: index++, applicationId: o.applicationId, enabled: o.enabled, label: m.overrideFor(p.label, appName(o.applicationId)) })),
       })),
     });
   }
