@@ -12,6 +12,6 @@ import { TokenService } from './token.service';
     TokenService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [TokenService],
+  exports: [TokenService, JwtSecret],
 })
 export class AuthModule {}

@@ -91,6 +91,21 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBoolean) @IsBoolean()
   USERS_NOTIFICATIONS_DEFAULT = false;
 
+  /**
+   * Where people reach Herald from their mail (https://herald.example.com): the
+   * preferences page and the one-click unsubscribe. Unset, mails link to the console.
+   */
+  @IsOptional() @Matches(/^https?:\/\/[^\s?#]+$/, { message: 'must be an http:// or https:// URL without query or fragment' })
+  HERALD_PUBLIC_URL?: string;
+
+  /** `herald`: mails link to Herald's signed preferences page; `console`: to the console's own page (<gateway>/profile/notifications). */
+  @IsOptional() @IsIn(['herald', 'console'])
+  PREFERENCES_PAGE: 'herald' | 'console' = 'herald';
+
+  /** How long the signed links of a mail (preferences page, one-click unsubscribe) work, in days. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(365)
+  PREFERENCES_LINK_TTL_DAYS = 30;
+
   /** Deliveries one dispatcher claims at a time. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(5000)
   DISPATCH_BATCH_SIZE = 200;

@@ -23,6 +23,11 @@ export class HeraldConfig {
   readonly smtpCheckRateLimit: number;
   readonly settingsRefreshIntervalMs: number;
   readonly notificationsEnabledByDefault: boolean;
+  /**
+   * The links of each mail to the person's preferences: Herald's signed page at
+   * `publicUrl` (`herald`), or the console's page (`console`, also when no public URL is set).
+   */
+  readonly preferences: { page: 'herald' | 'console'; publicUrl?: string; linkTtlMs: number };
   /** RabbitMQ ingestion; undefined when RABBITMQ_URL is not set. */
   readonly broker?: { url: string; queue: string; deadLetterQueue: string; prefetch: number };
   readonly dispatch: {
@@ -75,6 +80,12 @@ export class HeraldConfig {
     this.smtpCheckRateLimit = vars.SMTP_CHECK_RATE_LIMIT;
     this.settingsRefreshIntervalMs = vars.SETTINGS_REFRESH_INTERVAL_MS;
     this.notificationsEnabledByDefault = vars.USERS_NOTIFICATIONS_DEFAULT;
+    const publicUrl = vars.HERALD_PUBLIC_URL?.replace(/\/+$/, '');
+    this.preferences = {
+      page: vars.PREFERENCES_PAGE === 'herald' && publicUrl ? 'herald' : 'console',
+      publicUrl,
+      linkTtlMs: vars.PREFERENCES_LINK_TTL_DAYS * 86_400_000,
+    };
     this.broker = vars.RABBITMQ_URL
       ? { url: vars.RABBITMQ_URL, queue: vars.RABBITMQ_QUEUE, deadLetterQueue: `${vars.RABBITMQ_QUEUE}.dead-letter`, prefetch: vars.RABBITMQ_PREFETCH }
       : undefined;

@@ -3,7 +3,8 @@ import type { JobEvent } from '@herald/contracts';
 
 /** A field an event type adds to `publishJobEvent`'s input, as @nestjs/graphql's `@Field` takes its type. */
 export interface InputField {
-  type: () => Function;
+  /** A class, or `[Class]` for a list. */
+  type: () => Function | [Function];
 }
 
 /**

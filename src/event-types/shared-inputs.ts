@@ -16,3 +16,10 @@ export class PersonRefInput {
   @Field(() => ID, { description: "The person's id in the console" }) id: string;
   @Field({ nullable: true, description: 'Their name as shown in the mail (the id when absent)' }) name?: string;
 }
+
+@InputType({ description: 'A person who manages an application from its creation (schemaVersion 2): recorded with MANAGE before anyone is mailed' })
+export class ManagerRefInput {
+  @Field(() => ID, { description: "The person's id in the console" }) id: string;
+  @Field({ nullable: true, description: 'Their display name (fills a person Herald does not know yet)' }) name?: string;
+  @Field({ nullable: true, description: 'Their email address (fills a person Herald does not know yet)' }) email?: string;
+}

@@ -15,22 +15,31 @@ import { NotificationEntity } from './entities/notification.entity';
 import { DeliveryOutbox } from './outbox/delivery-outbox';
 import { DeliveryTakers } from './outbox/delivery-takers';
 import { NotificationPlanner } from './planning/notification-planner';
+import { PreferenceLinks } from './preference-links/preference-links';
+import { PreferencesPageController } from './preferences-page/preferences-page.controller';
+import { PreferencesPageService } from './preferences-page/preferences-page.service';
+import { PreferencesPageView } from './preferences-page/preferences-page.view';
+import { UsedLinkEntity } from './preferences-page/used-link.entity';
 import { MailRenderer } from './rendering/mail-renderer';
 
 /**
  * Owns the notifications: planning deliveries for the events ingestion records
- * (the outbox), the dispatcher, templates and the delivery log. Mail goes out
- * through the SMTP gateway. Data flows one way: job-events → planning → outbox →
- * dispatch.
+ * (the outbox), the dispatcher, templates, the delivery log, and the signed
+ * preferences links of each mail with the page they open. Mail goes out through
+ * the SMTP gateway. Data flows one way: job-events → planning → outbox → dispatch.
  */
 @Module({
   imports: [
     SmtpModule,
     UsersModule,
     JobEventsModule,
-    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, DeliveryEventEntity]),
+    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, DeliveryEventEntity, UsedLinkEntity]),
   ],
+  controllers: [PreferencesPageController],
   providers: [
+    PreferenceLinks,
+    PreferencesPageService,
+    PreferencesPageView,
     MailRenderer,
     MessageComposer,
     DeliveryOutbox,

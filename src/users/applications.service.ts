@@ -33,6 +33,18 @@ export class ApplicationsService {
     return manager.getRepository(ApplicationEntity).findOneByOrFail({ externalId });
   }
 
+  /**
+   * Records the people an event names as the application's initial managers
+   * (APPLICATION_CREATED, version 2): a person Herald does not know yet is created
+   * from the name and email given, and gets MANAGE; people known keep their profile.
+   */
+  async recordManagers(application: ApplicationEntity, managers: Array<{ id: string; name?: string; email?: string }>, manager: EntityManager): Promise<void> {
+    for (const m of managers) {
+      const user = await this.users.ensureByExternalId(m.id, { displayName: m.name || null, email: m.email ?? null }, manager);
+      await manager.createQueryBuilder().insert().into(MembershipEntity).values({ applicationId: application.id, userId: user.id, role: MembershipRole.MANAGE }).orIgnore().updateEntity(false).execute();
+    }
+  }
+
   async rename(externalId: string, name: string): Promise<ApplicationModel> {
     const repo = this.dataSource.getRepository(ApplicationEntity);
     const app = await this.find(externalId);

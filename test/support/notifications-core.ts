@@ -6,6 +6,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
 import { Clock } from '../../src/clock/clock';
+import { AuthModule } from '../../src/auth/auth.module';
 import { ClockModule } from '../../src/clock/clock.module';
 import { ManualClock } from '../../src/clock/manual-clock';
 import { ConfigModule } from '../../src/config/config.module';
@@ -42,6 +43,7 @@ export class NotificationsCore {
       imports: [
         ConfigModule.forRoot(config),
         ClockModule,
+        AuthModule, // the signed preferences links' key
         EventEmitterModule.forRoot(),
         ThrottlerModule.forRoot({ throttlers: [{ name: 'smtp-check', ttl: 60_000, limit: 10 }] }), // the settings' GraphQL guard
         DatabaseModule,

@@ -1,11 +1,18 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { Equals, IsDefined, IsEnum, IsISO8601, IsOptional, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDefined, IsEnum, IsIn, IsISO8601, IsOptional, ValidateNested } from 'class-validator';
+import { EmailAddress } from './address-rules';
 import { JobEventType } from './job-event-type';
 import { Identifier, MultiLineText, SingleLineText } from './text-rules';
 
-/** The version of the wire format described here (docs/wire-format.md). */
-export const JOB_EVENT_SCHEMA_VERSION = 1;
+/**
+ * The version of the wire format described here (docs/wire-format.md). Version 2
+ * adds `managers` to APPLICATION_CREATED; version 1 events are still accepted.
+ */
+export const JOB_EVENT_SCHEMA_VERSION = 2;
+
+/** Every version Herald reads. */
+export const JOB_EVENT_SCHEMA_VERSIONS = [1, 2] as const;
 
 /** The in-process channel (@nestjs/event-emitter) that Herald ingests from. */
 export const JOB_EVENT_CHANNEL = 'herald.job-event';
@@ -59,6 +66,18 @@ export class PersonRef {
   name?: string;
 }
 
+/** A person who manages an application from its creation (APPLICATION_CREATED, version 2). */
+export class ManagerRef {
+  @Identifier({ maxLength: 255 })
+  id: string;
+
+  @IsOptional() @SingleLineText({ maxLength: 255, allowEmpty: true })
+  name?: string;
+
+  @IsOptional() @EmailAddress()
+  email?: string;
+}
+
 export class VersionRef {
   @SingleLineText({ maxLength: 255 })
   name: string;
@@ -69,7 +88,7 @@ export class VersionRef {
 
 /** What every event carries. */
 export abstract class JobEventBase {
-  @Equals(JOB_EVENT_SCHEMA_VERSION, { message: `must be ${JOB_EVENT_SCHEMA_VERSION}` })
+  @IsIn(JOB_EVENT_SCHEMA_VERSIONS, { message: `must be one of ${JOB_EVENT_SCHEMA_VERSIONS.join(', ')}` })
   schemaVersion: number;
 
   /** Unique per event: an event seen twice is recorded once. */
@@ -108,6 +127,9 @@ export class JobStoppedEvent extends JobEventBase {
 export class ApplicationCreatedEvent extends JobEventBase {
   declare type: JobEventType.APPLICATION_CREATED;
   @IsOptional() @ValidateNested() @Type(() => PersonRef) createdBy?: PersonRef;
+
+  /** Version 2: the application's initial managers, recorded (MANAGE) before anyone is mailed. */
+  @IsOptional() @IsArray() @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => ManagerRef) managers?: ManagerRef[];
 }
 
 export class VersionCreatedEvent extends JobEventBase {

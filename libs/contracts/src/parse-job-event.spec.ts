@@ -16,13 +16,26 @@ describe('parseJobEvent', () => {
     for (const e of events) expect(parseJobEvent(e)).toMatchObject({ ok: true, event: { type: e.type, id: 'evt-1' } });
   });
 
+  it('reads the managers of APPLICATION_CREATED from version 2 only, each checked', () => {
+    const created = { ...base, type: JobEventType.APPLICATION_CREATED, managers: [{ id: 'ann', name: 'Ann', email: 'ann@example.com' }, { id: 'bob' }] };
+    expect(parseJobEvent({ ...created, schemaVersion: 2 })).toMatchObject({ ok: true, event: { managers: [{ id: 'ann', email: 'ann@example.com' }, { id: 'bob' }] } });
+    expect(parseJobEvent({ ...created, schemaVersion: 1 })).toEqual({ ok: false, problems: [{ field: 'managers', message: 'needs schemaVersion 2' }] });
+    expect(parseJobEvent({ ...created, schemaVersion: 2, managers: [{ id: 'a b', email: 'nope' }] })).toEqual({
+      ok: false,
+      problems: [
+        { field: 'managers.0.id', message: 'must not contain white space' },
+        { field: 'managers.0.email', message: 'must be an email address' },
+      ],
+    });
+  });
+
   it('names every bad field, nested ones by their path', () => {
-    const result = parseJobEvent({ ...base, schemaVersion: 2, occurredAt: 'yesterday', type: 'JOB_FAILED', job: { id: 'a b', kind: 'analysis' }, error: {} });
+    const result = parseJobEvent({ ...base, schemaVersion: 3, occurredAt: 'yesterday', type: 'JOB_FAILED', job: { id: 'a b', kind: 'analysis' }, error: {} });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems).toEqual(
       expect.arrayContaining([
-        { field: 'schemaVersion', message: 'must be 1' },
+        { field: 'schemaVersion', message: 'must be one of 1, 2' },
         { field: 'occurredAt', message: 'must be a valid ISO 8601 date string' },
         { field: 'job.id', message: 'must not contain white space' },
         { field: 'error.message', message: expect.stringMatching(/string|empty/) },

@@ -11,7 +11,7 @@ export interface EventProblem {
 
 export type ParsedJobEvent = { ok: true; event: JobEvent } | { ok: false; problems: EventProblem[] };
 
-const TYPE_CONSTRAINTS = ['isDefined', 'isString', 'isEnum', 'equals', 'isIso8601'];
+const TYPE_CONSTRAINTS = ['isDefined', 'isString', 'isEnum', 'isIn', 'isIso8601', 'isArray'];
 
 function problemsOf(errors: ValidationError[], prefix = ''): EventProblem[] {
   return errors.flatMap((error) => {
@@ -40,5 +40,9 @@ export function parseJobEvent(payload: unknown): ParsedJobEvent {
   const event = plainToInstance<JobEventBase, object>(JOB_EVENT_CLASSES[type as JobEventType], payload) as JobEvent;
   const errors = validateSync(event, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   if (errors.length) return { ok: false, problems: problemsOf(errors) };
+  // Fields a version added are not part of the versions before it.
+  if (event.schemaVersion < 2 && 'managers' in event && event.managers !== undefined) {
+    return { ok: false, problems: [{ field: 'managers', message: 'needs schemaVersion 2' }] };
+  }
   return { ok: true, event };
 }

@@ -1,13 +1,13 @@
 import { ApplicationCreatedEvent, JobEventType } from '@herald/contracts';
 import { defineEventType } from '../event-type';
-import { PersonRefInput } from '../shared-inputs';
+import { ManagerRefInput, PersonRefInput } from '../shared-inputs';
 
 export const applicationCreated = defineEventType<ApplicationCreatedEvent>(__dirname, {
   type: JobEventType.APPLICATION_CREATED,
   wire: ApplicationCreatedEvent,
   label: 'Application created',
   enabledByDefault: true,
-  input: { createdBy: { type: () => PersonRefInput } },
+  input: { createdBy: { type: () => PersonRefInput }, managers: { type: () => [ManagerRefInput] } },
   view: (event) => ({
     subject: 'Application created',
     heading: 'Application created',

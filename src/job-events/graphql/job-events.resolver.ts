@@ -5,9 +5,10 @@ import { BadUserInputError } from '../../graphql/graphql-errors';
 import { InvalidJobEventError, JobEventIngestionService } from '../ingestion/job-event-ingestion.service';
 import { PublishJobEventInput, PublishJobEventResult } from './publish-job-event.input';
 
-/** The input as the wire format has it: plain objects, and no nulls for absent optional fields. */
+/** The input as the wire format has it: plain objects and arrays, and no nulls for absent optional fields. */
 function toWireFormat(input: unknown): unknown {
   if (input === null || typeof input !== 'object') return input;
+  if (Array.isArray(input)) return input.map(toWireFormat);
   const plain: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) if (value !== null) plain[key] = toWireFormat(value);
   return plain;

@@ -13,7 +13,7 @@ export class ApplicationRefInput {
 
 @InputType({ description: 'A job event in the wire format of docs/wire-format.md' })
 export class PublishJobEventInput {
-  @Field(() => Int, { defaultValue: 1, description: 'Version of the wire format; 1, the only one so far' }) schemaVersion: number;
+  @Field(() => Int, { defaultValue: 1, description: 'Version of the wire format: 1, or 2 for the managers of APPLICATION_CREATED' }) schemaVersion: number;
   @Field(() => ID, { description: 'Unique per event: publishing the same id again does nothing' }) id: string;
   @Field(() => JobEventType, { description: 'What happened; it says which of job, error, stoppedBy, createdBy and version are expected' }) type: JobEventType;
   @Field({ description: 'When it happened, ISO-8601 with a time zone' }) occurredAt: string;

@@ -1,10 +1,12 @@
 import { simpleParser } from 'mailparser';
 import { DataSource } from 'typeorm';
 import { JobEventType } from '@herald/contracts';
+import { JwtSecret } from '../../auth/jwt-secret';
 import { HeraldConfig } from '../../config/herald-config';
 import { validateEnvironment } from '../../config/validate-environment';
 import { SmtpSecurity, type SmtpSettings } from '../../settings/smtp-settings';
 import { NotificationEntity } from '../entities/notification.entity';
+import { PreferenceLinks } from '../preference-links/preference-links';
 import { MailRenderer } from '../rendering/mail-renderer';
 import type { ClaimedDelivery } from '../outbox/delivery-outbox';
 import { MessageComposer } from './message-composer';
@@ -43,7 +45,8 @@ describe('MessageComposer', () => {
   beforeEach(async () => {
     dataSource = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [NotificationEntity], synchronize: true }).initialize();
     const env = { DATA_DIR: '/tmp/herald-unit' };
-    composer = new MessageComposer(dataSource, new MailRenderer(), new HeraldConfig(validateEnvironment(env), env));
+    const config = new HeraldConfig(validateEnvironment(env), env);
+    composer = new MessageComposer(dataSource, new MailRenderer(), config, new PreferenceLinks(JwtSecret.load(config), config));
   });
   afterEach(() => dataSource.destroy());
 
@@ -75,5 +78,34 @@ describe('MessageComposer', () => {
     // Nothing is in the table: only what the cache still holds can be composed.
     await expect(composer.compose(delivery(4, 'big-39'), settings)).resolves.toBeDefined();
     await expect(composer.compose(delivery(5, 'big-0'), settings)).rejects.toThrow();
+  });
+
+  describe("with Herald's preferences page (HERALD_PUBLIC_URL)", () => {
+    let links: PreferenceLinks;
+    beforeEach(() => {
+      const env = { DATA_DIR: '/tmp/herald-unit', JWT_SECRET: 'unit-secret-that-is-long-enough-for-hs256', HERALD_PUBLIC_URL: 'https://herald.example.com/' };
+      const config = new HeraldConfig(validateEnvironment(env), env);
+      links = new PreferenceLinks(JwtSecret.load(config), config);
+      composer = new MessageComposer(dataSource, new MailRenderer(), config, links);
+    });
+
+    it("gives each recipient links signed for their own delivery, in both parts and in RFC 8058's headers", async () => {
+      // A long name makes long lines: quoted-printable breaks them, maybe inside a link.
+      composer.remember('e3', JSON.stringify({ ...event('e3'), application: { id: 'app-1', name: `Billing ${'é'.repeat(50)}` } }));
+      const [a, b] = await Promise.all([composer.compose(delivery(41, 'e3'), settings), composer.compose(delivery(42, 'e3'), settings)]);
+      for (const [mail, id] of [[a, 41], [b, 42]] as const) {
+        const parsed = await simpleParser(mail.raw);
+        const page = /https:\/\/herald\.example\.com\/preferences\?t=([A-Za-z0-9_-]+)/;
+        const fromText = page.exec(parsed.text!)![1];
+        const fromHtml = page.exec(String(parsed.html).replace(/&#x3D;/g, '='))![1];
+        expect(fromHtml).toBe(fromText);
+        expect(links.tokens.verify(fromText)).toMatchObject({ ok: true, deliveryId: id });
+        expect(mail.raw.toString()).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);
+        expect(mail.raw.toString()).toMatch(new RegExp(`^List-Unsubscribe:\\s+<https://herald\\.example\\.com/unsubscribe\\?t=${fromText}>\r$`, 'm'));
+      }
+      // Same length, same layout: the bodies differ in the tokens alone.
+      const body = (raw: Buffer) => raw.subarray(raw.indexOf('\r\n\r\n'));
+      expect(body(a.raw).length).toBe(body(b.raw).length);
+    });
   });
 });

@@ -7,8 +7,9 @@ import { HeraldConfig } from '../../config/herald-config';
 import type { SmtpSettings } from '../../settings/smtp-settings';
 import { encodeAlternative, type EncodedBody, type EncodedMessage, withHeaders } from '../../smtp/mime-message';
 import { NotificationEntity } from '../entities/notification.entity';
-import { MailRenderer, preferencesLink } from '../rendering/mail-renderer';
 import type { ClaimedDelivery } from '../outbox/delivery-outbox';
+import { PreferenceLinks } from '../preference-links/preference-links';
+import { MailRenderer } from '../rendering/mail-renderer';
 
 /** A message ready for the relay: its envelope, its bytes and its Message-ID. */
 export interface ComposedMail extends EncodedMessage {
@@ -56,6 +57,7 @@ export class MessageComposer {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly renderer: MailRenderer,
     config: HeraldConfig,
+    private readonly links: PreferenceLinks,
   ) {
     // Room for two claims' worth of events: the batch being sent and the next one.
     this.capacity = Math.max(256, 2 * config.dispatch.batchSize);
@@ -85,14 +87,16 @@ export class MessageComposer {
     const mail = await cached.prepared.mail;
     const domain = senderDomain(settings.sender);
     const messageId = `<herald.${cached.tag}.${d.id}@${domain}>`;
-    const message = withHeaders(mail, cached.tag, [
+    // The recipient's own preferences links: their token in the shared body's links, and List-Unsubscribe.
+    const own = this.links.personalize(mail.body, d.id, settings.gatewayUri);
+    const message = withHeaders({ contentType: mail.contentType, body: own.body }, cached.tag, [
       { key: 'From', value: settings.sender! },
       { key: 'To', value: d.recipientName ? { name: d.recipientName, address: d.recipientEmail } : d.recipientEmail },
       { key: 'Subject', value: mail.subject },
       { key: 'Message-ID', value: messageId },
       { key: 'Auto-Submitted', value: 'auto-generated' },
       { key: 'List-Id', value: `Herald job notifications <notifications.${domain}>` },
-      { key: 'List-Unsubscribe', value: `<${preferencesLink(settings.gatewayUri)}>` },
+      ...own.headers,
       { key: 'X-Herald-Event-Id', value: d.eventId },
       { key: 'X-Herald-Delivery-Id', value: String(d.id) },
     ]);
@@ -126,7 +130,7 @@ export class MessageComposer {
 
   /** Renders the event and encodes the whole message once; keeps what follows its headers. */
   private async prepare(cached: CachedEvent, gatewayUri: string | null): Promise<PreparedMail> {
-    const rendered = this.renderer.render(cached.event, { gatewayUri });
+    const rendered = this.renderer.render(cached.event, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) });
     return { subject: rendered.subject, ...(await encodeAlternative(cached.tag, rendered.text, rendered.html)) };
   }
 }

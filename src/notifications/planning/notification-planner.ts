@@ -41,14 +41,19 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
   /** How many deliveries each event brings, in order. */
   async recorded(events: JobEvent[], manager: EntityManager): Promise<number[]> {
     // Events of one batch about the same application and type have the same
-    // recipients: nothing in the batch changes people, memberships or preferences.
+    // recipients, until an APPLICATION_CREATED records the application's managers.
     const recipientsOf = new Map<string, Recipient[]>();
     const notifications: Pick<NotificationEntity, 'eventId' | 'eventType' | 'payload'>[] = [];
     const deliveries: NewDelivery[] = [];
     const counts: number[] = [];
     for (const event of events) {
       if (event.type === JobEventType.APPLICATION_CREATED) {
-        await this.applications.ensureApplication(event.application.id, event.application.name, manager);
+        const application = await this.applications.ensureApplication(event.application.id, event.application.name, manager);
+        if (event.managers?.length) {
+          await this.applications.recordManagers(application, event.managers, manager);
+          // The application's people changed: what this batch found out about it before is stale.
+          for (const key of recipientsOf.keys()) if (key.startsWith(`${event.application.id}\n`)) recipientsOf.delete(key);
+        }
       }
       const key = `${event.application.id}\n${event.type}`;
       let recipients = recipientsOf.get(key);

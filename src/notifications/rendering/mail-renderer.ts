@@ -66,8 +66,9 @@ export class MailRenderer {
     }
   }
 
-  render(event: JobEvent, links: { gatewayUri: string | null }): RenderedMail {
-    const context = this.context(event, links.gatewayUri ?? '');
+  /** `preferencesLink`: where "change your preferences" goes (default: the console's page). */
+  render(event: JobEvent, links: { gatewayUri: string | null; preferencesLink?: string }): RenderedMail {
+    const context = { ...this.context(event, links.gatewayUri ?? ''), ...(links.preferencesLink && { preferencesLink: links.preferencesLink }) };
     const { html, text } = this.templates.get(event.type)!;
     return { subject: context.subject, html: html(context), text: text(context) };
   }

@@ -1,0 +1,109 @@
+import { Body, Controller, Get, Logger, Post, Query, Res } from '@nestjs/common';
+import { JOB_EVENT_TYPES, type JobEventType } from '@herald/contracts';
+import { Public } from '../../auth/auth.decorators';
+import { PREFERENCES_PATH, UNSUBSCRIBE_PATH } from '../preference-links/preference-links';
+import { type AllPreferences, LinkRefused, PreferencesPageService, type StopChoice } from './preferences-page.service';
+import { PreferencesPageView } from './preferences-page.view';
+
+/** The HTTP answer of each reason a link does not work. */
+const STATUS: Record<LinkRefused['reason'], number> = { invalid: 400, 'not-one-click': 400, used: 409, expired: 410, gone: 410 };
+
+type Form = Record<string, unknown>;
+
+/** What this controller uses of Express's response. */
+interface Response {
+  setHeader(name: string, value: string): unknown;
+  status(code: number): { type(type: string): { send(body: string): unknown } };
+}
+
+/**
+ * Herald's preferences page and RFC 8058 one-click unsubscribe, reached from the
+ * signed links of each mail (no login: the link's token is the key). Every answer
+ * is HTML. The token travels in the query string (GET, one-click POST) or the
+ * form's body, never in the path: logs name the path only.
+ */
+@Controller()
+@Public()
+export class PreferencesPageController {
+  private readonly logger = new Logger('PreferencesPage');
+
+  constructor(
+    private readonly service: PreferencesPageService,
+    private readonly view: PreferencesPageView,
+  ) {}
+
+  @Get(PREFERENCES_PATH)
+  show(@Query('t') token: unknown, @Res() res: Response): Promise<void> {
+    return this.answer(res, `GET ${PREFERENCES_PATH}`, async () => this.page(await this.service.open(token)));
+  }
+
+  /** A mail program that follows List-Unsubscribe with a GET (no one-click) shows the page: a GET never changes anything. */
+  @Get(UNSUBSCRIBE_PATH)
+  showFromHeader(@Query('t') token: unknown, @Res() res: Response): Promise<void> {
+    return this.answer(res, `GET ${UNSUBSCRIBE_PATH}`, async () => this.page(await this.service.open(token)));
+  }
+
+  @Post(PREFERENCES_PATH)
+  submit(@Body() form: Form, @Res() res: Response): Promise<void> {
+    return this.answer(res, `POST ${PREFERENCES_PATH}`, async () => {
+      const link = await this.service.open(form?.t);
+      if (form.action === 'stop') {
+        const choice = form.stop;
+        if (choice !== 'type-here' && choice !== 'type-everywhere' && choice !== 'everything') throw new LinkRefused('invalid');
+        await this.service.stop(link, form.form, choice as StopChoice);
+        return this.page(await this.service.open(link.token), 'stopped');
+      }
+      if (form.action !== 'save') throw new LinkRefused('invalid');
+      await this.service.save(link, form.form, allPreferences(form));
+      return this.page(await this.service.open(link.token), 'saved');
+    });
+  }
+
+  /** RFC 8058: the body must say `List-Unsubscribe=One-Click`; the mail's type is then off for its application. */
+  @Post(UNSUBSCRIBE_PATH)
+  oneClick(@Query('t') token: unknown, @Body() body: Form, @Res() res: Response): Promise<void> {
+    return this.answer(res, `POST ${UNSUBSCRIBE_PATH}`, async () => {
+      if (body?.['List-Unsubscribe'] !== 'One-Click') throw new LinkRefused('not-one-click');
+      const link = await this.service.oneClick(token);
+      return this.view.unsubscribed(link, (t) => this.service.label(t));
+    });
+  }
+
+  private page(link: Awaited<ReturnType<PreferencesPageService['open']>>, status?: 'saved' | 'stopped'): string {
+    const forms = { stop: this.service.newFormId(), save: this.service.newFormId() };
+    return this.view.preferences(link, forms, (t) => this.service.label(t), status);
+  }
+
+  /** Sends the page, or the page of a refused link with its 4xx; logs the path, never the token. */
+  private async answer(res: Response, where: string, render: () => Promise<string>): Promise<void> {
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('referrer-policy', 'no-referrer');
+    try {
+      res.status(200).type('html').send(await render());
+    } catch (error) {
+      if (!(error instanceof LinkRefused)) throw error;
+      this.logger.debug(`${where}: ${STATUS[error.reason]} ${error.reason}`);
+      res.status(STATUS[error.reason]).type('html').send(this.view.refused(error.reason));
+    }
+  }
+}
+
+/** The full form's fields: `notificationsEnabled`, `type.<TYPE>`, and `override.<i>` with `overrideType.<i>` and `overrideApp.<i>`. */
+function allPreferences(form: Form): AllPreferences {
+  const types: AllPreferences['types'] = {};
+  for (const type of JOB_EVENT_TYPES) {
+    const value = form[`type.${type}`];
+    if (value === 'on' || value === 'off') types[type] = value === 'on';
+  }
+  const overrides: AllPreferences['overrides'] = [];
+  for (const key of Object.keys(form)) {
+    const index = /^override\.(\d{1,4})$/.exec(key)?.[1];
+    if (index === undefined) continue;
+    const [value, eventType, applicationId] = [form[key], form[`overrideType.${index}`], form[`overrideApp.${index}`]];
+    if (!(JOB_EVENT_TYPES as readonly unknown[]).includes(eventType) || typeof applicationId !== 'string') continue;
+    if (value === 'on' || value === 'off' || value === 'default') {
+      overrides.push({ eventType: eventType as JobEventType, applicationId, enabled: value === 'default' ? null : value === 'on' });
+    }
+  }
+  return { notificationsEnabled: form.notificationsEnabled === 'on', types, overrides };
+}

@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, LessThan } from 'typeorm';
+import { JOB_EVENT_TYPES, type JobEventType } from '@herald/contracts';
+import { isUniqueViolation } from '../../database/database-errors';
+import { Transactions } from '../../database/transactions';
+import { eventTypeOf } from '../../event-types/registry';
+import { ApplicationEntity } from '../../users/entities/application.entity';
+import type { EffectivePreferenceModel } from '../../users/models/effective-preference.model';
+import type { UserModel } from '../../users/models/user.model';
+import { UsersService } from '../../users/users.service';
+import { DeliveryEntity } from '../entities/delivery.entity';
+import { PreferenceLinks } from '../preference-links/preference-links';
+import type { RefusalReason } from './preferences-page.messages';
+import { UsedLinkEntity } from './used-link.entity';
+
+/** A link that does not work, and why (the page says it, with an HTTP 4xx). */
+export class LinkRefused extends Error {
+  constructor(readonly reason: RefusalReason) {
+    super(`link refused: ${reason}`);
+  }
+}
+
+/** What a link is about: the person, and the mail's event type and application. */
+export interface LinkContext {
+  token: string;
+  deliveryId: number;
+  expiresAt: Date;
+  person: UserModel;
+  eventType: JobEventType;
+  application: { id: string; name: string } | null;
+  preferences: EffectivePreferenceModel[];
+  /** Names of the applications the person's overrides are about. */
+  applicationNames: Map<string, string>;
+}
+
+/** The quick choices of the page, about the mail the link came from. */
+export type StopChoice = 'type-here' | 'type-everywhere' | 'everything';
+
+/** The full form: the profile switch, each type's global choice, each application override (null: forget it). */
+export interface AllPreferences {
+  notificationsEnabled: boolean;
+  types: Partial<Record<JobEventType, boolean>>;
+  overrides: Array<{ eventType: JobEventType; applicationId: string; enabled: boolean | null }>;
+}
+
+/**
+ * What the signed links of a mail may do, for the person the mail went to and no
+ * one else: show their preferences, change them from a form, and RFC 8058's
+ * one-click unsubscribe from the mail's event type for its application.
+ *
+ * Replay: a link works, for looking, until it expires. What changes something is
+ * single-use — each form the page shows has an id of its own, spent when it is
+ * submitted, and a mail's one-click unsubscribe works once — recorded in
+ * `used_links` until the link expires. A used one answers 409 and changes nothing.
+ */
+@Injectable()
+export class PreferencesPageService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly users: UsersService,
+    private readonly links: PreferenceLinks,
+  ) {}
+
+  /** The person, the mail and the preferences behind a token, or why the link does not work. */
+  async open(token: unknown): Promise<LinkContext> {
+    const check = this.links.tokens.verify(token);
+    if (!check.ok) throw new LinkRefused(check.reason);
+    const delivery = await this.dataSource.getRepository(DeliveryEntity).findOne({
+      select: { id: true, recipientId: true, eventType: true, applicationId: true },
+      where: { id: check.deliveryId },
+    });
+    if (!delivery || !(JOB_EVENT_TYPES as readonly string[]).includes(delivery.eventType)) throw new LinkRefused('gone');
+    const person = await this.users.get(delivery.recipientId).catch(() => undefined);
+    if (!person) throw new LinkRefused('gone');
+    const preferences = await this.users.effectivePreferences(person);
+    const ids = new Set([delivery.applicationId, ...preferences.flatMap((p) => p.applicationOverrides.map((o) => o.applicationId))]);
+    const applications = await this.dataSource.getRepository(ApplicationEntity).find({ select: { externalId: true, name: true }, where: [...ids].map((externalId) => ({ externalId })) });
+    const applicationNames = new Map(applications.map((a) => [a.externalId, a.name]));
+    const name = applicationNames.get(delivery.applicationId);
+    return {
+      token: token as string,
+      deliveryId: delivery.id,
+      expiresAt: check.expiresAt,
+      person,
+      eventType: delivery.eventType as JobEventType,
+      application: name === undefined ? null : { id: delivery.applicationId, name },
+      preferences,
+      applicationNames,
+    };
+  }
+
+  /** A new id for a form of the page: spent when the form is submitted. */
+  newFormId(): string {
+    return randomBytes(16).toString('base64url');
+  }
+
+  /** RFC 8058: no more mails of this type about this application, once per mail. */
+  async oneClick(token: unknown): Promise<LinkContext> {
+    const link = await this.open(token);
+    if (!link.application) throw new LinkRefused('gone');
+    await this.spend(`one-click:${link.deliveryId}`, link.expiresAt);
+    await this.users.setPreference(link.person.id, link.eventType, link.application.id, false);
+    return link;
+  }
+
+  /** One of the page's quick choices, from a form used once. */
+  async stop(link: LinkContext, formId: unknown, choice: StopChoice): Promise<void> {
+    if (choice === 'type-here' && !link.application) throw new LinkRefused('gone');
+    await this.spendForm(link, formId);
+    if (choice === 'everything') await this.users.updateProfile(link.person.id, { notificationsEnabled: false });
+    else await this.users.setPreference(link.person.id, link.eventType, choice === 'type-here' ? link.application!.id : undefined, false);
+  }
+
+  /** The page's full form, from a form used once: only what differs from now is written. */
+  async save(link: LinkContext, formId: unknown, wanted: AllPreferences): Promise<void> {
+    await this.spendForm(link, formId);
+    if (wanted.notificationsEnabled !== link.person.notificationsEnabled) {
+      await this.users.updateProfile(link.person.id, { notificationsEnabled: wanted.notificationsEnabled });
+    }
+    for (const current of link.preferences) {
+      const enabled = wanted.types[current.eventType as JobEventType];
+      if (enabled !== undefined && enabled !== current.enabled) await this.users.setPreference(link.person.id, current.eventType as JobEventType, undefined, enabled);
+      for (const override of current.applicationOverrides) {
+        const change = wanted.overrides.find((o) => o.eventType === current.eventType && o.applicationId === override.applicationId);
+        if (change && change.enabled !== override.enabled) await this.users.setPreference(link.person.id, change.eventType, change.applicationId, change.enabled);
+      }
+    }
+  }
+
+  /** The type's label, as the page shows it. */
+  label(eventType: string): string {
+    return eventTypeOf(eventType as JobEventType).label;
+  }
+
+  private spendForm(link: LinkContext, formId: unknown): Promise<void> {
+    if (typeof formId !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(formId)) throw new LinkRefused('invalid');
+    return this.spend(`form:${formId}`, link.expiresAt);
+  }
+
+  /** Records a single-use id as used; refuses one used before. Forgets the ids of expired links on the way. */
+  private async spend(id: string, expiresAt: Date): Promise<void> {
+    const repo = this.dataSource.getRepository(UsedLinkEntity);
+    try {
+      await this.transactions.exclusive(() => repo.insert({ id, expiresAt }));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new LinkRefused('used');
+      throw error;
+    }
+    await this.transactions.exclusive(() => repo.delete({ expiresAt: LessThan(new Date()) }));
+  }
+}
