@@ -1,5 +1,6 @@
 import { basename, join } from 'node:path';
-import type { JobEvent } from '@herald/contracts';
+import type { JobEvent, JobEventType } from '@herald/contracts';
+import type { JobHistoryNote, NotificationType } from './notification-type';
 
 /** A field an event type adds to `publishJobEvent`'s input, as @nestjs/graphql's `@Field` takes its type. */
 export interface InputField {
@@ -31,8 +32,10 @@ export interface EventView {
  * install: the folder names it, and registry.spec.ts checks it is the one the parser uses.
  */
 export interface EventTypeDefinition<E extends JobEvent = JobEvent> {
-  type: E['type'];
-  /** The class of libs/contracts that validates this type on the wire. */
+  type: NotificationType;
+  /** For a type Herald derives (notification-type.ts): the wire type its events are published as. */
+  derivedFrom?: JobEventType;
+  /** The class of libs/contracts that validates this type on the wire (that of `derivedFrom` for a derived type). */
   wire: new () => E;
   /** What the type is called in the preferences (GraphQL `label`). */
   label: string;
@@ -43,7 +46,7 @@ export interface EventTypeDefinition<E extends JobEvent = JobEvent> {
   /** The folder holding `<folder>.html.hbs` and `<folder>.text.hbs`. */
   folder: string;
   /** Method syntax: a definition for one event class stands in the registry's list of all. */
-  view(event: E): EventView;
+  view(event: E & { history?: JobHistoryNote }): EventView;
 }
 
 /** A type's definition; `folder` is the calling file's `__dirname`. */
@@ -58,3 +61,9 @@ export function templateFile(definition: EventTypeDefinition, part: 'html' | 'te
 
 /** "analysis" → "Analysis", for subjects that start with a job's kind. */
 export const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** 1 → "1st", 2 → "2nd", 3 → "3rd", 11 → "11th", 22 → "22nd". */
+export function ordinal(n: number): string {
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}

@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
 import Handlebars from 'handlebars';
-import { JOB_EVENT_CLASSES, JOB_EVENT_TYPES, type JobEvent, parseJobEvent } from '@herald/contracts';
+import { JOB_EVENT_CLASSES, JOB_EVENT_TYPES, type JobEvent, type JobEventType, parseJobEvent } from '@herald/contracts';
 import { MailRenderer } from '../notifications/rendering/mail-renderer';
 import { type EventTypeDefinition, templateFile } from './event-type';
+import { NOTIFICATION_TYPES } from './notification-type';
 import { EVENT_TYPES } from './registry';
 
 // A new event type is a folder and one registration (docs/templates.md). This is the
@@ -24,11 +25,19 @@ describe('event type registry', () => {
   // Built when first used: with a type unregistered it throws, and the first test says which.
   let renderer: MailRenderer | undefined;
 
-  it('registers every type of the wire format, once', () => {
+  it('registers every type of the wire format and every derived type, once', () => {
     const registered = EVENT_TYPES.map((d) => d.type);
-    expect(JOB_EVENT_TYPES.filter((t) => !registered.includes(t))).toEqual([]);
+    expect(NOTIFICATION_TYPES.filter((t) => !registered.includes(t))).toEqual([]);
     expect(registered.filter((t, i) => registered.indexOf(t) !== i)).toEqual([]);
-    expect(registered.filter((t) => !JOB_EVENT_TYPES.includes(t))).toEqual([]);
+    expect(registered.filter((t) => !NOTIFICATION_TYPES.includes(t))).toEqual([]);
+  });
+
+  it('derives only types that are not on the wire, each from one that is', () => {
+    for (const definition of EVENT_TYPES) {
+      const onTheWire = (JOB_EVENT_TYPES as readonly string[]).includes(definition.type);
+      expect({ type: definition.type, derived: !!definition.derivedFrom }).toEqual({ type: definition.type, derived: !onTheWire });
+      if (definition.derivedFrom) expect(JOB_EVENT_TYPES).toContain(definition.derivedFrom);
+    }
   });
 
   describe.each(EVENT_TYPES.map((d) => [d.type, d] as const))('%s', (type, definition) => {
@@ -39,8 +48,11 @@ describe('event type registry', () => {
       expect(existsSync(join(definition.folder, `${name}.type.ts`))).toBe(true);
     });
 
+    // A derived type's events are published as the type it derives from.
+    const wireType = definition.derivedFrom ?? (type as JobEventType);
+
     it('names the wire class the parser validates it with', () => {
-      expect(definition.wire).toBe(JOB_EVENT_CLASSES[type]);
+      expect(definition.wire).toBe(JOB_EVENT_CLASSES[wireType]);
     });
 
     it('has a label and a default', () => {
@@ -49,8 +61,8 @@ describe('event type registry', () => {
       expect(typeof definition.enabledByDefault).toBe('boolean');
     });
 
-    it("gives publishJobEvent's input every field of its wire class", () => {
-      expect(Object.keys(definition.input ?? {}).sort()).toEqual(ownWireFields(definition.wire));
+    it("gives publishJobEvent's input every field of its wire class (a derived type: none of its own)", () => {
+      expect(Object.keys(definition.input ?? {}).sort()).toEqual(definition.derivedFrom ? [] : ownWireFields(definition.wire));
       // A class, or [class] for a list.
       for (const field of Object.values(definition.input ?? {})) expect(typeof [field.type()].flat()[0]).toBe('function');
     });
@@ -63,9 +75,11 @@ describe('event type registry', () => {
       expect(() => Handlebars.precompile(source)).not.toThrow();
     });
 
-    it(`has an example event (${name}.example.json) that the wire format accepts`, () => {
-      const parsed = parseJobEvent(example(definition));
-      expect(parsed).toMatchObject({ ok: true, event: { type } });
+    it(`has an example event (${name}.example.json) that the wire format accepts (without what Herald's history adds)`, () => {
+      const { history, ...published } = example(definition) as { history?: unknown };
+      expect(history === undefined).toBe(!definition.derivedFrom);
+      const parsed = parseJobEvent(published);
+      expect(parsed).toMatchObject({ ok: true, event: { type: wireType } });
     });
 
     it('writes a subject and a heading, on one line', () => {

@@ -11,7 +11,9 @@ import { Dispatcher } from './dispatch/dispatcher';
 import { MessageComposer } from './dispatch/message-composer';
 import { DeliveryEventEntity } from './entities/delivery-event.entity';
 import { DeliveryEntity } from './entities/delivery.entity';
+import { JobOutcomeEntity } from './entities/job-outcome.entity';
 import { NotificationEntity } from './entities/notification.entity';
+import { JobHistory } from './history/job-history';
 import { DeliveryOutbox } from './outbox/delivery-outbox';
 import { DeliveryTakers } from './outbox/delivery-takers';
 import { NotificationPlanner } from './planning/notification-planner';
@@ -33,7 +35,7 @@ import { MailRenderer } from './rendering/mail-renderer';
     SmtpModule,
     UsersModule,
     JobEventsModule,
-    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, DeliveryEventEntity, UsedLinkEntity]),
+    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, DeliveryEventEntity, UsedLinkEntity, JobOutcomeEntity]),
   ],
   controllers: [PreferencesPageController],
   providers: [
@@ -45,6 +47,7 @@ import { MailRenderer } from './rendering/mail-renderer';
     DeliveryOutbox,
     DeliveryTakers,
     Dispatcher,
+    JobHistory,
     NotificationPlanner,
     DeliveriesService,
     PlannedEventsService,

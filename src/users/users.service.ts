@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
-import { JOB_EVENT_TYPES, type JobEventType } from '@herald/contracts';
 import type { Principal } from '../auth/principal';
 import { HeraldConfig } from '../config/herald-config';
 import { Transactions } from '../database/transactions';
@@ -14,6 +13,7 @@ import { PreferenceEntity } from './entities/preference.entity';
 import { UserEntity } from './entities/user.entity';
 import { type EffectivePreferenceModel, NotReceivingReason, PreferenceSource } from './models/effective-preference.model';
 import { UserModel } from './models/user.model';
+import { NOTIFICATION_TYPES, type NotificationType } from '../event-types/notification-type';
 
 /** Escapes LIKE wildcards so a search for "50%" means what it says. */
 export function likePattern(search: string): string {
@@ -107,7 +107,7 @@ export class UsersService {
    * Sets (or, with enabled null, forgets) a choice for one event type, for every
    * application or for one.
    */
-  async setPreference(userExternalId: string, eventType: JobEventType, applicationExternalId: string | undefined, enabled: boolean | null): Promise<UserModel> {
+  async setPreference(userExternalId: string, eventType: NotificationType, applicationExternalId: string | undefined, enabled: boolean | null): Promise<UserModel> {
     await this.transactions.run(async (manager) => {
       const user = await manager.getRepository(UserEntity).findOneBy({ externalId: userExternalId });
       if (!user) throw new NotFoundError('User', userExternalId);
@@ -142,7 +142,7 @@ export class UsersService {
       .select(['p.event_type AS "eventType"', 'p.enabled AS "enabled"', 'a.external_id AS "applicationId"'])
       .where('p.user_id = :id', { id: user.rowId })
       .getRawMany<{ eventType: string; enabled: boolean | number; applicationId: string | null }>();
-    return JOB_EVENT_TYPES.map((eventType) => {
+    return NOTIFICATION_TYPES.map((eventType) => {
       const mine = rows.filter((r) => r.eventType === eventType);
       const global = mine.find((r) => r.applicationId === null);
       const enabled = global ? !!global.enabled : eventTypeOf(eventType).enabledByDefault;

@@ -5,6 +5,7 @@ import { HealthProbe1764000000003 } from './1764000000003-health-probe';
 import { DeliveryEvents1764000000004 } from './1764000000004-delivery-events';
 import { RelayQuota1764000000005 } from './1764000000005-relay-quota';
 import { UsedLinks1764000000007 } from './1764000000007-used-links';
+import { JobOutcomes1764000000008 } from './1764000000008-job-outcomes';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   DeliveryEvents1764000000004,
   RelayQuota1764000000005,
   UsedLinks1764000000007,
+  JobOutcomes1764000000008,
 ];

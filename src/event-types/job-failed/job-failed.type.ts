@@ -1,6 +1,6 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { JobEventType, JobFailedEvent } from '@herald/contracts';
-import { capitalize, defineEventType } from '../event-type';
+import { capitalize, defineEventType, ordinal } from '../event-type';
 import { JobRefInput } from '../shared-inputs';
 
 @InputType({ description: 'Why a job failed, as shown in the mail' })
@@ -17,8 +17,11 @@ export const jobFailed = defineEventType<JobFailedEvent>(__dirname, {
   enabledByDefault: true,
   input: { job: { type: () => JobRefInput }, error: { type: () => JobErrorInput } },
   view: (event) => {
-    const heading = `${capitalize(event.job.kind)} failed`;
-    const subject = event.error.step ? `${heading}: ${event.error.step}` : heading;
-    return { subject, heading, color: '#cf222e', details: { error: event.error } };
+    // After a failure, Herald's job outcome history says how long it has been failing.
+    const inRow = event.history?.failuresInRow ?? 1;
+    const stillFailing = inRow > 1 ? `${ordinal(inRow)} failure in a row` : undefined;
+    const heading = stillFailing ? `${capitalize(event.job.kind)} still failing` : `${capitalize(event.job.kind)} failed`;
+    const subject = `${stillFailing ? `${heading} (${stillFailing})` : heading}${event.error.step ? `: ${event.error.step}` : ''}`;
+    return { subject, heading, color: '#cf222e', details: { error: event.error, stillFailing } };
   },
 });

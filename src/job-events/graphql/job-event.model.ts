@@ -1,6 +1,7 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
-import { type JobEvent, JobEventType } from '@herald/contracts';
+import type { JobEvent } from '@herald/contracts';
 import type { JobEventEntity } from '../entities/job-event.entity';
+import { NotificationType } from '../../event-types/notification-type';
 
 @ObjectType('EventApplication', { description: 'The application an event is about, as the event named it' })
 export class EventApplicationModel {
@@ -11,7 +12,7 @@ export class EventApplicationModel {
 @ObjectType('JobEvent', { description: 'An event Herald received' })
 export class JobEventModel {
   @Field(() => ID, { description: 'The id the producer gave the event (unique: publishing it again does nothing)' }) id: string;
-  @Field(() => JobEventType, { description: 'What happened' }) type: JobEventType;
+  @Field(() => NotificationType, { description: 'What happened' }) type: NotificationType;
   @Field(() => Int, { description: 'Version of the wire format the event came in (docs/wire-format.md)' }) schemaVersion: number;
   @Field(() => EventApplicationModel, { description: 'The application it is about' }) application: EventApplicationModel;
   @Field({ description: 'When it happened, as the producer said' }) occurredAt: Date;

@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
-import { JobEventType } from '@herald/contracts';
 import { eventInputFields } from '../../event-types/registry';
+import { NotificationType } from '../../event-types/notification-type';
 
 // The fields mirror the wire format (libs/contracts), whose parser validates them
 // (the resolver keeps the API's validation pipe out of it).
@@ -15,7 +15,7 @@ export class ApplicationRefInput {
 export class PublishJobEventInput {
   @Field(() => Int, { defaultValue: 1, description: 'Version of the wire format: 1, or 2 for the managers of APPLICATION_CREATED' }) schemaVersion: number;
   @Field(() => ID, { description: 'Unique per event: publishing the same id again does nothing' }) id: string;
-  @Field(() => JobEventType, { description: 'What happened; it says which of job, error, stoppedBy, createdBy and version are expected' }) type: JobEventType;
+  @Field(() => NotificationType, { description: 'What happened; it says which of job, error, stoppedBy, createdBy and version are expected' }) type: NotificationType;
   @Field({ description: 'When it happened, ISO-8601 with a time zone' }) occurredAt: string;
   @Field(() => ApplicationRefInput, { description: 'The application it is about' }) application: ApplicationRefInput;
 }

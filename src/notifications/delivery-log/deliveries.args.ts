@@ -1,17 +1,18 @@
 import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import { IsDate, IsEnum, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
-import { Identifier, JobEventType } from '@herald/contracts';
+import { Identifier } from '@herald/contracts';
 import { PageArgs } from '../../graphql/pagination';
 import { DeliveryStatus } from '../entities/delivery.entity';
+import { NotificationType } from '../../event-types/notification-type';
 
 @InputType({ description: 'Narrows the delivery log; every field given must match' })
 export class DeliveryFilter {
   @Field(() => DeliveryStatus, { nullable: true, description: 'Only deliveries in this state' }) @IsOptional() @IsEnum(DeliveryStatus)
   status?: DeliveryStatus;
 
-  @Field(() => JobEventType, { nullable: true, description: 'Only mails about this kind of event' }) @IsOptional() @IsEnum(JobEventType)
-  eventType?: JobEventType;
+  @Field(() => NotificationType, { nullable: true, description: 'Only mails about this kind of event' }) @IsOptional() @IsEnum(NotificationType)
+  eventType?: NotificationType;
 
   @Field(() => ID, { nullable: true, description: "Only mails about this application (the console's id)" }) @IsOptional() @Identifier({ maxLength: 255 })
   applicationId?: string;

@@ -1,13 +1,13 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
-import { JobEventType } from '@herald/contracts';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
+import { NotificationType } from '../../event-types/notification-type';
 
 @ObjectType('Delivery', { description: 'One mail to one person about one or more events, and what became of it' })
 export class DeliveryModel {
   @Field(() => ID, { description: "The delivery's id, for retryDelivery" }) id: string;
   @Field(() => ID, { description: 'The event the mail is about (the first, for a mail about several; see the event query)' }) eventId: string;
   @Field(() => [ID], { description: 'Every event the mail is about, in order' }) eventIds: string[];
-  @Field(() => JobEventType, { description: 'The kind of event the mail is about' }) eventType: JobEventType;
+  @Field(() => NotificationType, { description: 'The kind of event the mail is about' }) eventType: NotificationType;
   @Field(() => ID, { description: "The console's id of the application the event is about" }) applicationId: string;
   @Field(() => ID, { description: 'The id of the person the mail is for' }) recipientId: string;
   @Field({ description: "The address the mail goes to (the person's, when it was planned)" }) recipientEmail: string;
@@ -28,7 +28,7 @@ export class DeliveryModel {
       id: String(d.id),
       eventId: eventIds[0],
       eventIds,
-      eventType: d.eventType as JobEventType,
+      eventType: d.eventType as NotificationType,
       applicationId: d.applicationId,
       recipientId: d.recipientId,
       recipientEmail: d.recipientEmail,

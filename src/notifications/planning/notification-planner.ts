@@ -5,9 +5,11 @@ import { type JobEvent, JobEventType } from '@herald/contracts';
 import { Transactions } from '../../database/transactions';
 import { JobEventIngestionService } from '../../job-events/ingestion/job-event-ingestion.service';
 import type { JobEventsSubscriber } from '../../job-events/ingestion/job-events-subscriber';
+import { deliveredTypeOf, type NotifiedEvent } from '../../event-types/notification-type';
 import { ApplicationsService } from '../../users/applications.service';
 import { type Recipient, RecipientsService } from '../../users/recipients/recipients.service';
 import { NotificationEntity } from '../entities/notification.entity';
+import { JobHistory } from '../history/job-history';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryOutbox, type NewDelivery } from '../outbox/delivery-outbox';
 import { DeliveryTakers } from '../outbox/delivery-takers';
@@ -32,6 +34,7 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
     private readonly transactions: Transactions,
     private readonly events: EventEmitter2,
     private readonly ingestion: JobEventIngestionService,
+    private readonly history: JobHistory,
   ) {}
 
   onModuleInit(): void {
@@ -46,7 +49,12 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
     const notifications: Pick<NotificationEntity, 'eventId' | 'eventType' | 'payload'>[] = [];
     const deliveries: NewDelivery[] = [];
     const counts: number[] = [];
-    for (const event of events) {
+    // What the job outcome history says (still failing, fixed) is stored with the event and decides its type.
+    const notes = await this.history.record(events, manager);
+    for (const received of events) {
+      const note = notes.get(received.id);
+      const event: NotifiedEvent = note ? { ...received, history: note } : received;
+      const type = deliveredTypeOf(event);
       if (event.type === JobEventType.APPLICATION_CREATED) {
         const application = await this.applications.ensureApplication(event.application.id, event.application.name, manager);
         if (event.managers?.length) {
@@ -55,18 +63,18 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
           for (const key of recipientsOf.keys()) if (key.startsWith(`${event.application.id}\n`)) recipientsOf.delete(key);
         }
       }
-      const key = `${event.application.id}\n${event.type}`;
+      const key = `${event.application.id}\n${type}`;
       let recipients = recipientsOf.get(key);
       if (!recipients) {
-        recipients = await this.recipients.recipientsFor(event.application.id, event.type, manager);
+        recipients = await this.recipients.recipientsFor(event.application.id, type, manager);
         recipientsOf.set(key, recipients);
       }
-      notifications.push({ eventId: event.id, eventType: event.type, payload: JSON.stringify(event) });
+      notifications.push({ eventId: event.id, eventType: type, payload: JSON.stringify(event) });
       counts.push(recipients.length);
       for (const r of recipients) {
         deliveries.push({
           eventIds: [event.id],
-          eventType: event.type,
+          eventType: type,
           applicationId: event.application.id,
           recipientId: r.externalId,
           recipientEmail: r.email,

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
-import { type JobEvent, JobEventType } from '@herald/contracts';
 import { templateFile } from '../../event-types/event-type';
+import { deliveredTypeOf, type NotificationType, type NotifiedEvent } from '../../event-types/notification-type';
 import { allEventTypes, eventTypeOf } from '../../event-types/registry';
 
 export interface RenderedMail {
@@ -47,7 +47,7 @@ export function formatDuration(startedAt?: string, endedAt?: string): string | u
  */
 @Injectable()
 export class MailRenderer {
-  private readonly templates = new Map<JobEventType, Compiled>();
+  private readonly templates = new Map<NotificationType, Compiled>();
 
   constructor() {
     const html = Handlebars.create();
@@ -66,20 +66,23 @@ export class MailRenderer {
     }
   }
 
-  /** `preferencesLink`: where "change your preferences" goes (default: the console's page). */
-  render(event: JobEvent, links: { gatewayUri: string | null; preferencesLink?: string }): RenderedMail {
+  /**
+   * The mail of the type the event is delivered as (JOB_RECOVERED for a fix: notification-type.ts).
+   * `preferencesLink`: where "change your preferences" goes (default: the console's page).
+   */
+  render(event: NotifiedEvent, links: { gatewayUri: string | null; preferencesLink?: string }): RenderedMail {
     const context = { ...this.context(event, links.gatewayUri ?? ''), ...(links.preferencesLink && { preferencesLink: links.preferencesLink }) };
-    const { html, text } = this.templates.get(event.type)!;
+    const { html, text } = this.templates.get(deliveredTypeOf(event))!;
     return { subject: context.subject, html: html(context), text: text(context) };
   }
 
   /** What every mail has, around what the event's type says (its folder's `view`). */
-  private context(event: JobEvent, gateway: string) {
+  private context(event: NotifiedEvent, gateway: string) {
     const base = gateway.replace(/\/+$/, '');
     const app = encodeURIComponent(event.application.id);
     const job = 'job' in event ? event.job : undefined;
     const appName = oneLine(event.application.name);
-    const view = eventTypeOf(event.type).view(event);
+    const view = eventTypeOf(deliveredTypeOf(event)).view(event);
     return {
       ...view.details,
       subject: oneLine(`[${appName}] ${view.subject}`),
@@ -93,6 +96,7 @@ export class MailRenderer {
         duration: formatDuration(job.startedAt, job.endedAt),
       },
       occurredAt: formatTime(event.occurredAt),
+      history: event.history && { ...event.history, firstFailureAt: formatTime(event.history.firstFailureAt) },
       link: job ? `${base}/applications/${app}/jobs/${encodeURIComponent(job.id)}` : `${base}/applications/${app}`,
       linkLabel: job ? `Open the ${job.kind} in the console` : 'Open the application in the console',
       preferencesLink: preferencesLink(base),

@@ -1,4 +1,5 @@
-import { JOB_EVENT_TYPES, type JobEvent } from '@herald/contracts';
+import type { JobEvent } from '@herald/contracts';
+import { deliveredTypeOf, NOTIFICATION_TYPES, type NotifiedEvent } from '../../event-types/notification-type';
 import { MailRenderer } from './mail-renderer';
 
 // Every mail Herald can write, as it is written today (subject, text and HTML), kept in
@@ -20,6 +21,20 @@ const EVENTS: Record<string, object> = {
     error: { message: 'Out of <memory>\nat line 2', step: 'Run "analyzer"', logExcerpt: '  a < b\n\tc & d\n' },
   },
   'JOB_FAILED without step or log': { ...base, type: 'JOB_FAILED', job: { id: 'j', kind: 'analysis', startedAt: '2026-11-24T09:00:00Z' }, error: { message: 'x' } },
+  'JOB_FAILED still failing (3rd in a row)': {
+    ...base,
+    type: 'JOB_FAILED',
+    job,
+    error: { message: 'x', step: 'Run "analyzer"' },
+    history: { failuresInRow: 3, firstFailureAt: '2026-11-24T07:30:00.000Z' },
+  },
+  'JOB_RECOVERED after 1 failure': { ...base, type: 'JOB_SUCCEEDED', job, history: { deliveredAs: 'JOB_RECOVERED', failuresInRow: 1, firstFailureAt: '2026-11-24T08:00:00.000Z' } },
+  'JOB_RECOVERED after 5 failures, without times': {
+    ...base,
+    type: 'JOB_SUCCEEDED',
+    job: { id: 'j', kind: 'snapshot' },
+    history: { deliveredAs: 'JOB_RECOVERED', failuresInRow: 5, firstFailureAt: '2026-11-23T22:15:00.000Z' },
+  },
   'JOB_STOPPED by a named person': { ...base, type: 'JOB_STOPPED', job: { ...job, endedAt: '2026-11-24T09:03:20Z' }, stoppedBy: { id: 'bob', name: 'Bob <b>' } },
   'JOB_STOPPED by an id': { ...base, type: 'JOB_STOPPED', job: { id: 'j', kind: 'analysis' }, stoppedBy: { id: 'bob' } },
   'APPLICATION_CREATED by a named person': { ...base, type: 'APPLICATION_CREATED', createdBy: { id: 'ann', name: 'Ann & Co' } },
@@ -32,9 +47,9 @@ const EVENTS: Record<string, object> = {
 describe('rendered mails', () => {
   const renderer = new MailRenderer();
 
-  it('cover every event type', () => {
-    const covered = new Set(Object.values(EVENTS).map((e) => (e as JobEvent).type));
-    expect(JOB_EVENT_TYPES.filter((t) => !covered.has(t))).toEqual([]);
+  it('cover every event type, those Herald derives too', () => {
+    const covered = new Set(Object.values(EVENTS).map((e) => deliveredTypeOf(e as NotifiedEvent)));
+    expect(NOTIFICATION_TYPES.filter((t) => !covered.has(t))).toEqual([]);
   });
 
   for (const [name, event] of Object.entries(EVENTS)) {

@@ -1,9 +1,10 @@
 import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { IsBoolean, IsEnum, IsOptional } from 'class-validator';
-import { Identifier, JobEventType, SingleLineText } from '@herald/contracts';
+import { Identifier, SingleLineText } from '@herald/contracts';
 import { PageArgs } from '../../graphql/pagination';
 import { MembershipRole } from '../entities/membership.entity';
 import { ProfileFields } from './profile-fields';
+import { NotificationType } from '../../event-types/notification-type';
 
 /** An id of the console: 1–255 characters, no white space or control characters. */
 const ExternalId = (): PropertyDecorator => Identifier({ maxLength: 255 });
@@ -20,9 +21,9 @@ export class UpdateUserInput extends ProfileFields {
 
 @InputType({ description: 'One choice: an event type on or off, everywhere or for one application' })
 export class SetNotificationPreferenceInput {
-  @Field(() => JobEventType, { description: 'The kind of event' })
-  @IsEnum(JobEventType)
-  eventType: JobEventType;
+  @Field(() => NotificationType, { description: 'The kind of event' })
+  @IsEnum(NotificationType)
+  eventType: NotificationType;
 
   @Field(() => ID, { nullable: true, description: 'Only for this application; absent means every application' })
   @IsOptional() @ExternalId()
@@ -78,9 +79,9 @@ export class SearchPageArgs extends PageArgs {
 
 @ArgsType()
 export class RecipientsPreviewArgs {
-  @Field(() => JobEventType, { description: 'The kind of event' })
-  @IsEnum(JobEventType)
-  eventType: JobEventType;
+  @Field(() => NotificationType, { description: 'The kind of event' })
+  @IsEnum(NotificationType)
+  eventType: NotificationType;
 
   @Field(() => ID, { description: "The console's id of the application" })
   @ExternalId()

@@ -1,16 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { JobEventType } from '@herald/contracts';
-
-registerEnumType(JobEventType, {
-  name: 'JobEventType', description: 'The kinds of events Herald mails about',
-  valuesMap: {
-    JOB_SUCCEEDED: { description: 'A background job (analysis, snapshot, …) finished successfully' },
-    JOB_FAILED: { description: 'A background job ended with an error' },
-    JOB_STOPPED: { description: 'A user stopped a running job' },
-    APPLICATION_CREATED: { description: 'An application was created in the console' },
-    VERSION_CREATED: { description: 'A new version of an application was created' },
-  },
-});
+import { NotificationType } from '../../event-types/notification-type';
 
 /** Why a person will not receive an event type. */
 export enum NotReceivingReason {
@@ -51,7 +40,7 @@ export class ApplicationPreferenceModel {
 
 @ObjectType('EffectivePreference', { description: 'What a person will actually receive for one event type, and why not' })
 export class EffectivePreferenceModel {
-  @Field(() => JobEventType, { description: 'The kind of event' }) eventType: JobEventType;
+  @Field(() => NotificationType, { description: 'The kind of event' }) eventType: NotificationType;
   @Field({ description: 'A human name for the event type, e.g. Job failed' }) label: string;
   @Field({ description: 'The global choice (for every application)' }) enabled: boolean;
   @Field(() => PreferenceSource, { description: "Whether enabled is the person's choice or the default" }) source: PreferenceSource;

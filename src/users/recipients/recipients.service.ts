@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type JobEventType } from '@herald/contracts';
+import type { NotificationType } from '../../event-types/notification-type';
 import { eventTypeOf } from '../../event-types/registry';
 import { Sql } from '../../database/sql';
 import { ApplicationEntity } from '../entities/application.entity';
@@ -50,7 +50,7 @@ export class RecipientsService {
   }
 
   /** Who receives `eventType` about the application; `manager` runs it inside the caller's transaction. */
-  async recipientsFor(applicationExternalId: string, eventType: JobEventType, manager: EntityManager = this.dataSource.manager): Promise<Recipient[]> {
+  async recipientsFor(applicationExternalId: string, eventType: NotificationType, manager: EntityManager = this.dataSource.manager): Promise<Recipient[]> {
     const byDefault = eventTypeOf(eventType).enabledByDefault;
     const rows = (await manager.query(this.query, [eventType, eventType, applicationExternalId, byDefault])) as Array<Omit<Recipient, 'userId'> & { userId: number }>;
     return rows.map((r) => ({ ...r, userId: String(r.userId) }));

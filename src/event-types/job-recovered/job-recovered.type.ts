@@ -1,0 +1,28 @@
+import { JobEventType, JobSucceededEvent } from '@herald/contracts';
+import { NotificationType } from '../notification-type';
+import { capitalize, defineEventType } from '../event-type';
+
+/**
+ * A job that succeeded after failing: a JOB_SUCCEEDED that Herald's job outcome
+ * history found after one or more failures of the same application and job kind.
+ * Producers never publish it; people choose it, and its templates, like any type.
+ */
+export const jobRecovered = defineEventType<JobSucceededEvent>(__dirname, {
+  type: NotificationType.JOB_RECOVERED,
+  derivedFrom: JobEventType.JOB_SUCCEEDED,
+  wire: JobSucceededEvent,
+  label: 'Job fixed (succeeded after failures)',
+  enabledByDefault: true,
+  input: {},
+  view: (event) => {
+    const failures = event.history?.failuresInRow ?? 1;
+    const heading = `${capitalize(event.job.kind)} fixed`;
+    const after = `after ${failures} ${failures === 1 ? 'failure' : 'failures'}`;
+    return {
+      subject: `${heading} ${after}`,
+      heading,
+      color: '#1a7f37',
+      details: { fixedAfter: after },
+    };
+  },
+});

@@ -1,0 +1,114 @@
+import { Role } from '../src/auth/role.enum';
+import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
+import { eventually, seedApplication } from './support/people';
+import { type ReceivedMail, SmtpSink } from './support/smtp-sink';
+
+const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { eventId deliveries } }';
+const UPDATE_SMTP = 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }';
+const EVENT = 'query($id: ID!) { event(id: $id) { type deliveries { eventType recipientId } } }';
+
+let seq = 0;
+/** A job outcome of the analysis of `applicationId`, happening `minute` minutes after 09:00. */
+function outcome(type: 'JOB_FAILED' | 'JOB_SUCCEEDED', applicationId: string, minute: number) {
+  const occurredAt = new Date(Date.UTC(2026, 10, 24, 9, minute)).toISOString();
+  return {
+    schemaVersion: 1,
+    id: `history-${process.pid}-${++seq}`,
+    type,
+    occurredAt,
+    application: { id: applicationId, name: `App ${applicationId}` },
+    job: { id: `job-${seq}`, kind: 'analysis', startedAt: occurredAt, endedAt: occurredAt },
+    ...(type === 'JOB_FAILED' ? { error: { message: 'Out of memory', step: 'Run analyzer' } } : {}),
+  };
+}
+
+/**
+ * The job outcome history as a manager sees it in the mails: "still failing" with
+ * the count and the first failure, and a success after failures delivered as
+ * JOB_RECOVERED ("fixed") — in the order the events happened, not the order they came.
+ */
+describe(`job outcome history in the mails (${DATABASE_KIND})`, () => {
+  let app: HeraldTestApp;
+  let sink: SmtpSink;
+  const publish = async (e: ReturnType<typeof outcome>) => {
+    const res = await app.gql(PUBLISH, { input: e }, app.token(Role.SERVICE, 'console'));
+    if (res.errors) throw new Error(JSON.stringify(res.errors));
+  };
+  /** The mails `person` got about these events, in the events' order (one each, waited for). */
+  const mailsAbout = (person: string, events: Array<{ id: string }>) =>
+    eventually(async () => {
+      const mine = sink.received.filter((m) => m.to.includes(`${person}@example.com`));
+      return events.map((e) => {
+        const mail = mine.find((m) => m.parsed.headers.get('x-herald-event-id') === e.id);
+        if (!mail) throw new Error(`no mail to ${person} about ${e.id} yet`);
+        return mail;
+      });
+    });
+  const subjects = (mails: ReceivedMail[]) => mails.map((m) => m.parsed.subject);
+
+  beforeAll(async () => {
+    sink = await new SmtpSink().start();
+    app = await HeraldTestApp.start();
+    await app.admin(UPDATE_SMTP, { input: { host: '127.0.0.1', port: sink.port, security: 'NONE', authEnabled: false, sender: 'Herald <herald@example.com>' } });
+    for (const id of ['hist-1', 'hist-2', 'hist-3']) await seedApplication(app, { id, name: `App ${id}` }, [{ id: `${id}-ann` }]);
+  });
+  afterAll(async () => {
+    await app.close();
+    await sink.stop();
+  });
+
+  it('five failures then a success: one failed, four still failing (n-th in a row, first on …), one fixed after 5 failures', async () => {
+    const events = [0, 1, 2, 3, 4].map((m) => outcome('JOB_FAILED', 'hist-1', m));
+    events.push(outcome('JOB_SUCCEEDED', 'hist-1', 5));
+    for (const e of events) await publish(e);
+    const mails = await mailsAbout('hist-1-ann', events);
+    expect(subjects(mails)).toEqual([
+      '[App hist-1] Analysis failed: Run analyzer',
+      '[App hist-1] Analysis still failing (2nd failure in a row): Run analyzer',
+      '[App hist-1] Analysis still failing (3rd failure in a row): Run analyzer',
+      '[App hist-1] Analysis still failing (4th failure in a row): Run analyzer',
+      '[App hist-1] Analysis still failing (5th failure in a row): Run analyzer',
+      '[App hist-1] Analysis fixed after 5 failures',
+    ]);
+    expect(mails[0].parsed.text).not.toContain('Still failing');
+    expect(mails[4].parsed.text).toContain('Still failing: the 5th failure in a row, the first on 2026-11-24 09:00 UTC.');
+    expect(mails[4].parsed.html).toContain('the 5th failure in a row, the first on 2026-11-24 09:00 UTC');
+    expect(mails[5].parsed.text).toContain('fixed after 5 failures, failing since 2026-11-24 09:00 UTC');
+    // The delivery log: the event is a JOB_SUCCEEDED, its mail a JOB_RECOVERED.
+    const log = (await app.admin(EVENT, { id: events[5].id })).event;
+    expect(log).toEqual({ type: 'JOB_SUCCEEDED', deliveries: [{ eventType: 'JOB_RECOVERED', recipientId: 'hist-1-ann' }] });
+  });
+
+  it('a failure that comes late, older than a success already recorded, makes no wrong "fixed" and no "still failing"', async () => {
+    const failed = outcome('JOB_FAILED', 'hist-2', 10);
+    const succeeded = outcome('JOB_SUCCEEDED', 'hist-2', 20);
+    const late = outcome('JOB_FAILED', 'hist-2', 15); // happened before the success, arrives after it
+    const next = outcome('JOB_SUCCEEDED', 'hist-2', 30);
+    for (const e of [failed, succeeded, late, next]) await publish(e);
+    expect(subjects(await mailsAbout('hist-2-ann', [failed, succeeded, late, next]))).toEqual([
+      '[App hist-2] Analysis failed: Run analyzer',
+      '[App hist-2] Analysis fixed after 1 failure',
+      '[App hist-2] Analysis failed: Run analyzer',
+      '[App hist-2] Analysis succeeded', // the late failure did not start a new row
+    ]);
+  });
+
+  it('a success that comes before the failures it followed is no fix; failures counted in the order they happened', async () => {
+    const succeeded = outcome('JOB_SUCCEEDED', 'hist-3', 50);
+    const earlier = [outcome('JOB_FAILED', 'hist-3', 40), outcome('JOB_FAILED', 'hist-3', 45)];
+    const later = outcome('JOB_FAILED', 'hist-3', 55);
+    for (const e of [succeeded, ...earlier, later]) await publish(e);
+    expect(subjects(await mailsAbout('hist-3-ann', [succeeded, ...earlier, later]))).toEqual([
+      '[App hist-3] Analysis succeeded',
+      '[App hist-3] Analysis failed: Run analyzer',
+      '[App hist-3] Analysis failed: Run analyzer',
+      '[App hist-3] Analysis failed: Run analyzer', // first of a new row, after the success
+    ]);
+  });
+
+  it('JOB_RECOVERED is a type of the API that producers cannot publish', async () => {
+    const res = await app.gql(PUBLISH, { input: { ...outcome('JOB_SUCCEEDED', 'hist-1', 59), type: 'JOB_RECOVERED' } }, app.token(Role.SERVICE, 'console'));
+    expect(res.errors?.[0].message).toMatch(/type/);
+    expect(JSON.stringify(res.errors)).not.toContain('Internal');
+  });
+});
