@@ -27,6 +27,6 @@ import { UsersService } from './users.service';
     ApplicationsResolver,
     { provide: APP_INTERCEPTOR, useClass: PersonInterceptor },
   ],
-  exports: [RecipientsService, ApplicationsService],
+  exports: [RecipientsService, ApplicationsService, UsersService],
 })
 export class UsersModule {}
