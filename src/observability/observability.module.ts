@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { JobEventsModule } from '../job-events/job-events.module';
 import { SmtpModule } from '../smtp/smtp.module';
 import { UsersModule } from '../users/users.module';
 import { AlertWebhook } from './alerts/alert-webhook';
@@ -18,7 +19,7 @@ import { QueueGauges } from './metrics/queue-gauges';
  */
 @Global()
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), SmtpModule, UsersModule],
+  imports: [TerminusModule.forRoot({ logger: false }), JobEventsModule, SmtpModule, UsersModule],
   controllers: [HealthController, MetricsController],
   providers: [HeraldMetrics, QueueGauges, ReadinessIndicators, AlertWebhook, RelayAlerts],
   exports: [HeraldMetrics],

@@ -1,5 +1,5 @@
-import { Controller, Get, Res } from '@nestjs/common';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheckService, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { Public } from '../../auth/auth.decorators';
 import type { DatabaseState } from '../../database/database-health';
 import { DatabaseProbe } from '../../database/database-probe';
@@ -32,7 +32,7 @@ export class HealthController {
 
   @Get()
   @Public()
-  async summary(@Res({ passthrough: true }) res: { status(code: number): unknown }): Promise<Health> {
+  async summary(@Res({ passthrough: true }) res: HttpStatus): Promise<Health> {
     const database = await this.database.check();
     const ok = database === 'up';
     res.status(ok ? 200 : 503);
@@ -41,15 +41,28 @@ export class HealthController {
 
   @Get('live')
   @Public()
-  @HealthCheck()
-  live() {
-    return this.health.check([]);
+  live(@Res({ passthrough: true }) res: HttpStatus): Promise<HealthCheckResult> {
+    return this.answer(res, []);
   }
 
   @Get('ready')
   @Public()
-  @HealthCheck()
-  ready() {
-    return this.health.check([() => this.readiness.database(), () => this.readiness.broker(), () => this.readiness.relayState()]);
+  ready(@Res({ passthrough: true }) res: HttpStatus): Promise<HealthCheckResult> {
+    return this.answer(res, [() => this.readiness.database(), () => this.readiness.broker(), () => this.readiness.relayState()]);
   }
+
+  /** Terminus' result with its status code: 503 (with the same detail) when a check is down, not an error page. */
+  private async answer(res: HttpStatus, checks: HealthIndicatorFunction[]): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check(checks);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      res.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
+  }
+}
+
+interface HttpStatus {
+  status(code: number): unknown;
 }
