@@ -197,6 +197,7 @@ describe(`observability (${DATABASE_KIND})`, () => {
       return mails[0];
     });
     expect(summary.to).toEqual(['boss@example.com']);
+    expect(summary.parsed.subject).toMatch(/^Herald: the mail relay was down for \d+ s; it works again$/);
     expect(summary.parsed.text).toContain(`stopped taking mail at ${brokeAt.toISOString()}, at the CONNECT step`);
     expect(summary.parsed.text).toContain('3 mails waited for it meanwhile. They have now gone out');
     expect((await request(app.url).get('/health/ready')).body.details.relay).toMatchObject({ status: 'up', state: 'OK' });

@@ -123,16 +123,23 @@ function alertOf(name: RelayAlert['event'], event: RelayStateChangedEvent): Rela
 
 /** The summary mail's subject and text. */
 export function summaryOf(outage: Outage, backAt: Date, stillQueued: number, relay: string): { subject: string; text: string } {
-  const minutes = Math.max(1, Math.round((backAt.getTime() - outage.since.getTime()) / 60_000));
   const failure = outage.failure;
   const why = failure ? `at the ${failure.step} step${failure.reply ? `, replying "${failure.reply}"` : ''} (${failure.description})` : '(no failure recorded)';
   const waited = outage.waiting === 1 ? '1 mail waited' : `${outage.waiting} mails waited`;
   const gone = stillQueued ? `${stillQueued} of the mails written before it came back are still queued (see the delivery log).` : 'They have now gone out: none was lost, no attempt was spent on the outage.';
   return {
-    subject: `Herald: the mail relay was down for ${minutes} min; it works again`,
+    subject: `Herald: the mail relay was down for ${duration(backAt.getTime() - outage.since.getTime())}; it works again`,
     text:
       `The mail relay ${relay} stopped taking mail at ${outage.since.toISOString()}, ${why}.\n` +
       `It works again since ${backAt.toISOString()}.\n\n` +
       `${waited} for it meanwhile. ${gone}\n`,
   };
+}
+
+/** 42 s, 12 min, 3 h 05 min. */
+function duration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
