@@ -10,6 +10,7 @@ import { ReadinessIndicators } from './health/readiness-indicators';
 import { HeraldMetrics } from './metrics/herald-metrics';
 import { MetricsController } from './metrics/metrics.controller';
 import { QueueGauges } from './metrics/queue-gauges';
+import { RelayStateMetrics } from './relay-state-metrics';
 
 /**
  * What an operator watches: /health (liveness, readiness), /metrics, and the
@@ -21,7 +22,7 @@ import { QueueGauges } from './metrics/queue-gauges';
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), JobEventsModule, SmtpModule, UsersModule],
   controllers: [HealthController, MetricsController],
-  providers: [HeraldMetrics, QueueGauges, ReadinessIndicators, AlertWebhook, RelayAlerts],
+  providers: [HeraldMetrics, QueueGauges, RelayStateMetrics, ReadinessIndicators, AlertWebhook, RelayAlerts],
   exports: [HeraldMetrics],
 })
 export class ObservabilityModule {}

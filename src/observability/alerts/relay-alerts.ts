@@ -5,7 +5,7 @@ import { DataSource, In, LessThanOrEqual } from 'typeorm';
 import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { DeliveryEntity, DeliveryStatus } from '../../notifications/entities/delivery.entity';
-import { type RelayFailure, RelayState, RelayStateChangedEvent } from '../../smtp/relay-health/relay-state-changed.event';
+import { type RelayFailure, RelayState, RelayStateChangedEvent } from '../../smtp/smtp-gateway';
 import { SmtpGateway } from '../../smtp/smtp-gateway';
 import { UsersService } from '../../users/users.service';
 import { AlertWebhook, type RelayAlert } from './alert-webhook';

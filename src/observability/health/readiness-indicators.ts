@@ -4,7 +4,7 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import { DatabaseHealth } from '../../database/database-health';
 import { DatabaseProbe } from '../../database/database-probe';
 import { BrokerStatus } from '../../job-events/broker/broker-status';
-import { RelayState, RelayStateChangedEvent } from '../../smtp/relay-health/relay-state-changed.event';
+import { RelayState, RelayStateChangedEvent } from '../../smtp/smtp-gateway';
 
 /**
  * What readiness is made of, each with its detail. The database (with the write

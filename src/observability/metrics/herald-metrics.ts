@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { RelayState } from '../../smtp/relay-health/relay-state-changed.event';
 
 /** Where an event came in. */
 export type WayIn = 'graphql' | 'emitter' | 'broker';
@@ -115,8 +114,9 @@ export class HeraldMetrics {
     this.acceptedToSentSeconds.observe(Math.max(0, seconds));
   }
 
-  relayStateChanged(state: RelayState): void {
-    for (const s of Object.values(RelayState)) this.relayState.set({ state: s }, s === state ? 1 : 0);
+  /** The relay is now in `state`, one of `states` (the others are set to 0). */
+  relayStateChanged(state: string, states: readonly string[]): void {
+    for (const s of states) this.relayState.set({ state: s }, s === state ? 1 : 0);
   }
 
   deadLetter(): void {

@@ -1,10 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../../clock/clock';
 import { DeliveryEntity, DeliveryStatus } from '../../notifications/entities/delivery.entity';
-import { RelayStateChangedEvent } from '../../smtp/relay-health/relay-state-changed.event';
 import { HeraldMetrics } from './herald-metrics';
 
 interface QueueRow {
@@ -16,11 +14,7 @@ interface QueueRow {
 /** Deliveries not yet at a final status. */
 const QUEUED = [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.RETRY, DeliveryStatus.WAITING];
 
-/**
- * What /metrics reads from the outside world: the outbox's queue (one grouped
- * query per scrape, on the status index) and the relay's state (from its change
- * event, as the circuit breaker announces it).
- */
+/** The outbox's queue on /metrics: one grouped query per scrape, on the status index. */
 @Injectable()
 export class QueueGauges implements OnModuleInit {
   constructor(
@@ -63,11 +57,6 @@ export class QueueGauges implements OnModuleInit {
       .where('d.status IN (:...queued)', { queued: QUEUED })
       .groupBy('d.status')
       .getRawMany<QueueRow>();
-  }
-
-  @OnEvent(RelayStateChangedEvent.NAME)
-  onRelayState(event: RelayStateChangedEvent): void {
-    this.metrics.relayStateChanged(event.state);
   }
 }
 
