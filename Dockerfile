@@ -45,9 +45,10 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data
 EXPOSE 3000
-# GET /health answers 200 when the database answers (see src/health.controller.ts).
+# GET /health/ready answers 200 when Herald can accept events: the database takes writes and the
+# broker (when configured) is connected (see src/observability/health/health.controller.ts).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+    CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # package.json's serve script, run directly (no npm): `docker stop`'s SIGTERM reaches
 # Herald, which finishes what it is doing and exits. compose.yaml adds an init process
 # (init: true) so that Herald is not PID 1, whose signals the kernel treats differently.

@@ -7,10 +7,10 @@ import { ConfigModule } from './config/config.module';
 import { HeraldConfig } from './config/herald-config';
 import { DatabaseModule } from './database/database.module';
 import { GraphqlApiModule } from './graphql/graphql-api.module';
-import { HealthController } from './health.controller';
 import { BrokerModule } from './job-events/broker/broker.module';
 import { JobEventsModule } from './job-events/job-events.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { SettingsModule } from './settings/settings.module';
 import { UsersModule } from './users/users.module';
 
@@ -31,9 +31,9 @@ export class AppModule {
         UsersModule,
         JobEventsModule,
         NotificationsModule,
+        ObservabilityModule,
         ...(config.broker ? [BrokerModule] : []),
       ],
-      controllers: [HealthController],
     };
   }
 }

@@ -7,6 +7,7 @@ import { Role } from '../src/auth/role.enum';
 import { REDELIVERY_DELAY_MS } from '../src/job-events/broker/job-events-broker.controller';
 import { DATABASE_KIND, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
+import { scrape } from './support/prometheus-text';
 import { SmtpSink } from './support/smtp-sink';
 
 /**
@@ -91,6 +92,9 @@ describeWithBroker(`job events over RabbitMQ (${DATABASE_KIND})`, () => {
     expect(mailsOf(e.id)).toHaveLength(2);
     const health = await request(app.url).get('/health');
     expect(health.body).toEqual({ status: 'ok', database: 'up', broker: 'connected' });
+    const ready = await request(app.url).get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.details.broker).toEqual({ status: 'up', state: 'connected', configured: true });
   });
 
   it('refuses an invalid event before sending it', async () => {
@@ -119,6 +123,10 @@ describeWithBroker(`job events over RabbitMQ (${DATABASE_KIND})`, () => {
       expect(dead['not-json']).toBe('the body is not JSON');
       expect(dead['bad-type']).toMatch(/type must be one of JOB_SUCCEEDED/);
       expect(dead['bad-date']).toMatch(/occurredAt must be a valid ISO 8601 date string/);
+      // /metrics counts them, and the event that came through.
+      const metrics = await scrape(app.url);
+      expect(metrics('herald_broker_dead_lettered_total')).toBeGreaterThanOrEqual(3);
+      expect(metrics('herald_events_received_total', { way_in: 'broker' })).toBeGreaterThanOrEqual(1);
       // Nothing is left unacknowledged in the main queue.
       const { messageCount } = await ch.checkQueue(queue);
       expect(messageCount).toBe(0);

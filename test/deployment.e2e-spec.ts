@@ -112,14 +112,18 @@ describe('deployment files', () => {
     expect(compose.services.herald.environment.SMTP_HOST).toBe('mailpit');
   });
 
-  it("the Dockerfile's HEALTHCHECK asks /health, which Herald serves, and it runs as a non-root user", () => {
+  it("the Dockerfile's HEALTHCHECK and compose's ask readiness, /health/ready, which Herald serves, and it runs as a non-root user", () => {
     const dockerfile = read('Dockerfile');
     // The instruction with its continuation lines (ending in a backslash).
     const healthcheck = /^HEALTHCHECK (?:.*\\\n)*.*/m.exec(dockerfile)?.[0] ?? '';
-    const path = /\/health\b/.exec(healthcheck)?.[0];
-    expect(path).toBe('/health');
+    expect(/\/health[\w/]*/.exec(healthcheck)?.[0]).toBe('/health/ready');
+    const compose = parseYaml(read('compose.yaml'), { merge: true });
+    expect(compose.services.herald.healthcheck.test.join(' ')).toContain('/health/ready');
+    expect(compose.services.migrate.healthcheck).toEqual({ disable: true });
     // The path Herald serves: the health controller's route.
-    expect(read('src/health.controller.ts')).toMatch(/@Controller\('health'\)/);
+    const controller = read('src/observability/health/health.controller.ts');
+    expect(controller).toMatch(/@Controller\('health'\)/);
+    expect(controller).toMatch(/@Get\('ready'\)/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24[-\w]*$/m);

@@ -4,6 +4,7 @@ import { capturingOutput } from './support/captured-output';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { OAuth2TokenEndpoint } from './support/oauth2-token-endpoint';
 import { eventually, seedApplication } from './support/people';
+import { scrape } from './support/prometheus-text';
 import { SmtpSink, TLS_FIXTURES } from './support/smtp-sink';
 
 /**
@@ -142,6 +143,7 @@ describe(`OAuth2 relays (${DATABASE_KIND})`, () => {
   it('a token that expires in the middle of a run: no mail fails, a new token is fetched', async () => {
     await app.admin(UPDATE, { input: clientCredentials() });
     const issued = endpoint.issuedCount();
+    const refreshed = (await scrape(app.url))('herald_oauth2_token_requests_total', { result: 'ok' });
     const first = await publish();
     await eventually(async () => expect(relay.received.filter((m) => m.parsed.headers.get('x-herald-event-id') === first)).toHaveLength(MANAGERS.length));
     endpoint.expireAll(); // the relay now refuses the token Herald holds
@@ -153,6 +155,8 @@ describe(`OAuth2 relays (${DATABASE_KIND})`, () => {
       expect(event.deliveries.map((d: { status: string; attempts: number }) => `${d.status} ${d.attempts}`)).toEqual(MANAGERS.map(() => 'SENT 1'));
     });
     expect(endpoint.issuedCount()).toBeGreaterThan(issued);
+    // /metrics counts the token requests of the live transport.
+    expect((await scrape(app.url))('herald_oauth2_token_requests_total', { result: 'ok' })).toBeGreaterThan(refreshed);
   });
 
   it('a revoked refresh token: one renewal, then a clear failure at TOKEN naming invalid_grant', async () => {

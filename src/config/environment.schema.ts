@@ -182,4 +182,24 @@ export class EnvironmentVariables {
   /** Estimated cost of one operation: each field 1, times the items of the lists it is in (see src/graphql/query-limits.ts). */
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(100_000_000)
   GRAPHQL_MAX_COST = 100_000;
+
+  /** GET /metrics (Prometheus text format). */
+  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  METRICS_ENABLED = true;
+
+  /** When set, /metrics asks for `Authorization: Bearer <this>` (Prometheus' `authorization` / `bearer_token`). */
+  @IsOptional() @IsString() @MinLength(16, { message: 'must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  /** The relay down longer than this: the admins get a summary mail when it works again. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(604_800_000)
+  ALERT_AFTER_MS = 600_000;
+
+  /** Where a JSON POST goes when the relay's circuit opens and closes (optional). */
+  @IsOptional() @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
+  ALERT_WEBHOOK_URL?: string;
+
+  /** The HMAC-SHA256 key of the webhook's X-Herald-Signature header; required with ALERT_WEBHOOK_URL. */
+  @IsOptional() @IsString() @MinLength(16, { message: 'must be at least 16 characters' })
+  ALERT_WEBHOOK_SECRET?: string;
 }

@@ -51,6 +51,10 @@ export class HeraldConfig {
     aliases: number;
     cost: number;
   };
+  /** GET /metrics: off, open, or asking for a bearer token. */
+  readonly metrics: { enabled: boolean; token?: string };
+  /** Who is told when the relay is down: the admins' summary mail after `afterMs`, the webhook. */
+  readonly alerts: { afterMs: number; webhook?: { url: string; secret: string } };
   /** The raw environment, for the first-start settings seed (validated there). */
   readonly seedEnvironment: Readonly<Record<string, string | undefined>>;
 
@@ -106,6 +110,11 @@ export class HeraldConfig {
       depth: vars.GRAPHQL_MAX_DEPTH,
       aliases: vars.GRAPHQL_MAX_ALIASES,
       cost: vars.GRAPHQL_MAX_COST,
+    };
+    this.metrics = { enabled: vars.METRICS_ENABLED, token: vars.METRICS_TOKEN };
+    this.alerts = {
+      afterMs: vars.ALERT_AFTER_MS,
+      webhook: vars.ALERT_WEBHOOK_URL ? { url: vars.ALERT_WEBHOOK_URL, secret: vars.ALERT_WEBHOOK_SECRET! } : undefined,
     };
     this.seedEnvironment = { ...env };
   }

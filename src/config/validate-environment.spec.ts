@@ -41,4 +41,25 @@ describe('environment validation', () => {
     expect(error!.message).not.toContain('short-secret');
     expect(error!.message.split('\n')).toHaveLength(1);
   });
+
+  it('asks for the webhook secret with the webhook, and echoes neither it, the URL nor the metrics token', () => {
+    expect(() => validateEnvironment({ ALERT_WEBHOOK_URL: 'https://oncall.example.com/hooks/t0ken' })).toThrow(
+      'ALERT_WEBHOOK_SECRET must be set with ALERT_WEBHOOK_URL (it signs the webhook)',
+    );
+    let error: InvalidEnvironmentError | undefined;
+    try {
+      validateEnvironment({ ALERT_WEBHOOK_URL: 'ftp://t0ken@x', ALERT_WEBHOOK_SECRET: 'short-hook', METRICS_TOKEN: 'short-scrape' });
+    } catch (e) {
+      error = e as InvalidEnvironmentError;
+    }
+    expect(error!.problems).toEqual([
+      'METRICS_TOKEN must be at least 16 characters',
+      'ALERT_WEBHOOK_URL must be an http:// or https:// URL',
+      'ALERT_WEBHOOK_SECRET must be at least 16 characters',
+    ]);
+    expect(error!.message).not.toMatch(/t0ken|short-hook|short-scrape/);
+    const config = loadConfig({ ALERT_WEBHOOK_URL: 'https://oncall.example.com/h', ALERT_WEBHOOK_SECRET: 'a-secret-long-enough' }, '/nonexistent/.env');
+    expect(config.alerts).toEqual({ afterMs: 600_000, webhook: { url: 'https://oncall.example.com/h', secret: 'a-secret-long-enough' } });
+    expect(config.metrics).toEqual({ enabled: true, token: undefined });
+  });
 });

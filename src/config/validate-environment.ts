@@ -10,7 +10,7 @@ export class InvalidEnvironmentError extends Error {
   }
 }
 
-const SECRET_VARIABLES = new Set(['JWT_SECRET', 'HERALD_SECRET_KEY', 'DATABASE_URL', 'RABBITMQ_URL']);
+const SECRET_VARIABLES = new Set(['JWT_SECRET', 'HERALD_SECRET_KEY', 'DATABASE_URL', 'RABBITMQ_URL', 'METRICS_TOKEN', 'ALERT_WEBHOOK_URL', 'ALERT_WEBHOOK_SECRET']);
 
 function describe(error: ValidationError): string {
   const reasons = reasonsOf(error);
@@ -27,6 +27,8 @@ export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariable
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const vars = plainToInstance(EnvironmentVariables, given, { exposeDefaultValues: true });
   const errors = validateSync(vars, { whitelist: true, forbidUnknownValues: false });
-  if (errors.length > 0) throw new InvalidEnvironmentError(errors.map(describe));
+  const problems = errors.map(describe);
+  if (vars.ALERT_WEBHOOK_URL && !vars.ALERT_WEBHOOK_SECRET) problems.push('ALERT_WEBHOOK_SECRET must be set with ALERT_WEBHOOK_URL (it signs the webhook)');
+  if (problems.length > 0) throw new InvalidEnvironmentError(problems);
   return vars;
 }

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import { HeraldMetrics } from '../observability/metrics/herald-metrics';
 import { parseServiceAccountKey } from '../settings/service-account-key';
 import { isOAuth2, SmtpAuthMethod, type SmtpSettings } from '../settings/smtp-settings';
 import { SmtpSettingsService } from '../settings/smtp-settings.service';
@@ -25,13 +26,19 @@ export interface RelayLogin {
  */
 @Injectable()
 export class RelayLogins {
-  constructor(private readonly settings: SmtpSettingsService) {}
+  constructor(
+    private readonly settings: SmtpSettingsService,
+    @Optional() private readonly metrics?: HeraldMetrics,
+  ) {}
 
   login(settings: SmtpSettings): RelayLogin {
     const none: RelayLogin = { auth: undefined, close: () => undefined };
     if (settings.authMethod === SmtpAuthMethod.NONE || !settings.username) return none;
     if (!isOAuth2(settings.authMethod)) return { ...none, auth: { user: settings.username, pass: this.settings.password(settings) ?? '' } };
-    const tokens = new OAuth2TokenSource(grantOf(this.oauth2Settings(settings)), { timeoutMs: settings.connectionTimeoutMs });
+    const tokens = new OAuth2TokenSource(grantOf(this.oauth2Settings(settings)), {
+      timeoutMs: settings.connectionTimeoutMs,
+      onRequest: (outcome) => this.metrics?.tokenRequested(outcome.ok),
+    });
     return {
       auth: { type: 'OAuth2', user: settings.username, provisionCallback: tokens.provisionCallback } as SMTPTransport.Options['auth'],
       tokens,

@@ -13,6 +13,7 @@ import { transportOptions } from './transport-options';
 export { SmtpCheckStep } from './smtp-check-result.model';
 export type { SmtpFailure } from './smtp-failure';
 export type { Relay, SentMail } from './live-transport';
+export { type RelayFailure, RelayState, RelayStateChangedEvent } from './relay-health/relay-state-changed.event';
 
 /**
  * The one way to the SMTP relay: whether there is one, the relay to send

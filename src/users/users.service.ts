@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource, type EntityManager } from 'typeorm';
-import type { Principal } from '../auth/principal';
+import { Brackets, DataSource, type EntityManager, IsNull, Not } from 'typeorm';
+import { hasRole, type Principal } from '../auth/principal';
+import { Role } from '../auth/role.enum';
 import { HeraldConfig } from '../config/herald-config';
 import { Transactions } from '../database/transactions';
 import { eventTypeOf } from '../event-types/registry';
@@ -38,9 +39,21 @@ export class UsersService {
 
   /** The person behind a token, created from its claims on first sight. */
   async ensureUser(principal: Principal): Promise<void> {
-    if (this.known.has(principal.sub)) return;
-    await this.transactions.exclusive(() => this.ensureByExternalId(principal.sub, { displayName: principal.name ?? null, email: principal.email ?? null }));
-    this.known.add(principal.sub);
+    const admin = hasRole(principal, Role.ADMIN);
+    const key = `${admin ? 'admin' : 'user'}:${principal.sub}`;
+    if (this.known.has(key)) return;
+    await this.transactions.exclusive(async () => {
+      await this.ensureByExternalId(principal.sub, { displayName: principal.name ?? null, email: principal.email ?? null });
+      // Whether they are an admin follows their latest token (the admins' alerts go to admins).
+      await this.dataSource.getRepository(UserEntity).update({ externalId: principal.sub, admin: !admin }, { admin });
+    });
+    this.known.add(key);
+  }
+
+  /** The people whose last token had the ADMIN role and who have an email address. */
+  async adminsWithEmail(): Promise<Array<{ email: string; displayName: string | null }>> {
+    const rows = await this.dataSource.getRepository(UserEntity).find({ where: { admin: true, email: Not(IsNull()) }, order: { id: 'ASC' } });
+    return rows.map((u) => ({ email: u.email!, displayName: u.displayName }));
   }
 
   /** Finds or creates a person by external id; `claims` fill a new row only. */

@@ -1,9 +1,10 @@
-import { Controller, Logger } from '@nestjs/common';
+import { Controller, Logger, Optional } from '@nestjs/common';
 import { Ctx, EventPattern, Payload, RmqContext } from '@nestjs/microservices';
 import type { Channel, Message } from 'amqplib';
 import { HeraldConfig } from '../../config/herald-config';
 import { isDatabaseUnavailable } from '../../database/database-errors';
 import { reasonForLog } from '../../database/typeorm-logger';
+import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
 import { InvalidJobEventError, JobEventIngestionService } from '../ingestion/job-event-ingestion.service';
 import { BROKER_JOB_EVENT, type BrokerMessage } from './raw-job-event.deserializer';
 
@@ -50,6 +51,7 @@ export class JobEventsBrokerController {
   constructor(
     private readonly ingestion: JobEventIngestionService,
     private readonly config: HeraldConfig,
+    @Optional() private readonly metrics?: HeraldMetrics,
   ) {}
 
   @EventPattern(BROKER_JOB_EVENT)
@@ -95,6 +97,7 @@ export class JobEventsBrokerController {
       headers: { ...raw.properties.headers, [REASON_HEADER]: reason.slice(0, 1000), [QUEUE_HEADER]: this.config.broker!.queue },
     });
     channel.ack(raw);
+    this.metrics?.deadLetter();
     this.logger.warn(`dead-lettered ${describe(raw)} to ${queue}: ${reason}`);
   }
 }

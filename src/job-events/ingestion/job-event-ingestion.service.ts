@@ -1,10 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { In } from 'typeorm';
 import { type EventProblem, type JobEvent, parseJobEvent } from '@herald/contracts';
 import { Clock } from '../../clock/clock';
 import { isUniqueViolation } from '../../database/database-errors';
 import { GroupCommit } from '../../database/group-commit';
 import { Transactions } from '../../database/transactions';
+import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
 import { JobEventEntity } from '../entities/job-event.entity';
 import type { JobEventsSubscriber } from './job-events-subscriber';
 
@@ -53,6 +54,7 @@ export class JobEventIngestionService {
   constructor(
     private readonly transactions: Transactions,
     private readonly clock: Clock,
+    @Optional() private readonly metrics?: HeraldMetrics,
   ) {
     this.inbox = new GroupCommit((arrivals) => this.record(arrivals), { maxBatch: MAX_BATCH });
   }
@@ -84,6 +86,7 @@ export class JobEventIngestionService {
     if (result.duplicate) {
       this.logger.log(`event ${event.id} from ${source} seen before: ignored`);
     } else {
+      this.metrics?.eventReceived(event.type, source);
       this.logger.log(`event ${event.id} (${event.type}, application ${event.application.id}) from ${source}: ${result.deliveries} deliveries`);
     }
     return result;

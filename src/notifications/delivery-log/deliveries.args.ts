@@ -1,6 +1,6 @@
 import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
-import { IsDate, IsEnum, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { IsDate, IsEnum, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
 import { Identifier } from '@herald/contracts';
 import { PageArgs } from '../../graphql/pagination';
 import { DeliveryStatus } from '../entities/delivery.entity';
@@ -39,4 +39,43 @@ export class DeliveriesArgs extends PageArgs {
 export class RetryDeliveryInput {
   @Field(() => ID, { description: "The delivery's id (Delivery.id)" }) @IsString() @Matches(/^\d{1,15}$/, { message: 'must be a delivery id' })
   id: string;
+}
+
+/** The statuses retryDeliveries takes back: FAILED ones get fresh attempts, RETRY ones are made due now. */
+export const RETRYABLE = [DeliveryStatus.FAILED, DeliveryStatus.RETRY];
+
+@InputType({ description: 'Which deliveries retryDeliveries sends again; every field given must match' })
+export class RetryDeliveriesFilter {
+  @Field(() => DeliveryStatus, {
+    defaultValue: DeliveryStatus.FAILED,
+    description: 'FAILED (the default): sent again with fresh attempts; RETRY: tried now instead of at nextAttemptAt, attempts kept',
+  })
+  @IsIn(RETRYABLE, { message: 'must be FAILED or RETRY' })
+  status: DeliveryStatus = DeliveryStatus.FAILED;
+
+  @Field(() => ID, { nullable: true, description: 'Only mails about this event' }) @IsOptional() @Identifier({ maxLength: 255 })
+  eventId?: string;
+
+  @Field(() => NotificationType, { nullable: true, description: 'Only mails about this kind of event' }) @IsOptional() @IsEnum(NotificationType)
+  eventType?: NotificationType;
+
+  @Field(() => ID, { nullable: true, description: "Only mails about this application (the console's id)" }) @IsOptional() @Identifier({ maxLength: 255 })
+  applicationId?: string;
+
+  @Field(() => Date, { nullable: true, description: 'Created at or after' }) @IsOptional() @IsDate()
+  from?: Date;
+
+  @Field(() => Date, { nullable: true, description: 'Created before' }) @IsOptional() @IsDate()
+  to?: Date;
+
+  @Field(() => String, { nullable: true, description: "Only those whose last relay reply has this code, e.g. 550 (three digits) or 4xx / 5xx" })
+  @IsOptional() @Matches(/^[245](\d\d|xx)$/, { message: 'must be a reply code such as 550, or a class such as 4xx' })
+  replyCode?: string;
+}
+
+@ArgsType()
+export class RetryDeliveriesArgs {
+  @Field(() => RetryDeliveriesFilter, { description: 'Which deliveries to send again' })
+  @ValidateNested() @Type(() => RetryDeliveriesFilter)
+  filter: RetryDeliveriesFilter;
 }

@@ -1,9 +1,9 @@
-import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
 import { hasRole, type Principal } from '../../auth/principal';
 import { Role } from '../../auth/role.enum';
 import { ConnectionType } from '../../graphql/pagination';
-import { DeliveriesArgs, RetryDeliveryInput } from './deliveries.args';
+import { DeliveriesArgs, RetryDeliveriesArgs, RetryDeliveryInput } from './deliveries.args';
 import { DeliveriesService } from './deliveries.service';
 import { DeliveryModel } from './delivery.model';
 
@@ -24,5 +24,11 @@ export class DeliveriesResolver {
   @Roles(Role.ADMIN)
   retryDelivery(@Args('input', { description: 'The FAILED delivery to send again' }) input: RetryDeliveryInput): Promise<DeliveryModel> {
     return this.log.retry(input.id);
+  }
+
+  @Mutation(() => Int, { description: 'Sends again every FAILED (or RETRY) delivery matching the filter, each keeping its history; answers how many' })
+  @Roles(Role.ADMIN)
+  retryDeliveries(@Args() { filter }: RetryDeliveriesArgs): Promise<number> {
+    return this.log.retryMany(filter);
   }
 }

@@ -9,8 +9,11 @@ import { type Connection, decodeCursor, DEFAULT_PAGE_SIZE, toConnection } from '
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
-import type { DeliveryFilter } from './deliveries.args';
+import type { DeliveryFilter, RetryDeliveriesFilter } from './deliveries.args';
 import { DeliveryModel } from './delivery.model';
+
+/** Deliveries retryDeliveries updates per statement (SQLite's bound parameters are limited). */
+const RETRY_CHUNK = 500;
 
 /** The delivery log: every mail, its status and the relay's reply. */
 @Injectable()
@@ -75,5 +78,39 @@ export class DeliveriesService {
     const eventIds = (await this.eventsOf([delivery])).get(delivery.id)!;
     this.events.emit(DeliveriesDueEvent.NAME, new DeliveriesDueEvent(1));
     return DeliveryModel.from({ ...delivery, ...requeued, leaseOwner: null, leaseExpiresAt: null }, eventIds);
+  }
+
+  /**
+   * Sends again every delivery matching the filter (FAILED ones with fresh
+   * attempts, RETRY ones now) and answers how many. Each keeps its row: its events,
+   * its last reply (what it failed with) and when it was planned.
+   */
+  async retryMany(filter: RetryDeliveriesFilter): Promise<number> {
+    const status = filter.status ?? DeliveryStatus.FAILED;
+    const q = this.dataSource.getRepository(DeliveryEntity).createQueryBuilder('d').select('d.id', 'id').where('d.status = :status', { status });
+    if (filter.eventId) {
+      const ofEvent = q.subQuery().select('e.deliveryId').from(DeliveryEventEntity, 'e').where('e.eventId = :eventId').getQuery();
+      q.andWhere(`d.id IN ${ofEvent}`, { eventId: filter.eventId });
+    }
+    if (filter.eventType) q.andWhere('d.event_type = :eventType', { eventType: filter.eventType });
+    if (filter.applicationId) q.andWhere('d.application_id = :applicationId', { applicationId: filter.applicationId });
+    if (filter.from) q.andWhere('d.created_at >= :from', { from: filter.from });
+    if (filter.to) q.andWhere('d.created_at < :to', { to: filter.to });
+    if (filter.replyCode) q.andWhere('d.last_reply LIKE :reply', { reply: `${filter.replyCode.replace(/x/g, '_')}%` });
+    const ids = (await q.getRawMany<{ id: number | string }>()).map((r) => Number(r.id));
+    const now = this.clock.date();
+    const requeued =
+      status === DeliveryStatus.FAILED
+        ? { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: now, lastError: null }
+        : { nextAttemptAt: now };
+    let retried = 0;
+    for (let i = 0; i < ids.length; i += RETRY_CHUNK) {
+      const chunk = ids.slice(i, i + RETRY_CHUNK);
+      // Only those still in that status: the dispatcher may have moved one meanwhile.
+      const result = await this.transactions.exclusive(() => this.dataSource.getRepository(DeliveryEntity).update({ id: In(chunk), status }, requeued));
+      retried += result.affected ?? 0;
+    }
+    if (retried) this.events.emit(DeliveriesDueEvent.NAME, new DeliveriesDueEvent(retried));
+    return retried;
   }
 }

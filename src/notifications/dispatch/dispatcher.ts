@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Clock, type Timer } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { isDatabaseUnavailable } from '../../database/database-errors';
 import { GroupCommit } from '../../database/group-commit';
+import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
 import { SmtpSettingsChangedEvent } from '../../settings/smtp-settings-changed.event';
 import { SmtpCheckStep, type SmtpFailure, SmtpGateway } from '../../smtp/smtp-gateway';
 import { DeliveryStatus } from '../entities/delivery.entity';
@@ -79,6 +80,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     private readonly smtp: SmtpGateway,
     private readonly clock: Clock,
     takers: DeliveryTakers,
+    @Optional() private readonly metrics?: HeraldMetrics,
   ) {
     takers.offer(this);
     this.outcomes = new GroupCommit<Outcome, void>(
@@ -247,16 +249,31 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
   /** Sends one delivery; says how it ended (nothing when it was put back to wait for settings). */
   private async attempt(d: ClaimedDelivery): Promise<Outcome | undefined> {
     let relay = 'the relay';
+    let sendStart: number | undefined;
+    let outcome: Outcome | undefined;
     try {
       const through = await this.smtp.relay();
       if (!through) return this.putBack([d], NOT_CONFIGURED);
       relay = `${through.settings.host}:${through.settings.port}`;
       const mail = await this.composer.compose(d, through.settings);
+      sendStart = this.clock.now();
       const info = await through.send({ envelope: mail.envelope, raw: mail.raw });
-      return { delivery: d, status: DeliveryStatus.SENT, messageId: mail.messageId, reply: info.response ?? null };
+      outcome = { delivery: d, status: DeliveryStatus.SENT, messageId: mail.messageId, reply: info.response ?? null };
     } catch (error) {
-      return this.failed(d, this.smtp.classify(error), relay);
+      outcome = await this.failed(d, this.smtp.classify(error), relay);
     }
+    this.measure(d, outcome, sendStart);
+    return outcome;
+  }
+
+  /** Counts an attempt for /metrics (outcome, reply class, send time; event-to-250 time when sent). */
+  private measure(d: ClaimedDelivery, outcome: Outcome | undefined, sendStart: number | undefined): void {
+    if (!this.metrics) return;
+    const now = this.clock.now();
+    const seconds = sendStart === undefined ? undefined : (now - sendStart) / 1000;
+    const kind = !outcome ? 'waiting' : outcome.status === DeliveryStatus.SENT ? 'sent' : outcome.status === DeliveryStatus.RETRY ? 'retry' : 'failed';
+    this.metrics.attempted(kind, outcome?.reply ?? null, seconds);
+    if (kind === 'sent') this.metrics.acceptedToSent((now - d.createdAt) / 1000);
   }
 
   /**

@@ -36,6 +36,7 @@ const delivery = (id: number, eventId: string, recipientName: string | null = nu
   recipientName,
   attempts: 0,
   leaseExpiresAt: Date.now() + 60_000,
+  createdAt: Date.now(),
 });
 
 describe('MessageComposer', () => {

@@ -18,6 +18,8 @@ export interface ClaimedDelivery {
   attempts: number;
   /** When this process's claim runs out (epoch ms): past it, another process may send it. */
   leaseExpiresAt: number;
+  /** When the delivery was written (epoch ms): with its event, so when the event was accepted. */
+  createdAt: number;
 }
 
 /** A claim written into deliveries as they are inserted: who holds them, and for how long. */
@@ -74,6 +76,8 @@ const INSERT_CHUNK = 5000;
 
 /** A time as stored: UTC, 'YYYY-MM-DD HH:MM:SS.SSS' (TypeORM's form on SQLite; a timestamp literal on PostgreSQL). */
 const stored = (date: Date) => DateUtils.mixedDateToUtcDatetimeString(date) as string;
+/** A stored time as read back raw (a Date from PostgreSQL, that string from SQLite), in epoch ms. */
+const storedTime = (value: unknown) => (value instanceof Date ? value.getTime() : Date.parse(`${String(value).replace(' ', 'T')}Z`));
 
 /**
  * The outbox's state changes: new deliveries, claims, outcomes. Claims are safe
@@ -146,7 +150,7 @@ export class DeliveryOutbox {
            LIMIT ?
            ${this.postgres ? 'FOR UPDATE SKIP LOCKED' : ''})
         RETURNING id, (SELECT e.event_id FROM ${events} AS e WHERE e.delivery_id = ${table}.id AND e.position = 0) AS event_id,
-                  recipient_email, recipient_name, attempts`,
+                  recipient_email, recipient_name, attempts, created_at`,
     );
     this.recordSql = sql.statement(
       `UPDATE ${table} AS d
@@ -191,7 +195,7 @@ export class DeliveryOutbox {
         await manager.query(this.insertEventsSql!, [JSON.stringify(ids.map((id, n) => [id, chunk[n].eventIds]))]);
       }
       chunk.forEach((d, n) =>
-        inserted.push({ id: ids[n], eventId: d.eventIds[0], recipientEmail: d.recipientEmail, recipientName: d.recipientName, attempts: 0, leaseExpiresAt }),
+        inserted.push({ id: ids[n], eventId: d.eventIds[0], recipientEmail: d.recipientEmail, recipientName: d.recipientName, attempts: 0, leaseExpiresAt, createdAt: now.getTime() }),
       );
     }
     return inserted.sort((a, b) => a.id - b.id);
@@ -218,6 +222,7 @@ export class DeliveryOutbox {
       recipientName: (row.recipient_name as string | null) ?? null,
       attempts: Number(row.attempts),
       leaseExpiresAt,
+      createdAt: storedTime(row.created_at),
     };
   }
 

@@ -21,6 +21,10 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 35, nullable: true })
   locale: string | null;
 
+  /** Their last token had the ADMIN role (roles live in tokens; this is kept for the admins' alerts). */
+  @Column({ type: 'boolean', default: false })
+  admin: boolean;
+
   @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;
 
