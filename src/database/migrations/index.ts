@@ -4,6 +4,7 @@ import { Notifications1764000000002 } from './1764000000002-notifications';
 import { HealthProbe1764000000003 } from './1764000000003-health-probe';
 import { DeliveryEvents1764000000004 } from './1764000000004-delivery-events';
 import { RelayQuota1764000000005 } from './1764000000005-relay-quota';
+import { RelayHealth1764000000009 } from './1764000000009-relay-health';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   HealthProbe1764000000003,
   DeliveryEvents1764000000004,
   RelayQuota1764000000005,
+  RelayHealth1764000000009,
 ];
