@@ -24,7 +24,7 @@ registerEnumType(DeliveryStatus, {
     SENDING: { description: 'Being sent now' },
     SENT: { description: 'Accepted by the relay; lastReply holds its answer' },
     RETRY: { description: 'A transient failure: tried again at nextAttemptAt' },
-    WAITING: { description: 'SMTP is not configured yet: waits without spending attempts' },
+    WAITING: { description: 'Nothing may be sent now (SMTP not configured, the relay down, or sending paced): waits without spending attempts; lastError says why' },
     FAILED: { description: 'Refused for good (5xx) or out of attempts; lastReply or lastError says why, retryDelivery sends it again' },
   },
 });
