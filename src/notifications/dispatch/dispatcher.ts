@@ -247,7 +247,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     return claimed.length > 0 || this.wakeRequested;
   }
 
-  /** Sends one delivery; says how it ended (nothing when it was put back to wait for settings). */
+  /** Sends one delivery; says how it ended (nothing when it was put back to wait: no relay, the relay down, paced). */
   private async attempt(d: ClaimedDelivery): Promise<Outcome | undefined> {
     let relay = 'the relay';
     let sending = false;

@@ -11,7 +11,7 @@ export enum DeliveryStatus {
   SENT = 'SENT',
   /** A transient failure; tried again at next_attempt_at. */
   RETRY = 'RETRY',
-  /** SMTP is not configured: waits without spending attempts. */
+  /** Nothing may be sent now (SMTP not configured, the relay down, sending paced): waits without spending attempts. */
   WAITING = 'WAITING',
   /** Refused for good (5xx) or out of attempts; last_reply says why. */
   FAILED = 'FAILED',
