@@ -252,7 +252,7 @@ export class RelayHealth {
   private async open(lastFailure: Partial<RelayHealthEntity>): Promise<boolean> {
     const { probeMinMs } = this.config.relay;
     const now = this.clock.date();
-    const previous = (this.row?.state as RelayState | undefined) ?? RelayState.OK;
+    const previous = this.row?.state === RelayState.DEGRADED ? RelayState.DEGRADED : RelayState.OK;
     const result = await this.transactions.exclusive(() =>
       this.rows
         .createQueryBuilder()
@@ -263,7 +263,7 @@ export class RelayHealth {
     );
     const row = await this.load();
     if (!result.affected) return false;
-    await this.announce(RelayState.DOWN, previous === RelayState.DOWN ? RelayState.OK : previous, row);
+    await this.announce(RelayState.DOWN, previous, row);
     return true;
   }
 
@@ -310,7 +310,7 @@ export class RelayHealth {
   }
 
   private async load(): Promise<RelayHealthEntity> {
-    this.row = (await this.rows.findOneByOrFail({ id: ROW }));
+    this.row = await this.rows.findOneByOrFail({ id: ROW });
     return this.row;
   }
 
