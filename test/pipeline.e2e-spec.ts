@@ -280,9 +280,10 @@ describe(`job events to delivered email (${DATABASE_KIND})`, () => {
     try {
       const e = event('JOB_FAILED', 'app-1', { job, error: { message: 'x' } });
       await publish(e);
+      // A relay-wide failure: the deliveries wait (the relay's circuit), spending no attempt.
       await eventually(async () => {
-        const d = (await eventLog(e.id)).deliveries as Array<{ status: string; lastError: string }>;
-        expect(d.every((x) => x.status === 'RETRY')).toBe(true);
+        const d = (await eventLog(e.id)).deliveries as Array<{ status: string; attempts: number; lastError: string }>;
+        expect(d.every((x) => x.status === 'WAITING' && x.attempts === 0)).toBe(true);
         expect(d[0].lastError).toMatch(/ECONNECTION|ECONNREFUSED/);
       });
       const back = await new SmtpSink().start(port);

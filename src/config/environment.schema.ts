@@ -133,6 +133,21 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400_000)
   DISPATCH_BACKOFF_MAX_MS = 3_600_000;
 
+  /** Relay-wide failures in a row (cannot connect, greet, TLS, 421, timeouts) that open the relay's circuit; a refused credential opens it at once. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  RELAY_CIRCUIT_THRESHOLD = 3;
+
+  /** First wait before probing a relay whose circuit is open; doubled after each failed probe up to RELAY_PROBE_MAX_MS. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000)
+  RELAY_PROBE_MIN_MS = 5_000;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000)
+  RELAY_PROBE_MAX_MS = 300_000;
+
+  /** For tests only: the length of the relay quota's "minute" (a test's relay enforces a per-minute quota in seconds). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  HERALD_QUOTA_MINUTE_MS = 60_000;
+
   /** amqp://user:pass@host:5672 turns on consuming job events from RabbitMQ (off on the embedded default). */
   @IsOptional() @Matches(/^amqps?:\/\/\S+$/, { message: 'must be an amqp:// or amqps:// URL' })
   RABBITMQ_URL?: string;

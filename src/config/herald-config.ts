@@ -39,6 +39,8 @@ export class HeraldConfig {
     backoffBaseMs: number;
     backoffMaxMs: number;
   };
+  /** The relay's circuit breaker and quota window (RelayHealth). */
+  readonly relay: { circuitThreshold: number; probeMinMs: number; probeMaxMs: number; quotaMinuteMs: number };
   readonly log: { format: 'text' | 'json'; level: EnvironmentVariables['LOG_LEVEL'] };
   readonly graphqlIde: boolean;
   /** What one request may hold and ask for; answered with an error before any work beyond. */
@@ -101,6 +103,12 @@ export class HeraldConfig {
       maxAttempts: vars.DISPATCH_MAX_ATTEMPTS,
       backoffBaseMs: vars.DISPATCH_BACKOFF_BASE_MS,
       backoffMaxMs: vars.DISPATCH_BACKOFF_MAX_MS,
+    };
+    this.relay = {
+      circuitThreshold: vars.RELAY_CIRCUIT_THRESHOLD,
+      probeMinMs: vars.RELAY_PROBE_MIN_MS,
+      probeMaxMs: vars.RELAY_PROBE_MAX_MS,
+      quotaMinuteMs: vars.HERALD_QUOTA_MINUTE_MS,
     };
     this.log = { format: vars.LOG_FORMAT, level: vars.LOG_LEVEL };
     this.graphqlIde = vars.GRAPHQL_IDE;

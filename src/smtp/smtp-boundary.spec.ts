@@ -9,8 +9,11 @@ const GATEWAY = join('src', 'smtp') + sep;
  * that producers install cannot depend on Herald's gateway.
  */
 const ALLOWED = new Set([join('libs', 'contracts', 'src', 'address-rules.ts')]);
-/** What the rest of Herald may import from the gateway: the module, the gateway and MIME encoding. */
-const PUBLIC = new Set(['smtp.module', 'smtp-gateway', 'mime-message']);
+/**
+ * What the rest of Herald may import from the gateway: the module, the gateway, MIME
+ * encoding, and the relay's health (the dispatcher asks it; its state-change event is observed).
+ */
+const PUBLIC = new Set(['smtp.module', 'smtp-gateway', 'mime-message', join('relay-health', 'relay-health'), join('relay-health', 'relay-state-changed.event')]);
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {

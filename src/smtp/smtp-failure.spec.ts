@@ -69,6 +69,18 @@ describe('classifySmtpFailure', () => {
       expect(classifySmtpFailure(closing)).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.SEND });
     });
 
+    it('a throttling reply (rate, limit, quota) is "slow down" for the relay as a whole, not the message', () => {
+      const rate = '450 4.5.127 Message submission rate for this client has exceeded the configured limit';
+      const throttled = nodemailerError(`Mail command failed: ${rate}`, { code: 'EENVELOPE', command: 'MAIL FROM', response: rate, responseCode: 450 });
+      expect(classifySmtpFailure(throttled)).toMatchObject({ scope: 'relay', transient: true, throttled: true, step: SmtpCheckStep.SEND, reply: rate });
+      const closing = nodemailerError('421 4.7.0 Too many messages, rate limited', { code: 'EENVELOPE', command: 'RCPT TO', response: '421 4.7.0 Too many messages, rate limited', responseCode: 421 });
+      expect(classifySmtpFailure(closing)).toMatchObject({ scope: 'relay', throttled: true });
+      // One recipient's mailbox over its quota is that recipient's matter.
+      const full = nodemailerError('Recipient command failed: 452 4.2.2 mailbox full, over quota', { code: 'EENVELOPE', command: 'RCPT TO', response: '452 4.2.2 mailbox full, over quota', responseCode: 452 });
+      expect(classifySmtpFailure(full)).toMatchObject({ scope: 'recipient', transient: true });
+      expect(classifySmtpFailure(full).throttled).toBeUndefined();
+    });
+
     it('a connection lost while sending is relay-wide and transient', () => {
       const lost = nodemailerError('Connection closed unexpectedly', { code: 'ECONNECTION', command: 'CONN' });
       expect(classifySmtpFailure(lost, sessionAfter('EHLO herald', 'MAIL FROM:<h@example.com>'))).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.SEND });

@@ -42,6 +42,12 @@ export interface SmtpFailure {
   responseCode?: number;
   /** One line saying what happened: code, message, command (never a secret). */
   description: string;
+  /**
+   * The relay asks Herald to slow down (a 4xx saying rate, limit, quota or
+   * throttling, e.g. Exchange's `450 4.5.127 Message submission rate … exceeded`):
+   * about the relay as a whole, not this message; nothing is spent.
+   */
+  throttled?: boolean;
   /** What to do, when the reply says more than the step's usual hint (a relay that no longer takes passwords). */
   advice?: string;
 }
@@ -54,6 +60,13 @@ export interface SmtpFailure {
 const PASSWORDS_REFUSED = /\b5\.7\.(139|30|57|9)\b|basic authentication is (disabled|not supported)|SmtpClientAuthentication is disabled|application-specific password/i;
 export const PASSWORDS_REFUSED_ADVICE =
   'this relay no longer accepts passwords: switch authMethod to OAuth2 (OAUTH2_CLIENT_CREDENTIALS for Microsoft 365, OAUTH2_SERVICE_ACCOUNT for Google Workspace; docs/configuration.md has the steps)';
+
+/**
+ * A temporary refusal that asks the sender to slow down rather than saying
+ * something is wrong — unless it is one recipient's mailbox that is over its quota.
+ */
+const THROTTLED = /\brate\b|limit|quota|throttl|too many (messages|connections)/i;
+const MAILBOX_FULL = /mailbox|storage|disk|full|4\.2\.2/i;
 
 /** Node's TLS errors carry OpenSSL's or the certificate check's code. */
 const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|UNABLE_TO_)/;
@@ -117,12 +130,19 @@ export function classifySmtpFailure(error: unknown, transcript = transcriptOf(er
     const advice = PASSWORDS_REFUSED.test(reply ?? e.message ?? '') ? PASSWORDS_REFUSED_ADVICE : undefined;
     return { ...base, scope: 'relay', transient: false, step, advice };
   }
+  if (responseCode !== undefined && responseCode >= 400 && responseCode < 500 && isThrottling(reply ?? e.message ?? '')) {
+    return { ...base, scope: 'relay', transient: true, step, throttled: true };
+  }
   // 421: the relay is closing the session, whatever the command (RFC 5321 §3.8).
   if (responseCode === 421 || step !== SmtpCheckStep.SEND || e.code === 'ETIMEDOUT' || isConnectionLoss(e)) {
     return { ...base, scope: 'relay', transient: responseCode === undefined || responseCode < 500, step };
   }
   const transient = responseCode !== undefined ? responseCode < 500 : !['EENVELOPE', 'EMESSAGE'].includes(e.code ?? '');
   return { ...base, scope: e.command === 'RCPT TO' || (e.code === 'EENVELOPE' && !e.command) ? 'recipient' : 'message', transient, step };
+}
+
+function isThrottling(text: string): boolean {
+  return THROTTLED.test(text) && !MAILBOX_FULL.test(text);
 }
 
 function isConnectionLoss(error: SmtpErrorLike): boolean {

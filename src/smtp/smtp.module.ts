@@ -1,8 +1,14 @@
 import { Module } from '@nestjs/common';
 import { MailerModule } from '@nestjs-modules/mailer';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { SettingsModule } from '../settings/settings.module';
 import { UsersModule } from '../users/users.module';
 import { LiveTransport } from './live-transport';
+import { RelayQuota } from './quota/relay-quota';
+import { RelayQuotaUsageEntity } from './quota/relay-quota-usage.entity';
+import { RelayHealth } from './relay-health/relay-health';
+import { RelayHealthEntity } from './relay-health/relay-health.entity';
+import { RelayStatusResolver } from './relay-health/relay-status.resolver';
 import { RelayLogins } from './relay-login';
 import { SmtpGateway } from './smtp-gateway';
 import { SendMeTestEmailResolver } from './test-email/send-me-test-email.resolver';
@@ -14,8 +20,9 @@ import { VerifySmtpSettingsResolver } from './verify-smtp-settings.resolver';
  * The SMTP gateway: the only part of Herald that talks to the relay or knows
  * nodemailer. It turns the settings into a pooled transport, sends, builds MIME
  * messages (mime-message.ts), tells what a failure means, checks the relay step
- * by step and sends the test mail (to any address for an ADMIN, to
- * themselves for anyone).
+ * by step and sends the test mail (to any address for an ADMIN, to themselves
+ * for anyone); its relay-health keeps the relay's circuit breaker and pacing
+ * (shared by every process through the database).
  */
 @Module({
   imports: [
@@ -23,8 +30,9 @@ import { VerifySmtpSettingsResolver } from './verify-smtp-settings.resolver';
     UsersModule, // a person's own address, for sendMeTestEmail
     // Transporters are added at run time from the live settings (LiveTransport), so none is configured here.
     MailerModule.forRoot({ transports: {} }),
+    TypeOrmModule.forFeature([RelayHealthEntity, RelayQuotaUsageEntity]),
   ],
-  providers: [LiveTransport, RelayLogins, SmtpGateway, SendTestEmailService, SendTestEmailResolver, SendMeTestEmailResolver, VerifySmtpSettingsResolver],
-  exports: [SmtpGateway],
+  providers: [LiveTransport, RelayLogins, SmtpGateway, RelayQuota, RelayHealth, RelayStatusResolver, SendTestEmailService, SendTestEmailResolver, SendMeTestEmailResolver, VerifySmtpSettingsResolver],
+  exports: [SmtpGateway, RelayHealth],
 })
 export class SmtpModule {}

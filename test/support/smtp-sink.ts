@@ -34,6 +34,8 @@ export interface SmtpSinkOptions {
   refusePasswords?: SmtpReplyError;
   /** Like Exchange Online: at most this many messages a minute, the rest refused with a 4xx at MAIL FROM. */
   messagesPerMinute?: number;
+  /** The quota's "minute", in ms: HERALD_QUOTA_MINUTE_MS as Herald reads it (so that a test takes seconds), else 60 s. */
+  minuteMs?: number;
   /** Reply with an error for some recipients: return e.g. { code: 550, message: '...' }. */
   rejectRecipient?: (address: string) => { code: number; message: string } | undefined;
   /**
@@ -65,6 +67,8 @@ export class SmtpSink {
   readonly refused: { to: string; code: number }[] = [];
   /** Messages refused for the per-minute quota. */
   throttled = 0;
+  /** Connections opened to it (probes and pooled sessions alike). */
+  connections = 0;
   /** AUTH attempts, with the method and whether they were accepted. */
   readonly logins: { method: string; user: string; accepted: boolean }[] = [];
   private quotaWindow = { minute: 0, count: 0 };
@@ -86,6 +90,7 @@ export class SmtpSink {
       closeTimeout: 500,
       disabledCommands: authenticates ? [] : ['AUTH'],
       onConnect: (_session, callback) => {
+        this.connections++;
         if (stallAt !== 'greeting') callback();
       },
       onAuth: (a, _session, callback) => {
@@ -108,7 +113,7 @@ export class SmtpSink {
       },
       onMailFrom: (_address, _session, callback) => {
         if (messagesPerMinute) {
-          const minute = Math.floor(Date.now() / 60_000);
+          const minute = Math.floor(Date.now() / (this.options.minuteMs ?? (Number(process.env.HERALD_QUOTA_MINUTE_MS) || 60_000)));
           if (this.quotaWindow.minute !== minute) this.quotaWindow = { minute, count: 0 };
           if (++this.quotaWindow.count > messagesPerMinute) {
             this.throttled++;

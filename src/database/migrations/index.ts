@@ -6,6 +6,7 @@ import { DeliveryEvents1764000000004 } from './1764000000004-delivery-events';
 import { RelayQuota1764000000005 } from './1764000000005-relay-quota';
 import { UsedLinks1764000000007 } from './1764000000007-used-links';
 import { JobOutcomes1764000000008 } from './1764000000008-job-outcomes';
+import { RelayHealth1764000000009 } from './1764000000009-relay-health';
 import { UserAdmin1764000000010 } from './1764000000010-user-admin';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
@@ -18,5 +19,6 @@ export const MIGRATIONS = [
   RelayQuota1764000000005,
   UsedLinks1764000000007,
   JobOutcomes1764000000008,
+  RelayHealth1764000000009,
   UserAdmin1764000000010,
 ];

@@ -8,6 +8,7 @@ import { isDatabaseUnavailable } from '../../database/database-errors';
 import { GroupCommit } from '../../database/group-commit';
 import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
 import { SmtpSettingsChangedEvent } from '../../settings/smtp-settings-changed.event';
+import { RelayHealth, type RelayHold } from '../../smtp/relay-health/relay-health';
 import { SmtpCheckStep, type SmtpFailure, SmtpGateway } from '../../smtp/smtp-gateway';
 import { DeliveryStatus } from '../entities/delivery.entity';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
@@ -23,11 +24,6 @@ const NOT_CONFIGURED = 'waiting: SMTP is not configured (set host and sender wit
  * again once its claim expires, as a mail in flight would be.
  */
 const OUTCOME_LINGER_MS = 3;
-/**
- * How long the queue is held after the relay refused Herald's credentials, unless
- * the settings change first; then one claim tries again.
- */
-const CREDENTIALS_HOLD_MS = 60_000;
 /** Backoff of an outcome that could not be written because the database could not write. */
 const OUTCOME_RETRY_MIN_MS = 250;
 const OUTCOME_RETRY_MAX_MS = 5_000;
@@ -43,7 +39,10 @@ const HELD_REPORT_INTERVAL_MS = 60_000;
  * sweep (retries that came due, claims abandoned by a process that died). Workers
  * stop when there is nothing to do and come back with the next hand-off, claim or wake. Each delivery ends SENT, RETRY
  * (backoff with jitter) or FAILED; the outcomes of mails that finish together are
- * recorded together.
+ * recorded together. Only a failure of one message or recipient spends an attempt:
+ * a relay-wide failure, a paced send or a throttling reply puts the delivery back
+ * WAITING, and while the relay's health (RelayHealth, shared by every process)
+ * says to hold, nothing is sent.
  */
 @Injectable()
 export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModuleDestroy {
@@ -70,8 +69,8 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
    * outcome, when written, ends it.
    */
   private readonly inHand = new Set<number>();
-  /** The relay refused Herald's credentials: the whole queue waits (no attempt spent) until this time or a settings change. */
-  private credentialsRefused?: { until: number; reason: string };
+  /** A wake is planned for the end of the current pacing. */
+  private pacedWake?: number;
 
   constructor(
     private readonly config: HeraldConfig,
@@ -80,9 +79,11 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     private readonly smtp: SmtpGateway,
     private readonly clock: Clock,
     takers: DeliveryTakers,
+    private readonly health: RelayHealth,
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {
     takers.offer(this);
+    health.countWaitingWith(() => outbox.waiting());
     this.outcomes = new GroupCommit<Outcome, void>(
       async (outcomes) => {
         await this.outbox.record(outcomes, this.owner);
@@ -118,7 +119,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
    * there is a relay to send through, and no more than two claims' worth queued.
    */
   room(): number {
-    if (!this.started || this.stopping || !this.configured) return 0;
+    if (!this.started || this.stopping || !this.configured || this.holding()) return 0;
     return Math.max(0, 2 * this.config.dispatch.batchSize - this.queue.length);
   }
 
@@ -129,8 +130,8 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
 
   /** New settings: deliveries that waited for a relay are due again. */
   @OnEvent(SmtpSettingsChangedEvent.NAME, { async: true })
-  onSettingsChanged(): Promise<void> {
-    this.credentialsRefused = undefined;
+  async onSettingsChanged(): Promise<void> {
+    await this.health.settingsChanged().catch((e: Error) => this.logger.error(`could not reset the relay's circuit: ${e.message}`));
     return this.refresh();
   }
 
@@ -138,7 +139,8 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
    * Looks at the settings and the outbox again: at start, on a settings change and
    * at every sweep. With a relay configured, deliveries that waited for one are due
    * again — also any that a claim begun under the old settings held back after the
-   * change (the sweep mends that too) — and whatever is due is claimed.
+   * change (the sweep mends that too) — and whatever is due is claimed. The relay's
+   * health is read (and the relay probed when due) first: while it holds, they wait.
    */
   private async refresh(): Promise<void> {
     if (!this.started || this.stopping) return;
@@ -147,6 +149,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
       await previous;
       await this.refilling?.catch(() => undefined); // a claim begun under the old settings may hold deliveries back
       this.configured = await this.smtp.isConfigured();
+      if (this.configured) await this.health.refresh();
       if (this.configured && !this.holding()) await this.outbox.requeueWaiting();
     })()
       .catch((error: Error) => this.logger.error(`could not requeue waiting deliveries: ${error.message}`))
@@ -226,7 +229,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     this.wakeRequested = false;
     const hold = this.holding();
     if (hold) {
-      await this.outbox.holdDue(hold);
+      await this.outbox.holdDue(hold.reason);
       return this.wakeRequested;
     }
     if (!(await this.smtp.isConfigured())) {
@@ -246,7 +249,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     return claimed.length > 0 || this.wakeRequested;
   }
 
-  /** Sends one delivery; says how it ended (nothing when it was put back to wait for settings). */
+  /** Sends one delivery; says how it ended (nothing when it was put back to wait: no relay, the relay down, paced). */
   private async attempt(d: ClaimedDelivery): Promise<Outcome | undefined> {
     let relay = 'the relay';
     let sendStart: number | undefined;
@@ -255,12 +258,19 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
       const through = await this.smtp.relay();
       if (!through) return this.putBack([d], NOT_CONFIGURED);
       relay = `${through.settings.host}:${through.settings.port}`;
+      const hold = this.holding() ?? (await this.health.reserve(through.settings));
+      if (hold) return this.hold(d, hold);
       const mail = await this.composer.compose(d, through.settings);
       sendStart = this.clock.now();
       const info = await through.send({ envelope: mail.envelope, raw: mail.raw });
+      await this.health.succeeded().catch((e: Error) => this.logger.warn(`could not record the relay's success: ${e.message}`));
       outcome = { delivery: d, status: DeliveryStatus.SENT, messageId: mail.messageId, reply: info.response ?? null };
     } catch (error) {
-      outcome = await this.failed(d, this.smtp.classify(error), relay);
+      // Before the send (rendering the mail, the quota's database): this delivery's attempt, not the relay's failure.
+      const failure = sendStart === undefined
+        ? { scope: 'message' as const, transient: true, step: SmtpCheckStep.SEND, reply: null, description: (error as Error).message }
+        : this.smtp.classify(error);
+      outcome = await this.failed(d, failure, relay);
     }
     this.measure(d, outcome, sendStart);
     return outcome;
@@ -294,23 +304,40 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     }
   }
 
-  /** Why the queue is held although a relay is configured (its credentials were refused), or nothing. */
-  private holding(): string | undefined {
-    if (this.credentialsRefused && this.clock.now() >= this.credentialsRefused.until) this.credentialsRefused = undefined;
-    return this.credentialsRefused?.reason;
+  /** Why sending waits although a relay is configured (its circuit is open, or sending is paced), or nothing. */
+  private holding(): RelayHold | undefined {
+    return this.health.holding();
+  }
+
+  /**
+   * The relay's health says to wait: this delivery and the ones queued go back
+   * WAITING (no attempt spent); a pacing's end wakes the dispatcher, a closed
+   * circuit is seen at the next sweep.
+   */
+  private hold(d: ClaimedDelivery, hold: RelayHold): Promise<undefined> {
+    const until = hold.until?.getTime();
+    if (until && this.pacedWake !== until) {
+      this.pacedWake = until;
+      void this.clock.sleep(Math.max(0, until - this.clock.now())).then(() => this.refresh());
+    }
+    return this.putBack([d, ...this.queue.splice(0)], hold.reason);
   }
 
   private async failed(d: ClaimedDelivery, failure: SmtpFailure, relay: string): Promise<Outcome | undefined> {
     const { reply, description: text } = failure;
-    if (failure.scope === 'relay' && failure.step === SmtpCheckStep.AUTH && !failure.transient) {
-      // The relay refused Herald's credentials. Not this mail's fault: every mail would be
-      // refused alike. Nothing is spent, the whole queue waits, and the admin is told once.
-      if (!this.credentialsRefused) {
-        const reason = `waiting: ${relay} refused Herald's credentials (${reply ?? text}); fix them with updateSmtpSettings`;
-        this.credentialsRefused = { until: this.clock.now() + CREDENTIALS_HOLD_MS, reason };
-        this.logger.error(`${reason}. Mails wait, no attempt spent; trying again in ${CREDENTIALS_HOLD_MS / 1000} s or when the settings change`);
+    if (failure.scope === 'relay') {
+      // Not this mail's fault: every mail would fail alike. Nothing is spent; the relay's
+      // health counts it (opening the circuit after a few in a row, a refused credential at once).
+      const report = (e: Error) => this.logger.error(`could not record the relay's failure: ${e.message}`);
+      if (failure.throttled) {
+        const slowDown = await this.health.throttled(failure).catch((e: Error) => (report(e), { reason: `paced: ${reply ?? text}` }));
+        return this.hold(d, slowDown);
       }
-      return this.putBack([d, ...this.queue.splice(0)], this.credentialsRefused.reason);
+      await this.health.failed(failure).catch(report);
+      const hold = this.holding();
+      if (hold) return this.hold(d, hold);
+      this.logger.warn(`delivery ${d.id} to ${d.recipientEmail} via ${relay}: the relay failed at ${failure.step} (${reply ?? text}); it waits, no attempt spent`);
+      return this.putBack([d], `waiting: ${relay} failed at ${failure.step} (${reply ?? text}); tried again at the next sweep, no attempt spent`);
     }
     const attempt = d.attempts + 1;
     const { maxAttempts, backoffBaseMs, backoffMaxMs } = this.config.dispatch;

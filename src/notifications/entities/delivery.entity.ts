@@ -11,7 +11,7 @@ export enum DeliveryStatus {
   SENT = 'SENT',
   /** A transient failure; tried again at next_attempt_at. */
   RETRY = 'RETRY',
-  /** SMTP is not configured: waits without spending attempts. */
+  /** Nothing may be sent now (SMTP not configured, the relay down, sending paced): waits without spending attempts. */
   WAITING = 'WAITING',
   /** Refused for good (5xx) or out of attempts; last_reply says why. */
   FAILED = 'FAILED',
@@ -24,7 +24,7 @@ registerEnumType(DeliveryStatus, {
     SENDING: { description: 'Being sent now' },
     SENT: { description: 'Accepted by the relay; lastReply holds its answer' },
     RETRY: { description: 'A transient failure: tried again at nextAttemptAt' },
-    WAITING: { description: 'SMTP is not configured yet: waits without spending attempts' },
+    WAITING: { description: 'Nothing may be sent now (SMTP not configured, the relay down, or sending paced): waits without spending attempts; lastError says why' },
     FAILED: { description: 'Refused for good (5xx) or out of attempts; lastReply or lastError says why, retryDelivery sends it again' },
   },
 });

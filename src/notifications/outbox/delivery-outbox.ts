@@ -269,6 +269,20 @@ export class DeliveryOutbox {
     return result.affected ?? 0;
   }
 
+  /** Deliveries WAITING, and when the oldest of them was planned (the relay's status). */
+  async waiting(): Promise<{ count: number; oldest: Date | null }> {
+    const row = await this.dataSource
+      .getRepository(DeliveryEntity)
+      .createQueryBuilder('d')
+      .select('COUNT(*)', 'count')
+      .addSelect('MIN(d.created_at)', 'oldest')
+      .where('d.status = :status', { status: DeliveryStatus.WAITING })
+      .getRawOne<{ count: string | number; oldest: string | Date | null }>();
+    const oldest = row?.oldest ?? null;
+    // SQLite answers the stored UTC text, PostgreSQL a Date.
+    return { count: Number(row?.count ?? 0), oldest: typeof oldest === 'string' ? new Date(`${oldest.replace(' ', 'T')}Z`) : oldest };
+  }
+
   /** The settings changed: waiting deliveries are due again. */
   async requeueWaiting(): Promise<number> {
     const result = await this.transactions.exclusive(() =>

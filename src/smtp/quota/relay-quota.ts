@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { HeraldConfig } from '../../config/herald-config';
 import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import { RelayQuotaUsageEntity } from './relay-quota-usage.entity';
@@ -13,7 +14,6 @@ export interface QuotaLimits {
 
 export type QuotaAnswer = { granted: true } | { granted: false; until: Date; reason: string };
 
-const MINUTE = 60_000;
 const DAY = 86_400_000;
 
 /**
@@ -30,11 +30,15 @@ export class RelayQuota {
   private readonly giveBack: string;
   private readonly prune: string;
   private lastPrune = 0;
+  /** The minute's length: 60 s, shorter only in tests (HERALD_QUOTA_MINUTE_MS). */
+  private readonly minute: number;
 
   constructor(
     @InjectDataSource() dataSource: DataSource,
     private readonly transactions: Transactions,
+    @Optional() config?: HeraldConfig,
   ) {
+    this.minute = config?.relay.quotaMinuteMs ?? 60_000;
     this.sql = new Sql(dataSource);
     const table = this.sql.table(RelayQuotaUsageEntity);
     this.take = this.sql.statement(
@@ -47,17 +51,17 @@ export class RelayQuota {
   /** Takes one message to `recipients` people from the quota, or says until when to wait. */
   async reserve(limits: QuotaLimits, now: number, recipients = 1): Promise<QuotaAnswer> {
     if (!limits.messagesPerMinute && !limits.recipientsPerDay) return { granted: true };
-    const minute = `m:${String(Math.floor(now / MINUTE)).padStart(12, '0')}`;
+    const minute = `m:${String(Math.floor(now / this.minute)).padStart(12, '0')}`;
     const day = `d:${new Date(now).toISOString().slice(0, 10)}`;
     return this.transactions.run(async (manager) => {
       if (limits.messagesPerMinute && !(await this.took(manager.query.bind(manager), minute, 1, limits.messagesPerMinute))) {
-        return { granted: false, until: new Date((Math.floor(now / MINUTE) + 1) * MINUTE), reason: `relay quota: ${limits.messagesPerMinute} messages a minute` };
+        return { granted: false, until: new Date((Math.floor(now / this.minute) + 1) * this.minute), reason: `relay quota: ${limits.messagesPerMinute} messages a minute` };
       }
       if (limits.recipientsPerDay && !(await this.took(manager.query.bind(manager), day, recipients, limits.recipientsPerDay))) {
         if (limits.messagesPerMinute) await manager.query(this.giveBack, [1, minute]);
         return { granted: false, until: new Date((Math.floor(now / DAY) + 1) * DAY), reason: `relay quota: ${limits.recipientsPerDay} recipients a day` };
       }
-      if (now - this.lastPrune > MINUTE) {
+      if (now - this.lastPrune > this.minute) {
         this.lastPrune = now;
         // Windows that are over: yesterday's days, minutes older than this one.
         await manager.query(this.prune, [`d:${new Date(now - DAY).toISOString().slice(0, 10)}`, minute]);

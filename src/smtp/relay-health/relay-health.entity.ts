@@ -1,0 +1,61 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * The relay's state, one row shared by every Herald process on the database
+ * (RelayHealth): the circuit, the last success and failure, when the relay is
+ * probed next and by whom, and until when sending is paced.
+ */
+@Entity({ name: 'relay_health' })
+export class RelayHealthEntity {
+  /** Always `relay`: one row. */
+  @PrimaryColumn({ type: 'varchar', length: 16 })
+  id: string;
+
+  /** OK, DEGRADED or DOWN (NOT_CONFIGURED is read from the settings, never stored). */
+  @Column({ type: 'varchar', length: 16 })
+  state: string;
+
+  @Column({ type: Date })
+  since: Date;
+
+  @Column({ name: 'last_success_at', type: Date, nullable: true })
+  lastSuccessAt: Date | null;
+
+  @Column({ name: 'last_failure_step', type: 'varchar', length: 16, nullable: true })
+  lastFailureStep: string | null;
+
+  @Column({ name: 'last_failure_reply', type: 'text', nullable: true })
+  lastFailureReply: string | null;
+
+  @Column({ name: 'last_failure_description', type: 'text', nullable: true })
+  lastFailureDescription: string | null;
+
+  @Column({ name: 'last_failure_at', type: Date, nullable: true })
+  lastFailureAt: Date | null;
+
+  /** While DOWN: when the relay is probed next. */
+  @Column({ name: 'next_probe_at', type: Date, nullable: true })
+  nextProbeAt: Date | null;
+
+  /** While DOWN: the wait after the next failed probe (doubles up to RELAY_PROBE_MAX_MS). */
+  @Column({ name: 'probe_delay_ms', type: 'integer', default: 0 })
+  probeDelayMs: number;
+
+  /** The process probing now, and until when its lease holds (another takes over after). */
+  @Column({ name: 'probe_owner', type: 'varchar', length: 255, nullable: true })
+  probeOwner: string | null;
+
+  @Column({ name: 'probe_lease_until', type: Date, nullable: true })
+  probeLeaseUntil: Date | null;
+
+  /** Sending is paced (the quota, or the relay asked to slow down) until then, and why. */
+  @Column({ name: 'paced_until', type: Date, nullable: true })
+  pacedUntil: Date | null;
+
+  @Column({ name: 'paced_reason', type: 'text', nullable: true })
+  pacedReason: string | null;
+
+  /** The pause after the next throttling reply (grows while the relay keeps asking; reset by a success). */
+  @Column({ name: 'throttle_ms', type: 'integer', default: 0 })
+  throttleMs: number;
+}

@@ -1,0 +1,155 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { NotificationsCore } from '../../../test/support/notifications-core';
+import { eventually } from '../../../test/support/people';
+import { Dispatcher } from '../../notifications/dispatch/dispatcher';
+import { closedPort, SmtpSink } from '../../../test/support/smtp-sink';
+import { SmtpSettingsService } from '../../settings/smtp-settings.service';
+import { SmtpCheckStep } from '../smtp-check-result.model';
+import type { SmtpFailure } from '../smtp-failure';
+import { RelayHealth } from './relay-health';
+import { RelayHealthEntity } from './relay-health.entity';
+import { RelayState, RelayStateChangedEvent } from './relay-state-changed.event';
+
+const PROBE_MIN_MS = 10_000;
+const PROBE_MAX_MS = 40_000;
+const MINUTE_MS = 60_000;
+
+const refused: SmtpFailure = { scope: 'relay', transient: true, step: SmtpCheckStep.CONNECT, reply: null, description: 'ECONNECTION: connect ECONNREFUSED 127.0.0.1:1' };
+const badPassword: SmtpFailure = { scope: 'relay', transient: false, step: SmtpCheckStep.AUTH, reply: '535 5.7.8 Authentication credentials invalid', description: 'EAUTH: Invalid login' };
+const rate = '450 4.5.127 Message submission rate for this client has exceeded the configured limit';
+const throttling: SmtpFailure = { scope: 'relay', transient: true, throttled: true, step: SmtpCheckStep.SEND, reply: rate, description: rate };
+
+/**
+ * The circuit breaker and pacing with the real table (SQLite), the real relay
+ * check against a real SMTP server (or a closed port), and time moved by hand.
+ */
+describe('RelayHealth', () => {
+  let core: NotificationsCore;
+  let health: RelayHealth;
+  let changes: RelayStateChangedEvent[];
+  const row = () => core.dataSource.getRepository(RelayHealthEntity).findOneByOrFail({ id: 'relay' });
+  /** New settings; resolves once the dispatcher has seen them (it resets the circuit on a change, and sends). */
+  const relayAt = async (port: number, extra: object = {}) => {
+    await core.get(SmtpSettingsService).update({ host: '127.0.0.1', port, security: 'NONE', authEnabled: false, sender: 'herald@example.com', ...extra } as never, 'test');
+    await eventually(async () => expect(core.get(Dispatcher).room()).toBeGreaterThan(0));
+  };
+
+  beforeEach(async () => {
+    core = await NotificationsCore.start({
+      RELAY_CIRCUIT_THRESHOLD: '3',
+      RELAY_PROBE_MIN_MS: String(PROBE_MIN_MS),
+      RELAY_PROBE_MAX_MS: String(PROBE_MAX_MS),
+      DISPATCH_SWEEP_INTERVAL_MS: '3600000', // the test calls refresh() itself
+    });
+    health = core.get(RelayHealth);
+    changes = [];
+    core.get(EventEmitter2).on(RelayStateChangedEvent.NAME, (e: RelayStateChangedEvent) => changes.push(e));
+  });
+  afterEach(() => core.close());
+
+  it('opens the circuit after a few relay-wide failures in a row, probes with growing backoff, and closes on a successful probe', async () => {
+    const port = await closedPort();
+    await relayAt(port);
+    await health.refresh();
+    await health.failed(refused);
+    expect(health.holding()).toBeUndefined();
+    expect((await health.status()).state).toBe(RelayState.DEGRADED);
+    await health.failed(refused);
+    await health.failed(refused);
+    const opened = core.clock.now();
+    expect(health.holding()?.reason).toMatch(/^waiting: the relay is down since .* \(CONNECT: ECONNECTION: connect ECONNREFUSED/);
+    expect(changes.map((c) => [c.previous, c.state])).toEqual([[RelayState.OK, RelayState.DEGRADED], [RelayState.DEGRADED, RelayState.DOWN]]);
+    expect(changes[1].lastFailure).toMatchObject({ step: SmtpCheckStep.CONNECT });
+
+    // No probe before it is due; then one, failing: the next waits twice as long, up to the maximum.
+    expect((await row()).nextProbeAt!.getTime()).toBe(opened + PROBE_MIN_MS);
+    await health.refresh();
+    expect((await row()).lastFailureAt!.getTime()).toBe(opened);
+    const probes: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const next = (await row()).nextProbeAt!.getTime();
+      core.clock.advance(next - core.clock.now());
+      await health.refresh();
+      probes.push((await row()).nextProbeAt!.getTime() - core.clock.now());
+    }
+    expect(probes).toEqual([2 * PROBE_MIN_MS, 4 * PROBE_MIN_MS, PROBE_MAX_MS, PROBE_MAX_MS]);
+    expect((await health.status()).lastFailure).toMatchObject({ step: SmtpCheckStep.CONNECT });
+    expect(health.holding()).toBeDefined();
+
+    // The relay is back: the next probe closes the circuit.
+    const sink = await new SmtpSink().start(port);
+    try {
+      core.clock.advance(PROBE_MAX_MS);
+      await health.refresh();
+      expect(health.holding()).toBeUndefined();
+      expect(await health.status()).toMatchObject({ state: RelayState.OK, lastSuccessAt: core.clock.date() });
+      expect(changes.at(-1)).toMatchObject({ previous: RelayState.DOWN, state: RelayState.OK });
+      expect(sink.received).toHaveLength(0); // a probe sends no mail
+    } finally {
+      await sink.stop();
+    }
+  });
+
+  it('opens at once on a refused credential, and probes at once when the settings change', async () => {
+    const sink = await new SmtpSink({ auth: { user: 'herald', pass: 'right' } }).start();
+    try {
+      await relayAt(sink.port, { authEnabled: true, username: 'herald', password: 'wrong' });
+      await health.refresh();
+      await health.failed(badPassword);
+      expect(await health.status()).toMatchObject({ state: RelayState.DOWN, lastFailure: { step: SmtpCheckStep.AUTH, reply: badPassword.reply } });
+      expect(changes.map((c) => c.state)).toEqual([RelayState.DOWN]);
+
+      // The dispatcher hears of the change: the relay is probed at once (no clock move), and closes.
+      await core.get(SmtpSettingsService).update({ password: 'right' }, 'test');
+      await eventually(async () => expect((await health.status()).state).toBe(RelayState.OK));
+      expect(sink.logins.at(-1)).toMatchObject({ user: 'herald', accepted: true });
+    } finally {
+      await sink.stop();
+    }
+  });
+
+  it('a success ends a run of failures: the circuit stays closed', async () => {
+    await relayAt(25);
+    await health.refresh();
+    for (let i = 0; i < 5; i++) {
+      await health.failed(refused);
+      await health.failed(refused);
+      await health.succeeded();
+    }
+    expect(await health.status()).toMatchObject({ state: RelayState.OK });
+    expect(health.holding()).toBeUndefined();
+  });
+
+  it('paces every sender when the relay asks to slow down, for a pause that grows while it keeps asking and ends with a success', async () => {
+    await relayAt(25);
+    await health.refresh();
+    const pauses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const hold = await health.throttled(throttling);
+      pauses.push(hold.until!.getTime() - core.clock.now());
+    }
+    expect(pauses).toEqual([2_000, 4_000, 8_000, 16_000, 32_000, MINUTE_MS, MINUTE_MS]);
+    expect(health.holding()?.reason).toMatch(/^paced: the relay asks to slow down \(450 4\.5\.127 .*\); next at /);
+    expect(await health.status()).toMatchObject({ state: RelayState.DEGRADED, pacedUntil: new Date(core.clock.now() + MINUTE_MS) });
+    expect(changes.map((c) => c.state)).toEqual([RelayState.DEGRADED]);
+
+    core.clock.advance(MINUTE_MS);
+    await health.refresh();
+    expect(health.holding()).toBeUndefined();
+    expect(changes.map((c) => c.state)).toEqual([RelayState.DEGRADED, RelayState.OK]);
+    await health.succeeded();
+    expect((await health.throttled(throttling)).until!.getTime() - core.clock.now()).toBe(2_000);
+  });
+
+  it("paces to the relay quota: the window's end, with the reason", async () => {
+    await relayAt(25, { quotaMessagesPerMinute: 2 });
+    await health.refresh();
+    const settings = await core.get(SmtpSettingsService).get();
+    expect(await health.reserve(settings)).toBeUndefined();
+    expect(await health.reserve(settings)).toBeUndefined();
+    const paced = await health.reserve(settings);
+    const windowEnd = new Date((Math.floor(core.clock.now() / MINUTE_MS) + 1) * MINUTE_MS);
+    expect(paced).toEqual({ until: windowEnd, reason: `paced: relay quota 2 messages a minute; next at ${windowEnd.toISOString()}` });
+    expect(await health.status()).toMatchObject({ state: RelayState.DEGRADED, pacedUntil: windowEnd });
+  });
+});

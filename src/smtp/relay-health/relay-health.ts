@@ -1,0 +1,341 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type Repository } from 'typeorm';
+import { DateUtils } from 'typeorm/util/DateUtils';
+import { Clock } from '../../clock/clock';
+import { HeraldConfig } from '../../config/herald-config';
+import { Transactions } from '../../database/transactions';
+import { isConfigured, type SmtpSettings } from '../../settings/smtp-settings';
+import { SmtpSettingsService } from '../../settings/smtp-settings.service';
+import { RelayQuota } from '../quota/relay-quota';
+import { SmtpCheckStatus, SmtpCheckStep } from '../smtp-check-result.model';
+import type { SmtpFailure } from '../smtp-failure';
+import { SmtpGateway } from '../smtp-gateway';
+import { RelayHealthEntity } from './relay-health.entity';
+import { type RelayFailure, RelayState, RelayStateChangedEvent } from './relay-state-changed.event';
+
+/** Why sending waits now: the circuit is open, or sending is paced (until `until`). */
+export interface RelayHold {
+  reason: string;
+  /** When pacing ends; undefined while the circuit is open (a probe closes it). */
+  until?: Date;
+}
+
+/** Deliveries waiting for the relay, as the outbox counts them (given by notifications: the data flows that way). */
+export interface WaitingDeliveries {
+  count: number;
+  oldest: Date | null;
+}
+
+/** The relay's state as relayStatus answers it. */
+export interface RelayStatusSnapshot {
+  state: RelayState;
+  since: Date;
+  lastSuccessAt: Date | null;
+  lastFailure: RelayFailure | null;
+  deliveriesWaiting: number;
+  oldestWaitingAt: Date | null;
+  pacedUntil: Date | null;
+}
+
+const ROW = 'relay';
+/** How long a probe's lease lasts: longer than a relay check can take (its timers), so two never overlap. */
+const PROBE_LEASE_MS = 120_000;
+/** A success is written at most this often (every mail would otherwise write the row). */
+const SUCCESS_WRITE_INTERVAL_MS = 1_000;
+
+const stored = (date: Date) => DateUtils.mixedDateToUtcDatetimeString(date) as string;
+
+/**
+ * The relay's health, shared by every Herald process through one database row:
+ * a circuit breaker and the pacing of sends.
+ *
+ * Relay-wide failures (cannot resolve, connect, greet, TLS, a refused credential,
+ * no OAuth2 token, 421, timeouts) count in a row; RELAY_CIRCUIT_THRESHOLD of them —
+ * or at once a refused credential or OAuth2 client — open the circuit (DOWN):
+ * nothing is sent, deliveries wait without spending attempts, and one process at
+ * a time (a lease in the row) probes the relay with backoff — connect, EHLO, TLS,
+ * token, AUTH, no mail (the gateway's relay check). A successful probe closes it.
+ *
+ * Pacing: before each send one message is taken from the relay quota (RelayQuota);
+ * a refusal, or a throttling reply from the relay ("slow down", a pause that grows
+ * while the relay keeps asking), paces every process until a time (DEGRADED).
+ *
+ * The dispatcher asks (`holding`, `reserve`) and reports (`succeeded`, `failed`,
+ * `throttled`); each process reads the row at every sweep (`refresh`), so a process
+ * that did not see the failures stops too. RelayStateChangedEvent is announced by
+ * the process that made the change (once, not by every process that reads it).
+ */
+@Injectable()
+export class RelayHealth {
+  private readonly logger = new Logger('RelayHealth');
+  /** Who holds the probe lease: unique per process. */
+  private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly rows: Repository<RelayHealthEntity>;
+  /** The row as last read or written by this process. */
+  private row?: RelayHealthEntity;
+  /** Relay-wide failures in a row seen by this process. */
+  private failuresInARow = 0;
+  private lastSuccessWrite = 0;
+  /** This process began the current pacing: it announces its end. */
+  private pacing = false;
+  private probing?: Promise<void>;
+  private waitingSource: () => Promise<WaitingDeliveries> = () => Promise.resolve({ count: 0, oldest: null });
+
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly settings: SmtpSettingsService,
+    private readonly gateway: SmtpGateway,
+    private readonly quota: RelayQuota,
+    private readonly clock: Clock,
+    private readonly config: HeraldConfig,
+    private readonly events: EventEmitter2,
+  ) {
+    this.rows = dataSource.getRepository(RelayHealthEntity);
+  }
+
+  /** Where the deliveries waiting for the relay are counted (the outbox; set by the dispatcher). */
+  countWaitingWith(source: () => Promise<WaitingDeliveries>): void {
+    this.waitingSource = source;
+  }
+
+  /**
+   * Reads the shared state (at every sweep) and, when the circuit is open and a
+   * probe is due and no other process is probing, probes the relay.
+   */
+  async refresh(): Promise<void> {
+    const row = await this.load();
+    if (this.pacing && !this.paced(row)) {
+      this.pacing = false;
+      if (row.state === RelayState.OK) await this.announce(RelayState.OK, RelayState.DEGRADED, row);
+    }
+    if (row.state === RelayState.DOWN && row.nextProbeAt && row.nextProbeAt.getTime() <= this.clock.now()) {
+      this.probing ??= this.probe().finally(() => (this.probing = undefined));
+      await this.probing;
+    }
+  }
+
+  /** Why sending must wait now (from the state last read or written here), or nothing. */
+  holding(): RelayHold | undefined {
+    const row = this.row;
+    if (!row) return undefined;
+    if (row.state === RelayState.DOWN) {
+      const failure = row.lastFailureStep ? `${row.lastFailureStep}: ${row.lastFailureReply ?? row.lastFailureDescription}` : 'unknown failure';
+      return { reason: `waiting: the relay is down since ${row.since.toISOString()} (${failure}); it is probed with backoff, no attempt spent` };
+    }
+    if (this.paced(row)) return { reason: row.pacedReason ?? `paced until ${row.pacedUntil!.toISOString()}`, until: row.pacedUntil! };
+    return undefined;
+  }
+
+  /**
+   * Takes one message from the relay's quota before a send; when the quota is
+   * used up, paces every process until the window ends and says why.
+   */
+  async reserve(settings: SmtpSettings): Promise<RelayHold | undefined> {
+    const limits = { messagesPerMinute: settings.quotaMessagesPerMinute, recipientsPerDay: settings.quotaRecipientsPerDay };
+    const answer = await this.quota.reserve(limits, this.clock.now());
+    if (answer.granted) return undefined;
+    const reason = `paced: ${answer.reason.replace('relay quota: ', 'relay quota ')}; next at ${answer.until.toISOString()}`;
+    await this.pace(answer.until, reason);
+    return { reason, until: answer.until };
+  }
+
+  /** A mail went out: the relay works (a run of failures ends; a DEGRADED relay is OK again). */
+  async succeeded(): Promise<void> {
+    this.failuresInARow = 0;
+    const row = this.row;
+    const now = this.clock.now();
+    const recovers = row && row.state === RelayState.DEGRADED;
+    if (!recovers && !row?.throttleMs && now - this.lastSuccessWrite < SUCCESS_WRITE_INTERVAL_MS) return;
+    this.lastSuccessWrite = now;
+    await this.write({ lastSuccessAt: this.clock.date(), throttleMs: 0 });
+    if (recovers) await this.change(RelayState.DEGRADED, RelayState.OK, {});
+  }
+
+  /** A relay-wide failure of a send: counts towards opening the circuit (a refused credential opens it at once). */
+  async failed(failure: SmtpFailure): Promise<void> {
+    this.failuresInARow++;
+    const lastFailure = this.failureColumns(failure);
+    const opensAtOnce = !failure.transient && (failure.step === SmtpCheckStep.AUTH || failure.step === SmtpCheckStep.TOKEN);
+    if (opensAtOnce || this.failuresInARow >= this.config.relay.circuitThreshold) {
+      const opened = await this.open(lastFailure);
+      if (opened) {
+        const why = `${failure.step}: ${failure.reply ?? failure.description}`;
+        this.logger.error(`the relay is DOWN (${why}${failure.advice ? `; ${failure.advice}` : ''}): mails wait, no attempt spent; probing in ${this.config.relay.probeMinMs} ms`);
+      } else await this.write(lastFailure);
+      return;
+    }
+    await this.write(lastFailure);
+    await this.change(RelayState.OK, RelayState.DEGRADED, {});
+  }
+
+  /** The relay asked Herald to slow down: every process pauses for a short time that grows while it keeps asking. */
+  async throttled(failure: SmtpFailure): Promise<RelayHold> {
+    const minute = this.config.relay.quotaMinuteMs;
+    const pauseMs = Math.min(this.row?.throttleMs ? 2 * this.row.throttleMs : Math.ceil(minute / 30), minute);
+    const until = new Date(this.clock.now() + pauseMs);
+    const reason = `paced: the relay asks to slow down (${failure.reply ?? failure.description}); next at ${until.toISOString()}`;
+    await this.pace(until, reason, { throttleMs: pauseMs });
+    return { reason, until };
+  }
+
+  /** New settings: a relay that was down is probed at once (the new settings may well fix it). */
+  async settingsChanged(): Promise<void> {
+    this.failuresInARow = 0;
+    const now = this.clock.date();
+    await this.transactions.exclusive(() =>
+      this.rows.update({ id: ROW, state: RelayState.DOWN }, { nextProbeAt: now, probeDelayMs: this.config.relay.probeMinMs, probeOwner: null, probeLeaseUntil: null }),
+    );
+    await this.load();
+  }
+
+  /** The relay's state for relayStatus: read fresh, with the deliveries waiting. */
+  async status(): Promise<RelayStatusSnapshot> {
+    const [row, settings, waiting] = await Promise.all([this.load(), this.settings.get(), this.waitingSource()]);
+    const paced = this.paced(row);
+    let state = row.state as RelayState;
+    if (!isConfigured(settings)) state = RelayState.NOT_CONFIGURED;
+    else if (state === RelayState.OK && paced) state = RelayState.DEGRADED;
+    return {
+      state,
+      since: row.since,
+      lastSuccessAt: row.lastSuccessAt,
+      lastFailure: this.lastFailure(row),
+      deliveriesWaiting: waiting.count,
+      oldestWaitingAt: waiting.oldest,
+      pacedUntil: paced ? row.pacedUntil : null,
+    };
+  }
+
+  /** One probe: the relay check (connect, EHLO, TLS, token, AUTH; no mail) under a lease only one process holds. */
+  private async probe(): Promise<void> {
+    const now = this.clock.date();
+    const leased = await this.transactions.exclusive(() =>
+      this.rows
+        .createQueryBuilder()
+        .update(RelayHealthEntity)
+        .set({ probeOwner: this.owner, probeLeaseUntil: new Date(now.getTime() + PROBE_LEASE_MS) })
+        .where('id = :id AND state = :down AND next_probe_at <= :now AND (probe_lease_until IS NULL OR probe_lease_until < :now)', {
+          id: ROW,
+          down: RelayState.DOWN,
+          now: stored(now),
+        })
+        .execute(),
+    );
+    if (!leased.affected) return;
+    const settings = await this.settings.get();
+    const check = isConfigured(settings) ? await this.gateway.verify(settings) : undefined;
+    const failedStep = check?.steps.find((s) => s.status === SmtpCheckStatus.FAILED);
+    if (check?.ok) {
+      await this.close();
+      return;
+    }
+    const delay = this.row!.probeDelayMs || this.config.relay.probeMinMs;
+    const next = new Date(this.clock.now() + delay);
+    const failure = failedStep
+      ? { lastFailureStep: failedStep.step, lastFailureReply: replyOf(failedStep), lastFailureDescription: failedStep.message, lastFailureAt: this.clock.date() }
+      : {};
+    await this.transactions.exclusive(() =>
+      this.rows.update(
+        { id: ROW, probeOwner: this.owner },
+        { ...failure, nextProbeAt: next, probeDelayMs: Math.min(2 * delay, this.config.relay.probeMaxMs), probeOwner: null, probeLeaseUntil: null },
+      ),
+    );
+    await this.load();
+    this.logger.warn(`relay probe failed${failedStep ? ` at ${failedStep.step}: ${replyOf(failedStep) ?? failedStep.message}` : ''}; next probe at ${next.toISOString()}`);
+  }
+
+  private async open(lastFailure: Partial<RelayHealthEntity>): Promise<boolean> {
+    const { probeMinMs } = this.config.relay;
+    const now = this.clock.date();
+    const previous = this.row?.state === RelayState.DEGRADED ? RelayState.DEGRADED : RelayState.OK;
+    const result = await this.transactions.exclusive(() =>
+      this.rows
+        .createQueryBuilder()
+        .update(RelayHealthEntity)
+        .set({ ...lastFailure, state: RelayState.DOWN, since: now, nextProbeAt: new Date(now.getTime() + probeMinMs), probeDelayMs: 2 * probeMinMs, probeOwner: null, probeLeaseUntil: null })
+        .where('id = :id AND state <> :down', { id: ROW, down: RelayState.DOWN })
+        .execute(),
+    );
+    const row = await this.load();
+    if (!result.affected) return false;
+    await this.announce(RelayState.DOWN, previous, row);
+    return true;
+  }
+
+  private async close(): Promise<void> {
+    const now = this.clock.date();
+    const result = await this.transactions.exclusive(() =>
+      this.rows.update(
+        { id: ROW, state: RelayState.DOWN },
+        { state: RelayState.OK, since: now, lastSuccessAt: now, nextProbeAt: null, probeDelayMs: 0, probeOwner: null, probeLeaseUntil: null, throttleMs: 0 },
+      ),
+    );
+    this.failuresInARow = 0;
+    const row = await this.load();
+    if (!result.affected) return;
+    this.logger.log('relay probe succeeded: the relay is OK again; the mails that waited go out');
+    await this.announce(RelayState.OK, RelayState.DOWN, row);
+  }
+
+  /** OK ⇄ DEGRADED, only from `from` (a DOWN relay is left to the probe). */
+  private async change(from: RelayState, to: RelayState, columns: Partial<RelayHealthEntity>): Promise<void> {
+    if (this.row?.state !== from) return;
+    const result = await this.transactions.exclusive(() => this.rows.update({ id: ROW, state: from }, { ...columns, state: to, since: this.clock.date() }));
+    const row = await this.load();
+    if (result.affected && !(to === RelayState.OK && this.paced(row))) await this.announce(to, from, row);
+  }
+
+  private async pace(until: Date, reason: string, columns: Partial<RelayHealthEntity> = {}): Promise<void> {
+    const wasPaced = this.row ? this.paced(this.row) : false;
+    await this.write({ ...columns, pacedUntil: until, pacedReason: reason });
+    this.logger.warn(reason);
+    if (!wasPaced && this.row!.state === RelayState.OK) {
+      this.pacing = true;
+      await this.announce(RelayState.DEGRADED, RelayState.OK, this.row!);
+    }
+  }
+
+  private paced(row: RelayHealthEntity): boolean {
+    return !!row.pacedUntil && row.pacedUntil.getTime() > this.clock.now();
+  }
+
+  private async write(columns: Partial<RelayHealthEntity>): Promise<void> {
+    await this.transactions.exclusive(() => this.rows.update({ id: ROW }, columns));
+    await this.load();
+  }
+
+  private async load(): Promise<RelayHealthEntity> {
+    this.row = await this.rows.findOneByOrFail({ id: ROW });
+    return this.row;
+  }
+
+  private failureColumns(failure: SmtpFailure): Partial<RelayHealthEntity> {
+    return {
+      lastFailureStep: failure.step,
+      lastFailureReply: failure.reply,
+      lastFailureDescription: failure.advice ? `${failure.description}; ${failure.advice}` : failure.description,
+      lastFailureAt: this.clock.date(),
+    };
+  }
+
+  private lastFailure(row: RelayHealthEntity): RelayFailure | null {
+    if (!row.lastFailureStep || !row.lastFailureAt) return null;
+    return { step: row.lastFailureStep as SmtpCheckStep, reply: row.lastFailureReply, description: row.lastFailureDescription ?? '', at: row.lastFailureAt };
+  }
+
+  private async announce(state: RelayState, previous: RelayState, row: RelayHealthEntity): Promise<void> {
+    const waiting = await this.waitingSource().catch(() => ({ count: 0, oldest: null }));
+    this.events.emit(RelayStateChangedEvent.NAME, new RelayStateChangedEvent(state, previous, row.since, this.lastFailure(row), waiting.count));
+  }
+}
+
+/** A failed check step's reply as the relay gave it (`535 5.7.8 …`). */
+function replyOf(step: { responseCode?: number; response?: string }): string | null {
+  if (!step.response) return null;
+  return step.responseCode && !step.response.startsWith(String(step.responseCode)) ? `${step.responseCode} ${step.response}` : step.response;
+}

@@ -1,0 +1,246 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Role } from '../src/auth/role.enum';
+import { DATABASE_KIND, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
+import { OAuth2TokenEndpoint } from './support/oauth2-token-endpoint';
+import { eventually, seedApplication } from './support/people';
+import { closedPort, SmtpSink } from './support/smtp-sink';
+
+const UPDATE_SMTP = 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }';
+const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { deliveries } }';
+const EVENT = 'query($id: ID!) { event(id: $id) { deliveries { recipientEmail status attempts lastReply lastError } } }';
+const STATUS = 'query { relayStatus { state since lastSuccessAt lastFailure { step reply description at } deliveriesWaiting oldestWaitingAt pacedUntil } }';
+
+interface Delivery {
+  recipientEmail: string;
+  status: string;
+  attempts: number;
+  lastReply: string | null;
+  lastError: string | null;
+}
+
+/** Fast schedules, so that an outage longer than every backoff takes a second. */
+const FAST = {
+  DISPATCH_SWEEP_INTERVAL_MS: '50',
+  DISPATCH_BACKOFF_BASE_MS: '20',
+  DISPATCH_BACKOFF_MAX_MS: '50',
+  DISPATCH_MAX_ATTEMPTS: '2',
+  RELAY_PROBE_MIN_MS: '50',
+  RELAY_PROBE_MAX_MS: '200',
+};
+
+let seq = 0;
+async function publish(app: HeraldTestApp, applicationId: string): Promise<string> {
+  const id = `circuit-${process.pid}-${++seq}`;
+  const input = { schemaVersion: 1, id, type: 'VERSION_CREATED', occurredAt: '2026-11-24T09:00:00Z', application: { id: applicationId, name: 'Billing' }, version: { name: `v${seq}` } };
+  const res = await app.gql(PUBLISH, { input }, app.token(Role.SERVICE, 'console'));
+  expect(res.errors).toBeUndefined();
+  return id;
+}
+const deliveriesOf = async (app: HeraldTestApp, id: string): Promise<Delivery[]> => (await app.admin(EVENT, { id })).event.deliveries;
+const statusOf = async (app: HeraldTestApp) => (await app.admin(STATUS)).relayStatus;
+const relayAt = (port: number, extra: Record<string, unknown> = {}) => ({ host: '127.0.0.1', port, security: 'NONE', authEnabled: false, sender: 'herald@example.com', ...extra });
+const people = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}` }));
+
+/**
+ * The relay's circuit breaker end to end, with real SMTP servers: relay-wide
+ * failures make mail wait (no attempt spent) until a probe finds the relay back;
+ * only one recipient's or message's failure spends attempts.
+ */
+describe(`the relay's circuit breaker (${DATABASE_KIND})`, () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  const start = async (env: Record<string, string>, settings: Record<string, unknown>, applicationId: string, managers: { id: string }[]) => {
+    const app = await HeraldTestApp.start({ ...FAST, ...env });
+    cleanups.push(() => app.close());
+    await app.admin(UPDATE_SMTP, { input: settings });
+    await seedApplication(app, { id: applicationId, name: 'Billing' }, managers);
+    return app;
+  };
+  const sink = async (options: ConstructorParameters<typeof SmtpSink>[0] = {}, port = 0) => {
+    const s = await new SmtpSink(options).start(port);
+    cleanups.push(() => s.stop());
+    return s;
+  };
+
+  it('a relay refusing connections for longer than every backoff, then back: every mail goes out once, none FAILED, no attempt spent', async () => {
+    const port = await closedPort();
+    const app = await start({}, relayAt(port), 'app-outage', people('outage', 3));
+    const ids = [await publish(app, 'app-outage'), await publish(app, 'app-outage')];
+
+    for (const id of ids) {
+      await eventually(async () => {
+        for (const d of await deliveriesOf(app, id)) {
+          expect(d).toMatchObject({ status: 'WAITING', attempts: 0, lastError: expect.stringMatching(/^waiting: (the relay is down since .*\(CONNECT: |127\.0\.0\.1:\d+ failed at CONNECT)/) });
+        }
+      });
+    }
+    const down = await eventually(async () => {
+      const status = await statusOf(app);
+      expect(status).toMatchObject({ state: 'DOWN', lastFailure: { step: 'CONNECT', reply: null, description: expect.stringContaining('ECONNREFUSED') }, deliveriesWaiting: 6 });
+      return status;
+    });
+    expect(new Date(down.oldestWaitingAt).getTime()).toBeLessThanOrEqual(Date.now());
+
+    // Probes, each failing: wait for five of them (50, 100, 200, 200 ms apart), longer than
+    // the whole retry schedule (2 attempts, 20–50 ms apart) and the probe backoff's growth.
+    const probes = new Set<string>();
+    await eventually(async () => {
+      const { lastFailure } = await statusOf(app);
+      probes.add(lastFailure.at);
+      expect(probes.size).toBeGreaterThanOrEqual(5);
+    });
+    for (const id of ids) for (const d of await deliveriesOf(app, id)) expect(d).toMatchObject({ status: 'WAITING', attempts: 0 });
+
+    const relay = await sink({}, port);
+    const back = Date.now();
+    await relay.waitFor(6);
+    const recoveredMs = Date.now() - back;
+    for (const id of ids) {
+      await eventually(async () => {
+        for (const d of await deliveriesOf(app, id)) expect(d).toMatchObject({ status: 'SENT', attempts: 1 });
+      });
+    }
+    expect(relay.received).toHaveLength(6);
+    expect(new Set(relay.received.map((m) => `${m.to.join()} ${m.parsed.subject}`)).size).toBe(6); // each once
+    expect(await statusOf(app)).toMatchObject({ state: 'OK', deliveriesWaiting: 0, oldestWaitingAt: null, lastSuccessAt: expect.any(String) });
+    expect(recoveredMs).toBeGreaterThan(0);
+  });
+
+  it('a relay that answers 535 to AUTH: the circuit opens at once, and relayStatus says AUTH with the reply', async () => {
+    const relay = await sink({ auth: { user: 'herald', pass: 'right' } });
+    const app = await start({ RELAY_PROBE_MIN_MS: '60000', RELAY_PROBE_MAX_MS: '60000' }, relayAt(relay.port, { authEnabled: true, username: 'herald', password: 'wrong' }), 'app-535', people('auth', 3));
+    const id = await publish(app, 'app-535');
+    await eventually(async () => {
+      expect(await statusOf(app)).toMatchObject({
+        state: 'DOWN',
+        lastFailure: { step: 'AUTH', reply: expect.stringMatching(/^535 .*Authentication credentials invalid/) },
+        deliveriesWaiting: 3,
+      });
+      for (const d of await deliveriesOf(app, id)) expect(d).toMatchObject({ status: 'WAITING', attempts: 0, lastError: expect.stringMatching(/relay is down .*\(AUTH: 535 /) });
+    });
+    // At once: the first refusal opened it (the pool's connections tried at most one login each), and no probe came before its time.
+    expect(relay.logins.filter((l) => !l.accepted).length).toBeLessThanOrEqual(3);
+    expect(relay.received).toHaveLength(0);
+  });
+
+  it('one recipient refused with 550 while the others succeed: only that delivery fails, the circuit stays closed', async () => {
+    const relay = await sink({ rejectRecipient: (to) => (to === 'one-1@example.com' ? { code: 550, message: '5.1.1 no such user' } : undefined) });
+    const app = await start({}, relayAt(relay.port), 'app-550', people('one', 3));
+    const id = await publish(app, 'app-550');
+    await eventually(async () => {
+      expect((await deliveriesOf(app, id)).map((d) => [d.recipientEmail, d.status, d.attempts])).toEqual([
+        ['one-0@example.com', 'SENT', 1],
+        ['one-1@example.com', 'FAILED', 1],
+        ['one-2@example.com', 'SENT', 1],
+      ]);
+    });
+    expect((await deliveriesOf(app, id))[1].lastReply).toMatch(/^550 5\.1\.1 no such user/);
+    expect(await statusOf(app)).toMatchObject({ state: 'OK', lastFailure: null, deliveriesWaiting: 0 });
+  });
+
+  it('the OAuth2 token endpoint down (503), then back: deliveries wait, no attempt spent, then go out', async () => {
+    const endpoint = await new OAuth2TokenEndpoint().start();
+    cleanups.push(() => endpoint.stop());
+    endpoint.addClient('herald-app', { secret: 'entra-secret' });
+    endpoint.failWith = { status: 503 };
+    const relay = await sink({ xoauth2: (user, token) => endpoint.isValid(token, user) });
+    const settings = relayAt(relay.port, {
+      sender: 'alerts@example.com',
+      username: 'alerts@example.com',
+      authMethod: 'OAUTH2_CLIENT_CREDENTIALS',
+      oauth2TokenUrl: endpoint.url,
+      oauth2ClientId: 'herald-app',
+      oauth2ClientSecret: 'entra-secret',
+    });
+    const app = await start({}, settings, 'app-token', people('token', 3));
+    const id = await publish(app, 'app-token');
+    await eventually(async () => {
+      expect(await statusOf(app)).toMatchObject({ state: 'DOWN', lastFailure: { step: 'TOKEN', description: expect.stringContaining('503') } });
+      for (const d of await deliveriesOf(app, id)) expect(d).toMatchObject({ status: 'WAITING', attempts: 0, lastError: expect.stringContaining('TOKEN') });
+    });
+    expect(JSON.stringify(await statusOf(app))).not.toContain('entra-secret');
+
+    endpoint.failWith = undefined;
+    await relay.waitFor(3);
+    await eventually(async () => {
+      for (const d of await deliveriesOf(app, id)) expect(d).toMatchObject({ status: 'SENT', attempts: 1 });
+    });
+    expect((await statusOf(app)).state).toBe('OK');
+  });
+
+  it("a relay enforcing a per-minute quota (a scaled minute): every mail arrives, none FAILED; with Herald's quota set to the relay's, none is refused", async () => {
+    const MINUTE_MS = '1500';
+    const relay = await sink({ messagesPerMinute: 3, minuteMs: Number(MINUTE_MS) });
+    const app = await start({ HERALD_QUOTA_MINUTE_MS: MINUTE_MS, DISPATCH_MAX_ATTEMPTS: '2' }, relayAt(relay.port), 'app-quota', people('quota', 8));
+
+    // Herald without a quota: the relay refuses the excess (450 4.5.127); Herald slows down, spends nothing.
+    const first = await publish(app, 'app-quota');
+    await relay.waitFor(8, 30_000);
+    await eventually(async () => {
+      for (const d of await deliveriesOf(app, first)) expect(d).toMatchObject({ status: 'SENT', attempts: 1 });
+    });
+    expect(relay.throttled).toBeGreaterThan(0);
+
+    // Herald paced to the relay's quota: nothing is refused, the log says it is paced. (A relay
+    // of its own: the first one's current minute already counts mails Herald's quota did not.)
+    const paced = await sink({ messagesPerMinute: 3, minuteMs: Number(MINUTE_MS) });
+    await app.admin(UPDATE_SMTP, { input: { port: paced.port, quotaMessagesPerMinute: 3 } });
+    const second = await publish(app, 'app-quota');
+    await eventually(async () => {
+      const waiting = (await deliveriesOf(app, second)).filter((d) => d.status === 'WAITING');
+      expect(waiting[0]?.lastError).toMatch(/^paced: relay quota 3 messages a minute; next at \S+Z$/);
+    });
+    await paced.waitFor(8, 30_000);
+    await eventually(async () => {
+      for (const d of await deliveriesOf(app, second)) expect(d).toMatchObject({ status: 'SENT', attempts: 1 });
+    });
+    expect(paced.throttled).toBe(0);
+    expect(paced.received).toHaveLength(8);
+    expect(relay.received).toHaveLength(8);
+  }, 90_000);
+});
+
+/** Connections to a relay that hangs up at once, with when each came. */
+async function hangingUpRelay(): Promise<{ server: Server; port: number; connections: number[] }> {
+  const connections: number[] = [];
+  const server = createServer((socket: Socket) => {
+    connections.push(Date.now());
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port, connections };
+}
+
+(TEST_DATABASE_URL ? describe : describe.skip)('two Herald processes with the relay down (postgres)', () => {
+  it('share the probes: one probe at a time, spaced by the backoff, not one per process', async () => {
+    const PROBE_MS = 400;
+    const relay = await hangingUpRelay();
+    const env = { ...FAST, RELAY_PROBE_MIN_MS: String(PROBE_MS), RELAY_PROBE_MAX_MS: String(PROBE_MS), SETTINGS_REFRESH_INTERVAL_MS: '100' };
+    const a = await HeraldTestApp.start(env);
+    const b = await HeraldTestApp.start(env, a.storage);
+    try {
+      await a.admin(UPDATE_SMTP, { input: relayAt(relay.port) });
+      await seedApplication(a, { id: 'app-two', name: 'Billing' }, people('two', 4));
+      await publish(a, 'app-two');
+      await publish(b, 'app-two');
+      await eventually(async () => {
+        expect((await statusOf(a)).state).toBe('DOWN');
+        expect((await statusOf(b)).state).toBe('DOWN');
+      });
+      const from = relay.connections.length;
+      await eventually(async () => expect(relay.connections.length - from).toBeGreaterThanOrEqual(6), 20_000);
+      const probes = relay.connections.slice(from);
+      const gaps = probes.slice(1).map((t, i) => t - probes[i]);
+      // Two processes probing each on its own would often connect within a few ms of each other.
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(PROBE_MS * 0.9);
+      expect((await statusOf(a)).lastFailure.step).toMatch(/^(CONNECT|GREETING)$/);
+    } finally {
+      await b.close({ keepData: true });
+      await a.close();
+      await new Promise((resolve) => relay.server.close(resolve));
+    }
+  }, 60_000);
+});
