@@ -41,14 +41,6 @@ function failedEvent(applicationId: string) {
   };
 }
 
-/** A port nothing listens on: a relay that refuses connections. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface WebhookCall {
   headers: IncomingHttpHeaders;
