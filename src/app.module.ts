@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, type Type } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AuthModule } from './auth/auth.module';
@@ -8,7 +8,6 @@ import { HeraldConfig } from './config/herald-config';
 import { DatabaseModule } from './database/database.module';
 import { GraphqlApiModule } from './graphql/graphql-api.module';
 import { HealthController } from './health.controller';
-import { BrokerModule } from './job-events/broker/broker.module';
 import { JobEventsModule } from './job-events/job-events.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { SettingsModule } from './settings/settings.module';
@@ -31,9 +30,18 @@ export class AppModule {
         UsersModule,
         JobEventsModule,
         NotificationsModule,
-        ...(config.broker ? [BrokerModule] : []),
+        ...(config.broker ? [brokerModule()] : []),
       ],
       controllers: [HealthController],
     };
   }
+}
+
+/**
+ * RabbitMQ ingestion, required only when RABBITMQ_URL is set: its controller pulls
+ * in @nestjs/microservices, which a Herald without a broker should not load
+ * (start-up time and memory; see docs/benchmarks.md).
+ */
+function brokerModule(): Type {
+  return (require('./job-events/broker/broker.module') as typeof import('./job-events/broker/broker.module')).BrokerModule;
 }
