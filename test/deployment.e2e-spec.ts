@@ -122,6 +122,8 @@ describe('deployment files', () => {
     expect(read('src/health.controller.ts')).toMatch(/@Controller\('health'\)/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    // npm's --omit=dev keeps typescript (an optional peer of @nestjs/graphql): the image drops it.
+    expect(dockerfile).toMatch(/npm ci --omit=dev[^\n]*&& node tools\/omit-dev-optional\.js/);
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24[-\w]*$/m);
   });
 });
