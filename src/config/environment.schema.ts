@@ -167,4 +167,8 @@ export class EnvironmentVariables {
   /** Estimated cost of one operation: each field 1, times the items of the lists it is in (see src/graphql/query-limits.ts). */
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(100_000_000)
   GRAPHQL_MAX_COST = 100_000;
+
+  /** Events one publishJobEvents request may hold (the request body's size bounds them too). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  GRAPHQL_MAX_BATCH_EVENTS = 100;
 }

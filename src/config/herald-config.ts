@@ -45,6 +45,8 @@ export class HeraldConfig {
     depth: number;
     aliases: number;
     cost: number;
+    /** Events per publishJobEvents request. */
+    batchEvents: number;
   };
   /** The raw environment, for the first-start settings seed (validated there). */
   readonly seedEnvironment: Readonly<Record<string, string | undefined>>;
@@ -95,6 +97,7 @@ export class HeraldConfig {
       depth: vars.GRAPHQL_MAX_DEPTH,
       aliases: vars.GRAPHQL_MAX_ALIASES,
       cost: vars.GRAPHQL_MAX_COST,
+      batchEvents: vars.GRAPHQL_MAX_BATCH_EVENTS,
     };
     this.seedEnvironment = { ...env };
   }
