@@ -19,7 +19,11 @@ COPY package.json package-lock.json .npmrc ./
 COPY libs/contracts/package.json libs/contracts/
 COPY libs/crypto/package.json libs/crypto/
 COPY libs/client/package.json libs/client/
-RUN npm ci --omit=dev --no-audit --no-fund
+# --omit=dev keeps the dev tools that a production package names as an optional peer
+# (typescript, bullmq, ioredis, …: npm's "devOptional"); tools/omit-dev-optional.js
+# removes them, so that the image holds no compiler (see docs/operations.md).
+COPY tools/omit-dev-optional.js tools/
+RUN npm ci --omit=dev --no-audit --no-fund && node tools/omit-dev-optional.js
 
 # --- build -----------------------------------------------------------------------------
 FROM deps AS build

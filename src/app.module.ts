@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, type Type } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AuthModule } from './auth/auth.module';
@@ -7,7 +7,6 @@ import { ConfigModule } from './config/config.module';
 import { HeraldConfig } from './config/herald-config';
 import { DatabaseModule } from './database/database.module';
 import { GraphqlApiModule } from './graphql/graphql-api.module';
-import { BrokerModule } from './job-events/broker/broker.module';
 import { JobEventsModule } from './job-events/job-events.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { ObservabilityModule } from './observability/observability.module';
@@ -32,8 +31,17 @@ export class AppModule {
         JobEventsModule,
         NotificationsModule,
         ObservabilityModule,
-        ...(config.broker ? [BrokerModule] : []),
+        ...(config.broker ? [brokerModule()] : []),
       ],
     };
   }
+}
+
+/**
+ * RabbitMQ ingestion, required only when RABBITMQ_URL is set: its controller pulls
+ * in @nestjs/microservices, which a Herald without a broker should not load
+ * (start-up time and memory; see docs/benchmarks.md).
+ */
+function brokerModule(): Type {
+  return (require('./job-events/broker/broker.module') as typeof import('./job-events/broker/broker.module')).BrokerModule;
 }

@@ -1,13 +1,10 @@
 import 'reflect-metadata';
 import { ConsoleLogger, type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import type { HeraldConfig } from './config/herald-config';
 import { createValidationPipe } from './graphql/validation.pipe';
-import { BrokerStatus } from './job-events/broker/broker-status';
-import { RawJobEventDeserializer } from './job-events/broker/raw-job-event.deserializer';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -29,30 +26,12 @@ export async function createHeraldApp(config: HeraldConfig): Promise<INestApplic
   app.useGlobalPipes(createValidationPipe());
   // Exit 0 after a clean shutdown (Nest would re-raise the signal: exit 143, and a container's PID 1 ignores it).
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
-  if (config.broker) connectBroker(app, config.broker);
+  // The broker's modules (@nestjs/microservices, amqplib) load only when RABBITMQ_URL is set.
+  if (config.broker) {
+    const { connectBroker } = require('./job-events/broker/broker-connection') as typeof import('./job-events/broker/broker-connection');
+    connectBroker(app, config.broker);
+  }
   return app;
-}
-
-/**
- * Consumes job events from RabbitMQ (@nestjs/microservices): durable queue,
- * bounded prefetch, manual acknowledgement (JobEventsBrokerController acks after
- * the commit). The transport reconnects by itself; its state shows in /health.
- */
-function connectBroker(app: INestApplication, broker: NonNullable<HeraldConfig['broker']>): void {
-  const microservice = app.connectMicroservice<MicroserviceOptions>({
-    transport: Transport.RMQ,
-    options: {
-      urls: [broker.url],
-      queue: broker.queue,
-      queueOptions: { durable: true },
-      noAck: false,
-      prefetchCount: broker.prefetch,
-      deserializer: new RawJobEventDeserializer(),
-    },
-  });
-  const status = app.get(BrokerStatus);
-  status.state = 'connecting';
-  microservice.status.subscribe((state) => (status.state = String(state)));
 }
 
 /** Starts the broker consumer (if configured) and the HTTP server. */

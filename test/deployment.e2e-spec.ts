@@ -126,6 +126,8 @@ describe('deployment files', () => {
     expect(controller).toMatch(/@Get\('ready'\)/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    // npm's --omit=dev keeps typescript (an optional peer of @nestjs/graphql): the image drops it.
+    expect(dockerfile).toMatch(/npm ci --omit=dev[^\n]*&& node tools\/omit-dev-optional\.js/);
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24[-\w]*$/m);
   });
 });

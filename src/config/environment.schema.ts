@@ -217,4 +217,8 @@ export class EnvironmentVariables {
   /** The HMAC-SHA256 key of the webhook's X-Herald-Signature header; required with ALERT_WEBHOOK_URL. */
   @IsOptional() @IsString() @MinLength(16, { message: 'must be at least 16 characters' })
   ALERT_WEBHOOK_SECRET?: string;
+
+  /** Events one publishJobEvents request may hold (the request body's size bounds them too). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  GRAPHQL_MAX_BATCH_EVENTS = 100;
 }

@@ -52,6 +52,8 @@ export class HeraldConfig {
     depth: number;
     aliases: number;
     cost: number;
+    /** Events per publishJobEvents request. */
+    batchEvents: number;
   };
   /** GET /metrics: off, open, or asking for a bearer token. */
   readonly metrics: { enabled: boolean; token?: string };
@@ -118,6 +120,7 @@ export class HeraldConfig {
       depth: vars.GRAPHQL_MAX_DEPTH,
       aliases: vars.GRAPHQL_MAX_ALIASES,
       cost: vars.GRAPHQL_MAX_COST,
+      batchEvents: vars.GRAPHQL_MAX_BATCH_EVENTS,
     };
     this.metrics = { enabled: vars.METRICS_ENABLED, token: vars.METRICS_TOKEN };
     this.alerts = {

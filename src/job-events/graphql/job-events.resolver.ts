@@ -1,9 +1,10 @@
 import { Args, Mutation, Resolver } from '@nestjs/graphql';
 import { Roles } from '../../auth/auth.decorators';
 import { Role } from '../../auth/role.enum';
+import { HeraldConfig } from '../../config/herald-config';
 import { BadUserInputError } from '../../graphql/graphql-errors';
 import { InvalidJobEventError, JobEventIngestionService } from '../ingestion/job-event-ingestion.service';
-import { PublishJobEventInput, PublishJobEventResult } from './publish-job-event.input';
+import { PublishJobEventInput, PublishJobEventResult, PublishJobEventsOutcome } from './publish-job-event.input';
 
 /** The input as the wire format has it: plain objects and arrays, and no nulls for absent optional fields. */
 function toWireFormat(input: unknown): unknown {
@@ -16,7 +17,10 @@ function toWireFormat(input: unknown): unknown {
 
 @Resolver()
 export class JobEventsResolver {
-  constructor(private readonly ingestion: JobEventIngestionService) {}
+  constructor(
+    private readonly ingestion: JobEventIngestionService,
+    private readonly config: HeraldConfig,
+  ) {}
 
   @Mutation(() => PublishJobEventResult, { description: 'Hands a job event to Herald; mails are planned before it answers' })
   @Roles(Role.SERVICE, Role.ADMIN)
@@ -31,5 +35,32 @@ export class JobEventsResolver {
       if (error instanceof InvalidJobEventError) throw new BadUserInputError(error.problems);
       throw error;
     }
+  }
+
+  /**
+   * Several events in one request, each answered on its own. They are handed to
+   * ingestion together, so they share its group commit (a few transactions for the
+   * batch instead of one per event); an invalid event is refused alone.
+   */
+  @Mutation(() => [PublishJobEventsOutcome], {
+    description:
+      'Hands several job events to Herald (at most GRAPHQL_MAX_BATCH_EVENTS); each is answered on its own, in order: accepted, duplicate, or refused with its invalid fields. Mails are planned before it answers',
+  })
+  @Roles(Role.SERVICE, Role.ADMIN)
+  async publishJobEvents(
+    @Args('inputs', { type: () => [PublishJobEventInput], description: 'The events; one that is invalid is refused alone, the others are recorded' }) inputs: object[],
+  ): Promise<PublishJobEventsOutcome[]> {
+    const max = this.config.requestLimits.batchEvents;
+    if (inputs.length > max) throw BadUserInputError.field('inputs', `at most ${max} events per request (GRAPHQL_MAX_BATCH_EVENTS), got ${inputs.length}`);
+    const settled = await Promise.allSettled(inputs.map((input) => this.ingestion.ingest(toWireFormat(input), 'graphql')));
+    // Anything but bad input (the database unavailable, …) fails the request: publishing the
+    // batch again is safe, the events recorded meanwhile answer duplicate.
+    const failure = settled.find((s) => s.status === 'rejected' && !(s.reason instanceof InvalidJobEventError));
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+    return settled.map((s, index) =>
+      s.status === 'fulfilled'
+        ? { index, result: s.value, problems: [] }
+        : { index, result: null, problems: (s.reason as InvalidJobEventError).problems },
+    );
   }
 }

@@ -31,3 +31,18 @@ export class PublishJobEventResult {
   @Field({ description: 'The id was seen before: nothing was done again' }) duplicate: boolean;
   @Field(() => Int, { description: 'Mails planned' }) deliveries: number;
 }
+
+@ObjectType({ description: 'A field of a published event that is not valid' })
+export class JobEventProblem {
+  @Field({ description: "The field's path in the event, e.g. occurredAt or application.id" }) field: string;
+  @Field({ description: 'What is wrong with it' }) message: string;
+}
+
+@ObjectType({ description: 'What Herald did with one event of a publishJobEvents batch: its result, or why it was refused' })
+export class PublishJobEventsOutcome {
+  @Field(() => Int, { description: 'Where the event is in the batch, from 0' }) index: number;
+  @Field(() => PublishJobEventResult, { nullable: true, description: 'Accepted (or a duplicate): what was done; null when the event was refused' })
+  result: PublishJobEventResult | null;
+  @Field(() => [JobEventProblem], { description: 'Why the event was refused, one entry per invalid field; empty when it was accepted' })
+  problems: JobEventProblem[];
+}
