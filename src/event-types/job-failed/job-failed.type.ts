@@ -1,6 +1,6 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { JobEventType, JobFailedEvent } from '@herald/contracts';
-import { capitalize, defineEventType } from '../event-type';
+import { defineEventType } from '../event-type';
 import { JobRefInput } from '../shared-inputs';
 
 @InputType({ description: 'Why a job failed, as shown in the mail' })
@@ -16,9 +16,9 @@ export const jobFailed = defineEventType<JobFailedEvent>(__dirname, {
   label: 'Job failed',
   enabledByDefault: true,
   input: { job: { type: () => JobRefInput }, error: { type: () => JobErrorInput } },
-  view: (event) => {
-    const heading = `${capitalize(event.job.kind)} failed`;
-    const subject = event.error.step ? `${heading}: ${event.error.step}` : heading;
+  view: (event, t) => {
+    const heading = t('heading');
+    const subject = event.error.step ? t('subjectAtStep', { step: event.error.step }) : heading;
     return { subject, heading, color: '#cf222e', details: { error: event.error } };
   },
 });
