@@ -12,6 +12,9 @@ export interface ClaimedDelivery {
   eventId: string;
   recipientEmail: string;
   recipientName: string | null;
+  /** What the mail is written for: the recipient's language and time zone when planned (null: the admin's defaults). */
+  recipientLocale: string | null;
+  recipientTimeZone: string | null;
   attempts: number;
   /** When this process's claim runs out (epoch ms): past it, another process may send it. */
   leaseExpiresAt: number;
@@ -26,6 +29,7 @@ export interface NewDelivery {
   recipientEmail: string;
   recipientName: string | null;
   recipientLocale: string | null;
+  recipientTimeZone: string | null;
 }
 
 /** How one attempt ended. */
@@ -57,6 +61,7 @@ const NEW_COLUMNS = {
   recipient_email: 'varchar',
   recipient_name: 'varchar',
   recipient_locale: 'varchar',
+  recipient_time_zone: 'varchar',
 };
 
 /** Rows per INSERT: bounds the JSON text of a large fan-out. */
@@ -96,7 +101,7 @@ export class DeliveryOutbox {
       `INSERT INTO ${table} (${Object.keys(NEW_COLUMNS).join(', ')}, status, attempts, next_attempt_at, lease_owner, lease_expires_at)
        SELECT ${Object.keys(NEW_COLUMNS).map((c) => `v.${c}`).join(', ')}, ?${cast('varchar')}, 0, ?${cast('timestamp')}, ?${cast('varchar')}, ?${cast('timestamp')}
          FROM ${rows(NEW_COLUMNS)}
-       RETURNING id, event_id, recipient_email, recipient_name, attempts`,
+       RETURNING id, event_id, recipient_email, recipient_name, recipient_locale, recipient_time_zone, attempts`,
     );
     this.claimSql = sql.statement(
       `UPDATE ${table}
@@ -108,7 +113,7 @@ export class DeliveryOutbox {
            ORDER BY next_attempt_at, id
            LIMIT ?
            ${this.postgres ? 'FOR UPDATE SKIP LOCKED' : ''})
-        RETURNING id, event_id, recipient_email, recipient_name, attempts`,
+        RETURNING id, event_id, recipient_email, recipient_name, recipient_locale, recipient_time_zone, attempts`,
     );
     this.recordSql = sql.statement(
       `UPDATE ${table} AS d
@@ -142,6 +147,7 @@ export class DeliveryOutbox {
           recipient_email: d.recipientEmail,
           recipient_name: d.recipientName,
           recipient_locale: d.recipientLocale,
+          recipient_time_zone: d.recipientTimeZone,
         })),
       );
       const rows = (await manager.query(this.insertSql, [status, stored(now), ...lease, json])) as Array<Record<string, unknown>>;
@@ -169,6 +175,8 @@ export class DeliveryOutbox {
       eventId: row.event_id as string,
       recipientEmail: row.recipient_email as string,
       recipientName: (row.recipient_name as string | null) ?? null,
+      recipientLocale: (row.recipient_locale as string | null) ?? null,
+      recipientTimeZone: (row.recipient_time_zone as string | null) ?? null,
       attempts: Number(row.attempts),
       leaseExpiresAt,
     };

@@ -53,6 +53,7 @@ export class NotificationPlanner {
           recipientEmail: r.email,
           recipientName: r.displayName,
           recipientLocale: r.locale,
+          recipientTimeZone: r.timeZone,
         });
       }
     }

@@ -7,7 +7,7 @@ import { capitalize, templateFile } from '../../event-types/event-type';
 import { allEventTypes, eventTypeOf } from '../../event-types/registry';
 import { FALLBACK_LANGUAGE } from '../../i18n/languages';
 import { MailCatalogue, type MailMessages, type MessageValues } from '../../i18n/mail-messages';
-import { FALLBACK_TIME_ZONE, TimeFormats } from '../../i18n/time-formats';
+import { FALLBACK_TIME_ZONE, isTimeZone, TimeFormats } from '../../i18n/time-formats';
 
 export interface RenderedMail {
   subject: string;
@@ -67,7 +67,8 @@ export class MailRenderer {
 
   render(event: JobEvent, links: { gatewayUri: string | null }, reader: MailReader = {}): RenderedMail {
     const messages = this.catalogue.messages(event.type, reader.locale ?? FALLBACK_LANGUAGE);
-    const times = new TimeFormats(messages.locale, reader.timeZone ?? FALLBACK_TIME_ZONE);
+    // A zone stored before this Node's time zone data dropped it reads as UTC rather than failing the mail.
+    const times = new TimeFormats(messages.locale, reader.timeZone && isTimeZone(reader.timeZone) ? reader.timeZone : FALLBACK_TIME_ZONE);
     const context = this.context(event, links.gatewayUri ?? '', messages, times);
     const { html, text } = this.templates.get(event.type)!;
     return { subject: context.subject, html: html(context, { data: { messages } }), text: text(context, { data: { messages } }) };

@@ -21,6 +21,10 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 35, nullable: true })
   locale: string | null;
 
+  /** IANA time zone of the times in their mails; null: the admin's default. */
+  @Column({ name: 'time_zone', type: 'varchar', length: 64, nullable: true })
+  timeZone: string | null;
+
   @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;
 
