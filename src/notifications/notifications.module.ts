@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SettingsModule } from '../settings/settings.module';
 import { SmtpModule } from '../smtp/smtp.module';
 import { UsersModule } from '../users/users.module';
 import { DeliveriesResolver } from './delivery-log/deliveries.resolver';
@@ -18,6 +19,7 @@ import { MailRenderer } from './rendering/mail-renderer';
  */
 @Module({
   imports: [
+    SettingsModule,
     SmtpModule,
     UsersModule,
     TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity]),
