@@ -16,7 +16,7 @@ import { connect as amqpConnect } from 'amqplib';
 import { HeraldPublisher } from '@herald/client';
 import type { JobEvent } from '@herald/contracts';
 import { bareNodemailerLoop, preparedMails } from './support/bare-nodemailer';
-import { ADMIN_TOKEN, gql, publish, seedManagers } from './support/herald-api';
+import { ADMIN_TOKEN, gql, publish, type Reader, seedManagers } from './support/herald-api';
 import { HeraldProcess } from './support/herald-process';
 import { eachInFlight, jobEvent } from './support/job-events';
 import { peakRssMb } from './support/process-stats';
@@ -137,17 +137,30 @@ async function latency(target: Target, sink: SinkClient, count: number) {
   }
 }
 
-async function fanout(target: Target, sink: SinkClient, managers: number) {
+/**
+ * The fan-out's readers: everyone in English with no zone (one mail to render, as before
+ * mails had languages), or three locales in three zones (three renders).
+ */
+const FANOUT_READERS: Record<string, Reader[]> = {
+  '1 (en)': [{ locale: 'en', timeZone: null }],
+  '3 (en, fr, fr-CA)': [
+    { locale: 'en', timeZone: 'America/New_York' },
+    { locale: 'fr', timeZone: 'Europe/Paris' },
+    { locale: 'fr-CA', timeZone: 'America/Toronto' },
+  ],
+};
+
+async function fanout(target: Target, sink: SinkClient, managers: number, languages: string) {
   const herald = await startHerald(target, sink, true);
   try {
-    await seedManagers(herald, 'fan', managers);
+    await seedManagers(herald, 'fan', managers, FANOUT_READERS[languages]);
     await sink.reset();
     const start = performance.now();
     await publish(herald.url, jobEvent('fan'));
     const planned = performance.now() - start;
     await sink.waitFor(managers);
     const last = performance.now() - start;
-    return { database: target.name, recipients: managers, 'planned (publish answered) ms': Math.round(planned), 'last mail accepted s': (last / 1000).toFixed(1), 'msg/s': Math.round(managers / (last / 1000)), 'Herald peak RSS MB': peakRssMb(herald.child.pid!) };
+    return { database: target.name, recipients: managers, languages, 'planned (publish answered) ms': Math.round(planned), 'last mail accepted s': (last / 1000).toFixed(1), 'msg/s': Math.round(managers / (last / 1000)), 'Herald peak RSS MB': peakRssMb(herald.child.pid!) };
   } finally {
     await herald.stop();
   }
@@ -186,7 +199,12 @@ async function main() {
         }
       }
       if (SCENARIOS.includes('latency')) results.latency.push(await latency(target, sink, env('BENCH_LATENCY_EVENTS', 1000)));
-      if (SCENARIOS.includes('fanout')) results.fanout.push(await fanout(target, sink, env('BENCH_FANOUT', 10_000)));
+      if (SCENARIOS.includes('fanout')) {
+        // Alternated, twice each: the machine's drift shows as the spread between the two of a kind.
+        for (let round = 0; round < 2; round++) {
+          for (const languages of Object.keys(FANOUT_READERS)) results.fanout.push(await fanout(target, sink, env('BENCH_FANOUT', 10_000), languages));
+        }
+      }
       if (SCENARIOS.includes('backlog')) results.backlog.push(await backlog(target, sink, env('BENCH_BACKLOG', 100_000)));
     }
   } finally {
