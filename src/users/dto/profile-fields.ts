@@ -1,8 +1,8 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { IsBoolean, IsLocale, IsOptional } from 'class-validator';
 import { SingleLineText } from '@herald/contracts';
-import { IsIanaTimeZone } from '../../i18n/validators';
 import { EmailAddress } from '@herald/contracts/address-rules';
+import { IsIanaTimeZone } from '../../i18n/validators';
 
 /** The editable fields of a profile; absent keeps, null clears (email, locale, time zone, display name). */
 @InputType({ isAbstract: true })
