@@ -110,7 +110,7 @@ describe(`mails in each person's language and time zone (${DATABASE_KIND})`, () 
   it('refuses a bad time zone or language, naming the field, and changes nothing', async () => {
     const mine = await app.gql(UPDATE_ME, { input: { timeZone: 'Mars/Olympus', locale: 'not a locale!' } }, as('amelie'));
     expect(mine.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
-    expect(mine.errors![0].extensions.fields.map((f: { field: string }) => f.field).sort()).toEqual(['locale', 'timeZone']);
+    expect(mine.errors![0].extensions.fields!.map((f: { field: string }) => f.field).sort()).toEqual(['locale', 'timeZone']);
     expect(mine.errors![0].extensions.fields).toContainEqual({ field: 'timeZone', message: 'must be an IANA time zone such as Europe/Paris or America/New_York' });
 
     const theirs = await app.gql(UPDATE_USER, { input: { userId: 'john', timeZone: 'EST+5' } }, app.token(Role.ADMIN, 'admin'));

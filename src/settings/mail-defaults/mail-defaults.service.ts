@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
@@ -20,7 +20,7 @@ const KEYS = Object.values(MAIL_DEFAULTS_KEYS);
  * GraphQL (UpdateMailDefaultsInput); the seed with the same rules.
  */
 @Injectable()
-export class MailDefaultsService implements OnModuleInit, OnModuleDestroy {
+export class MailDefaultsService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('MailDefaults');
   private cached?: MailDefaults;
   private refreshTimer?: NodeJS.Timeout;
@@ -34,6 +34,11 @@ export class MailDefaultsService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.refreshTimer = setInterval(() => void this.refresh(), this.config.settingsRefreshIntervalMs);
     this.refreshTimer.unref();
+  }
+
+  /** Seeds the defaults on start, as SettingsSeeder seeds the SMTP settings. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.seed(this.config.seedEnvironment);
   }
 
   onModuleDestroy(): void {

@@ -1,14 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HeraldConfig } from '../../config/herald-config';
 import { BadUserInputError } from '../../graphql/graphql-errors';
-import { MailDefaultsService } from '../mail-defaults/mail-defaults.service';
 import { SmtpSettingsService } from '../smtp-settings.service';
 import { InvalidSeedError, readSeedFile, SEED_VARIABLES, seedFromEnvironment, seedInput, type SeedVariable } from './settings-seed.source';
 
 /**
  * On start, fills the settings keys that have no row yet from the environment
- * (SMTP_HOST, …, MAIL_DEFAULT_LANGUAGE, MAIL_DEFAULT_TIME_ZONE) over the YAML file
- * (HERALD_SETTINGS_FILE, SMTP only). Rows already in the
+ * (SMTP_HOST, …) over the YAML file (HERALD_SETTINGS_FILE). Rows already in the
  * database are kept: after the first start, GraphQL changes settings, not the environment.
  */
 @Injectable()
@@ -18,11 +16,9 @@ export class SettingsSeeder implements OnApplicationBootstrap {
   constructor(
     private readonly config: HeraldConfig,
     private readonly settings: SmtpSettingsService,
-    private readonly mailDefaults: MailDefaultsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.mailDefaults.seed(this.config.seedEnvironment);
     const fromEnv = seedFromEnvironment(this.config.seedEnvironment);
     const fromFile = this.config.settingsFile ? readSeedFile(this.config.settingsFile) : {};
     const input = seedInput(fromEnv, fromFile);
