@@ -11,15 +11,16 @@
  *   HERALD_BENCH_DATABASE_URL=postgres://…               also on PostgreSQL (BENCH_SKIP_SQLITE=1: only there)
  *   HERALD_BENCH_RABBITMQ_URL=amqp://…                   throughput also with events published over RabbitMQ
  *   BENCH_BACKLOG_PER_EVENT=1000                         recipients per event of the backlog
+ *   BENCH_FANOUT_LANGUAGES=1,3 BENCH_FANOUT_ROUNDS=2     fan-out in one language and in three, alternated, each that many times
  */
 import { connect as amqpConnect } from 'amqplib';
 import { HeraldPublisher } from '@herald/client';
 import type { JobEvent } from '@herald/contracts';
 import { bareNodemailerLoop, preparedMails } from './support/bare-nodemailer';
-import { ADMIN_TOKEN, gql, publish, seedManagers } from './support/herald-api';
+import { ADMIN_TOKEN, gql, publish, type Reader, seedManagers } from './support/herald-api';
 import { HeraldProcess } from './support/herald-process';
 import { eachInFlight, jobEvent } from './support/job-events';
-import { peakRssMb } from './support/process-stats';
+import { cpuMs, peakRssMb } from './support/process-stats';
 import { machine, percentile, table } from './support/report';
 import { SinkClient } from './support/sink-client';
 
@@ -137,17 +138,46 @@ async function latency(target: Target, sink: SinkClient, count: number) {
   }
 }
 
-async function fanout(target: Target, sink: SinkClient, managers: number) {
+/**
+ * The fan-out's readers: everyone in English with no zone, as seeded (one mail to render,
+ * as before mails had languages), or three locales in three zones (three renders).
+ */
+const FANOUT_READERS: Record<string, { name: string; readers?: Reader[] }> = {
+  1: { name: '1 (en)' },
+  3: {
+    name: '3 (en, fr, fr-CA)',
+    readers: [
+      { locale: 'en', timeZone: 'America/New_York' },
+      { locale: 'fr', timeZone: 'Europe/Paris' },
+      { locale: 'fr-CA', timeZone: 'America/Toronto' },
+    ],
+  },
+};
+
+async function fanout(target: Target, sink: SinkClient, managers: number, languages: string) {
   const herald = await startHerald(target, sink, true);
   try {
-    await seedManagers(herald, 'fan', managers);
+    await seedManagers(herald, 'fan', managers, FANOUT_READERS[languages].readers);
     await sink.reset();
+    const cpuBefore = cpuMs(herald.child.pid!);
     const start = performance.now();
     await publish(herald.url, jobEvent('fan'));
     const planned = performance.now() - start;
+    const plannedCpu = cpuMs(herald.child.pid!) - cpuBefore;
     await sink.waitFor(managers);
     const last = performance.now() - start;
-    return { database: target.name, recipients: managers, 'planned (publish answered) ms': Math.round(planned), 'last mail accepted s': (last / 1000).toFixed(1), 'msg/s': Math.round(managers / (last / 1000)), 'Herald peak RSS MB': peakRssMb(herald.child.pid!) };
+    const cpu = cpuMs(herald.child.pid!) - cpuBefore;
+    return {
+      database: target.name,
+      recipients: managers,
+      languages: FANOUT_READERS[languages].name,
+      'Herald CPU ms to plan': Math.round(plannedCpu),
+      'Herald CPU s in all': (cpu / 1000).toFixed(1),
+      'planned (publish answered) ms': Math.round(planned),
+      'last mail accepted s': (last / 1000).toFixed(1),
+      'msg/s': Math.round(managers / (last / 1000)),
+      'Herald peak RSS MB': peakRssMb(herald.child.pid!),
+    };
   } finally {
     await herald.stop();
   }
@@ -186,7 +216,12 @@ async function main() {
         }
       }
       if (SCENARIOS.includes('latency')) results.latency.push(await latency(target, sink, env('BENCH_LATENCY_EVENTS', 1000)));
-      if (SCENARIOS.includes('fanout')) results.fanout.push(await fanout(target, sink, env('BENCH_FANOUT', 10_000)));
+      if (SCENARIOS.includes('fanout')) {
+        // Alternated, each several times: the machine's drift shows as the spread between runs of a kind.
+        for (let round = 0; round < env('BENCH_FANOUT_ROUNDS', 2); round++) {
+          for (const languages of (process.env.BENCH_FANOUT_LANGUAGES ?? '1,3').split(',')) results.fanout.push(await fanout(target, sink, env('BENCH_FANOUT', 10_000), languages));
+        }
+      }
       if (SCENARIOS.includes('backlog')) results.backlog.push(await backlog(target, sink, env('BENCH_BACKLOG', 100_000)));
     }
   } finally {

@@ -131,7 +131,7 @@ describe(`job events to delivered email (${DATABASE_KIND})`, () => {
     expect(mail.parsed.html).toContain('href="https://console.example.com/aip/applications/app-1/jobs/job%2F7"');
     expect(mail.parsed.text).toContain('https://console.example.com/aip/applications/app-1/jobs/job%2F7');
     expect(mail.parsed.text).toContain('Error: <script>alert("x")</script> & <b>bold</b>');
-    expect(mail.parsed.text).toContain('Took:        42 min 30 s');
+    expect(mail.parsed.text).toContain('Took:        42 min, 30 sec');
     expect(mail.parsed.subject).toBe('[App app-1] Analysis failed: Load <sources>');
   });
 

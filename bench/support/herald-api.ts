@@ -34,15 +34,24 @@ const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input
 /** Publishes one event through GraphQL (`publishJobEvent`); resolves once Herald has planned it. */
 export const publish = (url: string, e: JobEvent) => gql(url, PUBLISH, { input: e }, SERVICE_TOKEN);
 
-/** Writes an application with `managers` managers straight into Herald's database (fast, for big fixtures). */
-export async function seedManagers(herald: HeraldProcess, applicationId: string, managers: number): Promise<void> {
+/** A language and time zone a benchmark gives its managers, in turn. */
+export interface Reader {
+  locale: string;
+  timeZone: string | null;
+}
+
+/**
+ * Writes an application with `managers` managers straight into Herald's database (fast, for
+ * big fixtures); with `readers`, manager i reads mails as readers[i % readers.length].
+ */
+export async function seedManagers(herald: HeraldProcess, applicationId: string, managers: number, readers?: Reader[]): Promise<void> {
   const { DATABASE_URL: url, DATABASE_SCHEMA: schema } = herald.env;
   const db: DatabaseConfig = url ? { type: 'postgres', url, schema } : { type: 'sqlite', path: join(herald.dataDir, 'herald.sqlite') };
   const ds = await new DataSource({ ...dataSourceOptions(db), entities: [UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity] } as DataSourceOptions).initialize();
   try {
     await ds.getRepository(ApplicationEntity).insert({ externalId: applicationId, name: `Application ${applicationId}` });
     const app = await ds.getRepository(ApplicationEntity).findOneByOrFail({ externalId: applicationId });
-    const users = managersOf(applicationId, managers);
+    const users = managersOf(applicationId, managers).map((u, i) => (readers ? { ...u, ...readers[i % readers.length] } : u));
     for (let i = 0; i < users.length; i += 500) await ds.getRepository(UserEntity).insert(users.slice(i, i + 500));
     const ids = (await ds.getRepository(UserEntity).createQueryBuilder('u').select('u.id', 'id').where('u.external_id LIKE :p', { p: `${applicationId}-u%` }).getRawMany<{ id: number }>()).map((r) => r.id);
     const rows = ids.map((userId) => ({ applicationId: app.id, userId, role: MembershipRole.MANAGE }));

@@ -9,10 +9,19 @@ export interface InputField {
 }
 
 /**
+ * One of the type's messages (`<type>.<language>.json` in its folder) as plain text,
+ * in the language of the mail being written. Every message may use `application`
+ * (its name), `kind` and `kindTitle` (the job's kind, "analysis" and "Analysis")
+ * and `duration` (how long the job took, as the recipient reads it); `values`
+ * add the message's own.
+ */
+export type Translate = (key: string, values?: Record<string, string | number | undefined>) => string;
+
+/**
  * What the mail of one event says, beyond what every mail has (the application,
- * the job, when, the links: MailRenderer adds those). A pure function of the event:
- * the same event gives the same view, so a mail is rendered once per event (and,
- * later, once per language: the locale would be its second argument).
+ * the job, when, the links: MailRenderer adds those). A pure function of the event
+ * and the language: the same event gives the same view, so a mail is rendered once
+ * per event, language and time zone.
  */
 export interface EventView {
   /** Without the "[Application]" prefix, e.g. "Analysis failed: Run analyzer". */
@@ -45,8 +54,12 @@ export interface EventTypeDefinition<E extends JobEvent = JobEvent> {
   input: Record<string, InputField>;
   /** The folder holding `<folder>.html.hbs` and `<folder>.text.hbs`. */
   folder: string;
-  /** Method syntax: a definition for one event class stands in the registry's list of all. */
-  view(event: E & { history?: JobHistoryNote }): EventView;
+  /**
+   * The subject, heading and details in the mail's language (`t`); `history` is what
+   * Herald knows of the job's earlier outcomes (still failing, fixed).
+   * Method syntax: a definition for one event class stands in the registry's list of all.
+   */
+  view(event: E & { history?: JobHistoryNote }, t: Translate): EventView;
 }
 
 /** A type's definition; `folder` is the calling file's `__dirname`. */
@@ -57,6 +70,11 @@ export function defineEventType<E extends JobEvent>(folder: string, definition: 
 /** The template of a type, e.g. `job-failed/job-failed.html.hbs`. */
 export function templateFile(definition: EventTypeDefinition, part: 'html' | 'text'): string {
   return join(definition.folder, `${basename(definition.folder)}.${part}.hbs`);
+}
+
+/** The messages of a type in one language, e.g. `job-failed/job-failed.fr.json`. */
+export function messagesFile(definition: EventTypeDefinition, language: string): string {
+  return join(definition.folder, `${basename(definition.folder)}.${language}.json`);
 }
 
 /** "analysis" → "Analysis", for subjects that start with a job's kind. */

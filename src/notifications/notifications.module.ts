@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { JobEventsModule } from '../job-events/job-events.module';
+import { SettingsModule } from '../settings/settings.module';
 import { SmtpModule } from '../smtp/smtp.module';
 import { UsersModule } from '../users/users.module';
 import { DeliveriesResolver } from './delivery-log/deliveries.resolver';
@@ -32,6 +33,7 @@ import { MailRenderer } from './rendering/mail-renderer';
  */
 @Module({
   imports: [
+    SettingsModule,
     SmtpModule,
     UsersModule,
     JobEventsModule,

@@ -2,6 +2,8 @@ import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { loadSecretKey, SecretCipher } from '@herald/crypto';
 import { HeraldConfig } from '../config/herald-config';
+import { MailDefaultsResolver } from './mail-defaults/mail-defaults.resolver';
+import { MailDefaultsService } from './mail-defaults/mail-defaults.service';
 import { PropertyEntity } from './property.entity';
 import { SettingsSeeder } from './seed/settings-seeder';
 import { SmtpSettingsResolver } from './smtp-settings.resolver';
@@ -20,6 +22,7 @@ function cipherFrom(config: HeraldConfig): SecretCipher {
 /**
  * Owns the SMTP settings (store, validate, encrypt, seed); tells the rest through
  * SmtpSettingsChangedEvent. Talking to the relay is the SMTP gateway's (src/smtp).
+ * Also the mail defaults (language, time zone: mail-defaults/), read by the composer.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([PropertyEntity])],
@@ -28,7 +31,9 @@ function cipherFrom(config: HeraldConfig): SecretCipher {
     SmtpSettingsService,
     SettingsSeeder,
     SmtpSettingsResolver,
+    MailDefaultsService,
+    MailDefaultsResolver,
   ],
-  exports: [SmtpSettingsService],
+  exports: [SmtpSettingsService, MailDefaultsService],
 })
 export class SettingsModule {}

@@ -17,7 +17,7 @@ export class MeResolver {
     return this.users.get(principal.sub);
   }
 
-  @Mutation(() => UserModel, { description: 'Changes your email, notification switch, language or name' })
+  @Mutation(() => UserModel, { description: 'Changes your email, notification switch, language, time zone or name' })
   updateMyProfile(@Args('input', { description: 'The fields to change; absent fields keep their value' }) input: UpdateMyProfileInput, @CurrentPrincipal() principal: Principal): Promise<UserModel> {
     return this.users.updateProfile(principal.sub, input);
   }

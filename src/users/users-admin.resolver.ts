@@ -33,6 +33,6 @@ export class UsersAdminResolver {
   @Query(() => [RecipientModel], { description: 'Who would receive an event of this type about this application, now' })
   async recipientsPreview(@Args() { eventType, applicationId }: RecipientsPreviewArgs): Promise<RecipientModel[]> {
     const recipients = await this.recipients.recipientsFor(applicationId, eventType);
-    return recipients.map((r) => ({ userId: r.externalId, email: r.email, displayName: r.displayName, locale: r.locale }));
+    return recipients.map((r) => ({ userId: r.externalId, email: r.email, displayName: r.displayName, locale: r.locale, timeZone: r.timeZone }));
   }
 }

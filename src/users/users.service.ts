@@ -72,6 +72,7 @@ export class UsersService {
         email: claims.email ?? null,
         notificationsEnabled: this.config.notificationsEnabledByDefault,
         locale: null,
+        timeZone: null,
       })
       .orIgnore()
       .updateEntity(false)
@@ -90,7 +91,7 @@ export class UsersService {
     const repo = this.dataSource.getRepository(UserEntity);
     const user = await repo.findOneBy({ externalId });
     if (!user) throw new NotFoundError('User', externalId);
-    for (const field of ['email', 'notificationsEnabled', 'locale', 'displayName'] as const) {
+    for (const field of ['email', 'notificationsEnabled', 'locale', 'timeZone', 'displayName'] as const) {
       const value = input[field];
       if (value !== undefined) (user as unknown as Record<string, unknown>)[field] = value === '' ? null : value;
     }

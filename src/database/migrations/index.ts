@@ -4,6 +4,7 @@ import { Notifications1764000000002 } from './1764000000002-notifications';
 import { HealthProbe1764000000003 } from './1764000000003-health-probe';
 import { DeliveryEvents1764000000004 } from './1764000000004-delivery-events';
 import { RelayQuota1764000000005 } from './1764000000005-relay-quota';
+import { TimeZones1764000000006 } from './1764000000006-time-zones';
 import { UsedLinks1764000000007 } from './1764000000007-used-links';
 import { JobOutcomes1764000000008 } from './1764000000008-job-outcomes';
 import { RelayHealth1764000000009 } from './1764000000009-relay-health';
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   HealthProbe1764000000003,
   DeliveryEvents1764000000004,
   RelayQuota1764000000005,
+  TimeZones1764000000006,
   UsedLinks1764000000007,
   JobOutcomes1764000000008,
   RelayHealth1764000000009,

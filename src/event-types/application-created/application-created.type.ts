@@ -8,9 +8,9 @@ export const applicationCreated = defineEventType<ApplicationCreatedEvent>(__dir
   label: 'Application created',
   enabledByDefault: true,
   input: { createdBy: { type: () => PersonRefInput }, managers: { type: () => [ManagerRefInput] } },
-  view: (event) => ({
-    subject: 'Application created',
-    heading: 'Application created',
+  view: (event, t) => ({
+    subject: t('heading'),
+    heading: t('heading'),
     details: { createdBy: event.createdBy && (event.createdBy.name ?? event.createdBy.id) },
   }),
 });

@@ -1,6 +1,6 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { JobEventType, JobFailedEvent } from '@herald/contracts';
-import { capitalize, defineEventType, ordinal } from '../event-type';
+import { defineEventType } from '../event-type';
 import { JobRefInput } from '../shared-inputs';
 
 @InputType({ description: 'Why a job failed, as shown in the mail' })
@@ -16,12 +16,14 @@ export const jobFailed = defineEventType<JobFailedEvent>(__dirname, {
   label: 'Job failed',
   enabledByDefault: true,
   input: { job: { type: () => JobRefInput }, error: { type: () => JobErrorInput } },
-  view: (event) => {
+  view: (event, t) => {
     // After a failure, Herald's job outcome history says how long it has been failing.
     const inRow = event.history?.failuresInRow ?? 1;
-    const stillFailing = inRow > 1 ? `${ordinal(inRow)} failure in a row` : undefined;
-    const heading = stillFailing ? `${capitalize(event.job.kind)} still failing` : `${capitalize(event.job.kind)} failed`;
-    const subject = `${stillFailing ? `${heading} (${stillFailing})` : heading}${event.error.step ? `: ${event.error.step}` : ''}`;
-    return { subject, heading, color: '#cf222e', details: { error: event.error, stillFailing } };
+    const still = inRow > 1;
+    const heading = still ? t('headingStillFailing') : t('heading');
+    const subject = still
+      ? event.error.step ? t('subjectStillFailingAtStep', { step: event.error.step, inRow }) : t('subjectStillFailing', { inRow })
+      : event.error.step ? t('subjectAtStep', { step: event.error.step }) : heading;
+    return { subject, heading, color: '#cf222e', details: { error: event.error, stillFailing: still ? inRow : undefined } };
   },
 });

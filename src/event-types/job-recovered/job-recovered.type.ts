@@ -1,6 +1,6 @@
 import { JobEventType, JobSucceededEvent } from '@herald/contracts';
 import { NotificationType } from '../notification-type';
-import { capitalize, defineEventType } from '../event-type';
+import { defineEventType } from '../event-type';
 
 /**
  * A job that succeeded after failing: a JOB_SUCCEEDED that Herald's job outcome
@@ -14,15 +14,8 @@ export const jobRecovered = defineEventType<JobSucceededEvent>(__dirname, {
   label: 'Job fixed (succeeded after failures)',
   enabledByDefault: true,
   input: {},
-  view: (event) => {
+  view: (event, t) => {
     const failures = event.history?.failuresInRow ?? 1;
-    const heading = `${capitalize(event.job.kind)} fixed`;
-    const after = `after ${failures} ${failures === 1 ? 'failure' : 'failures'}`;
-    return {
-      subject: `${heading} ${after}`,
-      heading,
-      color: '#1a7f37',
-      details: { fixedAfter: after },
-    };
+    return { subject: t('subject', { failures }), heading: t('heading'), color: '#1a7f37', details: { failures } };
   },
 });

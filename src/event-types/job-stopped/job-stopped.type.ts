@@ -1,5 +1,5 @@
 import { JobEventType, JobStoppedEvent } from '@herald/contracts';
-import { capitalize, defineEventType } from '../event-type';
+import { defineEventType } from '../event-type';
 import { JobRefInput, PersonRefInput } from '../shared-inputs';
 
 export const jobStopped = defineEventType<JobStoppedEvent>(__dirname, {
@@ -8,9 +8,8 @@ export const jobStopped = defineEventType<JobStoppedEvent>(__dirname, {
   label: 'Job stopped by a user',
   enabledByDefault: true,
   input: { job: { type: () => JobRefInput }, stoppedBy: { type: () => PersonRefInput } },
-  view: (event) => {
-    const heading = `${capitalize(event.job.kind)} stopped`;
+  view: (event, t) => {
     const stoppedBy = event.stoppedBy.name ?? event.stoppedBy.id;
-    return { subject: `${heading} by ${stoppedBy}`, heading, color: '#9a6700', details: { stoppedBy } };
+    return { subject: t('subject', { stoppedBy }), heading: t('heading'), color: '#9a6700', details: { stoppedBy } };
   },
 });

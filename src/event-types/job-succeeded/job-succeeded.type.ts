@@ -1,5 +1,5 @@
 import { JobEventType, JobSucceededEvent } from '@herald/contracts';
-import { capitalize, defineEventType } from '../event-type';
+import { defineEventType } from '../event-type';
 import { JobRefInput } from '../shared-inputs';
 
 export const jobSucceeded = defineEventType<JobSucceededEvent>(__dirname, {
@@ -8,8 +8,8 @@ export const jobSucceeded = defineEventType<JobSucceededEvent>(__dirname, {
   label: 'Job succeeded',
   enabledByDefault: true,
   input: { job: { type: () => JobRefInput } },
-  view: (event) => {
-    const heading = `${capitalize(event.job.kind)} succeeded`;
+  view: (_event, t) => {
+    const heading = t('heading');
     return { subject: heading, heading, color: '#1a7f37' };
   },
 });

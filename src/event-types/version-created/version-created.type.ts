@@ -15,9 +15,9 @@ export const versionCreated = defineEventType<VersionCreatedEvent>(__dirname, {
   label: 'New version created',
   enabledByDefault: true,
   input: { version: { type: () => VersionRefInput }, createdBy: { type: () => PersonRefInput } },
-  view: (event) => ({
-    subject: `New version ${event.version.name}`,
-    heading: 'New version created',
+  view: (event, t) => ({
+    subject: t('subject', { version: event.version.name }),
+    heading: t('heading'),
     details: { version: event.version, createdBy: event.createdBy && (event.createdBy.name ?? event.createdBy.id) },
   }),
 });

@@ -4,6 +4,10 @@ import { JobEventType } from '@herald/contracts';
 import { JwtSecret } from '../../auth/jwt-secret';
 import { HeraldConfig } from '../../config/herald-config';
 import { validateEnvironment } from '../../config/validate-environment';
+import { DatabaseHealth } from '../../database/database-health';
+import { Transactions } from '../../database/transactions';
+import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
+import { PropertyEntity } from '../../settings/property.entity';
 import { SmtpSecurity, type SmtpSettings } from '../../settings/smtp-settings';
 import { NotificationEntity } from '../entities/notification.entity';
 import { PreferenceLinks } from '../preference-links/preference-links';
@@ -29,11 +33,13 @@ const event = (id: string, logExcerpt = 'INFO start') => ({
   error: { message: 'Out of memory', step: 'Run analyzer', logExcerpt },
 });
 
-const delivery = (id: number, eventId: string, recipientName: string | null = null): ClaimedDelivery => ({
+const delivery = (id: number, eventId: string, recipientName: string | null = null, reader: { locale?: string; timeZone?: string } = {}): ClaimedDelivery => ({
   id,
   eventId,
   recipientEmail: `r${id}@example.com`,
   recipientName,
+  recipientLocale: reader.locale ?? null,
+  recipientTimeZone: reader.timeZone ?? null,
   attempts: 0,
   leaseExpiresAt: Date.now() + 60_000,
   createdAt: Date.now(),
@@ -42,12 +48,16 @@ const delivery = (id: number, eventId: string, recipientName: string | null = nu
 describe('MessageComposer', () => {
   let dataSource: DataSource;
   let composer: MessageComposer;
+  let renderer: MailRenderer;
+  let defaults: MailDefaultsService;
 
   beforeEach(async () => {
-    dataSource = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [NotificationEntity], synchronize: true }).initialize();
+    dataSource = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [NotificationEntity, PropertyEntity], synchronize: true }).initialize();
     const env = { DATA_DIR: '/tmp/herald-unit' };
     const config = new HeraldConfig(validateEnvironment(env), env);
-    composer = new MessageComposer(dataSource, new MailRenderer(), config, new PreferenceLinks(JwtSecret.load(config), config));
+    renderer = new MailRenderer();
+    defaults = new MailDefaultsService(dataSource, config, new Transactions(dataSource, new DatabaseHealth()));
+    composer = new MessageComposer(dataSource, renderer, config, new PreferenceLinks(JwtSecret.load(config), config), defaults);
   });
   afterEach(() => dataSource.destroy());
 
@@ -87,7 +97,7 @@ describe('MessageComposer', () => {
       const env = { DATA_DIR: '/tmp/herald-unit', JWT_SECRET: 'unit-secret-that-is-long-enough-for-hs256', HERALD_PUBLIC_URL: 'https://herald.example.com/' };
       const config = new HeraldConfig(validateEnvironment(env), env);
       links = new PreferenceLinks(JwtSecret.load(config), config);
-      composer = new MessageComposer(dataSource, new MailRenderer(), config, links);
+      composer = new MessageComposer(dataSource, new MailRenderer(), config, links, defaults);
     });
 
     it("gives each recipient links signed for their own delivery, in both parts and in RFC 8058's headers", async () => {
@@ -108,5 +118,37 @@ describe('MessageComposer', () => {
       const body = (raw: Buffer) => raw.subarray(raw.indexOf('\r\n\r\n'));
       expect(body(a.raw).length).toBe(body(b.raw).length);
     });
+  });
+
+  it('renders once per language and time zone, not once per recipient', async () => {
+    const render = jest.spyOn(renderer, 'render');
+    composer.remember('e3', JSON.stringify({ ...event('e3'), job: { id: 'job-7', kind: 'analysis', startedAt: '2026-11-24T09:00:00Z' } }));
+    const paris = { locale: 'fr', timeZone: 'Europe/Paris' };
+    const mails = await Promise.all([
+      composer.compose(delivery(11, 'e3', null, paris), settings),
+      composer.compose(delivery(12, 'e3', null, { locale: 'en', timeZone: 'America/New_York' }), settings),
+      composer.compose(delivery(13, 'e3', null, paris), settings),
+      composer.compose(delivery(14, 'e3', null, { locale: 'de', timeZone: 'Europe/Paris' }), settings), // no German: English in Paris
+    ]);
+    const [fr, en, fr2, de] = await Promise.all(mails.map((m) => simpleParser(m.raw)));
+    expect(render).toHaveBeenCalledTimes(3);
+    expect(fr.subject).toBe('[Billing] Échec de l’analyse\u00a0: Run analyzer');
+    expect(fr.text).toContain('24 nov. 2026, 10:00 CET');
+    expect(fr2.text).toBe(fr.text);
+    expect(en.subject).toBe('[Billing] Analysis failed: Run analyzer');
+    expect(en.text).toMatch(/Nov 24, 2026, 4:00\sAM EST/);
+    expect(de.text).toMatch(/Nov 24, 2026, 10:00\sAM CET/);
+    expect(de.html).toContain('<html lang="en">');
+  });
+
+  it("writes for the admin's default language and time zone when the recipient set none", async () => {
+    composer.remember('e4', JSON.stringify(event('e4')));
+    await defaults.update({ language: 'fr', timeZone: 'Asia/Tokyo' }, 'admin');
+    const [none, own] = await Promise.all([composer.compose(delivery(21, 'e4'), settings), composer.compose(delivery(22, 'e4', null, { locale: 'en-GB' }), settings)]);
+    const [a, b] = await Promise.all([simpleParser(none.raw), simpleParser(own.raw)]);
+    expect(a.html).toContain('<html lang="fr">');
+    expect(a.text).toMatch(/24 nov\. 2026, 18:42\sUTC\+9/);
+    expect(b.html).toContain('<html lang="en-GB">');
+    expect(b.text).toContain('24 Nov 2026, 18:42 GMT+9'); // no abbreviation for Tokyo: the offset
   });
 });

@@ -4,12 +4,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import type { JobEvent } from '@herald/contracts';
 import { HeraldConfig } from '../../config/herald-config';
+import { mailLocale } from '../../i18n/languages';
+import { FALLBACK_TIME_ZONE } from '../../i18n/time-formats';
+import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
 import type { SmtpSettings } from '../../settings/smtp-settings';
 import { encodeAlternative, type EncodedBody, type EncodedMessage, withHeaders } from '../../smtp/mime-message';
 import { NotificationEntity } from '../entities/notification.entity';
 import type { ClaimedDelivery } from '../outbox/delivery-outbox';
 import { PreferenceLinks } from '../preference-links/preference-links';
-import { MailRenderer } from '../rendering/mail-renderer';
+import { MailRenderer, type MailReader } from '../rendering/mail-renderer';
 
 /** A message ready for the relay: its envelope, its bytes and its Message-ID. */
 export interface ComposedMail extends EncodedMessage {
@@ -27,8 +30,8 @@ interface CachedEvent {
   bytes: number;
   /** 16 hex digits derived from the event id: in Message-IDs and the MIME boundary. */
   tag: string;
-  /** The mail for one gateway URI, being prepared or ready (shared by concurrent sends). */
-  prepared?: { gatewayUri: string | null; mail: Promise<PreparedMail> };
+  /** The mail per gateway URI, locale and time zone, being prepared or ready (shared by concurrent sends). */
+  prepared: Map<string, Promise<PreparedMail>>;
 }
 
 /** What the cache of events may hold at most: a few large events (64 KB log excerpts) must not fill the heap. */
@@ -40,7 +43,8 @@ function senderDomain(sender: string | null): string {
 
 /**
  * Turns a claimed delivery into the message for one recipient. The event's
- * mail is rendered and MIME-encoded once per event (and gateway URI); each
+ * mail is rendered and MIME-encoded once per event, language and time zone
+ * (and gateway URI): a fan-out renders once per group of readers; each
  * recipient's message is that body under a header block of its own (the SMTP
  * gateway encodes names and subjects, `withHeaders`): addressed to that
  * recipient alone, with a Message-ID derived from the delivery (a re-send after
@@ -52,12 +56,15 @@ export class MessageComposer {
   private readonly events = new Map<string, CachedEvent>();
   private readonly capacity: number;
   private cachedBytes = 0;
+  /** Mail locale by recipient locale and default language (a few pairs; resolving one parses tags). */
+  private readonly locales = new Map<string, string>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly renderer: MailRenderer,
     config: HeraldConfig,
     private readonly links: PreferenceLinks,
+    private readonly defaults: MailDefaultsService,
   ) {
     // Room for two claims' worth of events: the batch being sent and the next one.
     this.capacity = Math.max(256, 2 * config.dispatch.batchSize);
@@ -73,18 +80,21 @@ export class MessageComposer {
 
   async compose(d: ClaimedDelivery, settings: SmtpSettings): Promise<ComposedMail> {
     const cached = this.events.get(d.eventId) ?? (await this.load(d.eventId));
-    if (cached.prepared?.gatewayUri !== settings.gatewayUri) {
-      const preparing = this.prepare(cached, settings.gatewayUri).then((mail) => {
+    const reader = await this.readerOf(d);
+    const key = `${settings.gatewayUri}\n${reader.locale}\n${reader.timeZone}`;
+    let prepared = cached.prepared.get(key);
+    if (!prepared) {
+      const preparing = this.prepare(cached, settings.gatewayUri, reader).then((mail) => {
         if (this.events.get(d.eventId) === cached) {
           cached.bytes += mail.body.length;
           this.account(mail.body.length);
         }
         return mail;
       });
-      cached.prepared = { gatewayUri: settings.gatewayUri, mail: preparing };
-      preparing.catch(() => cached.prepared?.mail === preparing && (cached.prepared = undefined)); // try again next time
+      cached.prepared.set(key, (prepared = preparing));
+      preparing.catch(() => cached.prepared.get(key) === preparing && cached.prepared.delete(key)); // try again next time
     }
-    const mail = await cached.prepared.mail;
+    const mail = await prepared;
     const domain = senderDomain(settings.sender);
     const messageId = `<herald.${cached.tag}.${d.id}@${domain}>`;
     // The recipient's own preferences links: their token in the shared body's links, and List-Unsubscribe.
@@ -112,7 +122,7 @@ export class MessageComposer {
   remember(eventId: string, payload: string): CachedEvent {
     const known = this.events.get(eventId);
     if (known) return known;
-    const cached: CachedEvent = { event: JSON.parse(payload) as JobEvent, bytes: 2 * payload.length, tag: createHash('sha256').update(eventId).digest('hex').slice(0, 16) };
+    const cached: CachedEvent = { event: JSON.parse(payload) as JobEvent, bytes: 2 * payload.length, tag: createHash('sha256').update(eventId).digest('hex').slice(0, 16), prepared: new Map() };
     this.events.set(eventId, cached);
     this.account(cached.bytes);
     return cached;
@@ -128,9 +138,18 @@ export class MessageComposer {
     }
   }
 
-  /** Renders the event and encodes the whole message once; keeps what follows its headers. */
-  private async prepare(cached: CachedEvent, gatewayUri: string | null): Promise<PreparedMail> {
-    const rendered = this.renderer.render(cached.event, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) });
+  /** Whom the mail is written for: the recipient's language and zone as planned, else the admin's defaults. */
+  private async readerOf(d: ClaimedDelivery): Promise<Required<MailReader>> {
+    const defaults = await this.defaults.get();
+    const pair = `${d.recipientLocale}\n${defaults.language}`;
+    let locale = this.locales.get(pair);
+    if (!locale) this.locales.set(pair, (locale = mailLocale(d.recipientLocale, defaults.language)));
+    return { locale, timeZone: d.recipientTimeZone ?? defaults.timeZone ?? FALLBACK_TIME_ZONE };
+  }
+
+  /** Renders the event for one reader and encodes the whole message once; keeps what follows its headers. */
+  private async prepare(cached: CachedEvent, gatewayUri: string | null, reader: MailReader): Promise<PreparedMail> {
+    const rendered = this.renderer.render(cached.event, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) }, reader);
     return { subject: rendered.subject, ...(await encodeAlternative(cached.tag, rendered.text, rendered.html)) };
   }
 }

@@ -57,6 +57,9 @@ export class DeliveryEntity {
   @Column({ name: 'recipient_locale', type: 'varchar', length: 35, nullable: true })
   recipientLocale: string | null;
 
+  @Column({ name: 'recipient_time_zone', type: 'varchar', length: 64, nullable: true })
+  recipientTimeZone: string | null;
+
   @Column({ type: 'varchar', length: 16 })
   status: DeliveryStatus;
 

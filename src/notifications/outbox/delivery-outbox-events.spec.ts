@@ -47,6 +47,7 @@ describe.each(DATABASES)('DeliveryOutbox: deliveries and their events ($name)', 
     recipientEmail: `${recipient}@example.com`,
     recipientName: null,
     recipientLocale: null,
+    recipientTimeZone: null,
   });
   const eventsOf = async (deliveryId: number) =>
     (await dataSource.getRepository(DeliveryEventEntity).find({ where: { deliveryId }, order: { position: 'ASC' } })).map((e) => e.eventId);

@@ -24,6 +24,7 @@ describe('DeliveryOutbox', () => {
     recipientEmail: `u${n}@example.com`,
     recipientName: `User ${n}`,
     recipientLocale: null,
+    recipientTimeZone: null,
   });
   const plan = (deliveries: NewDelivery[], claim?: { owner: string; leaseMs: number }) =>
     transactions.run(async (manager) => {

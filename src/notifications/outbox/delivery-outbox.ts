@@ -15,6 +15,9 @@ export interface ClaimedDelivery {
   eventId: string;
   recipientEmail: string;
   recipientName: string | null;
+  /** What the mail is written for: the recipient's language and time zone when planned (null: the admin's defaults). */
+  recipientLocale: string | null;
+  recipientTimeZone: string | null;
   attempts: number;
   /** When this process's claim runs out (epoch ms): past it, another process may send it. */
   leaseExpiresAt: number;
@@ -39,6 +42,7 @@ export interface NewDelivery {
   recipientEmail: string;
   recipientName: string | null;
   recipientLocale: string | null;
+  recipientTimeZone: string | null;
 }
 
 /** How one attempt ended. */
@@ -69,6 +73,7 @@ const NEW_COLUMNS = {
   recipient_email: 'varchar',
   recipient_name: 'varchar',
   recipient_locale: 'varchar',
+  recipient_time_zone: 'varchar',
 };
 
 /** Rows per INSERT: bounds the JSON text of a large fan-out. */
@@ -150,7 +155,7 @@ export class DeliveryOutbox {
            LIMIT ?
            ${this.postgres ? 'FOR UPDATE SKIP LOCKED' : ''})
         RETURNING id, (SELECT e.event_id FROM ${events} AS e WHERE e.delivery_id = ${table}.id AND e.position = 0) AS event_id,
-                  recipient_email, recipient_name, attempts, created_at`,
+                  recipient_email, recipient_name, recipient_locale, recipient_time_zone, attempts, created_at`,
     );
     this.recordSql = sql.statement(
       `UPDATE ${table} AS d
@@ -185,6 +190,7 @@ export class DeliveryOutbox {
           recipient_email: d.recipientEmail,
           recipient_name: d.recipientName,
           recipient_locale: d.recipientLocale,
+          recipient_time_zone: d.recipientTimeZone,
         })),
       );
       let ids: number[];
@@ -195,7 +201,17 @@ export class DeliveryOutbox {
         await manager.query(this.insertEventsSql!, [JSON.stringify(ids.map((id, n) => [id, chunk[n].eventIds]))]);
       }
       chunk.forEach((d, n) =>
-        inserted.push({ id: ids[n], eventId: d.eventIds[0], recipientEmail: d.recipientEmail, recipientName: d.recipientName, attempts: 0, leaseExpiresAt, createdAt: now.getTime() }),
+        inserted.push({
+          id: ids[n],
+          eventId: d.eventIds[0],
+          recipientEmail: d.recipientEmail,
+          recipientName: d.recipientName,
+          recipientLocale: d.recipientLocale,
+          recipientTimeZone: d.recipientTimeZone,
+          attempts: 0,
+          leaseExpiresAt,
+          createdAt: now.getTime(),
+        }),
       );
     }
     return inserted.sort((a, b) => a.id - b.id);
@@ -220,6 +236,8 @@ export class DeliveryOutbox {
       eventId: row.event_id as string,
       recipientEmail: row.recipient_email as string,
       recipientName: (row.recipient_name as string | null) ?? null,
+      recipientLocale: (row.recipient_locale as string | null) ?? null,
+      recipientTimeZone: (row.recipient_time_zone as string | null) ?? null,
       attempts: Number(row.attempts),
       leaseExpiresAt,
       createdAt: storedTime(row.created_at),

@@ -80,6 +80,7 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
           recipientEmail: r.email,
           recipientName: r.displayName,
           recipientLocale: r.locale,
+          recipientTimeZone: r.timeZone,
         });
       }
     }

@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
-import { templateFile } from '../../event-types/event-type';
+import { capitalize, templateFile } from '../../event-types/event-type';
 import { deliveredTypeOf, type NotificationType, type NotifiedEvent } from '../../event-types/notification-type';
 import { allEventTypes, eventTypeOf } from '../../event-types/registry';
+import { FALLBACK_LANGUAGE } from '../../i18n/languages';
+import { MailCatalogue, type MailMessages, type MessageValues } from '../../i18n/mail-messages';
+import { FALLBACK_TIME_ZONE, isTimeZone, TimeFormats } from '../../i18n/time-formats';
 
 export interface RenderedMail {
   subject: string;
@@ -19,39 +22,35 @@ interface Compiled {
 
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
 
-/** "2026-11-24 10:00 UTC". */
-export function formatTime(iso: string | undefined): string | undefined {
-  if (!iso) return undefined;
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+/** Whom a mail is written for: its locale (mailLocale) and time zone; English and UTC when not said. */
+export interface MailReader {
+  locale?: string;
+  timeZone?: string;
 }
 
-/** "1 h 02 min", "3 min 20 s", "12 s". */
-export function formatDuration(startedAt?: string, endedAt?: string): string | undefined {
-  if (!startedAt || !endedAt) return undefined;
-  const seconds = Math.round((Date.parse(endedAt) - Date.parse(startedAt)) / 1000);
-  if (!Number.isFinite(seconds) || seconds < 0) return undefined;
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  if (h) return `${h} h ${String(m).padStart(2, '0')} min`;
-  if (m) return `${m} min ${String(s).padStart(2, '0')} s`;
-  return `${s} s`;
-}
+/** The labels of the common fields, in the table of the HTML part and before each line of the text part. */
+const LABELS = ['application', 'job', 'started', 'ended', 'took', 'when'] as const;
 
 /**
- * Renders the mail of an event: one handlebars template per type, HTML and
- * text, from the type's folder (src/event-types/), sharing a layout (beside
- * this file). Every template is compiled once, when Herald starts; the HTML
- * part escapes everything that came with the event.
+ * Renders the mail of an event for one reader: one handlebars template per type,
+ * HTML and text, from the type's folder (src/event-types/), sharing a layout
+ * (beside this file), worded by the messages of the reader's language
+ * (src/i18n/, `{{t "key"}}` in templates) with times in their zone. Every
+ * template and message is compiled once, when Herald starts; the HTML part
+ * escapes everything that came with the event.
  */
 @Injectable()
 export class MailRenderer {
   private readonly templates = new Map<NotificationType, Compiled>();
+  private readonly catalogue = new MailCatalogue();
 
   constructor() {
     const html = Handlebars.create();
     const text = Handlebars.create();
+    // {{t "key" name=value}}: a message of the mail's language; the common values (MailRenderer.values) and the given ones.
+    type HelperOptions = { hash: MessageValues; data: { root: { values: MessageValues }; messages: MailMessages } };
+    html.registerHelper('t', (key: string, options: HelperOptions) => new Handlebars.SafeString(options.data.messages.html(key, { ...options.data.root.values, ...options.hash })));
+    text.registerHelper('t', (key: string, options: HelperOptions) => options.data.messages.text(key, { ...options.data.root.values, ...options.hash }));
     const read = (file: string) => readFileSync(file, 'utf8');
     // The layout is shared by every type; each type's templates are in its folder (src/event-types/).
     html.registerPartial('layout', read(join(__dirname, 'layout.html.hbs')));
@@ -67,38 +66,49 @@ export class MailRenderer {
   }
 
   /**
-   * The mail of the type the event is delivered as (JOB_RECOVERED for a fix: notification-type.ts).
-   * `preferencesLink`: where "change your preferences" goes (default: the console's page).
+   * The mail of the type the event is delivered as (JOB_RECOVERED for a fix: notification-type.ts),
+   * in the reader's language and time zone. `preferencesLink`: where "change your preferences"
+   * goes (default: the console's page).
    */
-  render(event: NotifiedEvent, links: { gatewayUri: string | null; preferencesLink?: string }): RenderedMail {
-    const context = { ...this.context(event, links.gatewayUri ?? ''), ...(links.preferencesLink && { preferencesLink: links.preferencesLink }) };
-    const { html, text } = this.templates.get(deliveredTypeOf(event))!;
-    return { subject: context.subject, html: html(context), text: text(context) };
+  render(event: NotifiedEvent, links: { gatewayUri: string | null; preferencesLink?: string }, reader: MailReader = {}): RenderedMail {
+    const type = deliveredTypeOf(event);
+    const messages = this.catalogue.messages(type, reader.locale ?? FALLBACK_LANGUAGE);
+    // A zone stored before this Node's time zone data dropped it reads as UTC rather than failing the mail.
+    const times = new TimeFormats(messages.locale, reader.timeZone && isTimeZone(reader.timeZone) ? reader.timeZone : FALLBACK_TIME_ZONE);
+    const context = { ...this.context(event, links.gatewayUri ?? '', messages, times), ...(links.preferencesLink && { preferencesLink: links.preferencesLink }) };
+    const { html, text } = this.templates.get(type)!;
+    return { subject: context.subject, html: html(context, { data: { messages } }), text: text(context, { data: { messages } }) };
   }
 
   /** What every mail has, around what the event's type says (its folder's `view`). */
-  private context(event: NotifiedEvent, gateway: string) {
+  private context(event: NotifiedEvent, gateway: string, messages: MailMessages, times: TimeFormats) {
     const base = gateway.replace(/\/+$/, '');
     const app = encodeURIComponent(event.application.id);
     const job = 'job' in event ? event.job : undefined;
     const appName = oneLine(event.application.name);
-    const view = eventTypeOf(deliveredTypeOf(event)).view(event);
+    const duration = job && times.duration(job.startedAt, job.endedAt);
+    // What every message may use (the Translate type says so to event types).
+    const values: MessageValues = { application: event.application.name, kind: job?.kind, kindTitle: job && capitalize(job.kind), duration };
+    const t = (key: string, own: MessageValues = {}) => messages.text(key, { ...values, ...own });
+    const view = eventTypeOf(deliveredTypeOf(event)).view(event, t);
+    const labels = Object.fromEntries(LABELS.map((key) => [key, t(key)]));
+    const labelled = LABELS.map((key) => [key, t('label', { label: labels[key] })]);
+    const width = Math.max(...labelled.map(([, label]) => label.length)) + 1;
     return {
       ...view.details,
+      values,
+      lang: messages.locale,
       subject: oneLine(`[${appName}] ${view.subject}`),
-      heading: `${view.heading}: ${appName}`,
+      heading: t('headingFor', { heading: view.heading, application: appName }),
       color: view.color ?? '#0969da',
+      labels,
+      textLabels: Object.fromEntries(labelled.map(([key, label]) => [key, label.padEnd(width)])),
       application: event.application,
-      job: job && {
-        ...job,
-        startedAt: formatTime(job.startedAt),
-        endedAt: formatTime(job.endedAt),
-        duration: formatDuration(job.startedAt, job.endedAt),
-      },
-      occurredAt: formatTime(event.occurredAt),
-      history: event.history && { ...event.history, firstFailureAt: formatTime(event.history.firstFailureAt) },
+      job: job && { ...job, startedAt: times.time(job.startedAt), endedAt: times.time(job.endedAt), duration },
+      occurredAt: times.time(event.occurredAt),
+      history: event.history && { ...event.history, firstFailureAt: times.time(event.history.firstFailureAt) },
       link: job ? `${base}/applications/${app}/jobs/${encodeURIComponent(job.id)}` : `${base}/applications/${app}`,
-      linkLabel: job ? `Open the ${job.kind} in the console` : 'Open the application in the console',
+      linkLabel: job ? t('openJob') : t('openApplication'),
       preferencesLink: preferencesLink(base),
     };
   }

@@ -2,7 +2,8 @@ import type { JobEvent } from '@herald/contracts';
 import { deliveredTypeOf, NOTIFICATION_TYPES, type NotifiedEvent } from '../../event-types/notification-type';
 import { MailRenderer } from './mail-renderer';
 
-// Every mail Herald can write, as it is written today (subject, text and HTML), kept in
+// Every mail Herald can write, as it is written today (subject, text and HTML), in English
+// (UTC) and in French (Europe/Paris), kept in
 // __snapshots__/: a change to templates, view models or the renderer that changes a mail
 // shows up here, byte for byte. Update the snapshot (jest -u) only for an intended change.
 
@@ -55,6 +56,13 @@ describe('rendered mails', () => {
   for (const [name, event] of Object.entries(EVENTS)) {
     it(`stay as they are: ${name}`, () => {
       expect(renderer.render(event as JobEvent, { gatewayUri: 'http://console:8081/' })).toMatchSnapshot();
+    });
+  }
+
+  // The same mails in French, for someone in Paris (times in CET, French quotes and colons).
+  for (const [name, event] of Object.entries(EVENTS)) {
+    it(`stay as they are in French: ${name}`, () => {
+      expect(renderer.render(event as JobEvent, { gatewayUri: 'http://console:8081/' }, { locale: 'fr', timeZone: 'Europe/Paris' })).toMatchSnapshot();
     });
   }
 

@@ -25,6 +25,10 @@ export class UserEntity {
   @Column({ type: 'boolean', default: false })
   admin: boolean;
 
+  /** IANA time zone of the times in their mails; null: the admin's default. */
+  @Column({ name: 'time_zone', type: 'varchar', length: 64, nullable: true })
+  timeZone: string | null;
+
   @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;
 

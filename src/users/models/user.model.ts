@@ -11,6 +11,7 @@ export class UserModel {
   @Field(() => String, { nullable: true, description: 'Where mails go; null means no mail' }) email: string | null;
   @Field({ description: 'The profile switch: no mail at all while off' }) notificationsEnabled: boolean;
   @Field(() => String, { nullable: true, description: 'BCP 47 language tag for mails, e.g. en or fr-FR' }) locale: string | null;
+  @Field(() => String, { nullable: true, description: "IANA time zone of the times in their mails, e.g. Europe/Paris; null: the admin's default" }) timeZone: string | null;
   @Field({ description: 'When Herald first met the person' }) createdAt: Date;
   @Field({ description: 'When their profile last changed' }) updatedAt: Date;
 
@@ -22,6 +23,7 @@ export class UserModel {
       email: user.email,
       notificationsEnabled: user.notificationsEnabled,
       locale: user.locale,
+      timeZone: user.timeZone,
       createdAt: user.createdAt,
       updatedAt: user.updatedAt,
     });

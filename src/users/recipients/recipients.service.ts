@@ -18,6 +18,7 @@ export interface Recipient {
   email: string;
   displayName: string | null;
   locale: string | null;
+  timeZone: string | null;
 }
 
 /**
@@ -37,7 +38,7 @@ export class RecipientsService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     const sql = new Sql(dataSource);
     this.query = sql.statement(
-      `SELECT u.id AS "userId", u.external_id AS "externalId", u.email AS "email", u.display_name AS "displayName", u.locale AS "locale"
+      `SELECT u.id AS "userId", u.external_id AS "externalId", u.email AS "email", u.display_name AS "displayName", u.locale AS "locale", u.time_zone AS "timeZone"
          FROM ${sql.table(ApplicationEntity)} a
          JOIN ${sql.table(MembershipEntity)} m ON m.application_id = a.id AND m.role = '${MembershipRole.MANAGE}'
          JOIN ${sql.table(UserEntity)} u ON u.id = m.user_id

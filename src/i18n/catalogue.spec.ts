@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import type { JobEvent } from '@herald/contracts';
+import { messagesFile } from '../event-types/event-type';
+import { allEventTypes } from '../event-types/registry';
+import { MailRenderer } from '../notifications/rendering/mail-renderer';
+import { LANGUAGES } from './languages';
+import { messageProblems, readMessages } from './mail-messages';
+
+// The catalogue: every message of every event type (and of the layout every mail shares)
+// exists in every language of LANGUAGES, as English has it, and is valid ICU MessageFormat.
+// A new language or a new type is complete when this passes (docs/templates.md).
+
+describe('mail messages', () => {
+  it('exist in every language, for every type and for the layout', () => {
+    expect(messageProblems(readMessages())).toEqual([]);
+  });
+
+  it('name the message missing in a language', () => {
+    const messages = readMessages();
+    delete messages.fr.types.JOB_FAILED!.logEnd;
+    delete messages.fr.shared.when;
+    messages.fr.types.JOB_STOPPED!.extra = 'Hors catalogue';
+    messages.fr.types.VERSION_CREATED!.body = 'Une {version';
+    expect(messageProblems(readMessages()).length).toBe(0);
+    expect(messageProblems(messages)).toEqual([
+      expect.stringMatching(/^shared messages \(.*fr\.json\): "when" is missing in fr$/),
+      expect.stringMatching(/^JOB_STOPPED \(.*job-stopped\.fr\.json\): "extra" in fr is not in en$/),
+      expect.stringMatching(/^JOB_FAILED \(.*job-failed\.fr\.json\): "logEnd" is missing in fr$/),
+      expect.stringMatching(/^VERSION_CREATED \(.*version-created\.fr\.json\): "body" in fr is not ICU MessageFormat/),
+    ].sort((a, b) => order(a) - order(b)));
+  });
+
+  // Every type's example, in every language: each message gets the values it uses.
+  let renderer: MailRenderer | undefined; // built in the test: with a message missing, Herald does not start
+  for (const definition of allEventTypes()) {
+    const event = JSON.parse(readFileSync(messagesFile(definition, 'en').replace(/\.en\.json$/, '.example.json'), 'utf8')) as JobEvent;
+    it.each(LANGUAGES)(`word the example of ${definition.type} in %s`, (locale) => {
+      const mail = (renderer ??= new MailRenderer()).render(event, { gatewayUri: 'http://console' }, { locale, timeZone: 'Europe/Paris' });
+      expect(mail.html).toContain(`<html lang="${locale}">`);
+      for (const part of [mail.subject, mail.html, mail.text]) expect(part).not.toMatch(/undefined|\{|\}/);
+    });
+  }
+});
+
+/** The order messageProblems reports in: shared messages first, then types in the registry's order. */
+function order(matcher: unknown): number {
+  const text = String((matcher as { sample?: RegExp }).sample ?? matcher);
+  return text.includes('shared') ? -1 : allEventTypes().findIndex((t) => text.includes(t.type));
+}

@@ -1,0 +1,38 @@
+/**
+ * The languages Herald writes mails in. Each has its shared messages here
+ * (`<language>.json`) and a `<type>.<language>.json` in every event type's folder
+ * (docs/templates.md, "A new language"); i18n/catalogue.spec.ts fails when one is missing.
+ */
+export const LANGUAGES = ['en', 'fr'] as const;
+
+export type Language = (typeof LANGUAGES)[number];
+
+/** The language of the last resort: every message exists in it first. */
+export const FALLBACK_LANGUAGE: Language = 'en';
+
+/** The language Herald has messages for behind a BCP 47 tag ("fr-CA" → "fr"), if any. */
+export function languageOf(tag: string | null | undefined): Language | undefined {
+  const locale = canonical(tag);
+  const language = locale && new Intl.Locale(locale).language;
+  return (LANGUAGES as readonly string[]).includes(language ?? '') ? (language as Language) : undefined;
+}
+
+/**
+ * The locale a mail is written in: the recipient's when Herald has its language
+ * (kept whole, so "fr-CA" dates read the Canadian way), else the admin's default
+ * language, else English.
+ */
+export function mailLocale(recipientLocale: string | null | undefined, defaultLanguage: string | null | undefined): string {
+  if (languageOf(recipientLocale)) return canonical(recipientLocale)!;
+  return languageOf(defaultLanguage) ? canonical(defaultLanguage)! : FALLBACK_LANGUAGE;
+}
+
+/** "fr-fr" → "fr-FR"; undefined for what Intl does not take as a tag. */
+function canonical(tag: string | null | undefined): string | undefined {
+  if (!tag) return undefined;
+  try {
+    return Intl.getCanonicalLocales(tag.replace(/_/g, '-'))[0];
+  } catch {
+    return undefined;
+  }
+}

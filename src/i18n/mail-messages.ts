@@ -1,0 +1,140 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+import { IntlMessageFormat } from 'intl-messageformat';
+import type { NotificationType } from '../event-types/notification-type';
+import { type EventTypeDefinition, messagesFile } from '../event-types/event-type';
+import { allEventTypes } from '../event-types/registry';
+import { FALLBACK_LANGUAGE, languageOf, LANGUAGES } from './languages';
+
+/** A message parsed once (its ICU syntax tree), to be bound to each locale that needs it. */
+type ParsedMessage = ReturnType<IntlMessageFormat['getAst']>;
+
+export type MessageValues = Record<string, string | number | undefined>;
+
+/** The messages of one language as written: those every mail shares, and each type's. */
+export interface LanguageMessages {
+  shared: Record<string, string>;
+  types: Partial<Record<NotificationType, Record<string, string>>>;
+}
+
+/** The shared messages of a language, beside this file. */
+export const sharedMessagesFile = (language: string) => join(__dirname, `${language}.json`);
+
+function readJson(file: string): Record<string, string> | undefined {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : undefined;
+}
+
+/** Every language's messages from their files; a missing file reads as no messages (the check says so). */
+export function readMessages(types: readonly EventTypeDefinition[] = allEventTypes()): Record<string, LanguageMessages> {
+  return Object.fromEntries(
+    LANGUAGES.map((language) => [
+      language,
+      {
+        shared: readJson(sharedMessagesFile(language)) ?? {},
+        types: Object.fromEntries(types.map((t) => [t.type, readJson(messagesFile(t, language)) ?? {}])),
+      },
+    ]),
+  );
+}
+
+/**
+ * What is wrong with the messages, one line each: a message English has that
+ * another language lacks (or one English lacks), one that is not valid ICU
+ * MessageFormat, a type's message named like a shared one. English is the
+ * reference: every message exists in it first.
+ */
+export function messageProblems(messages: Record<string, LanguageMessages>, types: readonly EventTypeDefinition[] = allEventTypes()): string[] {
+  const problems: string[] = [];
+  const reference = messages[FALLBACK_LANGUAGE];
+  const compare = (where: string, language: string, expected: Record<string, string>, actual: Record<string, string> | undefined) => {
+    for (const key of Object.keys(expected)) if (actual?.[key] === undefined) problems.push(`${where}: "${key}" is missing in ${language}`);
+    for (const [key, text] of Object.entries(actual ?? {})) {
+      if (expected[key] === undefined) problems.push(`${where}: "${key}" in ${language} is not in ${FALLBACK_LANGUAGE}`);
+      try {
+        new IntlMessageFormat(text, language);
+      } catch (error) {
+        problems.push(`${where}: "${key}" in ${language} is not ICU MessageFormat: ${(error as Error).message}`);
+      }
+    }
+  };
+  for (const language of LANGUAGES) {
+    const own = messages[language];
+    compare(`shared messages (${sharedMessagesFile(language)})`, language, reference.shared, own?.shared);
+    for (const type of types) {
+      const expected = reference.types[type.type] ?? {};
+      if (language === FALLBACK_LANGUAGE && !Object.keys(expected).length) problems.push(`${type.type}: ${messagesFile(type, language)} has no messages`);
+      compare(`${type.type} (${messagesFile(type, language)})`, language, expected, own?.types[type.type]);
+      for (const key of Object.keys(own?.types[type.type] ?? {})) {
+        if (key in reference.shared) problems.push(`${type.type}: "${key}" in ${language} has the name of a shared message`);
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * One type's messages in the locale of one mail. Messages are ICU MessageFormat:
+ * plurals, select, numbers and dates through Intl in that locale. Two tags mark
+ * what the HTML part shows in bold: `<b>` (plain in the text part) and `<q>`
+ * (quoted in the text part, as the language quotes: "…", « … »).
+ */
+export class MailMessages {
+  constructor(
+    readonly locale: string,
+    private readonly formats: ReadonlyMap<string, IntlMessageFormat>,
+  ) {}
+
+  /** A message for the plain-text part (and subjects): nothing escaped. */
+  text(key: string, values: MessageValues = {}): string {
+    return this.format(key, { ...values, b: (chunks: string[]) => chunks.join(''), q: (chunks: string[]) => this.text('quoted', { text: chunks.join('') }) });
+  }
+
+  /** A message for the HTML part: every value escaped, `<b>` and `<q>` bold. */
+  html(key: string, values: MessageValues = {}): string {
+    const escaped = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === undefined || typeof v === 'number' ? v : Handlebars.escapeExpression(v)]));
+    const bold = (chunks: string[]) => `<b>${chunks.join('')}</b>`;
+    return this.format(key, { ...escaped, b: bold, q: bold });
+  }
+
+  private format(key: string, values: Record<string, unknown>): string {
+    const format = this.formats.get(key);
+    if (!format) throw new Error(`No message "${key}" in ${this.locale}`);
+    const result = format.format(values as Record<string, string>);
+    return Array.isArray(result) ? result.join('') : String(result);
+  }
+}
+
+/**
+ * Every message of every language, read and parsed once when Herald starts; a
+ * missing or broken message stops start-up (as a missing template does). Gives
+ * each (type, locale) its MailMessages, built once from the parsed messages.
+ */
+export class MailCatalogue {
+  private readonly parsed = new Map<string, Map<string, ParsedMessage>>();
+  private readonly built = new Map<string, MailMessages>();
+
+  constructor() {
+    const messages = readMessages();
+    const problems = messageProblems(messages);
+    if (problems.length) throw new Error(`The mail messages are incomplete:\n${problems.join('\n')}`);
+    for (const language of LANGUAGES) {
+      for (const type of allEventTypes()) {
+        const all = { ...messages[language].shared, ...messages[language].types[type.type] };
+        this.parsed.set(`${type.type}\n${language}`, new Map(Object.entries(all).map(([key, text]) => [key, new IntlMessageFormat(text, language).getAst()])));
+      }
+    }
+  }
+
+  /** The messages of a type in a mail's locale (its language's, else English). */
+  messages(type: NotificationType, locale: string): MailMessages {
+    const key = `${type}\n${locale}`;
+    let messages = this.built.get(key);
+    if (!messages) {
+      const parsed = this.parsed.get(`${type}\n${languageOf(locale) ?? FALLBACK_LANGUAGE}`)!;
+      messages = new MailMessages(locale, new Map([...parsed].map(([k, ast]) => [k, new IntlMessageFormat(ast, locale)])));
+      this.built.set(key, messages);
+    }
+    return messages;
+  }
+}

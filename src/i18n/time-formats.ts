@@ -1,0 +1,67 @@
+/** The IANA zone of a mail whose recipient and admin set none. */
+export const FALLBACK_TIME_ZONE = 'UTC';
+
+/** Whether Intl knows this IANA time zone ("Europe/Paris", "UTC"; not "CET+1" or "Mars/Olympus"). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone);
+  } catch {
+    return false;
+  }
+}
+
+/** A short zone name that is a name ("CET", "EST", "UTC"), not an offset ("GMT+1", "UTC−5"). */
+const isAbbreviation = (name: string) => !/^(GMT|UTC)[+\-−]/.test(name);
+
+/**
+ * How the times of one mail are written: in its locale and its recipient's time
+ * zone, each with the zone's abbreviation ("Nov 24, 2026, 9:00 AM EST",
+ * "24 nov. 2026, 10:00 CET"). Intl has no abbreviation for most zones in most
+ * locales (French says "UTC+1" for Paris): the English ones are tried next
+ * ("CET" from British English, "EST" from American), then the locale's offset.
+ */
+export class TimeFormats {
+  private readonly dateTime: Intl.DateTimeFormat;
+  private readonly durations: Intl.DurationFormat;
+
+  constructor(
+    readonly locale: string,
+    readonly timeZone: string,
+  ) {
+    this.dateTime = new Intl.DateTimeFormat(locale, { timeZone, year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
+    this.durations = new Intl.DurationFormat(locale, { style: 'short' });
+  }
+
+  /** An ISO-8601 time as the recipient reads it; what is not a time is shown as it came. */
+  time(iso: string | undefined): string | undefined {
+    if (!iso) return undefined;
+    const date = new Date(iso);
+    if (Number.isNaN(date.getTime())) return iso;
+    const zone = this.zoneName(date);
+    return this.dateTime
+      .formatToParts(date)
+      .map((part) => (part.type === 'timeZoneName' ? zone : part.value))
+      .join('');
+  }
+
+  /** "1 hr, 2 min", "3 min, 20 sec", "12 sec" (no seconds once there are hours). */
+  duration(startedAt?: string, endedAt?: string): string | undefined {
+    if (!startedAt || !endedAt) return undefined;
+    const seconds = Math.round((Date.parse(endedAt) - Date.parse(startedAt)) / 1000);
+    if (!Number.isFinite(seconds) || seconds < 0) return undefined;
+    const hours = Math.floor(seconds / 3600);
+    const minutes = Math.floor((seconds % 3600) / 60);
+    if (hours) return this.durations.format({ hours, minutes });
+    if (minutes) return this.durations.format({ minutes, seconds: seconds % 60 });
+    return this.durations.format({ seconds });
+  }
+
+  /** The zone's abbreviation at that date (CET or CEST), else its offset as the locale writes it. */
+  private zoneName(date: Date): string {
+    const names = [this.locale, 'en-GB', 'en-US'].map(
+      (locale) => new Intl.DateTimeFormat(locale, { timeZone: this.timeZone, timeZoneName: 'short' }).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '',
+    );
+    return names.find(isAbbreviation) ?? names[0];
+  }
+}
