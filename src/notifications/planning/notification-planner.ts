@@ -7,12 +7,23 @@ import { JobEventIngestionService } from '../../job-events/ingestion/job-event-i
 import type { JobEventsSubscriber } from '../../job-events/ingestion/job-events-subscriber';
 import { deliveredTypeOf, type NotifiedEvent } from '../../event-types/notification-type';
 import { ApplicationsService } from '../../users/applications.service';
+import { NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { type Recipient, RecipientsService } from '../../users/recipients/recipients.service';
 import { NotificationEntity } from '../entities/notification.entity';
 import { JobHistory } from '../history/job-history';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryOutbox, type NewDelivery } from '../outbox/delivery-outbox';
 import { DeliveryTakers } from '../outbox/delivery-takers';
+
+/**
+ * Whether how often the person wants mails lets this event through:
+ * FIRST_AND_FIXED keeps a failure only when it is the first in a row (no history
+ * note, or a note counting 1); the fix is a JOB_RECOVERED, a type of its own.
+ */
+export function wantsMailAbout(recipient: Recipient, event: NotifiedEvent): boolean {
+  if (recipient.frequency !== NotificationFrequency.FIRST_AND_FIXED || event.type !== JobEventType.JOB_FAILED) return true;
+  return (event.history?.failuresInRow ?? 1) === 1;
+}
 
 /**
  * Plans the mails of new events inside the transaction that records them
@@ -70,8 +81,9 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
         recipientsOf.set(key, recipients);
       }
       notifications.push({ eventId: event.id, eventType: type, payload: JSON.stringify(event) });
-      counts.push(recipients.length);
-      for (const r of recipients) {
+      const receiving = recipients.filter((r) => wantsMailAbout(r, event));
+      counts.push(receiving.length);
+      for (const r of receiving) {
         deliveries.push({
           eventIds: [event.id],
           eventType: type,
