@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
@@ -15,6 +16,7 @@ import { type EffectivePreferenceModel, NotReceivingReason, PreferenceSource } f
 import { UserModel } from './models/user.model';
 import { NOTIFICATION_TYPES, type NotificationType } from '../event-types/notification-type';
 import { FIRST_AND_FIXED_TYPES, frequencyOf, NotificationFrequency } from './frequency/notification-frequency';
+import { PreferenceChangedEvent } from './frequency/preference-changed.event';
 
 /** What setNotificationPreference asks for; neither enabled nor frequency forgets the choice. */
 export interface PreferenceChoice {
@@ -42,6 +44,7 @@ export class UsersService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: HeraldConfig,
     private readonly transactions: Transactions,
+    private readonly events: EventEmitter2,
   ) {}
 
   /** The person behind a token, created from its claims on first sight. */
@@ -154,6 +157,7 @@ export class UsersService {
       if (existing) await repo.update(existing.id, row);
       else await repo.insert({ userId: user.id, eventType, applicationId, ...row });
     });
+    this.events.emit(PreferenceChangedEvent.NAME, new PreferenceChangedEvent(userExternalId, eventType, applicationExternalId ?? null, frequency));
     return this.get(userExternalId);
   }
 

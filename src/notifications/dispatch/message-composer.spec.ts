@@ -35,6 +35,7 @@ const delivery = (id: number, eventId: string, recipientName: string | null = nu
   recipientEmail: `r${id}@example.com`,
   recipientName,
   attempts: 0,
+  digest: false,
   leaseExpiresAt: Date.now() + 60_000,
 });
 

@@ -6,6 +6,8 @@ import type { JobEvent } from '@herald/contracts';
 import { HeraldConfig } from '../../config/herald-config';
 import type { SmtpSettings } from '../../settings/smtp-settings';
 import { encodeAlternative, type EncodedBody, type EncodedMessage, withHeaders } from '../../smtp/mime-message';
+import type { NotifiedEvent } from '../../event-types/notification-type';
+import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { NotificationEntity } from '../entities/notification.entity';
 import type { ClaimedDelivery } from '../outbox/delivery-outbox';
 import { PreferenceLinks } from '../preference-links/preference-links';
@@ -73,6 +75,7 @@ export class MessageComposer {
 
   async compose(d: ClaimedDelivery, settings: SmtpSettings): Promise<ComposedMail> {
     const cached = this.events.get(d.eventId) ?? (await this.load(d.eventId));
+    if (d.digest) return this.addressed(d, settings, cached.tag, await this.prepareDigest(d, cached.tag, settings.gatewayUri));
     if (cached.prepared?.gatewayUri !== settings.gatewayUri) {
       const preparing = this.prepare(cached, settings.gatewayUri).then((mail) => {
         if (this.events.get(d.eventId) === cached) {
@@ -84,12 +87,16 @@ export class MessageComposer {
       cached.prepared = { gatewayUri: settings.gatewayUri, mail: preparing };
       preparing.catch(() => cached.prepared?.mail === preparing && (cached.prepared = undefined)); // try again next time
     }
-    const mail = await cached.prepared.mail;
+    return this.addressed(d, settings, cached.tag, await cached.prepared.mail);
+  }
+
+  /** The recipient's message: the prepared body under a header block of its own. */
+  private addressed(d: ClaimedDelivery, settings: SmtpSettings, tag: string, mail: PreparedMail): ComposedMail {
     const domain = senderDomain(settings.sender);
-    const messageId = `<herald.${cached.tag}.${d.id}@${domain}>`;
+    const messageId = `<herald.${tag}.${d.id}@${domain}>`;
     // The recipient's own preferences links: their token in the shared body's links, and List-Unsubscribe.
     const own = this.links.personalize(mail.body, d.id, settings.gatewayUri);
-    const message = withHeaders({ contentType: mail.contentType, body: own.body }, cached.tag, [
+    const message = withHeaders({ contentType: mail.contentType, body: own.body }, tag, [
       { key: 'From', value: settings.sender! },
       { key: 'To', value: d.recipientName ? { name: d.recipientName, address: d.recipientEmail } : d.recipientEmail },
       { key: 'Subject', value: mail.subject },
@@ -126,6 +133,16 @@ export class MessageComposer {
       this.events.delete(oldest);
       this.cachedBytes -= entry.bytes;
     }
+  }
+
+  /** A digest is one person's: rendered for its delivery alone, from all its events in order (not cached). */
+  private async prepareDigest(d: ClaimedDelivery, tag: string, gatewayUri: string | null): Promise<PreparedMail> {
+    const ids = (await this.dataSource.getRepository(DeliveryEventEntity).find({ where: { deliveryId: d.id }, order: { position: 'ASC' } })).map((e) => e.eventId);
+    const rows = await this.dataSource.getRepository(NotificationEntity).find({ select: { eventId: true, payload: true }, where: { eventId: In(ids) } });
+    const payloads = new Map(rows.map((r) => [r.eventId, r.payload]));
+    const events = ids.flatMap((id) => (payloads.has(id) ? [JSON.parse(payloads.get(id)!) as NotifiedEvent] : []));
+    const rendered = this.renderer.renderDigest(events, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) });
+    return { subject: rendered.subject, ...(await encodeAlternative(tag, rendered.text, rendered.html)) };
   }
 
   /** Renders the event and encodes the whole message once; keeps what follows its headers. */

@@ -6,6 +6,7 @@ import { Clock } from '../../clock/clock';
 import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
+import { DigestEntity } from '../entities/digest.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 
 /** A delivery claimed for sending: what the dispatcher needs, nothing more. */
@@ -16,6 +17,8 @@ export interface ClaimedDelivery {
   recipientEmail: string;
   recipientName: string | null;
   attempts: number;
+  /** A digest: a mail listing all its events (delivery_events), not the mail of its first one. */
+  digest: boolean;
   /** When this process's claim runs out (epoch ms): past it, another process may send it. */
   leaseExpiresAt: number;
 }
@@ -146,6 +149,7 @@ export class DeliveryOutbox {
            LIMIT ?
            ${this.postgres ? 'FOR UPDATE SKIP LOCKED' : ''})
         RETURNING id, (SELECT e.event_id FROM ${events} AS e WHERE e.delivery_id = ${table}.id AND e.position = 0) AS event_id,
+                  EXISTS (SELECT 1 FROM ${sql.table(DigestEntity)} AS g WHERE g.delivery_id = ${table}.id) AS digest,
                   recipient_email, recipient_name, attempts`,
     );
     this.recordSql = sql.statement(
@@ -191,7 +195,8 @@ export class DeliveryOutbox {
         await manager.query(this.insertEventsSql!, [JSON.stringify(ids.map((id, n) => [id, chunk[n].eventIds]))]);
       }
       chunk.forEach((d, n) =>
-        inserted.push({ id: ids[n], eventId: d.eventIds[0], recipientEmail: d.recipientEmail, recipientName: d.recipientName, attempts: 0, leaseExpiresAt }),
+        // A digest's row (digests) is written after its delivery, and digests are never handed off: false here.
+        inserted.push({ id: ids[n], eventId: d.eventIds[0], recipientEmail: d.recipientEmail, recipientName: d.recipientName, attempts: 0, digest: false, leaseExpiresAt }),
       );
     }
     return inserted.sort((a, b) => a.id - b.id);
@@ -217,6 +222,7 @@ export class DeliveryOutbox {
       recipientEmail: row.recipient_email as string,
       recipientName: (row.recipient_name as string | null) ?? null,
       attempts: Number(row.attempts),
+      digest: !!row.digest,
       leaseExpiresAt,
     };
   }
