@@ -1,21 +1,6 @@
-import { Field, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { NotificationFrequency } from '../frequency/notification-frequency';
-
-/** When a recipient would get the mail, given how often they want it. */
-export enum RecipientTiming {
-  NOW = 'NOW',
-  IN_DIGEST = 'IN_DIGEST',
-  FIRST_FAILURE_ONLY = 'FIRST_FAILURE_ONLY',
-}
-registerEnumType(RecipientTiming, {
-  name: 'RecipientTiming',
-  description: 'When a recipient would get a mail about the event',
-  valuesMap: {
-    NOW: { description: 'At once, a mail for the event' },
-    IN_DIGEST: { description: 'In the digest mail at the end of the window (digestWindowStart–digestWindowEnd)' },
-    FIRST_FAILURE_ONLY: { description: 'At once if it is the first failure in a row; not if the job was already failing (FIRST_AND_FIXED)' },
-  },
-});
+import { RecipientTiming } from '../frequency/recipient-timing';
 
 @ObjectType('Recipient', { description: 'Someone who would receive a mail' })
 export class RecipientModel {
