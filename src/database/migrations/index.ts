@@ -6,7 +6,7 @@ import { DeliveryEvents1764000000004 } from './1764000000004-delivery-events';
 import { RelayQuota1764000000005 } from './1764000000005-relay-quota';
 import { UsedLinks1764000000007 } from './1764000000007-used-links';
 import { JobOutcomes1764000000008 } from './1764000000008-job-outcomes';
-import { NotificationFrequency1764000000010 } from './1764000000010-notification-frequency';
+import { NotificationFrequency1764000000011 } from './1764000000011-notification-frequency';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
 export const MIGRATIONS = [
@@ -18,5 +18,5 @@ export const MIGRATIONS = [
   RelayQuota1764000000005,
   UsedLinks1764000000007,
   JobOutcomes1764000000008,
-  NotificationFrequency1764000000010,
+  NotificationFrequency1764000000011,
 ];

@@ -7,8 +7,8 @@ import { columnTypes } from './column-types';
  * NEVER). And the digests: events waiting for a person's window
  * (digest_entries), and the digests sent, one per person and window (digests).
  */
-export class NotificationFrequency1764000000010 implements MigrationInterface {
-  name = 'NotificationFrequency1764000000010';
+export class NotificationFrequency1764000000011 implements MigrationInterface {
+  name = 'NotificationFrequency1764000000011';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const { timestamp } = columnTypes(queryRunner);
