@@ -10,7 +10,10 @@ import { EventsResolver } from './delivery-log/events.resolver';
 import { PlannedEventsService } from './delivery-log/planned-events.service';
 import { Dispatcher } from './dispatch/dispatcher';
 import { MessageComposer } from './dispatch/message-composer';
+import { Digests } from './digests/digests';
 import { DeliveryEventEntity } from './entities/delivery-event.entity';
+import { DigestEntryEntity } from './entities/digest-entry.entity';
+import { DigestEntity } from './entities/digest.entity';
 import { DeliveryEntity } from './entities/delivery.entity';
 import { JobOutcomeEntity } from './entities/job-outcome.entity';
 import { NotificationEntity } from './entities/notification.entity';
@@ -37,7 +40,7 @@ import { MailRenderer } from './rendering/mail-renderer';
     SmtpModule,
     UsersModule,
     JobEventsModule,
-    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, DeliveryEventEntity, UsedLinkEntity, JobOutcomeEntity]),
+    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, DeliveryEventEntity, UsedLinkEntity, JobOutcomeEntity, DigestEntryEntity, DigestEntity]),
   ],
   controllers: [PreferencesPageController],
   providers: [
@@ -50,6 +53,7 @@ import { MailRenderer } from './rendering/mail-renderer';
     DeliveryTakers,
     Dispatcher,
     JobHistory,
+    Digests,
     NotificationPlanner,
     DeliveriesService,
     PlannedEventsService,

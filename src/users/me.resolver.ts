@@ -22,8 +22,8 @@ export class MeResolver {
     return this.users.updateProfile(principal.sub, input);
   }
 
-  @Mutation(() => UserModel, { description: 'Turns one event type on or off for you, everywhere or for one application' })
+  @Mutation(() => UserModel, { description: 'Turns one event type on or off for you, or says how often, everywhere or for one application' })
   setNotificationPreference(@Args('input', { description: 'The event type, the application (optional) and the choice' }) input: SetNotificationPreferenceInput, @CurrentPrincipal() principal: Principal): Promise<UserModel> {
-    return this.users.setPreference(principal.sub, input.eventType, input.applicationId, input.enabled ?? null);
+    return this.users.setPreference(principal.sub, input.eventType, input.applicationId, input);
   }
 }

@@ -1,10 +1,12 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Roles } from '../auth/auth.decorators';
 import { Role } from '../auth/role.enum';
+import { Clock } from '../clock/clock';
 import { ConnectionType } from '../graphql/pagination';
 import { RecipientsPreviewArgs, SearchPageArgs, UpdateUserInput } from './dto/users.inputs';
 import { RecipientModel } from './models/recipient.model';
 import { UserModel } from './models/user.model';
+import { timingOf } from './frequency/recipient-timing';
 import { RecipientsService } from './recipients/recipients.service';
 import { UsersService } from './users.service';
 
@@ -17,6 +19,7 @@ export class UsersAdminResolver {
   constructor(
     private readonly users: UsersService,
     private readonly recipients: RecipientsService,
+    private readonly clock: Clock,
   ) {}
 
   @Query(() => UserConnection, { name: 'users', description: 'People, by id; search matches id, name or email' })
@@ -30,9 +33,16 @@ export class UsersAdminResolver {
     return this.users.updateProfile(userId, fields);
   }
 
-  @Query(() => [RecipientModel], { description: 'Who would receive an event of this type about this application, now' })
+  @Query(() => [RecipientModel], { description: 'Who would receive an event of this type about this application, now, and when' })
   async recipientsPreview(@Args() { eventType, applicationId }: RecipientsPreviewArgs): Promise<RecipientModel[]> {
     const recipients = await this.recipients.recipientsFor(applicationId, eventType);
-    return recipients.map((r) => ({ userId: r.externalId, email: r.email, displayName: r.displayName, locale: r.locale, timeZone: r.timeZone }));
+    const now = this.clock.now();
+    return recipients.map((r) => {
+      const { timing, when, window } = timingOf(r, now);
+      return {
+        userId: r.externalId, email: r.email, displayName: r.displayName, locale: r.locale, timeZone: r.timeZone,
+        frequency: r.frequency, timing, when, digestWindowStart: window?.start ?? null, digestWindowEnd: window?.end ?? null,
+      };
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource, type EntityManager, IsNull, Not } from 'typeorm';
 import { hasRole, type Principal } from '../auth/principal';
@@ -6,7 +7,7 @@ import { Role } from '../auth/role.enum';
 import { HeraldConfig } from '../config/herald-config';
 import { Transactions } from '../database/transactions';
 import { eventTypeOf } from '../event-types/registry';
-import { NotFoundError } from '../graphql/graphql-errors';
+import { BadUserInputError, NotFoundError } from '../graphql/graphql-errors';
 import { type Connection, decodeCursor, DEFAULT_PAGE_SIZE, toConnection } from '../graphql/pagination';
 import type { ProfileFields } from './dto/profile-fields';
 import { ApplicationEntity } from './entities/application.entity';
@@ -15,6 +16,15 @@ import { UserEntity } from './entities/user.entity';
 import { type EffectivePreferenceModel, NotReceivingReason, PreferenceSource } from './models/effective-preference.model';
 import { UserModel } from './models/user.model';
 import { NOTIFICATION_TYPES, type NotificationType } from '../event-types/notification-type';
+import { FIRST_AND_FIXED_TYPES, frequencyOf, NotificationFrequency } from './frequency/notification-frequency';
+import { PreferenceChangedEvent } from './frequency/preference-changed.event';
+
+/** What setNotificationPreference asks for; neither enabled nor frequency forgets the choice. */
+export interface PreferenceChoice {
+  enabled?: boolean | null;
+  frequency?: NotificationFrequency | null;
+  digestHour?: number | null;
+}
 
 /** Escapes LIKE wildcards so a search for "50%" means what it says. */
 export function likePattern(search: string): string {
@@ -35,6 +45,7 @@ export class UsersService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: HeraldConfig,
     private readonly transactions: Transactions,
+    private readonly events: EventEmitter2,
   ) {}
 
   /** The person behind a token, created from its claims on first sight. */
@@ -118,10 +129,21 @@ export class UsersService {
   }
 
   /**
-   * Sets (or, with enabled null, forgets) a choice for one event type, for every
-   * application or for one.
+   * Sets (or, with neither enabled nor frequency, forgets) a choice for one event
+   * type, for every application or for one. A frequency says on/off too (NEVER is
+   * off); enabled alone means IMMEDIATELY or NEVER.
    */
-  async setPreference(userExternalId: string, eventType: NotificationType, applicationExternalId: string | undefined, enabled: boolean | null): Promise<UserModel> {
+  async setPreference(userExternalId: string, eventType: NotificationType, applicationExternalId: string | undefined, choice: PreferenceChoice): Promise<UserModel> {
+    const frequency = choice.frequency ?? (choice.enabled === true ? NotificationFrequency.IMMEDIATELY : choice.enabled === false ? NotificationFrequency.NEVER : null);
+    if (choice.frequency && choice.enabled != null && choice.enabled !== (choice.frequency !== NotificationFrequency.NEVER)) {
+      throw BadUserInputError.field('enabled', `contradicts frequency ${choice.frequency}; give one of them`);
+    }
+    if (frequency === NotificationFrequency.FIRST_AND_FIXED && !FIRST_AND_FIXED_TYPES.includes(eventType)) {
+      throw BadUserInputError.field('frequency', `FIRST_AND_FIXED is for ${FIRST_AND_FIXED_TYPES.join(', ')} only`);
+    }
+    if (choice.digestHour != null && frequency !== NotificationFrequency.DIGEST_DAILY) {
+      throw BadUserInputError.field('digestHour', 'is for frequency DIGEST_DAILY only');
+    }
     await this.transactions.run(async (manager) => {
       const user = await manager.getRepository(UserEntity).findOneBy({ externalId: userExternalId });
       if (!user) throw new NotFoundError('User', userExternalId);
@@ -136,14 +158,20 @@ export class UsersService {
         .where('p.user_id = :u AND p.event_type = :t', { u: user.id, t: eventType })
         .andWhere(applicationId === null ? 'p.application_id IS NULL' : 'p.application_id = :a', { a: applicationId })
         .getOne();
-      if (enabled === null) {
+      if (frequency === null) {
         if (existing) await repo.delete(existing.id);
-      } else if (existing) {
-        await repo.update(existing.id, { enabled });
-      } else {
-        await repo.insert({ userId: user.id, eventType, applicationId, enabled });
+        return;
       }
+      const row = {
+        enabled: frequency !== NotificationFrequency.NEVER,
+        // Rows written as on/off keep meaning what they meant: null is IMMEDIATELY.
+        frequency: frequency === NotificationFrequency.IMMEDIATELY || frequency === NotificationFrequency.NEVER ? null : frequency,
+        digestHour: frequency === NotificationFrequency.DIGEST_DAILY ? (choice.digestHour ?? null) : null,
+      };
+      if (existing) await repo.update(existing.id, row);
+      else await repo.insert({ userId: user.id, eventType, applicationId, ...row });
     });
+    this.events.emit(PreferenceChangedEvent.NAME, new PreferenceChangedEvent(userExternalId, eventType, applicationExternalId ?? null, frequency));
     return this.get(userExternalId);
   }
 
@@ -153,9 +181,9 @@ export class UsersService {
       .getRepository(PreferenceEntity)
       .createQueryBuilder('p')
       .leftJoin(ApplicationEntity, 'a', 'a.id = p.application_id')
-      .select(['p.event_type AS "eventType"', 'p.enabled AS "enabled"', 'a.external_id AS "applicationId"'])
+      .select(['p.event_type AS "eventType"', 'p.enabled AS "enabled"', 'p.frequency AS "frequency"', 'p.digest_hour AS "digestHour"', 'a.external_id AS "applicationId"'])
       .where('p.user_id = :id', { id: user.rowId })
-      .getRawMany<{ eventType: string; enabled: boolean | number; applicationId: string | null }>();
+      .getRawMany<{ eventType: string; enabled: boolean | number; frequency: string | null; digestHour: number | null; applicationId: string | null }>();
     return NOTIFICATION_TYPES.map((eventType) => {
       const mine = rows.filter((r) => r.eventType === eventType);
       const global = mine.find((r) => r.applicationId === null);
@@ -171,8 +199,12 @@ export class UsersService {
         eventType,
         label: eventTypeOf(eventType).label,
         enabled,
+        frequency: frequencyOf(enabled, global?.frequency ?? null),
+        digestHour: global?.digestHour ?? null,
         source: global ? PreferenceSource.USER : PreferenceSource.DEFAULT,
-        applicationOverrides: mine.filter((r) => r.applicationId !== null).map((r) => ({ applicationId: r.applicationId!, enabled: !!r.enabled })),
+        applicationOverrides: mine
+          .filter((r) => r.applicationId !== null)
+          .map((r) => ({ applicationId: r.applicationId!, enabled: !!r.enabled, frequency: frequencyOf(!!r.enabled, r.frequency), digestHour: r.digestHour })),
         receives: reason === null,
         reason,
       };

@@ -9,6 +9,7 @@ import { UsedLinks1764000000007 } from './1764000000007-used-links';
 import { JobOutcomes1764000000008 } from './1764000000008-job-outcomes';
 import { RelayHealth1764000000009 } from './1764000000009-relay-health';
 import { UserAdmin1764000000010 } from './1764000000010-user-admin';
+import { NotificationFrequency1764000000011 } from './1764000000011-notification-frequency';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   JobOutcomes1764000000008,
   RelayHealth1764000000009,
   UserAdmin1764000000010,
+  NotificationFrequency1764000000011,
 ];

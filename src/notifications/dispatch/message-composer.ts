@@ -9,6 +9,8 @@ import { FALLBACK_TIME_ZONE } from '../../i18n/time-formats';
 import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
 import type { SmtpSettings } from '../../settings/smtp-settings';
 import { encodeAlternative, type EncodedBody, type EncodedMessage, withHeaders } from '../../smtp/mime-message';
+import type { NotifiedEvent } from '../../event-types/notification-type';
+import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { NotificationEntity } from '../entities/notification.entity';
 import type { ClaimedDelivery } from '../outbox/delivery-outbox';
 import { PreferenceLinks } from '../preference-links/preference-links';
@@ -80,6 +82,7 @@ export class MessageComposer {
 
   async compose(d: ClaimedDelivery, settings: SmtpSettings): Promise<ComposedMail> {
     const cached = this.events.get(d.eventId) ?? (await this.load(d.eventId));
+    if (d.digest) return this.addressed(d, settings, cached.tag, await this.prepareDigest(d, cached.tag, settings.gatewayUri));
     const reader = await this.readerOf(d);
     const key = `${settings.gatewayUri}\n${reader.locale}\n${reader.timeZone}`;
     let prepared = cached.prepared.get(key);
@@ -94,12 +97,16 @@ export class MessageComposer {
       cached.prepared.set(key, (prepared = preparing));
       preparing.catch(() => cached.prepared.get(key) === preparing && cached.prepared.delete(key)); // try again next time
     }
-    const mail = await prepared;
+    return this.addressed(d, settings, cached.tag, await prepared);
+  }
+
+  /** The recipient's message: the prepared body under a header block of its own. */
+  private addressed(d: ClaimedDelivery, settings: SmtpSettings, tag: string, mail: PreparedMail): ComposedMail {
     const domain = senderDomain(settings.sender);
-    const messageId = `<herald.${cached.tag}.${d.id}@${domain}>`;
+    const messageId = `<herald.${tag}.${d.id}@${domain}>`;
     // The recipient's own preferences links: their token in the shared body's links, and List-Unsubscribe.
     const own = this.links.personalize(mail.body, d.id, settings.gatewayUri);
-    const message = withHeaders({ contentType: mail.contentType, body: own.body }, cached.tag, [
+    const message = withHeaders({ contentType: mail.contentType, body: own.body }, tag, [
       { key: 'From', value: settings.sender! },
       { key: 'To', value: d.recipientName ? { name: d.recipientName, address: d.recipientEmail } : d.recipientEmail },
       { key: 'Subject', value: mail.subject },
@@ -136,6 +143,16 @@ export class MessageComposer {
       this.events.delete(oldest);
       this.cachedBytes -= entry.bytes;
     }
+  }
+
+  /** A digest is one person's: rendered for its delivery alone, from all its events in order (not cached). */
+  private async prepareDigest(d: ClaimedDelivery, tag: string, gatewayUri: string | null): Promise<PreparedMail> {
+    const ids = (await this.dataSource.getRepository(DeliveryEventEntity).find({ where: { deliveryId: d.id }, order: { position: 'ASC' } })).map((e) => e.eventId);
+    const rows = await this.dataSource.getRepository(NotificationEntity).find({ select: { eventId: true, payload: true }, where: { eventId: In(ids) } });
+    const payloads = new Map(rows.map((r) => [r.eventId, r.payload]));
+    const events = ids.flatMap((id) => (payloads.has(id) ? [JSON.parse(payloads.get(id)!) as NotifiedEvent] : []));
+    const rendered = this.renderer.renderDigest(events, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) });
+    return { subject: rendered.subject, ...(await encodeAlternative(tag, rendered.text, rendered.html)) };
   }
 
   /** Whom the mail is written for: the recipient's language and zone as planned, else the admin's defaults. */

@@ -6,6 +6,7 @@ import { runMigrations } from '../../database/prepare-database';
 import { SystemClock } from '../../clock/clock';
 import { Transactions } from '../../database/transactions';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
+import { DigestEntity } from '../entities/digest.entity';
 import { DeliveryEntity } from '../entities/delivery.entity';
 import { NotificationEntity } from '../entities/notification.entity';
 import { DeliveryOutbox, type NewDelivery } from './delivery-outbox';
@@ -25,7 +26,7 @@ describe.each(DATABASES)('DeliveryOutbox: deliveries and their events ($name)', 
   beforeAll(async () => {
     dataSource = await new DataSource({
       ...dataSourceOptions(database),
-      entities: [DeliveryEntity, DeliveryEventEntity, NotificationEntity],
+      entities: [DeliveryEntity, DeliveryEventEntity, DigestEntity, NotificationEntity],
       logger: 'advanced-console',
       logging: false,
     }).initialize();

@@ -3,6 +3,7 @@ import { memoryDatabase } from '../../../test/support/memory-database';
 import { ManualClock } from '../../clock/manual-clock';
 import type { Transactions } from '../../database/transactions';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
+import { DigestEntity } from '../entities/digest.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 import { NotificationEntity } from '../entities/notification.entity';
 import { DeliveryOutbox, type NewDelivery } from './delivery-outbox';
@@ -34,7 +35,7 @@ describe('DeliveryOutbox', () => {
   const row = (id: number) => dataSource.getRepository(DeliveryEntity).findOneByOrFail({ id });
 
   beforeEach(async () => {
-    ({ dataSource, transactions } = await memoryDatabase([DeliveryEntity, DeliveryEventEntity, NotificationEntity]));
+    ({ dataSource, transactions } = await memoryDatabase([DeliveryEntity, DeliveryEventEntity, DigestEntity, NotificationEntity]));
     clock = new ManualClock();
     outbox = new DeliveryOutbox(dataSource, transactions, clock);
   });

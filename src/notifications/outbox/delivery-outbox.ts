@@ -6,6 +6,7 @@ import { Clock } from '../../clock/clock';
 import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
+import { DigestEntity } from '../entities/digest.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 
 /** A delivery claimed for sending: what the dispatcher needs, nothing more. */
@@ -19,6 +20,8 @@ export interface ClaimedDelivery {
   recipientLocale: string | null;
   recipientTimeZone: string | null;
   attempts: number;
+  /** A digest: a mail listing all its events (delivery_events), not the mail of its first one. */
+  digest: boolean;
   /** When this process's claim runs out (epoch ms): past it, another process may send it. */
   leaseExpiresAt: number;
   /** When the delivery was written (epoch ms): with its event, so when the event was accepted. */
@@ -155,6 +158,7 @@ export class DeliveryOutbox {
            LIMIT ?
            ${this.postgres ? 'FOR UPDATE SKIP LOCKED' : ''})
         RETURNING id, (SELECT e.event_id FROM ${events} AS e WHERE e.delivery_id = ${table}.id AND e.position = 0) AS event_id,
+                  EXISTS (SELECT 1 FROM ${sql.table(DigestEntity)} AS g WHERE g.delivery_id = ${table}.id) AS digest,
                   recipient_email, recipient_name, recipient_locale, recipient_time_zone, attempts, created_at`,
     );
     this.recordSql = sql.statement(
@@ -209,6 +213,7 @@ export class DeliveryOutbox {
           recipientLocale: d.recipientLocale,
           recipientTimeZone: d.recipientTimeZone,
           attempts: 0,
+          digest: false, // a digest's row (digests) is written after its delivery, and digests are never handed off
           leaseExpiresAt,
           createdAt: now.getTime(),
         }),
@@ -239,6 +244,7 @@ export class DeliveryOutbox {
       recipientLocale: (row.recipient_locale as string | null) ?? null,
       recipientTimeZone: (row.recipient_time_zone as string | null) ?? null,
       attempts: Number(row.attempts),
+      digest: !!row.digest,
       leaseExpiresAt,
       createdAt: storedTime(row.created_at),
     };

@@ -7,12 +7,24 @@ import { JobEventIngestionService } from '../../job-events/ingestion/job-event-i
 import type { JobEventsSubscriber } from '../../job-events/ingestion/job-events-subscriber';
 import { deliveredTypeOf, type NotifiedEvent } from '../../event-types/notification-type';
 import { ApplicationsService } from '../../users/applications.service';
+import { isDigest, NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { type Recipient, RecipientsService } from '../../users/recipients/recipients.service';
+import { Digests, type DigestItem } from '../digests/digests';
 import { NotificationEntity } from '../entities/notification.entity';
 import { JobHistory } from '../history/job-history';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryOutbox, type NewDelivery } from '../outbox/delivery-outbox';
 import { DeliveryTakers } from '../outbox/delivery-takers';
+
+/**
+ * Whether how often the person wants mails lets this event through:
+ * FIRST_AND_FIXED keeps a failure only when it is the first in a row (no history
+ * note, or a note counting 1); the fix is a JOB_RECOVERED, a type of its own.
+ */
+export function wantsMailAbout(recipient: Recipient, event: NotifiedEvent): boolean {
+  if (recipient.frequency !== NotificationFrequency.FIRST_AND_FIXED || event.type !== JobEventType.JOB_FAILED) return true;
+  return (event.history?.failuresInRow ?? 1) === 1;
+}
 
 /**
  * Plans the mails of new events inside the transaction that records them
@@ -35,6 +47,7 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
     private readonly events: EventEmitter2,
     private readonly ingestion: JobEventIngestionService,
     private readonly history: JobHistory,
+    private readonly digests: Digests,
   ) {}
 
   onModuleInit(): void {
@@ -49,6 +62,8 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
     const notifications: Pick<NotificationEntity, 'eventId' | 'eventType' | 'payload'>[] = [];
     const deliveries: NewDelivery[] = [];
     const counts: number[] = [];
+    // People who want a digest: their events wait for the end of their window.
+    const digestItems: DigestItem[] = [];
     // What the job outcome history says (still failing, fixed) is stored with the event and decides its type.
     const notes = await this.history.record(events, manager);
     for (const received of events) {
@@ -70,8 +85,13 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
         recipientsOf.set(key, recipients);
       }
       notifications.push({ eventId: event.id, eventType: type, payload: JSON.stringify(event) });
-      counts.push(recipients.length);
-      for (const r of recipients) {
+      const receiving = recipients.filter((r) => wantsMailAbout(r, event));
+      counts.push(receiving.filter((r) => !isDigest(r.frequency)).length);
+      for (const r of receiving) {
+        if (isDigest(r.frequency)) {
+          digestItems.push({ recipient: r, eventId: event.id, eventType: type, applicationId: event.application.id });
+          continue;
+        }
         deliveries.push({
           eventIds: [event.id],
           eventType: type,
@@ -85,6 +105,7 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
       }
     }
     if (notifications.length) await manager.createQueryBuilder().insert().into(NotificationEntity).values(notifications).updateEntity(false).execute();
+    await this.digests.collect(manager, digestItems);
     if (!deliveries.length) return counts;
     const claim = this.takers.claimFor(deliveries.length);
     const inserted = await this.outbox.insert(manager, deliveries, claim);

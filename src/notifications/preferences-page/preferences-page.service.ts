@@ -102,7 +102,7 @@ export class PreferencesPageService {
     const link = await this.open(token);
     if (!link.application) throw new LinkRefused('gone');
     await this.spend(`one-click:${link.deliveryId}`, link.expiresAt);
-    await this.users.setPreference(link.person.id, link.eventType, link.application.id, false);
+    await this.users.setPreference(link.person.id, link.eventType, link.application.id, { enabled: false });
     return link;
   }
 
@@ -111,7 +111,7 @@ export class PreferencesPageService {
     if (choice === 'type-here' && !link.application) throw new LinkRefused('gone');
     await this.spendForm(link, formId);
     if (choice === 'everything') await this.users.updateProfile(link.person.id, { notificationsEnabled: false });
-    else await this.users.setPreference(link.person.id, link.eventType, choice === 'type-here' ? link.application!.id : undefined, false);
+    else await this.users.setPreference(link.person.id, link.eventType, choice === 'type-here' ? link.application!.id : undefined, { enabled: false });
   }
 
   /** The page's full form, from a form used once: only what differs from now is written. */
@@ -122,10 +122,10 @@ export class PreferencesPageService {
     }
     for (const current of link.preferences) {
       const enabled = wanted.types[current.eventType as JobEventType];
-      if (enabled !== undefined && enabled !== current.enabled) await this.users.setPreference(link.person.id, current.eventType as JobEventType, undefined, enabled);
+      if (enabled !== undefined && enabled !== current.enabled) await this.users.setPreference(link.person.id, current.eventType as JobEventType, undefined, { enabled });
       for (const override of current.applicationOverrides) {
         const change = wanted.overrides.find((o) => o.eventType === current.eventType && o.applicationId === override.applicationId);
-        if (change && change.enabled !== override.enabled) await this.users.setPreference(link.person.id, change.eventType, change.applicationId, change.enabled);
+        if (change && change.enabled !== override.enabled) await this.users.setPreference(link.person.id, change.eventType, change.applicationId, { enabled: change.enabled });
       }
     }
   }

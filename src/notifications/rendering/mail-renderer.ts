@@ -43,6 +43,8 @@ const LABELS = ['application', 'job', 'started', 'ended', 'took', 'when'] as con
 export class MailRenderer {
   private readonly templates = new Map<NotificationType, Compiled>();
   private readonly catalogue = new MailCatalogue();
+  /** A digest's mail (beside this file, not in src/event-types/: it is no type of event, it lists events of any type). */
+  private readonly digest: Compiled;
 
   constructor() {
     const html = Handlebars.create();
@@ -63,6 +65,45 @@ export class MailRenderer {
         text: text.compile(read(templateFile(definition, 'text')), { noEscape: true, preventIndent: true }),
       });
     }
+    this.digest = {
+      html: html.compile(read(join(__dirname, 'digest.html.hbs')), { strict: false, preventIndent: true }),
+      text: text.compile(read(join(__dirname, 'digest.text.hbs')), { noEscape: true, preventIndent: true }),
+    };
+  }
+
+  /**
+   * One mail listing several events (a digest): grouped by application, the
+   * application with the latest event first, each group newest first; per event
+   * its line (the subject its own mail would have), its link and, for a failure,
+   * the error in one short line.
+   */
+  renderDigest(events: NotifiedEvent[], links: { gatewayUri: string | null; preferencesLink?: string }): RenderedMail {
+    const newestFirst = [...events].sort((a, b) => Date.parse(b.occurredAt) - Date.parse(a.occurredAt));
+    const groups = new Map<string, { id: string; name: string; events: object[] }>();
+    for (const event of newestFirst) {
+      // Digests are written in English and UTC for now (the events' own mails are in the reader's language).
+      const messages = this.catalogue.messages(deliveredTypeOf(event), FALLBACK_LANGUAGE);
+      const context = this.context(event, links.gatewayUri ?? '', messages, new TimeFormats(messages.locale, FALLBACK_TIME_ZONE));
+      const error = 'error' in event && event.error ? oneLine(event.error.message) : undefined;
+      const group = groups.get(event.application.id) ?? { id: event.application.id, name: oneLine(event.application.name), events: [] };
+      groups.set(event.application.id, group);
+      group.events.push({
+        summary: context.summary,
+        occurredAt: context.occurredAt,
+        link: context.link,
+        color: context.color,
+        error: error && (error.length > 160 ? `${error.slice(0, 159)}…` : error),
+      });
+    }
+    const count = events.length;
+    const heading = `${count} ${count === 1 ? 'event' : 'events'} in ${groups.size} ${groups.size === 1 ? 'application' : 'applications'}`;
+    const context = {
+      subject: `Your Herald digest: ${heading}`,
+      heading: `Your digest: ${heading}`,
+      applications: [...groups.values()],
+      preferencesLink: links.preferencesLink ?? preferencesLink(links.gatewayUri),
+    };
+    return { subject: context.subject, html: this.digest.html(context), text: this.digest.text(context) };
   }
 
   /**
@@ -99,6 +140,8 @@ export class MailRenderer {
       values,
       lang: messages.locale,
       subject: oneLine(`[${appName}] ${view.subject}`),
+      /** The view's own subject, without the application (a digest's line). */
+      summary: oneLine(view.subject),
       heading: t('headingFor', { heading: view.heading, application: appName }),
       color: view.color ?? '#0969da',
       labels,

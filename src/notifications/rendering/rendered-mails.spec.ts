@@ -66,6 +66,17 @@ describe('rendered mails', () => {
     });
   }
 
+  it('stay as they are: a digest of several types and applications (grouped, newest first, errors in one short line)', () => {
+    const other = { id: 'payroll', name: 'Payroll' };
+    const events = [
+      EVENTS['JOB_FAILED with step and log'],
+      { ...(EVENTS['JOB_SUCCEEDED with times'] as object), id: 'e2', occurredAt: '2026-11-24T11:00:00Z' },
+      { ...(EVENTS['JOB_FAILED without step or log'] as object), id: 'e3', occurredAt: '2026-11-24T10:30:00Z', application: other, error: { message: 'y'.repeat(300) } },
+      EVENTS['JOB_RECOVERED after 1 failure'],
+    ] as NotifiedEvent[];
+    expect(renderer.renderDigest(events, { gatewayUri: 'http://console:8081/' })).toMatchSnapshot();
+  });
+
   it('stay as they are without a gateway URI', () => {
     expect(renderer.render(EVENTS['JOB_FAILED with step and log'] as JobEvent, { gatewayUri: null })).toMatchSnapshot();
   });

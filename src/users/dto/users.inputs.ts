@@ -1,10 +1,11 @@
-import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
-import { IsBoolean, IsEnum, IsOptional } from 'class-validator';
+import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
+import { IsBoolean, IsEnum, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { Identifier, SingleLineText } from '@herald/contracts';
 import { PageArgs } from '../../graphql/pagination';
 import { MembershipRole } from '../entities/membership.entity';
 import { ProfileFields } from './profile-fields';
 import { NotificationType } from '../../event-types/notification-type';
+import { NotificationFrequency } from '../frequency/notification-frequency';
 
 /** An id of the console: 1–255 characters, no white space or control characters. */
 const ExternalId = (): PropertyDecorator => Identifier({ maxLength: 255 });
@@ -19,7 +20,7 @@ export class UpdateUserInput extends ProfileFields {
   userId: string;
 }
 
-@InputType({ description: 'One choice: an event type on or off, everywhere or for one application' })
+@InputType({ description: 'One choice: an event type on or off, or how often, everywhere or for one application' })
 export class SetNotificationPreferenceInput {
   @Field(() => NotificationType, { description: 'The kind of event' })
   @IsEnum(NotificationType)
@@ -32,6 +33,14 @@ export class SetNotificationPreferenceInput {
   @Field(() => Boolean, { nullable: true, description: 'On or off; null forgets the choice (back to the default or the global choice)' })
   @IsOptional() @IsBoolean()
   enabled: boolean | null;
+
+  @Field(() => NotificationFrequency, { nullable: true, description: 'How often (instead of enabled: NEVER is off, the others on); absent with enabled true means IMMEDIATELY' })
+  @IsOptional() @IsEnum(NotificationFrequency)
+  frequency?: NotificationFrequency | null;
+
+  @Field(() => Int, { nullable: true, description: 'The hour (0–23, UTC until people have a time zone) a DIGEST_DAILY mail leaves; absent means 8' })
+  @IsOptional() @IsInt() @Min(0) @Max(23)
+  digestHour?: number | null;
 }
 
 @InputType({ description: 'An application of the console' })

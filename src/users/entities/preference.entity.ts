@@ -23,6 +23,14 @@ export class PreferenceEntity {
   @Column({ type: 'boolean' })
   enabled: boolean;
 
+  /** How often (NotificationFrequency) when enabled; null is IMMEDIATELY. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  frequency: string | null;
+
+  /** A daily digest's hour (0–23), when frequency is DIGEST_DAILY. */
+  @Column({ name: 'digest_hour', type: 'integer', nullable: true })
+  digestHour: number | null;
+
   @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'user_id' })
   user?: UserEntity;

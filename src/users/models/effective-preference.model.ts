@@ -1,5 +1,6 @@
-import { Field, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { NotificationType } from '../../event-types/notification-type';
+import { NotificationFrequency } from '../frequency/notification-frequency';
 
 /** Why a person will not receive an event type. */
 export enum NotReceivingReason {
@@ -36,6 +37,8 @@ registerEnumType(PreferenceSource, {
 export class ApplicationPreferenceModel {
   @Field(() => ID, { description: "The console's id of the application" }) applicationId: string;
   @Field({ description: 'On or off for this application' }) enabled: boolean;
+  @Field(() => NotificationFrequency, { description: 'How often for this application (NEVER when off)' }) frequency: NotificationFrequency;
+  @Field(() => Int, { nullable: true, description: 'The hour (0–23, UTC) of the daily digest, when frequency is DIGEST_DAILY' }) digestHour: number | null;
 }
 
 @ObjectType('EffectivePreference', { description: 'What a person will actually receive for one event type, and why not' })
@@ -43,6 +46,8 @@ export class EffectivePreferenceModel {
   @Field(() => NotificationType, { description: 'The kind of event' }) eventType: NotificationType;
   @Field({ description: 'A human name for the event type, e.g. Job failed' }) label: string;
   @Field({ description: 'The global choice (for every application)' }) enabled: boolean;
+  @Field(() => NotificationFrequency, { description: 'How often, globally (NEVER when off); IMMEDIATELY unless the person chose' }) frequency: NotificationFrequency;
+  @Field(() => Int, { nullable: true, description: 'The hour (0–23, UTC) of the daily digest, when frequency is DIGEST_DAILY' }) digestHour: number | null;
   @Field(() => PreferenceSource, { description: "Whether enabled is the person's choice or the default" }) source: PreferenceSource;
   @Field(() => [ApplicationPreferenceModel], { description: 'Per-application choices, which win over the global one' })
   applicationOverrides: ApplicationPreferenceModel[];

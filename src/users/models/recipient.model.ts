@@ -1,4 +1,6 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
+import { NotificationFrequency } from '../frequency/notification-frequency';
+import { RecipientTiming } from '../frequency/recipient-timing';
 
 @ObjectType('Recipient', { description: 'Someone who would receive a mail' })
 export class RecipientModel {
@@ -7,4 +9,9 @@ export class RecipientModel {
   @Field(() => String, { nullable: true, description: 'Their name, as the mail would greet them' }) displayName: string | null;
   @Field(() => String, { nullable: true, description: 'The language of their mail (BCP 47), when set' }) locale: string | null;
   @Field(() => String, { nullable: true, description: 'The time zone of their mail (IANA), when set' }) timeZone: string | null;
+  @Field(() => NotificationFrequency, { description: 'How often they want this event type about this application' }) frequency: NotificationFrequency;
+  @Field(() => RecipientTiming, { description: 'When they would get a mail about an event now' }) timing: RecipientTiming;
+  @Field({ description: 'The same for people, e.g. "now" or "in the hourly digest of 2026-11-24 14:00–15:00 UTC"' }) when: string;
+  @Field(() => Date, { nullable: true, description: 'The start of the digest window an event now falls in (IN_DIGEST only)' }) digestWindowStart: Date | null;
+  @Field(() => Date, { nullable: true, description: 'The end of that window: when the digest mail leaves (IN_DIGEST only)' }) digestWindowEnd: Date | null;
 }

@@ -8,6 +8,7 @@ import { ApplicationEntity } from '../entities/application.entity';
 import { MembershipEntity, MembershipRole } from '../entities/membership.entity';
 import { PreferenceEntity } from '../entities/preference.entity';
 import { UserEntity } from '../entities/user.entity';
+import { frequencyOf, NotificationFrequency } from '../frequency/notification-frequency';
 
 /** Someone who receives a mail about an event. */
 export interface Recipient {
@@ -19,12 +20,17 @@ export interface Recipient {
   displayName: string | null;
   locale: string | null;
   timeZone: string | null;
+  /** How often they want this type about this application (never NEVER: those are not recipients). */
+  frequency: NotificationFrequency;
+  /** Their daily digest's hour, when frequency is DIGEST_DAILY (null: the default). */
+  digestHour: number | null;
 }
 
 /**
  * Answers the pipeline's one question: who receives event type T about
  * application A? Every person with MANAGE on A who has an email, has
- * notifications on, and has not switched T off — for A (wins) or globally.
+ * notifications on, and has not switched T off — for A (wins) or globally —
+ * with how often they want it (the same row decides).
  */
 @Injectable()
 export class RecipientsService {
@@ -38,7 +44,9 @@ export class RecipientsService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     const sql = new Sql(dataSource);
     this.query = sql.statement(
-      `SELECT u.id AS "userId", u.external_id AS "externalId", u.email AS "email", u.display_name AS "displayName", u.locale AS "locale", u.time_zone AS "timeZone"
+      `SELECT u.id AS "userId", u.external_id AS "externalId", u.email AS "email", u.display_name AS "displayName", u.locale AS "locale", u.time_zone AS "timeZone",
+              CASE WHEN pa.id IS NULL THEN pg.frequency ELSE pa.frequency END AS "frequency",
+              CASE WHEN pa.id IS NULL THEN pg.digest_hour ELSE pa.digest_hour END AS "digestHour"
          FROM ${sql.table(ApplicationEntity)} a
          JOIN ${sql.table(MembershipEntity)} m ON m.application_id = a.id AND m.role = '${MembershipRole.MANAGE}'
          JOIN ${sql.table(UserEntity)} u ON u.id = m.user_id
@@ -53,7 +61,7 @@ export class RecipientsService {
   /** Who receives `eventType` about the application; `manager` runs it inside the caller's transaction. */
   async recipientsFor(applicationExternalId: string, eventType: NotificationType, manager: EntityManager = this.dataSource.manager): Promise<Recipient[]> {
     const byDefault = eventTypeOf(eventType).enabledByDefault;
-    const rows = (await manager.query(this.query, [eventType, eventType, applicationExternalId, byDefault])) as Array<Omit<Recipient, 'userId'> & { userId: number }>;
-    return rows.map((r) => ({ ...r, userId: String(r.userId) }));
+    const rows = (await manager.query(this.query, [eventType, eventType, applicationExternalId, byDefault])) as Array<Omit<Recipient, 'userId' | 'frequency'> & { userId: number; frequency: string | null }>;
+    return rows.map((r) => ({ ...r, userId: String(r.userId), frequency: frequencyOf(true, r.frequency) }));
   }
 }

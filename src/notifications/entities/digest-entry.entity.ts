@@ -1,0 +1,43 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * An event waiting for a person's digest: planned for someone whose frequency
+ * is DIGEST_*, kept until its window ends (src/notifications/digests/). In the
+ * database, so a restart in the middle of a window loses nothing.
+ */
+@Entity({ name: 'digest_entries' })
+@Index(['windowEnd'])
+@Index(['recipientId', 'windowEnd'])
+export class DigestEntryEntity {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ name: 'recipient_id', type: 'varchar', length: 255 })
+  recipientId: string;
+
+  @Column({ name: 'window_start', type: Date })
+  windowStart: Date;
+
+  /** When the digest leaves. */
+  @Column({ name: 'window_end', type: Date })
+  windowEnd: Date;
+
+  @Column({ name: 'event_id', type: 'varchar', length: 128 })
+  eventId: string;
+
+  /** The type it is delivered as. */
+  @Column({ name: 'event_type', type: 'varchar', length: 64 })
+  eventType: string;
+
+  @Column({ name: 'application_id', type: 'varchar', length: 255 })
+  applicationId: string;
+
+  @Column({ name: 'recipient_email', type: 'varchar', length: 320 })
+  recipientEmail: string;
+
+  @Column({ name: 'recipient_name', type: 'varchar', length: 255, nullable: true })
+  recipientName: string | null;
+
+  @Column({ name: 'recipient_locale', type: 'varchar', length: 35, nullable: true })
+  recipientLocale: string | null;
+}

@@ -1,0 +1,113 @@
+import { Role } from '../src/auth/role.enum';
+import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
+import { eventually, seedApplication } from './support/people';
+import { SmtpSink } from './support/smtp-sink';
+
+const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { eventId deliveries } }';
+const UPDATE_SMTP = 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }';
+const SET_PREF = 'mutation($input: SetNotificationPreferenceInput!) { setNotificationPreference(input: $input) { preferences { eventType enabled frequency digestHour applicationOverrides { applicationId enabled frequency digestHour } } } }';
+const EVENT = 'query($id: ID!) { event(id: $id) { deliveries { eventType recipientId } } }';
+const PREVIEW = 'query($t: JobEventType!, $a: ID!) { recipientsPreview(eventType: $t, applicationId: $a) { userId frequency timing when digestWindowStart digestWindowEnd } }';
+
+let seq = 0;
+function outcome(type: 'JOB_FAILED' | 'JOB_SUCCEEDED', applicationId: string, minute: number) {
+  const occurredAt = new Date(Date.UTC(2026, 10, 24, 9, minute)).toISOString();
+  return {
+    schemaVersion: 1,
+    id: `freq-${process.pid}-${++seq}`,
+    type,
+    occurredAt,
+    application: { id: applicationId, name: `App ${applicationId}` },
+    job: { id: `job-${seq}`, kind: 'analysis', startedAt: occurredAt, endedAt: occurredAt },
+    ...(type === 'JOB_FAILED' ? { error: { message: 'Out of memory', step: 'Run analyzer' } } : {}),
+  };
+}
+
+/** How often, per person and type, as a manager sees it: in the mails, in `me`, and in the admin's preview. */
+describe(`notification frequency (${DATABASE_KIND})`, () => {
+  let app: HeraldTestApp;
+  let sink: SmtpSink;
+  const publish = async (e: ReturnType<typeof outcome>): Promise<number> => {
+    const res = await app.gql(PUBLISH, { input: e }, app.token(Role.SERVICE, 'console'));
+    if (res.errors) throw new Error(JSON.stringify(res.errors));
+    return (res.data as { publishJobEvent: { deliveries: number } }).publishJobEvent.deliveries;
+  };
+  const setPref = async (person: string, input: Record<string, unknown>) => {
+    const res = await app.gql(SET_PREF, { input }, app.token(Role.USER, person));
+    return res;
+  };
+  const mailsTo = (person: string) => sink.received.filter((m) => m.to.includes(`${person}@example.com`));
+
+  beforeAll(async () => {
+    sink = await new SmtpSink().start();
+    app = await HeraldTestApp.start();
+    await app.admin(UPDATE_SMTP, { input: { host: '127.0.0.1', port: sink.port, security: 'NONE', authEnabled: false, sender: 'Herald <herald@example.com>' } });
+    await seedApplication(app, { id: 'freq-1', name: 'App freq-1' }, [{ id: 'freq-ann' }, { id: 'freq-bob' }, { id: 'freq-cy' }]);
+    await seedApplication(app, { id: 'freq-2', name: 'App freq-2' }, [{ id: 'freq-dee' }]);
+  });
+  afterAll(async () => {
+    await app.close();
+    await sink.stop();
+  });
+
+  it('FIRST_AND_FIXED: five failures then a success give one failed and one fixed mail; IMMEDIATELY gives all six; NEVER none', async () => {
+    expect((await setPref('freq-ann', { eventType: 'JOB_FAILED', frequency: 'FIRST_AND_FIXED' })).errors).toBeUndefined();
+    expect((await setPref('freq-cy', { eventType: 'JOB_FAILED', applicationId: 'freq-1', frequency: 'NEVER' })).errors).toBeUndefined();
+    expect((await setPref('freq-cy', { eventType: 'JOB_RECOVERED', frequency: 'NEVER' })).errors).toBeUndefined();
+    const events = [0, 1, 2, 3, 4].map((m) => outcome('JOB_FAILED', 'freq-1', m));
+    events.push(outcome('JOB_SUCCEEDED', 'freq-1', 5));
+    const planned = [];
+    for (const e of events) planned.push(await publish(e));
+    expect(planned).toEqual([2, 1, 1, 1, 1, 2]);
+    await eventually(async () => expect(mailsTo('freq-bob')).toHaveLength(6));
+    const ann = await eventually(async () => {
+      const mine = mailsTo('freq-ann');
+      expect(mine).toHaveLength(2);
+      return mine;
+    });
+    expect(ann.map((m) => m.parsed.subject).sort()).toEqual(['[App freq-1] Analysis failed: Run analyzer', '[App freq-1] Analysis fixed after 5 failures']);
+    expect(mailsTo('freq-cy')).toEqual([]);
+    // The delivery log agrees: the 2nd failure went to bob only.
+    expect((await app.admin(EVENT, { id: events[1].id })).event.deliveries).toEqual([{ eventType: 'JOB_FAILED', recipientId: 'freq-bob' }]);
+  });
+
+  it('me shows the frequency, globally and per application; enabled alone still means IMMEDIATELY or NEVER', async () => {
+    const res = await setPref('freq-dee', { eventType: 'JOB_FAILED', frequency: 'DIGEST_DAILY', digestHour: 7 });
+    await setPref('freq-dee', { eventType: 'JOB_FAILED', applicationId: 'freq-2', frequency: 'DIGEST_HOURLY' });
+    const again = await setPref('freq-dee', { eventType: 'JOB_STOPPED', enabled: false });
+    expect(res.errors).toBeUndefined();
+    const prefs = (again.data as { setNotificationPreference: { preferences: Array<Record<string, unknown>> } }).setNotificationPreference.preferences;
+    expect(prefs.find((p) => p.eventType === 'JOB_FAILED')).toEqual({
+      eventType: 'JOB_FAILED', enabled: true, frequency: 'DIGEST_DAILY', digestHour: 7,
+      applicationOverrides: [{ applicationId: 'freq-2', enabled: true, frequency: 'DIGEST_HOURLY', digestHour: null }],
+    });
+    expect(prefs.find((p) => p.eventType === 'JOB_STOPPED')).toMatchObject({ enabled: false, frequency: 'NEVER' });
+    expect(prefs.find((p) => p.eventType === 'JOB_SUCCEEDED')).toMatchObject({ enabled: true, frequency: 'IMMEDIATELY', digestHour: null });
+  });
+
+  it('recipientsPreview says when each person would get it', async () => {
+    const preview = (await app.admin(PREVIEW, { t: 'JOB_FAILED', a: 'freq-1' })).recipientsPreview as Array<Record<string, unknown>>;
+    expect(preview.map((r) => [r.userId, r.frequency, r.timing])).toEqual([
+      ['freq-ann', 'FIRST_AND_FIXED', 'FIRST_FAILURE_ONLY'],
+      ['freq-bob', 'IMMEDIATELY', 'NOW'],
+    ]);
+    expect(preview[1]).toMatchObject({ when: 'now', digestWindowStart: null, digestWindowEnd: null });
+    const hourly = ((await app.admin(PREVIEW, { t: 'JOB_FAILED', a: 'freq-2' })).recipientsPreview as Array<Record<string, string>>)[0];
+    expect(hourly).toMatchObject({ userId: 'freq-dee', frequency: 'DIGEST_HOURLY', timing: 'IN_DIGEST' });
+    expect(hourly.when).toMatch(/^in the hourly digest of \d{4}-\d\d-\d\d \d\d:00–\d\d:00 UTC$/);
+    expect(Date.parse(hourly.digestWindowEnd) - Date.parse(hourly.digestWindowStart)).toBe(3_600_000);
+  });
+
+  it('refuses a contradiction or a choice that means nothing, naming the field, and changes nothing', async () => {
+    const contradiction = await setPref('freq-bob', { eventType: 'JOB_FAILED', enabled: false, frequency: 'DIGEST_HOURLY' });
+    expect(contradiction.errors?.[0].message).toMatch(/enabled/);
+    const wrongType = await setPref('freq-bob', { eventType: 'JOB_SUCCEEDED', frequency: 'FIRST_AND_FIXED' });
+    expect(wrongType.errors?.[0].message).toMatch(/frequency: FIRST_AND_FIXED is for JOB_FAILED only/);
+    const hourWithoutDaily = await setPref('freq-bob', { eventType: 'JOB_FAILED', frequency: 'DIGEST_HOURLY', digestHour: 3 });
+    expect(hourWithoutDaily.errors?.[0].message).toMatch(/digestHour/);
+    const badHour = await setPref('freq-bob', { eventType: 'JOB_FAILED', frequency: 'DIGEST_DAILY', digestHour: 24 });
+    expect(badHour.errors?.[0].message).toMatch(/digestHour/);
+    const me = await app.gql('{ me { preferences { eventType frequency } } }', {}, app.token(Role.USER, 'freq-bob'));
+    expect((me.data as { me: { preferences: Array<{ eventType: string; frequency: string }> } }).me.preferences.every((p) => p.frequency === 'IMMEDIATELY')).toBe(true);
+  });
+});
