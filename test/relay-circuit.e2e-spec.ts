@@ -65,9 +65,10 @@ describe(`the relay's circuit breaker (${DATABASE_KIND})`, () => {
     return s;
   };
 
-  it('a relay refusing connections for longer than every backoff, then back: every mail goes out once, none FAILED, no attempt spent', async () => {
+  it('a relay refusing connections for longer than every backoff, then back: every mail goes out once, none FAILED, no attempt spent; the admins get one summary', async () => {
     const port = await closedPort();
-    const app = await start({}, relayAt(port), 'app-outage', people('outage', 3));
+    const app = await start({ ALERT_AFTER_MS: '300' }, relayAt(port), 'app-outage', people('outage', 3));
+    await app.gql('{ me { id } }', {}, app.token(Role.ADMIN, 'boss', { email: 'boss@example.com', name: 'The Boss' })); // an admin with an address
     const ids = [await publish(app, 'app-outage'), await publish(app, 'app-outage')];
 
     for (const id of ids) {
@@ -96,17 +97,26 @@ describe(`the relay's circuit breaker (${DATABASE_KIND})`, () => {
 
     const relay = await sink({}, port);
     const back = Date.now();
-    await relay.waitFor(6);
+    await eventually(async () => expect(relay.received.filter((m) => m.parsed.headers.get('x-herald-event-id'))).toHaveLength(6));
     const recoveredMs = Date.now() - back;
     for (const id of ids) {
       await eventually(async () => {
         for (const d of await deliveriesOf(app, id)) expect(d).toMatchObject({ status: 'SENT', attempts: 1 });
       });
     }
-    expect(relay.received).toHaveLength(6);
-    expect(new Set(relay.received.map((m) => `${m.to.join()} ${m.parsed.subject}`)).size).toBe(6); // each once
+    const notifications = relay.received.filter((m) => m.parsed.headers.get('x-herald-event-id'));
+    expect(notifications).toHaveLength(6);
+    expect(new Set(notifications.map((m) => `${m.to.join()} ${m.parsed.subject}`)).size).toBe(6); // each once
     expect(await statusOf(app)).toMatchObject({ state: 'OK', deliveriesWaiting: 0, oldestWaitingAt: null, lastSuccessAt: expect.any(String) });
     expect(recoveredMs).toBeGreaterThan(0);
+    // The outage outlasted ALERT_AFTER_MS: once the mails that waited are out, the admin with an address gets one summary.
+    const summary = await eventually(async () => {
+      const mails = relay.received.filter((m) => m.parsed.subject?.startsWith('Herald: the mail relay was down'));
+      expect(mails).toHaveLength(1);
+      return mails[0];
+    });
+    expect(summary.to).toEqual(['boss@example.com']);
+    expect(summary.parsed.text).toContain('CONNECT');
   });
 
   it('a relay that answers 535 to AUTH: the circuit opens at once, and relayStatus says AUTH with the reply', async () => {
