@@ -9,7 +9,7 @@ import { closedPort, SmtpSink } from './support/smtp-sink';
 const UPDATE_SMTP = 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }';
 const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { deliveries } }';
 const EVENT = 'query($id: ID!) { event(id: $id) { deliveries { recipientEmail status attempts lastReply lastError } } }';
-const STATUS = 'query { relayStatus { state since lastSuccessAt lastFailure { step reply description at } deliveriesWaiting oldestWaitingAt pacedUntil } }';
+const STATUS = 'query { relayStatus { state since lastSuccessAt lastFailure { step reply description at } deliveriesWaiting oldestWaitingAt pacedUntil pacedLastAt } }';
 
 interface Delivery {
   recipientEmail: string;
@@ -201,8 +201,16 @@ describe(`the relay's circuit breaker (${DATABASE_KIND})`, () => {
     const second = await publish(app, 'app-quota');
     await eventually(async () => {
       const waiting = (await deliveriesOf(app, second)).filter((d) => d.status === 'WAITING');
-      expect(waiting[0]?.lastError).toMatch(/^paced: relay quota 3 messages a minute; next at \S+Z$/);
+      expect(waiting[0]?.lastError).toMatch(/^paced: relay quota 3 messages a minute; next at \S+Z; the last of the \d+ waiting at about \S+Z$/);
     });
+    // relayStatus says when the next goes and, at 3 a (scaled) minute, about when the last of those waiting will.
+    const status = await eventually(async () => {
+      const s = await statusOf(app);
+      expect(s).toMatchObject({ state: 'DEGRADED', pacedUntil: expect.any(String), pacedLastAt: expect.any(String) });
+      return s;
+    });
+    const lastIn = Date.parse(status.pacedLastAt) - Date.parse(status.pacedUntil);
+    expect(lastIn).toBe((Math.ceil(status.deliveriesWaiting / 3) - 1) * Number(MINUTE_MS));
     await paced.waitFor(8, 30_000);
     await eventually(async () => {
       for (const d of await deliveriesOf(app, second)) expect(d).toMatchObject({ status: 'SENT', attempts: 1 });

@@ -39,6 +39,8 @@ export interface RelayStatusSnapshot {
   deliveriesWaiting: number;
   oldestWaitingAt: Date | null;
   pacedUntil: Date | null;
+  /** While paced by the quota: about when the last delivery waiting now will go. */
+  pacedLastAt: Date | null;
 }
 
 const ROW = 'relay';
@@ -139,7 +141,11 @@ export class RelayHealth {
     const limits = { messagesPerMinute: settings.quotaMessagesPerMinute, recipientsPerDay: settings.quotaRecipientsPerDay };
     const answer = await this.quota.reserve(limits, this.clock.now());
     if (answer.granted) return undefined;
-    const reason = `paced: ${answer.reason.replace('relay quota: ', 'relay quota ')}; next at ${answer.until.toISOString()}`;
+    const { count } = await this.waitingSource();
+    const last = this.lastPaced(answer.until, count + 1, settings); // this one is about to wait too
+    const reason = `paced: ${answer.reason.replace('relay quota: ', 'relay quota ')}; next at ${answer.until.toISOString()}${
+      last ? `; the last of the ${count + 1} waiting at about ${last.toISOString()}` : ''
+    }`;
     await this.pace(answer.until, reason);
     return { reason, until: answer.until };
   }
@@ -208,7 +214,22 @@ export class RelayHealth {
       deliveriesWaiting: waiting.count,
       oldestWaitingAt: waiting.oldest,
       pacedUntil: paced ? row.pacedUntil : null,
+      pacedLastAt: paced && waiting.count ? this.lastPaced(row.pacedUntil!, waiting.count, settings) : null,
     };
+  }
+
+  /**
+   * About when the last of `waiting` deliveries goes, sending from `from` at the
+   * quota's pace (a minute's messages per minute, a day's recipients per day;
+   * one recipient a mail). Null without a quota.
+   */
+  private lastPaced(from: Date, waiting: number, settings: SmtpSettings): Date | null {
+    const perMinute = settings.quotaMessagesPerMinute;
+    const perDay = settings.quotaRecipientsPerDay;
+    if (!perMinute && !perDay) return null;
+    const minutes = perMinute ? Math.ceil(waiting / perMinute) - 1 : 0;
+    const days = perDay ? Math.ceil(waiting / perDay) - 1 : 0;
+    return new Date(from.getTime() + Math.max(minutes * this.config.relay.quotaMinuteMs, days * 86_400_000));
   }
 
   /** One probe: the relay check (connect, EHLO, TLS, token, AUTH; no mail) under a lease only one process holds. */

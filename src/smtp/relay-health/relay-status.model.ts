@@ -30,4 +30,6 @@ export class RelayStatusModel {
   @Field(() => Int, { description: 'Deliveries WAITING (for the relay, for pacing, or for settings)' }) deliveriesWaiting: number;
   @Field(() => Date, { nullable: true, description: 'When the oldest of them was planned' }) oldestWaitingAt: Date | null;
   @Field(() => Date, { nullable: true, description: 'While sending is paced: when the next mail may go' }) pacedUntil: Date | null;
+  @Field(() => Date, { nullable: true, description: "While paced by the relay quota: about when the last delivery waiting now will go, at the quota's pace" })
+  pacedLastAt: Date | null;
 }
