@@ -171,6 +171,21 @@ describe(`preferences links in mails (${DATABASE_KIND})`, () => {
     expect((await request(local(oneClick)).post('').type('form').send('x=1')).status).toBe(400);
   });
 
+  it('works from a "fixed" mail too (JOB_RECOVERED, a type Herald derives): one-click turns off exactly that type', async () => {
+    const failure = { ...failed('payroll'), job: { ...job, kind: 'snapshot' } };
+    await publish(failure);
+    await mailsOf(failure.id, 2);
+    const fixed = { ...failure, id: `pref-${process.pid}-${++seq}`, type: 'JOB_SUCCEEDED', occurredAt: '2026-11-24T09:20:00Z', error: undefined };
+    await publish(fixed);
+    const mail = (await mailsOf(fixed.id, 2)).find((m) => m.to[0] === 'bob@example.com')!;
+    expect(mail.parsed.subject).toBe('[Payroll] Snapshot fixed after 1 failure');
+    const { page, oneClick } = linksOf(mail);
+    expect((await request(local(page)).get('')).status).toBe(200);
+    expect((await request(local(oneClick)).post('').type('form').send('List-Unsubscribe=One-Click')).status).toBe(200);
+    const recovered = (await me('bob')).preferences.find((p: { eventType: string }) => p.eventType === 'JOB_RECOVERED');
+    expect(recovered.applicationOverrides).toEqual([{ applicationId: 'payroll', enabled: false }]);
+  });
+
   describe('links that must not work answer a clear page and change nothing', () => {
     let link: { page: string; oneClick: string };
     let before: unknown;

@@ -45,6 +45,13 @@ export class ApplicationsService {
     }
   }
 
+  /** The names of these applications, by the console's id (unknown ids are left out). */
+  async namesOf(externalIds: string[]): Promise<Map<string, string>> {
+    if (!externalIds.length) return new Map();
+    const rows = await this.dataSource.getRepository(ApplicationEntity).find({ select: { externalId: true, name: true }, where: externalIds.map((externalId) => ({ externalId })) });
+    return new Map(rows.map((a) => [a.externalId, a.name]));
+  }
+
   async rename(externalId: string, name: string): Promise<ApplicationModel> {
     const repo = this.dataSource.getRepository(ApplicationEntity);
     const app = await this.find(externalId);

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Logger, Post, Query, Res } from '@nestjs/common';
-import { JOB_EVENT_TYPES, type JobEventType } from '@herald/contracts';
 import { Public } from '../../auth/auth.decorators';
 import { PREFERENCES_PATH, UNSUBSCRIBE_PATH } from '../preference-links/preference-links';
 import { type AllPreferences, LinkRefused, PreferencesPageService, type StopChoice } from './preferences-page.service';
 import { PreferencesPageView } from './preferences-page.view';
+import { NOTIFICATION_TYPES, type NotificationType } from '../../event-types/notification-type';
 
 /** The HTTP answer of each reason a link does not work. */
 const STATUS: Record<LinkRefused['reason'], number> = { invalid: 400, 'not-one-click': 400, used: 409, expired: 410, gone: 410 };
@@ -91,7 +91,7 @@ export class PreferencesPageController {
 /** The full form's fields: `notificationsEnabled`, `type.<TYPE>`, and `override.<i>` with `overrideType.<i>` and `overrideApp.<i>`. */
 function allPreferences(form: Form): AllPreferences {
   const types: AllPreferences['types'] = {};
-  for (const type of JOB_EVENT_TYPES) {
+  for (const type of NOTIFICATION_TYPES) {
     const value = form[`type.${type}`];
     if (value === 'on' || value === 'off') types[type] = value === 'on';
   }
@@ -100,9 +100,9 @@ function allPreferences(form: Form): AllPreferences {
     const index = /^override\.(\d{1,4})$/.exec(key)?.[1];
     if (index === undefined) continue;
     const [value, eventType, applicationId] = [form[key], form[`overrideType.${index}`], form[`overrideApp.${index}`]];
-    if (!(JOB_EVENT_TYPES as readonly unknown[]).includes(eventType) || typeof applicationId !== 'string') continue;
+    if (!(NOTIFICATION_TYPES as readonly unknown[]).includes(eventType) || typeof applicationId !== 'string') continue;
     if (value === 'on' || value === 'off' || value === 'default') {
-      overrides.push({ eventType: eventType as JobEventType, applicationId, enabled: value === 'default' ? null : value === 'on' });
+      overrides.push({ eventType: eventType as NotificationType, applicationId, enabled: value === 'default' ? null : value === 'on' });
     }
   }
   return { notificationsEnabled: form.notificationsEnabled === 'on', types, overrides };

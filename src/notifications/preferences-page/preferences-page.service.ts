@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThan } from 'typeorm';
-import { JOB_EVENT_TYPES, type JobEventType } from '@herald/contracts';
 import { isUniqueViolation } from '../../database/database-errors';
 import { Transactions } from '../../database/transactions';
 import { eventTypeOf } from '../../event-types/registry';
-import { ApplicationEntity } from '../../users/entities/application.entity';
+import { ApplicationsService } from '../../users/applications.service';
 import type { EffectivePreferenceModel } from '../../users/models/effective-preference.model';
 import type { UserModel } from '../../users/models/user.model';
 import { UsersService } from '../../users/users.service';
@@ -14,6 +13,7 @@ import { DeliveryEntity } from '../entities/delivery.entity';
 import { PreferenceLinks } from '../preference-links/preference-links';
 import type { RefusalReason } from './preferences-page.messages';
 import { UsedLinkEntity } from './used-link.entity';
+import { NOTIFICATION_TYPES, type NotificationType } from '../../event-types/notification-type';
 
 /** A link that does not work, and why (the page says it, with an HTTP 4xx). */
 export class LinkRefused extends Error {
@@ -28,7 +28,7 @@ export interface LinkContext {
   deliveryId: number;
   expiresAt: Date;
   person: UserModel;
-  eventType: JobEventType;
+  eventType: NotificationType;
   application: { id: string; name: string } | null;
   preferences: EffectivePreferenceModel[];
   /** Names of the applications the person's overrides are about. */
@@ -41,8 +41,8 @@ export type StopChoice = 'type-here' | 'type-everywhere' | 'everything';
 /** The full form: the profile switch, each type's global choice, each application override (null: forget it). */
 export interface AllPreferences {
   notificationsEnabled: boolean;
-  types: Partial<Record<JobEventType, boolean>>;
-  overrides: Array<{ eventType: JobEventType; applicationId: string; enabled: boolean | null }>;
+  types: Partial<Record<NotificationType, boolean>>;
+  overrides: Array<{ eventType: NotificationType; applicationId: string; enabled: boolean | null }>;
 }
 
 /**
@@ -61,6 +61,7 @@ export class PreferencesPageService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     private readonly users: UsersService,
+    private readonly applications: ApplicationsService,
     private readonly links: PreferenceLinks,
   ) {}
 
@@ -72,20 +73,19 @@ export class PreferencesPageService {
       select: { id: true, recipientId: true, eventType: true, applicationId: true },
       where: { id: check.deliveryId },
     });
-    if (!delivery || !(JOB_EVENT_TYPES as readonly string[]).includes(delivery.eventType)) throw new LinkRefused('gone');
+    if (!delivery || !(NOTIFICATION_TYPES as readonly string[]).includes(delivery.eventType)) throw new LinkRefused('gone');
     const person = await this.users.get(delivery.recipientId).catch(() => undefined);
     if (!person) throw new LinkRefused('gone');
     const preferences = await this.users.effectivePreferences(person);
     const ids = new Set([delivery.applicationId, ...preferences.flatMap((p) => p.applicationOverrides.map((o) => o.applicationId))]);
-    const applications = await this.dataSource.getRepository(ApplicationEntity).find({ select: { externalId: true, name: true }, where: [...ids].map((externalId) => ({ externalId })) });
-    const applicationNames = new Map(applications.map((a) => [a.externalId, a.name]));
+    const applicationNames = await this.applications.namesOf([...ids]);
     const name = applicationNames.get(delivery.applicationId);
     return {
       token: token as string,
       deliveryId: delivery.id,
       expiresAt: check.expiresAt,
       person,
-      eventType: delivery.eventType as JobEventType,
+      eventType: delivery.eventType as NotificationType,
       application: name === undefined ? null : { id: delivery.applicationId, name },
       preferences,
       applicationNames,
@@ -121,8 +121,8 @@ export class PreferencesPageService {
       await this.users.updateProfile(link.person.id, { notificationsEnabled: wanted.notificationsEnabled });
     }
     for (const current of link.preferences) {
-      const enabled = wanted.types[current.eventType as JobEventType];
-      if (enabled !== undefined && enabled !== current.enabled) await this.users.setPreference(link.person.id, current.eventType as JobEventType, undefined, { enabled });
+      const enabled = wanted.types[current.eventType as NotificationType];
+      if (enabled !== undefined && enabled !== current.enabled) await this.users.setPreference(link.person.id, current.eventType as NotificationType, undefined, { enabled });
       for (const override of current.applicationOverrides) {
         const change = wanted.overrides.find((o) => o.eventType === current.eventType && o.applicationId === override.applicationId);
         if (change && change.enabled !== override.enabled) await this.users.setPreference(link.person.id, change.eventType, change.applicationId, { enabled: change.enabled });
@@ -132,7 +132,7 @@ export class PreferencesPageService {
 
   /** The type's label, as the page shows it. */
   label(eventType: string): string {
-    return eventTypeOf(eventType as JobEventType).label;
+    return eventTypeOf(eventType as NotificationType).label;
   }
 
   private spendForm(link: LinkContext, formId: unknown): Promise<void> {
