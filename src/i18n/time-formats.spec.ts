@@ -35,3 +35,12 @@ describe('TimeFormats', () => {
     expect(['Mars/Olympus', '+01:00', 'CET+1', ''].filter(isTimeZone)).toEqual([]);
   });
 });
+
+describe('TimeFormats.of', () => {
+  it('builds the formats of a (locale, zone) once and shares them', () => {
+    expect(TimeFormats.of('fr', 'Europe/Paris')).toBe(TimeFormats.of('fr', 'Europe/Paris'));
+    expect(TimeFormats.of('fr', 'Europe/Paris')).not.toBe(TimeFormats.of('en', 'Europe/Paris'));
+    expect(plain(TimeFormats.of('fr', 'Europe/Paris').time('2026-07-01T13:05:00Z'))).toBe('1 juil. 2026, 15:05 CEST');
+    expect(plain(TimeFormats.of('fr', 'Europe/Paris').time('2026-11-24T13:05:00Z'))).toBe('24 nov. 2026, 14:05 CET');
+  });
+});

@@ -3,13 +3,29 @@ export const FALLBACK_TIME_ZONE = 'UTC';
 
 /** Whether Intl knows this IANA time zone ("Europe/Paris", "UTC"; not "CET+1" or "Mars/Olympus"). */
 export function isTimeZone(zone: string): boolean {
+  const known = zoneChecks.get(zone);
+  if (known !== undefined) return known;
+  let valid: boolean;
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
-    return /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone);
+    valid = /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone);
   } catch {
-    return false;
+    valid = false;
   }
+  // Only names that passed validation are stored, so what anyone can type cannot grow the map.
+  if (valid && zoneChecks.size < MEMO_LIMIT) zoneChecks.set(zone, valid);
+  return valid;
 }
+
+/**
+ * Building an Intl formatter costs far more than using one (ICU loads the locale's
+ * and the zone's data each time): a mail once built four per time it showed, a
+ * quarter of Herald's CPU with one recipient per event. Formatters are kept per
+ * (locale, zone); both come from validated settings, and the memo is bounded anyway.
+ */
+const MEMO_LIMIT = 1_000;
+const zoneChecks = new Map<string, boolean>();
+const memo = new Map<string, TimeFormats>();
 
 /** A short zone name that is a name ("CET", "EST", "UTC"), not an offset ("GMT+1", "UTC−5"). */
 const isAbbreviation = (name: string) => !/^(GMT|UTC)[+\-−]/.test(name);
@@ -24,6 +40,20 @@ const isAbbreviation = (name: string) => !/^(GMT|UTC)[+\-−]/.test(name);
 export class TimeFormats {
   private readonly dateTime: Intl.DateTimeFormat;
   private readonly durations: Intl.DurationFormat;
+  /** The locale's own zone name first, then British and American English (see zoneName). */
+  private readonly zoneNames: Intl.DateTimeFormat[];
+
+  /** The formats of a (locale, zone), built once and shared: use this rather than `new`. */
+  static of(locale: string, timeZone: string): TimeFormats {
+    const key = `${locale}\u0000${timeZone}`;
+    let formats = memo.get(key);
+    if (!formats) {
+      formats = new TimeFormats(locale, timeZone);
+      if (memo.size >= MEMO_LIMIT) memo.clear();
+      memo.set(key, formats);
+    }
+    return formats;
+  }
 
   constructor(
     readonly locale: string,
@@ -31,6 +61,7 @@ export class TimeFormats {
   ) {
     this.dateTime = new Intl.DateTimeFormat(locale, { timeZone, year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
     this.durations = new Intl.DurationFormat(locale, { style: 'short' });
+    this.zoneNames = [locale, 'en-GB', 'en-US'].map((names) => new Intl.DateTimeFormat(names, { timeZone, timeZoneName: 'short' }));
   }
 
   /** An ISO-8601 time as the recipient reads it; what is not a time is shown as it came. */
@@ -59,9 +90,12 @@ export class TimeFormats {
 
   /** The zone's abbreviation at that date (CET or CEST), else its offset as the locale writes it. */
   private zoneName(date: Date): string {
-    const names = [this.locale, 'en-GB', 'en-US'].map(
-      (locale) => new Intl.DateTimeFormat(locale, { timeZone: this.timeZone, timeZoneName: 'short' }).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '',
-    );
-    return names.find(isAbbreviation) ?? names[0];
+    let first: string | undefined;
+    for (const format of this.zoneNames) {
+      const name = format.formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '';
+      if (isAbbreviation(name)) return name;
+      first ??= name;
+    }
+    return first ?? '';
   }
 }

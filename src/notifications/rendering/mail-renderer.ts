@@ -83,7 +83,7 @@ export class MailRenderer {
     for (const event of newestFirst) {
       // Digests are written in English and UTC for now (the events' own mails are in the reader's language).
       const messages = this.catalogue.messages(deliveredTypeOf(event), FALLBACK_LANGUAGE);
-      const context = this.context(event, links.gatewayUri ?? '', messages, new TimeFormats(messages.locale, FALLBACK_TIME_ZONE));
+      const context = this.context(event, links.gatewayUri ?? '', messages, TimeFormats.of(messages.locale, FALLBACK_TIME_ZONE));
       const error = 'error' in event && event.error ? oneLine(event.error.message) : undefined;
       const group = groups.get(event.application.id) ?? { id: event.application.id, name: oneLine(event.application.name), events: [] };
       groups.set(event.application.id, group);
@@ -115,7 +115,7 @@ export class MailRenderer {
     const type = deliveredTypeOf(event);
     const messages = this.catalogue.messages(type, reader.locale ?? FALLBACK_LANGUAGE);
     // A zone stored before this Node's time zone data dropped it reads as UTC rather than failing the mail.
-    const times = new TimeFormats(messages.locale, reader.timeZone && isTimeZone(reader.timeZone) ? reader.timeZone : FALLBACK_TIME_ZONE);
+    const times = TimeFormats.of(messages.locale, reader.timeZone && isTimeZone(reader.timeZone) ? reader.timeZone : FALLBACK_TIME_ZONE);
     const context = { ...this.context(event, links.gatewayUri ?? '', messages, times), ...(links.preferencesLink && { preferencesLink: links.preferencesLink }) };
     const { html, text } = this.templates.get(type)!;
     return { subject: context.subject, html: html(context, { data: { messages } }), text: text(context, { data: { messages } }) };
