@@ -152,6 +152,10 @@ describe(`query limits (${DATABASE_KIND})`, () => {
       expectRefused(await post({ query: threePages('$n'), variables: { n: 100 } }, admin), 'GRAPHQL_VALIDATION_FAILED', /^Query cost limit/);
       // The same with pages of 20 (the default page size) is fine.
       expect((await post({ query: threePages('$n'), variables: { n: 20 } }, admin)).body.errors).toBeUndefined();
+      // A document's cost is remembered per page size asked, not once for all sizes.
+      expectRefused(await post({ query: threePages('$n'), variables: { n: 100 } }, admin), 'GRAPHQL_VALIDATION_FAILED', /^Query cost limit/);
+      expectRefused(await post({ query: threePages('$n'), variables: { n: 99 } }, admin), 'GRAPHQL_VALIDATION_FAILED', /^Query cost limit/);
+      expect((await post({ query: threePages('$n'), variables: { n: 20 } }, admin)).body.errors).toBeUndefined();
       expect((await post({ query: threePages('20').replaceAll('(first: 20)', '') }, admin)).body.errors).toBeUndefined();
       await expectAlive();
     });

@@ -1,7 +1,7 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { getNullableType, GraphQLError, isListType, isObjectType, type GraphQLOutputType, type ValidationContext, type ValidationRule } from 'graphql';
+import { type DocumentNode, getNullableType, GraphQLError, isListType, isObjectType, type GraphQLOutputType, type ValidationContext, type ValidationRule } from 'graphql';
 import { type ComplexityEstimator, fieldExtensionsEstimator, getComplexity } from 'graphql-query-complexity';
 import type { HeraldConfig } from '../config/herald-config';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination';
@@ -82,18 +82,29 @@ export const listSizeEstimator: ComplexityEstimator = ({ type, field, args, chil
  */
 function costLimitPlugin(maxCost: number): ApolloServerPlugin {
   const estimators = [fieldExtensionsEstimator(), listSizeEstimator];
+  const costs = new WeakMap<DocumentNode, Map<string, number>>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema }) {
-          let cost: number;
-          try {
-            cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: request.operationName ?? undefined, estimators });
-          } catch (error) {
-            // Variables that do not fit the operation (execution would refuse them the
-            // same way), or fragments that expand beyond the estimator's node limit.
-            if (error instanceof GraphQLError) throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
-            throw error;
+          // The same document (Apollo keeps one parsed tree per query text) costs the
+          // same as long as its numbers do: only `first` changes a cost, and it is a
+          // number. Estimating walks the operation and coerces every variable again (a
+          // whole event for publishJobEvent), so it is done once per document and numbers.
+          const key = costKey(request.operationName, request.variables);
+          let known = costs.get(document);
+          let cost = known?.get(key);
+          if (cost === undefined) {
+            try {
+              cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: request.operationName ?? undefined, estimators });
+            } catch (error) {
+              // Variables that do not fit the operation (execution would refuse them the
+              // same way), or fragments that expand beyond the estimator's node limit.
+              if (error instanceof GraphQLError) throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+              throw error;
+            }
+            if (!known) costs.set(document, (known = new Map()));
+            if (known.size < MAX_COSTS_PER_DOCUMENT) known.set(key, cost);
           }
           if (cost > maxCost) {
             throw new GraphQLError(
@@ -105,4 +116,13 @@ function costLimitPlugin(maxCost: number): ApolloServerPlugin {
       };
     },
   };
+}
+
+/** Costs remembered per document: one per operation and page sizes asked, a few in practice. */
+const MAX_COSTS_PER_DOCUMENT = 64;
+
+/** What a cost depends on besides the document: the operation, and the variables that are numbers. */
+function costKey(operationName: string | null | undefined, variables: Record<string, unknown> | undefined): string {
+  const numbers = Object.entries(variables ?? {}).filter(([, value]) => typeof value === 'number' || value === null);
+  return `${operationName ?? ''}\u0000${JSON.stringify(numbers)}`;
 }
