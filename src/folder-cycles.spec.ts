@@ -12,8 +12,8 @@ import ts from 'typescript';
  * (`ts.preProcessFile`), resolved as the compiler resolves them (tsconfig.json, so
  * the @herald/* aliases too), type-only imports included. Each file stands for its
  * folder. A folder and the folders inside it are one unit: the parent's module
- * wiring its parts and the parts using the parent's shared types (settings/dto
- * importing settings/smtp-settings.ts) is how a Nest feature is laid out, not a
+ * wiring its parts and the parts using the parent's shared types (users/profile
+ * importing users/user.model.ts) is how a Nest feature is laid out, not a
  * cycle. So an import between a folder and its own ancestor is not an edge; between
  * any other two folders it is, and a cycle is a strongly connected set of two or
  * more folders. Unit tests (`*.spec.ts`) are left out of the cycles: nothing

@@ -4,7 +4,7 @@ import { getMetadataStorage } from 'class-validator';
 import { parse as parseYaml } from 'yaml';
 import { EnvironmentVariables } from '../src/config/environment.schema';
 import { SEED_VARIABLES } from '../src/settings/seed/settings-seed.source';
-import { SMTP_DEFAULTS } from '../src/settings/smtp-settings';
+import { SMTP_DEFAULTS } from '../src/settings/smtp-settings/smtp-settings';
 
 /**
  * The deployment files, checked as far as this machine can without a container

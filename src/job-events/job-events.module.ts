@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BrokerStatus } from './broker/broker-status';
 import { JobEventEntity } from './entities/job-event.entity';
-import { JobEventsResolver } from './graphql/job-events.resolver';
+import { JobEventsResolver } from './publishing/job-events.resolver';
 import { JobEventEmitterListener } from './ingestion/job-event-emitter.listener';
 import { JobEventIngestionService } from './ingestion/job-event-ingestion.service';
 import { ReceivedEventsService } from './received-events.service';

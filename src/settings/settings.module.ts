@@ -6,8 +6,8 @@ import { MailDefaultsResolver } from './mail-defaults/mail-defaults.resolver';
 import { MailDefaultsService } from './mail-defaults/mail-defaults.service';
 import { PropertyEntity } from './property.entity';
 import { SettingsSeeder } from './seed/settings-seeder';
-import { SmtpSettingsResolver } from './smtp-settings.resolver';
-import { SmtpSettingsService } from './smtp-settings.service';
+import { SmtpSettingsResolver } from './smtp-settings/smtp-settings.resolver';
+import { SmtpSettingsService } from './smtp-settings/smtp-settings.service';
 
 function cipherFrom(config: HeraldConfig): SecretCipher {
   const { key, createdFile } = loadSecretKey(config.secretKey);

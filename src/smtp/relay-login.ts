@@ -1,9 +1,9 @@
 import { Injectable, Optional } from '@nestjs/common';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { HeraldMetrics } from '../observability/metrics/herald-metrics';
-import { parseServiceAccountKey } from '../settings/service-account-key';
-import { isOAuth2, SmtpAuthMethod, type SmtpSettings } from '../settings/smtp-settings';
-import { SmtpSettingsService } from '../settings/smtp-settings.service';
+import { parseServiceAccountKey } from '../settings/smtp-settings/service-account-key';
+import { isOAuth2, SmtpAuthMethod, type SmtpSettings } from '../settings/smtp-settings/smtp-settings';
+import { SmtpSettingsService } from '../settings/smtp-settings/smtp-settings.service';
 import { grantOf, type OAuth2Settings } from './oauth2/oauth2-grant';
 import { OAuth2TokenSource } from './oauth2/oauth2-token-source';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SecretDecryptionError } from '@herald/crypto';
-import { isConfigured, type SmtpSettings } from '../settings/smtp-settings';
-import { SmtpSettingsService } from '../settings/smtp-settings.service';
+import { isConfigured, type SmtpSettings } from '../settings/smtp-settings/smtp-settings';
+import { SmtpSettingsService } from '../settings/smtp-settings/smtp-settings.service';
 import { LiveTransport, type Relay } from './live-transport';
 import { RelayCheck } from './relay-check';
 import { type RelayLogin, RelayLogins } from './relay-login';

@@ -14,7 +14,7 @@ import { SmtpGateway } from './smtp-gateway';
 import { SendMeTestEmailResolver } from './test-email/send-me-test-email.resolver';
 import { SendTestEmailResolver } from './test-email/send-test-email.resolver';
 import { SendTestEmailService } from './test-email/send-test-email.service';
-import { VerifySmtpSettingsResolver } from './verify-smtp-settings.resolver';
+import { VerifySmtpSettingsResolver } from './verify-settings/verify-smtp-settings.resolver';
 
 /**
  * The SMTP gateway: the only part of Herald that talks to the relay or knows

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
-import { SmtpSecurity, type SmtpSettings } from '../settings/smtp-settings';
+import { SmtpSecurity, type SmtpSettings } from '../settings/smtp-settings/smtp-settings';
 
 /** nodemailer's SMTP options for these settings, signing in with `auth` (RelayLogins). */
 export function transportOptions(settings: SmtpSettings, auth: SMTPTransport.Options['auth'] | undefined): SMTPTransport.Options {

@@ -1,17 +1,17 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ApplicationsResolver } from './applications.resolver';
-import { ApplicationsService } from './applications.service';
+import { ApplicationsResolver } from './applications/applications.resolver';
+import { ApplicationsService } from './applications/applications.service';
 import { ApplicationEntity } from './entities/application.entity';
 import { MembershipEntity } from './entities/membership.entity';
 import { PreferenceEntity } from './entities/preference.entity';
 import { UserEntity } from './entities/user.entity';
-import { MeResolver } from './me.resolver';
+import { MeResolver } from './profile/me.resolver';
 import { PersonInterceptor } from './person.interceptor';
 import { RecipientsService } from './recipients/recipients.service';
-import { UserFieldsResolver } from './user-fields.resolver';
-import { UsersAdminResolver } from './users-admin.resolver';
+import { UserFieldsResolver } from './profile/user-fields.resolver';
+import { UsersAdminResolver } from './admin/users-admin.resolver';
 import { UsersService } from './users.service';
 
 /** People, applications, memberships and notification preferences; answers "who receives E about A?". */

@@ -3,7 +3,7 @@ import { isSingleLineText } from '@herald/contracts';
 import { Roles } from '../../auth/auth.decorators';
 import { Role } from '../../auth/role.enum';
 import { BadUserInputError } from '../../graphql/graphql-errors';
-import { JobEventModel } from '../../job-events/graphql/job-event.model';
+import { JobEventModel } from './job-event.model';
 import { ReceivedEventsService } from '../../job-events/received-events.service';
 import { DeliveriesService } from './deliveries.service';
 import { DeliveryModel } from './delivery.model';

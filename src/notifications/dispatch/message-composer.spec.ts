@@ -8,7 +8,7 @@ import { DatabaseHealth } from '../../database/database-health';
 import { Transactions } from '../../database/transactions';
 import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
 import { PropertyEntity } from '../../settings/property.entity';
-import { SmtpSecurity, type SmtpSettings } from '../../settings/smtp-settings';
+import { SmtpSecurity, type SmtpSettings } from '../../settings/smtp-settings/smtp-settings';
 import { NotificationEntity } from '../entities/notification.entity';
 import { PreferenceLinks } from '../preference-links/preference-links';
 import { MailRenderer } from '../rendering/mail-renderer';

@@ -7,7 +7,7 @@ import { HeraldConfig } from '../../config/herald-config';
 import { mailLocale } from '../../i18n/languages';
 import { FALLBACK_TIME_ZONE } from '../../i18n/time-formats';
 import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
-import type { SmtpSettings } from '../../settings/smtp-settings';
+import type { SmtpSettings } from '../../settings/smtp-settings/smtp-settings';
 import { encodeAlternative, type EncodedBody, type EncodedMessage, withHeaders } from '../../smtp/mime-message';
 import type { NotifiedEvent } from '../../event-types/notification-type';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';

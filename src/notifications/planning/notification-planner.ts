@@ -6,7 +6,7 @@ import { Transactions } from '../../database/transactions';
 import { JobEventIngestionService } from '../../job-events/ingestion/job-event-ingestion.service';
 import type { JobEventsSubscriber } from '../../job-events/ingestion/job-events-subscriber';
 import { deliveredTypeOf, type NotifiedEvent } from '../../event-types/notification-type';
-import { ApplicationsService } from '../../users/applications.service';
+import { ApplicationsService } from '../../users/applications/applications.service';
 import { isDigest, NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { type Recipient, RecipientsService } from '../../users/recipients/recipients.service';
 import { Digests, type DigestItem } from '../digests/digests';

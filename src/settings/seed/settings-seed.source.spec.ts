@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SmtpSecurity } from '../smtp-settings';
+import { SmtpSecurity } from '../smtp-settings/smtp-settings';
 import { InvalidSeedError, readSeedFile, type SeedVariable, seedFromEnvironment, seedInput } from './settings-seed.source';
 
 function yaml(text: string): string {

@@ -3,8 +3,8 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { parse as parseYaml } from 'yaml';
 import { reasonsOf } from '../../config/validation-messages';
-import { UpdateSmtpSettingsInput } from '../dto/update-smtp-settings.input';
-import { SmtpSecurity } from '../smtp-settings';
+import { UpdateSmtpSettingsInput } from '../smtp-settings/update-smtp-settings.input';
+import { SmtpSecurity } from '../smtp-settings/smtp-settings';
 
 /**
  * First-start values for the SMTP settings, named as in the product Herald

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HeraldConfig } from '../../config/herald-config';
 import { BadUserInputError } from '../../graphql/graphql-errors';
-import { SmtpSettingsService } from '../smtp-settings.service';
+import { SmtpSettingsService } from '../smtp-settings/smtp-settings.service';
 import { InvalidSeedError, readSeedFile, SEED_VARIABLES, seedFromEnvironment, seedInput, type SeedVariable } from './settings-seed.source';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash, randomUUID, X509Certificate } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
-import type { ServiceAccountKey } from '../../settings/service-account-key';
+import type { ServiceAccountKey } from '../../settings/smtp-settings/service-account-key';
 
 /**
  * How Herald obtains an access token for XOAUTH2, one per authentication method

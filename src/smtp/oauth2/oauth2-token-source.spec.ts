@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { OAuth2TokenEndpoint } from '../../../test/support/oauth2-token-endpoint';
 import { TLS_FIXTURES } from '../../../test/support/smtp-sink';
-import { parseServiceAccountKey } from '../../settings/service-account-key';
+import { parseServiceAccountKey } from '../../settings/smtp-settings/service-account-key';
 import { GOOGLE_SCOPE, MICROSOFT_SCOPE, type OAuth2Grant } from './oauth2-grant';
 import { OAuth2TokenSource, TokenEndpointError } from './oauth2-token-source';
 

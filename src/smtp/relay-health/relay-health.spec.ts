@@ -3,7 +3,7 @@ import { NotificationsCore } from '../../../test/support/notifications-core';
 import { eventually } from '../../../test/support/people';
 import { Dispatcher } from '../../notifications/dispatch/dispatcher';
 import { closedPort, SmtpSink } from '../../../test/support/smtp-sink';
-import { SmtpSettingsService } from '../../settings/smtp-settings.service';
+import { SmtpSettingsService } from '../../settings/smtp-settings/smtp-settings.service';
 import { SmtpCheckStep } from '../smtp-check-result.model';
 import type { SmtpFailure } from '../smtp-failure';
 import { RelayHealth } from './relay-health';

@@ -1,11 +1,13 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { Roles } from '../auth/auth.decorators';
-import { Role } from '../auth/role.enum';
-import { ConnectionType } from '../graphql/pagination';
+import { Roles } from '../../auth/auth.decorators';
+import { Role } from '../../auth/role.enum';
+import { ConnectionType } from '../../graphql/pagination';
 import { ApplicationsService } from './applications.service';
-import { CreateApplicationInput, DeleteApplicationInput, MembershipInput, SearchPageArgs, UpdateApplicationInput } from './dto/users.inputs';
-import { ApplicationModel } from './models/application.model';
-import { MembershipModel } from './models/membership.model';
+import { SearchPageArgs } from '../search-page.args';
+import { CreateApplicationInput, DeleteApplicationInput, UpdateApplicationInput } from './application.input';
+import { MembershipInput } from './membership.input';
+import { ApplicationModel } from './application.model';
+import { MembershipModel } from './membership.model';
 
 export const ApplicationConnection = ConnectionType(ApplicationModel, 'Application');
 

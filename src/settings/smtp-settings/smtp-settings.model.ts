@@ -1,5 +1,5 @@
 import { Field, Int, ObjectType } from '@nestjs/graphql';
-import { isConfigured, SmtpAuthMethod, SmtpSecurity, type SmtpSettings } from '../smtp-settings';
+import { isConfigured, SmtpAuthMethod, SmtpSecurity, type SmtpSettings } from './smtp-settings';
 
 /** The SMTP settings as the API shows them: never the password, only whether one is set. */
 @ObjectType('SmtpSettings', { description: 'The SMTP relay Herald sends through (the password is never returned)' })

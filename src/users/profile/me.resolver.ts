@@ -1,10 +1,11 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
-import type { Principal } from '../auth/principal';
-import { Role } from '../auth/role.enum';
-import { SetNotificationPreferenceInput, UpdateMyProfileInput } from './dto/users.inputs';
-import { UserModel } from './models/user.model';
-import { UsersService } from './users.service';
+import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
+import type { Principal } from '../../auth/principal';
+import { Role } from '../../auth/role.enum';
+import { SetNotificationPreferenceInput } from './set-notification-preference.input';
+import { UpdateMyProfileInput } from './update-my-profile.input';
+import { UserModel } from '../user.model';
+import { UsersService } from '../users.service';
 
 /** What a person does for themselves: only ever their own profile and preferences. */
 @Resolver(() => UserModel)

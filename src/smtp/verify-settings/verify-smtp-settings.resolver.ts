@@ -1,12 +1,12 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, Mutation, Resolver } from '@nestjs/graphql';
-import { Roles } from '../auth/auth.decorators';
-import { Role } from '../auth/role.enum';
-import { RateLimitGuard } from '../auth/rate-limit.guard';
-import { UpdateSmtpSettingsInput } from '../settings/dto/update-smtp-settings.input';
-import { SmtpSettingsService } from '../settings/smtp-settings.service';
-import { SmtpCheckResult } from './smtp-check-result.model';
-import { SmtpGateway } from './smtp-gateway';
+import { Roles } from '../../auth/auth.decorators';
+import { Role } from '../../auth/role.enum';
+import { RateLimitGuard } from '../../auth/rate-limit.guard';
+import { UpdateSmtpSettingsInput } from '../../settings/smtp-settings/update-smtp-settings.input';
+import { SmtpSettingsService } from '../../settings/smtp-settings/smtp-settings.service';
+import { SmtpCheckResult } from '../smtp-check-result.model';
+import { SmtpGateway } from '../smtp-gateway';
 
 @Resolver()
 export class VerifySmtpSettingsResolver {

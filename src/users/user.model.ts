@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
-import type { UserEntity } from '../entities/user.entity';
+import type { UserEntity } from './entities/user.entity';
 
 @ObjectType('User', { description: 'A person of the console' })
 export class UserModel {

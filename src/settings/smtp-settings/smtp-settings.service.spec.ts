@@ -1,7 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { NotificationsCore } from '../../test/support/notifications-core';
-import { eventually } from '../../test/support/people';
-import { BadUserInputError } from '../graphql/graphql-errors';
+import { NotificationsCore } from '../../../test/support/notifications-core';
+import { eventually } from '../../../test/support/people';
+import { BadUserInputError } from '../../graphql/graphql-errors';
 import { SmtpSecurity } from './smtp-settings';
 import { SmtpSettingsChangedEvent } from './smtp-settings-changed.event';
 import { SmtpSettingsService } from './smtp-settings.service';

@@ -1,7 +1,7 @@
 import { Field, ObjectType } from '@nestjs/graphql';
 import { MembershipRole } from '../entities/membership.entity';
 import { ApplicationModel } from './application.model';
-import { UserModel } from './user.model';
+import { UserModel } from '../user.model';
 
 @ObjectType('Membership', { description: 'What a person may do with an application' })
 export class MembershipModel {

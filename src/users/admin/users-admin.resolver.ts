@@ -1,14 +1,16 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { Roles } from '../auth/auth.decorators';
-import { Role } from '../auth/role.enum';
-import { Clock } from '../clock/clock';
-import { ConnectionType } from '../graphql/pagination';
-import { RecipientsPreviewArgs, SearchPageArgs, UpdateUserInput } from './dto/users.inputs';
-import { RecipientModel } from './models/recipient.model';
-import { UserModel } from './models/user.model';
-import { timingOf } from './frequency/recipient-timing';
-import { RecipientsService } from './recipients/recipients.service';
-import { UsersService } from './users.service';
+import { Roles } from '../../auth/auth.decorators';
+import { Role } from '../../auth/role.enum';
+import { Clock } from '../../clock/clock';
+import { ConnectionType } from '../../graphql/pagination';
+import { SearchPageArgs } from '../search-page.args';
+import { RecipientsPreviewArgs } from './recipients-preview.args';
+import { UpdateUserInput } from './update-user.input';
+import { RecipientModel } from './recipient.model';
+import { UserModel } from '../user.model';
+import { timingOf } from '../frequency/recipient-timing';
+import { RecipientsService } from '../recipients/recipients.service';
+import { UsersService } from '../users.service';
 
 export const UserConnection = ConnectionType(UserModel, 'User');
 

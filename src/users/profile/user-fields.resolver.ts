@@ -1,9 +1,9 @@
 import { Parent, ResolveField, Resolver } from '@nestjs/graphql';
-import { ApplicationsService } from './applications.service';
-import { EffectivePreferenceModel } from './models/effective-preference.model';
-import { MembershipModel } from './models/membership.model';
-import { UserModel } from './models/user.model';
-import { UsersService } from './users.service';
+import { ApplicationsService } from '../applications/applications.service';
+import { EffectivePreferenceModel } from './effective-preference.model';
+import { MembershipModel } from '../applications/membership.model';
+import { UserModel } from '../user.model';
+import { UsersService } from '../users.service';
 
 /** The fields of a User that take a query of their own. */
 @Resolver(() => UserModel)

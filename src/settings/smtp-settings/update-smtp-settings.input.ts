@@ -2,7 +2,7 @@ import { Field, InputType, Int } from '@nestjs/graphql';
 import { IsBoolean, IsEnum, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { MultiLineText, SingleLineText } from '@herald/contracts';
 import { Mailbox } from '@herald/contracts/address-rules';
-import { SmtpAuthMethod, SmtpSecurity } from '../smtp-settings';
+import { SmtpAuthMethod, SmtpSecurity } from './smtp-settings';
 import { IsHostName, IsHttpUrl, IsPemCertificate, IsPemPrivateKey } from './smtp-validators';
 
 /**

@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ConflictError, NotFoundError } from '../graphql/graphql-errors';
-import { Transactions } from '../database/transactions';
-import { type Connection, decodeCursor, DEFAULT_PAGE_SIZE, toConnection } from '../graphql/pagination';
-import { ApplicationEntity } from './entities/application.entity';
-import { MembershipEntity, MembershipRole } from './entities/membership.entity';
-import { UserEntity } from './entities/user.entity';
-import { ApplicationModel } from './models/application.model';
-import type { MembershipModel } from './models/membership.model';
-import { UserModel } from './models/user.model';
-import { likePattern, UsersService } from './users.service';
+import { ConflictError, NotFoundError } from '../../graphql/graphql-errors';
+import { Transactions } from '../../database/transactions';
+import { type Connection, decodeCursor, DEFAULT_PAGE_SIZE, toConnection } from '../../graphql/pagination';
+import { ApplicationEntity } from '../entities/application.entity';
+import { MembershipEntity, MembershipRole } from '../entities/membership.entity';
+import { UserEntity } from '../entities/user.entity';
+import { ApplicationModel } from './application.model';
+import type { MembershipModel } from './membership.model';
+import { UserModel } from '../user.model';
+import { likePattern, UsersService } from '../users.service';
 
 /** Applications and who may do what with them, kept in sync by the console. */
 @Injectable()

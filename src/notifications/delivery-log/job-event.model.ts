@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import type { JobEvent } from '@herald/contracts';
-import type { JobEventEntity } from '../entities/job-event.entity';
+import type { JobEventEntity } from '../../job-events/entities/job-event.entity';
 import { NotificationType } from '../../event-types/notification-type';
 
 @ObjectType('EventApplication', { description: 'The application an event is about, as the event named it' })

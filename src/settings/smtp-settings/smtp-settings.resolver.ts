@@ -1,9 +1,9 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
-import type { Principal } from '../auth/principal';
-import { Role } from '../auth/role.enum';
-import { UpdateSmtpSettingsInput } from './dto/update-smtp-settings.input';
-import { SmtpSettingsModel } from './models/smtp-settings.model';
+import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
+import type { Principal } from '../../auth/principal';
+import { Role } from '../../auth/role.enum';
+import { UpdateSmtpSettingsInput } from './update-smtp-settings.input';
+import { SmtpSettingsModel } from './smtp-settings.model';
 import { SmtpSettingsService } from './smtp-settings.service';
 
 @Resolver(() => SmtpSettingsModel)
