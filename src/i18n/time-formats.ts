@@ -42,6 +42,7 @@ export class TimeFormats {
   private readonly durations: Intl.DurationFormat;
   /** The locale's own zone name first, then British and American English (see zoneName). */
   private readonly zoneNames: Intl.DateTimeFormat[];
+  private readonly writtenDurations = new Map<number, string>();
 
   /** The formats of a (locale, zone), built once and shared: use this rather than `new`. */
   static of(locale: string, timeZone: string): TimeFormats {
@@ -81,6 +82,17 @@ export class TimeFormats {
     if (!startedAt || !endedAt) return undefined;
     const seconds = Math.round((Date.parse(endedAt) - Date.parse(startedAt)) / 1000);
     if (!Number.isFinite(seconds) || seconds < 0) return undefined;
+    // Intl.DurationFormat is slow (a quarter of a millisecond a call); jobs of the same length are common.
+    let written = this.writtenDurations.get(seconds);
+    if (written === undefined) {
+      written = this.writeDuration(seconds);
+      if (this.writtenDurations.size >= MEMO_LIMIT) this.writtenDurations.clear();
+      this.writtenDurations.set(seconds, written);
+    }
+    return written;
+  }
+
+  private writeDuration(seconds: number): string {
     const hours = Math.floor(seconds / 3600);
     const minutes = Math.floor((seconds % 3600) / 60);
     if (hours) return this.durations.format({ hours, minutes });
