@@ -7,6 +7,7 @@ const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input
 const UPDATE_SMTP = 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }';
 const SET_PREF = 'mutation($input: SetNotificationPreferenceInput!) { setNotificationPreference(input: $input) { preferences { eventType enabled frequency digestHour applicationOverrides { applicationId enabled frequency digestHour } } } }';
 const EVENT = 'query($id: ID!) { event(id: $id) { deliveries { eventType recipientId } } }';
+const AUDIENCE = 'query($id: ID!) { event(id: $id) { audience { userId outcome reason frequency deliveryId deliveryStatus digestWindowEnd detail } } }';
 const PREVIEW = 'query($t: JobEventType!, $a: ID!) { recipientsPreview(eventType: $t, applicationId: $a) { userId frequency timing when digestWindowStart digestWindowEnd } }';
 
 let seq = 0;
@@ -69,6 +70,44 @@ describe(`notification frequency (${DATABASE_KIND})`, () => {
     expect(mailsTo('freq-cy')).toEqual([]);
     // The delivery log agrees: the 2nd failure went to bob only.
     expect((await app.admin(EVENT, { id: events[1].id })).event.deliveries).toEqual([{ eventType: 'JOB_FAILED', recipientId: 'freq-bob' }]);
+    // And says why ann and cy got none.
+    const audience = await eventually(async () => {
+      const members = (await app.admin(AUDIENCE, { id: events[1].id })).event.audience as Array<Record<string, unknown>>;
+      expect(members.find((m) => m.userId === 'freq-bob')?.deliveryStatus).toBe('SENT');
+      return members;
+    });
+    expect(audience).toEqual([
+      expect.objectContaining({ userId: 'freq-bob', outcome: 'MAILED', frequency: 'IMMEDIATELY', deliveryId: expect.any(String), detail: expect.stringMatching(/^mail \d+, SENT$/) }),
+      expect.objectContaining({ userId: 'freq-ann', outcome: 'FIRST_AND_FIXED_SKIPPED', reason: null, frequency: 'FIRST_AND_FIXED', deliveryId: null, detail: expect.stringMatching(/failure 2 in a row/) }),
+      expect.objectContaining({ userId: 'freq-cy', outcome: 'NOT_RECEIVING', reason: 'OPTED_OUT', frequency: 'NEVER', deliveryId: null }),
+    ]);
+  });
+
+  it('event(id).audience: why each manager did or did not get a mail (digest pending, notifications off, no address)', async () => {
+    await seedApplication(app, { id: 'freq-3', name: 'App freq-3' }, [{ id: 'freq-gus' }, { id: 'freq-hal' }, { id: 'freq-ivy', notificationsEnabled: false }, { id: 'freq-jo', email: null }]);
+    expect((await setPref('freq-gus', { eventType: 'JOB_FAILED', frequency: 'DIGEST_HOURLY' })).errors).toBeUndefined();
+    const failed = outcome('JOB_FAILED', 'freq-3', 0);
+    expect(await publish(failed)).toBe(1);
+    const audience = (await app.admin(AUDIENCE, { id: failed.id })).event.audience as Array<Record<string, unknown>>;
+    expect(audience.map((m) => [m.userId, m.outcome, m.reason])).toEqual([
+      ['freq-hal', 'MAILED', null],
+      ['freq-gus', 'DIGEST_PENDING', null],
+      ['freq-ivy', 'NOT_RECEIVING', 'NOTIFICATIONS_OFF'],
+      ['freq-jo', 'NOT_RECEIVING', 'NO_EMAIL'],
+    ]);
+    const gus = audience[1];
+    expect(gus.frequency).toBe('DIGEST_HOURLY');
+    expect(Date.parse(gus.digestWindowEnd as string)).toBeGreaterThan(Date.now());
+    expect(gus.detail).toMatch(/^waiting for their digest, which leaves at /);
+    // Someone who became a manager after the event: no mail, and the log says so rather than guessing.
+    await app.gql('mutation($input: UpdateMyProfileInput!) { updateMyProfile(input: $input) { id } }', { input: { email: 'freq-kim@example.com', notificationsEnabled: true } }, app.token(Role.USER, 'freq-kim'));
+    const grant = await app.gql('mutation($input: MembershipInput!) { grantMembership(input: $input) { role } }', { input: { userId: 'freq-kim', applicationId: 'freq-3' } }, app.token(Role.SERVICE, 'console'));
+    expect(grant.errors).toBeUndefined();
+    const later = (await app.admin(AUDIENCE, { id: failed.id })).event.audience as Array<Record<string, unknown>>;
+    expect(later.find((m) => m.userId === 'freq-kim')).toMatchObject({ outcome: 'NOT_PLANNED', reason: null });
+    // Only an admin reads it.
+    const asUser = await app.gql(AUDIENCE, { id: failed.id }, app.token(Role.USER, 'freq-hal'));
+    expect(asUser.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
 
   it('me shows the frequency, globally and per application; enabled alone still means IMMEDIATELY or NEVER', async () => {

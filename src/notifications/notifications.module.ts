@@ -6,6 +6,7 @@ import { SmtpModule } from '../smtp/smtp.module';
 import { UsersModule } from '../users/users.module';
 import { DeliveriesResolver } from './delivery-log/deliveries.resolver';
 import { DeliveriesService } from './delivery-log/deliveries.service';
+import { EventAudienceService } from './delivery-log/event-audience.service';
 import { EventsResolver } from './delivery-log/events.resolver';
 import { PlannedEventsService } from './delivery-log/planned-events.service';
 import { Dispatcher } from './dispatch/dispatcher';
@@ -59,6 +60,7 @@ import { MailRenderer } from './rendering/mail-renderer';
     PlannedEventsService,
     DeliveriesResolver,
     EventsResolver,
+    EventAudienceService,
   ],
   exports: [DeliveriesService],
 })

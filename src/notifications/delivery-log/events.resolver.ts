@@ -7,6 +7,8 @@ import { JobEventModel } from './job-event.model';
 import { ReceivedEventsService } from '../../job-events/received-events.service';
 import { DeliveriesService } from './deliveries.service';
 import { DeliveryModel } from './delivery.model';
+import { EventAudienceMemberModel } from './event-audience.model';
+import { EventAudienceService } from './event-audience.service';
 import { PlannedEventsService } from './planned-events.service';
 
 /**
@@ -21,6 +23,7 @@ export class EventsResolver {
     private readonly received: ReceivedEventsService,
     private readonly planned: PlannedEventsService,
     private readonly deliveries: DeliveriesService,
+    private readonly audience: EventAudienceService,
   ) {}
 
   @Query(() => JobEventModel, { nullable: true, description: 'An event Herald received, and its deliveries' })
@@ -39,5 +42,13 @@ export class EventsResolver {
   @ResolveField('deliveries', () => [DeliveryModel], { description: 'The mails planned for this event, one per recipient, with what became of each' })
   eventDeliveries(@Parent() event: JobEventModel): Promise<DeliveryModel[]> {
     return this.deliveries.forEvent(event.id);
+  }
+
+  @ResolveField('audience', () => [EventAudienceMemberModel], {
+    description:
+      "Why each person did or did not get a mail about the event: everyone it was mailed to and everyone who manages its application now, with what it became for them (mailed, in a digest, digest pending, skipped by FIRST_AND_FIXED, not receiving and why)",
+  })
+  eventAudience(@Parent() event: JobEventModel): Promise<EventAudienceMemberModel[]> {
+    return this.audience.of(event.notified);
   }
 }

@@ -1,7 +1,6 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
-import type { JobEvent } from '@herald/contracts';
 import type { JobEventEntity } from '../../job-events/entities/job-event.entity';
-import { NotificationType } from '../../event-types/notification-type';
+import { NotificationType, type NotifiedEvent } from '../../event-types/notification-type';
 
 @ObjectType('EventApplication', { description: 'The application an event is about, as the event named it' })
 export class EventApplicationModel {
@@ -19,9 +18,11 @@ export class JobEventModel {
   @Field({ description: 'When Herald recorded it' }) receivedAt: Date;
   @Field({ description: 'emitter, graphql or broker' }) source: string;
   @Field(() => Int, { description: 'Deliveries planned' }) recipients: number;
+  /** The event as stored, with what its history said (not in the API: its fields are above). */
+  notified: NotifiedEvent;
 
   /** From the inbox's row, the event as received and the number of deliveries that refer to it. */
-  static from(inbox: JobEventEntity, event: JobEvent, deliveries: number): JobEventModel {
+  static from(inbox: JobEventEntity, event: NotifiedEvent, deliveries: number): JobEventModel {
     return Object.assign(new JobEventModel(), {
       id: inbox.id,
       type: event.type,
@@ -31,6 +32,7 @@ export class JobEventModel {
       receivedAt: inbox.receivedAt,
       source: inbox.source,
       recipients: deliveries,
+      notified: event,
     });
   }
 }

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { JobEvent } from '@herald/contracts';
+import type { NotifiedEvent } from '../../event-types/notification-type';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { NotificationEntity } from '../entities/notification.entity';
 
 /** An event as notifications stored it, and how many deliveries refer to it. */
 export interface PlannedEvent {
   /** The event as received (the wire format, validated): what its mails are rendered from. */
-  event: JobEvent;
+  event: NotifiedEvent;
   deliveries: number;
 }
 
@@ -25,6 +25,6 @@ export class PlannedEventsService {
     const row = await this.dataSource.getRepository(NotificationEntity).findOne({ select: { payload: true }, where: { eventId } });
     if (!row) return null;
     const deliveries = await this.dataSource.getRepository(DeliveryEventEntity).count({ where: { eventId } });
-    return { event: JSON.parse(row.payload) as JobEvent, deliveries };
+    return { event: JSON.parse(row.payload) as NotifiedEvent, deliveries };
   }
 }

@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In } from 'typeorm';
+import { JobEventType } from '@herald/contracts';
+import { deliveredTypeOf, type NotifiedEvent } from '../../event-types/notification-type';
+import { NotificationFrequency } from '../../users/frequency/notification-frequency';
+import { NotReceivingReason } from '../../users/profile/effective-preference.model';
+import { type AudienceMember, RecipientsService } from '../../users/recipients/recipients.service';
+import { DeliveryEventEntity } from '../entities/delivery-event.entity';
+import { DeliveryEntity } from '../entities/delivery.entity';
+import { DigestEntity } from '../entities/digest.entity';
+import { DigestEntryEntity } from '../entities/digest-entry.entity';
+import { AudienceOutcome, EventAudienceMemberModel } from './event-audience.model';
+
+const REASON_TEXT: Record<NotReceivingReason, string> = {
+  [NotReceivingReason.NO_EMAIL]: 'they have no email address',
+  [NotReceivingReason.NOTIFICATIONS_OFF]: 'their notifications are off (notificationsEnabled)',
+  [NotReceivingReason.OPTED_OUT]: 'they turned this type off for this application or everywhere (NEVER)',
+};
+
+/**
+ * "Why didn't I get a mail?" for one event: everyone it concerned — the people it
+ * was mailed to, and everyone who manages its application now — with what it
+ * became for each. What was planned is read from the deliveries and the digests
+ * waiting; why someone has no mail is read from their settings now (what they
+ * were when the event came is not kept), and says so.
+ */
+@Injectable()
+export class EventAudienceService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly recipients: RecipientsService,
+  ) {}
+
+  async of(event: NotifiedEvent): Promise<EventAudienceMemberModel[]> {
+    const type = deliveredTypeOf(event);
+    const [deliveries, pending, managers] = await Promise.all([
+      this.deliveriesOf(event.id),
+      this.dataSource.getRepository(DigestEntryEntity).find({ where: { eventId: event.id }, order: { id: 'ASC' } }),
+      this.recipients.audienceOf(event.application.id, type),
+    ]);
+    const byPerson = new Map(managers.map((m) => [m.externalId, m]));
+    const answered = new Set<string>();
+    const audience: EventAudienceMemberModel[] = [];
+    for (const d of deliveries) {
+      answered.add(d.recipientId);
+      const digest = d.digest;
+      audience.push(
+        member(d.recipientId, d.recipientName, d.recipientEmail, byPerson.get(d.recipientId), {
+          outcome: digest ? AudienceOutcome.IN_DIGEST : AudienceOutcome.MAILED,
+          deliveryId: String(d.id),
+          deliveryStatus: d.status,
+          detail: `${digest ? 'listed in digest mail' : 'mail'} ${d.id}, ${d.status}`,
+        }),
+      );
+    }
+    for (const p of pending) {
+      if (answered.has(p.recipientId)) continue;
+      answered.add(p.recipientId);
+      audience.push(
+        member(p.recipientId, p.recipientName, p.recipientEmail, byPerson.get(p.recipientId), {
+          outcome: AudienceOutcome.DIGEST_PENDING,
+          digestWindowEnd: p.windowEnd,
+          detail: `waiting for their digest, which leaves at ${p.windowEnd.toISOString()}`,
+        }),
+      );
+    }
+    for (const m of managers) {
+      if (answered.has(m.externalId)) continue;
+      audience.push(member(m.externalId, m.displayName, m.email, m, whyNoMail(m, event)));
+    }
+    return audience;
+  }
+
+  /** The deliveries that carry the event, and whether each is a digest (one query each). */
+  private async deliveriesOf(eventId: string): Promise<Array<DeliveryEntity & { digest: boolean }>> {
+    const rows = await this.dataSource
+      .getRepository(DeliveryEntity)
+      .createQueryBuilder('d')
+      .innerJoin(DeliveryEventEntity, 'e', 'e.deliveryId = d.id AND e.eventId = :eventId', { eventId })
+      .orderBy('d.id', 'ASC')
+      .getMany();
+    if (!rows.length) return [];
+    const digests = await this.dataSource.getRepository(DigestEntity).find({ select: { deliveryId: true }, where: { deliveryId: In(rows.map((d) => d.id)) } });
+    const digestIds = new Set(digests.map((g) => g.deliveryId));
+    return rows.map((d) => Object.assign(d, { digest: digestIds.has(d.id) }));
+  }
+}
+
+/** Why a manager has no mail and no digest waiting for the event, from their settings now. */
+function whyNoMail(m: AudienceMember, event: NotifiedEvent): Partial<EventAudienceMemberModel> & Pick<EventAudienceMemberModel, 'outcome' | 'detail'> {
+  const reason = !m.email
+    ? NotReceivingReason.NO_EMAIL
+    : !m.notificationsEnabled
+      ? NotReceivingReason.NOTIFICATIONS_OFF
+      : m.frequency === NotificationFrequency.NEVER
+        ? NotReceivingReason.OPTED_OUT
+        : null;
+  if (reason) return { outcome: AudienceOutcome.NOT_RECEIVING, reason, detail: `no mail: ${REASON_TEXT[reason]} (their settings now)` };
+  const failures = event.history?.failuresInRow ?? 1;
+  if (m.frequency === NotificationFrequency.FIRST_AND_FIXED && event.type === JobEventType.JOB_FAILED && failures > 1) {
+    return {
+      outcome: AudienceOutcome.FIRST_AND_FIXED_SKIPPED,
+      detail: `no mail: failure ${failures} in a row, and they get the first failure and the fix only (FIRST_AND_FIXED)`,
+    };
+  }
+  return {
+    outcome: AudienceOutcome.NOT_PLANNED,
+    detail: 'no mail: they receive this type now, but did not when the event came (they became a manager, got an address or changed their settings since)',
+  };
+}
+
+function member(
+  userId: string,
+  displayName: string | null,
+  email: string | null,
+  now: AudienceMember | undefined,
+  what: Partial<EventAudienceMemberModel> & Pick<EventAudienceMemberModel, 'outcome' | 'detail'>,
+): EventAudienceMemberModel {
+  return Object.assign(new EventAudienceMemberModel(), {
+    userId,
+    displayName,
+    email,
+    reason: null,
+    frequency: now?.frequency ?? null,
+    deliveryId: null,
+    deliveryStatus: null,
+    digestWindowEnd: null,
+    ...what,
+  });
+}
