@@ -13,7 +13,7 @@ import type { ProfileFields } from './profile/profile-fields';
 import { ApplicationEntity } from './entities/application.entity';
 import { PreferenceEntity } from './entities/preference.entity';
 import { UserEntity } from './entities/user.entity';
-import { type EffectivePreferenceModel, NotReceivingReason, PreferenceSource } from './profile/effective-preference.model';
+import { type EffectivePreferenceModel, notReceivingReason, PreferenceSource } from './profile/effective-preference.model';
 import { UserModel } from './user.model';
 import { NOTIFICATION_TYPES, type NotificationType } from '../event-types/notification-type';
 import { FIRST_AND_FIXED_TYPES, frequencyOf, NotificationFrequency } from './frequency/notification-frequency';
@@ -188,13 +188,7 @@ export class UsersService {
       const mine = rows.filter((r) => r.eventType === eventType);
       const global = mine.find((r) => r.applicationId === null);
       const enabled = global ? !!global.enabled : eventTypeOf(eventType).enabledByDefault;
-      const reason = !user.email
-        ? NotReceivingReason.NO_EMAIL
-        : !user.notificationsEnabled
-          ? NotReceivingReason.NOTIFICATIONS_OFF
-          : !enabled
-            ? NotReceivingReason.OPTED_OUT
-            : null;
+      const reason = notReceivingReason(user, enabled);
       return {
         eventType,
         label: eventTypeOf(eventType).label,

@@ -4,7 +4,7 @@ import { DataSource, In } from 'typeorm';
 import { JobEventType } from '@herald/contracts';
 import { deliveredTypeOf, type NotifiedEvent } from '../../event-types/notification-type';
 import { NotificationFrequency } from '../../users/frequency/notification-frequency';
-import { NotReceivingReason } from '../../users/profile/effective-preference.model';
+import { NotReceivingReason, notReceivingReason } from '../../users/profile/effective-preference.model';
 import { type AudienceMember, RecipientsService } from '../../users/recipients/recipients.service';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DeliveryEntity } from '../entities/delivery.entity';
@@ -89,13 +89,7 @@ export class EventAudienceService {
 
 /** Why a manager has no mail and no digest waiting for the event, from their settings now. */
 function whyNoMail(m: AudienceMember, event: NotifiedEvent): Partial<EventAudienceMemberModel> & Pick<EventAudienceMemberModel, 'outcome' | 'detail'> {
-  const reason = !m.email
-    ? NotReceivingReason.NO_EMAIL
-    : !m.notificationsEnabled
-      ? NotReceivingReason.NOTIFICATIONS_OFF
-      : m.frequency === NotificationFrequency.NEVER
-        ? NotReceivingReason.OPTED_OUT
-        : null;
+  const reason = notReceivingReason(m, m.frequency !== NotificationFrequency.NEVER);
   if (reason) return { outcome: AudienceOutcome.NOT_RECEIVING, reason, detail: `no mail: ${REASON_TEXT[reason]} (their settings now)` };
   const failures = event.history?.failuresInRow ?? 1;
   if (m.frequency === NotificationFrequency.FIRST_AND_FIXED && event.type === JobEventType.JOB_FAILED && failures > 1) {

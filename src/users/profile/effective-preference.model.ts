@@ -18,6 +18,13 @@ registerEnumType(NotReceivingReason, {
   },
 });
 
+/** Why a person does not receive a type they have switched `enabled` (on or off); null when they do. */
+export function notReceivingReason(person: { email: string | null; notificationsEnabled: boolean }, enabled: boolean): NotReceivingReason | null {
+  if (!person.email) return NotReceivingReason.NO_EMAIL;
+  if (!person.notificationsEnabled) return NotReceivingReason.NOTIFICATIONS_OFF;
+  return enabled ? null : NotReceivingReason.OPTED_OUT;
+}
+
 export enum PreferenceSource {
   /** The catalogue's default: the person has not chosen. */
   DEFAULT = 'DEFAULT',
