@@ -10,7 +10,7 @@ export class InvalidEnvironmentError extends Error {
   }
 }
 
-const SECRET_VARIABLES = new Set(['JWT_SECRET', 'HERALD_SECRET_KEY', 'DATABASE_URL', 'RABBITMQ_URL', 'METRICS_TOKEN', 'ALERT_WEBHOOK_URL', 'ALERT_WEBHOOK_SECRET']);
+const SECRET_VARIABLES = new Set(['JWT_SECRET', 'HERALD_SECRET_KEY', 'DATABASE_URL', 'RABBITMQ_URL', 'METRICS_TOKEN', 'ALERT_WEBHOOK_URL', 'ALERT_WEBHOOK_SECRET', 'ALERT_SMTP_URL']);
 
 function describe(error: ValidationError): string {
   const reasons = reasonsOf(error);
