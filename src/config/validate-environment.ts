@@ -29,6 +29,9 @@ export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariable
   const errors = validateSync(vars, { whitelist: true, forbidUnknownValues: false });
   const problems = errors.map(describe);
   if (vars.ALERT_WEBHOOK_URL && !vars.ALERT_WEBHOOK_SECRET) problems.push('ALERT_WEBHOOK_SECRET must be set with ALERT_WEBHOOK_URL (it signs the webhook)');
+  if (vars.ALERT_SMTP_URL && !problems.some((p) => p.startsWith('ALERT_SMTP_URL')) && !URL.canParse(vars.ALERT_SMTP_URL)) {
+    problems.push('ALERT_SMTP_URL cannot be read as a URL (percent-encode the special characters of the user and password)');
+  }
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);
   return vars;
 }
