@@ -39,7 +39,8 @@ const HELD_REPORT_INTERVAL_MS = 60_000;
  * sweep (retries that came due, claims abandoned by a process that died). Workers
  * stop when there is nothing to do and come back with the next hand-off, claim or wake. Each delivery ends SENT, RETRY
  * (backoff with jitter) or FAILED; the outcomes of mails that finish together are
- * recorded together. Only a failure of one message or recipient spends an attempt:
+ * recorded together. Only a failure of one message or recipient spends an attempt
+ * (and a session the relay keeps losing on one message while it works for others):
  * a relay-wide failure, a paced send or a throttling reply puts the delivery back
  * WAITING, and while the relay's health (RelayHealth, shared by every process)
  * says to hold, nothing is sent.
@@ -363,7 +364,9 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
    * against the delivery when the relay has worked since its last one (another mail
    * accepted, a probe passed); from RELAY_FAILURES_PER_MESSAGE on they are its own
    * failure: the count, else undefined (relay-wide as before). A relay down for
-   * everyone fails its probes and takes no mail, so nothing adds up against a message.
+   * everyone fails its probes and takes no mail, so beyond a first loss nothing adds
+   * up against a message; failures before the session was taken (connect, greeting,
+   * TLS, token, AUTH) are never counted against one.
    */
   private async ownRelayFailures(d: ClaimedDelivery, failure: SmtpFailure): Promise<number | undefined> {
     if (failure.scope !== 'relay' || failure.throttled || failure.step !== SmtpCheckStep.SEND) return undefined;
