@@ -57,11 +57,24 @@ export class TimeFormats {
     return this.durations.format({ seconds });
   }
 
-  /** The zone's abbreviation at that date (CET or CEST), else its offset as the locale writes it. */
   private zoneName(date: Date): string {
-    const names = [this.locale, 'en-GB', 'en-US'].map(
-      (locale) => new Intl.DateTimeFormat(locale, { timeZone: this.timeZone, timeZoneName: 'short' }).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '',
-    );
-    return names.find(isAbbreviation) ?? names[0];
+    return zoneAbbreviation(date, this.timeZone, this.locale);
   }
+}
+
+/** Short zone-name formatters by locale and zone (a mail or a digest window asks for a few, many times). */
+const zoneNameFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * A zone's abbreviation at a date (CET or CEST, EST or EDT), as the locale has
+ * it, else British then American English, else the offset as the locale writes it.
+ */
+export function zoneAbbreviation(date: Date, timeZone: string, locale = 'en'): string {
+  const names = [locale, 'en-GB', 'en-US'].map((l) => {
+    const key = `${l}\n${timeZone}`;
+    let format = zoneNameFormats.get(key);
+    if (!format) zoneNameFormats.set(key, (format = new Intl.DateTimeFormat(l, { timeZone, timeZoneName: 'short' })));
+    return format.formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  });
+  return names.find(isAbbreviation) ?? names[0];
 }
