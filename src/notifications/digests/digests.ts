@@ -6,7 +6,8 @@ import { DataSource, type EntityManager, In, LessThanOrEqual } from 'typeorm';
 import { Clock, type Timer } from '../../clock/clock';
 import { Transactions } from '../../database/transactions';
 import type { NotificationType } from '../../event-types/notification-type';
-import { digestWindowAt } from '../../users/frequency/digest-window';
+import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
+import { type DigestWindow, digestTimeZone, digestWindowAt } from '../../users/frequency/digest-window';
 import { isDigest, type NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { PreferenceChangedEvent } from '../../users/frequency/preference-changed.event';
 import type { Recipient } from '../../users/recipients/recipients.service';
@@ -35,6 +36,9 @@ export interface DigestItem {
  * newest first, then removes them from the waiting list. An empty window has no
  * entries and sends nothing. Someone who leaves digests for a type gets what was
  * waiting for it at once, each event in a mail of its own as they now want it.
+ * Windows are in each person's time zone (theirs, else the admin's default, as
+ * when the event was planned: users/frequency/digest-window.ts); the entry keeps
+ * that zone and the digest mail is written in it, in the person's language.
  */
 @Injectable()
 export class Digests implements OnModuleInit, OnModuleDestroy {
@@ -52,6 +56,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     private readonly outbox: DeliveryOutbox,
     private readonly clock: Clock,
     private readonly events: EventEmitter2,
+    private readonly mailDefaults: MailDefaultsService,
   ) {}
 
   onModuleInit(): void {
@@ -66,11 +71,17 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
   async collect(manager: EntityManager, items: DigestItem[]): Promise<void> {
     if (!items.length) return;
     const now = this.clock.now();
+    const { timeZone: adminZone } = await this.mailDefaults.get();
+    // Most people share a few (frequency, hour, zone): each window is worked out once per call.
+    const windows = new Map<string, DigestWindow>();
     const rows = items.map(({ recipient: r, eventId, eventType, applicationId }) => {
-      const window = digestWindowAt(now, r.frequency as NotificationFrequency.DIGEST_HOURLY | NotificationFrequency.DIGEST_DAILY, r.digestHour);
+      const zone = digestTimeZone(r.timeZone, adminZone);
+      const key = `${r.frequency}\n${r.digestHour}\n${zone}`;
+      let window = windows.get(key);
+      if (!window) windows.set(key, (window = digestWindowAt(now, r.frequency as NotificationFrequency.DIGEST_HOURLY | NotificationFrequency.DIGEST_DAILY, r.digestHour, zone)));
       return {
         recipientId: r.externalId, windowStart: window.start, windowEnd: window.end, eventId, eventType, applicationId,
-        recipientEmail: r.email, recipientName: r.displayName, recipientLocale: r.locale,
+        recipientEmail: r.email, recipientName: r.displayName, recipientLocale: r.locale, recipientTimeZone: zone,
       };
     });
     for (let i = 0; i < rows.length; i += 1000) {
@@ -143,7 +154,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
         recipientEmail: latest.recipientEmail,
         recipientName: latest.recipientName,
         recipientLocale: latest.recipientLocale,
-        recipientTimeZone: null, // the digest is written in English and UTC for now
+        recipientTimeZone: latest.recipientTimeZone, // the zone its window was computed in
       }]);
       await manager.getRepository(DigestEntity).update(digest.id, { deliveryId: delivery.id });
       await entries.delete({ id: In(waiting.map((e) => e.id)) });
@@ -166,7 +177,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
         if (!waiting.length) return;
         const deliveries: NewDelivery[] = waiting.map((e) => ({
           eventIds: [e.eventId], eventType: e.eventType, applicationId: e.applicationId, recipientId: e.recipientId,
-          recipientEmail: e.recipientEmail, recipientName: e.recipientName, recipientLocale: e.recipientLocale, recipientTimeZone: null,
+          recipientEmail: e.recipientEmail, recipientName: e.recipientName, recipientLocale: e.recipientLocale, recipientTimeZone: e.recipientTimeZone,
         }));
         await this.outbox.insert(manager, deliveries);
         await entries.delete({ id: In(waiting.map((e) => e.id)) });
