@@ -3,7 +3,9 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In, LessThanOrEqual } from 'typeorm';
+import { DateUtils } from 'typeorm/util/DateUtils';
 import { Clock, type Timer } from '../../clock/clock';
+import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import type { NotificationType } from '../../event-types/notification-type';
 import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
@@ -15,6 +17,24 @@ import { DigestEntryEntity } from '../entities/digest-entry.entity';
 import { DigestEntity } from '../entities/digest.entity';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryOutbox, type NewDelivery } from '../outbox/delivery-outbox';
+
+/** The columns of a waiting entry, as one JSON object per entry (a fan-out's entries in one statement). */
+const ENTRY_COLUMNS = {
+  recipient_id: 'varchar',
+  window_start: 'timestamp',
+  window_end: 'timestamp',
+  event_id: 'varchar',
+  event_type: 'varchar',
+  application_id: 'varchar',
+  recipient_email: 'varchar',
+  recipient_name: 'varchar',
+  recipient_locale: 'varchar',
+  recipient_time_zone: 'varchar',
+};
+/** Entries per INSERT: bounds the JSON text of a large fan-out. */
+const INSERT_CHUNK = 5000;
+/** A time as TypeORM stores it: UTC 'YYYY-MM-DD HH:MM:SS.SSS' (a timestamp literal on PostgreSQL). */
+const stored = (date: Date) => DateUtils.mixedDateToUtcDatetimeString(date) as string;
 
 /** How often each process looks for windows that have ended. */
 export const DIGEST_SWEEP_MS = 60_000;
@@ -49,6 +69,8 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
   /** The sweep running, and the one asked for since it started (at most one waits). */
   private running?: Promise<number>;
   private next?: Promise<number>;
+  /** Writes entries given as one JSON array (fixed text, prepared once: as the outbox writes deliveries). */
+  private readonly insertSql: string;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -57,7 +79,13 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     private readonly clock: Clock,
     private readonly events: EventEmitter2,
     private readonly mailDefaults: MailDefaultsService,
-  ) {}
+  ) {
+    const sql = new Sql(dataSource);
+    const columns = Object.keys(ENTRY_COLUMNS).join(', ');
+    this.insertSql = sql.postgres
+      ? sql.statement(`INSERT INTO ${sql.table(DigestEntryEntity)} (${columns}) SELECT ${columns} FROM json_to_recordset(?::json) AS v(${Object.entries(ENTRY_COLUMNS).map(([c, t]) => `${c} ${t}`).join(', ')})`)
+      : `INSERT INTO ${sql.table(DigestEntryEntity)} (${columns}) SELECT ${Object.keys(ENTRY_COLUMNS).map((c) => `json_extract(value, '$.${c}')`).join(', ')} FROM json_each(?) ORDER BY key`;
+  }
 
   onModuleInit(): void {
     this.timer = this.clock.every(DIGEST_SWEEP_MS, () => void this.sweep().catch((e: Error) => this.logger.error(`closing digest windows failed: ${e.message}`)));
@@ -80,13 +108,11 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       let window = windows.get(key);
       if (!window) windows.set(key, (window = digestWindowAt(now, r.frequency as NotificationFrequency.DIGEST_HOURLY | NotificationFrequency.DIGEST_DAILY, r.digestHour, zone)));
       return {
-        recipientId: r.externalId, windowStart: window.start, windowEnd: window.end, eventId, eventType, applicationId,
-        recipientEmail: r.email, recipientName: r.displayName, recipientLocale: r.locale, recipientTimeZone: zone,
+        recipient_id: r.externalId, window_start: stored(window.start), window_end: stored(window.end), event_id: eventId, event_type: eventType,
+        application_id: applicationId, recipient_email: r.email, recipient_name: r.displayName, recipient_locale: r.locale, recipient_time_zone: zone,
       };
     });
-    for (let i = 0; i < rows.length; i += 1000) {
-      await manager.createQueryBuilder().insert().into(DigestEntryEntity).values(rows.slice(i, i + 1000)).updateEntity(false).execute();
-    }
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await manager.query(this.insertSql, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))]);
   }
 
   /**
