@@ -9,7 +9,7 @@ import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import type { NotificationType } from '../../event-types/notification-type';
 import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
-import { type DigestWindow, digestTimeZone, digestWindowAt } from '../../users/frequency/digest-window';
+import { type DigestWindow, digestTimeZone, digestWindowAt, windowAfter } from '../../users/frequency/digest-window';
 import { isDigest, type NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { PreferenceChangedEvent } from '../../users/frequency/preference-changed.event';
 import type { Recipient } from '../../users/recipients/recipients.service';
@@ -167,8 +167,8 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       const digest = await manager.getRepository(DigestEntity).findOneByOrFail({ recipientId, windowEnd: first.windowEnd });
       if (digest.closer !== this.closer || digest.deliveryId !== null) {
         // Sent already (events that committed after their window was closed): they go in the next window.
-        const length = first.windowEnd.getTime() - first.windowStart.getTime();
-        await entries.update({ id: In(waiting.map((e) => e.id)) }, { windowStart: first.windowEnd, windowEnd: new Date(first.windowEnd.getTime() + length) });
+        const next = windowAfter({ start: first.windowStart, end: first.windowEnd }, digestTimeZone(first.recipientTimeZone, null));
+        await entries.update({ id: In(waiting.map((e) => e.id)) }, { windowStart: next.start, windowEnd: next.end });
         return false;
       }
       const latest = waiting[0];

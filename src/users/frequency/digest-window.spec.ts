@@ -1,5 +1,5 @@
 import { ManualClock } from '../../clock/manual-clock';
-import { describeWindow, digestWindowAt } from './digest-window';
+import { describeWindow, digestWindowAt, windowAfter } from './digest-window';
 import { NotificationFrequency } from './notification-frequency';
 
 const { DIGEST_HOURLY, DIGEST_DAILY } = NotificationFrequency;
@@ -81,6 +81,15 @@ describe('digest windows in a time zone', () => {
     expect(hours(autumn)).toBe(25);
     expect(iso(digestWindowAt(Date.UTC(2026, 2, 8, 12), DIGEST_DAILY, 2, 'America/New_York'))).toEqual(['2026-03-08T07:00:00.000Z', '2026-03-09T06:00:00.000Z']); // 02:00 → 03:00 EDT
     expect(iso(digestWindowAt(Date.UTC(2026, 10, 1, 5), DIGEST_DAILY, 0, 'America/New_York'))).toEqual(['2026-11-01T04:00:00.000Z', '2026-11-02T05:00:00.000Z']);
+  });
+
+  it('the window after one (where events that arrive after their window was sent go): the next local day, whatever the length of this one', () => {
+    const short = digestWindowAt(Date.UTC(2026, 2, 29, 5), DIGEST_DAILY, 8, 'Europe/Paris'); // 23 hours
+    expect(iso(windowAfter(short, 'Europe/Paris'))).toEqual(['2026-03-29T06:00:00.000Z', '2026-03-30T06:00:00.000Z']);
+    const long = digestWindowAt(Date.UTC(2026, 10, 1, 12), DIGEST_DAILY, 8, 'America/New_York'); // 25 hours
+    expect(iso(windowAfter(long, 'America/New_York'))).toEqual(['2026-11-01T13:00:00.000Z', '2026-11-02T13:00:00.000Z']);
+    expect(iso(windowAfter(digestWindowAt(Date.UTC(2026, 10, 24, 14, 25), DIGEST_HOURLY, null, 'Asia/Kolkata'), 'Asia/Kolkata'))).toEqual(['2026-11-24T14:30:00.000Z', '2026-11-24T15:30:00.000Z']);
+    expect(iso(windowAfter(digestWindowAt(Date.UTC(2026, 10, 24, 6), DIGEST_DAILY, 7)))).toEqual(['2026-11-24T07:00:00.000Z', '2026-11-25T07:00:00.000Z']);
   });
 
   it('hourly: the clock hour in the zone (the UTC hour unless the offset has minutes)', () => {

@@ -114,6 +114,18 @@ export function digestWindowAt(
 }
 
 /**
+ * The window after this one for the same person: hourly (an hour long) or daily
+ * at the same local hour, in the zone it was computed in. Not `end + length`:
+ * the day after a 23-hour window has 24 hours.
+ */
+export function windowAfter(window: DigestWindow, timeZone: string = FALLBACK_TIME_ZONE): DigestWindow {
+  const start = window.start.getTime();
+  const end = window.end.getTime();
+  if (end - start <= HOUR) return digestWindowAt(end, NotificationFrequency.DIGEST_HOURLY, null, timeZone);
+  return digestWindowAt(end, NotificationFrequency.DIGEST_DAILY, wallTimeAt(start, timeZone).hour, timeZone);
+}
+
+/**
  * A window for people, in the zone it was computed in, with the zone's
  * abbreviation: "2026-11-24 14:00–15:00 UTC", "2026-03-28 08:00 CET – 2026-03-29 08:00 CEST".
  */
