@@ -10,6 +10,7 @@ import { JobOutcomes1764000000008 } from './1764000000008-job-outcomes';
 import { RelayHealth1764000000009 } from './1764000000009-relay-health';
 import { UserAdmin1764000000010 } from './1764000000010-user-admin';
 import { NotificationFrequency1764000000011 } from './1764000000011-notification-frequency';
+import { DigestTimeZones1764000000013 } from './1764000000013-digest-time-zones';
 import { DeliveryRelayFailures1764000000014 } from './1764000000014-delivery-relay-failures';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
@@ -26,5 +27,6 @@ export const MIGRATIONS = [
   RelayHealth1764000000009,
   UserAdmin1764000000010,
   NotificationFrequency1764000000011,
+  DigestTimeZones1764000000013,
   DeliveryRelayFailures1764000000014,
 ];

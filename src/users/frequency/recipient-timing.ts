@@ -1,5 +1,5 @@
 import { registerEnumType } from '@nestjs/graphql';
-import { describeWindow, type DigestWindow, digestWindowAt } from './digest-window';
+import { describeWindow, type DigestWindow, digestTimeZone, digestWindowAt } from './digest-window';
 import { NotificationFrequency } from './notification-frequency';
 
 /** When a recipient would get the mail, given how often they want it. */
@@ -24,14 +24,18 @@ export interface Timing {
   window: DigestWindow | null;
 }
 
-/** When a recipient would get a mail about an event happening at `now` (for recipientsPreview). */
-export function timingOf(recipient: { frequency: NotificationFrequency; digestHour: number | null }, now: number): Timing {
+/**
+ * When a recipient would get a mail about an event happening at `now` (for
+ * recipientsPreview); a digest's window in the recipient's zone (else the admin's default).
+ */
+export function timingOf(recipient: { frequency: NotificationFrequency; digestHour: number | null; timeZone: string | null }, now: number, defaultTimeZone: string | null = null): Timing {
   switch (recipient.frequency) {
     case NotificationFrequency.DIGEST_HOURLY:
     case NotificationFrequency.DIGEST_DAILY: {
-      const window = digestWindowAt(now, recipient.frequency, recipient.digestHour);
+      const zone = digestTimeZone(recipient.timeZone, defaultTimeZone);
+      const window = digestWindowAt(now, recipient.frequency, recipient.digestHour, zone);
       const kind = recipient.frequency === NotificationFrequency.DIGEST_HOURLY ? 'hourly' : 'daily';
-      return { timing: RecipientTiming.IN_DIGEST, when: `in the ${kind} digest of ${describeWindow(window)}`, window };
+      return { timing: RecipientTiming.IN_DIGEST, when: `in the ${kind} digest of ${describeWindow(window, zone)}`, window };
     }
     case NotificationFrequency.FIRST_AND_FIXED:
       return { timing: RecipientTiming.FIRST_FAILURE_ONLY, when: 'now if it is the first failure in a row; not if the job was already failing', window: null };
