@@ -72,6 +72,13 @@ describe(`preferences links in mails (${DATABASE_KIND})`, () => {
       return got;
     });
   const mailTo = async (eventId: string, count: number, person: string) => (await mailsOf(eventId, count)).find((m) => m.to[0] === `${person}@example.com`)!;
+  /** One person's mail of an event, however many others got it. */
+  const mailFor = (eventId: string, person: string) =>
+    eventually(async () => {
+      const got = sink.received.find((m) => m.parsed.headers.get('x-herald-event-id') === eventId && m.to[0] === `${person}@example.com`);
+      expect(got).toBeDefined();
+      return got!;
+    });
   const me = async (person: string) => (await app.gql(ME, {}, app.token(Role.USER, person))).data.me;
 
   beforeAll(async () => {
@@ -289,7 +296,7 @@ describe(`preferences links in mails (${DATABASE_KIND})`, () => {
     beforeAll(async () => {
       const e = failed('paie');
       await publish(e);
-      link = linksOf(await mailTo(e.id, HAVE_CHROMIUM ? 2 : 3, 'hal'));
+      link = linksOf(await mailFor(e.id, 'hal'));
     });
 
     it('expired: the person the link was for reads French', async () => {
