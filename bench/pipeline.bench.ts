@@ -11,7 +11,7 @@
  *   HERALD_BENCH_DATABASE_URL=postgres://…               also on PostgreSQL (BENCH_SKIP_SQLITE=1: only there)
  *   HERALD_BENCH_RABBITMQ_URL=amqp://…                   throughput also with events published over RabbitMQ
  *   BENCH_BACKLOG_PER_EVENT=1000                         recipients per event of the backlog
- *   BENCH_FANOUT_LANGUAGES=1,3 BENCH_FANOUT_ROUNDS=2     fan-out in one language and in three, alternated, each that many times
+ *   BENCH_FANOUT_LANGUAGES=1,3 BENCH_FANOUT_ROUNDS=2     fan-out in one language and in three, each that many times, the order reversed every other round
  */
 import { connect as amqpConnect } from 'amqplib';
 import { HeraldPublisher } from '@herald/client';
