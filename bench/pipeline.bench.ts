@@ -11,7 +11,7 @@
  *   HERALD_BENCH_DATABASE_URL=postgres://…               also on PostgreSQL (BENCH_SKIP_SQLITE=1: only there)
  *   HERALD_BENCH_RABBITMQ_URL=amqp://…                   throughput also with events published over RabbitMQ
  *   BENCH_BACKLOG_PER_EVENT=1000                         recipients per event of the backlog
- *   BENCH_FANOUT_LANGUAGES=1,3 BENCH_FANOUT_ROUNDS=2     fan-out in one language and in three, alternated, each that many times
+ *   BENCH_FANOUT_LANGUAGES=1,3 BENCH_FANOUT_ROUNDS=2     fan-out in one language and in three, each that many times, the order reversed every other round
  */
 import { connect as amqpConnect } from 'amqplib';
 import { HeraldPublisher } from '@herald/client';
@@ -217,9 +217,11 @@ async function main() {
       }
       if (SCENARIOS.includes('latency')) results.latency.push(await latency(target, sink, env('BENCH_LATENCY_EVENTS', 1000)));
       if (SCENARIOS.includes('fanout')) {
-        // Alternated, each several times: the machine's drift shows as the spread between runs of a kind.
+        // Alternated, each several times, every other round in the reverse order (1,3 3,1 1,3): a machine
+        // growing busier or quieter through the run weighs on both kinds alike; the spread between runs of a kind shows the drift.
+        const kinds = (process.env.BENCH_FANOUT_LANGUAGES ?? '1,3').split(',');
         for (let round = 0; round < env('BENCH_FANOUT_ROUNDS', 2); round++) {
-          for (const languages of (process.env.BENCH_FANOUT_LANGUAGES ?? '1,3').split(',')) results.fanout.push(await fanout(target, sink, env('BENCH_FANOUT', 10_000), languages));
+          for (const languages of round % 2 ? [...kinds].reverse() : kinds) results.fanout.push({ round: round + 1, ...(await fanout(target, sink, env('BENCH_FANOUT', 10_000), languages)) });
         }
       }
       if (SCENARIOS.includes('backlog')) results.backlog.push(await backlog(target, sink, env('BENCH_BACKLOG', 100_000)));

@@ -2,13 +2,16 @@ import { readFileSync } from 'node:fs';
 import type { JobEvent } from '@herald/contracts';
 import { messagesFile } from '../event-types/event-type';
 import { allEventTypes } from '../event-types/registry';
+import { PREFERENCES_PAGE_MESSAGES } from '../notifications/preferences-page/preferences-page.messages';
 import { MailRenderer } from '../notifications/rendering/mail-renderer';
 import { LANGUAGES } from './languages';
-import { messageProblems, readMessages } from './mail-messages';
+import { MailCatalogue, messageProblems, readMessages } from './mail-messages';
+import { MessageSetCatalogue, messageSetProblems, readMessageSet } from './message-set';
 
-// The catalogue: every message of every event type (and of the layout every mail shares)
-// exists in every language of LANGUAGES, as English has it, and is valid ICU MessageFormat.
-// A new language or a new type is complete when this passes (docs/templates.md).
+// The catalogue: every message of every event type (and of the layout every mail shares,
+// and of the preferences page) exists in every language of LANGUAGES, as English has it,
+// and is valid ICU MessageFormat. A new language or a new type is complete when this
+// passes (docs/templates.md).
 
 describe('mail messages', () => {
   it('exist in every language, for every type and for the layout', () => {
@@ -30,6 +33,44 @@ describe('mail messages', () => {
     ].sort((a, b) => order(a) - order(b)));
   });
 
+  it("name each type in every language, English's as GraphQL's label", () => {
+    const catalogue = new MailCatalogue();
+    for (const definition of allEventTypes()) {
+      expect(catalogue.messages(definition.type, 'en').text('typeLabel')).toBe(definition.label);
+      expect(new Set(LANGUAGES.map((language) => catalogue.messages(definition.type, language).text('typeLabel'))).size).toBe(LANGUAGES.length);
+    }
+    const messages = readMessages();
+    delete messages.en.types.JOB_STOPPED!.typeLabel;
+    delete messages.fr.types.JOB_STOPPED!.typeLabel;
+    expect(messageProblems(messages)).toEqual([expect.stringMatching(/^JOB_STOPPED: .*job-stopped\.en\.json has no "typeLabel"/)]);
+  });
+});
+
+describe('preferences page messages', () => {
+  it('exist in every language', () => {
+    expect(messageSetProblems(PREFERENCES_PAGE_MESSAGES)).toEqual([]);
+  });
+
+  it('name the message missing in a language, and stop start-up', () => {
+    const messages = readMessageSet(PREFERENCES_PAGE_MESSAGES);
+    delete messages.fr['refused.expired'];
+    messages.fr.stopButton = 'Arrêter {';
+    expect(messageSetProblems(PREFERENCES_PAGE_MESSAGES, messages)).toEqual([
+      expect.stringMatching(/^preferences page \(.*preferences-page\.fr\.json\): "refused\.expired" is missing in fr$/),
+      expect.stringMatching(/^preferences page \(.*preferences-page\.fr\.json\): "stopButton" in fr is not ICU MessageFormat/),
+    ]);
+    const missing = { ...PREFERENCES_PAGE_MESSAGES, file: (language: string) => PREFERENCES_PAGE_MESSAGES.file(language).replace(/fr\.json$/, 'xx.json') };
+    expect(() => new MessageSetCatalogue(missing)).toThrow(/preferences page .*"title" is missing in fr/);
+  });
+
+  it.each(LANGUAGES)('word every message in %s', (locale) => {
+    const messages = new MessageSetCatalogue(PREFERENCES_PAGE_MESSAGES).messages(locale);
+    const values = { name: 'Ann', expiresAt: '24 Nov', type: 'T', application: 'App', text: 'x' };
+    for (const key of Object.keys(readMessageSet(PREFERENCES_PAGE_MESSAGES).en)) expect(messages.text(key, values)).not.toMatch(/undefined|\{|\}/);
+  });
+});
+
+describe('mail messages, worded', () => {
   // Every type's example, in every language: each message gets the values it uses.
   let renderer: MailRenderer | undefined; // built in the test: with a message missing, Herald does not start
   const examples = allEventTypes().map((definition) => JSON.parse(readFileSync(messagesFile(definition, 'en').replace(/\.en\.json$/, '.example.json'), 'utf8')) as JobEvent);

@@ -27,6 +27,27 @@ export function mailLocale(recipientLocale: string | null | undefined, defaultLa
   return languageOf(defaultLanguage) ? canonical(defaultLanguage)! : FALLBACK_LANGUAGE;
 }
 
+/**
+ * The first tag of a browser's Accept-Language ("fr-CH, fr;q=0.9, en;q=0.8") in a
+ * language Herald has, by preference (q); undefined when none is. For a page whose
+ * reader Herald does not know (a link that does not work).
+ */
+export function preferredLocale(acceptLanguage: unknown): string | undefined {
+  if (typeof acceptLanguage !== 'string') return undefined;
+  const ranges = acceptLanguage
+    .slice(0, 512)
+    .split(',')
+    .map((range, index) => {
+      const [tag, ...params] = range.trim().split(';');
+      const q = Number(/^\s*q=([0-9.]+)\s*$/.exec(params.find((p) => /^\s*q=/.test(p)) ?? '')?.[1] ?? 1);
+      return { tag: tag.trim(), q: Number.isFinite(q) ? q : 0, index };
+    })
+    .filter((r) => r.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  const found = ranges.find((r) => languageOf(r.tag));
+  return found && canonical(found.tag);
+}
+
 /** "fr-fr" → "fr-FR"; undefined for what Intl does not take as a tag. */
 function canonical(tag: string | null | undefined): string | undefined {
   if (!tag) return undefined;

@@ -21,7 +21,7 @@ export interface LanguageMessages {
 /** The shared messages of a language, beside this file. */
 export const sharedMessagesFile = (language: string) => join(__dirname, `${language}.json`);
 
-function readJson(file: string): Record<string, string> | undefined {
+export function readJson(file: string): Record<string, string> | undefined {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : undefined;
 }
 
@@ -47,23 +47,15 @@ export function readMessages(types: readonly EventTypeDefinition[] = allEventTyp
 export function messageProblems(messages: Record<string, LanguageMessages>, types: readonly EventTypeDefinition[] = allEventTypes()): string[] {
   const problems: string[] = [];
   const reference = messages[FALLBACK_LANGUAGE];
-  const compare = (where: string, language: string, expected: Record<string, string>, actual: Record<string, string> | undefined) => {
-    for (const key of Object.keys(expected)) if (actual?.[key] === undefined) problems.push(`${where}: "${key}" is missing in ${language}`);
-    for (const [key, text] of Object.entries(actual ?? {})) {
-      if (expected[key] === undefined) problems.push(`${where}: "${key}" in ${language} is not in ${FALLBACK_LANGUAGE}`);
-      try {
-        new IntlMessageFormat(text, language);
-      } catch (error) {
-        problems.push(`${where}: "${key}" in ${language} is not ICU MessageFormat: ${(error as Error).message}`);
-      }
-    }
-  };
+  const compare = (where: string, language: string, expected: Record<string, string>, actual: Record<string, string> | undefined) =>
+    problems.push(...compareMessages(where, language, expected, actual));
   for (const language of LANGUAGES) {
     const own = messages[language];
     compare(`shared messages (${sharedMessagesFile(language)})`, language, reference.shared, own?.shared);
     for (const type of types) {
       const expected = reference.types[type.type] ?? {};
       if (language === FALLBACK_LANGUAGE && !Object.keys(expected).length) problems.push(`${type.type}: ${messagesFile(type, language)} has no messages`);
+      else if (language === FALLBACK_LANGUAGE && expected.typeLabel === undefined) problems.push(`${type.type}: ${messagesFile(type, language)} has no "typeLabel" (its name on the preferences page)`);
       compare(`${type.type} (${messagesFile(type, language)})`, language, expected, own?.types[type.type]);
       for (const key of Object.keys(own?.types[type.type] ?? {})) {
         if (key in reference.shared) problems.push(`${type.type}: "${key}" in ${language} has the name of a shared message`);
@@ -74,7 +66,26 @@ export function messageProblems(messages: Record<string, LanguageMessages>, type
 }
 
 /**
- * One type's messages in the locale of one mail. Messages are ICU MessageFormat:
+ * What is wrong with one file of messages of `language` against English's
+ * (`expected`), one line each: a message missing, one English does not have, one
+ * that is not valid ICU MessageFormat. `where` names the file.
+ */
+export function compareMessages(where: string, language: string, expected: Record<string, string>, actual: Record<string, string> | undefined): string[] {
+  const problems: string[] = [];
+  for (const key of Object.keys(expected)) if (actual?.[key] === undefined) problems.push(`${where}: "${key}" is missing in ${language}`);
+  for (const [key, text] of Object.entries(actual ?? {})) {
+    if (expected[key] === undefined) problems.push(`${where}: "${key}" in ${language} is not in ${FALLBACK_LANGUAGE}`);
+    try {
+      new IntlMessageFormat(text, language);
+    } catch (error) {
+      problems.push(`${where}: "${key}" in ${language} is not ICU MessageFormat: ${(error as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * One type's messages in the locale of one mail (or one page's: message-set.ts). Messages are ICU MessageFormat:
  * plurals, select, numbers and dates through Intl in that locale. Two tags mark
  * what the HTML part shows in bold: `<b>` (plain in the text part) and `<q>`
  * (quoted in the text part, as the language quotes: "…", « … »).

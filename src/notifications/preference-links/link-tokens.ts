@@ -14,8 +14,10 @@ export const LINK_TOKEN_LENGTH = Math.ceil(((SIGNED_BYTES + MAC_BYTES) * 4) / 3)
 
 export type LinkCheck =
   | { ok: true; deliveryId: number; expiresAt: Date }
-  /** `invalid`: not a token Herald signed (tampered, truncated, another key); `expired`: signed, but too old. */
-  | { ok: false; reason: 'invalid' | 'expired' };
+  /** Not a token Herald signed (tampered, truncated, another key). */
+  | { ok: false; reason: 'invalid' }
+  /** Signed, but too old: its delivery still says whose it was (the answer is in their language). */
+  | { ok: false; reason: 'expired'; deliveryId: number };
 
 /**
  * The signed part of the links in a mail: which delivery (so which person, event
@@ -46,8 +48,9 @@ export class LinkTokens {
     if (bytes.length !== SIGNED_BYTES + MAC_BYTES || bytes.toString('base64url') !== token) return { ok: false, reason: 'invalid' };
     if (!timingSafeEqual(bytes.subarray(SIGNED_BYTES), this.mac(signed))) return { ok: false, reason: 'invalid' };
     const expiresAt = new Date(signed.readUInt32BE(ID_BYTES) * 1000);
-    if (expiresAt <= now) return { ok: false, reason: 'expired' };
-    return { ok: true, deliveryId: Number(signed.readBigUInt64BE(0)), expiresAt };
+    const deliveryId = Number(signed.readBigUInt64BE(0));
+    if (expiresAt <= now) return { ok: false, reason: 'expired', deliveryId };
+    return { ok: true, deliveryId, expiresAt };
   }
 
   private mac(signed: Buffer): Buffer {

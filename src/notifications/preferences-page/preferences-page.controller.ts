@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Logger, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Logger, Post, Query, Res } from '@nestjs/common';
 import { Public } from '../../auth/auth.decorators';
 import { PREFERENCES_PATH, UNSUBSCRIBE_PATH } from '../preference-links/preference-links';
-import { type AllPreferences, LinkRefused, PreferencesPageService, type StopChoice } from './preferences-page.service';
+import { type AllPreferences, type LinkContext, LinkRefused, PreferencesPageService, type StopChoice } from './preferences-page.service';
 import { PreferencesPageView } from './preferences-page.view';
 import { NOTIFICATION_TYPES, type NotificationType } from '../../event-types/notification-type';
 
@@ -19,7 +19,7 @@ interface Response {
 /**
  * Herald's preferences page and RFC 8058 one-click unsubscribe, reached from the
  * signed links of each mail (no login: the link's token is the key). Every answer
- * is HTML. The token travels in the query string (GET, one-click POST) or the
+ * is HTML, in the language of the person the link is for (PreferencesPageService.readerOf). The token travels in the query string (GET, one-click POST) or the
  * form's body, never in the path: logs name the path only.
  */
 @Controller()
@@ -33,27 +33,27 @@ export class PreferencesPageController {
   ) {}
 
   @Get(PREFERENCES_PATH)
-  show(@Query('t') token: unknown, @Res() res: Response): Promise<void> {
-    return this.answer(res, `GET ${PREFERENCES_PATH}`, async () => this.page(await this.service.open(token)));
+  show(@Query('t') token: unknown, @Headers('accept-language') languages: unknown, @Res() res: Response): Promise<void> {
+    return this.answer(res, `GET ${PREFERENCES_PATH}`, languages, async () => this.page(await this.service.open(token)));
   }
 
   /** A mail program that follows List-Unsubscribe with a GET (no one-click) shows the page: a GET never changes anything. */
   @Get(UNSUBSCRIBE_PATH)
-  showFromHeader(@Query('t') token: unknown, @Res() res: Response): Promise<void> {
-    return this.answer(res, `GET ${UNSUBSCRIBE_PATH}`, async () => this.page(await this.service.open(token)));
+  showFromHeader(@Query('t') token: unknown, @Headers('accept-language') languages: unknown, @Res() res: Response): Promise<void> {
+    return this.answer(res, `GET ${UNSUBSCRIBE_PATH}`, languages, async () => this.page(await this.service.open(token)));
   }
 
   @Post(PREFERENCES_PATH)
-  submit(@Body() form: Form, @Res() res: Response): Promise<void> {
-    return this.answer(res, `POST ${PREFERENCES_PATH}`, async () => {
+  submit(@Body() form: Form, @Headers('accept-language') languages: unknown, @Res() res: Response): Promise<void> {
+    return this.answer(res, `POST ${PREFERENCES_PATH}`, languages, async () => {
       const link = await this.service.open(form?.t);
       if (form.action === 'stop') {
         const choice = form.stop;
-        if (choice !== 'type-here' && choice !== 'type-everywhere' && choice !== 'everything') throw new LinkRefused('invalid');
+        if (choice !== 'type-here' && choice !== 'type-everywhere' && choice !== 'everything') throw new LinkRefused('invalid', link.person);
         await this.service.stop(link, form.form, choice as StopChoice);
         return this.page(await this.service.open(link.token), 'stopped');
       }
-      if (form.action !== 'save') throw new LinkRefused('invalid');
+      if (form.action !== 'save') throw new LinkRefused('invalid', link.person);
       await this.service.save(link, form.form, allPreferences(form));
       return this.page(await this.service.open(link.token), 'saved');
     });
@@ -61,21 +61,25 @@ export class PreferencesPageController {
 
   /** RFC 8058: the body must say `List-Unsubscribe=One-Click`; the mail's type is then off for its application. */
   @Post(UNSUBSCRIBE_PATH)
-  oneClick(@Query('t') token: unknown, @Body() body: Form, @Res() res: Response): Promise<void> {
-    return this.answer(res, `POST ${UNSUBSCRIBE_PATH}`, async () => {
+  oneClick(@Query('t') token: unknown, @Body() body: Form, @Headers('accept-language') languages: unknown, @Res() res: Response): Promise<void> {
+    return this.answer(res, `POST ${UNSUBSCRIBE_PATH}`, languages, async () => {
       if (body?.['List-Unsubscribe'] !== 'One-Click') throw new LinkRefused('not-one-click');
       const link = await this.service.oneClick(token);
-      return this.view.unsubscribed(link, (t) => this.service.label(t));
+      return this.view.unsubscribed(link, await this.service.readerOf(link.person));
     });
   }
 
-  private page(link: Awaited<ReturnType<PreferencesPageService['open']>>, status?: 'saved' | 'stopped'): string {
+  private async page(link: LinkContext, status?: 'saved' | 'stopped'): Promise<string> {
     const forms = { stop: this.service.newFormId(), save: this.service.newFormId() };
-    return this.view.preferences(link, forms, (t) => this.service.label(t), status);
+    return this.view.preferences(link, forms, await this.service.readerOf(link.person), status);
   }
 
-  /** Sends the page, or the page of a refused link with its 4xx; logs the path, never the token. */
-  private async answer(res: Response, where: string, render: () => Promise<string>): Promise<void> {
+  /**
+   * Sends the page, or the page of a refused link with its 4xx — in the language of
+   * the link's person when known, else of the browser (`languages`: Accept-Language);
+   * logs the path, never the token.
+   */
+  private async answer(res: Response, where: string, languages: unknown, render: () => Promise<string>): Promise<void> {
     res.setHeader('cache-control', 'no-store');
     res.setHeader('referrer-policy', 'no-referrer');
     try {
@@ -83,7 +87,7 @@ export class PreferencesPageController {
     } catch (error) {
       if (!(error instanceof LinkRefused)) throw error;
       this.logger.debug(`${where}: ${STATUS[error.reason]} ${error.reason}`);
-      res.status(STATUS[error.reason]).type('html').send(this.view.refused(error.reason));
+      res.status(STATUS[error.reason]).type('html').send(this.view.refused(error.reason, await this.service.readerOf(error.person, languages)));
     }
   }
 }

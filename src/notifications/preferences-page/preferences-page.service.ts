@@ -4,7 +4,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThan } from 'typeorm';
 import { isUniqueViolation } from '../../database/database-errors';
 import { Transactions } from '../../database/transactions';
-import { eventTypeOf } from '../../event-types/registry';
+import { mailLocale, preferredLocale } from '../../i18n/languages';
+import { FALLBACK_TIME_ZONE, isTimeZone } from '../../i18n/time-formats';
+import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
 import { ApplicationsService } from '../../users/applications/applications.service';
 import type { EffectivePreferenceModel } from '../../users/profile/effective-preference.model';
 import type { UserModel } from '../../users/user.model';
@@ -15,11 +17,26 @@ import type { RefusalReason } from './preferences-page.messages';
 import { UsedLinkEntity } from './used-link.entity';
 import { NOTIFICATION_TYPES, type NotificationType } from '../../event-types/notification-type';
 
-/** A link that does not work, and why (the page says it, with an HTTP 4xx). */
+/** A person's language and time zone, as their profile has them (null: not said). */
+type Reading = Pick<UserModel, 'locale' | 'timeZone'>;
+
+/**
+ * A link that does not work, and why (the page says it, with an HTTP 4xx), in the
+ * language of the person it was for when Herald knows who that is.
+ */
 export class LinkRefused extends Error {
-  constructor(readonly reason: RefusalReason) {
+  constructor(
+    readonly reason: RefusalReason,
+    readonly person?: Reading,
+  ) {
     super(`link refused: ${reason}`);
   }
+}
+
+/** Whom a page is written for: a locale Herald has messages for, and an IANA zone. */
+export interface PageReader {
+  locale: string;
+  timeZone: string;
 }
 
 /** What a link is about: the person, and the mail's event type and application. */
@@ -63,12 +80,28 @@ export class PreferencesPageService {
     private readonly users: UsersService,
     private readonly applications: ApplicationsService,
     private readonly links: PreferenceLinks,
+    private readonly defaults: MailDefaultsService,
   ) {}
+
+  /**
+   * The language and zone of a page, as of a mail: the person's (users.locale,
+   * users.timeZone), else the admin's defaults, else English and UTC. A page whose
+   * person Herald does not know (a link that does not work) takes the browser's
+   * Accept-Language first.
+   */
+  async readerOf(person: Reading | undefined, acceptLanguage?: unknown): Promise<PageReader> {
+    const defaults = await this.defaults.get();
+    const zone = person?.timeZone ?? defaults.timeZone;
+    return {
+      locale: mailLocale(person ? person.locale : preferredLocale(acceptLanguage), defaults.language),
+      timeZone: zone && isTimeZone(zone) ? zone : FALLBACK_TIME_ZONE,
+    };
+  }
 
   /** The person, the mail and the preferences behind a token, or why the link does not work. */
   async open(token: unknown): Promise<LinkContext> {
     const check = this.links.tokens.verify(token);
-    if (!check.ok) throw new LinkRefused(check.reason);
+    if (!check.ok) throw new LinkRefused(check.reason, check.reason === 'expired' ? await this.recipientOf(check.deliveryId) : undefined);
     const delivery = await this.dataSource.getRepository(DeliveryEntity).findOne({
       select: { id: true, recipientId: true, eventType: true, applicationId: true },
       where: { id: check.deliveryId },
@@ -92,6 +125,12 @@ export class PreferencesPageService {
     };
   }
 
+  /** The person a delivery went to, if both are still there. */
+  private async recipientOf(deliveryId: number): Promise<UserModel | undefined> {
+    const delivery = await this.dataSource.getRepository(DeliveryEntity).findOne({ select: { id: true, recipientId: true }, where: { id: deliveryId } });
+    return delivery ? this.users.get(delivery.recipientId).catch(() => undefined) : undefined;
+  }
+
   /** A new id for a form of the page: spent when the form is submitted. */
   newFormId(): string {
     return randomBytes(16).toString('base64url');
@@ -100,15 +139,15 @@ export class PreferencesPageService {
   /** RFC 8058: no more mails of this type about this application, once per mail. */
   async oneClick(token: unknown): Promise<LinkContext> {
     const link = await this.open(token);
-    if (!link.application) throw new LinkRefused('gone');
-    await this.spend(`one-click:${link.deliveryId}`, link.expiresAt);
+    if (!link.application) throw new LinkRefused('gone', link.person);
+    await this.spend(`one-click:${link.deliveryId}`, link);
     await this.users.setPreference(link.person.id, link.eventType, link.application.id, { enabled: false });
     return link;
   }
 
   /** One of the page's quick choices, from a form used once. */
   async stop(link: LinkContext, formId: unknown, choice: StopChoice): Promise<void> {
-    if (choice === 'type-here' && !link.application) throw new LinkRefused('gone');
+    if (choice === 'type-here' && !link.application) throw new LinkRefused('gone', link.person);
     await this.spendForm(link, formId);
     if (choice === 'everything') await this.users.updateProfile(link.person.id, { notificationsEnabled: false });
     else await this.users.setPreference(link.person.id, link.eventType, choice === 'type-here' ? link.application!.id : undefined, { enabled: false });
@@ -130,23 +169,18 @@ export class PreferencesPageService {
     }
   }
 
-  /** The type's label, as the page shows it. */
-  label(eventType: string): string {
-    return eventTypeOf(eventType as NotificationType).label;
-  }
-
   private spendForm(link: LinkContext, formId: unknown): Promise<void> {
-    if (typeof formId !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(formId)) throw new LinkRefused('invalid');
-    return this.spend(`form:${formId}`, link.expiresAt);
+    if (typeof formId !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(formId)) throw new LinkRefused('invalid', link.person);
+    return this.spend(`form:${formId}`, link);
   }
 
   /** Records a single-use id as used; refuses one used before. Forgets the ids of expired links on the way. */
-  private async spend(id: string, expiresAt: Date): Promise<void> {
+  private async spend(id: string, link: LinkContext): Promise<void> {
     const repo = this.dataSource.getRepository(UsedLinkEntity);
     try {
-      await this.transactions.exclusive(() => repo.insert({ id, expiresAt }));
+      await this.transactions.exclusive(() => repo.insert({ id, expiresAt: link.expiresAt }));
     } catch (error) {
-      if (isUniqueViolation(error)) throw new LinkRefused('used');
+      if (isUniqueViolation(error)) throw new LinkRefused('used', link.person);
       throw error;
     }
     await this.transactions.exclusive(() => repo.delete({ expiresAt: LessThan(new Date()) }));

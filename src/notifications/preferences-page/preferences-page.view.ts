@@ -2,19 +2,29 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
+import type { NotificationType } from '../../event-types/notification-type';
+import { MailCatalogue } from '../../i18n/mail-messages';
+import { MessageSetCatalogue } from '../../i18n/message-set';
+import { TimeFormats } from '../../i18n/time-formats';
 import { PREFERENCES_PATH } from '../preference-links/preference-links';
-import { pageMessages, type PageMessages, type RefusalReason } from './preferences-page.messages';
-import type { LinkContext } from './preferences-page.service';
+import { PREFERENCES_PAGE_MESSAGES, type RefusalReason } from './preferences-page.messages';
+import type { LinkContext, PageReader } from './preferences-page.service';
 
 /**
  * The HTML of the preferences page (plain forms: no script, works in any browser
  * and with assistive technology), and of the short pages that answer a one-click
- * unsubscribe or a link that does not work. Handlebars escapes every value.
+ * unsubscribe or a link that does not work — in the reader's language
+ * (`<html lang>`, the page's messages: preferences-page.<language>.json; each type's
+ * name from its own messages, `typeLabel`) with times in their zone. Handlebars
+ * escapes every value.
  */
 @Injectable()
 export class PreferencesPageView {
   private readonly page: Handlebars.TemplateDelegate;
   private readonly message: Handlebars.TemplateDelegate;
+  private readonly texts = new MessageSetCatalogue(PREFERENCES_PAGE_MESSAGES);
+  /** The event types' messages, for their names (typeLabel). */
+  private readonly types = new MailCatalogue();
 
   constructor() {
     const handlebars = Handlebars.create();
@@ -23,47 +33,58 @@ export class PreferencesPageView {
     this.message = handlebars.compile(read('message-page.html.hbs'), { strict: false });
   }
 
-  preferences(link: LinkContext, forms: { stop: string; save: string }, label: (type: string) => string, status?: 'saved' | 'stopped'): string {
-    const { lang, messages: m } = pageMessages(link.person.locale);
+  preferences(link: LinkContext, forms: { stop: string; save: string }, reader: PageReader, status?: 'saved' | 'stopped'): string {
+    const m = this.texts.messages(reader.locale);
+    const t = (key: string, values?: Record<string, string>) => m.text(key, values);
     const appName = (id: string) => {
       const name = link.applicationNames.get(id);
       return name ? `${name} (${id})` : id;
     };
-    const type = label(link.eventType);
+    const type = this.label(link.eventType, reader.locale);
     let index = 0;
     return this.page({
-      lang,
-      m,
+      lang: m.locale,
+      m: Object.fromEntries(['title', 'thisMail', 'stopEverything', 'stopButton', 'allPreferences', 'notificationsEnabled', 'typesLegend', 'on', 'off', 'sameAsGlobal', 'saveButton'].map((key) => [key, t(key)])),
       action: PREFERENCES_PATH,
       token: link.token,
       stopFormId: forms.stop,
       saveFormId: forms.save,
-      greeting: m.greeting(link.person.displayName ?? link.person.email ?? link.person.id),
-      status: status && m[status],
+      greeting: t('greeting', { name: link.person.displayName ?? link.person.email ?? link.person.id }),
+      expires: t('expires', { expiresAt: new TimeFormats(m.locale, reader.timeZone).time(link.expiresAt.toISOString())! }),
+      status: status && t(status),
       mail: link.application && {
         application: link.application,
-        legend: m.stopLegend(type, link.application.name),
-        typeHere: m.stopTypeHere(type, link.application.name),
-        typeEverywhere: m.stopTypeEverywhere(type),
+        legend: t('stopLegend', { type, application: link.application.name }),
+        typeHere: t('stopTypeHere', { type, application: link.application.name }),
+        typeEverywhere: t('stopTypeEverywhere', { type }),
       },
       notificationsEnabled: link.person.notificationsEnabled,
-      types: link.preferences.map((p) => ({
-        type: p.eventType,
-        label: p.label,
-        enabled: p.enabled,
-        note: p.reason ? m.notReceiving[p.reason] : m.receives,
-        overrides: p.applicationOverrides.map((o) => ({ index: index++, applicationId: o.applicationId, enabled: o.enabled, label: m.overrideFor(p.label, appName(o.applicationId)) })),
-      })),
+      types: link.preferences.map((p) => {
+        const label = this.label(p.eventType, reader.locale);
+        return {
+          type: p.eventType,
+          label,
+          enabled: p.enabled,
+          note: p.reason ? t(`notReceiving.${p.reason}`) : t('receives'),
+          overrides: p.applicationOverrides.map((o) => ({ index: index++, applicationId: o.applicationId, enabled: o.enabled, label: t('overrideFor', { type: label, application: appName(o.applicationId) }) })),
+        };
+      }),
     });
   }
 
-  unsubscribed(link: LinkContext, label: (type: string) => string): string {
-    const { lang, messages: m } = pageMessages(link.person.locale);
-    return this.message({ lang, title: m.unsubscribedTitle, role: 'status', text: m.unsubscribed(label(link.eventType), link.application?.name ?? '') });
+  unsubscribed(link: LinkContext, reader: PageReader): string {
+    const m = this.texts.messages(reader.locale);
+    const type = this.label(link.eventType, reader.locale);
+    return this.message({ lang: m.locale, title: m.text('unsubscribedTitle'), role: 'status', text: m.text('unsubscribed', { type, application: link.application?.name ?? '' }) });
   }
 
-  refused(reason: RefusalReason): string {
-    const { lang, messages: m } = pageMessages(undefined);
-    return this.message({ lang, title: m.refusedTitle, role: 'alert', text: (m.refused as PageMessages['refused'])[reason] });
+  refused(reason: RefusalReason, reader: PageReader): string {
+    const m = this.texts.messages(reader.locale);
+    return this.message({ lang: m.locale, title: m.text('refusedTitle'), role: 'alert', text: m.text(`refused.${reason}`) });
+  }
+
+  /** What a type is called, in the reader's language. */
+  private label(type: NotificationType, locale: string): string {
+    return this.types.messages(type, locale).text('typeLabel');
   }
 }
