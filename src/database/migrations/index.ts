@@ -10,6 +10,7 @@ import { JobOutcomes1764000000008 } from './1764000000008-job-outcomes';
 import { RelayHealth1764000000009 } from './1764000000009-relay-health';
 import { UserAdmin1764000000010 } from './1764000000010-user-admin';
 import { NotificationFrequency1764000000011 } from './1764000000011-notification-frequency';
+import { MailCap1764000000012 } from './1764000000012-mail-cap';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   RelayHealth1764000000009,
   UserAdmin1764000000010,
   NotificationFrequency1764000000011,
+  MailCap1764000000012,
 ];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit, Optional } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In, LessThanOrEqual } from 'typeorm';
@@ -10,13 +10,18 @@ import { digestWindowAt } from '../../users/frequency/digest-window';
 import { isDigest, type NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { PreferenceChangedEvent } from '../../users/frequency/preference-changed.event';
 import type { Recipient } from '../../users/recipients/recipients.service';
-import { DigestEntryEntity } from '../entities/digest-entry.entity';
+import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
+import type { FoldedMail } from '../cap/mail-cap';
+import { DigestEntryEntity, FoldKind } from '../entities/digest-entry.entity';
 import { DigestEntity } from '../entities/digest.entity';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryOutbox, type NewDelivery } from '../outbox/delivery-outbox';
 
 /** How often each process looks for windows that have ended. */
 export const DIGEST_SWEEP_MS = 60_000;
+
+/** Cap windows' ends one process keeps a timer for at most (beyond, the periodic sweep closes them). */
+const MAX_WAKES = 10_000;
 
 /** An event for someone who wants it in a digest, from the planner. */
 export interface DigestItem {
@@ -35,6 +40,10 @@ export interface DigestItem {
  * newest first, then removes them from the waiting list. An empty window has no
  * entries and sends nothing. Someone who leaves digests for a type gets what was
  * waiting for it at once, each event in a mail of its own as they now want it.
+ *
+ * The mail cap's summaries go the same way (kind SUMMARY): the events it folded
+ * wait in digest_entries until the person's cap window ends, then leave as one
+ * summary mail — exactly one per person and window, in their language and zone.
  */
 @Injectable()
 export class Digests implements OnModuleInit, OnModuleDestroy {
@@ -45,6 +54,8 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
   /** The sweep running, and the one asked for since it started (at most one waits). */
   private running?: Promise<number>;
   private next?: Promise<number>;
+  /** Cap windows' ends this process will sweep at. */
+  private readonly wakes = new Map<number, Timer>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -52,6 +63,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     private readonly outbox: DeliveryOutbox,
     private readonly clock: Clock,
     private readonly events: EventEmitter2,
+    @Optional() private readonly metrics?: HeraldMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -60,6 +72,8 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.timer?.cancel();
+    for (const timer of this.wakes.values()) timer.cancel();
+    this.wakes.clear();
   }
 
   /** Puts events in their people's current windows (in the planner's transaction). */
@@ -70,12 +84,41 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       const window = digestWindowAt(now, r.frequency as NotificationFrequency.DIGEST_HOURLY | NotificationFrequency.DIGEST_DAILY, r.digestHour);
       return {
         recipientId: r.externalId, windowStart: window.start, windowEnd: window.end, eventId, eventType, applicationId,
-        recipientEmail: r.email, recipientName: r.displayName, recipientLocale: r.locale,
+        recipientEmail: r.email, recipientName: r.displayName, recipientLocale: r.locale, recipientTimeZone: r.timeZone, kind: FoldKind.DIGEST,
       };
     });
     for (let i = 0; i < rows.length; i += 1000) {
       await manager.createQueryBuilder().insert().into(DigestEntryEntity).values(rows.slice(i, i + 1000)).updateEntity(false).execute();
     }
+  }
+
+  /** Puts the mails the cap held back in their people's summaries (in the planner's transaction). */
+  async fold(manager: EntityManager, folded: FoldedMail[]): Promise<void> {
+    const rows = folded.map(({ delivery: d, windowStart, windowEnd }) => ({
+      recipientId: d.recipientId, windowStart, windowEnd, eventId: d.eventIds[0], eventType: d.eventType, applicationId: d.applicationId,
+      recipientEmail: d.recipientEmail, recipientName: d.recipientName, recipientLocale: d.recipientLocale, recipientTimeZone: d.recipientTimeZone,
+      kind: FoldKind.SUMMARY,
+    }));
+    for (let i = 0; i < rows.length; i += 1000) {
+      await manager.createQueryBuilder().insert().into(DigestEntryEntity).values(rows.slice(i, i + 1000)).updateEntity(false).execute();
+    }
+    const ends = new Set(folded.map((f) => f.windowEnd.getTime()));
+    if (ends.size) this.transactions.afterCommit(manager, () => ends.forEach((end) => this.sweepAt(end)));
+  }
+
+  /**
+   * A sweep when a cap window ends, so that its summary leaves then rather than at
+   * the next periodic sweep (which still closes it if this process stops first).
+   */
+  private sweepAt(end: number): void {
+    if (this.wakes.has(end) || this.wakes.size >= MAX_WAKES) return;
+    // A timer that can be cancelled at shutdown (and does not keep the process alive).
+    const timer = this.clock.every(Math.max(1, end - this.clock.now()), () => {
+      timer.cancel();
+      this.wakes.delete(end);
+      void this.sweep().catch((e: Error) => this.logger.error(`closing cap windows failed: ${e.message}`));
+    });
+    this.wakes.set(end, timer);
   }
 
   /**
@@ -107,6 +150,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       .where('e.window_end <= :now', { now: this.clock.date() })
       .groupBy('e.recipient_id')
       .addGroupBy('e.window_end')
+      .addGroupBy('e.kind')
       .orderBy('e.window_end')
       .getRawMany<{ recipientId: string; windowEnd: Date | string }>();
     let sent = 0;
@@ -117,17 +161,18 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     return sent;
   }
 
-  /** Closes the person's earliest ended window; false if another process had closed it. */
+  /** Closes the person's earliest ended window (a digest's or a cap summary's); false if another process had closed it. */
   private close(recipientId: string): Promise<boolean> {
     return this.transactions.run(async (manager) => {
       const entries = manager.getRepository(DigestEntryEntity);
       const first = await entries.findOne({ where: { recipientId, windowEnd: LessThanOrEqual(this.clock.date()) }, order: { windowEnd: 'ASC', id: 'ASC' } });
       if (!first) return false;
-      const waiting = await entries.find({ where: { recipientId, windowEnd: first.windowEnd }, order: { id: 'DESC' } });
+      const kind = first.kind;
+      const waiting = await entries.find({ where: { recipientId, windowEnd: first.windowEnd, kind }, order: { id: 'DESC' } });
       await manager.createQueryBuilder().insert().into(DigestEntity)
-        .values({ recipientId, windowStart: first.windowStart, windowEnd: first.windowEnd, closer: this.closer, deliveryId: null })
+        .values({ recipientId, windowStart: first.windowStart, windowEnd: first.windowEnd, kind, closer: this.closer, deliveryId: null })
         .orIgnore().updateEntity(false).execute();
-      const digest = await manager.getRepository(DigestEntity).findOneByOrFail({ recipientId, windowEnd: first.windowEnd });
+      const digest = await manager.getRepository(DigestEntity).findOneByOrFail({ recipientId, windowEnd: first.windowEnd, kind });
       if (digest.closer !== this.closer || digest.deliveryId !== null) {
         // Sent already (events that committed after their window was closed): they go in the next window.
         const length = first.windowEnd.getTime() - first.windowStart.getTime();
@@ -143,11 +188,15 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
         recipientEmail: latest.recipientEmail,
         recipientName: latest.recipientName,
         recipientLocale: latest.recipientLocale,
-        recipientTimeZone: null, // the digest is written in English and UTC for now
+        // A digest is written in English and UTC for now; a summary in the person's language and zone.
+        recipientTimeZone: kind === FoldKind.SUMMARY ? latest.recipientTimeZone : null,
       }]);
       await manager.getRepository(DigestEntity).update(digest.id, { deliveryId: delivery.id });
       await entries.delete({ id: In(waiting.map((e) => e.id)) });
-      this.transactions.afterCommit(manager, () => this.events.emit(DeliveriesDueEvent.NAME, new DeliveriesDueEvent(1)));
+      this.transactions.afterCommit(manager, () => {
+        if (kind === FoldKind.SUMMARY) this.metrics?.capSummaryWritten();
+        this.events.emit(DeliveriesDueEvent.NAME, new DeliveriesDueEvent(1));
+      });
       return true;
     });
   }
@@ -160,7 +209,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       await this.transactions.run(async (manager) => {
         const entries = manager.getRepository(DigestEntryEntity);
         const waiting = await entries.find({
-          where: { recipientId: change.userId, eventType: change.eventType, ...(change.applicationId !== null && { applicationId: change.applicationId }) },
+          where: { recipientId: change.userId, eventType: change.eventType, kind: FoldKind.DIGEST, ...(change.applicationId !== null && { applicationId: change.applicationId }) },
           order: { id: 'ASC' },
         });
         if (!waiting.length) return;

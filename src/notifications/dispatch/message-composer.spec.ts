@@ -42,6 +42,7 @@ const delivery = (id: number, eventId: string, recipientName: string | null = nu
   recipientTimeZone: reader.timeZone ?? null,
   attempts: 0,
   digest: false,
+  summary: false,
   leaseExpiresAt: Date.now() + 60_000,
   createdAt: Date.now(),
 });

@@ -1,0 +1,46 @@
+import { type MigrationInterface, type QueryRunner, Table, TableColumn, TableUnique } from 'typeorm';
+import { tablePath } from './column-types';
+
+/**
+ * The mail cap (src/notifications/cap/): per person the current cap window and how
+ * many mails were wanted in it (cap_windows); the events folded beyond the cap wait
+ * in digest_entries and leave as one summary mail (digests), told apart from
+ * digests by `kind` — so one person's digest and summary that end at the same
+ * instant are two mails. digest_entries also keep the person's time zone (a summary
+ * is written in their language and zone).
+ */
+export class MailCap1764000000012 implements MigrationInterface {
+  name = 'MailCap1764000000012';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.addColumns('digest_entries', [
+      new TableColumn({ name: 'kind', type: 'varchar', length: '16', default: "'DIGEST'" }),
+      new TableColumn({ name: 'recipient_time_zone', type: 'varchar', length: '64', isNullable: true }),
+    ]);
+    await queryRunner.addColumn('digests', new TableColumn({ name: 'kind', type: 'varchar', length: '16', default: "'DIGEST'" }));
+    await queryRunner.dropUniqueConstraint('digests', 'digests_recipient_window');
+    await queryRunner.createUniqueConstraint('digests', new TableUnique({ name: 'digests_recipient_window_kind', columnNames: ['recipient_id', 'window_end', 'kind'] }));
+    await queryRunner.createTable(
+      new Table({
+        name: 'cap_windows',
+        columns: [
+          { name: 'recipient_id', type: 'varchar', length: '255', isPrimary: true },
+          // ISO-8601 UTC (toISOString): compared as text in the upsert, alike on both databases.
+          { name: 'window_start', type: 'varchar', length: '32' },
+          { name: 'window_end', type: 'varchar', length: '32' },
+          { name: 'mails', type: 'integer' },
+        ],
+      }),
+    );
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.dropTable('cap_windows');
+    await queryRunner.query(`DELETE FROM ${tablePath(queryRunner, 'digests')} WHERE kind <> 'DIGEST'`);
+    await queryRunner.dropUniqueConstraint('digests', 'digests_recipient_window_kind');
+    await queryRunner.createUniqueConstraint('digests', new TableUnique({ name: 'digests_recipient_window', columnNames: ['recipient_id', 'window_end'] }));
+    await queryRunner.dropColumn('digests', 'kind');
+    await queryRunner.dropColumn('digest_entries', 'recipient_time_zone');
+    await queryRunner.dropColumn('digest_entries', 'kind');
+  }
+}
