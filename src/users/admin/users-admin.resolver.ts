@@ -8,6 +8,7 @@ import { RecipientsPreviewArgs } from './recipients-preview.args';
 import { UpdateUserInput } from './update-user.input';
 import { RecipientModel } from './recipient.model';
 import { UserModel } from '../user.model';
+import { MailCapState } from '../frequency/mail-cap-state';
 import { timingOf } from '../frequency/recipient-timing';
 import { RecipientsService } from '../recipients/recipients.service';
 import { UsersService } from '../users.service';
@@ -22,6 +23,7 @@ export class UsersAdminResolver {
     private readonly users: UsersService,
     private readonly recipients: RecipientsService,
     private readonly clock: Clock,
+    private readonly cap: MailCapState,
   ) {}
 
   @Query(() => UserConnection, { name: 'users', description: 'People, by id; search matches id, name or email' })
@@ -39,11 +41,12 @@ export class UsersAdminResolver {
   async recipientsPreview(@Args() { eventType, applicationId }: RecipientsPreviewArgs): Promise<RecipientModel[]> {
     const recipients = await this.recipients.recipientsFor(applicationId, eventType);
     const now = this.clock.now();
+    const held = await this.cap.heldBack(recipients.map((r) => r.externalId));
     return recipients.map((r) => {
-      const { timing, when, window } = timingOf(r, now);
+      const { timing, when, window, capSummaryAt } = timingOf(r, now, held.get(r.externalId));
       return {
         userId: r.externalId, email: r.email, displayName: r.displayName, locale: r.locale, timeZone: r.timeZone,
-        frequency: r.frequency, timing, when, digestWindowStart: window?.start ?? null, digestWindowEnd: window?.end ?? null,
+        frequency: r.frequency, timing, when, digestWindowStart: window?.start ?? null, digestWindowEnd: window?.end ?? null, capSummaryAt,
       };
     });
   }
