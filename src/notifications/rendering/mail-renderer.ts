@@ -129,6 +129,7 @@ export class MailRenderer {
       applications,
       why: m.text('summaryWhy'),
       preferences: m.text('preferences'),
+      preferencesLabel: m.text('label', { label: m.text('preferences') }),
       preferencesLink: links.preferencesLink ?? preferencesLink(links.gatewayUri),
     };
     return { subject, html: this.summary.html(context), text: this.summary.text(context) };
