@@ -25,11 +25,14 @@ export class MailCap1764000000012 implements MigrationInterface {
         name: 'cap_windows',
         columns: [
           { name: 'recipient_id', type: 'varchar', length: '255', isPrimary: true },
-          // ISO-8601 UTC (toISOString): compared as text in the upsert, alike on both databases.
-          { name: 'window_start', type: 'varchar', length: '32' },
-          { name: 'window_end', type: 'varchar', length: '32' },
+          // Epoch milliseconds (UTC): small, and compared as numbers in the upsert on both databases.
+          { name: 'window_start', type: 'bigint' },
+          { name: 'window_end', type: 'bigint' },
           { name: 'mails', type: 'integer' },
         ],
+        // SQLite: the rows kept in their primary key's order, not beside it (one b-tree to write
+        // per person, not two: the cap counts every recipient of a fan-out). PostgreSQL ignores it.
+        withoutRowid: true,
       }),
     );
   }

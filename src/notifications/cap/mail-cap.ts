@@ -55,7 +55,7 @@ export class MailCap implements MailCapStateSource, OnModuleInit {
     const ended = 'c.window_end <= excluded.window_start';
     this.upsertSql = sql.statement(
       `INSERT INTO ${sql.table(CapWindowEntity)} AS c (recipient_id, window_start, window_end, mails)
-       SELECT v.recipient_id, ?, ?, v.mails FROM ${rows} WHERE true
+       SELECT v.recipient_id, ?${this.postgres ? '::bigint' : ''}, ?${this.postgres ? '::bigint' : ''}, v.mails FROM ${rows} WHERE true
        ON CONFLICT (recipient_id) DO UPDATE SET
          window_start = CASE WHEN ${ended} THEN excluded.window_start ELSE c.window_start END,
          window_end = CASE WHEN ${ended} THEN excluded.window_end ELSE c.window_end END,
@@ -78,17 +78,16 @@ export class MailCap implements MailCapStateSource, OnModuleInit {
     if (!cap || !deliveries.length) return { send: deliveries, folded: [] };
     const wanted = new Map<string, number>();
     for (const d of deliveries) wanted.set(d.recipientId, (wanted.get(d.recipientId) ?? 0) + 1);
-    const now = this.clock.now();
-    const start = new Date(now).toISOString();
-    const end = new Date(now + cap.windowMs).toISOString();
-    const windows = new Map<string, { room: number; start: Date; end: Date }>();
+    const start = this.clock.now();
+    const end = start + cap.windowMs;
+    const windows = new Map<string, { room: number; start: number; end: number }>();
     const people = [...wanted];
     for (let i = 0; i < people.length; i += CHUNK) {
       const json = JSON.stringify(people.slice(i, i + CHUNK).map(([recipient_id, mails]) => ({ recipient_id, mails })));
-      const rows = (await manager.query(this.upsertSql, [start, end, json])) as Array<{ recipient_id: string; window_start: string; window_end: string; mails: number | string }>;
+      const rows = (await manager.query(this.upsertSql, [start, end, json])) as Array<{ recipient_id: string; window_start: number | string; window_end: number | string; mails: number | string }>;
       for (const r of rows) {
         const before = Number(r.mails) - wanted.get(r.recipient_id)!;
-        windows.set(r.recipient_id, { room: Math.max(0, cap.count - before), start: new Date(r.window_start), end: new Date(r.window_end) });
+        windows.set(r.recipient_id, { room: Math.max(0, cap.count - before), start: Number(r.window_start), end: Number(r.window_end) });
       }
     }
     const send: NewDelivery[] = [];
@@ -99,7 +98,7 @@ export class MailCap implements MailCapStateSource, OnModuleInit {
         window.room--;
         send.push(d);
       } else {
-        folded.push({ delivery: d, windowStart: window.start, windowEnd: window.end });
+        folded.push({ delivery: d, windowStart: new Date(window.start), windowEnd: new Date(window.end) });
       }
     }
     if (folded.length && this.metrics) {
@@ -115,7 +114,7 @@ export class MailCap implements MailCapStateSource, OnModuleInit {
     const cap = this.config.mailCap;
     const held = new Map<string, HeldBack>();
     if (!cap) return held;
-    const now = this.clock.date().toISOString();
+    const now = this.clock.now();
     for (let i = 0; i < recipientIds.length; i += 500) {
       const rows = await this.dataSource.getRepository(CapWindowEntity).find({ where: { recipientId: In(recipientIds.slice(i, i + 500)), windowEnd: MoreThan(now) } });
       for (const r of rows) if (r.mails >= cap.count) held.set(r.recipientId, { windowEnd: new Date(r.windowEnd), mails: r.mails, cap: cap.count });
