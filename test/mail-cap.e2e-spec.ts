@@ -7,7 +7,7 @@ import { SmtpSink } from './support/smtp-sink';
 const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { eventId deliveries } }';
 const UPDATE_SMTP = 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }';
 const DELIVERIES = 'query($f: DeliveryFilter) { deliveries(filter: $f, first: 50) { totalCount edges { node { id kind eventIds status messageId } } } }';
-const EVENT = 'query($id: ID!) { event(id: $id) { deliveries { id kind recipientId } waiting { recipientId kind until } } }';
+const EVENT = 'query($id: ID!) { event(id: $id) { deliveries { id kind recipientId } audience { userId outcome deliveryId digestWindowEnd detail } } }';
 const PREVIEW = 'query($t: JobEventType!, $a: ID!) { recipientsPreview(eventType: $t, applicationId: $a) { userId timing when capSummaryAt } }';
 
 const CAP = 5;
@@ -71,11 +71,12 @@ describe(`mail cap (${DATABASE_KIND})`, () => {
     // Before the window ends: a folded event waits in ann's summary, and the preview says a mail now would too.
     const foldedIds = events.map((e) => e.id).filter((id) => !mailsTo('cap-ann').some((m) => m.parsed.headers.get('x-herald-event-id') === id));
     expect(foldedIds).toHaveLength(12 - CAP);
-    const waiting = (await app.admin(EVENT, { id: foldedIds[0] })).event;
-    expect(waiting.deliveries).toEqual([]);
-    expect(waiting.waiting).toEqual([{ recipientId: 'cap-ann', kind: 'CAP_SUMMARY', until: expect.any(String) }]);
+    const pending = (await app.admin(EVENT, { id: foldedIds[0] })).event;
+    expect(pending.deliveries).toEqual([]);
+    const annPending = pending.audience.find((m: { userId: string }) => m.userId === 'cap-ann');
+    expect(annPending).toEqual({ userId: 'cap-ann', outcome: 'CAP_SUMMARY_PENDING', deliveryId: null, digestWindowEnd: expect.any(String), detail: expect.stringMatching(/^folded by the mail cap/) });
     const preview = (await app.admin(PREVIEW, { t: 'JOB_FAILED', a: 'cap-billing' })).recipientsPreview;
-    expect(preview).toEqual([{ userId: 'cap-ann', timing: 'CAP_SUMMARY', when: expect.stringMatching(/^in the cap summary at \d{4}-\d\d-\d\d \d\d:\d\d UTC: they had 5 mails/), capSummaryAt: waiting.waiting[0].until }]);
+    expect(preview).toEqual([{ userId: 'cap-ann', timing: 'CAP_SUMMARY', when: expect.stringMatching(/^in the cap summary at \d{4}-\d\d-\d\d \d\d:\d\d UTC: they had 5 mails/), capSummaryAt: annPending.digestWindowEnd }]);
     expect(mailsTo('cap-ann')).toHaveLength(CAP);
 
     // At the window's end: exactly one summary with the 7 others (however many processes folded them).
@@ -96,7 +97,8 @@ describe(`mail cap (${DATABASE_KIND})`, () => {
     expect(summaries[0].id).toBe(summary.parsed.headers.get('x-herald-delivery-id'));
     // The folded event, asked about again: it went in that mail, nothing waits any more.
     const after = (await app.admin(EVENT, { id: foldedIds[0] })).event;
-    expect(after).toEqual({ deliveries: [{ id: summaries[0].id, kind: 'CAP_SUMMARY', recipientId: 'cap-ann' }], waiting: [] });
+    expect(after.deliveries).toEqual([{ id: summaries[0].id, kind: 'CAP_SUMMARY', recipientId: 'cap-ann' }]);
+    expect(after.audience.find((m: { userId: string }) => m.userId === 'cap-ann')).toMatchObject({ outcome: 'IN_CAP_SUMMARY', deliveryId: summaries[0].id, digestWindowEnd: null });
 
     // /metrics, summed over the processes.
     let folded = 0;
