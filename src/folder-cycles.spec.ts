@@ -28,6 +28,15 @@ const ROOT = join(__dirname, '..');
  */
 const ALLOWED: string[][] = [];
 
+/**
+ * Imports that would make no cycle between folders today but go against the flow:
+ * [from, to] — no folder under `from` imports one under `to`. Observability watches
+ * the pipeline and the pipeline counts into it (notifications → observability/metrics);
+ * what it reads of notifications' outbox comes through its own QueueStats, which
+ * notifications provides (observability/queue), never by importing notifications.
+ */
+const FORBIDDEN: Array<[string, string]> = [['src/observability', 'src/notifications']];
+
 function sourceFiles(folder: string, withTests = false): string[] {
   return readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && (withTests || !f.endsWith('.spec.ts')))
@@ -132,6 +141,19 @@ describe('folders of src/ and libs/', () => {
     expect(unexpected.map((c) => explain(graph, c))).toEqual([]);
     const gone = ALLOWED.filter((c) => !found.some((f) => key(f) === key(c)));
     expect(gone.map((c) => `${key(c)} is gone: remove it from ALLOWED`)).toEqual([]);
+  });
+
+  it('import nothing against the flow (the forbidden edges), and the check sees imports of both folders', () => {
+    const inside = (folder: string, root: string) => folder === root || folder.startsWith(`${root}/`);
+    const found = FORBIDDEN.flatMap(([from, to]) =>
+      [...graph].filter(([folder]) => inside(folder, from)).flatMap(([, edges]) => [...edges].filter(([target]) => inside(target, to)).map(([, example]) => example)),
+    );
+    expect(found).toEqual([]);
+    // Both ends exist and import something: a renamed folder would make the rule vacuous.
+    for (const [from, to] of FORBIDDEN) {
+      expect([...graph.keys()].some((f) => inside(f, from) && graph.get(f)!.size > 0)).toBe(true);
+      expect([...graph.keys()].some((f) => inside(f, to))).toBe(true);
+    }
   });
 
   it('reach a lib only through its package (@herald/*), as a service that installs it does', () => {

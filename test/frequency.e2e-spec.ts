@@ -137,6 +137,28 @@ describe(`notification frequency (${DATABASE_KIND})`, () => {
     expect(Date.parse(hourly.digestWindowEnd) - Date.parse(hourly.digestWindowStart)).toBe(3_600_000);
   });
 
+  it("recipientsPreview's digest windows are in the person's time zone, else the admin's default", async () => {
+    const PROFILE = 'mutation($input: UpdateMyProfileInput!) { updateMyProfile(input: $input) { id } }';
+    const DEFAULTS = 'mutation($input: UpdateMailDefaultsInput!) { updateMailDefaults(input: $input) { timeZone } }';
+    const preview = async () => ((await app.admin(PREVIEW, { t: 'JOB_FAILED', a: 'freq-2' })).recipientsPreview as Array<Record<string, string>>)[0];
+    // India is 5 h 30 ahead of UTC: its clock hours start at half past in UTC.
+    const inIndia = /^in the hourly digest of \d{4}-\d\d-\d\d \d\d:00–\d\d:00 GMT\+5:30$/;
+    expect((await app.gql(PROFILE, { input: { timeZone: 'Asia/Kolkata' } }, app.token(Role.USER, 'freq-dee'))).errors).toBeUndefined();
+    const own = await preview();
+    expect(own.when).toMatch(inIndia);
+    expect(new Date(own.digestWindowStart).getUTCMinutes()).toBe(30);
+
+    expect((await app.gql(PROFILE, { input: { timeZone: null } }, app.token(Role.USER, 'freq-dee'))).errors).toBeUndefined();
+    await app.admin(DEFAULTS, { input: { timeZone: 'Asia/Kolkata' } });
+    try {
+      const fallback = await preview();
+      expect(fallback.when).toMatch(inIndia);
+      expect(new Date(fallback.digestWindowStart).getUTCMinutes()).toBe(30);
+    } finally {
+      await app.admin(DEFAULTS, { input: { timeZone: null } });
+    }
+  });
+
   it('refuses a contradiction or a choice that means nothing, naming the field, and changes nothing', async () => {
     const contradiction = await setPref('freq-bob', { eventType: 'JOB_FAILED', enabled: false, frequency: 'DIGEST_HOURLY' });
     expect(contradiction.errors?.[0].message).toMatch(/enabled/);

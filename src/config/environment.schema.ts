@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
+  IsEmail,
   IsIn,
   IsInt,
   IsOptional,
@@ -214,7 +215,10 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(16, { message: 'must be at least 16 characters' })
   METRICS_TOKEN?: string;
 
-  /** The relay down longer than this: the admins get a summary mail when it works again. */
+  /**
+   * The relay down longer than this: the admins get a summary mail when it works again
+   * (and, with ALERT_SMTP_URL, one through the fallback relay while it is down).
+   */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(604_800_000)
   ALERT_AFTER_MS = 600_000;
 
@@ -225,6 +229,30 @@ export class EnvironmentVariables {
   /** The HMAC-SHA256 key of the webhook's X-Herald-Signature header; required with ALERT_WEBHOOK_URL. */
   @IsOptional() @IsString() @MinLength(16, { message: 'must be at least 16 characters' })
   ALERT_WEBHOOK_SECRET?: string;
+
+  /**
+   * A fallback relay for the admins' outage mail only (never for notifications):
+   * `smtp://user:password@host:587` or `smtps://…@host:465` (special characters of
+   * the password percent-encoded). When the main relay has been down longer than
+   * ALERT_AFTER_MS, the admins are told through it while the outage lasts. A secret:
+   * never logged or answered.
+   */
+  @IsOptional() @Matches(/^smtps?:\/\/(?:[^\s@/]+@)?[^\s@/?:]+(?::\d{1,5})?\/?(?:\?\S*)?$/, {
+    message: 'must be an smtp:// or smtps:// URL, e.g. smtps://user:password@host:465 (percent-encode @, / and : in the password)',
+  })
+  ALERT_SMTP_URL?: string;
+
+  /** The From address of the mail sent through ALERT_SMTP_URL (else the main relay's sender). */
+  @IsOptional() @IsEmail({}, { message: 'must be an email address' })
+  ALERT_SMTP_FROM?: string;
+
+  /**
+   * Relay-wide failures (the session lost while sending) of one message, each after the
+   * relay had taken other mails or passed a probe, after which they are that message's
+   * own failure: it spends its attempts instead of waiting for ever.
+   */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  RELAY_FAILURES_PER_MESSAGE = 5;
 
   /** Events one publishJobEvents request may hold (the request body's size bounds them too). */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)

@@ -42,7 +42,14 @@ export class HeraldConfig {
   /** At most `count` mails per person per `windowMs` (the rest folded into a summary); null: no cap (either set to 0). */
   readonly mailCap: { count: number; windowMs: number } | null;
   /** The relay's circuit breaker and quota window (RelayHealth). */
-  readonly relay: { circuitThreshold: number; probeMinMs: number; probeMaxMs: number; quotaMinuteMs: number };
+  readonly relay: {
+    circuitThreshold: number;
+    probeMinMs: number;
+    probeMaxMs: number;
+    quotaMinuteMs: number;
+    /** Relay-wide failures of one message (the relay working for others meanwhile) after which they are its own. */
+    failuresPerMessage: number;
+  };
   readonly log: { format: 'text' | 'json'; level: EnvironmentVariables['LOG_LEVEL'] };
   readonly graphqlIde: boolean;
   /** What one request may hold and ask for; answered with an error before any work beyond. */
@@ -60,7 +67,12 @@ export class HeraldConfig {
   /** GET /metrics: off, open, or asking for a bearer token. */
   readonly metrics: { enabled: boolean; token?: string };
   /** Who is told when the relay is down: the admins' summary mail after `afterMs`, the webhook. */
-  readonly alerts: { afterMs: number; webhook?: { url: string; secret: string } };
+  readonly alerts: {
+    afterMs: number;
+    webhook?: { url: string; secret: string };
+    /** The fallback relay of the admins' outage mail (ALERT_SMTP_URL: holds a password, never log it). */
+    fallbackRelay?: { url: string; from?: string };
+  };
   /** The raw environment, for the first-start settings seed (validated there). */
   readonly seedEnvironment: Readonly<Record<string, string | undefined>>;
 
@@ -114,6 +126,7 @@ export class HeraldConfig {
       probeMinMs: vars.RELAY_PROBE_MIN_MS,
       probeMaxMs: vars.RELAY_PROBE_MAX_MS,
       quotaMinuteMs: vars.HERALD_QUOTA_MINUTE_MS,
+      failuresPerMessage: vars.RELAY_FAILURES_PER_MESSAGE,
     };
     this.log = { format: vars.LOG_FORMAT, level: vars.LOG_LEVEL };
     this.graphqlIde = vars.GRAPHQL_IDE;
@@ -129,6 +142,7 @@ export class HeraldConfig {
     this.alerts = {
       afterMs: vars.ALERT_AFTER_MS,
       webhook: vars.ALERT_WEBHOOK_URL ? { url: vars.ALERT_WEBHOOK_URL, secret: vars.ALERT_WEBHOOK_SECRET! } : undefined,
+      fallbackRelay: vars.ALERT_SMTP_URL ? { url: vars.ALERT_SMTP_URL, from: vars.ALERT_SMTP_FROM } : undefined,
     };
     this.seedEnvironment = { ...env };
   }

@@ -62,4 +62,26 @@ describe('environment validation', () => {
     expect(config.alerts).toEqual({ afterMs: 600_000, webhook: { url: 'https://oncall.example.com/h', secret: 'a-secret-long-enough' } });
     expect(config.metrics).toEqual({ enabled: true, token: undefined });
   });
+
+  it('takes a fallback relay for the outage mail as an smtp(s):// URL, and never echoes it (it holds a password)', () => {
+    let error: InvalidEnvironmentError | undefined;
+    try {
+      validateEnvironment({ ALERT_SMTP_URL: 'https://alerts:pa55word@mail.example.com', ALERT_SMTP_FROM: 'not-an-address', RELAY_FAILURES_PER_MESSAGE: '0' });
+    } catch (e) {
+      error = e as InvalidEnvironmentError;
+    }
+    expect(error!.problems).toEqual([
+      expect.stringMatching(/^ALERT_SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL, e\.g\. smtps:\/\/user:password@host:465/),
+      'ALERT_SMTP_FROM must be an email address (got "not-an-address")',
+      expect.stringMatching(/^RELAY_FAILURES_PER_MESSAGE must not be less than 1/),
+    ]);
+    expect(error!.message).not.toContain('pa55word');
+    expect(() => validateEnvironment({ ALERT_SMTP_URL: 'smtp://alerts:pa55#word@mail.example.com:587' })).toThrow(
+      /^invalid configuration: ALERT_SMTP_URL cannot be read as a URL \(percent-encode the special characters of the user and password\)$/,
+    );
+    const config = loadConfig({ ALERT_SMTP_URL: 'smtps://alerts%40example.com:pa55word@mail.example.com:465' }, '/nonexistent/.env');
+    expect(config.alerts.fallbackRelay).toEqual({ url: 'smtps://alerts%40example.com:pa55word@mail.example.com:465', from: undefined });
+    expect(config.relay.failuresPerMessage).toBe(5);
+    expect(loadConfig({}, '/nonexistent/.env').alerts.fallbackRelay).toBeUndefined();
+  });
 });

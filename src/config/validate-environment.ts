@@ -10,7 +10,7 @@ export class InvalidEnvironmentError extends Error {
   }
 }
 
-const SECRET_VARIABLES = new Set(['JWT_SECRET', 'HERALD_SECRET_KEY', 'DATABASE_URL', 'RABBITMQ_URL', 'METRICS_TOKEN', 'ALERT_WEBHOOK_URL', 'ALERT_WEBHOOK_SECRET']);
+const SECRET_VARIABLES = new Set(['JWT_SECRET', 'HERALD_SECRET_KEY', 'DATABASE_URL', 'RABBITMQ_URL', 'METRICS_TOKEN', 'ALERT_WEBHOOK_URL', 'ALERT_WEBHOOK_SECRET', 'ALERT_SMTP_URL']);
 
 function describe(error: ValidationError): string {
   const reasons = reasonsOf(error);
@@ -29,6 +29,9 @@ export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariable
   const errors = validateSync(vars, { whitelist: true, forbidUnknownValues: false });
   const problems = errors.map(describe);
   if (vars.ALERT_WEBHOOK_URL && !vars.ALERT_WEBHOOK_SECRET) problems.push('ALERT_WEBHOOK_SECRET must be set with ALERT_WEBHOOK_URL (it signs the webhook)');
+  if (vars.ALERT_SMTP_URL && !problems.some((p) => p.startsWith('ALERT_SMTP_URL')) && !URL.canParse(vars.ALERT_SMTP_URL)) {
+    problems.push('ALERT_SMTP_URL cannot be read as a URL (percent-encode the special characters of the user and password)');
+  }
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);
   return vars;
 }

@@ -32,14 +32,31 @@ describe('mail messages', () => {
 
   // Every type's example, in every language: each message gets the values it uses.
   let renderer: MailRenderer | undefined; // built in the test: with a message missing, Herald does not start
-  for (const definition of allEventTypes()) {
-    const event = JSON.parse(readFileSync(messagesFile(definition, 'en').replace(/\.en\.json$/, '.example.json'), 'utf8')) as JobEvent;
+  const examples = allEventTypes().map((definition) => JSON.parse(readFileSync(messagesFile(definition, 'en').replace(/\.en\.json$/, '.example.json'), 'utf8')) as JobEvent);
+  for (const [index, definition] of allEventTypes().entries()) {
+    const event = examples[index];
     it.each(LANGUAGES)(`word the example of ${definition.type} in %s`, (locale) => {
       const mail = (renderer ??= new MailRenderer()).render(event, { gatewayUri: 'http://console' }, { locale, timeZone: 'Europe/Paris' });
       expect(mail.html).toContain(`<html lang="${locale}">`);
       for (const part of [mail.subject, mail.html, mail.text]) expect(part).not.toMatch(/undefined|\{|\}/);
     });
   }
+
+  // A digest of every type's example (and of one event: the singular), in every language: its own words
+  // are in that language, not English (the shared digest* messages), and each line is the type's own.
+  it.each(LANGUAGES)('word a digest of every type in %s', (locale) => {
+    renderer ??= new MailRenderer();
+    for (const events of [examples, examples.slice(0, 1)]) {
+      const mail = renderer.renderDigest(events, { gatewayUri: 'http://console' }, { locale, timeZone: 'Europe/Paris' });
+      expect(mail.html).toContain(`<html lang="${locale}">`);
+      for (const part of [mail.subject, mail.html, mail.text]) expect(part).not.toMatch(/undefined|\{|\}/);
+      if (locale !== 'en') {
+        const english = renderer.renderDigest(events, { gatewayUri: 'http://console' }, { locale: 'en', timeZone: 'Europe/Paris' });
+        expect(mail.subject).not.toBe(english.subject);
+        for (const line of mail.text.split('\n').filter((l) => /^(You |Your |Change )/.test(l))) throw new Error(`English in the ${locale} digest: ${line}`);
+      }
+    }
+  });
 });
 
 /** The order messageProblems reports in: shared messages first, then types in the registry's order. */

@@ -40,8 +40,6 @@ const isAbbreviation = (name: string) => !/^(GMT|UTC)[+\-−]/.test(name);
 export class TimeFormats {
   private readonly dateTime: Intl.DateTimeFormat;
   private readonly durations: Intl.DurationFormat;
-  /** The locale's own zone name first, then British and American English (see zoneName). */
-  private readonly zoneNames: Intl.DateTimeFormat[];
   private readonly writtenDurations = new Map<number, string>();
 
   /** The formats of a (locale, zone), built once and shared: use this rather than `new`. */
@@ -62,7 +60,6 @@ export class TimeFormats {
   ) {
     this.dateTime = new Intl.DateTimeFormat(locale, { timeZone, year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
     this.durations = new Intl.DurationFormat(locale, { style: 'short' });
-    this.zoneNames = [locale, 'en-GB', 'en-US'].map((names) => new Intl.DateTimeFormat(names, { timeZone, timeZoneName: 'short' }));
   }
 
   /** An ISO-8601 time as the recipient reads it; what is not a time is shown as it came. */
@@ -100,14 +97,30 @@ export class TimeFormats {
     return this.durations.format({ seconds });
   }
 
-  /** The zone's abbreviation at that date (CET or CEST), else its offset as the locale writes it. */
   private zoneName(date: Date): string {
-    let first: string | undefined;
-    for (const format of this.zoneNames) {
-      const name = format.formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '';
-      if (isAbbreviation(name)) return name;
-      first ??= name;
-    }
-    return first ?? '';
+    return zoneAbbreviation(date, this.timeZone, this.locale);
   }
+}
+
+/** Short zone-name formatters by locale and zone (a mail or a digest window asks for a few, many times). */
+const zoneNameFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * A zone's abbreviation at a date (CET or CEST, EST or EDT), as the locale has
+ * it, else British then American English, else the offset as the locale writes it.
+ */
+export function zoneAbbreviation(date: Date, timeZone: string, locale = 'en'): string {
+  let first: string | undefined;
+  for (const l of [locale, 'en-GB', 'en-US']) {
+    const key = `${l}\n${timeZone}`;
+    let format = zoneNameFormats.get(key);
+    if (!format) {
+      if (zoneNameFormats.size >= MEMO_LIMIT) zoneNameFormats.clear();
+      zoneNameFormats.set(key, (format = new Intl.DateTimeFormat(l, { timeZone, timeZoneName: 'short' })));
+    }
+    const name = format.formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    if (isAbbreviation(name)) return name;
+    first ??= name;
+  }
+  return first ?? '';
 }

@@ -22,6 +22,7 @@ import { JobOutcomeEntity } from './entities/job-outcome.entity';
 import { NotificationEntity } from './entities/notification.entity';
 import { JobHistory } from './history/job-history';
 import { DeliveryOutbox } from './outbox/delivery-outbox';
+import { DeliveryQueueStats } from './outbox/delivery-queue-stats';
 import { DeliveryTakers } from './outbox/delivery-takers';
 import { NotificationPlanner } from './planning/notification-planner';
 import { PreferenceLinks } from './preference-links/preference-links';
@@ -53,6 +54,7 @@ import { MailRenderer } from './rendering/mail-renderer';
     MailRenderer,
     MessageComposer,
     DeliveryOutbox,
+    DeliveryQueueStats, // the queue's numbers for observability (/metrics, relay alerts)
     DeliveryTakers,
     Dispatcher,
     JobHistory,

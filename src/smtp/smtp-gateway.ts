@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { SecretDecryptionError } from '@herald/crypto';
 import { isConfigured, type SmtpSettings } from '../settings/smtp-settings/smtp-settings';
 import { SmtpSettingsService } from '../settings/smtp-settings/smtp-settings.service';
+import { type AlertRelay, FallbackRelay } from './fallback-relay';
 import { LiveTransport, type Relay } from './live-transport';
 import { RelayCheck } from './relay-check';
 import { type RelayLogin, RelayLogins } from './relay-login';
@@ -13,6 +14,7 @@ import { transportOptions } from './transport-options';
 export { SmtpCheckStep } from './smtp-check-result.model';
 export type { SmtpFailure } from './smtp-failure';
 export type { Relay, SentMail } from './live-transport';
+export type { AlertRelay, FallbackMail } from './fallback-relay';
 export { type RelayFailure, RelayState, RelayStateChangedEvent } from './relay-health/relay-state-changed.event';
 
 /**
@@ -26,6 +28,7 @@ export class SmtpGateway {
     private readonly settings: SmtpSettingsService,
     private readonly transport: LiveTransport,
     private readonly logins: RelayLogins,
+    private readonly fallback: FallbackRelay,
   ) {}
 
   /** Whether mail can be sent at all (a relay and a sender are set). */
@@ -36,6 +39,14 @@ export class SmtpGateway {
   /** The relay the next mails go through (its settings and `send`), or undefined while SMTP is not configured. */
   relay(): Promise<Relay | undefined> {
     return this.transport.relay();
+  }
+
+  /**
+   * The fallback relay for the admins' outage mail (ALERT_SMTP_URL), or undefined
+   * when none is configured. For that mail only: notifications always wait for the relay.
+   */
+  alertRelay(): AlertRelay | undefined {
+    return this.fallback.get();
   }
 
   /** What a failed `send` (or check) is about: scope, transient or not, the step, the relay's reply. */

@@ -3,6 +3,7 @@ import { MailerModule } from '@nestjs-modules/mailer';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SettingsModule } from '../settings/settings.module';
 import { UsersModule } from '../users/users.module';
+import { FallbackRelay } from './fallback-relay';
 import { LiveTransport } from './live-transport';
 import { RelayQuota } from './quota/relay-quota';
 import { RelayQuotaUsageEntity } from './quota/relay-quota-usage.entity';
@@ -22,7 +23,8 @@ import { VerifySmtpSettingsResolver } from './verify-settings/verify-smtp-settin
  * messages (mime-message.ts), tells what a failure means, checks the relay step
  * by step and sends the test mail (to any address for an ADMIN, to themselves
  * for anyone); its relay-health keeps the relay's circuit breaker and pacing
- * (shared by every process through the database).
+ * (shared by every process through the database); fallback-relay is the second
+ * relay (ALERT_SMTP_URL) that carries only the admins' outage mail.
  */
 @Module({
   imports: [
@@ -32,7 +34,7 @@ import { VerifySmtpSettingsResolver } from './verify-settings/verify-smtp-settin
     MailerModule.forRoot({ transports: {} }),
     TypeOrmModule.forFeature([RelayHealthEntity, RelayQuotaUsageEntity]),
   ],
-  providers: [LiveTransport, RelayLogins, SmtpGateway, RelayQuota, RelayHealth, RelayStatusResolver, SendTestEmailService, SendTestEmailResolver, SendMeTestEmailResolver, VerifySmtpSettingsResolver],
+  providers: [LiveTransport, FallbackRelay, RelayLogins, SmtpGateway, RelayQuota, RelayHealth, RelayStatusResolver, SendTestEmailService, SendTestEmailResolver, SendMeTestEmailResolver, VerifySmtpSettingsResolver],
   exports: [SmtpGateway, RelayHealth],
 })
 export class SmtpModule {}

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SettingsModule } from '../settings/settings.module';
 import { ApplicationsResolver } from './applications/applications.resolver';
 import { ApplicationsService } from './applications/applications.service';
 import { ApplicationEntity } from './entities/application.entity';
@@ -17,7 +18,7 @@ import { UsersService } from './users.service';
 
 /** People, applications, memberships and notification preferences; answers "who receives E about A?". */
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity])],
+  imports: [TypeOrmModule.forFeature([UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity]), SettingsModule], // the admin's default time zone (recipientsPreview's digest windows)
   providers: [
     UsersService,
     ApplicationsService,

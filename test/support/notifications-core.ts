@@ -34,11 +34,12 @@ export class NotificationsCore {
     private readonly dataDir: string,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<NotificationsCore> {
+  /** `clockStart`: where the ManualClock starts (default 2026-01-05 09:00 UTC). */
+  static async start(env: Record<string, string> = {}, { clockStart }: { clockStart?: number } = {}): Promise<NotificationsCore> {
     const dataDir = mkdtempSync(join(tmpdir(), 'herald-core-'));
     const fullEnv = { DATA_DIR: dataDir, SQLITE_PATH: ':memory:', JWT_SECRET: 'unit-secret-that-is-long-enough-for-hs256', HERALD_SECRET_KEY: 'a'.repeat(64), LOG_LEVEL: 'error', ...env };
     const config = new HeraldConfig(validateEnvironment(fullEnv), fullEnv);
-    const clock = new ManualClock();
+    const clock = new ManualClock(clockStart);
     const module = await Test.createTestingModule({
       imports: [
         ConfigModule.forRoot(config),

@@ -43,6 +43,8 @@ export interface SmtpSinkOptions {
    * the connection, no reply to AUTH, or no reply after the message's data.
    */
   stallAt?: 'greeting' | 'auth' | 'data';
+  /** Hang up in the middle of DATA (after the message's data, before the reply) for the messages this picks. */
+  dropInData?: (mail: { to: string[] }) => boolean;
 }
 
 export interface SmtpReplyError {
@@ -67,6 +69,8 @@ export class SmtpSink {
   readonly refused: { to: string; code: number }[] = [];
   /** Messages refused for the per-minute quota. */
   throttled = 0;
+  /** Sessions hung up during DATA (dropInData). */
+  dropped = 0;
   /** Connections opened to it (probes and pooled sessions alike). */
   connections = 0;
   /** AUTH attempts, with the method and whether they were accepted. */
@@ -136,6 +140,13 @@ export class SmtpSink {
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
           if (stallAt === 'data') return;
+          if (this.options.dropInData?.({ to: session.envelope.rcptTo.map((r) => r.address) })) {
+            this.dropped++;
+            // smtp-server keeps its connections by the session's id; the socket is its own.
+            const connections = (this.server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections;
+            for (const c of connections) if (c.id === session.id) c._socket.destroy();
+            return;
+          }
           const raw = Buffer.concat(chunks).toString('utf8');
           void simpleParser(raw).then(async (parsed) => {
             if (this.dataDelayMs) await new Promise((r) => setTimeout(r, this.dataDelayMs));

@@ -6,17 +6,13 @@ import { tablePath } from './column-types';
  * many mails were wanted in it (cap_windows); the events folded beyond the cap wait
  * in digest_entries and leave as one summary mail (digests), told apart from
  * digests by `kind` — so one person's digest and summary that end at the same
- * instant are two mails. digest_entries also keep the person's time zone (a summary
- * is written in their language and zone).
+ * instant are two mails.
  */
 export class MailCap1764000000012 implements MigrationInterface {
   name = 'MailCap1764000000012';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.addColumns('digest_entries', [
-      new TableColumn({ name: 'kind', type: 'varchar', length: '16', default: "'DIGEST'" }),
-      new TableColumn({ name: 'recipient_time_zone', type: 'varchar', length: '64', isNullable: true }),
-    ]);
+    await queryRunner.addColumn('digest_entries', new TableColumn({ name: 'kind', type: 'varchar', length: '16', default: "'DIGEST'" }));
     await queryRunner.addColumn('digests', new TableColumn({ name: 'kind', type: 'varchar', length: '16', default: "'DIGEST'" }));
     await queryRunner.dropUniqueConstraint('digests', 'digests_recipient_window');
     await queryRunner.createUniqueConstraint('digests', new TableUnique({ name: 'digests_recipient_window_kind', columnNames: ['recipient_id', 'window_end', 'kind'] }));
@@ -43,7 +39,6 @@ export class MailCap1764000000012 implements MigrationInterface {
     await queryRunner.dropUniqueConstraint('digests', 'digests_recipient_window_kind');
     await queryRunner.createUniqueConstraint('digests', new TableUnique({ name: 'digests_recipient_window', columnNames: ['recipient_id', 'window_end'] }));
     await queryRunner.dropColumn('digests', 'kind');
-    await queryRunner.dropColumn('digest_entries', 'recipient_time_zone');
     await queryRunner.dropColumn('digest_entries', 'kind');
   }
 }

@@ -11,6 +11,8 @@ import { RelayHealth1764000000009 } from './1764000000009-relay-health';
 import { UserAdmin1764000000010 } from './1764000000010-user-admin';
 import { NotificationFrequency1764000000011 } from './1764000000011-notification-frequency';
 import { MailCap1764000000012 } from './1764000000012-mail-cap';
+import { DigestTimeZones1764000000013 } from './1764000000013-digest-time-zones';
+import { DeliveryRelayFailures1764000000014 } from './1764000000014-delivery-relay-failures';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
 export const MIGRATIONS = [
@@ -27,4 +29,6 @@ export const MIGRATIONS = [
   UserAdmin1764000000010,
   NotificationFrequency1764000000011,
   MailCap1764000000012,
+  DigestTimeZones1764000000013,
+  DeliveryRelayFailures1764000000014,
 ];

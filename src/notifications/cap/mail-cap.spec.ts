@@ -6,6 +6,7 @@ import { NotificationsCore } from '../../../test/support/notifications-core';
 import { eventually } from '../../../test/support/people';
 import { SmtpSink } from '../../../test/support/smtp-sink';
 import { Transactions } from '../../database/transactions';
+import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
 import { JobEventIngestionService } from '../../job-events/ingestion/job-event-ingestion.service';
 import { MembershipEntity, MembershipRole } from '../../users/entities/membership.entity';
 import { ApplicationEntity } from '../../users/entities/application.entity';
@@ -151,7 +152,7 @@ describe('mail cap', () => {
     for (let i = 0; i < 22; i++) await ingest(outcome('JOB_FAILED', 'billing', i));
     await exactly('ann', 20);
     core.clock.advance(10 * MINUTE);
-    const other = new Digests(core.dataSource, core.get(Transactions), core.get(DeliveryOutbox), core.clock, core.get(EventEmitter2));
+    const other = new Digests(core.dataSource, core.get(Transactions), core.get(DeliveryOutbox), core.clock, core.get(EventEmitter2), core.get(MailDefaultsService));
     const [a, b] = await Promise.all([core.get(Digests).sweep(), other.sweep()]);
     expect(a + b).toBe(1);
     await exactly('ann', 21);

@@ -81,7 +81,7 @@ export class DeliveriesService {
    */
   async retry(id: string): Promise<DeliveryModel> {
     const repo = this.dataSource.getRepository(DeliveryEntity);
-    const requeued = { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: this.clock.date(), lastError: null };
+    const requeued = { status: DeliveryStatus.PENDING, attempts: 0, relayFailures: 0, relayFailedAt: null, nextAttemptAt: this.clock.date(), lastError: null };
     const result = await this.transactions.exclusive(() => repo.update({ id: Number(id), status: DeliveryStatus.FAILED }, requeued));
     const delivery = await repo.findOneBy({ id: Number(id) });
     if (!delivery) throw new NotFoundError('Delivery', id);
@@ -113,7 +113,7 @@ export class DeliveriesService {
     const now = this.clock.date();
     const requeued =
       status === DeliveryStatus.FAILED
-        ? { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: now, lastError: null }
+        ? { status: DeliveryStatus.PENDING, attempts: 0, relayFailures: 0, relayFailedAt: null, nextAttemptAt: now, lastError: null }
         : { nextAttemptAt: now };
     let retried = 0;
     for (let i = 0; i < ids.length; i += RETRY_CHUNK) {

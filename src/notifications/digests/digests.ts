@@ -3,10 +3,13 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit, Optional }
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In, LessThanOrEqual } from 'typeorm';
+import { DateUtils } from 'typeorm/util/DateUtils';
 import { Clock, type Timer } from '../../clock/clock';
+import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import type { NotificationType } from '../../event-types/notification-type';
-import { digestWindowAt } from '../../users/frequency/digest-window';
+import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
+import { type DigestWindow, digestTimeZone, digestWindowAt, windowAfter } from '../../users/frequency/digest-window';
 import { isDigest, type NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { PreferenceChangedEvent } from '../../users/frequency/preference-changed.event';
 import type { Recipient } from '../../users/recipients/recipients.service';
@@ -16,6 +19,25 @@ import { DigestEntryEntity, FoldKind } from '../entities/digest-entry.entity';
 import { DigestEntity } from '../entities/digest.entity';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryOutbox, type NewDelivery } from '../outbox/delivery-outbox';
+
+/** The columns of a waiting entry, as one JSON object per entry (a fan-out's entries in one statement). */
+const ENTRY_COLUMNS = {
+  recipient_id: 'varchar',
+  window_start: 'timestamp',
+  window_end: 'timestamp',
+  event_id: 'varchar',
+  event_type: 'varchar',
+  application_id: 'varchar',
+  recipient_email: 'varchar',
+  recipient_name: 'varchar',
+  recipient_locale: 'varchar',
+  recipient_time_zone: 'varchar',
+  kind: 'varchar',
+};
+/** Entries per INSERT: bounds the JSON text of a large fan-out. */
+const INSERT_CHUNK = 5000;
+/** A time as TypeORM stores it: UTC 'YYYY-MM-DD HH:MM:SS.SSS' (a timestamp literal on PostgreSQL). */
+const stored = (date: Date) => DateUtils.mixedDateToUtcDatetimeString(date) as string;
 
 /** How often each process looks for windows that have ended. */
 export const DIGEST_SWEEP_MS = 60_000;
@@ -40,6 +62,9 @@ export interface DigestItem {
  * newest first, then removes them from the waiting list. An empty window has no
  * entries and sends nothing. Someone who leaves digests for a type gets what was
  * waiting for it at once, each event in a mail of its own as they now want it.
+ * Windows are in each person's time zone (theirs, else the admin's default, as
+ * when the event was planned: users/frequency/digest-window.ts); the entry keeps
+ * that zone and the digest mail is written in it, in the person's language.
  *
  * The mail cap's summaries go the same way (kind SUMMARY): the events it folded
  * wait in digest_entries until the person's cap window ends, then leave as one
@@ -56,6 +81,8 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
   private next?: Promise<number>;
   /** Cap windows' ends this process will sweep at. */
   private readonly wakes = new Map<number, Timer>();
+  /** Writes entries given as one JSON array (fixed text, prepared once: as the outbox writes deliveries). */
+  private readonly insertSql: string;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -63,8 +90,15 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     private readonly outbox: DeliveryOutbox,
     private readonly clock: Clock,
     private readonly events: EventEmitter2,
+    private readonly mailDefaults: MailDefaultsService,
     @Optional() private readonly metrics?: HeraldMetrics,
-  ) {}
+  ) {
+    const sql = new Sql(dataSource);
+    const columns = Object.keys(ENTRY_COLUMNS).join(', ');
+    this.insertSql = sql.postgres
+      ? sql.statement(`INSERT INTO ${sql.table(DigestEntryEntity)} (${columns}) SELECT ${columns} FROM json_to_recordset(?::json) AS v(${Object.entries(ENTRY_COLUMNS).map(([c, t]) => `${c} ${t}`).join(', ')})`)
+      : `INSERT INTO ${sql.table(DigestEntryEntity)} (${columns}) SELECT ${Object.keys(ENTRY_COLUMNS).map((c) => `json_extract(value, '$.${c}')`).join(', ')} FROM json_each(?) ORDER BY key`;
+  }
 
   onModuleInit(): void {
     this.timer = this.clock.every(DIGEST_SWEEP_MS, () => void this.sweep().catch((e: Error) => this.logger.error(`closing digest windows failed: ${e.message}`)));
@@ -80,28 +114,31 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
   async collect(manager: EntityManager, items: DigestItem[]): Promise<void> {
     if (!items.length) return;
     const now = this.clock.now();
+    const { timeZone: adminZone } = await this.mailDefaults.get();
+    // Most people share a few (frequency, hour, zone): each window is worked out once per call.
+    const windows = new Map<string, DigestWindow>();
     const rows = items.map(({ recipient: r, eventId, eventType, applicationId }) => {
-      const window = digestWindowAt(now, r.frequency as NotificationFrequency.DIGEST_HOURLY | NotificationFrequency.DIGEST_DAILY, r.digestHour);
+      const zone = digestTimeZone(r.timeZone, adminZone);
+      const key = `${r.frequency}\n${r.digestHour}\n${zone}`;
+      let window = windows.get(key);
+      if (!window) windows.set(key, (window = digestWindowAt(now, r.frequency as NotificationFrequency.DIGEST_HOURLY | NotificationFrequency.DIGEST_DAILY, r.digestHour, zone)));
       return {
-        recipientId: r.externalId, windowStart: window.start, windowEnd: window.end, eventId, eventType, applicationId,
-        recipientEmail: r.email, recipientName: r.displayName, recipientLocale: r.locale, recipientTimeZone: r.timeZone, kind: FoldKind.DIGEST,
+        recipient_id: r.externalId, window_start: stored(window.start), window_end: stored(window.end), event_id: eventId, event_type: eventType,
+        application_id: applicationId, recipient_email: r.email, recipient_name: r.displayName, recipient_locale: r.locale, recipient_time_zone: zone,
+        kind: FoldKind.DIGEST,
       };
     });
-    for (let i = 0; i < rows.length; i += 1000) {
-      await manager.createQueryBuilder().insert().into(DigestEntryEntity).values(rows.slice(i, i + 1000)).updateEntity(false).execute();
-    }
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await manager.query(this.insertSql, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))]);
   }
 
   /** Puts the mails the cap held back in their people's summaries (in the planner's transaction). */
   async fold(manager: EntityManager, folded: FoldedMail[]): Promise<void> {
     const rows = folded.map(({ delivery: d, windowStart, windowEnd }) => ({
-      recipientId: d.recipientId, windowStart, windowEnd, eventId: d.eventIds[0], eventType: d.eventType, applicationId: d.applicationId,
-      recipientEmail: d.recipientEmail, recipientName: d.recipientName, recipientLocale: d.recipientLocale, recipientTimeZone: d.recipientTimeZone,
-      kind: FoldKind.SUMMARY,
+      recipient_id: d.recipientId, window_start: stored(windowStart), window_end: stored(windowEnd), event_id: d.eventIds[0], event_type: d.eventType,
+      application_id: d.applicationId, recipient_email: d.recipientEmail, recipient_name: d.recipientName, recipient_locale: d.recipientLocale,
+      recipient_time_zone: d.recipientTimeZone, kind: FoldKind.SUMMARY,
     }));
-    for (let i = 0; i < rows.length; i += 1000) {
-      await manager.createQueryBuilder().insert().into(DigestEntryEntity).values(rows.slice(i, i + 1000)).updateEntity(false).execute();
-    }
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await manager.query(this.insertSql, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))]);
     const ends = new Set(folded.map((f) => f.windowEnd.getTime()));
     if (ends.size) this.transactions.afterCommit(manager, () => ends.forEach((end) => this.sweepAt(end)));
   }
@@ -175,8 +212,11 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       const digest = await manager.getRepository(DigestEntity).findOneByOrFail({ recipientId, windowEnd: first.windowEnd, kind });
       if (digest.closer !== this.closer || digest.deliveryId !== null) {
         // Sent already (events that committed after their window was closed): they go in the next window.
-        const length = first.windowEnd.getTime() - first.windowStart.getTime();
-        await entries.update({ id: In(waiting.map((e) => e.id)) }, { windowStart: first.windowEnd, windowEnd: new Date(first.windowEnd.getTime() + length) });
+        const next =
+          kind === FoldKind.SUMMARY
+            ? { start: first.windowEnd, end: new Date(2 * first.windowEnd.getTime() - first.windowStart.getTime()) } // a cap window as long
+            : windowAfter({ start: first.windowStart, end: first.windowEnd }, digestTimeZone(first.recipientTimeZone, null));
+        await entries.update({ id: In(waiting.map((e) => e.id)) }, { windowStart: next.start, windowEnd: next.end });
         return false;
       }
       const latest = waiting[0];
@@ -188,8 +228,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
         recipientEmail: latest.recipientEmail,
         recipientName: latest.recipientName,
         recipientLocale: latest.recipientLocale,
-        // A digest is written in English and UTC for now; a summary in the person's language and zone.
-        recipientTimeZone: kind === FoldKind.SUMMARY ? latest.recipientTimeZone : null,
+        recipientTimeZone: latest.recipientTimeZone, // the zone its window was computed in
       }]);
       await manager.getRepository(DigestEntity).update(digest.id, { deliveryId: delivery.id });
       await entries.delete({ id: In(waiting.map((e) => e.id)) });
@@ -215,7 +254,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
         if (!waiting.length) return;
         const deliveries: NewDelivery[] = waiting.map((e) => ({
           eventIds: [e.eventId], eventType: e.eventType, applicationId: e.applicationId, recipientId: e.recipientId,
-          recipientEmail: e.recipientEmail, recipientName: e.recipientName, recipientLocale: e.recipientLocale, recipientTimeZone: null,
+          recipientEmail: e.recipientEmail, recipientName: e.recipientName, recipientLocale: e.recipientLocale, recipientTimeZone: e.recipientTimeZone,
         }));
         await this.outbox.insert(manager, deliveries);
         await entries.delete({ id: In(waiting.map((e) => e.id)) });

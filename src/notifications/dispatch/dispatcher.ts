@@ -39,7 +39,8 @@ const HELD_REPORT_INTERVAL_MS = 60_000;
  * sweep (retries that came due, claims abandoned by a process that died). Workers
  * stop when there is nothing to do and come back with the next hand-off, claim or wake. Each delivery ends SENT, RETRY
  * (backoff with jitter) or FAILED; the outcomes of mails that finish together are
- * recorded together. Only a failure of one message or recipient spends an attempt:
+ * recorded together. Only a failure of one message or recipient spends an attempt
+ * (and a session the relay keeps losing on one message while it works for others):
  * a relay-wide failure, a paced send or a throttling reply puts the delivery back
  * WAITING, and while the relay's health (RelayHealth, shared by every process)
  * says to hold, nothing is sent.
@@ -324,7 +325,13 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
   }
 
   private async failed(d: ClaimedDelivery, failure: SmtpFailure, relay: string): Promise<Outcome | undefined> {
-    const { reply, description: text } = failure;
+    const { reply } = failure;
+    let text = failure.description;
+    const ownFailures = await this.ownRelayFailures(d, failure);
+    if (ownFailures !== undefined) {
+      text = `the relay lost the session while sending this message ${ownFailures} times, while it took other mails or passed its probes: treated as this message's failure (${failure.step}: ${reply ?? text})`;
+      failure = { ...failure, scope: 'message', transient: true };
+    }
     if (failure.scope === 'relay') {
       // Not this mail's fault: every mail would fail alike. Nothing is spent; the relay's
       // health counts it (opening the circuit after a few in a row, a refused credential at once).
@@ -348,6 +355,25 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     }
     this.logger.warn(`delivery ${d.id} to ${d.recipientEmail} via ${relay} FAILED after ${attempt} attempt(s): ${reply ?? text}`);
     return { delivery: d, status: DeliveryStatus.FAILED, reply, error: text };
+  }
+
+  /**
+   * A session lost while sending this very delivery (after the relay took the
+   * connection, greeting and login) looks relay-wide, but may be this message's doing
+   * (a relay that hangs up on it in DATA, every time). Each such loss is counted
+   * against the delivery when the relay has worked since its last one (another mail
+   * accepted, a probe passed); from RELAY_FAILURES_PER_MESSAGE on they are its own
+   * failure: the count, else undefined (relay-wide as before). A relay down for
+   * everyone fails its probes and takes no mail, so beyond a first loss nothing adds
+   * up against a message; failures before the session was taken (connect, greeting,
+   * TLS, token, AUTH) are never counted against one.
+   */
+  private async ownRelayFailures(d: ClaimedDelivery, failure: SmtpFailure): Promise<number | undefined> {
+    if (failure.scope !== 'relay' || failure.throttled || failure.step !== SmtpCheckStep.SEND) return undefined;
+    const count = await this.outbox
+      .relayFailure(d, this.owner, this.health.lastWorkedAt())
+      .catch((e: Error) => (this.logger.error(`could not count delivery ${d.id}'s relay failure: ${e.message}`), d.relayFailures));
+    return count >= this.config.relay.failuresPerMessage ? count : undefined;
   }
 
   /** Gives deliveries back to wait, unsent and without spending an attempt. */

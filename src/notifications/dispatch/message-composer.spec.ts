@@ -41,6 +41,7 @@ const delivery = (id: number, eventId: string, recipientName: string | null = nu
   recipientLocale: reader.locale ?? null,
   recipientTimeZone: reader.timeZone ?? null,
   attempts: 0,
+  relayFailures: 0,
   digest: false,
   summary: false,
   leaseExpiresAt: Date.now() + 60_000,

@@ -172,10 +172,10 @@ export class MessageComposer {
     return { subject: rendered.subject, ...(await encodeAlternative(tag, rendered.text, rendered.html)) };
   }
 
-  /** A digest is one person's: rendered for its delivery alone, from all its events in order (not cached). */
+  /** A digest is one person's: rendered for its delivery alone, from all its events in order, in their language and zone (not cached). */
   private async prepareDigest(d: ClaimedDelivery, tag: string, gatewayUri: string | null): Promise<PreparedMail> {
     const events = await this.eventsOf(d);
-    const rendered = this.renderer.renderDigest(events, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) });
+    const rendered = this.renderer.renderDigest(events, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) }, await this.readerOf(d));
     return { subject: rendered.subject, ...(await encodeAlternative(tag, rendered.text, rendered.html)) };
   }
 

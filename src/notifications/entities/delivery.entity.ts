@@ -84,6 +84,17 @@ export class DeliveryEntity {
   @Column({ name: 'message_id', type: 'varchar', length: 255, nullable: true })
   messageId: string | null;
 
+  /**
+   * Relay-wide failures (the session lost while sending this one) seen while the relay
+   * worked for others: after RELAY_FAILURES_PER_MESSAGE they are this message's own.
+   */
+  @Column({ name: 'relay_failures', type: 'integer', default: 0 })
+  relayFailures: number;
+
+  /** When the last of those failures was. */
+  @Column({ name: 'relay_failed_at', type: Date, nullable: true })
+  relayFailedAt: Date | null;
+
   @Column({ name: 'sent_at', type: Date, nullable: true })
   sentAt: Date | null;
 

@@ -49,6 +49,7 @@ export class DigestEntryEntity {
   @Column({ name: 'recipient_locale', type: 'varchar', length: 35, nullable: true })
   recipientLocale: string | null;
 
+  /** The zone the window was computed in (the person's, else the admin's default then); the digest is written in it. */
   @Column({ name: 'recipient_time_zone', type: 'varchar', length: 64, nullable: true })
   recipientTimeZone: string | null;
 

@@ -72,6 +72,27 @@ describe('DeliveryOutbox', () => {
     expect(await row(mine[1].id)).toMatchObject({ status: DeliveryStatus.SENT, attempts: 1, sentAt: clock.date(), leaseOwner: null });
   });
 
+  it("counts a delivery's lost sessions against it only when the relay worked since the last one, and only for the claim's owner", async () => {
+    const [d] = await plan([recipient(1)], { owner: 'a', leaseMs: LEASE_MS });
+    expect(await outbox.relayFailure(d, 'a', null)).toBe(1); // the first counts
+    clock.advance(1000);
+    expect(await outbox.relayFailure(d, 'a', null)).toBe(1); // the relay never worked since: down for everyone
+    const lastFailure = clock.date();
+    clock.advance(1000);
+    expect(await outbox.relayFailure(d, 'a', new Date(lastFailure.getTime() - 1))).toBe(1); // it worked, but before that failure
+    clock.advance(500);
+    const worked = clock.date(); // another mail accepted, or a probe passed
+    clock.advance(500);
+    expect(await outbox.relayFailure(d, 'a', worked)).toBe(2);
+    expect(await outbox.relayFailure({ ...d, relayFailures: 2 }, 'b', clock.date())).toBe(2); // not b's claim: nothing written
+    expect(await row(d.id)).toMatchObject({ relayFailures: 2, relayFailedAt: clock.date() });
+
+    await outbox.release([d.id], 'a');
+    clock.advance(1000);
+    const [again] = await outbox.claim('c', 10, LEASE_MS);
+    expect(again).toMatchObject({ id: d.id, relayFailures: 2 }); // a claim carries the count
+  });
+
   it('claims a RETRY only once its backoff has passed', async () => {
     await plan([recipient(1)]);
     const [claimed] = await outbox.claim('a', 10, LEASE_MS);

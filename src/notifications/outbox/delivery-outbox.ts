@@ -21,6 +21,8 @@ export interface ClaimedDelivery {
   recipientLocale: string | null;
   recipientTimeZone: string | null;
   attempts: number;
+  /** Relay-wide failures while sending it that the relay's working for others made suspect (see `relayFailure`). */
+  relayFailures: number;
   /** A digest (or a cap summary): a mail listing all its events (delivery_events), not the mail of its first one. */
   digest: boolean;
   /** A cap summary: the events the mail cap folded in one window (a digest too). */
@@ -105,6 +107,7 @@ export class DeliveryOutbox {
   private readonly insertEventsSql?: string;
   private readonly claimSql: string;
   private readonly recordSql: string;
+  private readonly relayFailureSql: string;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -162,7 +165,7 @@ export class DeliveryOutbox {
            ${this.postgres ? 'FOR UPDATE SKIP LOCKED' : ''})
         RETURNING id, (SELECT e.event_id FROM ${events} AS e WHERE e.delivery_id = ${table}.id AND e.position = 0) AS event_id,
                   (SELECT g.kind FROM ${sql.table(DigestEntity)} AS g WHERE g.delivery_id = ${table}.id) AS fold_kind,
-                  recipient_email, recipient_name, recipient_locale, recipient_time_zone, attempts, created_at`,
+                  recipient_email, recipient_name, recipient_locale, recipient_time_zone, attempts, relay_failures, created_at`,
     );
     this.recordSql = sql.statement(
       `UPDATE ${table} AS d
@@ -172,6 +175,13 @@ export class DeliveryOutbox {
               updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
          FROM ${rows(OUTCOME_COLUMNS)}
         WHERE d.id = v.id AND d.lease_owner = ?`,
+    );
+    this.relayFailureSql = sql.statement(
+      `UPDATE ${table}
+          SET relay_failures = relay_failures + CASE WHEN relay_failed_at IS NULL OR relay_failed_at < ? THEN 1 ELSE 0 END,
+              relay_failed_at = ?
+        WHERE id = ? AND lease_owner = ?
+        RETURNING relay_failures`,
     );
   }
 
@@ -216,6 +226,7 @@ export class DeliveryOutbox {
           recipientLocale: d.recipientLocale,
           recipientTimeZone: d.recipientTimeZone,
           attempts: 0,
+          relayFailures: 0,
           digest: false, // a digest's row (digests) is written after its delivery, and digests are never handed off
           summary: false,
           leaseExpiresAt,
@@ -248,6 +259,7 @@ export class DeliveryOutbox {
       recipientLocale: (row.recipient_locale as string | null) ?? null,
       recipientTimeZone: (row.recipient_time_zone as string | null) ?? null,
       attempts: Number(row.attempts),
+      relayFailures: Number(row.relay_failures ?? 0),
       digest: !!row.fold_kind,
       summary: row.fold_kind === FoldKind.SUMMARY,
       leaseExpiresAt,
@@ -273,6 +285,21 @@ export class DeliveryOutbox {
       sent_at: o.status === DeliveryStatus.SENT ? stored(now) : null,
     }));
     await this.transactions.exclusive(() => this.dataSource.query(this.recordSql, [stored(now), JSON.stringify(rows), owner]));
+  }
+
+  /**
+   * A relay-wide failure (the session lost) while sending this delivery, which
+   * `owner` holds: counted against it when it is the first, or when the relay has
+   * worked since its last one (`relayWorkedAt`: a mail accepted or a probe passed),
+   * so a relay that is down for everyone does not add up against each message.
+   * Answers the count (its previous count if the claim was lost meanwhile).
+   */
+  async relayFailure(delivery: ClaimedDelivery, owner: string, relayWorkedAt: Date | null): Promise<number> {
+    const now = stored(this.clock.date());
+    const worked = relayWorkedAt ? stored(relayWorkedAt) : null;
+    const result = await this.transactions.exclusive(() => this.dataSource.query(this.relayFailureSql, [worked, now, delivery.id, owner]));
+    const rows = (this.postgres ? result[0] : result) as Array<{ relay_failures: number | string }>;
+    return rows.length ? Number(rows[0].relay_failures) : delivery.relayFailures;
   }
 
   /** Gives claimed deliveries back unsent (shutdown, or nothing to send through). */

@@ -91,7 +91,7 @@ export class MailRenderer {
   ): RenderedMail {
     const newestFirst = [...events].sort((a, b) => Date.parse(b.occurredAt) - Date.parse(a.occurredAt));
     const locale = reader.locale ?? FALLBACK_LANGUAGE;
-    const zone = reader.timeZone && isTimeZone(reader.timeZone) ? reader.timeZone : FALLBACK_TIME_ZONE;
+    const zone = readerZone(reader);
     const groups = new Map<string, { name: string; types: Map<NotificationType, number>; events: object[] }>();
     let messages: MailMessages | undefined;
     let times: TimeFormats | undefined;
@@ -99,7 +99,7 @@ export class MailRenderer {
       const type = deliveredTypeOf(event);
       const own = this.catalogue.messages(type, locale);
       messages ??= own;
-      times ??= new TimeFormats(own.locale, zone);
+      times ??= TimeFormats.of(own.locale, zone);
       const context = this.context(event, links.gatewayUri ?? '', own, times);
       const error = 'error' in event && event.error ? oneLine(event.error.message) : undefined;
       const group = groups.get(event.application.id) ?? { name: oneLine(event.application.name), types: new Map<NotificationType, number>(), events: [] as object[] };
@@ -108,7 +108,7 @@ export class MailRenderer {
       group.events.push({ summary: context.summary, occurredAt: context.occurredAt, link: context.link, color: context.color, error: error && (error.length > 160 ? `${error.slice(0, 159)}…` : error) });
     }
     messages ??= this.catalogue.messages(NOTIFICATION_TYPES[0], locale);
-    times ??= new TimeFormats(messages.locale, zone);
+    times ??= TimeFormats.of(messages.locale, zone);
     const m = messages;
     const applications = [...groups.values()].map((g) => {
       const count = g.events.length;
@@ -136,18 +136,22 @@ export class MailRenderer {
   }
 
   /**
-   * One mail listing several events (a digest): grouped by application, the
-   * application with the latest event first, each group newest first; per event
-   * its line (the subject its own mail would have), its link and, for a failure,
-   * the error in one short line.
+   * One mail listing several events (a digest), in the reader's language and
+   * time zone: grouped by application, the application with the latest event
+   * first, each group newest first; per event its line (the subject its own mail
+   * would have, in that language), its time, its link and, for a failure, the
+   * error in one short line.
    */
-  renderDigest(events: NotifiedEvent[], links: { gatewayUri: string | null; preferencesLink?: string }): RenderedMail {
+  renderDigest(events: NotifiedEvent[], links: { gatewayUri: string | null; preferencesLink?: string }, reader: MailReader = {}): RenderedMail {
+    const locale = reader.locale ?? FALLBACK_LANGUAGE;
     const newestFirst = [...events].sort((a, b) => Date.parse(b.occurredAt) - Date.parse(a.occurredAt));
+    // The digest's own words are shared messages: every type's messages have them.
+    const shared = this.catalogue.messages(newestFirst.length ? deliveredTypeOf(newestFirst[0]) : allEventTypes()[0].type, locale);
+    const times = TimeFormats.of(shared.locale, readerZone(reader));
     const groups = new Map<string, { id: string; name: string; events: object[] }>();
     for (const event of newestFirst) {
-      // Digests are written in English and UTC for now (the events' own mails are in the reader's language).
-      const messages = this.catalogue.messages(deliveredTypeOf(event), FALLBACK_LANGUAGE);
-      const context = this.context(event, links.gatewayUri ?? '', messages, TimeFormats.of(messages.locale, FALLBACK_TIME_ZONE));
+      const messages = this.catalogue.messages(deliveredTypeOf(event), locale);
+      const context = this.context(event, links.gatewayUri ?? '', messages, times);
       const error = 'error' in event && event.error ? oneLine(event.error.message) : undefined;
       const group = groups.get(event.application.id) ?? { id: event.application.id, name: oneLine(event.application.name), events: [] };
       groups.set(event.application.id, group);
@@ -159,15 +163,17 @@ export class MailRenderer {
         error: error && (error.length > 160 ? `${error.slice(0, 159)}…` : error),
       });
     }
-    const count = events.length;
-    const heading = `${count} ${count === 1 ? 'event' : 'events'} in ${groups.size} ${groups.size === 1 ? 'application' : 'applications'}`;
+    const values: MessageValues = { count: events.length, applications: groups.size };
     const context = {
-      subject: `Your Herald digest: ${heading}`,
-      heading: `Your digest: ${heading}`,
+      values,
+      lang: shared.locale,
+      subject: shared.text('digestSubject', values),
+      heading: shared.text('digestHeading', values),
       applications: [...groups.values()],
       preferencesLink: links.preferencesLink ?? preferencesLink(links.gatewayUri),
     };
-    return { subject: context.subject, html: this.digest.html(context), text: this.digest.text(context) };
+    const data = { data: { messages: shared } };
+    return { subject: context.subject, html: this.digest.html(context, data), text: this.digest.text(context, data) };
   }
 
   /**
@@ -178,8 +184,7 @@ export class MailRenderer {
   render(event: NotifiedEvent, links: { gatewayUri: string | null; preferencesLink?: string }, reader: MailReader = {}): RenderedMail {
     const type = deliveredTypeOf(event);
     const messages = this.catalogue.messages(type, reader.locale ?? FALLBACK_LANGUAGE);
-    // A zone stored before this Node's time zone data dropped it reads as UTC rather than failing the mail.
-    const times = TimeFormats.of(messages.locale, reader.timeZone && isTimeZone(reader.timeZone) ? reader.timeZone : FALLBACK_TIME_ZONE);
+    const times = TimeFormats.of(messages.locale, readerZone(reader));
     const context = { ...this.context(event, links.gatewayUri ?? '', messages, times), ...(links.preferencesLink && { preferencesLink: links.preferencesLink }) };
     const { html, text } = this.templates.get(type)!;
     return { subject: context.subject, html: html(context, { data: { messages } }), text: text(context, { data: { messages } }) };
@@ -219,6 +224,11 @@ export class MailRenderer {
       preferencesLink: preferencesLink(base),
     };
   }
+}
+
+/** The reader's zone; one stored before this Node's time zone data dropped it reads as UTC rather than failing the mail. */
+function readerZone(reader: MailReader): string {
+  return reader.timeZone && isTimeZone(reader.timeZone) ? reader.timeZone : FALLBACK_TIME_ZONE;
 }
 
 /** The console page where a person manages their notification preferences. */

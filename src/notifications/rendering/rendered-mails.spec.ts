@@ -75,6 +75,13 @@ describe('rendered mails', () => {
       EVENTS['JOB_RECOVERED after 1 failure'],
     ] as NotifiedEvent[];
     expect(renderer.renderDigest(events, { gatewayUri: 'http://console:8081/' })).toMatchSnapshot();
+    // The same digest for a French reader in Paris: French words and plurals, times in CET.
+    const french = renderer.renderDigest(events, { gatewayUri: 'http://console:8081/' }, { locale: 'fr', timeZone: 'Europe/Paris' });
+    expect(french).toMatchSnapshot();
+    expect(french.subject).toBe('Votre résumé Herald : 4 événements dans 2 applications');
+    expect(french.html).toContain('<html lang="fr">');
+    expect(french.text).toMatch(/24 nov\. 2026, \d\d:\d\d CET/);
+    expect(french.text).not.toMatch(/UTC|AM|PM/);
   });
 
   it.each([

@@ -1,17 +1,12 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, LessThanOrEqual } from 'typeorm';
-import { Clock } from '../../clock/clock';
+import { Clock, type Timer } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
-import { DeliveryEntity, DeliveryStatus } from '../../notifications/entities/delivery.entity';
-import { type RelayFailure, RelayState, RelayStateChangedEvent } from '../../smtp/smtp-gateway';
+import { type AlertRelay, type RelayFailure, RelayState, RelayStateChangedEvent } from '../../smtp/smtp-gateway';
 import { SmtpGateway } from '../../smtp/smtp-gateway';
 import { UsersService } from '../../users/users.service';
+import { QueueStats } from '../queue/queue-stats';
 import { AlertWebhook, type RelayAlert } from './alert-webhook';
-
-/** Deliveries not yet at a final status. */
-const QUEUED = [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.RETRY, DeliveryStatus.WAITING];
 /** After the relay is back, how often the summary looks whether the mails that waited have gone out, and for how long at most. */
 const DRAIN_POLL_MS = 1_000;
 const DRAIN_MAX_MS = 15 * 60_000;
@@ -21,15 +16,23 @@ interface Outage {
   failure: RelayFailure | null;
   /** The most deliveries seen waiting for the relay during the outage. */
   waiting: number;
+  /** Until ALERT_AFTER_MS has passed, with a fallback relay: then the admins are told through it. */
+  timer?: Timer;
+  /** When the admins were told through the fallback relay during the outage. */
+  toldAt?: Date;
 }
 
 /**
  * Someone is told when mail stops. The webhook (ALERT_WEBHOOK_URL) hears at once
  * when the circuit opens and when it closes. The admins (people whose last token had
- * the ADMIN role, with an email) get one summary mail when an outage longer than
- * ALERT_AFTER_MS is over — through the relay itself, so only once it works again,
- * and once the mails that waited have gone out: when it broke, at which step and
- * with which reply, how many mails waited, that they are sent.
+ * the ADMIN role, with an email) are told of an outage longer than ALERT_AFTER_MS:
+ * - with a fallback relay (ALERT_SMTP_URL), while it lasts: once it has lasted
+ *   ALERT_AFTER_MS, one mail through the fallback — down since when, at which step
+ *   and with which reply, how many mails wait;
+ * - when it is over: one summary mail through the relay itself (the fallback if that
+ *   send fails), once the mails that waited have gone out — when it broke, at which
+ *   step and with which reply, how many mails waited, that they are sent.
+ * The process that opened the circuit announces it (RelayHealth), so one process tells.
  */
 @Injectable()
 export class RelayAlerts implements OnModuleDestroy {
@@ -43,7 +46,7 @@ export class RelayAlerts implements OnModuleDestroy {
     private readonly webhook: AlertWebhook,
     private readonly smtp: SmtpGateway,
     private readonly users: UsersService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly queue: QueueStats,
     private readonly clock: Clock,
   ) {}
 
@@ -55,23 +58,65 @@ export class RelayAlerts implements OnModuleDestroy {
         this.outage.waiting = Math.max(this.outage.waiting, event.waiting);
         return;
       }
-      this.outage = { since: event.since, failure: event.lastFailure, waiting: event.waiting };
+      const outage: Outage = { since: event.since, failure: event.lastFailure, waiting: event.waiting };
+      this.outage = outage;
+      const fallback = this.smtp.alertRelay();
+      if (fallback) {
+        const delayMs = Math.max(0, event.since.getTime() + this.config.alerts.afterMs - this.clock.now());
+        outage.timer = this.clock.every(delayMs, () => {
+          outage.timer?.cancel();
+          outage.timer = undefined;
+          if (this.outage === outage && !this.stopping) this.track(this.tellDuringOutage(outage, fallback));
+        });
+      }
       return this.webhook.post(alertOf('relay.down', event));
     }
     const outage = this.outage;
     if (!outage) return;
     this.outage = undefined;
+    outage.timer?.cancel();
     outage.waiting = Math.max(outage.waiting, event.waiting);
     const downForMs = event.since.getTime() - outage.since.getTime();
     await this.webhook.post({ ...alertOf('relay.up', event), lastFailure: failureOf(outage.failure), downForSeconds: Math.round(downForMs / 1000) });
     if (event.state === RelayState.NOT_CONFIGURED || downForMs < this.config.alerts.afterMs) return;
-    const summary = this.summarize(outage, event.since).finally(() => this.summaries.delete(summary));
-    this.summaries.add(summary);
+    this.track(this.summarize(outage, event.since));
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
+    this.outage?.timer?.cancel();
     await Promise.all(this.summaries);
+  }
+
+  /** Keeps a mail being sent, so that shutdown waits for it. */
+  private track(sending: Promise<void>): void {
+    const tracked = sending.finally(() => this.summaries.delete(tracked));
+    this.summaries.add(tracked);
+  }
+
+  /** The relay has been down ALERT_AFTER_MS and still is: tells each admin through the fallback relay. Never rejects. */
+  private async tellDuringOutage(outage: Outage, fallback: AlertRelay): Promise<void> {
+    try {
+      const admins = await this.users.adminsWithEmail();
+      if (!admins.length) return this.logger.warn('the relay is down, but no admin with an email address is known to tell');
+      const waiting = (await this.queue.queued()).reduce((sum, q) => sum + q.count, 0);
+      outage.waiting = Math.max(outage.waiting, waiting);
+      const relay = await this.smtp.relay();
+      const mail = outageMailOf(outage, this.clock.date(), waiting, relay ? `${relay.settings.host}:${relay.settings.port}` : 'the relay', fallback.name);
+      let told = 0;
+      for (const admin of admins) {
+        await fallback
+          .send({ to: admin.email, subject: mail.subject, text: mail.text, headers: { 'Auto-Submitted': 'auto-generated' } })
+          .then(() => told++)
+          .catch((error: Error) => this.logger.warn(`the outage mail to an admin could not be sent through the fallback relay ${fallback.name}: ${error.message.split('\n')[0]}`));
+      }
+      if (told) {
+        outage.toldAt = this.clock.date();
+        this.logger.log(`the relay is down: outage mail sent to ${told} admin(s) through the fallback relay ${fallback.name}`);
+      }
+    } catch (error) {
+      this.logger.error(`could not send the outage mail through the fallback relay: ${(error as Error).message.split('\n')[0]}`);
+    }
   }
 
   /** Waits (bounded) for the mails that waited to go out, then mails each admin. Never rejects. */
@@ -84,9 +129,15 @@ export class RelayAlerts implements OnModuleDestroy {
       const relay = await this.smtp.relay();
       if (!relay) return;
       const mail = summaryOf(outage, backAt, stillQueued, `${relay.settings.host}:${relay.settings.port}`);
+      const fallback = this.smtp.alertRelay();
       for (const admin of admins) {
+        const message = { to: admin.email, subject: mail.subject, text: mail.text, headers: { 'Auto-Submitted': 'auto-generated' } };
         await relay
-          .send({ to: admin.email, subject: mail.subject, text: mail.text, headers: { 'Auto-Submitted': 'auto-generated' } })
+          .send(message)
+          .catch((error: Error) => {
+            if (!fallback) throw error;
+            return fallback.send(message); // the relay failed again: the fallback carries it
+          })
           .catch((error: Error) => this.logger.warn(`the outage summary to an admin could not be sent: ${error.message.split('\n')[0]}`));
       }
       this.logger.log(`outage summary sent to ${admins.length} admin(s)`);
@@ -99,7 +150,7 @@ export class RelayAlerts implements OnModuleDestroy {
   private async drained(backAt: Date): Promise<number> {
     const until = this.clock.now() + DRAIN_MAX_MS;
     for (;;) {
-      const queued = await this.dataSource.getRepository(DeliveryEntity).count({ where: { status: In(QUEUED), createdAt: LessThanOrEqual(backAt) } });
+      const queued = await this.queue.queuedWrittenBy(backAt);
       if (!queued || this.stopping || this.clock.now() >= until) return queued;
       await this.clock.sleep(DRAIN_POLL_MS);
     }
@@ -121,10 +172,28 @@ function alertOf(name: RelayAlert['event'], event: RelayStateChangedEvent): Rela
   };
 }
 
+/** Why the relay stopped: the step, the reply, what happened. */
+function whyOf(failure: RelayFailure | null): string {
+  return failure ? `at the ${failure.step} step${failure.reply ? `, replying "${failure.reply}"` : ''} (${failure.description})` : '(no failure recorded)';
+}
+
+/** The mail sent through the fallback relay while the relay is down: its subject and text. */
+export function outageMailOf(outage: Outage, now: Date, waiting: number, relay: string, fallback: string): { subject: string; text: string } {
+  const waits = waiting === 1 ? '1 mail is waiting for it' : `${waiting} mails are waiting for it`;
+  return {
+    subject: `Herald: the mail relay ${relay} is down since ${duration(now.getTime() - outage.since.getTime())}`,
+    text:
+      `The mail relay ${relay} stopped taking mail at ${outage.since.toISOString()}, ${whyOf(outage.failure)}.\n` +
+      `It is still down: Herald probes it with backoff and sends as soon as it works again.\n\n` +
+      `${waits}: none is lost, no attempt is spent while they wait. A summary follows once they have gone out.\n\n` +
+      `This mail was sent through the fallback relay ${fallback} (ALERT_SMTP_URL).\n`,
+  };
+}
+
 /** The summary mail's subject and text. */
 export function summaryOf(outage: Outage, backAt: Date, stillQueued: number, relay: string): { subject: string; text: string } {
-  const failure = outage.failure;
-  const why = failure ? `at the ${failure.step} step${failure.reply ? `, replying "${failure.reply}"` : ''} (${failure.description})` : '(no failure recorded)';
+  const why = whyOf(outage.failure);
+  const told = outage.toldAt ? `\nThe admins were told of it at ${outage.toldAt.toISOString()} through the fallback relay.\n` : '';
   const waited = outage.waiting === 1 ? '1 mail waited' : `${outage.waiting} mails waited`;
   const gone = stillQueued ? `${stillQueued} of the mails written before it came back are still queued (see the delivery log).` : 'They have now gone out: none was lost, no attempt was spent on the outage.';
   return {
@@ -132,7 +201,7 @@ export function summaryOf(outage: Outage, backAt: Date, stillQueued: number, rel
     text:
       `The mail relay ${relay} stopped taking mail at ${outage.since.toISOString()}, ${why}.\n` +
       `It works again since ${backAt.toISOString()}.\n\n` +
-      `${waited} for it meanwhile. ${gone}\n`,
+      `${waited} for it meanwhile. ${gone}\n${told}`,
   };
 }
 

@@ -134,6 +134,14 @@ export class RelayHealth {
   }
 
   /**
+   * When the relay last worked, as last read here: a mail accepted (written at most
+   * once a second) or a probe passed. Null when never.
+   */
+  lastWorkedAt(): Date | null {
+    return this.row?.lastSuccessAt ?? null;
+  }
+
+  /**
    * Takes one message from the relay's quota before a send; when the quota is
    * used up, paces every process until the window ends and says why.
    */

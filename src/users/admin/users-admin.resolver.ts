@@ -3,6 +3,7 @@ import { Roles } from '../../auth/auth.decorators';
 import { Role } from '../../auth/role.enum';
 import { Clock } from '../../clock/clock';
 import { ConnectionType } from '../../graphql/pagination';
+import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
 import { SearchPageArgs } from '../search-page.args';
 import { RecipientsPreviewArgs } from './recipients-preview.args';
 import { UpdateUserInput } from './update-user.input';
@@ -24,6 +25,7 @@ export class UsersAdminResolver {
     private readonly recipients: RecipientsService,
     private readonly clock: Clock,
     private readonly cap: MailCapState,
+    private readonly mailDefaults: MailDefaultsService,
   ) {}
 
   @Query(() => UserConnection, { name: 'users', description: 'People, by id; search matches id, name or email' })
@@ -41,9 +43,10 @@ export class UsersAdminResolver {
   async recipientsPreview(@Args() { eventType, applicationId }: RecipientsPreviewArgs): Promise<RecipientModel[]> {
     const recipients = await this.recipients.recipientsFor(applicationId, eventType);
     const now = this.clock.now();
+    const { timeZone } = await this.mailDefaults.get();
     const held = await this.cap.heldBack(recipients.map((r) => r.externalId));
     return recipients.map((r) => {
-      const { timing, when, window, capSummaryAt } = timingOf(r, now, held.get(r.externalId));
+      const { timing, when, window, capSummaryAt } = timingOf(r, now, timeZone, held.get(r.externalId));
       return {
         userId: r.externalId, email: r.email, displayName: r.displayName, locale: r.locale, timeZone: r.timeZone,
         frequency: r.frequency, timing, when, digestWindowStart: window?.start ?? null, digestWindowEnd: window?.end ?? null, capSummaryAt,

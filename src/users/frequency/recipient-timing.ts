@@ -1,5 +1,5 @@
 import { registerEnumType } from '@nestjs/graphql';
-import { describeWindow, type DigestWindow, digestWindowAt } from './digest-window';
+import { describeWindow, type DigestWindow, digestTimeZone, digestWindowAt } from './digest-window';
 import type { HeldBack } from './mail-cap-state';
 import { NotificationFrequency } from './notification-frequency';
 
@@ -33,10 +33,16 @@ export interface Timing {
 
 /**
  * When a recipient would get a mail about an event happening at `now` (for
- * recipientsPreview); `held`: their mail-cap window is full (a mail now would be folded).
+ * recipientsPreview); a digest's window in the recipient's zone (else the admin's
+ * default); `held`: their mail-cap window is full (a mail now would be folded).
  */
-export function timingOf(recipient: { frequency: NotificationFrequency; digestHour: number | null }, now: number, held?: HeldBack): Timing {
-  const timing = digestOrNot(recipient, now);
+export function timingOf(
+  recipient: { frequency: NotificationFrequency; digestHour: number | null; timeZone: string | null },
+  now: number,
+  defaultTimeZone: string | null = null,
+  held?: HeldBack,
+): Timing {
+  const timing = digestOrNot(recipient, now, defaultTimeZone);
   if (!held || (timing.timing !== RecipientTiming.NOW && timing.timing !== RecipientTiming.FIRST_FAILURE_ONLY)) return timing;
   const at = `${held.windowEnd.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const why = `they had ${held.cap} mails, the cap, since their cap window began`;
@@ -47,14 +53,15 @@ export function timingOf(recipient: { frequency: NotificationFrequency; digestHo
   return { timing: RecipientTiming.CAP_SUMMARY, when, window: null, capSummaryAt: held.windowEnd };
 }
 
-function digestOrNot(recipient: { frequency: NotificationFrequency; digestHour: number | null }, now: number): Timing {
+function digestOrNot(recipient: { frequency: NotificationFrequency; digestHour: number | null; timeZone: string | null }, now: number, defaultTimeZone: string | null): Timing {
   const capSummaryAt = null;
   switch (recipient.frequency) {
     case NotificationFrequency.DIGEST_HOURLY:
     case NotificationFrequency.DIGEST_DAILY: {
-      const window = digestWindowAt(now, recipient.frequency, recipient.digestHour);
+      const zone = digestTimeZone(recipient.timeZone, defaultTimeZone);
+      const window = digestWindowAt(now, recipient.frequency, recipient.digestHour, zone);
       const kind = recipient.frequency === NotificationFrequency.DIGEST_HOURLY ? 'hourly' : 'daily';
-      return { timing: RecipientTiming.IN_DIGEST, when: `in the ${kind} digest of ${describeWindow(window)}`, window, capSummaryAt };
+      return { timing: RecipientTiming.IN_DIGEST, when: `in the ${kind} digest of ${describeWindow(window, zone)}`, window, capSummaryAt };
     }
     case NotificationFrequency.FIRST_AND_FIXED:
       return { timing: RecipientTiming.FIRST_FAILURE_ONLY, when: 'now if it is the first failure in a row; not if the job was already failing', window: null, capSummaryAt };

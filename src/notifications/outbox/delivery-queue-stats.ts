@@ -1,0 +1,55 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In, LessThanOrEqual } from 'typeorm';
+import { QueueStats, type QueuedDeliveries, type QueueStatsSource } from '../../observability/queue/queue-stats';
+import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
+
+/** Deliveries not yet at a final status. */
+const QUEUED = [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.RETRY, DeliveryStatus.WAITING];
+
+interface QueueRow {
+  status: DeliveryStatus;
+  count: string | number;
+  oldest: Date | string | null;
+}
+
+/**
+ * The outbox's queue as observability reads it (/metrics, the relay alerts):
+ * registered with observability's QueueStats, which knows nothing of deliveries.
+ * One grouped query on the status index per call.
+ */
+@Injectable()
+export class DeliveryQueueStats implements QueueStatsSource {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Optional() stats?: QueueStats,
+  ) {
+    stats?.provide(this);
+  }
+
+  async queued(): Promise<QueuedDeliveries[]> {
+    const rows = await this.dataSource
+      .getRepository(DeliveryEntity)
+      .createQueryBuilder('d')
+      .select('d.status', 'status')
+      .addSelect('COUNT(*)', 'count')
+      .addSelect('MIN(d.created_at)', 'oldest')
+      .where('d.status IN (:...queued)', { queued: QUEUED })
+      .groupBy('d.status')
+      .getRawMany<QueueRow>();
+    return QUEUED.map((status) => {
+      const row = rows.find((r) => r.status === status);
+      return { status, count: Number(row?.count ?? 0), oldest: storedTime(row?.oldest ?? null) };
+    });
+  }
+
+  queuedWrittenBy(at: Date): Promise<number> {
+    return this.dataSource.getRepository(DeliveryEntity).count({ where: { status: In(QUEUED), createdAt: LessThanOrEqual(at) } });
+  }
+}
+
+/** A time as the database answers it raw: a Date (PostgreSQL) or 'YYYY-MM-DD HH:MM:SS.SSS' in UTC (SQLite). */
+function storedTime(value: Date | string | null): Date | null {
+  if (value === null) return null;
+  return value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
+}
