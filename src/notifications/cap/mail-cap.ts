@@ -53,15 +53,16 @@ export class MailCap implements MailCapStateSource, OnModuleInit {
       : "(SELECT json_extract(value, '$.recipient_id') AS recipient_id, json_extract(value, '$.mails') AS mails FROM json_each(?)) AS v";
     // A window that has ended (its end at or before now) starts again at now with this batch's mails.
     const ended = 'c.window_end <= excluded.window_start';
-    this.upsertSql = sql.statement(
-      `INSERT INTO ${sql.table(CapWindowEntity)} AS c (recipient_id, window_start, window_end, mails)
+    const upsert = `INSERT INTO ${sql.table(CapWindowEntity)} AS c (recipient_id, window_start, window_end, mails)
        SELECT v.recipient_id, ?${this.postgres ? '::bigint' : ''}, ?${this.postgres ? '::bigint' : ''}, v.mails FROM ${rows} WHERE true
        ON CONFLICT (recipient_id) DO UPDATE SET
          window_start = CASE WHEN ${ended} THEN excluded.window_start ELSE c.window_start END,
          window_end = CASE WHEN ${ended} THEN excluded.window_end ELSE c.window_end END,
          mails = CASE WHEN ${ended} THEN excluded.mails ELSE c.mails + excluded.mails END
-       RETURNING recipient_id, window_start, window_end, mails`,
-    );
+       RETURNING recipient_id, window_start, window_end, mails`;
+    // Only the people now over the cap come back on PostgreSQL (a fan-out's 10,000 rows
+    // cost more to read than to write); SQLite cannot wrap an INSERT, and reads them all cheaply.
+    this.upsertSql = sql.statement(this.postgres ? `WITH u AS (${upsert}) SELECT * FROM u WHERE u.mails > ?` : upsert);
   }
 
   onModuleInit(): void {
@@ -84,8 +85,10 @@ export class MailCap implements MailCapStateSource, OnModuleInit {
     const people = [...wanted];
     for (let i = 0; i < people.length; i += CHUNK) {
       const json = JSON.stringify(people.slice(i, i + CHUNK).map(([recipient_id, mails]) => ({ recipient_id, mails })));
-      const rows = (await manager.query(this.upsertSql, [start, end, json])) as Array<{ recipient_id: string; window_start: number | string; window_end: number | string; mails: number | string }>;
+      const params = this.postgres ? [start, end, json, cap.count] : [start, end, json];
+      const rows = (await manager.query(this.upsertSql, params)) as Array<{ recipient_id: string; window_start: number | string; window_end: number | string; mails: number | string }>;
       for (const r of rows) {
+        if (Number(r.mails) <= cap.count) continue; // all of this batch's mails fit
         const before = Number(r.mails) - wanted.get(r.recipient_id)!;
         windows.set(r.recipient_id, { room: Math.max(0, cap.count - before), start: Number(r.window_start), end: Number(r.window_end) });
       }
@@ -93,9 +96,9 @@ export class MailCap implements MailCapStateSource, OnModuleInit {
     const send: NewDelivery[] = [];
     const folded: FoldedMail[] = [];
     for (const d of deliveries) {
-      const window = windows.get(d.recipientId)!;
-      if (window.room > 0) {
-        window.room--;
+      const window = windows.get(d.recipientId); // none: all of the person's mails fit
+      if (!window || window.room > 0) {
+        if (window) window.room--;
         send.push(d);
       } else {
         folded.push({ delivery: d, windowStart: new Date(window.start), windowEnd: new Date(window.end) });
