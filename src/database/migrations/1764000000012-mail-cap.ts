@@ -31,6 +31,9 @@ export class MailCap1764000000012 implements MigrationInterface {
         withoutRowid: true,
       }),
     );
+    // PostgreSQL: room in each page for a row's next version, so that counting a mail
+    // (an UPDATE of every recipient of a fan-out) stays on the page and leaves the index alone.
+    if (queryRunner.connection.options.type === 'postgres') await queryRunner.query(`ALTER TABLE ${tablePath(queryRunner, 'cap_windows')} SET (fillfactor = 50)`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
