@@ -12,6 +12,7 @@
  *   HERALD_BENCH_RABBITMQ_URL=amqp://…                   throughput also with events published over RabbitMQ
  *   BENCH_BACKLOG_PER_EVENT=1000                         recipients per event of the backlog
  *   BENCH_FANOUT_LANGUAGES=1,3 BENCH_FANOUT_ROUNDS=2     fan-out in one language and in three, each that many times, the order reversed every other round
+ *   BENCH_FANOUT_CAP=on,off                              fan-out with the mail cap counting (on, the default) and without it (off), alternated
  */
 import { connect as amqpConnect } from 'amqplib';
 import { HeraldPublisher } from '@herald/client';
@@ -38,8 +39,9 @@ interface Target {
 /** How events reach Herald: its GraphQL API, or RabbitMQ (a queue of the run's own). */
 type WayIn = { name: 'GraphQL' } | { name: 'RabbitMQ'; url: string; queue: string };
 
-async function startHerald(target: Target, sink: SinkClient, smtp: boolean, wayIn: WayIn = { name: 'GraphQL' }): Promise<HeraldProcess> {
+async function startHerald(target: Target, sink: SinkClient, smtp: boolean, wayIn: WayIn = { name: 'GraphQL' }, extra: Record<string, string> = {}): Promise<HeraldProcess> {
   return HeraldProcess.start({
+    ...extra,
     ...(wayIn.name === 'RabbitMQ' ? { RABBITMQ_URL: wayIn.url, RABBITMQ_QUEUE: wayIn.queue } : {}),
     HERALD_SECRET_KEY: SECRET_KEY,
     ...(target.db ? { DATABASE_URL: target.db.url, DATABASE_SCHEMA: `${target.db.schema}_${++seq}` } : {}),
@@ -154,8 +156,9 @@ const FANOUT_READERS: Record<string, { name: string; readers?: Reader[] }> = {
   },
 };
 
-async function fanout(target: Target, sink: SinkClient, managers: number, languages: string) {
-  const herald = await startHerald(target, sink, true);
+async function fanout(target: Target, sink: SinkClient, managers: number, languages: string, cap = 'on') {
+  // The cap on: every recipient's count is kept (HeraldProcess' count folds none); off: MAIL_CAP_COUNT=0.
+  const herald = await startHerald(target, sink, true, undefined, cap === 'off' ? { MAIL_CAP_COUNT: '0' } : {});
   try {
     await seedManagers(herald, 'fan', managers, FANOUT_READERS[languages].readers);
     await sink.reset();
@@ -171,6 +174,7 @@ async function fanout(target: Target, sink: SinkClient, managers: number, langua
       database: target.name,
       recipients: managers,
       languages: FANOUT_READERS[languages].name,
+      'mail cap': cap,
       'Herald CPU ms to plan': Math.round(plannedCpu),
       'Herald CPU s in all': (cpu / 1000).toFixed(1),
       'planned (publish answered) ms': Math.round(planned),
@@ -221,7 +225,11 @@ async function main() {
         // growing busier or quieter through the run weighs on both kinds alike; the spread between runs of a kind shows the drift.
         const kinds = (process.env.BENCH_FANOUT_LANGUAGES ?? '1,3').split(',');
         for (let round = 0; round < env('BENCH_FANOUT_ROUNDS', 2); round++) {
-          for (const languages of round % 2 ? [...kinds].reverse() : kinds) results.fanout.push({ round: round + 1, ...(await fanout(target, sink, env('BENCH_FANOUT', 10_000), languages)) });
+          // Every kind (languages × cap on/off) once a round, the order reversed every other round.
+          const each = kinds.flatMap((languages) => (process.env.BENCH_FANOUT_CAP ?? 'on').split(',').map((cap) => ({ languages, cap })));
+          for (const { languages, cap } of round % 2 ? [...each].reverse() : each) {
+            results.fanout.push({ round: round + 1, ...(await fanout(target, sink, env('BENCH_FANOUT', 10_000), languages, cap)) });
+          }
         }
       }
       if (SCENARIOS.includes('backlog')) results.backlog.push(await backlog(target, sink, env('BENCH_BACKLOG', 100_000)));

@@ -65,6 +65,7 @@ function canRestartRabbit(): boolean {
           DISPATCH_BACKOFF_BASE_MS: '100',
           DISPATCH_BACKOFF_MAX_MS: '1000',
           DISPATCH_MAX_ATTEMPTS: '100',
+          MAIL_CAP_COUNT: '0', // every event to one person: each must arrive as its own mail
           LOG_LEVEL: 'error',
         },
       });

@@ -14,6 +14,8 @@ const FAST_RETRIES = {
   DISPATCH_BACKOFF_MAX_MS: '200',
   DISPATCH_SWEEP_INTERVAL_MS: '100',
   DISPATCH_MAX_ATTEMPTS: '30',
+  // Bursts of events to the same people, each of which must arrive as its own mail (the cap: test/mail-cap.e2e-spec.ts).
+  MAIL_CAP_COUNT: '0',
 };
 const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { eventId duplicate deliveries } }';
 const EVENT = 'query($id: ID!) { event(id: $id) { id type recipients source deliveries { recipientId status attempts lastReply lastError messageId } } }';

@@ -67,7 +67,7 @@ async function expectExactlyAcknowledged(app: HeraldTestApp, sink: SmtpSink, pub
 }
 
 async function start(sink: SmtpSink, storage?: HeraldTestApp['storage']): Promise<HeraldTestApp> {
-  const app = await HeraldTestApp.start({ DISPATCH_SWEEP_INTERVAL_MS: '100', DISPATCH_LEASE_MS: '2000' }, storage);
+  const app = await HeraldTestApp.start({ DISPATCH_SWEEP_INTERVAL_MS: '100', DISPATCH_LEASE_MS: '2000', MAIL_CAP_COUNT: '0' }, storage);
   if (!storage) {
     await app.admin('mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }', {
       input: { host: '127.0.0.1', port: sink.port, security: 'NONE', authEnabled: false, sender: 'herald@example.com', gatewayUri: 'https://console.example.com' },

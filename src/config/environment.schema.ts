@@ -134,6 +134,14 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400_000)
   DISPATCH_BACKOFF_MAX_MS = 3_600_000;
 
+  /** Mails one person gets at most per MAIL_CAP_WINDOW_MS; the rest of the window is folded into one summary mail at its end. 0: no cap. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
+  MAIL_CAP_COUNT = 20;
+
+  /** The cap's window, from a person's first mail after the last window ended. 0: no cap. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(86_400_000)
+  MAIL_CAP_WINDOW_MS = 600_000;
+
   /** Relay-wide failures in a row (cannot connect, greet, TLS, 421, timeouts) that open the relay's circuit; a refused credential opens it at once. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
   RELAY_CIRCUIT_THRESHOLD = 3;

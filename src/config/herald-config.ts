@@ -39,6 +39,8 @@ export class HeraldConfig {
     backoffBaseMs: number;
     backoffMaxMs: number;
   };
+  /** At most `count` mails per person per `windowMs` (the rest folded into a summary); null: no cap (either set to 0). */
+  readonly mailCap: { count: number; windowMs: number } | null;
   /** The relay's circuit breaker and quota window (RelayHealth). */
   readonly relay: {
     circuitThreshold: number;
@@ -118,6 +120,7 @@ export class HeraldConfig {
       backoffBaseMs: vars.DISPATCH_BACKOFF_BASE_MS,
       backoffMaxMs: vars.DISPATCH_BACKOFF_MAX_MS,
     };
+    this.mailCap = vars.MAIL_CAP_COUNT > 0 && vars.MAIL_CAP_WINDOW_MS > 0 ? { count: vars.MAIL_CAP_COUNT, windowMs: vars.MAIL_CAP_WINDOW_MS } : null;
     this.relay = {
       circuitThreshold: vars.RELAY_CIRCUIT_THRESHOLD,
       probeMinMs: vars.RELAY_PROBE_MIN_MS,

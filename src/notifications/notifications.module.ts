@@ -11,7 +11,9 @@ import { EventsResolver } from './delivery-log/events.resolver';
 import { PlannedEventsService } from './delivery-log/planned-events.service';
 import { Dispatcher } from './dispatch/dispatcher';
 import { MessageComposer } from './dispatch/message-composer';
+import { MailCap } from './cap/mail-cap';
 import { Digests } from './digests/digests';
+import { CapWindowEntity } from './entities/cap-window.entity';
 import { DeliveryEventEntity } from './entities/delivery-event.entity';
 import { DigestEntryEntity } from './entities/digest-entry.entity';
 import { DigestEntity } from './entities/digest.entity';
@@ -42,7 +44,7 @@ import { MailRenderer } from './rendering/mail-renderer';
     SmtpModule,
     UsersModule,
     JobEventsModule,
-    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, DeliveryEventEntity, UsedLinkEntity, JobOutcomeEntity, DigestEntryEntity, DigestEntity]),
+    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, DeliveryEventEntity, UsedLinkEntity, JobOutcomeEntity, DigestEntryEntity, DigestEntity, CapWindowEntity]),
   ],
   controllers: [PreferencesPageController],
   providers: [
@@ -57,6 +59,7 @@ import { MailRenderer } from './rendering/mail-renderer';
     Dispatcher,
     JobHistory,
     Digests,
+    MailCap,
     NotificationPlanner,
     DeliveriesService,
     PlannedEventsService,

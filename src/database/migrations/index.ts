@@ -10,6 +10,7 @@ import { JobOutcomes1764000000008 } from './1764000000008-job-outcomes';
 import { RelayHealth1764000000009 } from './1764000000009-relay-health';
 import { UserAdmin1764000000010 } from './1764000000010-user-admin';
 import { NotificationFrequency1764000000011 } from './1764000000011-notification-frequency';
+import { MailCap1764000000012 } from './1764000000012-mail-cap';
 import { DigestTimeZones1764000000013 } from './1764000000013-digest-time-zones';
 import { DeliveryRelayFailures1764000000014 } from './1764000000014-delivery-relay-failures';
 
@@ -27,6 +28,7 @@ export const MIGRATIONS = [
   RelayHealth1764000000009,
   UserAdmin1764000000010,
   NotificationFrequency1764000000011,
+  MailCap1764000000012,
   DigestTimeZones1764000000013,
   DeliveryRelayFailures1764000000014,
 ];

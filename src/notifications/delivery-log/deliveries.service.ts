@@ -7,10 +7,12 @@ import { Transactions } from '../../database/transactions';
 import { ConflictError, NotFoundError } from '../../graphql/graphql-errors';
 import { type Connection, decodeCursor, DEFAULT_PAGE_SIZE, toConnection } from '../../graphql/pagination';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
+import { FoldKind } from '../entities/digest-entry.entity';
+import { DigestEntity } from '../entities/digest.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import type { DeliveryFilter, RetryDeliveriesFilter } from './deliveries.args';
-import { DeliveryModel } from './delivery.model';
+import { DeliveryKind, DeliveryModel } from './delivery.model';
 
 /** Deliveries retryDeliveries updates per statement (SQLite's bound parameters are limited). */
 const RETRY_CHUNK = 500;
@@ -37,8 +39,8 @@ export class DeliveriesService {
     const totalCount = await q.getCount();
     if (after) q.andWhere('d.id < :after', { after: Number(decodeCursor(after, 1)[0]) });
     const rows = await q.orderBy('d.id', 'DESC').limit(first + 1).getMany();
-    const events = await this.eventsOf(rows.slice(0, first));
-    return toConnection(rows, first, totalCount, (d) => [d.id], (d) => DeliveryModel.from(d, events.get(d.id)!));
+    const [events, kinds] = await Promise.all([this.eventsOf(rows.slice(0, first)), this.kindsOf(rows.slice(0, first))]);
+    return toConnection(rows, first, totalCount, (d) => [d.id], (d) => DeliveryModel.from(d, events.get(d.id)!, kinds.get(d.id)));
   }
 
   /** The deliveries that refer to an event, oldest first. */
@@ -49,8 +51,17 @@ export class DeliveriesService {
       .innerJoin(DeliveryEventEntity, 'e', 'e.deliveryId = d.id AND e.eventId = :eventId', { eventId })
       .orderBy('d.id', 'ASC')
       .getMany();
-    const events = await this.eventsOf(rows);
-    return rows.map((d) => DeliveryModel.from(d, events.get(d.id)!));
+    const [events, kinds] = await Promise.all([this.eventsOf(rows), this.kindsOf(rows)]);
+    return rows.map((d) => DeliveryModel.from(d, events.get(d.id)!, kinds.get(d.id)));
+  }
+
+  /** Which of these deliveries are digests or cap summaries (the others are events' own mails). */
+  private async kindsOf(deliveries: DeliveryEntity[]): Promise<Map<number, DeliveryKind>> {
+    const kinds = new Map<number, DeliveryKind>();
+    if (!deliveries.length) return kinds;
+    const rows = await this.dataSource.getRepository(DigestEntity).find({ select: { deliveryId: true, kind: true }, where: { deliveryId: In(deliveries.map((d) => d.id)) } });
+    for (const row of rows) kinds.set(row.deliveryId!, row.kind === FoldKind.SUMMARY ? DeliveryKind.CAP_SUMMARY : DeliveryKind.DIGEST);
+    return kinds;
   }
 
   /** The events of each delivery, in order (one query). */
@@ -76,8 +87,9 @@ export class DeliveriesService {
     if (!delivery) throw new NotFoundError('Delivery', id);
     if (!result.affected) throw new ConflictError(`Delivery ${id} is ${delivery.status}; only a FAILED one can be retried`);
     const eventIds = (await this.eventsOf([delivery])).get(delivery.id)!;
+    const kind = (await this.kindsOf([delivery])).get(delivery.id);
     this.events.emit(DeliveriesDueEvent.NAME, new DeliveriesDueEvent(1));
-    return DeliveryModel.from({ ...delivery, ...requeued, leaseOwner: null, leaseExpiresAt: null }, eventIds);
+    return DeliveryModel.from({ ...delivery, ...requeued, leaseOwner: null, leaseExpiresAt: null }, eventIds, kind);
   }
 
   /**

@@ -1,12 +1,31 @@
-import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 import { NotificationType } from '../../event-types/notification-type';
+
+/** What a mail is: one event's own, a digest, or the summary of what the mail cap held back. */
+export enum DeliveryKind {
+  EVENT = 'EVENT',
+  DIGEST = 'DIGEST',
+  CAP_SUMMARY = 'CAP_SUMMARY',
+}
+registerEnumType(DeliveryKind, {
+  name: 'DeliveryKind',
+  description: 'What a mail is',
+  valuesMap: {
+    EVENT: { description: "One event's own mail" },
+    DIGEST: { description: 'The digest the person asked for (DIGEST_HOURLY, DIGEST_DAILY): every event of its window' },
+    CAP_SUMMARY: {
+      description: "The mail cap's summary: the person had MAIL_CAP_COUNT mails in the window, so the window's other events were folded into this one mail at its end (eventIds)",
+    },
+  },
+});
 
 @ObjectType('Delivery', { description: 'One mail to one person about one or more events, and what became of it' })
 export class DeliveryModel {
   @Field(() => ID, { description: "The delivery's id, for retryDelivery" }) id: string;
   @Field(() => ID, { description: 'The event the mail is about (the first, for a mail about several; see the event query)' }) eventId: string;
   @Field(() => [ID], { description: 'Every event the mail is about, in order' }) eventIds: string[];
+  @Field(() => DeliveryKind, { description: "What the mail is: an event's own, a digest, or a cap summary (the events the mail cap folded into it)" }) kind: DeliveryKind;
   @Field(() => NotificationType, { description: 'The kind of event the mail is about' }) eventType: NotificationType;
   @Field(() => ID, { description: "The console's id of the application the event is about" }) applicationId: string;
   @Field(() => ID, { description: 'The id of the person the mail is for' }) recipientId: string;
@@ -22,12 +41,13 @@ export class DeliveryModel {
   @Field({ description: 'When its state last changed' }) updatedAt: Date;
 
   /** `eventIds`: the delivery's events, in order (from delivery_events). */
-  static from(d: DeliveryEntity, eventIds: string[]): DeliveryModel {
+  static from(d: DeliveryEntity, eventIds: string[], kind = DeliveryKind.EVENT): DeliveryModel {
     const due = d.status === DeliveryStatus.PENDING || d.status === DeliveryStatus.RETRY;
     return Object.assign(new DeliveryModel(), {
       id: String(d.id),
       eventId: eventIds[0],
       eventIds,
+      kind,
       eventType: d.eventType as NotificationType,
       applicationId: d.applicationId,
       recipientId: d.recipientId,

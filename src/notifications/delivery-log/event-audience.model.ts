@@ -8,6 +8,8 @@ export enum AudienceOutcome {
   MAILED = 'MAILED',
   IN_DIGEST = 'IN_DIGEST',
   DIGEST_PENDING = 'DIGEST_PENDING',
+  IN_CAP_SUMMARY = 'IN_CAP_SUMMARY',
+  CAP_SUMMARY_PENDING = 'CAP_SUMMARY_PENDING',
   FIRST_AND_FIXED_SKIPPED = 'FIRST_AND_FIXED_SKIPPED',
   NOT_RECEIVING = 'NOT_RECEIVING',
   NOT_PLANNED = 'NOT_PLANNED',
@@ -19,6 +21,12 @@ registerEnumType(AudienceOutcome, {
     MAILED: { description: 'A mail about this event (see deliveryId and deliveryStatus)' },
     IN_DIGEST: { description: 'Listed in a digest mail with other events (see deliveryId and deliveryStatus)' },
     DIGEST_PENDING: { description: "Waiting for the person's digest, which leaves at digestWindowEnd" },
+    IN_CAP_SUMMARY: {
+      description: "Folded by the mail cap (the person had MAIL_CAP_COUNT mails in their cap window) and listed in that window's summary mail (see deliveryId and deliveryStatus)",
+    },
+    CAP_SUMMARY_PENDING: {
+      description: "Folded by the mail cap (the person had MAIL_CAP_COUNT mails in their cap window): waiting for the window's summary mail, which leaves at digestWindowEnd",
+    },
     FIRST_AND_FIXED_SKIPPED: { description: 'No mail: the job was already failing, and the person asked for the first failure and the fix only (FIRST_AND_FIXED)' },
     NOT_RECEIVING: { description: 'No mail: the person does not receive this type about this application (see reason)' },
     NOT_PLANNED: {
@@ -36,8 +44,8 @@ export class EventAudienceMemberModel {
   @Field(() => NotReceivingReason, { nullable: true, description: 'Why they do not receive this type (NOT_RECEIVING only)' }) reason: NotReceivingReason | null;
   @Field(() => NotificationFrequency, { nullable: true, description: 'How often they want this type about this application now (null when they no longer manage it)' })
   frequency: NotificationFrequency | null;
-  @Field(() => ID, { nullable: true, description: 'The mail that carries the event (MAILED, IN_DIGEST), for deliveries and retryDelivery' }) deliveryId: string | null;
+  @Field(() => ID, { nullable: true, description: 'The mail that carries the event (MAILED, IN_DIGEST, IN_CAP_SUMMARY), for deliveries and retryDelivery' }) deliveryId: string | null;
   @Field(() => DeliveryStatus, { nullable: true, description: 'Where that mail is' }) deliveryStatus: DeliveryStatus | null;
-  @Field(() => Date, { nullable: true, description: 'When the digest that will list the event leaves (DIGEST_PENDING only)' }) digestWindowEnd: Date | null;
+  @Field(() => Date, { nullable: true, description: 'When the digest or cap summary that will list the event leaves (DIGEST_PENDING, CAP_SUMMARY_PENDING)' }) digestWindowEnd: Date | null;
   @Field({ description: 'The same in a sentence, for people' }) detail: string;
 }

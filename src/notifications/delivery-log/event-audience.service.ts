@@ -9,7 +9,7 @@ import { type AudienceMember, RecipientsService } from '../../users/recipients/r
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DeliveryEntity } from '../entities/delivery.entity';
 import { DigestEntity } from '../entities/digest.entity';
-import { DigestEntryEntity } from '../entities/digest-entry.entity';
+import { DigestEntryEntity, FoldKind } from '../entities/digest-entry.entity';
 import { AudienceOutcome, EventAudienceMemberModel } from './event-audience.model';
 
 const REASON_TEXT: Record<NotReceivingReason, string> = {
@@ -44,24 +44,32 @@ export class EventAudienceService {
     const audience: EventAudienceMemberModel[] = [];
     for (const d of deliveries) {
       answered.add(d.recipientId);
-      const digest = d.digest;
+      const [outcome, what] =
+        d.fold === FoldKind.SUMMARY
+          ? [AudienceOutcome.IN_CAP_SUMMARY, 'folded by the mail cap into summary mail']
+          : d.fold === FoldKind.DIGEST
+            ? [AudienceOutcome.IN_DIGEST, 'listed in digest mail']
+            : [AudienceOutcome.MAILED, 'mail'];
       audience.push(
         member(d.recipientId, d.recipientName, d.recipientEmail, byPerson.get(d.recipientId), {
-          outcome: digest ? AudienceOutcome.IN_DIGEST : AudienceOutcome.MAILED,
+          outcome,
           deliveryId: String(d.id),
           deliveryStatus: d.status,
-          detail: `${digest ? 'listed in digest mail' : 'mail'} ${d.id}, ${d.status}`,
+          detail: `${what} ${d.id}, ${d.status}`,
         }),
       );
     }
     for (const p of pending) {
       if (answered.has(p.recipientId)) continue;
       answered.add(p.recipientId);
+      const summary = p.kind === FoldKind.SUMMARY;
       audience.push(
         member(p.recipientId, p.recipientName, p.recipientEmail, byPerson.get(p.recipientId), {
-          outcome: AudienceOutcome.DIGEST_PENDING,
+          outcome: summary ? AudienceOutcome.CAP_SUMMARY_PENDING : AudienceOutcome.DIGEST_PENDING,
           digestWindowEnd: p.windowEnd,
-          detail: `waiting for their digest, which leaves at ${p.windowEnd.toISOString()}`,
+          detail: summary
+            ? `folded by the mail cap (they had the most mails it lets through in their window): waiting for the window's summary mail, which leaves at ${p.windowEnd.toISOString()}`
+            : `waiting for their digest, which leaves at ${p.windowEnd.toISOString()}`,
         }),
       );
     }
@@ -72,8 +80,8 @@ export class EventAudienceService {
     return audience;
   }
 
-  /** The deliveries that carry the event, and whether each is a digest (one query each). */
-  private async deliveriesOf(eventId: string): Promise<Array<DeliveryEntity & { digest: boolean }>> {
+  /** The deliveries that carry the event, and whether each is a digest or a cap summary (one query each). */
+  private async deliveriesOf(eventId: string): Promise<Array<DeliveryEntity & { fold: FoldKind | null }>> {
     const rows = await this.dataSource
       .getRepository(DeliveryEntity)
       .createQueryBuilder('d')
@@ -81,9 +89,9 @@ export class EventAudienceService {
       .orderBy('d.id', 'ASC')
       .getMany();
     if (!rows.length) return [];
-    const digests = await this.dataSource.getRepository(DigestEntity).find({ select: { deliveryId: true }, where: { deliveryId: In(rows.map((d) => d.id)) } });
-    const digestIds = new Set(digests.map((g) => g.deliveryId));
-    return rows.map((d) => Object.assign(d, { digest: digestIds.has(d.id) }));
+    const digests = await this.dataSource.getRepository(DigestEntity).find({ select: { deliveryId: true, kind: true }, where: { deliveryId: In(rows.map((d) => d.id)) } });
+    const kinds = new Map(digests.map((g) => [g.deliveryId, g.kind]));
+    return rows.map((d) => Object.assign(d, { fold: kinds.get(d.id) ?? null }));
   }
 }
 

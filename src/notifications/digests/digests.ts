@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit, Optional } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In, LessThanOrEqual } from 'typeorm';
@@ -13,7 +13,9 @@ import { type DigestWindow, digestTimeZone, digestWindowAt, windowAfter } from '
 import { isDigest, type NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { PreferenceChangedEvent } from '../../users/frequency/preference-changed.event';
 import type { Recipient } from '../../users/recipients/recipients.service';
-import { DigestEntryEntity } from '../entities/digest-entry.entity';
+import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
+import type { FoldedMail } from '../cap/mail-cap';
+import { DigestEntryEntity, FoldKind } from '../entities/digest-entry.entity';
 import { DigestEntity } from '../entities/digest.entity';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryOutbox, type NewDelivery } from '../outbox/delivery-outbox';
@@ -30,6 +32,7 @@ const ENTRY_COLUMNS = {
   recipient_name: 'varchar',
   recipient_locale: 'varchar',
   recipient_time_zone: 'varchar',
+  kind: 'varchar',
 };
 /** Entries per INSERT: bounds the JSON text of a large fan-out. */
 const INSERT_CHUNK = 5000;
@@ -38,6 +41,9 @@ const stored = (date: Date) => DateUtils.mixedDateToUtcDatetimeString(date) as s
 
 /** How often each process looks for windows that have ended. */
 export const DIGEST_SWEEP_MS = 60_000;
+
+/** Cap windows' ends one process keeps a timer for at most (beyond, the periodic sweep closes them). */
+const MAX_WAKES = 10_000;
 
 /** An event for someone who wants it in a digest, from the planner. */
 export interface DigestItem {
@@ -59,6 +65,10 @@ export interface DigestItem {
  * Windows are in each person's time zone (theirs, else the admin's default, as
  * when the event was planned: users/frequency/digest-window.ts); the entry keeps
  * that zone and the digest mail is written in it, in the person's language.
+ *
+ * The mail cap's summaries go the same way (kind SUMMARY): the events it folded
+ * wait in digest_entries until the person's cap window ends, then leave as one
+ * summary mail — exactly one per person and window, in their language and zone.
  */
 @Injectable()
 export class Digests implements OnModuleInit, OnModuleDestroy {
@@ -69,6 +79,8 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
   /** The sweep running, and the one asked for since it started (at most one waits). */
   private running?: Promise<number>;
   private next?: Promise<number>;
+  /** Cap windows' ends this process will sweep at. */
+  private readonly wakes = new Map<number, Timer>();
   /** Writes entries given as one JSON array (fixed text, prepared once: as the outbox writes deliveries). */
   private readonly insertSql: string;
 
@@ -79,6 +91,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     private readonly clock: Clock,
     private readonly events: EventEmitter2,
     private readonly mailDefaults: MailDefaultsService,
+    @Optional() private readonly metrics?: HeraldMetrics,
   ) {
     const sql = new Sql(dataSource);
     const columns = Object.keys(ENTRY_COLUMNS).join(', ');
@@ -93,6 +106,8 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.timer?.cancel();
+    for (const timer of this.wakes.values()) timer.cancel();
+    this.wakes.clear();
   }
 
   /** Puts events in their people's current windows (in the planner's transaction). */
@@ -110,9 +125,37 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       return {
         recipient_id: r.externalId, window_start: stored(window.start), window_end: stored(window.end), event_id: eventId, event_type: eventType,
         application_id: applicationId, recipient_email: r.email, recipient_name: r.displayName, recipient_locale: r.locale, recipient_time_zone: zone,
+        kind: FoldKind.DIGEST,
       };
     });
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) await manager.query(this.insertSql, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))]);
+  }
+
+  /** Puts the mails the cap held back in their people's summaries (in the planner's transaction). */
+  async fold(manager: EntityManager, folded: FoldedMail[]): Promise<void> {
+    const rows = folded.map(({ delivery: d, windowStart, windowEnd }) => ({
+      recipient_id: d.recipientId, window_start: stored(windowStart), window_end: stored(windowEnd), event_id: d.eventIds[0], event_type: d.eventType,
+      application_id: d.applicationId, recipient_email: d.recipientEmail, recipient_name: d.recipientName, recipient_locale: d.recipientLocale,
+      recipient_time_zone: d.recipientTimeZone, kind: FoldKind.SUMMARY,
+    }));
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await manager.query(this.insertSql, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))]);
+    const ends = new Set(folded.map((f) => f.windowEnd.getTime()));
+    if (ends.size) this.transactions.afterCommit(manager, () => ends.forEach((end) => this.sweepAt(end)));
+  }
+
+  /**
+   * A sweep when a cap window ends, so that its summary leaves then rather than at
+   * the next periodic sweep (which still closes it if this process stops first).
+   */
+  private sweepAt(end: number): void {
+    if (this.wakes.has(end) || this.wakes.size >= MAX_WAKES) return;
+    // A timer that can be cancelled at shutdown (and does not keep the process alive).
+    const timer = this.clock.every(Math.max(1, end - this.clock.now()), () => {
+      timer.cancel();
+      this.wakes.delete(end);
+      void this.sweep().catch((e: Error) => this.logger.error(`closing cap windows failed: ${e.message}`));
+    });
+    this.wakes.set(end, timer);
   }
 
   /**
@@ -144,6 +187,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       .where('e.window_end <= :now', { now: this.clock.date() })
       .groupBy('e.recipient_id')
       .addGroupBy('e.window_end')
+      .addGroupBy('e.kind')
       .orderBy('e.window_end')
       .getRawMany<{ recipientId: string; windowEnd: Date | string }>();
     let sent = 0;
@@ -154,20 +198,24 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     return sent;
   }
 
-  /** Closes the person's earliest ended window; false if another process had closed it. */
+  /** Closes the person's earliest ended window (a digest's or a cap summary's); false if another process had closed it. */
   private close(recipientId: string): Promise<boolean> {
     return this.transactions.run(async (manager) => {
       const entries = manager.getRepository(DigestEntryEntity);
       const first = await entries.findOne({ where: { recipientId, windowEnd: LessThanOrEqual(this.clock.date()) }, order: { windowEnd: 'ASC', id: 'ASC' } });
       if (!first) return false;
-      const waiting = await entries.find({ where: { recipientId, windowEnd: first.windowEnd }, order: { id: 'DESC' } });
+      const kind = first.kind;
+      const waiting = await entries.find({ where: { recipientId, windowEnd: first.windowEnd, kind }, order: { id: 'DESC' } });
       await manager.createQueryBuilder().insert().into(DigestEntity)
-        .values({ recipientId, windowStart: first.windowStart, windowEnd: first.windowEnd, closer: this.closer, deliveryId: null })
+        .values({ recipientId, windowStart: first.windowStart, windowEnd: first.windowEnd, kind, closer: this.closer, deliveryId: null })
         .orIgnore().updateEntity(false).execute();
-      const digest = await manager.getRepository(DigestEntity).findOneByOrFail({ recipientId, windowEnd: first.windowEnd });
+      const digest = await manager.getRepository(DigestEntity).findOneByOrFail({ recipientId, windowEnd: first.windowEnd, kind });
       if (digest.closer !== this.closer || digest.deliveryId !== null) {
         // Sent already (events that committed after their window was closed): they go in the next window.
-        const next = windowAfter({ start: first.windowStart, end: first.windowEnd }, digestTimeZone(first.recipientTimeZone, null));
+        const next =
+          kind === FoldKind.SUMMARY
+            ? { start: first.windowEnd, end: new Date(2 * first.windowEnd.getTime() - first.windowStart.getTime()) } // a cap window as long
+            : windowAfter({ start: first.windowStart, end: first.windowEnd }, digestTimeZone(first.recipientTimeZone, null));
         await entries.update({ id: In(waiting.map((e) => e.id)) }, { windowStart: next.start, windowEnd: next.end });
         return false;
       }
@@ -184,7 +232,10 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       }]);
       await manager.getRepository(DigestEntity).update(digest.id, { deliveryId: delivery.id });
       await entries.delete({ id: In(waiting.map((e) => e.id)) });
-      this.transactions.afterCommit(manager, () => this.events.emit(DeliveriesDueEvent.NAME, new DeliveriesDueEvent(1)));
+      this.transactions.afterCommit(manager, () => {
+        if (kind === FoldKind.SUMMARY) this.metrics?.capSummaryWritten();
+        this.events.emit(DeliveriesDueEvent.NAME, new DeliveriesDueEvent(1));
+      });
       return true;
     });
   }
@@ -197,7 +248,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       await this.transactions.run(async (manager) => {
         const entries = manager.getRepository(DigestEntryEntity);
         const waiting = await entries.find({
-          where: { recipientId: change.userId, eventType: change.eventType, ...(change.applicationId !== null && { applicationId: change.applicationId }) },
+          where: { recipientId: change.userId, eventType: change.eventType, kind: FoldKind.DIGEST, ...(change.applicationId !== null && { applicationId: change.applicationId }) },
           order: { id: 'ASC' },
         });
         if (!waiting.length) return;

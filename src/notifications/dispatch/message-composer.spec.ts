@@ -43,6 +43,7 @@ const delivery = (id: number, eventId: string, recipientName: string | null = nu
   attempts: 0,
   relayFailures: 0,
   digest: false,
+  summary: false,
   leaseExpiresAt: Date.now() + 60_000,
   createdAt: Date.now(),
 });

@@ -11,6 +11,7 @@ import type { SmtpSettings } from '../../settings/smtp-settings/smtp-settings';
 import { encodeAlternative, type EncodedBody, type EncodedMessage, withHeaders } from '../../smtp/mime-message';
 import type { NotifiedEvent } from '../../event-types/notification-type';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
+import { DigestEntity } from '../entities/digest.entity';
 import { NotificationEntity } from '../entities/notification.entity';
 import type { ClaimedDelivery } from '../outbox/delivery-outbox';
 import { PreferenceLinks } from '../preference-links/preference-links';
@@ -60,6 +61,8 @@ export class MessageComposer {
   private cachedBytes = 0;
   /** Mail locale by recipient locale and default language (a few pairs; resolving one parses tags). */
   private readonly locales = new Map<string, string>();
+  /** The mail cap, for the summary's words ("at most 20 mails every 10 minutes"). */
+  private readonly cap: HeraldConfig['mailCap'];
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -68,6 +71,7 @@ export class MessageComposer {
     private readonly links: PreferenceLinks,
     private readonly defaults: MailDefaultsService,
   ) {
+    this.cap = config.mailCap;
     // Room for two claims' worth of events: the batch being sent and the next one.
     this.capacity = Math.max(256, 2 * config.dispatch.batchSize);
   }
@@ -82,6 +86,7 @@ export class MessageComposer {
 
   async compose(d: ClaimedDelivery, settings: SmtpSettings): Promise<ComposedMail> {
     const cached = this.events.get(d.eventId) ?? (await this.load(d.eventId));
+    if (d.summary) return this.addressed(d, settings, cached.tag, await this.prepareSummary(d, cached.tag, settings.gatewayUri));
     if (d.digest) return this.addressed(d, settings, cached.tag, await this.prepareDigest(d, cached.tag, settings.gatewayUri));
     const reader = await this.readerOf(d);
     const key = `${settings.gatewayUri}\n${reader.locale}\n${reader.timeZone}`;
@@ -145,12 +150,31 @@ export class MessageComposer {
     }
   }
 
-  /** A digest is one person's: rendered for its delivery alone, from all its events in order, in their language and zone (not cached). */
-  private async prepareDigest(d: ClaimedDelivery, tag: string, gatewayUri: string | null): Promise<PreparedMail> {
+  /** The events of a mail about several, in order. */
+  private async eventsOf(d: ClaimedDelivery): Promise<NotifiedEvent[]> {
     const ids = (await this.dataSource.getRepository(DeliveryEventEntity).find({ where: { deliveryId: d.id }, order: { position: 'ASC' } })).map((e) => e.eventId);
     const rows = await this.dataSource.getRepository(NotificationEntity).find({ select: { eventId: true, payload: true }, where: { eventId: In(ids) } });
     const payloads = new Map(rows.map((r) => [r.eventId, r.payload]));
-    const events = ids.flatMap((id) => (payloads.has(id) ? [JSON.parse(payloads.get(id)!) as NotifiedEvent] : []));
+    return ids.flatMap((id) => (payloads.has(id) ? [JSON.parse(payloads.get(id)!) as NotifiedEvent] : []));
+  }
+
+  /** A cap summary is one person's too: in their language and zone, with its window (not cached). */
+  private async prepareSummary(d: ClaimedDelivery, tag: string, gatewayUri: string | null): Promise<PreparedMail> {
+    const events = await this.eventsOf(d);
+    const window = await this.dataSource.getRepository(DigestEntity).findOneByOrFail({ deliveryId: d.id });
+    const reader = await this.readerOf(d);
+    const rendered = this.renderer.renderSummary(
+      events,
+      { start: window.windowStart, end: window.windowEnd, cap: this.cap?.count ?? 0 },
+      { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) },
+      reader,
+    );
+    return { subject: rendered.subject, ...(await encodeAlternative(tag, rendered.text, rendered.html)) };
+  }
+
+  /** A digest is one person's: rendered for its delivery alone, from all its events in order, in their language and zone (not cached). */
+  private async prepareDigest(d: ClaimedDelivery, tag: string, gatewayUri: string | null): Promise<PreparedMail> {
+    const events = await this.eventsOf(d);
     const rendered = this.renderer.renderDigest(events, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) }, await this.readerOf(d));
     return { subject: rendered.subject, ...(await encodeAlternative(tag, rendered.text, rendered.html)) };
   }

@@ -1,9 +1,17 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
+/** What a mail about several events is: a digest the person asked for, or the summary of what the mail cap held back. */
+export enum FoldKind {
+  DIGEST = 'DIGEST',
+  SUMMARY = 'SUMMARY',
+}
+
 /**
  * An event waiting for a person's digest: planned for someone whose frequency
- * is DIGEST_*, kept until its window ends (src/notifications/digests/). In the
- * database, so a restart in the middle of a window loses nothing.
+ * is DIGEST_*, kept until its window ends (src/notifications/digests/) — or,
+ * of kind SUMMARY, an event the mail cap folded (src/notifications/cap/), kept
+ * until the cap window ends. In the database, so a restart in the middle of a
+ * window loses nothing.
  */
 @Entity({ name: 'digest_entries' })
 @Index(['windowEnd'])
@@ -44,4 +52,7 @@ export class DigestEntryEntity {
   /** The zone the window was computed in (the person's, else the admin's default then); the digest is written in it. */
   @Column({ name: 'recipient_time_zone', type: 'varchar', length: 64, nullable: true })
   recipientTimeZone: string | null;
+
+  @Column({ type: 'varchar', length: 16, default: FoldKind.DIGEST })
+  kind: FoldKind;
 }

@@ -1,11 +1,13 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { FoldKind } from './digest-entry.entity';
 
 /**
- * A digest sent: one per person and window (the unique key is what makes it
- * exactly one when several processes close the same window), and its delivery.
+ * A digest (or a cap summary) sent: one per person, window and kind (the unique
+ * key is what makes it exactly one when several processes close the same
+ * window), and its delivery.
  */
 @Entity({ name: 'digests' })
-@Unique('digests_recipient_window', ['recipientId', 'windowEnd'])
+@Unique('digests_recipient_window_kind', ['recipientId', 'windowEnd', 'kind'])
 export class DigestEntity {
   @PrimaryGeneratedColumn()
   id: number;
@@ -22,6 +24,9 @@ export class DigestEntity {
   /** The process that closed the window (to know, after an insert that may have done nothing, whether it won). */
   @Column({ type: 'varchar', length: 64 })
   closer: string;
+
+  @Column({ type: 'varchar', length: 16, default: FoldKind.DIGEST })
+  kind: FoldKind;
 
   @Index()
   @Column({ name: 'delivery_id', type: 'integer', nullable: true })

@@ -6,6 +6,7 @@ import { Clock } from '../../clock/clock';
 import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
+import { FoldKind } from '../entities/digest-entry.entity';
 import { DigestEntity } from '../entities/digest.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 
@@ -22,8 +23,10 @@ export interface ClaimedDelivery {
   attempts: number;
   /** Relay-wide failures while sending it that the relay's working for others made suspect (see `relayFailure`). */
   relayFailures: number;
-  /** A digest: a mail listing all its events (delivery_events), not the mail of its first one. */
+  /** A digest (or a cap summary): a mail listing all its events (delivery_events), not the mail of its first one. */
   digest: boolean;
+  /** A cap summary: the events the mail cap folded in one window (a digest too). */
+  summary: boolean;
   /** When this process's claim runs out (epoch ms): past it, another process may send it. */
   leaseExpiresAt: number;
   /** When the delivery was written (epoch ms): with its event, so when the event was accepted. */
@@ -161,7 +164,7 @@ export class DeliveryOutbox {
            LIMIT ?
            ${this.postgres ? 'FOR UPDATE SKIP LOCKED' : ''})
         RETURNING id, (SELECT e.event_id FROM ${events} AS e WHERE e.delivery_id = ${table}.id AND e.position = 0) AS event_id,
-                  EXISTS (SELECT 1 FROM ${sql.table(DigestEntity)} AS g WHERE g.delivery_id = ${table}.id) AS digest,
+                  (SELECT g.kind FROM ${sql.table(DigestEntity)} AS g WHERE g.delivery_id = ${table}.id) AS fold_kind,
                   recipient_email, recipient_name, recipient_locale, recipient_time_zone, attempts, relay_failures, created_at`,
     );
     this.recordSql = sql.statement(
@@ -225,6 +228,7 @@ export class DeliveryOutbox {
           attempts: 0,
           relayFailures: 0,
           digest: false, // a digest's row (digests) is written after its delivery, and digests are never handed off
+          summary: false,
           leaseExpiresAt,
           createdAt: now.getTime(),
         }),
@@ -256,7 +260,8 @@ export class DeliveryOutbox {
       recipientTimeZone: (row.recipient_time_zone as string | null) ?? null,
       attempts: Number(row.attempts),
       relayFailures: Number(row.relay_failures ?? 0),
-      digest: !!row.digest,
+      digest: !!row.fold_kind,
+      summary: row.fold_kind === FoldKind.SUMMARY,
       leaseExpiresAt,
       createdAt: storedTime(row.created_at),
     };

@@ -9,6 +9,7 @@ import { deliveredTypeOf, type NotifiedEvent } from '../../event-types/notificat
 import { ApplicationsService } from '../../users/applications/applications.service';
 import { isDigest, NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { type Recipient, RecipientsService } from '../../users/recipients/recipients.service';
+import { MailCap } from '../cap/mail-cap';
 import { Digests, type DigestItem } from '../digests/digests';
 import { NotificationEntity } from '../entities/notification.entity';
 import { JobHistory } from '../history/job-history';
@@ -35,6 +36,8 @@ export function wantsMailAbout(recipient: Recipient, event: NotifiedEvent): bool
  * already claimed by it; once the transaction has committed they are announced
  * (DeliveriesDueEvent) with the hand-off: no claim, no reading back. Otherwise
  * they wait, PENDING, and the announcement makes a dispatcher claim them.
+ * Mails beyond a person's cap (MailCap) are not written: their events wait for
+ * the summary at the end of the person's cap window.
  */
 @Injectable()
 export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
@@ -48,6 +51,7 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
     private readonly ingestion: JobEventIngestionService,
     private readonly history: JobHistory,
     private readonly digests: Digests,
+    private readonly cap: MailCap,
   ) {}
 
   onModuleInit(): void {
@@ -60,7 +64,9 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
     // recipients, until an APPLICATION_CREATED records the application's managers.
     const recipientsOf = new Map<string, Recipient[]>();
     const notifications: Pick<NotificationEntity, 'eventId' | 'eventType' | 'payload'>[] = [];
-    const deliveries: NewDelivery[] = [];
+    const planned: NewDelivery[] = [];
+    /** The event (index in `events`) of each planned delivery. */
+    const eventOf = new Map<NewDelivery, number>();
     const counts: number[] = [];
     // People who want a digest: their events wait for the end of their window.
     const digestItems: DigestItem[] = [];
@@ -86,13 +92,13 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
       }
       notifications.push({ eventId: event.id, eventType: type, payload: JSON.stringify(event) });
       const receiving = recipients.filter((r) => wantsMailAbout(r, event));
-      counts.push(receiving.filter((r) => !isDigest(r.frequency)).length);
+      counts.push(0);
       for (const r of receiving) {
         if (isDigest(r.frequency)) {
           digestItems.push({ recipient: r, eventId: event.id, eventType: type, applicationId: event.application.id });
           continue;
         }
-        deliveries.push({
+        const delivery: NewDelivery = {
           eventIds: [event.id],
           eventType: type,
           applicationId: event.application.id,
@@ -101,11 +107,17 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
           recipientName: r.displayName,
           recipientLocale: r.locale,
           recipientTimeZone: r.timeZone,
-        });
+        };
+        planned.push(delivery);
+        eventOf.set(delivery, counts.length - 1);
       }
     }
     if (notifications.length) await manager.createQueryBuilder().insert().into(NotificationEntity).values(notifications).updateEntity(false).execute();
     await this.digests.collect(manager, digestItems);
+    // Beyond a person's cap, mails are folded into the summary at the end of their window.
+    const { send: deliveries, folded } = await this.cap.admit(manager, planned);
+    await this.digests.fold(manager, folded);
+    for (const d of deliveries) counts[eventOf.get(d)!]++;
     if (!deliveries.length) return counts;
     const claim = this.takers.claimFor(deliveries.length);
     const inserted = await this.outbox.insert(manager, deliveries, claim);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
 import { capitalize, templateFile } from '../../event-types/event-type';
-import { deliveredTypeOf, type NotificationType, type NotifiedEvent } from '../../event-types/notification-type';
+import { deliveredTypeOf, NOTIFICATION_TYPES, type NotificationType, type NotifiedEvent } from '../../event-types/notification-type';
 import { allEventTypes, eventTypeOf } from '../../event-types/registry';
 import { FALLBACK_LANGUAGE } from '../../i18n/languages';
 import { MailCatalogue, type MailMessages, type MessageValues } from '../../i18n/mail-messages';
@@ -45,6 +45,8 @@ export class MailRenderer {
   private readonly catalogue = new MailCatalogue();
   /** A digest's mail (beside this file, not in src/event-types/: it is no type of event, it lists events of any type). */
   private readonly digest: Compiled;
+  /** The mail cap's summary (beside this file too). */
+  private readonly summary: Compiled;
 
   constructor() {
     const html = Handlebars.create();
@@ -69,6 +71,68 @@ export class MailRenderer {
       html: html.compile(read(join(__dirname, 'digest.html.hbs')), { strict: false, preventIndent: true }),
       text: text.compile(read(join(__dirname, 'digest.text.hbs')), { noEscape: true, preventIndent: true }),
     };
+    this.summary = {
+      html: html.compile(read(join(__dirname, 'summary.html.hbs')), { strict: false, preventIndent: true }),
+      text: text.compile(read(join(__dirname, 'summary.text.hbs')), { noEscape: true, preventIndent: true }),
+    };
+  }
+
+  /**
+   * The mail cap's summary of one window, in the reader's language and zone: per
+   * application (the one with the latest event first) how many more events of each
+   * type ("30 more events for Billing: 28 failed, 2 fixed"), then each event newest
+   * first, with its link and, for a failure, the error in one short line.
+   */
+  renderSummary(
+    events: NotifiedEvent[],
+    window: { start: Date; end: Date; cap: number },
+    links: { gatewayUri: string | null; preferencesLink?: string },
+    reader: MailReader = {},
+  ): RenderedMail {
+    const newestFirst = [...events].sort((a, b) => Date.parse(b.occurredAt) - Date.parse(a.occurredAt));
+    const locale = reader.locale ?? FALLBACK_LANGUAGE;
+    const zone = readerZone(reader);
+    const groups = new Map<string, { name: string; types: Map<NotificationType, number>; events: object[] }>();
+    let messages: MailMessages | undefined;
+    let times: TimeFormats | undefined;
+    for (const event of newestFirst) {
+      const type = deliveredTypeOf(event);
+      const own = this.catalogue.messages(type, locale);
+      messages ??= own;
+      times ??= TimeFormats.of(own.locale, zone);
+      const context = this.context(event, links.gatewayUri ?? '', own, times);
+      const error = 'error' in event && event.error ? oneLine(event.error.message) : undefined;
+      const group = groups.get(event.application.id) ?? { name: oneLine(event.application.name), types: new Map<NotificationType, number>(), events: [] as object[] };
+      groups.set(event.application.id, group);
+      group.types.set(type, (group.types.get(type) ?? 0) + 1);
+      group.events.push({ summary: context.summary, occurredAt: context.occurredAt, link: context.link, color: context.color, error: error && (error.length > 160 ? `${error.slice(0, 159)}…` : error) });
+    }
+    messages ??= this.catalogue.messages(NOTIFICATION_TYPES[0], locale);
+    times ??= TimeFormats.of(messages.locale, zone);
+    const m = messages;
+    const applications = [...groups.values()].map((g) => {
+      const count = g.events.length;
+      const counts = NOTIFICATION_TYPES.filter((t) => g.types.has(t)).map((type) => m.text('summaryCount', { type, count: g.types.get(type)! })).join(', ');
+      return { line: m.text('summaryGroup', { count, application: g.name, counts }), events: g.events };
+    });
+    const [first] = groups.values();
+    const subject = m.text('summarySubject', { count: events.length, apps: groups.size, application: first?.name ?? '' });
+    const context = {
+      lang: m.locale,
+      subject,
+      intro: m.text('summaryIntro', {
+        cap: window.cap,
+        minutes: Math.round((window.end.getTime() - window.start.getTime()) / 6_000) / 10,
+        start: times.time(window.start.toISOString()),
+        end: times.time(window.end.toISOString()),
+      }),
+      applications,
+      why: m.text('summaryWhy'),
+      preferences: m.text('preferences'),
+      preferencesLabel: m.text('label', { label: m.text('preferences') }),
+      preferencesLink: links.preferencesLink ?? preferencesLink(links.gatewayUri),
+    };
+    return { subject, html: this.summary.html(context), text: this.summary.text(context) };
   }
 
   /**

@@ -84,6 +84,21 @@ describe('rendered mails', () => {
     expect(french.text).not.toMatch(/UTC|AM|PM/);
   });
 
+  it.each([
+    ['en', 'UTC'],
+    ['fr', 'Europe/Paris'],
+  ])('stay as they are: a cap summary in %s (counts by type per application, then each event; escaped)', (locale, timeZone) => {
+    const other = { id: 'payroll', name: 'Payroll <&>' };
+    const events = [
+      EVENTS['JOB_FAILED with step and log'],
+      { ...(EVENTS['JOB_FAILED without step or log'] as object), id: 'e2', occurredAt: '2026-11-24T10:40:00Z' },
+      { ...(EVENTS['JOB_FAILED without step or log'] as object), id: 'e3', occurredAt: '2026-11-24T10:45:00Z', application: other },
+      EVENTS['JOB_RECOVERED after 1 failure'],
+    ] as NotifiedEvent[];
+    const window = { start: new Date('2026-11-24T10:35:00Z'), end: new Date('2026-11-24T10:45:00Z'), cap: 20 };
+    expect(renderer.renderSummary(events, window, { gatewayUri: 'http://console:8081/' }, { locale, timeZone })).toMatchSnapshot();
+  });
+
   it('stay as they are without a gateway URI', () => {
     expect(renderer.render(EVENTS['JOB_FAILED with step and log'] as JobEvent, { gatewayUri: null })).toMatchSnapshot();
   });

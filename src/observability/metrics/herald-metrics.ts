@@ -76,9 +76,21 @@ export class HeraldMetrics {
     registers: [this.registry],
   });
 
+  private readonly capFoldedEvents = new Counter({
+    name: 'herald_cap_folded_events_total',
+    help: "Mails the mail cap held back (MAIL_CAP_COUNT per person per MAIL_CAP_WINDOW_MS): their events went into the window's summary mail instead",
+    registers: [this.registry],
+  });
+
+  private readonly capSummaries = new Counter({
+    name: 'herald_cap_summaries_total',
+    help: 'Summary mails written at the end of a cap window, one per person and window that had mails folded',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
-    for (const counter of [this.deadLettered]) counter.inc(0); // present from the first scrape
+    for (const counter of [this.deadLettered, this.capFoldedEvents, this.capSummaries]) counter.inc(0); // present from the first scrape
   }
 
   /**
@@ -95,6 +107,16 @@ export class HeraldMetrics {
         await collect(this);
       },
     });
+  }
+
+  /** The mail cap folded `count` mails into their people's summaries (counted once their planning committed). */
+  capFolded(count: number): void {
+    this.capFoldedEvents.inc(count);
+  }
+
+  /** A cap window's summary mail was written. */
+  capSummaryWritten(): void {
+    this.capSummaries.inc();
   }
 
   eventReceived(type: string, wayIn: WayIn): void {

@@ -11,7 +11,8 @@ export class RecipientModel {
   @Field(() => String, { nullable: true, description: 'The time zone of their mail (IANA), when set' }) timeZone: string | null;
   @Field(() => NotificationFrequency, { description: 'How often they want this event type about this application' }) frequency: NotificationFrequency;
   @Field(() => RecipientTiming, { description: 'When they would get a mail about an event now' }) timing: RecipientTiming;
-  @Field({ description: 'The same for people, e.g. "now" or "in the hourly digest of 2026-11-24 14:00–15:00 UTC"' }) when: string;
+  @Field({ description: 'The same for people, e.g. "now", "in the hourly digest of 2026-11-24 14:00–15:00 UTC" or "in the cap summary at 2026-11-24 14:10 UTC: …"' }) when: string;
   @Field(() => Date, { nullable: true, description: 'The start of the digest window an event now falls in (IN_DIGEST only)' }) digestWindowStart: Date | null;
   @Field(() => Date, { nullable: true, description: 'The end of that window: when the digest mail leaves (IN_DIGEST only)' }) digestWindowEnd: Date | null;
+  @Field(() => Date, { nullable: true, description: "When the mail cap's summary a mail now would be folded into leaves: the end of their full cap window (CAP_SUMMARY only)" }) capSummaryAt: Date | null;
 }

@@ -9,6 +9,7 @@ import { RecipientsPreviewArgs } from './recipients-preview.args';
 import { UpdateUserInput } from './update-user.input';
 import { RecipientModel } from './recipient.model';
 import { UserModel } from '../user.model';
+import { MailCapState } from '../frequency/mail-cap-state';
 import { timingOf } from '../frequency/recipient-timing';
 import { RecipientsService } from '../recipients/recipients.service';
 import { UsersService } from '../users.service';
@@ -23,6 +24,7 @@ export class UsersAdminResolver {
     private readonly users: UsersService,
     private readonly recipients: RecipientsService,
     private readonly clock: Clock,
+    private readonly cap: MailCapState,
     private readonly mailDefaults: MailDefaultsService,
   ) {}
 
@@ -42,11 +44,12 @@ export class UsersAdminResolver {
     const recipients = await this.recipients.recipientsFor(applicationId, eventType);
     const now = this.clock.now();
     const { timeZone } = await this.mailDefaults.get();
+    const held = await this.cap.heldBack(recipients.map((r) => r.externalId));
     return recipients.map((r) => {
-      const { timing, when, window } = timingOf(r, now, timeZone);
+      const { timing, when, window, capSummaryAt } = timingOf(r, now, timeZone, held.get(r.externalId));
       return {
         userId: r.externalId, email: r.email, displayName: r.displayName, locale: r.locale, timeZone: r.timeZone,
-        frequency: r.frequency, timing, when, digestWindowStart: window?.start ?? null, digestWindowEnd: window?.end ?? null,
+        frequency: r.frequency, timing, when, digestWindowStart: window?.start ?? null, digestWindowEnd: window?.end ?? null, capSummaryAt,
       };
     });
   }
