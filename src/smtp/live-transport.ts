@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
+import { Readable } from 'node:stream';
 import { MailerService, type ISendMailOptions } from '@nestjs-modules/mailer';
 import type { SentMessageInfo } from 'nodemailer';
 import { isConfigured, type SmtpSettings } from '../settings/smtp-settings/smtp-settings';
@@ -17,11 +18,18 @@ export interface SentMail {
   accepted: string[];
 }
 
+/** A message already encoded: its envelope and its bytes (the Message-ID, if given, is what the pool logs and `send` answers). */
+export interface EncodedMail {
+  envelope: { from: string; to: string[] };
+  raw: Buffer;
+  messageId?: string;
+}
+
 /**
- * A message for the relay: already encoded (`envelope` and `raw`), or parts for
+ * A message for the relay: already encoded (`EncodedMail`), or parts for
  * nodemailer to encode (the test mail). `from` defaults to the configured sender.
  */
-export type OutgoingMail = Pick<ISendMailOptions, 'to' | 'subject' | 'text' | 'html' | 'headers'> | { envelope: { from: string; to: string[] }; raw: Buffer };
+export type OutgoingMail = Pick<ISendMailOptions, 'to' | 'subject' | 'text' | 'html' | 'headers'> | EncodedMail;
 
 /** The relay the next mails go through: its settings, and sending through its pool. */
 export interface Relay {
@@ -97,7 +105,7 @@ export class LiveTransport implements OnApplicationShutdown {
       // Commands and replies (never the message): how far a failed session got.
       logger: new TranscriptRecorder(!!options.secure).logger,
       transactionLog: true,
-    } as never); // nodemailer's and the mailer's option types disagree; this is the one cast.
+    } as never); // nodemailer's and the mailer's option types disagree (see asMailMessage below)
     const generation: Generation = {
       name,
       login,
@@ -114,7 +122,10 @@ export class LiveTransport implements OnApplicationShutdown {
   private async send(generation: Generation, mail: OutgoingMail): Promise<SentMail> {
     generation.inFlight++;
     try {
-      const info: SentMessageInfo = await this.mailer.sendMail({ from: generation.settings.sender!, ...mail, transporterName: generation.name });
+      const transporter = this.mailer.getTransporter(generation.name);
+      // A DKIM key (none today: the relay signs) is applied by sendMail alone.
+      const info: SentMessageInfo =
+        'raw' in mail && !transporter.dkim ? await sendEncoded(transporter, mail) : await this.mailer.sendMail({ from: generation.settings.sender!, ...mail, transporterName: generation.name });
       return { messageId: info.messageId ?? '', response: info.response ?? '', accepted: (info.accepted ?? []).map(String) };
     } finally {
       generation.inFlight--;
@@ -126,4 +137,68 @@ export class LiveTransport implements OnApplicationShutdown {
     this.mailer.removeTransporter(generation.name);
     generation.login.close();
   }
+}
+
+/** A transporter of the mailer module (nodemailer's Mail over, here, its SMTP pool). */
+type Transporter = ReturnType<MailerService['getTransporter']>;
+
+/**
+ * An encoded message straight to the transport under a transporter of the mailer
+ * module (the pool). nodemailer's `sendMail` would wrap it in a MailMessage, run
+ * its plugins, compile a MimeNode around the bytes (with a random Message-ID it
+ * never writes) and stream them through a pipeline of transforms — per message,
+ * for bytes that are final already. The pool (its connections, logins,
+ * re-queueing, logger and so the session transcripts) sends it as it sends any
+ * message, and the relay receives the same bytes.
+ */
+export function sendEncoded(transporter: Transporter, mail: EncodedMail): Promise<SentMessageInfo> {
+  return new Promise((resolve, reject) => transporter.transporter.send(asMailMessage(encodedMessage(mail)), (error, info) => (error ? reject(error) : resolve(info!))));
+}
+
+/**
+ * What nodemailer's SMTP transports read of a message (smtp-pool, pool-resource,
+ * smtp-transport): its options (`data`: signal, dsn, requireTLSExtensionEnabled,
+ * auth — none here), and of the compiled message its envelope, its Message-ID and
+ * a stream of its bytes, made anew for each attempt (the pool re-queues a message
+ * whose connection dropped before a byte was read).
+ */
+interface TransportMessage {
+  data: Record<string, never>;
+  message: {
+    getEnvelope(): { from: string; to: string[] };
+    messageId(): string;
+    getHeader(key: string): string | undefined;
+    createReadStream(): Readable;
+  };
+}
+
+function encodedMessage(mail: EncodedMail): TransportMessage {
+  // Bytes as they are: nodemailer's stream would end them with a line break, which the
+  // connection's data stream adds anyway before the final dot (the same bytes on the wire).
+  const { raw } = mail;
+  const messageId = mail.messageId ?? '';
+  return {
+    data: {},
+    message: {
+      getEnvelope: () => ({ from: mail.envelope.from, to: [...mail.envelope.to] }),
+      messageId: () => messageId,
+      getHeader: (key) => (key.toLowerCase() === 'message-id' ? messageId : undefined),
+      createReadStream: () =>
+        new Readable({
+          read() {
+            this.push(raw);
+            this.push(null);
+          },
+        }),
+    },
+  };
+}
+
+/**
+ * A transport's parameter is typed as nodemailer's whole MailMessage, of which it
+ * reads only `TransportMessage`. This and the transporter options above are where
+ * nodemailer's and the mailer module's types are bent, and nowhere else.
+ */
+function asMailMessage(message: TransportMessage): Parameters<Transporter['transporter']['send']>[0] {
+  return message as never;
 }

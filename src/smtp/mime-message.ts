@@ -3,6 +3,7 @@
 // fails loudly if nodemailer moves or changes it. It is kept over composing through
 // nodemailer's public message options because a fan-out encodes the body once for
 // all recipients and only the header block per recipient (see docs/pipeline.md).
+import { foldLines } from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
 
 /** A multipart/alternative body (text and HTML), encoded once and shared by every recipient's message. */
@@ -41,13 +42,149 @@ export async function encodeAlternative(tag: string, text: string, html: string)
   return { contentType, body: built.subarray(built.indexOf('\r\n\r\n') + 4) };
 }
 
-/** An encoded body under a header block of its own (From, To, Subject…, encoded as needed); the envelope follows From and To. */
+/**
+ * An encoded body under a header block of its own (From, To, Subject…, encoded as
+ * needed); the envelope follows From and To. The header block is what a MimeNode
+ * of `encoded.contentType` with these headers writes — the given headers in order
+ * (keys normalised, a repeated key replacing the first), then Date, MIME-Version
+ * and Content-Type — encoded by nodemailer's own encoders, but without building a
+ * MimeNode per recipient: the Content-Type line is encoded once per body type, and
+ * a header whose value is the one the last message had (From, Subject, List-Id…
+ * for every recipient of the same mail) is not encoded again. Headers that the
+ * MimeNode itself writes or adds (Content-*, Date, MIME-Version, Bcc, a missing
+ * Message-ID) or reads apart (no From) go through a MimeNode as before.
+ */
 export function withHeaders(encoded: EncodedBody, tag: string, headers: MailHeader[]): EncodedMessage {
-  const root = new MimeNode(encoded.contentType, { baseBoundary: tag });
-  // nodemailer takes an address object as a header value, though its types only admit strings.
-  root.setHeader(headers as { key: string; value: string }[]);
+  const fields = byKey(headers);
+  if (!fields?.has('From') || !fields.has('Message-ID')) return throughMimeNode(encoded, tag, headers);
+  const lines: string[] = [];
+  const to: string[] = [];
+  let from = '';
+  for (const [key, value] of fields) {
+    const field = encodedField(key, value);
+    if (field.line) lines.push(field.line);
+    if (key === 'From') from = field.addresses?.[0] ?? '';
+    else if (field.addresses) for (const address of field.addresses) if (!to.includes(address)) to.push(address);
+  }
+  lines.push(dateLine(), 'MIME-Version: 1.0', contentTypeLine(encoded.contentType, tag));
+  lines.push('', '');
+  return { envelope: { from, to }, raw: Buffer.concat([Buffer.from(lines.join('\r\n')), encoded.body]) };
+}
+
+/** The header block through a MimeNode (headers the fast path leaves to it; also what it is checked against). */
+export function throughMimeNode(encoded: EncodedBody, tag: string, headers: MailHeader[]): EncodedMessage {
+  const root = mimeNode(encoded.contentType, tag);
+  root.setHeader(headers);
   const raw = Buffer.concat([Buffer.from(`${root.buildHeaders()}\r\n\r\n`), encoded.body]);
-  return { envelope: root.getEnvelope() as EncodedMessage['envelope'], raw };
+  const envelope = root.getEnvelope();
+  return { envelope: { from: envelope.from || '', to: envelope.to }, raw };
+}
+
+/**
+ * The MimeNode API used here, some of it internal (address parsing and key
+ * normalisation, as its own buildHeaders and getEnvelope use them). nodemailer's
+ * types admit none of the internals and type a missing envelope sender as `false`:
+ * this is the one cast. mime-message.spec.ts fails if nodemailer changes them.
+ */
+interface HeaderEncoder {
+  setHeader(headers: MailHeader[]): void;
+  buildHeaders(): string;
+  getEnvelope(): { from: string | false; to: string[] };
+  encodeHeaderValue(key: string, value: MailHeader['value']): string;
+  _normalizeHeaderKey(key: string): string;
+  _parseAddresses(value: MailHeader['value']): unknown[];
+  /** Encodes addresses for a header, and appends each address (once) to `list`. */
+  _convertAddresses(addresses: unknown[], list: { address: string }[]): string;
+}
+
+function mimeNode(contentType?: string, tag?: string): HeaderEncoder {
+  return new MimeNode(contentType, tag ? { baseBoundary: tag } : {}) as unknown as HeaderEncoder;
+}
+
+/** Encodes header values; never builds a message. */
+const encoder = mimeNode();
+
+/** Keys a root MimeNode writes itself or treats apart (they go through a MimeNode). */
+const OWN_KEYS = new Set(['Content-Type', 'Content-Transfer-Encoding', 'Content-Disposition', 'Date', 'MIME-Version', 'Bcc']);
+/** Address headers: encoded as addresses, and the envelope's (From: its sender; To and Cc: its recipients). */
+const ADDRESS_KEYS = new Set(['From', 'Sender', 'To', 'Cc', 'Reply-To']);
+const ENVELOPE_KEYS = new Set(['From', 'To', 'Cc']);
+
+const normalizedKeys = new Map<string, string>();
+
+/** The headers by normalised key, as MimeNode.setHeader keeps them; undefined if one is for a MimeNode to write (or an object not an address). */
+function byKey(headers: MailHeader[]): Map<string, MailHeader['value']> | undefined {
+  const fields = new Map<string, MailHeader['value']>();
+  for (const { key, value } of headers) {
+    let normalized = normalizedKeys.get(key);
+    if (normalized === undefined) {
+      if (normalizedKeys.size > 1000) normalizedKeys.clear();
+      normalizedKeys.set(key, (normalized = encoder._normalizeHeaderKey(key)));
+    }
+    if (OWN_KEYS.has(normalized) || (typeof value === 'object' && !ADDRESS_KEYS.has(normalized))) return undefined;
+    fields.set(normalized, value);
+  }
+  return fields;
+}
+
+interface EncodedField {
+  /** The folded header line; empty for an empty value (not written). */
+  line: string;
+  /** An address header's addresses, normalised (punycode…) as in the envelope. */
+  addresses?: string[];
+}
+
+/** The last value of each key and its encoding: the headers every recipient of a mail shares are encoded once. */
+const lastFields = new Map<string, { value: string; field: EncodedField }>();
+
+function encodedField(key: string, value: MailHeader['value']): EncodedField {
+  if (typeof value !== 'string') return encodeField(key, value); // an address object: the recipient's own
+  const last = lastFields.get(key);
+  if (last?.value === value) return last.field;
+  const field = encodeField(key, value);
+  if (lastFields.size > 100 && !last) lastFields.clear();
+  lastFields.set(key, { value, field });
+  return field;
+}
+
+/** As MimeNode.buildHeaders writes one header (and getEnvelope reads it). */
+function encodeField(key: string, value: MailHeader['value']): EncodedField {
+  let addresses: string[] | undefined;
+  let encoded: string;
+  if (ADDRESS_KEYS.has(key)) {
+    const list: { address: string }[] = [];
+    encoded = encoder._convertAddresses(encoder._parseAddresses(value), list);
+    if (ENVELOPE_KEYS.has(key)) addresses = list.map((a) => a.address);
+  } else encoded = encoder.encodeHeaderValue(key, value);
+  return { line: encoded.trim() ? foldLines(`${key}: ${encoded}`, 76) : '', addresses };
+}
+
+/** Date, as a root MimeNode writes it when none is given; the same for a second. */
+let lastDate = { second: NaN, line: '' };
+function dateLine(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (lastDate.second !== second) {
+    lastDate = { second, line: foldLines(`Date: ${encoder.encodeHeaderValue('Date', new Date(now).toUTCString().replace(/GMT/, '+0000'))}`, 76) };
+  }
+  return lastDate.line;
+}
+
+/** The Content-Type line a MimeNode writes for this type (its boundary parameter and all), once per body type. */
+const contentTypeLines = new Map<string, string>();
+function contentTypeLine(contentType: string, tag: string): string {
+  const key = `${tag}\n${contentType}`;
+  let line = contentTypeLines.get(key);
+  if (line === undefined) {
+    const node = mimeNode(contentType, tag);
+    node.setHeader([{ key: 'Message-ID', value: '<content-type@herald.invalid>' }]); // spare it making one up
+    const block = node.buildHeaders(); // …, MIME-Version, then Content-Type last
+    const marker = '\r\nMIME-Version: 1.0\r\n';
+    line = block.slice(block.indexOf(marker) + marker.length);
+    if (contentTypeLines.size >= 1000) contentTypeLines.clear();
+    contentTypeLines.set(key, line);
+  }
+  return line;
 }
 
 /** Where a placeholder's characters are in an encoded body, found once per body and placeholder. */

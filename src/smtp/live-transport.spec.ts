@@ -1,0 +1,124 @@
+import type { AddressInfo } from 'node:net';
+import { MailerService } from '@nestjs-modules/mailer';
+import { SMTPServer } from 'smtp-server';
+import { sendEncoded } from './live-transport';
+import { encodeAlternative, withHeaders } from './mime-message';
+import { TranscriptRecorder } from './session-transcript';
+import { classifySmtpFailure } from './smtp-failure';
+import { SmtpCheckStep } from './smtp-check-result.model';
+
+interface Received {
+  from: string;
+  to: string[];
+  raw: Buffer;
+}
+
+/**
+ * A real SMTP server keeping the bytes of each message as they arrived. `refuse`
+ * answers a MAIL FROM or RCPT TO with an error reply (a 421 also closes the connection).
+ */
+async function relay(refuse: { mailFrom?: (nth: number, reused: boolean) => number | undefined; rcptTo?: (address: string) => number | undefined } = {}) {
+  const received: Received[] = [];
+  let mailFroms = 0;
+  const reply = (code: number) => Object.assign(new Error(`refused (${code})`), { responseCode: code });
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    closeTimeout: 200,
+    onMailFrom: (_address, session, callback) => {
+      const code = refuse.mailFrom?.(++mailFroms, session.transaction > 1);
+      callback(code ? reply(code) : undefined);
+    },
+    onRcptTo: (address, _session, callback) => {
+      const code = refuse.rcptTo?.(address.address);
+      callback(code ? reply(code) : undefined);
+    },
+    onData: (stream, session, callback) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks) });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { received, port: (server.server.address() as AddressInfo).port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** The mailer module with one pooled transporter to the port, as LiveTransport builds it. */
+function mailerTo(port: number): { mailer: MailerService; transporter: ReturnType<MailerService['getTransporter']> } {
+  const mailer = new MailerService({ transports: {} }, undefined as never);
+  mailer.addTransporter('relay', {
+    host: '127.0.0.1',
+    port,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: 1,
+    maxRequeues: 2,
+    logger: new TranscriptRecorder(false).logger,
+    transactionLog: true,
+  } as never);
+  return { mailer, transporter: mailer.getTransporter('relay') };
+}
+
+async function message(to: string | { name: string; address: string }) {
+  const body = await encodeAlternative('0123456789abcdef', 'Plain — text. '.repeat(20), `<p>${'HTML, ünïcödé '.repeat(20)}</p>`);
+  return withHeaders(body, '0123456789abcdef', [
+    { key: 'From', value: 'Herald <herald@example.com>' },
+    { key: 'To', value: to },
+    { key: 'Subject', value: 'Grüße — a subject long enough to be folded by the header encoder at 76 characters' },
+    { key: 'Message-ID', value: '<m1@example.com>' },
+  ]);
+}
+
+describe('sendEncoded: an encoded message straight to the pool of the mailer module', () => {
+  let server: Awaited<ReturnType<typeof relay>>;
+  let mailer: MailerService;
+
+  afterEach(async () => {
+    mailer?.removeTransporter('relay');
+    await server?.stop();
+  });
+
+  it("puts the same envelope and bytes on the wire as the mailer's sendMail", async () => {
+    server = await relay();
+    let transporter;
+    ({ mailer, transporter } = mailerTo(server.port));
+    const encoded = await message({ name: 'Zoë Ó', address: 'zoe@bücher.example' });
+    const noFinalBreak = { envelope: { from: 'herald@example.com', to: ['a@example.com', 'b@example.com'] }, raw: Buffer.from('Subject: x\r\n\r\nno line break at the end') };
+    for (const mail of [encoded, noFinalBreak]) {
+      await mailer.sendMail({ ...mail, transporterName: 'relay' });
+      const info = await sendEncoded(transporter, { ...mail, messageId: '<m1@example.com>' });
+      expect(info).toMatchObject({ accepted: mail.envelope.to, messageId: '<m1@example.com>', response: expect.stringMatching(/^250 /) });
+    }
+    expect(server.received).toHaveLength(4);
+    const [viaMailer, viaPool, viaMailer2, viaPool2] = server.received;
+    expect(viaPool).toEqual(viaMailer);
+    expect(viaPool2).toEqual(viaMailer2);
+    expect(viaPool.to).toEqual(['zoe@bücher.example']);
+    expect(viaPool2.raw.toString()).toMatch(/no line break at the end\r\n$/);
+  });
+
+  it('is re-queued, like any message of the pool, when the relay closes a reused connection before the message (421)', async () => {
+    // The second MAIL FROM, the first on a reused connection, gets 421 and the connection is closed.
+    server = await relay({ mailFrom: (nth, reused) => (nth === 2 && reused ? 421 : undefined) });
+    let transporter;
+    ({ mailer, transporter } = mailerTo(server.port));
+    await sendEncoded(transporter, await message('first@example.com'));
+    await sendEncoded(transporter, await message('second@example.com'));
+    expect(server.received.map((m) => m.to)).toEqual([['first@example.com'], ['second@example.com']]);
+  });
+
+  it('fails with the error a refusal gives, carrying the transcript that places it (RCPT TO: the recipient, at SEND)', async () => {
+    server = await relay({ rcptTo: (address) => (address.startsWith('gone') ? 550 : undefined) });
+    let transporter;
+    ({ mailer, transporter } = mailerTo(server.port));
+    const error = await sendEncoded(transporter, await message('gone@example.com')).catch((e: unknown) => e);
+    expect(classifySmtpFailure(error)).toMatchObject({ scope: 'recipient', transient: false, step: SmtpCheckStep.SEND, responseCode: 550 });
+    // The connection is reset and kept: the next message goes through.
+    await sendEncoded(transporter, await message('here@example.com'));
+    expect(server.received.map((m) => m.to)).toEqual([['here@example.com']]);
+  });
+});
