@@ -76,13 +76,17 @@ export class NotificationsCore {
   }
 
   /** An application and its managers (each with an email address, notifications on). */
+  /** An application managed by `people`: those not seen yet are created; those already there (another application's) are given it too. */
   async seedApplication(applicationId: string, people: string[]): Promise<void> {
     const ds = this.dataSource;
     await ds.getRepository(ApplicationEntity).insert({ externalId: applicationId, name: `App ${applicationId}` });
     const app = await ds.getRepository(ApplicationEntity).findOneByOrFail({ externalId: applicationId });
     for (const id of people) {
-      await ds.getRepository(UserEntity).insert({ externalId: id, displayName: id, email: `${id}@example.com`, notificationsEnabled: true, locale: 'en' });
-      const user = await ds.getRepository(UserEntity).findOneByOrFail({ externalId: id });
+      let user = await ds.getRepository(UserEntity).findOneBy({ externalId: id });
+      if (!user) {
+        await ds.getRepository(UserEntity).insert({ externalId: id, displayName: id, email: `${id}@example.com`, notificationsEnabled: true, locale: 'en' });
+        user = await ds.getRepository(UserEntity).findOneByOrFail({ externalId: id });
+      }
       await ds.getRepository(MembershipEntity).insert({ applicationId: app.id, userId: user.id, role: MembershipRole.MANAGE });
     }
   }

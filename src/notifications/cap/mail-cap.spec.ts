@@ -8,8 +8,6 @@ import { SmtpSink } from '../../../test/support/smtp-sink';
 import { Transactions } from '../../database/transactions';
 import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
 import { JobEventIngestionService } from '../../job-events/ingestion/job-event-ingestion.service';
-import { MembershipEntity, MembershipRole } from '../../users/entities/membership.entity';
-import { ApplicationEntity } from '../../users/entities/application.entity';
 import { UserEntity } from '../../users/entities/user.entity';
 import { DeliveriesService } from '../delivery-log/deliveries.service';
 import { Digests } from '../digests/digests';
@@ -65,10 +63,7 @@ describe('mail cap', () => {
     dir = mkdtempSync(join(tmpdir(), 'herald-cap-'));
     await start();
     await core.seedApplication('billing', ['ann']);
-    await core.seedApplication('payroll', []);
-    const ds = core.dataSource;
-    const [ann, payroll] = [await ds.getRepository(UserEntity).findOneByOrFail({ externalId: 'ann' }), await ds.getRepository(ApplicationEntity).findOneByOrFail({ externalId: 'payroll' })];
-    await ds.getRepository(MembershipEntity).insert({ applicationId: payroll.id, userId: ann.id, role: MembershipRole.MANAGE });
+    await core.seedApplication('payroll', ['ann']);
   });
   afterEach(async () => {
     await core.close();

@@ -7,9 +7,6 @@ import { SmtpSink } from '../../../test/support/smtp-sink';
 import { JobEventIngestionService } from '../../job-events/ingestion/job-event-ingestion.service';
 import { NotificationType } from '../../event-types/notification-type';
 import { NotificationFrequency } from '../../users/frequency/notification-frequency';
-import { ApplicationEntity } from '../../users/entities/application.entity';
-import { MembershipEntity, MembershipRole } from '../../users/entities/membership.entity';
-import { UserEntity } from '../../users/entities/user.entity';
 import { UsersService } from '../../users/users.service';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DigestEntryEntity } from '../entities/digest-entry.entity';
@@ -60,10 +57,7 @@ describe('digests', () => {
     dir = mkdtempSync(join(tmpdir(), 'herald-digests-'));
     await start();
     await core.seedApplication('billing', ['ann', 'bob']);
-    await core.seedApplication('payroll', []);
-    const ds = core.dataSource;
-    const [ann, payroll] = [await ds.getRepository(UserEntity).findOneByOrFail({ externalId: 'ann' }), await ds.getRepository(ApplicationEntity).findOneByOrFail({ externalId: 'payroll' })];
-    await ds.getRepository(MembershipEntity).insert({ applicationId: payroll.id, userId: ann.id, role: MembershipRole.MANAGE });
+    await core.seedApplication('payroll', ['ann']);
   });
   afterEach(async () => {
     await core.close();
