@@ -63,6 +63,21 @@ const typeormCompat = {
   },
 };
 
+// Apollo's Express integration reads each request's query string with url.parse(), which Node
+// deprecates (DEP0169) and warns about, once, when the caller is not under node_modules: in
+// the bundle it is not. The WHATWG parser gives the same query string.
+const expressIntegration = {
+  name: 'express-integration-url',
+  setup(b) {
+    b.onLoad({ filter: /@as-integrations[\\/]express5[\\/]dist[\\/]esm[\\/]index\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const patched = source.replace('urlParse(req.url).search', "new URL(req.url, 'http://localhost').search");
+      if (patched === source) throw new Error(`${args.path}: no urlParse(req.url).search to replace (was the package updated?)`);
+      return { contents: patched, loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
 const result = await build({
   entryPoints: [resolve(distSrc, 'main.js')],
   outfile,
@@ -82,7 +97,7 @@ const result = await build({
   // The ESM dependencies' import.meta becomes the bundle's own URL, path and folder.
   banner: { js: "const __bundle_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
   define: { 'import.meta.url': '__bundle_import_meta_url', 'import.meta.filename': '__filename', 'import.meta.dirname': '__dirname' },
-  plugins: [heraldDirname, optionalMissing, typeormCompat],
+  plugins: [heraldDirname, optionalMissing, typeormCompat, expressIntegration],
   // Required from node_modules at run time, as unbundled:
   external: [
     'better-sqlite3', // native addon
