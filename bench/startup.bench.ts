@@ -22,7 +22,6 @@ const ROOT = resolve(__dirname, '..', '..');
 const REPS = Number(process.env.BENCH_STARTUP_REPS ?? 5);
 const SETTLE_MS = 2000;
 
-
 /** Starts one build, waits for /health, lets it settle, reads its RSS, stops it. */
 async function measure(mainJs: string, port: number): Promise<{ startupMs: number; idleRssMb: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-startup-'));
