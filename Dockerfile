@@ -31,6 +31,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ormconfig.ts ./
 COPY libs ./libs
 COPY src ./src
+# tools/bundle.mjs (run by the build) makes dist/herald.cjs, the server the image runs.
+COPY tools/bundle.mjs tools/
 RUN npm run build
 
 # --- runtime ---------------------------------------------------------------------------
@@ -53,7 +55,7 @@ EXPOSE 3000
 # broker (when configured) is connected (see src/observability/health/health.controller.ts).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# package.json's serve script, run directly (no npm): `docker stop`'s SIGTERM reaches
+# package.json's serve script (the bundled server, dist/herald.cjs), run directly (no npm): `docker stop`'s SIGTERM reaches
 # Herald, which finishes what it is doing and exits. compose.yaml adds an init process
 # (init: true) so that Herald is not PID 1, whose signals the kernel treats differently.
-CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=128", "dist/src/main.js"]
+CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=128", "dist/herald.cjs"]

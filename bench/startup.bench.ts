@@ -4,27 +4,23 @@
  *
  *   node dist/bench/startup.bench.js [label=path/to/main.js …]
  *
- * Without arguments it measures this build (dist/src/main.js). Each build runs
+ * Without arguments it measures this build as `npm start` runs it (the `serve` script's
+ * dist/herald.cjs; dist/src/main.js is the same build unbundled). Each build runs
  * with the `serve` script's flags on a fresh SQLite data directory, Herald's
  * defaults otherwise; BENCH_RABBITMQ_URL adds RABBITMQ_URL (the broker on).
  * BENCH_STARTUP_REPS sets the repetitions (default 5).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { serveCommand } from './support/herald-process';
 import { rssMb, untilHealthy } from './support/process-stats';
 import { machine, table } from './support/report';
 
 const ROOT = resolve(__dirname, '..', '..');
 const REPS = Number(process.env.BENCH_STARTUP_REPS ?? 5);
 const SETTLE_MS = 2000;
-
-function serveFlags(): string[] {
-  const serve = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.serve;
-  const words = serve.split(/\s+/);
-  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/src/main.js'));
-}
 
 /** Starts one build, waits for /health, lets it settle, reads its RSS, stops it. */
 async function measure(mainJs: string, port: number): Promise<{ startupMs: number; idleRssMb: number }> {
@@ -39,7 +35,7 @@ async function measure(mainJs: string, port: number): Promise<{ startupMs: numbe
     ...(process.env.BENCH_RABBITMQ_URL ? { RABBITMQ_URL: process.env.BENCH_RABBITMQ_URL, RABBITMQ_QUEUE: `herald-startup-${port}` } : {}),
   };
   const spawned = performance.now();
-  const child = spawn(process.execPath, [...serveFlags(), mainJs], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...serveCommand().flags, mainJs], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     const startupMs = await untilHealthy(`http://127.0.0.1:${port}/health`, () => child.exitCode, spawned);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
@@ -56,7 +52,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const builds = (args.length ? args : [`this build=${join(ROOT, 'dist', 'src', 'main.js')}`]).map((arg) => {
+  const builds = (args.length ? args : [`this build=${serveCommand().script}`]).map((arg) => {
     const [label, path] = arg.includes('=') ? arg.split('=', 2) : [arg, arg];
     return { label, path: resolve(path), startupMs: [] as number[], idleRssMb: [] as number[] };
   });

@@ -11,7 +11,7 @@ import { SmtpSink } from './support/smtp-sink';
  * Three Herald processes on one PostgreSQL and one RabbitMQ; one is killed with
  * SIGKILL midway and RabbitMQ is restarted; every mail must arrive. Needs both
  * services (CI sets HERALD_TEST_DATABASE_URL and HERALD_TEST_RABBITMQ_URL) and the
- * built app (dist/, built here if missing).
+ * built app (dist/herald.cjs, built here if missing).
  */
 const RABBITMQ_URL = process.env.HERALD_TEST_RABBITMQ_URL;
 const enabled = !!RABBITMQ_URL && !!TEST_DATABASE_URL;
@@ -34,7 +34,7 @@ function canRestartRabbit(): boolean {
   jest.setTimeout(240_000);
 
   it('consume each event once, claim each delivery once, and lose nothing when one is killed and RabbitMQ restarts', async () => {
-    if (!existsSync(join(ROOT, 'dist', 'src', 'main.js'))) execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
+    if (!existsSync(join(ROOT, 'dist', 'herald.cjs'))) execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
     const sink = await new SmtpSink().start();
     const queue = `herald.multi.${process.pid}.${Date.now()}`;
     const seeder = await HeraldTestApp.start({
@@ -45,7 +45,8 @@ function canRestartRabbit(): boolean {
 
     const children: ChildProcess[] = [];
     const start = (i: number) => {
-      const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
+      // The bundle, as `npm start` and the image run Herald (docs/operations.md).
+      const child = spawn(process.execPath, [join(ROOT, 'dist', 'herald.cjs')], {
         cwd: ROOT,
         stdio: ['ignore', 'ignore', 'inherit'],
         env: {

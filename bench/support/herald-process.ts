@@ -8,14 +8,17 @@ import { cpuMs, untilHealthy } from './process-stats';
 const ROOT = resolve(__dirname, '..', '..', '..');
 export const BENCH_JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256-tokens';
 
-/** The Node.js flags `npm start` runs Herald with (the `serve` script): the benchmarks measure Herald as it runs. */
-function serveFlags(): string[] {
+/**
+ * What `npm start` runs (the `serve` script: `node <flags> <script>`, the script being the
+ * bundle dist/herald.cjs): the benchmarks measure Herald as it runs.
+ */
+export function serveCommand(): { flags: string[]; script: string } {
   const serve = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.serve;
-  const words = serve.split(/\s+/);
-  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/src/main.js'));
+  const words = serve.trim().split(/\s+/);
+  return { flags: words.slice(words.indexOf('node') + 1, -1), script: join(ROOT, words[words.length - 1]) };
 }
 
-/** A built Herald (dist/src/main.js) in a child process, as it runs in production. */
+/** A built Herald (the `serve` script's, dist/herald.cjs) in a child process, as it runs in production. */
 export class HeraldProcess {
   private constructor(
     readonly child: ChildProcess,
@@ -43,7 +46,8 @@ export class HeraldProcess {
       ...env,
     };
     const spawned = performance.now();
-    const child = spawn(process.execPath, [...serveFlags(), join(ROOT, 'dist', 'src', 'main.js')], {
+    const { flags, script } = serveCommand();
+    const child = spawn(process.execPath, [...flags, script], {
       cwd: ROOT,
       // BENCH_HERALD_NODE_OPTIONS=--cpu-prof profiles Herald itself.
       env: { PATH: process.env.PATH, NODE_OPTIONS: process.env.BENCH_HERALD_NODE_OPTIONS ?? '', ...fullEnv },

@@ -1,0 +1,126 @@
+// Bundles the built server into one file, dist/herald.cjs: what `npm start`, the `serve`
+// script and the Docker image run (docs/operations.md). Run by `npm run build`, after tsc:
+// its output (dist/src/main.js) is the input, so the decorator metadata that tsc emits
+// (emitDecoratorMetadata: Nest's injection, TypeORM, class-validator) is kept as is.
+// Why: Node loads ~3,000 module files for an unbundled Herald, half its start-up; see
+// docs/benchmarks.md, "Idle RSS and start-up".
+//
+//   node tools/bundle.mjs [--outfile=dist/herald.cjs] [--minify]   (--minify: measured, not used)
+import { build } from 'esbuild';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const minify = args.includes('--minify');
+const outfile = resolve(root, (args.find((a) => a.startsWith('--outfile=')) ?? '--outfile=dist/herald.cjs').slice('--outfile='.length));
+const distSrc = resolve(root, 'dist', 'src');
+
+// Herald's modules read their templates and messages (*.hbs, *.json, copied to dist/src by
+// the build) next to themselves: `join(__dirname, 'x.hbs')`. In the bundle __dirname is the
+// bundle's folder, so each module's __dirname becomes its own folder under dist/src.
+const heraldDirname = {
+  name: 'herald-dirname',
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, (args) => {
+      if (!args.path.startsWith(distSrc)) return undefined;
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes('__dirname')) return undefined;
+      const folder = relative(dirname(outfile), dirname(args.path)).split('\\').join('/');
+      return { contents: source.replaceAll('__dirname', `require('node:path').join(__dirname, ${JSON.stringify(folder)})`), loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+// Optional packages that Nest and its drivers import only when used (fastify, Apollo
+// federation and gateway, @nestjs/websockets, kafkajs, …) and that Herald does not install
+// stay outside: the import fails at run time if it is ever reached, as it would unbundled.
+const missing = new Set();
+const optionalMissing = {
+  name: 'optional-missing',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData?.probing) return undefined;
+      const found = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { probing: true } });
+      if (found.errors.length === 0) return found;
+      missing.add(args.path);
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+// @nestjs/typeorm looks up TypeORM 0.3's `Connection` and `AbstractRepository` with a
+// require() that esbuild cannot follow, which would load a second, unbundled TypeORM (about
+// 300 files) only to find that TypeORM 1 has neither: the bundled TypeORM answers instead.
+const typeormCompat = {
+  name: 'typeorm-compat',
+  setup(b) {
+    b.onLoad({ filter: /@nestjs[\\/]typeorm[\\/]dist[\\/]common[\\/]typeorm-compat\.js$/ }, () => ({
+      contents: "import * as typeorm from 'typeorm';\nexport const Connection = typeorm['Connection'];\nexport const AbstractRepository = typeorm['AbstractRepository'];\n",
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+
+// Apollo's Express integration reads each request's query string with url.parse(), which Node
+// deprecates (DEP0169) and warns about, once, when the caller is not under node_modules: in
+// the bundle it is not. The WHATWG parser gives the same query string.
+const expressIntegration = {
+  name: 'express-integration-url',
+  setup(b) {
+    b.onLoad({ filter: /@as-integrations[\\/]express5[\\/]dist[\\/]esm[\\/]index\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const patched = source.replace('urlParse(req.url).search', "new URL(req.url, 'http://localhost').search");
+      if (patched === source) throw new Error(`${args.path}: no urlParse(req.url).search to replace (was the package updated?)`);
+      return { contents: patched, loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+const result = await build({
+  entryPoints: [resolve(distSrc, 'main.js')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs', // as tsc emits; the ESM dependencies (NestJS 12) are converted
+  target: 'node24',
+  // Whitespace only: full minification (identifiers, syntax) turns every module's wrapper
+  // into an arrow function passed as an argument, which V8 compiles eagerly: +15 MB RSS.
+  minifyWhitespace: true,
+  minifyIdentifiers: minify,
+  minifySyntax: minify,
+  keepNames: true, // class names are Nest's injection tokens and GraphQL type names
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+  // The ESM dependencies' import.meta becomes the bundle's own URL, path and folder.
+  banner: { js: "const __bundle_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__bundle_import_meta_url', 'import.meta.filename': '__filename', 'import.meta.dirname': '__dirname' },
+  plugins: [heraldDirname, optionalMissing, typeormCompat, expressIntegration],
+  // Required from node_modules at run time, as unbundled:
+  external: [
+    'better-sqlite3', // native addon
+    'pg-native', // pg's optional native client
+    // Large, and required only by what a default Herald does not use:
+    'amqplib', // the broker (RABBITMQ_URL), required when it connects
+    'amqp-connection-manager',
+    'preview-email', // @nestjs-modules/mailer's `preview` option
+    'bullmq', // @nestjs-modules/mailer's queue
+    'ioredis', // bullmq's and Nest's Redis transport
+  ],
+});
+
+// esbuild leaves non-ASCII characters in regular expressions (validator's alphabets): one
+// above U+00FF makes V8 hold the whole source as a two-byte string (twice the file's size,
+// for the life of the process). Each becomes \uXXXX, which means the same in a string, a
+// template, a regular expression or a comment.
+const text = readFileSync(outfile, 'utf8');
+const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+if (ascii !== text) writeFileSync(outfile, ascii);
+
+const bytes = Buffer.byteLength(ascii);
+console.error(
+  `herald: bundled ${Object.keys(result.metafile.inputs).length} files into ${relative(root, outfile)} (${(bytes / 1e6).toFixed(1)} MB)` +
+    (missing.size ? `; not installed, left outside: ${[...missing].sort().join(', ')}` : ''),
+);
