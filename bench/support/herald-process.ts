@@ -47,7 +47,8 @@ export class HeraldProcess {
     };
     const spawned = performance.now();
     const { flags, script } = serveCommand();
-    const child = spawn(process.execPath, [...flags, script], {
+    // BENCH_HERALD_SCRIPT=path/to/herald.cjs runs another build (an A/B of two builds, run by run).
+    const child = spawn(process.execPath, [...flags, process.env.BENCH_HERALD_SCRIPT ? resolve(process.env.BENCH_HERALD_SCRIPT) : script], {
       cwd: ROOT,
       // BENCH_HERALD_NODE_OPTIONS=--cpu-prof profiles Herald itself.
       env: { PATH: process.env.PATH, NODE_OPTIONS: process.env.BENCH_HERALD_NODE_OPTIONS ?? '', ...fullEnv },
