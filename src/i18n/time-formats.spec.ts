@@ -15,6 +15,16 @@ describe('TimeFormats', () => {
     expect(plain(new TimeFormats('fr', 'Asia/Kolkata').time('2026-11-24T09:00:00Z'))).toBe('24 nov. 2026, 14:30 UTC+5:30');
   });
 
+  it('writes the times of one minute alike, and either side of a change of offset apart', () => {
+    const paris = new TimeFormats('en', 'Europe/Paris');
+    expect(plain(paris.time('2026-11-24T13:05:59.999Z'))).toBe('Nov 24, 2026, 2:05 PM CET');
+    expect(plain(paris.time('2026-11-24T13:05:00Z'))).toBe('Nov 24, 2026, 2:05 PM CET');
+    // Summer time begins at 01:00 UTC on 29 March 2026: the minute before is CET, the minute at it CEST.
+    expect(plain(paris.time('2026-03-29T00:59:59Z'))).toBe('Mar 29, 2026, 1:59 AM CET');
+    expect(plain(paris.time('2026-03-29T01:00:00Z'))).toBe('Mar 29, 2026, 3:00 AM CEST');
+    expect(plain(paris.time('2026-03-29T00:59:30+00:00'))).toBe('Mar 29, 2026, 1:59 AM CET');
+  });
+
   it('shows what is not a time as it came', () => {
     expect(plain(new TimeFormats('en', 'UTC').time('soon'))).toBe('soon');
     expect(new TimeFormats('en', 'UTC').time(undefined)).toBeUndefined();

@@ -41,6 +41,8 @@ export class TimeFormats {
   private readonly dateTime: Intl.DateTimeFormat;
   private readonly durations: Intl.DurationFormat;
   private readonly writtenDurations = new Map<number, string>();
+  /** Times as written, by minute since the epoch: the events of a burst share their minutes. */
+  private readonly writtenTimes = new Map<number, string>();
 
   /** The formats of a (locale, zone), built once and shared: use this rather than `new`. */
   static of(locale: string, timeZone: string): TimeFormats {
@@ -65,13 +67,23 @@ export class TimeFormats {
   /** An ISO-8601 time as the recipient reads it; what is not a time is shown as it came. */
   time(iso: string | undefined): string | undefined {
     if (!iso) return undefined;
-    const date = new Date(iso);
-    if (Number.isNaN(date.getTime())) return iso;
-    const zone = this.zoneName(date);
-    return this.dateTime
-      .formatToParts(date)
-      .map((part) => (part.type === 'timeZoneName' ? zone : part.value))
-      .join('');
+    const ms = Date.parse(iso);
+    if (Number.isNaN(ms)) return iso;
+    // Shown to the minute, in a zone whose offsets and abbreviations change on whole minutes:
+    // every time of a minute is written alike (formatting one is a tenth of a millisecond).
+    const minute = Math.floor(ms / 60_000);
+    let written = this.writtenTimes.get(minute);
+    if (written === undefined) {
+      const date = new Date(minute * 60_000);
+      const zone = this.zoneName(date);
+      written = this.dateTime
+        .formatToParts(date)
+        .map((part) => (part.type === 'timeZoneName' ? zone : part.value))
+        .join('');
+      if (this.writtenTimes.size >= MEMO_LIMIT) this.writtenTimes.clear();
+      this.writtenTimes.set(minute, written);
+    }
+    return written;
   }
 
   /** "1 hr, 2 min", "3 min, 20 sec", "12 sec" (no seconds once there are hours). */
