@@ -1,19 +1,23 @@
-// Bundles the built server into one file, dist/herald.cjs: what `npm start`, the `serve`
-// script and the Docker image run (docs/operations.md). Run by `npm run build`, after tsc:
+// Bundles the built server into one file, dist/herald-server.cjs, run by dist/herald.cjs
+// (tools/bundle-entry.cjs, with V8's code cache): what `npm start`, the `serve` script and
+// the Docker image run (docs/operations.md). Run by `npm run build`, after tsc:
 // its output (dist/src/main.js) is the input, so the decorator metadata that tsc emits
 // (emitDecoratorMetadata: Nest's injection, TypeORM, class-validator) is kept as is.
 // Why: Node loads ~3,000 module files for an unbundled Herald, half its start-up; see
 // docs/benchmarks.md, "Idle RSS and start-up".
 //
 //   node tools/bundle.mjs [--outfile=dist/herald.cjs] [--minify]   (--minify: measured, not used)
+//   (--outfile names the entry; the bundle is <name>-server.cjs beside it)
 import { build } from 'esbuild';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const minify = args.includes('--minify');
-const outfile = resolve(root, (args.find((a) => a.startsWith('--outfile=')) ?? '--outfile=dist/herald.cjs').slice('--outfile='.length));
+const entry = resolve(root, (args.find((a) => a.startsWith('--outfile=')) ?? '--outfile=dist/herald.cjs').slice('--outfile='.length));
+const outfile = entry.replace(/\.cjs$/, '-server.cjs');
+if (outfile === entry) throw new Error('--outfile must end in .cjs');
 const distSrc = resolve(root, 'dist', 'src');
 
 // Herald's modules read their templates and messages (*.hbs, *.json, copied to dist/src by
@@ -85,6 +89,9 @@ const result = await build({
   platform: 'node',
   format: 'cjs', // as tsc emits; the ESM dependencies (NestJS 12) are converted
   target: 'node24',
+  // import() becomes a require() (Node 24 requires ES modules too): the entry compiles the
+  // bundle with node:vm, whose scripts cannot import() without an experimental loader.
+  supported: { 'dynamic-import': false },
   // Whitespace only: full minification (identifiers, syntax) turns every module's wrapper
   // into an arrow function passed as an argument, which V8 compiles eagerly: +15 MB RSS.
   minifyWhitespace: true,
@@ -92,7 +99,7 @@ const result = await build({
   minifySyntax: minify,
   keepNames: true, // class names are Nest's injection tokens and GraphQL type names
   legalComments: 'none',
-  // dist/herald.cjs.map, named at the end of the bundle: read only when Node runs with
+  // dist/herald-server.cjs.map, named at the end of the bundle: read only when Node runs with
   // --enable-source-maps (stack traces then name the sources); without it, it costs nothing.
   sourcemap: 'linked',
   metafile: true,
@@ -136,8 +143,19 @@ function keepNamesCheaply(source) {
   return source.replace(helper, cheaper);
 }
 
+// What is left of import() must be code that the bundle compiles itself (TypeORM's, from a string).
+const imports = ascii.replaceAll('Function("return filePath => import(filePath)")', '').match(/[^\w.$]import\(.{0,40}/g);
+if (imports) throw new Error(`${outfile}: import() left in the bundle, which node:vm cannot run: ${imports.join(' | ')}`);
+
+// The entry runs the bundle with its code cache; a cache of the previous bundle is removed.
+// The entry looks for the bundle as herald-server.cjs beside it.
+rmSync(`${outfile}.v8-cache`, { force: true });
+const entrySource = readFileSync(resolve(root, 'tools', 'bundle-entry.cjs'), 'utf8');
+if (!entrySource.includes("'herald-server.cjs'")) throw new Error('tools/bundle-entry.cjs no longer names herald-server.cjs');
+writeFileSync(entry, entrySource.replace("'herald-server.cjs'", JSON.stringify(relative(dirname(entry), outfile))));
+
 const bytes = Buffer.byteLength(ascii);
 console.error(
-  `herald: bundled ${Object.keys(result.metafile.inputs).length} files into ${relative(root, outfile)} (${(bytes / 1e6).toFixed(1)} MB)` +
+  `herald: bundled ${Object.keys(result.metafile.inputs).length} files into ${relative(root, outfile)} (${(bytes / 1e6).toFixed(1)} MB), run by ${relative(root, entry)}` +
     (missing.size ? `; not installed, left outside: ${[...missing].sort().join(', ')}` : ''),
 );
