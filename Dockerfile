@@ -33,7 +33,7 @@ COPY libs ./libs
 COPY src ./src
 # tools/bundle.mjs (run by the build) makes dist/herald-server.cjs, the server the image runs
 # through dist/herald.cjs.
-COPY tools/bundle.mjs tools/
+COPY tools/bundle.mjs tools/bundle-entry.cjs tools/
 RUN npm run build
 
 # --- runtime ---------------------------------------------------------------------------
