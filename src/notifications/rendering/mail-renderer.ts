@@ -201,9 +201,7 @@ export class MailRenderer {
     const values: MessageValues = { application: event.application.name, kind: job?.kind, kindTitle: job && capitalize(job.kind), duration };
     const t = (key: string, own: MessageValues = {}) => messages.text(key, { ...values, ...own });
     const view = eventTypeOf(deliveredTypeOf(event)).view(event, t);
-    const labels = Object.fromEntries(LABELS.map((key) => [key, t(key)]));
-    const labelled = LABELS.map((key) => [key, t('label', { label: labels[key] })]);
-    const width = Math.max(...labelled.map(([, label]) => label.length)) + 1;
+    const { labels, textLabels } = labelsOf(messages);
     return {
       ...view.details,
       values,
@@ -214,7 +212,7 @@ export class MailRenderer {
       heading: t('headingFor', { heading: view.heading, application: appName }),
       color: view.color ?? '#0969da',
       labels,
-      textLabels: Object.fromEntries(labelled.map(([key, label]) => [key, label.padEnd(width)])),
+      textLabels,
       application: event.application,
       job: job && { ...job, startedAt: times.time(job.startedAt), endedAt: times.time(job.endedAt), duration },
       occurredAt: times.time(event.occurredAt),
@@ -224,6 +222,21 @@ export class MailRenderer {
       preferencesLink: preferencesLink(base),
     };
   }
+}
+
+/** The labels of a language's mails ("Started", and "Started :" padded for the text part), written once per catalogue. */
+const labelsByCatalogue = new WeakMap<MailMessages, { labels: Record<string, string>; textLabels: Record<string, string> }>();
+function labelsOf(messages: MailMessages) {
+  let written = labelsByCatalogue.get(messages);
+  if (!written) {
+    // Labels take no values (a message that wanted one would fail here, in every test).
+    const labels = Object.fromEntries(LABELS.map((key) => [key, messages.text(key, {})]));
+    const labelled = LABELS.map((key) => [key, messages.text('label', { label: labels[key] })]);
+    const width = Math.max(...labelled.map(([, label]) => label.length)) + 1;
+    written = { labels, textLabels: Object.fromEntries(labelled.map(([key, label]) => [key, label.padEnd(width)])) };
+    labelsByCatalogue.set(messages, written);
+  }
+  return written;
 }
 
 /** The reader's zone; one stored before this Node's time zone data dropped it reads as UTC rather than failing the mail. */
