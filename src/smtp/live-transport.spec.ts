@@ -64,7 +64,7 @@ function mailerTo(port: number): { mailer: MailerService; transporter: ReturnTyp
 }
 
 async function message(to: string | { name: string; address: string }) {
-  const body = await encodeAlternative('0123456789abcdef', 'Plain — text. '.repeat(20), `<p>${'HTML, ünïcödé '.repeat(20)}</p>`);
+  const body = encodeAlternative('0123456789abcdef', 'Plain — text. '.repeat(20), `<p>${'HTML, ünïcödé '.repeat(20)}</p>`);
   return withHeaders(body, '0123456789abcdef', [
     { key: 'From', value: 'Herald <herald@example.com>' },
     { key: 'To', value: to },

@@ -1,5 +1,6 @@
 import { simpleParser } from 'mailparser';
-import { encodeAlternative, type MailHeader, replacePlaceholder, throughMimeNode, withHeaders } from './mime-message';
+import MimeNode from 'nodemailer/lib/mime-node';
+import { type EncodedBody, encodeAlternative, type MailHeader, replacePlaceholder, throughMimeNode, withHeaders } from './mime-message';
 
 describe('MIME encoding through nodemailer', () => {
   it("still finds nodemailer's private MimeNode where the gateway takes it from (nodemailer/lib/mime-node)", () => {
@@ -13,7 +14,7 @@ describe('MIME encoding through nodemailer', () => {
   });
 
   it('encodes the body once and puts each recipient’s headers over it', async () => {
-    const body = await encodeAlternative('0123456789abcdef', 'Plain — text', '<p>HTML</p>');
+    const body = encodeAlternative('0123456789abcdef', 'Plain — text', '<p>HTML</p>');
     const message = withHeaders(body, '0123456789abcdef', [
       { key: 'From', value: 'Herald <herald@example.com>' },
       { key: 'To', value: { name: 'Zoë Ó', address: 'zoe@example.com' } },
@@ -30,7 +31,7 @@ describe('MIME encoding through nodemailer', () => {
   });
 
   it('writes, without a MimeNode per message, the header block and envelope a MimeNode writes, message after message', async () => {
-    const body = await encodeAlternative('0123456789abcdef', 'text', '<p>html</p>');
+    const body = encodeAlternative('0123456789abcdef', 'text', '<p>html</p>');
     const shared = (subject: string): MailHeader[] => [
       { key: 'From', value: '"Herald, the notifier" <herald@bücher.example>' },
       { key: 'Subject', value: subject },
@@ -69,12 +70,56 @@ describe('MIME encoding through nodemailer', () => {
     expect(withHeaders(body, '0123456789abcdef', messages[3]).envelope).toEqual({ from: 'herald@xn--bcher-kva.example', to: ['a@example.com', 'b@example.com', 'c@example.com'] });
   });
 
+  it('writes, synchronously, the very bytes MimeNode.build() wrote for the body, whatever the text', async () => {
+    const random = seeded(20261124);
+    const pieces = ['a', 'Zoë', 'é', '日本語', '😀', '=', '==3D', ' ', '\t', '  \r\n', ' \n', '\r\n', '\n', '\r', '.', '\r\n.', '\nFrom ', 'From ', 'word ', '<a href="https://h.example/p?a=1&b=2">', '-_', '\u007f', '\u0001'];
+    const randomText = (length: number) => Array.from({ length }, () => pieces[Math.floor(random() * pieces.length)]).join('');
+    const texts = [
+      'Hello',
+      'x',
+      '',
+      ' ',
+      'Line one\nline two\n',
+      'Line one\r\nline two\r\n',
+      `A line over 76 characters, which quoted-printable has to break with a soft line break somewhere ${'y'.repeat(40)}`,
+      `${'word '.repeat(40)}\n${'word '.repeat(40)}`,
+      'Café crème, à la française — déjà vu, ça va ? Œuvre, naïve, Noël.',
+      '日本語のテキスト、中文文本，한국어 텍스트 '.repeat(8),
+      'Emoji 😀🎉👩‍👩‍👧 and more 🚀'.repeat(6),
+      'a=b, c==d, =3D is not an escape, 100% = done =\n=',
+      'trailing space \ntrailing tab\t\ntrailing both \t \r\nend with space ',
+      `${'z'.repeat(74)} \n${'z'.repeat(75)}\t\r\n${'z'.repeat(73)}  `,
+      '.\n.leading dot\r\n..two\nFrom the start\r\nFrom here\n>From',
+      'mixed\nline\r\nends\rhere\n\r',
+      'q'.repeat(5000),
+      `${'é'.repeat(3000)} ${'日'.repeat(2000)}`,
+      `text ending in blanks ${'x'.repeat(70)}\n   \t  `,
+      `<html><body><p style="font-family: Helvetica, Arial, sans-serif; font-size: 14px; line-height: 1.5; color: #333333;" class="lead">Hi</p><a href="https://herald.example.com/notifications/preferences?token=${'t'.repeat(90)}&amp;lang=fr">Préférences</a></body></html>`,
+      // past the qp Encoder's 64 KiB slices: a blank ends the first slice, and trailing blanks
+      `${'a'.repeat(65535)} b${'c'.repeat(70000)}`,
+      `${'é'.repeat(40000)}\n${' '.repeat(100)}`,
+      `${'w'.repeat(10)}${' '.repeat(70000)}`,
+      ...Array.from({ length: 40 }, (_, i) => randomText(1 + Math.floor(random() * (i < 30 ? 60 : 600)))),
+    ];
+    const pairs = texts.map((text, i) => [text, texts[(i * 7 + 3) % texts.length]] as const);
+    for (const [i, [text, html]] of pairs.entries()) {
+      const tag = `0123456789abcdef${i}`;
+      const fast = encodeAlternative(tag, text, html);
+      const reference = await throughBuild(tag, text, html);
+      expect(fast.contentType).toBe(reference.contentType);
+      if (!fast.body.equals(reference.body)) expect({ i, body: fast.body.toString('latin1') }).toEqual({ i, body: reference.body.toString('latin1') });
+    }
+    // The cases reach what they are here for: both encodings, soft line breaks, more than one slice.
+    const all = pairs.map(([text, html], i) => encodeAlternative(`t${i}`, text, html).body.toString('latin1')).join('');
+    for (const seen of ['Content-Transfer-Encoding: 7bit', 'Content-Transfer-Encoding: quoted-printable', '=\r\n', '=20\r\n', '=09\r\n', '=3D']) expect(all).toContain(seen);
+  });
+
   it('replaces a placeholder in the encoded body, also where quoted-printable broke it across lines, and stays valid', async () => {
     const placeholder = 'PLACEHOLDERabcdefghijklmnopqrstuvwxyz0';
     const value = 'Token_-0123456789ABCDEFGHIJKLMNOPQRSTU';
     // Mostly not Latin: still quoted-printable, never base64 (which would hide the placeholder).
     const html = `<p>${'日本語'.repeat(40)}</p><a href="https://h.example/p?t=${placeholder}">x</a> ${'é'.repeat(17)}https://h.example/p?t=${placeholder}`;
-    const body = await encodeAlternative('0123456789abcdef', `see https://h.example/p?t=${placeholder}`, html);
+    const body = encodeAlternative('0123456789abcdef', `see https://h.example/p?t=${placeholder}`, html);
     expect(body.body.toString()).not.toMatch(/base64/i);
     const replaced = replacePlaceholder(body.body, placeholder, value);
     expect(replaced.length).toBe(body.body.length);
@@ -84,3 +129,24 @@ describe('MIME encoding through nodemailer', () => {
     expect(() => replacePlaceholder(body.body, placeholder, 'short')).toThrow();
   });
 });
+
+/** What encodeAlternative did before it wrote the bytes itself: MimeNode.build(), async, through stream pipelines. */
+async function throughBuild(tag: string, text: string, html: string): Promise<EncodedBody> {
+  const contentType = `multipart/alternative; boundary="--_Herald-${tag}"`;
+  const message = new MimeNode(contentType, { baseBoundary: tag });
+  message.setHeader('Message-ID', `<${tag}@herald.invalid>`);
+  message.createChild('text/plain; charset=utf-8', { baseBoundary: tag, textEncoding: 'Q' } as never).setContent(text);
+  message.createChild('text/html; charset=utf-8', { baseBoundary: tag, textEncoding: 'Q' } as never).setContent(html);
+  const built = await message.build();
+  return { contentType, body: built.subarray(built.indexOf('\r\n\r\n') + 4) };
+}
+
+/** A small seeded generator (mulberry32), so the random texts are the same at every run. */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -169,14 +169,14 @@ export class MessageComposer {
       { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) },
       reader,
     );
-    return { subject: rendered.subject, ...(await encodeAlternative(tag, rendered.text, rendered.html)) };
+    return { subject: rendered.subject, ...encodeAlternative(tag, rendered.text, rendered.html) };
   }
 
   /** A digest is one person's: rendered for its delivery alone, from all its events in order, in their language and zone (not cached). */
   private async prepareDigest(d: ClaimedDelivery, tag: string, gatewayUri: string | null): Promise<PreparedMail> {
     const events = await this.eventsOf(d);
     const rendered = this.renderer.renderDigest(events, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) }, await this.readerOf(d));
-    return { subject: rendered.subject, ...(await encodeAlternative(tag, rendered.text, rendered.html)) };
+    return { subject: rendered.subject, ...encodeAlternative(tag, rendered.text, rendered.html) };
   }
 
   /** Whom the mail is written for: the recipient's language and zone as planned, else the admin's defaults. */
@@ -191,6 +191,6 @@ export class MessageComposer {
   /** Renders the event for one reader and encodes the whole message once; keeps what follows its headers. */
   private async prepare(cached: CachedEvent, gatewayUri: string | null, reader: MailReader): Promise<PreparedMail> {
     const rendered = this.renderer.render(cached.event, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) }, reader);
-    return { subject: rendered.subject, ...(await encodeAlternative(cached.tag, rendered.text, rendered.html)) };
+    return { subject: rendered.subject, ...encodeAlternative(cached.tag, rendered.text, rendered.html) };
   }
 }
