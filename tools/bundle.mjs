@@ -105,7 +105,12 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
   // The ESM dependencies' import.meta becomes the bundle's own URL, path and folder.
-  banner: { js: "const __bundle_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+  // And keepNames' helper (see keepNamesCheaply below).
+  banner: {
+    js:
+      "const __bundle_import_meta_url = require('node:url').pathToFileURL(__filename).href;" +
+      ' function __herald_keep_name(target, value) { const name = target.name; return name === value || name === "" ? target : Object.defineProperty(target, "name", { value, configurable: true }); }',
+  },
   define: { 'import.meta.url': '__bundle_import_meta_url', 'import.meta.filename': '__filename', 'import.meta.dirname': '__dirname' },
   plugins: [heraldDirname, optionalMissing, typeormCompat, expressIntegration],
   // Required from node_modules at run time, as unbundled:
@@ -129,15 +134,18 @@ const text = readFileSync(outfile, 'utf8');
 const ascii = keepNamesCheaply(text).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 if (ascii !== text) writeFileSync(outfile, ascii);
 
-// keepNames wraps every named function expression and arrow, also those made anew at each
-// call (a callback per mail), in esbuild's `__name(fn, "name")`, which redefines `name`
-// with Object.defineProperty: 3.7 % of Herald's CPU with one recipient per event. Nearly
-// always the function has that name already (V8 names `const f = () => …` f): then it is
-// left as it is, which is what the redefinition would have left. Same length, so that the
-// source map's columns on that line still hold.
+// keepNames wraps every named function, class and arrow in esbuild's `__name(fn, "name")`,
+// which redefines `name` with Object.defineProperty, also for the arrows made anew at each
+// call (a callback per mail): 4 % of Herald's CPU with one recipient per event. The names
+// that matter are those of classes (Nest's tokens, GraphQL's and TypeORM's names), which
+// esbuild renames when two modules declare the same one (`GraphQLModule2`): those are set
+// back. A function that has no name (an arrow or function expression made in place, as
+// __name's argument) keeps none: it shows in a stack trace as anonymous, at its place in
+// the bundle (the source map names the source). The helper is replaced by one of the same
+// length, so that the source map's columns on that line hold.
 function keepNamesCheaply(source) {
   const helper = 'var __name=(target,value)=>__defProp(target,"name",{value,configurable:true});';
-  const cheaper = 'var __name=(t,v)=>t.name===v?t:__defProp(t,"name",{value:v,configurable:!0});'.padEnd(helper.length, ' ');
+  const cheaper = 'var __name=__herald_keep_name;'.padEnd(helper.length, ' ');
   if (cheaper.length !== helper.length) throw new Error('the cheaper __name is longer than esbuild\'s');
   if (!source.includes(helper)) throw new Error(`${outfile}: no esbuild __name helper to replace (was esbuild updated?)`);
   return source.replace(helper, cheaper);
