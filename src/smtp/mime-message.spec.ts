@@ -70,6 +70,21 @@ describe('MIME encoding through nodemailer', () => {
     expect(withHeaders(body, '0123456789abcdef', messages[3]).envelope).toEqual({ from: 'herald@xn--bcher-kva.example', to: ['a@example.com', 'b@example.com', 'c@example.com'] });
   });
 
+  it('writes the Content-Type line of each tag as a MimeNode does, a tag per event', () => {
+    const headers: MailHeader[] = [
+      { key: 'From', value: 'herald@example.com' },
+      { key: 'To', value: 'a@example.com' },
+      { key: 'Message-ID', value: '<m@example.com>' },
+    ];
+    const tags = ['0123456789abcdef', 'fedcba9876543210', '00000000000000000', 'a', 'Z9', 'with-dash_and.dot', 'x'.repeat(90), '0'.repeat(70) + 'ab'];
+    for (const tag of [...tags, ...tags]) {
+      const body = encodeAlternative(tag, 'text', '<p>html</p>');
+      const contentType = (raw: Buffer) => /^Content-Type: [\s\S]*?(?=\r\n\r\n)/m.exec(raw.toString())?.[0];
+      expect(contentType(withHeaders(body, tag, headers).raw)).toBe(contentType(throughMimeNode(body, tag, headers).raw));
+      if (tag.length < 40) expect(contentType(withHeaders(body, tag, headers).raw)).toContain(tag); // longer: split in RFC 2231 sections
+    }
+  });
+
   it('writes, synchronously, the very bytes MimeNode.build() wrote for the body, whatever the text', async () => {
     const random = seeded(20261124);
     const pieces = ['a', 'Zoë', 'é', '日本語', '😀', '=', '==3D', ' ', '\t', '  \r\n', ' \n', '\r\n', '\n', '\r', '.', '\r\n.', '\nFrom ', 'From ', 'word ', '<a href="https://h.example/p?a=1&b=2">', '-_', '\u007f', '\u0001'];

@@ -3,7 +3,7 @@
 // fails loudly if nodemailer moves or changes it. It is kept over composing through
 // nodemailer's public message options because a fan-out encodes the body once for
 // all recipients and only the header block per recipient (see docs/pipeline.md).
-import { foldLines } from 'nodemailer/lib/mime-funcs';
+import { foldLines, hasLongerLines, isPlainText } from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
 import { encode, wrap } from 'nodemailer/lib/qp';
 
@@ -33,48 +33,74 @@ export interface MailHeader {
  * letters, digits, `-` and `_` stays readable in the bytes (`replacePlaceholder`).
  *
  * The bytes are those MimeNode.build() writes for this tree (mime-message.spec.ts
- * compares them), but written synchronously: build() streams each part through
- * stream pipelines with setImmediate hops, and their setup and teardown (an
- * AbortController per pipeline) showed in CPU profiles of one mail per event. The MimeNodes still decide everything but the
- * content's encoding: the boundary, each part's header block and its transfer encoding.
+ * compares them), but written synchronously and without a MimeNode per part: build()
+ * streams each part through stream pipelines with setImmediate hops (an AbortController
+ * per pipeline), and even building the three nodes showed in CPU profiles of one mail
+ * per event. MimeNode's own rules are followed: the boundary is the one the type names,
+ * a part's transfer encoding is decided as its setContent() and getTransferEncoding()
+ * decide it, and each kind of part's header block is one a MimeNode wrote (`partHeaders`).
  */
 export function encodeAlternative(tag: string, text: string, html: string): EncodedBody {
-  const contentType = `multipart/alternative; boundary="--_Herald-${tag}"`;
-  const message = new MimeNode(contentType, { baseBoundary: tag }) as unknown as PartNode;
-  message.setHeader('Message-ID', `<${tag}@herald.invalid>`); // spare MimeNode making one up for the headers below
-  message.buildHeaders(); // dropped: it is where the root reads its boundary from its Content-Type
-  const parts = [
-    message.createChild('text/plain; charset=utf-8', { baseBoundary: tag, textEncoding: 'Q' }).setContent(text),
-    message.createChild('text/html; charset=utf-8', { baseBoundary: tag, textEncoding: 'Q' }).setContent(html),
-  ];
+  const boundary = `--_Herald-${tag}`;
+  const contentType = `multipart/alternative; boundary="${boundary}"`;
   // As MimeNode.stream() writes a multipart node without content: each child after
   // its delimiter, then the close delimiter (which also ends the body with the line
   // break build() makes sure of).
-  const delimiter = `--${message.boundary}\r\n`;
-  const chunks = parts.map((part, i) => `${i ? '\r\n' : ''}${delimiter}${part.buildHeaders()}\r\n\r\n${partContent(part)}`);
-  return { contentType, body: Buffer.from(`${chunks.join('')}\r\n--${message.boundary}--\r\n`) };
+  const chunks = [
+    [TEXT_PART, text],
+    [HTML_PART, html],
+  ].map(([type, content], i) => {
+    const encoding = transferEncoding(content);
+    return `${i ? '\r\n' : ''}--${boundary}\r\n${partHeaders(type, encoding)}\r\n\r\n${encoding === 'quoted-printable' ? quotedPrintable(Buffer.from(content)) : content}`;
+  });
+  return { contentType, body: Buffer.from(`${chunks.join('')}\r\n--${boundary}--\r\n`) };
+}
+
+const TEXT_PART = 'text/plain; charset=utf-8';
+const HTML_PART = 'text/html; charset=utf-8';
+type TransferEncoding = false | '7bit' | 'quoted-printable';
+
+/**
+ * A text part's transfer encoding as a MimeNode with textEncoding 'Q' decides it for a
+ * string: none for no content (nor any content written), 7bit for plain text with no
+ * line over 76 characters, else quoted-printable (base64 only for other textEncodings).
+ */
+function transferEncoding(content: string): TransferEncoding {
+  if (!content) return false;
+  return isPlainText(content) && !hasLongerLines(content, 76) ? '7bit' : 'quoted-printable';
+}
+
+/** Content that a MimeNode gives each transfer encoding, to have it write that header block. */
+const SAMPLES: Record<string, string> = { false: '', '7bit': 'a', 'quoted-printable': '\u00e9' };
+const partHeaderBlocks = new Map<string, string>();
+
+/**
+ * The header block a MimeNode writes for a child part of this type and transfer
+ * encoding (Content-Type, Content-Transfer-Encoding): the same for every message, so
+ * written once by a MimeNode, which is also asked whether it agrees on the encoding.
+ */
+function partHeaders(type: string, encoding: TransferEncoding): string {
+  const key = `${type}\n${encoding}`;
+  let block = partHeaderBlocks.get(key);
+  if (block === undefined) {
+    const root = new MimeNode('multipart/alternative; boundary="b"') as unknown as PartNode;
+    const part = root.createChild(type, { textEncoding: 'Q' }).setContent(SAMPLES[String(encoding)]);
+    if (part.getTransferEncoding() !== encoding) throw new Error(`MimeNode no longer writes ${type} as ${encoding}`);
+    block = part.buildHeaders();
+    partHeaderBlocks.set(key, block);
+  }
+  return block;
 }
 
 /**
- * The MimeNode API encodeAlternative uses: nodemailer's types admit no options to
- * createChild and no `boundary`, `content` or getTransferEncoding().
+ * The MimeNode API partHeaders uses: nodemailer's types admit no options to
+ * createChild and no getTransferEncoding().
  */
 interface PartNode {
-  boundary: string;
-  content: string;
-  createChild(contentType: string, options: { baseBoundary: string; textEncoding: 'Q' }): PartNode;
+  createChild(contentType: string, options: { textEncoding: 'Q' }): PartNode;
   setContent(content: string): PartNode;
-  setHeader(key: string, value: string): void;
   getTransferEncoding(): string | false;
   buildHeaders(): string;
-}
-
-/** A part's content as MimeNode.stream() writes it: none when empty, 7bit as is, else quoted-printable (textEncoding 'Q' rules out base64). */
-function partContent(part: PartNode): string {
-  const encoding = part.getTransferEncoding(); // false for empty content, which is not written
-  if (!encoding || encoding === '7bit') return part.content || '';
-  if (encoding !== 'quoted-printable') throw new Error(`unexpected transfer encoding ${encoding} for a text part`);
-  return quotedPrintable(Buffer.from(part.content));
 }
 
 /** qp's ENCODE_SLICE_SIZE: its Encoder encodes and wraps its input this many bytes at a time. */
@@ -244,18 +270,31 @@ function dateLine(): string {
 /** The Content-Type line a MimeNode writes for this type (its boundary parameter and all), once per body type. */
 const contentTypeLines = new Map<string, string>();
 function contentTypeLine(contentType: string, tag: string): string {
-  const key = `${tag}\n${contentType}`;
+  // A mail per event has a tag of its own: the line is written for a stand-in of the same
+  // length and kind of characters (letters and digits: a token, which MimeNode neither
+  // quotes differently nor folds inside), and the tag put back in its place.
+  const standIn = /^[A-Za-z0-9]+$/.test(tag) ? '0'.repeat(tag.length) : tag;
+  const type = standIn === tag ? contentType : contentType.replaceAll(tag, standIn);
+  const key = `${standIn}\n${type}`;
   let line = contentTypeLines.get(key);
   if (line === undefined) {
-    const node = mimeNode(contentType, tag);
-    node.setHeader([{ key: 'Message-ID', value: '<content-type@herald.invalid>' }]); // spare it making one up
-    const block = node.buildHeaders(); // …, MIME-Version, then Content-Type last
-    const marker = '\r\nMIME-Version: 1.0\r\n';
-    line = block.slice(block.indexOf(marker) + marker.length);
+    line = contentTypeLineFor(type, standIn);
     if (contentTypeLines.size >= 1000) contentTypeLines.clear();
     contentTypeLines.set(key, line);
   }
-  return line;
+  if (standIn === tag) return line;
+  const at = line.indexOf(standIn);
+  // The type named the tag once, so the line must hold the stand-in once; else write it for the tag itself.
+  if (at < 0 || line.indexOf(standIn, at + 1) >= 0 || contentType.split(tag).length !== 2) return contentTypeLineFor(contentType, tag);
+  return line.slice(0, at) + tag + line.slice(at + standIn.length);
+}
+
+function contentTypeLineFor(contentType: string, tag: string): string {
+  const node = mimeNode(contentType, tag);
+  node.setHeader([{ key: 'Message-ID', value: '<content-type@herald.invalid>' }]); // spare it making one up
+  const block = node.buildHeaders(); // …, MIME-Version, then Content-Type last
+  const marker = '\r\nMIME-Version: 1.0\r\n';
+  return block.slice(block.indexOf(marker) + marker.length);
 }
 
 /** Where a placeholder's characters are in an encoded body, found once per body and placeholder. */
