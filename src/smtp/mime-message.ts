@@ -181,7 +181,7 @@ export function throughMimeNode(encoded: EncodedBody, tag: string, headers: Mail
  * The MimeNode API used here, some of it internal (address parsing and key
  * normalisation, as its own buildHeaders and getEnvelope use them). nodemailer's
  * types admit none of the internals and type a missing envelope sender as `false`:
- * this is the one cast. mime-message.spec.ts fails if nodemailer changes them.
+ * this and PartNode above are the casts. mime-message.spec.ts fails if nodemailer changes them.
  */
 interface HeaderEncoder {
   setHeader(headers: MailHeader[]): void;
