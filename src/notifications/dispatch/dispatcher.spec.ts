@@ -67,6 +67,35 @@ describe('Dispatcher', () => {
     expect(sink.received.flatMap((m) => m.to).sort()).toEqual(['ann@example.com', 'bob@example.com']);
   });
 
+  it('takes work handed over while all its workers were waiting for their last outcomes, without waiting for a sweep', async () => {
+    // As many workers as mails in an event: after the first event every worker has
+    // sent one, found nothing queued and waits for its outcome to be written, which
+    // is held back here. The second event is handed over meanwhile: it found every
+    // worker still counted, so no new one was started, and it is theirs to take.
+    await core.close();
+    core = await NotificationsCore.start({ DISPATCH_CONCURRENCY: '2', DISPATCH_SWEEP_INTERVAL_MS: String(SWEEP_MS) });
+    await core.seedApplication('app-1', ['ann', 'bob']);
+    await core.useRelay(sink.port);
+    const outbox = core.get(DeliveryOutbox);
+    const record = outbox.record.bind(outbox);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const records = jest.spyOn(outbox, 'record').mockImplementation(async (...args) => (await held, record(...args)));
+
+    const first = jobFailed();
+    await ingest(first);
+    await eventually(async () => expect(records).toHaveBeenCalled());
+    expect(sink.received).toHaveLength(2);
+    const second = jobFailed();
+    expect(await ingest(second)).toMatchObject({ deliveries: 2 });
+    release();
+
+    // The clock stands still: no sweep comes to the rescue.
+    await eventually(async () => expect((await deliveriesOf(second.id)).map((d) => d.status)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]), 5_000);
+    expect(sink.received).toHaveLength(4);
+    expect((await deliveriesOf(first.id)).map((d) => d.status)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]);
+  });
+
   it('without a relay, lets the deliveries wait, and sends them once one is configured', async () => {
     const event = jobFailed();
     await ingest(event);

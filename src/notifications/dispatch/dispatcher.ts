@@ -192,6 +192,12 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
    * of its last one is being recorded (outcomes of mails that finish together
    * share a write), and waits for that record before the one after: at most two
    * mails per worker are sent or in flight but not yet recorded.
+   *
+   * A worker leaves only once its last outcome is recorded, and looks at the queue
+   * once more before it does: work handed over meanwhile found it still counted
+   * among the workers (startWorkers started no other), so it is this worker's to
+   * take. Leaving with work queued would leave that work, and every later hand-off
+   * while others leave the same way, to fewer workers than DISPATCH_CONCURRENCY.
    */
   private async worker(): Promise<void> {
     let recording: Promise<void> = Promise.resolve();
@@ -210,7 +216,10 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
       }
       // Nothing queued: claim only if something may be due in the outbox (a wake, or a
       // full claim last time); deliveries handed over by planning need no claim.
-      if (!this.wakeRequested || !(await this.refill())) break;
+      if (this.wakeRequested && (await this.refill())) continue;
+      await recording;
+      recording = Promise.resolve();
+      if (!this.queue.length && !this.wakeRequested) break;
     }
     await recording;
   }
