@@ -1,14 +1,22 @@
 import { Logger } from '@nestjs/common';
-import type { DataSource, EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { JobEvent } from '@herald/contracts';
-import { memoryDatabase } from '../../../test/support/memory-database';
 import { ManualClock } from '../../clock/manual-clock';
-import type { Transactions } from '../../database/transactions';
+import type { DatabaseConfig } from '../../config/herald-config';
+import { dataSourceOptions } from '../../database/data-source-options';
+import { DatabaseHealth } from '../../database/database-health';
+import { runMigrations } from '../../database/prepare-database';
+import { Transactions } from '../../database/transactions';
 import { JobEventEntity } from '../entities/job-event.entity';
 import { InvalidJobEventError, JobEventIngestionService } from './job-event-ingestion.service';
 import type { JobEventsSubscriber } from './job-events-subscriber';
 
 let seq = 0;
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 5000; !condition(); await new Promise((r) => setTimeout(r, 10))) {
+    if (Date.now() > deadline) throw new Error('timed out');
+  }
+}
 const versionCreated = (id = `ev-${++seq}`) => ({
   schemaVersion: 1,
   id,
@@ -18,42 +26,84 @@ const versionCreated = (id = `ev-${++seq}`) => ({
   version: { name: 'v2' },
 });
 
+/** SQLite in memory; also PostgreSQL (a schema of its own, dropped after each test) when HERALD_TEST_DATABASE_URL is set. */
+const DATABASES: Array<{ name: string; database: () => DatabaseConfig }> = [
+  { name: 'sqlite', database: () => ({ type: 'sqlite', path: ':memory:' }) },
+  ...(process.env.HERALD_TEST_DATABASE_URL
+    ? [{ name: 'postgres', database: () => ({ type: 'postgres' as const, url: process.env.HERALD_TEST_DATABASE_URL!, schema: `herald_inbox_${process.pid}_${++seq}` }) }]
+    : []),
+];
+
+/** Herald's schema, and the table where the Recorder plans (`planned`, named with its schema on PostgreSQL). */
+async function open(database: DatabaseConfig): Promise<{ dataSource: DataSource; transactions: Transactions; planned: string }> {
+  const dataSource = await new DataSource({ ...dataSourceOptions(database), entities: [JobEventEntity], logger: 'advanced-console', logging: false }).initialize();
+  await runMigrations(dataSource);
+  const planned = database.type === 'postgres' ? `"${database.schema}".planned` : 'planned';
+  return { dataSource, transactions: new Transactions(dataSource, new DatabaseHealth()), planned };
+}
+
 /** A subscriber that writes in the events' transaction (a row per event, in a table of its own) and tells what it saw after the commit. */
 class Recorder implements JobEventsSubscriber {
+  readonly seen: string[] = [];
   readonly committed: string[] = [];
   failOn?: string;
-  constructor(private readonly transactions: Transactions) {}
+  /** Holds the transaction open (after the inbox's insert) until it settles. */
+  hold?: Promise<void>;
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly insert: string,
+  ) {}
 
   async recorded(events: JobEvent[], manager: EntityManager): Promise<number[]> {
+    this.seen.push(...events.map((e) => e.id));
+    await this.hold;
     for (const e of events) {
       if (e.id === this.failOn) throw new Error(`cannot plan ${e.id}`);
-      await manager.query('INSERT INTO planned (event_id) VALUES (?)', [e.id]);
+      await manager.query(this.insert, [e.id]);
     }
     this.transactions.afterCommit(manager, () => this.committed.push(...events.map((e) => e.id)));
     return events.map(() => 3);
   }
 }
 
-/** Ingestion on the real schema (SQLite in memory): the inbox, its subscribers' share of the transaction, the clock. */
-describe('JobEventIngestionService', () => {
+/** Ingestion on the real schema: the inbox, its subscribers' share of the transaction, the clock. */
+describe.each(DATABASES)('JobEventIngestionService ($name)', ({ name, database }) => {
+  let config: DatabaseConfig;
   let dataSource: DataSource;
   let transactions: Transactions;
+  let plannedTable: string;
   let clock: ManualClock;
   let ingestion: JobEventIngestionService;
   let recorder: Recorder;
+  const opened: DataSource[] = [];
   const inbox = () => dataSource.getRepository(JobEventEntity).find({ order: { id: 'ASC' } });
-  const planned = async () => ((await dataSource.query('SELECT event_id FROM planned ORDER BY event_id')) as { event_id: string }[]).map((r) => r.event_id);
+  const planned = async () => ((await dataSource.query(`SELECT event_id FROM ${plannedTable} ORDER BY event_id`)) as { event_id: string }[]).map((r) => r.event_id);
+  /** An ingestion with its own connection to the same database (another process, on PostgreSQL). */
+  const another = async () => {
+    const other = await open(config);
+    opened.push(other.dataSource);
+    const service = new JobEventIngestionService(other.dataSource, other.transactions, clock);
+    const subscriber = new Recorder(other.transactions, insertSql(other.dataSource));
+    service.subscribe(subscriber);
+    return { service, subscriber };
+  };
+  const insertSql = (ds: DataSource) => `INSERT INTO ${plannedTable} (event_id) VALUES (${ds.options.type === 'postgres' ? '$1' : '?'})`;
 
   beforeAll(() => Logger.overrideLogger(['error']));
   beforeEach(async () => {
-    ({ dataSource, transactions } = await memoryDatabase([JobEventEntity]));
-    await dataSource.query('CREATE TABLE planned (event_id TEXT PRIMARY KEY)');
+    config = database();
+    ({ dataSource, transactions, planned: plannedTable } = await open(config));
+    opened.push(dataSource);
+    await dataSource.query(`CREATE TABLE ${plannedTable} (event_id TEXT PRIMARY KEY)`);
     clock = new ManualClock();
-    ingestion = new JobEventIngestionService(transactions, clock);
-    recorder = new Recorder(transactions);
+    ingestion = new JobEventIngestionService(dataSource, transactions, clock);
+    recorder = new Recorder(transactions, insertSql(dataSource));
     ingestion.subscribe(recorder);
   });
-  afterEach(() => dataSource.destroy());
+  afterEach(async () => {
+    if (config.type === 'postgres') await dataSource.query(`DROP SCHEMA "${config.schema}" CASCADE`);
+    for (const ds of opened.splice(0)) await ds.destroy();
+  });
 
   it('records a new event in the inbox with what its subscribers planned, and tells them after the commit', async () => {
     const event = versionCreated();
@@ -78,6 +128,44 @@ describe('JobEventIngestionService', () => {
     expect((await inbox()).map((e) => e.id)).toEqual([a.id, c.id].sort());
     expect(await planned()).toEqual([a.id, c.id].sort());
     expect(recorder.committed.sort()).toEqual([a.id, c.id].sort()); // nothing told of b
+  });
+
+  it('records the first of a batch\'s arrivals with an id; the others, and ids recorded before, answer duplicate', async () => {
+    const [known, fresh, other] = [versionCreated(), versionCreated(), versionCreated()];
+    await ingestion.ingest(known, 'emitter');
+    const results = await Promise.all([
+      ingestion.ingest(fresh, 'graphql'),
+      ingestion.ingest(fresh, 'broker'),
+      ingestion.ingest(known, 'broker'),
+      ingestion.ingest(other, 'broker'),
+    ]);
+    expect(results.map((r) => [r.eventId, r.duplicate, r.deliveries])).toEqual([
+      [fresh.id, false, 3],
+      [fresh.id, true, 0],
+      [known.id, true, 0],
+      [other.id, false, 3],
+    ]);
+    expect((await inbox()).map((e) => [e.id, e.source])).toEqual([[known.id, 'emitter'], [fresh.id, 'graphql'], [other.id, 'broker']].sort());
+    expect(recorder.seen).toEqual([known.id, fresh.id, other.id]);
+    expect(await planned()).toEqual([known.id, fresh.id, other.id].sort());
+  });
+
+  (name === 'postgres' ? it : it.skip)('answers duplicate, planning nothing, an event another process is recording at that moment, once that one commits', async () => {
+    const event = versionCreated();
+    let release!: () => void;
+    recorder.hold = new Promise<void>((r) => (release = r));
+    const first = ingestion.ingest(event, 'graphql');
+    await waitFor(() => recorder.seen.length === 1); // its inbox row is written, not committed
+    const { service, subscriber } = await another();
+    let answered = false;
+    const second = service.ingest(event, 'broker').finally(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answered).toBe(false); // it waits for the first transaction
+    release();
+    expect(await first).toEqual({ eventId: event.id, duplicate: false, deliveries: 3 });
+    expect(await second).toEqual({ eventId: event.id, duplicate: true, deliveries: 0 });
+    expect(subscriber.seen).toEqual([]); // never planned there, not even in a transaction rolled back
+    expect(await planned()).toEqual([event.id]);
   });
 
   it('rejects an invalid event naming the field, and records nothing', async () => {

@@ -1,9 +1,11 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
-import { In } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DateUtils } from 'typeorm/util/DateUtils';
 import { type EventProblem, type JobEvent, parseJobEvent } from '@herald/contracts';
 import { Clock } from '../../clock/clock';
-import { isUniqueViolation } from '../../database/database-errors';
 import { GroupCommit } from '../../database/group-commit';
+import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
 import { JobEventEntity } from '../entities/job-event.entity';
@@ -50,13 +52,29 @@ export class JobEventIngestionService {
   private readonly logger = new Logger('Ingestion');
   private readonly inbox: GroupCommit<Arrival, IngestResult>;
   private readonly subscribers: JobEventsSubscriber[] = [];
+  /** The events of a batch into the inbox, each unless its id is there already; answers the ids it wrote. */
+  private readonly insertSql: string;
 
   constructor(
+    @InjectDataSource() dataSource: DataSource,
     private readonly transactions: Transactions,
     private readonly clock: Clock,
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {
     this.inbox = new GroupCommit((arrivals) => this.record(arrivals), { maxBatch: MAX_BATCH });
+    // One statement of fixed text (the driver prepares it once), the batch as a JSON array.
+    // An id recorded by another process's transaction that has not committed yet waits for
+    // it (PostgreSQL) and is then a duplicate, rather than planned twice.
+    const sql = new Sql(dataSource);
+    const rows = sql.postgres
+      ? 'json_to_recordset(?::json) AS v(id varchar, source varchar)'
+      : "(SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.source') AS source FROM json_each(?)) AS v";
+    this.insertSql = sql.statement(
+      `INSERT INTO ${sql.table(JobEventEntity)} (id, received_at, source)
+       SELECT v.id, ?${sql.postgres ? '::timestamp' : ''}, v.source FROM ${rows} WHERE true
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id`,
+    );
   }
 
   /** From now on, new events are handed to `subscriber` as they are recorded. */
@@ -75,14 +93,7 @@ export class JobEventIngestionService {
       throw error;
     }
     const event = parsed.event;
-    let result: IngestResult;
-    try {
-      result = await this.inbox.add({ event, source });
-    } catch (error) {
-      // Another process recorded the same event id between our check and our insert.
-      if (!isUniqueViolation(error)) throw error;
-      result = { eventId: event.id, duplicate: true, deliveries: 0 };
-    }
+    const result = await this.inbox.add({ event, source });
     if (result.duplicate) {
       this.logger.log(`event ${event.id} from ${source} seen before: ignored`);
     } else {
@@ -95,33 +106,21 @@ export class JobEventIngestionService {
   /** One transaction: the events not seen before go into the inbox, and to the subscribers. */
   private record(arrivals: Arrival[]): Promise<IngestResult[]> {
     return this.transactions.run(async (manager) => {
-      const ids = arrivals.map((a) => a.event.id);
-      const seen = new Set(
-        (await manager.getRepository(JobEventEntity).find({ select: { id: true }, where: { id: In(ids) } })).map((row) => row.id),
-      );
-      const fresh: Arrival[] = [];
-      for (const arrival of arrivals) {
-        if (seen.has(arrival.event.id)) continue; // seen before, or twice in this batch
-        seen.add(arrival.event.id);
-        fresh.push(arrival);
-      }
-      const deliveries = fresh.map(() => 0);
+      // The first of a batch's arrivals with an id is the one recorded; the others, duplicates.
+      const first = new Map<string, Arrival>();
+      for (const arrival of arrivals) if (!first.has(arrival.event.id)) first.set(arrival.event.id, arrival);
+      const receivedAt = DateUtils.mixedDateToUtcDatetimeString(this.clock.date()) as string;
+      const json = JSON.stringify([...first.values()].map((a) => ({ id: a.event.id, source: a.source })));
+      const written = new Set(((await manager.query(this.insertSql, [receivedAt, json])) as Array<{ id: string }>).map((row) => row.id));
+      const fresh = [...first.values()].filter((a) => written.has(a.event.id));
+      const deliveries = new Map<Arrival, number>(fresh.map((a) => [a, 0]));
       for (const subscriber of this.subscribers) {
         const counts = await subscriber.recorded(fresh.map((a) => a.event), manager);
-        counts.forEach((count, i) => (deliveries[i] += count));
+        counts.forEach((count, i) => deliveries.set(fresh[i], deliveries.get(fresh[i])! + count));
       }
-      const receivedAt = this.clock.date();
-      const deliveriesOf = new Map<Arrival, number>();
-      const rows = fresh.map((arrival, i) => {
-        deliveriesOf.set(arrival, deliveries[i]);
-        return { id: arrival.event.id, receivedAt, source: arrival.source };
-      });
-      if (rows.length) await manager.getRepository(JobEventEntity).insert(rows);
       return arrivals.map((a) => {
-        const mine = deliveriesOf.get(a);
-        return mine === undefined
-          ? { eventId: a.event.id, duplicate: true, deliveries: 0 }
-          : { eventId: a.event.id, duplicate: false, deliveries: mine };
+        const mine = deliveries.get(a);
+        return mine === undefined ? { eventId: a.event.id, duplicate: true, deliveries: 0 } : { eventId: a.event.id, duplicate: false, deliveries: mine };
       });
     });
   }
