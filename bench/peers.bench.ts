@@ -45,6 +45,8 @@ const SERIES = [1, 10, 100, 1000];
 /** Requests in flight from the publisher, for Herald and the peer alike (as bench:pipeline). */
 const IN_FLIGHT = 8;
 const POOL = 5;
+/** When the RSS at rest is read: V8's memory reducer shrinks a heap about 8 s after the last mark-compact of a quiet process. */
+const REST_MS = 15_000;
 const SENDER = 'Herald <herald@bench.example.com>';
 const GATEWAY = 'https://console.example.com';
 const ROOT = resolve(__dirname, '..', '..');
@@ -68,6 +70,8 @@ interface Repetition {
   order: System[];
   startupMs: Partial<Record<System, number>>;
   idleRssMb: { Herald: number; peer: number; redis: number };
+  /** RSS once at rest, REST_MS after the later of the two started (V8's memory reducer has run by then). */
+  restRssMb: { Herald: number; peer: number; redis: number };
   peakRssMb: { Herald: number; peer: number; redis: number };
   latency: Record<System, { p50: number; p99: number }>;
   series: Record<string, Record<System, Throughput>>;
@@ -168,12 +172,16 @@ async function repetition(r: number, sink: SinkClient, redis: RedisServer): Prom
       if (system === 'peer') started.peer = await startPeer(sink, redis, dir);
     }
     const c = started as Contenders;
+    const rss = () => ({ Herald: rssMb(c.herald.child.pid!), peer: rssMb(c.peer.child.pid!), redis: rssMb(redis.child.pid!) });
     await new Promise((r) => setTimeout(r, 2000)); // let start-up work (timers, lazy compilation) settle
-    const idleRssMb = { Herald: rssMb(c.herald.child.pid!), peer: rssMb(c.peer.child.pid!), redis: rssMb(redis.child.pid!) };
+    const idleRssMb = rss();
+    await new Promise((r) => setTimeout(r, REST_MS - 2000));
+    const restRssMb = rss();
     const rep: Repetition = {
       order,
       startupMs: { Herald: c.herald.startupMs, peer: c.peer.startupMs },
       idleRssMb,
+      restRssMb,
       peakRssMb: idleRssMb,
       latency: {} as Repetition['latency'],
       series: {},
@@ -274,18 +282,25 @@ function summarize(reps: Repetition[]) {
     latency: Object.fromEntries(SYSTEMS.map((s) => [s, { p50: over((rep) => rep.latency[s].p50), p99: over((rep) => rep.latency[s].p99) }])) as Record<System, { p50: number; p99: number }>,
     startupMs: { Herald: over((rep) => rep.startupMs.Herald!), peer: over((rep) => rep.startupMs.peer!) },
     idleRssMb: { Herald: over((rep) => rep.idleRssMb.Herald), peer: over((rep) => rep.idleRssMb.peer), redis: over((rep) => rep.idleRssMb.redis) },
+    // Results of runs before the RSS at rest was read have none.
+    restRssMb: reps.every((rep) => rep.restRssMb)
+      ? { Herald: over((rep) => rep.restRssMb.Herald), peer: over((rep) => rep.restRssMb.peer), redis: over((rep) => rep.restRssMb.redis) }
+      : undefined,
     peakRssMb: { Herald: over((rep) => rep.peakRssMb.Herald), peer: over((rep) => rep.peakRssMb.peer), redis: over((rep) => rep.peakRssMb.redis) },
   };
 }
 
 function report(summary: ReturnType<typeof summarize>): string {
   const at = (n: number) => summary.series.find((s) => s.recipients === n)!;
-  const { latency: l, idleRssMb: idle, startupMs: up } = summary;
+  const { latency: l, idleRssMb: idle, restRssMb: rest, startupMs: up } = summary;
   const scenarios = [
     { scenario: '100 recipients per event, msg/s', Herald: f(at(100).rate.Herald), 'peer stack': f(at(100).rate.peer), 'bare nodemailer': f(at(100).rate.bare), 'Herald / peer': f(at(100).heraldToPeer, 2), 'Herald / bare': f(at(100).heraldToBare, 2) },
     { scenario: '1 recipient per event, one event per request, msg/s', Herald: f(at(1).rate.Herald), 'peer stack': f(at(1).rate.peer), 'bare nodemailer': f(at(1).rate.bare), 'Herald / peer': f(at(1).heraldToPeer, 2), 'Herald / bare': f(at(1).heraldToBare, 2) },
     { scenario: 'latency at low load, p50 / p99 ms', Herald: `${f(l.Herald.p50, 1)} / ${f(l.Herald.p99, 1)}`, 'peer stack': `${f(l.peer.p50, 1)} / ${f(l.peer.p99, 1)}`, 'bare nodemailer': `${f(l.bare.p50, 1)} / ${f(l.bare.p99, 1)}`, 'Herald / peer': '', 'Herald / bare': '' },
-    { scenario: 'idle RSS MB', Herald: f(idle.Herald), 'peer stack': `${idle.peer} (+ Redis ${idle.redis})`, 'bare nodemailer': '', 'Herald / peer': '', 'Herald / bare': '' },
+    { scenario: 'idle RSS MB, 2 s after start-up', Herald: f(idle.Herald), 'peer stack': `${idle.peer} (+ Redis ${idle.redis})`, 'bare nodemailer': '', 'Herald / peer': '', 'Herald / bare': '' },
+    ...(rest
+      ? [{ scenario: `idle RSS MB, at rest (${REST_MS / 1000} s)`, Herald: f(rest.Herald), 'peer stack': `${rest.peer} (+ Redis ${rest.redis})`, 'bare nodemailer': '', 'Herald / peer': '', 'Herald / bare': '' }]
+      : []),
     { scenario: 'start-up s', Herald: f(up.Herald / 1000, 2), 'peer stack': f(up.peer / 1000, 2), 'bare nodemailer': '', 'Herald / peer': '', 'Herald / bare': '' },
   ];
   const series = summary.series.map((s) => ({
