@@ -12,7 +12,7 @@
  *   BENCH_PEER_SCALE=0.1                    a quick run: every count × 0.1 (results go to bench/results/peers-quick.*)
  *   BENCH_PEER_REPETITIONS=3                repetitions
  *   BENCH_PEER_MAILS=6000                   mails per throughput measurement (per system, per point of the series)
- *   BENCH_PEER_LATENCY_EVENTS=300           one-recipient events sent one at a time, per system
+ *   BENCH_PEER_LATENCY_EVENTS=1000          one-recipient events sent one at a time, per system (the systems take turns)
  *   BENCH_PEER_RESTART=0                    skips the store-restart scenario (run once, after the repetitions;
  *                                           BENCH_PEER_REPETITIONS=0 runs it alone)
  *   BENCH_PEER_NODE_OPTIONS=…               flags for the peer's Node (e.g. Herald's heap caps); BENCH_HERALD_NODE_OPTIONS for Herald's
@@ -40,7 +40,7 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const SCALE = env('BENCH_PEER_SCALE', 1);
 const REPETITIONS = env('BENCH_PEER_REPETITIONS', 3);
 const MAILS = Math.max(100, Math.round(env('BENCH_PEER_MAILS', 6000) * SCALE));
-const LATENCY_EVENTS = Math.max(20, Math.round(env('BENCH_PEER_LATENCY_EVENTS', 300) * SCALE));
+const LATENCY_EVENTS = Math.max(20, Math.round(env('BENCH_PEER_LATENCY_EVENTS', 1000) * SCALE));
 const SERIES = [1, 10, 100, 1000];
 /** Requests in flight from the publisher, for Herald and the peer alike (as bench:pipeline). */
 const IN_FLIGHT = 8;
@@ -121,29 +121,39 @@ async function startPeer(sink: SinkClient, redis: RedisServer, dir: string, opti
   return PeerProcess.start(env, options);
 }
 
-/** Publish → the sink's 250 for that mail, one event at a time; the bare loop: sendMail → the 250. */
-async function latency(system: System, c: Contenders, count: number): Promise<{ p50: number; p99: number }> {
-  const transport = system === 'bare' ? createTransport({ host: '127.0.0.1', port: c.sink.port, secure: false, ignoreTLS: true, pool: true, maxConnections: POOL }) : undefined;
+/**
+ * Publish → the sink's 250 for that mail, one event at a time; the bare loop: sendMail →
+ * the 250. The systems take turns, one event each, so that whatever else the machine
+ * is doing at a moment falls on all of them alike rather than on whoever ran then.
+ */
+async function latencies(order: System[], c: Contenders, count: number): Promise<Record<System, { p50: number; p99: number }>> {
+  const transport = createTransport({ host: '127.0.0.1', port: c.sink.port, secure: false, ignoreTLS: true, pool: true, maxConnections: POOL });
   const [mail] = preparedMails([jobEvent('lat')], 1);
-  const send = async () => {
+  const send = async (system: System) => {
     if (system === 'Herald') await publish(c.herald.url, jobEvent('lat'));
     else if (system === 'peer') await postEvent(c.peer, jobEvent('lat'));
-    else await transport!.sendMail(mail);
+    else await transport.sendMail(mail);
   };
   try {
-    const samples: number[] = [];
+    const samples = Object.fromEntries(order.map((system) => [system, [] as number[]])) as Record<System, number[]>;
     for (let i = 0; i < count + 20; i++) {
-      const before = await c.sink.count();
-      const start = performance.timeOrigin + performance.now();
-      await send();
-      await c.sink.waitFor(before + 1);
-      const [accepted] = await c.sink.acceptedSince(before);
-      if (i >= 20) samples.push(accepted.at - start); // the first 20 warm up
+      for (const system of order) {
+        const before = await c.sink.count();
+        const start = performance.timeOrigin + performance.now();
+        await send(system);
+        await c.sink.waitFor(before + 1);
+        const [accepted] = await c.sink.acceptedSince(before);
+        if (i >= 20) samples[system].push(accepted.at - start); // the first 20 warm up
+      }
     }
-    samples.sort((a, b) => a - b);
-    return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+    return Object.fromEntries(
+      order.map((system) => {
+        const sorted = samples[system].sort((a, b) => a - b);
+        return [system, { p50: percentile(sorted, 50), p99: percentile(sorted, 99) }];
+      }),
+    ) as Record<System, { p50: number; p99: number }>;
   } finally {
-    transport?.close();
+    transport.close();
   }
 }
 
@@ -186,7 +196,7 @@ async function repetition(r: number, sink: SinkClient, redis: RedisServer): Prom
       latency: {} as Repetition['latency'],
       series: {},
     };
-    for (const system of order) rep.latency[system] = await latency(system, c, LATENCY_EVENTS);
+    rep.latency = await latencies(order, c, LATENCY_EVENTS);
     for (const recipients of SERIES) {
       rep.series[recipients] = {} as Record<System, Throughput>;
       for (const system of order) {
