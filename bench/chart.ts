@@ -27,8 +27,8 @@ interface Results {
 
 const BARS: { system: System; label: string; color: string }[] = [
   { system: 'Herald', label: 'Herald', color: '#0969da' },
-  { system: 'peer', label: 'NestJS + BullMQ/Redis + nodemailer (peer stack)', color: '#bc4c00' },
-  { system: 'bare', label: 'bare nodemailer pool (rendered mails, no queue)', color: '#6e7781' },
+  { system: 'peer', label: 'peer stack: NestJS + BullMQ/Redis + nodemailer', color: '#bc4c00' },
+  { system: 'bare', label: 'bare nodemailer pool, no queue', color: '#6e7781' },
 ];
 
 const W = 760;
@@ -67,7 +67,7 @@ export function chartSvg(results: Results): string {
   for (const b of BARS) {
     out.push(`<rect x="${lx}" y="52" width="12" height="12" fill="${b.color}"/>`);
     text(lx + 17, 62, b.label);
-    lx += 24 + b.label.length * 6.1;
+    lx += 28 + b.label.length * 7; // a generous width per character: sans-serif fonts differ (DejaVu Sans is wide)
   }
   // Grid and y axis.
   for (let v = 0; v <= top; v += step) {
