@@ -1,22 +1,16 @@
 import { Logger } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { JobEvent } from '@herald/contracts';
+import { openDatabase, testDatabases } from '../../../test/support/memory-database';
+import { eventually } from '../../../test/support/people';
 import { ManualClock } from '../../clock/manual-clock';
 import type { DatabaseConfig } from '../../config/herald-config';
-import { dataSourceOptions } from '../../database/data-source-options';
-import { DatabaseHealth } from '../../database/database-health';
-import { runMigrations } from '../../database/prepare-database';
-import { Transactions } from '../../database/transactions';
+import type { Transactions } from '../../database/transactions';
 import { JobEventEntity } from '../entities/job-event.entity';
 import { InvalidJobEventError, JobEventIngestionService } from './job-event-ingestion.service';
 import type { JobEventsSubscriber } from './job-events-subscriber';
 
 let seq = 0;
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (const deadline = Date.now() + 5000; !condition(); await new Promise((r) => setTimeout(r, 10))) {
-    if (Date.now() > deadline) throw new Error('timed out');
-  }
-}
 const versionCreated = (id = `ev-${++seq}`) => ({
   schemaVersion: 1,
   id,
@@ -26,20 +20,10 @@ const versionCreated = (id = `ev-${++seq}`) => ({
   version: { name: 'v2' },
 });
 
-/** SQLite in memory; also PostgreSQL (a schema of its own, dropped after each test) when HERALD_TEST_DATABASE_URL is set. */
-const DATABASES: Array<{ name: string; database: () => DatabaseConfig }> = [
-  { name: 'sqlite', database: () => ({ type: 'sqlite', path: ':memory:' }) },
-  ...(process.env.HERALD_TEST_DATABASE_URL
-    ? [{ name: 'postgres', database: () => ({ type: 'postgres' as const, url: process.env.HERALD_TEST_DATABASE_URL!, schema: `herald_inbox_${process.pid}_${++seq}` }) }]
-    : []),
-];
-
 /** Herald's schema, and the table where the Recorder plans (`planned`, named with its schema on PostgreSQL). */
 async function open(database: DatabaseConfig): Promise<{ dataSource: DataSource; transactions: Transactions; planned: string }> {
-  const dataSource = await new DataSource({ ...dataSourceOptions(database), entities: [JobEventEntity], logger: 'advanced-console', logging: false }).initialize();
-  await runMigrations(dataSource);
-  const planned = database.type === 'postgres' ? `"${database.schema}".planned` : 'planned';
-  return { dataSource, transactions: new Transactions(dataSource, new DatabaseHealth()), planned };
+  const { dataSource, transactions } = await openDatabase(database, [JobEventEntity]);
+  return { dataSource, transactions, planned: database.type === 'postgres' ? `"${database.schema}".planned` : 'planned' };
 }
 
 /** A subscriber that writes in the events' transaction (a row per event, in a table of its own) and tells what it saw after the commit. */
@@ -67,7 +51,7 @@ class Recorder implements JobEventsSubscriber {
 }
 
 /** Ingestion on the real schema: the inbox, its subscribers' share of the transaction, the clock. */
-describe.each(DATABASES)('JobEventIngestionService ($name)', ({ name, database }) => {
+describe.each(testDatabases('herald_inbox'))('JobEventIngestionService ($name)', ({ name, database }) => {
   let config: DatabaseConfig;
   let dataSource: DataSource;
   let transactions: Transactions;
@@ -155,7 +139,7 @@ describe.each(DATABASES)('JobEventIngestionService ($name)', ({ name, database }
     let release!: () => void;
     recorder.hold = new Promise<void>((r) => (release = r));
     const first = ingestion.ingest(event, 'graphql');
-    await waitFor(() => recorder.seen.length === 1); // its inbox row is written, not committed
+    await eventually(async () => expect(recorder.seen).toHaveLength(1)); // its inbox row is written, not committed
     const { service, subscriber } = await another();
     let answered = false;
     const second = service.ingest(event, 'broker').finally(() => (answered = true));

@@ -1,37 +1,22 @@
-import { DataSource } from 'typeorm';
-import type { DatabaseConfig } from '../../config/herald-config';
-import { dataSourceOptions } from '../../database/data-source-options';
-import { DatabaseHealth } from '../../database/database-health';
-import { runMigrations } from '../../database/prepare-database';
+import type { DataSource } from 'typeorm';
+import { openDatabase, testDatabases } from '../../../test/support/memory-database';
 import { SystemClock } from '../../clock/clock';
-import { Transactions } from '../../database/transactions';
+import type { Transactions } from '../../database/transactions';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DigestEntity } from '../entities/digest.entity';
 import { DeliveryEntity } from '../entities/delivery.entity';
 import { NotificationEntity } from '../entities/notification.entity';
 import { DeliveryOutbox, type NewDelivery } from './delivery-outbox';
 
-/** SQLite in memory; also PostgreSQL (a schema of its own, dropped after) when HERALD_TEST_DATABASE_URL is set. */
-const DATABASES: Array<{ name: string; database: DatabaseConfig }> = [
-  { name: 'sqlite', database: { type: 'sqlite', path: ':memory:' } },
-  ...(process.env.HERALD_TEST_DATABASE_URL
-    ? [{ name: 'postgres', database: { type: 'postgres' as const, url: process.env.HERALD_TEST_DATABASE_URL, schema: `herald_outbox_${process.pid}_${Date.now().toString(36)}` } }]
-    : []),
-];
-
-describe.each(DATABASES)('DeliveryOutbox: deliveries and their events ($name)', ({ database }) => {
+describe.each(testDatabases('herald_outbox'))('DeliveryOutbox: deliveries and their events ($name)', ({ database: databaseOf }) => {
+  const database = databaseOf();
   let dataSource: DataSource;
   let outbox: DeliveryOutbox;
 
   beforeAll(async () => {
-    dataSource = await new DataSource({
-      ...dataSourceOptions(database),
-      entities: [DeliveryEntity, DeliveryEventEntity, DigestEntity, NotificationEntity],
-      logger: 'advanced-console',
-      logging: false,
-    }).initialize();
-    await runMigrations(dataSource);
-    outbox = new DeliveryOutbox(dataSource, new Transactions(dataSource, new DatabaseHealth()), new SystemClock());
+    let transactions: Transactions;
+    ({ dataSource, transactions } = await openDatabase(database, [DeliveryEntity, DeliveryEventEntity, DigestEntity, NotificationEntity]));
+    outbox = new DeliveryOutbox(dataSource, transactions, new SystemClock());
     const events = ['e1', 'e2', 'e3'].map((eventId) => ({ eventId, eventType: 'JOB_FAILED', payload: '{}' }));
     await dataSource.getRepository(NotificationEntity).insert(events);
   });
