@@ -133,8 +133,13 @@ describe(`notification frequency (${DATABASE_KIND})`, () => {
     expect(preview[1]).toMatchObject({ when: 'now', digestWindowStart: null, digestWindowEnd: null });
     const hourly = ((await app.admin(PREVIEW, { t: 'JOB_FAILED', a: 'freq-2' })).recipientsPreview as Array<Record<string, string>>)[0];
     expect(hourly).toMatchObject({ userId: 'freq-dee', frequency: 'DIGEST_HOURLY', timing: 'IN_DIGEST' });
-    expect(hourly.when).toMatch(/^in the hourly digest of \d{4}-\d\d-\d\d \d\d:00–\d\d:00 UTC$/);
-    expect(Date.parse(hourly.digestWindowEnd) - Date.parse(hourly.digestWindowStart)).toBe(3_600_000);
+    // The hour under way, on this machine's clock: from 23:00 UTC it ends on the next date, which is then named too.
+    const [start, end] = [new Date(hourly.digestWindowStart), new Date(hourly.digestWindowEnd)];
+    expect(end.getTime() - start.getTime()).toBe(3_600_000);
+    expect(start.getUTCMinutes()).toBe(0);
+    const [day, time] = [(d: Date) => d.toISOString().slice(0, 10), (d: Date) => d.toISOString().slice(11, 16)];
+    const window = day(start) === day(end) ? `${day(start)} ${time(start)}–${time(end)} UTC` : `${day(start)} ${time(start)} – ${day(end)} ${time(end)} UTC`;
+    expect(hourly.when).toBe(`in the hourly digest of ${window}`);
   });
 
   it("recipientsPreview's digest windows are in the person's time zone, else the admin's default", async () => {
