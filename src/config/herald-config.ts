@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SecretKeySource } from '@herald/crypto';
 import { EnvironmentVariables } from './environment.schema';
-import { validateEnvironment } from './validate-environment';
+import { parseDuration } from './duration';
+import { corsOriginsOf, validateEnvironment } from './validate-environment';
 
 export type DatabaseConfig =
   | { type: 'sqlite'; path: string }
@@ -13,11 +14,20 @@ export type DatabaseConfig =
  * Injected by class: `constructor(private readonly config: HeraldConfig)`.
  */
 export class HeraldConfig {
-  readonly http: { host: string; port: number };
+  /** `corsOrigins`: the origins whose pages may call Herald from a browser (CORS_ORIGINS). */
+  readonly http: { host: string; port: number; corsOrigins: string[] };
   readonly dataDir: string;
   readonly database: DatabaseConfig;
   readonly migrationsRun: boolean;
-  readonly jwt: { secret?: string; secretFile: string; issuer?: string; audience?: string; createIfMissing: boolean };
+  readonly jwt: {
+    secret?: string;
+    secretFile: string;
+    issuer?: string;
+    audience?: string;
+    createIfMissing: boolean;
+    /** The longest a token may last (JWT_MAX_LIFETIME), in seconds and as said to people (`24h`). */
+    maxLifetime: { seconds: number; text: string };
+  };
   readonly secretKey: SecretKeySource;
   readonly settingsFile?: string;
   readonly smtpCheckRateLimit: number;
@@ -77,7 +87,7 @@ export class HeraldConfig {
   readonly seedEnvironment: Readonly<Record<string, string | undefined>>;
 
   constructor(vars: EnvironmentVariables, env: NodeJS.ProcessEnv) {
-    this.http = { host: vars.HOST, port: vars.PORT };
+    this.http = { host: vars.HOST, port: vars.PORT, corsOrigins: corsOriginsOf(vars.CORS_ORIGINS) };
     this.dataDir = resolve(vars.DATA_DIR);
     this.database = vars.DATABASE_URL
       ? { type: 'postgres', url: vars.DATABASE_URL, schema: vars.DATABASE_SCHEMA }
@@ -92,6 +102,10 @@ export class HeraldConfig {
       issuer: vars.JWT_ISSUER,
       audience: vars.JWT_AUDIENCE,
       createIfMissing: embedded,
+      maxLifetime: {
+        seconds: parseDuration(vars.JWT_MAX_LIFETIME)!,
+        text: /\d$/.test(vars.JWT_MAX_LIFETIME) ? `${vars.JWT_MAX_LIFETIME}s` : vars.JWT_MAX_LIFETIME,
+      },
     };
     this.secretKey = {
       key: vars.HERALD_SECRET_KEY,
