@@ -187,7 +187,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
-  /** The GraphiQL page at /graphql and schema introspection. */
+  /** The GraphiQL page at /graphql, and schema introspection and "Did you mean" hints for callers with a valid token. */
   @IsOptional() @Transform(toBoolean) @IsBoolean()
   GRAPHQL_IDE = true;
 

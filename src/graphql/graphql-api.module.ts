@@ -9,6 +9,7 @@ import { GRAPHQL_PATH, HeraldExceptionFilter } from './exception.filter';
 import { GraphiqlAssetsController } from './graphiql/graphiql-assets.controller';
 import { graphiqlPagePlugin } from './graphiql/graphiql-page.plugin';
 import { queryLimitOptions } from './query-limits';
+import { SchemaVisibility, SchemaVisibilityModule } from './schema-visibility/schema-visibility';
 
 const PASSED_THROUGH = new Set([
   'UNAUTHENTICATED',
@@ -25,25 +26,17 @@ const PASSED_THROUGH = new Set([
 ]);
 
 /**
- * graphql-js's "Did you mean …?" hints. They spell out the schema, so they are
- * for those who may introspect it. (Apollo's hideSchemaDetailsFromClientErrors
- * only cleans validation errors, not those of variables: `{ input: { hots: … } }`
- * gets 'Field "hots" is not defined … Did you mean "host"?' from coercion.)
- */
-const SUGGESTION = / ?Did you mean .+\?$/;
-
-/**
  * Errors Herald means to show pass through with their code; anything else is an
  * unexpected failure whose message might carry internals: it is answered as
- * INTERNAL_SERVER_ERROR (HeraldExceptionFilter has logged it).
+ * INTERNAL_SERVER_ERROR (HeraldExceptionFilter has logged it). ("Did you mean …"
+ * hints are cut for those who may not see the schema by SchemaVisibility.)
  */
-export function createFormatError({ suggestions }: { suggestions: boolean }) {
+export function createFormatError() {
   return (formatted: GraphQLFormattedError): GraphQLFormattedError => {
     const code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
     if (PASSED_THROUGH.has(code)) {
       const { stacktrace: _stacktrace, originalError: _originalError, ...extensions } = formatted.extensions ?? {};
-      const message = suggestions ? formatted.message : formatted.message.replace(SUGGESTION, '');
-      return { ...formatted, message, extensions };
+      return { ...formatted, extensions };
     }
     return { message: 'Internal error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
@@ -63,8 +56,9 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
   imports: [
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
-      inject: [HeraldConfig],
-      useFactory: (config: HeraldConfig) => {
+      imports: [SchemaVisibilityModule],
+      inject: [HeraldConfig, SchemaVisibility],
+      useFactory: (config: HeraldConfig, schemaVisibility: SchemaVisibility) => {
         // Tokens, depth, aliases and cost, refused before execution.
         const limits = queryLimitOptions(config.requestLimits);
         return {
@@ -73,15 +67,17 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
           sortSchema: true,
           // Herald's own GraphiQL page (assets served by Herald), not @nestjs/apollo's CDN one.
           graphiql: false,
+          // For callers with a valid token only: SchemaVisibility refuses it to the others.
           introspection: config.graphqlIde,
           includeStacktraceInErrorResponses: false,
           context: ({ req }: { req: unknown }) => ({ req }),
-          formatError: createFormatError({ suggestions: config.graphqlIde }),
+          formatError: createFormatError(),
           // Code first has no place for the root types' descriptions: they are set here.
           transformSchema: describeRootTypes,
           ...limits,
           plugins: [
             ...(limits.plugins ?? []),
+            schemaVisibility.plugin(),
             ...(config.graphqlIde ? [graphiqlPagePlugin(GRAPHQL_PATH)] : []),
             // Herald gives no cache hints: Apollo's cache-control plugin, on by default, would
             // only wrap every field's resolver to find none (3 % of a one-recipient event's CPU).
