@@ -19,6 +19,8 @@ export async function createHeraldApp(config: HeraldConfig): Promise<INestApplic
     logger: createLogger(config),
     abortOnError: false,
   });
+  // Which framework answers is nobody's business (Express says it on every answer otherwise).
+  app.disable('x-powered-by');
   // One size limit for request bodies (Nest would register its parsers with
   // body-parser's 100 kB default); a body over it is answered 413 by HeraldExceptionFilter.
   app.useBodyParser('json', { limit: config.requestLimits.bodyBytes });

@@ -81,7 +81,10 @@ export class PreferencesPageController {
    */
   private async answer(res: Response, where: string, languages: unknown, render: () => Promise<string>): Promise<void> {
     res.setHeader('cache-control', 'no-store');
+    // The token is in the URL: no Referer carries it anywhere (the pages also say so in a <meta>).
     res.setHeader('referrer-policy', 'no-referrer');
+    res.setHeader('content-security-policy', this.view.contentSecurityPolicy);
+    res.setHeader('x-content-type-options', 'nosniff');
     try {
       res.status(200).type('html').send(await render());
     } catch (error) {
