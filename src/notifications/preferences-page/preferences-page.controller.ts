@@ -6,7 +6,7 @@ import { PreferencesPageView } from './preferences-page.view';
 import { NOTIFICATION_TYPES, type NotificationType } from '../../event-types/notification-type';
 
 /** The HTTP answer of each reason a link does not work. */
-const STATUS: Record<LinkRefused['reason'], number> = { invalid: 400, 'not-one-click': 400, used: 409, expired: 410, gone: 410 };
+const STATUS: Record<LinkRefused['reason'], number> = { invalid: 400, 'not-one-click': 400, used: 409, expired: 410, gone: 410, 'address-changed': 410 };
 
 type Form = Record<string, unknown>;
 
