@@ -26,6 +26,7 @@ export async function createHeraldApp(config: HeraldConfig): Promise<INestApplic
   app.useBodyParser('json', { limit: config.requestLimits.bodyBytes });
   app.useBodyParser('urlencoded', { limit: config.requestLimits.bodyBytes, extended: true });
   app.useGlobalPipes(createValidationPipe());
+  allowOrigins(app, config.http.corsOrigins);
   // Exit 0 after a clean shutdown (Nest would re-raise the signal: exit 143, and a container's PID 1 ignores it).
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   // The broker's modules (@nestjs/microservices, amqplib) load only when RABBITMQ_URL is set.
@@ -34,6 +35,39 @@ export async function createHeraldApp(config: HeraldConfig): Promise<INestApplic
     connectBroker(app, config.broker);
   }
   return app;
+}
+
+/**
+ * CORS for the pages of CORS_ORIGINS (the console's, on another origin): their
+ * scripts may call Herald with a bearer token. A listed origin's preflight is answered
+ * (GET and POST, Authorization and Content-Type, cached 10 minutes) and its answers
+ * carry Access-Control-Allow-Origin: <that origin>. Any other origin's preflight is
+ * refused (403, no CORS header), so the browser refuses its page the call. Never `*`,
+ * and no credentials: Herald reads no cookie, the token travels in a header.
+ */
+function allowOrigins(app: NestExpressApplication, origins: string[]): void {
+  const allowed = new Set(origins);
+  type Request = { method: string; headers: Record<string, string | string[] | undefined> };
+  type Response = { vary(field: string): unknown; status(code: number): { json(body: unknown): unknown } };
+  app.use((req: Request, res: Response, next: () => void) => {
+    const origin = req.headers.origin;
+    const preflight = req.method === 'OPTIONS' && typeof origin === 'string' && req.headers['access-control-request-method'] !== undefined;
+    if (preflight && !allowed.has(origin)) {
+      res.status(403).json({ statusCode: 403, error: 'Forbidden', message: 'This origin may not call Herald from a browser: it is not in CORS_ORIGINS' });
+      return;
+    }
+    // The answers differ by Origin (a listed one is named in them): caches must keep them apart.
+    if (allowed.size > 0) res.vary('Origin');
+    next();
+  });
+  if (allowed.size === 0) return;
+  app.enableCors({
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin) ? origin : false),
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['Authorization', 'Content-Type'],
+    credentials: false,
+    maxAge: 600,
+  });
 }
 
 /** Starts the broker consumer (if configured) and the HTTP server. */
