@@ -24,6 +24,7 @@
  *   BENCH_PEER_NODE_OPTIONS=…               NODE_OPTIONS for the peer's Node (e.g. --cpu-prof); BENCH_HERALD_NODE_OPTIONS for Herald's
  *   BENCH_HERALD_SCRIPT=…/dist/herald.cjs   another Herald build (with its own tree's `serve` flags)
  *   BENCH_INSTALL_POSTFIX=1                 installs Debian's postfix (for smtp-source and smtp-sink) if missing
+ *   BENCH_PEER_LIMIT=0                      leaves smtp-source out
  *
  * Needs Debian's redis-server (apt-get install -y redis-server); starts its own on a free port.
  * Uses Postfix's smtp-source and smtp-sink if installed (apt-get install -y postfix), else says so and skips them.
@@ -44,7 +45,7 @@ import { eachInFlight, jobEvent } from './support/job-events';
 import { LoadMonitor, loadLine, loadNow, type LoadSummary } from './support/load';
 import { PostfixSink, type PostfixTools, postfixTools, runSmtpSource, writeMessageFile } from './support/postfix';
 import { cpuMs, peakRssMb, rssMb } from './support/process-stats';
-import { machine, percentile, table } from './support/report';
+import { machine, median, percentile, table } from './support/report';
 import { SinkClient } from './support/sink-client';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -204,6 +205,7 @@ async function prepareMessage(run: Run, herald: HeraldProcess): Promise<NonNulla
   const file = join(run.dir, 'herald-mail.eml');
   writeMessageFile(file, raw);
   const sent = await captureOne(() => runSmtpSource(run.postfix!.tools, { port: run.sink.port, messageFile: file, messages: 1, sessions: 1, timeoutMs: 30_000 }));
+  // smtp-source ends every message with an empty line: 2 bytes more than Herald's.
   if (Math.abs(sent.length - raw.length) > 2) console.error(`bench: smtp-source sends ${sent.length} bytes where Herald's mail has ${raw.length}`);
   return { file, heraldBytes: raw.length, sentBytes: sent.length };
 }
@@ -394,7 +396,6 @@ async function storeRestart(sink: SinkClient, redis: RedisServer) {
   return results.map((r) => ({ ...r, 'of recipients': recipients, lost: recipients - Number(r.mailed) }));
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const f = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? '' : n.toFixed(digits));
 const pct = (n: number | undefined) => (n === undefined ? '' : `${(n * 100).toFixed(0)} %`);
 const bySystem = <T>(systems: System[], value: (s: System) => T) => Object.fromEntries(systems.map((s) => [s, value(s)])) as Partial<Record<System, T>>;
@@ -440,7 +441,7 @@ function method(run: Run): string[] {
   const lines = [`Herald: ${commandLine(HERALD)}`, ...run.peers.map(peerLine)];
   if (run.postfix && run.message) {
     lines.push(
-      `smtp-source → smtp-sink: Herald's own mail as the sink received it (${run.message.heraldBytes} bytes; smtp-source delivers ${run.message.sentBytes}), ${POOL} connections kept open, 1 recipient per message, ${LIMIT_MAILS} messages a measurement.`,
+      `smtp-source → smtp-sink: Herald's own mail as the sink received it (${run.message.heraldBytes} bytes; smtp-source's copy arrives as ${run.message.sentBytes}: it adds an empty last line), ${POOL} connections kept open, 1 recipient per message, ${LIMIT_MAILS} messages a measurement.`,
     );
   } else if (!run.postfix) lines.push(`smtp-source → smtp-sink: skipped: ${postfixMissing ?? 'not installed'}`);
   if (REPETITIONS % run.systems.length !== 0) lines.push(`Note: ${REPETITIONS} repetitions for ${run.systems.length} systems: not every system goes first equally often (use a multiple of ${run.systems.length}).`);
@@ -533,7 +534,7 @@ let postfixMissing: string | undefined;
 
 async function main() {
   const load = new LoadMonitor();
-  const tools = postfixTools();
+  const tools: ReturnType<typeof postfixTools> = process.env.BENCH_PEER_LIMIT === '0' ? { missing: 'BENCH_PEER_LIMIT=0' } : postfixTools();
   postfixMissing = 'missing' in tools ? tools.missing : undefined;
   if (postfixMissing) console.error(`bench: smtp-source → smtp-sink skipped: ${postfixMissing}`);
   const peers: PeerSystem[] = PEER_FLAGS === 'both' ? ['peer', 'peerDefault'] : ['peer'];

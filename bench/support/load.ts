@@ -1,4 +1,5 @@
 import { cpus, loadavg } from 'node:os';
+import { median } from './report';
 
 /** The machine's 1-minute load average over a run: at its start, and min / median / max while something was measured. */
 export interface LoadSummary {
@@ -43,9 +44,9 @@ export class LoadMonitor {
 
   /** The summary of the samples from index `from` on (a repetition's: `from` = samples.length at its start). */
   summary(from = 0, atStart = this.atStart): LoadSummary {
-    const xs = this.samples.slice(from).sort((a, b) => a - b);
-    const at = (i: number) => xs[i] ?? NaN;
-    return { atStart, min: at(0), median: at(Math.floor(xs.length / 2)), max: at(xs.length - 1), samples: xs.length, cores: cpus().length };
+    const xs = this.samples.slice(from);
+    if (!xs.length) return { atStart, min: NaN, median: NaN, max: NaN, samples: 0, cores: cpus().length };
+    return { atStart, min: Math.min(...xs), median: median(xs), max: Math.max(...xs), samples: xs.length, cores: cpus().length };
   }
 
   stop(): void {

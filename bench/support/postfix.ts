@@ -105,7 +105,8 @@ export class PostfixSink {
 /**
  * Writes a message as smtp-source's `-F` wants it: it appends CRLF to each line
  * (and stuffs leading dots), so the file has bare LF line ends. What arrives is then
- * the message byte for byte (bench:peer checks that on its sink).
+ * the message byte for byte, plus an empty last line (2 bytes) that smtp-source
+ * always sends before the final dot (bench:peer prints both sizes).
  */
 export function writeMessageFile(path: string, raw: string): void {
   const lf = raw.replace(/\r\n/g, '\n');
