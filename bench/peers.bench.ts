@@ -11,7 +11,7 @@
  * medians over the repetitions; ratios are the median of each repetition's own
  * ratio. Every table is printed with the machine's load average during the run.
  *
- *   npm run bench:peer                      ≈ 15 min on a quiet 2-core machine (an estimate)
+ *   npm run bench:peer                      ≈ 12–15 min on a quiet 2-core machine (an estimate, not yet timed)
  *   BENCH_PEER_SCALE=0.1                    a quick run: every count × 0.1 (results go to bench/results/peers-quick.*)
  *   BENCH_PEER_REPETITIONS=5                repetitions (make it a multiple of the systems for each to go first equally often)
  *   BENCH_PEER_FLAGS=herald|default|both    the peer's Node flags: Herald's `serve` flags (the default), Node's
@@ -29,8 +29,7 @@
  * Needs Debian's redis-server (apt-get install -y redis-server); starts its own on a free port.
  * Uses Postfix's smtp-source and smtp-sink if installed (apt-get install -y postfix), else says so and skips them.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createTransport } from 'nodemailer';
 import type { JobEvent } from '@herald/contracts';
@@ -39,6 +38,7 @@ import { createPeerDatabase } from './peers/peer-database';
 import { PeerProcess } from './peers/peer-process';
 import { freePort, RedisServer } from './peers/redis-server';
 import { bareNodemailerLoop, preparedMails } from './support/bare-nodemailer';
+import { tempDir } from './support/children';
 import { publish, SERVICE_TOKEN, seedManagers } from './support/herald-api';
 import { BENCH_JWT_SECRET, commandLine, heraldCommand, HeraldProcess } from './support/herald-process';
 import { eachInFlight, jobEvent } from './support/job-events';
@@ -288,7 +288,7 @@ async function repetition(r: number, run: Run): Promise<Repetition> {
   const order = orderOf(run.systems, r);
   const fromSample = run.load.samples.length;
   const loadAtStart = loadNow();
-  const dir = mkdtempSync(join(tmpdir(), 'herald-bench-peer-'));
+  const dir = tempDir('herald-bench-peer-');
   const c: Partial<Contenders> & { peers: Contenders['peers'] } = { peers: {} };
   try {
     for (const system of order) {
@@ -368,7 +368,7 @@ async function settled(sink: SinkClient, quietMs: number): Promise<{ mailed: num
  */
 async function storeRestart(sink: SinkClient, redis: RedisServer) {
   const recipients = 1000;
-  const dir = mkdtempSync(join(tmpdir(), 'herald-bench-peer-'));
+  const dir = tempDir('herald-bench-peer-');
   const results: Record<string, string | number>[] = [];
   const peer = await startPeer('peer', sink, redis, dir, { quiet: true });
   try {
@@ -498,7 +498,15 @@ function report(run: Run, summary: Summary, reps: Repetition[]): string {
     };
   });
   const peak = summary.peakRssMb;
+  // The ratios issue 29's targets are about, in one line per point.
+  const ratios = [100, 1].map((n) => {
+    const h = at(n);
+    const limit = h.ofLimit ? `, ${pct(h.ofLimit.Herald)} of smtp-source → smtp-sink` : '';
+    return `${n} recipient${n === 1 ? '' : 's'} per event: Herald ${f(h.heraldTo.peer!.rate, 2)}× the peer's msg/s, ${f(h.heraldTo.peer!.cpu, 2)}× its CPU per mail${limit}.`;
+  });
   return [
+    ...ratios,
+    '',
     `Headline: 1 and 100 recipients per event (one event per request), ${MAILS} mails per system${run.postfix ? ` (smtp-source: ${LIMIT_MAILS})` : ''}:`,
     '',
     table(headline),
@@ -539,7 +547,7 @@ async function main() {
   if (postfixMissing) console.error(`bench: smtp-source → smtp-sink skipped: ${postfixMissing}`);
   const peers: PeerSystem[] = PEER_FLAGS === 'both' ? ['peer', 'peerDefault'] : ['peer'];
   const systems: System[] = ['Herald', ...peers, 'bare', ...(postfixMissing ? [] : (['limit', 'sourceToSink'] as const))];
-  const run: Partial<Run> & Pick<Run, 'systems' | 'peers' | 'load' | 'dir' | 'redis'> = { systems, peers, load, dir: mkdtempSync(join(tmpdir(), 'herald-bench-run-')), redis: {} };
+  const run: Partial<Run> & Pick<Run, 'systems' | 'peers' | 'load' | 'dir' | 'redis'> = { systems, peers, load, dir: tempDir('herald-bench-run-'), redis: {} };
   const reps: Repetition[] = [];
   let restart: Awaited<ReturnType<typeof storeRestart>> = [];
   try {

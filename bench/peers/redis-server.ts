@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stopChild, track } from '../support/children';
+import { stopChild, tempDir, track } from '../support/children';
 
 /** A free TCP port on loopback (asked of the kernel, then released). */
 export async function freePort(): Promise<number> {
@@ -48,7 +46,7 @@ export class RedisServer {
 
   static async start(): Promise<RedisServer> {
     const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'herald-bench-redis-'));
+    const dir = tempDir('herald-bench-redis-');
     try {
       return new RedisServer(await RedisServer.spawn(port, dir), port, dir);
     } catch (error) {

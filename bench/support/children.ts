@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Every child process a benchmark starts (Herald, the peer, Redis, the sinks,
@@ -44,8 +46,19 @@ export async function stopChild(child: ChildProcess, { sig = 'SIGTERM' as NodeJS
   await Promise.race([gone, after(5000)]);
 }
 
+/** Temporary directories the benchmark made: removed by their owners, and on the way out whatever is left. */
+const dirs = new Set<string>();
+
+/** A new temporary directory (mkdtemp) that goes at exit if its owner has not removed it. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.add(dir);
+  return dir;
+}
+
 process.once('exit', () => {
   for (const { child, group } of alive) if (!exited(child)) signal(child, group, 'SIGKILL');
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(sig, () => {

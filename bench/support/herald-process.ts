@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { exited, stopChild, track } from './children';
+import { exited, stopChild, tempDir, track } from './children';
 import { cpuMs, untilHealthy } from './process-stats';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -53,7 +52,7 @@ export class HeraldProcess {
    * Starts Herald on a fresh data directory, or on `dataDir` (what a stop with `keepData` left);
    * `build`: another herald.cjs (see heraldCommand).
    */
-  static async start(env: Record<string, string> = {}, port = 39000 + Math.floor(Math.random() * 1000), dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-')), build?: string): Promise<HeraldProcess> {
+  static async start(env: Record<string, string> = {}, port = 39000 + Math.floor(Math.random() * 1000), dataDir = tempDir('herald-bench-'), build?: string): Promise<HeraldProcess> {
     const fullEnv: Record<string, string> = {
       DATA_DIR: dataDir,
       PORT: String(port),
