@@ -7,7 +7,7 @@ import { JobRefInput } from '../shared-inputs';
 export class JobErrorInput {
   @Field({ description: 'The error, in one line' }) message: string;
   @Field({ nullable: true, description: 'The step of the job that failed, e.g. Run analyzer' }) step?: string;
-  @Field({ nullable: true, description: "The last lines of the job's log, shown as-is" }) logExcerpt?: string;
+  @Field({ nullable: true, description: "The last lines of the job's log, shown as-is; over 65,536 characters, kept to its end after a line saying how much was cut" }) logExcerpt?: string;
 }
 
 export const jobFailed = defineEventType<JobFailedEvent>(__dirname, {
