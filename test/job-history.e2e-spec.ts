@@ -50,7 +50,7 @@ describe(`job outcome history in the mails (${DATABASE_KIND})`, () => {
     sink = await new SmtpSink().start();
     app = await HeraldTestApp.start();
     await app.admin(UPDATE_SMTP, { input: { host: '127.0.0.1', port: sink.port, security: 'NONE', authEnabled: false, sender: 'Herald <herald@example.com>' } });
-    for (const id of ['hist-1', 'hist-2', 'hist-3', 'hist-4', 'hist-5', 'hist-6']) await seedApplication(app, { id, name: `App ${id}` }, [{ id: `${id}-ann` }]);
+    for (const id of ['hist-1', 'hist-2', 'hist-3', 'hist-4', 'hist-5', 'hist-6', 'hist-7']) await seedApplication(app, { id, name: `App ${id}` }, [{ id: `${id}-ann` }]);
   });
   afterAll(async () => {
     await app.close();
@@ -150,6 +150,16 @@ describe(`job outcome history in the mails (${DATABASE_KIND})`, () => {
       '[App hist-6] Analysis fixed after 1 failure',
       '[App hist-6] Analysis succeeded',
       '[App hist-6] Analysis failed: Run analyzer', // a new row
+    ]);
+  });
+
+  it('outcomes at the same instant count in the order they came, and each is remembered', async () => {
+    const [failed, fixed, again] = [outcome('JOB_FAILED', 'hist-7', 50), outcome('JOB_SUCCEEDED', 'hist-7', 50), outcome('JOB_SUCCEEDED', 'hist-7', 51)];
+    for (const e of [failed, fixed, again]) await publish(e);
+    expect(subjects(await mailsAbout('hist-7-ann', [failed, fixed, again]))).toEqual([
+      '[App hist-7] Analysis failed: Run analyzer',
+      '[App hist-7] Analysis fixed after 1 failure',
+      '[App hist-7] Analysis succeeded', // fixed once, not twice
     ]);
   });
 
