@@ -1,7 +1,6 @@
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
-  IsEmail,
   IsIn,
   IsInt,
   IsOptional,
@@ -11,6 +10,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { Mailbox } from '@herald/contracts/address-rules';
 import { DURATION_PATTERN } from './duration';
 
 const toBoolean = ({ value }: { value: unknown }) => {
@@ -258,8 +258,11 @@ export class EnvironmentVariables {
   })
   ALERT_SMTP_URL?: string;
 
-  /** The From address of the mail sent through ALERT_SMTP_URL (else the main relay's sender). */
-  @IsOptional() @IsEmail({}, { message: 'must be an email address' })
+  /**
+   * The From of the mail sent through ALERT_SMTP_URL (else the main relay's sender):
+   * `addr@host` or `Name <addr@host>`, the forms SMTP_SENDER takes (the same rule).
+   */
+  @IsOptional() @Mailbox()
   ALERT_SMTP_FROM?: string;
 
   /**

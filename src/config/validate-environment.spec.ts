@@ -72,7 +72,7 @@ describe('environment validation', () => {
     }
     expect(error!.problems).toEqual([
       expect.stringMatching(/^ALERT_SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL, e\.g\. smtps:\/\/user:password@host:465/),
-      'ALERT_SMTP_FROM must be an email address (got "not-an-address")',
+      'ALERT_SMTP_FROM must be one email address, optionally with a display name (got "not-an-address")',
       expect.stringMatching(/^RELAY_FAILURES_PER_MESSAGE must not be less than 1/),
     ]);
     expect(error!.message).not.toContain('pa55word');

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource, type EntityManager, IsNull, Not } from 'typeorm';
+import { Brackets, DataSource, type EntityManager, In, IsNull, Not } from 'typeorm';
 import { hasRole, type Principal } from '../auth/principal';
 import { Role } from '../auth/role.enum';
 import { HeraldConfig } from '../config/herald-config';
@@ -89,6 +89,27 @@ export class UsersService {
       .updateEntity(false)
       .execute();
     return manager.getRepository(UserEntity).findOneByOrFail({ externalId });
+  }
+
+  /**
+   * ensureByExternalId for many people at once (an event's managers): one insert
+   * and one select per statement, not two per person. Answers each person's row id
+   * by external id; `people` have distinct ids and are few enough for one statement
+   * (the caller pages them).
+   */
+  async ensureMany(people: Array<{ externalId: string; displayName: string | null; email: string | null }>, manager: EntityManager): Promise<Map<string, number>> {
+    if (!people.length) return new Map();
+    const notificationsEnabled = this.config.notificationsEnabledByDefault;
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(UserEntity)
+      .values(people.map((p) => ({ ...p, notificationsEnabled, locale: null, timeZone: null })))
+      .orIgnore()
+      .updateEntity(false)
+      .execute();
+    const rows = await manager.getRepository(UserEntity).find({ select: { id: true, externalId: true }, where: { externalId: In(people.map((p) => p.externalId)) } });
+    return new Map(rows.map((u) => [u.externalId, u.id]));
   }
 
   async get(externalId: string): Promise<UserModel> {

@@ -12,6 +12,9 @@ import type { MembershipModel } from './membership.model';
 import { UserModel } from '../user.model';
 import { likePattern, UsersService } from '../users.service';
 
+/** Managers recorded per statement: 500 rows of users stay far below SQLite's and PostgreSQL's limits on bound values. */
+const MANAGERS_PER_STATEMENT = 500;
+
 /** Applications and who may do what with them, kept in sync by the console. */
 @Injectable()
 export class ApplicationsService {
@@ -39,9 +42,16 @@ export class ApplicationsService {
    * from the name and email given, and gets MANAGE; people known keep their profile.
    */
   async recordManagers(application: ApplicationEntity, managers: Array<{ id: string; name?: string; email?: string }>, manager: EntityManager): Promise<void> {
-    for (const m of managers) {
-      const user = await this.users.ensureByExternalId(m.id, { displayName: m.name || null, email: m.email ?? null }, manager);
-      await manager.createQueryBuilder().insert().into(MembershipEntity).values({ applicationId: application.id, userId: user.id, role: MembershipRole.MANAGE }).orIgnore().updateEntity(false).execute();
+    // Named twice, a person is taken as first named. Pages of statements, not statements per person:
+    // an event may name 10,000 managers (docs/wire-format.md).
+    const byId = new Map<string, { id: string; name?: string; email?: string }>();
+    for (const m of managers) if (!byId.has(m.id)) byId.set(m.id, m);
+    const people = [...byId.values()];
+    for (let start = 0; start < people.length; start += MANAGERS_PER_STATEMENT) {
+      const page = people.slice(start, start + MANAGERS_PER_STATEMENT);
+      const ids = await this.users.ensureMany(page.map((m) => ({ externalId: m.id, displayName: m.name || null, email: m.email ?? null })), manager);
+      const memberships = page.map((m) => ({ applicationId: application.id, userId: ids.get(m.id)!, role: MembershipRole.MANAGE }));
+      await manager.createQueryBuilder().insert().into(MembershipEntity).values(memberships).orIgnore().updateEntity(false).execute();
     }
   }
 
