@@ -8,6 +8,7 @@ import { HeraldConfig } from '../config/herald-config';
 import { GRAPHQL_PATH, HeraldExceptionFilter } from './exception.filter';
 import { GraphiqlAssetsController } from './graphiql/graphiql-assets.controller';
 import { graphiqlPagePlugin } from './graphiql/graphiql-page.plugin';
+import { operationResolutionPlugin } from './operation-resolution';
 import { queryLimitOptions } from './query-limits';
 
 const PASSED_THROUGH = new Set([
@@ -81,6 +82,7 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
           transformSchema: describeRootTypes,
           ...limits,
           plugins: [
+            operationResolutionPlugin(),
             ...(limits.plugins ?? []),
             ...(config.graphqlIde ? [graphiqlPagePlugin(GRAPHQL_PATH)] : []),
             // Herald gives no cache hints: Apollo's cache-control plugin, on by default, would
