@@ -8,8 +8,9 @@ import { HeraldConfig } from '../config/herald-config';
 import { GRAPHQL_PATH, HeraldExceptionFilter } from './exception.filter';
 import { GraphiqlAssetsController } from './graphiql/graphiql-assets.controller';
 import { graphiqlPagePlugin } from './graphiql/graphiql-page.plugin';
-import { operationResolutionPlugin } from './operation-resolution';
+import { operationResolutionPlugin } from './operation-resolution.plugin';
 import { queryLimitOptions } from './query-limits';
+import { serviceUnavailablePlugin } from './service-unavailable.plugin';
 
 const PASSED_THROUGH = new Set([
   'UNAUTHENTICATED',
@@ -18,6 +19,7 @@ const PASSED_THROUGH = new Set([
   'NOT_FOUND',
   'CONFLICT',
   'TOO_MANY_REQUESTS',
+  'SERVICE_UNAVAILABLE',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
@@ -81,9 +83,12 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
           // Code first has no place for the root types' descriptions: they are set here.
           transformSchema: describeRootTypes,
           ...limits,
+          // serviceUnavailablePlugin sets the status of executed operations instead.
+          preserveHttpStatusForExecutionErrors: false,
           plugins: [
             operationResolutionPlugin(),
             ...(limits.plugins ?? []),
+            serviceUnavailablePlugin(),
             ...(config.graphqlIde ? [graphiqlPagePlugin(GRAPHQL_PATH)] : []),
             // Herald gives no cache hints: Apollo's cache-control plugin, on by default, would
             // only wrap every field's resolver to find none (3 % of a one-recipient event's CPU).
