@@ -9,8 +9,9 @@ export interface Outage {
 
 /**
  * The disk is full, for this app only:
- * - SQLite: max_page_count at the file's size — a write that needs a new page (a
- *   large event: its log excerpt needs overflow pages) fails with SQLITE_FULL;
+ * - SQLite: max_page_count at the file's size and its free pages used up — a write
+ *   that needs a new page (a large event: its log excerpt needs overflow pages)
+ *   fails with SQLITE_FULL;
  * - PostgreSQL: every table of the app's schema refuses writes with SQLSTATE 53100
  *   (disk_full), what the server answers when it cannot extend a file. The other
  *   users of the shared server see nothing.
@@ -20,7 +21,22 @@ export async function fillDisk(app: HeraldTestApp): Promise<Outage> {
   if (app.config.database.type === 'sqlite') {
     const [row] = await dataSource.query('PRAGMA page_count');
     await dataSource.query(`PRAGMA max_page_count = ${Number(Object.values(row)[0])}`);
-    return { end: async () => void (await dataSource.query('PRAGMA max_page_count = 1073741823')) };
+    // Pages freed earlier (the write probe's row, deleted) would still take a write: used up.
+    await dataSource.query('CREATE TABLE herald_test_filler (b BLOB)');
+    for (let i = 0; i < 100_000; i++) {
+      try {
+        await dataSource.query('INSERT INTO herald_test_filler VALUES (zeroblob(3000))');
+      } catch (error) {
+        if ((error as { driverError?: { code?: string } }).driverError?.code === 'SQLITE_FULL') break;
+        throw error;
+      }
+    }
+    return {
+      end: async () => {
+        await dataSource.query('DROP TABLE herald_test_filler');
+        await dataSource.query('PRAGMA max_page_count = 1073741823');
+      },
+    };
   }
   const schema = app.storage.schema;
   await dataSource.query(`
