@@ -19,10 +19,10 @@ export interface Outage {
 export async function fillDisk(app: HeraldTestApp): Promise<Outage> {
   const dataSource = app.app.get(DataSource);
   if (app.config.database.type === 'sqlite') {
-    const [row] = await dataSource.query('PRAGMA page_count');
-    await dataSource.query(`PRAGMA max_page_count = ${Number(Object.values(row)[0])}`);
     // Pages freed earlier (the write probe's row, deleted) would still take a write: used up.
     await dataSource.query('CREATE TABLE herald_test_filler (b BLOB)');
+    const [row] = await dataSource.query('PRAGMA page_count');
+    await dataSource.query(`PRAGMA max_page_count = ${Number(Object.values(row)[0])}`);
     for (let i = 0; i < 100_000; i++) {
       try {
         await dataSource.query('INSERT INTO herald_test_filler VALUES (zeroblob(3000))');
@@ -33,8 +33,8 @@ export async function fillDisk(app: HeraldTestApp): Promise<Outage> {
     }
     return {
       end: async () => {
-        await dataSource.query('DROP TABLE herald_test_filler');
         await dataSource.query('PRAGMA max_page_count = 1073741823');
+        await dataSource.query('DROP TABLE herald_test_filler');
       },
     };
   }
