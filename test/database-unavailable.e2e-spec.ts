@@ -1,9 +1,11 @@
+import { createServer, type AddressInfo } from 'node:net';
 import request from 'supertest';
+import { HeraldPublisher, PublishFailedError, type RetryNotice } from '@herald/client';
 import { Role } from '../src/auth/role.enum';
 import { PreferenceLinks } from '../src/notifications/preference-links/preference-links';
 import { DatabaseProxy, fillDisk, goAway } from './support/database-outage';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
-import { seedApplication } from './support/people';
+import { eventually, seedApplication } from './support/people';
 
 /**
  * What callers see while the database cannot serve them — full, restarting,
@@ -137,5 +139,80 @@ describe(`while the database is unavailable (${DATABASE_KIND})`, () => {
     } finally {
       await outage.end();
     }
+  });
+
+  describe('@herald/client publishing over GraphQL', () => {
+    const EVENT = 'query($id: ID!) { event(id: $id) { id deliveries { recipientId } } }';
+    /** How a publish ended, without waiting for it more than the test does. */
+    const settle = (p: Promise<void>) => p.then(() => 'published' as const, (error: unknown) => error);
+
+    it('waits as Herald asks (Retry-After) and tries again: the event is taken once the database is back, once', async () => {
+      const retries: RetryNotice[] = [];
+      const publisher = new HeraldPublisher({ url: `${app.url}/graphql`, token: service, retry: { minDelayMs: 100, onRetry: (r) => retries.push(r) } });
+      const event = largeEvent();
+      const started = Date.now();
+      const outage = await fillDisk(app);
+      let publishing: Promise<unknown>;
+      try {
+        publishing = settle(publisher.publish(event));
+        await eventually(async () => expect(retries).toHaveLength(1));
+      } finally {
+        await outage.end();
+      }
+      expect(await publishing).toBe('published');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(5000);
+      expect(retries).toEqual([{ attempt: 1, delayMs: 5000, reason: `SERVICE_UNAVAILABLE, HTTP 503: ${FULL}` }]);
+      expect((await app.admin(EVENT, { id: event.id })).event).toEqual({ id: event.id, deliveries: [{ recipientId: 'oona' }] });
+      await publisher.close();
+    });
+
+    it('gives up after its bounded tries, saying why and when to come back', async () => {
+      const publisher = new HeraldPublisher({ url: `${app.url}/graphql`, token: service, retry: { attempts: 2, minDelayMs: 100, maxDelayMs: 5000 } });
+      const event = largeEvent();
+      const outage = await fillDisk(app);
+      try {
+        const error = await settle(publisher.publish(event));
+        expect(error).toBeInstanceOf(PublishFailedError);
+        expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503, attempts: 2, retryable: true, retryAfterSeconds: 5 });
+        expect((error as Error).message).toBe(`Herald did not take event ${event.id} after 2 tries: SERVICE_UNAVAILABLE, HTTP 503: ${FULL}`);
+      } finally {
+        await outage.end();
+        await publisher.close();
+      }
+      expect((await app.admin(EVENT, { id: event.id })).event).toBeNull();
+    });
+
+    it('does not wait longer than its longest pause: a longer Retry-After ends the tries at once', async () => {
+      const publisher = new HeraldPublisher({ url: `${app.url}/graphql`, token: service, retry: { maxDelayMs: 1000 } });
+      const outage = await fillDisk(app);
+      try {
+        expect(await settle(publisher.publish(largeEvent()))).toMatchObject({ code: 'SERVICE_UNAVAILABLE', attempts: 1, retryable: true, retryAfterSeconds: 5 });
+      } finally {
+        await outage.end();
+        await publisher.close();
+      }
+    });
+
+    it('does not retry what will fail the same way (a bad token), and never shows the token', async () => {
+      const token = `${service.slice(0, -4)}AAAA`;
+      const publisher = new HeraldPublisher({ url: `${app.url}/graphql`, token, retry: { minDelayMs: 10 } });
+      const error = await settle(publisher.publish(largeEvent()));
+      expect(error).toMatchObject({ code: 'UNAUTHENTICATED', attempts: 1, retryable: false });
+      expect((error as Error).message).toMatch(/^Herald refused event outage-\d+-\d+: UNAUTHENTICATED, HTTP \d{3}: /);
+      expect(JSON.stringify(error) + (error as Error).message + (error as Error).stack).not.toContain(token.split('.')[2]);
+      await publisher.close();
+    });
+
+    it('tries again while Herald cannot be reached, as many times as it may', async () => {
+      const closed = createServer();
+      await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+      const { port } = closed.address() as AddressInfo;
+      await new Promise((r) => closed.close(r));
+      const retries: RetryNotice[] = [];
+      const publisher = new HeraldPublisher({ url: `http://127.0.0.1:${port}/graphql`, token: service, retry: { attempts: 3, minDelayMs: 10, onRetry: (r) => retries.push(r) } });
+      expect(await settle(publisher.publish(largeEvent()))).toMatchObject({ code: 'ECONNREFUSED', attempts: 3, retryable: true });
+      expect(retries.map((r) => r.attempt)).toEqual([1, 2]);
+      await publisher.close();
+    });
   });
 });
