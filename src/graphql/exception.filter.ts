@@ -8,6 +8,9 @@ import { isDatabaseUnavailable, isStorageFull } from '../database/database-error
 import { reasonForLog } from '../database/typeorm-logger';
 import { ServiceUnavailableError, serviceUnavailableMessage } from './graphql-errors';
 
+/** The resolvers' unexpected errors this filter has logged: createFormatError logs the others it masks. */
+export const loggedErrors = new WeakSet<object>();
+
 /** Where GraphQL is served; HTTP errors there are answered in GraphQL's shape. */
 export const GRAPHQL_PATH = '/graphql';
 
@@ -70,6 +73,7 @@ export class HeraldExceptionFilter implements GqlExceptionFilter {
         }
         if (!(exception instanceof GraphQLError) && !(exception instanceof HttpException)) {
           this.graphqlLogger.error(`unexpected error: ${(exception as Error)?.stack ?? String(exception)}`);
+          if (exception instanceof Object) loggedErrors.add(exception);
         }
         return exception;
       case 'http':
