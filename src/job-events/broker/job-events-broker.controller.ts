@@ -45,9 +45,9 @@ export const QUEUE_HEADER = 'x-herald-queue';
  * - the database is unavailable (down, restarting, locked, full): back to the
  *   queue after a pause, as often as it takes — never dead-lettered, nothing is
  *   lost while the database is away. The pause backs off: as long again as the
- *   outage has lasted so far (from the first such failure since the last event
- *   recorded), between REDELIVERY_DELAY_MS and MAX_REDELIVERY_DELAY_MS — 1, 1, 2,
- *   4, 8… s — the same for every message in hand, however many;
+ *   outage has lasted so far, between REDELIVERY_DELAY_MS and
+ *   MAX_REDELIVERY_DELAY_MS — 1, 1, 2, 4, 8… s — the same for every message in
+ *   hand, however many;
  * - anything else: tried again after a pause, MAX_ATTEMPTS times in all, then
  *   dead-lettered with the reason. A poison message does not loop forever.
  */
@@ -55,8 +55,8 @@ export const QUEUE_HEADER = 'x-herald-queue';
 export class JobEventsBrokerController {
   private readonly logger = new Logger('Broker');
   private readonly deadLetterReady = new WeakMap<Channel, Promise<unknown>>();
-  /** When the database was first found unavailable since an event was last recorded (epoch ms). */
-  private unavailableSince?: number;
+  /** The outage under way: when the database was first found unavailable, and last (epoch ms). */
+  private outage?: { since: number; last: number };
 
   constructor(
     private readonly ingestion: JobEventIngestionService,
@@ -73,7 +73,7 @@ export class JobEventsBrokerController {
     if (!message.ok) return this.deadLetter(channel, raw, message.reason);
     try {
       await this.ingestion.ingest(message.body, 'broker');
-      this.unavailableSince = undefined;
+      this.outage = undefined;
       channel.ack(raw);
     } catch (error) {
       if (error instanceof InvalidJobEventError) return this.deadLetter(channel, raw, error.message);
@@ -92,11 +92,17 @@ export class JobEventsBrokerController {
     }
   }
 
-  /** How long to hold a message the unavailable database refused: as long again as the outage has lasted, within bounds. */
+  /**
+   * How long to hold a message the unavailable database refused: as long again as
+   * the outage has lasted, within bounds. An outage ends with an event recorded here,
+   * or (its messages taken by another process) when none has been refused here for
+   * longer than a pause can last.
+   */
   private unavailableDelay(): number {
     const now = this.clock.now();
-    this.unavailableSince ??= now;
-    return Math.min(MAX_REDELIVERY_DELAY_MS, Math.max(REDELIVERY_DELAY_MS, now - this.unavailableSince));
+    if (!this.outage || now - this.outage.last > 2 * MAX_REDELIVERY_DELAY_MS) this.outage = { since: now, last: now };
+    this.outage.last = now;
+    return Math.min(MAX_REDELIVERY_DELAY_MS, Math.max(REDELIVERY_DELAY_MS, now - this.outage.since));
   }
 
   /** Publishes the message again to its queue with the count of tries so far, and lets go of this delivery. */
