@@ -30,7 +30,7 @@ function codeOf(status: number): string {
  * When to try again after the database refused a request: a full disk takes a
  * person to free space; a restart, a lost connection or a lock is over sooner.
  */
-export function retryAfterSeconds(error: unknown): number {
+function retryAfterSeconds(error: unknown): number {
   return isStorageFull(error) ? 5 : 1;
 }
 
