@@ -103,7 +103,7 @@ async function start(sink: SmtpSink, storage?: HeraldTestApp['storage']): Promis
     const acknowledged = published.filter((p) => p.acknowledged);
     expect(acknowledged.length).toBeGreaterThan(0);
     expect(acknowledged.length).toBeLessThan(published.length);
-    for (const p of published.filter((x) => !x.acknowledged)) expect(p.code).toBe('INTERNAL_SERVER_ERROR');
+    for (const p of published.filter((x) => !x.acknowledged)) expect(p.code).toBe('SERVICE_UNAVAILABLE');
 
     const unhealthy = await request(app.url).get('/health');
     expect(unhealthy.status).toBe(503);
