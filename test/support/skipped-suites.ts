@@ -20,7 +20,7 @@ export function itIf(available: boolean, needs: string): jest.It {
 }
 
 /** What a suite needs when it runs on one database only. */
-export const NEEDS_POSTGRES = 'HERALD_TEST_DATABASE_URL (PostgreSQL)';
+export const NEEDS_POSTGRES = 'PostgreSQL (HERALD_TEST_DATABASE_URL)';
 export const NEEDS_SQLITE = 'SQLite (HERALD_TEST_DATABASE_URL unset)';
 
 function announcing<T extends jest.Describe | jest.It>(skip: T, needs: string): T {
