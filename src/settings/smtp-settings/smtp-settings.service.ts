@@ -113,7 +113,7 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
       await this.audit.record(manager, { kind: AuditKind.SMTP_SETTINGS, target: 'smtpSettings', actor, at, fields: auditFields(changed, current, next) });
       return changed;
     });
-    if (changed.length === 0) return this.get();
+    if (changed.length === 0) return this.load(); // nothing to announce: as the database has them
     this.cached = await this.load();
     this.logger.log(`settings changed by ${actor.id}: ${changed.map((f) => SETTINGS_KEYS[f].key).join(', ')}`);
     this.events.emit(SmtpSettingsChangedEvent.NAME, new SmtpSettingsChangedEvent(this.cached));
