@@ -8,9 +8,27 @@ import { createValidationPipe } from './graphql/validation.pipe';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
-export function createLogger(config: HeraldConfig): ConsoleLogger {
+/** Nest's logger, writing every level to stderr: the CLI's, whose stdout is the command's output. */
+class StderrLogger extends ConsoleLogger {
+  protected override printMessages(messages: unknown[], context?: string, logLevel?: LogLevel, _stream?: 'stdout' | 'stderr', errorStack?: unknown, params?: Record<string, unknown>): void {
+    super.printMessages(messages, context, logLevel, 'stderr', errorStack, params);
+  }
+}
+
+/**
+ * Herald's logger: LOG_FORMAT, LOG_LEVEL, and colours only where they are read on a
+ * terminal — never into a file or a pipe (systemd, docker logs, `> file`), unless
+ * FORCE_COLOR says so. The server logs to stdout (errors to stderr); `stderrOnly`
+ * (the CLI) keeps stdout for what a command prints.
+ */
+export function createLogger(config: HeraldConfig, { stderrOnly = false } = {}): ConsoleLogger {
   const upTo = LEVELS.indexOf(config.log.level);
-  return new ConsoleLogger('Herald', { json: config.log.format === 'json', logLevels: LEVELS.slice(0, upTo + 1) });
+  const streams = stderrOnly ? [process.stderr] : [process.stdout, process.stderr];
+  const json = config.log.format === 'json';
+  // (Nest prints JSON with colours on as a coloured object literal, not JSON: never.)
+  const colors = !json && (config.log.colours === 'auto' ? streams.every((s) => s.isTTY === true) : config.log.colours === 'always');
+  const Logger = stderrOnly ? StderrLogger : ConsoleLogger;
+  return new Logger('Herald', { json, logLevels: LEVELS.slice(0, upTo + 1), colors });
 }
 
 /** Builds the Herald application (not yet listening): used by main.ts and the end-to-end suites. */

@@ -5,9 +5,11 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadSecretKey, SecretCipher } from '@herald/crypto';
+import { Logger } from '@nestjs/common';
 import { JwtSecret } from './auth/jwt-secret';
 import { Role, ROLES } from './auth/role.enum';
 import { TokenService } from './auth/token.service';
+import { createLogger } from './bootstrap';
 import { SystemClock } from './clock/clock';
 import { parseDuration } from './config/duration';
 import { HeraldConfig, loadConfig } from './config/herald-config';
@@ -20,12 +22,16 @@ export interface CliIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   out(line: string): void;
   err(line: string): void;
+  /** Where Herald's own logs (the database's, Nest's) go once the configuration is known. */
+  useLogger?(config: HeraldConfig): void;
 }
 
 const PROCESS_IO: CliIo = {
   stdin: process.stdin,
   out: (line) => console.log(line),
   err: (line) => console.error(line),
+  // To stderr, as LOG_LEVEL / LOG_FORMAT say, coloured on a terminal only: stdout is the command's output.
+  useLogger: (config) => Logger.overrideLogger(createLogger(config, { stderrOnly: true })),
 };
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -212,7 +218,9 @@ export async function runCli(argv: string[], config?: HeraldConfig, io: CliIo = 
   }
   try {
     const values = parse(command, args);
-    await command.run(values, config ?? loadConfig(), io);
+    const loaded = config ?? loadConfig();
+    io.useLogger?.(loaded);
+    await command.run(values, loaded, io);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -9,6 +9,7 @@ import { fillDisk } from './support/database-outage';
 import { DATABASE_KIND, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
 import { scrape } from './support/prometheus-text';
+import { describeIf } from './support/skipped-suites';
 import { SmtpSink } from './support/smtp-sink';
 
 /**
@@ -16,8 +17,7 @@ import { SmtpSink } from './support/smtp-sink';
  * Without it these tests are skipped, and say so.
  */
 const RABBITMQ_URL = process.env.HERALD_TEST_RABBITMQ_URL;
-if (!RABBITMQ_URL) console.warn('broker.e2e-spec: skipped — set HERALD_TEST_RABBITMQ_URL to run the RabbitMQ suites');
-const describeWithBroker = RABBITMQ_URL ? describe : describe.skip;
+const describeWithBroker = describeIf(!!RABBITMQ_URL, 'HERALD_TEST_RABBITMQ_URL');
 
 const EVENT = 'query($id: ID!) { event(id: $id) { source recipients } }';
 let seq = 0;

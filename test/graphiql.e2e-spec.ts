@@ -3,6 +3,7 @@ import { chromium, type Browser } from 'playwright-core';
 import request from 'supertest';
 import { Role } from '../src/auth/role.enum';
 import { HeraldTestApp } from './support/herald-test-app';
+import { describeIf } from './support/skipped-suites';
 
 /**
  * GraphiQL in a real browser, as an admin on a console without internet uses it:
@@ -12,11 +13,8 @@ import { HeraldTestApp } from './support/herald-test-app';
  */
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) {
-  console.warn(`test/graphiql.e2e-spec.ts skipped: no ${CHROMIUM} here (apt-get install -y chromium; .ci/run installs it)`);
-}
 
-(HAVE_CHROMIUM ? describe : describe.skip)(`GraphiQL in Chromium${HAVE_CHROMIUM ? '' : ` (skipped: no ${CHROMIUM})`}`, () => {
+describeIf(HAVE_CHROMIUM, `${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`)('GraphiQL in Chromium', () => {
   let app: HeraldTestApp;
   let browser: Browser;
 

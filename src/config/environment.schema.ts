@@ -187,6 +187,14 @@ export class EnvironmentVariables {
   @IsOptional() @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
+  /** Text logs are coloured only on a terminal; set (to anything), never (https://no-color.org). Wins over FORCE_COLOR. */
+  @IsOptional() @IsString()
+  NO_COLOR?: string;
+
+  /** Colour text logs even when they go to a file or a pipe; 0 or false: never colour them. */
+  @IsOptional() @IsString()
+  FORCE_COLOR?: string;
+
   /** The GraphiQL page at /graphql, and schema introspection and "Did you mean" hints for callers with a valid token. */
   @IsOptional() @Transform(toBoolean) @IsBoolean()
   GRAPHQL_IDE = true;

@@ -60,7 +60,8 @@ export class HeraldConfig {
     /** Relay-wide failures of one message (the relay working for others meanwhile) after which they are its own. */
     failuresPerMessage: number;
   };
-  readonly log: { format: 'text' | 'json'; level: EnvironmentVariables['LOG_LEVEL'] };
+  /** `colours`: of text logs; `auto` means only when they go to a terminal. */
+  readonly log: { format: 'text' | 'json'; level: EnvironmentVariables['LOG_LEVEL']; colours: 'auto' | 'always' | 'never' };
   readonly graphqlIde: boolean;
   /** What one request may hold and ask for; answered with an error before any work beyond. */
   readonly requestLimits: {
@@ -142,7 +143,7 @@ export class HeraldConfig {
       quotaMinuteMs: vars.HERALD_QUOTA_MINUTE_MS,
       failuresPerMessage: vars.RELAY_FAILURES_PER_MESSAGE,
     };
-    this.log = { format: vars.LOG_FORMAT, level: vars.LOG_LEVEL };
+    this.log = { format: vars.LOG_FORMAT, level: vars.LOG_LEVEL, colours: coloursOf(vars) };
     this.graphqlIde = vars.GRAPHQL_IDE;
     this.requestLimits = {
       bodyBytes: parseSize(vars.HTTP_BODY_LIMIT),
@@ -169,6 +170,13 @@ function parseSize(size: string): number {
 }
 
 /** Reads `.env` (if present; real environment variables win), validates, and builds the config. */
+/** NO_COLOR (set at all) wins; FORCE_COLOR forces them on, or off with 0 / false; else only on a terminal. */
+function coloursOf(vars: EnvironmentVariables): HeraldConfig['log']['colours'] {
+  if (vars.NO_COLOR !== undefined) return 'never';
+  if (vars.FORCE_COLOR === undefined) return 'auto';
+  return ['0', 'false'].includes(vars.FORCE_COLOR.trim().toLowerCase()) ? 'never' : 'always';
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.env'): HeraldConfig {
   if (env === process.env && existsSync(envFile)) process.loadEnvFile(envFile);
   return new HeraldConfig(validateEnvironment(env), env);
