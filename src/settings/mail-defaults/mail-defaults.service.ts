@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { DataSource, In } from 'typeorm';
+import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { reasonsOf } from '../../config/validation-messages';
 import { Transactions } from '../../database/transactions';
@@ -29,6 +30,7 @@ export class MailDefaultsService implements OnModuleInit, OnApplicationBootstrap
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: HeraldConfig,
     private readonly transactions: Transactions,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -98,7 +100,7 @@ export class MailDefaultsService implements OnModuleInit, OnApplicationBootstrap
 
   private async write(values: [MailDefaultsField, string | null][], actor: string, mode: 'replace' | 'insert-missing'): Promise<void> {
     if (!values.length) return;
-    const now = new Date();
+    const now = this.clock.date();
     const rows = values.map(([field, value]) => ({ key: MAIL_DEFAULTS_KEYS[field], value, updatedAt: now, updatedBy: actor }));
     await this.transactions.run(async (manager) => {
       const insert = manager.createQueryBuilder().insert().into(PropertyEntity).values(rows);
