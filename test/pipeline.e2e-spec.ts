@@ -6,6 +6,7 @@ import { ManualClock } from '../src/clock/manual-clock';
 import { JobEventIngestionService } from '../src/job-events/ingestion/job-event-ingestion.service';
 import { Dispatcher } from '../src/notifications/dispatch/dispatcher';
 import { DeliveryEntity, DeliveryStatus } from '../src/notifications/entities/delivery.entity';
+import { DeliveryOutbox } from '../src/notifications/outbox/delivery-outbox';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
 import { type ReceivedMail, SmtpSink } from './support/smtp-sink';
@@ -378,9 +379,14 @@ describe(`a Herald process stopped while it sends (${DATABASE_KIND})`, () => {
       // Another process claimed them and died (SIGKILL): SENDING, its lease running out soon.
       const repo = app.app.get(DataSource).getRepository(DeliveryEntity);
       await repo.update({ id: In(await deliveryIdsOf(app, e.id)) }, { status: DeliveryStatus.SENDING, leaseOwner: 'dead-host:1:gone', leaseExpiresAt: new Date(clock.now() + 500) });
+      const claims = jest.spyOn(app.app.get(DeliveryOutbox), 'claim');
       await app.admin(UPDATE_SMTP, { input: { host: '127.0.0.1', port: s.port, security: 'NONE', authEnabled: false, sender: 'h@example.com' } });
-      await eventually(async () => expect(app.app.get(Dispatcher).room()).toBeGreaterThan(0)); // it has seen the relay, and claims what it may
-      expect(recipientsOf(mailsOf(s, e.id))).toEqual([]); // still leased to the dead process
+      // With a relay, the dispatcher looks at once, and finds them still leased to the dead process.
+      expect(await eventually(async () => {
+        expect(claims).toHaveBeenCalled();
+        return claims.mock.results[0].value as Promise<unknown>;
+      })).toEqual([]);
+      expect(recipientsOf(mailsOf(s, e.id))).toEqual([]);
       clock.advance(600); // the lease has run out; the dispatcher's sweep (every 100 ms) claims them
       await eventually(async () => expect(recipientsOf(mailsOf(s, e.id))).toEqual(['o1@example.com', 'o2@example.com']));
       expect(app.app.get(Dispatcher).owner).not.toBe('dead-host:1:gone');
