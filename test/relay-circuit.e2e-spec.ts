@@ -263,15 +263,17 @@ async function hangingUpRelay(): Promise<{ server: Server; port: number; connect
     try {
       await a.admin(UPDATE_SMTP, { input: relayAt(relay.port) });
       await seedApplication(a, { id: 'app-two', name: 'Billing' }, people('two', 4));
-      await publish(a, 'app-two');
-      await publish(b, 'app-two');
+      const ids = [await publish(a, 'app-two'), await publish(b, 'app-two')];
       await eventually(async () => {
         expect((await statusOf(a)).state).toBe('DOWN');
         expect((await statusOf(b)).state).toBe('DOWN');
       });
       // A send under way when the circuit opened may still reconnect once or twice (the
-      // SMTP pool retries a connection the relay closed): counted from when those are over.
-      await new Promise((resolve) => setTimeout(resolve, 2 * PROBE_MS));
+      // SMTP pool retries a connection the relay closed): counted from when those are over,
+      // that is once every mail is back to wait (its send has ended), however long that took.
+      await eventually(async () => {
+        for (const id of ids) for (const d of await deliveriesOf(a, id)) expect(d.status).toBe('WAITING');
+      });
       const from = relay.connections.length;
       await eventually(async () => expect(relay.connections.length - from).toBeGreaterThanOrEqual(6), 20_000);
       const probes = relay.connections.slice(from);
