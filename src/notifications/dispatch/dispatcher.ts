@@ -61,6 +61,8 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
   private started = false;
   private sweep?: Timer;
   private requeueing?: Promise<void>;
+  /** The relay's circuit being reset after a settings change: shutdown waits for it (it writes). */
+  private resetting?: Promise<void>;
   private readonly outcomes: GroupCommit<Outcome, void>;
   private held = { count: 0, reportedAt: 0 };
   /**
@@ -132,7 +134,16 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
   /** New settings: deliveries that waited for a relay are due again. */
   @OnEvent(SmtpSettingsChangedEvent.NAME, { async: true })
   async onSettingsChanged(): Promise<void> {
-    await this.health.settingsChanged().catch((e: Error) => this.logger.error(`could not reset the relay's circuit: ${e.message}`));
+    if (this.stopping) return;
+    const previous = this.resetting;
+    const resetting: Promise<void> = (async () => {
+      await previous;
+      await this.health.settingsChanged().catch((e: Error) => this.logger.error(`could not reset the relay's circuit: ${e.message}`));
+    })().finally(() => {
+      if (this.resetting === resetting) this.resetting = undefined;
+    });
+    this.resetting = resetting;
+    await resetting;
     return this.refresh();
   }
 
@@ -172,6 +183,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
     this.sweep?.cancel();
+    await this.resetting;
     await this.requeueing;
     await Promise.all(this.workers); // each ends once its last outcome is recorded
     // Claimed but not begun: give them back now rather than when the lease expires.
