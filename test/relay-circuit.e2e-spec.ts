@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import request from 'supertest';
 import { Role } from '../src/auth/role.enum';
 import { DATABASE_KIND, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { OAuth2TokenEndpoint } from './support/oauth2-token-endpoint';
@@ -221,6 +222,35 @@ describe(`the relay's circuit breaker (${DATABASE_KIND})`, () => {
     expect(paced.received).toHaveLength(8);
     expect(relay.received).toHaveLength(8);
   }, 90_000);
+
+  it('50 deliveries paced by the relay quota: each says it waits with 50 others, and readiness and relayStatus count the 50 waiting now', async () => {
+    // The quota is one recipient a day: the first mail goes, the 50 others wait for the next days (UTC). Not across midnight.
+    const toMidnight = 86_400_000 - (Date.now() % 86_400_000);
+    if (toMidnight < 60_000) await new Promise((r) => setTimeout(r, toMidnight + 1_000));
+    const relay = await sink();
+    const app = await start({}, relayAt(relay.port, { quotaRecipientsPerDay: 1 }), 'app-fifty', people('fifty', 51));
+    const id = await publish(app, 'app-fifty');
+    await relay.waitFor(1);
+
+    const status = await eventually(async () => {
+      const s = await statusOf(app);
+      expect(s).toMatchObject({ state: 'DEGRADED', deliveriesWaiting: 50, pacedUntil: expect.any(String) });
+      return s;
+    });
+    const ready = await request(app.url).get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.details.relay).toMatchObject({ state: 'DEGRADED', waiting: 50 });
+    const lastAt = new Date(Date.parse(status.pacedUntil) + 49 * 86_400_000).toISOString();
+    expect(status.pacedLastAt).toBe(lastAt);
+    await eventually(async () => {
+      const waiting = (await deliveriesOf(app, id)).filter((d) => d.status === 'WAITING');
+      expect(waiting).toHaveLength(50);
+      for (const d of waiting) {
+        expect(d.lastError).toBe(`paced: relay quota 1 recipients a day; next at ${status.pacedUntil}; the last of the 50 waiting at about ${lastAt}`);
+      }
+    });
+    expect(relay.received).toHaveLength(1);
+  }, 60_000);
 });
 
 /** Connections to a relay that hangs up at once, with when each came. */
