@@ -15,6 +15,7 @@ import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { type ClaimedDelivery, DeliveryOutbox, type Outcome } from '../outbox/delivery-outbox';
 import { type DeliveryTaker, DeliveryTakers } from '../outbox/delivery-takers';
 import { MessageComposer } from './message-composer';
+import { Readers } from './readers';
 import { retryDelayMs } from './retry-policy';
 
 const NOT_CONFIGURED = 'waiting: SMTP is not configured (set host and sender with updateSmtpSettings)';
@@ -72,6 +73,8 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
   private readonly inHand = new Set<number>();
   /** A wake is planned for the end of the current pacing. */
   private pacedWake?: number;
+  /** Hand-offs whose readers are being checked before they join the queue. */
+  private readonly checking = new Set<Promise<void>>();
 
   constructor(
     private readonly config: HeraldConfig,
@@ -81,6 +84,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     private readonly clock: Clock,
     takers: DeliveryTakers,
     private readonly health: RelayHealth,
+    private readonly readers: Readers,
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {
     takers.offer(this);
@@ -110,8 +114,16 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
       return;
     }
     for (const [eventId, payload] of handOff.payloads) this.composer.remember(eventId, payload);
-    this.queue.push(...handOff.deliveries);
-    this.startWorkers();
+    // Planning chose them a moment ago; checked again all the same, as every batch is before it is sent.
+    const check: Promise<void> = this.readers
+      .recheck(handOff.deliveries, this.owner)
+      .then((send) => {
+        this.queue.push(...send);
+        this.startWorkers();
+      })
+      .catch((e: Error) => this.logger.error(`could not check who still receives ${handOff.deliveries.length} deliveries: ${e.message}`))
+      .finally(() => this.checking.delete(check));
+    this.checking.add(check);
   }
 
   /**
@@ -173,6 +185,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     this.stopping = true;
     this.sweep?.cancel();
     await this.requeueing;
+    await Promise.all(this.checking);
     await Promise.all(this.workers); // each ends once its last outcome is recorded
     // Claimed but not begun: give them back now rather than when the lease expires.
     await this.outbox.release(this.queue.splice(0).map((d) => d.id), this.owner).catch(() => undefined);
@@ -251,11 +264,13 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
       return this.wakeRequested;
     }
     const claimed = await this.outbox.claim(this.owner, this.config.dispatch.batchSize, this.config.dispatch.leaseMs);
+    // Those whose person still receives them (one query; the others end CANCELLED).
+    const send = await this.readers.recheck(claimed.filter((d) => !this.inHand.has(d.id)), this.owner);
     // The claimed deliveries' events in one query (compose() loads any it still misses).
-    await this.composer.preload(claimed).catch((e: Error) => this.logger.warn(`could not preload events: ${e.message}`));
-    this.queue.push(...claimed.filter((d) => !this.inHand.has(d.id)));
+    await this.composer.preload(send).catch((e: Error) => this.logger.warn(`could not preload events: ${e.message}`));
+    this.queue.push(...send);
     if (claimed.length === this.config.dispatch.batchSize) this.wakeRequested = true; // there may be more
-    if (claimed.length) this.startWorkers(); // workers that stopped on an empty claim come back
+    if (send.length) this.startWorkers(); // workers that stopped on an empty claim come back
     return claimed.length > 0 || this.wakeRequested;
   }
 
