@@ -224,11 +224,13 @@ describe(`the relay's circuit breaker (${DATABASE_KIND})`, () => {
   }, 90_000);
 
   it('50 deliveries paced by the relay quota: each says it waits with 50 others, and readiness and relayStatus count the 50 waiting now', async () => {
-    // The quota is one recipient a day: the first mail goes, the 50 others wait for the next days (UTC). Not across midnight.
-    const toMidnight = 86_400_000 - (Date.now() % 86_400_000);
-    if (toMidnight < 60_000) await new Promise((r) => setTimeout(r, toMidnight + 1_000));
+    // The quota is one mail a minute: the first goes, the 50 others wait for the next minutes. The test
+    // takes a few seconds; it begins early in a minute, so that the minute does not end in the middle.
+    const MINUTE_MS = 60_000;
+    const left = MINUTE_MS - (Date.now() % MINUTE_MS);
+    if (left < 30_000) await new Promise((r) => setTimeout(r, left + 100));
     const relay = await sink();
-    const app = await start({}, relayAt(relay.port, { quotaRecipientsPerDay: 1 }), 'app-fifty', people('fifty', 51));
+    const app = await start({}, relayAt(relay.port, { quotaMessagesPerMinute: 1 }), 'app-fifty', people('fifty', 51));
     const id = await publish(app, 'app-fifty');
     await relay.waitFor(1);
 
@@ -240,17 +242,17 @@ describe(`the relay's circuit breaker (${DATABASE_KIND})`, () => {
     const ready = await request(app.url).get('/health/ready');
     expect(ready.status).toBe(200);
     expect(ready.body.details.relay).toMatchObject({ state: 'DEGRADED', waiting: 50 });
-    const lastAt = new Date(Date.parse(status.pacedUntil) + 49 * 86_400_000).toISOString();
+    const lastAt = new Date(Date.parse(status.pacedUntil) + 49 * MINUTE_MS).toISOString();
     expect(status.pacedLastAt).toBe(lastAt);
     await eventually(async () => {
       const waiting = (await deliveriesOf(app, id)).filter((d) => d.status === 'WAITING');
       expect(waiting).toHaveLength(50);
       for (const d of waiting) {
-        expect(d.lastError).toBe(`paced: relay quota 1 recipients a day; next at ${status.pacedUntil}; the last of the 50 waiting at about ${lastAt}`);
+        expect(d.lastError).toBe(`paced: relay quota 1 messages a minute; next at ${status.pacedUntil}; the last of the 50 waiting at about ${lastAt}`);
       }
     });
     expect(relay.received).toHaveLength(1);
-  }, 60_000);
+  }, 90_000);
 });
 
 /** Connections to a relay that hangs up at once, with when each came. */

@@ -88,7 +88,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {
     takers.offer(this);
-    health.countWaitingWith(() => outbox.waiting());
+    health.countWaitingWith(() => outbox.waiting(), (prefix, reason) => outbox.describeWaiting(prefix, reason));
     this.outcomes = new GroupCommit<Outcome, void>(
       async (outcomes) => {
         await this.outbox.record(outcomes, this.owner);
@@ -253,6 +253,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     const hold = this.holding();
     if (hold) {
       await this.outbox.holdDue(hold.reason);
+      void this.health.waitingChanged();
       return this.wakeRequested;
     }
     if (!(await this.smtp.isConfigured())) {
@@ -345,7 +346,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
       this.pacedWake = until;
       void this.clock.sleep(Math.max(0, until - this.clock.now())).then(() => this.refresh());
     }
-    return this.putBack([d, ...this.queue.splice(0)], hold.reason);
+    return this.putBack([d, ...this.queue.splice(0)], hold.reason).finally(() => void this.health.waitingChanged()); // how many wait now
   }
 
   private async failed(d: ClaimedDelivery, failure: SmtpFailure, relay: string): Promise<Outcome | undefined> {

@@ -399,6 +399,19 @@ export class DeliveryOutbox {
     return { count: Number(row?.count ?? 0), oldest: typeof oldest === 'string' ? new Date(`${oldest.replace(' ', 'T')}Z`) : oldest };
   }
 
+  /** Rewrites the reason of every WAITING delivery whose reason begins with `prefix` (a pacing's, with how many wait now). */
+  async describeWaiting(prefix: string, reason: string): Promise<void> {
+    await this.transactions.exclusive(() =>
+      this.dataSource
+        .getRepository(DeliveryEntity)
+        .createQueryBuilder()
+        .update()
+        .set({ lastError: reason })
+        .where('status = :status AND last_error LIKE :prefix', { status: DeliveryStatus.WAITING, prefix: `${prefix}%` })
+        .execute(),
+    );
+  }
+
   /** The settings changed: waiting deliveries are due again. */
   async requeueWaiting(): Promise<number> {
     const result = await this.transactions.exclusive(() =>
