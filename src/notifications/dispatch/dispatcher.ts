@@ -265,10 +265,12 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
       return this.wakeRequested;
     }
     const claimed = await this.outbox.claim(this.owner, this.config.dispatch.batchSize, this.config.dispatch.leaseMs);
-    // Those whose person still receives them (one query; the others end CANCELLED).
-    const send = await this.readers.recheck(claimed.filter((d) => !this.inHand.has(d.id)), this.owner);
-    // The claimed deliveries' events in one query (compose() loads any it still misses).
-    await this.composer.preload(send).catch((e: Error) => this.logger.warn(`could not preload events: ${e.message}`));
+    // Meanwhile (two connections on PostgreSQL): those whose person still receives them (one
+    // query; the others end CANCELLED), and their events (one query; compose() loads any it still misses).
+    const [send] = await Promise.all([
+      this.readers.recheck(claimed.filter((d) => !this.inHand.has(d.id)), this.owner),
+      this.composer.preload(claimed).catch((e: Error) => this.logger.warn(`could not preload events: ${e.message}`)),
+    ]);
     this.queue.push(...send);
     if (claimed.length === this.config.dispatch.batchSize) this.wakeRequested = true; // there may be more
     if (send.length) this.startWorkers(); // workers that stopped on an empty claim come back
