@@ -1,4 +1,5 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { HeraldTestApp, removeStorage, TEST_DATABASE_URL, type TestStorage } from '../../../test/support/herald-test-app';
 import { NotificationsCore } from '../../../test/support/notifications-core';
 import { eventually } from '../../../test/support/people';
 import { SmtpSink } from '../../../test/support/smtp-sink';
@@ -33,24 +34,30 @@ const jobFailed = (applicationId: string, at = '2026-01-05T09:00:00Z') => ({
  * The check before sending (Readers), on the paths the end-to-end suite cannot
  * time: a hand-off from planning announced after its person lost the application,
  * and a digest closed while no relay was configured whose person then lost one of
- * its applications (it is narrowed to the rest). Real outbox (SQLite in memory),
- * real SMTP server, a ManualClock.
+ * its applications (it is narrowed to the rest). Real outbox (SQLite in memory,
+ * and PostgreSQL when HERALD_TEST_DATABASE_URL is set), real SMTP server, a ManualClock.
  */
-describe('Readers: who still receives a mail, asked again before it is sent', () => {
+const DATABASES = [{ name: 'sqlite', postgres: false }, ...(TEST_DATABASE_URL ? [{ name: 'postgres', postgres: true }] : [])];
+
+describe.each(DATABASES)('Readers: who still receives a mail, asked again before it is sent ($name)', ({ postgres }) => {
   let core: NotificationsCore;
   let sink: SmtpSink;
+  let storage: TestStorage | undefined;
   const deliveries = (recipientId?: string) => core.dataSource.getRepository(DeliveryEntity).find({ where: recipientId ? { recipientId } : {}, order: { id: 'ASC' } });
   const eventsOf = async (deliveryId: number) =>
     (await core.dataSource.getRepository(DeliveryEventEntity).find({ where: { deliveryId }, order: { position: 'ASC' } })).map((e) => e.eventId);
 
   beforeEach(async () => {
     sink = await new SmtpSink().start();
-    core = await NotificationsCore.start({ DISPATCH_SWEEP_INTERVAL_MS: String(HOUR), SETTINGS_REFRESH_INTERVAL_MS: String(HOUR) }, { clockStart: Date.UTC(2026, 0, 5, 9) });
+    storage = postgres ? HeraldTestApp.freshStorage() : undefined;
+    const database: Record<string, string> = storage ? { DATABASE_URL: TEST_DATABASE_URL!, DATABASE_SCHEMA: storage.schema, DATA_DIR: storage.dataDir } : {};
+    core = await NotificationsCore.start({ DISPATCH_SWEEP_INTERVAL_MS: String(HOUR), SETTINGS_REFRESH_INTERVAL_MS: String(HOUR), ...database }, { clockStart: Date.UTC(2026, 0, 5, 9) });
     await core.seedApplication('app-1', ['ann', 'bob']);
     await core.seedApplication('app-2', ['ann']);
   });
   afterEach(async () => {
     await core?.close();
+    if (storage) await removeStorage(storage);
     await sink.stop();
   });
 
