@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { Role } from '../src/auth/role.enum';
 import type { Clock } from '../src/clock/clock';
@@ -241,6 +242,36 @@ describe(`the relay's circuit breaker (${DATABASE_KIND})`, () => {
     expect(paced.throttled).toBe(0);
     expect(relay.received).toHaveLength(8);
   });
+
+  it('50 deliveries paced by the relay quota: each says it waits with 50 others, and readiness and relayStatus count the 50 waiting now', async () => {
+    // The quota is one mail a minute: the first goes, the 50 others wait for the next minutes. On a
+    // ManualClock that stays at the start of a minute, the minute cannot end in the middle of the test.
+    const MINUTE_MS = 60_000;
+    const clock = new ManualClock(Date.UTC(2026, 10, 24, 10));
+    const relay = await sink();
+    const app = await start({}, relayAt(relay.port, { quotaMessagesPerMinute: 1 }), 'app-fifty', people('fifty', 51), clock);
+    const id = await publish(app, 'app-fifty');
+    await relay.waitFor(1);
+
+    const status = await eventually(async () => {
+      const s = await statusOf(app);
+      expect(s).toMatchObject({ state: 'DEGRADED', deliveriesWaiting: 50, pacedUntil: expect.any(String) });
+      return s;
+    });
+    const ready = await request(app.url).get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.details.relay).toMatchObject({ state: 'DEGRADED', waiting: 50 });
+    const lastAt = new Date(Date.parse(status.pacedUntil) + 49 * MINUTE_MS).toISOString();
+    expect(status.pacedLastAt).toBe(lastAt);
+    await eventually(async () => {
+      const waiting = (await deliveriesOf(app, id)).filter((d) => d.status === 'WAITING');
+      expect(waiting).toHaveLength(50);
+      for (const d of waiting) {
+        expect(d.lastError).toBe(`paced: relay quota 1 messages a minute; next at ${status.pacedUntil}; the last of the 50 waiting at about ${lastAt}`);
+      }
+    });
+    expect(relay.received).toHaveLength(1);
+  }, 90_000);
 });
 
 /** Connections to a relay that hangs up at once, with when each came. */

@@ -39,6 +39,9 @@ const event = (id: string, logExcerpt = 'INFO start') => ({
 const delivery = (id: number, eventId: string, recipientName: string | null = null, reader: { locale?: string; timeZone?: string } = {}): ClaimedDelivery => ({
   id,
   eventId,
+  eventType: 'JOB_FAILED',
+  applicationId: 'app-1',
+  recipientId: `r${id}`,
   recipientEmail: `r${id}@example.com`,
   recipientName,
   recipientLocale: reader.locale ?? null,
