@@ -7,11 +7,11 @@ import { AlertWebhook } from './alerts/alert-webhook';
 import { RelayAlerts } from './alerts/relay-alerts';
 import { HealthController } from './health/health.controller';
 import { ReadinessIndicators } from './health/readiness-indicators';
-import { HeraldMetrics } from './metrics/herald-metrics';
+import { HeraldMetrics } from '../metrics/herald-metrics';
 import { MetricsController } from './metrics/metrics.controller';
 import { QueueGauges } from './metrics/queue-gauges';
 import { QueueStats } from './queue/queue-stats';
-import { RelayStateMetrics } from './relay-state-metrics';
+import { RelayStateMetrics } from './metrics/relay-state-metrics';
 
 /**
  * What an operator watches: /health (liveness, readiness), /metrics, and the

@@ -7,7 +7,7 @@ import { Clock } from '../../clock/clock';
 import { GroupCommit } from '../../database/group-commit';
 import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
-import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { JobEventEntity } from '../entities/job-event.entity';
 import type { JobEventsSubscriber } from './job-events-subscriber';
 
@@ -66,9 +66,7 @@ export class JobEventIngestionService {
     // An id recorded by another process's transaction that has not committed yet waits for
     // it (PostgreSQL) and is then a duplicate, rather than planned twice.
     const sql = new Sql(dataSource);
-    const rows = sql.postgres
-      ? 'json_to_recordset(?::json) AS v(id varchar, source varchar)'
-      : "(SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.source') AS source FROM json_each(?)) AS v";
+    const rows = sql.jsonRows({ id: 'varchar', source: 'varchar' });
     this.insertSql = sql.statement(
       `INSERT INTO ${sql.table(JobEventEntity)} (id, received_at, source)
        SELECT v.id, ?${sql.postgres ? '::timestamp' : ''}, v.source FROM ${rows} WHERE true

@@ -5,7 +5,7 @@ import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
-import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { type HeldBack, MailCapState, type MailCapStateSource } from '../../users/frequency/mail-cap-state';
 import { CapWindowEntity } from '../entities/cap-window.entity';
 import type { NewDelivery } from '../outbox/delivery-outbox';
@@ -48,9 +48,7 @@ export class MailCap implements MailCapStateSource, OnModuleInit {
   ) {
     const sql = new Sql(dataSource);
     this.postgres = sql.postgres;
-    const rows = this.postgres
-      ? 'json_to_recordset(?::json) AS v(recipient_id varchar, mails integer)'
-      : "(SELECT json_extract(value, '$.recipient_id') AS recipient_id, json_extract(value, '$.mails') AS mails FROM json_each(?)) AS v";
+    const rows = sql.jsonRows({ recipient_id: 'varchar', mails: 'integer' });
     // A window that has ended (its end at or before now) starts again at now with this batch's mails.
     const ended = 'c.window_end <= excluded.window_start';
     const upsert = `INSERT INTO ${sql.table(CapWindowEntity)} AS c (recipient_id, window_start, window_end, mails)

@@ -13,7 +13,7 @@ import { type DigestWindow, digestTimeZone, digestWindowAt, windowAfter } from '
 import { isDigest, type NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { PreferenceChangedEvent } from '../../users/frequency/preference-changed.event';
 import type { Recipient } from '../../users/recipients/recipients.service';
-import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
 import type { FoldedMail } from '../cap/mail-cap';
 import { DigestEntryEntity, FoldKind } from '../entities/digest-entry.entity';
 import { DigestEntity } from '../entities/digest.entity';
@@ -95,9 +95,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
   ) {
     const sql = new Sql(dataSource);
     const columns = Object.keys(ENTRY_COLUMNS).join(', ');
-    this.insertSql = sql.postgres
-      ? sql.statement(`INSERT INTO ${sql.table(DigestEntryEntity)} (${columns}) SELECT ${columns} FROM json_to_recordset(?::json) AS v(${Object.entries(ENTRY_COLUMNS).map(([c, t]) => `${c} ${t}`).join(', ')})`)
-      : `INSERT INTO ${sql.table(DigestEntryEntity)} (${columns}) SELECT ${Object.keys(ENTRY_COLUMNS).map((c) => `json_extract(value, '$.${c}')`).join(', ')} FROM json_each(?) ORDER BY key`;
+    this.insertSql = sql.statement(`INSERT INTO ${sql.table(DigestEntryEntity)} (${columns}) SELECT ${columns} FROM ${sql.jsonRows(ENTRY_COLUMNS, { ordinal: 'n' })} ORDER BY n`);
   }
 
   onModuleInit(): void {

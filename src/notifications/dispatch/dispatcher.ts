@@ -6,7 +6,7 @@ import { Clock, type Timer } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { isDatabaseUnavailable } from '../../database/database-errors';
 import { GroupCommit } from '../../database/group-commit';
-import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { SmtpSettingsChangedEvent } from '../../settings/smtp-settings/smtp-settings-changed.event';
 import { RelayHealth, type RelayHold } from '../../smtp/relay-health/relay-health';
 import { SmtpCheckStep, type SmtpFailure, SmtpGateway } from '../../smtp/smtp-gateway';

@@ -118,11 +118,6 @@ export class DeliveryOutbox {
     this.postgres = sql.postgres;
     const table = sql.table(DeliveryEntity);
     const events = sql.table(DeliveryEventEntity);
-    // Rows arrive as one JSON array; each database turns it into rows its own way.
-    const rows = (columns: Record<string, string>) =>
-      this.postgres
-        ? `json_to_recordset(?::json) AS v(${Object.entries(columns).map(([c, t]) => `${c} ${t}`).join(', ')})`
-        : `(SELECT ${Object.keys(columns).map((c) => `json_extract(value, '$.${c}') AS ${c}`).join(', ')} FROM json_each(?)) AS v`;
     const cast = (type: string) => (this.postgres ? `::${type}` : '');
     // Each delivery is written with its events. On PostgreSQL in one statement: the ids
     // are drawn first, so that the events' rows can name them, and are answered in the
@@ -130,13 +125,12 @@ export class DeliveryOutbox {
     // order of the rows given (one writer), then their events, given those ids.
     const columns = Object.keys(NEW_COLUMNS).join(', ');
     const planned = `?${cast('varchar')}, 0, ?${cast('timestamp')}, ?${cast('varchar')}, ?${cast('timestamp')}`;
-    const typed = Object.entries({ event_ids: 'json', ...NEW_COLUMNS }).map(([c, t]) => `${c} ${t}`).join(', ');
     const sequence = table.replace(/"$/, '_id_seq"'); // PostgreSQL's name for the sequence of a serial column
     this.insertSql = this.postgres
       ? sql.statement(
           `WITH v AS (
              SELECT nextval('${sequence}') AS id, v.*
-               FROM ROWS FROM (json_to_recordset(?::json) AS (${typed})) WITH ORDINALITY AS v(event_ids, ${columns}, n)
+               FROM ${sql.jsonRows({ event_ids: 'json', ...NEW_COLUMNS }, { ordinal: 'n' })}
            ), d AS (
              INSERT INTO ${table} (id, ${columns}, status, attempts, next_attempt_at, lease_owner, lease_expires_at)
              SELECT id, ${columns}, ${planned} FROM v
@@ -147,7 +141,7 @@ export class DeliveryOutbox {
            SELECT id FROM v ORDER BY n`,
         )
       : `INSERT INTO ${table} (${columns}, status, attempts, next_attempt_at, lease_owner, lease_expires_at)
-         SELECT ${Object.keys(NEW_COLUMNS).map((c) => `json_extract(value, '$.${c}')`).join(', ')}, ${planned} FROM json_each(?) ORDER BY key
+         SELECT ${columns}, ${planned} FROM ${sql.jsonRows(NEW_COLUMNS, { ordinal: 'n' })} ORDER BY n
          RETURNING id`;
     this.insertEventsSql = this.postgres
       ? undefined
@@ -173,7 +167,7 @@ export class DeliveryOutbox {
               last_reply = v.last_reply, last_error = v.last_error,
               next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at), sent_at = COALESCE(v.sent_at, d.sent_at),
               updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
-         FROM ${rows(OUTCOME_COLUMNS)}
+         FROM ${sql.jsonRows(OUTCOME_COLUMNS)}
         WHERE d.id = v.id AND d.lease_owner = ?`,
     );
     this.relayFailureSql = sql.statement(

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Clock } from '../../clock/clock';
 import { type QueuedDeliveries, QueueStats } from '../queue/queue-stats';
-import { HeraldMetrics } from './herald-metrics';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
 
 /** The outbox's queue on /metrics: one grouped query per scrape (QueueStats, given by notifications). */
 @Injectable()
