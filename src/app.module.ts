@@ -6,8 +6,10 @@ import { ClockModule } from './clock/clock.module';
 import { ConfigModule } from './config/config.module';
 import { HeraldConfig } from './config/herald-config';
 import { DatabaseModule } from './database/database.module';
+import { EmailModule } from './email/email.module';
 import { GraphqlApiModule } from './graphql/graphql-api.module';
 import { JobEventsModule } from './job-events/job-events.module';
+import { NotificationsPortsModule } from './notifications/notifications-ports.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { SettingsModule } from './settings/settings.module';
@@ -15,7 +17,8 @@ import { UsersModule } from './users/users.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: HeraldConfig): DynamicModule {
+  /** `modules`: more modules to run in the application (a channel's module written for a test, say). */
+  static forRoot(config: HeraldConfig, modules: Array<Type | DynamicModule> = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -30,8 +33,11 @@ export class AppModule {
         UsersModule,
         JobEventsModule,
         NotificationsModule,
+        NotificationsPortsModule, // its ports for the modules that must not import it
+        EmailModule, // the email channel (a delivery channel: src/channels)
         ObservabilityModule,
         ...(config.broker ? [brokerModule()] : []),
+        ...modules,
       ],
     };
   }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConsoleLogger, type INestApplication, type LogLevel } from '@nestjs/common';
+import { ConsoleLogger, type DynamicModule, type INestApplication, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
@@ -14,8 +14,9 @@ export function createLogger(config: HeraldConfig): ConsoleLogger {
 }
 
 /** Builds the Herald application (not yet listening): used by main.ts and the end-to-end suites. */
-export async function createHeraldApp(config: HeraldConfig): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+/** The application; `modules` run in it too (tests add a channel of their own this way). */
+export async function createHeraldApp(config: HeraldConfig, modules: Array<Type | DynamicModule> = []): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, modules), {
     logger: createLogger(config),
     abortOnError: false,
   });

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ChannelsModule } from '../channels/channels.module';
 import { JobEventsModule } from '../job-events/job-events.module';
 import { SettingsModule } from '../settings/settings.module';
-import { SmtpModule } from '../smtp/smtp.module';
 import { UsersModule } from '../users/users.module';
 import { DeliveriesResolver } from './delivery-log/deliveries.resolver';
 import { DeliveriesService } from './delivery-log/deliveries.service';
@@ -10,7 +10,6 @@ import { EventAudienceService } from './delivery-log/event-audience.service';
 import { EventsResolver } from './delivery-log/events.resolver';
 import { PlannedEventsService } from './delivery-log/planned-events.service';
 import { Dispatcher } from './dispatch/dispatcher';
-import { MessageComposer } from './dispatch/message-composer';
 import { MailCap } from './cap/mail-cap';
 import { Digests } from './digests/digests';
 import { CapWindowEntity } from './entities/cap-window.entity';
@@ -23,7 +22,8 @@ import { NotificationEntity } from './entities/notification.entity';
 import { JobHistory } from './history/job-history';
 import { DeliveryOutbox } from './outbox/delivery-outbox';
 import { DeliveryQueueStats } from './outbox/delivery-queue-stats';
-import { DeliveryTakers } from './outbox/delivery-takers';
+import { DeliveryContents } from './outbox/delivery-contents';
+import { DELIVERY_TAKER } from './outbox/delivery-taker';
 import { NotificationPlanner } from './planning/notification-planner';
 import { PreferenceLinks } from './preference-links/preference-links';
 import { PreferencesPageController } from './preferences-page/preferences-page.controller';
@@ -35,13 +35,15 @@ import { MailRenderer } from './rendering/mail-renderer';
 /**
  * Owns the notifications: planning deliveries for the events ingestion records
  * (the outbox), the dispatcher, templates, the delivery log, and the signed
- * preferences links of each mail with the page they open. Mail goes out through
- * the SMTP gateway. Data flows one way: job-events → planning → outbox → dispatch.
+ * preferences links of each mail with the page they open. Deliveries go out
+ * through the channels other modules register (src/channels; email: src/email).
+ * Data flows one way: job-events → planning → outbox → dispatch → channels.
+ * What modules that must not import it read of it, NotificationsPortsModule provides.
  */
 @Module({
   imports: [
     SettingsModule,
-    SmtpModule,
+    ChannelsModule,
     UsersModule,
     JobEventsModule,
     TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, DeliveryEventEntity, UsedLinkEntity, JobOutcomeEntity, DigestEntryEntity, DigestEntity, CapWindowEntity]),
@@ -52,11 +54,11 @@ import { MailRenderer } from './rendering/mail-renderer';
     PreferencesPageService,
     PreferencesPageView,
     MailRenderer,
-    MessageComposer,
     DeliveryOutbox,
-    DeliveryQueueStats, // the queue's numbers for observability (/metrics, relay alerts)
-    DeliveryTakers,
+    DeliveryContents,
+    DeliveryQueueStats,
     Dispatcher,
+    { provide: DELIVERY_TAKER, useExisting: Dispatcher },
     JobHistory,
     Digests,
     MailCap,
@@ -67,6 +69,7 @@ import { MailRenderer } from './rendering/mail-renderer';
     EventsResolver,
     EventAudienceService,
   ],
-  exports: [DeliveriesService],
+  // MailRenderer and PreferenceLinks: for the email channel; DeliveryQueueStats: for NotificationsPortsModule.
+  exports: [DeliveriesService, MailRenderer, PreferenceLinks, DeliveryQueueStats],
 })
 export class NotificationsModule {}

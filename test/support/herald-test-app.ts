@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { Client } from 'pg';
 import request from 'supertest';
 import { JwtSecret } from '../../src/auth/jwt-secret';
@@ -44,12 +44,13 @@ export class HeraldTestApp {
 
   /**
    * Boots the real app (migrations, seeding) with these extra environment
-   * variables, on fresh storage or on the storage of an app started before.
+   * variables, on fresh storage or on the storage of an app started before, with
+   * `modules` besides Herald's own (a channel written for the test).
    */
-  static async start(env: Record<string, string> = {}, storage?: TestStorage): Promise<HeraldTestApp> {
+  static async start(env: Record<string, string> = {}, storage?: TestStorage, { modules = [] }: { modules?: Array<Type | DynamicModule> } = {}): Promise<HeraldTestApp> {
     const { dataDir, schema } = storage ?? HeraldTestApp.freshStorage();
     const config = HeraldTestApp.config({ dataDir, schema }, env);
-    const app = await createHeraldApp(config);
+    const app = await createHeraldApp(config, modules);
     try {
       await startHerald(app, config, '127.0.0.1', 0);
     } catch (error) {

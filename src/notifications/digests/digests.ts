@@ -28,7 +28,8 @@ const ENTRY_COLUMNS = {
   event_id: 'varchar',
   event_type: 'varchar',
   application_id: 'varchar',
-  recipient_email: 'varchar',
+  channel: 'varchar',
+  address: 'varchar',
   recipient_name: 'varchar',
   recipient_locale: 'varchar',
   recipient_time_zone: 'varchar',
@@ -48,6 +49,9 @@ const MAX_WAKES = 10_000;
 /** An event for someone who wants it in a digest, from the planner. */
 export interface DigestItem {
   recipient: Recipient;
+  /** The channel its digest goes through, and the person's address there. */
+  channel: string;
+  address: string;
   eventId: string;
   eventType: NotificationType;
   applicationId: string;
@@ -115,14 +119,14 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     const { timeZone: adminZone } = await this.mailDefaults.get();
     // Most people share a few (frequency, hour, zone): each window is worked out once per call.
     const windows = new Map<string, DigestWindow>();
-    const rows = items.map(({ recipient: r, eventId, eventType, applicationId }) => {
+    const rows = items.map(({ recipient: r, channel, address, eventId, eventType, applicationId }) => {
       const zone = digestTimeZone(r.timeZone, adminZone);
       const key = `${r.frequency}\n${r.digestHour}\n${zone}`;
       let window = windows.get(key);
       if (!window) windows.set(key, (window = digestWindowAt(now, r.frequency as NotificationFrequency.DIGEST_HOURLY | NotificationFrequency.DIGEST_DAILY, r.digestHour, zone)));
       return {
         recipient_id: r.externalId, window_start: stored(window.start), window_end: stored(window.end), event_id: eventId, event_type: eventType,
-        application_id: applicationId, recipient_email: r.email, recipient_name: r.displayName, recipient_locale: r.locale, recipient_time_zone: zone,
+        application_id: applicationId, channel, address, recipient_name: r.displayName, recipient_locale: r.locale, recipient_time_zone: zone,
         kind: FoldKind.DIGEST,
       };
     });
@@ -133,7 +137,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
   async fold(manager: EntityManager, folded: FoldedMail[]): Promise<void> {
     const rows = folded.map(({ delivery: d, windowStart, windowEnd }) => ({
       recipient_id: d.recipientId, window_start: stored(windowStart), window_end: stored(windowEnd), event_id: d.eventIds[0], event_type: d.eventType,
-      application_id: d.applicationId, recipient_email: d.recipientEmail, recipient_name: d.recipientName, recipient_locale: d.recipientLocale,
+      application_id: d.applicationId, channel: d.channel, address: d.address, recipient_name: d.recipientName, recipient_locale: d.recipientLocale,
       recipient_time_zone: d.recipientTimeZone, kind: FoldKind.SUMMARY,
     }));
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) await manager.query(this.insertSql, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))]);
@@ -186,6 +190,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       .groupBy('e.recipient_id')
       .addGroupBy('e.window_end')
       .addGroupBy('e.kind')
+      .addGroupBy('e.channel')
       .orderBy('e.window_end')
       .getRawMany<{ recipientId: string; windowEnd: Date | string }>();
     let sent = 0;
@@ -196,18 +201,18 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     return sent;
   }
 
-  /** Closes the person's earliest ended window (a digest's or a cap summary's); false if another process had closed it. */
+  /** Closes the person's earliest ended window (a digest's or a cap summary's, on one channel); false if another process had closed it. */
   private close(recipientId: string): Promise<boolean> {
     return this.transactions.run(async (manager) => {
       const entries = manager.getRepository(DigestEntryEntity);
       const first = await entries.findOne({ where: { recipientId, windowEnd: LessThanOrEqual(this.clock.date()) }, order: { windowEnd: 'ASC', id: 'ASC' } });
       if (!first) return false;
-      const kind = first.kind;
-      const waiting = await entries.find({ where: { recipientId, windowEnd: first.windowEnd, kind }, order: { id: 'DESC' } });
+      const { kind, channel } = first;
+      const waiting = await entries.find({ where: { recipientId, windowEnd: first.windowEnd, kind, channel }, order: { id: 'DESC' } });
       await manager.createQueryBuilder().insert().into(DigestEntity)
-        .values({ recipientId, windowStart: first.windowStart, windowEnd: first.windowEnd, kind, closer: this.closer, deliveryId: null })
+        .values({ recipientId, windowStart: first.windowStart, windowEnd: first.windowEnd, kind, channel, closer: this.closer, deliveryId: null })
         .orIgnore().updateEntity(false).execute();
-      const digest = await manager.getRepository(DigestEntity).findOneByOrFail({ recipientId, windowEnd: first.windowEnd, kind });
+      const digest = await manager.getRepository(DigestEntity).findOneByOrFail({ recipientId, windowEnd: first.windowEnd, kind, channel });
       if (digest.closer !== this.closer || digest.deliveryId !== null) {
         // Sent already (events that committed after their window was closed): they go in the next window.
         const next =
@@ -223,7 +228,8 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
         eventType: latest.eventType,
         applicationId: latest.applicationId,
         recipientId,
-        recipientEmail: latest.recipientEmail,
+        channel,
+        address: latest.address,
         recipientName: latest.recipientName,
         recipientLocale: latest.recipientLocale,
         recipientTimeZone: latest.recipientTimeZone, // the zone its window was computed in
@@ -252,7 +258,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
         if (!waiting.length) return;
         const deliveries: NewDelivery[] = waiting.map((e) => ({
           eventIds: [e.eventId], eventType: e.eventType, applicationId: e.applicationId, recipientId: e.recipientId,
-          recipientEmail: e.recipientEmail, recipientName: e.recipientName, recipientLocale: e.recipientLocale, recipientTimeZone: e.recipientTimeZone,
+          channel: e.channel, address: e.address, recipientName: e.recipientName, recipientLocale: e.recipientLocale, recipientTimeZone: e.recipientTimeZone,
         }));
         await this.outbox.insert(manager, deliveries);
         await entries.delete({ id: In(waiting.map((e) => e.id)) });

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
+import { QUEUE_STATS, type QueueStats, type WaitingDeliveries } from '../../channels/queue-stats.port';
 import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { Transactions } from '../../database/transactions';
@@ -24,12 +25,6 @@ export interface RelayHold {
   until?: Date;
 }
 
-/** Deliveries waiting for the relay, as the outbox counts them (given by notifications: the data flows that way). */
-export interface WaitingDeliveries {
-  count: number;
-  oldest: Date | null;
-}
-
 /** The relay's state as relayStatus answers it. */
 export interface RelayStatusSnapshot {
   state: RelayState;
@@ -44,6 +39,8 @@ export interface RelayStatusSnapshot {
 }
 
 const ROW = 'relay';
+/** The channel whose mail goes through this relay (src/email). */
+const MAIL_CHANNEL = 'email';
 /** How long a probe's lease lasts: longer than a relay check can take (its timers), so two never overlap. */
 const PROBE_LEASE_MS = 120_000;
 /** A success is written at most this often (every mail would otherwise write the row). */
@@ -85,7 +82,6 @@ export class RelayHealth {
   /** This process began the current pacing: it announces its end. */
   private pacing = false;
   private probing?: Promise<void>;
-  private waitingSource: () => Promise<WaitingDeliveries> = () => Promise.resolve({ count: 0, oldest: null });
 
   constructor(
     @InjectDataSource() dataSource: DataSource,
@@ -96,13 +92,14 @@ export class RelayHealth {
     private readonly clock: Clock,
     private readonly config: HeraldConfig,
     private readonly events: EventEmitter2,
+    @Inject(QUEUE_STATS) private readonly queue: QueueStats,
   ) {
     this.rows = dataSource.getRepository(RelayHealthEntity);
   }
 
-  /** Where the deliveries waiting for the relay are counted (the outbox; set by the dispatcher). */
-  countWaitingWith(source: () => Promise<WaitingDeliveries>): void {
-    this.waitingSource = source;
+  /** The mails waiting for the relay (the email channel's deliveries WAITING). */
+  private waitingSource(): Promise<WaitingDeliveries> {
+    return this.queue.waiting(MAIL_CHANNEL);
   }
 
   /**
