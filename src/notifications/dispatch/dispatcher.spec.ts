@@ -111,6 +111,17 @@ describe('Dispatcher', () => {
     expect(channel.addresses()).toEqual(['memory:ann', 'memory:bob']);
   });
 
+  it('sends nothing through a channel that began to hold after its deliveries were claimed: they wait, and those queued for it with them', async () => {
+    await start();
+    channel.hold = { reason: 'waiting: the memory went away' };
+    jest.spyOn(channel, 'check').mockResolvedValue(undefined); // it still looked fine when the claim began
+    const event = jobFailed();
+    await ingest(event);
+    await eventually(async () => expect(await statusesOf(event.id)).toEqual([DeliveryStatus.WAITING, DeliveryStatus.WAITING]));
+    expect((await deliveriesOf(event.id)).map((d) => [d.attempts, d.lastError])).toEqual([[0, 'waiting: the memory went away'], [0, 'waiting: the memory went away']]);
+    expect(channel.stored).toEqual([]);
+  });
+
   it("retries a message's transient failure after its backoff, found by the sweep; a final one fails at once", async () => {
     await start();
     channel.failWith = (d) =>

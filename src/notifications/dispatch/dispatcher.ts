@@ -304,6 +304,9 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
   private async attempt(d: ClaimedDelivery): Promise<Outcome | undefined> {
     const channel = this.channels.get(d.channel);
     if (!channel) return this.putBack([d], `waiting: no channel "${d.channel}" in this process; tried again at the next sweep, no attempt spent`);
+    // Claimed with other channels' deliveries while its own channel holds (or handed over just before).
+    const hold = channel.holding();
+    if (hold) return this.hold(d, channel, hold);
     let attempt: ChannelAttempt;
     try {
       attempt = await channel.send(d, this.context);
