@@ -69,7 +69,7 @@ import { MailRenderer } from './rendering/mail-renderer';
     EventsResolver,
     EventAudienceService,
   ],
-  // MailRenderer and PreferenceLinks: for the email channel; DeliveryQueueStats: for NotificationsPortsModule.
-  exports: [DeliveriesService, MailRenderer, PreferenceLinks, DeliveryQueueStats],
+  // MailRenderer and PreferenceLinks: for the email channel; the planner, the cap and the queue's numbers: for NotificationsPortsModule.
+  exports: [DeliveriesService, MailRenderer, PreferenceLinks, NotificationPlanner, MailCap, DeliveryQueueStats],
 })
 export class NotificationsModule {}

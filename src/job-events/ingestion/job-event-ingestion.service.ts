@@ -1,4 +1,4 @@
-import { Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
@@ -9,7 +9,7 @@ import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { JobEventEntity } from '../entities/job-event.entity';
-import type { JobEventsSubscriber } from './job-events-subscriber';
+import { JOB_EVENTS_SUBSCRIBERS, type JobEventsSubscriber } from './job-events-subscriber';
 
 export type IngestSource = 'emitter' | 'graphql' | 'broker';
 
@@ -51,7 +51,6 @@ interface Arrival {
 export class JobEventIngestionService {
   private readonly logger = new Logger('Ingestion');
   private readonly inbox: GroupCommit<Arrival, IngestResult>;
-  private readonly subscribers: JobEventsSubscriber[] = [];
   /** The events of a batch into the inbox, each unless its id is there already; answers the ids it wrote. */
   private readonly insertSql: string;
 
@@ -59,6 +58,7 @@ export class JobEventIngestionService {
     @InjectDataSource() dataSource: DataSource,
     private readonly transactions: Transactions,
     private readonly clock: Clock,
+    @Inject(JOB_EVENTS_SUBSCRIBERS) private readonly subscribers: readonly JobEventsSubscriber[],
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {
     this.inbox = new GroupCommit((arrivals) => this.record(arrivals), { maxBatch: MAX_BATCH });
@@ -73,11 +73,6 @@ export class JobEventIngestionService {
        ON CONFLICT (id) DO NOTHING
        RETURNING id`,
     );
-  }
-
-  /** From now on, new events are handed to `subscriber` as they are recorded. */
-  subscribe(subscriber: JobEventsSubscriber): void {
-    this.subscribers.push(subscriber);
   }
 
   async ingest(payload: unknown, source: IngestSource): Promise<IngestResult> {

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit, Optional } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In, MoreThan } from 'typeorm';
 import { Clock } from '../../clock/clock';
@@ -6,7 +6,7 @@ import { HeraldConfig } from '../../config/herald-config';
 import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import { HeraldMetrics } from '../../metrics/herald-metrics';
-import { type HeldBack, MailCapState, type MailCapStateSource } from '../../users/frequency/mail-cap-state';
+import type { HeldBack, MailCapState } from '../../users/frequency/mail-cap-state';
 import { CapWindowEntity } from '../entities/cap-window.entity';
 import type { NewDelivery } from '../outbox/delivery-outbox';
 
@@ -34,7 +34,7 @@ const CHUNK = 5000;
  * forgets nothing.
  */
 @Injectable()
-export class MailCap implements MailCapStateSource, OnModuleInit {
+export class MailCap implements MailCapState {
   private readonly upsertSql: string;
   private readonly postgres: boolean;
 
@@ -43,7 +43,6 @@ export class MailCap implements MailCapStateSource, OnModuleInit {
     private readonly config: HeraldConfig,
     private readonly clock: Clock,
     private readonly transactions: Transactions,
-    private readonly state: MailCapState,
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {
     const sql = new Sql(dataSource);
@@ -61,10 +60,6 @@ export class MailCap implements MailCapStateSource, OnModuleInit {
     // Only the people now over the cap come back on PostgreSQL (a fan-out's 10,000 rows
     // cost more to read than to write); SQLite cannot wrap an INSERT, and reads them all cheaply.
     this.upsertSql = sql.statement(this.postgres ? `WITH u AS (${upsert}) SELECT * FROM u WHERE u.mails > ?` : upsert);
-  }
-
-  onModuleInit(): void {
-    this.state.register(this);
   }
 
   /**

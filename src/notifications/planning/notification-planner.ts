@@ -1,10 +1,9 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { EntityManager } from 'typeorm';
 import { type JobEvent, JobEventType } from '@herald/contracts';
 import { DeliveryChannels } from '../../channels/delivery-channels';
 import { Transactions } from '../../database/transactions';
-import { JobEventIngestionService } from '../../job-events/ingestion/job-event-ingestion.service';
 import type { JobEventsSubscriber } from '../../job-events/ingestion/job-events-subscriber';
 import { deliveredTypeOf, type NotifiedEvent } from '../../event-types/notification-type';
 import { ApplicationsService } from '../../users/applications/applications.service';
@@ -42,7 +41,7 @@ export function wantsMailAbout(recipient: Recipient, event: NotifiedEvent): bool
  * the summary at the end of the person's cap window.
  */
 @Injectable()
-export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
+export class NotificationPlanner implements JobEventsSubscriber {
   constructor(
     private readonly recipients: RecipientsService,
     private readonly applications: ApplicationsService,
@@ -51,15 +50,10 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
     private readonly channels: DeliveryChannels,
     private readonly transactions: Transactions,
     private readonly events: EventEmitter2,
-    private readonly ingestion: JobEventIngestionService,
     private readonly history: JobHistory,
     private readonly digests: Digests,
     private readonly cap: MailCap,
   ) {}
-
-  onModuleInit(): void {
-    this.ingestion.subscribe(this);
-  }
 
   /** How many deliveries each event brings, in order. */
   async recorded(events: JobEvent[], manager: EntityManager): Promise<number[]> {
