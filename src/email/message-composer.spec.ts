@@ -13,6 +13,7 @@ import { PreferenceLinks } from '../notifications/preference-links/preference-li
 import { MailRenderer } from '../notifications/rendering/mail-renderer';
 import { MailDefaultsService } from '../settings/mail-defaults/mail-defaults.service';
 import { PropertyEntity } from '../settings/property.entity';
+import { OverrideTemplateSource } from '../../test/support/override-template-source';
 import type { MailRoute } from './mail-transport.port';
 import { MessageComposer } from './message-composer';
 
@@ -83,6 +84,17 @@ describe('MessageComposer', () => {
     await dataSource.getRepository(NotificationEntity).insert({ eventId: 'e2', eventType: 'JOB_FAILED', payload: JSON.stringify(event('e2')) });
     const mail = await composer.compose(delivery(3, 'e2'), settings, context);
     expect((await simpleParser(mail.raw)).subject).toBe('[Billing] Analysis failed: Run analyzer');
+  });
+
+  it("composes anew once the renderer's template source changes, not from the mails composed before", async () => {
+    const source = new OverrideTemplateSource();
+    const env = { DATA_DIR: '/tmp/herald-unit' };
+    const config = new HeraldConfig(validateEnvironment(env), env);
+    composer = new MessageComposer(new MailRenderer(source), config, new PreferenceLinks(JwtSecret.load(config), config), defaults);
+    composer.remember('e5', JSON.stringify(event('e5')));
+    expect((await simpleParser((await composer.compose(delivery(51, 'e5'), settings, context)).raw)).subject).toBe('[Billing] Analysis failed: Run analyzer');
+    source.setMessages(JobEventType.JOB_FAILED, 'en', { subjectAtStep: 'Broken at {step}' });
+    expect((await simpleParser((await composer.compose(delivery(52, 'e5'), settings, context)).raw)).subject).toBe('[Billing] Broken at Run analyzer');
   });
 
   it('keeps at most its byte budget of events: the oldest large ones are dropped', async () => {

@@ -26,6 +26,7 @@ interface CachedEvent {
   event: JobEvent;
   /** Roughly what this entry holds in memory (payload and encoded body). */
   bytes: number;
+  payloadLength: number;
   /** 16 hex digits derived from the event id: in Message-IDs and the MIME boundary. */
   tag: string;
   /** The mail per gateway URI, locale and time zone, being prepared or ready (shared by concurrent sends). */
@@ -56,6 +57,8 @@ export class MessageComposer {
   private cachedBytes = 0;
   /** Mail locale by recipient locale and default language (a few pairs; resolving one parses tags). */
   private readonly locales = new Map<string, string>();
+  /** The version of the renderer's templates the mails at hand were composed with. */
+  private version: number;
   /** The mail cap, for the summary's words ("at most 20 mails every 10 minutes"). */
   private readonly cap: HeraldConfig['mailCap'];
 
@@ -66,6 +69,7 @@ export class MessageComposer {
     private readonly defaults: MailDefaultsService,
   ) {
     this.cap = config.mailCap;
+    this.version = renderer.version;
     // Room for two claims' worth of events: the batch being sent and the next one.
     this.capacity = Math.max(256, 2 * config.dispatch.batchSize);
   }
@@ -78,6 +82,7 @@ export class MessageComposer {
   }
 
   async compose(d: ChannelDelivery, route: MailRoute, context: DispatchContext): Promise<ComposedMail> {
+    if (this.renderer.version !== this.version) this.forget();
     const cached = this.events.get(d.eventId) ?? (await this.load(d.eventId, context));
     if (d.kind === 'SUMMARY') return this.addressed(d, route, cached.tag, await this.prepareSummary(d, cached.tag, route.gatewayUri, context));
     if (d.kind === 'DIGEST') return this.addressed(d, route, cached.tag, await this.prepareDigest(d, cached.tag, route.gatewayUri, context));
@@ -128,10 +133,21 @@ export class MessageComposer {
   remember(eventId: string, payload: string): CachedEvent {
     const known = this.events.get(eventId);
     if (known) return known;
-    const cached: CachedEvent = { event: JSON.parse(payload) as JobEvent, bytes: 2 * payload.length, tag: createHash('sha256').update(eventId).digest('hex').slice(0, 16), prepared: new Map() };
+    const cached: CachedEvent = { event: JSON.parse(payload) as JobEvent, bytes: 2 * payload.length, payloadLength: payload.length, tag: createHash('sha256').update(eventId).digest('hex').slice(0, 16), prepared: new Map() };
     this.events.set(eventId, cached);
     this.account(cached.bytes);
     return cached;
+  }
+
+  /** The templates changed (a new version of their source): the mails composed with the old ones go; the events stay. */
+  private forget(): void {
+    for (const cached of this.events.values()) {
+      const payloadBytes = 2 * cached.payloadLength;
+      this.cachedBytes -= cached.bytes - payloadBytes;
+      cached.bytes = payloadBytes;
+      cached.prepared = new Map();
+    }
+    this.version = this.renderer.version;
   }
 
   /** Counts memory taken (or given back) and evicts the oldest events while over budget. */

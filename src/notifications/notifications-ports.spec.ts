@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Type } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
 import { ClockModule } from '../clock/clock.module';
@@ -16,7 +17,7 @@ describe('NotificationsPortsModule', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-ports-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  const without = (module: Function) => {
+  const without = (module: Type) => {
     const env = { DATA_DIR: dataDir, SQLITE_PATH: ':memory:', JWT_SECRET: 'unit-secret-that-is-long-enough-for-hs256', LOG_LEVEL: 'error' };
     const config = new HeraldConfig(validateEnvironment(env), env);
     return Test.createTestingModule({ imports: [ConfigModule.forRoot(config), ClockModule, EventEmitterModule.forRoot(), DatabaseModule, module] }).compile();

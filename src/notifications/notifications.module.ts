@@ -30,7 +30,9 @@ import { PreferencesPageController } from './preferences-page/preferences-page.c
 import { PreferencesPageService } from './preferences-page/preferences-page.service';
 import { PreferencesPageView } from './preferences-page/preferences-page.view';
 import { UsedLinkEntity } from './preferences-page/used-link.entity';
+import { FileTemplateSource } from './rendering/file-template-source';
 import { MailRenderer } from './rendering/mail-renderer';
+import { TEMPLATE_SOURCE } from './rendering/template-source';
 
 /**
  * Owns the notifications: planning deliveries for the events ingestion records
@@ -53,6 +55,7 @@ import { MailRenderer } from './rendering/mail-renderer';
     PreferenceLinks,
     PreferencesPageService,
     PreferencesPageView,
+    { provide: TEMPLATE_SOURCE, useFactory: () => new FileTemplateSource() }, // the templates and messages as shipped
     MailRenderer,
     DeliveryOutbox,
     DeliveryContents,
