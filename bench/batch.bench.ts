@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await herald.stop();
-    sink.stop();
+    await sink.stop();
   }
 }
 

@@ -22,6 +22,8 @@ interface Results {
   scale: number;
   mailsPerPoint: number;
   repetitions: unknown[];
+  /** The 1-minute load average while measuring (runs since issue 29). */
+  load?: { atStart: number; median: number };
   summary: { series: { recipients: number; rate: Record<System, number> }[] };
 }
 
@@ -61,12 +63,14 @@ export function chartSvg(results: Results): string {
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   text(M.left, 22, 'Mails per second, by recipients per event', ' font-size="16" font-weight="600"');
   const quick = results.scale !== 1 ? ` — quick run (scale ${results.scale})` : '';
-  text(M.left, 40, `Median of ${results.repetitions.length} repetition${results.repetitions.length === 1 ? '' : 's'}, ${results.mailsPerPoint} mails each; ${results.machine}; ${results.recordedAt.slice(0, 10)}${quick}`, ' font-size="11" fill="#59636e"');
+  const load = results.load ? `; load average ${results.load.atStart.toFixed(1)} at the start, ${results.load.median.toFixed(1)} while measuring` : '';
+  text(M.left, 38, `Median of ${results.repetitions.length} repetition${results.repetitions.length === 1 ? '' : 's'}, ${results.mailsPerPoint} mails each; ${results.recordedAt.slice(0, 10)}${quick}`, ' font-size="11" fill="#59636e"');
+  text(M.left, 52, `${results.machine}${load}`, ' font-size="11" fill="#59636e"');
   // Legend, on one line.
   let lx = M.left;
   for (const b of BARS) {
-    out.push(`<rect x="${lx}" y="52" width="12" height="12" fill="${b.color}"/>`);
-    text(lx + 17, 62, b.label);
+    out.push(`<rect x="${lx}" y="62" width="12" height="12" fill="${b.color}"/>`);
+    text(lx + 17, 72, b.label);
     lx += 28 + b.label.length * 7; // a generous width per character: sans-serif fonts differ (DejaVu Sans is wide)
   }
   // Grid and y axis.

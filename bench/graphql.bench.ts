@@ -63,7 +63,8 @@ async function main() {
 }
 
 async function measure(database: string, env: Record<string, string>): Promise<Record<string, string | number>[]> {
-  const token = new JwtService({ secret: BENCH_JWT_SECRET }).sign({ roles: ['ADMIN'] }, { subject: 'bench-admin' });
+  // Herald refuses a token without exp, or lasting longer than JWT_MAX_LIFETIME (24h by default).
+  const token = new JwtService({ secret: BENCH_JWT_SECRET }).sign({ roles: ['ADMIN'] }, { subject: 'bench-admin', expiresIn: '12h' });
   const herald = await HeraldProcess.start({ ...env, SMTP_HOST: 'smtp.example.com', SMTP_SENDER: 'Herald <herald@example.com>', SMTP_USERNAME: 'herald', SMTP_PASSWORD: 'x' });
   const bare = await startBare(38000 + Math.floor(Math.random() * 1000));
   const rows = [];

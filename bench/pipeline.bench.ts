@@ -13,6 +13,15 @@
  *   BENCH_BACKLOG_PER_EVENT=1000                         recipients per event of the backlog
  *   BENCH_FANOUT_LANGUAGES=1,3 BENCH_FANOUT_ROUNDS=2     fan-out in one language and in three, each that many times, the order reversed every other round
  *   BENCH_FANOUT_CAP=on,off                              fan-out with the mail cap counting (on, the default) and without it (off), alternated
+ *
+ * A/B of two Herald builds (e.g. a branch against main), instead of the scenarios above:
+ *   BENCH_HERALD_A=/work/main/dist/herald.cjs BENCH_HERALD_B=dist/herald.cjs   each run with its own tree's `serve` flags
+ *   BENCH_AB_ROUNDS=6                                    rounds; in each both builds run, A first in even rounds, B first in odd ones
+ *   BENCH_AB_RECIPIENTS=1,100                            recipients per event (events: BENCH_EVENTS_1, BENCH_EVENTS_100, else BENCH_AB_MAILS / n)
+ *   BENCH_AB_MAILS=6000                                  mails per measurement for other recipient counts
+ * It reports medians of msg/s and of Herald's CPU ms per mail per build, the median of each
+ * round's B ÷ A, each round's figures, and the load average while measuring. With
+ * HERALD_BENCH_DATABASE_URL / HERALD_BENCH_RABBITMQ_URL it runs on those too, as above.
  */
 import { connect as amqpConnect } from 'amqplib';
 import { HeraldPublisher } from '@herald/client';
@@ -21,8 +30,10 @@ import { bareNodemailerLoop, preparedMails } from './support/bare-nodemailer';
 import { ADMIN_TOKEN, gql, publish, type Reader, seedManagers } from './support/herald-api';
 import { HeraldProcess } from './support/herald-process';
 import { eachInFlight, jobEvent } from './support/job-events';
+import { LoadMonitor, loadLine } from './support/load';
+import { commandLine, heraldCommand } from './support/herald-process';
 import { cpuMs, peakRssMb } from './support/process-stats';
-import { machine, percentile, table } from './support/report';
+import { machine, median, percentile, table } from './support/report';
 import { SinkClient } from './support/sink-client';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -39,7 +50,11 @@ interface Target {
 /** How events reach Herald: its GraphQL API, or RabbitMQ (a queue of the run's own). */
 type WayIn = { name: 'GraphQL' } | { name: 'RabbitMQ'; url: string; queue: string };
 
-async function startHerald(target: Target, sink: SinkClient, smtp: boolean, wayIn: WayIn = { name: 'GraphQL' }, extra: Record<string, string> = {}): Promise<HeraldProcess> {
+/** The machine's load while each scenario runs, printed with the tables. */
+const load = new LoadMonitor();
+
+/** `build`: a herald.cjs to run instead of this tree's (the A/B). */
+async function startHerald(target: Target, sink: SinkClient, smtp: boolean, wayIn: WayIn = { name: 'GraphQL' }, extra: Record<string, string> = {}, build?: string): Promise<HeraldProcess> {
   return HeraldProcess.start({
     ...extra,
     ...(wayIn.name === 'RabbitMQ' ? { RABBITMQ_URL: wayIn.url, RABBITMQ_QUEUE: wayIn.queue } : {}),
@@ -51,7 +66,7 @@ async function startHerald(target: Target, sink: SinkClient, smtp: boolean, wayI
     SMTP_SENDER: 'Herald <herald@bench.example.com>',
     SMTP_POOL_SIZE: String(POOL),
     GATEWAY_URI: 'https://console.example.com',
-  });
+  }, undefined, undefined, build);
 }
 
 /** Publishes events through GraphQL with a few requests in flight; returns when all are planned. */
@@ -78,8 +93,12 @@ async function deleteQueue(wayIn: WayIn): Promise<void> {
   await connection.close();
 }
 
-async function throughput(target: Target, sink: SinkClient, recipients: number, eventCount: number, wayIn: WayIn) {
-  const herald = await startHerald(target, sink, true, wayIn);
+/**
+ * Herald alone: starts `build` (or this tree's), publishes `eventCount` events to
+ * `recipients` managers each; from the first publish to the sink's last 250.
+ */
+async function heraldThroughput(target: Target, sink: SinkClient, recipients: number, eventCount: number, wayIn: WayIn, build?: string) {
+  const herald = await startHerald(target, sink, true, wayIn, {}, build);
   try {
     const appId = `tp${recipients}`;
     await seedManagers(herald, appId, recipients);
@@ -87,35 +106,112 @@ async function throughput(target: Target, sink: SinkClient, recipients: number, 
     const expected = eventCount * recipients;
     await sink.reset();
     const cpuBefore = herald.cpuMs();
+    const sinkCpuBefore = sink.cpuMs();
     const started = performance.now();
     if (wayIn.name === 'RabbitMQ') await publishOverRabbitMq(wayIn, events);
     else await publishAll(herald.url, events);
     const publishedMs = performance.now() - started;
     await sink.waitFor(expected);
     const seconds = (performance.now() - started) / 1000;
-    const heraldRate = expected / seconds;
-    const heraldCpu = (herald.cpuMs() - cpuBefore) / expected;
-
-    await sink.reset();
-    const bare = await bareNodemailerLoop(sink.port, preparedMails(events.slice(0, Math.max(1, Math.ceil(eventCount / 2))), recipients), POOL);
     return {
-      database: target.name,
-      'way in': wayIn.name,
-      recipients,
-      events: eventCount,
+      events,
       mails: expected,
-      'Herald msg/s': Math.round(heraldRate),
-      'bare nodemailer msg/s': Math.round(bare.rate),
-      ratio: (heraldRate / bare.rate).toFixed(2),
-      'Herald CPU ms/mail': heraldCpu.toFixed(2),
-      'bare CPU ms/mail': bare.cpuMsPerMail.toFixed(2),
-      'all published after s': (publishedMs / 1000).toFixed(1),
-      'Herald peak RSS MB': peakRssMb(herald.child.pid!),
+      rate: expected / seconds,
+      cpuMsPerMail: (herald.cpuMs() - cpuBefore) / expected,
+      sinkCpuMsPerMail: (sink.cpuMs() - sinkCpuBefore) / expected,
+      publishedMs,
+      peakRssMb: peakRssMb(herald.child.pid!),
     };
   } finally {
     await herald.stop();
     await deleteQueue(wayIn);
   }
+}
+
+/** Herald, then the bare nodemailer loop with the same rendered mails (half as many events), into the same sink. */
+async function throughput(target: Target, sink: SinkClient, recipients: number, eventCount: number, wayIn: WayIn) {
+  const h = await heraldThroughput(target, sink, recipients, eventCount, wayIn);
+  await sink.reset();
+  const bare = await bareNodemailerLoop(sink.port, preparedMails(h.events.slice(0, Math.max(1, Math.ceil(eventCount / 2))), recipients), POOL);
+  return {
+    database: target.name,
+    'way in': wayIn.name,
+    recipients,
+    events: eventCount,
+    mails: h.mails,
+    'Herald msg/s': Math.round(h.rate),
+    'bare nodemailer msg/s': Math.round(bare.rate),
+    ratio: (h.rate / bare.rate).toFixed(2),
+    'Herald CPU ms/mail': h.cpuMsPerMail.toFixed(2),
+    'bare CPU ms/mail': bare.cpuMsPerMail.toFixed(2),
+    'all published after s': (h.publishedMs / 1000).toFixed(1),
+    'Herald peak RSS MB': h.peakRssMb,
+  };
+}
+
+/**
+ * Two Herald builds, A and B, alternated: in each round both run every scenario (a fresh
+ * process each time), A first in even rounds and B first in odd ones, so that a machine
+ * growing busier or quieter weighs on both alike. Medians per build, and the median of
+ * each round's own B ÷ A.
+ */
+async function abComparison(targets: Target[], waysIn: WayIn[], sink: SinkClient, a: string, b: string): Promise<string> {
+  const rounds = env('BENCH_AB_ROUNDS', 6);
+  const recipientCounts = (process.env.BENCH_AB_RECIPIENTS ?? '1,100').split(',').map(Number);
+  const eventsFor = (n: number) => (n === 1 ? env('BENCH_EVENTS_1', 20_000) : n === 100 ? env('BENCH_EVENTS_100', 400) : Math.max(1, Math.round(env('BENCH_AB_MAILS', 6000) / n)));
+  const builds = { A: a, B: b };
+  const rows: Record<string, string | number>[] = [];
+  const perRound: Record<string, string | number>[] = [];
+  for (const target of targets) {
+    for (const wayIn of waysIn) {
+      for (const recipients of recipientCounts) {
+        const runs: Record<'A' | 'B', { rate: number; cpuMsPerMail: number }[]> = { A: [], B: [] };
+        for (let round = 0; round < rounds; round++) {
+          const from = load.samples.length;
+          for (const which of round % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) { // A first in rounds 1, 3, …
+            const m = await load.during(() => heraldThroughput(target, sink, recipients, eventsFor(recipients), wayIn, builds[which]));
+            runs[which].push(m);
+            console.error(`A/B round ${round + 1}, ${target.name}, ${wayIn.name}, ${recipients} recipients: ${which} ${Math.round(m.rate)} msg/s, ${m.cpuMsPerMail.toFixed(3)} CPU ms/mail`);
+          }
+          const l = load.summary(from);
+          perRound.push({
+            database: target.name, 'way in': wayIn.name, recipients, round: round + 1, first: round % 2 === 0 ? 'A' : 'B',
+            'A msg/s': Math.round(runs.A[round].rate), 'B msg/s': Math.round(runs.B[round].rate),
+            'A CPU ms/mail': runs.A[round].cpuMsPerMail.toFixed(3), 'B CPU ms/mail': runs.B[round].cpuMsPerMail.toFixed(3),
+            'load median (max)': `${l.median.toFixed(2)} (${l.max.toFixed(2)})`,
+          });
+        }
+        const ratio = (pick: (m: { rate: number; cpuMsPerMail: number }) => number) => median(runs.A.map((_, i) => pick(runs.B[i]) / pick(runs.A[i])));
+        rows.push({
+          database: target.name,
+          'way in': wayIn.name,
+          recipients,
+          mails: eventsFor(recipients) * recipients,
+          'A msg/s': Math.round(median(runs.A.map((m) => m.rate))),
+          'B msg/s': Math.round(median(runs.B.map((m) => m.rate))),
+          'B ÷ A, msg/s': ratio((m) => m.rate).toFixed(2),
+          'A CPU ms/mail': median(runs.A.map((m) => m.cpuMsPerMail)).toFixed(3),
+          'B CPU ms/mail': median(runs.B.map((m) => m.cpuMsPerMail)).toFixed(3),
+          'B ÷ A, CPU/mail': ratio((m) => m.cpuMsPerMail).toFixed(2),
+        });
+      }
+    }
+  }
+  const note = rounds % 2 ? `\nNote: ${rounds} rounds: A went first once more than B (use an even number).` : '';
+  return [
+    `A/B of two Herald builds — ${machine()}, pool ${POOL}, ${rounds} rounds alternated (A first in rounds 1, 3, …; B in 2, 4, …), medians; ratios: the median of each round's own B ÷ A${note}`,
+    `A: ${commandLine(heraldCommand(a))}`,
+    `B: ${commandLine(heraldCommand(b))}`,
+    loadLine(load.summary()),
+    '',
+    table(rows),
+    '',
+    loadLine(load.summary()),
+    '',
+    'Per round:',
+    '',
+    table(perRound),
+  ].join('\n');
 }
 
 async function latency(target: Target, sink: SinkClient, count: number) {
@@ -210,16 +306,29 @@ async function main() {
   const rabbitMqUrl = process.env.HERALD_BENCH_RABBITMQ_URL;
   const waysIn: WayIn[] = [{ name: 'GraphQL' }, ...(rabbitMqUrl ? [{ name: 'RabbitMQ' as const, url: rabbitMqUrl, queue: `herald.bench.${process.pid}` }] : [])];
   const sink = await SinkClient.start();
+  const [a, b] = [process.env.BENCH_HERALD_A, process.env.BENCH_HERALD_B];
+  if (a || b) {
+    try {
+      if (!a || !b) throw new Error('an A/B needs both BENCH_HERALD_A and BENCH_HERALD_B (paths to a dist/herald.cjs)');
+      const report = await abComparison(targets, waysIn, sink, a, b);
+      console.log(`\n${report}\n`);
+    } finally {
+      await sink.stop();
+      load.stop();
+    }
+    return;
+  }
   const results: Record<string, Record<string, string | number>[]> = { throughput: [], latency: [], fanout: [], backlog: [] };
+  const measure = <T>(part: () => Promise<T>) => load.during(part);
   try {
     for (const target of targets) {
       if (SCENARIOS.includes('throughput')) {
         for (const wayIn of waysIn) {
-          results.throughput.push(await throughput(target, sink, 1, env('BENCH_EVENTS_1', 20_000), wayIn));
-          results.throughput.push(await throughput(target, sink, 100, env('BENCH_EVENTS_100', 400), wayIn));
+          results.throughput.push(await measure(() => throughput(target, sink, 1, env('BENCH_EVENTS_1', 20_000), wayIn)));
+          results.throughput.push(await measure(() => throughput(target, sink, 100, env('BENCH_EVENTS_100', 400), wayIn)));
         }
       }
-      if (SCENARIOS.includes('latency')) results.latency.push(await latency(target, sink, env('BENCH_LATENCY_EVENTS', 1000)));
+      if (SCENARIOS.includes('latency')) results.latency.push(await measure(() => latency(target, sink, env('BENCH_LATENCY_EVENTS', 1000))));
       if (SCENARIOS.includes('fanout')) {
         // Alternated, each several times, every other round in the reverse order (1,3 3,1 1,3): a machine
         // growing busier or quieter through the run weighs on both kinds alike; the spread between runs of a kind shows the drift.
@@ -228,17 +337,19 @@ async function main() {
           // Every kind (languages × cap on/off) once a round, the order reversed every other round.
           const each = kinds.flatMap((languages) => (process.env.BENCH_FANOUT_CAP ?? 'on').split(',').map((cap) => ({ languages, cap })));
           for (const { languages, cap } of round % 2 ? [...each].reverse() : each) {
-            results.fanout.push({ round: round + 1, ...(await fanout(target, sink, env('BENCH_FANOUT', 10_000), languages, cap)) });
+            results.fanout.push({ round: round + 1, ...(await measure(() => fanout(target, sink, env('BENCH_FANOUT', 10_000), languages, cap))) });
           }
         }
       }
-      if (SCENARIOS.includes('backlog')) results.backlog.push(await backlog(target, sink, env('BENCH_BACKLOG', 100_000)));
+      if (SCENARIOS.includes('backlog')) results.backlog.push(await measure(() => backlog(target, sink, env('BENCH_BACKLOG', 100_000))));
     }
   } finally {
-    sink.stop();
+    await sink.stop();
+    load.stop();
   }
-  console.log(`\nPipeline — ${machine()}, pool ${POOL}\n`);
-  for (const [name, rows] of Object.entries(results)) if (rows.length) console.log(`${name}\n\n${table(rows)}\n`);
+  console.log(`\nPipeline — ${machine()}, pool ${POOL}; Herald: ${commandLine(heraldCommand())}\n`);
+  const loaded = loadLine(load.summary());
+  for (const [name, rows] of Object.entries(results)) if (rows.length) console.log(`${name}\n\n${table(rows)}\n\n${loaded}\n`);
 }
 
 main().catch((error) => {

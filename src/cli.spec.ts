@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { loadSecretKey, SecretCipher } from '@herald/crypto';
 import { runCli, type CliIo } from './cli';
+import { JwtService } from '@nestjs/jwt';
 import { JwtSecret } from './auth/jwt-secret';
 import { TokenService } from './auth/token.service';
+import { SystemClock } from './clock/clock';
 import { loadConfig } from './config/herald-config';
 
 function io(stdinText = '') {
@@ -39,9 +41,37 @@ describe('herald CLI', () => {
   it('token mints a token the server accepts, with the roles asked for', async () => {
     const run = io();
     expect(await runCli(['token', '--sub', 'alice', '--role', 'ADMIN', '--role', 'user', '--email', 'a@example.com'], config, run.io)).toBe(0);
-    const principal = new TokenService(JwtSecret.load(config), config).verify(run.out[0]);
+    const principal = new TokenService(JwtSecret.load(config), config, new SystemClock()).verify(run.out[0]);
     expect(principal).toEqual({ sub: 'alice', roles: ['ADMIN', 'USER'], email: 'a@example.com', name: undefined });
     expect(readFileSync(join(dataDir, 'jwt-secret'), 'utf8').trim().length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('token expires within JWT_MAX_LIFETIME: 12h by default (or the maximum when shorter), --expires up to the maximum', async () => {
+    const lifetime = (token: string) => {
+      const { iat, exp } = new JwtService().decode<{ iat: number; exp?: number }>(token);
+      return exp! - iat;
+    };
+    const plain = io();
+    expect(await runCli(['token', '--sub', 'alice'], config, plain.io)).toBe(0);
+    expect(lifetime(plain.out[0])).toBe(12 * 3600);
+    const week = io();
+    const weekly = loadConfig({ DATA_DIR: dataDir, JWT_MAX_LIFETIME: '7d' }, '/nonexistent');
+    expect(await runCli(['token', '--sub', 'alice', '--expires', '7d'], weekly, week.io)).toBe(0);
+    expect(lifetime(week.out[0])).toBe(7 * 86_400);
+    expect(new TokenService(JwtSecret.load(weekly), weekly, new SystemClock()).verify(week.out[0]).sub).toBe('alice');
+    const short = io();
+    expect(await runCli(['token', '--sub', 'alice'], loadConfig({ DATA_DIR: dataDir, JWT_MAX_LIFETIME: '30m' }, '/nonexistent'), short.io)).toBe(0);
+    expect(lifetime(short.out[0])).toBe(1800);
+  });
+
+  it('token refuses --expires beyond JWT_MAX_LIFETIME, or not a duration, as usage errors (exit 2, no token)', async () => {
+    const long = io();
+    expect(await runCli(['token', '--sub', 'alice', '--expires', '30d'], config, long.io)).toBe(2);
+    expect(long.err[0]).toMatch(/^herald token: --expires 30d is longer than JWT_MAX_LIFETIME \(24h\): Herald would refuse the token; ask for less, or raise JWT_MAX_LIFETIME/);
+    const bad = io();
+    expect(await runCli(['token', '--sub', 'alice', '--expires', 'soon'], config, bad.io)).toBe(2);
+    expect(bad.err[0]).toMatch(/^herald token: --expires must be a duration: seconds, or a number with s, m, h or d \(e\.g\. 12h\), not "soon"/);
+    expect([...long.out, ...bad.out]).toEqual([]);
   });
 
   it('token refuses an unknown role and a missing subject as usage errors (exit 2, usage on stderr)', async () => {

@@ -5,9 +5,13 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadSecretKey, SecretCipher } from '@herald/crypto';
+import { Logger } from '@nestjs/common';
 import { JwtSecret } from './auth/jwt-secret';
 import { Role, ROLES } from './auth/role.enum';
 import { TokenService } from './auth/token.service';
+import { createLogger } from './bootstrap';
+import { SystemClock } from './clock/clock';
+import { parseDuration } from './config/duration';
 import { HeraldConfig, loadConfig } from './config/herald-config';
 import { dataSourceOptions } from './database/data-source-options';
 import { openDatabase } from './database/prepare-database';
@@ -18,12 +22,16 @@ export interface CliIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   out(line: string): void;
   err(line: string): void;
+  /** Where Herald's own logs (the database's, Nest's) go once the configuration is known. */
+  useLogger?(config: HeraldConfig): void;
 }
 
 const PROCESS_IO: CliIo = {
   stdin: process.stdin,
   out: (line) => console.log(line),
   err: (line) => console.error(line),
+  // To stderr, as LOG_LEVEL / LOG_FORMAT say, coloured on a terminal only: stdout is the command's output.
+  useLogger: (config) => Logger.overrideLogger(createLogger(config, { stderrOnly: true })),
 };
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -55,13 +63,14 @@ const COMMANDS: Record<string, Command> = {
     details:
       `The token is signed with Herald's JWT secret (JWT_SECRET, JWT_SECRET_FILE or DATA_DIR/jwt-secret).\n` +
       `Roles: ${ROLES.join(', ')} (default USER; repeat --role or separate with commas).\n` +
-      `--expires is a duration (12h, 30m, 7d) or a number of seconds.`,
+      `--expires is a duration (12h, 30m, 7d) or a number of seconds: 12h by default, at most\n` +
+      `JWT_MAX_LIFETIME (24h unless set; the default is that when shorter than 12h).`,
     options: {
       sub: { type: 'string' },
       role: { type: 'string', multiple: true },
       name: { type: 'string' },
       email: { type: 'string' },
-      expires: { type: 'string', default: '12h' },
+      expires: { type: 'string' },
     },
     run: (values, config, io) => token(values, config, io),
   },
@@ -117,10 +126,18 @@ function token(values: Values, config: HeraldConfig, io: CliIo): void {
     .map((r) => r.trim().toUpperCase());
   const unknown = roles.filter((r) => !ROLES.includes(r as Role));
   if (unknown.length) throw new UsageError(`unknown role ${unknown.join(', ')} (roles: ${ROLES.join(', ')})`);
-  const expires = values.expires as string;
-  const tokens = new TokenService(JwtSecret.load(config), config);
+  const expires = values.expires as string | undefined;
+  const lifetime = expires === undefined ? undefined : parseDuration(expires);
+  if (expires !== undefined && lifetime === undefined) {
+    throw new UsageError(`--expires must be a duration: seconds, or a number with s, m, h or d (e.g. 12h), not "${expires}"`);
+  }
+  const max = config.jwt.maxLifetime;
+  if (lifetime !== undefined && lifetime > max.seconds) {
+    throw new UsageError(`--expires ${expires} is longer than JWT_MAX_LIFETIME (${max.text}): Herald would refuse the token; ask for less, or raise JWT_MAX_LIFETIME`);
+  }
+  const tokens = new TokenService(JwtSecret.load(config), config, new SystemClock());
   const principal = { sub: values.sub as string, roles: roles as Role[], name: values.name as string, email: values.email as string };
-  io.out(tokens.sign(principal, /^\d+$/.test(expires) ? Number(expires) : expires));
+  io.out(tokens.sign(principal, lifetime));
 }
 
 async function readPassword(io: CliIo): Promise<string> {
@@ -201,7 +218,9 @@ export async function runCli(argv: string[], config?: HeraldConfig, io: CliIo = 
   }
   try {
     const values = parse(command, args);
-    await command.run(values, config ?? loadConfig(), io);
+    const loaded = config ?? loadConfig();
+    io.useLogger?.(loaded);
+    await command.run(values, loaded, io);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

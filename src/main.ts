@@ -1,9 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { createHeraldApp, startHerald } from './bootstrap';
 import { loadConfig } from './config/herald-config';
+import { serverArguments } from './server-arguments';
 import { readSeedFile, seedFromEnvironment, seedInput } from './settings/seed/settings-seed.source';
 
 async function main(): Promise<void> {
+  const answer = serverArguments(process.argv.slice(2));
+  if (answer) {
+    if (answer.out) process.stdout.write(answer.out);
+    if (answer.err) process.stderr.write(answer.err);
+    process.exit(answer.exitCode);
+  }
   let config;
   try {
     config = loadConfig();

@@ -14,7 +14,7 @@ import { capturingOutput } from './support/captured-output';
  */
 
 /** What a field holds, which decides the bad values tried in it. */
-type Kind = 'id' | 'line' | 'text' | 'host' | 'address' | 'mailbox' | 'deliveryId';
+type Kind = 'id' | 'line' | 'text' | 'excerpt' | 'host' | 'address' | 'mailbox' | 'deliveryId';
 
 /** A bad value, made from a marker (to find it in the log) and the field's maximum length. */
 type Bad = [name: string, make: (marker: string, max: number) => string];
@@ -23,6 +23,17 @@ const CONTROLS: Bad[] = [
   ['NUL', (m) => `${m}\u0000x`],
   ['ESC (another C0 control)', (m) => `${m}\u001b[2Jx`],
   ['DEL', (m) => `${m}\u007fx`],
+  ['a C1 control (CSI)', (m) => `${m}\u009b2Jx`],
+];
+/** Line breaks to Unicode: in an id, white space. */
+const UNICODE_BREAKS: Bad[] = [
+  ['the line separator U+2028', (m) => `${m}\u2028x`],
+  ['the paragraph separator U+2029', (m) => `${m}\u2029x`],
+];
+/** Bidirectional overrides and isolates, which reorder what is shown: x RLO gnp.exe reads xexe.png. */
+const BIDI: Bad[] = [
+  ['a bidi override (RLO)', (m) => `${m}\u202egnp.exe`],
+  ['a bidi isolate (RLI … PDI)', (m) => `${m}\u2067x\u2069`],
 ];
 const LINE_BREAKS: Bad[] = [['CR/LF', (m) => `${m}\r\nBcc: victim@y.test`]];
 const OVER_LONG: Bad[] = [['over-long', (m, max) => m + 'x'.repeat(max)]];
@@ -33,15 +44,20 @@ const ADDRESS_TRICKS: Bad[] = [
   ['a group', (m) => `team: ${m}@x.test, victim@y.test;`],
   ['NUL in an address', (m) => `${m}@x.test\u0000victim@y.test`],
   ['CR/LF in an address', (m) => `${m}@x.test\r\nBcc: victim@y.test`],
+  ['a percent route', (m) => `victim%${m}.test@x.test`],
+  ['a bidi override in an address', (m) => `${m}\u202e@x.test`],
+  ['a bidi mark in an address', (m) => `${m}\u200f@x.test`],
+  ['a C1 control in an address', (m) => `${m}\u0085@x.test`],
 ];
 
 const BAD_VALUES: Record<Kind, Bad[]> = {
-  id: [...CONTROLS, ...LINE_BREAKS, ['white space', (m) => `${m} x`], ...OVER_LONG],
-  line: [...CONTROLS, ...LINE_BREAKS, ['tab', (m) => `${m}\tx`], ...OVER_LONG],
+  id: [...CONTROLS, ...LINE_BREAKS, ...UNICODE_BREAKS, ...BIDI, ['white space', (m) => `${m} x`], ...OVER_LONG],
+  line: [...CONTROLS, ...LINE_BREAKS, ...UNICODE_BREAKS, ...BIDI, ['tab', (m) => `${m}\tx`], ...OVER_LONG],
   text: [...CONTROLS, ...OVER_LONG], // tab and line breaks are allowed in multi-line text
+  excerpt: CONTROLS, // a log excerpt over its limit is shortened to its end, not refused (large-events.e2e-spec.ts)
   host: [...CONTROLS, ...LINE_BREAKS, ...OVER_LONG],
   address: [...ADDRESS_TRICKS, ['a display name', (m) => `Name <${m}@x.test>`], ...OVER_LONG],
-  mailbox: [...ADDRESS_TRICKS, ...OVER_LONG],
+  mailbox: [...ADDRESS_TRICKS, ['a bidi override in the display name', (m) => `Herald\u202e${m} <h@x.test>`], ...OVER_LONG],
   deliveryId: [...CONTROLS, ...LINE_BREAKS],
 };
 
@@ -91,6 +107,8 @@ const SMTP_FIELDS: Array<[string, Kind, number]> = [
   ['password', 'line', 1024],
   ['caCertificate', 'text', 65_536],
   ['gatewayUri', 'line', 2048],
+  ['oauth2ClientId', 'line', 1024],
+  ['oauth2TenantId', 'line', 255],
 ];
 const PROFILE_FIELDS: Array<[string, Kind, number]> = [
   ['email', 'address', 320],
@@ -109,6 +127,7 @@ const EVENTS = {
   failed: () => ({ schemaVersion: 1, id: nextId(), type: 'JOB_FAILED', occurredAt, application: APP, job, error: { message: 'boom', step: 'Run', logExcerpt: 'l1' } }),
   stopped: () => ({ schemaVersion: 1, id: nextId(), type: 'JOB_STOPPED', occurredAt, application: APP, job, stoppedBy: { id: 'bob', name: 'Bob' } }),
   version: () => ({ schemaVersion: 1, id: nextId(), type: 'VERSION_CREATED', occurredAt, application: APP, version: { name: 'v1', id: 'v-1' }, createdBy: { id: 'ann', name: 'Ann' } }),
+  created: () => ({ schemaVersion: 2, id: nextId(), type: 'APPLICATION_CREATED', occurredAt, application: APP, managers: [{ id: 'mia', name: 'Mia', email: 'mia@example.com' }] }),
 };
 /** Every text field of the wire format, in an event of a type that has it. */
 const WIRE_FIELDS: Array<[keyof typeof EVENTS, string, Kind, number]> = [
@@ -119,13 +138,16 @@ const WIRE_FIELDS: Array<[keyof typeof EVENTS, string, Kind, number]> = [
   ['failed', 'job.kind', 'line', 64],
   ['failed', 'error.message', 'text', 10_000],
   ['failed', 'error.step', 'line', 255],
-  ['failed', 'error.logExcerpt', 'text', 65_536],
+  ['failed', 'error.logExcerpt', 'excerpt', 65_536],
   ['stopped', 'stoppedBy.id', 'id', 255],
   ['stopped', 'stoppedBy.name', 'line', 255],
   ['version', 'version.name', 'line', 255],
   ['version', 'version.id', 'id', 255],
   ['version', 'createdBy.id', 'id', 255],
   ['version', 'createdBy.name', 'line', 255],
+  ['created', 'managers.0.id', 'id', 255],
+  ['created', 'managers.0.name', 'line', 255],
+  ['created', 'managers.0.email', 'address', 320],
 ];
 
 const FIELDS: Field[] = [

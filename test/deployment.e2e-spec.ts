@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
 import { parse as parseYaml } from 'yaml';
 import { EnvironmentVariables } from '../src/config/environment.schema';
+import { MAIL_DEFAULTS_SEED_VARIABLES } from '../src/settings/mail-defaults/mail-defaults';
 import { SEED_VARIABLES } from '../src/settings/seed/settings-seed.source';
 import { SMTP_DEFAULTS } from '../src/settings/smtp-settings/smtp-settings';
 
@@ -15,14 +16,18 @@ import { SMTP_DEFAULTS } from '../src/settings/smtp-settings/smtp-settings';
 const ROOT = join(__dirname, '..');
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
 
-/** Every variable of the validated environment (class-validator knows each decorated property). */
+/**
+ * Every variable of the validated environment, read from the schema itself: class-validator
+ * knows each decorated property, and validateEnvironment drops any other (whitelist), so
+ * these are exactly the ones Herald reads from it.
+ */
 const SCHEMA_VARIABLES = new Set(
   getMetadataStorage()
     .getTargetValidationMetadatas(EnvironmentVariables, '', true, false)
     .map((m) => m.propertyName),
 );
-/** The first-start SMTP settings, read by the settings seed rather than the schema. */
-const SEED_NAMES = new Set(Object.keys(SEED_VARIABLES));
+/** The first-start settings (SMTP, mail defaults), read by their seeds rather than the schema. */
+const SEED_NAMES = new Set([...Object.keys(SEED_VARIABLES), ...Object.keys(MAIL_DEFAULTS_SEED_VARIABLES)]);
 const HERALD_VARIABLES = new Set([...SCHEMA_VARIABLES, ...SEED_NAMES]);
 
 /** `NAME=value` and `#NAME=value` lines (a default shown, not set); `# prose` is a comment. */
@@ -50,6 +55,11 @@ function composeVariablesDocumented(): Set<string> {
 }
 
 describe('deployment files', () => {
+  it('.env.example lists every variable Herald reads (the schema and the seeds), naming any it lacks', () => {
+    const entries = exampleEntries();
+    expect([...HERALD_VARIABLES].filter((name) => !entries.has(name)).sort()).toEqual([]);
+  });
+
   it('.env.example lists exactly the variables Herald reads', () => {
     const listed = [...exampleEntries().keys()].sort();
     expect(listed).toEqual([...HERALD_VARIABLES].sort());

@@ -1,6 +1,7 @@
 import { NotificationsCore } from './support/notifications-core';
 import { removeStorage, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { eventually } from './support/people';
+import { describeIf, NEEDS_POSTGRES } from './support/skipped-suites';
 import { SmtpSink } from './support/smtp-sink';
 import { JobEventIngestionService } from '../src/job-events/ingestion/job-event-ingestion.service';
 import { NotificationType } from '../src/event-types/notification-type';
@@ -106,7 +107,7 @@ describe('digests, end to end', () => {
 
   // Two processes in one test process: two Nest applications (Herald's core, each its own ManualClock, its own
   // Digests and dispatcher) on one PostgreSQL schema, as two Herald containers share one database.
-  (TEST_DATABASE_URL ? describe : describe.skip)('two processes on PostgreSQL', () => {
+  describeIf(!!TEST_DATABASE_URL, NEEDS_POSTGRES)('two processes on PostgreSQL', () => {
     const people = ['pg-ann', 'pg-bob', 'pg-cy', 'pg-dee', 'pg-eve'];
     const start = Date.UTC(2026, 10, 24, 9);
     let storage: ReturnType<typeof HeraldTestApp.freshStorage>;

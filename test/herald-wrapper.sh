@@ -46,6 +46,10 @@ ok "a second run neither installs nor builds"
 ./herald token --help | grep -q '^usage: herald token --sub ID' || fail "./herald token --help"
 ok "./herald --help and ./herald token --help print usage and exit 0"
 
+./herald start --help | grep -q '^usage: ./herald start' || fail "./herald start --help"
+./herald node dist/herald.cjs -h | grep -q '^usage: herald server' || fail "node dist/herald.cjs -h"
+ok "./herald start --help and the server's -h print usage and exit 0, starting nothing"
+
 set +e
 ./herald frobnicate >"$work/stdout" 2>"$work/stderr"
 code=$?

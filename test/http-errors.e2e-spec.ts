@@ -142,14 +142,53 @@ describe.each([{ NODE_ENV: undefined }, { NODE_ENV: 'development' }])(`HTTP erro
     expect(output.console).toEqual([]);
     output.jsonLines();
   });
-  it('an operationName the document does not have: 400, naming it (GraphiQL sends a stale one after an edit)', async () => {
-    const res = await request(app.url)
-      .post('/graphql')
-      .set('content-type', 'application/json')
-      .set('authorization', `Bearer ${app.token(Role.USER, 'ann')}`)
-      .send({ query: 'query Mine { me { id } } query Other { me { email } }', operationName: 'Theirs' });
-    expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([{ message: 'Unknown operation named "Theirs".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }]);
+  /**
+   * GraphiQL keeps the operationName of the last query run: a query pasted over it
+   * and run at once goes with a name the new document does not have. Answered 400,
+   * naming the name sent and the operations the document has; nothing about the
+   * request (its token, its variables) reaches the log.
+   */
+  describe('an operationName the document does not have', () => {
+    const secret = `s3cr3t-${process.pid}`;
+    const post = (body: Record<string, unknown>) =>
+      request(app.url)
+        .post('/graphql')
+        .set('content-type', 'application/json')
+        .set('authorization', `Bearer ${app.token(Role.USER, 'ann')}`)
+        .send({ variables: { note: secret }, ...body });
+    const expectAnswered = (res: request.Response, message: string) => {
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.body).toEqual({ errors: [{ message, extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] });
+      expectNoInternals(res.text);
+      output.stop();
+      expect(output.console).toEqual([]);
+      const log = output.written.join('');
+      expect(log).not.toContain(secret);
+      expect(log).not.toContain(app.token(Role.USER, 'ann').split('.')[2]);
+      output.jsonLines();
+    };
+
+    it('one operation without a name (a query pasted into GraphiQL): 400, naming both', async () => {
+      const res = await post({ query: '{ me { id } }', operationName: 'Theirs' });
+      expectAnswered(res, 'Unknown operation named "Theirs": the document has one operation, without a name (send no operationName to run it)');
+    });
+
+    it('named operations: 400, naming the one sent and those the document has', async () => {
+      const res = await post({ query: 'query Mine { me { id } } query Other { me { email } }', operationName: 'Theirs' });
+      expectAnswered(res, 'Unknown operation named "Theirs": the document has the operations "Mine" and "Other"');
+    });
+
+    it('several operations and no operationName: 400, naming them', async () => {
+      const res = await post({ query: 'query Mine { me { id } } query Other { me { email } }' });
+      expectAnswered(res, 'The document has several operations ("Mine" and "Other"): name the one to run in operationName');
+    });
+
+    it('a mutation: 400, and nothing is changed', async () => {
+      const res = await post({ query: 'mutation { updateMyProfile(input: { email: "ann@example.com" }) { id } }', operationName: 'Save' });
+      expectAnswered(res, 'Unknown operation named "Save": the document has one operation, without a name (send no operationName to run it)');
+      expect((await app.gql('{ me { email } }', {}, app.token(Role.USER, 'ann'))).data?.me?.email ?? null).toBeNull();
+    });
   });
 });
 

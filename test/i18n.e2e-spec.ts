@@ -73,7 +73,7 @@ describe(`mails in each person's language and time zone (${DATABASE_KIND})`, () 
     expect(plain(fr.text)).toMatch(/Durée :\s+42 min et 30 s/);
     expect(plain(fr.text)).toMatch(/Date :\s+24 nov\. 2026, 10:42 CET/);
     expect(fr.html).toContain('<html lang="fr">');
-    expect(plain(fr.html)).toContain('L’analyse de <b>Billing</b> a échoué à l’étape <b>Run analyzer</b>.');
+    expect(plain(fr.html)).toContain('L’analyse de <b><bdi>Billing</bdi></b> a échoué à l’étape <b><bdi>Run analyzer</bdi></b>.');
     expect(plain(fr.html)).toContain('<td>24 nov. 2026, 10:42 CET</td>');
     expect(fr.html).toContain('Modifier vos préférences de notification');
 
@@ -106,6 +106,39 @@ describe(`mails in each person's language and time zone (${DATABASE_KIND})`, () 
     // Those who chose keep their choice.
     expect(mails.john.parsed.subject).toBe('[Billing] Analysis still failing (2nd failure in a row): Run analyzer');
     expect(plain(mails.amelie.parsed.text)).toMatch(/Date :\s+24 nov\. 2026, 10:42 CET/);
+  });
+
+  it('isolates right-to-left names in the HTML part (<bdi>), and writes them as they are in the text part', async () => {
+    const arabic = 'الفوترة'; // "Billing"
+    const hebrew = 'דנה כהן';
+    await seedApplication(app, { id: 'app-rtl', name: arabic }, [{ id: 'rtl-reader' }]);
+    await app.admin(UPDATE_USER, { input: { userId: 'rtl-reader', locale: 'en', timeZone: 'UTC' } });
+    const e = {
+      schemaVersion: 1,
+      id: `i18n-rtl-${process.pid}`,
+      type: 'JOB_STOPPED',
+      occurredAt: '2026-11-24T09:42:30Z',
+      application: { id: 'app-rtl', name: arabic },
+      job: { id: 'job-rtl', kind: 'analysis' },
+      stoppedBy: { id: 'dana', name: hebrew },
+    };
+    expect((await app.gql(PUBLISH, { input: e }, app.token(Role.SERVICE, 'console'))).errors).toBeUndefined();
+    const mail = await eventually(async () => {
+      const mine = sink.received.find((m) => m.parsed.headers.get('x-herald-event-id') === e.id);
+      if (!mine) throw new Error('no mail yet');
+      return mine;
+    });
+    const html = mail.parsed.html as string;
+    // The heading, the sentence and the table: each name in an element of its own direction.
+    expect(html).toMatch(new RegExp(`<h1[^>]*>Analysis stopped: <bdi>${arabic}</bdi></h1>`));
+    expect(html).toContain(`The analysis of <b><bdi>${arabic}</bdi></b> was stopped by <b><bdi>${hebrew}</bdi></b>.`);
+    expect(html).toContain(`<td><bdi>${arabic}</bdi> (<bdi>app-rtl</bdi>)</td>`);
+    expect(html).toContain(`You receive this because you may manage <bdi>${arabic}</bdi> in the console.`);
+    // Nowhere without its <bdi> but in the <title> (plain text, as the subject).
+    expect(html.replaceAll(`<bdi>${arabic}</bdi>`, '').split(arabic)).toHaveLength(2);
+    expect(html).toContain(`<title>[${arabic}] Analysis stopped by ${hebrew}</title>`);
+    expect(mail.parsed.text).toContain(`The analysis of ${arabic} was stopped by ${hebrew}.`);
+    expect(mail.parsed.subject).toBe(`[${arabic}] Analysis stopped by ${hebrew}`);
   });
 
   it('refuses a bad time zone or language, naming the field, and changes nothing', async () => {

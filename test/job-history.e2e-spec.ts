@@ -50,7 +50,7 @@ describe(`job outcome history in the mails (${DATABASE_KIND})`, () => {
     sink = await new SmtpSink().start();
     app = await HeraldTestApp.start();
     await app.admin(UPDATE_SMTP, { input: { host: '127.0.0.1', port: sink.port, security: 'NONE', authEnabled: false, sender: 'Herald <herald@example.com>' } });
-    for (const id of ['hist-1', 'hist-2', 'hist-3']) await seedApplication(app, { id, name: `App ${id}` }, [{ id: `${id}-ann` }]);
+    for (const id of ['hist-1', 'hist-2', 'hist-3', 'hist-4', 'hist-5', 'hist-6', 'hist-7']) await seedApplication(app, { id, name: `App ${id}` }, [{ id: `${id}-ann` }]);
   });
   afterAll(async () => {
     await app.close();
@@ -103,6 +103,63 @@ describe(`job outcome history in the mails (${DATABASE_KIND})`, () => {
       '[App hist-3] Analysis failed: Run analyzer',
       '[App hist-3] Analysis failed: Run analyzer',
       '[App hist-3] Analysis failed: Run analyzer', // first of a new row, after the success
+    ]);
+  });
+
+  it('a success that comes late between two failures ends their row: the failure after it is the 2nd since it, not the 3rd, and no fix', async () => {
+    // Happened: failed 9:01, succeeded 9:02, failed 9:03, failed 9:04, succeeded 9:05. Arrive: 9:01, 9:03, 9:02, 9:04, 9:05.
+    const [f1, s2, f3, f4, s5] = [outcome('JOB_FAILED', 'hist-4', 1), outcome('JOB_SUCCEEDED', 'hist-4', 2), outcome('JOB_FAILED', 'hist-4', 3), outcome('JOB_FAILED', 'hist-4', 4), outcome('JOB_SUCCEEDED', 'hist-4', 5)];
+    const arrival = [f1, f3, s2, f4, s5];
+    for (const e of arrival) await publish(e);
+    const mails = await mailsAbout('hist-4-ann', arrival);
+    expect(subjects(mails)).toEqual([
+      '[App hist-4] Analysis failed: Run analyzer',
+      '[App hist-4] Analysis still failing (2nd failure in a row): Run analyzer', // as far as Herald knew then
+      '[App hist-4] Analysis succeeded', // late, and a failure after it is known: no fix
+      '[App hist-4] Analysis still failing (2nd failure in a row): Run analyzer', // 9:03 and 9:04, after the success of 9:02
+      '[App hist-4] Analysis fixed after 2 failures',
+    ]);
+    expect(mails[3].parsed.text).toMatch(/Still failing: the 2nd failure in a row, the first on Nov 24, 2026, 9:03\sAM UTC\./);
+    expect(mails[4].parsed.text).toMatch(/fixed after 2 failures, failing since Nov 24, 2026, 9:03\sAM UTC/);
+    expect((await app.admin(EVENT, { id: s2.id })).event).toEqual({ type: 'JOB_SUCCEEDED', deliveries: [{ eventType: 'JOB_SUCCEEDED', recipientId: 'hist-4-ann' }] });
+  });
+
+  it('a failure that comes late within a row of failures takes its place in it: counted where it happened', async () => {
+    // Happened: failed 9:01, 9:02, 9:03, 9:04, succeeded 9:05. Arrive: 9:01, 9:03, 9:02, 9:04, 9:05.
+    const [f1, f2, f3, f4, s5] = [1, 2, 3, 4].map((m) => outcome('JOB_FAILED', 'hist-5', m)).concat(outcome('JOB_SUCCEEDED', 'hist-5', 5));
+    const arrival = [f1, f3, f2, f4, s5];
+    for (const e of arrival) await publish(e);
+    const mails = await mailsAbout('hist-5-ann', arrival);
+    expect(subjects(mails)).toEqual([
+      '[App hist-5] Analysis failed: Run analyzer',
+      '[App hist-5] Analysis still failing (2nd failure in a row): Run analyzer',
+      '[App hist-5] Analysis still failing (2nd failure in a row): Run analyzer', // 9:02: the 2nd, after 9:01
+      '[App hist-5] Analysis still failing (4th failure in a row): Run analyzer',
+      '[App hist-5] Analysis fixed after 4 failures',
+    ]);
+    expect(mails[2].parsed.text).toMatch(/the 2nd failure in a row, the first on Nov 24, 2026, 9:01\sAM UTC\./);
+  });
+
+  it('a success that comes late after a fix already mailed is no second fix', async () => {
+    // Happened: failed 9:10, succeeded 9:20, succeeded 9:30, failed 9:40. Arrive: 9:10, 9:30, 9:20, 9:40.
+    const [f10, s20, s30, f40] = [outcome('JOB_FAILED', 'hist-6', 10), outcome('JOB_SUCCEEDED', 'hist-6', 20), outcome('JOB_SUCCEEDED', 'hist-6', 30), outcome('JOB_FAILED', 'hist-6', 40)];
+    const arrival = [f10, s30, s20, f40];
+    for (const e of arrival) await publish(e);
+    expect(subjects(await mailsAbout('hist-6-ann', arrival))).toEqual([
+      '[App hist-6] Analysis failed: Run analyzer',
+      '[App hist-6] Analysis fixed after 1 failure',
+      '[App hist-6] Analysis succeeded',
+      '[App hist-6] Analysis failed: Run analyzer', // a new row
+    ]);
+  });
+
+  it('outcomes at the same instant count in the order they came, and each is remembered', async () => {
+    const [failed, fixed, again] = [outcome('JOB_FAILED', 'hist-7', 50), outcome('JOB_SUCCEEDED', 'hist-7', 50), outcome('JOB_SUCCEEDED', 'hist-7', 51)];
+    for (const e of [failed, fixed, again]) await publish(e);
+    expect(subjects(await mailsAbout('hist-7-ann', [failed, fixed, again]))).toEqual([
+      '[App hist-7] Analysis failed: Run analyzer',
+      '[App hist-7] Analysis fixed after 1 failure',
+      '[App hist-7] Analysis succeeded', // fixed once, not twice
     ]);
   });
 

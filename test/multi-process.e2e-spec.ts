@@ -5,6 +5,7 @@ import { connect as amqpConnect } from 'amqplib';
 import { HeraldPublisher } from '@herald/client';
 import { HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
+import { describeIf } from './support/skipped-suites';
 import { SmtpSink } from './support/smtp-sink';
 
 /**
@@ -15,7 +16,6 @@ import { SmtpSink } from './support/smtp-sink';
  */
 const RABBITMQ_URL = process.env.HERALD_TEST_RABBITMQ_URL;
 const enabled = !!RABBITMQ_URL && !!TEST_DATABASE_URL;
-if (!enabled) console.warn('multi-process.e2e-spec: skipped — needs HERALD_TEST_DATABASE_URL (PostgreSQL) and HERALD_TEST_RABBITMQ_URL');
 
 const EVENTS = Number(process.env.HERALD_TEST_MULTI_EVENTS ?? 2000);
 const CONCURRENCY = 10;
@@ -30,7 +30,7 @@ function canRestartRabbit(): boolean {
   }
 }
 
-(enabled ? describe : describe.skip)('several Herald processes on PostgreSQL and RabbitMQ', () => {
+describeIf(enabled, 'HERALD_TEST_DATABASE_URL (PostgreSQL) and HERALD_TEST_RABBITMQ_URL')('several Herald processes on PostgreSQL and RabbitMQ', () => {
   jest.setTimeout(240_000);
 
   it('consume each event once, claim each delivery once, and lose nothing when one is killed and RabbitMQ restarts', async () => {

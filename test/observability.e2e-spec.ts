@@ -10,6 +10,7 @@ import { SmtpCheckStep } from '../src/smtp/smtp-check-result.model';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
 import { scrape } from './support/prometheus-text';
+import { describeIf, NEEDS_SQLITE } from './support/skipped-suites';
 import { SmtpSink } from './support/smtp-sink';
 
 /**
@@ -227,7 +228,7 @@ describe(`observability (${DATABASE_KIND})`, () => {
   });
 });
 
-(DATABASE_KIND === 'sqlite' ? describe : describe.skip)('readiness when the database cannot write (SQLite, max_page_count)', () => {
+describeIf(DATABASE_KIND === 'sqlite', NEEDS_SQLITE)('readiness when the database cannot write (SQLite, max_page_count)', () => {
   let app: HeraldTestApp;
 
   beforeAll(async () => {

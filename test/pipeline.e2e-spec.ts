@@ -73,7 +73,8 @@ describe(`job events to delivered email (${DATABASE_KIND})`, () => {
 
   const expectations: Array<[string, Record<string, unknown>, string[], RegExp]> = [
     ['JOB_SUCCEEDED', { job }, ['ann', 'bob'], /^\[App app-1\] Analysis succeeded$/],
-    ['JOB_FAILED', { job, error: { message: 'Out of memory', step: 'Run analyzer', logExcerpt: 'line 1\nline 2' } }, ['ann', 'bob', 'no-success'], /^\[App app-1\] Analysis failed: Run analyzer$/],
+    // A failure of a kind of its own: the successes of app-1's analysis below are no fixes (job-history.e2e-spec.ts is about those).
+    ['JOB_FAILED', { job: { ...job, kind: 'scan' }, error: { message: 'Out of memory', step: 'Run analyzer', logExcerpt: 'line 1\nline 2' } }, ['ann', 'bob', 'no-success'], /^\[App app-1\] Scan failed: Run analyzer$/],
     ['JOB_STOPPED', { job, stoppedBy: { id: 'bob', name: 'Bob Smith' } }, ['ann', 'bob', 'no-success'], /^\[App app-1\] Analysis stopped by Bob Smith$/],
     ['APPLICATION_CREATED', { createdBy: { id: 'ann' } }, ['ann', 'bob', 'no-success'], /^\[App app-1\] Application created$/],
     ['VERSION_CREATED', { version: { name: 'v2.1' } }, ['ann', 'bob', 'no-success'], /^\[App app-1\] New version v2.1$/],
@@ -121,7 +122,7 @@ describe(`job events to delivered email (${DATABASE_KIND})`, () => {
   }
 
   it('links to the job in the console and escapes everything the event brought', async () => {
-    const e = event('JOB_FAILED', 'app-1', { job: { ...job, id: 'job/7' }, error: { message: '<script>alert("x")</script> & <b>bold</b>', step: 'Load <sources>' } });
+    const e = event('JOB_FAILED', 'app-1', { job: { ...job, id: 'job/7', kind: 'lint' }, error: { message: '<script>alert("x")</script> & <b>bold</b>', step: 'Load <sources>' } });
     await publish(e);
     const [mail] = await eventually(async () => {
       const got = mailsOf(sink, e.id);
@@ -134,7 +135,7 @@ describe(`job events to delivered email (${DATABASE_KIND})`, () => {
     expect(mail.parsed.text).toContain('https://console.example.com/aip/applications/app-1/jobs/job%2F7');
     expect(mail.parsed.text).toContain('Error: <script>alert("x")</script> & <b>bold</b>');
     expect(mail.parsed.text).toContain('Took:        42 min, 30 sec');
-    expect(mail.parsed.subject).toBe('[App app-1] Analysis failed: Load <sources>');
+    expect(mail.parsed.subject).toBe('[App app-1] Lint failed: Load <sources>');
   });
 
   it('encodes names and subjects beyond ASCII, and every recipient gets the same parts under their own headers', async () => {

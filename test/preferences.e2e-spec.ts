@@ -9,6 +9,7 @@ import { PreferenceLinks } from '../src/notifications/preference-links/preferenc
 import { capturingOutput } from './support/captured-output';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
+import { describeIf } from './support/skipped-suites';
 import { type ReceivedMail, SmtpSink } from './support/smtp-sink';
 
 /**
@@ -22,7 +23,6 @@ import { type ReceivedMail, SmtpSink } from './support/smtp-sink';
 const PUBLIC_URL = 'https://herald.example.com';
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) console.warn(`test/preferences.e2e-spec.ts: the browser flow is skipped, no ${CHROMIUM} here (apt-get install -y chromium; .ci/run installs it)`);
 
 const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { eventId deliveries } }';
 const UPDATE_SMTP = 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }';
@@ -101,7 +101,7 @@ describe(`preferences links in mails (${DATABASE_KIND})`, () => {
     await sink?.stop();
   });
 
-  (HAVE_CHROMIUM ? describe : describe.skip)('in Chromium', () => {
+  describeIf(HAVE_CHROMIUM, `${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`)('in Chromium', () => {
     let browser: Browser;
     beforeAll(async () => {
       browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--disable-background-networking'] });

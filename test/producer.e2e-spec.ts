@@ -7,6 +7,7 @@ import { connect as amqpConnect } from 'amqplib';
 import { JOB_EVENT_TYPES } from '@herald/contracts';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
+import { describeIf } from './support/skipped-suites';
 import { SmtpSink } from './support/smtp-sink';
 
 /**
@@ -23,8 +24,7 @@ import { SmtpSink } from './support/smtp-sink';
  * without that cache downloads Nest's packages.
  */
 const RABBITMQ_URL = process.env.HERALD_TEST_RABBITMQ_URL;
-if (!RABBITMQ_URL) console.warn('producer.e2e-spec: skipped — set HERALD_TEST_RABBITMQ_URL to run the RabbitMQ suites');
-const describeWithBroker = RABBITMQ_URL ? describe : describe.skip;
+const describeWithBroker = describeIf(!!RABBITMQ_URL, 'HERALD_TEST_RABBITMQ_URL');
 
 const ROOT = join(__dirname, '..');
 const run = promisify(execFile);

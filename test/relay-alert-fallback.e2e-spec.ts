@@ -33,7 +33,7 @@ describe(`the admins' outage mail through a fallback relay (${DATABASE_KIND})`, 
         RELAY_PROBE_MAX_MS: '200',
         ALERT_AFTER_MS: '500',
         ALERT_SMTP_URL: `smtp://alerts:${FALLBACK_PASSWORD}@127.0.0.1:${fallback.port}`,
-        ALERT_SMTP_FROM: 'herald-alerts@example.com',
+        ALERT_SMTP_FROM: 'Herald Alerts <herald-alerts@example.com>', // a display name, as SMTP_SENDER takes
       });
       cleanups.push(() => app.close());
       await app.admin(UPDATE_SMTP, { input: { host: '127.0.0.1', port, security: 'NONE', authEnabled: false, sender: 'herald@example.com' } });
@@ -50,6 +50,7 @@ describe(`the admins' outage mail through a fallback relay (${DATABASE_KIND})`, 
       const status = (await app.admin(STATUS)).relayStatus;
       expect(status).toMatchObject({ state: 'DOWN', lastFailure: { step: 'CONNECT' }, deliveriesWaiting: 3 });
       expect(down).toMatchObject({ from: 'herald-alerts@example.com', to: ['boss@example.com'], user: 'alerts' });
+      expect(down.parsed.from?.value).toEqual([{ name: 'Herald Alerts', address: 'herald-alerts@example.com' }]);
       expect(down.parsed.subject).toMatch(/^Herald: the mail relay 127\.0\.0\.1:\d+ is down since \d+ (s|min)$/);
       expect(down.parsed.text).toContain(`stopped taking mail at ${status.since}, at the CONNECT step`);
       expect(down.parsed.text).toContain('ECONNREFUSED');

@@ -4,6 +4,7 @@ import { Role } from '../src/auth/role.enum';
 import { DATABASE_KIND, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { OAuth2TokenEndpoint } from './support/oauth2-token-endpoint';
 import { eventually, seedApplication } from './support/people';
+import { describeIf, NEEDS_POSTGRES } from './support/skipped-suites';
 import { closedPort, SmtpSink } from './support/smtp-sink';
 
 const UPDATE_SMTP = 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }';
@@ -234,7 +235,7 @@ async function hangingUpRelay(): Promise<{ server: Server; port: number; connect
   return { server, port: (server.address() as AddressInfo).port, connections };
 }
 
-(TEST_DATABASE_URL ? describe : describe.skip)('two Herald processes with the relay down (postgres)', () => {
+describeIf(!!TEST_DATABASE_URL, NEEDS_POSTGRES)('two Herald processes with the relay down (postgres)', () => {
   it('share the probes: one probe at a time, spaced by the backoff, not one per process', async () => {
     const PROBE_MS = 400;
     const relay = await hangingUpRelay();

@@ -46,6 +46,21 @@ describe('schema.graphql', () => {
     expect(undescribed(buildSchema(generated))).toEqual([]);
   });
 
+  it("says digestHour is the hour in the person's time zone, as Herald applies it, not a UTC hour", () => {
+    const schema = buildSchema(generated);
+    const described: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (!isObjectType(type) && !isInputObjectType(type)) continue;
+      const field = type.getFields().digestHour;
+      if (field) described.push(`${type.name}.digestHour: ${field.description}`);
+    }
+    expect(described.length).toBeGreaterThanOrEqual(3); // EffectivePreference, ApplicationPreference, SetNotificationPreferenceInput
+    for (const line of described) {
+      expect(line).toMatch(/in the person's time zone \(their timeZone, else the admin's default, else UTC\)/);
+      expect(line).not.toMatch(/0–23, UTC/);
+    }
+  });
+
   it("follows Relay's connection spec: PageInfo has both directions' flags and cursors", () => {
     const pageInfo = buildSchema(generated).getType('PageInfo');
     expect(isObjectType(pageInfo) && Object.keys(pageInfo.getFields()).sort()).toEqual(['endCursor', 'hasNextPage', 'hasPreviousPage', 'startCursor']);

@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { stopChild, tempDir, track } from '../support/children';
 
 /** A free TCP port on loopback (asked of the kernel, then released). */
 export async function freePort(): Promise<number> {
@@ -47,7 +46,7 @@ export class RedisServer {
 
   static async start(): Promise<RedisServer> {
     const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'herald-bench-redis-'));
+    const dir = tempDir('herald-bench-redis-');
     try {
       return new RedisServer(await RedisServer.spawn(port, dir), port, dir);
     } catch (error) {
@@ -57,10 +56,10 @@ export class RedisServer {
   }
 
   private static async spawn(port: number, dir: string): Promise<ChildProcess> {
-    const child = spawn('redis-server', [
+    const child = track(spawn('redis-server', [
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
       '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning',
-    ], { stdio: ['ignore', 'ignore', 'inherit'] });
+    ], { stdio: ['ignore', 'ignore', 'inherit'] }));
     let spawnFailed = false; // e.g. ENOENT: not installed
     child.once('error', () => (spawnFailed = true));
     try {
@@ -79,10 +78,7 @@ export class RedisServer {
   }
 
   private async stopServer(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise((r) => this.child.once('exit', r));
-    this.child.kill('SIGTERM');
-    await exited;
+    await stopChild(this.child, { graceMs: 10_000 });
   }
 
   async stop(): Promise<void> {

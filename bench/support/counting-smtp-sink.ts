@@ -9,6 +9,9 @@ import { SMTPServer } from 'smtp-server';
  */
 export class CountingSmtpSink {
   readonly accepted: { at: number; to: string; messageId?: string }[] = [];
+  /** Set: the next message is kept whole (`captured`), to learn what a sender really sends. */
+  captureNext = false;
+  captured?: Buffer;
   private server!: SMTPServer;
   port = 0;
 
@@ -21,10 +24,14 @@ export class CountingSmtpSink {
       maxClients: 1000,
       onData: (stream, session, callback) => {
         let head = '';
+        const whole: Buffer[] | undefined = this.captureNext ? [] : undefined;
+        this.captureNext = false;
         stream.on('data', (chunk: Buffer) => {
           if (head.length < 4096) head += chunk.toString('latin1', 0, Math.min(chunk.length, 4096));
+          whole?.push(chunk);
         });
         stream.on('end', () => {
+          if (whole) this.captured = Buffer.concat(whole);
           // A copy, not a slice: a slice of `head` would keep the whole chunk (the message) alive
           // with each entry, and the sink's heap would grow by the size of every mail it took
           // (500 MB in a run of bench:pipeline, and stalls of its garbage collector that the

@@ -13,7 +13,8 @@ import { managersOf } from './job-events';
 
 /** How the benchmarks talk to a running Herald: its GraphQL API, and its database for big fixtures. */
 const jwt = new JwtService({ secret: BENCH_JWT_SECRET });
-const token = (roles: string[], sub: string) => jwt.sign({ roles }, { subject: sub });
+// Herald refuses a token without exp, or lasting longer than JWT_MAX_LIFETIME (24h by default).
+const token = (roles: string[], sub: string) => jwt.sign({ roles }, { subject: sub, expiresIn: '12h' });
 /** A producer's token (publishes events) and an administrator's. */
 export const SERVICE_TOKEN = token(['SERVICE'], 'bench-console');
 export const ADMIN_TOKEN = token(['ADMIN'], 'bench-admin');

@@ -1,22 +1,40 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { exited, stopChild, tempDir, track } from './children';
 import { cpuMs, untilHealthy } from './process-stats';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 export const BENCH_JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256-tokens';
 
 /**
- * What `npm start` runs (the `serve` script: `node <flags> <script>`, the script being the
- * bundle dist/herald.cjs): the benchmarks measure Herald as it runs.
+ * What `npm start` runs (the `serve` script of `root`'s package.json: `node <flags> <script>`,
+ * the script being the bundle dist/herald.cjs): the benchmarks measure Herald as it runs.
  */
-export function serveCommand(): { flags: string[]; script: string } {
-  const serve = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.serve;
+export function serveCommand(root = ROOT): { flags: string[]; script: string } {
+  const serve = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.serve;
   const words = serve.trim().split(/\s+/);
-  return { flags: words.slice(words.indexOf('node') + 1, -1), script: join(ROOT, words[words.length - 1]) };
+  return { flags: words.slice(words.indexOf('node') + 1, -1), script: join(root, words[words.length - 1]) };
 }
+
+/**
+ * The Herald build a benchmark runs, and how: `build` (a path to a herald.cjs, e.g. another
+ * worktree's dist/herald.cjs for an A/B), else BENCH_HERALD_SCRIPT, else this tree's `serve`
+ * script. A build in some tree's dist/ runs with that tree's `serve` flags and in that tree
+ * (its package.json one folder above dist/); anything else with this tree's flags.
+ */
+export function heraldCommand(build = process.env.BENCH_HERALD_SCRIPT): { flags: string[]; script: string; cwd: string } {
+  if (!build) return { ...serveCommand(), cwd: ROOT };
+  const script = resolve(build);
+  if (!existsSync(script)) throw new Error(`Herald build ${script} does not exist (run npm run build in its tree)`);
+  const tree = dirname(dirname(script));
+  const own = existsSync(join(tree, 'package.json')) && /"serve"\s*:/.test(readFileSync(join(tree, 'package.json'), 'utf8'));
+  return { flags: serveCommand(own ? tree : ROOT).flags, script, cwd: own ? tree : ROOT };
+}
+
+/** `node <flags> <script>` as one line, for reports. */
+export const commandLine = (c: { flags: string[]; script: string }) => ['node', ...c.flags, c.script].join(' ');
 
 /** A built Herald (the `serve` script's, dist/herald.cjs) in a child process, as it runs in production. */
 export class HeraldProcess {
@@ -30,8 +48,11 @@ export class HeraldProcess {
     readonly startupMs: number,
   ) {}
 
-  /** Starts Herald on a fresh data directory, or on `dataDir` (what a stop with `keepData` left). */
-  static async start(env: Record<string, string> = {}, port = 39000 + Math.floor(Math.random() * 1000), dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-'))): Promise<HeraldProcess> {
+  /**
+   * Starts Herald on a fresh data directory, or on `dataDir` (what a stop with `keepData` left);
+   * `build`: another herald.cjs (see heraldCommand).
+   */
+  static async start(env: Record<string, string> = {}, port = 39000 + Math.floor(Math.random() * 1000), dataDir = tempDir('herald-bench-'), build?: string): Promise<HeraldProcess> {
     const fullEnv: Record<string, string> = {
       DATA_DIR: dataDir,
       PORT: String(port),
@@ -45,15 +66,14 @@ export class HeraldProcess {
       MAIL_CAP_COUNT: '100000',
       ...env,
     };
+    const { flags, script, cwd } = heraldCommand(build);
     const spawned = performance.now();
-    const { flags, script } = serveCommand();
-    // BENCH_HERALD_SCRIPT=path/to/herald.cjs runs another build (an A/B of two builds, run by run).
-    const child = spawn(process.execPath, [...flags, process.env.BENCH_HERALD_SCRIPT ? resolve(process.env.BENCH_HERALD_SCRIPT) : script], {
-      cwd: ROOT,
+    const child = track(spawn(process.execPath, [...flags, script], {
+      cwd,
       // BENCH_HERALD_NODE_OPTIONS=--cpu-prof profiles Herald itself.
       env: { PATH: process.env.PATH, NODE_OPTIONS: process.env.BENCH_HERALD_NODE_OPTIONS ?? '', ...fullEnv },
       stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    }));
     const url = `http://127.0.0.1:${port}`;
     try {
       const startupMs = await untilHealthy(`${url}/health`, () => child.exitCode, spawned);
@@ -71,19 +91,12 @@ export class HeraldProcess {
 
   /** Kills Herald at once (SIGKILL), as a crash or a power cut would; its data stay, to start it again on them. */
   async kill(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise((r) => this.child.once('exit', r));
-    this.child.kill('SIGKILL');
-    await exited;
+    await stopChild(this.child, { sig: 'SIGKILL' });
   }
 
-  /** Stops Herald; its data (and PostgreSQL schema) go too unless `keepData` (to start it again on them). */
+  /** Stops Herald (SIGTERM; SIGKILL after 15 s); its data (and PostgreSQL schema) go too unless `keepData` (to start it again on them). */
   async stop({ keepData = false } = {}): Promise<void> {
-    if (this.child.exitCode === null) {
-      const exited = new Promise((r) => this.child.once('exit', r));
-      this.child.kill('SIGTERM');
-      await exited;
-    }
+    if (!exited(this.child)) await stopChild(this.child, { graceMs: 15_000 });
     if (keepData) return;
     rmSync(this.dataDir, { recursive: true, force: true });
     const { DATABASE_URL: url, DATABASE_SCHEMA: schema } = this.env;

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
+import { stopChild, track } from './children';
+import { cpuMs } from './process-stats';
 
 /** Talks to bench/support/sink-process.js: the SMTP sink in its own process. */
 export class SinkClient {
@@ -12,7 +14,7 @@ export class SinkClient {
   ) {}
 
   static async start(): Promise<SinkClient> {
-    const child = spawn(process.execPath, [join(__dirname, 'sink-process.js')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = track(spawn(process.execPath, [join(__dirname, 'sink-process.js')], { stdio: ['pipe', 'pipe', 'inherit'] }));
     const rl = createInterface({ input: child.stdout! });
     const lines = rl[Symbol.asyncIterator]();
     const first = await lines.next();
@@ -36,6 +38,20 @@ export class SinkClient {
     return (await this.ask<{ accepted: { at: number; to: string; messageId?: string }[] }>({ cmd: 'since', from })).accepted;
   }
 
+  /** CPU time the sink's process has used so far, in ms. */
+  cpuMs(): number {
+    return cpuMs(this.child.pid!);
+  }
+
+  /** Keeps the next message the sink takes whole; `captured` returns it (bytes as latin1 text). */
+  async capture(): Promise<void> {
+    await this.ask({ cmd: 'capture' });
+  }
+
+  async captured(): Promise<string | undefined> {
+    return (await this.ask<{ raw: string | null }>({ cmd: 'captured' })).raw ?? undefined;
+  }
+
   /** Polls until `n` messages have been accepted; returns when the n-th was. */
   async waitFor(n: number, timeoutMs = 600_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -45,8 +61,8 @@ export class SinkClient {
     }
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.rl.close();
-    this.child.kill('SIGTERM');
+    await stopChild(this.child, { graceMs: 5000 });
   }
 }

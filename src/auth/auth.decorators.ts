@@ -17,6 +17,12 @@ export interface RequestWithPrincipal {
   principal?: Principal;
 }
 
+/** The token of an `Authorization: Bearer <token>` header, if the request has one. */
+export function bearerTokenOf(request: RequestWithPrincipal): string | undefined {
+  const header = request.headers['authorization'];
+  return typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
+}
+
 export function requestOf(context: ExecutionContext): RequestWithPrincipal | undefined {
   if (context.getType<string>() === 'rpc') return undefined;
   if (context.getType<string>() === 'graphql') {

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthenticatedError } from '../graphql/graphql-errors';
-import { PUBLIC_KEY, requestOf, ROLES_KEY } from './auth.decorators';
+import { bearerTokenOf, PUBLIC_KEY, requestOf, ROLES_KEY } from './auth.decorators';
 import { hasRole } from './principal';
 import type { Role } from './role.enum';
 import { InvalidTokenError, TokenService } from './token.service';
@@ -24,11 +24,10 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
 
     const request = requestOf(context)!;
-    const header = request.headers['authorization'];
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) throw new UnauthenticatedError();
+    const token = bearerTokenOf(request);
+    if (!token) throw new UnauthenticatedError();
     try {
-      request.principal ??= this.tokens.verify(match[1]);
+      request.principal ??= this.tokens.verify(token);
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new UnauthenticatedError(`Invalid bearer token: ${error.message}`);
       throw error;

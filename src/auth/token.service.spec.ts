@@ -1,13 +1,23 @@
+import { createSecretKey } from 'node:crypto';
+import { JwtService } from '@nestjs/jwt';
+import { ManualClock } from '../clock/manual-clock';
 import { HeraldConfig } from '../config/herald-config';
 import { validateEnvironment } from '../config/validate-environment';
 import { JwtSecret } from './jwt-secret';
 import { Role } from './role.enum';
 import { InvalidTokenError, TokenService } from './token.service';
 
-function service(env: Record<string, string> = {}) {
-  const full = { JWT_SECRET: 's'.repeat(40), ...env };
+const SECRET = 's'.repeat(40);
+
+function service(env: Record<string, string> = {}, clock = new ManualClock()) {
+  const full = { JWT_SECRET: SECRET, ...env };
   const config = new HeraldConfig(validateEnvironment(full), full);
-  return new TokenService(JwtSecret.load(config), config);
+  return new TokenService(JwtSecret.load(config), config, clock);
+}
+
+/** A token as another issuer (the console) might mint it with the shared secret: any claims, no defaults. */
+function minted(claims: Record<string, unknown>): string {
+  return new JwtService({ secret: createSecretKey(Buffer.from(SECRET)) }).sign({ roles: ['USER'], ...claims }, { subject: 'mia', noTimestamp: !('iat' in claims) });
 }
 
 describe('TokenService', () => {
@@ -25,12 +35,23 @@ describe('TokenService', () => {
     expect(() => service().verify(noRoles)).toThrow(/bad claims: roles/);
   });
 
-  it('stops accepting a remembered token once it expires', async () => {
-    const tokens = service();
-    const token = tokens.sign({ sub: 'bob', roles: [Role.USER] }, 1);
+  it("stops accepting a remembered token once it expires, by Herald's clock", () => {
+    const clock = new ManualClock();
+    const tokens = service({}, clock);
+    const token = tokens.sign({ sub: 'bob', roles: [Role.USER] }, 60);
     expect(tokens.verify(token).sub).toBe('bob');
-    await new Promise((r) => setTimeout(r, 1100));
+    clock.advance(59_000);
+    expect(tokens.verify(token).sub).toBe('bob');
+    clock.advance(1_000);
     expect(() => tokens.verify(token)).toThrow(/jwt expired/);
+  });
+
+  it("signs with Herald's clock: iat is the clock's now, exp the lifetime after it", () => {
+    const clock = new ManualClock(Date.UTC(2030, 0, 1));
+    const token = service({}, clock).sign({ sub: 'bob', roles: [Role.USER] }, '2h');
+    const { iat, exp } = new JwtService().decode<{ iat: number; exp: number }>(token);
+    expect(iat).toBe(Date.UTC(2030, 0, 1) / 1000);
+    expect(exp - iat).toBe(7200);
   });
 
   it('checks issuer and audience when configured', () => {
@@ -38,5 +59,45 @@ describe('TokenService', () => {
     const loose = service();
     expect(() => strict.verify(loose.sign({ sub: 'x', roles: [Role.USER] }))).toThrow(InvalidTokenError);
     expect(strict.verify(strict.sign({ sub: 'x', roles: [Role.USER] })).sub).toBe('x');
+  });
+
+  describe('lifetime', () => {
+    const clock = new ManualClock();
+    const now = () => Math.floor(clock.now() / 1000);
+
+    it('refuses a token without exp (it would work for ever), naming the claim', () => {
+      expect(() => service({}, clock).verify(minted({ iat: now() }))).toThrow(
+        'it does not expire (no exp claim): Herald accepts tokens that expire within JWT_MAX_LIFETIME (24h)',
+      );
+      expect(() => service({}, clock).verify(minted({}))).toThrow(/no exp claim/);
+    });
+
+    it('refuses a lifetime (exp − iat) over JWT_MAX_LIFETIME, 24h by default', () => {
+      const tokens = service({}, clock);
+      expect(tokens.verify(minted({ iat: now(), exp: now() + 86_400 })).sub).toBe('mia');
+      expect(() => tokens.verify(minted({ iat: now(), exp: now() + 30 * 86_400 }))).toThrow(
+        'it lasts 30d (exp − iat), longer than JWT_MAX_LIFETIME allows (24h)',
+      );
+      // Issued a week ago for a week and a day: one day left, but a lifetime of 8 days.
+      expect(() => tokens.verify(minted({ iat: now() - 7 * 86_400, exp: now() + 86_400 }))).toThrow(/lasts 8d/);
+    });
+
+    it('without iat, counts from now (exp − now); an iat in the future counts from now too', () => {
+      const tokens = service({ JWT_MAX_LIFETIME: '1h' }, clock);
+      expect(tokens.verify(minted({ exp: now() + 3600 })).sub).toBe('mia');
+      expect(() => tokens.verify(minted({ exp: now() + 3601 }))).toThrow('it lasts 3601s (exp − now), longer than JWT_MAX_LIFETIME allows (1h)');
+      // A token "issued" next year for an hour would last a year from now.
+      expect(() => tokens.verify(minted({ iat: now() + 365 * 86_400, exp: now() + 365 * 86_400 + 3600 }))).toThrow(/longer than JWT_MAX_LIFETIME/);
+      // A clock a few seconds ahead of Herald's is not an offence.
+      expect(tokens.verify(minted({ iat: now() + 5, exp: now() + 5 + 3600 })).sub).toBe('mia');
+    });
+
+    it('signs within the maximum: the default lifetime is 12h, or the maximum when shorter; longer is refused', () => {
+      const decode = (token: string) => new JwtService().decode<{ iat: number; exp: number }>(token);
+      const lifetime = (token: string) => decode(token).exp - decode(token).iat;
+      expect(lifetime(service({}, clock).sign({ sub: 'a', roles: [Role.USER] }))).toBe(12 * 3600);
+      expect(lifetime(service({ JWT_MAX_LIFETIME: '30m' }, clock).sign({ sub: 'a', roles: [Role.USER] }))).toBe(1800);
+      expect(() => service({}, clock).sign({ sub: 'a', roles: [Role.USER] }, '2d')).toThrow('a lifetime of 2d is longer than JWT_MAX_LIFETIME allows (24h)');
+    });
   });
 });

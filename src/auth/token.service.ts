@@ -3,6 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { IsArray, IsEmail, IsEnum, IsOptional, IsString, MaxLength, MinLength, validateSync } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
+import { Clock } from '../clock/clock';
+import { formatDuration, parseDuration } from '../config/duration';
 import { HeraldConfig } from '../config/herald-config';
 import type { Principal } from './principal';
 import { Role } from './role.enum';
@@ -28,16 +30,30 @@ export class InvalidTokenError extends Error {}
 /** Verified tokens remembered at most (oldest forgotten first). */
 const VERIFIED_CACHE_SIZE = 10_000;
 
+/** What `sign` gives a token when not told (the CLI's default), unless JWT_MAX_LIFETIME is shorter. */
+const DEFAULT_LIFETIME_SECONDS = 12 * 3600;
+
+/** How far ahead of Herald's clock an issuer's may be: an `iat` up to this far in the future still counts as the start. */
+const CLOCK_SKEW_SECONDS = 60;
+
 /**
  * Signs and verifies bearer tokens. HS256 with a shared secret today; an RS256
  * public key or a JWKS would be another verification key here, nothing else changes.
+ * A token must expire (`exp`), and last no longer than JWT_MAX_LIFETIME: Herald cannot
+ * revoke a token, so its lifetime bounds what a leaked one is worth.
  */
 @Injectable()
 export class TokenService {
   private readonly jwt: JwtService;
   private readonly verified = new Map<string, { principal: Principal; expiresAt: number }>();
+  private readonly maxLifetime: HeraldConfig['jwt']['maxLifetime'];
 
-  constructor(secret: JwtSecret, config: HeraldConfig) {
+  constructor(
+    secret: JwtSecret,
+    config: HeraldConfig,
+    private readonly clock: Clock,
+  ) {
+    this.maxLifetime = config.jwt.maxLifetime;
     // jsonwebtoken refuses undefined options, so only the ones that are set are passed.
     const { issuer, audience } = config.jwt;
     const claims = { ...(issuer && { issuer }), ...(audience && { audience }) };
@@ -50,9 +66,19 @@ export class TokenService {
     });
   }
 
-  sign(principal: Principal, expiresIn: string | number = '12h'): string {
+  /**
+   * A token for this principal, issued now by Herald's clock, lasting `lifetime` (seconds, or
+   * a duration such as `12h`): by default 12h, or JWT_MAX_LIFETIME when shorter. Longer than that is refused.
+   */
+  sign(principal: Principal, lifetime?: string | number): string {
+    const seconds = lifetime === undefined ? Math.min(DEFAULT_LIFETIME_SECONDS, this.maxLifetime.seconds) : typeof lifetime === 'number' ? lifetime : parseDuration(lifetime);
+    if (seconds === undefined || !Number.isInteger(seconds) || seconds <= 0) throw new RangeError(`not a lifetime: ${String(lifetime)}`);
+    if (seconds > this.maxLifetime.seconds) {
+      throw new RangeError(`a lifetime of ${formatDuration(seconds)} is longer than JWT_MAX_LIFETIME allows (${this.maxLifetime.text})`);
+    }
     const { sub, roles, name, email } = principal;
-    return this.jwt.sign({ roles, name, email }, { subject: sub, expiresIn: expiresIn as never });
+    const iat = Math.floor(this.clock.now() / 1000);
+    return this.jwt.sign({ roles, name, email, iat }, { subject: sub, expiresIn: seconds });
   }
 
   /**
@@ -61,30 +87,41 @@ export class TokenService {
    * HMAC, a JSON parse and a claims validation.
    */
   verify(token: string): Principal {
+    const now = this.clock.now();
     const known = this.verified.get(token);
-    if (known && known.expiresAt > Date.now()) return known.principal;
+    if (known && known.expiresAt > now) return known.principal;
     if (known) this.verified.delete(token);
-    const principal = this.verifyUncached(token);
+    const { principal, exp } = this.verifyUncached(token, Math.floor(now / 1000));
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, { principal, expiresAt: this.expiryOf(token) });
+    this.verified.set(token, { principal, expiresAt: exp * 1000 });
     return principal;
   }
 
-  private expiryOf(token: string): number {
-    const { exp } = this.jwt.decode<{ exp?: number }>(token);
-    return typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY;
-  }
-
-  private verifyUncached(token: string): Principal {
+  private verifyUncached(token: string, now: number): { principal: Principal; exp: number } {
     let payload: Record<string, unknown>;
     try {
-      payload = this.jwt.verify(token);
+      // jsonwebtoken checks exp (when there is one) and nbf against Herald's clock, not its own.
+      payload = this.jwt.verify(token, { clockTimestamp: now });
     } catch (error) {
       throw new InvalidTokenError((error as Error).message);
     }
+    const exp = this.checkLifetime(payload, now);
     const claims = plainToInstance(TokenClaims, payload);
     const errors = validateSync(claims);
     if (errors.length) throw new InvalidTokenError(`bad claims: ${errors.map((e) => e.property).join(', ')}`);
-    return { sub: claims.sub, roles: claims.roles, name: claims.name, email: claims.email };
+    return { principal: { sub: claims.sub, roles: claims.roles, name: claims.name, email: claims.email }, exp };
+  }
+
+  /** The token's exp, once it is known to be there and within JWT_MAX_LIFETIME of its start (iat, else now). */
+  private checkLifetime({ exp, iat }: Record<string, unknown>, now: number): number {
+    const max = this.maxLifetime;
+    // jsonwebtoken has refused an exp or iat that is not a number.
+    if (exp === undefined) throw new InvalidTokenError(`it does not expire (no exp claim): Herald accepts tokens that expire within JWT_MAX_LIFETIME (${max.text})`);
+    const issued = typeof iat === 'number' && iat <= now + CLOCK_SKEW_SECONDS;
+    const lifetime = (exp as number) - (issued ? (iat as number) : now);
+    if (lifetime > max.seconds) {
+      throw new InvalidTokenError(`it lasts ${formatDuration(lifetime)} (exp − ${issued ? 'iat' : 'now'}), longer than JWT_MAX_LIFETIME allows (${max.text})`);
+    }
+    return exp as number;
   }
 }

@@ -1,7 +1,6 @@
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
-  IsEmail,
   IsIn,
   IsInt,
   IsOptional,
@@ -11,6 +10,8 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { Mailbox } from '@herald/contracts/address-rules';
+import { DURATION_PATTERN } from './duration';
 
 const toBoolean = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
@@ -69,6 +70,13 @@ export class EnvironmentVariables {
 
   @IsOptional() @IsString() @MinLength(1)
   JWT_AUDIENCE?: string;
+
+  /**
+   * The longest a bearer token may last (exp − iat; exp − now without iat): a stolen
+   * token is a key until it expires, and Herald cannot revoke one. Tokens without exp are refused.
+   */
+  @IsOptional() @Matches(DURATION_PATTERN, { message: 'must be a duration: seconds, or a number with s, m, h or d (e.g. 24h)' })
+  JWT_MAX_LIFETIME = '24h';
 
   /** AES-256 key for stored secrets: 64 hex characters or base64 of 32 bytes. */
   @IsOptional() @Matches(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, {
@@ -179,7 +187,15 @@ export class EnvironmentVariables {
   @IsOptional() @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
-  /** The GraphiQL page at /graphql and schema introspection. */
+  /** Text logs are coloured only on a terminal; set (to anything), never (https://no-color.org). Wins over FORCE_COLOR. */
+  @IsOptional() @IsString()
+  NO_COLOR?: string;
+
+  /** Colour text logs even when they go to a file or a pipe; 0 or false: never colour them. */
+  @IsOptional() @IsString()
+  FORCE_COLOR?: string;
+
+  /** The GraphiQL page at /graphql, and schema introspection and "Did you mean" hints for callers with a valid token. */
   @IsOptional() @Transform(toBoolean) @IsBoolean()
   GRAPHQL_IDE = true;
 
@@ -188,6 +204,14 @@ export class EnvironmentVariables {
    * The default holds the largest legitimate request: a job event whose 64 Ki-character
    * log excerpt and 10,000-character message are all multi-byte characters.
    */
+  /**
+   * Origins (scheme://host[:port], comma-separated) whose pages may call /graphql from a
+   * browser (CORS). None by default: only same-origin pages and non-browser clients.
+   * Checked entry by entry in validate-environment.ts.
+   */
+  @IsOptional() @IsString()
+  CORS_ORIGINS?: string;
+
   @IsOptional() @Matches(/^[1-9]\d* ?(b|kb|mb)?$/i, { message: 'must be a size in bytes, or with a kb or mb suffix (e.g. 512kb)' })
   HTTP_BODY_LIMIT = '512kb';
 
@@ -242,8 +266,11 @@ export class EnvironmentVariables {
   })
   ALERT_SMTP_URL?: string;
 
-  /** The From address of the mail sent through ALERT_SMTP_URL (else the main relay's sender). */
-  @IsOptional() @IsEmail({}, { message: 'must be an email address' })
+  /**
+   * The From of the mail sent through ALERT_SMTP_URL (else the main relay's sender):
+   * `addr@host` or `Name <addr@host>`, the forms SMTP_SENDER takes (the same rule).
+   */
+  @IsOptional() @Mailbox()
   ALERT_SMTP_FROM?: string;
 
   /**

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SecretKeySource } from '@herald/crypto';
 import { EnvironmentVariables } from './environment.schema';
-import { validateEnvironment } from './validate-environment';
+import { parseDuration } from './duration';
+import { corsOriginsOf, validateEnvironment } from './validate-environment';
 
 export type DatabaseConfig =
   | { type: 'sqlite'; path: string }
@@ -13,11 +14,20 @@ export type DatabaseConfig =
  * Injected by class: `constructor(private readonly config: HeraldConfig)`.
  */
 export class HeraldConfig {
-  readonly http: { host: string; port: number };
+  /** `corsOrigins`: the origins whose pages may call Herald from a browser (CORS_ORIGINS). */
+  readonly http: { host: string; port: number; corsOrigins: string[] };
   readonly dataDir: string;
   readonly database: DatabaseConfig;
   readonly migrationsRun: boolean;
-  readonly jwt: { secret?: string; secretFile: string; issuer?: string; audience?: string; createIfMissing: boolean };
+  readonly jwt: {
+    secret?: string;
+    secretFile: string;
+    issuer?: string;
+    audience?: string;
+    createIfMissing: boolean;
+    /** The longest a token may last (JWT_MAX_LIFETIME), in seconds and as said to people (`24h`). */
+    maxLifetime: { seconds: number; text: string };
+  };
   readonly secretKey: SecretKeySource;
   readonly settingsFile?: string;
   readonly smtpCheckRateLimit: number;
@@ -50,7 +60,8 @@ export class HeraldConfig {
     /** Relay-wide failures of one message (the relay working for others meanwhile) after which they are its own. */
     failuresPerMessage: number;
   };
-  readonly log: { format: 'text' | 'json'; level: EnvironmentVariables['LOG_LEVEL'] };
+  /** `colours`: of text logs; `auto` means only when they go to a terminal. */
+  readonly log: { format: 'text' | 'json'; level: EnvironmentVariables['LOG_LEVEL']; colours: 'auto' | 'always' | 'never' };
   readonly graphqlIde: boolean;
   /** What one request may hold and ask for; answered with an error before any work beyond. */
   readonly requestLimits: {
@@ -77,7 +88,7 @@ export class HeraldConfig {
   readonly seedEnvironment: Readonly<Record<string, string | undefined>>;
 
   constructor(vars: EnvironmentVariables, env: NodeJS.ProcessEnv) {
-    this.http = { host: vars.HOST, port: vars.PORT };
+    this.http = { host: vars.HOST, port: vars.PORT, corsOrigins: corsOriginsOf(vars.CORS_ORIGINS) };
     this.dataDir = resolve(vars.DATA_DIR);
     this.database = vars.DATABASE_URL
       ? { type: 'postgres', url: vars.DATABASE_URL, schema: vars.DATABASE_SCHEMA }
@@ -92,6 +103,10 @@ export class HeraldConfig {
       issuer: vars.JWT_ISSUER,
       audience: vars.JWT_AUDIENCE,
       createIfMissing: embedded,
+      maxLifetime: {
+        seconds: parseDuration(vars.JWT_MAX_LIFETIME)!,
+        text: /\d$/.test(vars.JWT_MAX_LIFETIME) ? `${vars.JWT_MAX_LIFETIME}s` : vars.JWT_MAX_LIFETIME,
+      },
     };
     this.secretKey = {
       key: vars.HERALD_SECRET_KEY,
@@ -128,7 +143,7 @@ export class HeraldConfig {
       quotaMinuteMs: vars.HERALD_QUOTA_MINUTE_MS,
       failuresPerMessage: vars.RELAY_FAILURES_PER_MESSAGE,
     };
-    this.log = { format: vars.LOG_FORMAT, level: vars.LOG_LEVEL };
+    this.log = { format: vars.LOG_FORMAT, level: vars.LOG_LEVEL, colours: coloursOf(vars) };
     this.graphqlIde = vars.GRAPHQL_IDE;
     this.requestLimits = {
       bodyBytes: parseSize(vars.HTTP_BODY_LIMIT),
@@ -155,6 +170,13 @@ function parseSize(size: string): number {
 }
 
 /** Reads `.env` (if present; real environment variables win), validates, and builds the config. */
+/** NO_COLOR (set at all) wins; FORCE_COLOR forces them on, or off with 0 / false; else only on a terminal. */
+function coloursOf(vars: EnvironmentVariables): HeraldConfig['log']['colours'] {
+  if (vars.NO_COLOR !== undefined) return 'never';
+  if (vars.FORCE_COLOR === undefined) return 'auto';
+  return ['0', 'false'].includes(vars.FORCE_COLOR.trim().toLowerCase()) ? 'never' : 'always';
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.env'): HeraldConfig {
   if (env === process.env && existsSync(envFile)) process.loadEnvFile(envFile);
   return new HeraldConfig(validateEnvironment(env), env);

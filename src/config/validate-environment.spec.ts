@@ -4,7 +4,7 @@ import { InvalidEnvironmentError, validateEnvironment } from './validate-environ
 describe('environment validation', () => {
   it('gives defaults for an empty environment: SQLite under ./data, port 3000', () => {
     const config = loadConfig({}, '/nonexistent/.env');
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000 });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000, corsOrigins: [] });
     expect(config.database).toEqual({ type: 'sqlite', path: expect.stringMatching(/\/data\/herald\.sqlite$/) });
     expect(config.secretKey.createIfMissing).toBe(true);
   });
@@ -72,7 +72,7 @@ describe('environment validation', () => {
     }
     expect(error!.problems).toEqual([
       expect.stringMatching(/^ALERT_SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL, e\.g\. smtps:\/\/user:password@host:465/),
-      'ALERT_SMTP_FROM must be an email address (got "not-an-address")',
+      'ALERT_SMTP_FROM must be one email address, optionally with a display name (got "not-an-address")',
       expect.stringMatching(/^RELAY_FAILURES_PER_MESSAGE must not be less than 1/),
     ]);
     expect(error!.message).not.toContain('pa55word');
@@ -83,5 +83,45 @@ describe('environment validation', () => {
     expect(config.alerts.fallbackRelay).toEqual({ url: 'smtps://alerts%40example.com:pa55word@mail.example.com:465', from: undefined });
     expect(config.relay.failuresPerMessage).toBe(5);
     expect(loadConfig({}, '/nonexistent/.env').alerts.fallbackRelay).toBeUndefined();
+  });
+
+  it('takes the longest token lifetime as a duration (JWT_MAX_LIFETIME, 24h by default), naming the variable when it is not one', () => {
+    expect(loadConfig({}, '/nonexistent/.env').jwt.maxLifetime).toEqual({ seconds: 86_400, text: '24h' });
+    expect(loadConfig({ JWT_MAX_LIFETIME: '30m' }, '/nonexistent/.env').jwt.maxLifetime).toEqual({ seconds: 1800, text: '30m' });
+    expect(loadConfig({ JWT_MAX_LIFETIME: '7d' }, '/nonexistent/.env').jwt.maxLifetime.seconds).toBe(7 * 86_400);
+    expect(loadConfig({ JWT_MAX_LIFETIME: '900' }, '/nonexistent/.env').jwt.maxLifetime).toEqual({ seconds: 900, text: '900s' });
+    for (const bad of ['forever', '0', '-1h', '1.5h', '24 h', '1w']) {
+      expect(() => validateEnvironment({ JWT_MAX_LIFETIME: bad })).toThrow(
+        `invalid configuration: JWT_MAX_LIFETIME must be a duration: seconds, or a number with s, m, h or d (e.g. 24h) (got "${bad}")`,
+      );
+    }
+    expect(() => validateEnvironment({ JWT_MAX_LIFETIME: '366d' })).toThrow('JWT_MAX_LIFETIME must be at most 365d (got "366d")');
+  });
+
+  it('takes CORS_ORIGINS as comma-separated exact origins (none by default), naming the variable and the entry that is not one', () => {
+    expect(loadConfig({}, '/nonexistent/.env').http.corsOrigins).toEqual([]);
+    const config = loadConfig({ CORS_ORIGINS: 'https://console.example.com, http://localhost:8081,https://[::1]:4443' }, '/nonexistent/.env');
+    expect(config.http.corsOrigins).toEqual(['https://console.example.com', 'http://localhost:8081', 'https://[::1]:4443']);
+    const problem = (value: string) => {
+      try {
+        validateEnvironment({ CORS_ORIGINS: value });
+      } catch (error) {
+        return (error as InvalidEnvironmentError).problems;
+      }
+      return [];
+    };
+    expect(problem('*')).toEqual(['CORS_ORIGINS lists exact origins: "*" (any origin) is not allowed']);
+    expect(problem('https://console.example.com/')).toEqual([
+      'CORS_ORIGINS: "https://console.example.com/" is not an origin (scheme://host[:port], without path, query or trailing slash)',
+    ]);
+    expect(problem('https://console.example.com,console.example.com,ftp://x.example.com,https://a.example.com/app')).toEqual([
+      'CORS_ORIGINS: "console.example.com" is not an origin (scheme://host[:port], without path, query or trailing slash)',
+      'CORS_ORIGINS: "ftp://x.example.com" is not an origin (scheme://host[:port], without path, query or trailing slash)',
+      'CORS_ORIGINS: "https://a.example.com/app" is not an origin (scheme://host[:port], without path, query or trailing slash)',
+    ]);
+    expect(problem('https://Console.Example.com')).toEqual([
+      'CORS_ORIGINS: "https://Console.Example.com" is not an origin as browsers send it (write "https://console.example.com")',
+    ]);
+    expect(problem('https://a.example.com,,')).toEqual(['CORS_ORIGINS has an empty entry (two commas in a row, or one at an end)']);
   });
 });

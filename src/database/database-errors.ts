@@ -36,6 +36,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     /^(08|53|57P|58)/.test(code) || // connection exception, insufficient resources, operator intervention, system error
     code === '40001' || // serialization failure
     code === '40P01' || // deadlock
+    code === '55P03' || // lock not available (lock_timeout, NOWAIT): PostgreSQL's SQLITE_BUSY
     code === '25006' || // read-only transaction (a standby, or a database set read-only)
     /^SQLITE_(BUSY|LOCKED|IOERR|READONLY|CANTOPEN|NOMEM|PROTOCOL)/.test(code) ||
     /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NOTFOUND|AI_AGAIN)$/.test(code) ||

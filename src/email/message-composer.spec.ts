@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { JobEventType } from '@herald/contracts';
 import { JwtSecret } from '../auth/jwt-secret';
 import type { ChannelDelivery, DispatchContext } from '../channels/delivery-channel.port';
+import { ManualClock } from '../clock/manual-clock';
 import { HeraldConfig } from '../config/herald-config';
 import { validateEnvironment } from '../config/validate-environment';
 import { DatabaseHealth } from '../database/database-health';
@@ -11,6 +12,8 @@ import { NotificationEntity } from '../notifications/entities/notification.entit
 import { DeliveryContents } from '../notifications/outbox/delivery-contents';
 import { PreferenceLinks } from '../notifications/preference-links/preference-links';
 import { MailRenderer } from '../notifications/rendering/mail-renderer';
+import { AuditEntryEntity } from '../settings/audit-log/audit-entry.entity';
+import { AuditLog } from '../settings/audit-log/audit-log.service';
 import { MailDefaultsService } from '../settings/mail-defaults/mail-defaults.service';
 import { PropertyEntity } from '../settings/property.entity';
 import { OverrideTemplateSource } from '../../test/support/override-template-source';
@@ -53,11 +56,12 @@ describe('MessageComposer', () => {
   let context: DispatchContext;
 
   beforeEach(async () => {
-    dataSource = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [NotificationEntity, PropertyEntity], synchronize: true }).initialize();
+    dataSource = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [NotificationEntity, PropertyEntity, AuditEntryEntity], synchronize: true }).initialize();
     const env = { DATA_DIR: '/tmp/herald-unit' };
     const config = new HeraldConfig(validateEnvironment(env), env);
     renderer = new MailRenderer();
-    defaults = new MailDefaultsService(dataSource, config, new Transactions(dataSource, new DatabaseHealth()));
+    const clock = new ManualClock();
+    defaults = new MailDefaultsService(dataSource, config, new Transactions(dataSource, new DatabaseHealth()), clock, new AuditLog(dataSource, clock));
     composer = new MessageComposer(renderer, config, new PreferenceLinks(JwtSecret.load(config), config), defaults);
     const contents = new DeliveryContents(dataSource);
     context = { payloads: (ids) => contents.payloads(ids), eventsOf: (id) => contents.eventsOf(id), windowOf: (id) => contents.windowOf(id), countFailure: async () => 0 };
@@ -157,7 +161,7 @@ describe('MessageComposer', () => {
 
   it("writes for the admin's default language and time zone when the recipient set none", async () => {
     composer.remember('e4', JSON.stringify(event('e4')));
-    await defaults.update({ language: 'fr', timeZone: 'Asia/Tokyo' }, 'admin');
+    await defaults.update({ language: 'fr', timeZone: 'Asia/Tokyo' }, { id: 'admin', name: null });
     const [none, own] = await Promise.all([composer.compose(delivery(21, 'e4'), settings, context), composer.compose(delivery(22, 'e4', null, { locale: 'en-GB' }), settings, context)]);
     const [a, b] = await Promise.all([simpleParser(none.raw), simpleParser(own.raw)]);
     expect(a.html).toContain('<html lang="fr">');

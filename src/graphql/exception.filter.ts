@@ -4,6 +4,12 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { GqlExceptionFilter } from '@nestjs/graphql';
 import { GraphQLError } from 'graphql';
 import { HeraldConfig } from '../config/herald-config';
+import { isDatabaseUnavailable, isStorageFull } from '../database/database-errors';
+import { reasonForLog } from '../database/typeorm-logger';
+import { ServiceUnavailableError, serviceUnavailableMessage } from './graphql-errors';
+
+/** The resolvers' unexpected errors this filter has logged: createFormatError logs the others it masks. */
+export const loggedErrors = new WeakSet<object>();
 
 /** Where GraphQL is served; HTTP errors there are answered in GraphQL's shape. */
 export const GRAPHQL_PATH = '/graphql';
@@ -15,13 +21,27 @@ function codeOf(status: number): string {
     case 403: return 'FORBIDDEN';
     case 404: return 'NOT_FOUND';
     case 429: return 'TOO_MANY_REQUESTS';
+    case 503: return 'SERVICE_UNAVAILABLE';
     default: return status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
   }
 }
 
 /**
+ * When to try again after the database refused a request: a full disk takes a
+ * person to free space; a restart, a lost connection or a lock is over sooner.
+ */
+function retryAfterSeconds(error: unknown): number {
+  return isStorageFull(error) ? 5 : 1;
+}
+
+/**
  * Every exception of the application ends here, whatever NODE_ENV says.
  *
+ * - The database unavailable (full, restarting, unreachable, locked: see
+ *   isDatabaseUnavailable), wherever it is met: SERVICE_UNAVAILABLE with
+ *   `retryable: true`, HTTP 503 and Retry-After — the caller should try again,
+ *   and is told nothing of the database's own words (they are logged, at debug:
+ *   DatabaseHealth says once, at error, that the database stopped taking writes).
  * - GraphQL: handed back to Apollo (formatError decides what the client sees).
  *   The errors Herald throws on purpose (HeraldError, validation) are answers,
  *   not failures: they are not logged. Anything else is logged once.
@@ -46,8 +66,14 @@ export class HeraldExceptionFilter implements GqlExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): unknown {
     switch (host.getType<string>()) {
       case 'graphql':
+        if (isDatabaseUnavailable(exception)) {
+          const field = (host.getArgByIndex(3) as { fieldName?: string } | undefined)?.fieldName;
+          this.graphqlLogger.debug(`${field ?? 'a field'}: SERVICE_UNAVAILABLE, the database is unavailable: ${reasonForLog(exception as Error)}`);
+          return new ServiceUnavailableError(retryAfterSeconds(exception));
+        }
         if (!(exception instanceof GraphQLError) && !(exception instanceof HttpException)) {
           this.graphqlLogger.error(`unexpected error: ${(exception as Error)?.stack ?? String(exception)}`);
+          if (exception instanceof Object) loggedErrors.add(exception);
         }
         return exception;
       case 'http':
@@ -61,17 +87,20 @@ export class HeraldExceptionFilter implements GqlExceptionFilter {
     const { httpAdapter } = this.adapterHost;
     const request = host.switchToHttp().getRequest<unknown>();
     const response = host.switchToHttp().getResponse<unknown>();
-    const status = exception instanceof HttpException ? exception.getStatus() : 500;
-    const message = this.messageOf(exception, status);
+    const unavailable = isDatabaseUnavailable(exception);
+    const status = exception instanceof HttpException ? exception.getStatus() : unavailable ? 503 : 500;
+    const message = unavailable ? serviceUnavailableMessage(retryAfterSeconds(exception)) : this.messageOf(exception, status);
 
     // The query string may hold a signed link's token: the log names the path only.
     const url = String(httpAdapter.getRequestUrl(request));
     const path = url.split('?')[0];
     const where = `${httpAdapter.getRequestMethod(request)} ${path}`;
-    if (status >= 500) this.httpLogger.error(`${where}: ${status}: ${(exception as Error)?.stack ?? String(exception)}`);
+    if (unavailable) this.httpLogger.debug(`${where}: 503, the database is unavailable: ${reasonForLog(exception as Error)}`);
+    else if (status >= 500) this.httpLogger.error(`${where}: ${status}: ${(exception as Error)?.stack ?? String(exception)}`);
     else this.httpLogger.debug(`${where}: ${status} ${message.replaceAll(url, path)}`);
 
     if (httpAdapter.isHeadersSent(response)) return void httpAdapter.end(response);
+    if (unavailable) httpAdapter.setHeader(response, 'retry-after', String(retryAfterSeconds(exception)));
     const body = path === GRAPHQL_PATH
       ? { errors: [{ message, extensions: { code: codeOf(status) } }] }
       : { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message };

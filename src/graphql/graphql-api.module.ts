@@ -1,53 +1,18 @@
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { HeraldConfig } from '../config/herald-config';
 import { GRAPHQL_PATH, HeraldExceptionFilter } from './exception.filter';
+import { createFormatError } from './format-error';
 import { GraphiqlAssetsController } from './graphiql/graphiql-assets.controller';
 import { graphiqlPagePlugin } from './graphiql/graphiql-page.plugin';
+import { operationResolutionPlugin } from './operation-resolution.plugin';
 import { queryLimitOptions } from './query-limits';
-
-const PASSED_THROUGH = new Set([
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'BAD_USER_INPUT',
-  'NOT_FOUND',
-  'CONFLICT',
-  'TOO_MANY_REQUESTS',
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'OPERATION_RESOLUTION_FAILURE',
-]);
-
-/**
- * graphql-js's "Did you mean …?" hints. They spell out the schema, so they are
- * for those who may introspect it. (Apollo's hideSchemaDetailsFromClientErrors
- * only cleans validation errors, not those of variables: `{ input: { hots: … } }`
- * gets 'Field "hots" is not defined … Did you mean "host"?' from coercion.)
- */
-const SUGGESTION = / ?Did you mean .+\?$/;
-
-/**
- * Errors Herald means to show pass through with their code; anything else is an
- * unexpected failure whose message might carry internals: it is answered as
- * INTERNAL_SERVER_ERROR (HeraldExceptionFilter has logged it).
- */
-export function createFormatError({ suggestions }: { suggestions: boolean }) {
-  return (formatted: GraphQLFormattedError): GraphQLFormattedError => {
-    const code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
-    if (PASSED_THROUGH.has(code)) {
-      const { stacktrace: _stacktrace, originalError: _originalError, ...extensions } = formatted.extensions ?? {};
-      const message = suggestions ? formatted.message : formatted.message.replace(SUGGESTION, '');
-      return { ...formatted, message, extensions };
-    }
-    return { message: 'Internal error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-  };
-}
+import { SchemaVisibility, SchemaVisibilityModule } from './schema-visibility/schema-visibility';
+import { serviceUnavailablePlugin } from './service-unavailable.plugin';
 
 /** The descriptions GraphiQL shows for the entry points (everything else is described where it is declared). */
 function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
@@ -63,8 +28,9 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
   imports: [
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
-      inject: [HeraldConfig],
-      useFactory: (config: HeraldConfig) => {
+      imports: [SchemaVisibilityModule],
+      inject: [HeraldConfig, SchemaVisibility],
+      useFactory: (config: HeraldConfig, schemaVisibility: SchemaVisibility) => {
         // Tokens, depth, aliases and cost, refused before execution.
         const limits = queryLimitOptions(config.requestLimits);
         return {
@@ -73,15 +39,21 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
           sortSchema: true,
           // Herald's own GraphiQL page (assets served by Herald), not @nestjs/apollo's CDN one.
           graphiql: false,
+          // For callers with a valid token only: SchemaVisibility refuses it to the others.
           introspection: config.graphqlIde,
           includeStacktraceInErrorResponses: false,
           context: ({ req }: { req: unknown }) => ({ req }),
-          formatError: createFormatError({ suggestions: config.graphqlIde }),
+          formatError: createFormatError({ logger: new Logger('GraphQL') }),
           // Code first has no place for the root types' descriptions: they are set here.
           transformSchema: describeRootTypes,
           ...limits,
+          // serviceUnavailablePlugin sets the status of executed operations instead.
+          preserveHttpStatusForExecutionErrors: false,
           plugins: [
+            operationResolutionPlugin(),
             ...(limits.plugins ?? []),
+            schemaVisibility.plugin(),
+            serviceUnavailablePlugin(),
             ...(config.graphqlIde ? [graphiqlPagePlugin(GRAPHQL_PATH)] : []),
             // Herald gives no cache hints: Apollo's cache-control plugin, on by default, would
             // only wrap every field's resolver to find none (3 % of a one-recipient event's CPU).

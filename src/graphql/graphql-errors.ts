@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'NOT_FOUND'
   | 'CONFLICT'
-  | 'TOO_MANY_REQUESTS';
+  | 'TOO_MANY_REQUESTS'
+  | 'SERVICE_UNAVAILABLE';
 
 export interface FieldProblem {
   /** Path of the field inside the input, e.g. `port` or `filter.status`. */
@@ -62,4 +63,21 @@ export class TooManyRequestsError extends HeraldError {
   constructor(retryAfterSeconds: number) {
     super('TOO_MANY_REQUESTS', `Too many requests: try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
   }
+}
+
+/**
+ * The database cannot serve the request right now (full, restarting, unreachable,
+ * locked): the same request may succeed later. `retryable` tells a client to try
+ * again without knowing the code; the response is HTTP 503 with Retry-After when
+ * it has no data (serviceUnavailablePlugin).
+ */
+export class ServiceUnavailableError extends HeraldError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('SERVICE_UNAVAILABLE', serviceUnavailableMessage(retryAfterSeconds), { retryable: true, retryAfterSeconds });
+  }
+}
+
+/** What a caller is told while the database is unavailable: what to do, nothing of the database's own words. */
+export function serviceUnavailableMessage(retryAfterSeconds: number): string {
+  return `Herald's database is unavailable right now (full, restarting or unreachable): try again in ${retryAfterSeconds} s`;
 }

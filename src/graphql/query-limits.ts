@@ -86,7 +86,9 @@ function costLimitPlugin(maxCost: number): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, schema }) {
+        async didResolveOperation({ request, document, schema, operation }) {
+          // No operation of the document is named: operationResolutionPlugin answers that.
+          if (!operation) return;
           // The same document (Apollo keeps one parsed tree per query text) costs the
           // same as long as its numbers do: only `first` changes a cost, and it is a
           // number. Estimating walks the operation and coerces every variable again (a

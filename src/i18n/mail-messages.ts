@@ -85,6 +85,13 @@ export function compareMessages(where: string, language: string, expected: Recor
 }
 
 /**
+ * The values of messages that are names from the event (applications, people,
+ * versions, steps), isolated in the HTML part. Not `kind`: messages choose their
+ * words by it (`{kind, select, analysis {…}}`), and a job kind is the console's word.
+ */
+const ISOLATED = new Set(['application', 'createdBy', 'stoppedBy', 'version', 'step']);
+
+/**
  * One type's messages in the locale of one mail (or one page's: message-set.ts). Messages are ICU MessageFormat:
  * plurals, select, numbers and dates through Intl in that locale. Two tags mark
  * what the HTML part shows in bold: `<b>` (plain in the text part) and `<q>`
@@ -101,9 +108,15 @@ export class MailMessages {
     return this.format(key, { ...values, b: (chunks: string[]) => chunks.join(''), q: (chunks: string[]) => this.text('quoted', { text: chunks.join('') }) });
   }
 
-  /** A message for the HTML part: every value escaped, `<b>` and `<q>` bold. */
+  /**
+   * A message for the HTML part: every value escaped, `<b>` and `<q>` bold, and the
+   * names that came with the event (ISOLATED) each in a `<bdi>`, so that a name
+   * written right to left (Arabic, Hebrew) keeps its direction without reordering
+   * the sentence around it.
+   */
   html(key: string, values: MessageValues = {}): string {
-    const escaped = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === undefined || typeof v === 'number' ? v : Handlebars.escapeExpression(v)]));
+    const escape = (k: string, v: string) => (ISOLATED.has(k) ? `<bdi>${Handlebars.escapeExpression(v)}</bdi>` : Handlebars.escapeExpression(v));
+    const escaped = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === undefined || typeof v === 'number' ? v : escape(k, v)]));
     const bold = (chunks: string[]) => `<b>${chunks.join('')}</b>`;
     return this.format(key, { ...escaped, b: bold, q: bold });
   }

@@ -17,6 +17,7 @@ import { DeliveryEventEntity } from './entities/delivery-event.entity';
 import { DigestEntryEntity } from './entities/digest-entry.entity';
 import { DigestEntity } from './entities/digest.entity';
 import { DeliveryEntity } from './entities/delivery.entity';
+import { JobFailureEntity } from './entities/job-failure.entity';
 import { JobOutcomeEntity } from './entities/job-outcome.entity';
 import { NotificationEntity } from './entities/notification.entity';
 import { JobHistory } from './history/job-history';
@@ -48,7 +49,7 @@ import { TEMPLATE_SOURCE } from './rendering/template-source';
     ChannelsModule,
     UsersModule,
     JobEventsModule,
-    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, DeliveryEventEntity, UsedLinkEntity, JobOutcomeEntity, DigestEntryEntity, DigestEntity, CapWindowEntity]),
+    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, DeliveryEventEntity, UsedLinkEntity, JobOutcomeEntity, JobFailureEntity, DigestEntryEntity, DigestEntity, CapWindowEntity]),
   ],
   controllers: [PreferencesPageController],
   providers: [

@@ -2,6 +2,9 @@ import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { loadSecretKey, SecretCipher } from '@herald/crypto';
 import { HeraldConfig } from '../config/herald-config';
+import { AuditEntryEntity } from './audit-log/audit-entry.entity';
+import { AuditLogResolver } from './audit-log/audit-log.resolver';
+import { AuditLog } from './audit-log/audit-log.service';
 import { MailDefaultsResolver } from './mail-defaults/mail-defaults.resolver';
 import { MailDefaultsService } from './mail-defaults/mail-defaults.service';
 import { PropertyEntity } from './property.entity';
@@ -22,10 +25,11 @@ function cipherFrom(config: HeraldConfig): SecretCipher {
 /**
  * Owns the SMTP settings (store, validate, encrypt, seed); tells the rest through
  * SmtpSettingsChangedEvent. Talking to the relay is the SMTP gateway's (src/smtp).
- * Also the mail defaults (language, time zone: mail-defaults/), read by the composer.
+ * Also the mail defaults (language, time zone: mail-defaults/), read by the composer,
+ * and the audit log (audit-log/): who changed these, or a person's role (users/), and when.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([PropertyEntity])],
+  imports: [TypeOrmModule.forFeature([PropertyEntity, AuditEntryEntity])],
   providers: [
     { provide: SecretCipher, inject: [HeraldConfig], useFactory: cipherFrom },
     SmtpSettingsService,
@@ -33,7 +37,9 @@ function cipherFrom(config: HeraldConfig): SecretCipher {
     SmtpSettingsResolver,
     MailDefaultsService,
     MailDefaultsResolver,
+    AuditLog,
+    AuditLogResolver,
   ],
-  exports: [SmtpSettingsService, MailDefaultsService],
+  exports: [SmtpSettingsService, MailDefaultsService, AuditLog],
 })
 export class SettingsModule {}

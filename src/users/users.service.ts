@@ -1,14 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource, type EntityManager, IsNull, Not } from 'typeorm';
+import { Brackets, DataSource, type EntityManager, In, IsNull, Not } from 'typeorm';
 import { hasRole, type Principal } from '../auth/principal';
 import { Role } from '../auth/role.enum';
 import { HeraldConfig } from '../config/herald-config';
+import { insertedRows } from '../database/inserted-rows';
 import { Transactions } from '../database/transactions';
 import { eventTypeOf } from '../event-types/registry';
 import { BadUserInputError, NotFoundError } from '../graphql/graphql-errors';
 import { type Connection, decodeCursor, DEFAULT_PAGE_SIZE, toConnection } from '../graphql/pagination';
+import { actorOf } from '../settings/audit-log/audit-actor';
+import { AuditKind } from '../settings/audit-log/audit-kind';
+import { AuditLog, fieldChange } from '../settings/audit-log/audit-log.service';
 import type { ProfileFields } from './profile/profile-fields';
 import { ApplicationEntity } from './entities/application.entity';
 import { PreferenceEntity } from './entities/preference.entity';
@@ -38,27 +42,35 @@ export function likePattern(search: string): string {
  */
 @Injectable()
 export class UsersService {
-  /** Subjects known to exist, so that a request by a known person costs no query. */
-  private readonly known = new Set<string>();
+  /** Subjects known to exist, and whether their last token here was an ADMIN's: a request by a known person costs no query. */
+  private readonly known = new Map<string, boolean>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: HeraldConfig,
     private readonly transactions: Transactions,
     private readonly events: EventEmitter2,
+    private readonly audit: AuditLog,
   ) {}
 
-  /** The person behind a token, created from its claims on first sight. */
+  /**
+   * The person behind a token, created from its claims on first sight. Whether they
+   * are an admin follows their latest token (the admins' alerts go to admins); a
+   * person met as an ADMIN, or whose token gains or loses the role, is an audit
+   * entry (USER_ROLE, field `role`), by them: roles are granted where tokens are made.
+   */
   async ensureUser(principal: Principal): Promise<void> {
     const admin = hasRole(principal, Role.ADMIN);
-    const key = `${admin ? 'admin' : 'user'}:${principal.sub}`;
-    if (this.known.has(key)) return;
-    await this.transactions.exclusive(async () => {
-      await this.ensureByExternalId(principal.sub, { displayName: principal.name ?? null, email: principal.email ?? null });
-      // Whether they are an admin follows their latest token (the admins' alerts go to admins).
-      await this.dataSource.getRepository(UserEntity).update({ externalId: principal.sub, admin: !admin }, { admin });
+    if (this.known.get(principal.sub) === admin) return;
+    const roleName = (isAdmin: boolean) => (isAdmin ? Role.ADMIN : Role.USER);
+    await this.transactions.run(async (manager) => {
+      const created = await this.insertUser(manager, principal.sub, { displayName: principal.name ?? null, email: principal.email ?? null }, admin);
+      const changed = created ? admin : !!(await manager.getRepository(UserEntity).update({ externalId: principal.sub, admin: !admin }, { admin })).affected;
+      if (!changed) return;
+      const role = fieldChange('role', created ? null : roleName(!admin), roleName(admin));
+      await this.audit.record(manager, { kind: AuditKind.USER_ROLE, target: principal.sub, actor: actorOf(principal), fields: [role] });
     });
-    this.known.add(key);
+    this.known.set(principal.sub, admin);
   }
 
   /** The people whose last token had the ADMIN role and who have an email address. */
@@ -73,7 +85,17 @@ export class UsersService {
     claims: { displayName?: string | null; email?: string | null } = {},
     manager: EntityManager = this.dataSource.manager,
   ): Promise<UserEntity> {
-    await manager
+    await this.newUserInsert(manager, externalId, claims, false).execute();
+    return manager.getRepository(UserEntity).findOneByOrFail({ externalId });
+  }
+
+  /** Creates the person unless they exist; answers whether this call created them. */
+  private async insertUser(manager: EntityManager, externalId: string, claims: { displayName?: string | null; email?: string | null }, admin: boolean): Promise<boolean> {
+    return (await insertedRows(manager, this.newUserInsert(manager, externalId, claims, admin))) > 0;
+  }
+
+  private newUserInsert(manager: EntityManager, externalId: string, claims: { displayName?: string | null; email?: string | null }, admin: boolean) {
+    return manager
       .createQueryBuilder()
       .insert()
       .into(UserEntity)
@@ -84,11 +106,31 @@ export class UsersService {
         notificationsEnabled: this.config.notificationsEnabledByDefault,
         locale: null,
         timeZone: null,
+        admin,
       })
+      .orIgnore()
+      .updateEntity(false);
+  }
+
+  /**
+   * ensureByExternalId for many people at once (an event's managers): one insert
+   * and one select per statement, not two per person. Answers each person's row id
+   * by external id; `people` have distinct ids and are few enough for one statement
+   * (the caller pages them).
+   */
+  async ensureMany(people: Array<{ externalId: string; displayName: string | null; email: string | null }>, manager: EntityManager): Promise<Map<string, number>> {
+    if (!people.length) return new Map();
+    const notificationsEnabled = this.config.notificationsEnabledByDefault;
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(UserEntity)
+      .values(people.map((p) => ({ ...p, notificationsEnabled, locale: null, timeZone: null })))
       .orIgnore()
       .updateEntity(false)
       .execute();
-    return manager.getRepository(UserEntity).findOneByOrFail({ externalId });
+    const rows = await manager.getRepository(UserEntity).find({ select: { id: true, externalId: true }, where: { externalId: In(people.map((p) => p.externalId)) } });
+    return new Map(rows.map((u) => [u.externalId, u.id]));
   }
 
   async get(externalId: string): Promise<UserModel> {

@@ -10,6 +10,7 @@ import type { Principal } from '../../src/auth/principal';
 import { Role } from '../../src/auth/role.enum';
 import { TokenService } from '../../src/auth/token.service';
 import { createHeraldApp, startHerald } from '../../src/bootstrap';
+import { SystemClock } from '../../src/clock/clock';
 import { HeraldConfig } from '../../src/config/herald-config';
 import { validateEnvironment } from '../../src/config/validate-environment';
 
@@ -83,7 +84,7 @@ export class HeraldTestApp {
 
   /** A bearer token for this app. */
   token(roles: Role | Role[], sub = 'tester', extra: Partial<Principal> = {}): string {
-    const tokens = new TokenService(JwtSecret.load(this.config), this.config);
+    const tokens = new TokenService(JwtSecret.load(this.config), this.config, new SystemClock());
     return tokens.sign({ sub, roles: ([] as Role[]).concat(roles), ...extra });
   }
 

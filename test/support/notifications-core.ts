@@ -81,7 +81,7 @@ export class NotificationsCore {
 
   /** Points the relay at a local SMTP server; resolves once the dispatcher has seen it (and offers to take fresh deliveries). */
   async useRelay(port: number): Promise<void> {
-    await this.get(SmtpSettingsService).update({ host: '127.0.0.1', port, security: SmtpSecurity.NONE, authEnabled: false, sender: 'Herald <herald@example.com>' }, 'test');
+    await this.get(SmtpSettingsService).update({ host: '127.0.0.1', port, security: SmtpSecurity.NONE, authEnabled: false, sender: 'Herald <herald@example.com>' }, { id: 'test', name: null });
     await eventually(async () => {
       if (this.get(Dispatcher).room(['email']) === 0) throw new Error('the dispatcher has not seen the relay yet');
     });

@@ -11,6 +11,20 @@ import addressparser from 'nodemailer/lib/addressparser';
  * — are refused.
  */
 
+/**
+ * What no address or sender holds: C0 and C1 controls, DEL, line and paragraph
+ * separators, and every bidirectional formatting character (the marks LRM, RLM
+ * and ALM, embeddings, overrides, isolates), which would make an address read
+ * other than it is.
+ */
+const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * A percent route (`victim%y.test@x.test`): a relay that honours it sends the
+ * mail on to victim@y.test. No mailbox of ours needs a `%`, so none is taken.
+ */
+const PERCENT_ROUTE = /%/;
+
 /** Addresses of at most 320 characters (64 local part + @ + 255 domain). */
 const MAX_ADDRESS = 320;
 
@@ -24,12 +38,14 @@ interface Parsed {
 function onlyAddress(value: string): Parsed | undefined {
   const parsed = addressparser(value) as Parsed[];
   if (parsed.length !== 1 || parsed[0].group || !parsed[0].address) return undefined;
+  const address = parsed[0].address;
+  if (PERCENT_ROUTE.test(address.slice(0, address.lastIndexOf('@')))) return undefined;
   return isEmail(parsed[0].address, { require_tld: false, allow_ip_domain: true }) ? parsed[0] : undefined;
 }
 
 /** `addr@host`: exactly one bare address, nothing else. */
 export function isEmailAddress(value: unknown): boolean {
-  if (typeof value !== 'string' || /[\u0000-\u001f\u007f]/.test(value)) return false;
+  if (typeof value !== 'string' || FORBIDDEN.test(value)) return false;
   const only = onlyAddress(value);
   return !!only && !only.name && only.address === value;
 }
@@ -39,7 +55,7 @@ export function isEmailAddress(value: unknown): boolean {
  * address, and a name that holds no address and no angle bracket.
  */
 export function isMailbox(value: unknown): boolean {
-  if (typeof value !== 'string' || /[\u0000-\u001f\u007f]/.test(value)) return false;
+  if (typeof value !== 'string' || FORBIDDEN.test(value)) return false;
   const trimmed = value.trim();
   const only = onlyAddress(trimmed);
   if (!only) return false;
@@ -49,8 +65,9 @@ export function isMailbox(value: unknown): boolean {
   return trimmed.endsWith(angle) && brackets === 2 && !/[@<>]/.test(only.name);
 }
 
-// Each rule answers with one message: line breaks and other control characters,
-// which no address holds, are refused by the address check itself.
+// Each rule answers with one message: line breaks, other control characters and
+// bidirectional formatting characters, which no address holds, are refused by the
+// address check itself.
 
 /** One email address, `addr@host` (a person's address, a test mail's recipient). */
 export function EmailAddress(options?: ValidationOptions): PropertyDecorator {

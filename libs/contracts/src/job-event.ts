@@ -45,6 +45,12 @@ export class JobRef {
   endedAt?: string;
 }
 
+/** The most characters of `error.logExcerpt` kept; a longer one is shortened to its end (shortenLogExcerpt). */
+export const LOG_EXCERPT_MAX_LENGTH = 65_536;
+
+/** The most managers an APPLICATION_CREATED names (docs/wire-format.md: about 1 MB of JSON at 10,000). */
+export const MANAGERS_MAX = 10_000;
+
 export class JobError {
   @MultiLineText({ maxLength: 10_000 })
   message: string;
@@ -53,8 +59,8 @@ export class JobError {
   @IsOptional() @SingleLineText({ maxLength: 255, allowEmpty: true })
   step?: string;
 
-  /** The last lines of the job's log. */
-  @IsOptional() @MultiLineText({ maxLength: 65_536, allowEmpty: true })
+  /** The last lines of the job's log; parseJobEvent shortens a longer one to its end. */
+  @IsOptional() @MultiLineText({ maxLength: LOG_EXCERPT_MAX_LENGTH, allowEmpty: true })
   logExcerpt?: string;
 }
 
@@ -129,7 +135,7 @@ export class ApplicationCreatedEvent extends JobEventBase {
   @IsOptional() @ValidateNested() @Type(() => PersonRef) createdBy?: PersonRef;
 
   /** Version 2: the application's initial managers, recorded (MANAGE) before anyone is mailed. */
-  @IsOptional() @IsArray() @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => ManagerRef) managers?: ManagerRef[];
+  @IsOptional() @IsArray() @ArrayMaxSize(MANAGERS_MAX) @ValidateNested({ each: true }) @Type(() => ManagerRef) managers?: ManagerRef[];
 }
 
 export class VersionCreatedEvent extends JobEventBase {

@@ -1,5 +1,6 @@
 import { JobEventType } from './job-event-type';
-import { parseJobEvent } from './parse-job-event';
+import { LOG_EXCERPT_MAX_LENGTH } from './job-event';
+import { LOG_CUT_MARKER, parseJobEvent, shortenLogExcerpt } from './parse-job-event';
 
 const base = { schemaVersion: 1, id: 'evt-1', occurredAt: '2026-11-24T10:00:00Z', application: { id: 'app-1', name: 'Billing' } };
 const job = { id: 'job-7', kind: 'analysis', startedAt: '2026-11-24T09:00:00Z', endedAt: '2026-11-24T10:00:00Z' };
@@ -96,6 +97,28 @@ describe('parseJobEvent', () => {
       { ...base, type: JobEventType.APPLICATION_CREATED, createdBy: { id: 'ann', name: nul } },
     ]) {
       expect(parseJobEvent(e)).toMatchObject({ ok: false, problems: [{ message: 'must not contain control characters' }] });
+    }
+  });
+});
+
+describe('a log excerpt over its limit', () => {
+  it('is shortened to its end, with a marker of what was cut, within the limit', () => {
+    const log = `${'a'.repeat(70_000)}THE END`;
+    const short = shortenLogExcerpt(log);
+    expect(short.length).toBeLessThanOrEqual(LOG_EXCERPT_MAX_LENGTH);
+    const [, cut] = LOG_CUT_MARKER.exec(short)!;
+    expect(short).toBe(`… ${cut} characters cut\n${log.slice(Number(cut))}`);
+    expect(short.endsWith('THE END')).toBe(true);
+    expect(shortenLogExcerpt('short')).toBe('short');
+    expect(shortenLogExcerpt('x'.repeat(LOG_EXCERPT_MAX_LENGTH))).toHaveLength(LOG_EXCERPT_MAX_LENGTH);
+  });
+
+  it('never splits a surrogate pair', () => {
+    for (let pad = 0; pad < 4; pad++) {
+      const short = shortenLogExcerpt('x'.repeat(pad) + '😀'.repeat(40_000), 100);
+      const kept = short.slice(short.indexOf('\n') + 1);
+      expect(kept).toMatch(/^(😀)+$/u);
+      expect(short.length).toBeLessThanOrEqual(100);
     }
   });
 });

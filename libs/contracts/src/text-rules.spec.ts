@@ -25,6 +25,8 @@ describe('text rules', () => {
     ['ESC', '\u001b'],
     ['unit separator', '\u001f'],
     ['DEL', '\u007f'],
+    ['a C1 control (NEL)', '\u0085'],
+    ['a C1 control (CSI)', '\u009b'],
   ])('refuse %s in every kind of text', (_name, control) => {
     expect(messages('id', `a${control}`)).toContain(TEXT_MESSAGES.control);
     expect(messages('line', `a${control}`)).toContain(TEXT_MESSAGES.control);
@@ -35,6 +37,35 @@ describe('text rules', () => {
     expect(messages('line', 'a\r\nb')).toEqual([TEXT_MESSAGES.lineBreak]);
     expect(messages('id', 'a b')).toEqual([TEXT_MESSAGES.whiteSpace]);
     expect(messages('line', 'a\tb')).toEqual([TEXT_MESSAGES.control]);
+  });
+
+  it.each([
+    ['line separator U+2028', '\u2028'],
+    ['paragraph separator U+2029', '\u2029'],
+  ])('refuse the %s as a line break in one-line text and as white space in ids; multi-line text keeps it', (_name, separator) => {
+    expect(messages('line', `a${separator}b`)).toEqual([TEXT_MESSAGES.lineBreak]);
+    expect(messages('id', `a${separator}b`)).toEqual([TEXT_MESSAGES.whiteSpace]);
+    expect(messages('text', `a${separator}b`)).toEqual([]);
+  });
+
+  it.each([
+    ['LRE', '\u202a'],
+    ['RLE', '\u202b'],
+    ['PDF', '\u202c'],
+    ['LRO', '\u202d'],
+    ['RLO (which shows x, RLO, gnp.exe as xexe.png)', '\u202e'],
+    ['LRI', '\u2066'],
+    ['RLI', '\u2067'],
+    ['FSI', '\u2068'],
+    ['PDI', '\u2069'],
+  ])('refuse the bidirectional control %s in ids and one-line text', (_name, bidi) => {
+    expect(messages('line', `x${bidi}gnp`)).toEqual([TEXT_MESSAGES.bidi]);
+    expect(messages('id', `x${bidi}gnp`)).toEqual([TEXT_MESSAGES.bidi]);
+  });
+
+  it('accept right-to-left letters (Arabic, Hebrew) and the marks LRM/RLM in one-line text', () => {
+    expect(validateSync(Object.assign(new Sample(), { id: 'تطبيق', line: 'שלום', text: 'مرحبا\u200f' }))).toEqual([]);
+    expect(messages('line', 'a\u200eb')).toEqual([]);
   });
 
   it('bound the length, refuse empty text and non-strings, and never echo the value', () => {

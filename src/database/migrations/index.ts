@@ -13,6 +13,8 @@ import { NotificationFrequency1764000000011 } from './1764000000011-notification
 import { MailCap1764000000012 } from './1764000000012-mail-cap';
 import { DigestTimeZones1764000000013 } from './1764000000013-digest-time-zones';
 import { DeliveryRelayFailures1764000000014 } from './1764000000014-delivery-relay-failures';
+import { JobFailures1764000000015 } from './1764000000015-job-failures';
+import { AuditLog1765000000001 } from './1765000000001-audit-log';
 import { DeliveryChannels1765000000002 } from './1765000000002-delivery-channels';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
@@ -32,5 +34,7 @@ export const MIGRATIONS = [
   MailCap1764000000012,
   DigestTimeZones1764000000013,
   DeliveryRelayFailures1764000000014,
+  JobFailures1764000000015,
+  AuditLog1765000000001,
   DeliveryChannels1765000000002,
 ];

@@ -1,5 +1,5 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { JobEventType, JobFailedEvent } from '@herald/contracts';
+import { JobEventType, JobFailedEvent, LOG_CUT_MARKER } from '@herald/contracts';
 import { defineEventType } from '../event-type';
 import { JobRefInput } from '../shared-inputs';
 
@@ -7,7 +7,7 @@ import { JobRefInput } from '../shared-inputs';
 export class JobErrorInput {
   @Field({ description: 'The error, in one line' }) message: string;
   @Field({ nullable: true, description: 'The step of the job that failed, e.g. Run analyzer' }) step?: string;
-  @Field({ nullable: true, description: "The last lines of the job's log, shown as-is" }) logExcerpt?: string;
+  @Field({ nullable: true, description: "The last lines of the job's log, shown as-is; over 65,536 characters, kept to its end after a line saying how much was cut" }) logExcerpt?: string;
 }
 
 export const jobFailed = defineEventType<JobFailedEvent>(__dirname, {
@@ -24,6 +24,10 @@ export const jobFailed = defineEventType<JobFailedEvent>(__dirname, {
     const subject = still
       ? event.error.step ? t('subjectStillFailingAtStep', { step: event.error.step, inRow }) : t('subjectStillFailing', { inRow })
       : event.error.step ? t('subjectAtStep', { step: event.error.step }) : heading;
-    return { subject, heading, color: '#cf222e', details: { error: event.error, stillFailing: still ? inRow : undefined } };
+    // A log shortened on the way in starts with a marker line: shown in the reader's words.
+    const excerpt = event.error.logExcerpt ?? '';
+    const cut = LOG_CUT_MARKER.exec(excerpt);
+    const log = cut ? { cut: Number(cut[1]), text: excerpt.slice(cut[0].length) } : { text: excerpt };
+    return { subject, heading, color: '#cf222e', details: { error: event.error, log, stillFailing: still ? inRow : undefined } };
   },
 });

@@ -4,7 +4,8 @@ import { GRAPHIQL_ASSETS_PATH } from './graphiql-assets';
 /** What the headers editor holds until someone pastes a token over the placeholder. */
 export const HEADERS_PLACEHOLDER = JSON.stringify({ Authorization: 'Bearer <paste a token: ./herald token --sub alice --role ADMIN>' }, null, 2);
 
-const DEFAULT_QUERY = `# Paste a token into the Headers tab below (replace the placeholder), then run:
+const DEFAULT_QUERY = `# Paste a token into the Headers tab below (replace the placeholder): the Docs pane
+# then shows the schema. Run:
 query Me {
   me { id displayName email notificationsEnabled }
 }
@@ -15,7 +16,9 @@ query Me {
  * (GraphiqlAssetsController) instead of @nestjs/apollo's page, which loads
  * React and GraphiQL from unpkg.com and stays on "Loading..." without internet.
  * The headers editor starts open with an Authorization placeholder; headers are
- * not persisted (a token is a secret: it stays out of the browser's storage).
+ * not persisted (a token is a secret: it stays out of the browser's storage). The
+ * schema (Docs pane, completion) loads once a valid token is pasted: Herald refuses
+ * introspection without one (SchemaVisibility).
  */
 export function graphiqlPagePlugin(graphqlPath: string): NonNullable<ApolloDriverConfig['plugins']>[number] {
   const html = page(graphqlPath);
@@ -44,16 +47,38 @@ function page(graphqlPath: string): string {
   <body>
     <div id="graphiql">Loading...</div>
     <script>
-      ReactDOM.createRoot(document.getElementById('graphiql')).render(
-        React.createElement(GraphiQL, {
-          fetcher: GraphiQL.createFetcher({ url: ${literal(graphqlPath)} }),
+      const url = ${literal(graphqlPath)};
+      // Herald tells its schema only to a caller with a valid token: once the Authorization
+      // header changes, a new fetcher makes GraphiQL ask for the schema again, with it.
+      const authorizationOf = (text) => {
+        try {
+          const headers = JSON.parse(text);
+          const key = Object.keys(headers).find((name) => name.toLowerCase() === 'authorization');
+          return key === undefined ? null : String(headers[key]);
+        } catch {
+          return undefined; // not JSON (yet): being typed
+        }
+      };
+      function HeraldGraphiQL() {
+        const [fetcher, setFetcher] = React.useState(() => GraphiQL.createFetcher({ url }));
+        const authorization = React.useRef(authorizationOf(${literal(HEADERS_PLACEHOLDER)}));
+        const onEditHeaders = React.useCallback((text) => {
+          const value = authorizationOf(text);
+          if (value === undefined || value === authorization.current) return;
+          authorization.current = value;
+          setFetcher(() => GraphiQL.createFetcher({ url }));
+        }, []);
+        return React.createElement(GraphiQL, {
+          fetcher,
+          onEditHeaders,
           defaultQuery: ${literal(DEFAULT_QUERY)},
           defaultHeaders: ${literal(HEADERS_PLACEHOLDER)},
           defaultEditorToolsVisibility: 'headers',
           isHeadersEditorEnabled: true,
           shouldPersistHeaders: false,
-        }),
-      );
+        });
+      }
+      ReactDOM.createRoot(document.getElementById('graphiql')).render(React.createElement(HeraldGraphiQL));
     </script>
   </body>
 </html>

@@ -1,6 +1,7 @@
 import { Controller, Logger, Optional } from '@nestjs/common';
 import { Ctx, EventPattern, Payload, RmqContext } from '@nestjs/microservices';
 import type { Channel, Message } from 'amqplib';
+import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { isDatabaseUnavailable } from '../../database/database-errors';
 import { reasonForLog } from '../../database/typeorm-logger';
@@ -10,6 +11,9 @@ import { BROKER_JOB_EVENT, type BrokerMessage } from './raw-job-event.deserializ
 
 /** How long a message is held before it goes back to the queue: no hot loop against a failing database. */
 export const REDELIVERY_DELAY_MS = 1000;
+
+/** The longest a message is held while the database is unavailable (the pause grows up to this). */
+export const MAX_REDELIVERY_DELAY_MS = 30_000;
 
 /**
  * How many times a message is tried when its ingestion fails for a reason that
@@ -38,8 +42,12 @@ export const QUEUE_HEADER = 'x-herald-queue';
  *
  * - bad input (not JSON, invalid, unknown type): dead-lettered at once, with the
  *   reason in the `x-herald-reason` header;
- * - the database is unavailable (down, locked, full): back to the queue after a
- *   pause, as often as it takes — nothing is lost while the database is away;
+ * - the database is unavailable (down, restarting, locked, full): back to the
+ *   queue after a pause, as often as it takes — never dead-lettered, nothing is
+ *   lost while the database is away. The pause backs off: as long again as the
+ *   outage has lasted so far, between REDELIVERY_DELAY_MS and
+ *   MAX_REDELIVERY_DELAY_MS — 1, 1, 2, 4, 8… s — the same for every message in
+ *   hand, however many;
  * - anything else: tried again after a pause, MAX_ATTEMPTS times in all, then
  *   dead-lettered with the reason. A poison message does not loop forever.
  */
@@ -47,10 +55,13 @@ export const QUEUE_HEADER = 'x-herald-queue';
 export class JobEventsBrokerController {
   private readonly logger = new Logger('Broker');
   private readonly deadLetterReady = new WeakMap<Channel, Promise<unknown>>();
+  /** The outage under way: when the database was first found unavailable, and last (epoch ms). */
+  private outage?: { since: number; last: number };
 
   constructor(
     private readonly ingestion: JobEventIngestionService,
     private readonly config: HeraldConfig,
+    private readonly clock: Clock,
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {}
 
@@ -62,21 +73,36 @@ export class JobEventsBrokerController {
     if (!message.ok) return this.deadLetter(channel, raw, message.reason);
     try {
       await this.ingestion.ingest(message.body, 'broker');
+      this.outage = undefined;
       channel.ack(raw);
     } catch (error) {
       if (error instanceof InvalidJobEventError) return this.deadLetter(channel, raw, error.message);
       const reason = reasonForLog(error as Error);
       if (isDatabaseUnavailable(error)) {
-        this.logger.warn(`${describe(raw)} not recorded (database unavailable), back to the queue in ${REDELIVERY_DELAY_MS} ms: ${reason}`);
-        await pause();
+        const delayMs = this.unavailableDelay();
+        this.logger.warn(`${describe(raw)} not recorded (database unavailable), back to the queue in ${delayMs} ms: ${reason}`);
+        await this.clock.sleep(delayMs);
         return channel.nack(raw, false, true);
       }
       const attempts = attemptsOf(raw) + 1;
       if (attempts >= MAX_ATTEMPTS) return this.deadLetter(channel, raw, `failed ${attempts} times: ${reason}`);
       this.logger.warn(`${describe(raw)} not recorded (try ${attempts} of ${MAX_ATTEMPTS}), tried again in ${REDELIVERY_DELAY_MS} ms: ${reason}`);
-      await pause();
+      await this.clock.sleep(REDELIVERY_DELAY_MS);
       this.tryAgain(channel, raw, attempts);
     }
+  }
+
+  /**
+   * How long to hold a message the unavailable database refused: as long again as
+   * the outage has lasted, within bounds. An outage ends with an event recorded here,
+   * or (its messages taken by another process) when none has been refused here for
+   * longer than a pause can last.
+   */
+  private unavailableDelay(): number {
+    const now = this.clock.now();
+    if (!this.outage || now - this.outage.last > 2 * MAX_REDELIVERY_DELAY_MS) this.outage = { since: now, last: now };
+    this.outage.last = now;
+    return Math.min(MAX_REDELIVERY_DELAY_MS, Math.max(REDELIVERY_DELAY_MS, now - this.outage.since));
   }
 
   /** Publishes the message again to its queue with the count of tries so far, and lets go of this delivery. */
@@ -101,8 +127,6 @@ export class JobEventsBrokerController {
     this.logger.warn(`dead-lettered ${describe(raw)} to ${queue}: ${reason}`);
   }
 }
-
-const pause = () => new Promise((resolve) => setTimeout(resolve, REDELIVERY_DELAY_MS));
 
 /** The tries a message has had before this delivery (0 for a message as its producer published it). */
 function attemptsOf(raw: Message): number {

@@ -86,6 +86,7 @@ export class JobEventIngestionService {
       throw error;
     }
     const event = parsed.event;
+    for (const { field, cut } of parsed.shortened) this.logger.log(`event ${event.id} from ${source}: ${field} shortened to its end, ${cut} characters cut`);
     const result = await this.inbox.add({ event, source });
     if (result.duplicate) {
       this.logger.log(`event ${event.id} from ${source} seen before: ignored`);

@@ -91,7 +91,7 @@ describe('mail cap', () => {
     expect(text).toContain('Herald sends you at most 20 mails every 10 minutes.');
     for (const e of events.slice(20)) expect(text).toContain(`/applications/billing/jobs/${e.job.id}`);
     for (const e of events.slice(0, 20)) expect(text).not.toContain(`/jobs/${e.job.id}\n`);
-    expect(summary.parsed.html).toContain('30 more events for Billing: 30 failed');
+    expect(summary.parsed.html).toContain('30 more events for <bdi>Billing</bdi>: 30 failed');
 
     // The delivery log: 21 mails; the summary is one delivery referring to the 30 folded events.
     // (Its outcome, with the Message-ID, is written a moment after the relay's 250.)

@@ -9,7 +9,7 @@ export enum JobOutcome {
 /**
  * Herald's job outcome history: per application and job kind (analysis,
  * snapshot, …) the latest outcome by `occurredAt`, how many failures in a row
- * led to it and when the first of them happened. Times are ISO-8601 UTC strings
+ * led to it and when the first of them happened, and the latest success. Times are ISO-8601 UTC strings
  * (`toISOString`), compared as text: they order as the instants do, on both databases.
  */
 @Entity({ name: 'job_outcomes' })
@@ -32,4 +32,8 @@ export class JobOutcomeEntity {
 
   @Column({ name: 'first_failure_at', type: 'varchar', length: 32, nullable: true })
   firstFailureAt: string | null;
+
+  /** The latest success, by `occurredAt`; the failures after it are in job_failures (JobFailureEntity). */
+  @Column({ name: 'last_success_at', type: 'varchar', length: 32, nullable: true })
+  lastSuccessAt: string | null;
 }

@@ -4,46 +4,66 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { type JobEvent, JobEventType } from '@herald/contracts';
 import { Sql } from '../../database/sql';
 import { type JobHistoryNote, NotificationType } from '../../event-types/notification-type';
+import { JobFailureEntity } from '../entities/job-failure.entity';
 import { JobOutcome, JobOutcomeEntity } from '../entities/job-outcome.entity';
 
 type JobOutcomeEvent = Extract<JobEvent, { type: JobEventType.JOB_FAILED | JobEventType.JOB_SUCCEEDED }>;
-type State = Pick<JobOutcomeEntity, 'lastOutcome' | 'lastOccurredAt' | 'failuresInRow' | 'firstFailureAt'>;
+type State = Pick<JobOutcomeEntity, 'lastOutcome' | 'lastOccurredAt' | 'failuresInRow' | 'firstFailureAt' | 'lastSuccessAt'>;
 
 const isOutcome = (event: JobEvent): event is JobOutcomeEvent => event.type === JobEventType.JOB_FAILED || event.type === JobEventType.JOB_SUCCEEDED;
 const keyOf = (event: JobOutcomeEvent) => `${event.application.id}\n${event.job.kind}`;
 const instant = (iso: string) => new Date(iso).toISOString();
 
 /**
- * Herald's memory of job outcomes (job_outcomes), updated in the planner's
- * transaction: per application and job kind, the latest outcome by `occurredAt`
- * and the failures in a row. It says what an event means beyond itself — a
- * failure after failures ("still failing, n-th in a row"), a success after
- * failures (delivered as JOB_RECOVERED, "fixed").
+ * Herald's memory of job outcomes, updated in the planner's transaction: per
+ * application and job kind (job_outcomes) the latest outcome by `occurredAt`,
+ * the latest success, and the failures since it — the current row — each at
+ * its time (job_failures). It says what an event means beyond itself — a failure
+ * after failures ("still failing, n-th in a row"), a success after failures
+ * (delivered as JOB_RECOVERED, "fixed").
  *
- * Events are applied in the order they happened, not the order they arrived:
- * within a batch they are sorted by `occurredAt`; an event older than the
- * outcome already recorded (it came late) changes nothing and says nothing
- * beyond itself — so a late failure never turns a later success into a "fix",
- * nor a late success ends a row of failures.
+ * Outcomes count in the order they happened, whatever the order they arrive in
+ * (within a batch they are taken by `occurredAt`; ties, in the order they came):
+ * - a failure after the latest success joins the row where it happened, and is
+ *   the n-th of the row up to it (with the first of them); one older than the
+ *   latest success says nothing beyond itself: the row it belonged to was fixed;
+ * - a success newer than every outcome known, after failures, is the fix;
+ * - a success that arrives late is never a fix: a failure after it is known (it
+ *   is not fixed) or a success after it was (the fix was told). Newer than the
+ *   latest success, it ends the row where it happened: the failures before it
+ *   leave the row, and the next failure counts from it.
  */
 @Injectable()
 export class JobHistory {
   /** Creates the row if missing and returns it, locked until the transaction ends (a no-op update on conflict). */
   private readonly lock: string;
   private readonly write: string;
+  private readonly addFailure: string;
+  /** The failures of the row up to an instant (a late failure's place in it). */
+  private readonly failuresUpTo: string;
+  /** Ends the row at an instant: the failures up to it leave. */
+  private readonly endRowAt: string;
+  /** What is left of the row: how many, and the first. */
+  private readonly rowLeft: string;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
     const sql = new Sql(dataSource);
     const table = sql.table(JobOutcomeEntity);
+    const failures = sql.table(JobFailureEntity);
     this.lock = sql.statement(
-      `INSERT INTO ${table} (application_id, job_kind, last_outcome, last_occurred_at, failures_in_row, first_failure_at)
-       VALUES (?, ?, '${JobOutcome.SUCCEEDED}', '', 0, NULL)
+      `INSERT INTO ${table} (application_id, job_kind, last_outcome, last_occurred_at, failures_in_row, first_failure_at, last_success_at)
+       VALUES (?, ?, '${JobOutcome.SUCCEEDED}', '', 0, NULL, NULL)
        ON CONFLICT (application_id, job_kind) DO UPDATE SET failures_in_row = ${table}.failures_in_row
-       RETURNING last_outcome AS "lastOutcome", last_occurred_at AS "lastOccurredAt", failures_in_row AS "failuresInRow", first_failure_at AS "firstFailureAt"`,
+       RETURNING last_outcome AS "lastOutcome", last_occurred_at AS "lastOccurredAt", failures_in_row AS "failuresInRow",
+                 first_failure_at AS "firstFailureAt", last_success_at AS "lastSuccessAt"`,
     );
     this.write = sql.statement(
-      `UPDATE ${table} SET last_outcome = ?, last_occurred_at = ?, failures_in_row = ?, first_failure_at = ? WHERE application_id = ? AND job_kind = ?`,
+      `UPDATE ${table} SET last_outcome = ?, last_occurred_at = ?, failures_in_row = ?, first_failure_at = ?, last_success_at = ? WHERE application_id = ? AND job_kind = ?`,
     );
+    this.addFailure = sql.statement(`INSERT INTO ${failures} (application_id, job_kind, occurred_at, event_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`);
+    this.failuresUpTo = sql.statement(`SELECT COUNT(*) AS "count" FROM ${failures} WHERE application_id = ? AND job_kind = ? AND occurred_at <= ?`);
+    this.endRowAt = sql.statement(`DELETE FROM ${failures} WHERE application_id = ? AND job_kind = ? AND occurred_at <= ?`);
+    this.rowLeft = sql.statement(`SELECT COUNT(*) AS "count", MIN(occurred_at) AS "first" FROM ${failures} WHERE application_id = ? AND job_kind = ?`);
   }
 
   /**
@@ -66,21 +86,32 @@ export class JobHistory {
       const state = { ...before };
       const inOrder = byKey.get(key)!.map((event) => ({ event, at: instant(event.occurredAt) })).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
       for (const { event, at } of inOrder) {
-        if (at < state.lastOccurredAt) continue; // came late: the history has moved on
+        const late = at < state.lastOccurredAt;
+        if (state.lastSuccessAt !== null && at < state.lastSuccessAt) continue; // before the latest success: that row was fixed
         if (event.type === JobEventType.JOB_FAILED) {
-          if (state.lastOutcome !== JobOutcome.FAILED) Object.assign(state, { failuresInRow: 0, firstFailureAt: at });
-          Object.assign(state, { lastOutcome: JobOutcome.FAILED, failuresInRow: state.failuresInRow + 1 });
-          notes.set(event.id, { failuresInRow: state.failuresInRow, firstFailureAt: state.firstFailureAt! });
-        } else {
-          if (state.lastOutcome === JobOutcome.FAILED) {
+          await manager.query(this.addFailure, [applicationId, jobKind, at, event.id]);
+          // In order, the row so far is known; a late failure is counted among those up to it.
+          const inRow = late ? Number(((await manager.query(this.failuresUpTo, [applicationId, jobKind, at])) as Array<{ count: number | string }>)[0].count) : state.failuresInRow + 1;
+          const first = state.firstFailureAt !== null && state.firstFailureAt < at ? state.firstFailureAt : at;
+          notes.set(event.id, { failuresInRow: inRow, firstFailureAt: first });
+          Object.assign(state, { failuresInRow: state.failuresInRow + 1, firstFailureAt: first });
+          if (!late) Object.assign(state, { lastOutcome: JobOutcome.FAILED, lastOccurredAt: at });
+        } else if (!late) {
+          if (state.failuresInRow > 0) {
             notes.set(event.id, { deliveredAs: NotificationType.JOB_RECOVERED, failuresInRow: state.failuresInRow, firstFailureAt: state.firstFailureAt! });
+            await manager.query(this.endRowAt, [applicationId, jobKind, at]);
           }
-          Object.assign(state, { lastOutcome: JobOutcome.SUCCEEDED, failuresInRow: 0, firstFailureAt: null });
+          Object.assign(state, { lastOutcome: JobOutcome.SUCCEEDED, lastOccurredAt: at, lastSuccessAt: at, failuresInRow: 0, firstFailureAt: null });
+        } else {
+          // Late, but after the latest success: the row ends here; the failures after it are the row now.
+          await manager.query(this.endRowAt, [applicationId, jobKind, at]);
+          const [left] = (await manager.query(this.rowLeft, [applicationId, jobKind])) as Array<{ count: number | string; first: string | null }>;
+          Object.assign(state, { lastSuccessAt: at, failuresInRow: Number(left.count), firstFailureAt: left.first });
         }
-        state.lastOccurredAt = at;
       }
-      if (state.lastOccurredAt !== before.lastOccurredAt) {
-        await manager.query(this.write, [state.lastOutcome, state.lastOccurredAt, state.failuresInRow, state.firstFailureAt, applicationId, jobKind]);
+      const changed = (Object.keys(state) as Array<keyof State>).some((k) => state[k] !== before[k]);
+      if (changed) {
+        await manager.query(this.write, [state.lastOutcome, state.lastOccurredAt, state.failuresInRow, state.firstFailureAt, state.lastSuccessAt, applicationId, jobKind]);
       }
     }
     return notes;

@@ -6,7 +6,7 @@ import { PreferencesPageView } from './preferences-page.view';
 import { NOTIFICATION_TYPES, type NotificationType } from '../../event-types/notification-type';
 
 /** The HTTP answer of each reason a link does not work. */
-const STATUS: Record<LinkRefused['reason'], number> = { invalid: 400, 'not-one-click': 400, used: 409, expired: 410, gone: 410 };
+const STATUS: Record<LinkRefused['reason'], number> = { invalid: 400, 'not-one-click': 400, used: 409, expired: 410, gone: 410, 'address-changed': 410 };
 
 type Form = Record<string, unknown>;
 
@@ -81,7 +81,10 @@ export class PreferencesPageController {
    */
   private async answer(res: Response, where: string, languages: unknown, render: () => Promise<string>): Promise<void> {
     res.setHeader('cache-control', 'no-store');
+    // The token is in the URL: no Referer carries it anywhere (the pages also say so in a <meta>).
     res.setHeader('referrer-policy', 'no-referrer');
+    res.setHeader('content-security-policy', this.view.contentSecurityPolicy);
+    res.setHeader('x-content-type-options', 'nosniff');
     try {
       res.status(200).type('html').send(await render());
     } catch (error) {

@@ -13,5 +13,8 @@ export const PREFERENCES_PAGE_MESSAGES: MessageSet = {
   file: (language) => join(__dirname, `preferences-page.${language}.json`),
 };
 
-/** Why a link does not work: each has its `refused.<reason>` message. */
-export type RefusalReason = 'invalid' | 'expired' | 'used' | 'gone' | 'not-one-click';
+/**
+ * Why a link does not work: each has its `refused.<reason>` message. `address-changed`:
+ * the mail went to an address the person no longer has.
+ */
+export type RefusalReason = 'invalid' | 'expired' | 'used' | 'gone' | 'address-changed' | 'not-one-click';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
@@ -22,6 +23,12 @@ import type { LinkContext, PageReader } from './preferences-page.service';
 export class PreferencesPageView {
   private readonly page: Handlebars.TemplateDelegate;
   private readonly message: Handlebars.TemplateDelegate;
+  /**
+   * The Content-Security-Policy of every page here: no script, nothing loaded, only
+   * the templates' own inline <style> (by hash), forms posted back to Herald only,
+   * never framed (no clickjacking of the "stop" buttons), no <base> rewriting links.
+   */
+  readonly contentSecurityPolicy: string;
   private readonly texts = new MessageSetCatalogue(PREFERENCES_PAGE_MESSAGES);
   /** The event types' messages, for their names (typeLabel). */
   private readonly types = new MailCatalogue();
@@ -29,8 +36,10 @@ export class PreferencesPageView {
   constructor() {
     const handlebars = Handlebars.create();
     const read = (name: string) => readFileSync(join(__dirname, name), 'utf8');
-    this.page = handlebars.compile(read('preferences-page.html.hbs'), { strict: false });
-    this.message = handlebars.compile(read('message-page.html.hbs'), { strict: false });
+    const templates = [read('preferences-page.html.hbs'), read('message-page.html.hbs')];
+    [this.page, this.message] = templates.map((source) => handlebars.compile(source, { strict: false }));
+    const styles = templates.flatMap(styleHashes).map((hash) => `'sha256-${hash}'`);
+    this.contentSecurityPolicy = [`default-src 'none'`, `style-src ${[...new Set(styles)].join(' ')}`, `form-action 'self'`, `frame-ancestors 'none'`, `base-uri 'none'`].join('; ');
   }
 
   preferences(link: LinkContext, forms: { stop: string; save: string }, reader: PageReader, status?: 'saved' | 'stopped'): string {
@@ -87,4 +96,16 @@ export class PreferencesPageView {
   private label(type: NotificationType, locale: string): string {
     return this.types.messages(type, locale).text('typeLabel');
   }
+}
+
+/**
+ * The SHA-256 (base64) of each <style> element of a template, as CSP's style-src
+ * takes them. A style must be plain text: one with a Handlebars expression would
+ * render differently from what was hashed (and the browser would refuse it).
+ */
+function styleHashes(template: string): string[] {
+  return [...template.matchAll(/<style>([\s\S]*?)<\/style>/g)].map(([, css]) => {
+    if (css.includes('{{')) throw new Error('a <style> of the preferences pages holds a template expression: its CSP hash would not match');
+    return createHash('sha256').update(css).digest('base64');
+  });
 }

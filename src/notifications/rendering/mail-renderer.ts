@@ -156,7 +156,7 @@ export class MailRenderer {
     const applications = [...groups.values()].map((g) => {
       const count = g.events.length;
       const counts = NOTIFICATION_TYPES.filter((t) => g.types.has(t)).map((type) => m.text('summaryCount', { type, count: g.types.get(type)! })).join(', ');
-      return { line: m.text('summaryGroup', { count, application: g.name, counts }), events: g.events };
+      return { line: m.text('summaryGroup', { count, application: g.name, counts }), lineHtml: m.html('summaryGroup', { count, application: g.name, counts }), events: g.events };
     });
     const [first] = groups.values();
     const subject = m.text('summarySubject', { count: events.length, apps: groups.size, application: first?.name ?? '' });
@@ -251,6 +251,8 @@ export class MailRenderer {
       /** The view's own subject, without the application (a digest's line). */
       summary: oneLine(view.subject),
       heading: t('headingFor', { heading: view.heading, application: appName }),
+      /** The same for the HTML part: escaped, the application's name isolated (<bdi>). */
+      headingHtml: messages.html('headingFor', { ...values, heading: view.heading, application: appName }),
       color: view.color ?? '#0969da',
       labels,
       textLabels,

@@ -21,6 +21,12 @@ const EVENTS: Record<string, object> = {
     job,
     error: { message: 'Out of <memory>\nat line 2', step: 'Run "analyzer"', logExcerpt: '  a < b\n\tc & d\n' },
   },
+  'JOB_FAILED with a log shortened on the way in': {
+    ...base,
+    type: 'JOB_FAILED',
+    job,
+    error: { message: 'x', logExcerpt: '… 34488 characters cut\nCaused by: OutOfMemoryError\nexit 137' },
+  },
   'JOB_FAILED without step or log': { ...base, type: 'JOB_FAILED', job: { id: 'j', kind: 'analysis', startedAt: '2026-11-24T09:00:00Z' }, error: { message: 'x' } },
   'JOB_FAILED still failing (3rd in a row)': {
     ...base,

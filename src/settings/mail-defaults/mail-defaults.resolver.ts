@@ -2,6 +2,7 @@ import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
 import { Role } from '../../auth/role.enum';
+import { actorOf } from '../audit-log/audit-actor';
 import { MailDefaultsModel } from './mail-defaults.model';
 import { MailDefaultsService } from './mail-defaults.service';
 import { UpdateMailDefaultsInput } from './update-mail-defaults.input';
@@ -21,6 +22,6 @@ export class MailDefaultsResolver {
     @Args('input', { description: 'The defaults to change' }) input: UpdateMailDefaultsInput,
     @CurrentPrincipal() principal: Principal,
   ): Promise<MailDefaultsModel> {
-    return MailDefaultsModel.from(await this.defaults.update(input, principal.sub));
+    return MailDefaultsModel.from(await this.defaults.update(input, actorOf(principal)));
   }
 }

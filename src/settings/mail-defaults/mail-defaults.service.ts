@@ -2,13 +2,19 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleIn
 import { InjectDataSource } from '@nestjs/typeorm';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { DataSource, In } from 'typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
+import { Clock, type Timer } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { reasonsOf } from '../../config/validation-messages';
+import { insertedRows } from '../../database/inserted-rows';
 import { Transactions } from '../../database/transactions';
+import { type AuditActor, SYSTEM_ACTOR } from '../audit-log/audit-actor';
+import type { AuditFieldChange } from '../audit-log/audit-entry.entity';
+import { AuditKind } from '../audit-log/audit-kind';
+import { AuditLog, fieldChange } from '../audit-log/audit-log.service';
 import { PropertyEntity } from '../property.entity';
 import { InvalidSeedError } from '../seed/settings-seed.source';
-import { MAIL_DEFAULTS_FIELDS, MAIL_DEFAULTS_KEYS, MAIL_DEFAULTS_SEED_VARIABLES, type MailDefaults, type MailDefaultsField } from './mail-defaults';
+import { MAIL_DEFAULTS_FIELDS, MAIL_DEFAULTS_KEYS, MAIL_DEFAULTS_SEED_VARIABLES, type MailDefaults } from './mail-defaults';
 import { UpdateMailDefaultsInput } from './update-mail-defaults.input';
 
 const KEYS = Object.values(MAIL_DEFAULTS_KEYS);
@@ -17,23 +23,25 @@ const KEYS = Object.values(MAIL_DEFAULTS_KEYS);
  * The admin's mail defaults (language, time zone): read once and cached — every
  * mail asks — and re-read every few seconds, so a change made through another
  * Herald process on the same database is used here too. Input is validated by
- * GraphQL (UpdateMailDefaultsInput); the seed with the same rules.
+ * GraphQL (UpdateMailDefaultsInput); the seed with the same rules. Each change,
+ * the seed's too (by "system"), is an audit entry written in its transaction.
  */
 @Injectable()
 export class MailDefaultsService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('MailDefaults');
   private cached?: MailDefaults;
-  private refreshTimer?: NodeJS.Timeout;
+  private refreshTimer?: Timer;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: HeraldConfig,
     private readonly transactions: Transactions,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
   ) {}
 
   onModuleInit(): void {
-    this.refreshTimer = setInterval(() => void this.refresh(), this.config.settingsRefreshIntervalMs);
-    this.refreshTimer.unref();
+    this.refreshTimer = this.clock.every(this.config.settingsRefreshIntervalMs, () => void this.refresh());
   }
 
   /** Seeds the defaults on start, as SettingsSeeder seeds the SMTP settings. */
@@ -42,7 +50,7 @@ export class MailDefaultsService implements OnModuleInit, OnApplicationBootstrap
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.refreshTimer);
+    this.refreshTimer?.cancel();
   }
 
   async get(): Promise<MailDefaults> {
@@ -50,12 +58,20 @@ export class MailDefaultsService implements OnModuleInit, OnApplicationBootstrap
     return this.cached;
   }
 
-  /** Applies a partial update (absent keeps, null or empty clears). */
-  async update(input: UpdateMailDefaultsInput, actor: string): Promise<MailDefaults> {
-    const current = await this.load();
-    const changed = MAIL_DEFAULTS_FIELDS.filter((f) => input[f] !== undefined && (input[f] || null) !== current[f]);
-    await this.write(changed.map((f) => [f, input[f] || null]), actor, 'replace');
-    if (changed.length) this.logger.log(`mail defaults changed by ${actor}: ${changed.map((f) => MAIL_DEFAULTS_KEYS[f]).join(', ')}`);
+  /** Applies a partial update (absent keeps, null or empty clears), with its audit entry. */
+  async update(input: UpdateMailDefaultsInput, actor: AuditActor): Promise<MailDefaults> {
+    const changed = await this.transactions.run(async (manager) => {
+      const current = await this.load(manager);
+      const changed = MAIL_DEFAULTS_FIELDS.filter((f) => input[f] !== undefined && (input[f] || null) !== current[f]);
+      if (!changed.length) return changed;
+      const at = this.clock.date();
+      const rows = changed.map((f) => ({ key: MAIL_DEFAULTS_KEYS[f], value: input[f] || null, updatedAt: at, updatedBy: actor.id }));
+      await manager.createQueryBuilder().insert().into(PropertyEntity).values(rows).orUpdate(['value', 'updated_at', 'updated_by'], ['key']).execute();
+      const fields = changed.map((f) => fieldChange(f, current[f], input[f] || null));
+      await this.audit.record(manager, { kind: AuditKind.MAIL_DEFAULTS, target: 'mailDefaults', actor, at, fields });
+      return changed;
+    });
+    if (changed.length) this.logger.log(`mail defaults changed by ${actor.id}: ${changed.map((f) => MAIL_DEFAULTS_KEYS[f]).join(', ')}`);
     this.cached = await this.load();
     return this.cached;
   }
@@ -70,7 +86,17 @@ export class MailDefaultsService implements OnModuleInit, OnApplicationBootstrap
     const input = plainToInstance(UpdateMailDefaultsInput, Object.fromEntries(given.map(([name, field]) => [field, env[name]!.trim()])));
     const problems = validateSync(input).map((error) => `${given.find(([, f]) => f === error.property)![0]} ${reasonsOf(error).join(', ')}`);
     if (problems.length) throw new InvalidSeedError(problems);
-    await this.write(given.map(([, field]) => [field, input[field]!]), 'seed', 'insert-missing');
+    await this.transactions.run(async (manager) => {
+      const at = this.clock.date();
+      const fields: AuditFieldChange[] = [];
+      // One row at a time: only what this process wrote (another may be seeding too) is its entry.
+      for (const [, field] of given) {
+        const row = { key: MAIL_DEFAULTS_KEYS[field], value: input[field]!, updatedAt: at, updatedBy: 'seed' };
+        const insert = manager.createQueryBuilder().insert().into(PropertyEntity).values(row).orIgnore().updateEntity(false);
+        if (await insertedRows(manager, insert)) fields.push(fieldChange(field, null, input[field]));
+      }
+      await this.audit.record(manager, { kind: AuditKind.MAIL_DEFAULTS, target: 'mailDefaults', actor: SYSTEM_ACTOR, at, fields });
+    });
     this.cached = await this.load();
   }
 
@@ -84,8 +110,8 @@ export class MailDefaultsService implements OnModuleInit, OnApplicationBootstrap
     }
   }
 
-  private async load(): Promise<MailDefaults> {
-    const rows = await this.dataSource.getRepository(PropertyEntity).findBy({ key: In(KEYS) });
+  private async load(manager: EntityManager = this.dataSource.manager): Promise<MailDefaults> {
+    const rows = await manager.getRepository(PropertyEntity).findBy({ key: In(KEYS) });
     const defaults: MailDefaults = { language: null, timeZone: null, updatedAt: null, updatedBy: null };
     for (const field of MAIL_DEFAULTS_FIELDS) {
       const row = rows.find((r) => r.key === MAIL_DEFAULTS_KEYS[field]);
@@ -94,17 +120,5 @@ export class MailDefaultsService implements OnModuleInit, OnApplicationBootstrap
       if (!defaults.updatedAt || row.updatedAt > defaults.updatedAt) Object.assign(defaults, { updatedAt: row.updatedAt, updatedBy: row.updatedBy });
     }
     return defaults;
-  }
-
-  private async write(values: [MailDefaultsField, string | null][], actor: string, mode: 'replace' | 'insert-missing'): Promise<void> {
-    if (!values.length) return;
-    const now = new Date();
-    const rows = values.map(([field, value]) => ({ key: MAIL_DEFAULTS_KEYS[field], value, updatedAt: now, updatedBy: actor }));
-    await this.transactions.run(async (manager) => {
-      const insert = manager.createQueryBuilder().insert().into(PropertyEntity).values(rows);
-      if (mode === 'replace') insert.orUpdate(['value', 'updated_at', 'updated_by'], ['key']);
-      else insert.orIgnore();
-      await insert.execute();
-    });
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HeraldConfig } from '../../config/herald-config';
 import { BadUserInputError } from '../../graphql/graphql-errors';
+import { SYSTEM_ACTOR } from '../audit-log/audit-actor';
 import { SmtpSettingsService } from '../smtp-settings/smtp-settings.service';
 import { InvalidSeedError, readSeedFile, SEED_VARIABLES, seedFromEnvironment, seedInput, type SeedVariable } from './settings-seed.source';
 
@@ -8,6 +9,8 @@ import { InvalidSeedError, readSeedFile, SEED_VARIABLES, seedFromEnvironment, se
  * On start, fills the settings keys that have no row yet from the environment
  * (SMTP_HOST, …) over the YAML file (HERALD_SETTINGS_FILE). Rows already in the
  * database are kept: after the first start, GraphQL changes settings, not the environment.
+ * What it stores is an audit entry by "system" (SYSTEM_ACTOR), as a change made through
+ * GraphQL is one by its caller: the log then tells where every value came from.
  */
 @Injectable()
 export class SettingsSeeder implements OnApplicationBootstrap {
@@ -24,7 +27,7 @@ export class SettingsSeeder implements OnApplicationBootstrap {
     const input = seedInput(fromEnv, fromFile);
     let written: string[];
     try {
-      written = await this.settings.seed(input, 'seed');
+      written = await this.settings.seed(input, SYSTEM_ACTOR, 'seed');
     } catch (error) {
       if (!(error instanceof BadUserInputError)) throw error;
       const byField = (field: string) =>

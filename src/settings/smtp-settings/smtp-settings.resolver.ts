@@ -2,6 +2,7 @@ import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
 import { Role } from '../../auth/role.enum';
+import { actorOf } from '../audit-log/audit-actor';
 import { UpdateSmtpSettingsInput } from './update-smtp-settings.input';
 import { SmtpSettingsModel } from './smtp-settings.model';
 import { SmtpSettingsService } from './smtp-settings.service';
@@ -21,6 +22,6 @@ export class SmtpSettingsResolver {
     @Args('input', { description: 'The fields to change' }) input: UpdateSmtpSettingsInput,
     @CurrentPrincipal() principal: Principal,
   ): Promise<SmtpSettingsModel> {
-    return SmtpSettingsModel.from(await this.settings.update(input, principal.sub));
+    return SmtpSettingsModel.from(await this.settings.update(input, actorOf(principal)));
   }
 }

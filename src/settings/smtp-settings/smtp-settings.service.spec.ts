@@ -2,6 +2,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { NotificationsCore } from '../../../test/support/notifications-core';
 import { eventually } from '../../../test/support/people';
 import { BadUserInputError } from '../../graphql/graphql-errors';
+import { AuditLog } from '../audit-log/audit-log.service';
 import { SmtpSecurity } from './smtp-settings';
 import { SmtpSettingsChangedEvent } from './smtp-settings-changed.event';
 import { SmtpSettingsService } from './smtp-settings.service';
@@ -24,14 +25,29 @@ describe('SmtpSettingsService', () => {
 
   it('stores a change stamped with the time and the actor, and announces it', async () => {
     core.clock.advance(60_000);
-    const saved = await settings.update({ host: 'relay.example.com', port: 2525, security: SmtpSecurity.NONE, authEnabled: false, sender: 'Herald <h@example.com>' }, 'admin-1');
+    const saved = await settings.update({ host: 'relay.example.com', port: 2525, security: SmtpSecurity.NONE, authEnabled: false, sender: 'Herald <h@example.com>' }, { id: 'admin-1', name: null });
     expect(saved).toMatchObject({ host: 'relay.example.com', port: 2525, updatedBy: 'admin-1', updatedAt: core.clock.date() });
     expect(announced.map((e) => e.settings.host)).toEqual(['relay.example.com']);
   });
 
+  it("writes the change's audit entry stamped by the clock, as the settings are", async () => {
+    core.clock.advance(90_000);
+    const saved = await settings.update({ host: 'relay.example.com', authEnabled: false, sender: 'Herald <h@example.com>', password: 's3cret' }, { id: 'admin-1', name: 'Ada' });
+    const [entry] = (await core.get(AuditLog).list()).edges.map((e) => e.node);
+    expect(entry).toMatchObject({ kind: 'SMTP_SETTINGS', target: 'smtpSettings', actorId: 'admin-1', actorName: 'Ada', at: core.clock.date() });
+    expect(saved.updatedAt).toEqual(core.clock.date());
+    expect(entry.fields.map((f) => f.field)).toEqual(['host', 'sender', 'password', 'authEnabled', 'authMethod']);
+    expect(entry.fields.find((f) => f.field === 'password')).toEqual({ field: 'password', secret: true, before: null, after: null });
+  });
+
+  it('refuses an audit entry written outside the transaction of its change', async () => {
+    const record = core.get(AuditLog).record(core.dataSource.manager, { kind: 'SMTP_SETTINGS' as never, target: 'smtpSettings', actor: { id: 'x', name: null }, fields: [] });
+    await expect(record).rejects.toThrow(/one transaction/);
+  });
+
   it('refuses invalid input naming the field, and changes nothing', async () => {
     const before = await settings.get();
-    const error = await settings.update({ host: 'relay.example.com', authEnabled: true }, 'admin-1').catch((e: unknown) => e);
+    const error = await settings.update({ host: 'relay.example.com', authEnabled: true }, { id: 'admin-1', name: null }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BadUserInputError);
     expect((error as BadUserInputError).fields.map((f) => f.field)).toEqual(['username']);
     expect(await settings.get()).toEqual(before);
@@ -39,7 +55,7 @@ describe('SmtpSettingsService', () => {
   });
 
   it('notices a change made by another process at its next re-read, and announces it', async () => {
-    await settings.update({ host: 'relay.example.com', authEnabled: false, sender: 'Herald <h@example.com>' }, 'admin-1');
+    await settings.update({ host: 'relay.example.com', authEnabled: false, sender: 'Herald <h@example.com>' }, { id: 'admin-1', name: null });
     // Another Herald process on the same database changes the port.
     await core.dataSource.query(`UPDATE properties SET value = '2626', updated_by = 'elsewhere' WHERE key = 'smtp.port'`);
     expect((await settings.get()).port).not.toBe(2626); // cached until the re-read

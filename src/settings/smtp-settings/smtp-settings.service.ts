@@ -1,12 +1,17 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
 import { isEncrypted, SecretCipher, SecretDecryptionError } from '@herald/crypto';
 import { Clock, type Timer } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
+import { insertedRows } from '../../database/inserted-rows';
 import { Transactions } from '../../database/transactions';
 import { BadUserInputError, FieldProblem } from '../../graphql/graphql-errors';
+import { type AuditActor } from '../audit-log/audit-actor';
+import { type AuditFieldChange } from '../audit-log/audit-entry.entity';
+import { AuditKind } from '../audit-log/audit-kind';
+import { AuditLog, fieldChange, secretChange } from '../audit-log/audit-log.service';
 import { UpdateSmtpSettingsInput } from './update-smtp-settings.input';
 import { PropertyEntity } from '../property.entity';
 import { parseServiceAccountKey } from './service-account-key';
@@ -26,6 +31,21 @@ const SECRET_FIELDS = {
 } as const satisfies Partial<Record<keyof UpdateSmtpSettingsInput, keyof SettingsValues>>;
 type SecretInput = keyof typeof SECRET_FIELDS;
 const KEYS = SETTINGS_FIELDS.map((f) => SETTINGS_KEYS[f].key);
+/** Encrypted field → the input (and audit) name of its secret. */
+const SECRET_NAMES = new Map<keyof SettingsValues, SecretInput>(Object.entries(SECRET_FIELDS).map(([input, stored]) => [stored, input as SecretInput]));
+
+/** The `properties` row of one field. */
+function row(field: keyof SettingsValues, values: SettingsValues, updatedBy: string, at: Date): PropertyEntity {
+  return { key: SETTINGS_KEYS[field].key, value: toRowValue(values[field]), updatedAt: at, updatedBy };
+}
+
+/** The fields of a change as the audit log tells them: by their API name, a secret only named. */
+function auditFields(fields: (keyof SettingsValues)[], before: SettingsValues, after: SettingsValues): AuditFieldChange[] {
+  return fields.map((f) => {
+    const secret = SECRET_NAMES.get(f);
+    return secret ? secretChange(secret) : fieldChange(f, toRowValue(before[f]), toRowValue(after[f]));
+  });
+}
 
 /**
  * The SMTP settings: read (cached; the database is the truth), changed through
@@ -48,6 +68,7 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
     private readonly config: HeraldConfig,
     private readonly transactions: Transactions,
     private readonly clock: Clock,
+    private readonly audit: AuditLog,
   ) {}
 
   onModuleInit(): void {
@@ -77,16 +98,24 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
     return this.cached;
   }
 
-  /** Applies a partial update; invalid input changes nothing. Emits SmtpSettingsChangedEvent. */
-  async update(input: UpdateSmtpSettingsInput, actor: string): Promise<SmtpSettings> {
-    const current = await this.load();
-    const next = this.merge(current, input);
-    const changed = SETTINGS_FIELDS.filter((f) => toRowValue(next[f]) !== toRowValue(current[f]));
-    if (changed.length === 0) return current;
-
-    await this.writeRows(changed, next, actor, 'replace');
+  /**
+   * Applies a partial update; invalid input changes nothing. The change and its
+   * audit entry are one transaction. Emits SmtpSettingsChangedEvent.
+   */
+  async update(input: UpdateSmtpSettingsInput, actor: AuditActor): Promise<SmtpSettings> {
+    const changed = await this.transactions.run(async (manager) => {
+      const current = await this.load(manager);
+      const next = this.merge(current, input);
+      const changed = SETTINGS_FIELDS.filter((f) => toRowValue(next[f]) !== toRowValue(current[f]));
+      if (changed.length === 0) return changed;
+      const at = this.clock.date();
+      await this.writeRows(manager, changed, next, actor.id, at);
+      await this.audit.record(manager, { kind: AuditKind.SMTP_SETTINGS, target: 'smtpSettings', actor, at, fields: auditFields(changed, current, next) });
+      return changed;
+    });
+    if (changed.length === 0) return this.load(); // nothing to announce: as the database has them
     this.cached = await this.load();
-    this.logger.log(`settings changed by ${actor}: ${changed.map((f) => SETTINGS_KEYS[f].key).join(', ')}`);
+    this.logger.log(`settings changed by ${actor.id}: ${changed.map((f) => SETTINGS_KEYS[f].key).join(', ')}`);
     this.events.emit(SmtpSettingsChangedEvent.NAME, new SmtpSettingsChangedEvent(this.cached));
     return this.cached;
   }
@@ -94,16 +123,33 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
   /**
    * First-start seed: writes the given values for keys that have no row yet.
    * Keys already in the database are left alone (the database is the truth).
+   * The values that differ from the defaults are an audit entry by `actor`.
    * Returns the keys written.
    */
-  async seed(input: UpdateSmtpSettingsInput, actor: string): Promise<string[]> {
+  async seed(input: UpdateSmtpSettingsInput, actor: AuditActor, updatedBy: string): Promise<string[]> {
     const current = await this.load();
-    const next = this.merge(current, input);
+    this.merge(current, input); // a bad seed value stops start-up, used or not
     const existing = new Set((await this.dataSource.getRepository(PropertyEntity).find({ select: { key: true } })).map((r) => r.key));
-    const missing = SETTINGS_FIELDS.filter((f) => !existing.has(SETTINGS_KEYS[f].key));
-    await this.writeRows(missing, next, actor, 'insert-missing');
+    if (SETTINGS_FIELDS.every((f) => existing.has(SETTINGS_KEYS[f].key))) {
+      this.cached = current;
+      return [];
+    }
+    const written = await this.transactions.run(async (manager) => {
+      const current = await this.load(manager);
+      const next = this.merge(current, input);
+      // One row at a time, so that what this process wrote is known (another may be seeding too).
+      const written: (keyof SettingsValues)[] = [];
+      const at = this.clock.date();
+      for (const f of SETTINGS_FIELDS) {
+        const insert = manager.createQueryBuilder().insert().into(PropertyEntity).values(row(f, next, updatedBy, at)).orIgnore().updateEntity(false);
+        if (await insertedRows(manager, insert)) written.push(f);
+      }
+      const changed = written.filter((f) => toRowValue(next[f]) !== toRowValue(current[f]));
+      await this.audit.record(manager, { kind: AuditKind.SMTP_SETTINGS, target: 'smtpSettings', actor, at, fields: auditFields(changed, current, next) });
+      return written;
+    });
     this.cached = await this.load();
-    return missing.map((f) => SETTINGS_KEYS[f].key);
+    return written.map((f) => SETTINGS_KEYS[f].key);
   }
 
   /** Saved settings with unsaved changes laid over them, validated as a whole (for checks). */
@@ -136,8 +182,8 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  private async load(): Promise<SmtpSettings> {
-    const rows = await this.dataSource.getRepository(PropertyEntity).findBy({ key: In(KEYS) });
+  private async load(manager: EntityManager = this.dataSource.manager): Promise<SmtpSettings> {
+    const rows = await manager.getRepository(PropertyEntity).findBy({ key: In(KEYS) });
     return settingsFromRows(rows);
   }
 
@@ -148,7 +194,7 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
     for (const [field, value] of Object.entries(input) as [keyof UpdateSmtpSettingsInput, unknown][]) {
       if (value === undefined) continue;
       const secret = SECRET_FIELDS[field as SecretInput];
-      if (secret) next[secret] = this.sealSecret(field, value as string | null, problems);
+      if (secret) next[secret] = this.sealSecret(field, value as string | null, current[secret] as string | null, problems);
       else (next as unknown as Record<string, unknown>)[field] = value === '' ? null : value;
     }
     // authEnabled is the old on/off switch over authMethod.
@@ -165,11 +211,16 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
     return next;
   }
 
-  /** Encrypts a secret given plain or as ENC(...); empty or null clears it. */
-  private sealSecret(field: string, value: string | null, problems: FieldProblem[]): string | null {
+  /**
+   * Encrypts a secret given plain or as ENC(...); empty or null clears it. The
+   * secret already stored, given again, is kept as it is: not a change.
+   */
+  private sealSecret(field: string, value: string | null, stored: string | null, problems: FieldProblem[]): string | null {
     if (!value) return null;
     try {
-      if (field === 'oauth2ServiceAccountKey') parseServiceAccountKey(isEncrypted(value) ? this.cipher.decrypt(value) : value);
+      const plain = isEncrypted(value) ? this.cipher.decrypt(value) : value;
+      if (field === 'oauth2ServiceAccountKey') parseServiceAccountKey(plain);
+      if (stored && this.storedEquals(stored, plain)) return stored;
       return this.cipher.seal(value);
     } catch (error) {
       if (error instanceof SecretDecryptionError) {
@@ -178,6 +229,15 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
         problems.push({ field, message: (error as Error).message });
       }
       return null;
+    }
+  }
+
+  /** Whether the stored secret is `plain` (false when this server's key cannot read it: then it is replaced). */
+  private storedEquals(stored: string, plain: string): boolean {
+    try {
+      return this.cipher.decrypt(stored) === plain;
+    } catch {
+      return false;
     }
   }
 
@@ -206,20 +266,8 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
     return problems;
   }
 
-  private async writeRows(
-    fields: (keyof SettingsValues)[],
-    values: SettingsValues,
-    actor: string,
-    mode: 'replace' | 'insert-missing',
-  ): Promise<void> {
-    if (fields.length === 0) return;
-    const now = this.clock.date();
-    const rows = fields.map((f) => ({ key: SETTINGS_KEYS[f].key, value: toRowValue(values[f]), updatedAt: now, updatedBy: actor }));
-    await this.transactions.run(async (manager) => {
-      const insert = manager.createQueryBuilder().insert().into(PropertyEntity).values(rows);
-      if (mode === 'replace') insert.orUpdate(['value', 'updated_at', 'updated_by'], ['key']);
-      else insert.orIgnore();
-      await insert.execute();
-    });
+  private async writeRows(manager: EntityManager, fields: (keyof SettingsValues)[], values: SettingsValues, updatedBy: string, at: Date): Promise<void> {
+    const rows = fields.map((f) => row(f, values, updatedBy, at));
+    await manager.createQueryBuilder().insert().into(PropertyEntity).values(rows).orUpdate(['value', 'updated_at', 'updated_by'], ['key']).execute();
   }
 }

@@ -30,7 +30,7 @@ describe('RelayHealth', () => {
   const row = () => core.dataSource.getRepository(RelayHealthEntity).findOneByOrFail({ id: 'relay' });
   /** New settings; resolves once the dispatcher has seen them (it resets the circuit on a change, and sends). */
   const relayAt = async (port: number, extra: object = {}) => {
-    await core.get(SmtpSettingsService).update({ host: '127.0.0.1', port, security: 'NONE', authEnabled: false, sender: 'herald@example.com', ...extra } as never, 'test');
+    await core.get(SmtpSettingsService).update({ host: '127.0.0.1', port, security: 'NONE', authEnabled: false, sender: 'herald@example.com', ...extra } as never, { id: 'test', name: null });
     await eventually(async () => expect(core.get(Dispatcher).room(['email'])).toBeGreaterThan(0));
   };
 
@@ -100,7 +100,7 @@ describe('RelayHealth', () => {
       expect(changes.map((c) => c.state)).toEqual([RelayState.DOWN]);
 
       // The dispatcher hears of the change: the relay is probed at once (no clock move), and closes.
-      await core.get(SmtpSettingsService).update({ password: 'right' }, 'test');
+      await core.get(SmtpSettingsService).update({ password: 'right' }, { id: 'test', name: null });
       await eventually(async () => expect((await health.status()).state).toBe(RelayState.OK));
       expect(sink.logins.at(-1)).toMatchObject({ user: 'herald', accepted: true });
     } finally {

@@ -1,7 +1,9 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { Roles } from '../../auth/auth.decorators';
+import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
+import type { Principal } from '../../auth/principal';
 import { Role } from '../../auth/role.enum';
 import { ConnectionType } from '../../graphql/pagination';
+import { actorOf } from '../../settings/audit-log/audit-actor';
 import { ApplicationsService } from './applications.service';
 import { SearchPageArgs } from '../search-page.args';
 import { CreateApplicationInput, DeleteApplicationInput, UpdateApplicationInput } from './application.input';
@@ -38,12 +40,12 @@ export class ApplicationsResolver {
   }
 
   @Mutation(() => MembershipModel, { description: 'Grants a role on an application (MANAGE by default)' })
-  grantMembership(@Args('input', { description: 'Who, which application, which role' }) input: MembershipInput): Promise<MembershipModel> {
-    return this.applications.grant(input.userId, input.applicationId, input.role);
+  grantMembership(@Args('input', { description: 'Who, which application, which role' }) input: MembershipInput, @CurrentPrincipal() principal: Principal): Promise<MembershipModel> {
+    return this.applications.grant(input.userId, input.applicationId, input.role, actorOf(principal));
   }
 
   @Mutation(() => MembershipModel, { description: 'Revokes a role on an application' })
-  revokeMembership(@Args('input', { description: 'Who, which application, which role' }) input: MembershipInput): Promise<MembershipModel> {
-    return this.applications.revoke(input.userId, input.applicationId, input.role);
+  revokeMembership(@Args('input', { description: 'Who, which application, which role' }) input: MembershipInput, @CurrentPrincipal() principal: Principal): Promise<MembershipModel> {
+    return this.applications.revoke(input.userId, input.applicationId, input.role, actorOf(principal));
   }
 }

@@ -2,8 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '../../graphql/graphql-errors';
+import { insertedRows } from '../../database/inserted-rows';
 import { Transactions } from '../../database/transactions';
 import { type Connection, decodeCursor, DEFAULT_PAGE_SIZE, toConnection } from '../../graphql/pagination';
+import type { AuditActor } from '../../settings/audit-log/audit-actor';
+import { AuditKind } from '../../settings/audit-log/audit-kind';
+import { AuditLog, fieldChange } from '../../settings/audit-log/audit-log.service';
 import { ApplicationEntity } from '../entities/application.entity';
 import { MembershipEntity, MembershipRole } from '../entities/membership.entity';
 import { UserEntity } from '../entities/user.entity';
@@ -12,6 +16,9 @@ import type { MembershipModel } from './membership.model';
 import { UserModel } from '../user.model';
 import { likePattern, UsersService } from '../users.service';
 
+/** Managers recorded per statement: 500 rows of users stay far below SQLite's and PostgreSQL's limits on bound values. */
+const MANAGERS_PER_STATEMENT = 500;
+
 /** Applications and who may do what with them, kept in sync by the console. */
 @Injectable()
 export class ApplicationsService {
@@ -19,6 +26,7 @@ export class ApplicationsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
     private readonly transactions: Transactions,
+    private readonly audit: AuditLog,
   ) {}
 
   async create(externalId: string, name: string): Promise<ApplicationModel> {
@@ -39,9 +47,16 @@ export class ApplicationsService {
    * from the name and email given, and gets MANAGE; people known keep their profile.
    */
   async recordManagers(application: ApplicationEntity, managers: Array<{ id: string; name?: string; email?: string }>, manager: EntityManager): Promise<void> {
-    for (const m of managers) {
-      const user = await this.users.ensureByExternalId(m.id, { displayName: m.name || null, email: m.email ?? null }, manager);
-      await manager.createQueryBuilder().insert().into(MembershipEntity).values({ applicationId: application.id, userId: user.id, role: MembershipRole.MANAGE }).orIgnore().updateEntity(false).execute();
+    // Named twice, a person is taken as first named. Pages of statements, not statements per person:
+    // an event may name 10,000 managers (docs/wire-format.md).
+    const byId = new Map<string, { id: string; name?: string; email?: string }>();
+    for (const m of managers) if (!byId.has(m.id)) byId.set(m.id, m);
+    const people = [...byId.values()];
+    for (let start = 0; start < people.length; start += MANAGERS_PER_STATEMENT) {
+      const page = people.slice(start, start + MANAGERS_PER_STATEMENT);
+      const ids = await this.users.ensureMany(page.map((m) => ({ externalId: m.id, displayName: m.name || null, email: m.email ?? null })), manager);
+      const memberships = page.map((m) => ({ applicationId: application.id, userId: ids.get(m.id)!, role: MembershipRole.MANAGE }));
+      await manager.createQueryBuilder().insert().into(MembershipEntity).values(memberships).orIgnore().updateEntity(false).execute();
     }
   }
 
@@ -77,25 +92,50 @@ export class ApplicationsService {
     return toConnection(rows, first, totalCount, (a) => [a.externalId], ApplicationModel.from);
   }
 
-  /** Grants a role; creates the person if Herald has not seen them yet. Granting twice is harmless. */
-  async grant(userExternalId: string, applicationExternalId: string, role: MembershipRole): Promise<MembershipModel> {
+  /**
+   * Grants a role; creates the person if Herald has not seen them yet. Granting
+   * twice is harmless. A role the person did not have is an audit entry by `actor`.
+   */
+  async grant(userExternalId: string, applicationExternalId: string, role: MembershipRole, actor: AuditActor): Promise<MembershipModel> {
     return this.transactions.run(async (manager) => {
       const app = await manager.getRepository(ApplicationEntity).findOneBy({ externalId: applicationExternalId });
       if (!app) throw new NotFoundError('Application', applicationExternalId);
       const user = await this.users.ensureByExternalId(userExternalId, {}, manager);
-      await manager.createQueryBuilder().insert().into(MembershipEntity).values({ applicationId: app.id, userId: user.id, role }).orIgnore().updateEntity(false).execute();
+      const before = await this.rolesOn(manager, app.id, user.id);
+      const insert = manager.createQueryBuilder().insert().into(MembershipEntity).values({ applicationId: app.id, userId: user.id, role }).orIgnore().updateEntity(false);
+      if (await insertedRows(manager, insert)) await this.recordRoles(manager, actor, userExternalId, app.externalId, before, [...before, role]);
       return { application: ApplicationModel.from(app), user: UserModel.from(user), role };
     });
   }
 
-  async revoke(userExternalId: string, applicationExternalId: string, role: MembershipRole): Promise<MembershipModel> {
+  /** Revokes a role, with its audit entry by `actor`; NOT_FOUND when the person does not have it. */
+  async revoke(userExternalId: string, applicationExternalId: string, role: MembershipRole, actor: AuditActor): Promise<MembershipModel> {
     const app = await this.find(applicationExternalId);
     const user = await this.dataSource.getRepository(UserEntity).findOneBy({ externalId: userExternalId });
-    const result = user
-      ? await this.transactions.exclusive(() => this.dataSource.getRepository(MembershipEntity).delete({ applicationId: app.id, userId: user.id, role }))
-      : { affected: 0 };
-    if (!user || !result.affected) throw new NotFoundError('Membership', `${userExternalId} ${role} ${applicationExternalId}`);
+    const revoked = user
+      ? await this.transactions.run(async (manager) => {
+          const before = await this.rolesOn(manager, app.id, user.id);
+          const result = await manager.getRepository(MembershipEntity).delete({ applicationId: app.id, userId: user.id, role });
+          if (!result.affected) return false;
+          await this.recordRoles(manager, actor, userExternalId, app.externalId, before, before.filter((r) => r !== role));
+          return true;
+        })
+      : false;
+    if (!user || !revoked) throw new NotFoundError('Membership', `${userExternalId} ${role} ${applicationExternalId}`);
     return { application: ApplicationModel.from(app), user: UserModel.from(user), role };
+  }
+
+  /** The person's roles on the application, in order. */
+  private async rolesOn(manager: EntityManager, applicationId: number, userId: number): Promise<MembershipRole[]> {
+    const rows = await manager.getRepository(MembershipEntity).find({ select: { role: true }, where: { applicationId, userId } });
+    return rows.map((m) => m.role).sort();
+  }
+
+  /** A person's roles on one application changed: field memberships[<application>], the roles as a list ("MANAGE, VIEW"), none as null. */
+  private recordRoles(manager: EntityManager, actor: AuditActor, userExternalId: string, applicationExternalId: string, before: MembershipRole[], after: MembershipRole[]): Promise<void> {
+    const list = (roles: MembershipRole[]) => (roles.length ? [...roles].sort().join(', ') : null);
+    const fields = [fieldChange(`memberships[${applicationExternalId}]`, list(before), list(after))];
+    return this.audit.record(manager, { kind: AuditKind.USER_ROLE, target: userExternalId, actor, fields });
   }
 
   /** A person's memberships, applications by id. */

@@ -45,7 +45,7 @@ export class ApplicationPreferenceModel {
   @Field(() => ID, { description: "The console's id of the application" }) applicationId: string;
   @Field({ description: 'On or off for this application' }) enabled: boolean;
   @Field(() => NotificationFrequency, { description: 'How often for this application (NEVER when off)' }) frequency: NotificationFrequency;
-  @Field(() => Int, { nullable: true, description: 'The hour (0–23, UTC) of the daily digest, when frequency is DIGEST_DAILY' }) digestHour: number | null;
+  @Field(() => Int, { nullable: true, description: "The hour (0–23) the daily digest leaves, in the person's time zone (their timeZone, else the admin's default, else UTC), when frequency is DIGEST_DAILY" }) digestHour: number | null;
 }
 
 @ObjectType('EffectivePreference', { description: 'What a person will actually receive for one event type, and why not' })
@@ -54,7 +54,7 @@ export class EffectivePreferenceModel {
   @Field({ description: 'A human name for the event type, e.g. Job failed' }) label: string;
   @Field({ description: 'The global choice (for every application)' }) enabled: boolean;
   @Field(() => NotificationFrequency, { description: 'How often, globally (NEVER when off); IMMEDIATELY unless the person chose' }) frequency: NotificationFrequency;
-  @Field(() => Int, { nullable: true, description: 'The hour (0–23, UTC) of the daily digest, when frequency is DIGEST_DAILY' }) digestHour: number | null;
+  @Field(() => Int, { nullable: true, description: "The hour (0–23) the daily digest leaves, in the person's time zone (their timeZone, else the admin's default, else UTC), when frequency is DIGEST_DAILY" }) digestHour: number | null;
   @Field(() => PreferenceSource, { description: "Whether enabled is the person's choice or the default" }) source: PreferenceSource;
   @Field(() => [ApplicationPreferenceModel], { description: 'Per-application choices, which win over the global one' })
   applicationOverrides: ApplicationPreferenceModel[];

@@ -22,7 +22,7 @@ export class SetNotificationPreferenceInput {
   @IsOptional() @IsEnum(NotificationFrequency)
   frequency?: NotificationFrequency | null;
 
-  @Field(() => Int, { nullable: true, description: 'The hour (0–23, UTC until people have a time zone) a DIGEST_DAILY mail leaves; absent means 8' })
+  @Field(() => Int, { nullable: true, description: "The hour (0–23) a DIGEST_DAILY mail leaves, in the person's time zone (their timeZone, else the admin's default, else UTC); absent means 8" })
   @IsOptional() @IsInt() @Min(0) @Max(23)
   digestHour?: number | null;
 }

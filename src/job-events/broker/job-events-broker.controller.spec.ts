@@ -1,0 +1,63 @@
+import type { Channel, Message } from 'amqplib';
+import { ManualClock } from '../../clock/manual-clock';
+import type { HeraldConfig } from '../../config/herald-config';
+import type { JobEventIngestionService } from '../ingestion/job-event-ingestion.service';
+import { JobEventsBrokerController, MAX_REDELIVERY_DELAY_MS, REDELIVERY_DELAY_MS } from './job-events-broker.controller';
+
+/**
+ * The pause before a message the unavailable database refused goes back to the
+ * queue, on a ManualClock: it grows with the outage, is capped, and starts again at
+ * REDELIVERY_DELAY_MS for the next outage. (The real transport and database: test/broker.e2e-spec.ts.)
+ */
+describe('JobEventsBrokerController while the database is unavailable', () => {
+  const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+  let clock: ManualClock;
+  let available: boolean;
+  let controller: JobEventsBrokerController;
+  const settled: string[] = [];
+  const channel = {
+    ack: () => void settled.push('ack'),
+    nack: () => void settled.push('nack'),
+  } as unknown as Channel;
+  const context = { getChannelRef: () => channel, getMessage: () => ({ content: Buffer.from('{}'), properties: { messageId: 'm-1', headers: {} } }) as unknown as Message };
+
+  beforeEach(() => {
+    clock = new ManualClock();
+    available = false;
+    settled.length = 0;
+    const ingestion = { ingest: async () => { if (!available) throw busy; return { eventId: 'm-1', duplicate: false, deliveries: 1 }; } } as unknown as JobEventIngestionService;
+    controller = new JobEventsBrokerController(ingestion, { broker: { queue: 'q', deadLetterQueue: 'q.dead-letter' } } as HeraldConfig, clock);
+    jest.spyOn((controller as unknown as { logger: { warn: () => void } }).logger, 'warn').mockImplementation(() => undefined);
+  });
+
+  /** Hands the message over once, and answers how long it was held before going back (undefined: acknowledged). */
+  async function deliver(): Promise<number | undefined> {
+    const before = settled.length;
+    const handled = controller.onMessage({ ok: true, body: {} }, context);
+    const start = clock.now();
+    for (let i = 0; i < 10_000 && settled.length === before; i++) {
+      await new Promise((r) => setImmediate(r));
+      clock.advance(10);
+    }
+    await handled;
+    return settled.at(-1) === 'ack' ? undefined : clock.now() - start;
+  }
+
+  it('holds it as long again as the outage has lasted: 1, 1, 2, 4, 8, 16 s, then 30 s at most', async () => {
+    const pauses: Array<number | undefined> = [];
+    for (let i = 0; i < 8; i++) pauses.push(await deliver());
+    expect(pauses.map((ms) => Math.round(ms! / 1000) * 1000)).toEqual([1000, 1000, 2000, 4000, 8000, 16_000, MAX_REDELIVERY_DELAY_MS, MAX_REDELIVERY_DELAY_MS]);
+    expect(settled.every((s) => s === 'nack')).toBe(true); // back to the queue, never dead-lettered
+  });
+
+  it('starts again from 1 s after an event is recorded, or after a quiet spell longer than any pause', async () => {
+    for (let i = 0; i < 5; i++) await deliver();
+    available = true;
+    expect(await deliver()).toBeUndefined();
+    available = false;
+    expect(await deliver()).toBeLessThan(REDELIVERY_DELAY_MS + 200);
+    for (let i = 0; i < 4; i++) await deliver();
+    clock.advance(2 * MAX_REDELIVERY_DELAY_MS + 1); // its messages were taken by another process meanwhile
+    expect(await deliver()).toBeLessThan(REDELIVERY_DELAY_MS + 200);
+  });
+});

@@ -1,0 +1,26 @@
+import { registerEnumType } from '@nestjs/graphql';
+
+/**
+ * What an audit entry is about. Stored as text (varchar), so a kind added later
+ * (MAIL_TEMPLATE, SUBSCRIPTION, NOTIFICATION_TARGET, …) is one more value here and
+ * in the description map, with no migration.
+ */
+export enum AuditKind {
+  SMTP_SETTINGS = 'SMTP_SETTINGS',
+  MAIL_DEFAULTS = 'MAIL_DEFAULTS',
+  USER_ROLE = 'USER_ROLE',
+}
+registerEnumType(AuditKind, {
+  name: 'AuditKind',
+  description: 'What an audit entry is about',
+  valuesMap: {
+    SMTP_SETTINGS: { description: 'The SMTP relay settings (updateSmtpSettings, or the first-start seed); target smtpSettings' },
+    MAIL_DEFAULTS: { description: 'The default language and time zone of mails (updateMailDefaults, or the first-start seed); target mailDefaults' },
+    USER_ROLE: {
+      description:
+        "A person's role (target: their id): role ADMIN or USER as their token carried it when it changed, or memberships[<application id>] (grantMembership, revokeMembership)",
+    },
+  },
+});
+
+export const AUDIT_KINDS: readonly AuditKind[] = Object.values(AuditKind);
