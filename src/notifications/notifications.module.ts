@@ -10,7 +10,9 @@ import { EventAudienceService } from './delivery-log/event-audience.service';
 import { EventsResolver } from './delivery-log/events.resolver';
 import { PlannedEventsService } from './delivery-log/planned-events.service';
 import { Dispatcher } from './dispatch/dispatcher';
+import { CapWindows } from './cap/cap-windows';
 import { MailCap } from './cap/mail-cap';
+import { DigestEntries } from './digests/digest-entries';
 import { Digests } from './digests/digests';
 import { CapWindowEntity } from './entities/cap-window.entity';
 import { DeliveryEventEntity } from './entities/delivery-event.entity';
@@ -64,7 +66,9 @@ import { TEMPLATE_SOURCE } from './rendering/template-source';
     Dispatcher,
     { provide: DELIVERY_TAKER, useExisting: Dispatcher },
     JobHistory,
+    DigestEntries,
     Digests,
+    CapWindows,
     MailCap,
     NotificationPlanner,
     DeliveriesService,

@@ -8,6 +8,7 @@ import { ManualClock } from '../../clock/manual-clock';
 import type { DatabaseConfig } from '../../config/herald-config';
 import type { Transactions } from '../../database/transactions';
 import { JobEventEntity } from '../entities/job-event.entity';
+import { JobEventInbox } from './job-event-inbox';
 import { InvalidJobEventError, JobEventIngestionService } from './job-event-ingestion.service';
 import type { JobEventsSubscriber } from './job-events-subscriber';
 
@@ -68,7 +69,7 @@ describe.each(testDatabases('herald_inbox'))('JobEventIngestionService ($name)',
     const other = await open(config);
     opened.push(other.dataSource);
     const subscriber = new Recorder(other.transactions, insertSql(other.dataSource));
-    const service = new JobEventIngestionService(other.dataSource, other.transactions, clock, [subscriber]);
+    const service = new JobEventIngestionService(new JobEventInbox(other.dataSource), other.transactions, clock, [subscriber]);
     return { service, subscriber };
   };
   const insertSql = (ds: DataSource) => `INSERT INTO ${plannedTable} (event_id) VALUES (${ds.options.type === 'postgres' ? '$1' : '?'})`;
@@ -81,7 +82,7 @@ describe.each(testDatabases('herald_inbox'))('JobEventIngestionService ($name)',
     await dataSource.query(`CREATE TABLE ${plannedTable} (event_id TEXT PRIMARY KEY)`);
     clock = new ManualClock();
     recorder = new Recorder(transactions, insertSql(dataSource));
-    ingestion = new JobEventIngestionService(dataSource, transactions, clock, [recorder]);
+    ingestion = new JobEventIngestionService(new JobEventInbox(dataSource), transactions, clock, [recorder]);
   });
   afterEach(async () => {
     if (config.type === 'postgres') await dataSource.query(`DROP SCHEMA "${config.schema}" CASCADE`);

@@ -10,6 +10,7 @@ import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.
 import { JobEventIngestionService } from '../../job-events/ingestion/job-event-ingestion.service';
 import { UserEntity } from '../../users/entities/user.entity';
 import { DeliveriesService } from '../delivery-log/deliveries.service';
+import { DigestEntries } from '../digests/digest-entries';
 import { Digests } from '../digests/digests';
 import { DeliveryStatus } from '../entities/delivery.entity';
 import { DigestEntity } from '../entities/digest.entity';
@@ -153,7 +154,7 @@ describe('mail cap', () => {
     for (let i = 0; i < 22; i++) await ingest(outcome('JOB_FAILED', 'billing', i));
     await exactly('ann', 20);
     core.clock.advance(10 * MINUTE);
-    const other = new Digests(core.dataSource, core.get(Transactions), core.get(DeliveryOutbox), core.clock, core.get(EventEmitter2), core.get(MailDefaultsService));
+    const other = new Digests(core.get(Transactions), core.get(DigestEntries), core.get(DeliveryOutbox), core.clock, core.get(EventEmitter2), core.get(MailDefaultsService));
     const [a, b] = await Promise.all([core.get(Digests).sweep(), other.sweep()]);
     expect(a + b).toBe(1);
     await exactly('ann', 21);

@@ -11,6 +11,7 @@ import { UsersService } from '../../users/users.service';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DigestEntryEntity } from '../entities/digest-entry.entity';
 import { DigestEntity } from '../entities/digest.entity';
+import { DigestEntries } from './digest-entries';
 import { Digests } from './digests';
 import { Transactions } from '../../database/transactions';
 import { DeliveryOutbox } from '../outbox/delivery-outbox';
@@ -140,7 +141,7 @@ describe('digests', () => {
     core.clock.advance(HOUR);
     const digests = core.get(Digests);
     // A second process's Digests: its own closer, the same database.
-    const other = new Digests(core.dataSource, core.get(Transactions), core.get(DeliveryOutbox), core.clock, core.get(EventEmitter2), core.get(MailDefaultsService));
+    const other = new Digests(core.get(Transactions), core.get(DigestEntries), core.get(DeliveryOutbox), core.clock, core.get(EventEmitter2), core.get(MailDefaultsService));
     const [a, b] = await Promise.all([digests.sweep(), other.sweep()]);
     expect(a + b).toBe(1);
     expect(await digests.sweep()).toBe(0);

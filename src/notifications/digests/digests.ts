@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit, Optional } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, In, LessThanOrEqual } from 'typeorm';
+import { type EntityManager, In, LessThanOrEqual } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
 import { Clock, type Timer } from '../../clock/clock';
-import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import type { NotificationType } from '../../event-types/notification-type';
 import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
@@ -19,24 +17,8 @@ import { DigestEntryEntity, FoldKind } from '../entities/digest-entry.entity';
 import { DigestEntity } from '../entities/digest.entity';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryOutbox, type NewDelivery } from '../outbox/delivery-outbox';
+import { DigestEntries, type EntryRow } from './digest-entries';
 
-/** The columns of a waiting entry, as one JSON object per entry (a fan-out's entries in one statement). */
-const ENTRY_COLUMNS = {
-  recipient_id: 'varchar',
-  window_start: 'timestamp',
-  window_end: 'timestamp',
-  event_id: 'varchar',
-  event_type: 'varchar',
-  application_id: 'varchar',
-  channel: 'varchar',
-  address: 'varchar',
-  recipient_name: 'varchar',
-  recipient_locale: 'varchar',
-  recipient_time_zone: 'varchar',
-  kind: 'varchar',
-};
-/** Entries per INSERT: bounds the JSON text of a large fan-out. */
-const INSERT_CHUNK = 5000;
 /** A time as TypeORM stores it: UTC 'YYYY-MM-DD HH:MM:SS.SSS' (a timestamp literal on PostgreSQL). */
 const stored = (date: Date) => DateUtils.mixedDateToUtcDatetimeString(date) as string;
 
@@ -85,22 +67,16 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
   private next?: Promise<number>;
   /** Cap windows' ends this process will sweep at. */
   private readonly wakes = new Map<number, Timer>();
-  /** Writes entries given as one JSON array (fixed text, prepared once: as the outbox writes deliveries). */
-  private readonly insertSql: string;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
+    private readonly entries: DigestEntries,
     private readonly outbox: DeliveryOutbox,
     private readonly clock: Clock,
     private readonly events: EventEmitter2,
     private readonly mailDefaults: MailDefaultsService,
     @Optional() private readonly metrics?: HeraldMetrics,
-  ) {
-    const sql = new Sql(dataSource);
-    const columns = Object.keys(ENTRY_COLUMNS).join(', ');
-    this.insertSql = sql.statement(`INSERT INTO ${sql.table(DigestEntryEntity)} (${columns}) SELECT ${columns} FROM ${sql.jsonRows(ENTRY_COLUMNS, { ordinal: 'n' })} ORDER BY n`);
-  }
+  ) {}
 
   onModuleInit(): void {
     this.timer = this.clock.every(DIGEST_SWEEP_MS, () => void this.sweep().catch((e: Error) => this.logger.error(`closing digest windows failed: ${e.message}`)));
@@ -119,7 +95,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     const { timeZone: adminZone } = await this.mailDefaults.get();
     // Most people share a few (frequency, hour, zone): each window is worked out once per call.
     const windows = new Map<string, DigestWindow>();
-    const rows = items.map(({ recipient: r, channel, address, eventId, eventType, applicationId }) => {
+    const rows = items.map(({ recipient: r, channel, address, eventId, eventType, applicationId }): EntryRow => {
       const zone = digestTimeZone(r.timeZone, adminZone);
       const key = `${r.frequency}\n${r.digestHour}\n${zone}`;
       let window = windows.get(key);
@@ -130,17 +106,17 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
         kind: FoldKind.DIGEST,
       };
     });
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await manager.query(this.insertSql, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))]);
+    await this.entries.add(manager, rows);
   }
 
   /** Puts the mails the cap held back in their people's summaries (in the planner's transaction). */
   async fold(manager: EntityManager, folded: FoldedMail[]): Promise<void> {
-    const rows = folded.map(({ delivery: d, windowStart, windowEnd }) => ({
+    const rows = folded.map(({ delivery: d, windowStart, windowEnd }): EntryRow => ({
       recipient_id: d.recipientId, window_start: stored(windowStart), window_end: stored(windowEnd), event_id: d.eventIds[0], event_type: d.eventType,
       application_id: d.applicationId, channel: d.channel, address: d.address, recipient_name: d.recipientName, recipient_locale: d.recipientLocale,
       recipient_time_zone: d.recipientTimeZone, kind: FoldKind.SUMMARY,
     }));
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await manager.query(this.insertSql, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))]);
+    await this.entries.add(manager, rows);
     const ends = new Set(folded.map((f) => f.windowEnd.getTime()));
     if (ends.size) this.transactions.afterCommit(manager, () => ends.forEach((end) => this.sweepAt(end)));
   }
@@ -182,17 +158,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
   }
 
   private async closeEnded(): Promise<number> {
-    const ended = await this.dataSource
-      .getRepository(DigestEntryEntity)
-      .createQueryBuilder('e')
-      .select(['e.recipient_id AS "recipientId"', 'e.window_end AS "windowEnd"'])
-      .where('e.window_end <= :now', { now: this.clock.date() })
-      .groupBy('e.recipient_id')
-      .addGroupBy('e.window_end')
-      .addGroupBy('e.kind')
-      .addGroupBy('e.channel')
-      .orderBy('e.window_end')
-      .getRawMany<{ recipientId: string; windowEnd: Date | string }>();
+    const ended = await this.entries.ended(this.clock.date());
     let sent = 0;
     for (const { recipientId } of ended) {
       // The window's end as TypeORM hands it back differs per driver: look the entries up by person and time instead.
