@@ -164,7 +164,8 @@ describe(`preferences links in mails (${DATABASE_KIND})`, () => {
       // The full form says the same, in French.
       const types = page.getByRole('group', { name: 'Par type de message, pour toutes les applications' });
       expect(await types.getByLabel('Tâche en échec', { exact: true }).inputValue()).toBe('off');
-      expect(await types.getByRole('option', { name: 'Désactivé', selected: true }).count()).toBe(1);
+      // Off: that type, and only the types that are off by default besides it.
+      expect(await types.getByRole('option', { name: 'Désactivé', selected: true }).count()).toBe(1 + allEventTypes().filter((d) => !d.enabledByDefault).length);
       expect(await page.getByLabel('M’envoyer les notifications par courriel', { exact: false }).isChecked()).toBe(true);
       await context.close();
 
