@@ -2,6 +2,7 @@ import { DynamicModule, Module, type Type } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AuthModule } from './auth/auth.module';
+import type { Clock } from './clock/clock';
 import { ClockModule } from './clock/clock.module';
 import { ConfigModule } from './config/config.module';
 import { HeraldConfig } from './config/herald-config';
@@ -17,13 +18,16 @@ import { UsersModule } from './users/users.module';
 
 @Module({})
 export class AppModule {
-  /** `modules`: more modules to run in the application (a channel's module written for a test, say). */
-  static forRoot(config: HeraldConfig, modules: Array<Type | DynamicModule> = []): DynamicModule {
+  /**
+   * `clock`: the system's by default; the end-to-end suites give a ManualClock.
+   * `modules`: more modules to run in the application (a channel's module written for a test, say).
+   */
+  static forRoot(config: HeraldConfig, { clock, modules = [] }: { clock?: Clock; modules?: Array<Type | DynamicModule> } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        ClockModule,
+        ClockModule.forRoot(clock),
         EventEmitterModule.forRoot(),
         ThrottlerModule.forRoot({ throttlers: [{ name: 'smtp-check', ttl: 60_000, limit: config.smtpCheckRateLimit }] }),
         DatabaseModule,

@@ -3,6 +3,7 @@ import { ConsoleLogger, type DynamicModule, type INestApplication, type LogLevel
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
+import type { Clock } from './clock/clock';
 import type { HeraldConfig } from './config/herald-config';
 import { createValidationPipe } from './graphql/validation.pipe';
 
@@ -31,10 +32,12 @@ export function createLogger(config: HeraldConfig, { stderrOnly = false } = {}):
   return new Logger('Herald', { json, logLevels: LEVELS.slice(0, upTo + 1), colors });
 }
 
-/** Builds the Herald application (not yet listening): used by main.ts and the end-to-end suites. */
-/** The application; `modules` run in it too (tests add a channel of their own this way). */
-export async function createHeraldApp(config: HeraldConfig, modules: Array<Type | DynamicModule> = []): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, modules), {
+/**
+ * Builds the Herald application (not yet listening): used by main.ts and the end-to-end suites,
+ * which may give it a ManualClock and modules of their own (a channel written for a test).
+ */
+export async function createHeraldApp(config: HeraldConfig, { clock, modules = [] }: { clock?: Clock; modules?: Array<Type | DynamicModule> } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { clock, modules }), {
     logger: createLogger(config),
     abortOnError: false,
   });

@@ -12,16 +12,20 @@ import { DiscoveryService } from '@nestjs/core';
 /** A delivery as its channel sees it: one message to one address about one or more events. */
 export interface ChannelDelivery {
   readonly id: number;
+  /** The person's id in the console. */
+  readonly recipientId: string;
   /** The channel it goes through (`DeliveryChannel.name`). */
   readonly channel: string;
-  /** Where it goes on that channel (email: the mail address). */
+  /** Where it goes on that channel (email: the mail address): as planned, then the person's now, once checked before sending. */
   readonly address: string;
   readonly recipientName: string | null;
   /** Whom it is written for: the recipient's language and time zone when planned (null: the admin's defaults). */
   readonly recipientLocale: string | null;
   readonly recipientTimeZone: string | null;
-  /** Its first event: what an EVENT message is written from. */
+  /** Its first event: what an EVENT message is written from; and that event's type and application. */
   readonly eventId: string;
+  readonly eventType: string;
+  readonly applicationId: string;
   /** An event's own message, a digest (every event of a window) or the mail cap's summary of a window. */
   readonly kind: DeliveryKind;
   readonly attempts: number;
@@ -121,6 +125,8 @@ export interface DeliveryChannel {
   take(batch: readonly ChannelDelivery[], context: DispatchContext, payloads?: ReadonlyMap<string, string>): Promise<void>;
   /** One attempt; never rejects. */
   send(delivery: ChannelDelivery, context: DispatchContext): Promise<ChannelAttempt>;
+  /** Some of its deliveries were just put back to wait for its hold (it may tell them how many wait). */
+  held?(): void;
 }
 
 /** Marks a provider as a delivery channel (a multi-provider, found by DeliveryChannels at start). */

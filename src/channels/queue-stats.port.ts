@@ -14,7 +14,7 @@ export interface WaitingDeliveries {
 
 /**
  * The outbox's queue as those who watch it read it: /metrics and the relay
- * alerts (observability), a channel's status (the SMTP relay's). Provided by
+ * alerts (observability), a channel's status and pacing (the SMTP relay's). Provided by
  * the module that owns the deliveries (NotificationsModule, a global module, as
  * QUEUE_STATS); the readers import this port, never notifications.
  */
@@ -25,6 +25,11 @@ export interface QueueStats {
   queuedWrittenBy(at: Date): Promise<number>;
   /** The deliveries of `channel` waiting for it. */
   waiting(channel: string): Promise<WaitingDeliveries>;
+  /**
+   * The one write: rewrites the reason of every delivery of `channel` waiting with a
+   * reason that begins with `prefix` (a pacing's, telling how many wait now).
+   */
+  describeWaiting(channel: string, prefix: string, reason: string): Promise<void>;
 }
 
 /** The injection token of QueueStats. */

@@ -71,8 +71,9 @@ class ScriptedTransport implements MailTransport {
 
 const event = { schemaVersion: 1, id: 'e1', type: JobEventType.JOB_FAILED, occurredAt: '2026-11-24T09:42:30Z', application: { id: 'app-1', name: 'Billing' }, job: { id: 'job-7', kind: 'analysis' }, error: { message: 'Out of memory' } };
 const delivery = (id: number, channelFailures = 0): ChannelDelivery => ({
-  id, channel: 'email', address: `r${id}@example.com`, recipientName: null, recipientLocale: null, recipientTimeZone: null, eventId: 'e1', kind: 'EVENT',
-  attempts: 0, channelFailures, leaseExpiresAt: Date.now() + 60_000, createdAt: Date.now(),
+  id, recipientId: `r${id}`, channel: 'email', address: `r${id}@example.com`, recipientName: null, recipientLocale: null, recipientTimeZone: null,
+  eventId: 'e1', eventType: 'JOB_FAILED', applicationId: 'app-1', kind: 'EVENT',
+  attempts: 0, channelFailures, leaseExpiresAt: Date.UTC(2026, 0, 5, 10), createdAt: Date.UTC(2026, 0, 5, 9),
 });
 const failure = (f: Partial<TransportFailure>): { failure: TransportFailure } => ({
   failure: { scope: 'transport', transient: true, step: 'CONNECT', reply: null, description: 'ECONNREFUSED', ...f },
@@ -96,9 +97,9 @@ describe('EmailChannel: outcomes, through its MailTransport', () => {
     const env = { DATA_DIR: '/tmp/herald-unit', RELAY_FAILURES_PER_MESSAGE: '3' };
     const config = new HeraldConfig(validateEnvironment(env), env);
     const clock = new ManualClock();
-    const defaults = new MailDefaultsService(dataSource, config, new Transactions(dataSource, new DatabaseHealth()), clock, new AuditLog(dataSource, clock));
+    const defaults = new MailDefaultsService(dataSource, config, new Transactions(dataSource, new DatabaseHealth(clock)), clock, new AuditLog(dataSource, clock));
     transport = new ScriptedTransport();
-    channel = new EmailChannel(transport, new MessageComposer(new MailRenderer(), config, new PreferenceLinks(JwtSecret.load(config), config), defaults), clock, config);
+    channel = new EmailChannel(transport, new MessageComposer(new MailRenderer(), config, new PreferenceLinks(JwtSecret.load(config), config), defaults, clock), clock, config);
     counted = 0;
   });
   afterEach(() => dataSource.destroy());

@@ -1,5 +1,6 @@
 import { In } from 'typeorm';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { capturingOutput } from '../../test/support/captured-output';
 import { NotificationsCore } from '../../test/support/notifications-core';
 import { eventually } from '../../test/support/people';
 import { SmtpSink } from '../../test/support/smtp-sink';
@@ -8,6 +9,9 @@ import { DeliveryEventEntity } from '../notifications/entities/delivery-event.en
 import { DeliveryEntity, DeliveryStatus } from '../notifications/entities/delivery.entity';
 import { DeliveriesDueEvent } from '../notifications/outbox/deliveries-due.event';
 import { Dispatcher } from '../notifications/dispatch/dispatcher';
+import { SmtpSecurity } from '../settings/smtp-settings/smtp-settings';
+import { SmtpSettingsService } from '../settings/smtp-settings/smtp-settings.service';
+import { SmtpTransport } from './transports/smtp/smtp-transport';
 
 const SWEEP_MS = 30_000;
 const BACKOFF_MAX_MS = 600_000;
@@ -50,8 +54,10 @@ describe('EmailChannel', () => {
     core.get(EventEmitter2).on(DeliveriesDueEvent.NAME, (e: DeliveriesDueEvent) => announced.push(e));
     await core.seedApplication('app-1', ['ann', 'bob']);
   });
+  let closed = false;
   afterEach(async () => {
-    await core?.close();
+    if (!closed) await core?.close();
+    closed = false;
     await sink.stop();
   });
 
@@ -93,5 +99,18 @@ describe('EmailChannel', () => {
     core.clock.advance(BACKOFF_MAX_MS); // past the backoff: a sweep on the way claims them
     await eventually(async () => expect((await deliveriesOf(event.id)).map((d) => [d.status, d.attempts])).toEqual([[DeliveryStatus.SENT, 2], [DeliveryStatus.SENT, 2]]));
     expect(sink.received).toHaveLength(2);
+  });
+
+  it('stops cleanly when a settings change comes as it stops: nothing written to a closed database', async () => {
+    const reacting = jest.spyOn(core.get(SmtpTransport), 'onSettingsChanged');
+    const { log } = await capturingOutput(async () => {
+      await core.get(SmtpSettingsService).update({ host: '127.0.0.1', port: sink.port, security: SmtpSecurity.NONE, authEnabled: false, sender: 'Herald <h@example.com>' }, { id: 'admin', name: null });
+      await core.close();
+      closed = true;
+      // The change reaches the transport (an asynchronous listener); whatever it does has ended, well or not.
+      await eventually(async () => expect(reacting).toHaveBeenCalled());
+      await Promise.allSettled(reacting.mock.results.map((r) => r.value));
+    });
+    expect(log).not.toMatch(/ERROR|not open/);
   });
 });

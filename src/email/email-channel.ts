@@ -58,6 +58,10 @@ export class EmailChannel implements DeliveryChannel {
     return this.transport.holding() ?? ((await this.transport.isConfigured()) ? undefined : NOT_CONFIGURED);
   }
 
+  held(): void {
+    void this.transport.waitingChanged?.();
+  }
+
   /** The batch's events in one query (those handed over are kept as they are). */
   async take(batch: readonly ChannelDelivery[], context: DispatchContext, payloads?: ReadonlyMap<string, string>): Promise<void> {
     if (payloads) for (const [eventId, payload] of payloads) this.composer.remember(eventId, payload);

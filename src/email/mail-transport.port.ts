@@ -74,6 +74,8 @@ export interface MailTransport {
   throttled(failure: TransportFailure): Promise<MailHold>;
   /** When it last worked (a message accepted, a probe passed), as last read; null when never. */
   lastWorkedAt(): Date | null;
+  /** Mails were put back to wait for its hold: what they wait for may say how many wait now. */
+  waitingChanged?(): Promise<void>;
 }
 
 export const MAIL_TRANSPORT = Symbol('MailTransport');

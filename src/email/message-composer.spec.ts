@@ -36,6 +36,9 @@ const delivery = (id: number, eventId: string, recipientName: string | null = nu
   id,
   channel: 'email',
   address: `r${id}@example.com`,
+  recipientId: `r${id}`,
+  eventType: 'JOB_FAILED',
+  applicationId: 'app-1',
   recipientName,
   recipientLocale: reader.locale ?? null,
   recipientTimeZone: reader.timeZone ?? null,
@@ -54,15 +57,16 @@ describe('MessageComposer', () => {
   let defaults: MailDefaultsService;
   /** What the dispatcher lends: notifications' tables, read through DeliveryContents. */
   let context: DispatchContext;
+  let clock: ManualClock;
 
   beforeEach(async () => {
     dataSource = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [NotificationEntity, PropertyEntity, AuditEntryEntity], synchronize: true }).initialize();
     const env = { DATA_DIR: '/tmp/herald-unit' };
     const config = new HeraldConfig(validateEnvironment(env), env);
     renderer = new MailRenderer();
-    const clock = new ManualClock();
-    defaults = new MailDefaultsService(dataSource, config, new Transactions(dataSource, new DatabaseHealth()), clock, new AuditLog(dataSource, clock));
-    composer = new MessageComposer(renderer, config, new PreferenceLinks(JwtSecret.load(config), config), defaults);
+    clock = new ManualClock(Date.UTC(2026, 10, 24, 9, 45, 10));
+    defaults = new MailDefaultsService(dataSource, config, new Transactions(dataSource, new DatabaseHealth(clock)), clock, new AuditLog(dataSource, clock));
+    composer = new MessageComposer(renderer, config, new PreferenceLinks(JwtSecret.load(config), config), defaults, clock);
     const contents = new DeliveryContents(dataSource);
     context = { payloads: (ids) => contents.payloads(ids), eventsOf: (id) => contents.eventsOf(id), windowOf: (id) => contents.windowOf(id), countFailure: async () => 0 };
   });
@@ -84,6 +88,15 @@ describe('MessageComposer', () => {
     expect(body(a.raw).equals(body(b.raw))).toBe(true);
   });
 
+  it("dates each message by the Clock, when it is composed", async () => {
+    composer.remember('e1', JSON.stringify(event('e1')));
+    const first = await simpleParser((await composer.compose(delivery(1, 'e1'), settings, context)).raw);
+    expect(first.date).toEqual(new Date(Date.UTC(2026, 10, 24, 9, 45, 10)));
+    clock.advance(90_000);
+    const later = await simpleParser((await composer.compose(delivery(2, 'e1'), settings, context)).raw);
+    expect(later.date).toEqual(new Date(Date.UTC(2026, 10, 24, 9, 46, 40)));
+  });
+
   it('reads an event it does not have from the notifications table', async () => {
     await dataSource.getRepository(NotificationEntity).insert({ eventId: 'e2', eventType: 'JOB_FAILED', payload: JSON.stringify(event('e2')) });
     const mail = await composer.compose(delivery(3, 'e2'), settings, context);
@@ -94,7 +107,7 @@ describe('MessageComposer', () => {
     const source = new OverrideTemplateSource();
     const env = { DATA_DIR: '/tmp/herald-unit' };
     const config = new HeraldConfig(validateEnvironment(env), env);
-    composer = new MessageComposer(new MailRenderer(source), config, new PreferenceLinks(JwtSecret.load(config), config), defaults);
+    composer = new MessageComposer(new MailRenderer(source), config, new PreferenceLinks(JwtSecret.load(config), config), defaults, clock);
     composer.remember('e5', JSON.stringify(event('e5')));
     expect((await simpleParser((await composer.compose(delivery(51, 'e5'), settings, context)).raw)).subject).toBe('[Billing] Analysis failed: Run analyzer');
     source.setMessages(JobEventType.JOB_FAILED, 'en', { subjectAtStep: 'Broken at {step}' });
@@ -111,11 +124,13 @@ describe('MessageComposer', () => {
 
   describe("with Herald's preferences page (HERALD_PUBLIC_URL)", () => {
     let links: PreferenceLinks;
+    let ttl: number;
     beforeEach(() => {
       const env = { DATA_DIR: '/tmp/herald-unit', JWT_SECRET: 'unit-secret-that-is-long-enough-for-hs256', HERALD_PUBLIC_URL: 'https://herald.example.com/' };
       const config = new HeraldConfig(validateEnvironment(env), env);
       links = new PreferenceLinks(JwtSecret.load(config), config);
-      composer = new MessageComposer(new MailRenderer(), config, links, defaults);
+      composer = new MessageComposer(new MailRenderer(), config, links, defaults, clock);
+      ttl = config.preferences.linkTtlMs;
     });
 
     it("gives each recipient links signed for their own delivery, in both parts and in RFC 8058's headers", async () => {
@@ -128,7 +143,9 @@ describe('MessageComposer', () => {
         const fromText = page.exec(parsed.text!)![1];
         const fromHtml = page.exec(String(parsed.html).replace(/&#x3D;/g, '='))![1];
         expect(fromHtml).toBe(fromText);
-        expect(links.tokens.verify(fromText)).toMatchObject({ ok: true, deliveryId: id });
+        // Valid for the links' lifetime from when the mail was composed (the Clock), not from the wall clock.
+        expect(links.tokens.verify(fromText, new Date(clock.now() + ttl - 1000))).toMatchObject({ ok: true, deliveryId: id });
+        expect(links.tokens.verify(fromText, new Date(clock.now() + ttl))).toMatchObject({ ok: false, reason: 'expired', deliveryId: id });
         expect(mail.raw.toString()).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);
         expect(mail.raw.toString()).toMatch(new RegExp(`^List-Unsubscribe:\\s+<https://herald\\.example\\.com/unsubscribe\\?t=${fromText}>\r$`, 'm'));
       }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { JobEvent } from '@herald/contracts';
 import type { ChannelDelivery, DispatchContext } from '../channels/delivery-channel.port';
+import { Clock } from '../clock/clock';
 import { HeraldConfig } from '../config/herald-config';
 import type { NotifiedEvent } from '../event-types/notification-type';
 import { mailLocale } from '../i18n/languages';
@@ -67,6 +68,7 @@ export class MessageComposer {
     config: HeraldConfig,
     private readonly links: PreferenceLinks,
     private readonly defaults: MailDefaultsService,
+    private readonly clock: Clock,
   ) {
     this.cap = config.mailCap;
     this.version = renderer.version;
@@ -103,12 +105,13 @@ export class MessageComposer {
     return this.addressed(d, route, cached.tag, await prepared);
   }
 
-  /** The recipient's message: the prepared body under a header block of its own. */
+  /** The recipient's message: the prepared body under a header block of its own, dated now (the Clock). */
   private addressed(d: ChannelDelivery, route: MailRoute, tag: string, mail: PreparedMail): ComposedMail {
     const domain = senderDomain(route.sender);
     const messageId = `<herald.${tag}.${d.id}@${domain}>`;
+    const now = this.clock.now();
     // The recipient's own preferences links: their token in the shared body's links, and List-Unsubscribe.
-    const own = this.links.personalize(mail.body, d.id, route.gatewayUri);
+    const own = this.links.personalize(mail.body, d.id, route.gatewayUri, now);
     const message = withHeaders({ contentType: mail.contentType, body: own.body }, tag, [
       { key: 'From', value: route.sender },
       { key: 'To', value: d.recipientName ? { name: d.recipientName, address: d.address } : d.address },
@@ -119,7 +122,7 @@ export class MessageComposer {
       ...own.headers,
       { key: 'X-Herald-Event-Id', value: d.eventId },
       { key: 'X-Herald-Delivery-Id', value: String(d.id) },
-    ]);
+    ], now);
     return { ...message, messageId };
   }
 

@@ -20,7 +20,7 @@ describe('NotificationsPortsModule', () => {
   const without = (module: Type) => {
     const env = { DATA_DIR: dataDir, SQLITE_PATH: ':memory:', JWT_SECRET: 'unit-secret-that-is-long-enough-for-hs256', LOG_LEVEL: 'error' };
     const config = new HeraldConfig(validateEnvironment(env), env);
-    return Test.createTestingModule({ imports: [ConfigModule.forRoot(config), ClockModule, EventEmitterModule.forRoot(), DatabaseModule, module] }).compile();
+    return Test.createTestingModule({ imports: [ConfigModule.forRoot(config), ClockModule.forRoot(), EventEmitterModule.forRoot(), DatabaseModule, module] }).compile();
   };
 
   it('is what ingestion hands new events to: without it, start-up stops naming the token', async () => {

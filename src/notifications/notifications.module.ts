@@ -11,6 +11,7 @@ import { EventsResolver } from './delivery-log/events.resolver';
 import { PlannedEventsService } from './delivery-log/planned-events.service';
 import { Dispatcher } from './dispatch/dispatcher';
 import { CapWindows } from './cap/cap-windows';
+import { Readers } from './dispatch/readers';
 import { MailCap } from './cap/mail-cap';
 import { DigestEntries } from './digests/digest-entries';
 import { Digests } from './digests/digests';
@@ -63,6 +64,7 @@ import { TEMPLATE_SOURCE } from './rendering/template-source';
     DeliveryOutbox,
     DeliveryContents,
     DeliveryQueueStats,
+    Readers, // who still receives a batch, asked again just before it is sent
     Dispatcher,
     { provide: DELIVERY_TAKER, useExisting: Dispatcher },
     JobHistory,

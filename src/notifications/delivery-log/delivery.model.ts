@@ -29,10 +29,10 @@ export class DeliveryModel {
   @Field(() => NotificationType, { description: 'The kind of event the mail is about' }) eventType: NotificationType;
   @Field(() => ID, { description: "The console's id of the application the event is about" }) applicationId: string;
   @Field(() => ID, { description: 'The id of the person the mail is for' }) recipientId: string;
-  @Field({ description: "The address the mail goes to (the person's, when it was planned); for a channel other than email, its address there (address)" }) recipientEmail: string;
+  @Field({ description: "The address it goes to: the person's when it was planned, then the one it was sent to (their address then); for a channel other than email, its address there (address)" }) recipientEmail: string;
   @Field({ description: 'The channel it goes through: email (the only one today)' }) channel: string;
-  @Field({ description: "Where it goes on its channel (email: the person's address when it was planned)" }) address: string;
-  @Field(() => DeliveryStatus, { description: 'Where the mail is: PENDING, SENDING, SENT, RETRY, WAITING or FAILED' }) status: DeliveryStatus;
+  @Field({ description: "Where it goes on its channel (email: the person's address when it was planned, then the one it was sent to)" }) address: string;
+  @Field(() => DeliveryStatus, { description: 'Where the mail is: PENDING, SENDING, SENT, RETRY, WAITING, FAILED or CANCELLED' }) status: DeliveryStatus;
   @Field(() => Int, { description: 'How many times it was handed to the relay' }) attempts: number;
   @Field(() => Date, { nullable: true, description: 'When it is (or was) tried next, for PENDING and RETRY' }) nextAttemptAt: Date | null;
   @Field(() => String, { nullable: true, description: "The relay's last reply, e.g. 250 2.0.0 OK or 550 5.1.1 unknown user" }) lastReply: string | null;

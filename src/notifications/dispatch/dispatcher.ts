@@ -22,6 +22,7 @@ import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryContents } from '../outbox/delivery-contents';
 import { type ClaimedDelivery, DeliveryOutbox, type Outcome } from '../outbox/delivery-outbox';
 import type { DeliveryTaker } from '../outbox/delivery-taker';
+import { Readers } from './readers';
 import { retryDelayMs } from './retry-policy';
 
 /**
@@ -82,6 +83,8 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
   private readonly pacedWake = new Map<string, number>();
   /** What channels may read of the deliveries they are given (one object, lent to every call). */
   private readonly context: DispatchContext;
+  /** Hand-offs whose readers are being checked before they join the queue. */
+  private readonly checking = new Set<Promise<void>>();
 
   constructor(
     private readonly config: HeraldConfig,
@@ -89,6 +92,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     contents: DeliveryContents,
     private readonly channels: DeliveryChannels,
     private readonly clock: Clock,
+    private readonly readers: Readers,
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {
     this.outcomes = new GroupCommit<Outcome, void>(
@@ -121,11 +125,17 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
       void this.outbox.release(handOff.deliveries.map((d) => d.id), this.owner).catch(() => undefined);
       return;
     }
-    // Queued at once (workers still counted, about to leave, must find them): a channel
-    // sends what it is handed without waiting for `take`, which here has the events already.
     void this.take(handOff.deliveries, handOff.payloads).catch((e: Error) => this.logger.warn(`could not prepare handed-over deliveries: ${e.message}`));
-    this.queue.push(...handOff.deliveries);
-    this.startWorkers();
+    // Planning chose them a moment ago; checked again all the same, as every batch is before it is sent.
+    const check: Promise<void> = this.readers
+      .recheck(handOff.deliveries, this.owner)
+      .then((send) => {
+        this.queue.push(...send);
+        this.startWorkers();
+      })
+      .catch((e: Error) => this.logger.error(`could not check who still receives ${handOff.deliveries.length} deliveries: ${e.message}`))
+      .finally(() => this.checking.delete(check));
+    this.checking.add(check);
   }
 
   /**
@@ -191,6 +201,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     this.stopping = true;
     this.sweep?.cancel();
     await this.requeueing;
+    await Promise.all(this.checking);
     await Promise.all(this.workers); // each ends once its last outcome is recorded
     // Claimed but not begun: give them back now rather than when the lease expires.
     await this.outbox.release(this.queue.splice(0).map((d) => d.id), this.owner).catch(() => undefined);
@@ -264,11 +275,15 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     }
     if (!open) return this.wakeRequested;
     const claimed = await this.outbox.claim(this.owner, this.config.dispatch.batchSize, this.config.dispatch.leaseMs);
-    // What the batch needs (its events), loaded once for the batch by its channel.
-    await this.take(claimed).catch((e: Error) => this.logger.warn(`could not prepare claimed deliveries: ${e.message}`));
-    for (const d of claimed) if (!this.inHand.has(d.id)) this.queue.push(d);
+    // Meanwhile (two connections on PostgreSQL): those whose person still receives them (one
+    // query; the others end CANCELLED), and what the batch needs, loaded once by its channel (its events).
+    const [send] = await Promise.all([
+      this.readers.recheck(claimed.filter((d) => !this.inHand.has(d.id)), this.owner),
+      this.take(claimed).catch((e: Error) => this.logger.warn(`could not prepare claimed deliveries: ${e.message}`)),
+    ]);
+    this.queue.push(...send);
     if (claimed.length === this.config.dispatch.batchSize) this.wakeRequested = true; // there may be more
-    if (claimed.length) this.startWorkers(); // workers that stopped on an empty claim come back
+    if (send.length) this.startWorkers(); // workers that stopped on an empty claim come back
     return claimed.length > 0 || this.wakeRequested;
   }
 
@@ -289,6 +304,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
   /** A channel holds: its due deliveries wait; one that is not configured is reported now and then. */
   private async holdDue(channel: DeliveryChannel, hold: ChannelHold): Promise<void> {
     const count = await this.outbox.holdDue(channel.name, hold.reason);
+    channel.held?.();
     if (!hold.unconfigured) return;
     const held = this.held.get(channel.name) ?? { count: 0, reportedAt: 0 };
     held.count += count;
@@ -381,7 +397,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     const others: ClaimedDelivery[] = [];
     for (const queued of this.queue.splice(0)) (queued.channel === channel.name ? waiting : others).push(queued);
     this.queue.push(...others);
-    return this.putBack(waiting, hold.reason);
+    return this.putBack(waiting, hold.reason).finally(() => channel.held?.()); // it may say how many wait now
   }
 
   /** Gives deliveries back to wait, unsent and without spending an attempt. */

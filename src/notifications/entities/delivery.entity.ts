@@ -15,6 +15,8 @@ export enum DeliveryStatus {
   WAITING = 'WAITING',
   /** Refused for good (5xx) or out of attempts; last_reply says why. */
   FAILED = 'FAILED',
+  /** Final, never sent: when it was to go, its person no longer received it (lost the application, switched it off, no address); last_error says why. */
+  CANCELLED = 'CANCELLED',
 }
 registerEnumType(DeliveryStatus, {
   name: 'DeliveryStatus',
@@ -26,6 +28,10 @@ registerEnumType(DeliveryStatus, {
     RETRY: { description: 'A transient failure: tried again at nextAttemptAt' },
     WAITING: { description: 'Nothing may be sent now (SMTP not configured, the relay down, or sending paced): waits without spending attempts; lastError says why' },
     FAILED: { description: 'Refused for good (5xx) or out of attempts; lastReply or lastError says why, retryDelivery sends it again' },
+    CANCELLED: {
+      description:
+        'Final, not sent: when it was to be sent (or its digest or cap summary closed), its person no longer received it — no longer a manager of the application, notifications or the type switched off, no email address; lastError says which. Not a failure; retryDelivery refuses it',
+    },
   },
 });
 

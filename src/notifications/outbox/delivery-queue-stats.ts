@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, LessThanOrEqual } from 'typeorm';
 import type { QueuedDeliveries, QueueStats, WaitingDeliveries } from '../../channels/queue-stats.port';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
+import { DeliveryOutbox } from './delivery-outbox';
 
 /** Deliveries not yet at a final status. */
 const QUEUED = [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.RETRY, DeliveryStatus.WAITING];
@@ -16,7 +17,10 @@ interface QueueRow {
 /** The outbox's queue as its watchers read it (QUEUE_STATS): one grouped query on the status index per call. */
 @Injectable()
 export class DeliveryQueueStats implements QueueStats {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: DeliveryOutbox,
+  ) {}
 
   async queued(): Promise<QueuedDeliveries[]> {
     const rows = await this.dataSource
@@ -36,6 +40,10 @@ export class DeliveryQueueStats implements QueueStats {
 
   queuedWrittenBy(at: Date): Promise<number> {
     return this.dataSource.getRepository(DeliveryEntity).count({ where: { status: In(QUEUED), createdAt: LessThanOrEqual(at) } });
+  }
+
+  describeWaiting(channel: string, prefix: string, reason: string): Promise<void> {
+    return this.outbox.describeWaiting(channel, prefix, reason);
   }
 
   async waiting(channel: string): Promise<WaitingDeliveries> {

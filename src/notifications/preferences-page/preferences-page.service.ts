@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThan } from 'typeorm';
 import { DeliveryChannels } from '../../channels/delivery-channels';
+import { Clock } from '../../clock/clock';
 import { isUniqueViolation } from '../../database/database-errors';
 import { Transactions } from '../../database/transactions';
 import { mailLocale, preferredLocale } from '../../i18n/languages';
@@ -68,7 +69,7 @@ export interface AllPreferences {
  * one else: show their preferences, change them from a form, and RFC 8058's
  * one-click unsubscribe from the mail's event type for its application.
  *
- * A link works for the address its mail went to (the delivery's recipient_email):
+ * A link works for the address its mail went to (the delivery's address on its channel):
  * once the person's address is another, it is refused ("address-changed").
  *
  * Replay: a link works, for looking, until it expires. What changes something is
@@ -86,6 +87,7 @@ export class PreferencesPageService {
     private readonly links: PreferenceLinks,
     private readonly defaults: MailDefaultsService,
     private readonly channels: DeliveryChannels,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -105,7 +107,7 @@ export class PreferencesPageService {
 
   /** The person, the mail and the preferences behind a token, or why the link does not work. */
   async open(token: unknown): Promise<LinkContext> {
-    const check = this.links.tokens.verify(token);
+    const check = this.links.tokens.verify(token, this.clock.date());
     if (!check.ok) throw new LinkRefused(check.reason, check.reason === 'expired' ? await this.recipientOf(check.deliveryId) : undefined);
     const delivery = await this.dataSource.getRepository(DeliveryEntity).findOne({
       select: { id: true, recipientId: true, channel: true, address: true, eventType: true, applicationId: true },
@@ -192,6 +194,6 @@ export class PreferencesPageService {
       if (isUniqueViolation(error)) throw new LinkRefused('used', link.person);
       throw error;
     }
-    await this.transactions.exclusive(() => repo.delete({ expiresAt: LessThan(new Date()) }));
+    await this.transactions.exclusive(() => repo.delete({ expiresAt: LessThan(this.clock.date()) }));
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { ChannelsChangedEvent } from '../../../channels/delivery-channel.port';
 import { SmtpSettingsChangedEvent } from '../../../settings/smtp-settings/smtp-settings-changed.event';
@@ -22,11 +22,14 @@ interface SmtpTransportFailure extends TransportFailure {
  * change resets the relay's circuit, then tells the dispatcher to look again.
  */
 @Injectable()
-export class SmtpTransport implements MailTransport {
+export class SmtpTransport implements MailTransport, OnModuleDestroy {
   readonly name = 'smtp';
   private readonly logger = new Logger('SmtpTransport');
   /** The route of the current pool, made once per pool (not per mail). */
   private current?: RelayRoute;
+  /** The relay's circuit being reset after a settings change. */
+  private resetting?: Promise<void>;
+  private stopping = false;
 
   constructor(
     private readonly gateway: SmtpGateway,
@@ -96,11 +99,32 @@ export class SmtpTransport implements MailTransport {
     return this.health.lastWorkedAt();
   }
 
-  /** New settings: a relay that was down is probed at once; then the dispatcher looks at what waited. */
+  waitingChanged(): Promise<void> {
+    return this.health.waitingChanged();
+  }
+
+  /**
+   * New settings: a relay that was down is probed at once (one reset at a time);
+   * then the dispatcher looks at what waited. Shutdown waits for a reset (it writes).
+   */
   @OnEvent(SmtpSettingsChangedEvent.NAME, { async: true })
   async onSettingsChanged(): Promise<void> {
-    await this.health.settingsChanged().catch((e: Error) => this.logger.error(`could not reset the relay's circuit: ${e.message}`));
+    if (this.stopping) return;
+    const previous = this.resetting;
+    const resetting: Promise<void> = (async () => {
+      await previous;
+      await this.health.settingsChanged().catch((e: Error) => this.logger.error(`could not reset the relay's circuit: ${e.message}`));
+    })().finally(() => {
+      if (this.resetting === resetting) this.resetting = undefined;
+    });
+    this.resetting = resetting;
+    await resetting;
     await this.events.emitAsync(ChannelsChangedEvent.NAME, new ChannelsChangedEvent());
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    await this.resetting;
   }
 }
 
