@@ -46,6 +46,8 @@ export interface EventTypeDefinition<E extends JobEvent = JobEvent> {
   derivedFrom?: JobEventType;
   /** The class of libs/contracts that validates this type on the wire (that of `derivedFrom` for a derived type). */
   wire: new () => E;
+  /** What the type means, in GraphQL (the description of its value of `JobEventType`). */
+  description: string;
   /** What the type is called in the preferences (GraphQL `label`). */
   label: string;
   /** Whether people get it unless they switch it off. */

@@ -1,7 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { Clock } from '../clock/clock';
-import { HeraldMetrics } from '../observability/metrics/herald-metrics';
+import { HeraldMetrics } from '../metrics/herald-metrics';
 import { parseServiceAccountKey } from '../settings/smtp-settings/service-account-key';
 import { isOAuth2, SmtpAuthMethod, type SmtpSettings } from '../settings/smtp-settings/smtp-settings';
 import { SmtpSettingsService } from '../settings/smtp-settings/smtp-settings.service';

@@ -8,7 +8,6 @@ import { ApplicationEntity } from './entities/application.entity';
 import { MembershipEntity } from './entities/membership.entity';
 import { PreferenceEntity } from './entities/preference.entity';
 import { UserEntity } from './entities/user.entity';
-import { MailCapState } from './frequency/mail-cap-state';
 import { MeResolver } from './profile/me.resolver';
 import { PersonInterceptor } from './person.interceptor';
 import { RecipientsService } from './recipients/recipients.service';
@@ -23,13 +22,12 @@ import { UsersService } from './users.service';
     UsersService,
     ApplicationsService,
     RecipientsService,
-    MailCapState,
     MeResolver,
     UserFieldsResolver,
     UsersAdminResolver,
     ApplicationsResolver,
     { provide: APP_INTERCEPTOR, useClass: PersonInterceptor },
   ],
-  exports: [RecipientsService, ApplicationsService, UsersService, MailCapState],
+  exports: [RecipientsService, ApplicationsService, UsersService],
 })
 export class UsersModule {}

@@ -5,6 +5,7 @@ import { ManagerRefInput, PersonRefInput } from '../shared-inputs';
 export const applicationCreated = defineEventType<ApplicationCreatedEvent>(__dirname, {
   type: JobEventType.APPLICATION_CREATED,
   wire: ApplicationCreatedEvent,
+  description: 'An application was created in the console',
   label: 'Application created',
   enabledByDefault: true,
   input: { createdBy: { type: () => PersonRefInput }, managers: { type: () => [ManagerRefInput] } },

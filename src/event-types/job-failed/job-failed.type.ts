@@ -13,6 +13,7 @@ export class JobErrorInput {
 export const jobFailed = defineEventType<JobFailedEvent>(__dirname, {
   type: JobEventType.JOB_FAILED,
   wire: JobFailedEvent,
+  description: 'A background job ended with an error',
   label: 'Job failed',
   enabledByDefault: true,
   input: { job: { type: () => JobRefInput }, error: { type: () => JobErrorInput } },

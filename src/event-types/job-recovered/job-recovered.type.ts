@@ -11,6 +11,7 @@ export const jobRecovered = defineEventType<JobSucceededEvent>(__dirname, {
   type: NotificationType.JOB_RECOVERED,
   derivedFrom: JobEventType.JOB_SUCCEEDED,
   wire: JobSucceededEvent,
+  description: 'A job succeeded after failing (Herald derives it from a JOB_SUCCEEDED after failures; producers cannot publish it)',
   label: 'Job fixed (succeeded after failures)',
   enabledByDefault: true,
   input: {},

@@ -5,6 +5,7 @@ import { JobRefInput, PersonRefInput } from '../shared-inputs';
 export const jobStopped = defineEventType<JobStoppedEvent>(__dirname, {
   type: JobEventType.JOB_STOPPED,
   wire: JobStoppedEvent,
+  description: 'A user stopped a running job',
   label: 'Job stopped by a user',
   enabledByDefault: true,
   input: { job: { type: () => JobRefInput }, stoppedBy: { type: () => PersonRefInput } },

@@ -12,6 +12,7 @@ export class VersionRefInput {
 export const versionCreated = defineEventType<VersionCreatedEvent>(__dirname, {
   type: JobEventType.VERSION_CREATED,
   wire: VersionCreatedEvent,
+  description: 'A new version of an application was created',
   label: 'New version created',
   enabledByDefault: true,
   input: { version: { type: () => VersionRefInput }, createdBy: { type: () => PersonRefInput } },

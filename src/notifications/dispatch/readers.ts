@@ -1,9 +1,10 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
+import { DeliveryChannels } from '../../channels/delivery-channels';
 import { Transactions } from '../../database/transactions';
 import type { NotificationType } from '../../event-types/notification-type';
-import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { type ReaderAnswer, type ReaderQuestion, reasonsNotRead, RecipientsService } from '../../users/recipients/recipients.service';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DeliveryStatus } from '../entities/delivery.entity';
@@ -25,8 +26,8 @@ interface ListedEvent {
  * planning asked: still a manager of the application, notifications on, the type
  * not switched off, an email address. A mail whose person no longer reads it ends
  * CANCELLED with the reason (never sent, no attempt spent, not a failure); the
- * others go to the person as they are now (their address, name, language, and
- * zone for an event's own mail; a digest keeps the zone of its window).
+ * others go to the person as they are now (their address on the delivery's channel,
+ * name, language, and zone for an event's own mail; a digest keeps the zone of its window).
  *
  * A digest or summary is checked event by event (its events' types and
  * applications: one more query, only for batches that hold one): the events its
@@ -43,6 +44,7 @@ export class Readers {
     private readonly recipients: RecipientsService,
     private readonly outbox: DeliveryOutbox,
     private readonly transactions: Transactions,
+    private readonly channels: DeliveryChannels,
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {}
 
@@ -63,7 +65,7 @@ export class Readers {
   }
 
   private async check(batch: ClaimedDelivery[], owner: string): Promise<ClaimedDelivery[]> {
-    const listed = await this.eventsOfDigests(batch.filter((d) => d.digest));
+    const listed = await this.eventsOfDigests(batch.filter((d) => d.kind !== 'EVENT'));
     const questions: ReaderQuestion[] = [];
     for (const d of batch) {
       const events = listed.get(d.id) ?? [d];
@@ -83,10 +85,10 @@ export class Readers {
       }
       const now: ClaimedDelivery = {
         ...d,
-        recipientEmail: reader.email,
+        address: this.channels.get(d.channel)?.addressOf({ externalId: d.recipientId, email: reader.email, displayName: reader.displayName }) ?? d.address,
         recipientName: reader.displayName,
         recipientLocale: reader.locale,
-        recipientTimeZone: d.digest ? d.recipientTimeZone : reader.timeZone, // a digest is written in its window's zone
+        recipientTimeZone: d.kind !== 'EVENT' ? d.recipientTimeZone : reader.timeZone, // a digest is written in its window's zone
       };
       if (mine.every((a) => a.reads)) send.push(now);
       else send.push(await this.leaveOut(now, events as ListedEvent[], mine));
@@ -143,7 +145,8 @@ export class Readers {
             eventType: event.eventType,
             applicationId: event.applicationId,
             recipientId: d.recipientId,
-            recipientEmail: d.recipientEmail,
+            channel: d.channel,
+            address: d.address,
             recipientName: d.recipientName,
             recipientLocale: d.recipientLocale,
             recipientTimeZone: d.recipientTimeZone,

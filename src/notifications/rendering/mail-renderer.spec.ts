@@ -1,4 +1,5 @@
 import { JobEventType, type JobEvent } from '@herald/contracts';
+import { OverrideTemplateSource } from '../../../test/support/override-template-source';
 import { MailRenderer } from './mail-renderer';
 
 const app = { id: 'app 1', name: 'Billing <Core>' };
@@ -32,4 +33,19 @@ describe('MailRenderer', () => {
     expect(mail.text).toContain('http://console:8081/applications/app%201/jobs/job-7');
     expect(mail.text).toContain('Took:        1 hr, 2 min');
   });
+
+  it('writes with what its template source answers, and with the new version once the source changes', () => {
+    const source = new OverrideTemplateSource();
+    const own = new MailRenderer(source);
+    const event = { ...base, type: JobEventType.JOB_SUCCEEDED, job } as JobEvent;
+    const before = own.render(event, { gatewayUri: null });
+    expect(before).toEqual(renderer.render(event, { gatewayUri: null })); // the files, as the default renderer reads them
+    source.setTemplate(JobEventType.JOB_SUCCEEDED, 'text', '{{#> layout}}Done: {{t "heading"}} ({{application.name}}){{/layout}}');
+    source.setMessages(JobEventType.JOB_SUCCEEDED, 'fr', { heading: 'Terminé !' });
+    expect(own.version).toBe(3);
+    expect(own.render(event, { gatewayUri: null }).text).toContain('Done: Analysis succeeded (Billing <Core>)');
+    expect(own.render(event, { gatewayUri: null }, { locale: 'fr' }).text).toContain('Done: Terminé ! (Billing <Core>)');
+    expect(own.render(event, { gatewayUri: null }).html).toBe(before.html); // what was not overridden stays
+  });
 });
+

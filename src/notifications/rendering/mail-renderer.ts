@@ -1,13 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import Handlebars from 'handlebars';
-import { capitalize, templateFile } from '../../event-types/event-type';
+import { capitalize } from '../../event-types/event-type';
 import { deliveredTypeOf, NOTIFICATION_TYPES, type NotificationType, type NotifiedEvent } from '../../event-types/notification-type';
 import { allEventTypes, eventTypeOf } from '../../event-types/registry';
-import { FALLBACK_LANGUAGE } from '../../i18n/languages';
+import { FALLBACK_LANGUAGE, languageOf, LANGUAGES } from '../../i18n/languages';
 import { MailCatalogue, type MailMessages, type MessageValues } from '../../i18n/mail-messages';
 import { FALLBACK_TIME_ZONE, isTimeZone, TimeFormats } from '../../i18n/time-formats';
+import { FileTemplateSource } from './file-template-source';
+import { TEMPLATE_SOURCE, type TemplateName, type TemplateSource } from './template-source';
 
 export interface RenderedMail {
   subject: string;
@@ -18,6 +18,16 @@ export interface RenderedMail {
 interface Compiled {
   html: Handlebars.TemplateDelegate;
   text: Handlebars.TemplateDelegate;
+}
+
+/** What is compiled from one version of the source. */
+interface Compilation {
+  version: number;
+  catalogue: MailCatalogue;
+  /** By name and language. */
+  templates: Map<string, Compiled>;
+  /** By template text: a template the same in every language is compiled once. */
+  byText: { html: Map<string, Handlebars.TemplateDelegate>; text: Map<string, Handlebars.TemplateDelegate> };
 }
 
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
@@ -33,48 +43,81 @@ const LABELS = ['application', 'job', 'started', 'ended', 'took', 'when'] as con
 
 /**
  * Renders the mail of an event for one reader: one handlebars template per type,
- * HTML and text, from the type's folder (src/event-types/), sharing a layout
- * (beside this file), worded by the messages of the reader's language
- * (src/i18n/, `{{t "key"}}` in templates) with times in their zone. Every
- * template and message is compiled once, when Herald starts; the HTML part
- * escapes everything that came with the event.
+ * HTML and text, sharing a layout, worded by the messages of the reader's language
+ * (`{{t "key"}}` in templates) with times in their zone. Templates and messages come
+ * from the TemplateSource (the files: each type's folder in src/event-types/, the
+ * layouts beside this file, src/i18n/), compiled once per version of the source
+ * (and per text: a template the same in every language is compiled once). The
+ * HTML part escapes everything that came with the event.
  */
 @Injectable()
 export class MailRenderer {
-  private readonly templates = new Map<NotificationType, Compiled>();
-  private readonly catalogue = new MailCatalogue();
-  /** A digest's mail (beside this file, not in src/event-types/: it is no type of event, it lists events of any type). */
-  private readonly digest: Compiled;
-  /** The mail cap's summary (beside this file too). */
-  private readonly summary: Compiled;
+  private readonly html = Handlebars.create();
+  private readonly text = Handlebars.create();
+  private compilation: Compilation;
 
-  constructor() {
-    const html = Handlebars.create();
-    const text = Handlebars.create();
+  constructor(@Optional() @Inject(TEMPLATE_SOURCE) private readonly source: TemplateSource = new FileTemplateSource()) {
     // {{t "key" name=value}}: a message of the mail's language; the common values (MailRenderer.values) and the given ones.
     type HelperOptions = { hash: MessageValues; data: { root: { values: MessageValues }; messages: MailMessages } };
-    html.registerHelper('t', (key: string, options: HelperOptions) => new Handlebars.SafeString(options.data.messages.html(key, { ...options.data.root.values, ...options.hash })));
-    text.registerHelper('t', (key: string, options: HelperOptions) => options.data.messages.text(key, { ...options.data.root.values, ...options.hash }));
-    const read = (file: string) => readFileSync(file, 'utf8');
-    // The layout is shared by every type; each type's templates are in its folder (src/event-types/).
-    html.registerPartial('layout', read(join(__dirname, 'layout.html.hbs')));
-    text.registerPartial('layout', read(join(__dirname, 'layout.text.hbs')));
-    for (const definition of allEventTypes()) {
-      this.templates.set(definition.type, {
-        // preventIndent: the layout's indented partial block must not indent each line of a <pre>.
-        html: html.compile(read(templateFile(definition, 'html')), { strict: false, preventIndent: true }),
-        // Plain text is not HTML: no entity escaping there.
-        text: text.compile(read(templateFile(definition, 'text')), { noEscape: true, preventIndent: true }),
-      });
+    this.html.registerHelper('t', (key: string, options: HelperOptions) => new Handlebars.SafeString(options.data.messages.html(key, { ...options.data.root.values, ...options.hash })));
+    this.text.registerHelper('t', (key: string, options: HelperOptions) => options.data.messages.text(key, { ...options.data.root.values, ...options.hash }));
+    this.compilation = this.compile();
+  }
+
+  /** The source's version this renderer writes with (what composed mails are kept by). */
+  get version(): number {
+    return this.source.version;
+  }
+
+  /** Prepares every template of every language (one the source lacks throws here, not when a mail is sent). */
+  private compile(): Compilation {
+    const compilation: Compilation = { version: this.source.version, catalogue: new MailCatalogue((type, language) => this.source.messages(type, language)), templates: new Map(), byText: { html: new Map(), text: new Map() } };
+    this.compilation = compilation;
+    for (const language of LANGUAGES) {
+      for (const name of [...allEventTypes().map((d) => d.type), 'layout', 'digest', 'summary'] as TemplateName[]) this.compiled(name, language);
     }
-    this.digest = {
-      html: html.compile(read(join(__dirname, 'digest.html.hbs')), { strict: false, preventIndent: true }),
-      text: text.compile(read(join(__dirname, 'digest.text.hbs')), { noEscape: true, preventIndent: true }),
+    return compilation;
+  }
+
+  /** The compiled templates of a name in a language, from the source's current version. */
+  private compiled(name: TemplateName, language: string): Compiled {
+    if (this.compilation.version !== this.source.version) this.compile();
+    const key = `${name}\n${language}`;
+    let compiled = this.compilation.templates.get(key);
+    if (!compiled) {
+      const { byText } = this.compilation;
+      const of = (part: 'html' | 'text') => {
+        const source = this.source.template(name, language, part);
+        let delegate = byText[part].get(source);
+        if (!delegate) {
+          // preventIndent: the layout's indented partial block must not indent each line of a <pre>.
+          // Plain text is not HTML: no entity escaping there.
+          delegate = part === 'html' ? this.html.compile(source, { strict: false, preventIndent: true }) : this.text.compile(source, { noEscape: true, preventIndent: true });
+          byText[part].set(source, delegate);
+        }
+        return delegate;
+      };
+      compiled = { html: of('html'), text: of('text') };
+      this.compilation.templates.set(key, compiled);
+    }
+    return compiled;
+  }
+
+  /** Renders a template for a language, with the layout of that language. */
+  private write(name: TemplateName, locale: string, context: object, messages?: MailMessages): { html: string; text: string } {
+    const language = languageOf(locale) ?? FALLBACK_LANGUAGE;
+    const own = this.compiled(name, language);
+    const layout = this.compiled('layout', language);
+    const data = messages && { messages };
+    return {
+      html: own.html(context, { data, partials: { layout: layout.html } }),
+      text: own.text(context, { data, partials: { layout: layout.text } }),
     };
-    this.summary = {
-      html: html.compile(read(join(__dirname, 'summary.html.hbs')), { strict: false, preventIndent: true }),
-      text: text.compile(read(join(__dirname, 'summary.text.hbs')), { noEscape: true, preventIndent: true }),
-    };
+  }
+
+  private get catalogue(): MailCatalogue {
+    if (this.compilation.version !== this.source.version) this.compile();
+    return this.compilation.catalogue;
   }
 
   /**
@@ -132,7 +175,7 @@ export class MailRenderer {
       preferencesLabel: m.text('label', { label: m.text('preferences') }),
       preferencesLink: links.preferencesLink ?? preferencesLink(links.gatewayUri),
     };
-    return { subject, html: this.summary.html(context), text: this.summary.text(context) };
+    return { subject, ...this.write('summary', m.locale, context) };
   }
 
   /**
@@ -172,8 +215,7 @@ export class MailRenderer {
       applications: [...groups.values()],
       preferencesLink: links.preferencesLink ?? preferencesLink(links.gatewayUri),
     };
-    const data = { data: { messages: shared } };
-    return { subject: context.subject, html: this.digest.html(context, data), text: this.digest.text(context, data) };
+    return { subject: context.subject, ...this.write('digest', shared.locale, context, shared) };
   }
 
   /**
@@ -186,8 +228,7 @@ export class MailRenderer {
     const messages = this.catalogue.messages(type, reader.locale ?? FALLBACK_LANGUAGE);
     const times = TimeFormats.of(messages.locale, readerZone(reader));
     const context = { ...this.context(event, links.gatewayUri ?? '', messages, times), ...(links.preferencesLink && { preferencesLink: links.preferencesLink }) };
-    const { html, text } = this.templates.get(type)!;
-    return { subject: context.subject, html: html(context, { data: { messages } }), text: text(context, { data: { messages } }) };
+    return { subject: context.subject, ...this.write(type, messages.locale, context, messages) };
   }
 
   /** What every mail has, around what the event's type says (its folder's `view`). */

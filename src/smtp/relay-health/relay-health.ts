@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
+import { QUEUE_STATS, type QueueStats, type WaitingDeliveries } from '../../channels/queue-stats.port';
 import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { Transactions } from '../../database/transactions';
@@ -24,12 +25,6 @@ export interface RelayHold {
   until?: Date;
 }
 
-/** Deliveries waiting for the relay, as the outbox counts them (given by notifications: the data flows that way). */
-export interface WaitingDeliveries {
-  count: number;
-  oldest: Date | null;
-}
-
 /** The relay's state as relayStatus answers it. */
 export interface RelayStatusSnapshot {
   state: RelayState;
@@ -44,6 +39,8 @@ export interface RelayStatusSnapshot {
 }
 
 const ROW = 'relay';
+/** The channel whose mail goes through this relay (src/email). */
+const MAIL_CHANNEL = 'email';
 /** How a quota pacing's reason begins (the reasons of the deliveries it holds, rewritten with the count). */
 const QUOTA_PACED = 'paced: relay quota';
 /** How long a probe's lease lasts: longer than a relay check can take (its timers), so two never overlap. */
@@ -87,8 +84,6 @@ export class RelayHealth {
   /** This process began the current pacing: it announces its end. */
   private pacing = false;
   private probing?: Promise<void>;
-  private waitingSource: () => Promise<WaitingDeliveries> = () => Promise.resolve({ count: 0, oldest: null });
-  private describeWaiting: (prefix: string, reason: string) => Promise<void> = () => Promise.resolve();
   /** The count of deliveries held by the quota being written into their reasons, and whether it is asked again meanwhile. */
   private counting?: Promise<void>;
   private countAgain = false;
@@ -102,18 +97,14 @@ export class RelayHealth {
     private readonly clock: Clock,
     private readonly config: HeraldConfig,
     private readonly events: EventEmitter2,
+    @Inject(QUEUE_STATS) private readonly queue: QueueStats,
   ) {
     this.rows = dataSource.getRepository(RelayHealthEntity);
   }
 
-  /**
-   * Where the deliveries waiting for the relay are counted, and how the reason of
-   * those waiting with a reason that begins with `prefix` is rewritten (the outbox;
-   * set by the dispatcher).
-   */
-  countWaitingWith(source: () => Promise<WaitingDeliveries>, describe?: (prefix: string, reason: string) => Promise<void>): void {
-    this.waitingSource = source;
-    if (describe) this.describeWaiting = describe;
+  /** The mails waiting for the relay (the email channel's deliveries WAITING). */
+  private waitingSource(): Promise<WaitingDeliveries> {
+    return this.queue.waiting(MAIL_CHANNEL);
   }
 
   /** Counts live the deliveries waiting for the relay (readiness, relayStatus). */
@@ -141,7 +132,7 @@ export class RelayHealth {
         if (!row || !this.paced(row) || !row.pacedReason?.startsWith(QUOTA_PACED)) return;
         const [{ count }, settings] = await Promise.all([this.waitingSource(), this.settings.get()]);
         const last = count ? this.lastPaced(row.pacedUntil!, count, settings) : null;
-        if (last) await this.describeWaiting(QUOTA_PACED, `${row.pacedReason}; the last of the ${count} waiting at about ${last.toISOString()}`);
+        if (last) await this.queue.describeWaiting(MAIL_CHANNEL, QUOTA_PACED, `${row.pacedReason}; the last of the ${count} waiting at about ${last.toISOString()}`);
       } while (this.countAgain);
     })()
       .catch((e: Error) => this.logger.warn(`could not count the deliveries waiting for the relay quota: ${e.message}`))

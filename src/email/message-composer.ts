@@ -1,22 +1,17 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
 import type { JobEvent } from '@herald/contracts';
-import { Clock } from '../../clock/clock';
-import { HeraldConfig } from '../../config/herald-config';
-import { mailLocale } from '../../i18n/languages';
-import { FALLBACK_TIME_ZONE } from '../../i18n/time-formats';
-import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
-import type { SmtpSettings } from '../../settings/smtp-settings/smtp-settings';
-import { encodeAlternative, type EncodedBody, type EncodedMessage, withHeaders } from '../../smtp/mime-message';
-import type { NotifiedEvent } from '../../event-types/notification-type';
-import { DeliveryEventEntity } from '../entities/delivery-event.entity';
-import { DigestEntity } from '../entities/digest.entity';
-import { NotificationEntity } from '../entities/notification.entity';
-import type { ClaimedDelivery } from '../outbox/delivery-outbox';
-import { PreferenceLinks } from '../preference-links/preference-links';
-import { MailRenderer, type MailReader } from '../rendering/mail-renderer';
+import type { ChannelDelivery, DispatchContext } from '../channels/delivery-channel.port';
+import { Clock } from '../clock/clock';
+import { HeraldConfig } from '../config/herald-config';
+import type { NotifiedEvent } from '../event-types/notification-type';
+import { mailLocale } from '../i18n/languages';
+import { FALLBACK_TIME_ZONE } from '../i18n/time-formats';
+import { PreferenceLinks } from '../notifications/preference-links/preference-links';
+import { MailRenderer, type MailReader } from '../notifications/rendering/mail-renderer';
+import { MailDefaultsService } from '../settings/mail-defaults/mail-defaults.service';
+import { encodeAlternative, type EncodedBody, type EncodedMessage, withHeaders } from '../smtp/mime-message';
+import type { MailRoute } from './mail-transport.port';
 
 /** A message ready for the relay: its envelope, its bytes and its Message-ID. */
 export interface ComposedMail extends EncodedMessage {
@@ -32,6 +27,7 @@ interface CachedEvent {
   event: JobEvent;
   /** Roughly what this entry holds in memory (payload and encoded body). */
   bytes: number;
+  payloadLength: number;
   /** 16 hex digits derived from the event id: in Message-IDs and the MIME boundary. */
   tag: string;
   /** The mail per gateway URI, locale and time zone, being prepared or ready (shared by concurrent sends). */
@@ -46,7 +42,7 @@ function senderDomain(sender: string | null): string {
 }
 
 /**
- * Turns a claimed delivery into the message for one recipient. The event's
+ * Turns an email delivery into the message for one recipient. The event's
  * mail is rendered and MIME-encoded once per event, language and time zone
  * (and gateway URI): a fan-out renders once per group of readers; each
  * recipient's message is that body under a header block of its own (the SMTP
@@ -62,11 +58,12 @@ export class MessageComposer {
   private cachedBytes = 0;
   /** Mail locale by recipient locale and default language (a few pairs; resolving one parses tags). */
   private readonly locales = new Map<string, string>();
+  /** The version of the renderer's templates the mails at hand were composed with. */
+  private version: number;
   /** The mail cap, for the summary's words ("at most 20 mails every 10 minutes"). */
   private readonly cap: HeraldConfig['mailCap'];
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly renderer: MailRenderer,
     config: HeraldConfig,
     private readonly links: PreferenceLinks,
@@ -74,27 +71,28 @@ export class MessageComposer {
     private readonly clock: Clock,
   ) {
     this.cap = config.mailCap;
+    this.version = renderer.version;
     // Room for two claims' worth of events: the batch being sent and the next one.
     this.capacity = Math.max(256, 2 * config.dispatch.batchSize);
   }
 
   /** Loads, in one query, the events of these deliveries that are not at hand yet. */
-  async preload(deliveries: ClaimedDelivery[]): Promise<void> {
+  async preload(deliveries: readonly ChannelDelivery[], context: DispatchContext): Promise<void> {
     const missing = [...new Set(deliveries.map((d) => d.eventId))].filter((id) => !this.events.has(id));
     if (!missing.length) return;
-    const rows = await this.dataSource.getRepository(NotificationEntity).find({ select: { eventId: true, payload: true }, where: { eventId: In(missing) } });
-    for (const row of rows) this.remember(row.eventId, row.payload);
+    for (const [eventId, payload] of await context.payloads(missing)) this.remember(eventId, payload);
   }
 
-  async compose(d: ClaimedDelivery, settings: SmtpSettings): Promise<ComposedMail> {
-    const cached = this.events.get(d.eventId) ?? (await this.load(d.eventId));
-    if (d.summary) return this.addressed(d, settings, cached.tag, await this.prepareSummary(d, cached.tag, settings.gatewayUri));
-    if (d.digest) return this.addressed(d, settings, cached.tag, await this.prepareDigest(d, cached.tag, settings.gatewayUri));
+  async compose(d: ChannelDelivery, route: MailRoute, context: DispatchContext): Promise<ComposedMail> {
+    if (this.renderer.version !== this.version) this.forget();
+    const cached = this.events.get(d.eventId) ?? (await this.load(d.eventId, context));
+    if (d.kind === 'SUMMARY') return this.addressed(d, route, cached.tag, await this.prepareSummary(d, cached.tag, route.gatewayUri, context));
+    if (d.kind === 'DIGEST') return this.addressed(d, route, cached.tag, await this.prepareDigest(d, cached.tag, route.gatewayUri, context));
     const reader = await this.readerOf(d);
-    const key = `${settings.gatewayUri}\n${reader.locale}\n${reader.timeZone}`;
+    const key = `${route.gatewayUri}\n${reader.locale}\n${reader.timeZone}`;
     let prepared = cached.prepared.get(key);
     if (!prepared) {
-      const preparing = this.prepare(cached, settings.gatewayUri, reader).then((mail) => {
+      const preparing = this.prepare(cached, route.gatewayUri, reader).then((mail) => {
         if (this.events.get(d.eventId) === cached) {
           cached.bytes += mail.body.length;
           this.account(mail.body.length);
@@ -104,19 +102,19 @@ export class MessageComposer {
       cached.prepared.set(key, (prepared = preparing));
       preparing.catch(() => cached.prepared.get(key) === preparing && cached.prepared.delete(key)); // try again next time
     }
-    return this.addressed(d, settings, cached.tag, await prepared);
+    return this.addressed(d, route, cached.tag, await prepared);
   }
 
   /** The recipient's message: the prepared body under a header block of its own, dated now (the Clock). */
-  private addressed(d: ClaimedDelivery, settings: SmtpSettings, tag: string, mail: PreparedMail): ComposedMail {
-    const domain = senderDomain(settings.sender);
+  private addressed(d: ChannelDelivery, route: MailRoute, tag: string, mail: PreparedMail): ComposedMail {
+    const domain = senderDomain(route.sender);
     const messageId = `<herald.${tag}.${d.id}@${domain}>`;
     const now = this.clock.now();
     // The recipient's own preferences links: their token in the shared body's links, and List-Unsubscribe.
-    const own = this.links.personalize(mail.body, d.id, settings.gatewayUri, now);
+    const own = this.links.personalize(mail.body, d.id, route.gatewayUri, now);
     const message = withHeaders({ contentType: mail.contentType, body: own.body }, tag, [
-      { key: 'From', value: settings.sender! },
-      { key: 'To', value: d.recipientName ? { name: d.recipientName, address: d.recipientEmail } : d.recipientEmail },
+      { key: 'From', value: route.sender },
+      { key: 'To', value: d.recipientName ? { name: d.recipientName, address: d.address } : d.address },
       { key: 'Subject', value: mail.subject },
       { key: 'Message-ID', value: messageId },
       { key: 'Auto-Submitted', value: 'auto-generated' },
@@ -128,19 +126,31 @@ export class MessageComposer {
     return { ...message, messageId };
   }
 
-  private async load(eventId: string): Promise<CachedEvent> {
-    const row = await this.dataSource.getRepository(NotificationEntity).findOneByOrFail({ eventId });
-    return this.remember(eventId, row.payload);
+  private async load(eventId: string, context: DispatchContext): Promise<CachedEvent> {
+    const payload = (await context.payloads([eventId])).get(eventId);
+    if (payload === undefined) throw new Error(`event ${eventId} is not stored`);
+    return this.remember(eventId, payload);
   }
 
   /** Keeps an event at hand for its deliveries (from the payload as stored). */
   remember(eventId: string, payload: string): CachedEvent {
     const known = this.events.get(eventId);
     if (known) return known;
-    const cached: CachedEvent = { event: JSON.parse(payload) as JobEvent, bytes: 2 * payload.length, tag: createHash('sha256').update(eventId).digest('hex').slice(0, 16), prepared: new Map() };
+    const cached: CachedEvent = { event: JSON.parse(payload) as JobEvent, bytes: 2 * payload.length, payloadLength: payload.length, tag: createHash('sha256').update(eventId).digest('hex').slice(0, 16), prepared: new Map() };
     this.events.set(eventId, cached);
     this.account(cached.bytes);
     return cached;
+  }
+
+  /** The templates changed (a new version of their source): the mails composed with the old ones go; the events stay. */
+  private forget(): void {
+    for (const cached of this.events.values()) {
+      const payloadBytes = 2 * cached.payloadLength;
+      this.cachedBytes -= cached.bytes - payloadBytes;
+      cached.bytes = payloadBytes;
+      cached.prepared = new Map();
+    }
+    this.version = this.renderer.version;
   }
 
   /** Counts memory taken (or given back) and evicts the oldest events while over budget. */
@@ -154,21 +164,18 @@ export class MessageComposer {
   }
 
   /** The events of a mail about several, in order. */
-  private async eventsOf(d: ClaimedDelivery): Promise<NotifiedEvent[]> {
-    const ids = (await this.dataSource.getRepository(DeliveryEventEntity).find({ where: { deliveryId: d.id }, order: { position: 'ASC' } })).map((e) => e.eventId);
-    const rows = await this.dataSource.getRepository(NotificationEntity).find({ select: { eventId: true, payload: true }, where: { eventId: In(ids) } });
-    const payloads = new Map(rows.map((r) => [r.eventId, r.payload]));
-    return ids.flatMap((id) => (payloads.has(id) ? [JSON.parse(payloads.get(id)!) as NotifiedEvent] : []));
+  private async eventsOf(d: ChannelDelivery, context: DispatchContext): Promise<NotifiedEvent[]> {
+    return (await context.eventsOf(d.id)).map((payload) => JSON.parse(payload) as NotifiedEvent);
   }
 
   /** A cap summary is one person's too: in their language and zone, with its window (not cached). */
-  private async prepareSummary(d: ClaimedDelivery, tag: string, gatewayUri: string | null): Promise<PreparedMail> {
-    const events = await this.eventsOf(d);
-    const window = await this.dataSource.getRepository(DigestEntity).findOneByOrFail({ deliveryId: d.id });
+  private async prepareSummary(d: ChannelDelivery, tag: string, gatewayUri: string | null, context: DispatchContext): Promise<PreparedMail> {
+    const events = await this.eventsOf(d, context);
+    const window = await context.windowOf(d.id);
     const reader = await this.readerOf(d);
     const rendered = this.renderer.renderSummary(
       events,
-      { start: window.windowStart, end: window.windowEnd, cap: this.cap?.count ?? 0 },
+      { start: window.start, end: window.end, cap: this.cap?.count ?? 0 },
       { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) },
       reader,
     );
@@ -176,14 +183,14 @@ export class MessageComposer {
   }
 
   /** A digest is one person's: rendered for its delivery alone, from all its events in order, in their language and zone (not cached). */
-  private async prepareDigest(d: ClaimedDelivery, tag: string, gatewayUri: string | null): Promise<PreparedMail> {
-    const events = await this.eventsOf(d);
+  private async prepareDigest(d: ChannelDelivery, tag: string, gatewayUri: string | null, context: DispatchContext): Promise<PreparedMail> {
+    const events = await this.eventsOf(d, context);
     const rendered = this.renderer.renderDigest(events, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) }, await this.readerOf(d));
     return { subject: rendered.subject, ...encodeAlternative(tag, rendered.text, rendered.html) };
   }
 
   /** Whom the mail is written for: the recipient's language and zone as planned, else the admin's defaults. */
-  private async readerOf(d: ClaimedDelivery): Promise<Required<MailReader>> {
+  private async readerOf(d: ChannelDelivery): Promise<Required<MailReader>> {
     const defaults = await this.defaults.get();
     const pair = `${d.recipientLocale}\n${defaults.language}`;
     let locale = this.locales.get(pair);

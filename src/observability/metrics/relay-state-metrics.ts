@@ -1,15 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { RelayState, RelayStateChangedEvent } from '../smtp/smtp-gateway';
-import { HeraldMetrics } from './metrics/herald-metrics';
+import { RelayState, RelayStateChangedEvent } from '../../smtp/smtp-gateway';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
 
 const STATES = Object.values(RelayState);
 
-/**
- * The relay's state on /metrics, as the circuit breaker announces it. Kept out of
- * metrics/ so that the gateway, which counts its token requests there, is not
- * imported back by it.
- */
+/** The relay's state on /metrics, as the circuit breaker announces it. */
 @Injectable()
 export class RelayStateMetrics {
   constructor(private readonly metrics: HeraldMetrics) {}

@@ -1,30 +1,26 @@
 import { simpleParser } from 'mailparser';
 import { DataSource } from 'typeorm';
 import { JobEventType } from '@herald/contracts';
-import { JwtSecret } from '../../auth/jwt-secret';
-import { ManualClock } from '../../clock/manual-clock';
-import { HeraldConfig } from '../../config/herald-config';
-import { validateEnvironment } from '../../config/validate-environment';
-import { DatabaseHealth } from '../../database/database-health';
-import { Transactions } from '../../database/transactions';
-import { AuditEntryEntity } from '../../settings/audit-log/audit-entry.entity';
-import { AuditLog } from '../../settings/audit-log/audit-log.service';
-import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
-import { PropertyEntity } from '../../settings/property.entity';
-import { SmtpSecurity, type SmtpSettings } from '../../settings/smtp-settings/smtp-settings';
-import { NotificationEntity } from '../entities/notification.entity';
-import { PreferenceLinks } from '../preference-links/preference-links';
-import { MailRenderer } from '../rendering/mail-renderer';
-import type { ClaimedDelivery } from '../outbox/delivery-outbox';
+import { JwtSecret } from '../auth/jwt-secret';
+import type { ChannelDelivery, DispatchContext } from '../channels/delivery-channel.port';
+import { ManualClock } from '../clock/manual-clock';
+import { HeraldConfig } from '../config/herald-config';
+import { validateEnvironment } from '../config/validate-environment';
+import { DatabaseHealth } from '../database/database-health';
+import { Transactions } from '../database/transactions';
+import { NotificationEntity } from '../notifications/entities/notification.entity';
+import { DeliveryContents } from '../notifications/outbox/delivery-contents';
+import { PreferenceLinks } from '../notifications/preference-links/preference-links';
+import { MailRenderer } from '../notifications/rendering/mail-renderer';
+import { AuditEntryEntity } from '../settings/audit-log/audit-entry.entity';
+import { AuditLog } from '../settings/audit-log/audit-log.service';
+import { MailDefaultsService } from '../settings/mail-defaults/mail-defaults.service';
+import { PropertyEntity } from '../settings/property.entity';
+import { OverrideTemplateSource } from '../../test/support/override-template-source';
+import type { MailRoute } from './mail-transport.port';
 import { MessageComposer } from './message-composer';
 
-const settings = {
-  host: 'smtp.example.com',
-  port: 587,
-  sender: 'Herald <herald@example.com>',
-  security: SmtpSecurity.STARTTLS,
-  gatewayUri: 'https://console.example.com',
-} as SmtpSettings;
+const settings: MailRoute = { name: 'smtp.example.com:587', sender: 'Herald <herald@example.com>', gatewayUri: 'https://console.example.com' };
 
 const event = (id: string, logExcerpt = 'INFO start') => ({
   schemaVersion: 1,
@@ -36,20 +32,20 @@ const event = (id: string, logExcerpt = 'INFO start') => ({
   error: { message: 'Out of memory', step: 'Run analyzer', logExcerpt },
 });
 
-const delivery = (id: number, eventId: string, recipientName: string | null = null, reader: { locale?: string; timeZone?: string } = {}): ClaimedDelivery => ({
+const delivery = (id: number, eventId: string, recipientName: string | null = null, reader: { locale?: string; timeZone?: string } = {}): ChannelDelivery => ({
   id,
-  eventId,
+  channel: 'email',
+  address: `r${id}@example.com`,
+  recipientId: `r${id}`,
   eventType: 'JOB_FAILED',
   applicationId: 'app-1',
-  recipientId: `r${id}`,
-  recipientEmail: `r${id}@example.com`,
   recipientName,
   recipientLocale: reader.locale ?? null,
   recipientTimeZone: reader.timeZone ?? null,
+  eventId,
+  kind: 'EVENT',
   attempts: 0,
-  relayFailures: 0,
-  digest: false,
-  summary: false,
+  channelFailures: 0,
   leaseExpiresAt: Date.now() + 60_000,
   createdAt: Date.now(),
 });
@@ -59,6 +55,8 @@ describe('MessageComposer', () => {
   let composer: MessageComposer;
   let renderer: MailRenderer;
   let defaults: MailDefaultsService;
+  /** What the dispatcher lends: notifications' tables, read through DeliveryContents. */
+  let context: DispatchContext;
   let clock: ManualClock;
 
   beforeEach(async () => {
@@ -68,13 +66,15 @@ describe('MessageComposer', () => {
     renderer = new MailRenderer();
     clock = new ManualClock(Date.UTC(2026, 10, 24, 9, 45, 10));
     defaults = new MailDefaultsService(dataSource, config, new Transactions(dataSource, new DatabaseHealth(clock)), clock, new AuditLog(dataSource, clock));
-    composer = new MessageComposer(dataSource, renderer, config, new PreferenceLinks(JwtSecret.load(config), config), defaults, clock);
+    composer = new MessageComposer(renderer, config, new PreferenceLinks(JwtSecret.load(config), config), defaults, clock);
+    const contents = new DeliveryContents(dataSource);
+    context = { payloads: (ids) => contents.payloads(ids), eventsOf: (id) => contents.eventsOf(id), windowOf: (id) => contents.windowOf(id), countFailure: async () => 0 };
   });
   afterEach(() => dataSource.destroy());
 
   it('gives each recipient the same encoded body under headers of their own', async () => {
     composer.remember('e1', JSON.stringify(event('e1')));
-    const [a, b] = await Promise.all([composer.compose(delivery(1, 'e1', 'Zoë Ó'), settings), composer.compose(delivery(2, 'e1'), settings)]);
+    const [a, b] = await Promise.all([composer.compose(delivery(1, 'e1', 'Zoë Ó'), settings, context), composer.compose(delivery(2, 'e1'), settings, context)]);
     expect(a.envelope).toEqual({ from: 'herald@example.com', to: ['r1@example.com'] });
     const [ma, mb] = await Promise.all([simpleParser(a.raw), simpleParser(b.raw)]);
     expect(ma.to).toMatchObject({ value: [{ name: 'Zoë Ó', address: 'r1@example.com' }] });
@@ -90,25 +90,36 @@ describe('MessageComposer', () => {
 
   it("dates each message by the Clock, when it is composed", async () => {
     composer.remember('e1', JSON.stringify(event('e1')));
-    const first = await simpleParser((await composer.compose(delivery(1, 'e1'), settings)).raw);
+    const first = await simpleParser((await composer.compose(delivery(1, 'e1'), settings, context)).raw);
     expect(first.date).toEqual(new Date(Date.UTC(2026, 10, 24, 9, 45, 10)));
     clock.advance(90_000);
-    const later = await simpleParser((await composer.compose(delivery(2, 'e1'), settings)).raw);
+    const later = await simpleParser((await composer.compose(delivery(2, 'e1'), settings, context)).raw);
     expect(later.date).toEqual(new Date(Date.UTC(2026, 10, 24, 9, 46, 40)));
   });
 
   it('reads an event it does not have from the notifications table', async () => {
     await dataSource.getRepository(NotificationEntity).insert({ eventId: 'e2', eventType: 'JOB_FAILED', payload: JSON.stringify(event('e2')) });
-    const mail = await composer.compose(delivery(3, 'e2'), settings);
+    const mail = await composer.compose(delivery(3, 'e2'), settings, context);
     expect((await simpleParser(mail.raw)).subject).toBe('[Billing] Analysis failed: Run analyzer');
+  });
+
+  it("composes anew once the renderer's template source changes, not from the mails composed before", async () => {
+    const source = new OverrideTemplateSource();
+    const env = { DATA_DIR: '/tmp/herald-unit' };
+    const config = new HeraldConfig(validateEnvironment(env), env);
+    composer = new MessageComposer(new MailRenderer(source), config, new PreferenceLinks(JwtSecret.load(config), config), defaults, clock);
+    composer.remember('e5', JSON.stringify(event('e5')));
+    expect((await simpleParser((await composer.compose(delivery(51, 'e5'), settings, context)).raw)).subject).toBe('[Billing] Analysis failed: Run analyzer');
+    source.setMessages(JobEventType.JOB_FAILED, 'en', { subjectAtStep: 'Broken at {step}' });
+    expect((await simpleParser((await composer.compose(delivery(52, 'e5'), settings, context)).raw)).subject).toBe('[Billing] Broken at Run analyzer');
   });
 
   it('keeps at most its byte budget of events: the oldest large ones are dropped', async () => {
     const big = 'x'.repeat(512 * 1024); // a 512 KB log excerpt, counted twice (payload and body)
     for (let i = 0; i < 40; i++) composer.remember(`big-${i}`, JSON.stringify(event(`big-${i}`, big)));
     // Nothing is in the table: only what the cache still holds can be composed.
-    await expect(composer.compose(delivery(4, 'big-39'), settings)).resolves.toBeDefined();
-    await expect(composer.compose(delivery(5, 'big-0'), settings)).rejects.toThrow();
+    await expect(composer.compose(delivery(4, 'big-39'), settings, context)).resolves.toBeDefined();
+    await expect(composer.compose(delivery(5, 'big-0'), settings, context)).rejects.toThrow();
   });
 
   describe("with Herald's preferences page (HERALD_PUBLIC_URL)", () => {
@@ -118,14 +129,14 @@ describe('MessageComposer', () => {
       const env = { DATA_DIR: '/tmp/herald-unit', JWT_SECRET: 'unit-secret-that-is-long-enough-for-hs256', HERALD_PUBLIC_URL: 'https://herald.example.com/' };
       const config = new HeraldConfig(validateEnvironment(env), env);
       links = new PreferenceLinks(JwtSecret.load(config), config);
-      composer = new MessageComposer(dataSource, new MailRenderer(), config, links, defaults, clock);
+      composer = new MessageComposer(new MailRenderer(), config, links, defaults, clock);
       ttl = config.preferences.linkTtlMs;
     });
 
     it("gives each recipient links signed for their own delivery, in both parts and in RFC 8058's headers", async () => {
       // A long name makes long lines: quoted-printable breaks them, maybe inside a link.
       composer.remember('e3', JSON.stringify({ ...event('e3'), application: { id: 'app-1', name: `Billing ${'é'.repeat(50)}` } }));
-      const [a, b] = await Promise.all([composer.compose(delivery(41, 'e3'), settings), composer.compose(delivery(42, 'e3'), settings)]);
+      const [a, b] = await Promise.all([composer.compose(delivery(41, 'e3'), settings, context), composer.compose(delivery(42, 'e3'), settings, context)]);
       for (const [mail, id] of [[a, 41], [b, 42]] as const) {
         const parsed = await simpleParser(mail.raw);
         const page = /https:\/\/herald\.example\.com\/preferences\?t=([A-Za-z0-9_-]+)/;
@@ -149,10 +160,10 @@ describe('MessageComposer', () => {
     composer.remember('e3', JSON.stringify({ ...event('e3'), job: { id: 'job-7', kind: 'analysis', startedAt: '2026-11-24T09:00:00Z' } }));
     const paris = { locale: 'fr', timeZone: 'Europe/Paris' };
     const mails = await Promise.all([
-      composer.compose(delivery(11, 'e3', null, paris), settings),
-      composer.compose(delivery(12, 'e3', null, { locale: 'en', timeZone: 'America/New_York' }), settings),
-      composer.compose(delivery(13, 'e3', null, paris), settings),
-      composer.compose(delivery(14, 'e3', null, { locale: 'de', timeZone: 'Europe/Paris' }), settings), // no German: English in Paris
+      composer.compose(delivery(11, 'e3', null, paris), settings, context),
+      composer.compose(delivery(12, 'e3', null, { locale: 'en', timeZone: 'America/New_York' }), settings, context),
+      composer.compose(delivery(13, 'e3', null, paris), settings, context),
+      composer.compose(delivery(14, 'e3', null, { locale: 'de', timeZone: 'Europe/Paris' }), settings, context), // no German: English in Paris
     ]);
     const [fr, en, fr2, de] = await Promise.all(mails.map((m) => simpleParser(m.raw)));
     expect(render).toHaveBeenCalledTimes(3);
@@ -168,7 +179,7 @@ describe('MessageComposer', () => {
   it("writes for the admin's default language and time zone when the recipient set none", async () => {
     composer.remember('e4', JSON.stringify(event('e4')));
     await defaults.update({ language: 'fr', timeZone: 'Asia/Tokyo' }, { id: 'admin', name: null });
-    const [none, own] = await Promise.all([composer.compose(delivery(21, 'e4'), settings), composer.compose(delivery(22, 'e4', null, { locale: 'en-GB' }), settings)]);
+    const [none, own] = await Promise.all([composer.compose(delivery(21, 'e4'), settings, context), composer.compose(delivery(22, 'e4', null, { locale: 'en-GB' }), settings, context)]);
     const [a, b] = await Promise.all([simpleParser(none.raw), simpleParser(own.raw)]);
     expect(a.html).toContain('<html lang="fr">');
     expect(a.text).toMatch(/24 nov\. 2026, 18:42\sUTC\+9/);

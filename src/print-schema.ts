@@ -1,7 +1,7 @@
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { lexicographicSortSchema, printSchema } from 'graphql';
-import { createHeraldApp } from '../bootstrap';
-import { HeraldConfig } from '../config/herald-config';
+import { createHeraldApp } from './bootstrap';
+import { HeraldConfig } from './config/herald-config';
 
 /** The GraphQL schema as generated from the code (what `schema.graphql` must equal). */
 export async function printHeraldSchema(config: HeraldConfig): Promise<string> {
