@@ -15,11 +15,14 @@ import type { MailRoute } from './mail-transport.port';
 /** A message ready for the relay: its envelope, its bytes and its Message-ID. */
 export interface ComposedMail extends EncodedMessage {
   messageId: string;
+  /** For the delivery log: written with Herald's default template, an admin's having failed (RenderedMail.fallback). */
+  note?: string;
 }
 
 /** An event's mail, rendered and MIME-encoded once for all its recipients. */
 interface PreparedMail extends EncodedBody {
   subject: string;
+  note?: string;
 }
 
 interface CachedEvent {
@@ -82,11 +85,21 @@ export class MessageComposer {
   }
 
   async compose(d: ChannelDelivery, route: MailRoute, context: DispatchContext): Promise<ComposedMail> {
-    if (this.renderer.version !== this.version) this.forget();
+    for (;;) {
+      const version = this.renderer.version;
+      const mail = await this.composeOnce(d, route, context);
+      // The templates changed while this one was being prepared: never send a mail written with the old ones.
+      if (this.renderer.version === version) return mail;
+    }
+  }
+
+  private async composeOnce(d: ChannelDelivery, route: MailRoute, context: DispatchContext): Promise<ComposedMail> {
     const cached = this.events.get(d.eventId) ?? (await this.load(d.eventId, context));
+    if (this.renderer.version !== this.version) this.forget();
     if (d.kind === 'SUMMARY') return this.addressed(d, route, cached.tag, await this.prepareSummary(d, cached.tag, route.gatewayUri, context));
     if (d.kind === 'DIGEST') return this.addressed(d, route, cached.tag, await this.prepareDigest(d, cached.tag, route.gatewayUri, context));
     const reader = await this.readerOf(d);
+    if (this.renderer.version !== this.version) this.forget();
     const key = `${route.gatewayUri}\n${reader.locale}\n${reader.timeZone}`;
     let prepared = cached.prepared.get(key);
     if (!prepared) {
@@ -120,7 +133,7 @@ export class MessageComposer {
       { key: 'X-Herald-Event-Id', value: d.eventId },
       { key: 'X-Herald-Delivery-Id', value: String(d.id) },
     ]);
-    return { ...message, messageId };
+    return { ...message, messageId, ...(mail.note && { note: mail.note }) };
   }
 
   private async load(eventId: string, context: DispatchContext): Promise<CachedEvent> {
@@ -198,6 +211,6 @@ export class MessageComposer {
   /** Renders the event for one reader and encodes the whole message once; keeps what follows its headers. */
   private async prepare(cached: CachedEvent, gatewayUri: string | null, reader: MailReader): Promise<PreparedMail> {
     const rendered = this.renderer.render(cached.event, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) }, reader);
-    return { subject: rendered.subject, ...encodeAlternative(cached.tag, rendered.text, rendered.html) };
+    return { subject: rendered.subject, ...encodeAlternative(cached.tag, rendered.text, rendered.html), ...(rendered.fallback && { note: rendered.fallback }) };
   }
 }
