@@ -319,3 +319,119 @@ describe(`mail templates across processes (${DATABASE_KIND})`, () => {
     expect([await sent(saving), await sent(sending)]).toEqual([0, 3]);
   });
 });
+
+const VARIABLES = 'query($type: MailTemplateType!) { mailTemplateVariables(type: $type) { name description example html } }';
+const PREVIEW_FIELDS = 'subject html frameHtml text headers { name value } eventId example';
+const PREVIEW = `query($input: PreviewMailTemplateInput!) { previewMailTemplate(input: $input) { ${PREVIEW_FIELDS} } }`;
+const SEND_PREVIEW = `mutation($input: PreviewMailTemplateInput!) { sendMailTemplatePreview(input: $input) { to messageId reply preview { ${PREVIEW_FIELDS} } } }`;
+
+describe(`variables and previews of mail templates (${DATABASE_KIND})`, () => {
+  let app: HeraldTestApp;
+  let sink: SmtpSink;
+  const admin = () => app.token(Role.ADMIN, 'ann', { name: 'Ann Admin' });
+  const as = async <T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
+    const res = await app.gql<T>(query, variables, admin());
+    if (res.errors) throw new Error(JSON.stringify(res.errors));
+    return res.data!;
+  };
+  const refusal = async (query: string, variables: Record<string, unknown>) => {
+    const res = await app.gql(query, variables, admin());
+    return { code: res.errors?.[0].extensions.code, fields: res.errors?.[0].extensions.fields ?? [] };
+  };
+  const header = (preview: { headers: Array<{ name: string; value: string }> }, name: string) => preview.headers.find((h) => h.name === name)?.value;
+
+  beforeAll(async () => {
+    sink = await new SmtpSink().start();
+    app = await HeraldTestApp.start({ HERALD_PUBLIC_URL: 'https://herald.example.com', PREFERENCES_PAGE: 'herald' });
+    await app.admin(UPDATE_SMTP, { input: { host: '127.0.0.1', port: sink.port, security: 'NONE', authEnabled: false, sender: 'Herald <herald@example.com>', gatewayUri: 'https://console.example.com' } });
+    await seedApplication(app, { id: 'app-preview', name: 'Payroll' }, [{ id: 'john' }, { id: 'ann' }]);
+    seeded.add('app-preview');
+  });
+  afterAll(async () => {
+    await app?.close();
+    await sink?.stop();
+  });
+
+  it('lists the variables of each type, with what they hold and their value for the example event', async () => {
+    const failedVars = (await as(VARIABLES, { type: 'JOB_FAILED' })).mailTemplateVariables;
+    const byName = Object.fromEntries(failedVars.map((v: { name: string }) => [v.name, v]));
+    expect(byName['error.step']).toEqual({ name: 'error.step', description: 'The step of the job that failed (absent when the event does not say)', example: 'Run analyzer', html: false });
+    expect(byName['application.name']).toMatchObject({ example: 'Billing' });
+    expect(byName['job.duration']).toMatchObject({ example: '42 min, 30 sec' });
+    expect(byName['stillFailing']).toMatchObject({ example: '3' }); // from the example with a history
+    expect(byName['headingHtml']).toMatchObject({ html: true });
+    expect(byName['preferencesLink'].description).toMatch(/unconditionally, in both parts/);
+    expect(byName['stoppedBy']).toBeUndefined();
+    expect((await as(VARIABLES, { type: 'JOB_STOPPED' })).mailTemplateVariables.find((v: { name: string }) => v.name === 'stoppedBy')).toMatchObject({ example: expect.any(String) });
+    const layout = (await as(VARIABLES, { type: 'LAYOUT' })).mailTemplateVariables.map((v: { name: string }) => v.name);
+    expect(layout).toContain('job.kind');
+    expect(layout).not.toContain('error.message');
+    expect(layout.filter((n: string) => n.startsWith('branding.'))).toEqual(['branding.productName', 'branding.logoUrl', 'branding.accentColor', 'branding.footer', 'branding.helpLink']);
+  });
+
+  it("previews the saved template on the type's example event: the mail as it would go, addressed to the caller", async () => {
+    const { previewMailTemplate: preview } = await as(PREVIEW, { input: { type: 'JOB_FAILED', language: 'en', timeZone: 'UTC' } });
+    expect(preview).toMatchObject({ subject: '[Billing] Analysis failed: Run analyzer', example: true, eventId: '2f7c1f0e-4c44-4bb0-9d1e-7f3a0d6c9a11' });
+    expect(preview.text).toContain('Error: Out of memory');
+    expect(preview.html.replace(/[\u00a0\u202f]/g, ' ')).toContain('<td>Nov 24, 2026, 9:42 AM UTC</td>');
+    expect(header(preview, 'From')).toBe('Herald <herald@example.com>');
+    expect(header(preview, 'To')).toBe('ann@example.com');
+    expect(header(preview, 'Subject')).toBe(preview.subject);
+    expect(header(preview, 'Auto-Submitted')).toBe('auto-generated');
+    expect(header(preview, 'List-Unsubscribe')).toMatch(/^<https:\/\/herald\.example\.com\/unsubscribe\?t=[\w-]+>$/);
+    expect(header(preview, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+    // The body's preferences link carries the same token as the header (no placeholder left).
+    const token = /t=([\w-]+)>/.exec(header(preview, 'List-Unsubscribe')!)![1];
+    expect(preview.html).toContain(`href="https://herald.example.com/preferences?t&#x3D;${token}"`);
+    expect(preview.text).toContain(`https://herald.example.com/preferences?t=${token}`);
+    const fr = (await as(PREVIEW, { input: { type: 'JOB_FAILED', language: 'fr', timeZone: 'Europe/Paris' } })).previewMailTemplate;
+    expect(fr.subject).toBe('[Billing] Échec de l’analyse\u00a0: Run analyzer');
+    expect(fr.text.replace(/[\u00a0\u202f]/g, ' ')).toMatch(/24 nov\. 2026, 10:42 CET/);
+  });
+
+  it('previews a draft on a real past event without changing what is sent; refuses a draft as an update would', async () => {
+    const event = failed('app-preview');
+    const before = await deliver(app, sink, ['john', 'ann'], event);
+    const draft = { subject: '[DRAFT] {{summary}}', html: '{{#> layout}}<h2>Draft heading</h2><p>{{error.message}} in {{application.name}}</p>{{/layout}}' };
+    const { previewMailTemplate: preview } = await as(PREVIEW, { input: { type: 'JOB_FAILED', language: 'en', timeZone: 'UTC', eventId: event.id, draft } });
+    expect(preview).toMatchObject({ subject: '[DRAFT] Analysis failed: Run analyzer', eventId: event.id, example: false });
+    expect(preview.html).toContain('<h2>Draft heading</h2><p>Out of memory in Billing</p>');
+    expect(preview.text).toContain('The analysis of Billing failed at step "Run analyzer".'); // the saved text part
+    expect(header(preview, 'X-Herald-Event-Id')).toBe(event.id);
+
+    const after = await deliver(app, sink, ['john', 'ann'], { ...failed('app-preview'), id: `${event.id}-again` });
+    expect(seen(after.john).subject).toBe(seen(before.john).subject.replace('Analysis failed', 'Analysis still failing (2nd failure in a row)'));
+    expect(seen(after.john).html).not.toContain('Draft heading');
+    expect((await as(TEMPLATES, { type: 'JOB_FAILED', language: 'en' })).mailTemplates[0]).toMatchObject({ customised: false, version: 0 });
+
+    expect(await refusal(PREVIEW, { input: { type: 'JOB_FAILED', language: 'en', timeZone: 'UTC', draft: { html: '{{#> layout}}\n{{customer}}{{/layout}}' } } })).toEqual({
+      code: 'BAD_USER_INPUT',
+      fields: [{ field: 'draft.html', message: 'line 2, column 3: customer: unknown variable "customer" (mailTemplateVariables lists the variables of this type)' }],
+    });
+    expect(await refusal(PREVIEW, { input: { type: 'JOB_SUCCEEDED', language: 'en', timeZone: 'UTC', eventId: event.id } })).toEqual({
+      code: 'BAD_USER_INPUT',
+      fields: [{ field: 'eventId', message: 'is a JOB_FAILED event: a JOB_SUCCEEDED template is previewed on a JOB_SUCCEEDED event' }],
+    });
+    expect((await refusal(PREVIEW, { input: { type: 'JOB_FAILED', language: 'en', timeZone: 'UTC', eventId: 'no-such-event' } })).code).toBe('NOT_FOUND');
+    expect((await refusal(PREVIEW, { input: { type: 'JOB_FAILED', language: 'en', timeZone: 'Mars/Olympus' } })).fields).toEqual([{ field: 'timeZone', message: 'must be an IANA time zone such as Europe/Paris or America/New_York' }]);
+    expect((await app.gql(PREVIEW, { input: { type: 'JOB_FAILED', language: 'en', timeZone: 'UTC' } }, app.token(Role.USER, 'john'))).errors?.[0].extensions.code).toBe('FORBIDDEN');
+  });
+
+  it("sends the preview to the caller's own address: the mail received is the preview", async () => {
+    const draft = { html: '{{#> layout}}<h2>Sent to myself</h2>{{/layout}}' };
+    const { sendMailTemplatePreview: sent } = await as(SEND_PREVIEW, { input: { type: 'JOB_FAILED', language: 'en', timeZone: 'UTC', draft } });
+    expect(sent).toMatchObject({ to: 'ann@example.com', reply: expect.stringMatching(/^250/) });
+    const mail = await eventually(async () => {
+      const found = sink.received.find((m) => [m.parsed.messageId, `<${m.parsed.messageId}>`].includes(sent.messageId));
+      expect(found).toBeDefined();
+      return found!;
+    });
+    expect(mail.to).toEqual(['ann@example.com']);
+    expect(mail.parsed.subject).toBe(sent.preview.subject);
+    expect(mail.parsed.html).toBe(sent.preview.html);
+    expect(mail.parsed.text?.trim()).toBe(sent.preview.text.trim());
+    expect(mail.parsed.html).toContain('<h2>Sent to myself</h2>');
+    expect(mail.raw).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m);
+    expect((await as(TEMPLATES, { type: 'JOB_FAILED', language: 'en' })).mailTemplates[0].customised).toBe(false);
+  });
+});

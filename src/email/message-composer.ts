@@ -7,9 +7,9 @@ import type { NotifiedEvent } from '../event-types/notification-type';
 import { mailLocale } from '../i18n/languages';
 import { FALLBACK_TIME_ZONE } from '../i18n/time-formats';
 import { PreferenceLinks } from '../notifications/preference-links/preference-links';
-import { MailRenderer, type MailReader } from '../notifications/rendering/mail-renderer';
+import { type DraftTemplates, MailRenderer, type MailReader, type RenderedMail } from '../notifications/rendering/mail-renderer';
 import { MailDefaultsService } from '../settings/mail-defaults/mail-defaults.service';
-import { encodeAlternative, type EncodedBody, type EncodedMessage, withHeaders } from '../smtp/mime-message';
+import { encodeAlternative, type EncodedBody, type EncodedMessage, type MailHeader, withHeaders } from '../smtp/mime-message';
 import type { MailRoute } from './mail-transport.port';
 
 /** A message ready for the relay: its envelope, its bytes and its Message-ID. */
@@ -38,6 +38,16 @@ interface CachedEvent {
 
 /** What the cache of events may hold at most: a few large events (64 KB log excerpts) must not fill the heap. */
 const CACHE_BYTES = 24 * 1024 * 1024;
+
+/** 16 hex digits derived from the event id: in Message-IDs and the MIME boundary. */
+const tagOf = (eventId: string) => createHash('sha256').update(eventId).digest('hex').slice(0, 16);
+
+/** A preview: the mail as rendered (its links as the message has them), the message, and its headers. */
+export interface PreviewedMail {
+  rendered: RenderedMail;
+  message: ComposedMail;
+  headers: MailHeader[];
+}
 
 function senderDomain(sender: string | null): string {
   return /@([^>\s]+)>?\s*$/.exec(sender ?? '')?.[1] ?? 'herald.invalid';
@@ -117,12 +127,12 @@ export class MessageComposer {
   }
 
   /** The recipient's message: the prepared body under a header block of its own. */
-  private addressed(d: ChannelDelivery, route: MailRoute, tag: string, mail: PreparedMail): ComposedMail {
+  private addressed(d: Pick<ChannelDelivery, 'id' | 'eventId' | 'address' | 'recipientName'>, route: MailRoute, tag: string, mail: PreparedMail, messageId?: string): ComposedMail & { headers: MailHeader[]; body: Buffer } {
     const domain = senderDomain(route.sender);
-    const messageId = `<herald.${tag}.${d.id}@${domain}>`;
+    messageId ??= `<herald.${tag}.${d.id}@${domain}>`;
     // The recipient's own preferences links: their token in the shared body's links, and List-Unsubscribe.
     const own = this.links.personalize(mail.body, d.id, route.gatewayUri);
-    const message = withHeaders({ contentType: mail.contentType, body: own.body }, tag, [
+    const headers: MailHeader[] = [
       { key: 'From', value: route.sender },
       { key: 'To', value: d.recipientName ? { name: d.recipientName, address: d.address } : d.address },
       { key: 'Subject', value: mail.subject },
@@ -132,8 +142,28 @@ export class MessageComposer {
       ...own.headers,
       { key: 'X-Herald-Event-Id', value: d.eventId },
       { key: 'X-Herald-Delivery-Id', value: String(d.id) },
-    ]);
-    return { ...message, messageId, ...(mail.note && { note: mail.note }) };
+    ];
+    const message = withHeaders({ contentType: mail.contentType, body: own.body }, tag, headers);
+    return { ...message, messageId, headers, body: own.body, ...(mail.note && { note: mail.note }) };
+  }
+
+  /**
+   * What the mail of `event` would be for this reader, addressed to `to`: rendered
+   * from the saved templates or with a draft's parts, encoded as it would be sent
+   * (a preview: nothing is cached or sent here). Its preferences links carry a
+   * token of no delivery, which opens nothing.
+   */
+  preview(event: NotifiedEvent, route: MailRoute, reader: Required<MailReader>, to: { address: string; name: string | null }, draft?: DraftTemplates, now = Date.now()): PreviewedMail {
+    const tag = tagOf(event.id);
+    const links = { gatewayUri: route.gatewayUri, preferencesLink: this.links.bodyLink(route.gatewayUri) };
+    const rendered = draft ? this.renderer.renderDraft(event, links, reader, draft) : this.renderer.render(event, links, reader);
+    const mail: PreparedMail = { subject: rendered.subject, ...this.encode(tag, rendered) };
+    const message = this.addressed({ id: 0, eventId: event.id, address: to.address, recipientName: to.name }, route, tag, mail, `<herald.${tag}.preview.${now}@${senderDomain(route.sender)}>`);
+    // The parts as the message carries them: the placeholder of the body's links is the token personalize() wrote.
+    const placeholder = new URL(links.preferencesLink, 'http://herald.invalid').searchParams.get('t');
+    const token = /[?&]t=([^>&\s]+)>/.exec(String(message.headers.find((h) => h.key === 'List-Unsubscribe')?.value ?? ''))?.[1];
+    const own = (text: string) => (placeholder && token && this.links.herald ? text.split(placeholder).join(token) : text);
+    return { rendered: { ...rendered, html: own(rendered.html), text: own(rendered.text) }, message, headers: message.headers };
   }
 
   private async load(eventId: string, context: DispatchContext): Promise<CachedEvent> {
@@ -146,7 +176,7 @@ export class MessageComposer {
   remember(eventId: string, payload: string): CachedEvent {
     const known = this.events.get(eventId);
     if (known) return known;
-    const cached: CachedEvent = { event: JSON.parse(payload) as JobEvent, bytes: 2 * payload.length, payloadLength: payload.length, tag: createHash('sha256').update(eventId).digest('hex').slice(0, 16), prepared: new Map() };
+    const cached: CachedEvent = { event: JSON.parse(payload) as JobEvent, bytes: 2 * payload.length, payloadLength: payload.length, tag: tagOf(eventId), prepared: new Map() };
     this.events.set(eventId, cached);
     this.account(cached.bytes);
     return cached;
@@ -189,14 +219,19 @@ export class MessageComposer {
       { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) },
       reader,
     );
-    return { subject: rendered.subject, ...encodeAlternative(tag, rendered.text, rendered.html) };
+    return { subject: rendered.subject, ...this.encode(tag, rendered) };
   }
 
   /** A digest is one person's: rendered for its delivery alone, from all its events in order, in their language and zone (not cached). */
   private async prepareDigest(d: ChannelDelivery, tag: string, gatewayUri: string | null, context: DispatchContext): Promise<PreparedMail> {
     const events = await this.eventsOf(d, context);
     const rendered = this.renderer.renderDigest(events, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) }, await this.readerOf(d));
-    return { subject: rendered.subject, ...encodeAlternative(tag, rendered.text, rendered.html) };
+    return { subject: rendered.subject, ...this.encode(tag, rendered) };
+  }
+
+  /** A mail's parts, encoded once: text and HTML (with the logo Herald keeps, when the HTML shows it). */
+  private encode(tag: string, rendered: RenderedMail): EncodedBody {
+    return encodeAlternative(tag, rendered.text, rendered.html);
   }
 
   /** Whom the mail is written for: the recipient's language and zone as planned, else the admin's defaults. */
@@ -211,6 +246,6 @@ export class MessageComposer {
   /** Renders the event for one reader and encodes the whole message once; keeps what follows its headers. */
   private async prepare(cached: CachedEvent, gatewayUri: string | null, reader: MailReader): Promise<PreparedMail> {
     const rendered = this.renderer.render(cached.event, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) }, reader);
-    return { subject: rendered.subject, ...encodeAlternative(cached.tag, rendered.text, rendered.html), ...(rendered.fallback && { note: rendered.fallback }) };
+    return { subject: rendered.subject, ...this.encode(cached.tag, rendered), ...(rendered.fallback && { note: rendered.fallback }) };
   }
 }

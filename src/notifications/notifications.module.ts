@@ -85,6 +85,6 @@ import { TEMPLATE_SOURCE } from './rendering/template-source';
     EventAudienceService,
   ],
   // MailRenderer and PreferenceLinks: for the email channel; the planner, the cap and the queue's numbers: for NotificationsPortsModule.
-  exports: [DeliveriesService, MailRenderer, PreferenceLinks, NotificationPlanner, MailCap, DeliveryQueueStats, MailTemplatesService],
+  exports: [DeliveriesService, MailRenderer, PreferenceLinks, NotificationPlanner, MailCap, DeliveryQueueStats, MailTemplatesService, DeliveryContents],
 })
 export class NotificationsModule {}

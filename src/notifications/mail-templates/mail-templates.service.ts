@@ -150,6 +150,11 @@ export class MailTemplatesService {
     return problems;
   }
 
+  /** A template's texts in effect as this process writes mails now. */
+  inEffectNow(type: MailTemplateType, language: string): TemplateTexts {
+    return this.inEffect(type, language, this.source.override(type, language));
+  }
+
   /** Herald's own texts of a template (the files), in a language. */
   defaultTexts(type: MailTemplateType, language: string): TemplateTexts {
     const name = templateNameOf(type);
