@@ -400,7 +400,7 @@ describe(`variables and previews of mail templates (${DATABASE_KIND})`, () => {
     expect(header(preview, 'X-Herald-Event-Id')).toBe(event.id);
 
     const after = await deliver(app, sink, ['john', 'ann'], { ...failed('app-preview'), id: `${event.id}-again` });
-    expect(seen(after.john).subject).toBe(seen(before.john).subject.replace('Analysis failed', 'Analysis still failing (2nd failure in a row)'));
+    expect(seen(after.john).subject).toBe(seen(before.john).subject!.replace('Analysis failed', 'Analysis still failing (2nd failure in a row)'));
     expect(seen(after.john).html).not.toContain('Draft heading');
     expect((await as(TEMPLATES, { type: 'JOB_FAILED', language: 'en' })).mailTemplates[0]).toMatchObject({ customised: false, version: 0 });
 

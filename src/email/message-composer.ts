@@ -9,7 +9,8 @@ import { FALLBACK_TIME_ZONE } from '../i18n/time-formats';
 import { PreferenceLinks } from '../notifications/preference-links/preference-links';
 import { type DraftTemplates, MailRenderer, type MailReader, type RenderedMail } from '../notifications/rendering/mail-renderer';
 import { MailDefaultsService } from '../settings/mail-defaults/mail-defaults.service';
-import { encodeAlternative, type EncodedBody, type EncodedMessage, type MailHeader, withHeaders } from '../smtp/mime-message';
+import { encodeAlternative, type EncodedBody, type EncodedMessage, encodeRelated, type MailHeader, withHeaders } from '../smtp/mime-message';
+import { LOGO_CID } from '../notifications/rendering/mail-branding';
 import type { MailRoute } from './mail-transport.port';
 
 /** A message ready for the relay: its envelope, its bytes and its Message-ID. */
@@ -231,7 +232,11 @@ export class MessageComposer {
 
   /** A mail's parts, encoded once: text and HTML (with the logo Herald keeps, when the HTML shows it). */
   private encode(tag: string, rendered: RenderedMail): EncodedBody {
-    return encodeAlternative(tag, rendered.text, rendered.html);
+    const alternative = encodeAlternative(tag, rendered.text, rendered.html);
+    const logo = rendered.inlineLogo;
+    if (!logo || !rendered.html.includes(`cid:${LOGO_CID}`)) return alternative;
+    const extension = logo.contentType.split('/')[1].replace('jpeg', 'jpg');
+    return encodeRelated(tag, alternative, [{ contentType: logo.contentType, data: logo.data, cid: LOGO_CID, filename: `logo.${extension}` }]);
   }
 
   /** Whom the mail is written for: the recipient's language and zone as planned, else the admin's defaults. */

@@ -33,6 +33,8 @@ import { PreferencesPageController } from './preferences-page/preferences-page.c
 import { PreferencesPageService } from './preferences-page/preferences-page.service';
 import { PreferencesPageView } from './preferences-page/preferences-page.view';
 import { UsedLinkEntity } from './preferences-page/used-link.entity';
+import { MailBrandingResolver } from './mail-branding/mail-branding.resolver';
+import { MailBrandingService } from './mail-branding/mail-branding.service';
 import { MailTemplatesResolver } from './mail-templates/mail-templates.resolver';
 import { MailTemplatesService } from './mail-templates/mail-templates.service';
 import { MailRenderer } from './rendering/mail-renderer';
@@ -67,6 +69,8 @@ import { TEMPLATE_SOURCE } from './rendering/template-source';
     MailRenderer,
     MailTemplatesService,
     MailTemplatesResolver,
+    MailBrandingService,
+    MailBrandingResolver,
     DeliveryOutbox,
     DeliveryContents,
     DeliveryQueueStats,

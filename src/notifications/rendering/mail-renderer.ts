@@ -219,8 +219,11 @@ export class MailRenderer {
       preferences: m.text('preferences'),
       preferencesLabel: m.text('label', { label: m.text('preferences') }),
       preferencesLink: links.preferencesLink ?? preferencesLink(links.gatewayUri),
+      help: m.text('help'),
+      helpLabel: m.text('label', { label: m.text('help') }),
+      branding: brandingVariables(this.branding),
     };
-    return { subject, ...this.write('summary', m.locale, context) };
+    return { subject, ...this.write('summary', m.locale, context), ...this.inlineLogo() };
   }
 
   /**
@@ -259,8 +262,9 @@ export class MailRenderer {
       heading: shared.text('digestHeading', values),
       applications: [...groups.values()],
       preferencesLink: links.preferencesLink ?? preferencesLink(links.gatewayUri),
+      branding: brandingVariables(this.branding),
     };
-    return { subject: context.subject, ...this.write('digest', shared.locale, context, shared) };
+    return { subject: context.subject, ...this.write('digest', shared.locale, context, shared), ...this.inlineLogo() };
   }
 
   /**
@@ -353,7 +357,7 @@ export class MailRenderer {
       heading: t('headingFor', { heading: view.heading, application: appName }),
       /** The same for the HTML part: escaped, the application's name isolated (<bdi>). */
       headingHtml: messages.html('headingFor', { ...values, heading: view.heading, application: appName }),
-      color: view.color ?? '#0969da',
+      color: view.color ?? this.branding.accentColor ?? '#0969da',
       labels,
       textLabels,
       application: event.application,
