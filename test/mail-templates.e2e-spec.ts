@@ -133,6 +133,30 @@ describe(`mail templates set by admins (${DATABASE_KIND})`, () => {
     expect(entry.fields[1]).toEqual({ field: 'subject', before: '{{subject}}', after: ACME.subject });
   });
 
+  it('changes the French wording of a type while the English one stays Herald\'s', async () => {
+    const fr = {
+      subject: '[ACME] {{summary}} (français)',
+      html: '{{#> layout}}<h2>Construction en panne</h2><p>{{t "body"}}</p>{{/layout}}',
+      text: '{{#> layout}}Construction en panne.\n{{t "body"}}\n{{/layout}}',
+    };
+    await as(UPDATE, { input: { type: 'JOB_SUCCEEDED', language: 'fr', ...fr } });
+    const mails = await deliver(app, sink, ['john', 'amelie'], { ...failed(), type: 'JOB_SUCCEEDED', error: undefined });
+    const amelie = seen(mails.amelie);
+    expect(amelie.subject).toBe('[ACME] Analyse réussie (français)');
+    expect(amelie.html).toContain('<h2>Construction en panne</h2><p>L’analyse de <b><bdi>Billing</bdi></b> a réussi.</p>');
+    expect(amelie.text).toContain('Construction en panne.\nL’analyse de Billing a réussi.');
+    expect(amelie.text).toContain('https://console.example.com/profile/notifications');
+    const john = seen(mails.john);
+    expect(john.subject).toBe('[Billing] Analysis succeeded');
+    expect(john.html).not.toContain('Construction');
+    const { mailTemplates } = await as(TEMPLATES, { type: 'JOB_SUCCEEDED' });
+    expect(mailTemplates.map((t: { language: string; customised: boolean }) => [t.language, t.customised])).toEqual([
+      ['en', false],
+      ['fr', true],
+    ]);
+    await as(RESET, { input: { type: 'JOB_SUCCEEDED', language: 'fr' } });
+  });
+
   it('keeps the parts left out of an update; saving what is in effect makes no version', async () => {
     const { updateMailTemplate } = await as(UPDATE, { input: { type: 'JOB_FAILED', language: 'en', subject: '[ACME] {{summary}}' } });
     expect(updateMailTemplate).toMatchObject({ subject: '[ACME] {{summary}}', html: ACME.html, text: ACME.text, version: 2 });
@@ -172,7 +196,7 @@ describe(`mail templates set by admins (${DATABASE_KIND})`, () => {
     expect(latest).toMatchObject({ version: 4, change: 'RESTORE', restoredFrom: 1, current: true });
 
     const targets = (await as(AUDIT)).auditLog.edges.map((e: { node: { target: string; fields: Array<{ field: string; before: string; after: string }> } }) => [e.node.target, e.node.fields[0].after]);
-    expect(targets.slice(0, 4)).toEqual([
+    expect(targets.filter(([target]: string[]) => target === 'JOB_FAILED/en').slice(0, 4)).toEqual([
       ['JOB_FAILED/en', '4'],
       ['JOB_FAILED/en', '3'],
       ['JOB_FAILED/en', '2'],
