@@ -154,7 +154,7 @@ export class MessageComposer {
    * (a preview: nothing is cached or sent here). Its preferences links carry a
    * token of no delivery, which opens nothing.
    */
-  preview(event: NotifiedEvent, route: MailRoute, reader: Required<MailReader>, to: { address: string; name: string | null }, draft?: DraftTemplates, now = Date.now()): PreviewedMail {
+  preview(event: NotifiedEvent, route: MailRoute, reader: Required<MailReader>, to: { address: string; name: string | null }, draft: DraftTemplates | undefined, now: number): PreviewedMail {
     const tag = tagOf(event.id);
     const links = { gatewayUri: route.gatewayUri, preferencesLink: this.links.bodyLink(route.gatewayUri) };
     const rendered = draft ? this.renderer.renderDraft(event, links, reader, draft) : this.renderer.render(event, links, reader);
