@@ -59,6 +59,7 @@ export const jobQueued = defineEventType<JobQueuedEvent>(__dirname, {
   label: 'Job queued',
   enabledByDefault: false,
   input: { job: { type: () => JobRefInput }, queuedBy: { type: () => PersonRefInput } },
+  variables: { queuedBy: 'Who queued the job: their name, else their id (absent when the event does not say)' },
   view: (event, t) => ({ subject: t('subject'), heading: t('heading'), details: { queuedBy: event.queuedBy && (event.queuedBy.name ?? event.queuedBy.id) } }),
 });
 `,

@@ -81,9 +81,13 @@ export type ChannelFailure =
       hold?: ChannelHold;
     };
 
-/** How one attempt ended. `sendMs`: how long the sending itself took (unset: nothing was sent). */
+/**
+ * How one attempt ended. `sendMs`: how long the sending itself took (unset: nothing was sent).
+ * `note`: something the delivery log should say of a message sent (its lastError), e.g. that
+ * it was written with Herald's default template because an admin's failed for it.
+ */
 export type ChannelAttempt =
-  | { sent: true; reference: string | null; reply: string | null; sendMs: number }
+  | { sent: true; reference: string | null; reply: string | null; sendMs: number; note?: string }
   | { sent: false; failure: ChannelFailure; sendMs?: number };
 
 /** What the dispatcher lends a channel: the content of deliveries (notifications' tables) and a counter. */

@@ -82,7 +82,7 @@ export class EmailChannel implements DeliveryChannel {
       sendStart = this.clock.now();
       const reply = await this.transport.send(route, { envelope: mail.envelope, raw: mail.raw });
       await this.transport.succeeded().catch((e: Error) => this.logger.warn(`could not record the relay's success: ${e.message}`));
-      return { sent: true, reference: mail.messageId, reply, sendMs: this.clock.now() - sendStart };
+      return { sent: true, reference: mail.messageId, reply, sendMs: this.clock.now() - sendStart, ...(mail.note && { note: mail.note }) };
     } catch (error) {
       // Before the send (composing the mail, the quota's database): this delivery's attempt, not the transport's failure.
       failure =

@@ -8,19 +8,23 @@ import type { NotifiedEvent } from '../event-types/notification-type';
 import { mailLocale } from '../i18n/languages';
 import { FALLBACK_TIME_ZONE } from '../i18n/time-formats';
 import { PreferenceLinks } from '../notifications/preference-links/preference-links';
-import { MailRenderer, type MailReader } from '../notifications/rendering/mail-renderer';
+import { type DraftTemplates, MailRenderer, type MailReader, type RenderedMail } from '../notifications/rendering/mail-renderer';
 import { MailDefaultsService } from '../settings/mail-defaults/mail-defaults.service';
-import { encodeAlternative, type EncodedBody, type EncodedMessage, withHeaders } from '../smtp/mime-message';
+import { encodeAlternative, type EncodedBody, type EncodedMessage, encodeRelated, type MailHeader, withHeaders } from '../smtp/mime-message';
+import { LOGO_CID } from '../notifications/rendering/mail-branding';
 import type { MailRoute } from './mail-transport.port';
 
 /** A message ready for the relay: its envelope, its bytes and its Message-ID. */
 export interface ComposedMail extends EncodedMessage {
   messageId: string;
+  /** For the delivery log: written with Herald's default template, an admin's having failed (RenderedMail.fallback). */
+  note?: string;
 }
 
 /** An event's mail, rendered and MIME-encoded once for all its recipients. */
 interface PreparedMail extends EncodedBody {
   subject: string;
+  note?: string;
 }
 
 interface CachedEvent {
@@ -36,6 +40,16 @@ interface CachedEvent {
 
 /** What the cache of events may hold at most: a few large events (64 KB log excerpts) must not fill the heap. */
 const CACHE_BYTES = 24 * 1024 * 1024;
+
+/** 16 hex digits derived from the event id: in Message-IDs and the MIME boundary. */
+const tagOf = (eventId: string) => createHash('sha256').update(eventId).digest('hex').slice(0, 16);
+
+/** A preview: the mail as rendered (its links as the message has them), the message, and its headers. */
+export interface PreviewedMail {
+  rendered: RenderedMail;
+  message: ComposedMail;
+  headers: MailHeader[];
+}
 
 function senderDomain(sender: string | null): string {
   return /@([^>\s]+)>?\s*$/.exec(sender ?? '')?.[1] ?? 'herald.invalid';
@@ -84,11 +98,21 @@ export class MessageComposer {
   }
 
   async compose(d: ChannelDelivery, route: MailRoute, context: DispatchContext): Promise<ComposedMail> {
-    if (this.renderer.version !== this.version) this.forget();
+    for (;;) {
+      const version = this.renderer.version;
+      const mail = await this.composeOnce(d, route, context);
+      // The templates changed while this one was being prepared: never send a mail written with the old ones.
+      if (this.renderer.version === version) return mail;
+    }
+  }
+
+  private async composeOnce(d: ChannelDelivery, route: MailRoute, context: DispatchContext): Promise<ComposedMail> {
     const cached = this.events.get(d.eventId) ?? (await this.load(d.eventId, context));
+    if (this.renderer.version !== this.version) this.forget();
     if (d.kind === 'SUMMARY') return this.addressed(d, route, cached.tag, await this.prepareSummary(d, cached.tag, route.gatewayUri, context));
     if (d.kind === 'DIGEST') return this.addressed(d, route, cached.tag, await this.prepareDigest(d, cached.tag, route.gatewayUri, context));
     const reader = await this.readerOf(d);
+    if (this.renderer.version !== this.version) this.forget();
     const key = `${route.gatewayUri}\n${reader.locale}\n${reader.timeZone}`;
     let prepared = cached.prepared.get(key);
     if (!prepared) {
@@ -105,14 +129,13 @@ export class MessageComposer {
     return this.addressed(d, route, cached.tag, await prepared);
   }
 
-  /** The recipient's message: the prepared body under a header block of its own, dated now (the Clock). */
-  private addressed(d: ChannelDelivery, route: MailRoute, tag: string, mail: PreparedMail): ComposedMail {
+  /** The recipient's message: the prepared body under a header block of its own, dated `now` (the Clock's). */
+  private addressed(d: Pick<ChannelDelivery, 'id' | 'eventId' | 'address' | 'recipientName'>, route: MailRoute, tag: string, mail: PreparedMail, messageId?: string, now = this.clock.now()): ComposedMail & { headers: MailHeader[]; body: Buffer } {
     const domain = senderDomain(route.sender);
-    const messageId = `<herald.${tag}.${d.id}@${domain}>`;
-    const now = this.clock.now();
+    messageId ??= `<herald.${tag}.${d.id}@${domain}>`;
     // The recipient's own preferences links: their token in the shared body's links, and List-Unsubscribe.
     const own = this.links.personalize(mail.body, d.id, route.gatewayUri, now);
-    const message = withHeaders({ contentType: mail.contentType, body: own.body }, tag, [
+    const headers: MailHeader[] = [
       { key: 'From', value: route.sender },
       { key: 'To', value: d.recipientName ? { name: d.recipientName, address: d.address } : d.address },
       { key: 'Subject', value: mail.subject },
@@ -122,8 +145,28 @@ export class MessageComposer {
       ...own.headers,
       { key: 'X-Herald-Event-Id', value: d.eventId },
       { key: 'X-Herald-Delivery-Id', value: String(d.id) },
-    ], now);
-    return { ...message, messageId };
+    ];
+    const message = withHeaders({ contentType: mail.contentType, body: own.body }, tag, headers, now);
+    return { ...message, messageId, headers, body: own.body, ...(mail.note && { note: mail.note }) };
+  }
+
+  /**
+   * What the mail of `event` would be for this reader, addressed to `to`: rendered
+   * from the saved templates or with a draft's parts, encoded as it would be sent
+   * (a preview: nothing is cached or sent here). Its preferences links carry a
+   * token of no delivery, which opens nothing.
+   */
+  preview(event: NotifiedEvent, route: MailRoute, reader: Required<MailReader>, to: { address: string; name: string | null }, draft: DraftTemplates | undefined, now: number): PreviewedMail {
+    const tag = tagOf(event.id);
+    const links = { gatewayUri: route.gatewayUri, preferencesLink: this.links.bodyLink(route.gatewayUri) };
+    const rendered = draft ? this.renderer.renderDraft(event, links, reader, draft) : this.renderer.render(event, links, reader);
+    const mail: PreparedMail = { subject: rendered.subject, ...this.encode(tag, rendered) };
+    const message = this.addressed({ id: 0, eventId: event.id, address: to.address, recipientName: to.name }, route, tag, mail, `<herald.${tag}.preview.${now}@${senderDomain(route.sender)}>`, now);
+    // The parts as the message carries them: the placeholder of the body's links is the token personalize() wrote.
+    const placeholder = new URL(links.preferencesLink, 'http://herald.invalid').searchParams.get('t');
+    const token = /[?&]t=([^>&\s]+)>/.exec(String(message.headers.find((h) => h.key === 'List-Unsubscribe')?.value ?? ''))?.[1];
+    const own = (text: string) => (placeholder && token && this.links.herald ? text.split(placeholder).join(token) : text);
+    return { rendered: { ...rendered, html: own(rendered.html), text: own(rendered.text) }, message, headers: message.headers };
   }
 
   private async load(eventId: string, context: DispatchContext): Promise<CachedEvent> {
@@ -136,7 +179,7 @@ export class MessageComposer {
   remember(eventId: string, payload: string): CachedEvent {
     const known = this.events.get(eventId);
     if (known) return known;
-    const cached: CachedEvent = { event: JSON.parse(payload) as JobEvent, bytes: 2 * payload.length, payloadLength: payload.length, tag: createHash('sha256').update(eventId).digest('hex').slice(0, 16), prepared: new Map() };
+    const cached: CachedEvent = { event: JSON.parse(payload) as JobEvent, bytes: 2 * payload.length, payloadLength: payload.length, tag: tagOf(eventId), prepared: new Map() };
     this.events.set(eventId, cached);
     this.account(cached.bytes);
     return cached;
@@ -179,14 +222,23 @@ export class MessageComposer {
       { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) },
       reader,
     );
-    return { subject: rendered.subject, ...encodeAlternative(tag, rendered.text, rendered.html) };
+    return { subject: rendered.subject, ...this.encode(tag, rendered) };
   }
 
   /** A digest is one person's: rendered for its delivery alone, from all its events in order, in their language and zone (not cached). */
   private async prepareDigest(d: ChannelDelivery, tag: string, gatewayUri: string | null, context: DispatchContext): Promise<PreparedMail> {
     const events = await this.eventsOf(d, context);
     const rendered = this.renderer.renderDigest(events, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) }, await this.readerOf(d));
-    return { subject: rendered.subject, ...encodeAlternative(tag, rendered.text, rendered.html) };
+    return { subject: rendered.subject, ...this.encode(tag, rendered) };
+  }
+
+  /** A mail's parts, encoded once: text and HTML (with the logo Herald keeps, when the HTML shows it). */
+  private encode(tag: string, rendered: RenderedMail): EncodedBody {
+    const alternative = encodeAlternative(tag, rendered.text, rendered.html);
+    const logo = rendered.inlineLogo;
+    if (!logo || !rendered.html.includes(`cid:${LOGO_CID}`)) return alternative;
+    const extension = logo.contentType.split('/')[1].replace('jpeg', 'jpg');
+    return encodeRelated(tag, alternative, [{ contentType: logo.contentType, data: logo.data, cid: LOGO_CID, filename: `logo.${extension}` }]);
   }
 
   /** Whom the mail is written for: the recipient's language and zone as planned, else the admin's defaults. */
@@ -201,6 +253,6 @@ export class MessageComposer {
   /** Renders the event for one reader and encodes the whole message once; keeps what follows its headers. */
   private async prepare(cached: CachedEvent, gatewayUri: string | null, reader: MailReader): Promise<PreparedMail> {
     const rendered = this.renderer.render(cached.event, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) }, reader);
-    return { subject: rendered.subject, ...encodeAlternative(cached.tag, rendered.text, rendered.html) };
+    return { subject: rendered.subject, ...this.encode(cached.tag, rendered), ...(rendered.fallback && { note: rendered.fallback }) };
   }
 }

@@ -54,6 +54,13 @@ export interface EventTypeDefinition<E extends JobEvent = JobEvent> {
   enabledByDefault: boolean;
   /** The fields of `publishJobEvent`'s input this type carries besides the common ones (none: `{}`). */
   input: Record<string, InputField>;
+  /**
+   * What the view's `details` (and the history, for a type that shows it) give the
+   * templates, path → description (`'error.step': 'The step that failed'`): what
+   * admins' templates may use besides the common variables (mailTemplateVariables;
+   * template-variables.spec.ts fails on one given but not described, or described but never given).
+   */
+  variables?: Record<string, string>;
   /** The folder holding `<folder>.html.hbs` and `<folder>.text.hbs`. */
   folder: string;
   /**

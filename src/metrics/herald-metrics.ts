@@ -88,6 +88,13 @@ export class HeraldMetrics {
     registers: [this.registry],
   });
 
+  private readonly templateFallbacks = new Counter({
+    name: 'herald_mail_template_fallbacks_total',
+    help: "Mails written with Herald's default templates because an admin's template (of this type, or the LAYOUT) failed for their event, by template and language",
+    labelNames: ['template', 'language'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
     for (const counter of [this.deadLettered, this.capFoldedEvents, this.capSummaries]) counter.inc(0); // present from the first scrape
@@ -117,6 +124,11 @@ export class HeraldMetrics {
   /** A cap window's summary mail was written. */
   capSummaryWritten(): void {
     this.capSummaries.inc();
+  }
+
+  /** An admin's template failed for a mail: Herald's default wrote it. */
+  templateFellBack(template: string, language: string): void {
+    this.templateFallbacks.inc({ template, language });
   }
 
   eventReceived(type: string, wayIn: WayIn): void {

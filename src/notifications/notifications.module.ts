@@ -34,13 +34,19 @@ import { PreferencesPageController } from './preferences-page/preferences-page.c
 import { PreferencesPageService } from './preferences-page/preferences-page.service';
 import { PreferencesPageView } from './preferences-page/preferences-page.view';
 import { UsedLinkEntity } from './preferences-page/used-link.entity';
-import { FileTemplateSource } from './rendering/file-template-source';
+import { MailBrandingResolver } from './mail-branding/mail-branding.resolver';
+import { MailBrandingService } from './mail-branding/mail-branding.service';
+import { MailTemplatesResolver } from './mail-templates/mail-templates.resolver';
+import { MailTemplatesService } from './mail-templates/mail-templates.service';
 import { MailRenderer } from './rendering/mail-renderer';
+import { DatabaseTemplateSource } from './rendering/sources/database/database-template-source';
+import { MailBrandingEntity } from './rendering/sources/database/mail-branding.entity';
+import { MailTemplateVersionEntity } from './rendering/sources/database/mail-template-version.entity';
 import { TEMPLATE_SOURCE } from './rendering/template-source';
 
 /**
  * Owns the notifications: planning deliveries for the events ingestion records
- * (the outbox), the dispatcher, templates, the delivery log, and the signed
+ * (the outbox), the dispatcher, templates (admins' too: mail-templates/), the delivery log, and the signed
  * preferences links of each mail with the page they open. Deliveries go out
  * through the channels other modules register (src/channels; email: src/email).
  * Data flows one way: job-events → planning → outbox → dispatch → channels.
@@ -52,15 +58,20 @@ import { TEMPLATE_SOURCE } from './rendering/template-source';
     ChannelsModule,
     UsersModule,
     JobEventsModule,
-    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, DeliveryEventEntity, UsedLinkEntity, JobOutcomeEntity, JobFailureEntity, DigestEntryEntity, DigestEntity, CapWindowEntity]),
+    TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, DeliveryEventEntity, UsedLinkEntity, JobOutcomeEntity, JobFailureEntity, DigestEntryEntity, DigestEntity, CapWindowEntity, MailTemplateVersionEntity, MailBrandingEntity]),
   ],
   controllers: [PreferencesPageController],
   providers: [
     PreferenceLinks,
     PreferencesPageService,
     PreferencesPageView,
-    { provide: TEMPLATE_SOURCE, useFactory: () => new FileTemplateSource() }, // the templates and messages as shipped
+    DatabaseTemplateSource, // the files as shipped, with admins' templates and branding over them
+    { provide: TEMPLATE_SOURCE, useExisting: DatabaseTemplateSource },
     MailRenderer,
+    MailTemplatesService,
+    MailTemplatesResolver,
+    MailBrandingService,
+    MailBrandingResolver,
     DeliveryOutbox,
     DeliveryContents,
     DeliveryQueueStats,
@@ -80,6 +91,6 @@ import { TEMPLATE_SOURCE } from './rendering/template-source';
     EventAudienceService,
   ],
   // MailRenderer and PreferenceLinks: for the email channel; the planner, the cap and the queue's numbers: for NotificationsPortsModule.
-  exports: [DeliveriesService, MailRenderer, PreferenceLinks, NotificationPlanner, MailCap, DeliveryQueueStats],
+  exports: [DeliveriesService, MailRenderer, PreferenceLinks, NotificationPlanner, MailCap, DeliveryQueueStats, MailTemplatesService, DeliveryContents],
 })
 export class NotificationsModule {}

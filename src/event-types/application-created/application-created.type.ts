@@ -9,6 +9,7 @@ export const applicationCreated = defineEventType<ApplicationCreatedEvent>(__dir
   label: 'Application created',
   enabledByDefault: true,
   input: { createdBy: { type: () => PersonRefInput }, managers: { type: () => [ManagerRefInput] } },
+  variables: { createdBy: 'Who created the application: their name, else their id (absent when the event does not say)' },
   view: (event, t) => ({
     subject: t('heading'),
     heading: t('heading'),

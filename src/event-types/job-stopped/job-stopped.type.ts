@@ -9,6 +9,7 @@ export const jobStopped = defineEventType<JobStoppedEvent>(__dirname, {
   label: 'Job stopped by a user',
   enabledByDefault: true,
   input: { job: { type: () => JobRefInput }, stoppedBy: { type: () => PersonRefInput } },
+  variables: { stoppedBy: 'Who stopped the job: their name, else their id' },
   view: (event, t) => {
     const stoppedBy = event.stoppedBy.name ?? event.stoppedBy.id;
     return { subject: t('subject', { stoppedBy }), heading: t('heading'), color: '#9a6700', details: { stoppedBy } };

@@ -36,7 +36,7 @@ export class DeliveryModel {
   @Field(() => Int, { description: 'How many times it was handed to the relay' }) attempts: number;
   @Field(() => Date, { nullable: true, description: 'When it is (or was) tried next, for PENDING and RETRY' }) nextAttemptAt: Date | null;
   @Field(() => String, { nullable: true, description: "The relay's last reply, e.g. 250 2.0.0 OK or 550 5.1.1 unknown user" }) lastReply: string | null;
-  @Field(() => String, { nullable: true, description: 'The last error, when it was not a reply of the relay' }) lastError: string | null;
+  @Field(() => String, { nullable: true, description: "The last error, when it was not a reply of the relay; for a SENT delivery, what the log should know of it (written with Herald's default template because an admin's failed for its event)" }) lastError: string | null;
   @Field(() => String, { nullable: true, description: 'The Message-ID header of the mail, once sent' }) messageId: string | null;
   @Field(() => Date, { nullable: true, description: 'When the relay accepted it' }) sentAt: Date | null;
   @Field({ description: 'When it was planned' }) createdAt: Date;

@@ -38,7 +38,7 @@ export interface NewDelivery {
 
 /** How one attempt ended. */
 export type Outcome =
-  | { delivery: ClaimedDelivery; status: DeliveryStatus.SENT; messageId: string | null; reply: string | null }
+  | { delivery: ClaimedDelivery; status: DeliveryStatus.SENT; messageId: string | null; reply: string | null; note?: string }
   | { delivery: ClaimedDelivery; status: DeliveryStatus.RETRY; nextAttemptAt: Date; reply: string | null; error: string }
   | { delivery: ClaimedDelivery; status: DeliveryStatus.FAILED; reply: string | null; error: string }
   /** Not sent, and never will be: its person no longer receives it (`error` says why). No attempt spent. */
@@ -281,7 +281,7 @@ export class DeliveryOutbox {
       attempts: o.delivery.attempts + (o.status === DeliveryStatus.CANCELLED ? 0 : 1),
       message_id: o.status === DeliveryStatus.SENT ? o.messageId : null,
       last_reply: o.reply,
-      last_error: o.status === DeliveryStatus.SENT ? null : o.error,
+      last_error: o.status === DeliveryStatus.SENT ? (o.note ?? null) : o.error,
       next_attempt_at: o.status === DeliveryStatus.RETRY ? stored(o.nextAttemptAt) : null,
       sent_at: o.status === DeliveryStatus.SENT ? stored(now) : null,
     }));

@@ -1,33 +1,59 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
-import Handlebars from 'handlebars';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type Handlebars from 'handlebars';
 import { capitalize } from '../../event-types/event-type';
 import { deliveredTypeOf, NOTIFICATION_TYPES, type NotificationType, type NotifiedEvent } from '../../event-types/notification-type';
 import { allEventTypes, eventTypeOf } from '../../event-types/registry';
 import { FALLBACK_LANGUAGE, languageOf, LANGUAGES } from '../../i18n/languages';
 import { MailCatalogue, type MailMessages, type MessageValues } from '../../i18n/mail-messages';
 import { FALLBACK_TIME_ZONE, isTimeZone, TimeFormats } from '../../i18n/time-formats';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { FileTemplateSource } from './file-template-source';
-import { TEMPLATE_SOURCE, type TemplateName, type TemplateSource } from './template-source';
+import { brandingVariables, type MailBranding, NO_BRANDING } from './mail-branding';
+import { compileOptions, mailHandlebars, RUNTIME_OPTIONS } from './template-rules';
+import { DEFAULT_SUBJECT, TEMPLATE_SOURCE, type TemplateName, type TemplateSource } from './template-source';
 
 export interface RenderedMail {
   subject: string;
   html: string;
   text: string;
+  /**
+   * Set when an admin's template failed for this mail and Herald's default wrote
+   * it instead: which one and why (the delivery log shows it; metrics count it).
+   */
+  fallback?: string;
+  /** The logo Herald keeps, for the mail to carry inline (when the HTML refers to it: cid:logo@herald). */
+  inlineLogo?: { contentType: string; data: Buffer };
 }
 
+type Delegate = Handlebars.TemplateDelegate;
+
 interface Compiled {
-  html: Handlebars.TemplateDelegate;
-  text: Handlebars.TemplateDelegate;
+  /** A type's subject (none for the layout, a digest, a summary). */
+  subject?: Delegate;
+  html: Delegate;
+  text: Delegate;
+  /** Not Herald's own (an admin's override, in part or whole). */
+  overridden: boolean;
+}
+
+/** Templates not saved yet, for a preview or a check: the parts given replace the saved ones. */
+export interface DraftTemplates {
+  /** A type's (its subject, HTML, text) or the layout's (HTML, text). */
+  name: NotificationType | 'layout';
+  subject?: string;
+  html?: string;
+  text?: string;
 }
 
 /** What is compiled from one version of the source. */
 interface Compilation {
   version: number;
   catalogue: MailCatalogue;
-  /** By name and language. */
+  /** By name and language: the source's, and its defaults' (what a failing override falls back to). */
   templates: Map<string, Compiled>;
+  defaults: Map<string, Compiled>;
   /** By template text: a template the same in every language is compiled once. */
-  byText: { html: Map<string, Handlebars.TemplateDelegate>; text: Map<string, Handlebars.TemplateDelegate> };
+  byText: { html: Map<string, Delegate>; text: Map<string, Delegate> };
 }
 
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
@@ -52,15 +78,16 @@ const LABELS = ['application', 'job', 'started', 'ended', 'took', 'when'] as con
  */
 @Injectable()
 export class MailRenderer {
-  private readonly html = Handlebars.create();
-  private readonly text = Handlebars.create();
+  private readonly logger = new Logger('MailRenderer');
+  // Environments of their own, with Herald's helper only (template-rules.ts).
+  private readonly html = mailHandlebars('html');
+  private readonly text = mailHandlebars('text');
   private compilation: Compilation;
 
-  constructor(@Optional() @Inject(TEMPLATE_SOURCE) private readonly source: TemplateSource = new FileTemplateSource()) {
-    // {{t "key" name=value}}: a message of the mail's language; the common values (MailRenderer.values) and the given ones.
-    type HelperOptions = { hash: MessageValues; data: { root: { values: MessageValues }; messages: MailMessages } };
-    this.html.registerHelper('t', (key: string, options: HelperOptions) => new Handlebars.SafeString(options.data.messages.html(key, { ...options.data.root.values, ...options.hash })));
-    this.text.registerHelper('t', (key: string, options: HelperOptions) => options.data.messages.text(key, { ...options.data.root.values, ...options.hash }));
+  constructor(
+    @Optional() @Inject(TEMPLATE_SOURCE) private readonly source: TemplateSource = new FileTemplateSource(),
+    @Optional() private readonly metrics?: HeraldMetrics,
+  ) {
     this.compilation = this.compile();
   }
 
@@ -71,7 +98,13 @@ export class MailRenderer {
 
   /** Prepares every template of every language (one the source lacks throws here, not when a mail is sent). */
   private compile(): Compilation {
-    const compilation: Compilation = { version: this.source.version, catalogue: new MailCatalogue((type, language) => this.source.messages(type, language)), templates: new Map(), byText: { html: new Map(), text: new Map() } };
+    const compilation: Compilation = {
+      version: this.source.version,
+      catalogue: new MailCatalogue((type, language) => this.source.messages(type, language)),
+      templates: new Map(),
+      defaults: new Map(),
+      byText: { html: new Map(), text: new Map() },
+    };
     this.compilation = compilation;
     for (const language of LANGUAGES) {
       for (const name of [...allEventTypes().map((d) => d.type), 'layout', 'digest', 'summary'] as TemplateName[]) this.compiled(name, language);
@@ -79,40 +112,52 @@ export class MailRenderer {
     return compilation;
   }
 
-  /** The compiled templates of a name in a language, from the source's current version. */
-  private compiled(name: TemplateName, language: string): Compiled {
+  /** The compiled templates of a name in a language, from the source's current version (or its defaults'). */
+  private compiled(name: TemplateName, language: string, from: 'source' | 'defaults' = 'source'): Compiled {
     if (this.compilation.version !== this.source.version) this.compile();
     const key = `${name}\n${language}`;
-    let compiled = this.compilation.templates.get(key);
+    const cache = from === 'source' ? this.compilation.templates : this.compilation.defaults;
+    let compiled = cache.get(key);
     if (!compiled) {
-      const { byText } = this.compilation;
-      const of = (part: 'html' | 'text') => {
-        const source = this.source.template(name, language, part);
-        let delegate = byText[part].get(source);
-        if (!delegate) {
-          // preventIndent: the layout's indented partial block must not indent each line of a <pre>.
-          // Plain text is not HTML: no entity escaping there.
-          delegate = part === 'html' ? this.html.compile(source, { strict: false, preventIndent: true }) : this.text.compile(source, { noEscape: true, preventIndent: true });
-          byText[part].set(source, delegate);
-        }
-        return delegate;
+      const source = from === 'source' ? this.source : (this.source.defaults ?? this.source);
+      const own = this.texts(source, name, language);
+      const defaults = this.source.defaults && from === 'source' ? this.texts(this.source.defaults, name, language) : own;
+      compiled = {
+        ...(own.subject !== undefined && { subject: this.delegate('text', own.subject) }),
+        html: this.delegate('html', own.html),
+        text: this.delegate('text', own.text),
+        overridden: own.subject !== defaults.subject || own.html !== defaults.html || own.text !== defaults.text,
       };
-      compiled = { html: of('html'), text: of('text') };
-      this.compilation.templates.set(key, compiled);
+      cache.set(key, compiled);
     }
     return compiled;
+  }
+
+  /** A template's texts from a source: a type's subject too. */
+  private texts(source: TemplateSource, name: TemplateName, language: string): { subject?: string; html: string; text: string } {
+    const isType = name !== 'layout' && name !== 'digest' && name !== 'summary';
+    return {
+      ...(isType && { subject: source.subject?.(name, language) ?? DEFAULT_SUBJECT }),
+      html: source.template(name, language, 'html'),
+      text: source.template(name, language, 'text'),
+    };
+  }
+
+  /** A part compiled once per text (the subject as plain text). */
+  private delegate(part: 'html' | 'text', template: string): Delegate {
+    const byText = this.compilation.byText[part];
+    let delegate = byText.get(template);
+    if (!delegate) {
+      delegate = (part === 'html' ? this.html : this.text).compile(template, compileOptions(part));
+      byText.set(template, delegate);
+    }
+    return delegate;
   }
 
   /** Renders a template for a language, with the layout of that language. */
   private write(name: TemplateName, locale: string, context: object, messages?: MailMessages): { html: string; text: string } {
     const language = languageOf(locale) ?? FALLBACK_LANGUAGE;
-    const own = this.compiled(name, language);
-    const layout = this.compiled('layout', language);
-    const data = messages && { messages };
-    return {
-      html: own.html(context, { data, partials: { layout: layout.html } }),
-      text: own.text(context, { data, partials: { layout: layout.text } }),
-    };
+    return run(this.compiled(name, language), this.compiled('layout', language), context, messages);
   }
 
   private get catalogue(): MailCatalogue {
@@ -174,8 +219,11 @@ export class MailRenderer {
       preferences: m.text('preferences'),
       preferencesLabel: m.text('label', { label: m.text('preferences') }),
       preferencesLink: links.preferencesLink ?? preferencesLink(links.gatewayUri),
+      help: m.text('help'),
+      helpLabel: m.text('label', { label: m.text('help') }),
+      branding: brandingVariables(this.branding),
     };
-    return { subject, ...this.write('summary', m.locale, context) };
+    return { subject, ...this.write('summary', m.locale, context), ...this.inlineLogo() };
   }
 
   /**
@@ -214,8 +262,9 @@ export class MailRenderer {
       heading: shared.text('digestHeading', values),
       applications: [...groups.values()],
       preferencesLink: links.preferencesLink ?? preferencesLink(links.gatewayUri),
+      branding: brandingVariables(this.branding),
     };
-    return { subject: context.subject, ...this.write('digest', shared.locale, context, shared) };
+    return { subject: context.subject, ...this.write('digest', shared.locale, context, shared), ...this.inlineLogo() };
   }
 
   /**
@@ -224,11 +273,66 @@ export class MailRenderer {
    * goes (default: the console's page).
    */
   render(event: NotifiedEvent, links: { gatewayUri: string | null; preferencesLink?: string }, reader: MailReader = {}): RenderedMail {
+    const { context, messages, type } = this.prepared(event, links, reader);
+    const language = languageOf(messages.locale) ?? FALLBACK_LANGUAGE;
+    const own = this.compiled(type, language);
+    const layout = this.compiled('layout', language);
+    const logo = this.inlineLogo();
+    try {
+      return { ...runMail(own, layout, context, messages), ...logo };
+    } catch (error) {
+      if (!own.overridden && !layout.overridden) throw error;
+      // An admin's template failed for this event: Herald's own writes the mail, and it is told.
+      const which = own.overridden ? `${type} template` : 'layout';
+      const fallback = `written with Herald's default templates: the ${which} (${language}) failed for this event: ${oneLine((error as Error).message)}`;
+      this.logger.warn(`event ${event.id}: ${fallback}`);
+      this.metrics?.templateFellBack(own.overridden ? type : 'LAYOUT', language);
+      return { ...runMail(this.compiled(type, language, 'defaults'), this.compiled('layout', language, 'defaults'), context, messages), fallback, ...logo };
+    }
+  }
+
+  /**
+   * The mail of an event written with templates not saved (a preview, or a check
+   * before saving): the parts given replace the source's, the others are the
+   * source's. Nothing falls back: what fails throws.
+   */
+  renderDraft(event: NotifiedEvent, links: { gatewayUri: string | null; preferencesLink?: string }, reader: MailReader, draft: DraftTemplates): RenderedMail {
+    const { context, messages, type } = this.prepared(event, links, reader);
+    const language = languageOf(messages.locale) ?? FALLBACK_LANGUAGE;
+    const withDraft = (compiled: Compiled, name: NotificationType | 'layout'): Compiled =>
+      draft.name !== name
+        ? compiled
+        : {
+            ...compiled,
+            ...(draft.subject !== undefined && name !== 'layout' && { subject: this.text.compile(draft.subject, compileOptions('subject')) }),
+            ...(draft.html !== undefined && { html: this.html.compile(draft.html, compileOptions('html')) }),
+            ...(draft.text !== undefined && { text: this.text.compile(draft.text, compileOptions('text')) }),
+          };
+    return { ...runMail(withDraft(this.compiled(type, language), type), withDraft(this.compiled('layout', language), 'layout'), context, messages), ...this.inlineLogo() };
+  }
+
+  /** What every template of this event's mail is given (its variables: template-variables.ts), for a reader. */
+  contextOf(event: NotifiedEvent, links: { gatewayUri: string | null; preferencesLink?: string }, reader: MailReader = {}): Record<string, unknown> {
+    return this.prepared(event, links, reader).context;
+  }
+
+  private prepared(event: NotifiedEvent, links: { gatewayUri: string | null; preferencesLink?: string }, reader: MailReader) {
     const type = deliveredTypeOf(event);
     const messages = this.catalogue.messages(type, reader.locale ?? FALLBACK_LANGUAGE);
     const times = TimeFormats.of(messages.locale, readerZone(reader));
     const context = { ...this.context(event, links.gatewayUri ?? '', messages, times), ...(links.preferencesLink && { preferencesLink: links.preferencesLink }) };
-    return { subject: context.subject, ...this.write(type, messages.locale, context, messages) };
+    return { type, messages, context };
+  }
+
+  /** The branding in effect (the source's; Herald's own when it has none). */
+  private get branding(): MailBranding {
+    return this.source.branding?.() ?? NO_BRANDING;
+  }
+
+  /** The logo Herald keeps, when it is the branding's: every mail whose HTML shows it carries it. */
+  private inlineLogo(): Pick<RenderedMail, 'inlineLogo'> {
+    const logo = this.branding.logo;
+    return logo && 'image' in logo ? { inlineLogo: { contentType: logo.image.contentType, data: logo.image.data } } : {};
   }
 
   /** What every mail has, around what the event's type says (its folder's `view`). */
@@ -253,7 +357,7 @@ export class MailRenderer {
       heading: t('headingFor', { heading: view.heading, application: appName }),
       /** The same for the HTML part: escaped, the application's name isolated (<bdi>). */
       headingHtml: messages.html('headingFor', { ...values, heading: view.heading, application: appName }),
-      color: view.color ?? '#0969da',
+      color: view.color ?? this.branding.accentColor ?? '#0969da',
       labels,
       textLabels,
       application: event.application,
@@ -263,8 +367,29 @@ export class MailRenderer {
       link: job ? `${base}/applications/${app}/jobs/${encodeURIComponent(job.id)}` : `${base}/applications/${app}`,
       linkLabel: job ? t('openJob') : t('openApplication'),
       preferencesLink: preferencesLink(base),
+      branding: brandingVariables(this.branding),
     };
   }
+}
+
+/** A type's mail: its subject, HTML and text. */
+function runMail(own: Compiled, layout: Compiled, context: object, messages: MailMessages): RenderedMail {
+  const { subject, html, text } = run(own, layout, context, messages);
+  return { subject: subject!, html, text };
+}
+
+/** Runs a template with its layout (and its subject, for a type); an empty subject is a failure. */
+function run(own: Compiled, layout: Compiled, context: object, messages?: MailMessages): { subject?: string; html: string; text: string } {
+  const data = messages && { messages };
+  const options = { data, partials: { layout: layout.html }, ...RUNTIME_OPTIONS };
+  const result = {
+    html: own.html(context, options),
+    text: own.text(context, { ...options, partials: { layout: layout.text } }),
+  };
+  if (!own.subject) return result;
+  const subject = oneLine(own.subject(context, { data, ...RUNTIME_OPTIONS }));
+  if (!subject) throw new Error('the subject is empty');
+  return { subject, ...result };
 }
 
 /** The labels of a language's mails ("Started", and "Started :" padded for the text part), written once per catalogue. */
