@@ -42,6 +42,13 @@ async function writeOldDatabase(storage: TestStorage): Promise<{ sent: number; p
     expect(await runMigrations(db)).toEqual(BEFORE.map((m) => new m().name));
     await insert('notifications', { event_id: EVENT.id, event_type: EVENT.type, payload: JSON.stringify(EVENT), created_at: AT });
     await insert('job_events', { id: EVENT.id, received_at: AT, source: 'graphql' });
+    // Whom the deliveries are for, managers of the application still: each delivery's reader is asked
+    // again when it is sent, and one for nobody Herald knows would be cancelled.
+    const shop = await insert('applications', { external_id: 'shop', name: 'Shop' });
+    for (const person of ['ann', 'bob', 'cy', 'di']) {
+      const user = await insert('users', { external_id: person, display_name: null, email: `${person}@example.com`, notifications_enabled: true });
+      await insert('memberships', { application_id: shop, role: 'MANAGE', user_id: user });
+    }
     const delivery = async (recipient: string, status: string, extra: Record<string, unknown> = {}) => {
       const id = await insert('deliveries', {
         event_type: EVENT.type, application_id: 'shop', recipient_id: recipient, recipient_email: `${recipient}@example.com`, recipient_name: null, recipient_locale: null,
