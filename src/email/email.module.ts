@@ -1,17 +1,27 @@
 import { Module } from '@nestjs/common';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { SettingsModule } from '../settings/settings.module';
+import { UsersModule } from '../users/users.module';
 import { EmailChannel } from './email-channel';
 import { MessageComposer } from './message-composer';
-import { SmtpTransportModule } from './transports/smtp/smtp-transport.module';
+import { SendMeTestEmailResolver } from './transport-checks/send-me-test-email.resolver';
+import { SendTestEmailResolver } from './transport-checks/send-test-email.resolver';
+import { VerifySmtpSettingsResolver } from './transport-checks/verify-smtp-settings.resolver';
+import { MailTransportsModule } from './transports/mail-transports.module';
 
 /**
- * The email channel (a DeliveryChannel, src/channels) and its mail transport:
- * the SMTP relay (transports/smtp/). Another transport is a folder of its own
- * under transports/ whose module provides MAIL_TRANSPORT, imported here instead.
+ * The email channel (a DeliveryChannel, src/channels) and its mail transport
+ * (MAIL_TRANSPORT: the SMTP relay or Microsoft Graph, as the settings say;
+ * transports/), with the checks of the way out (verifySmtpSettings, sendTestEmail,
+ * sendMeTestEmail: transport-checks/), answered by the transport in use.
  */
 @Module({
-  imports: [NotificationsModule, SettingsModule, SmtpTransportModule],
-  providers: [MessageComposer, EmailChannel],
+  imports: [
+    NotificationsModule,
+    SettingsModule,
+    UsersModule, // a person's own address, for sendMeTestEmail
+    MailTransportsModule,
+  ],
+  providers: [MessageComposer, EmailChannel, VerifySmtpSettingsResolver, SendTestEmailResolver, SendMeTestEmailResolver],
 })
 export class EmailModule {}
