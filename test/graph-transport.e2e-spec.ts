@@ -4,7 +4,7 @@ import { FakeGraph } from './support/fake-graph';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { OAuth2TokenEndpoint } from './support/oauth2-token-endpoint';
 import { eventually, seedApplication } from './support/people';
-import { SmtpSink } from './support/smtp-sink';
+import { SmtpSink, TLS_FIXTURES } from './support/smtp-sink';
 
 /**
  * Mail through Microsoft Graph (`POST /v1.0/users/{sender}/sendMail`, Herald's own
@@ -74,7 +74,7 @@ describe(`the Microsoft Graph transport (${DATABASE_KIND})`, () => {
 
   beforeAll(async () => {
     endpoint = await new OAuth2TokenEndpoint().start();
-    endpoint.addClient('herald-graph', { secret: CLIENT_SECRET });
+    endpoint.addClient('herald-graph', { secret: CLIENT_SECRET }).addClient('herald-graph-cert', { certificatePem: TLS_FIXTURES.cert });
     graph = await new FakeGraph((token, scope) => endpoint.isValidFor(token, scope)).start();
     graph.addMailbox(MAILBOX);
     relay = await new SmtpSink().start();
@@ -214,7 +214,7 @@ describe(`the Microsoft Graph transport (${DATABASE_KIND})`, () => {
     expect(graph.maxInFlight).toBeGreaterThan(1);
   });
 
-  it('verifySmtpSettings: TOKEN, MAILBOX, SEND (no mail sent); a wrong mailbox fails at MAILBOX, a wrong secret at TOKEN', async () => {
+  it('verifySmtpSettings: TOKEN, MAILBOX, SEND (no mail sent), with a secret or a certificate; a wrong mailbox fails at MAILBOX, a wrong secret at TOKEN', async () => {
     const sent = graph.sendRequests.length;
     const { verifySmtpSettings } = await app.admin(VERIFY, { input: graphSettings() });
     expect(verifySmtpSettings.steps.map((s: { step: string; status: string }) => `${s.step} ${s.status}`)).toEqual(['TOKEN OK', 'MAILBOX OK', 'SEND SKIPPED']);
@@ -222,6 +222,10 @@ describe(`the Microsoft Graph transport (${DATABASE_KIND})`, () => {
     expect(verifySmtpSettings.steps[0].message).toMatch(new RegExp(`access token from http://127.0.0.1:${endpoint.port}/oauth2/v2.0/token for ${graph.url}/.default, valid until \\S+Z`));
     expect(verifySmtpSettings.steps[1].message).toContain(MAILBOX);
     expect(graph.sendRequests.length).toBe(sent);
+
+    const certificate = graphSettings({ oauth2ClientId: 'herald-graph-cert', oauth2ClientSecret: '', oauth2Certificate: TLS_FIXTURES.cert, oauth2PrivateKey: TLS_FIXTURES.key });
+    const withCertificate = (await app.admin(VERIFY, { input: certificate })).verifySmtpSettings;
+    expect(withCertificate.steps.map((s: { step: string; status: string }) => `${s.step} ${s.status}`)).toEqual(['TOKEN OK', 'MAILBOX OK', 'SEND SKIPPED']);
 
     const unknown = (await app.admin(VERIFY, { input: graphSettings({ sender: 'nobody@contoso.example' }) })).verifySmtpSettings;
     expect(unknown).toMatchObject({ ok: false, failedStep: 'MAILBOX' });
