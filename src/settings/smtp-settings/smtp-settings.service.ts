@@ -144,6 +144,13 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
         const insert = manager.createQueryBuilder().insert().into(PropertyEntity).values(row(f, next, updatedBy, at)).orIgnore().updateEntity(false);
         if (await insertedRows(manager, insert)) written.push(f);
       }
+      // A key new to this database (after an upgrade) is seeded beside rows kept as they were: the two must go together.
+      const stored: SettingsValues = { ...current, ...Object.fromEntries(written.map((f) => [f, next[f]])) };
+      if (written.includes('transport') && stored.transport !== MailTransportKind.SMTP && stored.authMethod !== SmtpAuthMethod.OAUTH2_CLIENT_CREDENTIALS) {
+        throw new BadUserInputError([
+          { field: 'transport', message: `cannot be ${stored.transport} while the stored authMethod is ${stored.authMethod}: set transport, authMethod and the OAuth2 client credentials with updateSmtpSettings` },
+        ]);
+      }
       const changed = written.filter((f) => toRowValue(next[f]) !== toRowValue(current[f]));
       await this.audit.record(manager, { kind: AuditKind.SMTP_SETTINGS, target: 'smtpSettings', actor, at, fields: auditFields(changed, current, next) });
       return written;

@@ -1,5 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { Clock } from '../../../clock/clock';
+import { SmtpSettingsChangedEvent } from '../../../settings/smtp-settings/smtp-settings-changed.event';
 import { isConfigured, type SmtpSettings } from '../../../settings/smtp-settings/smtp-settings';
 import { SmtpSettingsService } from '../../../settings/smtp-settings/smtp-settings.service';
 import { RelayHealth } from '../../../smtp/relay-health/relay-health';
@@ -48,12 +50,16 @@ function endpointOf(settings: SmtpSettings): string {
  */
 class LazyTokens {
   private source?: OAuth2TokenSource;
+  private closed = false;
 
   constructor(private readonly make: () => OAuth2TokenSource) {}
 
   token(options?: { renew?: boolean }): Promise<AccessToken> {
     try {
-      this.source ??= this.make();
+      if (!this.source) {
+        this.source = this.make();
+        if (this.closed) this.source.close(); // made for a request of a retired route: no background refresh
+      }
     } catch (error) {
       return Promise.reject(error);
     }
@@ -65,6 +71,7 @@ class LazyTokens {
   }
 
   close(): void {
+    this.closed = true;
     this.source?.close();
   }
 }
@@ -80,7 +87,7 @@ class LazyTokens {
  * transport's check (token, mailbox). Failures are classified by classifyGraphFailure.
  */
 @Injectable()
-export class GraphTransport implements MailTransport {
+export class GraphTransport implements MailTransport, OnApplicationShutdown {
   readonly name = 'microsoft-graph';
   private readonly logger = new Logger('GraphTransport');
   /** The route of the current settings (a new one when they change; the old one's token source is closed). */
@@ -111,11 +118,27 @@ export class GraphTransport implements MailTransport {
     const settings = await this.settings.get();
     if (!isConfigured(settings)) return undefined;
     if (this.current?.settings !== settings) {
-      this.current?.tokens.close(); // requests under way keep the token they have
+      this.retire();
       this.current = this.routeFor(settings);
-      this.logger.log(`Microsoft Graph: ${this.current.name}, tokens from ${settings.oauth2TokenUrl ?? `tenant ${settings.oauth2TenantId}`} for ${graphScope(settings)}`);
+      this.logger.log(`${this.current.name}: tokens for ${graphScope(settings)} from ${settings.oauth2TokenUrl ? 'oauth2TokenUrl' : `tenant ${settings.oauth2TenantId}`}`);
     }
     return this.current;
+  }
+
+  /** New settings: the next mail makes a new route (new tokens); the old one's refresh stops. */
+  @OnEvent(SmtpSettingsChangedEvent.NAME)
+  onSettingsChanged(): void {
+    this.retire();
+  }
+
+  onApplicationShutdown(): void {
+    this.retire();
+  }
+
+  /** Stops the current route's background token refresh; requests under way keep the token they have. */
+  private retire(): void {
+    this.current?.tokens.close();
+    this.current = undefined;
   }
 
   reserve(route: MailRoute): Promise<MailHold | undefined> {
