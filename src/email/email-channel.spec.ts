@@ -11,6 +11,7 @@ import { DeliveriesDueEvent } from '../notifications/outbox/deliveries-due.event
 import { Dispatcher } from '../notifications/dispatch/dispatcher';
 import { SmtpSecurity } from '../settings/smtp-settings/smtp-settings';
 import { SmtpSettingsService } from '../settings/smtp-settings/smtp-settings.service';
+import { SelectedTransport } from './transports/selected-transport';
 import { SmtpTransport } from './transports/smtp/smtp-transport';
 
 const SWEEP_MS = 30_000;
@@ -102,7 +103,7 @@ describe('EmailChannel', () => {
   });
 
   it('stops cleanly when a settings change comes as it stops: nothing written to a closed database', async () => {
-    const reacting = jest.spyOn(core.get(SmtpTransport), 'onSettingsChanged');
+    const reacting = jest.spyOn(core.get(SelectedTransport), 'onSettingsChanged');
     const { log } = await capturingOutput(async () => {
       await core.get(SmtpSettingsService).update({ host: '127.0.0.1', port: sink.port, security: SmtpSecurity.NONE, authEnabled: false, sender: 'Herald <h@example.com>' }, { id: 'admin', name: null });
       await core.close();

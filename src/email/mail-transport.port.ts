@@ -1,10 +1,14 @@
+import type { SmtpSettings } from '../settings/smtp-settings/smtp-settings';
+import type { SmtpCheckResult } from '../smtp/smtp-gateway';
+
 /**
- * The port between the email channel and what carries its mail (an SMTP relay
- * today; Microsoft Graph or a standby relay next): one implementation per folder
- * under src/email/transports/, provided as MAIL_TRANSPORT. A transport owns its
- * settings, its health (circuit breaker, pacing), its quotas, its sign-in (OAuth2
- * tokens) and its step-by-step check; the channel composes the mail and decides,
- * from the transport's classification, what becomes of the delivery.
+ * The port between the email channel and what carries its mail (the SMTP relay,
+ * Microsoft Graph; a standby relay next): one implementation per folder under
+ * src/email/transports/; MAIL_TRANSPORT is the one the settings select
+ * (transports/selected-transport.ts). A transport owns its settings, its health
+ * (circuit breaker, pacing), its quotas, its sign-in (OAuth2 tokens) and its
+ * step-by-step check; the channel composes the mail and decides, from the
+ * transport's classification, what becomes of the delivery.
  */
 
 /** A message ready to go: its envelope and its bytes (MIME). */
@@ -76,6 +80,10 @@ export interface MailTransport {
   lastWorkedAt(): Date | null;
   /** Mails were put back to wait for its hold: what they wait for may say how many wait now. */
   waitingChanged?(): Promise<void>;
+  /** Checks these settings (saved, or changes laid over them) step by step, sending no mail (verifySmtpSettings). */
+  verify(settings: SmtpSettings): Promise<SmtpCheckResult>;
+  /** Sends the test mail to `to` the way notifications go now, step by step (sendTestEmail). */
+  sendTest(to: string): Promise<SmtpCheckResult>;
 }
 
 export const MAIL_TRANSPORT = Symbol('MailTransport');

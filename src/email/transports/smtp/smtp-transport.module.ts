@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { SmtpModule } from '../../../smtp/smtp.module';
-import { MAIL_TRANSPORT } from '../../mail-transport.port';
 import { SmtpTransport } from './smtp-transport';
 
-/** The SMTP relay as the email channel's transport (MAIL_TRANSPORT). */
+/** The SMTP relay as a mail transport (SmtpTransport), selected by the settings' transport. */
 @Module({
   imports: [SmtpModule],
-  providers: [SmtpTransport, { provide: MAIL_TRANSPORT, useExisting: SmtpTransport }],
-  exports: [MAIL_TRANSPORT],
+  providers: [SmtpTransport],
+  exports: [SmtpTransport],
 })
 export class SmtpTransportModule {}

@@ -1,9 +1,7 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
-import { ChannelsChangedEvent } from '../../../channels/delivery-channel.port';
-import { SmtpSettingsChangedEvent } from '../../../settings/smtp-settings/smtp-settings-changed.event';
+import { Injectable } from '@nestjs/common';
+import type { SmtpSettings } from '../../../settings/smtp-settings/smtp-settings';
 import { RelayHealth } from '../../../smtp/relay-health/relay-health';
-import { type Relay, SmtpCheckStep, type SmtpFailure, SmtpGateway } from '../../../smtp/smtp-gateway';
+import { type Relay, type SmtpCheckResult, SmtpCheckStep, type SmtpFailure, SmtpGateway } from '../../../smtp/smtp-gateway';
 import type { EncodedMail, MailHold, MailRoute, MailTransport, TransportFailure } from '../../mail-transport.port';
 
 /** A route through one pool of the relay (its settings' generation). */
@@ -18,23 +16,18 @@ interface SmtpTransportFailure extends TransportFailure {
 
 /**
  * Mail through the SMTP relay of the settings (src/smtp): the gateway's pooled
- * transport and classification, the relay's shared health and quota. A settings
- * change resets the relay's circuit, then tells the dispatcher to look again.
+ * transport and classification, its relay check and test mail, the relay's shared
+ * health and quota.
  */
 @Injectable()
-export class SmtpTransport implements MailTransport, OnModuleDestroy {
+export class SmtpTransport implements MailTransport {
   readonly name = 'smtp';
-  private readonly logger = new Logger('SmtpTransport');
   /** The route of the current pool, made once per pool (not per mail). */
   private current?: RelayRoute;
-  /** The relay's circuit being reset after a settings change. */
-  private resetting?: Promise<void>;
-  private stopping = false;
 
   constructor(
     private readonly gateway: SmtpGateway,
     private readonly health: RelayHealth,
-    private readonly events: EventEmitter2,
   ) {}
 
   isConfigured(): Promise<boolean> {
@@ -103,28 +96,12 @@ export class SmtpTransport implements MailTransport, OnModuleDestroy {
     return this.health.waitingChanged();
   }
 
-  /**
-   * New settings: a relay that was down is probed at once (one reset at a time);
-   * then the dispatcher looks at what waited. Shutdown waits for a reset (it writes).
-   */
-  @OnEvent(SmtpSettingsChangedEvent.NAME, { async: true })
-  async onSettingsChanged(): Promise<void> {
-    if (this.stopping) return;
-    const previous = this.resetting;
-    const resetting: Promise<void> = (async () => {
-      await previous;
-      await this.health.settingsChanged().catch((e: Error) => this.logger.error(`could not reset the relay's circuit: ${e.message}`));
-    })().finally(() => {
-      if (this.resetting === resetting) this.resetting = undefined;
-    });
-    this.resetting = resetting;
-    await resetting;
-    await this.events.emitAsync(ChannelsChangedEvent.NAME, new ChannelsChangedEvent());
+  verify(settings: SmtpSettings): Promise<SmtpCheckResult> {
+    return this.gateway.verify(settings);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.stopping = true;
-    await this.resetting;
+  sendTest(to: string): Promise<SmtpCheckResult> {
+    return this.gateway.sendTest(to);
   }
 }
 

@@ -1,19 +1,19 @@
-import { UseGuards } from '@nestjs/common';
+import { Inject, UseGuards } from '@nestjs/common';
 import { Mutation, Resolver } from '@nestjs/graphql';
 import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
 import { RateLimitGuard } from '../../auth/rate-limit.guard';
 import { Role } from '../../auth/role.enum';
 import { BadUserInputError } from '../../graphql/graphql-errors';
+import { SmtpCheckResult } from '../../smtp/smtp-gateway';
 import { UsersService } from '../../users/users.service';
-import { SmtpCheckResult } from '../smtp-check-result.model';
-import { SendTestEmailService } from './send-test-email.service';
+import { MAIL_TRANSPORT, type MailTransport } from '../mail-transport.port';
 
 /** The test mail a person sends themselves from their profile, as the product Herald replaces lets them. */
 @Resolver()
 export class SendMeTestEmailResolver {
   constructor(
-    private readonly testEmail: SendTestEmailService,
+    @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     private readonly users: UsersService,
   ) {}
 
@@ -24,6 +24,6 @@ export class SendMeTestEmailResolver {
   async sendMeTestEmail(@CurrentPrincipal() principal: Principal): Promise<SmtpCheckResult> {
     const { email } = await this.users.get(principal.sub);
     if (!email) throw BadUserInputError.field('email', 'your profile has no email address: set one with updateMyProfile first');
-    return this.testEmail.send(email);
+    return this.transport.sendTest(email);
   }
 }

@@ -1,21 +1,21 @@
-import { UseGuards } from '@nestjs/common';
+import { Inject, UseGuards } from '@nestjs/common';
 import { Args, Mutation, Resolver } from '@nestjs/graphql';
 import { Roles } from '../../auth/auth.decorators';
 import { Role } from '../../auth/role.enum';
 import { RateLimitGuard } from '../../auth/rate-limit.guard';
-import { SmtpCheckResult } from '../smtp-check-result.model';
+import { SmtpCheckResult } from '../../smtp/smtp-gateway';
+import { MAIL_TRANSPORT, type MailTransport } from '../mail-transport.port';
 import { SendTestEmailInput } from './send-test-email.input';
-import { SendTestEmailService } from './send-test-email.service';
 
 @Resolver()
 export class SendTestEmailResolver {
-  constructor(private readonly testEmail: SendTestEmailService) {}
+  constructor(@Inject(MAIL_TRANSPORT) private readonly transport: MailTransport) {}
 
   // Nullable: when one alias of a request is refused (rate limit), the others' answers still arrive.
-  @Mutation(() => SmtpCheckResult, { nullable: true, description: 'Sends a real test mail through the saved settings and reports the outcome' })
+  @Mutation(() => SmtpCheckResult, { nullable: true, description: 'Sends a real test mail through the saved settings (the relay or Microsoft Graph) and reports the outcome' })
   @Roles(Role.ADMIN)
   @UseGuards(RateLimitGuard)
   sendTestEmail(@Args('input', { description: 'Where to send the test mail' }) input: SendTestEmailInput): Promise<SmtpCheckResult> {
-    return this.testEmail.send(input.to);
+    return this.transport.sendTest(input.to);
   }
 }
