@@ -2,6 +2,7 @@ import { DynamicModule, Module, type Type } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AuthModule } from './auth/auth.module';
+import { BouncesModule } from './bounces/bounces.module';
 import { ClockModule } from './clock/clock.module';
 import { ConfigModule } from './config/config.module';
 import { HeraldConfig } from './config/herald-config';
@@ -30,6 +31,7 @@ export class AppModule {
         UsersModule,
         JobEventsModule,
         NotificationsModule,
+        BouncesModule,
         ObservabilityModule,
         ...(config.broker ? [brokerModule()] : []),
       ],

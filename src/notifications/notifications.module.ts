@@ -6,6 +6,7 @@ import { SmtpModule } from '../smtp/smtp.module';
 import { UsersModule } from '../users/users.module';
 import { DeliveriesResolver } from './delivery-log/deliveries.resolver';
 import { DeliveriesService } from './delivery-log/deliveries.service';
+import { DeliveryBounces } from './delivery-log/delivery-bounces';
 import { EventAudienceService } from './delivery-log/event-audience.service';
 import { EventsResolver } from './delivery-log/events.resolver';
 import { PlannedEventsService } from './delivery-log/planned-events.service';
@@ -63,11 +64,12 @@ import { MailRenderer } from './rendering/mail-renderer';
     MailCap,
     NotificationPlanner,
     DeliveriesService,
+    DeliveryBounces, // for src/bounces: the delivery a report is about, marked BOUNCED
     PlannedEventsService,
     DeliveriesResolver,
     EventsResolver,
     EventAudienceService,
   ],
-  exports: [DeliveriesService],
+  exports: [DeliveriesService, DeliveryBounces],
 })
 export class NotificationsModule {}

@@ -20,6 +20,15 @@ registerEnumType(DeliveryKind, {
   },
 });
 
+@ObjectType('DeliveryBounce', { description: 'What the bounce report about a delivery said (a DSN or non-delivery report read from the sender\'s mailbox)' })
+export class DeliveryBounceModel {
+  @Field({ description: 'The enhanced status code of the report (RFC 3463), e.g. 5.1.1 (unknown user) or 4.4.1' }) status: string;
+  @Field({ description: 'Whether the failure is permanent (5.x.x, a hard bounce) rather than temporary (4.x.x, a soft one)' }) hard: boolean;
+  @Field(() => String, { nullable: true, description: "The report's Diagnostic-Code: what the refusing server said, e.g. 550 5.1.1 <a@example.com>: Recipient address rejected" }) diagnosticCode: string | null;
+  @Field(() => String, { nullable: true, description: 'The server that wrote the report (Reporting-MTA, or the generating server of a non-delivery report)' }) reportingMta: string | null;
+  @Field({ description: 'When Herald read the report' }) at: Date;
+}
+
 @ObjectType('Delivery', { description: 'One mail to one person about one or more events, and what became of it' })
 export class DeliveryModel {
   @Field(() => ID, { description: "The delivery's id, for retryDelivery" }) id: string;
@@ -30,13 +39,14 @@ export class DeliveryModel {
   @Field(() => ID, { description: "The console's id of the application the event is about" }) applicationId: string;
   @Field(() => ID, { description: 'The id of the person the mail is for' }) recipientId: string;
   @Field({ description: "The address the mail goes to (the person's, when it was planned)" }) recipientEmail: string;
-  @Field(() => DeliveryStatus, { description: 'Where the mail is: PENDING, SENDING, SENT, RETRY, WAITING or FAILED' }) status: DeliveryStatus;
+  @Field(() => DeliveryStatus, { description: 'Where the mail is: PENDING, SENDING, SENT, RETRY, WAITING, FAILED or BOUNCED' }) status: DeliveryStatus;
   @Field(() => Int, { description: 'How many times it was handed to the relay' }) attempts: number;
   @Field(() => Date, { nullable: true, description: 'When it is (or was) tried next, for PENDING and RETRY' }) nextAttemptAt: Date | null;
   @Field(() => String, { nullable: true, description: "The relay's last reply, e.g. 250 2.0.0 OK or 550 5.1.1 unknown user" }) lastReply: string | null;
   @Field(() => String, { nullable: true, description: 'The last error, when it was not a reply of the relay' }) lastError: string | null;
   @Field(() => String, { nullable: true, description: 'The Message-ID header of the mail, once sent' }) messageId: string | null;
   @Field(() => Date, { nullable: true, description: 'When the relay accepted it' }) sentAt: Date | null;
+  @Field(() => DeliveryBounceModel, { nullable: true, description: 'What the bounce report said, when the relay accepted the mail and a report came back (status BOUNCED)' }) bounce: DeliveryBounceModel | null;
   @Field({ description: 'When it was planned' }) createdAt: Date;
   @Field({ description: 'When its state last changed' }) updatedAt: Date;
 
@@ -59,6 +69,9 @@ export class DeliveryModel {
       lastError: d.lastError,
       messageId: d.messageId,
       sentAt: d.sentAt,
+      bounce: d.bounceStatus && d.bouncedAt
+        ? Object.assign(new DeliveryBounceModel(), { status: d.bounceStatus, hard: d.bounceClass === 'HARD', diagnosticCode: d.bounceDiagnostic, reportingMta: d.bounceReportingMta, at: d.bouncedAt })
+        : null,
       createdAt: d.createdAt,
       updatedAt: d.updatedAt,
     });

@@ -15,6 +15,8 @@ export enum DeliveryStatus {
   WAITING = 'WAITING',
   /** Refused for good (5xx) or out of attempts; last_reply says why. */
   FAILED = 'FAILED',
+  /** Accepted by the relay, then reported undeliverable (a DSN or NDR in the sender's mailbox): bounce_* say why. */
+  BOUNCED = 'BOUNCED',
 }
 registerEnumType(DeliveryStatus, {
   name: 'DeliveryStatus',
@@ -26,6 +28,7 @@ registerEnumType(DeliveryStatus, {
     RETRY: { description: 'A transient failure: tried again at nextAttemptAt' },
     WAITING: { description: 'Nothing may be sent now (SMTP not configured, the relay down, or sending paced): waits without spending attempts; lastError says why' },
     FAILED: { description: 'Refused for good (5xx) or out of attempts; lastReply or lastError says why, retryDelivery sends it again' },
+    BOUNCED: { description: "Accepted by the relay, then reported undeliverable by a bounce (DSN or non-delivery report) in the sender's mailbox; bounce says what the report said" },
   },
 });
 
@@ -97,6 +100,22 @@ export class DeliveryEntity {
 
   @Column({ name: 'sent_at', type: Date, nullable: true })
   sentAt: Date | null;
+
+  /** What a bounce report said (status BOUNCED): the enhanced status code (5.1.1), hard or soft, the diagnostic, who reported it, when. */
+  @Column({ name: 'bounce_status', type: 'varchar', length: 16, nullable: true })
+  bounceStatus: string | null;
+
+  @Column({ name: 'bounce_class', type: 'varchar', length: 8, nullable: true })
+  bounceClass: string | null;
+
+  @Column({ name: 'bounce_diagnostic', type: 'text', nullable: true })
+  bounceDiagnostic: string | null;
+
+  @Column({ name: 'bounce_reporting_mta', type: 'varchar', length: 255, nullable: true })
+  bounceReportingMta: string | null;
+
+  @Column({ name: 'bounced_at', type: Date, nullable: true })
+  bouncedAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;

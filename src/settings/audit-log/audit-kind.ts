@@ -9,6 +9,7 @@ export enum AuditKind {
   SMTP_SETTINGS = 'SMTP_SETTINGS',
   MAIL_DEFAULTS = 'MAIL_DEFAULTS',
   USER_ROLE = 'USER_ROLE',
+  ADDRESS_SUSPENSION = 'ADDRESS_SUSPENSION',
 }
 registerEnumType(AuditKind, {
   name: 'AuditKind',
@@ -20,6 +21,7 @@ registerEnumType(AuditKind, {
       description:
         "A person's role (target: their id): role ADMIN or USER as their token carried it when it changed, or memberships[<application id>] (grantMembership, revokeMembership)",
     },
+    ADDRESS_SUSPENSION: { description: 'An admin lifted the suspension of an address that bounced (liftAddressSuspension); target: the address, field suspended true → false' },
   },
 });
 
