@@ -46,6 +46,18 @@ export class RelayLogins {
     };
   }
 
+  /**
+   * Tokens of the relay's OAuth2 grant for another mailbox user (`username`: the
+   * subject a service account impersonates): the report mailbox reads with the
+   * relay's client. Close it when done.
+   */
+  tokenSource(settings: SmtpSettings, username: string): OAuth2TokenSource {
+    return new OAuth2TokenSource(grantOf(this.oauth2Settings({ ...settings, username })), {
+      timeoutMs: settings.connectionTimeoutMs,
+      onRequest: (outcome) => this.metrics?.tokenRequested(outcome.ok),
+    });
+  }
+
   private oauth2Settings(settings: SmtpSettings): OAuth2Settings {
     const secrets = this.settings.oauth2Secrets(settings);
     return {

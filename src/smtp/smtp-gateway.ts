@@ -16,6 +16,14 @@ export type { SmtpFailure } from './smtp-failure';
 export type { Relay, SentMail } from './live-transport';
 export type { AlertRelay, FallbackMail } from './fallback-relay';
 export { type RelayFailure, RelayState, RelayStateChangedEvent } from './relay-health/relay-state-changed.event';
+export { RelayStatusModel } from './relay-health/relay-status.model';
+
+/** Access tokens of the relay's OAuth2 client for one user: the same grant, another mailbox. */
+export interface AccessTokens {
+  /** A valid token (cached, refreshed before it expires). */
+  token(): Promise<string>;
+  close(): void;
+}
 
 /**
  * The one way to the SMTP relay: whether there is one, the relay to send
@@ -52,6 +60,16 @@ export class SmtpGateway {
   /** What a failed `send` (or check) is about: scope, transient or not, the step, the relay's reply. */
   classify(error: unknown): SmtpFailure {
     return classifySmtpFailure(error);
+  }
+
+  /**
+   * Tokens of the relay's OAuth2 client (the settings' grant) for `username`: the
+   * report mailbox signs in with XOAUTH2 through the same app registration or
+   * service account. Secrets are decrypted here, as for the relay.
+   */
+  oauth2Tokens(settings: SmtpSettings, username: string): AccessTokens {
+    const source = this.logins.tokenSource(settings, username);
+    return { token: async () => (await source.token()).value, close: () => source.close() };
   }
 
   /** Connects with these settings and reports each step up to AUTH; sends no mail. */

@@ -12,6 +12,11 @@ import { AddressSuspendedEvent } from './address-suspended.event';
 /** The Message-IDs Herald writes (notifications/dispatch/message-composer.ts): `<herald.<16 hex>.<delivery id>@<domain>>`. */
 const HERALD_MESSAGE_ID = /^<herald\.[0-9a-f]{16}\.\d+@[^<>\s]+>$/;
 
+/** Whether a Message-ID is of the form Herald gives its mails (the report is about one of them). */
+export function isHeraldMessageId(messageId: string): boolean {
+  return HERALD_MESSAGE_ID.test(messageId);
+}
+
 /** What recording a bounce did. */
 export type Recorded =
   | { outcome: 'BOUNCED'; deliveryId: number; address: string; recipient: BouncedRecipient; verdict: BounceVerdict }
@@ -52,7 +57,7 @@ export class BounceRecorder {
   }
 
   private async apply(manager: EntityManager, reading: BounceReading): Promise<Recorded> {
-    if (!HERALD_MESSAGE_ID.test(reading.originalMessageId)) return { outcome: 'NOT_HERALDS' };
+    if (!isHeraldMessageId(reading.originalMessageId)) return { outcome: 'NOT_HERALDS' };
     const delivery = await this.deliveries.byMessageId(reading.originalMessageId, manager);
     if (!delivery) return { outcome: 'UNKNOWN_MESSAGE' };
     const recipient = recipientOf(reading.recipients, delivery.recipientEmail);

@@ -10,6 +10,7 @@ export enum AuditKind {
   MAIL_DEFAULTS = 'MAIL_DEFAULTS',
   USER_ROLE = 'USER_ROLE',
   ADDRESS_SUSPENSION = 'ADDRESS_SUSPENSION',
+  REPORT_MAILBOX = 'REPORT_MAILBOX',
 }
 registerEnumType(AuditKind, {
   name: 'AuditKind',
@@ -21,6 +22,7 @@ registerEnumType(AuditKind, {
       description:
         "A person's role (target: their id): role ADMIN or USER as their token carried it when it changed, or memberships[<application id>] (grantMembership, revokeMembership)",
     },
+    REPORT_MAILBOX: { description: 'The mailbox bounce reports are read from (updateReportMailboxSettings); target reportMailboxSettings, the password only named' },
     ADDRESS_SUSPENSION: { description: 'An admin lifted the suspension of an address that bounced (liftAddressSuspension); target: the address, field suspended true → false' },
   },
 });
