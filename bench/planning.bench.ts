@@ -25,7 +25,6 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
 import { AuthModule } from '../src/auth/auth.module';
-import { Clock } from '../src/clock/clock';
 import { ClockModule } from '../src/clock/clock.module';
 import { ManualClock } from '../src/clock/manual-clock';
 import { ConfigModule } from '../src/config/config.module';
@@ -74,17 +73,14 @@ async function startCore(frequency: NotificationFrequency, pg: string | undefine
   const module = await Test.createTestingModule({
     imports: [
       ConfigModule.forRoot(config),
-      ClockModule,
+      ClockModule.forRoot(new ManualClock(Date.UTC(2026, 10, 24, 9, 0))), // the clock stands still: no window closes, no timer runs
       AuthModule,
       EventEmitterModule.forRoot(),
       ThrottlerModule.forRoot({ throttlers: [{ name: 'smtp-check', ttl: 60_000, limit: 10 }] }),
       DatabaseModule,
       NotificationsModule,
     ],
-  })
-    .overrideProvider(Clock)
-    .useValue(new ManualClock(Date.UTC(2026, 10, 24, 9, 0))) // the clock stands still: no window closes, no timer runs
-    .compile();
+  }).compile();
   module.useLogger(['error']);
   await module.init();
   await seed(module.get(DataSource), frequency);

@@ -3,6 +3,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AuthModule } from './auth/auth.module';
 import { BouncesModule } from './bounces/bounces.module';
+import type { Clock } from './clock/clock';
 import { ClockModule } from './clock/clock.module';
 import { ConfigModule } from './config/config.module';
 import { HeraldConfig } from './config/herald-config';
@@ -16,12 +17,13 @@ import { UsersModule } from './users/users.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: HeraldConfig): DynamicModule {
+  /** `clock`: the system's by default; the end-to-end suites give a ManualClock. */
+  static forRoot(config: HeraldConfig, clock?: Clock): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        ClockModule,
+        ClockModule.forRoot(clock),
         EventEmitterModule.forRoot(),
         ThrottlerModule.forRoot({ throttlers: [{ name: 'smtp-check', ttl: 60_000, limit: config.smtpCheckRateLimit }] }),
         DatabaseModule,

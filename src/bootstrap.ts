@@ -3,6 +3,7 @@ import { ConsoleLogger, type INestApplication, type LogLevel } from '@nestjs/com
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
+import type { Clock } from './clock/clock';
 import type { HeraldConfig } from './config/herald-config';
 import { createValidationPipe } from './graphql/validation.pipe';
 
@@ -31,9 +32,9 @@ export function createLogger(config: HeraldConfig, { stderrOnly = false } = {}):
   return new Logger('Herald', { json, logLevels: LEVELS.slice(0, upTo + 1), colors });
 }
 
-/** Builds the Herald application (not yet listening): used by main.ts and the end-to-end suites. */
-export async function createHeraldApp(config: HeraldConfig): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+/** Builds the Herald application (not yet listening): used by main.ts and the end-to-end suites (which may give it a ManualClock). */
+export async function createHeraldApp(config: HeraldConfig, { clock }: { clock?: Clock } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, clock), {
     logger: createLogger(config),
     abortOnError: false,
   });

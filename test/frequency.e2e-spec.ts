@@ -1,4 +1,5 @@
 import { Role } from '../src/auth/role.enum';
+import { ManualClock } from '../src/clock/manual-clock';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
 import { SmtpSink } from './support/smtp-sink';
@@ -24,10 +25,14 @@ function outcome(type: 'JOB_FAILED' | 'JOB_SUCCEEDED', applicationId: string, mi
   };
 }
 
+/** The app's time (a ManualClock: the hour never turns during a test): half an hour after the events. */
+const NOW = Date.UTC(2026, 10, 24, 9, 30);
+
 /** How often, per person and type, as a manager sees it: in the mails, in `me`, and in the admin's preview. */
 describe(`notification frequency (${DATABASE_KIND})`, () => {
   let app: HeraldTestApp;
   let sink: SmtpSink;
+  const clock = new ManualClock(NOW);
   const publish = async (e: ReturnType<typeof outcome>): Promise<number> => {
     const res = await app.gql(PUBLISH, { input: e }, app.token(Role.SERVICE, 'console'));
     if (res.errors) throw new Error(JSON.stringify(res.errors));
@@ -41,7 +46,7 @@ describe(`notification frequency (${DATABASE_KIND})`, () => {
 
   beforeAll(async () => {
     sink = await new SmtpSink().start();
-    app = await HeraldTestApp.start();
+    app = await HeraldTestApp.start({}, undefined, { clock });
     await app.admin(UPDATE_SMTP, { input: { host: '127.0.0.1', port: sink.port, security: 'NONE', authEnabled: false, sender: 'Herald <herald@example.com>' } });
     await seedApplication(app, { id: 'freq-1', name: 'App freq-1' }, [{ id: 'freq-ann' }, { id: 'freq-bob' }, { id: 'freq-cy' }]);
     await seedApplication(app, { id: 'freq-2', name: 'App freq-2' }, [{ id: 'freq-dee' }]);
@@ -97,7 +102,7 @@ describe(`notification frequency (${DATABASE_KIND})`, () => {
     ]);
     const gus = audience[1];
     expect(gus.frequency).toBe('DIGEST_HOURLY');
-    expect(Date.parse(gus.digestWindowEnd as string)).toBeGreaterThan(Date.now());
+    expect(gus.digestWindowEnd).toBe('2026-11-24T10:00:00.000Z'); // the end of the hour under way on the app's clock
     expect(gus.detail).toMatch(/^waiting for their digest, which leaves at /);
     // Someone who became a manager after the event: no mail, and the log says so rather than guessing.
     await app.gql('mutation($input: UpdateMyProfileInput!) { updateMyProfile(input: $input) { id } }', { input: { email: 'freq-kim@example.com', notificationsEnabled: true } }, app.token(Role.USER, 'freq-kim'));
@@ -132,37 +137,7 @@ describe(`notification frequency (${DATABASE_KIND})`, () => {
     ]);
     expect(preview[1]).toMatchObject({ when: 'now', digestWindowStart: null, digestWindowEnd: null });
     const hourly = ((await app.admin(PREVIEW, { t: 'JOB_FAILED', a: 'freq-2' })).recipientsPreview as Array<Record<string, string>>)[0];
-    expect(hourly).toMatchObject({ userId: 'freq-dee', frequency: 'DIGEST_HOURLY', timing: 'IN_DIGEST' });
-    // The hour under way, on this machine's clock: from 23:00 UTC it ends on the next date, which is then named too.
-    const [start, end] = [new Date(hourly.digestWindowStart), new Date(hourly.digestWindowEnd)];
-    expect(end.getTime() - start.getTime()).toBe(3_600_000);
-    expect(start.getUTCMinutes()).toBe(0);
-    const [day, time] = [(d: Date) => d.toISOString().slice(0, 10), (d: Date) => d.toISOString().slice(11, 16)];
-    const window = day(start) === day(end) ? `${day(start)} ${time(start)}–${time(end)} UTC` : `${day(start)} ${time(start)} – ${day(end)} ${time(end)} UTC`;
-    expect(hourly.when).toBe(`in the hourly digest of ${window}`);
-  });
-
-  it("recipientsPreview's digest windows are in the person's time zone, else the admin's default", async () => {
-    const PROFILE = 'mutation($input: UpdateMyProfileInput!) { updateMyProfile(input: $input) { id } }';
-    const DEFAULTS = 'mutation($input: UpdateMailDefaultsInput!) { updateMailDefaults(input: $input) { timeZone } }';
-    const preview = async () => ((await app.admin(PREVIEW, { t: 'JOB_FAILED', a: 'freq-2' })).recipientsPreview as Array<Record<string, string>>)[0];
-    // India is 5 h 30 ahead of UTC: its clock hours start at half past in UTC.
-    // The hour from 23:00 to midnight there shows both dates.
-    const inIndia = /^in the hourly digest of \d{4}-\d\d-\d\d \d\d:00(–| – \d{4}-\d\d-\d\d )\d\d:00 GMT\+5:30$/;
-    expect((await app.gql(PROFILE, { input: { timeZone: 'Asia/Kolkata' } }, app.token(Role.USER, 'freq-dee'))).errors).toBeUndefined();
-    const own = await preview();
-    expect(own.when).toMatch(inIndia);
-    expect(new Date(own.digestWindowStart).getUTCMinutes()).toBe(30);
-
-    expect((await app.gql(PROFILE, { input: { timeZone: null } }, app.token(Role.USER, 'freq-dee'))).errors).toBeUndefined();
-    await app.admin(DEFAULTS, { input: { timeZone: 'Asia/Kolkata' } });
-    try {
-      const fallback = await preview();
-      expect(fallback.when).toMatch(inIndia);
-      expect(new Date(fallback.digestWindowStart).getUTCMinutes()).toBe(30);
-    } finally {
-      await app.admin(DEFAULTS, { input: { timeZone: null } });
-    }
+    expect(hourly).toEqual({ userId: 'freq-dee', frequency: 'DIGEST_HOURLY', timing: 'IN_DIGEST', when: 'in the hourly digest of 2026-11-24 09:00–10:00 UTC', digestWindowStart: '2026-11-24T09:00:00.000Z', digestWindowEnd: '2026-11-24T10:00:00.000Z' });
   });
 
   it('refuses a contradiction or a choice that means nothing, naming the field, and changes nothing', async () => {
@@ -176,5 +151,68 @@ describe(`notification frequency (${DATABASE_KIND})`, () => {
     expect(badHour.errors?.[0].message).toMatch(/digestHour/);
     const me = await app.gql('{ me { preferences { eventType frequency } } }', {}, app.token(Role.USER, 'freq-bob'));
     expect((me.data as { me: { preferences: Array<{ eventType: string; frequency: string }> } }).me.preferences.every((p) => p.frequency === 'IMMEDIATELY')).toBe(true);
+  });
+
+  /**
+   * The hour under way, at instants where it is easy to get wrong: its end on the
+   * next date, and an hour that a change of summer time shortens on the wall clock.
+   * In the person's zone, else the admin's default, else UTC. Each on an app whose
+   * clock stands at that instant.
+   */
+  describe.each([
+    {
+      at: '2026-11-24T23:59:30Z, the last half-minute of a UTC day',
+      now: Date.UTC(2026, 10, 24, 23, 59, 30),
+      utc: ['2026-11-24 23:00 – 2026-11-25 00:00 UTC', '2026-11-24T23:00:00.000Z'],
+      // Kolkata is 5 h 30 ahead: its clock hours start at half past in UTC.
+      kolkata: ['2026-11-25 05:00–06:00 GMT+5:30', '2026-11-24T23:30:00.000Z'],
+      paris: ['2026-11-25 00:00–01:00 CET', '2026-11-24T23:00:00.000Z'],
+    },
+    {
+      at: '2026-03-29T00:59:30Z, 01:59:30 in Paris, where the next minute is 03:00 CEST',
+      now: Date.UTC(2026, 2, 29, 0, 59, 30),
+      utc: ['2026-03-29 00:00–01:00 UTC', '2026-03-29T00:00:00.000Z'],
+      kolkata: ['2026-03-29 06:00–07:00 GMT+5:30', '2026-03-29T00:30:00.000Z'],
+      paris: ['2026-03-29 01:00 CET – 2026-03-29 03:00 CEST', '2026-03-29T00:00:00.000Z'],
+    },
+  ])("recipientsPreview's hourly window at $at", ({ now, utc, kolkata, paris }) => {
+    let at: HeraldTestApp;
+    const PROFILE = 'mutation($input: UpdateMyProfileInput!) { updateMyProfile(input: $input) { id } }';
+    const DEFAULTS = 'mutation($input: UpdateMailDefaultsInput!) { updateMailDefaults(input: $input) { timeZone } }';
+    const preview = async () => ((await at.admin(PREVIEW, { t: 'JOB_FAILED', a: 'freq-h' })).recipientsPreview as Array<Record<string, string>>)[0];
+    const window = ([when, start]: string[]) => ({
+      when: `in the hourly digest of ${when}`,
+      digestWindowStart: start,
+      digestWindowEnd: new Date(Date.parse(start) + 3_600_000).toISOString(),
+    });
+    const zone = async (timeZone: string | null) => expect((await at.gql(PROFILE, { input: { timeZone } }, at.token(Role.USER, 'freq-hh'))).errors).toBeUndefined();
+
+    beforeAll(async () => {
+      at = await HeraldTestApp.start({}, undefined, { clock: new ManualClock(now) });
+      await seedApplication(at, { id: 'freq-h', name: 'App freq-h' }, [{ id: 'freq-hh' }]);
+      expect((await at.gql(SET_PREF, { input: { eventType: 'JOB_FAILED', frequency: 'DIGEST_HOURLY' } }, at.token(Role.USER, 'freq-hh'))).errors).toBeUndefined();
+    });
+    afterAll(() => at?.close());
+
+    it('in UTC when neither the person nor the admin chose a zone', async () => {
+      expect(await preview()).toMatchObject({ userId: 'freq-hh', timing: 'IN_DIGEST', ...window(utc) });
+    });
+
+    it("in the person's zone", async () => {
+      await zone('Asia/Kolkata');
+      expect(await preview()).toMatchObject(window(kolkata));
+      await zone('Europe/Paris');
+      expect(await preview()).toMatchObject(window(paris));
+      await zone(null);
+    });
+
+    it("in the admin's default zone, for a person without one", async () => {
+      await at.admin(DEFAULTS, { input: { timeZone: 'Asia/Kolkata' } });
+      try {
+        expect(await preview()).toMatchObject(window(kolkata));
+      } finally {
+        await at.admin(DEFAULTS, { input: { timeZone: null } });
+      }
+    });
   });
 });

@@ -1,4 +1,6 @@
 import { Role } from '../src/auth/role.enum';
+import { ManualClock } from '../src/clock/manual-clock';
+import { Digests } from '../src/notifications/digests/digests';
 import { DATABASE_KIND, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
 import { scrape } from './support/prometheus-text';
@@ -11,10 +13,12 @@ const EVENT = 'query($id: ID!) { event(id: $id) { deliveries { id kind recipient
 const PREVIEW = 'query($t: JobEventType!, $a: ID!) { recipientsPreview(eventType: $t, applicationId: $a) { userId timing when capSummaryAt } }';
 
 const CAP = 5;
-const WINDOW_MS = 8_000;
+const WINDOW_MS = 600_000;
+/** Where the apps' clock (one ManualClock, shared) starts: ann's cap window runs from here to 09:10. */
+const START = Date.UTC(2026, 10, 24, 9, 0);
 let seq = 0;
 const failed = (applicationId: string) => {
-  const at = new Date().toISOString();
+  const at = new Date(START - 60_000).toISOString();
   return {
     schemaVersion: 1,
     id: `cap-e2e-${process.pid}-${++seq}`,
@@ -27,24 +31,31 @@ const failed = (applicationId: string) => {
 };
 
 /**
- * The mail cap through the API, as an admin sees it (MAIL_CAP_COUNT=5 per 8 s,
- * the system clock): the mails, the summary, the delivery log, recipientsPreview
- * and /metrics. On PostgreSQL two Herald apps share the database and the events
- * are published to both at once: the count is shared, and one summary leaves.
+ * The mail cap through the API, as an admin sees it (MAIL_CAP_COUNT=5 per 10
+ * minutes): the mails, the summary, the delivery log, recipientsPreview and
+ * /metrics. The apps run on a ManualClock that the test moves to the window's
+ * end, so that what is asserted before the end is still before it however slow
+ * the machine. On PostgreSQL two Herald apps share the database (and the clock)
+ * and the events are published to both at once: the count is shared, and one
+ * summary leaves.
  */
 describe(`mail cap (${DATABASE_KIND})`, () => {
   let sink: SmtpSink;
   const apps: HeraldTestApp[] = [];
-  const env = { MAIL_CAP_COUNT: String(CAP), MAIL_CAP_WINDOW_MS: String(WINDOW_MS) };
+  const clock = new ManualClock(START);
+  // The clock jumps minutes at a time: the dispatcher's and the settings' periodic timers stay out of the way.
+  const env = { MAIL_CAP_COUNT: String(CAP), MAIL_CAP_WINDOW_MS: String(WINDOW_MS), DISPATCH_SWEEP_INTERVAL_MS: '3600000', SETTINGS_REFRESH_INTERVAL_MS: '3600000' };
   const mailsTo = (person: string) => sink.received.filter((m) => m.to.includes(`${person}@example.com`));
+  /** Closes, in every process, the windows ended by the clock's time; resolves once no process is still closing one. */
+  const sweepAll = async () => (await Promise.all(apps.map((a) => a.app.get(Digests).sweep()))).reduce((a, b) => a + b, 0);
 
   beforeAll(async () => {
     sink = await new SmtpSink().start();
-    const first = await HeraldTestApp.start(env);
+    const first = await HeraldTestApp.start(env, undefined, { clock });
     apps.push(first);
     await first.admin(UPDATE_SMTP, { input: { host: '127.0.0.1', port: sink.port, security: 'NONE', authEnabled: false, sender: 'Herald <herald@example.com>' } });
     await seedApplication(first, { id: 'cap-billing', name: 'Billing' }, [{ id: 'cap-ann' }, { id: 'cap-bob' }]);
-    if (TEST_DATABASE_URL) apps.push(await HeraldTestApp.start(env, first.storage));
+    if (TEST_DATABASE_URL) apps.push(await HeraldTestApp.start(env, first.storage, { clock }));
   });
   afterAll(async () => {
     for (const app of apps.slice(1).reverse()) await app.close({ keepData: true });
@@ -75,19 +86,28 @@ describe(`mail cap (${DATABASE_KIND})`, () => {
     expect(pending.deliveries).toEqual([]);
     const annPending = pending.audience.find((m: { userId: string }) => m.userId === 'cap-ann');
     expect(annPending).toEqual({ userId: 'cap-ann', outcome: 'CAP_SUMMARY_PENDING', deliveryId: null, digestWindowEnd: expect.any(String), detail: expect.stringMatching(/^folded by the mail cap/) });
+    expect(annPending.digestWindowEnd).toBe('2026-11-24T09:10:00.000Z'); // the window opened with her first mail, at 09:00
     const preview = (await app.admin(PREVIEW, { t: 'JOB_FAILED', a: 'cap-billing' })).recipientsPreview;
-    expect(preview).toEqual([{ userId: 'cap-ann', timing: 'CAP_SUMMARY', when: expect.stringMatching(/^in the cap summary at \d{4}-\d\d-\d\d \d\d:\d\d UTC: they had 5 mails/), capSummaryAt: annPending.digestWindowEnd }]);
+    expect(preview).toEqual([{ userId: 'cap-ann', timing: 'CAP_SUMMARY', when: expect.stringMatching(/^in the cap summary at 2026-11-24 09:10 UTC: they had 5 mails/), capSummaryAt: annPending.digestWindowEnd }]);
+    // Each mail is dated when it was written (the apps' clock).
+    expect(mailsTo('cap-ann').map((m) => m.parsed.date)).toEqual(Array(CAP).fill(new Date(START)));
+
+    // A millisecond before the window's end, no process has a summary to write.
+    clock.advance(WINDOW_MS - 1);
+    expect(await sweepAll()).toBe(0);
     expect(mailsTo('cap-ann')).toHaveLength(CAP);
 
-    // At the window's end: exactly one summary with the 7 others (however many processes folded them).
+    // At the window's end (the folding process's timer sweeps): exactly one summary with the 7 others (however many processes folded them).
+    clock.advance(1);
     const summary = await eventually(async () => {
       const mine = mailsTo('cap-ann');
       expect(mine).toHaveLength(CAP + 1);
       return mine.find((m) => m.parsed.subject === '7 more events for Billing')!;
-    }, WINDOW_MS + 90_000);
+    });
     expect(summary.parsed.text).toContain('7 more events for Billing: 7 failed');
-    await new Promise((r) => setTimeout(r, 500));
-    expect(mailsTo('cap-ann')).toHaveLength(CAP + 1);
+    expect(summary.parsed.date).toEqual(new Date(START + WINDOW_MS));
+    // Every process has closed what it could: still one summary.
+    expect(await sweepAll()).toBe(0);
 
     const log = (await app.admin(DELIVERIES, { f: { recipientId: 'cap-ann' } })).deliveries;
     expect(log.totalCount).toBe(CAP + 1);
@@ -110,7 +130,7 @@ describe(`mail cap (${DATABASE_KIND})`, () => {
     }
     expect(folded).toBe(12 - CAP);
     expect(written).toBe(1);
-  }, 150_000);
+  });
 
   it('refuses a cap that is not a number, naming the variable', async () => {
     await expect(HeraldTestApp.start({ MAIL_CAP_COUNT: 'lots' })).rejects.toThrow(/MAIL_CAP_COUNT/);

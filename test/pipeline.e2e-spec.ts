@@ -2,9 +2,11 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, In } from 'typeorm';
 import { JOB_EVENT_CHANNEL } from '@herald/contracts';
 import { Role } from '../src/auth/role.enum';
+import { ManualClock } from '../src/clock/manual-clock';
 import { JobEventIngestionService } from '../src/job-events/ingestion/job-event-ingestion.service';
 import { Dispatcher } from '../src/notifications/dispatch/dispatcher';
 import { DeliveryEntity, DeliveryStatus } from '../src/notifications/entities/delivery.entity';
+import { DeliveryOutbox } from '../src/notifications/outbox/delivery-outbox';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
 import { type ReceivedMail, SmtpSink } from './support/smtp-sink';
@@ -366,7 +368,9 @@ describe(`a Herald process stopped while it sends (${DATABASE_KIND})`, () => {
 
   it('takes over the claims of a process that died, once their lease expires', async () => {
     const s = await new SmtpSink().start();
-    const app = await HeraldTestApp.start(FAST_RETRIES);
+    // The lease runs out when the test moves the clock, not after 500 ms that a loaded machine may spend on the next request.
+    const clock = new ManualClock(Date.UTC(2026, 10, 24, 10));
+    const app = await HeraldTestApp.start(FAST_RETRIES, undefined, { clock });
     try {
       // Relay not configured yet: the deliveries are planned and wait.
       await seedApplication(app, { id: 'orphans', name: 'Orphans' }, [{ id: 'o1' }, { id: 'o2' }]);
@@ -375,9 +379,16 @@ describe(`a Herald process stopped while it sends (${DATABASE_KIND})`, () => {
       await eventually(async () => expect((await app.admin(EVENT, { id: e.id })).event.deliveries.map((d: { status: string }) => d.status)).toEqual(['WAITING', 'WAITING']));
       // Another process claimed them and died (SIGKILL): SENDING, its lease running out soon.
       const repo = app.app.get(DataSource).getRepository(DeliveryEntity);
-      await repo.update({ id: In(await deliveryIdsOf(app, e.id)) }, { status: DeliveryStatus.SENDING, leaseOwner: 'dead-host:1:gone', leaseExpiresAt: new Date(Date.now() + 500) });
+      await repo.update({ id: In(await deliveryIdsOf(app, e.id)) }, { status: DeliveryStatus.SENDING, leaseOwner: 'dead-host:1:gone', leaseExpiresAt: new Date(clock.now() + 500) });
+      const claims = jest.spyOn(app.app.get(DeliveryOutbox), 'claim');
       await app.admin(UPDATE_SMTP, { input: { host: '127.0.0.1', port: s.port, security: 'NONE', authEnabled: false, sender: 'h@example.com' } });
-      expect(recipientsOf(mailsOf(s, e.id))).toEqual([]); // still leased to the dead process
+      // With a relay, the dispatcher looks at once, and finds them still leased to the dead process.
+      expect(await eventually(async () => {
+        expect(claims).toHaveBeenCalled();
+        return claims.mock.results[0].value as Promise<unknown>;
+      })).toEqual([]);
+      expect(recipientsOf(mailsOf(s, e.id))).toEqual([]);
+      clock.advance(600); // the lease has run out; the dispatcher's sweep (every 100 ms) claims them
       await eventually(async () => expect(recipientsOf(mailsOf(s, e.id))).toEqual(['o1@example.com', 'o2@example.com']));
       expect(app.app.get(Dispatcher).owner).not.toBe('dead-host:1:gone');
     } finally {

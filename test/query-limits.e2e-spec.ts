@@ -40,16 +40,21 @@ describe(`query limits (${DATABASE_KIND})`, () => {
   let admin: string;
   let user: string;
 
-  /** POSTs an operation; resolves with the HTTP status, the body and how long the answer took. */
+  /**
+   * POSTs an operation; resolves with the HTTP status, the body and the CPU time the
+   * answer cost (the app runs in this process): what a refusal "at once" must keep
+   * small. Not the time it took, which grows with whatever else the machine runs.
+   */
   async function post(body: Record<string, unknown>, token: string) {
-    const started = Date.now();
+    const started = process.cpuUsage();
     const res = await request(app.url)
       .post('/graphql')
       .set('content-type', 'application/json')
       .set('authorization', `Bearer ${token}`)
       .timeout(15_000)
       .send(body);
-    return { status: res.status, body: res.body as GraphqlResponse, text: res.text, ms: Date.now() - started };
+    const { user: cpuUser, system: cpuSystem } = process.cpuUsage(started);
+    return { status: res.status, body: res.body as GraphqlResponse, text: res.text, cpuMs: (cpuUser + cpuSystem) / 1000 };
   }
 
   /** The process is alive and answers. */
@@ -102,21 +107,21 @@ describe(`query limits (${DATABASE_KIND})`, () => {
     it('2,000 aliases of deliveries(first: 100) from a USER: a clear error, at once', async () => {
       const res = await post({ query: aliased(2000, `deliveries(first: 100) { edges { node { ${DELIVERY} } } }`) }, user);
       expectRefused(res, 'GRAPHQL_PARSE_FAILED', /more tha[nt] 1000 tokens/);
-      expect(res.ms).toBeLessThan(2000);
+      expect(res.cpuMs).toBeLessThan(2000);
       await expectAlive();
     });
 
     it('1,000 aliases of users(first: 100) with memberships from an ADMIN: a clear error, at once', async () => {
       const res = await post({ query: aliased(1000, `users(first: 100) { edges { node { ${USER} memberships { role application { id name } } } } }`) }, admin);
       expectRefused(res, 'GRAPHQL_PARSE_FAILED', /more tha[nt] 1000 tokens/);
-      expect(res.ms).toBeLessThan(2000);
+      expect(res.cpuMs).toBeLessThan(2000);
       await expectAlive();
     });
 
     it('3,000 aliases of me: a clear error, at once', async () => {
       const res = await post({ query: aliased(3000, 'me { id }') }, user);
       expectRefused(res, 'GRAPHQL_PARSE_FAILED', /more tha[nt] 1000 tokens/);
-      expect(res.ms).toBeLessThan(2000);
+      expect(res.cpuMs).toBeLessThan(2000);
       await expectAlive();
     });
   });
@@ -166,7 +171,7 @@ describe(`query limits (${DATABASE_KIND})`, () => {
       const res = await post({ query: `{ me { ...F0 } } ${fragments.join(' ')}` }, user);
       expect(res.status).toBe(400);
       expect(res.body.errors?.[0].extensions.code).toMatch(/^(BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED)$/);
-      expect(res.ms).toBeLessThan(2000);
+      expect(res.cpuMs).toBeLessThan(2000);
       await expectAlive();
     });
 

@@ -1,6 +1,11 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { Role } from '../src/auth/role.enum';
+import type { Clock } from '../src/clock/clock';
+import { ManualClock } from '../src/clock/manual-clock';
+import { DeliveryEntity, DeliveryStatus } from '../src/notifications/entities/delivery.entity';
 import { DATABASE_KIND, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { OAuth2TokenEndpoint } from './support/oauth2-token-endpoint';
 import { eventually, seedApplication } from './support/people';
@@ -55,8 +60,8 @@ describe(`the relay's circuit breaker (${DATABASE_KIND})`, () => {
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
-  const start = async (env: Record<string, string>, settings: Record<string, unknown>, applicationId: string, managers: { id: string }[]) => {
-    const app = await HeraldTestApp.start({ ...FAST, ...env });
+  const start = async (env: Record<string, string>, settings: Record<string, unknown>, applicationId: string, managers: { id: string }[], clock?: Clock) => {
+    const app = await HeraldTestApp.start({ ...FAST, ...env }, undefined, { clock });
     cleanups.push(() => app.close());
     await app.admin(UPDATE_SMTP, { input: settings });
     await seedApplication(app, { id: applicationId, name: 'Billing' }, managers);
@@ -185,21 +190,37 @@ describe(`the relay's circuit breaker (${DATABASE_KIND})`, () => {
   });
 
   it("a relay enforcing a per-minute quota (a scaled minute): every mail arrives, none FAILED; with Herald's quota set to the relay's, none is refused", async () => {
-    const MINUTE_MS = '1500';
-    const relay = await sink({ messagesPerMinute: 3, minuteMs: Number(MINUTE_MS) });
-    const app = await start({ HERALD_QUOTA_MINUTE_MS: MINUTE_MS, DISPATCH_MAX_ATTEMPTS: '2' }, relayAt(relay.port), 'app-quota', people('quota', 8));
+    const MINUTE_MS = 1500;
+    // Herald and the relays count minutes on one ManualClock, moved only while no mail is on its way:
+    // on the system clock, a mail granted in a minute's last 75 ms could reach the relay in the next
+    // minute on a loaded machine, and be refused there (Herald's margin is 3 s of a real minute).
+    const clock = new ManualClock(Date.UTC(2026, 10, 24, 10));
+    const now = () => clock.now();
+    const relay = await sink({ messagesPerMinute: 3, minuteMs: MINUTE_MS, now });
+    const app = await start({ HERALD_QUOTA_MINUTE_MS: String(MINUTE_MS), DISPATCH_MAX_ATTEMPTS: '2' }, relayAt(relay.port), 'app-quota', people('quota', 8), clock);
+    const sending = () => app.app.get(DataSource).getRepository(DeliveryEntity).countBy({ status: DeliveryStatus.SENDING });
+    /** Until `check` passes: the clock moves on by a thirtieth of a minute each time no mail is being sent. */
+    const driveUntil = <T>(check: () => Promise<T>) =>
+      eventually(async () => {
+        try {
+          return await check();
+        } catch (error) {
+          if ((await sending()) === 0) clock.advance(MINUTE_MS / 30);
+          throw error;
+        }
+      }, 60_000);
 
     // Herald without a quota: the relay refuses the excess (450 4.5.127); Herald slows down, spends nothing.
     const first = await publish(app, 'app-quota');
-    await relay.waitFor(8, 30_000);
-    await eventually(async () => {
+    await driveUntil(async () => {
+      expect(relay.received).toHaveLength(8);
       for (const d of await deliveriesOf(app, first)) expect(d).toMatchObject({ status: 'SENT', attempts: 1 });
     });
     expect(relay.throttled).toBeGreaterThan(0);
 
     // Herald paced to the relay's quota: nothing is refused, the log says it is paced. (A relay
     // of its own: the first one's current minute already counts mails Herald's quota did not.)
-    const paced = await sink({ messagesPerMinute: 3, minuteMs: Number(MINUTE_MS) });
+    const paced = await sink({ messagesPerMinute: 3, minuteMs: MINUTE_MS, now });
     await app.admin(UPDATE_SMTP, { input: { port: paced.port, quotaMessagesPerMinute: 3 } });
     const second = await publish(app, 'app-quota');
     await eventually(async () => {
@@ -213,14 +234,43 @@ describe(`the relay's circuit breaker (${DATABASE_KIND})`, () => {
       return s;
     });
     const lastIn = Date.parse(status.pacedLastAt) - Date.parse(status.pacedUntil);
-    expect(lastIn).toBe((Math.ceil(status.deliveriesWaiting / 3) - 1) * Number(MINUTE_MS));
-    await paced.waitFor(8, 30_000);
-    await eventually(async () => {
+    expect(lastIn).toBe((Math.ceil(status.deliveriesWaiting / 3) - 1) * MINUTE_MS);
+    await driveUntil(async () => {
+      expect(paced.received).toHaveLength(8);
       for (const d of await deliveriesOf(app, second)) expect(d).toMatchObject({ status: 'SENT', attempts: 1 });
     });
     expect(paced.throttled).toBe(0);
-    expect(paced.received).toHaveLength(8);
     expect(relay.received).toHaveLength(8);
+  });
+
+  it('50 deliveries paced by the relay quota: each says it waits with 50 others, and readiness and relayStatus count the 50 waiting now', async () => {
+    // The quota is one mail a minute: the first goes, the 50 others wait for the next minutes. On a
+    // ManualClock that stays at the start of a minute, the minute cannot end in the middle of the test.
+    const MINUTE_MS = 60_000;
+    const clock = new ManualClock(Date.UTC(2026, 10, 24, 10));
+    const relay = await sink();
+    const app = await start({}, relayAt(relay.port, { quotaMessagesPerMinute: 1 }), 'app-fifty', people('fifty', 51), clock);
+    const id = await publish(app, 'app-fifty');
+    await relay.waitFor(1);
+
+    const status = await eventually(async () => {
+      const s = await statusOf(app);
+      expect(s).toMatchObject({ state: 'DEGRADED', deliveriesWaiting: 50, pacedUntil: expect.any(String) });
+      return s;
+    });
+    const ready = await request(app.url).get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.details.relay).toMatchObject({ state: 'DEGRADED', waiting: 50 });
+    const lastAt = new Date(Date.parse(status.pacedUntil) + 49 * MINUTE_MS).toISOString();
+    expect(status.pacedLastAt).toBe(lastAt);
+    await eventually(async () => {
+      const waiting = (await deliveriesOf(app, id)).filter((d) => d.status === 'WAITING');
+      expect(waiting).toHaveLength(50);
+      for (const d of waiting) {
+        expect(d.lastError).toBe(`paced: relay quota 1 messages a minute; next at ${status.pacedUntil}; the last of the 50 waiting at about ${lastAt}`);
+      }
+    });
+    expect(relay.received).toHaveLength(1);
   }, 90_000);
 });
 
@@ -245,15 +295,17 @@ describeIf(!!TEST_DATABASE_URL, NEEDS_POSTGRES)('two Herald processes with the r
     try {
       await a.admin(UPDATE_SMTP, { input: relayAt(relay.port) });
       await seedApplication(a, { id: 'app-two', name: 'Billing' }, people('two', 4));
-      await publish(a, 'app-two');
-      await publish(b, 'app-two');
+      const ids = [await publish(a, 'app-two'), await publish(b, 'app-two')];
       await eventually(async () => {
         expect((await statusOf(a)).state).toBe('DOWN');
         expect((await statusOf(b)).state).toBe('DOWN');
       });
       // A send under way when the circuit opened may still reconnect once or twice (the
-      // SMTP pool retries a connection the relay closed): counted from when those are over.
-      await new Promise((resolve) => setTimeout(resolve, 2 * PROBE_MS));
+      // SMTP pool retries a connection the relay closed): counted from when those are over,
+      // that is once every mail is back to wait (its send has ended), however long that took.
+      await eventually(async () => {
+        for (const id of ids) for (const d of await deliveriesOf(a, id)) expect(d.status).toBe('WAITING');
+      });
       const from = relay.connections.length;
       await eventually(async () => expect(relay.connections.length - from).toBeGreaterThanOrEqual(6), 20_000);
       const probes = relay.connections.slice(from);

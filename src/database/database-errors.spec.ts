@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { isDatabaseUnavailable, isStorageFull, isUniqueViolation } from './database-errors';
+import { describeIf, NEEDS_POSTGRES } from '../../test/support/skipped-suites';
 
 /**
  * The classifier against errors as the drivers really produce them: SQLSTATEs
@@ -25,9 +26,8 @@ async function failure(run: () => Promise<unknown>): Promise<unknown> {
 }
 
 const PG_URL = process.env.HERALD_TEST_DATABASE_URL;
-const describePg = PG_URL ? describe : describe.skip;
 
-describePg('on PostgreSQL (real SQLSTATEs through pg and TypeORM)', () => {
+describeIf(!!PG_URL, NEEDS_POSTGRES)('on PostgreSQL (real SQLSTATEs through pg and TypeORM)', () => {
   let dataSource: DataSource;
   beforeAll(async () => {
     dataSource = await new DataSource({ type: 'postgres', url: PG_URL, extra: { max: 2 }, logging: false }).initialize();

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../clock/clock';
 import { isDatabaseUnavailable, isStorageFull } from './database-errors';
 
 export type DatabaseState = 'up' | 'full' | 'down';
@@ -15,8 +16,12 @@ export type DatabaseState = 'up' | 'full' | 'down';
 export class DatabaseHealth {
   private readonly logger = new Logger('Database');
   private current: DatabaseState = 'up';
-  private since = new Date();
+  private since: Date;
   private reason?: string;
+
+  constructor(private readonly clock: Clock) {
+    this.since = clock.date();
+  }
 
   get state(): DatabaseState {
     return this.current;
@@ -49,7 +54,7 @@ export class DatabaseHealth {
 
   private change(state: DatabaseState, reason?: string): void {
     this.current = state;
-    this.since = new Date();
+    this.since = this.clock.date();
     this.reason = reason;
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Clock } from '../clock/clock';
 import { DatabaseHealth, type DatabaseState } from './database-health';
 import { HealthProbeEntity } from './health-probe.entity';
 import { Transactions } from './transactions';
@@ -31,6 +32,7 @@ export class DatabaseProbe implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly transactions: Transactions,
     private readonly health: DatabaseHealth,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -43,7 +45,7 @@ export class DatabaseProbe implements OnModuleInit, OnModuleDestroy {
   }
 
   check(): Promise<DatabaseState> {
-    const now = Date.now();
+    const now = this.clock.now();
     if (!this.last || now - this.last.at > PROBE_TTL_MS) this.last = { at: now, state: this.probe() };
     return this.last.state;
   }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { ManualClock } from '../clock/manual-clock';
 import { DatabaseHealth } from './database-health';
 import { Transactions } from './transactions';
 
@@ -15,6 +16,7 @@ describe('Transactions (SQLite)', () => {
   let dataSource: DataSource;
   let transactions: Transactions;
   let health: DatabaseHealth;
+  let clock: ManualClock;
   /** What another connection (another process) sees. */
   const committed = async () => {
     const other = await new DataSource({ type: 'better-sqlite3', database: join(dir, 'db.sqlite'), readonly: true }).initialize();
@@ -31,7 +33,8 @@ describe('Transactions (SQLite)', () => {
     dir = mkdtempSync(join(tmpdir(), 'herald-tx-'));
     dataSource = await new DataSource({ type: 'better-sqlite3', database: join(dir, 'db.sqlite'), enableWAL: true, logging: false }).initialize();
     await dataSource.query('CREATE TABLE items (name TEXT PRIMARY KEY, body TEXT)');
-    health = new DatabaseHealth();
+    clock = new ManualClock(Date.UTC(2026, 0, 5, 9));
+    health = new DatabaseHealth(clock);
     transactions = new Transactions(dataSource, health);
   });
   afterEach(async () => {
@@ -41,10 +44,12 @@ describe('Transactions (SQLite)', () => {
 
   it('commits what follows a full database and a failed statement, and says the database was full', async () => {
     await insert('before');
+    clock.advance(60_000);
     const pages = Number((await dataSource.query('PRAGMA page_count'))[0].page_count);
     await dataSource.query(`PRAGMA max_page_count = ${pages + 2}`);
     await expect(insert('too-big', 100_000)).rejects.toThrow(/full/);
     expect(health.state).toBe('full');
+    expect(health.detail.since).toEqual(new Date(Date.UTC(2026, 0, 5, 9, 1))); // on the Clock, as /health/ready shows it
     await dataSource.query('PRAGMA max_page_count = 1073741823');
     // A statement that fails on its own: SQLite rolls back that statement only.
     await expect(insert('before')).rejects.toThrow(/UNIQUE/);

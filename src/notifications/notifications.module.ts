@@ -12,6 +12,7 @@ import { EventsResolver } from './delivery-log/events.resolver';
 import { PlannedEventsService } from './delivery-log/planned-events.service';
 import { Dispatcher } from './dispatch/dispatcher';
 import { MessageComposer } from './dispatch/message-composer';
+import { Readers } from './dispatch/readers';
 import { MailCap } from './cap/mail-cap';
 import { Digests } from './digests/digests';
 import { CapWindowEntity } from './entities/cap-window.entity';
@@ -58,6 +59,7 @@ import { MailRenderer } from './rendering/mail-renderer';
     DeliveryOutbox,
     DeliveryQueueStats, // the queue's numbers for observability (/metrics, relay alerts)
     DeliveryTakers,
+    Readers, // who still receives a batch, asked again just before it is sent
     Dispatcher,
     JobHistory,
     Digests,

@@ -10,6 +10,8 @@ export interface FallbackMail {
   subject: string;
   text: string;
   headers?: Record<string, string>;
+  /** The Date header: Herald's Clock (nodemailer would take the wall clock). */
+  date: Date;
 }
 
 /** The fallback relay as the rest of Herald sees it: where it is (no credentials) and sending through it. */

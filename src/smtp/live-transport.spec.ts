@@ -70,7 +70,7 @@ async function message(to: string | { name: string; address: string }) {
     { key: 'To', value: to },
     { key: 'Subject', value: 'Grüße — a subject long enough to be folded by the header encoder at 76 characters' },
     { key: 'Message-ID', value: '<m1@example.com>' },
-  ]);
+  ], Date.UTC(2026, 10, 24, 9));
 }
 
 describe('sendEncoded: an encoded message straight to the pool of the mailer module', () => {

@@ -27,9 +27,10 @@ export interface EncodedMail {
 
 /**
  * A message for the relay: already encoded (`EncodedMail`), or parts for
- * nodemailer to encode (the test mail). `from` defaults to the configured sender.
+ * nodemailer to encode (the test mail). `from` defaults to the configured sender;
+ * `date` (the Date header) to the wall clock, so Herald gives its Clock's.
  */
-export type OutgoingMail = Pick<ISendMailOptions, 'to' | 'subject' | 'text' | 'html' | 'headers'> | EncodedMail;
+export type OutgoingMail = Pick<ISendMailOptions, 'to' | 'subject' | 'text' | 'html' | 'headers' | 'date'> | EncodedMail;
 
 /** The relay the next mails go through: its settings, and sending through its pool. */
 export interface Relay {

@@ -2,6 +2,9 @@ import { simpleParser } from 'mailparser';
 import MimeNode from 'nodemailer/lib/mime-node';
 import { type EncodedBody, encodeAlternative, type MailHeader, replacePlaceholder, throughMimeNode, withHeaders } from './mime-message';
 
+/** The Date header's time, as the caller's Clock gives it. */
+const AT = Date.UTC(2026, 10, 24, 9, 30, 15, 250);
+
 describe('MIME encoding through nodemailer', () => {
   it("still finds nodemailer's private MimeNode where the gateway takes it from (nodemailer/lib/mime-node)", () => {
     // If this fails, nodemailer moved or changed MimeNode: see the note in mime-message.ts.
@@ -11,6 +14,7 @@ describe('MIME encoding through nodemailer', () => {
     for (const method of ['setHeader', 'createChild', 'setContent', 'build', 'buildHeaders', 'getEnvelope', 'encodeHeaderValue', ...internals]) {
       expect(typeof prototype[method]).toBe('function');
     }
+    expect(new (MimeNode.default ?? MimeNode)().date).toBeInstanceOf(Date); // the root's time for its Date header
   });
 
   it('encodes the body once and puts each recipient’s headers over it', async () => {
@@ -20,7 +24,7 @@ describe('MIME encoding through nodemailer', () => {
       { key: 'To', value: { name: 'Zoë Ó', address: 'zoe@example.com' } },
       { key: 'Subject', value: 'Grüße' },
       { key: 'Message-ID', value: '<m1@example.com>' },
-    ]);
+    ], AT);
     expect(message.envelope).toEqual({ from: 'herald@example.com', to: ['zoe@example.com'] });
     const parsed = await simpleParser(message.raw);
     expect(parsed.to).toMatchObject({ value: [{ name: 'Zoë Ó', address: 'zoe@example.com' }] });
@@ -28,6 +32,7 @@ describe('MIME encoding through nodemailer', () => {
     expect(parsed.messageId).toBe('<m1@example.com>');
     expect(parsed.text).toBe('Plain — text');
     expect(parsed.html).toBe('<p>HTML</p>');
+    expect(parsed.date).toEqual(new Date(Date.UTC(2026, 10, 24, 9, 30, 15))); // the time given, not the wall clock's
   });
 
   it('writes, without a MimeNode per message, the header block and envelope a MimeNode writes, message after message', async () => {
@@ -60,14 +65,17 @@ describe('MIME encoding through nodemailer', () => {
       [...shared('x'), { key: 'To', value: 'a@example.com' }, { key: 'Message-ID', value: '<m@x>' }, { key: 'Date', value: 'Tue, 24 Nov 2026 10:00:00 +0000' }],
       [...shared('x'), { key: 'To', value: 'a@example.com' }, { key: 'Bcc', value: 'hidden@example.com' }, { key: 'Message-ID', value: '<m@x>' }],
     ];
-    const sameDate = (raw: Buffer) => raw.toString().replace(/^Date: .*$/m, 'Date: (now)').replace(/^Message-ID: <[0-9a-f-]+@[^>]+>$/m, 'Message-ID: (made up)');
+    const madeUp = (raw: Buffer) => raw.toString().replace(/^Message-ID: <[0-9a-f-]+@[^>]+>$/m, 'Message-ID: (made up)');
     for (const headers of messages) {
-      const fast = withHeaders(body, '0123456789abcdef', headers);
-      const reference = throughMimeNode(body, '0123456789abcdef', headers);
-      expect(sameDate(fast.raw)).toBe(sameDate(reference.raw));
+      const fast = withHeaders(body, '0123456789abcdef', headers, AT);
+      const reference = throughMimeNode(body, '0123456789abcdef', headers, AT);
+      expect(madeUp(fast.raw)).toBe(madeUp(reference.raw));
       expect(fast.envelope).toEqual(reference.envelope);
+      // The time given, whichever way the header block was written (unless the headers give their own Date).
+      const date = headers.some((h) => h.key === 'Date') ? 'Tue, 24 Nov 2026 10:00:00 +0000' : 'Tue, 24 Nov 2026 09:30:15 +0000';
+      expect(/^Date: (.*)$/m.exec(fast.raw.toString())?.[1].trim()).toBe(date);
     }
-    expect(withHeaders(body, '0123456789abcdef', messages[3]).envelope).toEqual({ from: 'herald@xn--bcher-kva.example', to: ['a@example.com', 'b@example.com', 'c@example.com'] });
+    expect(withHeaders(body, '0123456789abcdef', messages[3], AT).envelope).toEqual({ from: 'herald@xn--bcher-kva.example', to: ['a@example.com', 'b@example.com', 'c@example.com'] });
   });
 
   it('writes the Content-Type line of each tag as a MimeNode does, a tag per event', () => {
@@ -80,8 +88,8 @@ describe('MIME encoding through nodemailer', () => {
     for (const tag of [...tags, ...tags]) {
       const body = encodeAlternative(tag, 'text', '<p>html</p>');
       const contentType = (raw: Buffer) => /^Content-Type: [\s\S]*?(?=\r\n\r\n)/m.exec(raw.toString())?.[0];
-      expect(contentType(withHeaders(body, tag, headers).raw)).toBe(contentType(throughMimeNode(body, tag, headers).raw));
-      if (tag.length < 40) expect(contentType(withHeaders(body, tag, headers).raw)).toContain(tag); // longer: split in RFC 2231 sections
+      expect(contentType(withHeaders(body, tag, headers, AT).raw)).toBe(contentType(throughMimeNode(body, tag, headers, AT).raw));
+      if (tag.length < 40) expect(contentType(withHeaders(body, tag, headers, AT).raw)).toContain(tag); // longer: split in RFC 2231 sections
     }
   });
 
@@ -138,7 +146,7 @@ describe('MIME encoding through nodemailer', () => {
     expect(body.body.toString()).not.toMatch(/base64/i);
     const replaced = replacePlaceholder(body.body, placeholder, value);
     expect(replaced.length).toBe(body.body.length);
-    const parsed = await simpleParser(withHeaders({ ...body, body: replaced }, '0123456789abcdef', [{ key: 'From', value: 'h@example.com' }]).raw);
+    const parsed = await simpleParser(withHeaders({ ...body, body: replaced }, '0123456789abcdef', [{ key: 'From', value: 'h@example.com' }], AT).raw);
     expect(parsed.text).toBe(`see https://h.example/p?t=${value}`);
     expect(parsed.html).toBe(html.replaceAll(placeholder, value));
     expect(() => replacePlaceholder(body.body, placeholder, 'short')).toThrow();

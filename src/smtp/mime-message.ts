@@ -149,11 +149,12 @@ function quotedPrintable(content: Buffer): string {
  * a header whose value is the one the last message had (From, Subject, List-Id…
  * for every recipient of the same mail) is not encoded again. Headers that the
  * MimeNode itself writes or adds (Content-*, Date, MIME-Version, Bcc, a missing
- * Message-ID) or reads apart (no From) go through a MimeNode as before.
+ * Message-ID) or reads apart (no From) go through a MimeNode as before. `date`
+ * (epoch ms, the caller's Clock) is the Date header's time.
  */
-export function withHeaders(encoded: EncodedBody, tag: string, headers: MailHeader[]): EncodedMessage {
+export function withHeaders(encoded: EncodedBody, tag: string, headers: MailHeader[], date: number): EncodedMessage {
   const fields = byKey(headers);
-  if (!fields?.has('From') || !fields.has('Message-ID')) return throughMimeNode(encoded, tag, headers);
+  if (!fields?.has('From') || !fields.has('Message-ID')) return throughMimeNode(encoded, tag, headers, date);
   const lines: string[] = [];
   const to: string[] = [];
   let from = '';
@@ -163,14 +164,15 @@ export function withHeaders(encoded: EncodedBody, tag: string, headers: MailHead
     if (key === 'From') from = field.addresses?.[0] ?? '';
     else if (field.addresses) for (const address of field.addresses) if (!to.includes(address)) to.push(address);
   }
-  lines.push(dateLine(), 'MIME-Version: 1.0', contentTypeLine(encoded.contentType, tag));
+  lines.push(dateLine(date), 'MIME-Version: 1.0', contentTypeLine(encoded.contentType, tag));
   lines.push('', '');
   return { envelope: { from, to }, raw: Buffer.concat([Buffer.from(lines.join('\r\n')), encoded.body]) };
 }
 
-/** The header block through a MimeNode (headers the fast path leaves to it; also what it is checked against). */
-export function throughMimeNode(encoded: EncodedBody, tag: string, headers: MailHeader[]): EncodedMessage {
+/** The header block through a MimeNode (headers the fast path leaves to it; also what it is checked against); Date at `date` unless a header gives it. */
+export function throughMimeNode(encoded: EncodedBody, tag: string, headers: MailHeader[], date: number): EncodedMessage {
   const root = mimeNode(encoded.contentType, tag);
+  root.date = new Date(date); // what buildHeaders writes when no Date header is given (it would take the wall clock)
   root.setHeader(headers);
   const raw = Buffer.concat([Buffer.from(`${root.buildHeaders()}\r\n\r\n`), encoded.body]);
   const envelope = root.getEnvelope();
@@ -184,6 +186,8 @@ export function throughMimeNode(encoded: EncodedBody, tag: string, headers: Mail
  * this and PartNode above are the casts. mime-message.spec.ts fails if nodemailer changes them.
  */
 interface HeaderEncoder {
+  /** A root node's time for its Date header (set to the wall clock when the node is made). */
+  date: Date;
   setHeader(headers: MailHeader[]): void;
   buildHeaders(): string;
   getEnvelope(): { from: string | false; to: string[] };
@@ -256,10 +260,9 @@ function encodeField(key: string, value: MailHeader['value']): EncodedField {
   return { line: encoded.trim() ? foldLines(`${key}: ${encoded}`, 76) : '', addresses };
 }
 
-/** Date, as a root MimeNode writes it when none is given; the same for a second. */
+/** Date at `now` (epoch ms), as a root MimeNode writes it when none is given; encoded once a second. */
 let lastDate = { second: NaN, line: '' };
-function dateLine(): string {
-  const now = Date.now();
+function dateLine(now: number): string {
   const second = Math.floor(now / 1000);
   if (lastDate.second !== second) {
     lastDate = { second, line: foldLines(`Date: ${encoder.encodeHeaderValue('Date', new Date(now).toUTCString().replace(/GMT/, '+0000'))}`, 76) };

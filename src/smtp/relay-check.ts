@@ -91,7 +91,7 @@ export class RelayCheck {
         if (!this.tokens) return login(options.auth!, '');
         const tokens = this.tokens;
         tokens.token().then((token) => {
-          log.ok(SmtpCheckStep.TOKEN, `access token from ${tokens.endpoint()}, valid until ${new Date(token.expiresAt).toISOString()} (${Math.round((token.expiresAt - Date.now()) / 60_000)} min)`);
+          log.ok(SmtpCheckStep.TOKEN, `access token from ${tokens.endpoint()}, valid until ${new Date(token.expiresAt).toISOString()} (${Math.round(tokens.validFor(token) / 60_000)} min)`);
           login({ user, oauth2: new XOAuth2({ user, provisionCallback: tokens.provisionCallback } as never) }, ' with XOAUTH2');
         }, fail);
       });

@@ -1,5 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import { Clock } from '../clock/clock';
 import { HeraldMetrics } from '../observability/metrics/herald-metrics';
 import { parseServiceAccountKey } from '../settings/smtp-settings/service-account-key';
 import { isOAuth2, SmtpAuthMethod, type SmtpSettings } from '../settings/smtp-settings/smtp-settings';
@@ -28,6 +29,7 @@ export interface RelayLogin {
 export class RelayLogins {
   constructor(
     private readonly settings: SmtpSettingsService,
+    private readonly clock: Clock,
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {}
 
@@ -36,6 +38,7 @@ export class RelayLogins {
     if (settings.authMethod === SmtpAuthMethod.NONE || !settings.username) return none;
     if (!isOAuth2(settings.authMethod)) return { ...none, auth: { user: settings.username, pass: this.settings.password(settings) ?? '' } };
     const tokens = new OAuth2TokenSource(grantOf(this.oauth2Settings(settings)), {
+      now: () => this.clock.now(),
       timeoutMs: settings.connectionTimeoutMs,
       onRequest: (outcome) => this.metrics?.tokenRequested(outcome.ok),
     });
@@ -53,6 +56,7 @@ export class RelayLogins {
    */
   tokenSource(settings: SmtpSettings, username: string): OAuth2TokenSource {
     return new OAuth2TokenSource(grantOf(this.oauth2Settings({ ...settings, username })), {
+      now: () => this.clock.now(),
       timeoutMs: settings.connectionTimeoutMs,
       onRequest: (outcome) => this.metrics?.tokenRequested(outcome.ok),
     });

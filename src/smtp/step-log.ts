@@ -14,7 +14,8 @@ const HINTS: Record<SmtpCheckStep, string> = {
 /** Collects a check's steps in order, as answered by verifySmtpSettings and sendTestEmail. */
 export class StepLog {
   readonly steps: SmtpCheckStepResult[] = [];
-  private readonly started = Date.now();
+  /** A duration, not a time of day: the monotonic clock (the wall clock may jump). */
+  private readonly started = performance.now();
 
   ok(step: SmtpCheckStep, message: string, response?: string): void {
     this.steps.push({ step, status: SmtpCheckStatus.OK, message, response, responseCode: responseCodeOf({ response }) });
@@ -60,6 +61,6 @@ export class StepLog {
   /** The result; steps after a failure are not listed (not reached). */
   result(extra: Partial<SmtpCheckResult> = {}): SmtpCheckResult {
     const failed = this.steps.find((s) => s.status === SmtpCheckStatus.FAILED);
-    return { ok: !failed, failedStep: failed?.step, steps: this.steps, durationMs: Date.now() - this.started, ...extra };
+    return { ok: !failed, failedStep: failed?.step, steps: this.steps, durationMs: Math.round(performance.now() - this.started), ...extra };
   }
 }

@@ -5,12 +5,11 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import request from 'supertest';
-import { JwtSecret } from '../../src/auth/jwt-secret';
 import type { Principal } from '../../src/auth/principal';
 import { Role } from '../../src/auth/role.enum';
 import { TokenService } from '../../src/auth/token.service';
 import { createHeraldApp, startHerald } from '../../src/bootstrap';
-import { SystemClock } from '../../src/clock/clock';
+import type { Clock } from '../../src/clock/clock';
 import { HeraldConfig } from '../../src/config/herald-config';
 import { validateEnvironment } from '../../src/config/validate-environment';
 
@@ -46,11 +45,12 @@ export class HeraldTestApp {
   /**
    * Boots the real app (migrations, seeding) with these extra environment
    * variables, on fresh storage or on the storage of an app started before.
+   * `clock`: the time the app reads (a ManualClock the test moves); the system's by default.
    */
-  static async start(env: Record<string, string> = {}, storage?: TestStorage): Promise<HeraldTestApp> {
+  static async start(env: Record<string, string> = {}, storage?: TestStorage, { clock }: { clock?: Clock } = {}): Promise<HeraldTestApp> {
     const { dataDir, schema } = storage ?? HeraldTestApp.freshStorage();
     const config = HeraldTestApp.config({ dataDir, schema }, env);
-    const app = await createHeraldApp(config);
+    const app = await createHeraldApp(config, { clock });
     try {
       await startHerald(app, config, '127.0.0.1', 0);
     } catch (error) {
@@ -81,10 +81,9 @@ export class HeraldTestApp {
     return new HeraldConfig(validateEnvironment(fullEnv), fullEnv);
   }
 
-  /** A bearer token for this app. */
+  /** A bearer token for this app (signed by its own TokenService, so on its clock). */
   token(roles: Role | Role[], sub = 'tester', extra: Partial<Principal> = {}): string {
-    const tokens = new TokenService(JwtSecret.load(this.config), this.config, new SystemClock());
-    return tokens.sign({ sub, roles: ([] as Role[]).concat(roles), ...extra });
+    return this.app.get(TokenService).sign({ sub, roles: ([] as Role[]).concat(roles), ...extra });
   }
 
   /** POSTs a GraphQL operation, as a client would. */

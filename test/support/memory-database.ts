@@ -1,6 +1,7 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../../src/config/herald-config';
 import { dataSourceOptions } from '../../src/database/data-source-options';
+import { ManualClock } from '../../src/clock/manual-clock';
 import { DatabaseHealth } from '../../src/database/database-health';
 import { runMigrations } from '../../src/database/prepare-database';
 import { Transactions } from '../../src/database/transactions';
@@ -9,7 +10,7 @@ import { Transactions } from '../../src/database/transactions';
 export async function openDatabase(database: DatabaseConfig, entities: DataSourceOptions['entities']): Promise<{ dataSource: DataSource; transactions: Transactions }> {
   const dataSource = await new DataSource({ ...dataSourceOptions(database), entities, logger: 'advanced-console', logging: false }).initialize();
   await runMigrations(dataSource);
-  return { dataSource, transactions: new Transactions(dataSource, new DatabaseHealth()) };
+  return { dataSource, transactions: new Transactions(dataSource, new DatabaseHealth(new ManualClock())) };
 }
 
 /**

@@ -5,7 +5,6 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
-import { Clock } from '../../src/clock/clock';
 import { AuthModule } from '../../src/auth/auth.module';
 import { ClockModule } from '../../src/clock/clock.module';
 import { ManualClock } from '../../src/clock/manual-clock';
@@ -43,17 +42,14 @@ export class NotificationsCore {
     const module = await Test.createTestingModule({
       imports: [
         ConfigModule.forRoot(config),
-        ClockModule,
+        ClockModule.forRoot(clock),
         AuthModule, // the signed preferences links' key
         EventEmitterModule.forRoot(),
         ThrottlerModule.forRoot({ throttlers: [{ name: 'smtp-check', ttl: 60_000, limit: 10 }] }), // the settings' GraphQL guard
         DatabaseModule,
         NotificationsModule,
       ],
-    })
-      .overrideProvider(Clock)
-      .useValue(clock)
-      .compile();
+    }).compile();
     module.useLogger(['error']);
     await module.init();
     return new NotificationsCore(module, clock, dataDir);

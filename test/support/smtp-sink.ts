@@ -36,6 +36,8 @@ export interface SmtpSinkOptions {
   messagesPerMinute?: number;
   /** The quota's "minute", in ms: HERALD_QUOTA_MINUTE_MS as Herald reads it (so that a test takes seconds), else 60 s. */
   minuteMs?: number;
+  /** The quota's clock (epoch ms): the test's ManualClock, to count minutes as Herald does; else the system's. */
+  now?: () => number;
   /** Reply with an error for some recipients: return e.g. { code: 550, message: '...' }. */
   rejectRecipient?: (address: string) => { code: number; message: string } | undefined;
   /**
@@ -117,7 +119,7 @@ export class SmtpSink {
       },
       onMailFrom: (_address, _session, callback) => {
         if (messagesPerMinute) {
-          const minute = Math.floor(Date.now() / (this.options.minuteMs ?? (Number(process.env.HERALD_QUOTA_MINUTE_MS) || 60_000)));
+          const minute = Math.floor((this.options.now ?? Date.now)() / (this.options.minuteMs ?? (Number(process.env.HERALD_QUOTA_MINUTE_MS) || 60_000)));
           if (this.quotaWindow.minute !== minute) this.quotaWindow = { minute, count: 0 };
           if (++this.quotaWindow.count > messagesPerMinute) {
             this.throttled++;

@@ -14,6 +14,7 @@ import { Digests } from '../digests/digests';
 import { DeliveryStatus } from '../entities/delivery.entity';
 import { DigestEntity } from '../entities/digest.entity';
 import { DeliveryOutbox } from '../outbox/delivery-outbox';
+import { RecipientsService } from '../../users/recipients/recipients.service';
 
 const MINUTE = 60_000;
 let seq = 0;
@@ -153,7 +154,7 @@ describe('mail cap', () => {
     for (let i = 0; i < 22; i++) await ingest(outcome('JOB_FAILED', 'billing', i));
     await exactly('ann', 20);
     core.clock.advance(10 * MINUTE);
-    const other = new Digests(core.dataSource, core.get(Transactions), core.get(DeliveryOutbox), core.clock, core.get(EventEmitter2), core.get(MailDefaultsService));
+    const other = new Digests(core.dataSource, core.get(Transactions), core.get(DeliveryOutbox), core.clock, core.get(EventEmitter2), core.get(MailDefaultsService), core.get(RecipientsService));
     const [a, b] = await Promise.all([core.get(Digests).sweep(), other.sweep()]);
     expect(a + b).toBe(1);
     await exactly('ann', 21);

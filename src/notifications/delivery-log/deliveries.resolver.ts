@@ -20,7 +20,7 @@ export class DeliveriesResolver {
     return this.log.list({ ...filter, ...own }, first, after);
   }
 
-  @Mutation(() => DeliveryModel, { description: 'Sends a FAILED delivery again' })
+  @Mutation(() => DeliveryModel, { description: 'Sends a FAILED delivery again (CONFLICT for any other status; a CANCELLED one is final: its person no longer receives it)' })
   @Roles(Role.ADMIN)
   retryDelivery(@Args('input', { description: 'The FAILED delivery to send again' }) input: RetryDeliveryInput): Promise<DeliveryModel> {
     return this.log.retry(input.id);

@@ -85,6 +85,10 @@ export class DeliveriesService {
     const result = await this.transactions.exclusive(() => repo.update({ id: Number(id), status: DeliveryStatus.FAILED }, requeued));
     const delivery = await repo.findOneBy({ id: Number(id) });
     if (!delivery) throw new NotFoundError('Delivery', id);
+    if (delivery.status === DeliveryStatus.CANCELLED) {
+      // Cancelled because its person no longer receives it: sending it again would reach someone it is no longer for.
+      throw new ConflictError(`Delivery ${id} is CANCELLED (${delivery.lastError}): its person no longer receives it, so it is not sent again; only a FAILED one can be retried`);
+    }
     if (!result.affected) throw new ConflictError(`Delivery ${id} is ${delivery.status}; only a FAILED one can be retried`);
     const eventIds = (await this.eventsOf([delivery])).get(delivery.id)!;
     const kind = (await this.kindsOf([delivery])).get(delivery.id);

@@ -38,8 +38,8 @@ export class DeliveryModel {
   @Field(() => NotificationType, { description: 'The kind of event the mail is about' }) eventType: NotificationType;
   @Field(() => ID, { description: "The console's id of the application the event is about" }) applicationId: string;
   @Field(() => ID, { description: 'The id of the person the mail is for' }) recipientId: string;
-  @Field({ description: "The address the mail goes to (the person's, when it was planned)" }) recipientEmail: string;
-  @Field(() => DeliveryStatus, { description: 'Where the mail is: PENDING, SENDING, SENT, RETRY, WAITING, FAILED or BOUNCED' }) status: DeliveryStatus;
+  @Field({ description: "The address the mail goes to: the person's when it was planned, then the one it was sent to (their address then)" }) recipientEmail: string;
+  @Field(() => DeliveryStatus, { description: 'Where the mail is: PENDING, SENDING, SENT, RETRY, WAITING, FAILED, CANCELLED or BOUNCED' }) status: DeliveryStatus;
   @Field(() => Int, { description: 'How many times it was handed to the relay' }) attempts: number;
   @Field(() => Date, { nullable: true, description: 'When it is (or was) tried next, for PENDING and RETRY' }) nextAttemptAt: Date | null;
   @Field(() => String, { nullable: true, description: "The relay's last reply, e.g. 250 2.0.0 OK or 550 5.1.1 unknown user" }) lastReply: string | null;

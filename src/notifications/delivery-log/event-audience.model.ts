@@ -10,6 +10,7 @@ export enum AudienceOutcome {
   DIGEST_PENDING = 'DIGEST_PENDING',
   IN_CAP_SUMMARY = 'IN_CAP_SUMMARY',
   CAP_SUMMARY_PENDING = 'CAP_SUMMARY_PENDING',
+  CANCELLED = 'CANCELLED',
   FIRST_AND_FIXED_SKIPPED = 'FIRST_AND_FIXED_SKIPPED',
   NOT_RECEIVING = 'NOT_RECEIVING',
   NOT_PLANNED = 'NOT_PLANNED',
@@ -26,6 +27,10 @@ registerEnumType(AudienceOutcome, {
     },
     CAP_SUMMARY_PENDING: {
       description: "Folded by the mail cap (the person had MAIL_CAP_COUNT mails in their cap window): waiting for the window's summary mail, which leaves at digestWindowEnd",
+    },
+    CANCELLED: {
+      description:
+        'Planned, but not sent: when the mail was to go (or its digest or cap summary closed) the person no longer received it — no longer a manager, notifications or the type switched off, no address; detail says which (see deliveryId)',
     },
     FIRST_AND_FIXED_SKIPPED: { description: 'No mail: the job was already failing, and the person asked for the first failure and the fix only (FIRST_AND_FIXED)' },
     NOT_RECEIVING: { description: 'No mail: the person does not receive this type about this application (see reason)' },
@@ -44,7 +49,7 @@ export class EventAudienceMemberModel {
   @Field(() => NotReceivingReason, { nullable: true, description: 'Why they do not receive this type (NOT_RECEIVING only)' }) reason: NotReceivingReason | null;
   @Field(() => NotificationFrequency, { nullable: true, description: 'How often they want this type about this application now (null when they no longer manage it)' })
   frequency: NotificationFrequency | null;
-  @Field(() => ID, { nullable: true, description: 'The mail that carries the event (MAILED, IN_DIGEST, IN_CAP_SUMMARY), for deliveries and retryDelivery' }) deliveryId: string | null;
+  @Field(() => ID, { nullable: true, description: 'The mail that carries the event (MAILED, IN_DIGEST, IN_CAP_SUMMARY) or was cancelled (CANCELLED), for deliveries and retryDelivery' }) deliveryId: string | null;
   @Field(() => DeliveryStatus, { nullable: true, description: 'Where that mail is' }) deliveryStatus: DeliveryStatus | null;
   @Field(() => Date, { nullable: true, description: 'When the digest or cap summary that will list the event leaves (DIGEST_PENDING, CAP_SUMMARY_PENDING)' }) digestWindowEnd: Date | null;
   @Field({ description: 'The same in a sentence, for people' }) detail: string;

@@ -7,7 +7,7 @@ import { NotificationFrequency } from '../../users/frequency/notification-freque
 import { NotReceivingReason, notReceivingReason } from '../../users/profile/effective-preference.model';
 import { type AudienceMember, RecipientsService } from '../../users/recipients/recipients.service';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
-import { DeliveryEntity } from '../entities/delivery.entity';
+import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 import { DigestEntity } from '../entities/digest.entity';
 import { DigestEntryEntity, FoldKind } from '../entities/digest-entry.entity';
 import { AudienceOutcome, EventAudienceMemberModel } from './event-audience.model';
@@ -50,12 +50,15 @@ export class EventAudienceService {
           : d.fold === FoldKind.DIGEST
             ? [AudienceOutcome.IN_DIGEST, 'listed in digest mail']
             : [AudienceOutcome.MAILED, 'mail'];
+      // Checked again when it was to go, and its person no longer received it.
+      const cancelled = d.status === DeliveryStatus.CANCELLED;
+      const mail = d.fold === FoldKind.SUMMARY ? 'summary mail' : d.fold === FoldKind.DIGEST ? 'digest mail' : 'mail';
       audience.push(
         member(d.recipientId, d.recipientName, d.recipientEmail, byPerson.get(d.recipientId), {
-          outcome,
+          outcome: cancelled ? AudienceOutcome.CANCELLED : outcome,
           deliveryId: String(d.id),
           deliveryStatus: d.status,
-          detail: `${what} ${d.id}, ${d.status}`,
+          detail: cancelled ? `${mail} ${d.id} cancelled before it was sent: ${d.lastError}` : `${what} ${d.id}, ${d.status}`,
         }),
       );
     }

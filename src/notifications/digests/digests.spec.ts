@@ -16,6 +16,7 @@ import { Transactions } from '../../database/transactions';
 import { DeliveryOutbox } from '../outbox/delivery-outbox';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
+import { RecipientsService } from '../../users/recipients/recipients.service';
 
 const HOUR = 3_600_000;
 let seq = 0;
@@ -140,7 +141,7 @@ describe('digests', () => {
     core.clock.advance(HOUR);
     const digests = core.get(Digests);
     // A second process's Digests: its own closer, the same database.
-    const other = new Digests(core.dataSource, core.get(Transactions), core.get(DeliveryOutbox), core.clock, core.get(EventEmitter2), core.get(MailDefaultsService));
+    const other = new Digests(core.dataSource, core.get(Transactions), core.get(DeliveryOutbox), core.clock, core.get(EventEmitter2), core.get(MailDefaultsService), core.get(RecipientsService));
     const [a, b] = await Promise.all([digests.sweep(), other.sweep()]);
     expect(a + b).toBe(1);
     expect(await digests.sweep()).toBe(0);

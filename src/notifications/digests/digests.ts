@@ -12,7 +12,7 @@ import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.
 import { type DigestWindow, digestTimeZone, digestWindowAt, windowAfter } from '../../users/frequency/digest-window';
 import { isDigest, type NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { PreferenceChangedEvent } from '../../users/frequency/preference-changed.event';
-import type { Recipient } from '../../users/recipients/recipients.service';
+import { type Recipient, reasonsNotRead, RecipientsService } from '../../users/recipients/recipients.service';
 import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
 import type { FoldedMail } from '../cap/mail-cap';
 import { DigestEntryEntity, FoldKind } from '../entities/digest-entry.entity';
@@ -91,6 +91,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     private readonly clock: Clock,
     private readonly events: EventEmitter2,
     private readonly mailDefaults: MailDefaultsService,
+    private readonly recipients: RecipientsService,
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {
     const sql = new Sql(dataSource);
@@ -219,20 +220,33 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
         await entries.update({ id: In(waiting.map((e) => e.id)) }, { windowStart: next.start, windowEnd: next.end });
         return false;
       }
+      // Who still reads each event (one query): the others are left out, each a CANCELLED
+      // delivery saying why; with none left, the digest itself is CANCELLED. The mail goes to
+      // the person as they are now, in the zone its window was computed in.
+      const answers = await this.recipients.readersOf(waiting.map((e) => ({ recipientId, applicationId: e.applicationId, eventType: e.eventType as NotificationType })), manager);
+      const reader = answers.find((a) => a.reads);
+      const kept = waiting.filter((_, i) => answers[i].reads);
+      const listed = kept.length ? kept : waiting;
       const latest = waiting[0];
-      const [delivery] = await this.outbox.insert(manager, [{
-        eventIds: waiting.map((e) => e.eventId),
-        eventType: latest.eventType,
-        applicationId: latest.applicationId,
+      const person = {
         recipientId,
-        recipientEmail: latest.recipientEmail,
-        recipientName: latest.recipientName,
-        recipientLocale: latest.recipientLocale,
+        recipientEmail: reader?.reads ? reader.email : latest.recipientEmail,
+        recipientName: reader?.reads ? reader.displayName : latest.recipientName,
+        recipientLocale: reader?.reads ? reader.locale : latest.recipientLocale,
         recipientTimeZone: latest.recipientTimeZone, // the zone its window was computed in
-      }]);
+      };
+      const [delivery] = await this.outbox.insert(manager, [{ eventIds: listed.map((e) => e.eventId), eventType: listed[0].eventType, applicationId: listed[0].applicationId, ...person }]);
       await manager.getRepository(DigestEntity).update(digest.id, { deliveryId: delivery.id });
+      const left = waiting.flatMap((e, i) => {
+        const a = answers[i];
+        return a.reads ? [] : [{ reason: a.reason, delivery: { eventIds: [e.eventId], eventType: e.eventType, applicationId: e.applicationId, ...person } }];
+      });
+      if (kept.length) await this.outbox.writeCancelled(manager, left);
+      else await this.outbox.cancelWritten(manager, [{ id: delivery.id, reason: reasonsNotRead(answers) }]);
       await entries.delete({ id: In(waiting.map((e) => e.id)) });
       this.transactions.afterCommit(manager, () => {
+        this.metrics?.cancelled(kept.length ? left.length : 1);
+        if (!kept.length) return;
         if (kind === FoldKind.SUMMARY) this.metrics?.capSummaryWritten();
         this.events.emit(DeliveriesDueEvent.NAME, new DeliveriesDueEvent(1));
       });

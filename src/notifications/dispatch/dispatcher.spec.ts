@@ -1,9 +1,12 @@
 import { In } from 'typeorm';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { capturingOutput } from '../../../test/support/captured-output';
 import { NotificationsCore } from '../../../test/support/notifications-core';
 import { eventually } from '../../../test/support/people';
 import { SmtpSink } from '../../../test/support/smtp-sink';
 import { JobEventIngestionService } from '../../job-events/ingestion/job-event-ingestion.service';
+import { SmtpSecurity } from '../../settings/smtp-settings/smtp-settings';
+import { SmtpSettingsService } from '../../settings/smtp-settings/smtp-settings.service';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
@@ -51,8 +54,10 @@ describe('Dispatcher', () => {
     core.get(EventEmitter2).on(DeliveriesDueEvent.NAME, (e: DeliveriesDueEvent) => announced.push(e));
     await core.seedApplication('app-1', ['ann', 'bob']);
   });
+  let closed = false;
   afterEach(async () => {
-    await core?.close();
+    if (!closed) await core?.close();
+    closed = false;
     await sink.stop();
   });
 
@@ -142,5 +147,18 @@ describe('Dispatcher', () => {
     core.clock.advance(SWEEP_MS * 2 + 1); // past the lease; the sweep claims them
     await eventually(async () => expect((await deliveriesOf(event.id)).map((d) => [d.status, d.leaseOwner])).toEqual([[DeliveryStatus.SENT, null], [DeliveryStatus.SENT, null]]));
     expect(sink.received).toHaveLength(2);
+  });
+
+  it('stops cleanly when a settings change comes as it stops: nothing written to a closed database', async () => {
+    const reacting = jest.spyOn(core.get(Dispatcher), 'onSettingsChanged');
+    const { log } = await capturingOutput(async () => {
+      await core.get(SmtpSettingsService).update({ host: '127.0.0.1', port: sink.port, security: SmtpSecurity.NONE, authEnabled: false, sender: 'Herald <h@example.com>' }, { id: 'admin', name: null });
+      await core.close();
+      closed = true;
+      // The change reaches the dispatcher (an asynchronous listener); whatever it does has ended, well or not.
+      await eventually(async () => expect(reacting).toHaveBeenCalled());
+      await Promise.allSettled(reacting.mock.results.map((r) => r.value));
+    });
+    expect(log).not.toMatch(/ERROR|not open/);
   });
 });

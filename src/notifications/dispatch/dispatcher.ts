@@ -15,6 +15,7 @@ import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { type ClaimedDelivery, DeliveryOutbox, type Outcome } from '../outbox/delivery-outbox';
 import { type DeliveryTaker, DeliveryTakers } from '../outbox/delivery-takers';
 import { MessageComposer } from './message-composer';
+import { Readers } from './readers';
 import { retryDelayMs } from './retry-policy';
 
 const NOT_CONFIGURED = 'waiting: SMTP is not configured (set host and sender with updateSmtpSettings)';
@@ -61,6 +62,8 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
   private started = false;
   private sweep?: Timer;
   private requeueing?: Promise<void>;
+  /** The relay's circuit being reset after a settings change: shutdown waits for it (it writes). */
+  private resetting?: Promise<void>;
   private readonly outcomes: GroupCommit<Outcome, void>;
   private held = { count: 0, reportedAt: 0 };
   /**
@@ -72,6 +75,8 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
   private readonly inHand = new Set<number>();
   /** A wake is planned for the end of the current pacing. */
   private pacedWake?: number;
+  /** Hand-offs whose readers are being checked before they join the queue. */
+  private readonly checking = new Set<Promise<void>>();
 
   constructor(
     private readonly config: HeraldConfig,
@@ -81,10 +86,11 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     private readonly clock: Clock,
     takers: DeliveryTakers,
     private readonly health: RelayHealth,
+    private readonly readers: Readers,
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {
     takers.offer(this);
-    health.countWaitingWith(() => outbox.waiting());
+    health.countWaitingWith(() => outbox.waiting(), (prefix, reason) => outbox.describeWaiting(prefix, reason));
     this.outcomes = new GroupCommit<Outcome, void>(
       async (outcomes) => {
         await this.outbox.record(outcomes, this.owner);
@@ -110,8 +116,16 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
       return;
     }
     for (const [eventId, payload] of handOff.payloads) this.composer.remember(eventId, payload);
-    this.queue.push(...handOff.deliveries);
-    this.startWorkers();
+    // Planning chose them a moment ago; checked again all the same, as every batch is before it is sent.
+    const check: Promise<void> = this.readers
+      .recheck(handOff.deliveries, this.owner)
+      .then((send) => {
+        this.queue.push(...send);
+        this.startWorkers();
+      })
+      .catch((e: Error) => this.logger.error(`could not check who still receives ${handOff.deliveries.length} deliveries: ${e.message}`))
+      .finally(() => this.checking.delete(check));
+    this.checking.add(check);
   }
 
   /**
@@ -132,7 +146,16 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
   /** New settings: deliveries that waited for a relay are due again. */
   @OnEvent(SmtpSettingsChangedEvent.NAME, { async: true })
   async onSettingsChanged(): Promise<void> {
-    await this.health.settingsChanged().catch((e: Error) => this.logger.error(`could not reset the relay's circuit: ${e.message}`));
+    if (this.stopping) return;
+    const previous = this.resetting;
+    const resetting: Promise<void> = (async () => {
+      await previous;
+      await this.health.settingsChanged().catch((e: Error) => this.logger.error(`could not reset the relay's circuit: ${e.message}`));
+    })().finally(() => {
+      if (this.resetting === resetting) this.resetting = undefined;
+    });
+    this.resetting = resetting;
+    await resetting;
     return this.refresh();
   }
 
@@ -172,7 +195,9 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
     this.sweep?.cancel();
+    await this.resetting;
     await this.requeueing;
+    await Promise.all(this.checking);
     await Promise.all(this.workers); // each ends once its last outcome is recorded
     // Claimed but not begun: give them back now rather than when the lease expires.
     await this.outbox.release(this.queue.splice(0).map((d) => d.id), this.owner).catch(() => undefined);
@@ -240,6 +265,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     const hold = this.holding();
     if (hold) {
       await this.outbox.holdDue(hold.reason);
+      void this.health.waitingChanged();
       return this.wakeRequested;
     }
     if (!(await this.smtp.isConfigured())) {
@@ -251,11 +277,15 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
       return this.wakeRequested;
     }
     const claimed = await this.outbox.claim(this.owner, this.config.dispatch.batchSize, this.config.dispatch.leaseMs);
-    // The claimed deliveries' events in one query (compose() loads any it still misses).
-    await this.composer.preload(claimed).catch((e: Error) => this.logger.warn(`could not preload events: ${e.message}`));
-    this.queue.push(...claimed.filter((d) => !this.inHand.has(d.id)));
+    // Meanwhile (two connections on PostgreSQL): those whose person still receives them (one
+    // query; the others end CANCELLED), and their events (one query; compose() loads any it still misses).
+    const [send] = await Promise.all([
+      this.readers.recheck(claimed.filter((d) => !this.inHand.has(d.id)), this.owner),
+      this.composer.preload(claimed).catch((e: Error) => this.logger.warn(`could not preload events: ${e.message}`)),
+    ]);
+    this.queue.push(...send);
     if (claimed.length === this.config.dispatch.batchSize) this.wakeRequested = true; // there may be more
-    if (claimed.length) this.startWorkers(); // workers that stopped on an empty claim come back
+    if (send.length) this.startWorkers(); // workers that stopped on an empty claim come back
     return claimed.length > 0 || this.wakeRequested;
   }
 
@@ -330,7 +360,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
       this.pacedWake = until;
       void this.clock.sleep(Math.max(0, until - this.clock.now())).then(() => this.refresh());
     }
-    return this.putBack([d, ...this.queue.splice(0)], hold.reason);
+    return this.putBack([d, ...this.queue.splice(0)], hold.reason).finally(() => void this.health.waitingChanged()); // how many wait now
   }
 
   private async failed(d: ClaimedDelivery, failure: SmtpFailure, relay: string): Promise<Outcome | undefined> {

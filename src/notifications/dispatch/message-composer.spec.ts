@@ -39,6 +39,9 @@ const event = (id: string, logExcerpt = 'INFO start') => ({
 const delivery = (id: number, eventId: string, recipientName: string | null = null, reader: { locale?: string; timeZone?: string } = {}): ClaimedDelivery => ({
   id,
   eventId,
+  eventType: 'JOB_FAILED',
+  applicationId: 'app-1',
+  recipientId: `r${id}`,
   recipientEmail: `r${id}@example.com`,
   recipientName,
   recipientLocale: reader.locale ?? null,
@@ -56,15 +59,16 @@ describe('MessageComposer', () => {
   let composer: MessageComposer;
   let renderer: MailRenderer;
   let defaults: MailDefaultsService;
+  let clock: ManualClock;
 
   beforeEach(async () => {
     dataSource = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [NotificationEntity, PropertyEntity, AuditEntryEntity], synchronize: true }).initialize();
     const env = { DATA_DIR: '/tmp/herald-unit' };
     const config = new HeraldConfig(validateEnvironment(env), env);
     renderer = new MailRenderer();
-    const clock = new ManualClock();
-    defaults = new MailDefaultsService(dataSource, config, new Transactions(dataSource, new DatabaseHealth()), clock, new AuditLog(dataSource, clock));
-    composer = new MessageComposer(dataSource, renderer, config, new PreferenceLinks(JwtSecret.load(config), config), defaults);
+    clock = new ManualClock(Date.UTC(2026, 10, 24, 9, 45, 10));
+    defaults = new MailDefaultsService(dataSource, config, new Transactions(dataSource, new DatabaseHealth(clock)), clock, new AuditLog(dataSource, clock));
+    composer = new MessageComposer(dataSource, renderer, config, new PreferenceLinks(JwtSecret.load(config), config), defaults, clock);
   });
   afterEach(() => dataSource.destroy());
 
@@ -84,6 +88,15 @@ describe('MessageComposer', () => {
     expect(body(a.raw).equals(body(b.raw))).toBe(true);
   });
 
+  it("dates each message by the Clock, when it is composed", async () => {
+    composer.remember('e1', JSON.stringify(event('e1')));
+    const first = await simpleParser((await composer.compose(delivery(1, 'e1'), settings)).raw);
+    expect(first.date).toEqual(new Date(Date.UTC(2026, 10, 24, 9, 45, 10)));
+    clock.advance(90_000);
+    const later = await simpleParser((await composer.compose(delivery(2, 'e1'), settings)).raw);
+    expect(later.date).toEqual(new Date(Date.UTC(2026, 10, 24, 9, 46, 40)));
+  });
+
   it('reads an event it does not have from the notifications table', async () => {
     await dataSource.getRepository(NotificationEntity).insert({ eventId: 'e2', eventType: 'JOB_FAILED', payload: JSON.stringify(event('e2')) });
     const mail = await composer.compose(delivery(3, 'e2'), settings);
@@ -100,11 +113,13 @@ describe('MessageComposer', () => {
 
   describe("with Herald's preferences page (HERALD_PUBLIC_URL)", () => {
     let links: PreferenceLinks;
+    let ttl: number;
     beforeEach(() => {
       const env = { DATA_DIR: '/tmp/herald-unit', JWT_SECRET: 'unit-secret-that-is-long-enough-for-hs256', HERALD_PUBLIC_URL: 'https://herald.example.com/' };
       const config = new HeraldConfig(validateEnvironment(env), env);
       links = new PreferenceLinks(JwtSecret.load(config), config);
-      composer = new MessageComposer(dataSource, new MailRenderer(), config, links, defaults);
+      composer = new MessageComposer(dataSource, new MailRenderer(), config, links, defaults, clock);
+      ttl = config.preferences.linkTtlMs;
     });
 
     it("gives each recipient links signed for their own delivery, in both parts and in RFC 8058's headers", async () => {
@@ -117,7 +132,9 @@ describe('MessageComposer', () => {
         const fromText = page.exec(parsed.text!)![1];
         const fromHtml = page.exec(String(parsed.html).replace(/&#x3D;/g, '='))![1];
         expect(fromHtml).toBe(fromText);
-        expect(links.tokens.verify(fromText)).toMatchObject({ ok: true, deliveryId: id });
+        // Valid for the links' lifetime from when the mail was composed (the Clock), not from the wall clock.
+        expect(links.tokens.verify(fromText, new Date(clock.now() + ttl - 1000))).toMatchObject({ ok: true, deliveryId: id });
+        expect(links.tokens.verify(fromText, new Date(clock.now() + ttl))).toMatchObject({ ok: false, reason: 'expired', deliveryId: id });
         expect(mail.raw.toString()).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);
         expect(mail.raw.toString()).toMatch(new RegExp(`^List-Unsubscribe:\\s+<https://herald\\.example\\.com/unsubscribe\\?t=${fromText}>\r$`, 'm'));
       }

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import type { JobEvent } from '@herald/contracts';
+import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { mailLocale } from '../../i18n/languages';
 import { FALLBACK_TIME_ZONE } from '../../i18n/time-formats';
@@ -70,6 +71,7 @@ export class MessageComposer {
     config: HeraldConfig,
     private readonly links: PreferenceLinks,
     private readonly defaults: MailDefaultsService,
+    private readonly clock: Clock,
   ) {
     this.cap = config.mailCap;
     // Room for two claims' worth of events: the batch being sent and the next one.
@@ -105,12 +107,13 @@ export class MessageComposer {
     return this.addressed(d, settings, cached.tag, await prepared);
   }
 
-  /** The recipient's message: the prepared body under a header block of its own. */
+  /** The recipient's message: the prepared body under a header block of its own, dated now (the Clock). */
   private addressed(d: ClaimedDelivery, settings: SmtpSettings, tag: string, mail: PreparedMail): ComposedMail {
     const domain = senderDomain(settings.sender);
     const messageId = `<herald.${tag}.${d.id}@${domain}>`;
+    const now = this.clock.now();
     // The recipient's own preferences links: their token in the shared body's links, and List-Unsubscribe.
-    const own = this.links.personalize(mail.body, d.id, settings.gatewayUri);
+    const own = this.links.personalize(mail.body, d.id, settings.gatewayUri, now);
     const message = withHeaders({ contentType: mail.contentType, body: own.body }, tag, [
       { key: 'From', value: settings.sender! },
       { key: 'To', value: d.recipientName ? { name: d.recipientName, address: d.recipientEmail } : d.recipientEmail },
@@ -121,7 +124,7 @@ export class MessageComposer {
       ...own.headers,
       { key: 'X-Herald-Event-Id', value: d.eventId },
       { key: 'X-Herald-Delivery-Id', value: String(d.id) },
-    ]);
+    ], now);
     return { ...message, messageId };
   }
 

@@ -15,6 +15,8 @@ export enum DeliveryStatus {
   WAITING = 'WAITING',
   /** Refused for good (5xx) or out of attempts; last_reply says why. */
   FAILED = 'FAILED',
+  /** Final, never sent: when it was to go, its person no longer received it (lost the application, switched it off, no address); last_error says why. */
+  CANCELLED = 'CANCELLED',
   /** Accepted by the relay, then reported undeliverable (a DSN or NDR in the sender's mailbox): bounce_* say why. */
   BOUNCED = 'BOUNCED',
 }
@@ -28,6 +30,10 @@ registerEnumType(DeliveryStatus, {
     RETRY: { description: 'A transient failure: tried again at nextAttemptAt' },
     WAITING: { description: 'Nothing may be sent now (SMTP not configured, the relay down, or sending paced): waits without spending attempts; lastError says why' },
     FAILED: { description: 'Refused for good (5xx) or out of attempts; lastReply or lastError says why, retryDelivery sends it again' },
+    CANCELLED: {
+      description:
+        'Final, not sent: when it was to be sent (or its digest or cap summary closed), its person no longer received it — no longer a manager of the application, notifications or the type switched off, no email address; lastError says which. Not a failure; retryDelivery refuses it',
+    },
     BOUNCED: { description: "Accepted by the relay, then reported undeliverable by a bounce (DSN or non-delivery report) in the sender's mailbox; bounce says what the report said" },
   },
 });

@@ -15,6 +15,12 @@ export interface ClaimedDelivery {
   id: number;
   /** The event the mail is rendered from: the delivery's first (and today only) event. */
   eventId: string;
+  /** Of its first event (a digest's other events may differ): what the check before sending asks about. */
+  eventType: string;
+  applicationId: string;
+  /** The person's id in the console. */
+  recipientId: string;
+  /** Where it goes: the address when planned, or the person's address now once checked before sending. */
   recipientEmail: string;
   recipientName: string | null;
   /** What the mail is written for: the recipient's language and time zone when planned (null: the admin's defaults). */
@@ -57,7 +63,9 @@ export interface NewDelivery {
 export type Outcome =
   | { delivery: ClaimedDelivery; status: DeliveryStatus.SENT; messageId: string; reply: string | null }
   | { delivery: ClaimedDelivery; status: DeliveryStatus.RETRY; nextAttemptAt: Date; reply: string | null; error: string }
-  | { delivery: ClaimedDelivery; status: DeliveryStatus.FAILED; reply: string | null; error: string };
+  | { delivery: ClaimedDelivery; status: DeliveryStatus.FAILED; reply: string | null; error: string }
+  /** Not sent, and never will be: its person no longer receives it (`error` says why). No attempt spent. */
+  | { delivery: ClaimedDelivery; status: DeliveryStatus.CANCELLED; reply: null; error: string };
 
 const DUE = [DeliveryStatus.PENDING, DeliveryStatus.RETRY].map((s) => `'${s}'`).join(', ');
 
@@ -65,6 +73,7 @@ const DUE = [DeliveryStatus.PENDING, DeliveryStatus.RETRY].map((s) => `'${s}'`).
 const OUTCOME_COLUMNS = {
   id: 'integer',
   status: 'varchar',
+  recipient_email: 'varchar',
   attempts: 'integer',
   message_id: 'varchar',
   last_reply: 'text',
@@ -108,6 +117,7 @@ export class DeliveryOutbox {
   private readonly claimSql: string;
   private readonly recordSql: string;
   private readonly relayFailureSql: string;
+  private readonly cancelSql: string;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -165,16 +175,24 @@ export class DeliveryOutbox {
            ${this.postgres ? 'FOR UPDATE SKIP LOCKED' : ''})
         RETURNING id, (SELECT e.event_id FROM ${events} AS e WHERE e.delivery_id = ${table}.id AND e.position = 0) AS event_id,
                   (SELECT g.kind FROM ${sql.table(DigestEntity)} AS g WHERE g.delivery_id = ${table}.id) AS fold_kind,
+                  event_type, application_id, recipient_id,
                   recipient_email, recipient_name, recipient_locale, recipient_time_zone, attempts, relay_failures, created_at`,
     );
     this.recordSql = sql.statement(
       `UPDATE ${table} AS d
-          SET status = v.status, attempts = v.attempts, message_id = COALESCE(v.message_id, d.message_id),
+          SET status = v.status, attempts = v.attempts, recipient_email = COALESCE(v.recipient_email, d.recipient_email),
+              message_id = COALESCE(v.message_id, d.message_id),
               last_reply = v.last_reply, last_error = v.last_error,
               next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at), sent_at = COALESCE(v.sent_at, d.sent_at),
               updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
          FROM ${rows(OUTCOME_COLUMNS)}
         WHERE d.id = v.id AND d.lease_owner = ?`,
+    );
+    this.cancelSql = sql.statement(
+      `UPDATE ${table} AS d
+          SET status = '${DeliveryStatus.CANCELLED}', last_error = v.last_error, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+         FROM ${rows({ id: 'integer', last_error: 'text' })}
+        WHERE d.id = v.id`,
     );
     this.relayFailureSql = sql.statement(
       `UPDATE ${table}
@@ -221,6 +239,9 @@ export class DeliveryOutbox {
         inserted.push({
           id: ids[n],
           eventId: d.eventIds[0],
+          eventType: d.eventType,
+          applicationId: d.applicationId,
+          recipientId: d.recipientId,
           recipientEmail: d.recipientEmail,
           recipientName: d.recipientName,
           recipientLocale: d.recipientLocale,
@@ -254,6 +275,9 @@ export class DeliveryOutbox {
     return {
       id: Number(row.id),
       eventId: row.event_id as string,
+      eventType: row.event_type as string,
+      applicationId: row.application_id as string,
+      recipientId: row.recipient_id as string,
       recipientEmail: row.recipient_email as string,
       recipientName: (row.recipient_name as string | null) ?? null,
       recipientLocale: (row.recipient_locale as string | null) ?? null,
@@ -277,7 +301,8 @@ export class DeliveryOutbox {
     const rows = outcomes.map((o) => ({
       id: o.delivery.id,
       status: o.status,
-      attempts: o.delivery.attempts + 1,
+      recipient_email: o.delivery.recipientEmail,
+      attempts: o.delivery.attempts + (o.status === DeliveryStatus.CANCELLED ? 0 : 1),
       message_id: o.status === DeliveryStatus.SENT ? o.messageId : null,
       last_reply: o.reply,
       last_error: o.status === DeliveryStatus.SENT ? null : o.error,
@@ -285,6 +310,41 @@ export class DeliveryOutbox {
       sent_at: o.status === DeliveryStatus.SENT ? stored(now) : null,
     }));
     await this.transactions.exclusive(() => this.dataSource.query(this.recordSql, [stored(now), JSON.stringify(rows), owner]));
+  }
+
+  /**
+   * Cancels deliveries just written in the caller's transaction (a digest or cap
+   * summary closing for someone who no longer reads some of it): final, never sent,
+   * `reason` in last_error. One statement.
+   */
+  async cancelWritten(manager: EntityManager, cancelled: Array<{ id: number; reason: string }>): Promise<void> {
+    if (!cancelled.length) return;
+    const rows = JSON.stringify(cancelled.map((c) => ({ id: c.id, last_error: c.reason })));
+    await manager.query(this.cancelSql, [stored(this.clock.date()), rows]);
+  }
+
+  /**
+   * Writes mails that will not be sent, in the caller's transaction: events left
+   * out of a digest or summary because their person no longer reads them, each a
+   * CANCELLED delivery saying why (what the delivery log and event(id) show).
+   */
+  async writeCancelled(manager: EntityManager, cancelled: Array<{ delivery: NewDelivery; reason: string }>): Promise<void> {
+    if (!cancelled.length) return;
+    const written = await this.insert(manager, cancelled.map((c) => c.delivery));
+    // Each is about one event, a different one: the event tells which reason is whose.
+    const reasons = new Map(cancelled.map((c) => [c.delivery.eventIds[0], c.reason]));
+    await this.cancelWritten(manager, written.map((d) => ({ id: d.id, reason: reasons.get(d.eventId)! })));
+  }
+
+  /**
+   * Narrows a claimed mail about several events (a digest, a summary) to `eventIds`,
+   * in that order, in the caller's transaction: the others were left out of it (their
+   * person no longer reads them). Its type and application become its new first event's.
+   */
+  async narrow(manager: EntityManager, delivery: ClaimedDelivery, eventIds: string[], first: { eventType: string; applicationId: string }): Promise<void> {
+    await manager.getRepository(DeliveryEventEntity).delete({ deliveryId: delivery.id });
+    await manager.getRepository(DeliveryEventEntity).insert(eventIds.map((eventId, position) => ({ deliveryId: delivery.id, position, eventId })));
+    await manager.getRepository(DeliveryEntity).update({ id: delivery.id }, { eventType: first.eventType, applicationId: first.applicationId });
   }
 
   /**
@@ -337,6 +397,19 @@ export class DeliveryOutbox {
     const oldest = row?.oldest ?? null;
     // SQLite answers the stored UTC text, PostgreSQL a Date.
     return { count: Number(row?.count ?? 0), oldest: typeof oldest === 'string' ? new Date(`${oldest.replace(' ', 'T')}Z`) : oldest };
+  }
+
+  /** Rewrites the reason of every WAITING delivery whose reason begins with `prefix` (a pacing's, with how many wait now). */
+  async describeWaiting(prefix: string, reason: string): Promise<void> {
+    await this.transactions.exclusive(() =>
+      this.dataSource
+        .getRepository(DeliveryEntity)
+        .createQueryBuilder()
+        .update()
+        .set({ lastError: reason })
+        .where('status = :status AND last_error LIKE :prefix', { status: DeliveryStatus.WAITING, prefix: `${prefix}%` })
+        .execute(),
+    );
   }
 
   /** The settings changed: waiting deliveries are due again. */

@@ -40,7 +40,8 @@ export class LinkTokens {
     return Buffer.concat([signed, this.mac(signed)]).toString('base64url');
   }
 
-  verify(token: unknown, now = new Date()): LinkCheck {
+  /** Whether the token is one Herald signed, and still valid at `now`. */
+  verify(token: unknown, now: Date): LinkCheck {
     if (typeof token !== 'string' || token.length !== LINK_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(token)) return { ok: false, reason: 'invalid' };
     const bytes = Buffer.from(token, 'base64url');
     const signed = bytes.subarray(0, SIGNED_BYTES);

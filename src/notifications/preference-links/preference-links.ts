@@ -43,10 +43,10 @@ export class PreferenceLinks {
     return `${this.config.preferences.publicUrl}${PREFERENCES_PATH}?t=${token}`;
   }
 
-  /** The body with this delivery's token in its links, and its List-Unsubscribe headers. */
-  personalize(body: Buffer, deliveryId: number, gatewayUri: string | null, now = new Date()): { body: Buffer; headers: MailHeader[] } {
+  /** The body with this delivery's token in its links (valid for the links' lifetime from `now`, epoch ms), and its List-Unsubscribe headers. */
+  personalize(body: Buffer, deliveryId: number, gatewayUri: string | null, now: number): { body: Buffer; headers: MailHeader[] } {
     if (!this.herald) return { body, headers: [{ key: 'List-Unsubscribe', value: `<${preferencesLink(gatewayUri)}>` }] };
-    const token = this.tokens.sign(deliveryId, new Date(now.getTime() + this.config.preferences.linkTtlMs));
+    const token = this.tokens.sign(deliveryId, new Date(now + this.config.preferences.linkTtlMs));
     return {
       body: replacePlaceholder(body, this.placeholder, token),
       headers: [

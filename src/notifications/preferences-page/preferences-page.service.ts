@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThan } from 'typeorm';
+import { Clock } from '../../clock/clock';
 import { isUniqueViolation } from '../../database/database-errors';
 import { Transactions } from '../../database/transactions';
 import { mailLocale, preferredLocale } from '../../i18n/languages';
@@ -84,6 +85,7 @@ export class PreferencesPageService {
     private readonly applications: ApplicationsService,
     private readonly links: PreferenceLinks,
     private readonly defaults: MailDefaultsService,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -103,7 +105,7 @@ export class PreferencesPageService {
 
   /** The person, the mail and the preferences behind a token, or why the link does not work. */
   async open(token: unknown): Promise<LinkContext> {
-    const check = this.links.tokens.verify(token);
+    const check = this.links.tokens.verify(token, this.clock.date());
     if (!check.ok) throw new LinkRefused(check.reason, check.reason === 'expired' ? await this.recipientOf(check.deliveryId) : undefined);
     const delivery = await this.dataSource.getRepository(DeliveryEntity).findOne({
       select: { id: true, recipientId: true, recipientEmail: true, eventType: true, applicationId: true },
@@ -189,6 +191,6 @@ export class PreferencesPageService {
       if (isUniqueViolation(error)) throw new LinkRefused('used', link.person);
       throw error;
     }
-    await this.transactions.exclusive(() => repo.delete({ expiresAt: LessThan(new Date()) }));
+    await this.transactions.exclusive(() => repo.delete({ expiresAt: LessThan(this.clock.date()) }));
   }
 }

@@ -106,7 +106,7 @@ export class RelayAlerts implements OnModuleDestroy {
       let told = 0;
       for (const admin of admins) {
         await fallback
-          .send({ to: admin.email, subject: mail.subject, text: mail.text, headers: { 'Auto-Submitted': 'auto-generated' } })
+          .send({ to: admin.email, subject: mail.subject, text: mail.text, headers: { 'Auto-Submitted': 'auto-generated' }, date: this.clock.date() })
           .then(() => told++)
           .catch((error: Error) => this.logger.warn(`the outage mail to an admin could not be sent through the fallback relay ${fallback.name}: ${error.message.split('\n')[0]}`));
       }
@@ -131,7 +131,7 @@ export class RelayAlerts implements OnModuleDestroy {
       const mail = summaryOf(outage, backAt, stillQueued, `${relay.settings.host}:${relay.settings.port}`);
       const fallback = this.smtp.alertRelay();
       for (const admin of admins) {
-        const message = { to: admin.email, subject: mail.subject, text: mail.text, headers: { 'Auto-Submitted': 'auto-generated' } };
+        const message = { to: admin.email, subject: mail.subject, text: mail.text, headers: { 'Auto-Submitted': 'auto-generated' }, date: this.clock.date() };
         await relay
           .send(message)
           .catch((error: Error) => {

@@ -4,6 +4,7 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import { DatabaseHealth } from '../../database/database-health';
 import { DatabaseProbe } from '../../database/database-probe';
 import { BrokerStatus } from '../../job-events/broker/broker-status';
+import { RelayHealth } from '../../smtp/relay-health/relay-health';
 import { RelayState, RelayStateChangedEvent } from '../../smtp/smtp-gateway';
 
 /**
@@ -23,6 +24,7 @@ export class ReadinessIndicators {
     private readonly probe: DatabaseProbe,
     private readonly databaseHealth: DatabaseHealth,
     private readonly brokerStatus: BrokerStatus,
+    private readonly relayHealth: RelayHealth,
   ) {}
 
   @OnEvent(RelayStateChangedEvent.NAME)
@@ -45,14 +47,19 @@ export class ReadinessIndicators {
     return state === 'connected' ? indicator.up({ state, configured: true }) : indicator.down({ state, configured: true });
   }
 
-  relayState() {
+  /** The relay's state as last announced; the deliveries waiting for it counted now (the announcement's count is of its moment). */
+  async relayState() {
     const indicator = this.indicators.check('relay');
     const relay = this.relay;
     if (!relay) return indicator.up({ state: 'UNKNOWN', note: 'no relay state announced yet' });
+    const waiting = await this.relayHealth.waiting().then(
+      (w) => w.count,
+      () => relay.waiting, // the database cannot answer: the database's own check says so
+    );
     const detail = {
       state: relay.state,
       since: relay.since.toISOString(),
-      waiting: relay.waiting,
+      waiting,
       ...(relay.lastFailure
         ? { lastFailure: { step: relay.lastFailure.step, reply: relay.lastFailure.reply, description: relay.lastFailure.description, at: relay.lastFailure.at.toISOString() } }
         : {}),

@@ -30,7 +30,7 @@ export class HeraldMetrics {
 
   private readonly deliveries = new Counter({
     name: 'herald_deliveries_total',
-    help: 'Deliveries that reached a final status (SENT or FAILED)',
+    help: 'Deliveries that reached a final status (SENT, FAILED, or CANCELLED: not sent because their person no longer receives them)',
     labelNames: ['status'] as const,
     registers: [this.registry],
   });
@@ -157,6 +157,11 @@ export class HeraldMetrics {
     if (seconds !== undefined) this.sendSeconds.observe(seconds);
     if (outcome === 'sent') this.deliveries.inc({ status: 'SENT' });
     if (outcome === 'failed') this.deliveries.inc({ status: 'FAILED' });
+  }
+
+  /** Deliveries CANCELLED before they were sent (their people no longer receive them): final, not failures. */
+  cancelled(count: number): void {
+    if (count) this.deliveries.inc({ status: 'CANCELLED' }, count);
   }
 
   /** The relay accepted a mail whose event was accepted `seconds` ago. */

@@ -74,7 +74,7 @@ describe('OAuth2TokenSource against a local token endpoint', () => {
     expect({ status: overloaded.status, transient: overloaded.transient }).toEqual({ status: 503, transient: true });
     const url = endpoint.url;
     await endpoint.stop();
-    const down = (await new OAuth2TokenSource({ ...secretGrant, tokenUrl: url }).token().catch((e: unknown) => e)) as TokenEndpointError;
+    const down = (await new OAuth2TokenSource({ ...secretGrant, tokenUrl: url }, { now: () => clock }).token().catch((e: unknown) => e)) as TokenEndpointError;
     expect({ status: down.status, transient: down.transient }).toEqual({ status: null, transient: true });
     expect(down.message).toMatch(/unreachable: ECONNREFUSED/);
     endpoint = await new OAuth2TokenEndpoint().start(); // for afterEach

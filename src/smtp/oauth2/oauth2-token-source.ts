@@ -37,8 +37,8 @@ export class TokenEndpointError extends Error {
 }
 
 export interface TokenSourceOptions {
-  /** The clock (epoch ms); tests move it. */
-  now?: () => number;
+  /** Now, in epoch ms: Herald's Clock. */
+  now: () => number;
   fetch?: typeof globalThis.fetch;
   /** How long a token request may take. */
   timeoutMs?: number;
@@ -74,9 +74,9 @@ export class OAuth2TokenSource {
 
   constructor(
     private readonly grant: OAuth2Grant,
-    private readonly options: TokenSourceOptions = {},
+    private readonly options: TokenSourceOptions,
   ) {
-    this.now = options.now ?? Date.now;
+    this.now = options.now;
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.refreshMarginMs = options.refreshMarginMs ?? 60_000;
@@ -108,6 +108,11 @@ export class OAuth2TokenSource {
       (error: Error) => callback(error),
     );
   };
+
+  /** How long this token is still valid, by the source's clock. */
+  validFor(token: AccessToken): number {
+    return token.expiresAt - this.now();
+  }
 
   /** Stops the background refresh. */
   close(): void {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { ManualClock } from '../../clock/manual-clock';
 import { DatabaseHealth } from '../../database/database-health';
 import { MIGRATIONS } from '../../database/migrations';
 import { Transactions } from '../../database/transactions';
@@ -29,7 +30,7 @@ describe('RelayQuota', () => {
       migrationsRun: true,
     }).initialize();
     sources.push(dataSource);
-    const transactions = new Transactions(dataSource, new DatabaseHealth());
+    const transactions = new Transactions(dataSource, new DatabaseHealth(new ManualClock()));
     // Two dispatch workers with a quota each over the one count.
     a = new RelayQuota(dataSource, transactions);
     b = new RelayQuota(dataSource, transactions);

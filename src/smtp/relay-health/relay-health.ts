@@ -44,6 +44,8 @@ export interface RelayStatusSnapshot {
 }
 
 const ROW = 'relay';
+/** How a quota pacing's reason begins (the reasons of the deliveries it holds, rewritten with the count). */
+const QUOTA_PACED = 'paced: relay quota';
 /** How long a probe's lease lasts: longer than a relay check can take (its timers), so two never overlap. */
 const PROBE_LEASE_MS = 120_000;
 /** A success is written at most this often (every mail would otherwise write the row). */
@@ -86,6 +88,10 @@ export class RelayHealth {
   private pacing = false;
   private probing?: Promise<void>;
   private waitingSource: () => Promise<WaitingDeliveries> = () => Promise.resolve({ count: 0, oldest: null });
+  private describeWaiting: (prefix: string, reason: string) => Promise<void> = () => Promise.resolve();
+  /** The count of deliveries held by the quota being written into their reasons, and whether it is asked again meanwhile. */
+  private counting?: Promise<void>;
+  private countAgain = false;
 
   constructor(
     @InjectDataSource() dataSource: DataSource,
@@ -100,9 +106,47 @@ export class RelayHealth {
     this.rows = dataSource.getRepository(RelayHealthEntity);
   }
 
-  /** Where the deliveries waiting for the relay are counted (the outbox; set by the dispatcher). */
-  countWaitingWith(source: () => Promise<WaitingDeliveries>): void {
+  /**
+   * Where the deliveries waiting for the relay are counted, and how the reason of
+   * those waiting with a reason that begins with `prefix` is rewritten (the outbox;
+   * set by the dispatcher).
+   */
+  countWaitingWith(source: () => Promise<WaitingDeliveries>, describe?: (prefix: string, reason: string) => Promise<void>): void {
     this.waitingSource = source;
+    if (describe) this.describeWaiting = describe;
+  }
+
+  /** Counts live the deliveries waiting for the relay (readiness, relayStatus). */
+  waiting(): Promise<WaitingDeliveries> {
+    return this.waitingSource();
+  }
+
+  /**
+   * Deliveries were put back to wait (or held) for the relay quota: every delivery
+   * waiting for it is told how many wait now and about when the last of them goes
+   * (`…; the last of the 50 waiting at about …`). Counted after the deliveries are
+   * back (each put-back asks; one count at a time, and once more if asked meanwhile,
+   * so the last count follows the last put-back), not when the pacing began: the
+   * mails of a batch are held back one after the other. Nothing while not paced by the quota.
+   */
+  async waitingChanged(): Promise<void> {
+    if (this.counting) {
+      this.countAgain = true;
+      return this.counting;
+    }
+    this.counting = (async () => {
+      do {
+        this.countAgain = false;
+        const row = this.row;
+        if (!row || !this.paced(row) || !row.pacedReason?.startsWith(QUOTA_PACED)) return;
+        const [{ count }, settings] = await Promise.all([this.waitingSource(), this.settings.get()]);
+        const last = count ? this.lastPaced(row.pacedUntil!, count, settings) : null;
+        if (last) await this.describeWaiting(QUOTA_PACED, `${row.pacedReason}; the last of the ${count} waiting at about ${last.toISOString()}`);
+      } while (this.countAgain);
+    })()
+      .catch((e: Error) => this.logger.warn(`could not count the deliveries waiting for the relay quota: ${e.message}`))
+      .finally(() => (this.counting = undefined));
+    return this.counting;
   }
 
   /**
@@ -149,11 +193,8 @@ export class RelayHealth {
     const limits = { messagesPerMinute: settings.quotaMessagesPerMinute, recipientsPerDay: settings.quotaRecipientsPerDay };
     const answer = await this.quota.reserve(limits, this.clock.now());
     if (answer.granted) return undefined;
-    const { count } = await this.waitingSource();
-    const last = this.lastPaced(answer.until, count + 1, settings); // this one is about to wait too
-    const reason = `paced: ${answer.reason.replace('relay quota: ', 'relay quota ')}; next at ${answer.until.toISOString()}${
-      last ? `; the last of the ${count + 1} waiting at about ${last.toISOString()}` : ''
-    }`;
+    // How many wait is said once they are put back to wait (waitingChanged): a batch is held back one mail after the other.
+    const reason = `paced: ${answer.reason.replace('relay quota: ', 'relay quota ')}; next at ${answer.until.toISOString()}`;
     await this.pace(answer.until, reason);
     return { reason, until: answer.until };
   }

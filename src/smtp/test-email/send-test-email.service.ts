@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { SecretDecryptionError } from '@herald/crypto';
+import { Clock } from '../../clock/clock';
 import { SmtpCheckResult, SmtpCheckStep } from '../smtp-check-result.model';
 import { SmtpGateway } from '../smtp-gateway';
 import type { SmtpErrorLike } from '../smtp-failure';
@@ -10,7 +11,10 @@ import { StepLog } from '../step-log';
 export class SendTestEmailService {
   private readonly logger = new Logger('TestEmail');
 
-  constructor(private readonly smtp: SmtpGateway) {}
+  constructor(
+    private readonly smtp: SmtpGateway,
+    private readonly clock: Clock,
+  ) {}
 
   async send(to: string): Promise<SmtpCheckResult> {
     const log = new StepLog();
@@ -23,9 +27,11 @@ export class SendTestEmailService {
       }
       const { settings } = relay;
       relayName = `${settings.host}:${settings.port}`;
-      const sentAt = new Date().toISOString();
+      const now = this.clock.date();
+      const sentAt = now.toISOString();
       const info = await relay.send({
         to,
+        date: now,
         subject: 'Herald test message',
         text:
           `This is a test message from Herald.\n\n` +

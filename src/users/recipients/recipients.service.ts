@@ -9,6 +9,8 @@ import { MembershipEntity, MembershipRole } from '../entities/membership.entity'
 import { PreferenceEntity } from '../entities/preference.entity';
 import { UserEntity } from '../entities/user.entity';
 import { frequencyOf, NotificationFrequency } from '../frequency/notification-frequency';
+import { AddressSuspensionEntity } from '../suspensions/address-suspension.entity';
+import type { ReaderSuspension } from '../suspensions/address-suspensions';
 
 /** Someone who receives a mail about an event. */
 export interface Recipient {
@@ -38,6 +40,23 @@ export interface AudienceMember {
   chosen: boolean;
 }
 
+/** Whether a person may still get a mail of a type about an application: the question asked again when it is sent. */
+export interface ReaderQuestion {
+  /** The person's id in the console (a delivery's recipient id). */
+  recipientId: string;
+  applicationId: string;
+  eventType: NotificationType;
+}
+
+/**
+ * The answer: still a reader, with how to write to them now (their address,
+ * name, language and zone as planning would take them today), or not, and why.
+ */
+export type ReaderAnswer =
+  | { reads: true; email: string; displayName: string | null; locale: string | null; timeZone: string | null; suspension: ReaderSuspension | null }
+  | { reads: false; reason: string };
+
+
 /**
  * Answers the pipeline's one question: who receives event type T about
  * application A? Every person with MANAGE on A who has an email, has
@@ -53,9 +72,28 @@ export class RecipientsService {
    */
   private readonly query: string;
   private readonly audienceQuery: string;
+  private readonly readersQuery: string;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     const sql = new Sql(dataSource);
+    // The questions arrive as one JSON array (n: its index); each is the planning query's
+    // conditions looked up by their keys: a person and an application by their unique
+    // external ids, the membership by its primary key, two preference rows by their unique indexes.
+    const questions = sql.postgres
+      ? 'json_to_recordset(?::json) AS v(n integer, u varchar, a varchar, t varchar)'
+      : "(SELECT json_extract(value, '$.n') AS n, json_extract(value, '$.u') AS u, json_extract(value, '$.a') AS a, json_extract(value, '$.t') AS t FROM json_each(?)) AS v";
+    this.readersQuery = sql.statement(
+      `SELECT v.n AS "n", u.id AS "userId", u.email AS "email", u.display_name AS "displayName", u.locale AS "locale", u.time_zone AS "timeZone",
+              u.notifications_enabled AS "notificationsEnabled", m.user_id AS "manager", pa.enabled AS "appEnabled", pg.enabled AS "globalEnabled",
+              s.address AS "suspended", s.reason AS "suspensionReason", s.retry_at AS "retryAt", s.retry_delivery_id AS "retryDeliveryId"
+         FROM ${questions}
+         LEFT JOIN ${sql.table(UserEntity)} u ON u.external_id = v.u
+         LEFT JOIN ${sql.table(ApplicationEntity)} a ON a.external_id = v.a
+         LEFT JOIN ${sql.table(MembershipEntity)} m ON m.application_id = a.id AND m.role = '${MembershipRole.MANAGE}' AND m.user_id = u.id
+         LEFT JOIN ${sql.table(PreferenceEntity)} pa ON pa.user_id = u.id AND pa.event_type = v.t AND pa.application_id = a.id
+         LEFT JOIN ${sql.table(PreferenceEntity)} pg ON pg.user_id = u.id AND pg.event_type = v.t AND pg.application_id IS NULL
+         LEFT JOIN ${sql.table(AddressSuspensionEntity)} s ON s.address = LOWER(u.email) AND s.suspended_at IS NOT NULL`,
+    );
     this.audienceQuery = sql.statement(
       `SELECT u.external_id AS "externalId", u.email AS "email", u.display_name AS "displayName", u.notifications_enabled AS "notificationsEnabled",
               CASE WHEN pa.id IS NULL THEN pg.enabled ELSE pa.enabled END AS "enabled",
@@ -91,6 +129,33 @@ export class RecipientsService {
     return rows.map((r) => ({ ...r, userId: String(r.userId), frequency: frequencyOf(true, r.frequency) }));
   }
 
+  /**
+   * Asks again, for many mails at once, what planning asked: is the person still a
+   * MANAGE member of the application, with notifications on, the type not switched
+   * off (for the application, else everywhere, else the type's default) and an email
+   * address? One statement of fixed text for all of them (prepared once); answers in
+   * the order asked. `manager` runs it inside the caller's transaction.
+   */
+  async readersOf(questions: ReaderQuestion[], manager: EntityManager = this.dataSource.manager): Promise<ReaderAnswer[]> {
+    if (!questions.length) return [];
+    // Many mails of a batch ask the same (a digest's events, one person's several mails): each once.
+    const distinct = new Map<string, number>();
+    const asked: Array<{ n: number; u: string; a: string; t: string }> = [];
+    const index = questions.map((q) => {
+      const key = `${q.recipientId}\n${q.applicationId}\n${q.eventType}`;
+      let n = distinct.get(key);
+      if (n === undefined) {
+        distinct.set(key, (n = asked.length));
+        asked.push({ n, u: q.recipientId, a: q.applicationId, t: q.eventType });
+      }
+      return n;
+    });
+    const rows = (await manager.query(this.readersQuery, [JSON.stringify(asked)])) as ReaderRow[];
+    const answers: ReaderAnswer[] = [];
+    for (const row of rows) answers[Number(row.n)] = answerOf(row, asked[Number(row.n)]);
+    return index.map((n) => answers[n]);
+  }
+
   /** Every manager of the application, receiving `eventType` or not, with what decides it. */
   async audienceOf(applicationExternalId: string, eventType: NotificationType): Promise<AudienceMember[]> {
     const byDefault = eventTypeOf(eventType).enabledByDefault;
@@ -106,4 +171,53 @@ export class RecipientsService {
       chosen: Number(r.chosen) === 1,
     }));
   }
+}
+
+/** Why none of these is read: the one reason, or each distinct one (a digest's events), in order. */
+export function reasonsNotRead(answers: ReaderAnswer[]): string {
+  return [...new Set(answers.flatMap((a) => (a.reads ? [] : [a.reason])))].join('; ');
+}
+
+/** One answered question as the readers query returns it (booleans are 0/1 on SQLite). */
+interface ReaderRow {
+  n: number | string;
+  userId: number | string | null;
+  email: string | null;
+  displayName: string | null;
+  locale: string | null;
+  timeZone: string | null;
+  notificationsEnabled: boolean | number | null;
+  manager: number | string | null;
+  appEnabled: boolean | number | null;
+  globalEnabled: boolean | number | null;
+  /** The address, when it is suspended after bounces. */
+  suspended: string | null;
+  suspensionReason: string | null;
+  retryAt: Date | string | null;
+  retryDeliveryId: number | string | null;
+}
+
+/** Planning's conditions, in its order, each failing one said in a few words (the delivery log's lastError). */
+function answerOf(row: ReaderRow, asked: { u: string; a: string; t: string }): ReaderAnswer {
+  if (row.userId === null) return { reads: false, reason: 'no longer known to Herald' };
+  if (row.manager === null) return { reads: false, reason: `no longer a manager of ${asked.a}` };
+  if (!row.notificationsEnabled) return { reads: false, reason: 'notifications switched off' };
+  if (row.appEnabled !== null) {
+    if (!row.appEnabled) return { reads: false, reason: `${asked.t} switched off for ${asked.a}` };
+  } else if (row.globalEnabled !== null) {
+    if (!row.globalEnabled) return { reads: false, reason: `${asked.t} switched off for every application` };
+  } else if (!eventTypeOf(asked.t as NotificationType).enabledByDefault) {
+    return { reads: false, reason: `${asked.t} is off by default and not switched on` };
+  }
+  if (row.email === null) return { reads: false, reason: 'no email address' };
+  const suspension = row.suspended
+    ? { address: row.suspended, reason: row.suspensionReason ?? 'bounced', retryAt: storedTime(row.retryAt), retryDeliveryId: row.retryDeliveryId === null ? null : Number(row.retryDeliveryId) }
+    : null;
+  return { reads: true, email: row.email, displayName: row.displayName, locale: row.locale, timeZone: row.timeZone, suspension };
+}
+
+/** A time as the database answers it raw: a Date (PostgreSQL) or 'YYYY-MM-DD HH:MM:SS.SSS' in UTC (SQLite). */
+function storedTime(value: Date | string | null): Date | null {
+  if (value === null) return null;
+  return value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
 }

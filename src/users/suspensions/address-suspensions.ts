@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource, type EntityManager, In, IsNull, Not } from 'typeorm';
+import { Brackets, DataSource, type EntityManager, IsNull, Not } from 'typeorm';
 import { Clock } from '../../clock/clock';
 import { formatDuration } from '../../config/duration';
 import { HeraldConfig } from '../../config/herald-config';
@@ -32,8 +32,20 @@ export interface BounceFacts {
  */
 export type BounceVerdict = 'SUSPENDED' | 'RENEWED' | 'COUNTED' | 'NOTED';
 
+/**
+ * A reader's address suspended after bounces, as the send-time check finds it
+ * (RecipientsService.readersOf): the mail is not sent — unless it is the one that
+ * tries the address again after the cooldown (`tryAgain` decides, per delivery).
+ */
+export interface ReaderSuspension {
+  address: string;
+  reason: string;
+  retryAt: Date | null;
+  retryDeliveryId: number | null;
+}
+
 /** The cancelled deliveries' reason: `address suspended after bounces (5.1.1 unknown user …)`. */
-export function suspendedReason(suspension: Pick<AddressSuspensionEntity, 'reason'>): string {
+export function suspendedReason(suspension: { reason: string | null }): string {
   return `address suspended after bounces (${suspension.reason ?? 'bounced'})`;
 }
 
@@ -47,8 +59,9 @@ export function addressKey(email: string): string {
  * (an unknown user at once, other hard bounces after a few in a window), tried
  * again with one mail after the cooldown, lifted by an admin, by the person
  * changing their address, or when that one mail went out without a bounce.
- * Reports are read elsewhere (src/bounces); this is the addresses' side, which the
- * send-time check asks (`held`) for a batch of deliveries in one query.
+ * Reports are read elsewhere (src/bounces); this is the addresses' side: the
+ * send-time check (RecipientsService.readersOf) says which readers' addresses are
+ * suspended, and `tryAgain` which one mail tries one again.
  */
 @Injectable()
 export class AddressSuspensions {
@@ -112,43 +125,29 @@ export class AddressSuspensions {
   }
 
   /**
-   * Of these deliveries, the ones to a suspended address, each with the reason to
-   * cancel it — but one: once an address' cooldown is over, the first of its
-   * deliveries asked about is let through to try it again (claimed here, so one
-   * process sends it), and again when asked about anew (a retry of that mail).
-   * One query for the batch, and a claim per address whose cooldown just ended.
+   * Whether `deliveryId`, to a suspended address, is the one mail that tries it
+   * again: the one already chosen (asked again: a retry of that mail), or — once
+   * the cooldown is over and none is out — this one, claimed here so that one
+   * process sends it. Any other mail to the address is not sent.
    */
-  async held(deliveries: ReadonlyArray<{ id: number; email: string }>): Promise<Map<number, string>> {
-    const held = new Map<number, string>();
-    if (!deliveries.length) return held;
-    const addresses = [...new Set(deliveries.map((d) => addressKey(d.email)))];
-    const rows = await this.dataSource.getRepository(AddressSuspensionEntity).find({ where: { address: In(addresses), suspendedAt: Not(IsNull()) } });
-    if (!rows.length) return held;
-    const suspended = new Map(rows.map((r) => [r.address, r]));
-    const now = this.clock.date();
-    for (const d of deliveries) {
-      const row = suspended.get(addressKey(d.email));
-      if (!row) continue;
-      if (row.retryDeliveryId === d.id) continue; // the mail trying it again
-      if (row.retryDeliveryId === null && row.retryAt && row.retryAt <= now && (await this.claimRetry(row, d.id, now))) continue;
-      held.set(d.id, suspendedReason(row));
-    }
-    return held;
+  async tryAgain(suspension: Pick<ReaderSuspension, 'address' | 'retryAt' | 'retryDeliveryId'>, deliveryId: number): Promise<boolean> {
+    if (suspension.retryDeliveryId !== null) return suspension.retryDeliveryId === deliveryId;
+    if (!suspension.retryAt || suspension.retryAt.getTime() > this.clock.now()) return false;
+    return this.claimRetry(suspension.address, deliveryId, this.clock.date());
   }
 
   /** Makes `deliveryId` the mail that tries the address again, unless another process just did. */
-  private async claimRetry(row: AddressSuspensionEntity, deliveryId: number, now: Date): Promise<boolean> {
+  private async claimRetry(address: string, deliveryId: number, now: Date): Promise<boolean> {
     const result = await this.transactions.exclusive(() =>
       this.dataSource
         .createQueryBuilder()
         .update(AddressSuspensionEntity)
         .set({ retryDeliveryId: deliveryId, retryAt: null })
-        .where('address = :address AND retry_delivery_id IS NULL AND suspended_at IS NOT NULL AND retry_at <= :now', { address: row.address, now })
+        .where('address = :address AND retry_delivery_id IS NULL AND suspended_at IS NOT NULL AND retry_at <= :now', { address, now })
         .execute(),
     );
     if (!result.affected) return false;
-    Object.assign(row, { retryDeliveryId: deliveryId, retryAt: null });
-    this.logger.log(`${row.address} is suspended, its cooldown is over: delivery ${deliveryId} tries it again`);
+    this.logger.log(`${address} is suspended, its cooldown is over: delivery ${deliveryId} tries it again`);
     return true;
   }
 

@@ -1,0 +1,112 @@
+import type { DataSource } from 'typeorm';
+import { openDatabase, testDatabases } from '../../../test/support/memory-database';
+import { NotificationType } from '../../event-types/notification-type';
+import { ApplicationEntity } from '../entities/application.entity';
+import { MembershipEntity, MembershipRole } from '../entities/membership.entity';
+import { PreferenceEntity } from '../entities/preference.entity';
+import { UserEntity } from '../entities/user.entity';
+import { AddressSuspensionEntity } from '../suspensions/address-suspension.entity';
+import { RecipientsService } from './recipients.service';
+
+describe.each(testDatabases('herald_readers'))('RecipientsService.readersOf: who still receives a mail ($name)', ({ database: databaseOf }) => {
+  const database = databaseOf();
+  let dataSource: DataSource;
+  let recipients: RecipientsService;
+  const ids = new Map<string, number>();
+  const people: string[] = [];
+
+  beforeAll(async () => {
+    ({ dataSource } = await openDatabase(database, [UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity, AddressSuspensionEntity]));
+    recipients = new RecipientsService(dataSource);
+    for (const app of ['app-1', 'app-2']) {
+      await dataSource.getRepository(ApplicationEntity).insert({ externalId: app, name: app });
+      ids.set(app, (await dataSource.getRepository(ApplicationEntity).findOneByOrFail({ externalId: app })).id);
+    }
+    const person = async (externalId: string, fields: Partial<UserEntity> = {}, manages = ['app-1'], role = MembershipRole.MANAGE) => {
+      await dataSource.getRepository(UserEntity).insert({ externalId, email: `${externalId}@example.com`, displayName: externalId.toUpperCase(), notificationsEnabled: true, locale: 'fr', timeZone: 'Europe/Paris', ...fields });
+      const user = await dataSource.getRepository(UserEntity).findOneByOrFail({ externalId });
+      ids.set(externalId, user.id);
+      people.push(externalId);
+      for (const app of manages) await dataSource.getRepository(MembershipEntity).insert({ applicationId: ids.get(app)!, userId: user.id, role });
+    };
+    const preference = (person: string, eventType: string, app: string | null, enabled: boolean) =>
+      dataSource.getRepository(PreferenceEntity).insert({ userId: ids.get(person)!, eventType, applicationId: app ? ids.get(app)! : null, enabled, frequency: null });
+    await person('ann');
+    await person('viewer', {}, ['app-1'], MembershipRole.VIEW);
+    await person('off', { notificationsEnabled: false });
+    await person('mute-app', {}, ['app-1', 'app-2']);
+    await preference('mute-app', 'JOB_FAILED', 'app-1', false);
+    await person('mute-all');
+    await preference('mute-all', 'JOB_FAILED', null, false);
+    await person('app-wins');
+    await preference('app-wins', 'JOB_FAILED', null, false);
+    await preference('app-wins', 'JOB_FAILED', 'app-1', true);
+    await person('nomail', { email: null });
+    await person('Bounced', { email: 'Bounced@Example.com' });
+    const retryAt = new Date(Date.UTC(2026, 11, 1, 9));
+    await dataSource.getRepository(AddressSuspensionEntity).insert({ address: 'bounced@example.com', hardBounces: 0, suspendedAt: new Date(Date.UTC(2026, 10, 24, 9)), reason: '5.1.1 unknown user', retryAt, retryDeliveryId: null });
+    await person('was-bounced', { email: 'was-bounced@example.com' });
+    await dataSource.getRepository(AddressSuspensionEntity).insert({ address: 'was-bounced@example.com', hardBounces: 1, suspendedAt: null, reason: null, liftedAt: new Date(Date.UTC(2026, 10, 25)) });
+  });
+  afterAll(async () => {
+    if (database.type === 'postgres') await dataSource.query(`DROP SCHEMA "${database.schema}" CASCADE`);
+    await dataSource.destroy();
+  });
+
+  it("answers a batch in one statement, in the order asked, with each failing condition in planning's order and the person as they are now", async () => {
+    const ask = (recipientId: string, applicationId = 'app-1', eventType = NotificationType.JOB_FAILED) => ({ recipientId, applicationId, eventType });
+    const query = jest.spyOn(dataSource.manager, 'query');
+    const answers = await recipients.readersOf([
+      ask('ann'),
+      ask('viewer'),
+      ask('ann', 'app-2'),
+      ask('ann', 'app-gone'),
+      ask('nobody'),
+      ask('off'),
+      ask('mute-app'),
+      ask('mute-app', 'app-2'),
+      ask('mute-app', 'app-1', NotificationType.JOB_SUCCEEDED),
+      ask('mute-all'),
+      ask('app-wins'),
+      ask('nomail'),
+      ask('ann'), // asked twice in a batch: answered twice
+      ask('Bounced'),
+      ask('was-bounced'),
+    ]);
+    expect(query).toHaveBeenCalledTimes(1);
+    query.mockRestore();
+    const ann = { reads: true, email: 'ann@example.com', displayName: 'ANN', locale: 'fr', timeZone: 'Europe/Paris', suspension: null };
+    expect(answers).toEqual([
+      ann,
+      { reads: false, reason: 'no longer a manager of app-1' }, // VIEW brings no mails
+      { reads: false, reason: 'no longer a manager of app-2' },
+      { reads: false, reason: 'no longer a manager of app-gone' }, // the application deleted
+      { reads: false, reason: 'no longer known to Herald' },
+      { reads: false, reason: 'notifications switched off' },
+      { reads: false, reason: 'JOB_FAILED switched off for app-1' },
+      expect.objectContaining({ reads: true, email: 'mute-app@example.com' }),
+      expect.objectContaining({ reads: true }),
+      { reads: false, reason: 'JOB_FAILED switched off for every application' },
+      expect.objectContaining({ reads: true }), // the application's choice wins over the global one
+      { reads: false, reason: 'no email address' },
+      ann,
+      // A reader whose address is suspended after bounces (any case): said, for the dispatcher to cancel the mail or try the address again.
+      {
+        reads: true, email: 'Bounced@Example.com', displayName: 'BOUNCED', locale: 'fr', timeZone: 'Europe/Paris',
+        suspension: { address: 'bounced@example.com', reason: '5.1.1 unknown user', retryAt: new Date(Date.UTC(2026, 11, 1, 9)), retryDeliveryId: null },
+      },
+      expect.objectContaining({ reads: true, suspension: null }), // a suspension lifted
+    ]);
+    expect(await recipients.readersOf([])).toEqual([]);
+  });
+
+  it('agrees with recipientsFor, the planning query, for every person', async () => {
+    for (const type of [NotificationType.JOB_FAILED, NotificationType.JOB_SUCCEEDED]) {
+      for (const app of ['app-1', 'app-2']) {
+        const planned = new Set((await recipients.recipientsFor(app, type)).map((r) => r.externalId));
+        const answers = await recipients.readersOf(people.map((recipientId) => ({ recipientId, applicationId: app, eventType: type })));
+        expect(people.filter((_, i) => answers[i].reads)).toEqual(people.filter((p) => planned.has(p)));
+      }
+    }
+  });
+});
