@@ -1,5 +1,7 @@
 import { Role } from '../src/auth/role.enum';
+import { ReportPoller } from '../src/bounces/processing/report-poller';
 import { BounceRecorder, type Recorded } from '../src/bounces/recording/bounce-recorder';
+import { ManualClock } from '../src/clock/manual-clock';
 import { readReport } from '../src/bounces/reports/read-report';
 import { reportAbout } from './support/bounce-reports';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
@@ -11,13 +13,15 @@ import { SmtpSink } from './support/smtp-sink';
  * report's status, diagnostic and server; its address is suspended at once for an
  * unknown user, after BOUNCE_SUSPEND_AFTER other hard bounces in the window, never
  * for soft ones; the person (me) and the admins (suspendedAddresses) see it; an
- * admin lifts it, and so does the person changing their email. The reports here
- * are the fixtures, handed to the recorder as the mailbox reader does
- * (test/bounces.e2e-spec.ts reads them from a real IMAP server).
+ * admin lifts it, and so does the person changing their email. A suspended
+ * address gets no mail (CANCELLED with the reason) but, after the cooldown, one
+ * mail that tries it again. The reports here are the fixtures, handed to the
+ * recorder as the mailbox reader does (test/bounces.e2e-spec.ts reads them from a
+ * real IMAP server). The app runs on a ManualClock, moved over the cooldown.
  */
 const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { eventId } }';
 const DELIVERIES = `query($id: ID) { deliveries(filter: { recipientId: $id }, first: 50) { edges { node {
-  id status messageId lastError bounce { status hard diagnosticCode reportingMta at } } } } }`;
+  id eventId status messageId lastError bounce { status hard diagnosticCode reportingMta at } } } } }`;
 const ME = '{ me { email emailSuspension { address reason status diagnosticCode reportingMta suspendedAt retryAt retryDeliveryId } } }';
 const SUSPENDED = '{ suspendedAddresses { totalCount edges { node { address reason status } } } }';
 let seq = 0;
@@ -25,22 +29,38 @@ let seq = 0;
 describe(`bounces: BOUNCED deliveries and suspended addresses (${DATABASE_KIND})`, () => {
   let app: HeraldTestApp;
   let sink: SmtpSink;
+  const clock = new ManualClock(new Date('2026-11-24T09:00:00Z'));
 
-  /** Publishes an event of `application` and answers the Message-ID of the mail `person` got. */
-  async function mailTo(person: string, application = 'billing'): Promise<{ id: string; messageId: string }> {
+  /** Publishes an event of Billing: each of its managers gets a mail (or a CANCELLED delivery). */
+  async function publish(): Promise<string> {
     const eventId = `bounce-${process.pid}-${++seq}`;
     const res = await app.gql(
       PUBLISH,
       {
         input: {
           schemaVersion: 1, id: eventId, type: 'JOB_FAILED', occurredAt: '2026-11-24T09:10:00Z',
-          application: { id: application, name: application }, job: { id: `job-${seq}`, kind: 'analysis', startedAt: '2026-11-24T09:00:00Z', endedAt: '2026-11-24T09:10:00Z' },
+          application: { id: 'billing', name: 'Billing' }, job: { id: `job-${seq}`, kind: 'analysis', startedAt: '2026-11-24T09:00:00Z', endedAt: '2026-11-24T09:10:00Z' },
           error: { message: 'Out of memory' },
         },
       },
       app.token(Role.SERVICE, 'console'),
     );
     if (res.errors) throw new Error(JSON.stringify(res.errors));
+    return eventId;
+  }
+
+  /** The delivery of an event to `person`, once it is no longer on its way. */
+  async function deliveryOfEvent(person: string, eventId: string): Promise<any> {
+    return eventually(async () => {
+      const d = (await app.admin(DELIVERIES, { id: person })).deliveries.edges.map((e: any) => e.node).find((n: any) => n.eventId === eventId);
+      expect(['SENT', 'CANCELLED', 'FAILED']).toContain(d?.status);
+      return d;
+    });
+  }
+
+  /** Publishes an event and answers the Message-ID of the mail `person` got. */
+  async function mailTo(person: string): Promise<{ id: string; messageId: string }> {
+    const eventId = await publish();
     return eventually(async () => {
       const { deliveries } = await app.admin(DELIVERIES, { id: person });
       const sent = deliveries.edges.map((e: any) => e.node).find((d: any) => d.status === 'SENT' && sink.received.some((m) => m.parsed.messageId === d.messageId && m.parsed.headers.get('x-herald-event-id') === eventId));
@@ -60,7 +80,7 @@ describe(`bounces: BOUNCED deliveries and suspended addresses (${DATABASE_KIND})
 
   beforeAll(async () => {
     sink = await new SmtpSink().start();
-    app = await HeraldTestApp.start({ DISPATCH_SWEEP_INTERVAL_MS: '100', BOUNCE_SUSPEND_AFTER: '3', BOUNCE_WINDOW: '1h' });
+    app = await HeraldTestApp.start({ MAIL_CAP_COUNT: '0', BOUNCE_SUSPEND_AFTER: '3', BOUNCE_WINDOW: '1h', BOUNCE_COOLDOWN: '2h', BOUNCE_RETRY_WAIT: '10m' }, undefined, { clock });
     await app.admin('mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }', {
       input: { host: '127.0.0.1', port: sink.port, security: 'NONE', authEnabled: false, sender: 'Herald <herald@example.com>' },
     });
@@ -88,13 +108,27 @@ describe(`bounces: BOUNCED deliveries and suspended addresses (${DATABASE_KIND})
     const own = (await me('alice')).emailSuspension;
     expect(own).toMatchObject({ address: 'alice@example.com', status: '5.1.1', reportingMta: 'mx.herald.test', retryDeliveryId: null });
     expect(own.reason).toBe('5.1.1 unknown user (550 5.1.1 <gone@remote.test>: Recipient address rejected: User unknown in virtual mailbox table), reported by mx.herald.test');
-    // One mail tries it again after the cooldown (BOUNCE_COOLDOWN, 7 days by default).
-    expect(new Date(own.retryAt).getTime() - new Date(own.suspendedAt).getTime()).toBe(7 * 86_400_000);
+    // One mail tries it again after the cooldown (BOUNCE_COOLDOWN: 7 days by default, 2 hours here).
+    expect(new Date(own.retryAt).getTime() - new Date(own.suspendedAt).getTime()).toBe(2 * 3_600_000);
 
     const { suspendedAddresses } = await app.admin(SUSPENDED);
     expect(suspendedAddresses.edges.map((e: any) => e.node)).toContainEqual({ address: 'alice@example.com', reason: own.reason, status: '5.1.1' });
     // Another person's address is not theirs to see suspended.
     expect((await me('bob')).emailSuspension).toBeNull();
+  });
+
+  it('a suspended address gets no mail: its next deliveries are CANCELLED with the reason, the others go', async () => {
+    const eventId = await publish();
+    const cancelled = await deliveryOfEvent('alice', eventId);
+    expect(cancelled).toMatchObject({
+      status: 'CANCELLED',
+      messageId: null,
+      lastError: 'address suspended after bounces (5.1.1 unknown user (550 5.1.1 <gone@remote.test>: Recipient address rejected: User unknown in virtual mailbox table), reported by mx.herald.test)',
+    });
+    expect((await deliveryOfEvent('bob', eventId)).status).toBe('SENT');
+    expect(sink.received.filter((m) => m.parsed.headers.get('x-herald-event-id') === eventId).map((m) => m.to[0]).sort()).toEqual(
+      ['bob@example.com', 'carol@example.com', 'dave@example.com', 'erin@example.com'],
+    );
   });
 
   it('the same report read twice (or a second report of the mail) counts once', async () => {
@@ -157,5 +191,37 @@ describe(`bounces: BOUNCED deliveries and suspended addresses (${DATABASE_KIND})
     expect(changed.data.updateMyProfile).toEqual({ email: 'alice@new.example.com', emailSuspension: null });
     const { suspendedAddresses } = await app.admin(SUSPENDED);
     expect(suspendedAddresses.edges.map((e: any) => e.node.address)).not.toContain('alice@example.com');
+  });
+
+  it('after the cooldown one mail tries the address again: bounced, another cooldown; not bounced within BOUNCE_RETRY_WAIT, the address is taken back', async () => {
+    const own = async () => (await me('dave')).emailSuspension;
+    expect(await own()).toMatchObject({ status: '5.1.10', retryDeliveryId: null });
+    const retryAt = new Date((await own()).retryAt).getTime();
+    clock.advance(retryAt - clock.now() - 1000);
+    expect((await deliveryOfEvent('dave', await publish())).status).toBe('CANCELLED'); // a second early
+
+    clock.advance(1000);
+    const first = await deliveryOfEvent('dave', await publish());
+    expect(first.status).toBe('SENT'); // the one mail that tries it again
+    expect((await own()).retryDeliveryId).toBe(first.id);
+    expect((await deliveryOfEvent('dave', await publish())).status).toBe('CANCELLED'); // one mail, not two
+
+    // It bounces too: suspended again for a cooldown from now.
+    expect(await bounce('exchange-online-unknown-recipient.eml', first.messageId)).toMatchObject({ outcome: 'BOUNCED', verdict: 'RENEWED' });
+    expect(await own()).toMatchObject({ retryDeliveryId: null, retryAt: new Date(clock.now() + 2 * 3_600_000).toISOString() });
+
+    clock.advance(2 * 3_600_000);
+    const second = await deliveryOfEvent('dave', await publish());
+    expect(second.status).toBe('SENT');
+    // No report comes: BOUNCE_RETRY_WAIT (10 minutes) later the reader takes the address back.
+    clock.advance(600_000 - 1000);
+    await app.app.get(ReportPoller).tick();
+    expect((await own())?.retryDeliveryId).toBe(second.id);
+    clock.advance(60_000); // the next poll (every 60 s by default) settles it
+    await eventually(async () => {
+      await app.app.get(ReportPoller).tick();
+      expect(await own()).toBeNull();
+    });
+    expect((await deliveryOfEvent('dave', await publish())).status).toBe('SENT');
   });
 });

@@ -21,7 +21,7 @@ import { SmtpSink } from './support/smtp-sink';
 const MAILBOX = 'herald@example.com';
 const PASSWORD = 'imap-secret-1';
 const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { eventId } }';
-const DELIVERIES = '{ deliveries(first: 100) { edges { node { id eventId recipientId status messageId bounce { status hard reportingMta } } } } }';
+const DELIVERIES = '{ deliveries(first: 100) { edges { node { id eventId recipientId status messageId lastError bounce { status hard reportingMta } } } } }';
 const STATUS = '{ relayStatus { reportMailbox { state since lastPolledAt lastSuccessAt lastError lastSetAside { reason subject } } } }';
 const MAILBOX_SETTINGS = `mutation($input: UpdateReportMailboxSettingsInput!) { updateReportMailboxSettings(input: $input) {
   protocol host port security authMethod username passwordSet folder processedFolder asideFolder pollIntervalSeconds } }`;
@@ -129,6 +129,16 @@ describeIf(DOVECOT_AVAILABLE, NEEDS_DOVECOT)(`bounces read from a real IMAP mail
     expect(me.emailSuspension.reason).toBe('5.1.1 unknown user (unknown user: "alice"), reported by mx.herald.test');
     await eventually(async () => expect(await subjects('Herald/Processed')).toEqual(['Undelivered Mail Returned to Sender']));
     expect(await subjects('INBOX')).toEqual([]);
+
+    // The next event does not mail it: CANCELLED with the reason; the others are mailed.
+    const next = await mailTo(app, 'bob');
+    const alices = await eventually(async () => {
+      const found = (await deliveries()).find((d) => d.eventId === next.eventId && d.recipientId === 'alice');
+      expect(found?.status).toBe('CANCELLED');
+      return found;
+    });
+    expect(alices.lastError).toBe('address suspended after bounces (5.1.1 unknown user (unknown user: "alice"), reported by mx.herald.test)');
+    expect(sink.received.some((m) => m.parsed.headers.get('x-herald-event-id') === next.eventId && m.to[0] === 'alice@example.com')).toBe(false);
   });
 
   it('reports of Exchange Online, Exchange Server and Gmail (DSN and text forms) are read the same way', async () => {
