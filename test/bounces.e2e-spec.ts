@@ -1,3 +1,6 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Role } from '../src/auth/role.enum';
 import { MAX_REPORT_BYTES } from '../src/bounces/processing/report-poller';
@@ -19,6 +22,7 @@ import { SmtpSink } from './support/smtp-sink';
  * relayStatus without stopping.
  */
 const MAILBOX = 'herald@example.com';
+const WEBHOOK_SECRET = 'webhook-secret-of-the-bounce-tests';
 const PASSWORD = 'imap-secret-1';
 const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { eventId } }';
 const DELIVERIES = '{ deliveries(first: 100) { edges { node { id eventId recipientId status messageId lastError bounce { status hard reportingMta } } } } }';
@@ -31,10 +35,18 @@ describeIf(DOVECOT_AVAILABLE, NEEDS_DOVECOT)(`bounces read from a real IMAP mail
   let dovecot: Dovecot;
   let sink: SmtpSink;
   let app: HeraldTestApp;
+  let webhook: Server;
+  const alerts: Array<{ body: any; signed: boolean }> = [];
 
   async function startApp(storage?: HeraldTestApp['storage']): Promise<HeraldTestApp> {
     // Every event mails the ten managers of Billing: no mail cap here.
-    return HeraldTestApp.start({ DISPATCH_SWEEP_INTERVAL_MS: '100', SETTINGS_REFRESH_INTERVAL_MS: '200', MAIL_CAP_COUNT: '0' }, storage);
+    return HeraldTestApp.start(
+      {
+        DISPATCH_SWEEP_INTERVAL_MS: '100', SETTINGS_REFRESH_INTERVAL_MS: '200', MAIL_CAP_COUNT: '0',
+        ALERT_WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hooks/herald`, ALERT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      },
+      storage,
+    );
   }
 
   /** Publishes an event of Billing (its ten managers are mailed); answers the delivery (id, Message-ID) of the mail `person` got. */
@@ -72,18 +84,31 @@ describeIf(DOVECOT_AVAILABLE, NEEDS_DOVECOT)(`bounces read from a real IMAP mail
   const suspended = async () => (await app.admin('{ suspendedAddresses { edges { node { address status } } } }')).suspendedAddresses.edges.map((e: any) => e.node);
 
   beforeAll(async () => {
+    webhook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const signed = req.headers['x-herald-signature'] === `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`;
+        alerts.push({ body: JSON.parse(body), signed });
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
     dovecot = await Dovecot.start({ [MAILBOX]: PASSWORD });
     sink = await new SmtpSink().start();
     app = await startApp();
     await app.admin('mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }', {
       input: { host: '127.0.0.1', port: sink.port, security: 'NONE', authEnabled: false, sender: `Herald <${MAILBOX}>` },
     });
+    // An admin with an address, for the summary of suspended addresses.
+    await app.gql('{ me { id } }', {}, app.token(Role.ADMIN, 'root', { email: 'root@example.com', name: 'Root' }));
     await seedApplication(app, { id: 'billing', name: 'Billing' }, ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'henry', 'ivy', 'judy'].map((id) => ({ id })));
   }, 60_000);
   afterAll(async () => {
     await app?.close();
     await sink?.stop();
     await dovecot?.close();
+    await new Promise((resolve) => webhook?.close(resolve));
   });
 
   it('is not configured by default: nothing is read, relayStatus says so', async () => {
@@ -151,7 +176,10 @@ describeIf(DOVECOT_AVAILABLE, NEEDS_DOVECOT)(`bounces read from a real IMAP mail
     ];
     const mails: Array<{ id: string; messageId: string }> = [];
     for (const [person] of cases) mails.push(await mailTo(app, person));
+    // The reports arrive together (no poll meanwhile), then Herald looks: one look, one summary.
+    await app.admin(MAILBOX_SETTINGS, { input: { pollIntervalSeconds: 3600 } });
     for (const [i, [, fixture]] of cases.entries()) await dovecot.append(MAILBOX, reportAbout(fixture, mails[i].messageId));
+    await app.admin(MAILBOX_SETTINGS, { input: { pollIntervalSeconds: 1 } });
     for (const [i, [, , code]] of cases.entries()) {
       await eventually(async () => expect((await deliveryOf(mails[i].id)).bounce).toMatchObject({ status: code, hard: true }));
     }
@@ -159,6 +187,27 @@ describeIf(DOVECOT_AVAILABLE, NEEDS_DOVECOT)(`bounces read from a real IMAP mail
     expect(addresses).toEqual(expect.arrayContaining(['bob@example.com', 'carol@example.com', 'dave@example.com', 'erin@example.com']));
     expect(addresses).not.toContain('frank@example.com'); // 5.2.2: one hard bounce of BOUNCE_SUSPEND_AFTER (3)
     await eventually(async () => expect(await subjects('INBOX')).toEqual([]));
+
+    // The admins: one summary of the four, not a mail per bounce; the webhook once, without addresses.
+    const summaries = await eventually(async () => {
+      const found = sink.received.filter((m) => m.to[0] === 'root@example.com' && m.parsed.subject === 'Herald: 4 addresses suspended after bounces');
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    const text = summaries[0].parsed.text ?? '';
+    for (const person of ['bob', 'carol', 'dave', 'erin']) expect(text).toContain(`- ${person}@example.com: `);
+    expect(text).toContain('- bob@example.com: 5.1.10 — 550 5.1.10 RESOLVER.ADR.RecipientNotFound');
+    expect(text).not.toContain('frank@example.com');
+    expect(sink.received.filter((m) => m.to[0] === 'root@example.com').map((m) => m.parsed.subject)).toEqual([
+      'Herald: 1 address suspended after bounces', // alice's, in the look before
+      'Herald: 4 addresses suspended after bounces',
+    ]);
+    const calls = alerts.filter((a) => a.body.event === 'addresses.suspended');
+    expect(calls.map((c) => ({ count: c.body.count, statuses: c.body.statuses, signed: c.signed }))).toEqual([
+      { count: 1, statuses: { '5.1.1': 1 }, signed: true },
+      { count: 4, statuses: { '5.1.10': 1, '5.1.1': 3 }, signed: true },
+    ]);
+    expect(JSON.stringify(calls)).not.toContain('@example.com');
   });
 
   it("an out-of-office reply and a delay notice are no bounces (moved, nothing changes); a person's mail stays in the inbox, unread", async () => {

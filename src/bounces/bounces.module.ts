@@ -4,6 +4,7 @@ import { NotificationsModule } from '../notifications/notifications.module';
 import { SettingsModule } from '../settings/settings.module';
 import { SmtpModule } from '../smtp/smtp.module';
 import { UsersModule } from '../users/users.module';
+import { SuspensionSummary } from './alerts/suspension-summary';
 import { ReportMailboxHealth } from './mailbox-status/report-mailbox-health';
 import { ReportMailboxStateEntity } from './mailbox-status/report-mailbox-state.entity';
 import { ReportMailboxStatusResolver } from './mailbox-status/report-mailbox-status.resolver';
@@ -21,7 +22,7 @@ import { BounceRecorder } from './recording/bounce-recorder';
  * claims each report once across processes; reports/ reads a report (pure);
  * recording/ marks its delivery BOUNCED (notifications' DeliveryBounces) and
  * counts its address (users' AddressSuspensions); mailbox-status/ is
- * relayStatus.reportMailbox.
+ * relayStatus.reportMailbox; alerts/ tells the admins of suspended addresses once a look.
  */
 @Module({
   imports: [NotificationsModule, UsersModule, SettingsModule, SmtpModule, TypeOrmModule.forFeature([BounceReportEntity, ReportMailboxStateEntity])],
@@ -33,6 +34,7 @@ import { BounceRecorder } from './recording/bounce-recorder';
     ReportMailboxStatusResolver,
     BounceRecorder,
     ReportPoller,
+    SuspensionSummary,
   ],
 })
 export class BouncesModule {}

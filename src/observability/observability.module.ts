@@ -26,6 +26,6 @@ import { RelayStateMetrics } from './relay-state-metrics';
   imports: [TerminusModule.forRoot({ logger: false }), JobEventsModule, SmtpModule, UsersModule],
   controllers: [HealthController, MetricsController],
   providers: [HeraldMetrics, QueueStats, QueueGauges, RelayStateMetrics, ReadinessIndicators, AlertWebhook, RelayAlerts],
-  exports: [HeraldMetrics, QueueStats],
+  exports: [HeraldMetrics, QueueStats, AlertWebhook],
 })
 export class ObservabilityModule {}

@@ -15,6 +15,7 @@ import { isOAuth2 } from '../../settings/smtp-settings/smtp-settings';
 import { SmtpSettingsService } from '../../settings/smtp-settings/smtp-settings.service';
 import { type AccessTokens, SmtpGateway } from '../../smtp/smtp-gateway';
 import { AddressSuspensions } from '../../users/suspensions/address-suspensions';
+import { SuspensionSummary } from '../alerts/suspension-summary';
 import { ReportMailboxHealth } from '../mailbox-status/report-mailbox-health';
 import { ReportMailboxState } from '../mailbox-status/report-mailbox-status.model';
 import { MailboxError, type MailboxLogin, REPORT_MAILBOX_OPENERS, type ReportMailbox, type ReportMailboxOpener } from '../mailbox/report-mailbox';
@@ -67,6 +68,7 @@ export class ReportPoller implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly health: ReportMailboxHealth,
     private readonly suspensions: AddressSuspensions,
     private readonly deliveries: DeliveryBounces,
+    private readonly summary: SuspensionSummary,
     private readonly transactions: Transactions,
     private readonly config: HeraldConfig,
     private readonly clock: Clock,
@@ -124,6 +126,7 @@ export class ReportPoller implements OnApplicationBootstrap, OnModuleDestroy {
       await this.failed(error);
     } finally {
       await mailbox.close().catch(() => undefined);
+      await this.summary.flush(); // the admins: one summary of what this look suspended
     }
   }
 
