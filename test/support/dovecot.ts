@@ -14,6 +14,12 @@ export const NEEDS_DOVECOT = 'Dovecot (dovecot-imapd, as root; .ci/run installs 
 /** The mail user's uid and gid (nobody / nogroup): the maildirs belong to it. */
 export const MAIL_UID = 65534;
 
+/** Servers this test process started: stopped when it exits, even if a suite could not stop them (a worker ended early). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGTERM');
+});
+
 /** A loopback port nothing listens on right now. */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -77,6 +83,7 @@ export class Dovecot {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
     await exited;
+    running.delete(child);
   }
 
   /** Starts again on the same ports, after stop(). */
@@ -225,6 +232,7 @@ service anvil {
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     this.child = child;
+    running.add(child);
     const deadline = Date.now() + 15_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`dovecot exited (${child.exitCode}): ${output}\n${this.log()}`);
