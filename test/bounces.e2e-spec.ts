@@ -125,6 +125,8 @@ describeIf(DOVECOT_AVAILABLE, NEEDS_DOVECOT)(`bounces read from a real IMAP mail
     expect(fields).toEqual(expect.arrayContaining(['pollIntervalSeconds']));
     const res2 = await app.gql(MAILBOX_SETTINGS, { input: { protocol: 'IMAP', processedFolder: 'INBOX' } }, app.token(Role.ADMIN, 'admin'));
     expect(res2.errors?.[0].extensions.fields?.map((f) => f.field).sort()).toEqual(['host', 'password', 'processedFolder', 'username']);
+    const oauth2 = await app.gql(MAILBOX_SETTINGS, { input: { protocol: 'IMAP', host: '127.0.0.1', username: MAILBOX, authMethod: 'OAUTH2' } }, app.token(Role.ADMIN, 'admin'));
+    expect(oauth2.errors?.[0].extensions.fields).toEqual([{ field: 'authMethod', message: "OAUTH2 uses the relay's OAuth2 client, but smtpSettings' authMethod is NONE" }]);
     expect((await app.admin('{ reportMailboxSettings { protocol } }')).reportMailboxSettings.protocol).toBe('NONE');
     const user = await app.gql('{ reportMailboxSettings { protocol } }', {}, app.token(Role.USER, 'alice'));
     expect(user.errors?.[0].extensions.code).toBe('FORBIDDEN');
@@ -176,8 +178,10 @@ describeIf(DOVECOT_AVAILABLE, NEEDS_DOVECOT)(`bounces read from a real IMAP mail
     ];
     const mails: Array<{ id: string; messageId: string }> = [];
     for (const [person] of cases) mails.push(await mailTo(app, person));
-    // The reports arrive together (no poll meanwhile), then Herald looks: one look, one summary.
+    // The reports arrive together (no poll meanwhile: one look after the change, then none for an hour), then Herald looks: one look, one summary.
+    const changedAt = Date.now();
     await app.admin(MAILBOX_SETTINGS, { input: { pollIntervalSeconds: 3600 } });
+    await eventually(async () => expect(new Date((await status()).lastPolledAt).getTime()).toBeGreaterThan(changedAt));
     for (const [i, [, fixture]] of cases.entries()) await dovecot.append(MAILBOX, reportAbout(fixture, mails[i].messageId));
     await app.admin(MAILBOX_SETTINGS, { input: { pollIntervalSeconds: 1 } });
     for (const [i, [, , code]] of cases.entries()) {

@@ -20,8 +20,8 @@ export { RelayStatusModel } from './relay-health/relay-status.model';
 
 /** Access tokens of the relay's OAuth2 client for one user: the same grant, another mailbox. */
 export interface AccessTokens {
-  /** A valid token (cached, refreshed before it expires). */
-  token(): Promise<string>;
+  /** A valid token (cached, refreshed before it expires); `renew`: a new one (the server refused the last). */
+  token(renew?: boolean): Promise<string>;
   close(): void;
 }
 
@@ -69,7 +69,7 @@ export class SmtpGateway {
    */
   oauth2Tokens(settings: SmtpSettings, username: string): AccessTokens {
     const source = this.logins.tokenSource(settings, username);
-    return { token: async () => (await source.token()).value, close: () => source.close() };
+    return { token: async (renew = false) => (await source.token({ renew })).value, close: () => source.close() };
   }
 
   /** Connects with these settings and reports each step up to AUTH; sends no mail. */

@@ -52,13 +52,18 @@ export class Dovecot {
     readonly port: number,
     readonly tlsPort: number,
     private readonly maildirs: Record<string, string>,
+    private readonly oauth2IntrospectionUrl?: string,
   ) {}
 
-  /** `users`: address → password. `maildirs`: a user's Maildir elsewhere (a Postfix instance delivers there). */
-  static async start(users: Record<string, string>, maildirs: Record<string, string> = {}): Promise<Dovecot> {
+  /**
+   * `users`: address → password. `maildirs`: a user's Maildir elsewhere (a Postfix
+   * instance delivers there). `oauth2IntrospectionUrl`: XOAUTH2 and OAUTHBEARER are
+   * offered too, each bearer token checked there (RFC 7662; Dovecot's oauth2 passdb).
+   */
+  static async start(users: Record<string, string>, options: { maildirs?: Record<string, string>; oauth2IntrospectionUrl?: string } = {}): Promise<Dovecot> {
     const dir = mkdtempSync(join(tmpdir(), 'herald-dovecot-'));
     chmodSync(dir, 0o755); // the mail user reaches its Maildir through it
-    const dovecot = new Dovecot(dir, await freePort(), await freePort(), maildirs);
+    const dovecot = new Dovecot(dir, await freePort(), await freePort(), options.maildirs ?? {}, options.oauth2IntrospectionUrl);
     for (const [user, password] of Object.entries(users)) dovecot.users.set(user, password);
     dovecot.configure();
     await dovecot.run();
@@ -171,6 +176,13 @@ export class Dovecot {
       chownSync(home, MAIL_UID, MAIL_UID);
     }
     this.writeUsers();
+    const oauth2 = this.oauth2IntrospectionUrl
+      ? (writeFileSync(
+          join(this.dir, 'oauth2.conf.ext'),
+          `introspection_mode = post\nintrospection_url = ${this.oauth2IntrospectionUrl}\nusername_attribute = username\nactive_attribute = active\nactive_value = true\n`,
+        ),
+        `passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = ${this.dir}/oauth2.conf.ext\n}\n`)
+      : '';
     writeFileSync(
       join(this.dir, 'dovecot.conf'),
       `# Herald's test IMAP server: nothing of /etc/dovecot is read.
@@ -183,10 +195,10 @@ ssl = yes
 ssl_cert = <${this.dir}/tls.crt
 ssl_key = <${this.dir}/tls.key
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login${oauth2 ? ' xoauth2 oauthbearer' : ''}
 first_valid_uid = 1
 mail_location = maildir:~/Maildir
-passdb {
+${oauth2}passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u ${this.dir}/users
 }

@@ -57,6 +57,10 @@ export class ReportPoller implements OnApplicationBootstrap, OnModuleDestroy {
   private stopping = false;
   /** The token source of the OAuth2 login, kept while the settings that made it stay the same. */
   private tokens?: { key: string; source: AccessTokens };
+  /** The last look's login was refused: with OAuth2 the next asks for a new token. */
+  private refused = false;
+  /** The settings changed during a look: another follows it at once. */
+  private pollAgain = false;
 
   constructor(
     private readonly settings: ReportMailboxSettingsService,
@@ -88,10 +92,11 @@ export class ReportPoller implements OnApplicationBootstrap, OnModuleDestroy {
     this.tokens?.source.close();
   }
 
-  /** New settings here: look at once. */
+  /** New settings here: look at once (after the look running now, if any). */
   @OnEvent(ReportMailboxSettingsChangedEvent.NAME)
   onSettingsChanged(): void {
     this.nextPollAt = 0;
+    this.pollAgain = !!this.polling;
     this.tick();
   }
 
@@ -101,13 +106,21 @@ export class ReportPoller implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.polling || this.clock.now() < this.nextPollAt) return this.polling ?? Promise.resolve();
     this.polling = this.poll()
       .catch((error: Error) => this.logger.error(`the report mailbox poll failed: ${error.message}`))
-      .finally(() => (this.polling = undefined));
+      .finally(() => this.polled());
     return this.polling;
+  }
+
+  /** The next look is an interval after this one ended, by the settings as they are now (or at once, if they changed meanwhile). */
+  private async polled(): Promise<void> {
+    const interval = await this.settings.get().then((s) => s.pollIntervalSeconds * 1000, () => 60_000);
+    this.nextPollAt = this.pollAgain ? 0 : this.clock.now() + interval;
+    this.pollAgain = false;
+    this.polling = undefined;
+    if (this.nextPollAt === 0) void this.tick();
   }
 
   private async poll(): Promise<void> {
     const settings = await this.settings.get();
-    this.nextPollAt = this.clock.now() + settings.pollIntervalSeconds * 1000;
     await this.settleRetries().catch((error: Error) => this.logger.warn(`could not settle the suspensions being tried again: ${error.message}`));
     if (settings.protocol === ReportMailboxProtocol.NONE || !settings.host) return this.health.notConfigured();
     const opener = this.openers.find((o) => o.protocol === settings.protocol);
@@ -115,7 +128,9 @@ export class ReportPoller implements OnApplicationBootstrap, OnModuleDestroy {
     let mailbox: ReportMailbox;
     try {
       mailbox = await opener.open(settings, await this.loginOf(settings), MAILBOX_TIMEOUT_MS);
+      this.refused = false;
     } catch (error) {
+      this.refused = error instanceof MailboxError && error.kind === 'LOGIN_REFUSED';
       return this.failed(error);
     }
     try {
@@ -221,7 +236,8 @@ export class ReportPoller implements OnApplicationBootstrap, OnModuleDestroy {
       this.tokens = { key, source: this.smtp.oauth2Tokens(relay, username) };
     }
     const source = this.tokens.source;
-    return { username, accessToken: () => source.token() };
+    const renew = this.refused; // the server refused the token it was given: a new one (revoked, or a permission added since)
+    return { username, accessToken: () => source.token(renew) };
   }
 
   /**
