@@ -83,6 +83,17 @@ async function writeOldDatabase(storage: TestStorage): Promise<number[]> {
         recipients: OLD_DELIVERIES.filter((d) => d.event === event).length,
       });
     }
+    // The people and applications the deliveries are for, managers still: each delivery's reader
+    // is asked again when it is sent, and a delivery to nobody Herald knows would be cancelled.
+    const rowId = async (name: string, row: Record<string, unknown>) => Number(((await insert(name, row, ' RETURNING id')) as Array<{ id: number | string }>)[0].id);
+    const applications = new Map<string, number>();
+    for (const { event } of INBOX) {
+      if (!applications.has(event.application.id)) applications.set(event.application.id, await rowId('applications', { external_id: event.application.id, name: event.application.name }));
+    }
+    for (const d of OLD_DELIVERIES) {
+      const user = await rowId('users', { external_id: d.recipient, display_name: d.name, email: `${d.recipient}@example.com`, notifications_enabled: true });
+      await insert('memberships', { application_id: applications.get(d.event.application.id), role: 'MANAGE', user_id: user });
+    }
     const ids: number[] = [];
     for (const d of OLD_DELIVERIES) {
       const at = INBOX.find((i) => i.event === d.event)!.receivedAt;

@@ -84,7 +84,6 @@ describe(`events at the wire format's limits over GraphQL (${DATABASE_KIND})`, (
       SMTP_SECURITY: 'NONE',
       SMTP_AUTH: 'false',
       SMTP_SENDER: 'herald@example.com',
-      HTTP_BODY_LIMIT: '2mb', // 10,000 managers with names and addresses are about 900 kB (docs/wire-format.md)
     });
     await seedApplication(app, { id: 'logs-app', name: 'Logs' }, [{ id: 'lee' }]);
   });

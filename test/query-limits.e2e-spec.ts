@@ -182,10 +182,10 @@ describe(`query limits (${DATABASE_KIND})`, () => {
       await expectAlive();
     });
 
-    it('body: a request over 512 kB gets a JSON error naming the limit', async () => {
-      const res = await post({ query: '{ me { id } }', variables: { padding: 'x'.repeat(600_000) } }, user);
+    it('body: a request over 2 MB gets a JSON error naming the limit', async () => {
+      const res = await post({ query: '{ me { id } }', variables: { padding: 'x'.repeat(2_200_000) } }, user);
       expect(res.status).toBe(413);
-      expect(res.body).toEqual({ errors: [{ message: 'The request body is larger than the limit of 524288 bytes', extensions: { code: 'BAD_REQUEST' } }] });
+      expect(res.body).toEqual({ errors: [{ message: 'The request body is larger than the limit of 2097152 bytes', extensions: { code: 'BAD_REQUEST' } }] });
       await expectAlive();
     });
 

@@ -147,6 +147,9 @@ describe(`OAuth2 relays (${DATABASE_KIND})`, () => {
     const first = await publish();
     await eventually(async () => expect(relay.received.filter((m) => m.parsed.headers.get('x-herald-event-id') === first)).toHaveLength(MANAGERS.length));
     endpoint.expireAll(); // the relay now refuses the token Herald holds
+    // and its sessions end: Herald connects again, and must sign in with a new token. (The pool's
+    // sessions would otherwise carry on signed in with the old one, as they do on a real relay.)
+    relay.endSessions();
     const second = await publish();
     await eventually(async () => expect(relay.received.filter((m) => m.parsed.headers.get('x-herald-event-id') === second)).toHaveLength(MANAGERS.length));
     // Every one sent on its first attempt (outcomes are recorded a moment after the relay's 250).

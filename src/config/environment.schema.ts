@@ -213,7 +213,7 @@ export class EnvironmentVariables {
   CORS_ORIGINS?: string;
 
   @IsOptional() @Matches(/^[1-9]\d* ?(b|kb|mb)?$/i, { message: 'must be a size in bytes, or with a kb or mb suffix (e.g. 512kb)' })
-  HTTP_BODY_LIMIT = '512kb';
+  HTTP_BODY_LIMIT = '2mb';
 
   /** Lexical tokens (names, punctuation, values) a GraphQL document may hold; parsing stops beyond. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(200) @Max(1_000_000)

@@ -175,6 +175,12 @@ export class SmtpSink {
     });
   }
 
+  /** Hangs up every open session (a pooled client must connect, and sign in, again). */
+  endSessions(): void {
+    // smtp-server keeps its open connections in `connections`, which its types do not declare.
+    for (const connection of (this.server as unknown as { connections: Set<{ close(): void }> }).connections) connection.close();
+  }
+
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
