@@ -113,6 +113,8 @@ describe(`bounces: BOUNCED deliveries and suspended addresses (${DATABASE_KIND})
 
     const { suspendedAddresses } = await app.admin(SUSPENDED);
     expect(suspendedAddresses.edges.map((e: any) => e.node)).toContainEqual({ address: 'alice@example.com', reason: own.reason, status: '5.1.1' });
+    const found = await app.admin('{ suspendedAddresses(search: "ALICE@") { totalCount edges { node { address } } } }');
+    expect(found.suspendedAddresses).toEqual({ totalCount: 1, edges: [{ node: { address: 'alice@example.com' } }] });
     // Another person's address is not theirs to see suspended.
     expect((await me('bob')).emailSuspension).toBeNull();
   });
