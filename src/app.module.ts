@@ -2,6 +2,7 @@ import { DynamicModule, Module, type Type } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AuthModule } from './auth/auth.module';
+import { BouncesModule } from './bounces/bounces.module';
 import type { Clock } from './clock/clock';
 import { ClockModule } from './clock/clock.module';
 import { ConfigModule } from './config/config.module';
@@ -39,6 +40,7 @@ export class AppModule {
         NotificationsModule,
         NotificationsPortsModule, // its ports for the modules that must not import it
         EmailModule, // the email channel (a delivery channel: src/channels)
+        BouncesModule,
         ObservabilityModule,
         ...(config.broker ? [brokerModule()] : []),
         ...modules,

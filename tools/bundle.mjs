@@ -120,6 +120,8 @@ const result = await build({
     // Large, and required only by what a default Herald does not use:
     'amqplib', // the broker (RABBITMQ_URL), required when it connects
     'amqp-connection-manager',
+    'imapflow', // the bounce reader (a report mailbox set), required at its first look
+    'mailparser', // reading a bounce report, required with it
     'preview-email', // @nestjs-modules/mailer's `preview` option
     'bullmq', // @nestjs-modules/mailer's queue
     'ioredis', // bullmq's and Nest's Redis transport

@@ -239,6 +239,22 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(16, { message: 'must be at least 16 characters' })
   METRICS_TOKEN?: string;
 
+  /** Hard bounces (5.x.x) of one address within BOUNCE_WINDOW that suspend it; an unknown user (5.1.1, 5.1.10) suspends it at once. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  BOUNCE_SUSPEND_AFTER = 3;
+
+  /** The window in which BOUNCE_SUSPEND_AFTER hard bounces suspend an address. */
+  @IsOptional() @Matches(DURATION_PATTERN, { message: 'must be a duration: seconds, or a number with s, m, h or d (e.g. 7d)' })
+  BOUNCE_WINDOW = '7d';
+
+  /** How long a suspended address gets no mail; then one mail tries it again (a block for ever would keep false positives). */
+  @IsOptional() @Matches(DURATION_PATTERN, { message: 'must be a duration: seconds, or a number with s, m, h or d (e.g. 7d)' })
+  BOUNCE_COOLDOWN = '7d';
+
+  /** How long after that one mail went out without a bounce the address is taken back (reports come minutes, rarely hours, later). */
+  @IsOptional() @Matches(DURATION_PATTERN, { message: 'must be a duration: seconds, or a number with s, m, h or d (e.g. 1h)' })
+  BOUNCE_RETRY_WAIT = '1h';
+
   /**
    * The relay down longer than this: the admins get a summary mail when it works again
    * (and, with ALERT_SMTP_URL, one through the fallback relay while it is down).

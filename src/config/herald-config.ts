@@ -77,6 +77,8 @@ export class HeraldConfig {
   };
   /** GET /metrics: off, open, or asking for a bearer token. */
   readonly metrics: { enabled: boolean; token?: string };
+  /** Addresses suspended after bounces (users/suspensions): the rules, in ms. */
+  readonly bounces: { suspendAfter: number; windowMs: number; cooldownMs: number; retryWaitMs: number };
   /** Who is told when the relay is down: the admins' summary mail after `afterMs`, the webhook. */
   readonly alerts: {
     afterMs: number;
@@ -154,6 +156,12 @@ export class HeraldConfig {
       batchEvents: vars.GRAPHQL_MAX_BATCH_EVENTS,
     };
     this.metrics = { enabled: vars.METRICS_ENABLED, token: vars.METRICS_TOKEN };
+    this.bounces = {
+      suspendAfter: vars.BOUNCE_SUSPEND_AFTER,
+      windowMs: parseDuration(vars.BOUNCE_WINDOW)! * 1000,
+      cooldownMs: parseDuration(vars.BOUNCE_COOLDOWN)! * 1000,
+      retryWaitMs: parseDuration(vars.BOUNCE_RETRY_WAIT)! * 1000,
+    };
     this.alerts = {
       afterMs: vars.ALERT_AFTER_MS,
       webhook: vars.ALERT_WEBHOOK_URL ? { url: vars.ALERT_WEBHOOK_URL, secret: vars.ALERT_WEBHOOK_SECRET! } : undefined,

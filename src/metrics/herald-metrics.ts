@@ -95,6 +95,34 @@ export class HeraldMetrics {
     registers: [this.registry],
   });
 
+  private readonly bounceReports = new Counter({
+    name: 'herald_bounce_reports_total',
+    help: "Mails read from the report mailbox, by what they were (bounce, notice: a delay or delivered notice, auto_reply, not_a_report: left in the mailbox, unreadable: set aside)",
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly bounces = new Counter({
+    name: 'herald_bounces_total',
+    help: 'Deliveries marked BOUNCED by a report, by class (hard: 5.x.x, soft: 4.x.x)',
+    labelNames: ['class'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly suspensions = new Counter({
+    name: 'herald_address_suspensions_total',
+    help: 'Addresses suspended after bounces, by cause (unknown_user: at once, repeated: BOUNCE_SUSPEND_AFTER hard bounces in BOUNCE_WINDOW, renewed: the mail after the cooldown bounced too)',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly mailboxPolls = new Counter({
+    name: 'herald_report_mailbox_polls_total',
+    help: 'Looks into the report mailbox, by result (ok, error: unreachable, login refused, …)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
     for (const counter of [this.deadLettered, this.capFoldedEvents, this.capSummaries]) counter.inc(0); // present from the first scrape
@@ -160,6 +188,24 @@ export class HeraldMetrics {
 
   deadLetter(): void {
     this.deadLettered.inc();
+  }
+
+  /** A mail of the report mailbox was read (kind: what readReport made of it, lower-cased). */
+  bounceReportRead(kind: string): void {
+    this.bounceReports.inc({ kind: kind.toLowerCase() });
+  }
+
+  /** A delivery was marked BOUNCED. */
+  bounced(hard: boolean): void {
+    this.bounces.inc({ class: hard ? 'hard' : 'soft' });
+  }
+
+  addressSuspended(cause: 'unknown_user' | 'repeated' | 'renewed'): void {
+    this.suspensions.inc({ cause });
+  }
+
+  reportMailboxPolled(ok: boolean): void {
+    this.mailboxPolls.inc({ result: ok ? 'ok' : 'error' });
   }
 
   tokenRequested(ok: boolean): void {

@@ -6,6 +6,7 @@ import { SettingsModule } from '../settings/settings.module';
 import { UsersModule } from '../users/users.module';
 import { DeliveriesResolver } from './delivery-log/deliveries.resolver';
 import { DeliveriesService } from './delivery-log/deliveries.service';
+import { DeliveryBounces } from './delivery-log/delivery-bounces';
 import { EventAudienceService } from './delivery-log/event-audience.service';
 import { EventsResolver } from './delivery-log/events.resolver';
 import { PlannedEventsService } from './delivery-log/planned-events.service';
@@ -85,12 +86,13 @@ import { TEMPLATE_SOURCE } from './rendering/template-source';
     MailCap,
     NotificationPlanner,
     DeliveriesService,
+    DeliveryBounces, // for src/bounces: the delivery a report is about, marked BOUNCED
     PlannedEventsService,
     DeliveriesResolver,
     EventsResolver,
     EventAudienceService,
   ],
   // MailRenderer and PreferenceLinks: for the email channel; the planner, the cap and the queue's numbers: for NotificationsPortsModule.
-  exports: [DeliveriesService, MailRenderer, PreferenceLinks, NotificationPlanner, MailCap, DeliveryQueueStats, MailTemplatesService, DeliveryContents],
+  exports: [DeliveriesService, MailRenderer, PreferenceLinks, NotificationPlanner, MailCap, DeliveryQueueStats, MailTemplatesService, DeliveryContents, DeliveryBounces],
 })
 export class NotificationsModule {}

@@ -25,6 +25,6 @@ import { RelayStateMetrics } from './metrics/relay-state-metrics';
   imports: [TerminusModule.forRoot({ logger: false }), JobEventsModule, SmtpModule, UsersModule],
   controllers: [HealthController, MetricsController],
   providers: [HeraldMetrics, QueueGauges, RelayStateMetrics, ReadinessIndicators, AlertWebhook, RelayAlerts],
-  exports: [HeraldMetrics],
+  exports: [HeraldMetrics, AlertWebhook],
 })
 export class ObservabilityModule {}

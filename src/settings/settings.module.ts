@@ -8,6 +8,8 @@ import { AuditLog } from './audit-log/audit-log.service';
 import { MailDefaultsResolver } from './mail-defaults/mail-defaults.resolver';
 import { MailDefaultsService } from './mail-defaults/mail-defaults.service';
 import { PropertyEntity } from './property.entity';
+import { ReportMailboxSettingsResolver } from './report-mailbox/report-mailbox-settings.resolver';
+import { ReportMailboxSettingsService } from './report-mailbox/report-mailbox-settings.service';
 import { SettingsSeeder } from './seed/settings-seeder';
 import { SmtpSettingsResolver } from './smtp-settings/smtp-settings.resolver';
 import { SmtpSettingsService } from './smtp-settings/smtp-settings.service';
@@ -27,6 +29,7 @@ function cipherFrom(config: HeraldConfig): SecretCipher {
  * SmtpSettingsChangedEvent. Talking to the relay is the SMTP gateway's (src/smtp).
  * Also the mail defaults (language, time zone: mail-defaults/), read by the composer,
  * and the audit log (audit-log/): who changed these, or a person's role (users/), and when.
+ * And the mailbox bounce reports are read from (report-mailbox/), read by src/bounces.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([PropertyEntity, AuditEntryEntity])],
@@ -39,7 +42,9 @@ function cipherFrom(config: HeraldConfig): SecretCipher {
     MailDefaultsResolver,
     AuditLog,
     AuditLogResolver,
+    ReportMailboxSettingsService,
+    ReportMailboxSettingsResolver,
   ],
-  exports: [SmtpSettingsService, MailDefaultsService, AuditLog],
+  exports: [SmtpSettingsService, MailDefaultsService, AuditLog, ReportMailboxSettingsService],
 })
 export class SettingsModule {}

@@ -58,6 +58,19 @@ export class RelayLogins {
     return new OAuth2TokenSource(grant, { timeoutMs: settings.connectionTimeoutMs, now: () => this.clock.now(), onRequest: (outcome) => this.metrics?.tokenRequested(outcome.ok) });
   }
 
+  /**
+   * Tokens of the relay's OAuth2 grant for another mailbox user (`username`: the
+   * subject a service account impersonates): the report mailbox reads with the
+   * relay's client. Close it when done.
+   */
+  tokenSource(settings: SmtpSettings, username: string): OAuth2TokenSource {
+    return new OAuth2TokenSource(grantOf(this.oauth2Settings({ ...settings, username })), {
+      now: () => this.clock.now(),
+      timeoutMs: settings.connectionTimeoutMs,
+      onRequest: (outcome) => this.metrics?.tokenRequested(outcome.ok),
+    });
+  }
+
   private oauth2Settings(settings: SmtpSettings): OAuth2Settings {
     const secrets = this.settings.oauth2Secrets(settings);
     return {

@@ -20,6 +20,14 @@ export { type AccessToken, OAuth2TokenSource, TokenEndpointError } from './oauth
 export type { Relay, SentMail } from './live-transport';
 export type { AlertRelay, FallbackMail } from './fallback-relay';
 export { type RelayFailure, RelayState, RelayStateChangedEvent } from './relay-health/relay-state-changed.event';
+export { RelayStatusModel } from './relay-health/relay-status.model';
+
+/** Access tokens of the relay's OAuth2 client for one user: the same grant, another mailbox. */
+export interface AccessTokens {
+  /** A valid token (cached, refreshed before it expires); `renew`: a new one (the server refused the last). */
+  token(renew?: boolean): Promise<string>;
+  close(): void;
+}
 
 /**
  * The one way to the SMTP relay: whether there is one, the relay to send
@@ -72,6 +80,16 @@ export class SmtpGateway {
   /** Sends the test mail to `to` through the live pool and reports the relay's answer, or the step it failed at. */
   sendTest(to: string): Promise<SmtpCheckResult> {
     return this.testEmail.send(to);
+  }
+
+  /**
+   * Tokens of the relay's OAuth2 client (the settings' grant) for `username`: the
+   * report mailbox signs in with XOAUTH2 through the same app registration or
+   * service account. Secrets are decrypted here, as for the relay.
+   */
+  oauth2Tokens(settings: SmtpSettings, username: string): AccessTokens {
+    const source = this.logins.tokenSource(settings, username);
+    return { token: async (renew = false) => (await source.token({ renew })).value, close: () => source.close() };
   }
 
   /** Connects with these settings and reports each step up to AUTH; sends no mail. */

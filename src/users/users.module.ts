@@ -14,10 +14,14 @@ import { RecipientsService } from './recipients/recipients.service';
 import { UserFieldsResolver } from './profile/user-fields.resolver';
 import { UsersAdminResolver } from './admin/users-admin.resolver';
 import { UsersService } from './users.service';
+import { AddressSuspensionEntity } from './suspensions/address-suspension.entity';
+import { AddressSuspensions } from './suspensions/address-suspensions';
+import { EmailSuspensionResolver } from './suspensions/email-suspension.resolver';
+import { SuspendedAddressesResolver } from './suspensions/suspended-addresses.resolver';
 
-/** People, applications, memberships and notification preferences; answers "who receives E about A?". */
+/** People, applications, memberships and notification preferences; answers "who receives E about A?"; addresses suspended after bounces (suspensions/). */
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity]), SettingsModule], // the admin's default time zone (recipientsPreview's digest windows)
+  imports: [TypeOrmModule.forFeature([UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity, AddressSuspensionEntity]), SettingsModule], // the admin's default time zone (recipientsPreview's digest windows)
   providers: [
     UsersService,
     ApplicationsService,
@@ -26,8 +30,11 @@ import { UsersService } from './users.service';
     UserFieldsResolver,
     UsersAdminResolver,
     ApplicationsResolver,
+    AddressSuspensions,
+    SuspendedAddressesResolver,
+    EmailSuspensionResolver,
     { provide: APP_INTERCEPTOR, useClass: PersonInterceptor },
   ],
-  exports: [RecipientsService, ApplicationsService, UsersService],
+  exports: [RecipientsService, ApplicationsService, UsersService, AddressSuspensions],
 })
 export class UsersModule {}

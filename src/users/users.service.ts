@@ -22,6 +22,7 @@ import { UserModel } from './user.model';
 import { NOTIFICATION_TYPES, type NotificationType } from '../event-types/notification-type';
 import { FIRST_AND_FIXED_TYPES, frequencyOf, NotificationFrequency } from './frequency/notification-frequency';
 import { PreferenceChangedEvent } from './frequency/preference-changed.event';
+import { AddressSuspensions } from './suspensions/address-suspensions';
 
 /** What setNotificationPreference asks for; neither enabled nor frequency forgets the choice. */
 export interface PreferenceChoice {
@@ -51,6 +52,7 @@ export class UsersService {
     private readonly transactions: Transactions,
     private readonly events: EventEmitter2,
     private readonly audit: AuditLog,
+    private readonly suspensions: AddressSuspensions,
   ) {}
 
   /**
@@ -139,16 +141,23 @@ export class UsersService {
     return UserModel.from(user);
   }
 
-  /** Changes the given profile fields (absent keeps, null clears). */
-  async updateProfile(externalId: string, input: ProfileFields): Promise<UserModel> {
+  /** Changes the given profile fields (absent keeps, null clears); `actor`: who, when not the person. */
+  async updateProfile(externalId: string, input: ProfileFields, actor?: string): Promise<UserModel> {
     const repo = this.dataSource.getRepository(UserEntity);
     const user = await repo.findOneBy({ externalId });
     if (!user) throw new NotFoundError('User', externalId);
+    const previousEmail = user.email;
     for (const field of ['email', 'notificationsEnabled', 'locale', 'timeZone', 'displayName'] as const) {
       const value = input[field];
       if (value !== undefined) (user as unknown as Record<string, unknown>)[field] = value === '' ? null : value;
     }
-    return UserModel.from(await this.transactions.exclusive(() => repo.save(user)));
+    const saved = UserModel.from(await this.transactions.exclusive(() => repo.save(user)));
+    if (user.email !== previousEmail) {
+      // A new address ends the suspension of the old one (and of the new one: the person vouches for it).
+      const stillUsed = async (email: string) => (await repo.createQueryBuilder('u').where('LOWER(u.email) = :e', { e: email.toLowerCase() }).getCount()) > 0;
+      await this.suspensions.addressChanged(previousEmail, user.email, { id: actor ?? externalId, name: null }, stillUsed);
+    }
+    return saved;
   }
 
   async list(first = DEFAULT_PAGE_SIZE, after?: string, search?: string): Promise<Connection<UserModel>> {

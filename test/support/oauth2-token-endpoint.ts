@@ -18,6 +18,10 @@ export class OAuth2TokenEndpoint {
   lifetimeS = 3600;
   /** While set, every request is answered with this (e.g. 503, or 400 invalid_grant). */
   failWith?: { status: number; error?: string; description?: string };
+  /** The mailbox an app's token (client credentials: any mailbox the app may use) stands for when an IMAP server asks (RFC 7662 introspection). */
+  appMailbox?: string;
+  /** Tokens an IMAP server asked about (`/introspect`), with the answer. */
+  readonly introspections: { token: string; active: boolean }[] = [];
   /** Every request received: the grant type and what it asked for. */
   readonly requests: { grantType: string; clientId?: string; subject?: string; scope?: string }[] = [];
   private readonly clients = new Map<string, { secret?: string; certificatePem?: string }>();
@@ -29,6 +33,11 @@ export class OAuth2TokenEndpoint {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}/oauth2/v2.0/token`;
+  }
+
+  /** Where an IMAP server (Dovecot's oauth2 passdb) checks a bearer token: RFC 7662 token introspection. */
+  get introspectionUrl(): string {
+    return `http://127.0.0.1:${this.port}/introspect`;
   }
 
   /** A confidential client authenticating with a secret or with a certificate's key. */
@@ -103,6 +112,13 @@ export class OAuth2TokenEndpoint {
     const answer = (status: number, body: object) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
+    if (req.method === 'POST' && req.url === '/introspect') {
+      const token = form.get('token') ?? '';
+      const entry = this.issued.get(token);
+      const active = this.isValid(token);
+      this.introspections.push({ token, active });
+      return answer(200, active ? { active: true, username: entry!.subject === '*' ? this.appMailbox : entry!.subject } : { active: false });
+    }
     if (req.method !== 'POST' || req.url !== '/oauth2/v2.0/token') return answer(404, { error: 'not_found' });
     if (this.failWith) {
       this.requests.push({ grantType });

@@ -6,6 +6,7 @@ import { Transactions } from '../../database/transactions';
 import type { NotificationType } from '../../event-types/notification-type';
 import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { type ReaderAnswer, type ReaderQuestion, reasonsNotRead, RecipientsService } from '../../users/recipients/recipients.service';
+import { AddressSuspensions, suspendedReason } from '../../users/suspensions/address-suspensions';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DeliveryStatus } from '../entities/delivery.entity';
 import { NotificationEntity } from '../entities/notification.entity';
@@ -24,10 +25,11 @@ interface ListedEvent {
  * retry). Each batch the dispatcher is about to send — a claim's, or a hand-off
  * from planning — is asked again, in one query (users' RecipientsService), what
  * planning asked: still a manager of the application, notifications on, the type
- * not switched off, an email address. A mail whose person no longer reads it ends
- * CANCELLED with the reason (never sent, no attempt spent, not a failure); the
- * others go to the person as they are now (their address on the delivery's channel,
- * name, language, and zone for an event's own mail; a digest keeps the zone of its window).
+ * not switched off, an email address — and that address not suspended after
+ * bounces (users/suspensions; but for the one mail that tries it again after the
+ * cooldown). A mail whose person no longer reads it ends CANCELLED with the reason (never sent, no attempt spent, not a failure); the
+ * others go to the person as they are now (their address on the delivery's channel, name,
+ * language, and zone for an event's own mail; a digest keeps the zone of its window).
  *
  * A digest or summary is checked event by event (its events' types and
  * applications: one more query, only for batches that hold one): the events its
@@ -45,6 +47,7 @@ export class Readers {
     private readonly outbox: DeliveryOutbox,
     private readonly transactions: Transactions,
     private readonly channels: DeliveryChannels,
+    private readonly suspensions: AddressSuspensions,
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {}
 
@@ -81,6 +84,11 @@ export class Readers {
       const reader = mine.find((a) => a.reads);
       if (!reader?.reads) {
         cancelled.push({ delivery: d, status: DeliveryStatus.CANCELLED, reply: null, error: reasonsNotRead(mine) });
+        continue;
+      }
+      // An address suspended after bounces gets no mail, but the one that tries it again after the cooldown.
+      if (reader.suspension && !(await this.suspensions.tryAgain(reader.suspension, d.id))) {
+        cancelled.push({ delivery: d, status: DeliveryStatus.CANCELLED, reply: null, error: suspendedReason(reader.suspension) });
         continue;
       }
       const now: ClaimedDelivery = {

@@ -17,6 +17,8 @@ export enum DeliveryStatus {
   FAILED = 'FAILED',
   /** Final, never sent: when it was to go, its person no longer received it (lost the application, switched it off, no address); last_error says why. */
   CANCELLED = 'CANCELLED',
+  /** Accepted by the relay, then reported undeliverable (a DSN or NDR in the sender's mailbox): bounce_* say why. */
+  BOUNCED = 'BOUNCED',
 }
 registerEnumType(DeliveryStatus, {
   name: 'DeliveryStatus',
@@ -32,6 +34,7 @@ registerEnumType(DeliveryStatus, {
       description:
         'Final, not sent: when it was to be sent (or its digest or cap summary closed), its person no longer received it — no longer a manager of the application, notifications or the type switched off, no email address; lastError says which. Not a failure; retryDelivery refuses it',
     },
+    BOUNCED: { description: "Accepted by the relay, then reported undeliverable by a bounce (DSN or non-delivery report) in the sender's mailbox; bounce says what the report said" },
   },
 });
 
@@ -108,6 +111,22 @@ export class DeliveryEntity {
 
   @Column({ name: 'sent_at', type: Date, nullable: true })
   sentAt: Date | null;
+
+  /** What a bounce report said (status BOUNCED): the enhanced status code (5.1.1), hard or soft, the diagnostic, who reported it, when. */
+  @Column({ name: 'bounce_status', type: 'varchar', length: 16, nullable: true })
+  bounceStatus: string | null;
+
+  @Column({ name: 'bounce_class', type: 'varchar', length: 8, nullable: true })
+  bounceClass: string | null;
+
+  @Column({ name: 'bounce_diagnostic', type: 'text', nullable: true })
+  bounceDiagnostic: string | null;
+
+  @Column({ name: 'bounce_reporting_mta', type: 'varchar', length: 255, nullable: true })
+  bounceReportingMta: string | null;
+
+  @Column({ name: 'bounced_at', type: Date, nullable: true })
+  bouncedAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;

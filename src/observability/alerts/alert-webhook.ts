@@ -19,8 +19,18 @@ export interface RelayAlert {
   downForSeconds?: number;
 }
 
+/** Addresses were suspended after bounces (src/bounces): one call per summary, never an address (suspendedAddresses has them). */
+export interface SuspensionsAlert {
+  event: 'addresses.suspended';
+  /** How many addresses this summary is about. */
+  count: number;
+  /** How many of them by the status that suspended them, e.g. { "5.1.1": 2 }. */
+  statuses: Record<string, number>;
+  at: string;
+}
+
 /**
- * POSTs relay alerts to ALERT_WEBHOOK_URL, so that an on-call tool hears of an
+ * POSTs relay alerts (and the summary of suspended addresses) to ALERT_WEBHOOK_URL, so that an on-call tool hears of an
  * outage while SMTP itself is down. Signed so the receiver can tell Herald's calls
  * from anyone's. One try per alert: a webhook that is down is logged, not retried
  * (the next change sends the next alert). The URL is not logged (it may hold a token).
@@ -31,7 +41,7 @@ export class AlertWebhook {
 
   constructor(private readonly config: HeraldConfig) {}
 
-  async post(alert: RelayAlert): Promise<void> {
+  async post(alert: RelayAlert | SuspensionsAlert): Promise<void> {
     const webhook = this.config.alerts.webhook;
     if (!webhook) return;
     const body = JSON.stringify(alert);

@@ -11,6 +11,8 @@ export enum AuditKind {
   USER_ROLE = 'USER_ROLE',
   MAIL_TEMPLATE = 'MAIL_TEMPLATE',
   MAIL_BRANDING = 'MAIL_BRANDING',
+  ADDRESS_SUSPENSION = 'ADDRESS_SUSPENSION',
+  REPORT_MAILBOX = 'REPORT_MAILBOX',
 }
 registerEnumType(AuditKind, {
   name: 'AuditKind',
@@ -27,6 +29,8 @@ registerEnumType(AuditKind, {
         'A mail template (updateMailTemplate, resetMailTemplate, restoreMailTemplateVersion); target <type>/<language> (JOB_FAILED/fr, LAYOUT/en): the parts changed (subject, html, text) as in effect before and after, and version',
     },
     MAIL_BRANDING: { description: 'The mails\' branding (updateMailBranding); target mailBranding: each field changed (the logo image by its type, size and SHA-256)' },
+    REPORT_MAILBOX: { description: 'The mailbox bounce reports are read from (updateReportMailboxSettings); target reportMailboxSettings, the password only named' },
+    ADDRESS_SUSPENSION: { description: 'An admin lifted the suspension of an address that bounced (liftAddressSuspension); target: the address, field suspended true → false' },
   },
 });
 

@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { Roles } from '../../auth/auth.decorators';
+import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
+import type { Principal } from '../../auth/principal';
 import { Role } from '../../auth/role.enum';
 import { Clock } from '../../clock/clock';
 import { ConnectionType } from '../../graphql/pagination';
@@ -35,9 +36,9 @@ export class UsersAdminResolver {
   }
 
   @Mutation(() => UserModel, { description: "Changes another person's profile" })
-  updateUser(@Args('input', { description: 'The person and the fields to change' }) input: UpdateUserInput): Promise<UserModel> {
+  updateUser(@Args('input', { description: 'The person and the fields to change' }) input: UpdateUserInput, @CurrentPrincipal() principal: Principal): Promise<UserModel> {
     const { userId, ...fields } = input;
-    return this.users.updateProfile(userId, fields);
+    return this.users.updateProfile(userId, fields, principal.sub);
   }
 
   @Query(() => [RecipientModel], { description: 'Who would receive an event of this type about this application, now, and when' })

@@ -5,6 +5,7 @@ import { ApplicationEntity } from '../entities/application.entity';
 import { MembershipEntity, MembershipRole } from '../entities/membership.entity';
 import { PreferenceEntity } from '../entities/preference.entity';
 import { UserEntity } from '../entities/user.entity';
+import { AddressSuspensionEntity } from '../suspensions/address-suspension.entity';
 import { RecipientsService } from './recipients.service';
 
 describe.each(testDatabases('herald_readers'))('RecipientsService.readersOf: who still receives a mail ($name)', ({ database: databaseOf }) => {
@@ -15,7 +16,7 @@ describe.each(testDatabases('herald_readers'))('RecipientsService.readersOf: who
   const people: string[] = [];
 
   beforeAll(async () => {
-    ({ dataSource } = await openDatabase(database, [UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity]));
+    ({ dataSource } = await openDatabase(database, [UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity, AddressSuspensionEntity]));
     recipients = new RecipientsService(dataSource);
     for (const app of ['app-1', 'app-2']) {
       await dataSource.getRepository(ApplicationEntity).insert({ externalId: app, name: app });
@@ -41,6 +42,11 @@ describe.each(testDatabases('herald_readers'))('RecipientsService.readersOf: who
     await preference('app-wins', 'JOB_FAILED', null, false);
     await preference('app-wins', 'JOB_FAILED', 'app-1', true);
     await person('nomail', { email: null });
+    await person('Bounced', { email: 'Bounced@Example.com' });
+    const retryAt = new Date(Date.UTC(2026, 11, 1, 9));
+    await dataSource.getRepository(AddressSuspensionEntity).insert({ address: 'bounced@example.com', hardBounces: 0, suspendedAt: new Date(Date.UTC(2026, 10, 24, 9)), reason: '5.1.1 unknown user', retryAt, retryDeliveryId: null });
+    await person('was-bounced', { email: 'was-bounced@example.com' });
+    await dataSource.getRepository(AddressSuspensionEntity).insert({ address: 'was-bounced@example.com', hardBounces: 1, suspendedAt: null, reason: null, liftedAt: new Date(Date.UTC(2026, 10, 25)) });
   });
   afterAll(async () => {
     if (database.type === 'postgres') await dataSource.query(`DROP SCHEMA "${database.schema}" CASCADE`);
@@ -64,10 +70,12 @@ describe.each(testDatabases('herald_readers'))('RecipientsService.readersOf: who
       ask('app-wins'),
       ask('nomail'),
       ask('ann'), // asked twice in a batch: answered twice
+      ask('Bounced'),
+      ask('was-bounced'),
     ]);
     expect(query).toHaveBeenCalledTimes(1);
     query.mockRestore();
-    const ann = { reads: true, email: 'ann@example.com', displayName: 'ANN', locale: 'fr', timeZone: 'Europe/Paris' };
+    const ann = { reads: true, email: 'ann@example.com', displayName: 'ANN', locale: 'fr', timeZone: 'Europe/Paris', suspension: null };
     expect(answers).toEqual([
       ann,
       { reads: false, reason: 'no longer a manager of app-1' }, // VIEW brings no mails
@@ -82,6 +90,12 @@ describe.each(testDatabases('herald_readers'))('RecipientsService.readersOf: who
       expect.objectContaining({ reads: true }), // the application's choice wins over the global one
       { reads: false, reason: 'no email address' },
       ann,
+      // A reader whose address is suspended after bounces (any case): said, for the dispatcher to cancel the mail or try the address again.
+      {
+        reads: true, email: 'Bounced@Example.com', displayName: 'BOUNCED', locale: 'fr', timeZone: 'Europe/Paris',
+        suspension: { address: 'bounced@example.com', reason: '5.1.1 unknown user', retryAt: new Date(Date.UTC(2026, 11, 1, 9)), retryDeliveryId: null },
+      },
+      expect.objectContaining({ reads: true, suspension: null }), // a suspension lifted
     ]);
     expect(await recipients.readersOf([])).toEqual([]);
   });

@@ -9,6 +9,8 @@ import { MembershipEntity, MembershipRole } from '../entities/membership.entity'
 import { PreferenceEntity } from '../entities/preference.entity';
 import { UserEntity } from '../entities/user.entity';
 import { frequencyOf, NotificationFrequency } from '../frequency/notification-frequency';
+import { AddressSuspensionEntity } from '../suspensions/address-suspension.entity';
+import type { ReaderSuspension } from '../suspensions/address-suspensions';
 
 /** Someone who receives a mail about an event. */
 export interface Recipient {
@@ -51,8 +53,9 @@ export interface ReaderQuestion {
  * name, language and zone as planning would take them today), or not, and why.
  */
 export type ReaderAnswer =
-  | { reads: true; email: string; displayName: string | null; locale: string | null; timeZone: string | null }
+  | { reads: true; email: string; displayName: string | null; locale: string | null; timeZone: string | null; suspension: ReaderSuspension | null }
   | { reads: false; reason: string };
+
 
 /**
  * Answers the pipeline's one question: who receives event type T about
@@ -81,13 +84,15 @@ export class RecipientsService {
       : "(SELECT json_extract(value, '$.n') AS n, json_extract(value, '$.u') AS u, json_extract(value, '$.a') AS a, json_extract(value, '$.t') AS t FROM json_each(?)) AS v";
     this.readersQuery = sql.statement(
       `SELECT v.n AS "n", u.id AS "userId", u.email AS "email", u.display_name AS "displayName", u.locale AS "locale", u.time_zone AS "timeZone",
-              u.notifications_enabled AS "notificationsEnabled", m.user_id AS "manager", pa.enabled AS "appEnabled", pg.enabled AS "globalEnabled"
+              u.notifications_enabled AS "notificationsEnabled", m.user_id AS "manager", pa.enabled AS "appEnabled", pg.enabled AS "globalEnabled",
+              s.address AS "suspended", s.reason AS "suspensionReason", s.retry_at AS "retryAt", s.retry_delivery_id AS "retryDeliveryId"
          FROM ${questions}
          LEFT JOIN ${sql.table(UserEntity)} u ON u.external_id = v.u
          LEFT JOIN ${sql.table(ApplicationEntity)} a ON a.external_id = v.a
          LEFT JOIN ${sql.table(MembershipEntity)} m ON m.application_id = a.id AND m.role = '${MembershipRole.MANAGE}' AND m.user_id = u.id
          LEFT JOIN ${sql.table(PreferenceEntity)} pa ON pa.user_id = u.id AND pa.event_type = v.t AND pa.application_id = a.id
-         LEFT JOIN ${sql.table(PreferenceEntity)} pg ON pg.user_id = u.id AND pg.event_type = v.t AND pg.application_id IS NULL`,
+         LEFT JOIN ${sql.table(PreferenceEntity)} pg ON pg.user_id = u.id AND pg.event_type = v.t AND pg.application_id IS NULL
+         LEFT JOIN ${sql.table(AddressSuspensionEntity)} s ON s.address = LOWER(u.email) AND s.suspended_at IS NOT NULL`,
     );
     this.audienceQuery = sql.statement(
       `SELECT u.external_id AS "externalId", u.email AS "email", u.display_name AS "displayName", u.notifications_enabled AS "notificationsEnabled",
@@ -185,6 +190,11 @@ interface ReaderRow {
   manager: number | string | null;
   appEnabled: boolean | number | null;
   globalEnabled: boolean | number | null;
+  /** The address, when it is suspended after bounces. */
+  suspended: string | null;
+  suspensionReason: string | null;
+  retryAt: Date | string | null;
+  retryDeliveryId: number | string | null;
 }
 
 /** Planning's conditions, in its order, each failing one said in a few words (the delivery log's lastError). */
@@ -200,5 +210,14 @@ function answerOf(row: ReaderRow, asked: { u: string; a: string; t: string }): R
     return { reads: false, reason: `${asked.t} is off by default and not switched on` };
   }
   if (row.email === null) return { reads: false, reason: 'no email address' };
-  return { reads: true, email: row.email, displayName: row.displayName, locale: row.locale, timeZone: row.timeZone };
+  const suspension = row.suspended
+    ? { address: row.suspended, reason: row.suspensionReason ?? 'bounced', retryAt: storedTime(row.retryAt), retryDeliveryId: row.retryDeliveryId === null ? null : Number(row.retryDeliveryId) }
+    : null;
+  return { reads: true, email: row.email, displayName: row.displayName, locale: row.locale, timeZone: row.timeZone, suspension };
+}
+
+/** A time as the database answers it raw: a Date (PostgreSQL) or 'YYYY-MM-DD HH:MM:SS.SSS' in UTC (SQLite). */
+function storedTime(value: Date | string | null): Date | null {
+  if (value === null) return null;
+  return value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
 }
