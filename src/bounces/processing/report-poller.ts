@@ -122,7 +122,7 @@ export class ReportPoller implements OnApplicationBootstrap, OnModuleDestroy {
   private async poll(): Promise<void> {
     const settings = await this.settings.get();
     await this.settleRetries().catch((error: Error) => this.logger.warn(`could not settle the suspensions being tried again: ${error.message}`));
-    if (settings.protocol === ReportMailboxProtocol.NONE || !settings.host) return this.health.notConfigured();
+    if (settings.protocol === ReportMailboxProtocol.NONE || (settings.protocol === ReportMailboxProtocol.IMAP && !settings.host)) return this.health.notConfigured();
     const opener = this.openers.find((o) => o.protocol === settings.protocol);
     if (!opener) return this.health.failed(ReportMailboxState.DOWN, `no reader for ${settings.protocol} mailboxes in this version of Herald`);
     let mailbox: ReportMailbox;
@@ -230,10 +230,12 @@ export class ReportPoller implements OnApplicationBootstrap, OnModuleDestroy {
       }
     }
     if (!isOAuth2(relay.authMethod)) throw new MailboxError('LOGIN_REFUSED', `authMethod OAUTH2 uses the relay's OAuth2 client, but smtpSettings' authMethod is ${relay.authMethod}`);
-    const key = JSON.stringify([relay, username]);
+    // Microsoft Graph is another resource than the relay's: its own scope (graphUrl's origin).
+    const scope = settings.protocol === ReportMailboxProtocol.GRAPH ? `${new URL(settings.graphUrl).origin}/.default` : undefined;
+    const key = JSON.stringify([relay, username, scope]);
     if (this.tokens?.key !== key) {
       this.tokens?.source.close();
-      this.tokens = { key, source: this.smtp.oauth2Tokens(relay, username) };
+      this.tokens = { key, source: this.smtp.oauth2Tokens(relay, username, scope) };
     }
     const source = this.tokens.source;
     const renew = this.refused; // the server refused the token it was given: a new one (revoked, or a permission added since)
