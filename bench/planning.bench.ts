@@ -33,6 +33,8 @@ import { validateEnvironment } from '../src/config/validate-environment';
 import { DatabaseModule } from '../src/database/database.module';
 import { JobEventIngestionService } from '../src/job-events/ingestion/job-event-ingestion.service';
 import { DigestEntryEntity } from '../src/notifications/entities/digest-entry.entity';
+import { EmailModule } from '../src/email/email.module';
+import { NotificationsPortsModule } from '../src/notifications/notifications-ports.module';
 import { NotificationsModule } from '../src/notifications/notifications.module';
 import { DeliveryEntity } from '../src/notifications/entities/delivery.entity';
 import { ApplicationEntity } from '../src/users/entities/application.entity';
@@ -79,6 +81,8 @@ async function startCore(frequency: NotificationFrequency, pg: string | undefine
       ThrottlerModule.forRoot({ throttlers: [{ name: 'smtp-check', ttl: 60_000, limit: 10 }] }),
       DatabaseModule,
       NotificationsModule,
+      NotificationsPortsModule,
+      EmailModule,
     ],
   }).compile();
   module.useLogger(['error']);

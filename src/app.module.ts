@@ -8,8 +8,10 @@ import { ClockModule } from './clock/clock.module';
 import { ConfigModule } from './config/config.module';
 import { HeraldConfig } from './config/herald-config';
 import { DatabaseModule } from './database/database.module';
+import { EmailModule } from './email/email.module';
 import { GraphqlApiModule } from './graphql/graphql-api.module';
 import { JobEventsModule } from './job-events/job-events.module';
+import { NotificationsPortsModule } from './notifications/notifications-ports.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { SettingsModule } from './settings/settings.module';
@@ -17,8 +19,11 @@ import { UsersModule } from './users/users.module';
 
 @Module({})
 export class AppModule {
-  /** `clock`: the system's by default; the end-to-end suites give a ManualClock. */
-  static forRoot(config: HeraldConfig, clock?: Clock): DynamicModule {
+  /**
+   * `clock`: the system's by default; the end-to-end suites give a ManualClock.
+   * `modules`: more modules to run in the application (a channel's module written for a test, say).
+   */
+  static forRoot(config: HeraldConfig, { clock, modules = [] }: { clock?: Clock; modules?: Array<Type | DynamicModule> } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -33,9 +38,12 @@ export class AppModule {
         UsersModule,
         JobEventsModule,
         NotificationsModule,
+        NotificationsPortsModule, // its ports for the modules that must not import it
+        EmailModule, // the email channel (a delivery channel: src/channels)
         BouncesModule,
         ObservabilityModule,
         ...(config.broker ? [brokerModule()] : []),
+        ...modules,
       ],
     };
   }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConsoleLogger, type INestApplication, type LogLevel } from '@nestjs/common';
+import { ConsoleLogger, type DynamicModule, type INestApplication, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
@@ -32,9 +32,12 @@ export function createLogger(config: HeraldConfig, { stderrOnly = false } = {}):
   return new Logger('Herald', { json, logLevels: LEVELS.slice(0, upTo + 1), colors });
 }
 
-/** Builds the Herald application (not yet listening): used by main.ts and the end-to-end suites (which may give it a ManualClock). */
-export async function createHeraldApp(config: HeraldConfig, { clock }: { clock?: Clock } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, clock), {
+/**
+ * Builds the Herald application (not yet listening): used by main.ts and the end-to-end suites,
+ * which may give it a ManualClock and modules of their own (a channel written for a test).
+ */
+export async function createHeraldApp(config: HeraldConfig, { clock, modules = [] }: { clock?: Clock; modules?: Array<Type | DynamicModule> } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { clock, modules }), {
     logger: createLogger(config),
     abortOnError: false,
   });

@@ -15,7 +15,7 @@ import { parseDuration } from './config/duration';
 import { HeraldConfig, loadConfig } from './config/herald-config';
 import { dataSourceOptions } from './database/data-source-options';
 import { openDatabase } from './database/prepare-database';
-import { printHeraldSchema } from './graphql/print-schema';
+import { printHeraldSchema } from './print-schema';
 
 /** Where the commands read and write; tests pass their own. */
 export interface CliIo {

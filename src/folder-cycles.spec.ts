@@ -30,12 +30,25 @@ const ALLOWED: string[][] = [];
 
 /**
  * Imports that would make no cycle between folders today but go against the flow:
- * [from, to] — no folder under `from` imports one under `to`. Observability watches
- * the pipeline and the pipeline counts into it (notifications → observability/metrics);
- * what it reads of notifications' outbox comes through its own QueueStats, which
- * notifications provides (observability/queue), never by importing notifications.
+ * [from, to] — no folder under `from` imports one under `to`.
+ * - Observability watches the pipeline and the pipeline counts into it (src/metrics);
+ *   what it reads of notifications' outbox comes through the QUEUE_STATS port
+ *   (src/channels), which notifications provides, never by importing notifications.
+ * - The dispatcher knows channels only through their port: nothing of SMTP or email.
+ * - Notifications is what channels plug into: it imports no channel.
  */
-const FORBIDDEN: Array<[string, string]> = [['src/observability', 'src/notifications']];
+const FORBIDDEN: Array<[string, string]> = [
+  ['src/observability', 'src/notifications'],
+  ['src/notifications/dispatch', 'src/smtp'],
+  ['src/notifications/dispatch', 'src/email'],
+  ['src/notifications', 'src/email'],
+];
+
+/**
+ * Folders both sides of a port import, or that every layer counts into: they
+ * import no other folder of src/ (nor libs/), so that importing them can make no cycle.
+ */
+const LEAVES = ['src/channels', 'src/metrics', 'src/clock'];
 
 function sourceFiles(folder: string, withTests = false): string[] {
   return readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
@@ -154,6 +167,15 @@ describe('folders of src/ and libs/', () => {
       expect([...graph.keys()].some((f) => inside(f, from) && graph.get(f)!.size > 0)).toBe(true);
       expect([...graph.keys()].some((f) => inside(f, to))).toBe(true);
     }
+  });
+
+  it('leave the leaf folders (ports, metrics, clock) importing no other folder', () => {
+    const inside = (folder: string, root: string) => folder === root || folder.startsWith(`${root}/`);
+    const found = LEAVES.flatMap((leaf) =>
+      [...graph].filter(([folder]) => inside(folder, leaf)).flatMap(([, edges]) => [...edges].filter(([target]) => !inside(target, leaf)).map(([, example]) => example)),
+    );
+    expect(found).toEqual([]);
+    for (const leaf of LEAVES) expect(graph.has(leaf)).toBe(true);
   });
 
   it('reach a lib only through its package (@herald/*), as a service that installs it does', () => {

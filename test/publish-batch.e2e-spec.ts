@@ -91,7 +91,7 @@ describe(`publishJobEvents (${DATABASE_KIND})`, () => {
     expect(parsed.status).toBe(400);
     expect(parsed.body.errors[0]).toMatchObject({ extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
 
-    const huge = Array.from({ length: 5000 }, () => event());
+    const huge = Array.from({ length: 20_000 }, () => event());
     const big = await request(app.url).post('/graphql').set('authorization', `Bearer ${service()}`).send({ query: PUBLISH_MANY, variables: { inputs: huge } });
     expect(big.status).toBe(413);
     expect(await stored(huge[0].id)).toBeNull();

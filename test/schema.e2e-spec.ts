@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectType, isSpecifiedScalarType, type GraphQLSchema } from 'graphql';
 import { loadConfig } from '../src/config/herald-config';
-import { printHeraldSchema } from '../src/graphql/print-schema';
+import { printHeraldSchema } from '../src/print-schema';
 
 /**
  * Every type, field, argument, input field and enum value that has no description,

@@ -1,4 +1,5 @@
 import { Role } from '../src/auth/role.enum';
+import { allEventTypes } from '../src/event-types/registry';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 
 const PROFILE = 'id displayName email notificationsEnabled locale';
@@ -29,8 +30,8 @@ describe(`people, applications and preferences (${DATABASE_KIND})`, () => {
     it('is created from the token on first call, with notifications off until they turn them on', async () => {
       const { me } = await ok(ME, {}, as('alice'));
       expect(me).toMatchObject({ id: 'alice', displayName: 'Name of alice', email: 'alice@token.example.com', notificationsEnabled: false, locale: null, memberships: [] });
-      // The five types of the wire format and JOB_RECOVERED, which Herald derives.
-      expect(me.preferences.map((p: { eventType: string }) => p.eventType)).toEqual(['JOB_SUCCEEDED', 'JOB_FAILED', 'JOB_STOPPED', 'APPLICATION_CREATED', 'VERSION_CREATED', 'JOB_RECOVERED']);
+      // Every registered type: those of the wire format and those Herald derives (JOB_RECOVERED).
+      expect(me.preferences.map((p: { eventType: string }) => p.eventType)).toEqual(allEventTypes().map((d) => d.type));
       expect(me.preferences.every((p: { reason: string; receives: boolean }) => p.reason === 'NOTIFICATIONS_OFF' && !p.receives)).toBe(true);
     });
 

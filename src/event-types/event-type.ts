@@ -46,12 +46,21 @@ export interface EventTypeDefinition<E extends JobEvent = JobEvent> {
   derivedFrom?: JobEventType;
   /** The class of libs/contracts that validates this type on the wire (that of `derivedFrom` for a derived type). */
   wire: new () => E;
+  /** What the type means, in GraphQL (the description of its value of `JobEventType`). */
+  description: string;
   /** What the type is called in the preferences (GraphQL `label`). */
   label: string;
   /** Whether people get it unless they switch it off. */
   enabledByDefault: boolean;
   /** The fields of `publishJobEvent`'s input this type carries besides the common ones (none: `{}`). */
   input: Record<string, InputField>;
+  /**
+   * What the view's `details` (and the history, for a type that shows it) give the
+   * templates, path → description (`'error.step': 'The step that failed'`): what
+   * admins' templates may use besides the common variables (mailTemplateVariables;
+   * template-variables.spec.ts fails on one given but not described, or described but never given).
+   */
+  variables?: Record<string, string>;
   /** The folder holding `<folder>.html.hbs` and `<folder>.text.hbs`. */
   folder: string;
   /**

@@ -1,4 +1,3 @@
-import { registerEnumType } from '@nestjs/graphql';
 import { type JobEvent, JobEventType } from '@herald/contracts';
 
 /**
@@ -12,18 +11,7 @@ import { type JobEvent, JobEventType } from '@herald/contracts';
 export const NotificationType = { ...JobEventType, JOB_RECOVERED: 'JOB_RECOVERED' } as const;
 export type NotificationType = JobEventType | typeof NotificationType.JOB_RECOVERED;
 
-// In GraphQL under the name the API has always used.
-registerEnumType(NotificationType, {
-  name: 'JobEventType', description: 'The kinds of events Herald mails about',
-  valuesMap: {
-    JOB_SUCCEEDED: { description: 'A background job (analysis, snapshot, …) finished successfully' },
-    JOB_FAILED: { description: 'A background job ended with an error' },
-    JOB_STOPPED: { description: 'A user stopped a running job' },
-    APPLICATION_CREATED: { description: 'An application was created in the console' },
-    VERSION_CREATED: { description: 'A new version of an application was created' },
-    JOB_RECOVERED: { description: 'A job succeeded after failing (Herald derives it from a JOB_SUCCEEDED after failures; producers cannot publish it)' },
-  },
-});
+// In GraphQL as `JobEventType` (the name the API has always used), described from the registry (registry.ts).
 
 /** Every kind of mail, the wire format's types first, in the enum's order. */
 export const NOTIFICATION_TYPES: readonly NotificationType[] = Object.values(NotificationType);

@@ -55,7 +55,9 @@ describe('event type registry', () => {
       expect(definition.wire).toBe(JOB_EVENT_CLASSES[wireType]);
     });
 
-    it('has a label and a default', () => {
+    it('has a description (its value in GraphQL), a label and a default', () => {
+      expect(typeof definition.description).toBe('string');
+      expect(definition.description.trim()).not.toBe('');
       expect(typeof definition.label).toBe('string');
       expect(definition.label.trim()).not.toBe('');
       expect(typeof definition.enabledByDefault).toBe('boolean');

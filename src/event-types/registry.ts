@@ -1,10 +1,11 @@
+import { registerEnumType } from '@nestjs/graphql';
 import { applicationCreated } from './application-created/application-created.type';
 import type { EventTypeDefinition, InputField } from './event-type';
 import { jobFailed } from './job-failed/job-failed.type';
 import { jobRecovered } from './job-recovered/job-recovered.type';
 import { jobStopped } from './job-stopped/job-stopped.type';
 import { jobSucceeded } from './job-succeeded/job-succeeded.type';
-import { NOTIFICATION_TYPES, type NotificationType } from './notification-type';
+import { NOTIFICATION_TYPES, NotificationType } from './notification-type';
 import { versionCreated } from './version-created/version-created.type';
 
 /**
@@ -16,6 +17,13 @@ import { versionCreated } from './version-created/version-created.type';
 export const EVENT_TYPES: readonly EventTypeDefinition[] = [jobSucceeded, jobFailed, jobStopped, applicationCreated, versionCreated, jobRecovered];
 
 const byType = new Map(EVENT_TYPES.map((definition) => [definition.type, definition]));
+
+// The types in GraphQL, under the name the API has always used, each described by its folder.
+registerEnumType(NotificationType, {
+  name: 'JobEventType',
+  description: 'The kinds of events Herald mails about',
+  valuesMap: Object.fromEntries(EVENT_TYPES.map((definition) => [definition.type, { description: definition.description }])),
+});
 
 /** The definition of a type; an enum value without a registration is a programming error. */
 export function eventTypeOf(type: NotificationType): EventTypeDefinition {

@@ -129,36 +129,54 @@ export class MailMessages {
   }
 }
 
+/** A type's messages with the shared ones, in a language: where a catalogue's messages come from. */
+export type MessagesOf = (type: NotificationType, language: string) => Readonly<Record<string, string>>;
+
 /**
- * Every message of every language, read and parsed once when Herald starts; a
- * missing or broken message stops start-up (as a missing template does). Gives
- * each (type, locale) its MailMessages, built once from the parsed messages.
+ * The messages of the files (src/i18n/<language>.json and each type's), read and
+ * checked once: a missing or broken message stops start-up (as a missing template does).
+ */
+export function fileMessages(): MessagesOf {
+  const messages = readMessages();
+  const problems = messageProblems(messages);
+  if (problems.length) throw new Error(`The mail messages are incomplete:\n${problems.join('\n')}`);
+  const merged = new Map<string, Record<string, string>>();
+  for (const language of LANGUAGES) {
+    for (const type of allEventTypes()) merged.set(`${type.type}\n${language}`, { ...messages[language].shared, ...messages[language].types[type.type] });
+  }
+  return (type, language) => merged.get(`${type}\n${language}`) ?? {};
+}
+
+/**
+ * The messages of every type and language, each parsed once when first used;
+ * gives each (type, locale) its MailMessages, built once from the parsed messages.
+ * `messagesOf`: where they come from (the files by default, checked when read).
  */
 export class MailCatalogue {
   private readonly parsed = new Map<string, Map<string, ParsedMessage>>();
   private readonly built = new Map<string, MailMessages>();
 
-  constructor() {
-    const messages = readMessages();
-    const problems = messageProblems(messages);
-    if (problems.length) throw new Error(`The mail messages are incomplete:\n${problems.join('\n')}`);
-    for (const language of LANGUAGES) {
-      for (const type of allEventTypes()) {
-        const all = { ...messages[language].shared, ...messages[language].types[type.type] };
-        this.parsed.set(`${type.type}\n${language}`, new Map(Object.entries(all).map(([key, text]) => [key, new IntlMessageFormat(text, language).getAst()])));
-      }
-    }
-  }
+  constructor(private readonly messagesOf: MessagesOf = fileMessages()) {}
 
   /** The messages of a type in a mail's locale (its language's, else English). */
   messages(type: NotificationType, locale: string): MailMessages {
     const key = `${type}\n${locale}`;
     let messages = this.built.get(key);
     if (!messages) {
-      const parsed = this.parsed.get(`${type}\n${languageOf(locale) ?? FALLBACK_LANGUAGE}`)!;
+      const parsed = this.parse(type, languageOf(locale) ?? FALLBACK_LANGUAGE);
       messages = new MailMessages(locale, new Map([...parsed].map(([k, ast]) => [k, new IntlMessageFormat(ast, locale)])));
       this.built.set(key, messages);
     }
     return messages;
+  }
+
+  private parse(type: NotificationType, language: string): Map<string, ParsedMessage> {
+    const key = `${type}\n${language}`;
+    let parsed = this.parsed.get(key);
+    if (!parsed) {
+      parsed = new Map(Object.entries(this.messagesOf(type, language)).map(([k, text]) => [k, new IntlMessageFormat(text, language).getAst()]));
+      this.parsed.set(key, parsed);
+    }
+    return parsed;
   }
 }

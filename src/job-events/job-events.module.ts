@@ -4,6 +4,7 @@ import { BrokerStatus } from './broker/broker-status';
 import { JobEventEntity } from './entities/job-event.entity';
 import { JobEventsResolver } from './publishing/job-events.resolver';
 import { JobEventEmitterListener } from './ingestion/job-event-emitter.listener';
+import { JobEventInbox } from './ingestion/job-event-inbox';
 import { JobEventIngestionService } from './ingestion/job-event-ingestion.service';
 import { ReceivedEventsService } from './received-events.service';
 
@@ -13,7 +14,7 @@ import { ReceivedEventsService } from './received-events.service';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([JobEventEntity])],
-  providers: [JobEventIngestionService, JobEventEmitterListener, ReceivedEventsService, JobEventsResolver, BrokerStatus],
+  providers: [JobEventInbox, JobEventIngestionService, JobEventEmitterListener, ReceivedEventsService, JobEventsResolver, BrokerStatus],
   exports: [JobEventIngestionService, ReceivedEventsService, BrokerStatus],
 })
 export class JobEventsModule {}

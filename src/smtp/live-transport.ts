@@ -90,7 +90,7 @@ export class LiveTransport implements OnApplicationShutdown {
 
   private async build(): Promise<Generation | undefined> {
     const settings = await this.settings.get();
-    if (!isConfigured(settings)) return undefined;
+    if (!isConfigured(settings) || !settings.host) return undefined; // no relay (or mail goes through Microsoft Graph)
     const name = `relay-${++this.generation}`;
     const login = this.logins.login(settings);
     const options = transportOptions(settings, login.auth);

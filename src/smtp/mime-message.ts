@@ -56,6 +56,33 @@ export function encodeAlternative(tag: string, text: string, html: string): Enco
   return { contentType, body: Buffer.from(`${chunks.join('')}\r\n--${boundary}--\r\n`) };
 }
 
+/** An image a mail's HTML shows by its Content-ID (`<img src="cid:…">`), carried in the message itself. */
+export interface InlineImage {
+  contentType: string;
+  data: Buffer;
+  /** Its Content-ID, without the angle brackets. */
+  cid: string;
+  filename: string;
+}
+
+/**
+ * The text and HTML parts (an encodeAlternative body) with images the HTML shows
+ * inline, as multipart/related (RFC 2387): the alternative first, then each image,
+ * base64, with its Content-ID. The alternative's bytes are kept as they are, so a
+ * placeholder in them is still replaced per recipient (`replacePlaceholder`).
+ */
+export function encodeRelated(tag: string, alternative: EncodedBody, images: readonly InlineImage[]): EncodedBody {
+  const boundary = `--_Herald-related-${tag}`;
+  const contentType = `multipart/related; type="multipart/alternative"; boundary="${boundary}"`;
+  const head = Buffer.from(`--${boundary}\r\nContent-Type: ${foldLines(`Content-Type: ${alternative.contentType}`, 76).slice('Content-Type: '.length)}\r\n\r\n`);
+  const parts = images.map((image) => {
+    const base64 = image.data.toString('base64').replace(/.{76}(?=.)/g, '$&\r\n');
+    const name = image.filename.replace(/[^A-Za-z0-9._-]/g, '_');
+    return `\r\n--${boundary}\r\nContent-Type: ${image.contentType}; name=${name}\r\nContent-ID: <${image.cid}>\r\nContent-Disposition: inline; filename=${name}\r\nContent-Transfer-Encoding: base64\r\n\r\n${base64}`;
+  });
+  return { contentType, body: Buffer.concat([head, alternative.body, Buffer.from(`${parts.join('')}\r\n--${boundary}--\r\n`)]) };
+}
+
 const TEXT_PART = 'text/plain; charset=utf-8';
 const HTML_PART = 'text/html; charset=utf-8';
 type TransferEncoding = false | '7bit' | 'quoted-printable';

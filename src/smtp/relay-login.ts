@@ -1,7 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { Clock } from '../clock/clock';
-import { HeraldMetrics } from '../observability/metrics/herald-metrics';
+import { HeraldMetrics } from '../metrics/herald-metrics';
 import { parseServiceAccountKey } from '../settings/smtp-settings/service-account-key';
 import { isOAuth2, SmtpAuthMethod, type SmtpSettings } from '../settings/smtp-settings/smtp-settings';
 import { SmtpSettingsService } from '../settings/smtp-settings/smtp-settings.service';
@@ -60,6 +60,15 @@ export class RelayLogins {
       timeoutMs: settings.connectionTimeoutMs,
       onRequest: (outcome) => this.metrics?.tokenRequested(outcome.ok),
     });
+  }
+
+  /**
+   * Tokens of the settings' client credentials (the Entra app) for another scope than
+   * the SMTP relay's: Microsoft Graph's `<endpoint>/.default`. Close it when done.
+   */
+  tokens(settings: SmtpSettings, scope: string): OAuth2TokenSource {
+    const grant = grantOf({ ...this.oauth2Settings(settings), method: SmtpAuthMethod.OAUTH2_CLIENT_CREDENTIALS, scope });
+    return new OAuth2TokenSource(grant, { timeoutMs: settings.connectionTimeoutMs, now: () => this.clock.now(), onRequest: (outcome) => this.metrics?.tokenRequested(outcome.ok) });
   }
 
   private oauth2Settings(settings: SmtpSettings): OAuth2Settings {

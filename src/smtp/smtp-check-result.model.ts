@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 
-/** The steps of talking to a relay, in order. */
+/** The steps of talking to a relay (or to Microsoft Graph: TOKEN, MAILBOX, SEND), in order. */
 export enum SmtpCheckStep {
   RESOLVE = 'RESOLVE',
   CONNECT = 'CONNECT',
@@ -9,6 +9,8 @@ export enum SmtpCheckStep {
   /** OAuth2 only: an access token from the token endpoint. */
   TOKEN = 'TOKEN',
   AUTH = 'AUTH',
+  /** Microsoft Graph only: the sender's mailbox exists and the app may send as it. */
+  MAILBOX = 'MAILBOX',
   SEND = 'SEND',
 }
 export enum SmtpCheckStatus {
@@ -17,15 +19,16 @@ export enum SmtpCheckStatus {
   SKIPPED = 'SKIPPED',
 }
 registerEnumType(SmtpCheckStep, {
-  name: 'SmtpCheckStep', description: 'A step of talking to the relay',
+  name: 'SmtpCheckStep', description: 'A step of talking to the relay, or to Microsoft Graph (TOKEN, MAILBOX, SEND)',
   valuesMap: {
     RESOLVE: { description: "Looking up the relay's host name" },
     CONNECT: { description: 'Opening the TCP connection (and the TLS handshake, for security TLS)' },
     GREETING: { description: "Waiting for the relay's 220 greeting" },
     TLS: { description: 'Upgrading to TLS with STARTTLS, and checking the certificate' },
     TOKEN: { description: 'OAuth2 only: getting an access token from the token endpoint' },
-    AUTH: { description: 'Logging in: with the username and password, or with XOAUTH2 and the access token' },
-    SEND: { description: 'Sending the test mail (sendTestEmail only)' },
+    AUTH: { description: 'Logging in: with the username and password, or with XOAUTH2 and the access token (Microsoft Graph: the token refused, 401)' },
+    MAILBOX: { description: "Microsoft Graph only: the sender's mailbox exists and the app may send as it (Mail.Send, application access policy)" },
+    SEND: { description: 'Sending the mail (the test mail: sendTestEmail only)' },
   },
 });
 registerEnumType(SmtpCheckStatus, {

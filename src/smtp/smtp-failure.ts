@@ -48,6 +48,8 @@ export interface SmtpFailure {
    * about the relay as a whole, not this message; nothing is spent.
    */
   throttled?: boolean;
+  /** How long the other side asked Herald to wait (Microsoft Graph's Retry-After), when it said. */
+  retryAfterMs?: number;
   /** What to do, when the reply says more than the step's usual hint (a relay that no longer takes passwords). */
   advice?: string;
 }

@@ -9,10 +9,14 @@ import { type RelayLogin, RelayLogins } from './relay-login';
 import { SmtpCheckResult } from './smtp-check-result.model';
 import { classifySmtpFailure, type SmtpFailure } from './smtp-failure';
 import { StepLog } from './step-log';
+import { SendTestEmailService } from './test-email/send-test-email.service';
+import type { OAuth2TokenSource } from './oauth2/oauth2-token-source';
 import { transportOptions } from './transport-options';
 
-export { SmtpCheckStep } from './smtp-check-result.model';
+export { SmtpCheckResult, SmtpCheckStatus, SmtpCheckStep } from './smtp-check-result.model';
 export type { SmtpFailure } from './smtp-failure';
+export { StepLog } from './step-log';
+export { type AccessToken, OAuth2TokenSource, TokenEndpointError } from './oauth2/oauth2-token-source';
 export type { Relay, SentMail } from './live-transport';
 export type { AlertRelay, FallbackMail } from './fallback-relay';
 export { type RelayFailure, RelayState, RelayStateChangedEvent } from './relay-health/relay-state-changed.event';
@@ -37,6 +41,7 @@ export class SmtpGateway {
     private readonly transport: LiveTransport,
     private readonly logins: RelayLogins,
     private readonly fallback: FallbackRelay,
+    private readonly testEmail: SendTestEmailService,
   ) {}
 
   /** Whether mail can be sent at all (a relay and a sender are set). */
@@ -71,6 +76,21 @@ export class SmtpGateway {
   oauth2Tokens(settings: SmtpSettings, username: string, scope?: string): AccessTokens {
     const source = this.logins.tokenSource(scope ? { ...settings, oauth2Scope: scope } : settings, username);
     return { token: async (renew = false) => (await source.token({ renew })).value, close: () => source.close() };
+  }
+
+  /**
+   * Access tokens of the settings' OAuth2 client credentials for `scope` (Microsoft
+   * Graph's), from the same token endpoint and credentials as XOAUTH2's: one token
+   * source, cached and refreshed, to close when the settings change. Throws
+   * SecretDecryptionError when this server's key cannot read the secret.
+   */
+  tokens(settings: SmtpSettings, scope: string): OAuth2TokenSource {
+    return this.logins.tokens(settings, scope);
+  }
+
+  /** Sends the test mail to `to` through the live pool and reports the relay's answer, or the step it failed at. */
+  sendTest(to: string): Promise<SmtpCheckResult> {
+    return this.testEmail.send(to);
   }
 
   /** Connects with these settings and reports each step up to AUTH; sends no mail. */

@@ -8,6 +8,7 @@ const HINTS: Record<SmtpCheckStep, string> = {
   TLS: 'TLS failed; check security, verifyCertificate and caCertificate',
   TOKEN: 'no access token from the token endpoint; check the OAuth2 settings (tenant, client id, secret or key, token URL) and the app registration',
   AUTH: 'authentication failed; check username, authMethod and its credentials',
+  MAILBOX: "Microsoft Graph cannot send as this mailbox; check the sender (or username), the app's Mail.Send application permission and any application access policy",
   SEND: 'the relay refused the mail; check sender and the recipient',
 };
 

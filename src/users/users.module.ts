@@ -8,7 +8,6 @@ import { ApplicationEntity } from './entities/application.entity';
 import { MembershipEntity } from './entities/membership.entity';
 import { PreferenceEntity } from './entities/preference.entity';
 import { UserEntity } from './entities/user.entity';
-import { MailCapState } from './frequency/mail-cap-state';
 import { MeResolver } from './profile/me.resolver';
 import { PersonInterceptor } from './person.interceptor';
 import { RecipientsService } from './recipients/recipients.service';
@@ -27,7 +26,6 @@ import { SuspendedAddressesResolver } from './suspensions/suspended-addresses.re
     UsersService,
     ApplicationsService,
     RecipientsService,
-    MailCapState,
     MeResolver,
     UserFieldsResolver,
     UsersAdminResolver,
@@ -37,6 +35,6 @@ import { SuspendedAddressesResolver } from './suspensions/suspended-addresses.re
     EmailSuspensionResolver,
     { provide: APP_INTERCEPTOR, useClass: PersonInterceptor },
   ],
-  exports: [RecipientsService, ApplicationsService, UsersService, MailCapState, AddressSuspensions],
+  exports: [RecipientsService, ApplicationsService, UsersService, AddressSuspensions],
 })
 export class UsersModule {}

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { Client } from 'pg';
 import request from 'supertest';
 import type { Principal } from '../../src/auth/principal';
@@ -46,11 +46,12 @@ export class HeraldTestApp {
    * Boots the real app (migrations, seeding) with these extra environment
    * variables, on fresh storage or on the storage of an app started before.
    * `clock`: the time the app reads (a ManualClock the test moves); the system's by default.
+   * `modules`: modules besides Herald's own (a channel written for the test).
    */
-  static async start(env: Record<string, string> = {}, storage?: TestStorage, { clock }: { clock?: Clock } = {}): Promise<HeraldTestApp> {
+  static async start(env: Record<string, string> = {}, storage?: TestStorage, { clock, modules = [] }: { clock?: Clock; modules?: Array<Type | DynamicModule> } = {}): Promise<HeraldTestApp> {
     const { dataDir, schema } = storage ?? HeraldTestApp.freshStorage();
     const config = HeraldTestApp.config({ dataDir, schema }, env);
-    const app = await createHeraldApp(config, { clock });
+    const app = await createHeraldApp(config, { clock, modules });
     try {
       await startHerald(app, config, '127.0.0.1', 0);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DynamicModule, Type } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -12,7 +13,9 @@ import { ConfigModule } from '../../src/config/config.module';
 import { HeraldConfig } from '../../src/config/herald-config';
 import { validateEnvironment } from '../../src/config/validate-environment';
 import { DatabaseModule } from '../../src/database/database.module';
+import { EmailModule } from '../../src/email/email.module';
 import { Dispatcher } from '../../src/notifications/dispatch/dispatcher';
+import { NotificationsPortsModule } from '../../src/notifications/notifications-ports.module';
 import { NotificationsModule } from '../../src/notifications/notifications.module';
 import { SmtpSecurity } from '../../src/settings/smtp-settings/smtp-settings';
 import { SmtpSettingsService } from '../../src/settings/smtp-settings/smtp-settings.service';
@@ -23,8 +26,9 @@ import { eventually } from './people';
 
 /**
  * Herald's core without HTTP or GraphQL — ingestion, planning, the outbox, the
- * dispatcher, the settings — on SQLite in memory, its time told by a ManualClock:
- * for unit tests of those parts that start in well under a second.
+ * dispatcher, the settings, the email channel (or the channels given) — on SQLite
+ * in memory, its time told by a ManualClock: for unit tests of those parts that
+ * start in well under a second.
  */
 export class NotificationsCore {
   private constructor(
@@ -33,8 +37,14 @@ export class NotificationsCore {
     private readonly dataDir: string,
   ) {}
 
-  /** `clockStart`: where the ManualClock starts (default 2026-01-05 09:00 UTC). */
-  static async start(env: Record<string, string> = {}, { clockStart }: { clockStart?: number } = {}): Promise<NotificationsCore> {
+  /**
+   * `clockStart`: where the ManualClock starts (default 2026-01-05 09:00 UTC);
+   * `channels`: the delivery channels' modules (default the email channel's).
+   */
+  static async start(
+    env: Record<string, string> = {},
+    { clockStart, channels = [EmailModule] }: { clockStart?: number; channels?: Array<Type | DynamicModule> } = {},
+  ): Promise<NotificationsCore> {
     const dataDir = mkdtempSync(join(tmpdir(), 'herald-core-'));
     const fullEnv = { DATA_DIR: dataDir, SQLITE_PATH: ':memory:', JWT_SECRET: 'unit-secret-that-is-long-enough-for-hs256', HERALD_SECRET_KEY: 'a'.repeat(64), LOG_LEVEL: 'error', ...env };
     const config = new HeraldConfig(validateEnvironment(fullEnv), fullEnv);
@@ -48,6 +58,8 @@ export class NotificationsCore {
         ThrottlerModule.forRoot({ throttlers: [{ name: 'smtp-check', ttl: 60_000, limit: 10 }] }), // the settings' GraphQL guard
         DatabaseModule,
         NotificationsModule,
+        NotificationsPortsModule,
+        ...channels,
       ],
     }).compile();
     module.useLogger(['error']);
@@ -67,7 +79,7 @@ export class NotificationsCore {
   async useRelay(port: number): Promise<void> {
     await this.get(SmtpSettingsService).update({ host: '127.0.0.1', port, security: SmtpSecurity.NONE, authEnabled: false, sender: 'Herald <herald@example.com>' }, { id: 'test', name: null });
     await eventually(async () => {
-      if (this.get(Dispatcher).room() === 0) throw new Error('the dispatcher has not seen the relay yet');
+      if (this.get(Dispatcher).room(['email']) === 0) throw new Error('the dispatcher has not seen the relay yet');
     });
   }
 

@@ -27,7 +27,7 @@ export class OAuth2TokenEndpoint {
   private readonly clients = new Map<string, { secret?: string; certificatePem?: string }>();
   private readonly serviceAccounts = new Map<string, string>();
   private readonly refreshTokens = new Map<string, string>();
-  private readonly issued = new Map<string, { expiresAt: number; subject: string }>();
+  private readonly issued = new Map<string, { expiresAt: number; subject: string; scope?: string }>();
   private seq = 0;
   private readonly jwt = new JwtService();
 
@@ -63,6 +63,11 @@ export class OAuth2TokenEndpoint {
     return !!entry && entry.expiresAt > Date.now() && (user === undefined || entry.subject === user || entry.subject === '*');
   }
 
+  /** Whether an API should accept this bearer token: valid, and issued for its scope (Graph: `<endpoint>/.default`). */
+  isValidFor(token: string, scope: string): boolean {
+    return this.isValid(token) && this.issued.get(token)?.scope === scope;
+  }
+
   /** The refresh token no longer gives tokens (the user revoked the consent). */
   revokeRefreshToken(refreshToken: string): void {
     this.refreshTokens.delete(refreshToken);
@@ -76,6 +81,11 @@ export class OAuth2TokenEndpoint {
   /** Ends validity of issued tokens now, as if their lifetime had run out. */
   expireAll(): void {
     for (const entry of this.issued.values()) entry.expiresAt = 0;
+  }
+
+  /** The tokens issued so far that are still valid (to look for them where they must not be, e.g. logs). */
+  issuedTokens(): string[] {
+    return [...this.issued.keys()];
   }
 
   issuedCount(): number {
@@ -119,7 +129,7 @@ export class OAuth2TokenEndpoint {
       const { subject, clientId, scope } = await this.check(grantType, form);
       this.requests.push({ grantType, clientId, subject, scope });
       const token = `at-${++this.seq}-${Math.random().toString(36).slice(2)}`;
-      this.issued.set(token, { expiresAt: Date.now() + this.lifetimeS * 1000, subject });
+      this.issued.set(token, { expiresAt: Date.now() + this.lifetimeS * 1000, subject, scope });
       answer(200, { access_token: token, token_type: 'Bearer', expires_in: this.lifetimeS });
     } catch (error) {
       const { status, code, description } = error as { status: number; code: string; description: string };

@@ -8,7 +8,7 @@ import { HeraldConfig } from '../../config/herald-config';
 import { Transactions } from '../../database/transactions';
 import { DeliveryBounces } from '../../notifications/delivery-log/delivery-bounces';
 import { DeliveryStatus } from '../../notifications/entities/delivery.entity';
-import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { MailboxAuthMethod, ReportMailboxProtocol, type ReportMailboxSettings } from '../../settings/report-mailbox/report-mailbox-settings';
 import { ReportMailboxSettingsChangedEvent, ReportMailboxSettingsService } from '../../settings/report-mailbox/report-mailbox-settings.service';
 import { isOAuth2 } from '../../settings/smtp-settings/smtp-settings';

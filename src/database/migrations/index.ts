@@ -15,7 +15,9 @@ import { DigestTimeZones1764000000013 } from './1764000000013-digest-time-zones'
 import { DeliveryRelayFailures1764000000014 } from './1764000000014-delivery-relay-failures';
 import { JobFailures1764000000015 } from './1764000000015-job-failures';
 import { AuditLog1765000000001 } from './1765000000001-audit-log';
+import { DeliveryChannels1765000000002 } from './1765000000002-delivery-channels';
 import { Bounces1765000000010 } from './1765000000010-bounces';
+import { MailTemplates1765000000020 } from './1765000000020-mail-templates';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
 export const MIGRATIONS = [
@@ -36,5 +38,7 @@ export const MIGRATIONS = [
   DeliveryRelayFailures1764000000014,
   JobFailures1764000000015,
   AuditLog1765000000001,
+  DeliveryChannels1765000000002,
   Bounces1765000000010,
+  MailTemplates1765000000020,
 ];

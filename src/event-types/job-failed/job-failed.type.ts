@@ -13,9 +13,23 @@ export class JobErrorInput {
 export const jobFailed = defineEventType<JobFailedEvent>(__dirname, {
   type: JobEventType.JOB_FAILED,
   wire: JobFailedEvent,
+  description: 'A background job ended with an error',
   label: 'Job failed',
   enabledByDefault: true,
   input: { job: { type: () => JobRefInput }, error: { type: () => JobErrorInput } },
+  variables: {
+    error: 'What went wrong',
+    'error.message': 'The error, in one line',
+    'error.step': 'The step of the job that failed (absent when the event does not say)',
+    'error.logExcerpt': "The last lines of the job's log, as sent (absent when none)",
+    log: 'The log excerpt as the mail shows it',
+    'log.text': 'Its lines, without the marker of a log shortened on the way in',
+    'log.cut': 'How many characters were cut from its start (absent when none)',
+    stillFailing: 'Failures in a row, this one included, when 2 or more (absent on a first failure)',
+    history: "What Herald's job history says (absent on a first failure)",
+    'history.failuresInRow': 'Failures in a row, this one included',
+    'history.firstFailureAt': "When the first of them happened, in the reader's language and time zone",
+  },
   view: (event, t) => {
     // After a failure, Herald's job outcome history says how long it has been failing.
     const inRow = event.history?.failuresInRow ?? 1;

@@ -5,6 +5,7 @@ import { JobRefInput } from '../shared-inputs';
 export const jobSucceeded = defineEventType<JobSucceededEvent>(__dirname, {
   type: JobEventType.JOB_SUCCEEDED,
   wire: JobSucceededEvent,
+  description: 'A background job (analysis, snapshot, …) finished successfully',
   label: 'Job succeeded',
   enabledByDefault: true,
   input: { job: { type: () => JobRefInput } },

@@ -12,9 +12,16 @@ export class VersionRefInput {
 export const versionCreated = defineEventType<VersionCreatedEvent>(__dirname, {
   type: JobEventType.VERSION_CREATED,
   wire: VersionCreatedEvent,
+  description: 'A new version of an application was created',
   label: 'New version created',
   enabledByDefault: true,
   input: { version: { type: () => VersionRefInput }, createdBy: { type: () => PersonRefInput } },
+  variables: {
+    version: 'The version created',
+    'version.name': "The version's name",
+    'version.id': "The console's id of the version (absent when the event does not say)",
+    createdBy: 'Who created it: their name, else their id (absent when the event does not say)',
+  },
   view: (event, t) => ({
     subject: t('subject', { version: event.version.name }),
     heading: t('heading'),

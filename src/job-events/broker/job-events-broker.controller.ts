@@ -5,7 +5,7 @@ import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { isDatabaseUnavailable } from '../../database/database-errors';
 import { reasonForLog } from '../../database/typeorm-logger';
-import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { InvalidJobEventError, JobEventIngestionService } from '../ingestion/job-event-ingestion.service';
 import { BROKER_JOB_EVENT, type BrokerMessage } from './raw-job-event.deserializer';
 

@@ -8,6 +8,7 @@ import { ManualClock } from '../../clock/manual-clock';
 import type { DatabaseConfig } from '../../config/herald-config';
 import type { Transactions } from '../../database/transactions';
 import { JobEventEntity } from '../entities/job-event.entity';
+import { JobEventInbox } from './job-event-inbox';
 import { InvalidJobEventError, JobEventIngestionService } from './job-event-ingestion.service';
 import type { JobEventsSubscriber } from './job-events-subscriber';
 
@@ -67,9 +68,8 @@ describe.each(testDatabases('herald_inbox'))('JobEventIngestionService ($name)',
   const another = async () => {
     const other = await open(config);
     opened.push(other.dataSource);
-    const service = new JobEventIngestionService(other.dataSource, other.transactions, clock);
     const subscriber = new Recorder(other.transactions, insertSql(other.dataSource));
-    service.subscribe(subscriber);
+    const service = new JobEventIngestionService(new JobEventInbox(other.dataSource), other.transactions, clock, [subscriber]);
     return { service, subscriber };
   };
   const insertSql = (ds: DataSource) => `INSERT INTO ${plannedTable} (event_id) VALUES (${ds.options.type === 'postgres' ? '$1' : '?'})`;
@@ -81,9 +81,8 @@ describe.each(testDatabases('herald_inbox'))('JobEventIngestionService ($name)',
     opened.push(dataSource);
     await dataSource.query(`CREATE TABLE ${plannedTable} (event_id TEXT PRIMARY KEY)`);
     clock = new ManualClock();
-    ingestion = new JobEventIngestionService(dataSource, transactions, clock);
     recorder = new Recorder(transactions, insertSql(dataSource));
-    ingestion.subscribe(recorder);
+    ingestion = new JobEventIngestionService(new JobEventInbox(dataSource), transactions, clock, [recorder]);
   });
   afterEach(async () => {
     if (config.type === 'postgres') await dataSource.query(`DROP SCHEMA "${config.schema}" CASCADE`);

@@ -1,15 +1,11 @@
-import { Injectable, Logger, Optional } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { DateUtils } from 'typeorm/util/DateUtils';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { type EventProblem, type JobEvent, parseJobEvent } from '@herald/contracts';
 import { Clock } from '../../clock/clock';
 import { GroupCommit } from '../../database/group-commit';
-import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
-import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
-import { JobEventEntity } from '../entities/job-event.entity';
-import type { JobEventsSubscriber } from './job-events-subscriber';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
+import { JobEventInbox } from './job-event-inbox';
+import { JOB_EVENTS_SUBSCRIBERS, type JobEventsSubscriber } from './job-events-subscriber';
 
 export type IngestSource = 'emitter' | 'graphql' | 'broker';
 
@@ -50,36 +46,17 @@ interface Arrival {
 @Injectable()
 export class JobEventIngestionService {
   private readonly logger = new Logger('Ingestion');
-  private readonly inbox: GroupCommit<Arrival, IngestResult>;
-  private readonly subscribers: JobEventsSubscriber[] = [];
-  /** The events of a batch into the inbox, each unless its id is there already; answers the ids it wrote. */
-  private readonly insertSql: string;
+  /** Arrivals recorded together, one transaction per group. */
+  private readonly arrivals: GroupCommit<Arrival, IngestResult>;
 
   constructor(
-    @InjectDataSource() dataSource: DataSource,
+    private readonly inbox: JobEventInbox,
     private readonly transactions: Transactions,
     private readonly clock: Clock,
+    @Inject(JOB_EVENTS_SUBSCRIBERS) private readonly subscribers: readonly JobEventsSubscriber[],
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {
-    this.inbox = new GroupCommit((arrivals) => this.record(arrivals), { maxBatch: MAX_BATCH });
-    // One statement of fixed text (the driver prepares it once), the batch as a JSON array.
-    // An id recorded by another process's transaction that has not committed yet waits for
-    // it (PostgreSQL) and is then a duplicate, rather than planned twice.
-    const sql = new Sql(dataSource);
-    const rows = sql.postgres
-      ? 'json_to_recordset(?::json) AS v(id varchar, source varchar)'
-      : "(SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.source') AS source FROM json_each(?)) AS v";
-    this.insertSql = sql.statement(
-      `INSERT INTO ${sql.table(JobEventEntity)} (id, received_at, source)
-       SELECT v.id, ?${sql.postgres ? '::timestamp' : ''}, v.source FROM ${rows} WHERE true
-       ON CONFLICT (id) DO NOTHING
-       RETURNING id`,
-    );
-  }
-
-  /** From now on, new events are handed to `subscriber` as they are recorded. */
-  subscribe(subscriber: JobEventsSubscriber): void {
-    this.subscribers.push(subscriber);
+    this.arrivals = new GroupCommit((arrivals) => this.record(arrivals), { maxBatch: MAX_BATCH });
   }
 
   async ingest(payload: unknown, source: IngestSource): Promise<IngestResult> {
@@ -94,7 +71,7 @@ export class JobEventIngestionService {
     }
     const event = parsed.event;
     for (const { field, cut } of parsed.shortened) this.logger.log(`event ${event.id} from ${source}: ${field} shortened to its end, ${cut} characters cut`);
-    const result = await this.inbox.add({ event, source });
+    const result = await this.arrivals.add({ event, source });
     if (result.duplicate) {
       this.logger.log(`event ${event.id} from ${source} seen before: ignored`);
     } else {
@@ -110,9 +87,7 @@ export class JobEventIngestionService {
       // The first of a batch's arrivals with an id is the one recorded; the others, duplicates.
       const first = new Map<string, Arrival>();
       for (const arrival of arrivals) if (!first.has(arrival.event.id)) first.set(arrival.event.id, arrival);
-      const receivedAt = DateUtils.mixedDateToUtcDatetimeString(this.clock.date()) as string;
-      const json = JSON.stringify([...first.values()].map((a) => ({ id: a.event.id, source: a.source })));
-      const written = new Set(((await manager.query(this.insertSql, [receivedAt, json])) as Array<{ id: string }>).map((row) => row.id));
+      const written = await this.inbox.record(manager, [...first.values()].map((a) => ({ id: a.event.id, source: a.source })), this.clock.date());
       const fresh = [...first.values()].filter((a) => written.has(a.event.id));
       const deliveries = new Map<Arrival, number>(fresh.map((a) => [a, 0]));
       for (const subscriber of this.subscribers) {

@@ -11,3 +11,9 @@ export interface JobEventsSubscriber {
   /** Writes what the new `events` bring, with `manager`; answers how many mails each brings, in order. */
   recorded(events: JobEvent[], manager: EntityManager): Promise<number[]>;
 }
+
+/**
+ * The subscribers, in order: provided by the module that plans (NotificationsPortsModule,
+ * src/notifications), which job-events does not import. Unprovided, start-up stops.
+ */
+export const JOB_EVENTS_SUBSCRIBERS = Symbol('JobEventsSubscribers');

@@ -29,7 +29,7 @@ export class DeliveryBounceModel {
   @Field({ description: 'When Herald read the report' }) at: Date;
 }
 
-@ObjectType('Delivery', { description: 'One mail to one person about one or more events, and what became of it' })
+@ObjectType('Delivery', { description: 'One message (a mail) to one person on one channel about one or more events, and what became of it' })
 export class DeliveryModel {
   @Field(() => ID, { description: "The delivery's id, for retryDelivery" }) id: string;
   @Field(() => ID, { description: 'The event the mail is about (the first, for a mail about several; see the event query)' }) eventId: string;
@@ -38,12 +38,14 @@ export class DeliveryModel {
   @Field(() => NotificationType, { description: 'The kind of event the mail is about' }) eventType: NotificationType;
   @Field(() => ID, { description: "The console's id of the application the event is about" }) applicationId: string;
   @Field(() => ID, { description: 'The id of the person the mail is for' }) recipientId: string;
-  @Field({ description: "The address the mail goes to: the person's when it was planned, then the one it was sent to (their address then)" }) recipientEmail: string;
+  @Field({ description: "The address it goes to: the person's when it was planned, then the one it was sent to (their address then); for a channel other than email, its address there (address)" }) recipientEmail: string;
+  @Field({ description: 'The channel it goes through: email (the only one today)' }) channel: string;
+  @Field({ description: "Where it goes on its channel (email: the person's address when it was planned, then the one it was sent to)" }) address: string;
   @Field(() => DeliveryStatus, { description: 'Where the mail is: PENDING, SENDING, SENT, RETRY, WAITING, FAILED, CANCELLED or BOUNCED' }) status: DeliveryStatus;
   @Field(() => Int, { description: 'How many times it was handed to the relay' }) attempts: number;
   @Field(() => Date, { nullable: true, description: 'When it is (or was) tried next, for PENDING and RETRY' }) nextAttemptAt: Date | null;
   @Field(() => String, { nullable: true, description: "The relay's last reply, e.g. 250 2.0.0 OK or 550 5.1.1 unknown user" }) lastReply: string | null;
-  @Field(() => String, { nullable: true, description: 'The last error, when it was not a reply of the relay' }) lastError: string | null;
+  @Field(() => String, { nullable: true, description: "The last error, when it was not a reply of the relay; for a SENT delivery, what the log should know of it (written with Herald's default template because an admin's failed for its event)" }) lastError: string | null;
   @Field(() => String, { nullable: true, description: 'The Message-ID header of the mail, once sent' }) messageId: string | null;
   @Field(() => Date, { nullable: true, description: 'When the relay accepted it' }) sentAt: Date | null;
   @Field(() => DeliveryBounceModel, { nullable: true, description: 'What the bounce report said, when the relay accepted the mail and a report came back (status BOUNCED)' }) bounce: DeliveryBounceModel | null;
@@ -61,7 +63,9 @@ export class DeliveryModel {
       eventType: d.eventType as NotificationType,
       applicationId: d.applicationId,
       recipientId: d.recipientId,
-      recipientEmail: d.recipientEmail,
+      recipientEmail: d.address,
+      channel: d.channel,
+      address: d.address,
       status: d.status,
       attempts: d.attempts,
       nextAttemptAt: due ? d.nextAttemptAt : null,

@@ -54,7 +54,7 @@ export class EventAudienceService {
       const cancelled = d.status === DeliveryStatus.CANCELLED;
       const mail = d.fold === FoldKind.SUMMARY ? 'summary mail' : d.fold === FoldKind.DIGEST ? 'digest mail' : 'mail';
       audience.push(
-        member(d.recipientId, d.recipientName, d.recipientEmail, byPerson.get(d.recipientId), {
+        member(d.recipientId, d.recipientName, d.address, byPerson.get(d.recipientId), {
           outcome: cancelled ? AudienceOutcome.CANCELLED : outcome,
           deliveryId: String(d.id),
           deliveryStatus: d.status,
@@ -67,7 +67,7 @@ export class EventAudienceService {
       answered.add(p.recipientId);
       const summary = p.kind === FoldKind.SUMMARY;
       audience.push(
-        member(p.recipientId, p.recipientName, p.recipientEmail, byPerson.get(p.recipientId), {
+        member(p.recipientId, p.recipientName, p.address, byPerson.get(p.recipientId), {
           outcome: summary ? AudienceOutcome.CAP_SUMMARY_PENDING : AudienceOutcome.DIGEST_PENDING,
           digestWindowEnd: p.windowEnd,
           detail: summary

@@ -11,12 +11,14 @@ import { UsersService } from '../../users/users.service';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DigestEntryEntity } from '../entities/digest-entry.entity';
 import { DigestEntity } from '../entities/digest.entity';
+import { DigestEntries } from './digest-entries';
 import { Digests } from './digests';
 import { Transactions } from '../../database/transactions';
 import { DeliveryOutbox } from '../outbox/delivery-outbox';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
 import { RecipientsService } from '../../users/recipients/recipients.service';
+import { DeliveryChannels } from '../../channels/delivery-channels';
 
 const HOUR = 3_600_000;
 let seq = 0;
@@ -141,7 +143,7 @@ describe('digests', () => {
     core.clock.advance(HOUR);
     const digests = core.get(Digests);
     // A second process's Digests: its own closer, the same database.
-    const other = new Digests(core.dataSource, core.get(Transactions), core.get(DeliveryOutbox), core.clock, core.get(EventEmitter2), core.get(MailDefaultsService), core.get(RecipientsService));
+    const other = new Digests(core.get(Transactions), core.get(DigestEntries), core.get(DeliveryOutbox), core.clock, core.get(EventEmitter2), core.get(MailDefaultsService), core.get(RecipientsService), core.get(DeliveryChannels));
     const [a, b] = await Promise.all([digests.sweep(), other.sweep()]);
     expect(a + b).toBe(1);
     expect(await digests.sweep()).toBe(0);

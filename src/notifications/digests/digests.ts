@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit, Optional } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, In, LessThanOrEqual } from 'typeorm';
+import { type EntityManager, In, LessThanOrEqual } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
+import { DeliveryChannels } from '../../channels/delivery-channels';
 import { Clock, type Timer } from '../../clock/clock';
-import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import type { NotificationType } from '../../event-types/notification-type';
 import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
@@ -13,29 +12,14 @@ import { type DigestWindow, digestTimeZone, digestWindowAt, windowAfter } from '
 import { isDigest, type NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { PreferenceChangedEvent } from '../../users/frequency/preference-changed.event';
 import { type Recipient, reasonsNotRead, RecipientsService } from '../../users/recipients/recipients.service';
-import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
 import type { FoldedMail } from '../cap/mail-cap';
 import { DigestEntryEntity, FoldKind } from '../entities/digest-entry.entity';
 import { DigestEntity } from '../entities/digest.entity';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryOutbox, type NewDelivery } from '../outbox/delivery-outbox';
+import { DigestEntries, type EntryRow } from './digest-entries';
 
-/** The columns of a waiting entry, as one JSON object per entry (a fan-out's entries in one statement). */
-const ENTRY_COLUMNS = {
-  recipient_id: 'varchar',
-  window_start: 'timestamp',
-  window_end: 'timestamp',
-  event_id: 'varchar',
-  event_type: 'varchar',
-  application_id: 'varchar',
-  recipient_email: 'varchar',
-  recipient_name: 'varchar',
-  recipient_locale: 'varchar',
-  recipient_time_zone: 'varchar',
-  kind: 'varchar',
-};
-/** Entries per INSERT: bounds the JSON text of a large fan-out. */
-const INSERT_CHUNK = 5000;
 /** A time as TypeORM stores it: UTC 'YYYY-MM-DD HH:MM:SS.SSS' (a timestamp literal on PostgreSQL). */
 const stored = (date: Date) => DateUtils.mixedDateToUtcDatetimeString(date) as string;
 
@@ -48,6 +32,9 @@ const MAX_WAKES = 10_000;
 /** An event for someone who wants it in a digest, from the planner. */
 export interface DigestItem {
   recipient: Recipient;
+  /** The channel its digest goes through, and the person's address there. */
+  channel: string;
+  address: string;
   eventId: string;
   eventType: NotificationType;
   applicationId: string;
@@ -81,25 +68,18 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
   private next?: Promise<number>;
   /** Cap windows' ends this process will sweep at. */
   private readonly wakes = new Map<number, Timer>();
-  /** Writes entries given as one JSON array (fixed text, prepared once: as the outbox writes deliveries). */
-  private readonly insertSql: string;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
+    private readonly entries: DigestEntries,
     private readonly outbox: DeliveryOutbox,
     private readonly clock: Clock,
     private readonly events: EventEmitter2,
     private readonly mailDefaults: MailDefaultsService,
     private readonly recipients: RecipientsService,
+    private readonly channels: DeliveryChannels,
     @Optional() private readonly metrics?: HeraldMetrics,
-  ) {
-    const sql = new Sql(dataSource);
-    const columns = Object.keys(ENTRY_COLUMNS).join(', ');
-    this.insertSql = sql.postgres
-      ? sql.statement(`INSERT INTO ${sql.table(DigestEntryEntity)} (${columns}) SELECT ${columns} FROM json_to_recordset(?::json) AS v(${Object.entries(ENTRY_COLUMNS).map(([c, t]) => `${c} ${t}`).join(', ')})`)
-      : `INSERT INTO ${sql.table(DigestEntryEntity)} (${columns}) SELECT ${Object.keys(ENTRY_COLUMNS).map((c) => `json_extract(value, '$.${c}')`).join(', ')} FROM json_each(?) ORDER BY key`;
-  }
+  ) {}
 
   onModuleInit(): void {
     this.timer = this.clock.every(DIGEST_SWEEP_MS, () => void this.sweep().catch((e: Error) => this.logger.error(`closing digest windows failed: ${e.message}`)));
@@ -118,28 +98,28 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     const { timeZone: adminZone } = await this.mailDefaults.get();
     // Most people share a few (frequency, hour, zone): each window is worked out once per call.
     const windows = new Map<string, DigestWindow>();
-    const rows = items.map(({ recipient: r, eventId, eventType, applicationId }) => {
+    const rows = items.map(({ recipient: r, channel, address, eventId, eventType, applicationId }): EntryRow => {
       const zone = digestTimeZone(r.timeZone, adminZone);
       const key = `${r.frequency}\n${r.digestHour}\n${zone}`;
       let window = windows.get(key);
       if (!window) windows.set(key, (window = digestWindowAt(now, r.frequency as NotificationFrequency.DIGEST_HOURLY | NotificationFrequency.DIGEST_DAILY, r.digestHour, zone)));
       return {
         recipient_id: r.externalId, window_start: stored(window.start), window_end: stored(window.end), event_id: eventId, event_type: eventType,
-        application_id: applicationId, recipient_email: r.email, recipient_name: r.displayName, recipient_locale: r.locale, recipient_time_zone: zone,
+        application_id: applicationId, channel, address, recipient_name: r.displayName, recipient_locale: r.locale, recipient_time_zone: zone,
         kind: FoldKind.DIGEST,
       };
     });
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await manager.query(this.insertSql, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))]);
+    await this.entries.add(manager, rows);
   }
 
   /** Puts the mails the cap held back in their people's summaries (in the planner's transaction). */
   async fold(manager: EntityManager, folded: FoldedMail[]): Promise<void> {
-    const rows = folded.map(({ delivery: d, windowStart, windowEnd }) => ({
+    const rows = folded.map(({ delivery: d, windowStart, windowEnd }): EntryRow => ({
       recipient_id: d.recipientId, window_start: stored(windowStart), window_end: stored(windowEnd), event_id: d.eventIds[0], event_type: d.eventType,
-      application_id: d.applicationId, recipient_email: d.recipientEmail, recipient_name: d.recipientName, recipient_locale: d.recipientLocale,
+      application_id: d.applicationId, channel: d.channel, address: d.address, recipient_name: d.recipientName, recipient_locale: d.recipientLocale,
       recipient_time_zone: d.recipientTimeZone, kind: FoldKind.SUMMARY,
     }));
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await manager.query(this.insertSql, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))]);
+    await this.entries.add(manager, rows);
     const ends = new Set(folded.map((f) => f.windowEnd.getTime()));
     if (ends.size) this.transactions.afterCommit(manager, () => ends.forEach((end) => this.sweepAt(end)));
   }
@@ -181,16 +161,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
   }
 
   private async closeEnded(): Promise<number> {
-    const ended = await this.dataSource
-      .getRepository(DigestEntryEntity)
-      .createQueryBuilder('e')
-      .select(['e.recipient_id AS "recipientId"', 'e.window_end AS "windowEnd"'])
-      .where('e.window_end <= :now', { now: this.clock.date() })
-      .groupBy('e.recipient_id')
-      .addGroupBy('e.window_end')
-      .addGroupBy('e.kind')
-      .orderBy('e.window_end')
-      .getRawMany<{ recipientId: string; windowEnd: Date | string }>();
+    const ended = await this.entries.ended(this.clock.date());
     let sent = 0;
     for (const { recipientId } of ended) {
       // The window's end as TypeORM hands it back differs per driver: look the entries up by person and time instead.
@@ -199,18 +170,18 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     return sent;
   }
 
-  /** Closes the person's earliest ended window (a digest's or a cap summary's); false if another process had closed it. */
+  /** Closes the person's earliest ended window (a digest's or a cap summary's, on one channel); false if another process had closed it. */
   private close(recipientId: string): Promise<boolean> {
     return this.transactions.run(async (manager) => {
       const entries = manager.getRepository(DigestEntryEntity);
       const first = await entries.findOne({ where: { recipientId, windowEnd: LessThanOrEqual(this.clock.date()) }, order: { windowEnd: 'ASC', id: 'ASC' } });
       if (!first) return false;
-      const kind = first.kind;
-      const waiting = await entries.find({ where: { recipientId, windowEnd: first.windowEnd, kind }, order: { id: 'DESC' } });
+      const { kind, channel } = first;
+      const waiting = await entries.find({ where: { recipientId, windowEnd: first.windowEnd, kind, channel }, order: { id: 'DESC' } });
       await manager.createQueryBuilder().insert().into(DigestEntity)
-        .values({ recipientId, windowStart: first.windowStart, windowEnd: first.windowEnd, kind, closer: this.closer, deliveryId: null })
+        .values({ recipientId, windowStart: first.windowStart, windowEnd: first.windowEnd, kind, channel, closer: this.closer, deliveryId: null })
         .orIgnore().updateEntity(false).execute();
-      const digest = await manager.getRepository(DigestEntity).findOneByOrFail({ recipientId, windowEnd: first.windowEnd, kind });
+      const digest = await manager.getRepository(DigestEntity).findOneByOrFail({ recipientId, windowEnd: first.windowEnd, kind, channel });
       if (digest.closer !== this.closer || digest.deliveryId !== null) {
         // Sent already (events that committed after their window was closed): they go in the next window.
         const next =
@@ -230,7 +201,8 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       const latest = waiting[0];
       const person = {
         recipientId,
-        recipientEmail: reader?.reads ? reader.email : latest.recipientEmail,
+        channel,
+        address: (reader?.reads && this.channels.get(channel)?.addressOf({ externalId: recipientId, email: reader.email, displayName: reader.displayName })) || latest.address,
         recipientName: reader?.reads ? reader.displayName : latest.recipientName,
         recipientLocale: reader?.reads ? reader.locale : latest.recipientLocale,
         recipientTimeZone: latest.recipientTimeZone, // the zone its window was computed in
@@ -268,7 +240,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
         if (!waiting.length) return;
         const deliveries: NewDelivery[] = waiting.map((e) => ({
           eventIds: [e.eventId], eventType: e.eventType, applicationId: e.applicationId, recipientId: e.recipientId,
-          recipientEmail: e.recipientEmail, recipientName: e.recipientName, recipientLocale: e.recipientLocale, recipientTimeZone: e.recipientTimeZone,
+          channel: e.channel, address: e.address, recipientName: e.recipientName, recipientLocale: e.recipientLocale, recipientTimeZone: e.recipientTimeZone,
         }));
         await this.outbox.insert(manager, deliveries);
         await entries.delete({ id: In(waiting.map((e) => e.id)) });

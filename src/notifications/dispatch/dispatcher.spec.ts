@@ -1,12 +1,10 @@
 import { In } from 'typeorm';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { capturingOutput } from '../../../test/support/captured-output';
+import { MemoryChannel, MemoryChannelModule } from '../../../test/support/memory-channel';
 import { NotificationsCore } from '../../../test/support/notifications-core';
 import { eventually } from '../../../test/support/people';
-import { SmtpSink } from '../../../test/support/smtp-sink';
+import { ChannelsChangedEvent } from '../../channels/delivery-channel.port';
 import { JobEventIngestionService } from '../../job-events/ingestion/job-event-ingestion.service';
-import { SmtpSecurity } from '../../settings/smtp-settings/smtp-settings';
-import { SmtpSettingsService } from '../../settings/smtp-settings/smtp-settings.service';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
@@ -28,59 +26,56 @@ const jobFailed = (applicationId = 'app-1') => ({
 });
 
 /**
- * The dispatcher with the real outbox (SQLite in memory) and a real SMTP server;
- * time moves only when the test says so, so backoff, sweeps and leases are
- * tested without waiting for them.
+ * The dispatcher with the real outbox (SQLite in memory) and a channel written for
+ * the test that keeps what it is given in memory (the email channel with a real SMTP
+ * server: src/email/email-channel.spec.ts); time moves only when the test says so,
+ * so backoff, sweeps and leases are tested without waiting for them.
  */
 describe('Dispatcher', () => {
   let core: NotificationsCore;
-  let sink: SmtpSink;
+  let channel: MemoryChannel;
   let announced: DeliveriesDueEvent[];
   const ingest = (event: object) => core.get(JobEventIngestionService).ingest(event, 'emitter');
   const deliveriesOf = async (eventId: string) => {
     const ids = (await core.dataSource.getRepository(DeliveryEventEntity).findBy({ eventId })).map((e) => e.deliveryId);
     return core.dataSource.getRepository(DeliveryEntity).find({ where: { id: In(ids) }, order: { id: 'ASC' } });
   };
-
-  beforeEach(async () => {
-    sink = await new SmtpSink().start();
-    core = await NotificationsCore.start({
-      DISPATCH_SWEEP_INTERVAL_MS: String(SWEEP_MS),
-      DISPATCH_BACKOFF_BASE_MS: '60000',
-      DISPATCH_BACKOFF_MAX_MS: String(BACKOFF_MAX_MS),
-      DISPATCH_LEASE_MS: '120000',
-    });
+  const statusesOf = async (eventId: string) => (await deliveriesOf(eventId)).map((d) => d.status);
+  const start = async (env: Record<string, string> = {}) => {
+    core = await NotificationsCore.start(
+      { DISPATCH_SWEEP_INTERVAL_MS: String(SWEEP_MS), DISPATCH_BACKOFF_BASE_MS: '60000', DISPATCH_BACKOFF_MAX_MS: String(BACKOFF_MAX_MS), DISPATCH_LEASE_MS: '120000', ...env },
+      { channels: [MemoryChannelModule] },
+    );
+    channel = core.get(MemoryChannel);
     announced = [];
     core.get(EventEmitter2).on(DeliveriesDueEvent.NAME, (e: DeliveriesDueEvent) => announced.push(e));
     await core.seedApplication('app-1', ['ann', 'bob']);
-  });
-  let closed = false;
-  afterEach(async () => {
-    if (!closed) await core?.close();
-    closed = false;
-    await sink.stop();
-  });
+  };
 
-  it('takes the deliveries planned in this process as they commit, already claimed by it, and sends them', async () => {
-    await core.useRelay(sink.port);
+  afterEach(() => core?.close());
+
+  it('takes the deliveries planned in this process as they commit, already claimed by it, and hands them to their channel', async () => {
+    await start();
     const event = jobFailed();
     expect(await ingest(event)).toMatchObject({ deliveries: 2 });
     expect(announced).toHaveLength(1);
     expect(announced[0].handOff?.owner).toBe(core.get(Dispatcher).owner);
-    expect(announced[0].handOff?.deliveries.map((d) => d.recipientEmail)).toEqual(['ann@example.com', 'bob@example.com']);
-    await eventually(async () => expect((await deliveriesOf(event.id)).map((d) => d.status)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]));
-    expect(sink.received.flatMap((m) => m.to).sort()).toEqual(['ann@example.com', 'bob@example.com']);
+    expect(announced[0].handOff?.deliveries.map((d) => [d.channel, d.address])).toEqual([
+      ['memory', 'memory:ann'],
+      ['memory', 'memory:bob'],
+    ]);
+    await eventually(async () => expect(await statusesOf(event.id)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]));
+    expect(channel.addresses()).toEqual(['memory:ann', 'memory:bob']);
+    expect(channel.stored.map((m) => m.types)).toEqual([['JOB_FAILED'], ['JOB_FAILED']]);
+    expect(await deliveriesOf(event.id)).toMatchObject([{ messageId: expect.stringMatching(/^<memory\.\d+>$/), lastReply: 'stored', attempts: 1 }, { attempts: 1 }]);
   });
 
   it('takes work handed over while all its workers were waiting for their last outcomes, without waiting for a sweep', async () => {
-    // As many workers as mails in an event: after the first event every worker has
+    // As many workers as deliveries in an event: after the first event every worker has
     // sent one, found nothing queued and waits for its outcome to be written, which
     // is held back here. The second event is handed over meanwhile: it found every
     // worker still counted, so no new one was started, and it is theirs to take.
-    await core.close();
-    core = await NotificationsCore.start({ DISPATCH_CONCURRENCY: '2', DISPATCH_SWEEP_INTERVAL_MS: String(SWEEP_MS) });
-    await core.seedApplication('app-1', ['ann', 'bob']);
-    await core.useRelay(sink.port);
+    await start({ DISPATCH_CONCURRENCY: '2' });
     const outbox = core.get(DeliveryOutbox);
     const record = outbox.record.bind(outbox);
     let release!: () => void;
@@ -90,75 +85,126 @@ describe('Dispatcher', () => {
     const first = jobFailed();
     await ingest(first);
     await eventually(async () => expect(records).toHaveBeenCalled());
-    expect(sink.received).toHaveLength(2);
+    expect(channel.stored).toHaveLength(2);
     const second = jobFailed();
     expect(await ingest(second)).toMatchObject({ deliveries: 2 });
     release();
 
     // The clock stands still: no sweep comes to the rescue.
-    await eventually(async () => expect((await deliveriesOf(second.id)).map((d) => d.status)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]), 5_000);
-    expect(sink.received).toHaveLength(4);
-    expect((await deliveriesOf(first.id)).map((d) => d.status)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]);
+    await eventually(async () => expect(await statusesOf(second.id)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]), 5_000);
+    expect(channel.stored).toHaveLength(4);
+    expect(await statusesOf(first.id)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]);
   });
 
-  it('without a relay, lets the deliveries wait, and sends them once one is configured', async () => {
+  it('while the channel holds, takes nothing from planning, lets its deliveries wait, and sends them once it no longer holds', async () => {
+    await start();
+    channel.hold = { reason: 'waiting: the memory is not set up', unconfigured: true };
+    await core.get(EventEmitter2).emitAsync(ChannelsChangedEvent.NAME, new ChannelsChangedEvent());
     const event = jobFailed();
     await ingest(event);
     expect(announced[0].handOff).toBeUndefined(); // no room: not written claimed
-    await eventually(async () => expect((await deliveriesOf(event.id)).map((d) => d.status)).toEqual([DeliveryStatus.WAITING, DeliveryStatus.WAITING]));
-    await core.useRelay(sink.port);
-    await eventually(async () => expect((await deliveriesOf(event.id)).map((d) => d.status)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]));
+    await eventually(async () => expect(await statusesOf(event.id)).toEqual([DeliveryStatus.WAITING, DeliveryStatus.WAITING]));
+    expect((await deliveriesOf(event.id))[0]).toMatchObject({ attempts: 0, lastError: 'waiting: the memory is not set up' });
+    channel.hold = undefined;
+    await core.get(EventEmitter2).emitAsync(ChannelsChangedEvent.NAME, new ChannelsChangedEvent());
+    await eventually(async () => expect(await statusesOf(event.id)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]));
+    expect(channel.addresses()).toEqual(['memory:ann', 'memory:bob']);
   });
 
-  it('retries a refused mail after its backoff, found by the sweep', async () => {
-    await core.useRelay(sink.port);
-    sink.failWith = { code: 451, message: 'try again later' };
+  it('sends nothing through a channel that began to hold after its deliveries were claimed: they wait, and those queued for it with them', async () => {
+    await start();
+    channel.hold = { reason: 'waiting: the memory went away' };
+    jest.spyOn(channel, 'check').mockResolvedValue(undefined); // it still looked fine when the claim began
     const event = jobFailed();
     await ingest(event);
-    const [first] = await eventually(async () => {
+    await eventually(async () => expect(await statusesOf(event.id)).toEqual([DeliveryStatus.WAITING, DeliveryStatus.WAITING]));
+    expect((await deliveriesOf(event.id)).map((d) => [d.attempts, d.lastError])).toEqual([[0, 'waiting: the memory went away'], [0, 'waiting: the memory went away']]);
+    expect(channel.stored).toEqual([]);
+  });
+
+  it("retries a message's transient failure after its backoff, found by the sweep; a final one fails at once", async () => {
+    await start();
+    channel.failWith = (d) =>
+      d.address === 'memory:ann'
+        ? { scope: 'message', transient: true, reply: '451 later', description: 'busy', via: 'memory' }
+        : { scope: 'recipient', transient: false, reply: '550 no such person', description: 'unknown', via: 'memory' };
+    const event = jobFailed();
+    await ingest(event);
+    const [ann, bob] = await eventually(async () => {
       const rows = await deliveriesOf(event.id);
-      expect(rows.map((d) => d.status)).toEqual([DeliveryStatus.RETRY, DeliveryStatus.RETRY]);
+      expect(rows.map((d) => d.status)).toEqual([DeliveryStatus.RETRY, DeliveryStatus.FAILED]);
       return rows;
     });
-    expect(first).toMatchObject({ attempts: 1, lastReply: expect.stringContaining('451') });
+    expect(ann).toMatchObject({ attempts: 1, lastReply: '451 later', lastError: 'busy' });
+    expect(bob).toMatchObject({ attempts: 1, lastReply: '550 no such person', lastError: 'unknown' });
     // Backoff is 60 s ±50 %: not due before 30 s.
-    expect(first.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(core.clock.now() + 30_000);
-    sink.failWith = undefined;
+    expect(ann.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(core.clock.now() + 30_000);
+    channel.failWith = undefined;
 
-    core.clock.advance(BACKOFF_MAX_MS); // past the backoff: a sweep on the way claims them
-    await eventually(async () => expect((await deliveriesOf(event.id)).map((d) => [d.status, d.attempts])).toEqual([[DeliveryStatus.SENT, 2], [DeliveryStatus.SENT, 2]]));
-    expect(sink.received).toHaveLength(2);
+    core.clock.advance(BACKOFF_MAX_MS); // past the backoff: a sweep on the way claims it
+    await eventually(async () => expect((await deliveriesOf(event.id)).map((d) => [d.status, d.attempts])).toEqual([[DeliveryStatus.SENT, 2], [DeliveryStatus.FAILED, 1]]));
+    expect(channel.addresses()).toEqual(['memory:ann']);
+  });
+
+  it('gives up on a transient failure once DISPATCH_MAX_ATTEMPTS are spent', async () => {
+    await start({ DISPATCH_MAX_ATTEMPTS: '2' });
+    channel.failWith = () => ({ scope: 'message', transient: true, reply: null, description: 'still busy', via: 'memory' });
+    const event = jobFailed();
+    await ingest(event);
+    await eventually(async () => expect(await statusesOf(event.id)).toEqual([DeliveryStatus.RETRY, DeliveryStatus.RETRY]));
+    core.clock.advance(BACKOFF_MAX_MS);
+    await eventually(async () => expect((await deliveriesOf(event.id)).map((d) => [d.status, d.attempts, d.lastError])).toEqual([[DeliveryStatus.FAILED, 2, 'still busy'], [DeliveryStatus.FAILED, 2, 'still busy']]));
+  });
+
+  it("on a failure of the channel as a whole, spends no attempt: alone it waits for the next sweep; with the channel's hold, so does everything queued for it, until the hold ends", async () => {
+    await start({ DISPATCH_CONCURRENCY: '1' });
+    // Alone: this delivery waits, the next is sent.
+    let failures = 1;
+    channel.failWith = () => (failures-- > 0 ? { scope: 'channel', description: 'waiting: the memory hiccuped; tried again at the next sweep' } : undefined);
+    const event = jobFailed();
+    await ingest(event);
+    await eventually(async () => expect(await statusesOf(event.id)).toEqual([DeliveryStatus.WAITING, DeliveryStatus.SENT]));
+    expect((await deliveriesOf(event.id))[0]).toMatchObject({ attempts: 0, lastError: 'waiting: the memory hiccuped; tried again at the next sweep' });
+    core.clock.advance(SWEEP_MS);
+    await eventually(async () => expect(await statusesOf(event.id)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]));
+
+    // With a hold until a time: the queued delivery waits too, and both go when it ends.
+    const until = new Date(core.clock.now() + 5_000);
+    channel.failWith = () => {
+      channel.hold = { reason: `paced: slow down; next at ${until.toISOString()}`, until };
+      return { scope: 'channel', slowDown: true, description: channel.hold.reason, hold: channel.hold };
+    };
+    const paced = jobFailed();
+    await ingest(paced);
+    await eventually(async () => expect(await statusesOf(paced.id)).toEqual([DeliveryStatus.WAITING, DeliveryStatus.WAITING]));
+    expect((await deliveriesOf(paced.id)).map((d) => [d.attempts, d.lastError])).toEqual([[0, channel.hold!.reason], [0, channel.hold!.reason]]);
+    channel.failWith = undefined;
+    channel.hold = undefined;
+    core.clock.advance(5_000); // the hold's end, well before the next sweep
+    await eventually(async () => expect(await statusesOf(paced.id)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]));
   });
 
   it('sends what a process that died had claimed, once its lease has run out and the sweep finds it', async () => {
+    await start();
+    channel.hold = { reason: 'waiting: not yet', unconfigured: true };
+    await core.get(EventEmitter2).emitAsync(ChannelsChangedEvent.NAME, new ChannelsChangedEvent());
     const event = jobFailed();
-    await ingest(event); // no relay yet: written PENDING
+    await ingest(event); // the channel holds: written PENDING, then held
     const leaseEnd = new Date(core.clock.now() + 60_000);
     await core.dataSource.getRepository(DeliveryEntity).update({ id: In((await deliveriesOf(event.id)).map((d) => d.id)) }, { status: DeliveryStatus.SENDING, leaseOwner: 'dead-host:1:gone', leaseExpiresAt: leaseEnd });
     const claims = jest.spyOn(core.get(DeliveryOutbox), 'claim');
-    await core.useRelay(sink.port); // the dispatcher looks at once, and finds them claimed
+    channel.hold = undefined;
+    await core.get(EventEmitter2).emitAsync(ChannelsChangedEvent.NAME, new ChannelsChangedEvent()); // the dispatcher looks at once, and finds them claimed
     const firstClaim = eventually(async () => {
       expect(claims).toHaveBeenCalled();
       return claims.mock.results[0].value as Promise<unknown>;
     });
     expect(await firstClaim).toEqual([]);
-    expect(sink.received).toHaveLength(0);
+    expect(channel.stored).toHaveLength(0);
 
     core.clock.advance(SWEEP_MS * 2 + 1); // past the lease; the sweep claims them
     await eventually(async () => expect((await deliveriesOf(event.id)).map((d) => [d.status, d.leaseOwner])).toEqual([[DeliveryStatus.SENT, null], [DeliveryStatus.SENT, null]]));
-    expect(sink.received).toHaveLength(2);
-  });
-
-  it('stops cleanly when a settings change comes as it stops: nothing written to a closed database', async () => {
-    const reacting = jest.spyOn(core.get(Dispatcher), 'onSettingsChanged');
-    const { log } = await capturingOutput(async () => {
-      await core.get(SmtpSettingsService).update({ host: '127.0.0.1', port: sink.port, security: SmtpSecurity.NONE, authEnabled: false, sender: 'Herald <h@example.com>' }, { id: 'admin', name: null });
-      await core.close();
-      closed = true;
-      // The change reaches the dispatcher (an asynchronous listener); whatever it does has ended, well or not.
-      await eventually(async () => expect(reacting).toHaveBeenCalled());
-      await Promise.allSettled(reacting.mock.results.map((r) => r.value));
-    });
-    expect(log).not.toMatch(/ERROR|not open/);
+    expect(channel.addresses()).toEqual(['memory:ann', 'memory:bob']);
+    expect(channel.batches).toEqual([2]); // one claim, one batch for the channel
   });
 });

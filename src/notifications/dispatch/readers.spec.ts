@@ -71,7 +71,7 @@ describe.each(DATABASES)('Readers: who still receives a mail, asked again before
       await manager.getRepository(NotificationEntity).insert({ eventId: event.id, eventType: 'JOB_FAILED', payload });
       const people = ['ann', 'bob'].map((p) => ({
         eventIds: [event.id], eventType: 'JOB_FAILED', applicationId: 'app-1', recipientId: p,
-        recipientEmail: `${p}@example.com`, recipientName: p, recipientLocale: 'en', recipientTimeZone: null,
+        channel: 'email', address: `${p}@example.com`, recipientName: p, recipientLocale: 'en', recipientTimeZone: null,
       }));
       return core.get(DeliveryOutbox).insert(manager, people, { owner: dispatcher.owner, leaseMs: 120_000 });
     });
@@ -121,7 +121,7 @@ describe.each(DATABASES)('Readers: who still receives a mail, asked again before
       return all;
     });
     // The digest now lists app-2's event alone (its type and application are that event's); app-1's is cancelled on its own.
-    expect(rows[0]).toMatchObject({ id: digest.id, applicationId: 'app-2', recipientEmail: 'ann.new@example.net' });
+    expect(rows[0]).toMatchObject({ id: digest.id, applicationId: 'app-2', address: 'ann.new@example.net' });
     expect(await eventsOf(digest.id)).toEqual([inB.id]);
     expect(rows[1]).toMatchObject({ applicationId: 'app-1', recipientId: 'ann', attempts: 0, lastError: 'no longer a manager of app-1' });
     expect(await eventsOf(rows[1].id)).toEqual([inA.id]);

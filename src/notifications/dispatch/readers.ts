@@ -1,9 +1,10 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
+import { DeliveryChannels } from '../../channels/delivery-channels';
 import { Transactions } from '../../database/transactions';
 import type { NotificationType } from '../../event-types/notification-type';
-import { HeraldMetrics } from '../../observability/metrics/herald-metrics';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { type ReaderAnswer, type ReaderQuestion, reasonsNotRead, RecipientsService } from '../../users/recipients/recipients.service';
 import { AddressSuspensions, suspendedReason } from '../../users/suspensions/address-suspensions';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
@@ -26,9 +27,10 @@ interface ListedEvent {
  * planning asked: still a manager of the application, notifications on, the type
  * not switched off, an email address — and that address not suspended after
  * bounces (users/suspensions; but for the one mail that tries it again after the
- * cooldown). A mail whose person no longer reads it ends CANCELLED with the reason (never sent, no attempt spent, not a failure); the
- * others go to the person as they are now (their address, name, language, and
- * zone for an event's own mail; a digest keeps the zone of its window).
+ * cooldown). A mail whose person no longer reads it ends CANCELLED with the reason
+ * (never sent, no attempt spent, not a failure); the others go to the person as
+ * they are now (their address on the delivery's channel, name, language, and zone
+ * for an event's own mail; a digest keeps the zone of its window).
  *
  * A digest or summary is checked event by event (its events' types and
  * applications: one more query, only for batches that hold one): the events its
@@ -45,6 +47,7 @@ export class Readers {
     private readonly recipients: RecipientsService,
     private readonly outbox: DeliveryOutbox,
     private readonly transactions: Transactions,
+    private readonly channels: DeliveryChannels,
     private readonly suspensions: AddressSuspensions,
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {}
@@ -66,7 +69,7 @@ export class Readers {
   }
 
   private async check(batch: ClaimedDelivery[], owner: string): Promise<ClaimedDelivery[]> {
-    const listed = await this.eventsOfDigests(batch.filter((d) => d.digest));
+    const listed = await this.eventsOfDigests(batch.filter((d) => d.kind !== 'EVENT'));
     const questions: ReaderQuestion[] = [];
     for (const d of batch) {
       const events = listed.get(d.id) ?? [d];
@@ -84,17 +87,19 @@ export class Readers {
         cancelled.push({ delivery: d, status: DeliveryStatus.CANCELLED, reply: null, error: reasonsNotRead(mine) });
         continue;
       }
-      // An address suspended after bounces gets no mail, but the one that tries it again after the cooldown.
-      if (reader.suspension && !(await this.suspensions.tryAgain(reader.suspension, d.id))) {
-        cancelled.push({ delivery: d, status: DeliveryStatus.CANCELLED, reply: null, error: suspendedReason(reader.suspension) });
+      const address = this.channels.get(d.channel)?.addressOf({ externalId: d.recipientId, email: reader.email, displayName: reader.displayName }) ?? d.address;
+      // An address suspended after bounces (the person's mail address, on a channel that sends to it) gets no mail, but the one that tries it again after the cooldown.
+      const suspension = reader.suspension?.address === address.toLowerCase() ? reader.suspension : null;
+      if (suspension && !(await this.suspensions.tryAgain(suspension, d.id))) {
+        cancelled.push({ delivery: d, status: DeliveryStatus.CANCELLED, reply: null, error: suspendedReason(suspension) });
         continue;
       }
       const now: ClaimedDelivery = {
         ...d,
-        recipientEmail: reader.email,
+        address,
         recipientName: reader.displayName,
         recipientLocale: reader.locale,
-        recipientTimeZone: d.digest ? d.recipientTimeZone : reader.timeZone, // a digest is written in its window's zone
+        recipientTimeZone: d.kind !== 'EVENT' ? d.recipientTimeZone : reader.timeZone, // a digest is written in its window's zone
       };
       if (mine.every((a) => a.reads)) send.push(now);
       else send.push(await this.leaveOut(now, events as ListedEvent[], mine));
@@ -151,7 +156,8 @@ export class Readers {
             eventType: event.eventType,
             applicationId: event.applicationId,
             recipientId: d.recipientId,
-            recipientEmail: d.recipientEmail,
+            channel: d.channel,
+            address: d.address,
             recipientName: d.recipientName,
             recipientLocale: d.recipientLocale,
             recipientTimeZone: d.recipientTimeZone,

@@ -39,7 +39,7 @@ registerEnumType(DeliveryStatus, {
 });
 
 /**
- * One mail to one recipient: the outbox row. What it is about is in
+ * One message to one recipient on one channel: the outbox row. What it is about is in
  * delivery_events (one or more events); its type and application are those of
  * its first event, kept here for the delivery log's filters.
  */
@@ -57,8 +57,13 @@ export class DeliveryEntity {
   @Column({ name: 'recipient_id', type: 'varchar', length: 255 })
   recipientId: string;
 
-  @Column({ name: 'recipient_email', type: 'varchar', length: 320 })
-  recipientEmail: string;
+  /** The channel it goes through (src/channels: 'email', …). */
+  @Column({ type: 'varchar', length: 32 })
+  channel: string;
+
+  /** Where it goes on that channel (email: the mail address, as planned). */
+  @Column({ type: 'varchar', length: 320 })
+  address: string;
 
   @Column({ name: 'recipient_name', type: 'varchar', length: 255, nullable: true })
   recipientName: string | null;

@@ -40,8 +40,12 @@ export class DigestEntryEntity {
   @Column({ name: 'application_id', type: 'varchar', length: 255 })
   applicationId: string;
 
-  @Column({ name: 'recipient_email', type: 'varchar', length: 320 })
-  recipientEmail: string;
+  /** The channel and address its digest goes to. */
+  @Column({ type: 'varchar', length: 32 })
+  channel: string;
+
+  @Column({ type: 'varchar', length: 320 })
+  address: string;
 
   @Column({ name: 'recipient_name', type: 'varchar', length: 255, nullable: true })
   recipientName: string | null;

@@ -2,12 +2,12 @@ import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { FoldKind } from './digest-entry.entity';
 
 /**
- * A digest (or a cap summary) sent: one per person, window and kind (the unique
+ * A digest (or a cap summary) sent: one per person, window, kind and channel (the unique
  * key is what makes it exactly one when several processes close the same
  * window), and its delivery.
  */
 @Entity({ name: 'digests' })
-@Unique('digests_recipient_window_kind', ['recipientId', 'windowEnd', 'kind'])
+@Unique('digests_recipient_window_kind_channel', ['recipientId', 'windowEnd', 'kind', 'channel'])
 export class DigestEntity {
   @PrimaryGeneratedColumn()
   id: number;
@@ -27,6 +27,9 @@ export class DigestEntity {
 
   @Column({ type: 'varchar', length: 16, default: FoldKind.DIGEST })
   kind: FoldKind;
+
+  @Column({ type: 'varchar', length: 32 })
+  channel: string;
 
   @Index()
   @Column({ name: 'delivery_id', type: 'integer', nullable: true })

@@ -30,7 +30,8 @@ describe.each(testDatabases('herald_outbox'))('DeliveryOutbox: deliveries and th
     eventType: 'JOB_FAILED',
     applicationId: 'app',
     recipientId: recipient,
-    recipientEmail: `${recipient}@example.com`,
+    channel: 'email',
+    address: `${recipient}@example.com`,
     recipientName: null,
     recipientLocale: null,
     recipientTimeZone: null,
@@ -41,7 +42,7 @@ describe.each(testDatabases('herald_outbox'))('DeliveryOutbox: deliveries and th
   it('writes each delivery with its events in order, one or several, and answers each with its own id', async () => {
     const planned = [delivery('ann', ['e1']), delivery('bob', ['e3', 'e1', 'e2']), delivery('cid', ['e2'])];
     const inserted = await dataSource.transaction((manager) => outbox.insert(manager, planned));
-    expect(inserted.map((d) => [d.recipientEmail, d.eventId])).toEqual([
+    expect(inserted.map((d) => [d.address, d.eventId])).toEqual([
       ['ann@example.com', 'e1'],
       ['bob@example.com', 'e3'],
       ['cid@example.com', 'e2'],
@@ -54,7 +55,7 @@ describe.each(testDatabases('herald_outbox'))('DeliveryOutbox: deliveries and th
 
   it('claims a delivery with the first of its events', async () => {
     const claimed = await outbox.claim('me', 10, 60_000);
-    expect(claimed.map((d) => [d.recipientEmail, d.eventId])).toEqual([
+    expect(claimed.map((d) => [d.address, d.eventId])).toEqual([
       ['ann@example.com', 'e1'],
       ['bob@example.com', 'e3'],
       ['cid@example.com', 'e2'],

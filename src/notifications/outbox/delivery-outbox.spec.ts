@@ -22,7 +22,8 @@ describe('DeliveryOutbox', () => {
     eventType: 'JOB_FAILED',
     applicationId: 'app-1',
     recipientId: `u${n}`,
-    recipientEmail: `u${n}@example.com`,
+    channel: 'email',
+    address: `u${n}@example.com`,
     recipientName: `User ${n}`,
     recipientLocale: null,
     recipientTimeZone: null,
@@ -56,7 +57,7 @@ describe('DeliveryOutbox', () => {
   it('lets another owner take over a claim only once its lease has run out, and then ignores the first owner\'s outcome', async () => {
     await plan([recipient(1), recipient(2)]);
     const mine = await outbox.claim('a', 10, LEASE_MS);
-    expect(mine.map((d) => d.recipientEmail)).toEqual(['u1@example.com', 'u2@example.com']);
+    expect(mine.map((d) => d.address)).toEqual(['u1@example.com', 'u2@example.com']);
 
     clock.advance(LEASE_MS - 1);
     expect(await outbox.claim('b', 10, LEASE_MS)).toEqual([]);
@@ -74,23 +75,23 @@ describe('DeliveryOutbox', () => {
 
   it("counts a delivery's lost sessions against it only when the relay worked since the last one, and only for the claim's owner", async () => {
     const [d] = await plan([recipient(1)], { owner: 'a', leaseMs: LEASE_MS });
-    expect(await outbox.relayFailure(d, 'a', null)).toBe(1); // the first counts
+    expect(await outbox.countFailure(d, 'a', null)).toBe(1); // the first counts
     clock.advance(1000);
-    expect(await outbox.relayFailure(d, 'a', null)).toBe(1); // the relay never worked since: down for everyone
+    expect(await outbox.countFailure(d, 'a', null)).toBe(1); // the relay never worked since: down for everyone
     const lastFailure = clock.date();
     clock.advance(1000);
-    expect(await outbox.relayFailure(d, 'a', new Date(lastFailure.getTime() - 1))).toBe(1); // it worked, but before that failure
+    expect(await outbox.countFailure(d, 'a', new Date(lastFailure.getTime() - 1))).toBe(1); // it worked, but before that failure
     clock.advance(500);
     const worked = clock.date(); // another mail accepted, or a probe passed
     clock.advance(500);
-    expect(await outbox.relayFailure(d, 'a', worked)).toBe(2);
-    expect(await outbox.relayFailure({ ...d, relayFailures: 2 }, 'b', clock.date())).toBe(2); // not b's claim: nothing written
+    expect(await outbox.countFailure(d, 'a', worked)).toBe(2);
+    expect(await outbox.countFailure({ ...d, channelFailures: 2 }, 'b', clock.date())).toBe(2); // not b's claim: nothing written
     expect(await row(d.id)).toMatchObject({ relayFailures: 2, relayFailedAt: clock.date() });
 
     await outbox.release([d.id], 'a');
     clock.advance(1000);
     const [again] = await outbox.claim('c', 10, LEASE_MS);
-    expect(again).toMatchObject({ id: d.id, relayFailures: 2 }); // a claim carries the count
+    expect(again).toMatchObject({ id: d.id, channelFailures: 2 }); // a claim carries the count
   });
 
   it('claims a RETRY only once its backoff has passed', async () => {
@@ -107,11 +108,11 @@ describe('DeliveryOutbox', () => {
 
   it('holds due deliveries while there is no relay, and makes them due again from now', async () => {
     await plan([recipient(1), recipient(2)]);
-    expect(await outbox.holdDue('waiting: no relay')).toBe(2);
+    expect(await outbox.holdDue('email', 'waiting: no relay')).toBe(2);
     expect(await outbox.claim('a', 10, LEASE_MS)).toEqual([]);
 
     clock.advance(5_000);
-    expect(await outbox.requeueWaiting()).toBe(2);
+    expect(await outbox.requeueWaiting('email')).toBe(2);
     const [first] = await outbox.claim('a', 10, LEASE_MS);
     expect(await row(first.id)).toMatchObject({ attempts: 0, nextAttemptAt: clock.date(), lastError: 'waiting: no relay' });
   });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
+import type { ChannelDelivery, DeliveryKind } from '../../channels/delivery-channel.port';
 import { Clock } from '../../clock/clock';
 import { Sql } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
@@ -10,34 +11,8 @@ import { FoldKind } from '../entities/digest-entry.entity';
 import { DigestEntity } from '../entities/digest.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 
-/** A delivery claimed for sending: what the dispatcher needs, nothing more. */
-export interface ClaimedDelivery {
-  id: number;
-  /** The event the mail is rendered from: the delivery's first (and today only) event. */
-  eventId: string;
-  /** Of its first event (a digest's other events may differ): what the check before sending asks about. */
-  eventType: string;
-  applicationId: string;
-  /** The person's id in the console. */
-  recipientId: string;
-  /** Where it goes: the address when planned, or the person's address now once checked before sending. */
-  recipientEmail: string;
-  recipientName: string | null;
-  /** What the mail is written for: the recipient's language and time zone when planned (null: the admin's defaults). */
-  recipientLocale: string | null;
-  recipientTimeZone: string | null;
-  attempts: number;
-  /** Relay-wide failures while sending it that the relay's working for others made suspect (see `relayFailure`). */
-  relayFailures: number;
-  /** A digest (or a cap summary): a mail listing all its events (delivery_events), not the mail of its first one. */
-  digest: boolean;
-  /** A cap summary: the events the mail cap folded in one window (a digest too). */
-  summary: boolean;
-  /** When this process's claim runs out (epoch ms): past it, another process may send it. */
-  leaseExpiresAt: number;
-  /** When the delivery was written (epoch ms): with its event, so when the event was accepted. */
-  createdAt: number;
-}
+/** A delivery claimed for sending: what the dispatcher and its channel need, nothing more. */
+export type ClaimedDelivery = ChannelDelivery;
 
 /** A claim written into deliveries as they are inserted: who holds them, and for how long. */
 export interface Claim {
@@ -45,7 +20,7 @@ export interface Claim {
   leaseMs: number;
 }
 
-/** A delivery to plan: one mail to one recipient about one or more events. */
+/** A delivery to plan: one message to one recipient on one channel about one or more events. */
 export interface NewDelivery {
   /** The events it is about, in order (at least one). */
   eventIds: string[];
@@ -53,7 +28,9 @@ export interface NewDelivery {
   eventType: string;
   applicationId: string;
   recipientId: string;
-  recipientEmail: string;
+  /** The channel it goes through, and the recipient's address there. */
+  channel: string;
+  address: string;
   recipientName: string | null;
   recipientLocale: string | null;
   recipientTimeZone: string | null;
@@ -61,7 +38,7 @@ export interface NewDelivery {
 
 /** How one attempt ended. */
 export type Outcome =
-  | { delivery: ClaimedDelivery; status: DeliveryStatus.SENT; messageId: string; reply: string | null }
+  | { delivery: ClaimedDelivery; status: DeliveryStatus.SENT; messageId: string | null; reply: string | null; note?: string }
   | { delivery: ClaimedDelivery; status: DeliveryStatus.RETRY; nextAttemptAt: Date; reply: string | null; error: string }
   | { delivery: ClaimedDelivery; status: DeliveryStatus.FAILED; reply: string | null; error: string }
   /** Not sent, and never will be: its person no longer receives it (`error` says why). No attempt spent. */
@@ -73,7 +50,7 @@ const DUE = [DeliveryStatus.PENDING, DeliveryStatus.RETRY].map((s) => `'${s}'`).
 const OUTCOME_COLUMNS = {
   id: 'integer',
   status: 'varchar',
-  recipient_email: 'varchar',
+  address: 'varchar',
   attempts: 'integer',
   message_id: 'varchar',
   last_reply: 'text',
@@ -87,11 +64,15 @@ const NEW_COLUMNS = {
   event_type: 'varchar',
   application_id: 'varchar',
   recipient_id: 'varchar',
-  recipient_email: 'varchar',
+  channel: 'varchar',
+  address: 'varchar',
   recipient_name: 'varchar',
   recipient_locale: 'varchar',
   recipient_time_zone: 'varchar',
 };
+
+/** What a delivery that closed a window is (its `digests` row's kind). */
+const KIND_OF_FOLD: Record<string, DeliveryKind> = { [FoldKind.DIGEST]: 'DIGEST', [FoldKind.SUMMARY]: 'SUMMARY' };
 
 /** Rows per INSERT: bounds the JSON text of a large fan-out. */
 const INSERT_CHUNK = 5000;
@@ -128,11 +109,6 @@ export class DeliveryOutbox {
     this.postgres = sql.postgres;
     const table = sql.table(DeliveryEntity);
     const events = sql.table(DeliveryEventEntity);
-    // Rows arrive as one JSON array; each database turns it into rows its own way.
-    const rows = (columns: Record<string, string>) =>
-      this.postgres
-        ? `json_to_recordset(?::json) AS v(${Object.entries(columns).map(([c, t]) => `${c} ${t}`).join(', ')})`
-        : `(SELECT ${Object.keys(columns).map((c) => `json_extract(value, '$.${c}') AS ${c}`).join(', ')} FROM json_each(?)) AS v`;
     const cast = (type: string) => (this.postgres ? `::${type}` : '');
     // Each delivery is written with its events. On PostgreSQL in one statement: the ids
     // are drawn first, so that the events' rows can name them, and are answered in the
@@ -140,13 +116,12 @@ export class DeliveryOutbox {
     // order of the rows given (one writer), then their events, given those ids.
     const columns = Object.keys(NEW_COLUMNS).join(', ');
     const planned = `?${cast('varchar')}, 0, ?${cast('timestamp')}, ?${cast('varchar')}, ?${cast('timestamp')}`;
-    const typed = Object.entries({ event_ids: 'json', ...NEW_COLUMNS }).map(([c, t]) => `${c} ${t}`).join(', ');
     const sequence = table.replace(/"$/, '_id_seq"'); // PostgreSQL's name for the sequence of a serial column
     this.insertSql = this.postgres
       ? sql.statement(
           `WITH v AS (
              SELECT nextval('${sequence}') AS id, v.*
-               FROM ROWS FROM (json_to_recordset(?::json) AS (${typed})) WITH ORDINALITY AS v(event_ids, ${columns}, n)
+               FROM ${sql.jsonRows({ event_ids: 'json', ...NEW_COLUMNS }, { ordinal: 'n' })}
            ), d AS (
              INSERT INTO ${table} (id, ${columns}, status, attempts, next_attempt_at, lease_owner, lease_expires_at)
              SELECT id, ${columns}, ${planned} FROM v
@@ -157,7 +132,7 @@ export class DeliveryOutbox {
            SELECT id FROM v ORDER BY n`,
         )
       : `INSERT INTO ${table} (${columns}, status, attempts, next_attempt_at, lease_owner, lease_expires_at)
-         SELECT ${Object.keys(NEW_COLUMNS).map((c) => `json_extract(value, '$.${c}')`).join(', ')}, ${planned} FROM json_each(?) ORDER BY key
+         SELECT ${columns}, ${planned} FROM ${sql.jsonRows(NEW_COLUMNS, { ordinal: 'n' })} ORDER BY n
          RETURNING id`;
     this.insertEventsSql = this.postgres
       ? undefined
@@ -176,22 +151,22 @@ export class DeliveryOutbox {
         RETURNING id, (SELECT e.event_id FROM ${events} AS e WHERE e.delivery_id = ${table}.id AND e.position = 0) AS event_id,
                   (SELECT g.kind FROM ${sql.table(DigestEntity)} AS g WHERE g.delivery_id = ${table}.id) AS fold_kind,
                   event_type, application_id, recipient_id,
-                  recipient_email, recipient_name, recipient_locale, recipient_time_zone, attempts, relay_failures, created_at`,
+                  channel, address, recipient_name, recipient_locale, recipient_time_zone, attempts, relay_failures, created_at`,
     );
     this.recordSql = sql.statement(
       `UPDATE ${table} AS d
-          SET status = v.status, attempts = v.attempts, recipient_email = COALESCE(v.recipient_email, d.recipient_email),
+          SET status = v.status, attempts = v.attempts, address = COALESCE(v.address, d.address),
               message_id = COALESCE(v.message_id, d.message_id),
               last_reply = v.last_reply, last_error = v.last_error,
               next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at), sent_at = COALESCE(v.sent_at, d.sent_at),
               updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
-         FROM ${rows(OUTCOME_COLUMNS)}
+         FROM ${sql.jsonRows(OUTCOME_COLUMNS)}
         WHERE d.id = v.id AND d.lease_owner = ?`,
     );
     this.cancelSql = sql.statement(
       `UPDATE ${table} AS d
           SET status = '${DeliveryStatus.CANCELLED}', last_error = v.last_error, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
-         FROM ${rows({ id: 'integer', last_error: 'text' })}
+         FROM ${sql.jsonRows({ id: 'integer', last_error: 'text' })}
         WHERE d.id = v.id`,
     );
     this.relayFailureSql = sql.statement(
@@ -222,7 +197,8 @@ export class DeliveryOutbox {
           event_type: d.eventType,
           application_id: d.applicationId,
           recipient_id: d.recipientId,
-          recipient_email: d.recipientEmail,
+          channel: d.channel,
+          address: d.address,
           recipient_name: d.recipientName,
           recipient_locale: d.recipientLocale,
           recipient_time_zone: d.recipientTimeZone,
@@ -238,18 +214,18 @@ export class DeliveryOutbox {
       chunk.forEach((d, n) =>
         inserted.push({
           id: ids[n],
-          eventId: d.eventIds[0],
           eventType: d.eventType,
           applicationId: d.applicationId,
           recipientId: d.recipientId,
-          recipientEmail: d.recipientEmail,
+          channel: d.channel,
+          address: d.address,
           recipientName: d.recipientName,
           recipientLocale: d.recipientLocale,
           recipientTimeZone: d.recipientTimeZone,
+          eventId: d.eventIds[0],
+          kind: 'EVENT', // a digest's row (digests) is written after its delivery, and digests are never handed off
           attempts: 0,
-          relayFailures: 0,
-          digest: false, // a digest's row (digests) is written after its delivery, and digests are never handed off
-          summary: false,
+          channelFailures: 0,
           leaseExpiresAt,
           createdAt: now.getTime(),
         }),
@@ -274,18 +250,18 @@ export class DeliveryOutbox {
   private claimed(row: Record<string, unknown>, leaseExpiresAt: number): ClaimedDelivery {
     return {
       id: Number(row.id),
-      eventId: row.event_id as string,
       eventType: row.event_type as string,
       applicationId: row.application_id as string,
       recipientId: row.recipient_id as string,
-      recipientEmail: row.recipient_email as string,
+      channel: row.channel as string,
+      address: row.address as string,
       recipientName: (row.recipient_name as string | null) ?? null,
       recipientLocale: (row.recipient_locale as string | null) ?? null,
       recipientTimeZone: (row.recipient_time_zone as string | null) ?? null,
+      eventId: row.event_id as string,
+      kind: KIND_OF_FOLD[row.fold_kind as string] ?? 'EVENT',
       attempts: Number(row.attempts),
-      relayFailures: Number(row.relay_failures ?? 0),
-      digest: !!row.fold_kind,
-      summary: row.fold_kind === FoldKind.SUMMARY,
+      channelFailures: Number(row.relay_failures ?? 0),
       leaseExpiresAt,
       createdAt: storedTime(row.created_at),
     };
@@ -301,11 +277,11 @@ export class DeliveryOutbox {
     const rows = outcomes.map((o) => ({
       id: o.delivery.id,
       status: o.status,
-      recipient_email: o.delivery.recipientEmail,
+      address: o.delivery.address,
       attempts: o.delivery.attempts + (o.status === DeliveryStatus.CANCELLED ? 0 : 1),
       message_id: o.status === DeliveryStatus.SENT ? o.messageId : null,
       last_reply: o.reply,
-      last_error: o.status === DeliveryStatus.SENT ? null : o.error,
+      last_error: o.status === DeliveryStatus.SENT ? (o.note ?? null) : o.error,
       next_attempt_at: o.status === DeliveryStatus.RETRY ? stored(o.nextAttemptAt) : null,
       sent_at: o.status === DeliveryStatus.SENT ? stored(now) : null,
     }));
@@ -348,18 +324,17 @@ export class DeliveryOutbox {
   }
 
   /**
-   * A relay-wide failure (the session lost) while sending this delivery, which
-   * `owner` holds: counted against it when it is the first, or when the relay has
-   * worked since its last one (`relayWorkedAt`: a mail accepted or a probe passed),
-   * so a relay that is down for everyone does not add up against each message.
-   * Answers the count (its previous count if the claim was lost meanwhile).
+   * A channel-wide failure while sending this delivery, which `owner` holds,
+   * counted against it when it is the first, or when the channel has worked since
+   * its last one (`workedAt`), so that a channel down for everyone does not add up
+   * against each message. Answers the count (its previous count if the claim was lost meanwhile).
    */
-  async relayFailure(delivery: ClaimedDelivery, owner: string, relayWorkedAt: Date | null): Promise<number> {
+  async countFailure(delivery: ClaimedDelivery, owner: string, workedAt: Date | null): Promise<number> {
     const now = stored(this.clock.date());
-    const worked = relayWorkedAt ? stored(relayWorkedAt) : null;
+    const worked = workedAt ? stored(workedAt) : null;
     const result = await this.transactions.exclusive(() => this.dataSource.query(this.relayFailureSql, [worked, now, delivery.id, owner]));
     const rows = (this.postgres ? result[0] : result) as Array<{ relay_failures: number | string }>;
-    return rows.length ? Number(rows[0].relay_failures) : delivery.relayFailures;
+    return rows.length ? Number(rows[0].relay_failures) : delivery.channelFailures;
   }
 
   /** Gives claimed deliveries back unsent (shutdown, or nothing to send through). */
@@ -375,47 +350,36 @@ export class DeliveryOutbox {
     );
   }
 
-  /** SMTP is not configured: due deliveries wait, without spending attempts, and say why. */
-  async holdDue(reason: string): Promise<number> {
+  /** The channel sends nothing now: its due deliveries wait, without spending attempts, and say why. */
+  async holdDue(channel: string, reason: string): Promise<number> {
     const result = await this.transactions.exclusive(() =>
       this.dataSource
         .getRepository(DeliveryEntity)
-        .update({ status: In([DeliveryStatus.PENDING, DeliveryStatus.RETRY]) }, { status: DeliveryStatus.WAITING, lastError: reason }),
+        .update({ channel, status: In([DeliveryStatus.PENDING, DeliveryStatus.RETRY]) }, { status: DeliveryStatus.WAITING, lastError: reason }),
     );
     return result.affected ?? 0;
   }
 
-  /** Deliveries WAITING, and when the oldest of them was planned (the relay's status). */
-  async waiting(): Promise<{ count: number; oldest: Date | null }> {
-    const row = await this.dataSource
-      .getRepository(DeliveryEntity)
-      .createQueryBuilder('d')
-      .select('COUNT(*)', 'count')
-      .addSelect('MIN(d.created_at)', 'oldest')
-      .where('d.status = :status', { status: DeliveryStatus.WAITING })
-      .getRawOne<{ count: string | number; oldest: string | Date | null }>();
-    const oldest = row?.oldest ?? null;
-    // SQLite answers the stored UTC text, PostgreSQL a Date.
-    return { count: Number(row?.count ?? 0), oldest: typeof oldest === 'string' ? new Date(`${oldest.replace(' ', 'T')}Z`) : oldest };
-  }
-
-  /** Rewrites the reason of every WAITING delivery whose reason begins with `prefix` (a pacing's, with how many wait now). */
-  async describeWaiting(prefix: string, reason: string): Promise<void> {
+  /**
+   * Rewrites the reason of every WAITING delivery of a channel whose reason begins
+   * with `prefix` (the channel's pacing, with how many wait now).
+   */
+  async describeWaiting(channel: string, prefix: string, reason: string): Promise<void> {
     await this.transactions.exclusive(() =>
       this.dataSource
         .getRepository(DeliveryEntity)
         .createQueryBuilder()
         .update()
         .set({ lastError: reason })
-        .where('status = :status AND last_error LIKE :prefix', { status: DeliveryStatus.WAITING, prefix: `${prefix}%` })
+        .where('channel = :channel AND status = :status AND last_error LIKE :prefix', { channel, status: DeliveryStatus.WAITING, prefix: `${prefix}%` })
         .execute(),
     );
   }
 
-  /** The settings changed: waiting deliveries are due again. */
-  async requeueWaiting(): Promise<number> {
+  /** The channel sends again: its waiting deliveries are due from now. */
+  async requeueWaiting(channel: string): Promise<number> {
     const result = await this.transactions.exclusive(() =>
-      this.dataSource.getRepository(DeliveryEntity).update({ status: DeliveryStatus.WAITING }, { status: DeliveryStatus.PENDING, nextAttemptAt: this.clock.date() }),
+      this.dataSource.getRepository(DeliveryEntity).update({ channel, status: DeliveryStatus.WAITING }, { status: DeliveryStatus.PENDING, nextAttemptAt: this.clock.date() }),
     );
     return result.affected ?? 0;
   }

@@ -1,8 +1,9 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, LessThanOrEqual } from 'typeorm';
-import { QueueStats, type QueuedDeliveries, type QueueStatsSource } from '../../observability/queue/queue-stats';
+import type { QueuedDeliveries, QueueStats, WaitingDeliveries } from '../../channels/queue-stats.port';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
+import { DeliveryOutbox } from './delivery-outbox';
 
 /** Deliveries not yet at a final status. */
 const QUEUED = [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.RETRY, DeliveryStatus.WAITING];
@@ -13,19 +14,13 @@ interface QueueRow {
   oldest: Date | string | null;
 }
 
-/**
- * The outbox's queue as observability reads it (/metrics, the relay alerts):
- * registered with observability's QueueStats, which knows nothing of deliveries.
- * One grouped query on the status index per call.
- */
+/** The outbox's queue as its watchers read it (QUEUE_STATS): one grouped query on the status index per call. */
 @Injectable()
-export class DeliveryQueueStats implements QueueStatsSource {
+export class DeliveryQueueStats implements QueueStats {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Optional() stats?: QueueStats,
-  ) {
-    stats?.provide(this);
-  }
+    private readonly outbox: DeliveryOutbox,
+  ) {}
 
   async queued(): Promise<QueuedDeliveries[]> {
     const rows = await this.dataSource
@@ -45,6 +40,21 @@ export class DeliveryQueueStats implements QueueStatsSource {
 
   queuedWrittenBy(at: Date): Promise<number> {
     return this.dataSource.getRepository(DeliveryEntity).count({ where: { status: In(QUEUED), createdAt: LessThanOrEqual(at) } });
+  }
+
+  describeWaiting(channel: string, prefix: string, reason: string): Promise<void> {
+    return this.outbox.describeWaiting(channel, prefix, reason);
+  }
+
+  async waiting(channel: string): Promise<WaitingDeliveries> {
+    const row = await this.dataSource
+      .getRepository(DeliveryEntity)
+      .createQueryBuilder('d')
+      .select('COUNT(*)', 'count')
+      .addSelect('MIN(d.created_at)', 'oldest')
+      .where('d.status = :status AND d.channel = :channel', { status: DeliveryStatus.WAITING, channel })
+      .getRawOne<{ count: string | number; oldest: string | Date | null }>();
+    return { count: Number(row?.count ?? 0), oldest: storedTime(row?.oldest ?? null) };
   }
 }
 

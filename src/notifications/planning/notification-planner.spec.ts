@@ -45,7 +45,7 @@ describe('NotificationPlanner', () => {
     expect(await plan([versionCreated(), versionCreated('app-3')])).toEqual([2, 3]);
     expect(announced).toHaveLength(1);
     expect(announced[0]).toMatchObject({ count: 5, handOff: undefined });
-    expect((await deliveries()).map((d) => [d.recipientEmail, d.status, d.leaseOwner])).toEqual([
+    expect((await deliveries()).map((d) => [d.address, d.status, d.leaseOwner])).toEqual([
       ['ann@example.com', DeliveryStatus.PENDING, null],
       ['bob@example.com', DeliveryStatus.PENDING, null],
       ['cy@example.com', DeliveryStatus.PENDING, null],
@@ -61,7 +61,7 @@ describe('NotificationPlanner', () => {
     expect(announced).toHaveLength(1);
     const { handOff } = announced[0];
     expect(handOff?.owner).toBe(core.get(Dispatcher).owner);
-    expect(handOff?.deliveries.map((d) => [d.recipientEmail, d.leaseExpiresAt])).toEqual([
+    expect(handOff?.deliveries.map((d) => [d.address, d.leaseExpiresAt])).toEqual([
       ['ann@example.com', core.clock.now() + core.get(Dispatcher).leaseMs],
       ['bob@example.com', core.clock.now() + core.get(Dispatcher).leaseMs],
     ]);

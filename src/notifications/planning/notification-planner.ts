@@ -1,9 +1,9 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { EntityManager } from 'typeorm';
 import { type JobEvent, JobEventType } from '@herald/contracts';
+import { DeliveryChannels } from '../../channels/delivery-channels';
 import { Transactions } from '../../database/transactions';
-import { JobEventIngestionService } from '../../job-events/ingestion/job-event-ingestion.service';
 import type { JobEventsSubscriber } from '../../job-events/ingestion/job-events-subscriber';
 import { deliveredTypeOf, type NotifiedEvent } from '../../event-types/notification-type';
 import { ApplicationsService } from '../../users/applications/applications.service';
@@ -15,7 +15,7 @@ import { NotificationEntity } from '../entities/notification.entity';
 import { JobHistory } from '../history/job-history';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryOutbox, type NewDelivery } from '../outbox/delivery-outbox';
-import { DeliveryTakers } from '../outbox/delivery-takers';
+import { claimFor, DELIVERY_TAKER, type DeliveryTaker } from '../outbox/delivery-taker';
 
 /**
  * Whether how often the person wants mails lets this event through:
@@ -30,7 +30,8 @@ export function wantsMailAbout(recipient: Recipient, event: NotifiedEvent): bool
 /**
  * Plans the mails of new events inside the transaction that records them
  * (ingestion hands them over): per event the notification (what to render) and
- * one delivery per recipient — if the transaction commits, the mails will be sent.
+ * one delivery per recipient and channel that reaches them (DeliveryChannels,
+ * `addressOf`) — if the transaction commits, the messages will be sent.
  *
  * When this process's dispatcher offers room for them, the deliveries are written
  * already claimed by it; once the transaction has committed they are announced
@@ -40,23 +41,19 @@ export function wantsMailAbout(recipient: Recipient, event: NotifiedEvent): bool
  * the summary at the end of the person's cap window.
  */
 @Injectable()
-export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
+export class NotificationPlanner implements JobEventsSubscriber {
   constructor(
     private readonly recipients: RecipientsService,
     private readonly applications: ApplicationsService,
     private readonly outbox: DeliveryOutbox,
-    private readonly takers: DeliveryTakers,
+    @Inject(DELIVERY_TAKER) private readonly taker: DeliveryTaker,
+    private readonly channels: DeliveryChannels,
     private readonly transactions: Transactions,
     private readonly events: EventEmitter2,
-    private readonly ingestion: JobEventIngestionService,
     private readonly history: JobHistory,
     private readonly digests: Digests,
     private readonly cap: MailCap,
   ) {}
-
-  onModuleInit(): void {
-    this.ingestion.subscribe(this);
-  }
 
   /** How many deliveries each event brings, in order. */
   async recorded(events: JobEvent[], manager: EntityManager): Promise<number[]> {
@@ -72,6 +69,9 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
     const digestItems: DigestItem[] = [];
     // What the job outcome history says (still failing, fixed) is stored with the event and decides its type.
     const notes = await this.history.record(events, manager);
+    const channels = this.channels.all;
+    /** Whether any delivery of this batch goes through each channel (by index). */
+    const used = channels.map(() => false);
     for (const received of events) {
       const note = notes.get(received.id);
       const event: NotifiedEvent = note ? { ...received, history: note } : received;
@@ -94,22 +94,29 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
       const receiving = recipients.filter((r) => wantsMailAbout(r, event));
       counts.push(0);
       for (const r of receiving) {
-        if (isDigest(r.frequency)) {
-          digestItems.push({ recipient: r, eventId: event.id, eventType: type, applicationId: event.application.id });
-          continue;
+        for (let c = 0; c < channels.length; c++) {
+          const address = channels[c].addressOf(r);
+          if (address === null) continue;
+          const channel = channels[c].name;
+          if (isDigest(r.frequency)) {
+            digestItems.push({ recipient: r, channel, address, eventId: event.id, eventType: type, applicationId: event.application.id });
+            continue;
+          }
+          const delivery: NewDelivery = {
+            eventIds: [event.id],
+            eventType: type,
+            applicationId: event.application.id,
+            recipientId: r.externalId,
+            channel,
+            address,
+            recipientName: r.displayName,
+            recipientLocale: r.locale,
+            recipientTimeZone: r.timeZone,
+          };
+          used[c] = true;
+          planned.push(delivery);
+          eventOf.set(delivery, counts.length - 1);
         }
-        const delivery: NewDelivery = {
-          eventIds: [event.id],
-          eventType: type,
-          applicationId: event.application.id,
-          recipientId: r.externalId,
-          recipientEmail: r.email,
-          recipientName: r.displayName,
-          recipientLocale: r.locale,
-          recipientTimeZone: r.timeZone,
-        };
-        planned.push(delivery);
-        eventOf.set(delivery, counts.length - 1);
       }
     }
     if (notifications.length) await manager.createQueryBuilder().insert().into(NotificationEntity).values(notifications).updateEntity(false).execute();
@@ -119,7 +126,7 @@ export class NotificationPlanner implements JobEventsSubscriber, OnModuleInit {
     await this.digests.fold(manager, folded);
     for (const d of deliveries) counts[eventOf.get(d)!]++;
     if (!deliveries.length) return counts;
-    const claim = this.takers.claimFor(deliveries.length);
+    const claim = claimFor(this.taker, deliveries.length, channels.filter((_, c) => used[c]).map((channel) => channel.name));
     const inserted = await this.outbox.insert(manager, deliveries, claim);
     const handOff = claim && {
       owner: claim.owner,

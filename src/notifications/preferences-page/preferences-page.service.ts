@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThan } from 'typeorm';
+import { DeliveryChannels } from '../../channels/delivery-channels';
 import { Clock } from '../../clock/clock';
 import { isUniqueViolation } from '../../database/database-errors';
 import { Transactions } from '../../database/transactions';
@@ -68,7 +69,7 @@ export interface AllPreferences {
  * one else: show their preferences, change them from a form, and RFC 8058's
  * one-click unsubscribe from the mail's event type for its application.
  *
- * A link works for the address its mail went to (the delivery's recipient_email):
+ * A link works for the address its mail went to (the delivery's address on its channel):
  * once the person's address is another, it is refused ("address-changed").
  *
  * Replay: a link works, for looking, until it expires. What changes something is
@@ -85,6 +86,7 @@ export class PreferencesPageService {
     private readonly applications: ApplicationsService,
     private readonly links: PreferenceLinks,
     private readonly defaults: MailDefaultsService,
+    private readonly channels: DeliveryChannels,
     private readonly clock: Clock,
   ) {}
 
@@ -108,15 +110,16 @@ export class PreferencesPageService {
     const check = this.links.tokens.verify(token, this.clock.date());
     if (!check.ok) throw new LinkRefused(check.reason, check.reason === 'expired' ? await this.recipientOf(check.deliveryId) : undefined);
     const delivery = await this.dataSource.getRepository(DeliveryEntity).findOne({
-      select: { id: true, recipientId: true, recipientEmail: true, eventType: true, applicationId: true },
+      select: { id: true, recipientId: true, channel: true, address: true, eventType: true, applicationId: true },
       where: { id: check.deliveryId },
     });
     if (!delivery || !(NOTIFICATION_TYPES as readonly string[]).includes(delivery.eventType)) throw new LinkRefused('gone');
     const person = await this.users.get(delivery.recipientId).catch(() => undefined);
     if (!person) throw new LinkRefused('gone');
     // The link is a key for whoever reads the mailbox it was sent to: once that address is no
-    // longer the person's (any change, case included), the mailbox may be someone else's.
-    if (person.email !== delivery.recipientEmail) throw new LinkRefused('address-changed', person);
+    // longer the person's on its channel (any change, case included), the mailbox may be someone else's.
+    const address = this.channels.get(delivery.channel)?.addressOf({ externalId: person.id, email: person.email, displayName: person.displayName });
+    if (address !== delivery.address) throw new LinkRefused('address-changed', person);
     const preferences = await this.users.effectivePreferences(person);
     const ids = new Set([delivery.applicationId, ...preferences.flatMap((p) => p.applicationOverrides.map((o) => o.applicationId))]);
     const applicationNames = await this.applications.namesOf([...ids]);

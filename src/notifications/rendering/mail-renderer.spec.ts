@@ -1,4 +1,8 @@
 import { JobEventType, type JobEvent } from '@herald/contracts';
+import { OverrideTemplateSource } from '../../../test/support/override-template-source';
+import type { NotifiedEvent } from '../../event-types/notification-type';
+import { FileTemplateSource } from './file-template-source';
+import type { MailBranding } from './mail-branding';
 import { MailRenderer } from './mail-renderer';
 
 const app = { id: 'app 1', name: 'Billing <Core>' };
@@ -31,5 +35,37 @@ describe('MailRenderer', () => {
     expect(mail.html).toContain('href="http://console:8081/applications/app%201/jobs/job-7"');
     expect(mail.text).toContain('http://console:8081/applications/app%201/jobs/job-7');
     expect(mail.text).toContain('Took:        1 hr, 2 min');
+  });
+
+  it('writes with what its template source answers, and with the new version once the source changes', () => {
+    const source = new OverrideTemplateSource();
+    const own = new MailRenderer(source);
+    const event = { ...base, type: JobEventType.JOB_SUCCEEDED, job } as JobEvent;
+    const before = own.render(event, { gatewayUri: null });
+    expect(before).toEqual(renderer.render(event, { gatewayUri: null })); // the files, as the default renderer reads them
+    source.setTemplate(JobEventType.JOB_SUCCEEDED, 'text', '{{#> layout}}Done: {{t "heading"}} ({{application.name}}){{/layout}}');
+    source.setMessages(JobEventType.JOB_SUCCEEDED, 'fr', { heading: 'Terminé !' });
+    expect(own.version).toBe(3);
+    expect(own.render(event, { gatewayUri: null }).text).toContain('Done: Analysis succeeded (Billing <Core>)');
+    expect(own.render(event, { gatewayUri: null }, { locale: 'fr' }).text).toContain('Done: Terminé ! (Billing <Core>)');
+    expect(own.render(event, { gatewayUri: null }).html).toBe(before.html); // what was not overridden stays
+  });
+
+  it('brands every mail the branding is set for: an event\'s, a digest, a cap summary (with the logo Herald keeps to attach)', () => {
+    const branding: MailBranding = { productName: 'ACME', logo: { image: { contentType: 'image/png', data: Buffer.from('png') } }, accentColor: '#ff6600', footer: 'ACME Corp', helpLink: 'mailto:help@acme.example' };
+    const branded = new MailRenderer(Object.assign(new FileTemplateSource(), { branding: () => branding }));
+    const event = { ...base, type: JobEventType.APPLICATION_CREATED } as NotifiedEvent;
+    const window = { start: new Date('2026-11-24T10:00:00Z'), end: new Date('2026-11-24T10:10:00Z'), cap: 20 };
+    for (const mail of [branded.render(event, { gatewayUri: null }), branded.renderDigest([event], { gatewayUri: null }), branded.renderSummary([event], window, { gatewayUri: null })]) {
+      expect(mail.html).toContain('<img src="cid:logo@herald" alt="ACME"');
+      expect(mail.html).toContain('<a href="mailto:help@acme.example" style="color:#57606a">Get help</a>');
+      expect(mail.html).toContain('>ACME Corp</p>');
+      expect(mail.html).toContain('#ff6600');
+      expect(mail.text).toMatch(/^ACME\n\n/);
+      expect(mail.text).toMatch(/Get help: mailto:help@acme\.example\nACME Corp\n?$/);
+      expect(mail.inlineLogo).toEqual({ contentType: 'image/png', data: Buffer.from('png') });
+    }
+    // Herald's own, byte for byte, while nothing is set (rendered-mails.spec keeps every mail so).
+    expect(new MailRenderer(Object.assign(new FileTemplateSource(), { branding: () => ({ productName: null, logo: null, accentColor: null, footer: null, helpLink: null }) })).render(event, { gatewayUri: null })).toEqual(renderer.render(event, { gatewayUri: null }));
   });
 });

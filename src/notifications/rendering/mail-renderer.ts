@@ -1,23 +1,59 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Injectable } from '@nestjs/common';
-import Handlebars from 'handlebars';
-import { capitalize, templateFile } from '../../event-types/event-type';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type Handlebars from 'handlebars';
+import { capitalize } from '../../event-types/event-type';
 import { deliveredTypeOf, NOTIFICATION_TYPES, type NotificationType, type NotifiedEvent } from '../../event-types/notification-type';
 import { allEventTypes, eventTypeOf } from '../../event-types/registry';
-import { FALLBACK_LANGUAGE } from '../../i18n/languages';
+import { FALLBACK_LANGUAGE, languageOf, LANGUAGES } from '../../i18n/languages';
 import { MailCatalogue, type MailMessages, type MessageValues } from '../../i18n/mail-messages';
 import { FALLBACK_TIME_ZONE, isTimeZone, TimeFormats } from '../../i18n/time-formats';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
+import { FileTemplateSource } from './file-template-source';
+import { brandingVariables, type MailBranding, NO_BRANDING } from './mail-branding';
+import { compileOptions, mailHandlebars, RUNTIME_OPTIONS } from './template-rules';
+import { DEFAULT_SUBJECT, TEMPLATE_SOURCE, type TemplateName, type TemplateSource } from './template-source';
 
 export interface RenderedMail {
   subject: string;
   html: string;
   text: string;
+  /**
+   * Set when an admin's template failed for this mail and Herald's default wrote
+   * it instead: which one and why (the delivery log shows it; metrics count it).
+   */
+  fallback?: string;
+  /** The logo Herald keeps, for the mail to carry inline (when the HTML refers to it: cid:logo@herald). */
+  inlineLogo?: { contentType: string; data: Buffer };
 }
 
+type Delegate = Handlebars.TemplateDelegate;
+
 interface Compiled {
-  html: Handlebars.TemplateDelegate;
-  text: Handlebars.TemplateDelegate;
+  /** A type's subject (none for the layout, a digest, a summary). */
+  subject?: Delegate;
+  html: Delegate;
+  text: Delegate;
+  /** Not Herald's own (an admin's override, in part or whole). */
+  overridden: boolean;
+}
+
+/** Templates not saved yet, for a preview or a check: the parts given replace the saved ones. */
+export interface DraftTemplates {
+  /** A type's (its subject, HTML, text) or the layout's (HTML, text). */
+  name: NotificationType | 'layout';
+  subject?: string;
+  html?: string;
+  text?: string;
+}
+
+/** What is compiled from one version of the source. */
+interface Compilation {
+  version: number;
+  catalogue: MailCatalogue;
+  /** By name and language: the source's, and its defaults' (what a failing override falls back to). */
+  templates: Map<string, Compiled>;
+  defaults: Map<string, Compiled>;
+  /** By template text: a template the same in every language is compiled once. */
+  byText: { html: Map<string, Delegate>; text: Map<string, Delegate> };
 }
 
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
@@ -33,48 +69,100 @@ const LABELS = ['application', 'job', 'started', 'ended', 'took', 'when'] as con
 
 /**
  * Renders the mail of an event for one reader: one handlebars template per type,
- * HTML and text, from the type's folder (src/event-types/), sharing a layout
- * (beside this file), worded by the messages of the reader's language
- * (src/i18n/, `{{t "key"}}` in templates) with times in their zone. Every
- * template and message is compiled once, when Herald starts; the HTML part
- * escapes everything that came with the event.
+ * HTML and text, sharing a layout, worded by the messages of the reader's language
+ * (`{{t "key"}}` in templates) with times in their zone. Templates and messages come
+ * from the TemplateSource (the files: each type's folder in src/event-types/, the
+ * layouts beside this file, src/i18n/), compiled once per version of the source
+ * (and per text: a template the same in every language is compiled once). The
+ * HTML part escapes everything that came with the event.
  */
 @Injectable()
 export class MailRenderer {
-  private readonly templates = new Map<NotificationType, Compiled>();
-  private readonly catalogue = new MailCatalogue();
-  /** A digest's mail (beside this file, not in src/event-types/: it is no type of event, it lists events of any type). */
-  private readonly digest: Compiled;
-  /** The mail cap's summary (beside this file too). */
-  private readonly summary: Compiled;
+  private readonly logger = new Logger('MailRenderer');
+  // Environments of their own, with Herald's helper only (template-rules.ts).
+  private readonly html = mailHandlebars('html');
+  private readonly text = mailHandlebars('text');
+  private compilation: Compilation;
 
-  constructor() {
-    const html = Handlebars.create();
-    const text = Handlebars.create();
-    // {{t "key" name=value}}: a message of the mail's language; the common values (MailRenderer.values) and the given ones.
-    type HelperOptions = { hash: MessageValues; data: { root: { values: MessageValues }; messages: MailMessages } };
-    html.registerHelper('t', (key: string, options: HelperOptions) => new Handlebars.SafeString(options.data.messages.html(key, { ...options.data.root.values, ...options.hash })));
-    text.registerHelper('t', (key: string, options: HelperOptions) => options.data.messages.text(key, { ...options.data.root.values, ...options.hash }));
-    const read = (file: string) => readFileSync(file, 'utf8');
-    // The layout is shared by every type; each type's templates are in its folder (src/event-types/).
-    html.registerPartial('layout', read(join(__dirname, 'layout.html.hbs')));
-    text.registerPartial('layout', read(join(__dirname, 'layout.text.hbs')));
-    for (const definition of allEventTypes()) {
-      this.templates.set(definition.type, {
-        // preventIndent: the layout's indented partial block must not indent each line of a <pre>.
-        html: html.compile(read(templateFile(definition, 'html')), { strict: false, preventIndent: true }),
-        // Plain text is not HTML: no entity escaping there.
-        text: text.compile(read(templateFile(definition, 'text')), { noEscape: true, preventIndent: true }),
-      });
+  constructor(
+    @Optional() @Inject(TEMPLATE_SOURCE) private readonly source: TemplateSource = new FileTemplateSource(),
+    @Optional() private readonly metrics?: HeraldMetrics,
+  ) {
+    this.compilation = this.compile();
+  }
+
+  /** The source's version this renderer writes with (what composed mails are kept by). */
+  get version(): number {
+    return this.source.version;
+  }
+
+  /** Prepares every template of every language (one the source lacks throws here, not when a mail is sent). */
+  private compile(): Compilation {
+    const compilation: Compilation = {
+      version: this.source.version,
+      catalogue: new MailCatalogue((type, language) => this.source.messages(type, language)),
+      templates: new Map(),
+      defaults: new Map(),
+      byText: { html: new Map(), text: new Map() },
+    };
+    this.compilation = compilation;
+    for (const language of LANGUAGES) {
+      for (const name of [...allEventTypes().map((d) => d.type), 'layout', 'digest', 'summary'] as TemplateName[]) this.compiled(name, language);
     }
-    this.digest = {
-      html: html.compile(read(join(__dirname, 'digest.html.hbs')), { strict: false, preventIndent: true }),
-      text: text.compile(read(join(__dirname, 'digest.text.hbs')), { noEscape: true, preventIndent: true }),
+    return compilation;
+  }
+
+  /** The compiled templates of a name in a language, from the source's current version (or its defaults'). */
+  private compiled(name: TemplateName, language: string, from: 'source' | 'defaults' = 'source'): Compiled {
+    if (this.compilation.version !== this.source.version) this.compile();
+    const key = `${name}\n${language}`;
+    const cache = from === 'source' ? this.compilation.templates : this.compilation.defaults;
+    let compiled = cache.get(key);
+    if (!compiled) {
+      const source = from === 'source' ? this.source : (this.source.defaults ?? this.source);
+      const own = this.texts(source, name, language);
+      const defaults = this.source.defaults && from === 'source' ? this.texts(this.source.defaults, name, language) : own;
+      compiled = {
+        ...(own.subject !== undefined && { subject: this.delegate('text', own.subject) }),
+        html: this.delegate('html', own.html),
+        text: this.delegate('text', own.text),
+        overridden: own.subject !== defaults.subject || own.html !== defaults.html || own.text !== defaults.text,
+      };
+      cache.set(key, compiled);
+    }
+    return compiled;
+  }
+
+  /** A template's texts from a source: a type's subject too. */
+  private texts(source: TemplateSource, name: TemplateName, language: string): { subject?: string; html: string; text: string } {
+    const isType = name !== 'layout' && name !== 'digest' && name !== 'summary';
+    return {
+      ...(isType && { subject: source.subject?.(name, language) ?? DEFAULT_SUBJECT }),
+      html: source.template(name, language, 'html'),
+      text: source.template(name, language, 'text'),
     };
-    this.summary = {
-      html: html.compile(read(join(__dirname, 'summary.html.hbs')), { strict: false, preventIndent: true }),
-      text: text.compile(read(join(__dirname, 'summary.text.hbs')), { noEscape: true, preventIndent: true }),
-    };
+  }
+
+  /** A part compiled once per text (the subject as plain text). */
+  private delegate(part: 'html' | 'text', template: string): Delegate {
+    const byText = this.compilation.byText[part];
+    let delegate = byText.get(template);
+    if (!delegate) {
+      delegate = (part === 'html' ? this.html : this.text).compile(template, compileOptions(part));
+      byText.set(template, delegate);
+    }
+    return delegate;
+  }
+
+  /** Renders a template for a language, with the layout of that language. */
+  private write(name: TemplateName, locale: string, context: object, messages?: MailMessages): { html: string; text: string } {
+    const language = languageOf(locale) ?? FALLBACK_LANGUAGE;
+    return run(this.compiled(name, language), this.compiled('layout', language), context, messages);
+  }
+
+  private get catalogue(): MailCatalogue {
+    if (this.compilation.version !== this.source.version) this.compile();
+    return this.compilation.catalogue;
   }
 
   /**
@@ -131,8 +219,11 @@ export class MailRenderer {
       preferences: m.text('preferences'),
       preferencesLabel: m.text('label', { label: m.text('preferences') }),
       preferencesLink: links.preferencesLink ?? preferencesLink(links.gatewayUri),
+      help: m.text('help'),
+      helpLabel: m.text('label', { label: m.text('help') }),
+      branding: brandingVariables(this.branding),
     };
-    return { subject, html: this.summary.html(context), text: this.summary.text(context) };
+    return { subject, ...this.write('summary', m.locale, context), ...this.inlineLogo() };
   }
 
   /**
@@ -171,9 +262,9 @@ export class MailRenderer {
       heading: shared.text('digestHeading', values),
       applications: [...groups.values()],
       preferencesLink: links.preferencesLink ?? preferencesLink(links.gatewayUri),
+      branding: brandingVariables(this.branding),
     };
-    const data = { data: { messages: shared } };
-    return { subject: context.subject, html: this.digest.html(context, data), text: this.digest.text(context, data) };
+    return { subject: context.subject, ...this.write('digest', shared.locale, context, shared), ...this.inlineLogo() };
   }
 
   /**
@@ -182,12 +273,66 @@ export class MailRenderer {
    * goes (default: the console's page).
    */
   render(event: NotifiedEvent, links: { gatewayUri: string | null; preferencesLink?: string }, reader: MailReader = {}): RenderedMail {
+    const { context, messages, type } = this.prepared(event, links, reader);
+    const language = languageOf(messages.locale) ?? FALLBACK_LANGUAGE;
+    const own = this.compiled(type, language);
+    const layout = this.compiled('layout', language);
+    const logo = this.inlineLogo();
+    try {
+      return { ...runMail(own, layout, context, messages), ...logo };
+    } catch (error) {
+      if (!own.overridden && !layout.overridden) throw error;
+      // An admin's template failed for this event: Herald's own writes the mail, and it is told.
+      const which = own.overridden ? `${type} template` : 'layout';
+      const fallback = `written with Herald's default templates: the ${which} (${language}) failed for this event: ${oneLine((error as Error).message)}`;
+      this.logger.warn(`event ${event.id}: ${fallback}`);
+      this.metrics?.templateFellBack(own.overridden ? type : 'LAYOUT', language);
+      return { ...runMail(this.compiled(type, language, 'defaults'), this.compiled('layout', language, 'defaults'), context, messages), fallback, ...logo };
+    }
+  }
+
+  /**
+   * The mail of an event written with templates not saved (a preview, or a check
+   * before saving): the parts given replace the source's, the others are the
+   * source's. Nothing falls back: what fails throws.
+   */
+  renderDraft(event: NotifiedEvent, links: { gatewayUri: string | null; preferencesLink?: string }, reader: MailReader, draft: DraftTemplates): RenderedMail {
+    const { context, messages, type } = this.prepared(event, links, reader);
+    const language = languageOf(messages.locale) ?? FALLBACK_LANGUAGE;
+    const withDraft = (compiled: Compiled, name: NotificationType | 'layout'): Compiled =>
+      draft.name !== name
+        ? compiled
+        : {
+            ...compiled,
+            ...(draft.subject !== undefined && name !== 'layout' && { subject: this.text.compile(draft.subject, compileOptions('subject')) }),
+            ...(draft.html !== undefined && { html: this.html.compile(draft.html, compileOptions('html')) }),
+            ...(draft.text !== undefined && { text: this.text.compile(draft.text, compileOptions('text')) }),
+          };
+    return { ...runMail(withDraft(this.compiled(type, language), type), withDraft(this.compiled('layout', language), 'layout'), context, messages), ...this.inlineLogo() };
+  }
+
+  /** What every template of this event's mail is given (its variables: template-variables.ts), for a reader. */
+  contextOf(event: NotifiedEvent, links: { gatewayUri: string | null; preferencesLink?: string }, reader: MailReader = {}): Record<string, unknown> {
+    return this.prepared(event, links, reader).context;
+  }
+
+  private prepared(event: NotifiedEvent, links: { gatewayUri: string | null; preferencesLink?: string }, reader: MailReader) {
     const type = deliveredTypeOf(event);
     const messages = this.catalogue.messages(type, reader.locale ?? FALLBACK_LANGUAGE);
     const times = TimeFormats.of(messages.locale, readerZone(reader));
     const context = { ...this.context(event, links.gatewayUri ?? '', messages, times), ...(links.preferencesLink && { preferencesLink: links.preferencesLink }) };
-    const { html, text } = this.templates.get(type)!;
-    return { subject: context.subject, html: html(context, { data: { messages } }), text: text(context, { data: { messages } }) };
+    return { type, messages, context };
+  }
+
+  /** The branding in effect (the source's; Herald's own when it has none). */
+  private get branding(): MailBranding {
+    return this.source.branding?.() ?? NO_BRANDING;
+  }
+
+  /** The logo Herald keeps, when it is the branding's: every mail whose HTML shows it carries it. */
+  private inlineLogo(): Pick<RenderedMail, 'inlineLogo'> {
+    const logo = this.branding.logo;
+    return logo && 'image' in logo ? { inlineLogo: { contentType: logo.image.contentType, data: logo.image.data } } : {};
   }
 
   /** What every mail has, around what the event's type says (its folder's `view`). */
@@ -212,7 +357,7 @@ export class MailRenderer {
       heading: t('headingFor', { heading: view.heading, application: appName }),
       /** The same for the HTML part: escaped, the application's name isolated (<bdi>). */
       headingHtml: messages.html('headingFor', { ...values, heading: view.heading, application: appName }),
-      color: view.color ?? '#0969da',
+      color: view.color ?? this.branding.accentColor ?? '#0969da',
       labels,
       textLabels,
       application: event.application,
@@ -222,8 +367,29 @@ export class MailRenderer {
       link: job ? `${base}/applications/${app}/jobs/${encodeURIComponent(job.id)}` : `${base}/applications/${app}`,
       linkLabel: job ? t('openJob') : t('openApplication'),
       preferencesLink: preferencesLink(base),
+      branding: brandingVariables(this.branding),
     };
   }
+}
+
+/** A type's mail: its subject, HTML and text. */
+function runMail(own: Compiled, layout: Compiled, context: object, messages: MailMessages): RenderedMail {
+  const { subject, html, text } = run(own, layout, context, messages);
+  return { subject: subject!, html, text };
+}
+
+/** Runs a template with its layout (and its subject, for a type); an empty subject is a failure. */
+function run(own: Compiled, layout: Compiled, context: object, messages?: MailMessages): { subject?: string; html: string; text: string } {
+  const data = messages && { messages };
+  const options = { data, partials: { layout: layout.html }, ...RUNTIME_OPTIONS };
+  const result = {
+    html: own.html(context, options),
+    text: own.text(context, { ...options, partials: { layout: layout.text } }),
+  };
+  if (!own.subject) return result;
+  const subject = oneLine(own.subject(context, { data, ...RUNTIME_OPTIONS }));
+  if (!subject) throw new Error('the subject is empty');
+  return { subject, ...result };
 }
 
 /** The labels of a language's mails ("Started", and "Started :" padded for the text part), written once per catalogue. */

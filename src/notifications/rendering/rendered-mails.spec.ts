@@ -1,5 +1,8 @@
 import type { JobEvent } from '@herald/contracts';
-import { deliveredTypeOf, NOTIFICATION_TYPES, type NotifiedEvent } from '../../event-types/notification-type';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { deliveredTypeOf, type NotifiedEvent } from '../../event-types/notification-type';
+import { allEventTypes } from '../../event-types/registry';
 import { MailRenderer } from './mail-renderer';
 
 // Every mail Herald can write, as it is written today (subject, text and HTML), in English
@@ -51,22 +54,27 @@ const EVENTS: Record<string, object> = {
   'VERSION_CREATED by nobody named': { ...base, type: 'VERSION_CREATED', version: { name: 'v2' } },
 };
 
+/** Every registered type's example (`<type>.example.json` in its folder): a new type is kept from its first run on. */
+const EXAMPLES: Record<string, object> = Object.fromEntries(
+  allEventTypes().map((d) => [`${d.type}, its example`, JSON.parse(readFileSync(join(d.folder, `${basename(d.folder)}.example.json`), 'utf8')) as object]),
+);
+
 describe('rendered mails', () => {
   const renderer = new MailRenderer();
 
-  it('cover every event type, those Herald derives too', () => {
-    const covered = new Set(Object.values(EVENTS).map((e) => deliveredTypeOf(e as NotifiedEvent)));
-    expect(NOTIFICATION_TYPES.filter((t) => !covered.has(t))).toEqual([]);
+  it('cover every registered type, those Herald derives too', () => {
+    const covered = new Set(Object.values({ ...EVENTS, ...EXAMPLES }).map((e) => deliveredTypeOf(e as NotifiedEvent)));
+    expect(allEventTypes().filter((d) => !covered.has(d.type)).map((d) => d.type)).toEqual([]);
   });
 
-  for (const [name, event] of Object.entries(EVENTS)) {
+  for (const [name, event] of Object.entries({ ...EVENTS, ...EXAMPLES })) {
     it(`stay as they are: ${name}`, () => {
       expect(renderer.render(event as JobEvent, { gatewayUri: 'http://console:8081/' })).toMatchSnapshot();
     });
   }
 
   // The same mails in French, for someone in Paris (times in CET, French quotes and colons).
-  for (const [name, event] of Object.entries(EVENTS)) {
+  for (const [name, event] of Object.entries({ ...EVENTS, ...EXAMPLES })) {
     it(`stay as they are in French: ${name}`, () => {
       expect(renderer.render(event as JobEvent, { gatewayUri: 'http://console:8081/' }, { locale: 'fr', timeZone: 'Europe/Paris' })).toMatchSnapshot();
     });

@@ -1,11 +1,11 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
+import { QUEUE_STATS, type QueueStats } from '../../channels/queue-stats.port';
 import { Clock, type Timer } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { type AlertRelay, type RelayFailure, RelayState, RelayStateChangedEvent } from '../../smtp/smtp-gateway';
 import { SmtpGateway } from '../../smtp/smtp-gateway';
 import { UsersService } from '../../users/users.service';
-import { QueueStats } from '../queue/queue-stats';
 import { AlertWebhook, type RelayAlert } from './alert-webhook';
 /** After the relay is back, how often the summary looks whether the mails that waited have gone out, and for how long at most. */
 const DRAIN_POLL_MS = 1_000;
@@ -46,7 +46,7 @@ export class RelayAlerts implements OnModuleDestroy {
     private readonly webhook: AlertWebhook,
     private readonly smtp: SmtpGateway,
     private readonly users: UsersService,
-    private readonly queue: QueueStats,
+    @Inject(QUEUE_STATS) private readonly queue: QueueStats,
     private readonly clock: Clock,
   ) {}
 

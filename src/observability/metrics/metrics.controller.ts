@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Headers, NotFoundException, Res, UnauthorizedException } from '@nestjs/common';
 import { Public } from '../../auth/auth.decorators';
 import { HeraldConfig } from '../../config/herald-config';
-import { HeraldMetrics } from './herald-metrics';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
 
 /**
  * GET /metrics for Prometheus. Open by default (it says how much mail flows, never

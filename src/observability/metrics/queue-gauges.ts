@@ -1,14 +1,14 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { Clock } from '../../clock/clock';
-import { type QueuedDeliveries, QueueStats } from '../queue/queue-stats';
-import { HeraldMetrics } from './herald-metrics';
+import { QUEUE_STATS, type QueuedDeliveries, type QueueStats } from '../../channels/queue-stats.port';
+import { HeraldMetrics } from '../../metrics/herald-metrics';
 
-/** The outbox's queue on /metrics: one grouped query per scrape (QueueStats, given by notifications). */
+/** The outbox's queue on /metrics: one grouped query per scrape (QUEUE_STATS, provided by notifications). */
 @Injectable()
 export class QueueGauges implements OnModuleInit {
   constructor(
     private readonly metrics: HeraldMetrics,
-    private readonly stats: QueueStats,
+    @Inject(QUEUE_STATS) private readonly stats: QueueStats,
     private readonly clock: Clock,
   ) {}
 

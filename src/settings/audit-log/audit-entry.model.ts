@@ -21,7 +21,7 @@ export class AuditEntryModel {
   @Field(() => ID, { description: "The entry's id (it grows: a later entry has a larger id)" }) id: string;
   @Field(() => Date, { description: 'When the change was made' }) at: Date;
   @Field(() => AuditKind, { description: 'What kind of thing changed' }) kind: AuditKind;
-  @Field({ description: 'What changed: smtpSettings, mailDefaults (the settings, one of a kind), or the id of the person whose role changed' }) target: string;
+  @Field({ description: 'What changed: smtpSettings, mailDefaults, mailBranding (the settings, one of a kind), a mail template (<type>/<language>), or the id of the person whose role changed' }) target: string;
   @Field({ description: 'Who made it: the subject (sub) of their token, or "system" for Herald itself (the first-start seed)' }) actorId: string;
   @Field(() => String, { nullable: true, description: "Their name, from their token's name claim; null when it had none" }) actorName: string | null;
   @Field(() => [AuditFieldChangeModel], { description: 'The fields that changed, in a stable order' }) fields: AuditFieldChangeModel[];

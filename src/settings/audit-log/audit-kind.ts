@@ -9,6 +9,8 @@ export enum AuditKind {
   SMTP_SETTINGS = 'SMTP_SETTINGS',
   MAIL_DEFAULTS = 'MAIL_DEFAULTS',
   USER_ROLE = 'USER_ROLE',
+  MAIL_TEMPLATE = 'MAIL_TEMPLATE',
+  MAIL_BRANDING = 'MAIL_BRANDING',
   ADDRESS_SUSPENSION = 'ADDRESS_SUSPENSION',
   REPORT_MAILBOX = 'REPORT_MAILBOX',
 }
@@ -22,6 +24,11 @@ registerEnumType(AuditKind, {
       description:
         "A person's role (target: their id): role ADMIN or USER as their token carried it when it changed, or memberships[<application id>] (grantMembership, revokeMembership)",
     },
+    MAIL_TEMPLATE: {
+      description:
+        'A mail template (updateMailTemplate, resetMailTemplate, restoreMailTemplateVersion); target <type>/<language> (JOB_FAILED/fr, LAYOUT/en): the parts changed (subject, html, text) as in effect before and after, and version',
+    },
+    MAIL_BRANDING: { description: 'The mails\' branding (updateMailBranding); target mailBranding: each field changed (the logo image by its type, size and SHA-256)' },
     REPORT_MAILBOX: { description: 'The mailbox bounce reports are read from (updateReportMailboxSettings); target reportMailboxSettings, the password only named' },
     ADDRESS_SUSPENSION: { description: 'An admin lifted the suspension of an address that bounced (liftAddressSuspension); target: the address, field suspended true → false' },
   },

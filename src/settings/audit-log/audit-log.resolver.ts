@@ -14,7 +14,7 @@ export class AuditLogResolver {
   constructor(private readonly log: AuditLog) {}
 
   @Query(() => AuditEntryConnection, {
-    description: "Who changed the SMTP settings, the mail defaults or a person's role, and when: newest first. Secrets are only named, never shown",
+    description: "Who changed the SMTP settings, the mail defaults, a mail template, the mails' branding or a person's role, and when: newest first. Secrets are only named, never shown",
   })
   auditLog(@Args() { filter, first, after }: AuditLogArgs) {
     return this.log.list(filter, first, after);

@@ -34,6 +34,15 @@ describe('first-start settings seed', () => {
     });
   });
 
+  it('maps MAIL_TRANSPORT (any case) and GRAPH_ENDPOINT; a transport Herald does not have is named', () => {
+    expect(seedInput({ MAIL_TRANSPORT: ' microsoft_graph ', GRAPH_ENDPOINT: 'https://graph.microsoft.us' })).toMatchObject({
+      transport: 'MICROSOFT_GRAPH',
+      graphEndpoint: 'https://graph.microsoft.us',
+    });
+    expect(() => seedInput({ MAIL_TRANSPORT: 'carrier-pigeon' })).toThrow(/MAIL_TRANSPORT must be one of the following values: SMTP, MICROSOFT_GRAPH/);
+    expect(() => seedInput({ GRAPH_ENDPOINT: 'graph.microsoft.us' })).toThrow(/GRAPH_ENDPOINT must be an http:\/\/ or https:\/\/ URL/);
+  });
+
   it('derives security: SMTP_SECURITY over smtps over SMTP_STARTTLS_ENABLE', () => {
     expect(seedInput({ SMTP_STARTTLS_ENABLE: 'false' }).security).toBe(SmtpSecurity.NONE);
     expect(seedInput({ SMTP_TRANSPORT_PROTOCOL: 'smtps', SMTP_STARTTLS_ENABLE: 'true' }).security).toBe(SmtpSecurity.TLS);

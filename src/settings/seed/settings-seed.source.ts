@@ -11,6 +11,8 @@ import { SmtpSecurity } from '../smtp-settings/smtp-settings';
  * replaces. Each variable maps to a field of UpdateSmtpSettingsInput.
  */
 export const SEED_VARIABLES = {
+  MAIL_TRANSPORT: 'transport',
+  GRAPH_ENDPOINT: 'graphEndpoint',
   SMTP_HOST: 'host',
   SMTP_PORT: 'port',
   SMTP_SENDER: 'sender',
@@ -122,6 +124,8 @@ export function seedInput(fromEnv: SeedValues, fromFile: SeedValues = {}): Updat
     problems.push('SMTP_TRANSPORT_PROTOCOL must be smtp or smtps');
   }
   const plain: Record<string, unknown> = {
+    transport: values.MAIL_TRANSPORT?.trim().toUpperCase(),
+    graphEndpoint: values.GRAPH_ENDPOINT?.trim(),
     host: values.SMTP_HOST?.trim(),
     port: values.SMTP_PORT === undefined ? undefined : int(values.SMTP_PORT),
     sender: values.SMTP_SENDER?.trim(),

@@ -1,4 +1,4 @@
-import { SMTP_DEFAULTS, SmtpAuthMethod, SmtpSecurity, type SmtpSettings } from './smtp-settings';
+import { MailTransportKind, SMTP_DEFAULTS, SmtpAuthMethod, SmtpSecurity, type SmtpSettings } from './smtp-settings';
 
 type Field = keyof typeof SMTP_DEFAULTS;
 
@@ -14,6 +14,8 @@ const bool: KeySpec['parse'] = (v) => v === 'true';
 
 /** The one list of settings keys: field of SmtpSettings ⇄ row of `properties`. */
 export const SETTINGS_KEYS: Record<Field, KeySpec> = {
+  transport: { key: 'mail.transport', parse: (v) => (v in MailTransportKind ? v : SMTP_DEFAULTS.transport) },
+  graphEndpoint: { key: 'graph.endpoint', parse: (v) => v || SMTP_DEFAULTS.graphEndpoint },
   host: { key: 'smtp.host', parse: text },
   port: { key: 'smtp.port', parse: int },
   sender: { key: 'smtp.sender', parse: text },

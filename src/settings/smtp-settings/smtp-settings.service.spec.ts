@@ -3,7 +3,8 @@ import { NotificationsCore } from '../../../test/support/notifications-core';
 import { eventually } from '../../../test/support/people';
 import { BadUserInputError } from '../../graphql/graphql-errors';
 import { AuditLog } from '../audit-log/audit-log.service';
-import { SmtpSecurity } from './smtp-settings';
+import { SYSTEM_ACTOR } from '../audit-log/audit-actor';
+import { MailTransportKind, SmtpAuthMethod, SmtpSecurity } from './smtp-settings';
 import { SmtpSettingsChangedEvent } from './smtp-settings-changed.event';
 import { SmtpSettingsService } from './smtp-settings.service';
 
@@ -52,6 +53,21 @@ describe('SmtpSettingsService', () => {
     expect((error as BadUserInputError).fields.map((f) => f.field)).toEqual(['username']);
     expect(await settings.get()).toEqual(before);
     expect(announced).toEqual([]);
+  });
+
+  it('seeds a key new to an existing database (after an upgrade) only where the stored settings can take it: MICROSOFT_GRAPH over a password is refused, naming transport, and nothing is written', async () => {
+    await settings.update({ host: 'relay.example.com', username: 'herald', password: 'p', sender: 'h@example.com' }, { id: 'admin-1', name: null });
+    await core.dataSource.query(`DELETE FROM properties WHERE key IN ('mail.transport', 'graph.endpoint')`);
+    const graph = { transport: MailTransportKind.MICROSOFT_GRAPH, authMethod: SmtpAuthMethod.OAUTH2_CLIENT_CREDENTIALS, oauth2TenantId: 't', oauth2ClientId: 'c', oauth2ClientSecret: 's' };
+    const error = await settings.seed(graph, SYSTEM_ACTOR, 'seed').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadUserInputError);
+    expect((error as BadUserInputError).fields).toEqual([{ field: 'transport', message: expect.stringContaining('while the stored authMethod is PASSWORD') }]);
+    expect(await core.dataSource.query(`SELECT key FROM properties WHERE key IN ('mail.transport', 'graph.endpoint')`)).toEqual([]);
+
+    await settings.update({ authMethod: SmtpAuthMethod.OAUTH2_CLIENT_CREDENTIALS, oauth2TenantId: 't', oauth2ClientId: 'c', oauth2ClientSecret: 's' }, { id: 'admin-1', name: null });
+    await core.dataSource.query(`DELETE FROM properties WHERE key IN ('mail.transport', 'graph.endpoint')`);
+    expect(await settings.seed(graph, SYSTEM_ACTOR, 'seed')).toEqual(['mail.transport', 'graph.endpoint']);
+    expect(await settings.get()).toMatchObject({ transport: MailTransportKind.MICROSOFT_GRAPH, host: 'relay.example.com', graphEndpoint: 'https://graph.microsoft.com' });
   });
 
   it('notices a change made by another process at its next re-read, and announces it', async () => {

@@ -15,7 +15,7 @@ import { AuditLog, fieldChange, secretChange } from '../audit-log/audit-log.serv
 import { UpdateSmtpSettingsInput } from './update-smtp-settings.input';
 import { PropertyEntity } from '../property.entity';
 import { parseServiceAccountKey } from './service-account-key';
-import { SmtpAuthMethod, type SmtpSettings } from './smtp-settings';
+import { MailTransportKind, SMTP_DEFAULTS, SmtpAuthMethod, type SmtpSettings } from './smtp-settings';
 import { SmtpSettingsChangedEvent } from './smtp-settings-changed.event';
 import { SETTINGS_FIELDS, SETTINGS_KEYS, settingsFromRows, toRowValue } from './smtp-settings.keys';
 
@@ -144,6 +144,13 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
         const insert = manager.createQueryBuilder().insert().into(PropertyEntity).values(row(f, next, updatedBy, at)).orIgnore().updateEntity(false);
         if (await insertedRows(manager, insert)) written.push(f);
       }
+      // A key new to this database (after an upgrade) is seeded beside rows kept as they were: the two must go together.
+      const stored: SettingsValues = { ...current, ...Object.fromEntries(written.map((f) => [f, next[f]])) };
+      if (written.includes('transport') && stored.transport !== MailTransportKind.SMTP && stored.authMethod !== SmtpAuthMethod.OAUTH2_CLIENT_CREDENTIALS) {
+        throw new BadUserInputError([
+          { field: 'transport', message: `cannot be ${stored.transport} while the stored authMethod is ${stored.authMethod}: set transport, authMethod and the OAuth2 client credentials with updateSmtpSettings` },
+        ]);
+      }
       const changed = written.filter((f) => toRowValue(next[f]) !== toRowValue(current[f]));
       await this.audit.record(manager, { kind: AuditKind.SMTP_SETTINGS, target: 'smtpSettings', actor, at, fields: auditFields(changed, current, next) });
       return written;
@@ -202,11 +209,19 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
       next.authMethod = !input.authEnabled ? SmtpAuthMethod.NONE : current.authMethod === SmtpAuthMethod.NONE ? SmtpAuthMethod.PASSWORD : current.authMethod;
     }
     next.authEnabled = next.authMethod !== SmtpAuthMethod.NONE;
+    next.graphEndpoint ??= SMTP_DEFAULTS.graphEndpoint;
     if (input.host === null) problems.push({ field: 'host', message: 'cannot be cleared; set another host' });
-    if (next.authEnabled && next.host && !next.username) {
-      problems.push({ field: 'username', message: `is required when authMethod is ${next.authMethod} (the mailbox to send as)` });
+    if (next.transport === MailTransportKind.MICROSOFT_GRAPH) {
+      // Graph takes an app's token (client credentials); the mailbox is username, else the sender's address.
+      if (next.authMethod !== SmtpAuthMethod.OAUTH2_CLIENT_CREDENTIALS) {
+        problems.push({ field: 'authMethod', message: `must be OAUTH2_CLIENT_CREDENTIALS when transport is MICROSOFT_GRAPH (the app's client secret or certificate; got ${next.authMethod})` });
+      } else problems.push(...this.oauth2Problems(next));
+    } else {
+      if (next.authEnabled && next.host && !next.username) {
+        problems.push({ field: 'username', message: `is required when authMethod is ${next.authMethod} (the mailbox to send as)` });
+      }
+      if (next.host) problems.push(...this.oauth2Problems(next));
     }
-    if (next.host) problems.push(...this.oauth2Problems(next));
     if (problems.length) throw new BadUserInputError(problems);
     return next;
   }

@@ -18,6 +18,27 @@ registerEnumType(SmtpSecurity, {
   },
 });
 
+/** What carries the mail: an SMTP relay, or Microsoft Graph's sendMail over HTTPS. */
+export enum MailTransportKind {
+  /** The SMTP relay of host and port (password, OAuth2 XOAUTH2, or none). */
+  SMTP = 'SMTP',
+  /** Microsoft Graph (`POST /v1.0/users/{mailbox}/sendMail`, Herald's MIME), with the app's client credentials. */
+  MICROSOFT_GRAPH = 'MICROSOFT_GRAPH',
+}
+registerEnumType(MailTransportKind, {
+  name: 'MailTransportKind',
+  description: 'What carries the mail',
+  valuesMap: {
+    SMTP: { description: 'The SMTP relay of host and port (authMethod: password, OAuth2 XOAUTH2, or none)' },
+    MICROSOFT_GRAPH: {
+      description: "Microsoft Graph's sendMail over HTTPS (Herald's own MIME), as the mailbox username (else the sender's address), with authMethod OAUTH2_CLIENT_CREDENTIALS; for tenants where SMTP AUTH is off",
+    },
+  },
+});
+
+/** Microsoft Graph's global endpoint (national clouds have their own). */
+export const GRAPH_ENDPOINT = 'https://graph.microsoft.com';
+
 /** How Herald authenticates to the relay. The OAuth2 methods send XOAUTH2 with an access token. */
 export enum SmtpAuthMethod {
   /** No SMTP AUTH (a relay that trusts the network). */
@@ -53,6 +74,10 @@ export function isOAuth2(method: SmtpAuthMethod): boolean {
  * encrypted here (`ENC(...)`); only the SMTP gateway decrypts them, to connect.
  */
 export interface SmtpSettings {
+  /** What carries the mail: the SMTP relay below, or Microsoft Graph. */
+  transport: MailTransportKind;
+  /** Microsoft Graph: the API's base URL (national clouds and tests set another). */
+  graphEndpoint: string;
   host: string | null;
   port: number;
   /** FROM address, optionally with a display name: `Herald <herald@example.com>`. */
@@ -96,6 +121,8 @@ export interface SmtpSettings {
 
 /** The values a fresh install starts with, before any seed. */
 export const SMTP_DEFAULTS: Omit<SmtpSettings, 'updatedAt' | 'updatedBy'> = {
+  transport: MailTransportKind.SMTP,
+  graphEndpoint: GRAPH_ENDPOINT,
   host: null,
   port: 587,
   sender: null,
@@ -124,7 +151,8 @@ export const SMTP_DEFAULTS: Omit<SmtpSettings, 'updatedAt' | 'updatedBy'> = {
   gatewayUri: 'http://localhost:8081',
 };
 
-/** Whether mail can be sent at all: a relay and a sender are set. */
+/** Whether mail can be sent at all: a sender, and a relay (SMTP) or Graph's endpoint (Microsoft Graph). */
 export function isConfigured(settings: SmtpSettings): boolean {
+  if (settings.transport === MailTransportKind.MICROSOFT_GRAPH) return !!settings.graphEndpoint && !!settings.sender;
   return !!settings.host && !!settings.sender;
 }

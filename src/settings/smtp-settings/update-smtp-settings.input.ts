@@ -2,7 +2,7 @@ import { Field, InputType, Int } from '@nestjs/graphql';
 import { IsBoolean, IsEnum, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { MultiLineText, SingleLineText } from '@herald/contracts';
 import { Mailbox } from '@herald/contracts/address-rules';
-import { SmtpAuthMethod, SmtpSecurity } from './smtp-settings';
+import { MailTransportKind, SmtpAuthMethod, SmtpSecurity } from './smtp-settings';
 import { IsHostName, IsHttpUrl, IsPemCertificate, IsPemPrivateKey } from './smtp-validators';
 
 /**
@@ -11,6 +11,14 @@ import { IsHostName, IsHttpUrl, IsPemCertificate, IsPemPrivateKey } from './smtp
  */
 @InputType({ description: 'Fields to change; absent fields keep their value, null clears one' })
 export class UpdateSmtpSettingsInput {
+  @Field(() => MailTransportKind, { nullable: true, description: 'What carries the mail: SMTP, or MICROSOFT_GRAPH (needs authMethod OAUTH2_CLIENT_CREDENTIALS and its fields)' })
+  @IsOptional() @IsEnum(MailTransportKind)
+  transport?: MailTransportKind;
+
+  @Field(() => String, { nullable: true, description: "Microsoft Graph's endpoint (default https://graph.microsoft.com; a national cloud's, e.g. https://graph.microsoft.us); null restores the default" })
+  @IsOptional() @SingleLineText({ maxLength: 2048 }) @IsHttpUrl()
+  graphEndpoint?: string | null;
+
   @Field({ nullable: true, description: 'Host name or IP address of the relay' })
   @IsOptional() @IsString() @IsHostName()
   host?: string;
@@ -23,7 +31,7 @@ export class UpdateSmtpSettingsInput {
   @IsOptional() @Mailbox()
   sender?: string | null;
 
-  @Field(() => String, { nullable: true, description: "Login for SMTP AUTH, often the sender's address" })
+  @Field(() => String, { nullable: true, description: "Login for SMTP AUTH, often the sender's address; Microsoft Graph: the mailbox sent as (default: the sender's address)" })
   @IsOptional() @SingleLineText({ maxLength: 255, allowEmpty: true })
   username?: string | null;
 
@@ -78,7 +86,7 @@ export class UpdateSmtpSettingsInput {
   @IsOptional() @SingleLineText({ maxLength: 2048, allowEmpty: true }) @IsHttpUrl()
   oauth2TokenUrl?: string | null;
 
-  @Field(() => String, { nullable: true, description: "Scope asked for; by default the method's (https://outlook.office365.com/.default, https://mail.google.com/)" })
+  @Field(() => String, { nullable: true, description: "Scope asked for over SMTP; by default the method's (https://outlook.office365.com/.default, https://mail.google.com/). Microsoft Graph always asks <graphEndpoint>/.default" })
   @IsOptional() @SingleLineText({ maxLength: 2048, allowEmpty: true })
   oauth2Scope?: string | null;
 
@@ -106,7 +114,7 @@ export class UpdateSmtpSettingsInput {
   @IsOptional() @IsInt() @Min(100) @Max(600_000)
   greetingTimeoutMs?: number;
 
-  @Field(() => Int, { nullable: true, description: 'How long a silent connection is kept, in milliseconds' })
+  @Field(() => Int, { nullable: true, description: 'How long a silent connection is kept, in milliseconds; Microsoft Graph: how long one request may take' })
   @IsOptional() @IsInt() @Min(100) @Max(3_600_000)
   socketTimeoutMs?: number;
 

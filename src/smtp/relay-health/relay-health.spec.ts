@@ -31,7 +31,7 @@ describe('RelayHealth', () => {
   /** New settings; resolves once the dispatcher has seen them (it resets the circuit on a change, and sends). */
   const relayAt = async (port: number, extra: object = {}) => {
     await core.get(SmtpSettingsService).update({ host: '127.0.0.1', port, security: 'NONE', authEnabled: false, sender: 'herald@example.com', ...extra } as never, { id: 'test', name: null });
-    await eventually(async () => expect(core.get(Dispatcher).room()).toBeGreaterThan(0));
+    await eventually(async () => expect(core.get(Dispatcher).room(['email'])).toBeGreaterThan(0));
   };
 
   beforeEach(async () => {

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
+import { QUEUE_STATS, type QueueStats, type WaitingDeliveries } from '../../channels/queue-stats.port';
 import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { Transactions } from '../../database/transactions';
 import { isConfigured, type SmtpSettings } from '../../settings/smtp-settings/smtp-settings';
 import { SmtpSettingsService } from '../../settings/smtp-settings/smtp-settings.service';
 import { RelayQuota } from '../quota/relay-quota';
-import { SmtpCheckStatus, SmtpCheckStep } from '../smtp-check-result.model';
+import { type SmtpCheckResult, SmtpCheckStatus, SmtpCheckStep } from '../smtp-check-result.model';
 import type { SmtpFailure } from '../smtp-failure';
 import { SmtpGateway } from '../smtp-gateway';
 import { RelayHealthEntity } from './relay-health.entity';
@@ -22,12 +23,6 @@ export interface RelayHold {
   reason: string;
   /** When pacing ends; undefined while the circuit is open (a probe closes it). */
   until?: Date;
-}
-
-/** Deliveries waiting for the relay, as the outbox counts them (given by notifications: the data flows that way). */
-export interface WaitingDeliveries {
-  count: number;
-  oldest: Date | null;
 }
 
 /** The relay's state as relayStatus answers it. */
@@ -44,6 +39,8 @@ export interface RelayStatusSnapshot {
 }
 
 const ROW = 'relay';
+/** The channel whose mail goes through this relay (src/email). */
+const MAIL_CHANNEL = 'email';
 /** How a quota pacing's reason begins (the reasons of the deliveries it holds, rewritten with the count). */
 const QUOTA_PACED = 'paced: relay quota';
 /** How long a probe's lease lasts: longer than a relay check can take (its timers), so two never overlap. */
@@ -51,18 +48,31 @@ const PROBE_LEASE_MS = 120_000;
 /** A success is written at most this often (every mail would otherwise write the row). */
 const SUCCESS_WRITE_INTERVAL_MS = 1_000;
 
+/** The longest pause a transport's own "retry after" may ask for. */
+const RETRY_AFTER_MAX_MS = 3_600_000;
+
 const stored = (date: Date) => DateUtils.mixedDateToUtcDatetimeString(date) as string;
+
+/**
+ * How a probe checks the transport of these settings, step by step, sending no mail:
+ * by default the SMTP relay check; a transport of its own passes its check (Microsoft Graph: token, mailbox).
+ */
+export type RelayProbe = (settings: SmtpSettings) => Promise<SmtpCheckResult>;
 
 /**
  * The relay's health, shared by every Herald process through one database row:
  * a circuit breaker and the pacing of sends.
  *
- * Relay-wide failures (cannot resolve, connect, greet, TLS, a refused credential,
- * no OAuth2 token, 421, timeouts) count in a row; RELAY_CIRCUIT_THRESHOLD of them —
- * or at once a refused credential or OAuth2 client — open the circuit (DOWN):
- * nothing is sent, deliveries wait without spending attempts, and one process at
- * a time (a lease in the row) probes the relay with backoff — connect, EHLO, TLS,
- * token, AUTH, no mail (the gateway's relay check). A successful probe closes it.
+ * "The relay" is whichever transport carries the mail (the SMTP relay, or
+ * Microsoft Graph: src/email/transports): one is in use at a time, and a change of
+ * the settings probes anew. Relay-wide failures (cannot resolve, connect, greet,
+ * TLS, a refused credential, no OAuth2 token, a mailbox Graph will not send as,
+ * 421, timeouts) count in a row; RELAY_CIRCUIT_THRESHOLD of them — or at once a
+ * refused credential, OAuth2 client or mailbox — open the circuit (DOWN): nothing
+ * is sent, deliveries wait without spending attempts, and one process at a time (a
+ * lease in the row) probes the relay with backoff — connect, EHLO, TLS, token,
+ * AUTH, no mail (the gateway's relay check, or the transport's own). A successful
+ * probe closes it.
  *
  * Pacing: before each send one message is taken from the relay quota (RelayQuota);
  * a refusal, or a throttling reply from the relay ("slow down", a pause that grows
@@ -87,8 +97,6 @@ export class RelayHealth {
   /** This process began the current pacing: it announces its end. */
   private pacing = false;
   private probing?: Promise<void>;
-  private waitingSource: () => Promise<WaitingDeliveries> = () => Promise.resolve({ count: 0, oldest: null });
-  private describeWaiting: (prefix: string, reason: string) => Promise<void> = () => Promise.resolve();
   /** The count of deliveries held by the quota being written into their reasons, and whether it is asked again meanwhile. */
   private counting?: Promise<void>;
   private countAgain = false;
@@ -102,18 +110,14 @@ export class RelayHealth {
     private readonly clock: Clock,
     private readonly config: HeraldConfig,
     private readonly events: EventEmitter2,
+    @Inject(QUEUE_STATS) private readonly queue: QueueStats,
   ) {
     this.rows = dataSource.getRepository(RelayHealthEntity);
   }
 
-  /**
-   * Where the deliveries waiting for the relay are counted, and how the reason of
-   * those waiting with a reason that begins with `prefix` is rewritten (the outbox;
-   * set by the dispatcher).
-   */
-  countWaitingWith(source: () => Promise<WaitingDeliveries>, describe?: (prefix: string, reason: string) => Promise<void>): void {
-    this.waitingSource = source;
-    if (describe) this.describeWaiting = describe;
+  /** The mails waiting for the relay (the email channel's deliveries WAITING). */
+  private waitingSource(): Promise<WaitingDeliveries> {
+    return this.queue.waiting(MAIL_CHANNEL);
   }
 
   /** Counts live the deliveries waiting for the relay (readiness, relayStatus). */
@@ -141,7 +145,7 @@ export class RelayHealth {
         if (!row || !this.paced(row) || !row.pacedReason?.startsWith(QUOTA_PACED)) return;
         const [{ count }, settings] = await Promise.all([this.waitingSource(), this.settings.get()]);
         const last = count ? this.lastPaced(row.pacedUntil!, count, settings) : null;
-        if (last) await this.describeWaiting(QUOTA_PACED, `${row.pacedReason}; the last of the ${count} waiting at about ${last.toISOString()}`);
+        if (last) await this.queue.describeWaiting(MAIL_CHANNEL, QUOTA_PACED, `${row.pacedReason}; the last of the ${count} waiting at about ${last.toISOString()}`);
       } while (this.countAgain);
     })()
       .catch((e: Error) => this.logger.warn(`could not count the deliveries waiting for the relay quota: ${e.message}`))
@@ -151,16 +155,17 @@ export class RelayHealth {
 
   /**
    * Reads the shared state (at every sweep) and, when the circuit is open and a
-   * probe is due and no other process is probing, probes the relay.
+   * probe is due and no other process is probing, probes the relay (with `probe`:
+   * the check of the transport in use).
    */
-  async refresh(): Promise<void> {
+  async refresh(probe: RelayProbe = (settings) => this.gateway.verify(settings)): Promise<void> {
     const row = await this.load();
     if (this.pacing && !this.paced(row)) {
       this.pacing = false;
       if (row.state === RelayState.OK) await this.announce(RelayState.OK, RelayState.DEGRADED, row);
     }
     if (row.state === RelayState.DOWN && row.nextProbeAt && row.nextProbeAt.getTime() <= this.clock.now()) {
-      this.probing ??= this.probe().finally(() => (this.probing = undefined));
+      this.probing ??= this.probe(probe).finally(() => (this.probing = undefined));
       await this.probing;
     }
   }
@@ -215,7 +220,7 @@ export class RelayHealth {
   async failed(failure: SmtpFailure): Promise<void> {
     this.failuresInARow++;
     const lastFailure = this.failureColumns(failure);
-    const opensAtOnce = !failure.transient && (failure.step === SmtpCheckStep.AUTH || failure.step === SmtpCheckStep.TOKEN);
+    const opensAtOnce = !failure.transient && [SmtpCheckStep.AUTH, SmtpCheckStep.TOKEN, SmtpCheckStep.MAILBOX].includes(failure.step);
     if (opensAtOnce || this.failuresInARow >= this.config.relay.circuitThreshold) {
       const opened = await this.open(lastFailure);
       if (opened) {
@@ -228,10 +233,15 @@ export class RelayHealth {
     await this.change(RelayState.OK, RelayState.DEGRADED, {});
   }
 
-  /** The relay asked Herald to slow down: every process pauses for a short time that grows while it keeps asking. */
+  /**
+   * The relay asked Herald to slow down: every process pauses for the time it said
+   * (Graph's Retry-After), else for a short time that grows while it keeps asking.
+   */
   async throttled(failure: SmtpFailure): Promise<RelayHold> {
     const minute = this.config.relay.quotaMinuteMs;
-    const pauseMs = Math.min(this.row?.throttleMs ? 2 * this.row.throttleMs : Math.ceil(minute / 30), minute);
+    const pauseMs = failure.retryAfterMs
+      ? Math.min(failure.retryAfterMs, RETRY_AFTER_MAX_MS)
+      : Math.min(this.row?.throttleMs ? 2 * this.row.throttleMs : Math.ceil(minute / 30), minute);
     const until = new Date(this.clock.now() + pauseMs);
     const reason = `paced: the relay asks to slow down (${failure.reply ?? failure.description}); next at ${until.toISOString()}`;
     await this.pace(until, reason, { throttleMs: pauseMs });
@@ -282,7 +292,7 @@ export class RelayHealth {
   }
 
   /** One probe: the relay check (connect, EHLO, TLS, token, AUTH; no mail) under a lease only one process holds. */
-  private async probe(): Promise<void> {
+  private async probe(check: RelayProbe): Promise<void> {
     const now = this.clock.date();
     const leased = await this.transactions.exclusive(() =>
       this.rows
@@ -298,9 +308,9 @@ export class RelayHealth {
     );
     if (!leased.affected) return;
     const settings = await this.settings.get();
-    const check = isConfigured(settings) ? await this.gateway.verify(settings) : undefined;
-    const failedStep = check?.steps.find((s) => s.status === SmtpCheckStatus.FAILED);
-    if (check?.ok) {
+    const result = isConfigured(settings) ? await check(settings) : undefined;
+    const failedStep = result?.steps.find((s) => s.status === SmtpCheckStatus.FAILED);
+    if (result?.ok) {
       await this.close();
       return;
     }

@@ -9,7 +9,7 @@ registerEnumType(RelayState, {
     OK: { description: 'Mail goes out' },
     DEGRADED: { description: 'Mail goes out, but relay-wide failures were seen lately, or sending is paced (the relay quota, or the relay asked to slow down)' },
     DOWN: { description: 'The circuit is open: nothing is sent, deliveries wait without spending attempts, the relay is probed with backoff' },
-    NOT_CONFIGURED: { description: 'No host or sender is set: deliveries wait' },
+    NOT_CONFIGURED: { description: 'No host or sender is set (Microsoft Graph: no sender): deliveries wait' },
   },
 });
 

@@ -1,18 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { SecretDecryptionError } from '@herald/crypto';
 import { Clock } from '../../clock/clock';
+import { LiveTransport } from '../live-transport';
 import { SmtpCheckResult, SmtpCheckStep } from '../smtp-check-result.model';
-import { SmtpGateway } from '../smtp-gateway';
-import type { SmtpErrorLike } from '../smtp-failure';
+import { classifySmtpFailure, type SmtpErrorLike } from '../smtp-failure';
 import { StepLog } from '../step-log';
 
-/** Sends a test mail through the live pool, so it proves what real notifications will use. */
+/** Sends a test mail through the live pool, so it proves what real notifications will use (SmtpGateway.sendTest). */
 @Injectable()
 export class SendTestEmailService {
   private readonly logger = new Logger('TestEmail');
 
   constructor(
-    private readonly smtp: SmtpGateway,
+    private readonly transport: LiveTransport,
     private readonly clock: Clock,
   ) {}
 
@@ -20,7 +20,7 @@ export class SendTestEmailService {
     const log = new StepLog();
     let relayName = 'the relay';
     try {
-      const relay = await this.smtp.relay();
+      const relay = await this.transport.relay();
       if (!relay) {
         log.notConfigured();
         return log.result();
@@ -51,7 +51,7 @@ export class SendTestEmailService {
         return log.result();
       }
       // The step the session failed at, by the same logic as verifySmtpSettings.
-      const failure = this.smtp.classify(error);
+      const failure = classifySmtpFailure(error);
       const e = error as SmtpErrorLike;
       log.failed(failure, e.message ?? 'unknown error');
       this.logger.warn(`test mail through ${relayName} failed at ${failure.step}: ${e.message}${e.response ? ` (reply: ${e.response})` : ''}`);

@@ -1,3 +1,4 @@
+import { Inject } from '@nestjs/common';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
@@ -10,7 +11,7 @@ import { RecipientsPreviewArgs } from './recipients-preview.args';
 import { UpdateUserInput } from './update-user.input';
 import { RecipientModel } from './recipient.model';
 import { UserModel } from '../user.model';
-import { MailCapState } from '../frequency/mail-cap-state';
+import { MAIL_CAP_STATE, type MailCapState } from '../frequency/mail-cap-state';
 import { timingOf } from '../frequency/recipient-timing';
 import { RecipientsService } from '../recipients/recipients.service';
 import { UsersService } from '../users.service';
@@ -25,7 +26,7 @@ export class UsersAdminResolver {
     private readonly users: UsersService,
     private readonly recipients: RecipientsService,
     private readonly clock: Clock,
-    private readonly cap: MailCapState,
+    @Inject(MAIL_CAP_STATE) private readonly cap: MailCapState,
     private readonly mailDefaults: MailDefaultsService,
   ) {}
 

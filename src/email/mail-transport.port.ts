@@ -1,0 +1,89 @@
+import type { SmtpSettings } from '../settings/smtp-settings/smtp-settings';
+import type { SmtpCheckResult } from '../smtp/smtp-gateway';
+
+/**
+ * The port between the email channel and what carries its mail (the SMTP relay,
+ * Microsoft Graph; a standby relay next): one implementation per folder under
+ * src/email/transports/; MAIL_TRANSPORT is the one the settings select
+ * (transports/selected-transport.ts). A transport owns its settings, its health
+ * (circuit breaker, pacing), its quotas, its sign-in (OAuth2 tokens) and its
+ * step-by-step check; the channel composes the mail and decides, from the
+ * transport's classification, what becomes of the delivery.
+ */
+
+/** A message ready to go: its envelope and its bytes (MIME). */
+export interface EncodedMail {
+  envelope: { from: string; to: string[] };
+  raw: Buffer;
+}
+
+/** Where mail goes now, from the live settings. The same object as long as the settings stay. */
+export interface MailRoute {
+  /** For logs and waiting reasons: `host:port`. Never a secret. */
+  readonly name: string;
+  /** The From of every mail. */
+  readonly sender: string;
+  /** The console's base URI, for the mails' links. */
+  readonly gatewayUri: string | null;
+}
+
+/** Why no mail may go now: the transport is down, or paced until `until`. */
+export interface MailHold {
+  reason: string;
+  until?: Date;
+}
+
+/** What a failed send is about, as the transport classifies it. */
+export interface TransportFailure {
+  /** This message, this recipient, or the transport as a whole (every message would fail alike). */
+  scope: 'message' | 'recipient' | 'transport';
+  /** Another attempt of the same message may get past it. */
+  transient: boolean;
+  /** The transport asks to slow down (transport scope). */
+  slowDown?: boolean;
+  /**
+   * Transport scope, lost while this very message was being sent (after the
+   * connection, greeting and sign-in): perhaps the message's doing.
+   */
+  whileSending?: boolean;
+  /** The step of the exchange it failed at, for messages (`AUTH`, `SEND`, …). */
+  step: string;
+  /** The other side's reply, when it gave one. */
+  reply: string | null;
+  /** One line, never a secret. */
+  description: string;
+}
+
+export interface MailTransport {
+  /** Names the transport in logs (`smtp`). */
+  readonly name: string;
+  /** Whether mail can be sent at all (settings complete). */
+  isConfigured(): Promise<boolean>;
+  /** Reads the shared health again (at every sweep), probing a transport that is down when due. */
+  refresh(): Promise<void>;
+  /** Why no mail may go now (down, paced), from what it last read; undefined: it may send. */
+  holding(): MailHold | undefined;
+  /** The route of the live settings, or undefined while not configured. */
+  route(): Promise<MailRoute | undefined>;
+  /** Before each message: one message from the transport's quota, or why to wait (every process waits). */
+  reserve(route: MailRoute): Promise<MailHold | undefined>;
+  /** Sends one message; answers the accepting reply (`250 2.0.0 OK`), or throws what `classify` reads. */
+  send(route: MailRoute, mail: EncodedMail): Promise<string | null>;
+  classify(error: unknown): TransportFailure;
+  /** A message went out: the transport works. */
+  succeeded(): Promise<void>;
+  /** A failure of the transport as a whole: counts towards opening its circuit. */
+  failed(failure: TransportFailure): Promise<void>;
+  /** The transport asked to slow down: every process pauses; until when. */
+  throttled(failure: TransportFailure): Promise<MailHold>;
+  /** When it last worked (a message accepted, a probe passed), as last read; null when never. */
+  lastWorkedAt(): Date | null;
+  /** Mails were put back to wait for its hold: what they wait for may say how many wait now. */
+  waitingChanged?(): Promise<void>;
+  /** Checks these settings (saved, or changes laid over them) step by step, sending no mail (verifySmtpSettings). */
+  verify(settings: SmtpSettings): Promise<SmtpCheckResult>;
+  /** Sends the test mail to `to` the way notifications go now, step by step (sendTestEmail). */
+  sendTest(to: string): Promise<SmtpCheckResult>;
+}
+
+export const MAIL_TRANSPORT = Symbol('MailTransport');
