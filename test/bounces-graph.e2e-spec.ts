@@ -60,6 +60,7 @@ describe(`the report mailbox through Microsoft Graph (${DATABASE_KIND})`, () => 
       input: {
         host: '127.0.0.1', port: relay.port, security: 'NONE', sender: `Console <${MAILBOX}>`, username: MAILBOX,
         authMethod: 'OAUTH2_CLIENT_CREDENTIALS', oauth2TokenUrl: endpoint.url, oauth2ClientId: 'herald-app', oauth2ClientSecret: CLIENT_SECRET,
+        graphEndpoint: graph.url, // Graph's root, as the Graph transport has it: the reader follows it
       },
     });
     await seedApplication(app, { id: 'billing', name: 'Billing' }, [{ id: 'alice' }, { id: 'bob' }, { id: 'carol' }]);
@@ -83,8 +84,8 @@ describe(`the report mailbox through Microsoft Graph (${DATABASE_KIND})`, () => 
     graph.deliver(reportAbout('not-a-report.eml', first));
     graph.deliver(reportAbout('postfix-expired-soft.eml', second));
     graph.deliver(reportAbout('malformed-truncated.eml', second));
-    expect(await app.admin(SETTINGS, { input: { protocol: 'GRAPH', authMethod: 'OAUTH2', graphUrl: graph.url, pollIntervalSeconds: 1 } })).toEqual({
-      updateReportMailboxSettings: { protocol: 'GRAPH', authMethod: 'OAUTH2', graphUrl: graph.url },
+    expect(await app.admin(SETTINGS, { input: { protocol: 'GRAPH', authMethod: 'OAUTH2', pollIntervalSeconds: 1 } })).toEqual({
+      updateReportMailboxSettings: { protocol: 'GRAPH', authMethod: 'OAUTH2', graphUrl: null }, // the mail settings' graphEndpoint
     });
     await eventually(async () => {
       const deliveries = await statuses();

@@ -15,7 +15,7 @@ export class ReportMailboxSettingsModel {
   @Field({ description: 'Where recorded reports are moved' }) processedFolder: string;
   @Field({ description: 'Where reports Herald cannot read are moved' }) asideFolder: string;
   @Field(() => Int, { description: 'How often the mailbox is read, in seconds' }) pollIntervalSeconds: number;
-  @Field({ description: "GRAPH: Microsoft Graph's root" }) graphUrl: string;
+  @Field(() => String, { nullable: true, description: "GRAPH: Microsoft Graph's root; null: the mail settings' graphEndpoint" }) graphUrl: string | null;
   @Field({ description: "Whether the server's TLS certificate is checked" }) verifyCertificate: boolean;
   @Field(() => String, { nullable: true, description: "PEM of the CA trusted for a private server's certificate" }) caCertificate: string | null;
   @Field(() => Date, { nullable: true, description: 'When they last changed; null if they never have' }) updatedAt: Date | null;

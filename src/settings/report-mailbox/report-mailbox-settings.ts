@@ -15,7 +15,7 @@ registerEnumType(ReportMailboxProtocol, {
   valuesMap: {
     NONE: { description: 'Reports are not read (the default): the delivery log shows what the relay accepted, not what bounced later' },
     IMAP: { description: 'IMAP: an on-premises server, Microsoft 365 (outlook.office365.com) or Google Workspace (imap.gmail.com)' },
-    GRAPH: { description: "Microsoft Graph (Microsoft 365): the mailbox's messages through graphUrl with a token of the relay's OAuth2 client (application permission Mail.ReadWrite); authMethod OAUTH2" },
+    GRAPH: { description: "Microsoft Graph (Microsoft 365): the mailbox's messages through Graph (graphUrl, else the mail settings' graphEndpoint) with a token of the mail settings' OAuth2 client (application permission Mail.ReadWrite); authMethod OAUTH2" },
   },
 });
 
@@ -71,8 +71,8 @@ export interface ReportMailboxSettings {
   /** Where reports Herald cannot read go, with the reason in the mailbox status (created when missing). */
   asideFolder: string;
   pollIntervalSeconds: number;
-  /** GRAPH: Microsoft Graph's root (a national cloud has its own). */
-  graphUrl: string;
+  /** GRAPH: Microsoft Graph's root; null: the mail settings' graphEndpoint (https://graph.microsoft.com unless a national cloud's). */
+  graphUrl: string | null;
   verifyCertificate: boolean;
   caCertificate: string | null;
   updatedAt: Date | null;
@@ -93,7 +93,7 @@ export const REPORT_MAILBOX_DEFAULTS: ReportMailboxValues = {
   processedFolder: 'Herald/Processed',
   asideFolder: 'Herald/Unreadable',
   pollIntervalSeconds: 60,
-  graphUrl: 'https://graph.microsoft.com',
+  graphUrl: null,
   verifyCertificate: true,
   caCertificate: null,
 };

@@ -51,9 +51,9 @@ export class UpdateReportMailboxSettingsInput {
   @IsOptional() @IsInt() @Min(1) @Max(86_400)
   pollIntervalSeconds?: number;
 
-  @Field(() => String, { nullable: true, description: "GRAPH: Microsoft Graph's root, https://graph.microsoft.com (a national cloud's otherwise)" })
+  @Field(() => String, { nullable: true, description: "GRAPH: Microsoft Graph's root; null: the mail settings' graphEndpoint (https://graph.microsoft.com unless a national cloud's)" })
   @IsOptional() @SingleLineText({ maxLength: 2048 }) @IsHttpUrl()
-  graphUrl?: string;
+  graphUrl?: string | null;
 
   @Field({ nullable: true, description: "Check the server's TLS certificate (turn off only for testing)" })
   @IsOptional() @IsBoolean()

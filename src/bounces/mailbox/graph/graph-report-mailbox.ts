@@ -31,7 +31,7 @@ export class GraphReportMailboxOpener implements ReportMailboxOpener {
     } catch (error) {
       throw new MailboxError('LOGIN_REFUSED', `no OAuth2 access token for Microsoft Graph: ${(error as Error).message}`);
     }
-    const graph = new Graph(settings.graphUrl, login.username, token, timeoutMs);
+    const graph = new Graph(settings.graphUrl ?? 'https://graph.microsoft.com', login.username, token, timeoutMs);
     const folder = await graph.folderId(settings.folder, false);
     if (!folder) throw new MailboxError('FAILED', `the mailbox ${login.username} has no folder ${settings.folder}`);
     return new GraphReportMailbox(graph, settings, `graph://${login.username}/${settings.folder}`, folder);
