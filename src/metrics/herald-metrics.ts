@@ -88,6 +88,13 @@ export class HeraldMetrics {
     registers: [this.registry],
   });
 
+  private readonly templateFallbacks = new Counter({
+    name: 'herald_mail_template_fallbacks_total',
+    help: "Mails written with Herald's default templates because an admin's template (of this type, or the LAYOUT) failed for their event, by template and language",
+    labelNames: ['template', 'language'] as const,
+    registers: [this.registry],
+  });
+
   private readonly bounceReports = new Counter({
     name: 'herald_bounce_reports_total',
     help: "Mails read from the report mailbox, by what they were (bounce, notice: a delay or delivered notice, auto_reply, not_a_report: left in the mailbox, unreadable: set aside)",
@@ -113,13 +120,6 @@ export class HeraldMetrics {
     name: 'herald_report_mailbox_polls_total',
     help: 'Looks into the report mailbox, by result (ok, error: unreachable, login refused, …)',
     labelNames: ['result'] as const,
-    registers: [this.registry],
-  });
-
-  private readonly templateFallbacks = new Counter({
-    name: 'herald_mail_template_fallbacks_total',
-    help: "Mails written with Herald's default templates because an admin's template (of this type, or the LAYOUT) failed for their event, by template and language",
-    labelNames: ['template', 'language'] as const,
     registers: [this.registry],
   });
 

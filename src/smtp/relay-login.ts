@@ -50,6 +50,15 @@ export class RelayLogins {
   }
 
   /**
+   * Tokens of the settings' client credentials (the Entra app) for another scope than
+   * the SMTP relay's: Microsoft Graph's `<endpoint>/.default`. Close it when done.
+   */
+  tokens(settings: SmtpSettings, scope: string): OAuth2TokenSource {
+    const grant = grantOf({ ...this.oauth2Settings(settings), method: SmtpAuthMethod.OAUTH2_CLIENT_CREDENTIALS, scope });
+    return new OAuth2TokenSource(grant, { timeoutMs: settings.connectionTimeoutMs, now: () => this.clock.now(), onRequest: (outcome) => this.metrics?.tokenRequested(outcome.ok) });
+  }
+
+  /**
    * Tokens of the relay's OAuth2 grant for another mailbox user (`username`: the
    * subject a service account impersonates): the report mailbox reads with the
    * relay's client. Close it when done.
@@ -60,15 +69,6 @@ export class RelayLogins {
       timeoutMs: settings.connectionTimeoutMs,
       onRequest: (outcome) => this.metrics?.tokenRequested(outcome.ok),
     });
-  }
-
-  /**
-   * Tokens of the settings' client credentials (the Entra app) for another scope than
-   * the SMTP relay's: Microsoft Graph's `<endpoint>/.default`. Close it when done.
-   */
-  tokens(settings: SmtpSettings, scope: string): OAuth2TokenSource {
-    const grant = grantOf({ ...this.oauth2Settings(settings), method: SmtpAuthMethod.OAUTH2_CLIENT_CREDENTIALS, scope });
-    return new OAuth2TokenSource(grant, { timeoutMs: settings.connectionTimeoutMs, now: () => this.clock.now(), onRequest: (outcome) => this.metrics?.tokenRequested(outcome.ok) });
   }
 
   private oauth2Settings(settings: SmtpSettings): OAuth2Settings {

@@ -68,17 +68,6 @@ export class SmtpGateway {
   }
 
   /**
-   * Tokens of the relay's OAuth2 client (the settings' grant) for `username`: the
-   * report mailbox signs in with XOAUTH2 through the same app registration or
-   * service account; `scope` another resource's (Microsoft Graph's). Secrets are
-   * decrypted here, as for the relay.
-   */
-  oauth2Tokens(settings: SmtpSettings, username: string, scope?: string): AccessTokens {
-    const source = this.logins.tokenSource(scope ? { ...settings, oauth2Scope: scope } : settings, username);
-    return { token: async (renew = false) => (await source.token({ renew })).value, close: () => source.close() };
-  }
-
-  /**
    * Access tokens of the settings' OAuth2 client credentials for `scope` (Microsoft
    * Graph's), from the same token endpoint and credentials as XOAUTH2's: one token
    * source, cached and refreshed, to close when the settings change. Throws
@@ -91,6 +80,17 @@ export class SmtpGateway {
   /** Sends the test mail to `to` through the live pool and reports the relay's answer, or the step it failed at. */
   sendTest(to: string): Promise<SmtpCheckResult> {
     return this.testEmail.send(to);
+  }
+
+  /**
+   * Tokens of the relay's OAuth2 client (the settings' grant) for `username`: the
+   * report mailbox signs in with XOAUTH2 through the same app registration or
+   * service account; `scope` another resource's (Microsoft Graph's). Secrets are
+   * decrypted here, as for the relay.
+   */
+  oauth2Tokens(settings: SmtpSettings, username: string, scope?: string): AccessTokens {
+    const source = this.logins.tokenSource(scope ? { ...settings, oauth2Scope: scope } : settings, username);
+    return { token: async (renew = false) => (await source.token({ renew })).value, close: () => source.close() };
   }
 
   /** Connects with these settings and reports each step up to AUTH; sends no mail. */

@@ -1,4 +1,4 @@
-import { type MigrationInterface, type QueryRunner, TableColumn, TableUnique } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, type Table, TableColumn, TableUnique } from 'typeorm';
 import { tablePath } from './column-types';
 
 /**
@@ -20,6 +20,7 @@ export class DeliveryChannels1765000000002 implements MigrationInterface {
       await queryRunner.query(`ALTER TABLE ${tablePath(queryRunner, table)} ADD COLUMN channel varchar(32) NOT NULL DEFAULT 'email'`);
       await queryRunner.query(`ALTER TABLE ${tablePath(queryRunner, table)} RENAME COLUMN recipient_email TO address`);
     }
+    forgetTables(queryRunner, ['deliveries', 'digest_entries']);
     // Through TypeORM: its constraint change below rebuilds the (small) table on SQLite from what it knows of it.
     await queryRunner.addColumn('digests', new TableColumn({ name: 'channel', type: 'varchar', length: '32', default: "'email'" }));
     await queryRunner.dropUniqueConstraint('digests', 'digests_recipient_window_kind');
@@ -38,5 +39,17 @@ export class DeliveryChannels1765000000002 implements MigrationInterface {
       await queryRunner.query(`ALTER TABLE ${tablePath(queryRunner, table)} RENAME COLUMN address TO recipient_email`);
       await queryRunner.query(`ALTER TABLE ${tablePath(queryRunner, table)} DROP COLUMN channel`);
     }
+    forgetTables(queryRunner, ['deliveries', 'digest_entries']);
   }
+}
+
+/**
+ * TypeORM's query runner keeps the tables it has read; a column changed by hand
+ * (ALTER TABLE above) is not in that copy, and a later migration's schema-builder
+ * call on SQLite (which rebuilds the table from it) would bring back the old column.
+ */
+function forgetTables(queryRunner: QueryRunner, names: string[]): void {
+  // Every driver's query runner extends BaseQueryRunner, which keeps them there; the interface does not say so.
+  const runner = queryRunner as QueryRunner & { loadedTables: Table[] };
+  runner.loadedTables = runner.loadedTables.filter((t) => !names.some((n) => t.name === n || t.name.endsWith(`.${n}`)));
 }
