@@ -85,10 +85,11 @@ export class SmtpGateway {
   /**
    * Tokens of the relay's OAuth2 client (the settings' grant) for `username`: the
    * report mailbox signs in with XOAUTH2 through the same app registration or
-   * service account. Secrets are decrypted here, as for the relay.
+   * service account; `scope` another resource's (Microsoft Graph's). Secrets are
+   * decrypted here, as for the relay.
    */
-  oauth2Tokens(settings: SmtpSettings, username: string): AccessTokens {
-    const source = this.logins.tokenSource(settings, username);
+  oauth2Tokens(settings: SmtpSettings, username: string, scope?: string): AccessTokens {
+    const source = this.logins.tokenSource(scope ? { ...settings, oauth2Scope: scope } : settings, username);
     return { token: async (renew = false) => (await source.token({ renew })).value, close: () => source.close() };
   }
 

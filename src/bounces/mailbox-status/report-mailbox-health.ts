@@ -49,9 +49,12 @@ export class ReportMailboxHealth {
   }
 
   async setAside(reason: string, subject: string | null): Promise<void> {
-    await this.transactions.exclusive(() =>
-      this.dataSource.getRepository(ReportMailboxStateEntity).update({ id: ROW }, { asideAt: this.clock.date(), asideReason: reason, asideSubject: subject?.slice(0, 255) ?? null }),
-    );
+    const now = this.clock.date();
+    await this.transactions.run(async (manager) => {
+      // The first look may set one aside before it has written the row.
+      await manager.createQueryBuilder().insert().into(ReportMailboxStateEntity).values({ id: ROW, state: ReportMailboxState.OK, since: now }).orIgnore().updateEntity(false).execute();
+      await manager.getRepository(ReportMailboxStateEntity).update({ id: ROW }, { asideAt: now, asideReason: reason, asideSubject: subject?.slice(0, 255) ?? null });
+    });
   }
 
   async status(): Promise<ReportMailboxStatusModel> {

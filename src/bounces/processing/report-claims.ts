@@ -57,7 +57,7 @@ export class ReportClaims {
     return settled;
   }
 
-  /** Claims the message for `owner`: new, or one whose holder's lease ran out. Null when another process holds it or it is done. */
+  /** Claims the message for `owner`: new, its own already, or one whose holder's lease ran out. Null when another process holds it or it is done. */
   async claim(mailbox: string, messageKey: string, owner: string, leaseMs: number): Promise<Claim | null> {
     const now = this.clock.date();
     const until = new Date(now.getTime() + leaseMs);
@@ -85,7 +85,8 @@ export class ReportClaims {
         .createQueryBuilder()
         .update(BounceReportEntity)
         .set({ claimedBy: owner, claimedUntil: until })
-        .where("id = :id AND state <> 'DONE' AND (claimed_until IS NULL OR claimed_until < :now)", { id: row.id, now })
+        // Its own (a move that failed at the last look: done now) or one whose holder's lease ran out.
+        .where("id = :id AND state <> 'DONE' AND (claimed_by = :owner OR claimed_until IS NULL OR claimed_until < :now)", { id: row.id, now, owner })
         .execute(),
     );
     return taken.affected ? { id: row.id, state: row.state as Claim['state'] } : null;

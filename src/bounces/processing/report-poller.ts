@@ -122,12 +122,12 @@ export class ReportPoller implements OnApplicationBootstrap, OnModuleDestroy {
   private async poll(): Promise<void> {
     const settings = await this.settings.get();
     await this.settleRetries().catch((error: Error) => this.logger.warn(`could not settle the suspensions being tried again: ${error.message}`));
-    if (settings.protocol === ReportMailboxProtocol.NONE || !settings.host) return this.health.notConfigured();
+    if (settings.protocol === ReportMailboxProtocol.NONE || (settings.protocol === ReportMailboxProtocol.IMAP && !settings.host)) return this.health.notConfigured();
     const opener = this.openers.find((o) => o.protocol === settings.protocol);
     if (!opener) return this.health.failed(ReportMailboxState.DOWN, `no reader for ${settings.protocol} mailboxes in this version of Herald`);
     let mailbox: ReportMailbox;
     try {
-      mailbox = await opener.open(settings, await this.loginOf(settings), MAILBOX_TIMEOUT_MS);
+      mailbox = await opener.open(await this.withGraphUrl(settings), await this.loginOf(settings), MAILBOX_TIMEOUT_MS);
       this.refused = false;
     } catch (error) {
       this.refused = error instanceof MailboxError && error.kind === 'LOGIN_REFUSED';
@@ -217,6 +217,11 @@ export class ReportPoller implements OnApplicationBootstrap, OnModuleDestroy {
     return finished.state;
   }
 
+  /** The settings with Graph's root: the mailbox's own, else the mail settings' graphEndpoint (the Graph transport's). */
+  private async withGraphUrl(settings: ReportMailboxSettings): Promise<ReportMailboxSettings> {
+    return settings.graphUrl ? settings : { ...settings, graphUrl: (await this.smtpSettings.get()).graphEndpoint };
+  }
+
   /** How to sign in: the mailbox's password, or a token of the relay's OAuth2 client for the mailbox's user. */
   private async loginOf(settings: ReportMailboxSettings): Promise<MailboxLogin> {
     const relay = await this.smtpSettings.get();
@@ -230,10 +235,12 @@ export class ReportPoller implements OnApplicationBootstrap, OnModuleDestroy {
       }
     }
     if (!isOAuth2(relay.authMethod)) throw new MailboxError('LOGIN_REFUSED', `authMethod OAUTH2 uses the relay's OAuth2 client, but smtpSettings' authMethod is ${relay.authMethod}`);
-    const key = JSON.stringify([relay, username]);
+    // Microsoft Graph is another resource than the relay's: its own scope (Graph's origin).
+    const scope = settings.protocol === ReportMailboxProtocol.GRAPH ? `${new URL((await this.withGraphUrl(settings)).graphUrl!).origin}/.default` : undefined;
+    const key = JSON.stringify([relay, username, scope]);
     if (this.tokens?.key !== key) {
       this.tokens?.source.close();
-      this.tokens = { key, source: this.smtp.oauth2Tokens(relay, username) };
+      this.tokens = { key, source: this.smtp.oauth2Tokens(relay, username, scope) };
     }
     const source = this.tokens.source;
     const renew = this.refused; // the server refused the token it was given: a new one (revoked, or a permission added since)

@@ -60,19 +60,19 @@ export class BounceRecorder {
     if (!isHeraldMessageId(reading.originalMessageId)) return { outcome: 'NOT_HERALDS' };
     const delivery = await this.deliveries.byMessageId(reading.originalMessageId, manager);
     if (!delivery) return { outcome: 'UNKNOWN_MESSAGE' };
-    const recipient = recipientOf(reading.recipients, delivery.recipientEmail);
+    const recipient = recipientOf(reading.recipients, delivery.address);
     const hard = recipient.bounceClass === 'HARD';
     const at = this.clock.date();
     const marked = await this.deliveries.markBounced(manager, delivery.id, { status: recipient.status, hard, diagnosticCode: recipient.diagnosticCode, reportingMta: reading.reportingMta, at });
     if (!marked) return { outcome: 'ALREADY_RECORDED', deliveryId: delivery.id };
-    const { verdict } = await this.suspensions.recordBounce(manager, delivery.recipientEmail, {
+    const { verdict } = await this.suspensions.recordBounce(manager, delivery.address, {
       status: recipient.status,
       hard,
       diagnosticCode: recipient.diagnosticCode,
       reportingMta: reading.reportingMta,
       deliveryId: delivery.id,
     });
-    return { outcome: 'BOUNCED', deliveryId: delivery.id, address: delivery.recipientEmail, recipient, verdict };
+    return { outcome: 'BOUNCED', deliveryId: delivery.id, address: delivery.address, recipient, verdict };
   }
 
   /** After the commit: the log, the metrics, and the admins' summary (AddressSuspendedEvent). */

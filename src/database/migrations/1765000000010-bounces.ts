@@ -1,5 +1,5 @@
-import { type MigrationInterface, type QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
-import { columnTypes } from './column-types';
+import { type MigrationInterface, type QueryRunner, Table, TableIndex } from 'typeorm';
+import { columnTypes, tablePath } from './column-types';
 
 /**
  * Bounces (issue 28): what a report said about a delivery (BOUNCED, its status,
@@ -13,14 +13,12 @@ export class Bounces1765000000010 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const { timestamp } = columnTypes(queryRunner);
-    await queryRunner.addColumns('deliveries', [
-      new TableColumn({ name: 'bounce_status', type: 'varchar', length: '16', isNullable: true }),
-      new TableColumn({ name: 'bounce_class', type: 'varchar', length: '8', isNullable: true }),
-      new TableColumn({ name: 'bounce_diagnostic', type: 'text', isNullable: true }),
-      new TableColumn({ name: 'bounce_reporting_mta', type: 'varchar', length: '255', isNullable: true }),
-      new TableColumn({ name: 'bounced_at', type: timestamp, isNullable: true }),
-    ]);
-    await queryRunner.createIndex('deliveries', new TableIndex({ name: 'IDX_deliveries_message_id', columnNames: ['message_id'] }));
+    // Nullable columns added in place (no copy of the table on SQLite, however many deliveries it holds).
+    const deliveries = tablePath(queryRunner, 'deliveries');
+    for (const column of ['"bounce_status" varchar(16)', '"bounce_class" varchar(8)', '"bounce_diagnostic" text', '"bounce_reporting_mta" varchar(255)', `"bounced_at" ${timestamp}`]) {
+      await queryRunner.query(`ALTER TABLE ${deliveries} ADD COLUMN ${column}`);
+    }
+    await queryRunner.query(`CREATE INDEX "IDX_deliveries_message_id" ON ${deliveries} ("message_id")`);
 
     await queryRunner.createTable(
       new Table({
@@ -92,7 +90,8 @@ export class Bounces1765000000010 implements MigrationInterface {
     await queryRunner.dropTable('report_mailbox_state');
     await queryRunner.dropTable('bounce_reports');
     await queryRunner.dropTable('address_suspensions');
-    await queryRunner.dropIndex('deliveries', 'IDX_deliveries_message_id');
-    for (const column of ['bounced_at', 'bounce_reporting_mta', 'bounce_diagnostic', 'bounce_class', 'bounce_status']) await queryRunner.dropColumn('deliveries', column);
+    const deliveries = await queryRunner.getTable('deliveries'); // as it is now, not as TypeORM last cached it
+    await queryRunner.dropIndex(deliveries!, 'IDX_deliveries_message_id');
+    await queryRunner.dropColumns(deliveries!, ['bounced_at', 'bounce_reporting_mta', 'bounce_diagnostic', 'bounce_class', 'bounce_status']);
   }
 }

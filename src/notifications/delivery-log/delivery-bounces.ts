@@ -7,7 +7,8 @@ import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 export interface ReportedDelivery {
   id: number;
   recipientId: string;
-  recipientEmail: string;
+  /** The mail address it was sent to. */
+  address: string;
   status: DeliveryStatus;
   sentAt: Date | null;
 }
@@ -34,10 +35,10 @@ export class DeliveryBounces {
   async byMessageId(messageId: string, manager: EntityManager = this.dataSource.manager): Promise<ReportedDelivery | null> {
     const row = await manager.getRepository(DeliveryEntity).findOne({
       select: { id: true, recipientId: true, address: true, status: true, sentAt: true },
-      where: { messageId },
+      where: { messageId, channel: 'email' }, // Message-IDs are mails'
       order: { id: 'DESC' },
     });
-    return row && { id: row.id, recipientId: row.recipientId, recipientEmail: row.address, status: row.status, sentAt: row.sentAt };
+    return row && { id: row.id, recipientId: row.recipientId, address: row.address, status: row.status, sentAt: row.sentAt };
   }
 
   /**

@@ -27,9 +27,10 @@ interface ListedEvent {
  * planning asked: still a manager of the application, notifications on, the type
  * not switched off, an email address — and that address not suspended after
  * bounces (users/suspensions; but for the one mail that tries it again after the
- * cooldown). A mail whose person no longer reads it ends CANCELLED with the reason (never sent, no attempt spent, not a failure); the
- * others go to the person as they are now (their address on the delivery's channel, name,
- * language, and zone for an event's own mail; a digest keeps the zone of its window).
+ * cooldown). A mail whose person no longer reads it ends CANCELLED with the reason
+ * (never sent, no attempt spent, not a failure); the others go to the person as
+ * they are now (their address on the delivery's channel, name, language, and zone
+ * for an event's own mail; a digest keeps the zone of its window).
  *
  * A digest or summary is checked event by event (its events' types and
  * applications: one more query, only for batches that hold one): the events its
@@ -86,14 +87,16 @@ export class Readers {
         cancelled.push({ delivery: d, status: DeliveryStatus.CANCELLED, reply: null, error: reasonsNotRead(mine) });
         continue;
       }
-      // An address suspended after bounces gets no mail, but the one that tries it again after the cooldown.
-      if (reader.suspension && !(await this.suspensions.tryAgain(reader.suspension, d.id))) {
-        cancelled.push({ delivery: d, status: DeliveryStatus.CANCELLED, reply: null, error: suspendedReason(reader.suspension) });
+      const address = this.channels.get(d.channel)?.addressOf({ externalId: d.recipientId, email: reader.email, displayName: reader.displayName }) ?? d.address;
+      // An address suspended after bounces (the person's mail address, on a channel that sends to it) gets no mail, but the one that tries it again after the cooldown.
+      const suspension = reader.suspension?.address === address.toLowerCase() ? reader.suspension : null;
+      if (suspension && !(await this.suspensions.tryAgain(suspension, d.id))) {
+        cancelled.push({ delivery: d, status: DeliveryStatus.CANCELLED, reply: null, error: suspendedReason(suspension) });
         continue;
       }
       const now: ClaimedDelivery = {
         ...d,
-        address: this.channels.get(d.channel)?.addressOf({ externalId: d.recipientId, email: reader.email, displayName: reader.displayName }) ?? d.address,
+        address,
         recipientName: reader.displayName,
         recipientLocale: reader.locale,
         recipientTimeZone: d.kind !== 'EVENT' ? d.recipientTimeZone : reader.timeZone, // a digest is written in its window's zone

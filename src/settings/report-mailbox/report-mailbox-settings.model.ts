@@ -4,7 +4,7 @@ import { MailboxAuthMethod, MailboxSecurity, ReportMailboxProtocol, type ReportM
 /** The report mailbox as the API shows it: never the password, only whether one is set. */
 @ObjectType('ReportMailboxSettings', { description: 'The mailbox Herald reads bounce reports from (the password is never returned)' })
 export class ReportMailboxSettingsModel {
-  @Field(() => ReportMailboxProtocol, { description: 'IMAP, or NONE: reports are not read' }) protocol: ReportMailboxProtocol;
+  @Field(() => ReportMailboxProtocol, { description: 'IMAP, GRAPH, or NONE: reports are not read' }) protocol: ReportMailboxProtocol;
   @Field(() => String, { nullable: true, description: 'Host name or IP address of the IMAP server' }) host: string | null;
   @Field(() => Int, { description: 'TCP port' }) port: number;
   @Field(() => MailboxSecurity, { description: 'How the connection is secured' }) security: MailboxSecurity;
@@ -15,6 +15,7 @@ export class ReportMailboxSettingsModel {
   @Field({ description: 'Where recorded reports are moved' }) processedFolder: string;
   @Field({ description: 'Where reports Herald cannot read are moved' }) asideFolder: string;
   @Field(() => Int, { description: 'How often the mailbox is read, in seconds' }) pollIntervalSeconds: number;
+  @Field(() => String, { nullable: true, description: "GRAPH: Microsoft Graph's root; null: the mail settings' graphEndpoint" }) graphUrl: string | null;
   @Field({ description: "Whether the server's TLS certificate is checked" }) verifyCertificate: boolean;
   @Field(() => String, { nullable: true, description: "PEM of the CA trusted for a private server's certificate" }) caCertificate: string | null;
   @Field(() => Date, { nullable: true, description: 'When they last changed; null if they never have' }) updatedAt: Date | null;

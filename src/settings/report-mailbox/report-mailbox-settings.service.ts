@@ -138,6 +138,11 @@ export class ReportMailboxSettingsService implements OnModuleInit, OnModuleDestr
     }
     if (next.processedFolder === next.folder) problems.push({ field: 'processedFolder', message: 'must not be the folder reports arrive in' });
     if (next.asideFolder === next.folder) problems.push({ field: 'asideFolder', message: 'must not be the folder reports arrive in' });
+    if (next.protocol === ReportMailboxProtocol.GRAPH) {
+      if (next.authMethod !== MailboxAuthMethod.OAUTH2) problems.push({ field: 'authMethod', message: "must be OAUTH2 with GRAPH: Microsoft Graph takes the relay's OAuth2 client's tokens only" });
+      else if (!isOAuth2(relay.authMethod)) problems.push({ field: 'authMethod', message: `OAUTH2 uses the relay's OAuth2 client, but smtpSettings' authMethod is ${relay.authMethod}` });
+      if (!next.username && !relay.username) problems.push({ field: 'username', message: "is required: the relay has no username to read the sender's mailbox as" });
+    }
     if (next.protocol === ReportMailboxProtocol.IMAP) {
       if (!next.host) problems.push({ field: 'host', message: 'is required when protocol is IMAP' });
       if (!next.username && !relay.username) problems.push({ field: 'username', message: "is required: the relay has no username to read the sender's mailbox as" });

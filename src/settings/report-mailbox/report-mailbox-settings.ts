@@ -6,6 +6,8 @@ export enum ReportMailboxProtocol {
   NONE = 'NONE',
   /** IMAP (an on-premises server, Microsoft 365 or Google Workspace). */
   IMAP = 'IMAP',
+  /** Microsoft Graph: the sender's mailbox in Microsoft 365, with the relay's OAuth2 client. */
+  GRAPH = 'GRAPH',
 }
 registerEnumType(ReportMailboxProtocol, {
   name: 'ReportMailboxProtocol',
@@ -13,6 +15,7 @@ registerEnumType(ReportMailboxProtocol, {
   valuesMap: {
     NONE: { description: 'Reports are not read (the default): the delivery log shows what the relay accepted, not what bounced later' },
     IMAP: { description: 'IMAP: an on-premises server, Microsoft 365 (outlook.office365.com) or Google Workspace (imap.gmail.com)' },
+    GRAPH: { description: "Microsoft Graph (Microsoft 365): the mailbox's messages through Graph (graphUrl, else the mail settings' graphEndpoint) with a token of the mail settings' OAuth2 client (application permission Mail.ReadWrite); authMethod OAUTH2" },
   },
 });
 
@@ -68,6 +71,8 @@ export interface ReportMailboxSettings {
   /** Where reports Herald cannot read go, with the reason in the mailbox status (created when missing). */
   asideFolder: string;
   pollIntervalSeconds: number;
+  /** GRAPH: Microsoft Graph's root; null: the mail settings' graphEndpoint (https://graph.microsoft.com unless a national cloud's). */
+  graphUrl: string | null;
   verifyCertificate: boolean;
   caCertificate: string | null;
   updatedAt: Date | null;
@@ -88,6 +93,7 @@ export const REPORT_MAILBOX_DEFAULTS: ReportMailboxValues = {
   processedFolder: 'Herald/Processed',
   asideFolder: 'Herald/Unreadable',
   pollIntervalSeconds: 60,
+  graphUrl: null,
   verifyCertificate: true,
   caCertificate: null,
 };
@@ -109,6 +115,7 @@ export const REPORT_MAILBOX_KEYS: Record<keyof ReportMailboxValues, { key: strin
   processedFolder: { key: 'mailbox.folder.processed', parse: text },
   asideFolder: { key: 'mailbox.folder.aside', parse: text },
   pollIntervalSeconds: { key: 'mailbox.poll-interval-seconds', parse: int },
+  graphUrl: { key: 'mailbox.graph.url', parse: text },
   verifyCertificate: { key: 'mailbox.tls.verify-certificate', parse: (v) => v === 'true' },
   caCertificate: { key: 'mailbox.tls.ca-certificate', parse: text },
 };

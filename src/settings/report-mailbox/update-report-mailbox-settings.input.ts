@@ -1,13 +1,13 @@
 import { Field, InputType, Int } from '@nestjs/graphql';
 import { IsBoolean, IsEnum, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { MultiLineText, SingleLineText } from '@herald/contracts';
-import { IsHostName, IsPemCertificate } from '../smtp-settings/smtp-validators';
+import { IsHostName, IsHttpUrl, IsPemCertificate } from '../smtp-settings/smtp-validators';
 import { MailboxAuthMethod, MailboxSecurity, ReportMailboxProtocol } from './report-mailbox-settings';
 
 /** A partial update of the report mailbox: an absent field keeps its value, null clears it. */
 @InputType({ description: 'Fields of the report mailbox to change; absent fields keep their value, null clears one' })
 export class UpdateReportMailboxSettingsInput {
-  @Field(() => ReportMailboxProtocol, { nullable: true, description: 'IMAP to read reports, NONE to stop' })
+  @Field(() => ReportMailboxProtocol, { nullable: true, description: 'IMAP or GRAPH to read reports, NONE to stop' })
   @IsOptional() @IsEnum(ReportMailboxProtocol)
   protocol?: ReportMailboxProtocol;
 
@@ -50,6 +50,10 @@ export class UpdateReportMailboxSettingsInput {
   @Field(() => Int, { nullable: true, description: 'How often the mailbox is read, in seconds (1 to 86400)' })
   @IsOptional() @IsInt() @Min(1) @Max(86_400)
   pollIntervalSeconds?: number;
+
+  @Field(() => String, { nullable: true, description: "GRAPH: Microsoft Graph's root; null: the mail settings' graphEndpoint (https://graph.microsoft.com unless a national cloud's)" })
+  @IsOptional() @SingleLineText({ maxLength: 2048 }) @IsHttpUrl()
+  graphUrl?: string | null;
 
   @Field({ nullable: true, description: "Check the server's TLS certificate (turn off only for testing)" })
   @IsOptional() @IsBoolean()
