@@ -1,5 +1,5 @@
-import { type ConfirmChannel, connect as amqpConnect } from 'amqplib';
 import { Role } from '../src/auth/role.enum';
+import { BrokerQueue } from './support/broker-queue';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
 import { type ReceivedMail, SmtpSink } from './support/smtp-sink';
@@ -153,20 +153,15 @@ describeWithBroker(`events at the wire format's limits over RabbitMQ (${DATABASE
   const queue = `herald.test.large.${process.pid}.${Date.now()}`;
   let app: HeraldTestApp;
   let sink: SmtpSink;
-  let connection: Awaited<ReturnType<typeof amqpConnect>>;
-  let channel: ConfirmChannel;
-  /** The message as a producer without the client library sends it: the raw wire format. */
-  const send = async (event: { id: string }) => {
-    channel.sendToQueue(queue, Buffer.from(JSON.stringify(event)), { persistent: true, messageId: event.id });
-    await channel.waitForConfirms();
-  };
+  /** Where the test publishes as a producer without the client library does: the raw wire format. */
+  let broker: BrokerQueue;
+  const send = (event: { id: string }) => broker.publish(event, event.id);
   /** The reason Herald dead-lettered the message with this id. */
   const deadLettered = (id: string) =>
     eventually(async () => {
-      for (let m = await channel.get(`${queue}.dead-letter`, { noAck: true }); m; m = await channel.get(`${queue}.dead-letter`, { noAck: true })) {
-        if (m.properties.messageId === id) return String(m.properties.headers?.['x-herald-reason']);
-      }
-      throw new Error(`${id} not dead-lettered yet`);
+      const m = (await broker.takeDeadLettered()).find((d) => d.properties.messageId === id);
+      if (!m) throw new Error(`${id} not dead-lettered yet`);
+      return String(m.properties.headers?.['x-herald-reason']);
     });
 
   beforeAll(async () => {
@@ -181,15 +176,12 @@ describeWithBroker(`events at the wire format's limits over RabbitMQ (${DATABASE
       SMTP_SENDER: 'herald@example.com',
     });
     await seedApplication(app, { id: 'logs-mq', name: 'Logs' }, [{ id: 'lee' }]);
-    connection = await amqpConnect(RABBITMQ_URL!);
-    channel = await connection.createConfirmChannel();
+    broker = await BrokerQueue.open(RABBITMQ_URL!, queue);
   });
   afterAll(async () => {
-    await app.close();
-    await sink.stop();
-    await channel.deleteQueue(queue);
-    await channel.deleteQueue(`${queue}.dead-letter`);
-    await connection.close();
+    await app?.close();
+    await sink?.stop();
+    await broker?.deleteAndClose();
   });
 
   it('a log excerpt over the limit is shortened to its end, with a marker, and the failure is mailed', async () => {

@@ -3,8 +3,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { connect as amqpConnect } from 'amqplib';
 import { JOB_EVENT_TYPES } from '@herald/contracts';
+import { deleteQueues } from './support/broker-queue';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
 import { describeIf } from './support/skipped-suites';
@@ -85,11 +85,7 @@ describeWithBroker(`producers: the packed client in another Nest service, and am
     await app?.close();
     await sink?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
-    const conn = await amqpConnect(RABBITMQ_URL!);
-    const ch = await conn.createChannel();
-    await ch.deleteQueue(queue);
-    await ch.deleteQueue(`${queue}.dead-letter`);
-    await conn.close();
+    await deleteQueues(RABBITMQ_URL!, queue);
   });
 
   const recipientsOf = (id: string) =>
