@@ -116,8 +116,10 @@ describe(`the report mailbox through Microsoft Graph (${DATABASE_KIND})`, () => 
     await eventually(async () => expect(await status()).toMatchObject({ state: 'LOGIN_REFUSED', lastError: expect.stringContaining('HTTP 403 ErrorAccessDenied') }));
     expect((await statuses()).find((d: any) => d.messageId === third).status).toBe('BOUNCED');
     graph.readOnly = false; // Mail.ReadWrite granted: the report it recorded is moved, not read again
-    await eventually(async () => expect(graph.inFolder('Herald/Processed')).toHaveLength(3));
-    expect((await status()).state).toBe('OK');
+    // OK is written only at the end of a look that handled every report, the move of the one
+    // recorded included (with Mail.Read only, every look fails on it); the moved report shows first.
+    await eventually(async () => expect((await status()).state).toBe('OK'));
+    expect(graph.inFolder('Herald/Processed')).toHaveLength(3);
     expect(graph.inFolder('Inbox')).toHaveLength(1);
   });
 });
