@@ -1,6 +1,5 @@
 import { In } from 'typeorm';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { capturingOutput } from '../../test/support/captured-output';
 import { NotificationsCore } from '../../test/support/notifications-core';
 import { eventually } from '../../test/support/people';
 import { SmtpSink } from '../../test/support/smtp-sink';
@@ -104,14 +103,13 @@ describe('EmailChannel', () => {
 
   it('stops cleanly when a settings change comes as it stops: nothing written to a closed database', async () => {
     const reacting = jest.spyOn(core.get(SelectedTransport), 'onSettingsChanged');
-    const { log } = await capturingOutput(async () => {
-      await core.get(SmtpSettingsService).update({ host: '127.0.0.1', port: sink.port, security: SmtpSecurity.NONE, authEnabled: false, sender: 'Herald <h@example.com>' }, { id: 'admin', name: null });
-      await core.close();
-      closed = true;
-      // The change reaches the transport (an asynchronous listener); whatever it does has ended, well or not.
-      await eventually(async () => expect(reacting).toHaveBeenCalled());
-      await Promise.allSettled(reacting.mock.results.map((r) => r.value));
-    });
-    expect(log).not.toMatch(/ERROR|not open/);
+    await core.get(SmtpSettingsService).update({ host: '127.0.0.1', port: sink.port, security: SmtpSecurity.NONE, authEnabled: false, sender: 'Herald <h@example.com>' }, { id: 'admin', name: null });
+    await core.close();
+    closed = true;
+    // The change reaches the transport (an asynchronous listener); whatever it does has ended, well or not.
+    await eventually(async () => expect(reacting).toHaveBeenCalled());
+    await Promise.allSettled(reacting.mock.results.map((r) => r.value));
+    // What this core logged: the process's output may carry what other suites left running write.
+    expect(core.logged.filter((l) => l.level === 'error' || /not open/.test(l.message))).toEqual([]);
   });
 });

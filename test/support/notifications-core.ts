@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DynamicModule, Type } from '@nestjs/common';
+import { ConsoleLogger, type DynamicModule, type LoggerService, type Type } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -35,7 +35,17 @@ export class NotificationsCore {
     readonly module: TestingModule,
     readonly clock: ManualClock,
     private readonly dataDir: string,
+    private readonly logger: RecordingLogger,
   ) {}
+
+  /**
+   * The errors and warnings Herald's loggers wrote while this core ran (errors are shown
+   * too). Only this core's: a test that watched the process's output would also see what
+   * another suite in the same Jest process left running writes meanwhile.
+   */
+  get logged(): readonly LoggedLine[] {
+    return this.logger.lines;
+  }
 
   /**
    * `clockStart`: where the ManualClock starts (default 2026-01-05 09:00 UTC);
@@ -62,9 +72,10 @@ export class NotificationsCore {
         ...channels,
       ],
     }).compile();
-    module.useLogger(['error']);
+    const logger = new RecordingLogger();
+    module.useLogger(logger);
     await module.init();
-    return new NotificationsCore(module, clock, dataDir);
+    return new NotificationsCore(module, clock, dataDir, logger);
   }
 
   get<T>(type: abstract new (...args: never[]) => T): T {
@@ -102,5 +113,33 @@ export class NotificationsCore {
   async close(): Promise<void> {
     await this.module.close();
     rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export interface LoggedLine {
+  level: 'error' | 'warn';
+  context?: string;
+  message: string;
+}
+
+/** Keeps errors and warnings (and shows the errors, as `useLogger(['error'])` did); drops the rest. */
+class RecordingLogger implements LoggerService {
+  readonly lines: LoggedLine[] = [];
+  private readonly console = new ConsoleLogger({ logLevels: ['error'] });
+
+  error(message: unknown, ...rest: unknown[]): void {
+    this.keep('error', message, rest);
+    this.console.error(message, ...rest);
+  }
+
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.keep('warn', message, rest);
+  }
+
+  log(): void {}
+
+  private keep(level: LoggedLine['level'], message: unknown, rest: unknown[]): void {
+    const context = rest.length && typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    this.lines.push({ level, context, message: message instanceof Error ? message.message : String(message) });
   }
 }
