@@ -5,8 +5,9 @@ import { SmtpSettingsChangedEvent } from '../../../settings/smtp-settings/smtp-s
 import { isConfigured, type SmtpSettings } from '../../../settings/smtp-settings/smtp-settings';
 import { SmtpSettingsService } from '../../../settings/smtp-settings/smtp-settings.service';
 import { RelayHealth } from '../../../smtp/relay-health/relay-health';
-import { type AccessToken, type OAuth2TokenSource, type SmtpCheckResult, SmtpCheckStep, type SmtpFailure, SmtpGateway } from '../../../smtp/smtp-gateway';
+import { type AccessToken, type OAuth2TokenSource, type SmtpCheckResult, SmtpGateway } from '../../../smtp/smtp-gateway';
 import type { EncodedMail, MailHold, MailRoute, MailTransport, TransportFailure } from '../../mail-transport.port';
+import { RelayHealthTransport } from '../relay-health-transport';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { GraphApi } from './graph-api';
 import { GraphCheck, type GraphCheckTarget } from './graph-check';
@@ -20,11 +21,6 @@ interface GraphRoute extends MailRoute {
   readonly settings: SmtpSettings;
   readonly api: GraphApi;
   readonly tokens: LazyTokens;
-}
-
-/** The classification as made, kept for the relay's health. */
-interface GraphTransportFailure extends TransportFailure {
-  readonly smtp: SmtpFailure;
 }
 
 /** The mailbox Graph sends as: `username` when set, else the sender's address. */
@@ -83,11 +79,11 @@ class LazyTokens {
  * app's token comes from the settings' OAuth2 client credentials (the grant of
  * src/smtp/oauth2, scope `<graphEndpoint>/.default`), cached and refreshed. At most
  * 4 requests at once per mailbox, in this process. Health, circuit, pacing and quota
- * are the relay's (RelayHealth, one transport in use at a time); its probe is this
+ * are the relay's (RelayHealthTransport: one transport in use at a time); its probe is this
  * transport's check (token, mailbox). Failures are classified by classifyGraphFailure.
  */
 @Injectable()
-export class GraphTransport implements MailTransport, OnApplicationShutdown {
+export class GraphTransport extends RelayHealthTransport implements MailTransport, OnApplicationShutdown {
   readonly name = 'microsoft-graph';
   private readonly logger = new Logger('GraphTransport');
   /** The route of the current settings (a new one when they change; the old one's token source is closed). */
@@ -98,9 +94,11 @@ export class GraphTransport implements MailTransport, OnApplicationShutdown {
   constructor(
     private readonly settings: SmtpSettingsService,
     private readonly gateway: SmtpGateway,
-    private readonly health: RelayHealth,
+    health: RelayHealth,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    super(health);
+  }
 
   async isConfigured(): Promise<boolean> {
     return isConfigured(await this.settings.get());
@@ -108,10 +106,6 @@ export class GraphTransport implements MailTransport, OnApplicationShutdown {
 
   refresh(): Promise<void> {
     return this.health.refresh((settings) => this.verify(settings));
-  }
-
-  holding(): MailHold | undefined {
-    return this.health.holding();
   }
 
   async route(): Promise<MailRoute | undefined> {
@@ -150,34 +144,7 @@ export class GraphTransport implements MailTransport, OnApplicationShutdown {
   }
 
   classify(error: unknown): TransportFailure {
-    const smtp = classifyGraphFailure(error);
-    const failure: GraphTransportFailure = {
-      scope: smtp.scope === 'relay' ? 'transport' : smtp.scope,
-      transient: smtp.transient,
-      slowDown: smtp.throttled,
-      whileSending: smtp.scope === 'relay' && !smtp.throttled && smtp.step === SmtpCheckStep.SEND,
-      step: smtp.step,
-      reply: smtp.reply,
-      description: smtp.description,
-      smtp,
-    };
-    return failure;
-  }
-
-  succeeded(): Promise<void> {
-    return this.health.succeeded();
-  }
-
-  failed(failure: TransportFailure): Promise<void> {
-    return this.health.failed(smtpFailureOf(failure));
-  }
-
-  throttled(failure: TransportFailure): Promise<MailHold> {
-    return this.health.throttled(smtpFailureOf(failure));
-  }
-
-  lastWorkedAt(): Date | null {
-    return this.health.lastWorkedAt();
+    return this.transportFailure(classifyGraphFailure(error));
   }
 
   /** TOKEN, MAILBOX (SEND skipped) with these settings, on tokens of their own (closed after). */
@@ -225,17 +192,4 @@ export class GraphTransport implements MailTransport, OnApplicationShutdown {
       scope: graphScope(route.settings),
     };
   }
-}
-
-function smtpFailureOf(failure: TransportFailure): SmtpFailure {
-  return (
-    (failure as Partial<GraphTransportFailure>).smtp ?? {
-      scope: 'relay',
-      transient: failure.transient,
-      step: failure.step as SmtpCheckStep,
-      reply: failure.reply,
-      description: failure.description,
-      throttled: failure.slowDown,
-    }
-  );
 }

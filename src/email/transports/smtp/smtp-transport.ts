@@ -1,34 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import type { SmtpSettings } from '../../../settings/smtp-settings/smtp-settings';
 import { RelayHealth } from '../../../smtp/relay-health/relay-health';
-import { type Relay, type SmtpCheckResult, SmtpCheckStep, type SmtpFailure, SmtpGateway } from '../../../smtp/smtp-gateway';
+import { type Relay, type SmtpCheckResult, SmtpGateway } from '../../../smtp/smtp-gateway';
 import type { EncodedMail, MailHold, MailRoute, MailTransport, TransportFailure } from '../../mail-transport.port';
+import { RelayHealthTransport } from '../relay-health-transport';
 
 /** A route through one pool of the relay (its settings' generation). */
 interface RelayRoute extends MailRoute {
   readonly relay: Relay;
 }
 
-/** The classification as the gateway made it, kept for the relay's health. */
-interface SmtpTransportFailure extends TransportFailure {
-  readonly smtp: SmtpFailure;
-}
-
 /**
  * Mail through the SMTP relay of the settings (src/smtp): the gateway's pooled
  * transport and classification, its relay check and test mail, the relay's shared
- * health and quota.
+ * health and quota (RelayHealthTransport).
  */
 @Injectable()
-export class SmtpTransport implements MailTransport {
+export class SmtpTransport extends RelayHealthTransport implements MailTransport {
   readonly name = 'smtp';
   /** The route of the current pool, made once per pool (not per mail). */
   private current?: RelayRoute;
 
   constructor(
     private readonly gateway: SmtpGateway,
-    private readonly health: RelayHealth,
-  ) {}
+    health: RelayHealth,
+  ) {
+    super(health);
+  }
 
   isConfigured(): Promise<boolean> {
     return this.gateway.isConfigured();
@@ -36,10 +34,6 @@ export class SmtpTransport implements MailTransport {
 
   refresh(): Promise<void> {
     return this.health.refresh();
-  }
-
-  holding(): MailHold | undefined {
-    return this.health.holding();
   }
 
   async route(): Promise<MailRoute | undefined> {
@@ -62,34 +56,7 @@ export class SmtpTransport implements MailTransport {
   }
 
   classify(error: unknown): TransportFailure {
-    const smtp = this.gateway.classify(error);
-    const failure: SmtpTransportFailure = {
-      scope: smtp.scope === 'relay' ? 'transport' : smtp.scope,
-      transient: smtp.transient,
-      slowDown: smtp.throttled,
-      whileSending: smtp.scope === 'relay' && !smtp.throttled && smtp.step === SmtpCheckStep.SEND,
-      step: smtp.step,
-      reply: smtp.reply,
-      description: smtp.description,
-      smtp,
-    };
-    return failure;
-  }
-
-  succeeded(): Promise<void> {
-    return this.health.succeeded();
-  }
-
-  failed(failure: TransportFailure): Promise<void> {
-    return this.health.failed(smtpFailureOf(failure));
-  }
-
-  throttled(failure: TransportFailure): Promise<MailHold> {
-    return this.health.throttled(smtpFailureOf(failure));
-  }
-
-  lastWorkedAt(): Date | null {
-    return this.health.lastWorkedAt();
+    return this.transportFailure(this.gateway.classify(error));
   }
 
   waitingChanged(): Promise<void> {
@@ -103,8 +70,4 @@ export class SmtpTransport implements MailTransport {
   sendTest(to: string): Promise<SmtpCheckResult> {
     return this.gateway.sendTest(to);
   }
-}
-
-function smtpFailureOf(failure: TransportFailure): SmtpFailure {
-  return (failure as Partial<SmtpTransportFailure>).smtp ?? { scope: 'relay', transient: failure.transient, step: failure.step as SmtpCheckStep, reply: failure.reply, description: failure.description, throttled: failure.slowDown };
 }
