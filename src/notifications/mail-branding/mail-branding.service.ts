@@ -3,12 +3,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../../clock/clock';
-import { isUniqueViolation } from '../../database/database-errors';
 import { Transactions } from '../../database/transactions';
 import { BadUserInputError } from '../../graphql/graphql-errors';
 import type { AuditActor } from '../../settings/audit-log/audit-actor';
 import { AuditKind } from '../../settings/audit-log/audit-kind';
 import { AuditLog, fieldChange } from '../../settings/audit-log/audit-log.service';
+import { writeAdminChange } from '../rendering/sources/database/admin-change';
 import { DatabaseTemplateSource } from '../rendering/sources/database/database-template-source';
 import { MailBrandingEntity } from '../rendering/sources/database/mail-branding.entity';
 import { MailBrandingModel, MailLogoImageModel } from './mail-branding.model';
@@ -70,21 +70,13 @@ export class MailBrandingService {
         image = { type, data: bytes.toString('base64') };
       }
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const changed = await this.transactions.run((manager) => this.write(manager, input, image, actor));
-        if (changed) {
-          this.logger.log(`mail branding changed by ${actor.id}`);
-          await this.source.reload();
-        }
-        return await this.get();
-      } catch (error) {
-        if (attempt >= 3 || !isUniqueViolation(error)) throw error;
-      }
-    }
+    const changed = await writeAdminChange(this.transactions, this.source, (manager) => this.write(manager, input, image, actor));
+    if (changed) this.logger.log(`mail branding changed by ${actor.id}`);
+    return this.get();
   }
 
-  private async write(manager: EntityManager, input: UpdateMailBrandingInput, image: { type: string; data: string } | null | undefined, actor: AuditActor): Promise<boolean> {
+  /** True when something changed, else undefined. */
+  private async write(manager: EntityManager, input: UpdateMailBrandingInput, image: { type: string; data: string } | null | undefined, actor: AuditActor): Promise<true | undefined> {
     const row = await manager.getRepository(MailBrandingEntity).findOneBy({ id: 1 });
     const current: Stored = row ? { ...NONE, ...pick(row) } : NONE;
     const next: Stored = { ...current };
@@ -97,7 +89,7 @@ export class MailBrandingService {
       ...TEXT_FIELDS.filter((f) => next[f] !== current[f]).map((f) => fieldChange(f, current[f], next[f])),
       ...(next.logoData !== current.logoData || next.logoType !== current.logoType ? [fieldChange('logoImage', imageText(current.logoType, current.logoData), imageText(next.logoType, next.logoData))] : []),
     ];
-    if (!fields.length) return false;
+    if (!fields.length) return undefined;
     const at = this.clock.date();
     const stored = { ...next, revision: (row?.revision ?? 0) + 1, updatedAt: at, updatedBy: actor.id, updatedByName: actor.name };
     if (row) await manager.update(MailBrandingEntity, { id: 1 }, stored);

@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../../clock/clock';
-import { isUniqueViolation } from '../../database/database-errors';
 import { Transactions } from '../../database/transactions';
 import type { NotifiedEvent } from '../../event-types/notification-type';
 import { allEventTypes } from '../../event-types/registry';
@@ -13,6 +12,7 @@ import type { AuditFieldChange } from '../../settings/audit-log/audit-entry.enti
 import { AuditKind } from '../../settings/audit-log/audit-kind';
 import { AuditLog, fieldChange } from '../../settings/audit-log/audit-log.service';
 import { MailRenderer } from '../rendering/mail-renderer';
+import { writeAdminChange } from '../rendering/sources/database/admin-change';
 import { DatabaseTemplateSource, LAYOUT, latestVersions, type TemplateOverride } from '../rendering/sources/database/database-template-source';
 import { type MailTemplateChange as StoredChange, MailTemplateVersionEntity } from '../rendering/sources/database/mail-template-version.entity';
 import { templateProblems, type TemplatePart } from '../rendering/template-rules';
@@ -180,18 +180,9 @@ export class MailTemplatesService {
     change: StoredChange,
     next: (current: TemplateOverride) => { next: TemplateOverride; check: readonly TemplatePart[]; restoredFrom?: number },
   ): Promise<MailTemplateModel> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const written = await this.transactions.run((manager) => this.write(manager, type, language, actor, change, next));
-        if (written) {
-          this.logger.log(`${type} template (${language}) changed by ${actor.id}: version ${written}`);
-          await this.source.reload();
-        }
-        return await this.get(type, language);
-      } catch (error) {
-        if (attempt >= 3 || !isUniqueViolation(error)) throw error;
-      }
-    }
+    const written = await writeAdminChange(this.transactions, this.source, (manager) => this.write(manager, type, language, actor, change, next));
+    if (written) this.logger.log(`${type} template (${language}) changed by ${actor.id}: version ${written}`);
+    return this.get(type, language);
   }
 
   /** The version written, or undefined when nothing changed. */
