@@ -1,17 +1,13 @@
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/database/data-source-options';
 import { MIGRATIONS } from '../src/database/migrations';
 import { runMigrations } from '../src/database/prepare-database';
 import { DATABASE_KIND, HeraldTestApp, removeStorage } from './support/herald-test-app';
+import { openMigrationDatabase } from './support/migration-database';
 
 /** Migration 1765000000010 (bounces): columns added in place to deliveries (rows kept), its tables, and undone. */
 describe(`migration 1765000000010, bounces (${DATABASE_KIND})`, () => {
   it("adds the bounce columns to deliveries without touching their rows, the suspensions', reports' and mailbox state's tables, and is undone", async () => {
     const storage = HeraldTestApp.freshStorage();
-    const options = dataSourceOptions(HeraldTestApp.config(storage).database);
-    const db = await new DataSource({ ...options, migrations: MIGRATIONS, logging: false }).initialize();
-    const table = (name: string) => (options.type === 'postgres' ? `"${options.schema}"."${name}"` : `"${name}"`);
-    const p = (n: number) => Array.from({ length: n }, (_, i) => (options.type === 'postgres' ? `$${i + 1}` : '?')).join(', ');
+    const { db, table, params: p } = await openMigrationDatabase(storage, MIGRATIONS);
     const columns = async () => (await db.createQueryRunner().getTable('deliveries'))!.columns.map((c) => c.name);
     try {
       expect(await runMigrations(db)).toContain('Bounces1765000000010');
@@ -19,7 +15,7 @@ describe(`migration 1765000000010, bounces (${DATABASE_KIND})`, () => {
         `INSERT INTO ${table('deliveries')} (event_type, application_id, recipient_id, channel, address, status, next_attempt_at, message_id, created_at, updated_at) VALUES (${p(10)})`,
         ['JOB_FAILED', 'billing', 'ann', 'email', 'ann@example.com', 'SENT', '2026-11-24 09:00:00.000', '<herald.0123456789abcdef.1@example.com>', '2026-11-24 09:00:00.000', '2026-11-24 09:00:00.000'],
       );
-      await db.query(`UPDATE ${table('deliveries')} SET status = 'BOUNCED', bounce_status = '5.1.1', bounce_class = 'HARD', bounce_diagnostic = 'unknown user', bounced_at = ${options.type === 'postgres' ? '$1' : '?'}`, ['2026-11-24 09:05:00.000']);
+      await db.query(`UPDATE ${table('deliveries')} SET status = 'BOUNCED', bounce_status = '5.1.1', bounce_class = 'HARD', bounce_diagnostic = 'unknown user', bounced_at = ${p(1)}`, ['2026-11-24 09:05:00.000']);
       await db.query(`INSERT INTO ${table('address_suspensions')} (address, suspended_at, reason) VALUES (${p(3)})`, ['ann@example.com', '2026-11-24 09:05:00.000', '5.1.1 unknown user']);
       const report = [`imap://herald@example.com@mail:993/INBOX`, '1:1', 'CLAIMED', '2026-11-24 09:05:00.000'];
       const insertReport = `INSERT INTO ${table('bounce_reports')} (mailbox, message_key, state, created_at) VALUES (${p(4)})`;

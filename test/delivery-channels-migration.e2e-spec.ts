@@ -1,9 +1,8 @@
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/database/data-source-options';
 import { MIGRATIONS } from '../src/database/migrations';
 import { DeliveryChannels1765000000002 } from '../src/database/migrations/1765000000002-delivery-channels';
 import { runMigrations } from '../src/database/prepare-database';
 import { DATABASE_KIND, HeraldTestApp, removeStorage, type TestStorage } from './support/herald-test-app';
+import { openMigrationDatabase } from './support/migration-database';
 import { eventually } from './support/people';
 import { SmtpSink } from './support/smtp-sink';
 
@@ -22,22 +21,9 @@ const EVENT = {
 const AT = '2026-11-21 08:00:00.500';
 const WINDOW = { start: '2026-11-21 08:00:00.000', end: '2026-11-21 09:00:00.000' };
 
-async function open(storage: TestStorage, migrations: Function[]): Promise<{ db: DataSource; table: (name: string) => string; insert: (name: string, row: Record<string, unknown>) => Promise<number> }> {
-  const options = dataSourceOptions(HeraldTestApp.config(storage).database);
-  const db = await new DataSource({ ...options, migrations, logger: 'advanced-console', logging: false }).initialize();
-  const table = (name: string) => (options.type === 'postgres' ? `"${options.schema}"."${name}"` : `"${name}"`);
-  const insert = async (name: string, row: Record<string, unknown>) => {
-    let n = 0;
-    const p = () => (options.type === 'postgres' ? `$${++n}` : '?');
-    const rows = (await db.query(`INSERT INTO ${table(name)} (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map(p).join(', ')}) RETURNING *`, Object.values(row))) as Array<{ id?: number | string }>;
-    return Number(rows[0].id ?? 0);
-  };
-  return { db, table, insert };
-}
-
 /** The database as the code before the migration wrote it: a sent and a pending delivery, a digest closed and one waiting. */
 async function writeOldDatabase(storage: TestStorage): Promise<{ sent: number; pending: number; digest: number }> {
-  const { db, insert } = await open(storage, BEFORE);
+  const { db, insert } = await openMigrationDatabase(storage, BEFORE);
   try {
     expect(await runMigrations(db)).toEqual(BEFORE.map((m) => new m().name));
     await insert('notifications', { event_id: EVENT.id, event_type: EVENT.type, payload: JSON.stringify(EVENT), created_at: AT });
@@ -106,7 +92,7 @@ describe(`migration 1765000000002, deliveries addressed by channel, on a databas
   });
 
   it('keeps the digest entry waiting with its channel and address, and the closed window as an email one', async () => {
-    const { db, table } = await open(storage, []);
+    const { db, table } = await openMigrationDatabase(storage, []);
     try {
       expect(await db.query(`SELECT channel, address, recipient_time_zone FROM ${table('digest_entries')}`)).toEqual([{ channel: 'email', address: 'di@example.com', recipient_time_zone: 'Europe/Paris' }]);
       expect(await db.query(`SELECT recipient_id, channel FROM ${table('digests')}`)).toEqual([{ recipient_id: 'cy', channel: 'email' }]);
@@ -120,7 +106,7 @@ describe(`migration 1765000000002 undone (${DATABASE_KIND})`, () => {
   it('gives the tables their columns back as they were, and drops what only another channel could hold', async () => {
     const storage = HeraldTestApp.freshStorage();
     await writeOldDatabase(storage);
-    const { db, table, insert } = await open(storage, [...BEFORE, DeliveryChannels1765000000002]);
+    const { db, table, insert } = await openMigrationDatabase(storage, [...BEFORE, DeliveryChannels1765000000002]);
     try {
       const read = async () => ({
         deliveries: await db.query(`SELECT * FROM ${table('deliveries')} ORDER BY id`),

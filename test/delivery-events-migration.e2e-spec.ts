@@ -1,11 +1,10 @@
-import { DataSource } from 'typeorm';
 import { parseJobEvent } from '@herald/contracts';
 import { Role } from '../src/auth/role.enum';
-import { dataSourceOptions } from '../src/database/data-source-options';
 import { DeliveryEvents1764000000004 } from '../src/database/migrations/1764000000004-delivery-events';
 import { MIGRATIONS } from '../src/database/migrations';
 import { runMigrations } from '../src/database/prepare-database';
 import { DATABASE_KIND, HeraldTestApp, removeStorage, type TestStorage } from './support/herald-test-app';
+import { openMigrationDatabase } from './support/migration-database';
 import { eventually, seedApplication } from './support/people';
 import { SmtpSink } from './support/smtp-sink';
 
@@ -61,18 +60,9 @@ const OLD_DELIVERIES = [
 
 /** Writes the database as the code before the migration did: schema, inbox, notifications, deliveries. */
 async function writeOldDatabase(storage: TestStorage): Promise<number[]> {
-  const options = dataSourceOptions(HeraldTestApp.config(storage).database);
-  const db = await new DataSource({ ...options, migrations: BEFORE, logger: 'advanced-console', logging: false }).initialize();
+  const { db, insert } = await openMigrationDatabase(storage, BEFORE);
   try {
     expect(await runMigrations(db)).toEqual(BEFORE.map((m) => new m().name));
-    const schema = options.type === 'postgres' ? options.schema : undefined;
-    const table = (name: string) => (schema ? `"${schema}"."${name}"` : `"${name}"`);
-    let n = 0;
-    const p = () => (options.type === 'postgres' ? `$${++n}` : '?');
-    const insert = async (name: string, row: Record<string, unknown>, returning = '') => {
-      n = 0;
-      return db.query(`INSERT INTO ${table(name)} (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map(p).join(', ')})${returning}`, Object.values(row));
-    };
     for (const { event, receivedAt, source } of INBOX) {
       const parsed = parseJobEvent(event);
       if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
@@ -85,28 +75,24 @@ async function writeOldDatabase(storage: TestStorage): Promise<number[]> {
     }
     // The people and applications the deliveries are for, managers still: each delivery's reader
     // is asked again when it is sent, and a delivery to nobody Herald knows would be cancelled.
-    const rowId = async (name: string, row: Record<string, unknown>) => Number(((await insert(name, row, ' RETURNING id')) as Array<{ id: number | string }>)[0].id);
     const applications = new Map<string, number>();
     for (const { event } of INBOX) {
-      if (!applications.has(event.application.id)) applications.set(event.application.id, await rowId('applications', { external_id: event.application.id, name: event.application.name }));
+      if (!applications.has(event.application.id)) applications.set(event.application.id, await insert('applications', { external_id: event.application.id, name: event.application.name }));
     }
     for (const d of OLD_DELIVERIES) {
-      const user = await rowId('users', { external_id: d.recipient, display_name: d.name, email: `${d.recipient}@example.com`, notifications_enabled: true });
+      const user = await insert('users', { external_id: d.recipient, display_name: d.name, email: `${d.recipient}@example.com`, notifications_enabled: true });
       await insert('memberships', { application_id: applications.get(d.event.application.id), role: 'MANAGE', user_id: user });
     }
     const ids: number[] = [];
     for (const d of OLD_DELIVERIES) {
       const at = INBOX.find((i) => i.event === d.event)!.receivedAt;
-      const rows = (await insert(
-        'deliveries',
-        {
+      ids.push(
+        await insert('deliveries', {
           event_id: d.event.id, event_type: d.event.type, application_id: d.event.application.id, recipient_id: d.recipient,
           recipient_email: `${d.recipient}@example.com`, recipient_name: d.name, recipient_locale: null, status: d.status, attempts: d.attempts,
           next_attempt_at: d.next, last_reply: d.lastReply, last_error: d.lastError, message_id: d.messageId, sent_at: d.sentAt, created_at: at, updated_at: d.sentAt ?? at,
-        },
-        ' RETURNING id',
-      )) as Array<{ id: number | string }>;
-      ids.push(Number(rows[0].id));
+        }),
+      );
     }
     return ids;
   } finally {
@@ -212,11 +198,9 @@ describe(`migration 1764000000004 undone (${DATABASE_KIND})`, () => {
   it('gives every delivery its event back, and the inbox its columns, as they were', async () => {
     const storage = HeraldTestApp.freshStorage();
     await writeOldDatabase(storage);
-    const options = dataSourceOptions(HeraldTestApp.config(storage).database);
     // Up to this migration only: the ones after it are not what is undone here.
-    const db = await new DataSource({ ...options, migrations: [...BEFORE, DeliveryEvents1764000000004], logger: 'advanced-console', logging: false }).initialize();
+    const { db, table } = await openMigrationDatabase(storage, [...BEFORE, DeliveryEvents1764000000004]);
     try {
-      const table = (name: string) => (options.type === 'postgres' ? `"${options.schema}"."${name}"` : `"${name}"`);
       const read = async () => ({
         inbox: await db.query(`SELECT * FROM ${table('job_events')} ORDER BY id`),
         deliveries: await db.query(`SELECT * FROM ${table('deliveries')} ORDER BY id`),

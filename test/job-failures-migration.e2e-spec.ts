@@ -1,10 +1,9 @@
-import { DataSource } from 'typeorm';
 import { Role } from '../src/auth/role.enum';
-import { dataSourceOptions } from '../src/database/data-source-options';
 import { JobFailures1764000000015 } from '../src/database/migrations/1764000000015-job-failures';
 import { MIGRATIONS } from '../src/database/migrations';
 import { runMigrations } from '../src/database/prepare-database';
 import { DATABASE_KIND, HeraldTestApp, removeStorage, type TestStorage } from './support/herald-test-app';
+import { openMigrationDatabase } from './support/migration-database';
 import { eventually, seedApplication } from './support/people';
 import { type ReceivedMail, SmtpSink } from './support/smtp-sink';
 
@@ -19,13 +18,10 @@ const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input
 
 /** job_outcomes as the code before wrote them: analysis failing 3 times in a row since 9:00, snapshot fine since 9:20. */
 async function writeOldDatabase(storage: TestStorage): Promise<void> {
-  const options = dataSourceOptions(HeraldTestApp.config(storage).database);
-  const db = await new DataSource({ ...options, migrations: BEFORE, logging: false }).initialize();
+  const { db, table, params } = await openMigrationDatabase(storage, BEFORE);
   try {
     expect(await runMigrations(db)).toEqual(BEFORE.map((m) => new m().name));
-    const table = options.type === 'postgres' ? `"${options.schema}"."job_outcomes"` : '"job_outcomes"';
-    const values = options.type === 'postgres' ? '($1, $2, $3, $4, $5, $6)' : '(?, ?, ?, ?, ?, ?)';
-    const insert = `INSERT INTO ${table} (application_id, job_kind, last_outcome, last_occurred_at, failures_in_row, first_failure_at) VALUES ${values}`;
+    const insert = `INSERT INTO ${table('job_outcomes')} (application_id, job_kind, last_outcome, last_occurred_at, failures_in_row, first_failure_at) VALUES (${params(6)})`;
     await db.query(insert, ['mig-app', 'analysis', 'FAILED', '2026-11-24T09:30:00.000Z', 3, '2026-11-24T09:00:00.000Z']);
     await db.query(insert, ['mig-app', 'snapshot', 'SUCCEEDED', '2026-11-24T09:20:00.000Z', 0, null]);
   } finally {

@@ -1,17 +1,13 @@
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/database/data-source-options';
 import { MIGRATIONS } from '../src/database/migrations';
 import { runMigrations } from '../src/database/prepare-database';
 import { DATABASE_KIND, HeraldTestApp, removeStorage } from './support/herald-test-app';
+import { openMigrationDatabase } from './support/migration-database';
 
 /** Migration 1765000000020 (admins' mail templates and branding): its tables, one version per number, and undone. */
 describe(`migration 1765000000020, mail templates (${DATABASE_KIND})`, () => {
   it('creates the versions (one per type, language and number) and the branding, and is undone', async () => {
     const storage = HeraldTestApp.freshStorage();
-    const options = dataSourceOptions(HeraldTestApp.config(storage).database);
-    const db = await new DataSource({ ...options, migrations: MIGRATIONS, logging: false }).initialize();
-    const table = (name: string) => (options.type === 'postgres' ? `"${options.schema}"."${name}"` : `"${name}"`);
-    const p = (n: number) => Array.from({ length: n }, (_, i) => (options.type === 'postgres' ? `$${i + 1}` : '?')).join(', ');
+    const { db, table, params: p } = await openMigrationDatabase(storage, MIGRATIONS);
     try {
       expect((await runMigrations(db)).pop()).toBe('MailTemplates1765000000020');
       const version = ['JOB_FAILED', 'fr', 1, 'UPDATE', '{{subject}}', '2026-11-21 08:00:00.000', 'ann'];
