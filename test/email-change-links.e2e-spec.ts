@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { Role } from '../src/auth/role.enum';
-import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
-import { eventually, seedApplication } from './support/people';
-import { type ReceivedMail, SmtpSink } from './support/smtp-sink';
+import { DATABASE_KIND, type HeraldTestApp } from './support/herald-test-app';
+import { failureMailTo, linksOf, PUBLIC_URL, startForLinks } from './support/preference-links';
+import { SmtpSink } from './support/smtp-sink';
 
 /**
  * The signed links of a mail (preferences page, one-click unsubscribe) are for the
@@ -11,8 +11,6 @@ import { type ReceivedMail, SmtpSink } from './support/smtp-sink';
  * old one answer "no longer valid" and change nothing, while those of mails sent to
  * the new one work.
  */
-const PUBLIC_URL = 'https://herald.example.com';
-const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { eventId } }';
 const ME = '{ me { email notificationsEnabled preferences { eventType enabled applicationOverrides { applicationId enabled } } } }';
 let seq = 0;
 
@@ -24,26 +22,8 @@ describe(`preferences links after an email change (${DATABASE_KIND})`, () => {
 
   /** Publishes a failure of Billing and returns the links of the mail that reaches `address`. */
   const mailTo = async (address: string) => {
-    const event = {
-      schemaVersion: 1,
-      id: `email-change-${process.pid}-${++seq}`,
-      type: 'JOB_FAILED',
-      occurredAt: '2026-11-24T09:10:00Z',
-      application: { id: 'billing', name: 'Billing' },
-      job: { id: 'job-1', kind: 'analysis', startedAt: '2026-11-24T09:00:00Z', endedAt: '2026-11-24T09:10:00Z' },
-      error: { message: 'Out of memory' },
-    };
-    const res = await app.gql(PUBLISH, { input: event }, app.token(Role.SERVICE, 'console'));
-    if (res.errors) throw new Error(JSON.stringify(res.errors));
-    const mail: ReceivedMail = await eventually(async () => {
-      const got = sink.received.find((m) => m.parsed.headers.get('x-herald-event-id') === event.id && m.to[0] === address);
-      expect(got).toBeDefined();
-      return got!;
-    });
-    const page = /(https:\/\/herald\.example\.com\/preferences\?t=[A-Za-z0-9_-]+)/.exec(mail.parsed.text ?? '')![1];
-    const headers = mail.raw.slice(0, mail.raw.indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ');
-    const oneClick = /^List-Unsubscribe: <([^>]+)>$/m.exec(headers)![1];
-    return { page: local(page), oneClick: local(oneClick), token: new URL(page).searchParams.get('t')! };
+    const links = linksOf(await failureMailTo(app, sink, `email-change-${process.pid}-${++seq}`, address));
+    return { ...links, page: local(links.page), oneClick: local(links.oneClick) };
   };
   /** The id of the "stop" form of a page. */
   const stopFormOf = (html: string) => /name="form" value="([A-Za-z0-9_-]{22})">\s*<input type="hidden" name="action" value="stop">/.exec(html)![1];
@@ -69,11 +49,7 @@ describe(`preferences links after an email change (${DATABASE_KIND})`, () => {
 
   beforeAll(async () => {
     sink = await new SmtpSink().start();
-    app = await HeraldTestApp.start({ HERALD_PUBLIC_URL: PUBLIC_URL, DISPATCH_SWEEP_INTERVAL_MS: '100' });
-    await app.admin('mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }', {
-      input: { host: '127.0.0.1', port: sink.port, security: 'NONE', authEnabled: false, sender: 'Herald <herald@example.com>' },
-    });
-    await seedApplication(app, { id: 'billing', name: 'Billing' }, [{ id: 'ann' }, { id: 'bob' }]);
+    app = await startForLinks(sink);
   });
   afterAll(async () => {
     await app?.close();

@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import request from 'supertest';
 import { Role } from '../src/auth/role.enum';
-import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
-import { eventually, seedApplication } from './support/people';
-import { type ReceivedMail, SmtpSink } from './support/smtp-sink';
+import { DATABASE_KIND, type HeraldTestApp } from './support/herald-test-app';
+import { failureMailTo, linksOf, PUBLIC_URL, startForLinks } from './support/preference-links';
+import { SmtpSink } from './support/smtp-sink';
 
 /**
  * What the pages people reach from a mail (preferences page, one-click unsubscribe)
@@ -13,22 +13,11 @@ import { type ReceivedMail, SmtpSink } from './support/smtp-sink';
  * page's own inline style, no MIME sniffing, no referrer — and no X-Powered-By on
  * any answer of Herald's.
  */
-const PUBLIC_URL = 'https://herald.example.com';
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) console.warn(`test/security-headers.e2e-spec.ts: the browser check is skipped, no ${CHROMIUM} here (apt-get install -y chromium)`);
 
-const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { eventId } }';
 let seq = 0;
-const failed = () => ({
-  schemaVersion: 1,
-  id: `headers-${process.pid}-${++seq}`,
-  type: 'JOB_FAILED',
-  occurredAt: '2026-11-24T09:10:00Z',
-  application: { id: 'billing', name: 'Billing' },
-  job: { id: 'job-1', kind: 'analysis', startedAt: '2026-11-24T09:00:00Z', endedAt: '2026-11-24T09:10:00Z' },
-  error: { message: 'Out of memory' },
-});
 
 /** The hashes CSP takes for each <style> element of a page. */
 const styleHashes = (html: string) => [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1]).digest('base64')}'`);
@@ -59,27 +48,13 @@ describe(`security headers (${DATABASE_KIND})`, () => {
   const local = (url: string) => url.replace(PUBLIC_URL, app.url);
   /** The preferences link and one-click address of a new mail to this person. */
   const newLinks = async (person: string) => {
-    const event = failed();
-    const res = await app.gql(PUBLISH, { input: event }, app.token(Role.SERVICE, 'console'));
-    if (res.errors) throw new Error(JSON.stringify(res.errors));
-    const mail: ReceivedMail = await eventually(async () => {
-      const got = sink.received.find((m) => m.parsed.headers.get('x-herald-event-id') === event.id && m.to[0] === `${person}@example.com`);
-      expect(got).toBeDefined();
-      return got!;
-    });
-    const page = /(https:\/\/herald\.example\.com\/preferences\?t=[A-Za-z0-9_-]+)/.exec(mail.parsed.text ?? '')![1];
-    const headers = mail.raw.slice(0, mail.raw.indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ');
-    const oneClick = /^List-Unsubscribe: <([^>]+)>$/m.exec(headers)![1];
-    return { page: local(page), oneClick: local(oneClick), token: new URL(page).searchParams.get('t')! };
+    const links = linksOf(await failureMailTo(app, sink, `headers-${process.pid}-${++seq}`, `${person}@example.com`));
+    return { ...links, page: local(links.page), oneClick: local(links.oneClick) };
   };
 
   beforeAll(async () => {
     sink = await new SmtpSink().start();
-    app = await HeraldTestApp.start({ HERALD_PUBLIC_URL: PUBLIC_URL, DISPATCH_SWEEP_INTERVAL_MS: '100', GRAPHQL_IDE: 'true' });
-    await app.admin('mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }', {
-      input: { host: '127.0.0.1', port: sink.port, security: 'NONE', authEnabled: false, sender: 'Herald <herald@example.com>' },
-    });
-    await seedApplication(app, { id: 'billing', name: 'Billing' }, [{ id: 'ann' }, { id: 'bob' }]);
+    app = await startForLinks(sink, { GRAPHQL_IDE: 'true' });
   });
   afterAll(async () => {
     await app?.close();
