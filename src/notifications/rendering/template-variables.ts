@@ -37,10 +37,13 @@ const COMMON: readonly VariableDescription[] = [
   },
   { name: 'labels', description: "The labels of the HTML part's table, in the reader's language" },
   { name: 'textLabels', description: "The labels of the text part's lines, in the reader's language" },
-  ...(['application', 'job', 'started', 'ended', 'took', 'when'] as const).flatMap((key) => [
-    { name: `labels.${key}`, description: `The label "${key === 'took' ? 'Took' : key.charAt(0).toUpperCase() + key.slice(1)}" in the reader's language (the HTML part's table)` },
-    { name: `textLabels.${key}`, description: `The same label with its colon, padded to line up the text part's lines ("${key === 'took' ? 'Took' : key.charAt(0).toUpperCase() + key.slice(1)}:")` },
-  ]),
+  ...(['application', 'job', 'started', 'ended', 'took', 'when'] as const).flatMap((key) => {
+    const label = key.charAt(0).toUpperCase() + key.slice(1); // as English says it
+    return [
+      { name: `labels.${key}`, description: `The label "${label}" in the reader's language (the HTML part's table)` },
+      { name: `textLabels.${key}`, description: `The same label with its colon, padded to line up the text part's lines ("${label}:")` },
+    ];
+  }),
   { name: 'branding', description: 'What updateMailBranding set (each part absent until set)' },
   { name: 'branding.productName', description: 'The product name' },
   { name: 'branding.logoUrl', description: "The logo's address for <img src>: the https URL set, or cid:logo@herald for the image Herald keeps and attaches" },
