@@ -1,31 +1,14 @@
-import { In } from 'typeorm';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { NotificationsCore } from '../../test/support/notifications-core';
+import { BACKOFF_MAX_MS, DISPATCH_TIMING, jobFailed, NotificationsCore } from '../../test/support/notifications-core';
 import { eventually } from '../../test/support/people';
 import { SmtpSink } from '../../test/support/smtp-sink';
-import { JobEventIngestionService } from '../job-events/ingestion/job-event-ingestion.service';
-import { DeliveryEventEntity } from '../notifications/entities/delivery-event.entity';
-import { DeliveryEntity, DeliveryStatus } from '../notifications/entities/delivery.entity';
+import { DeliveryStatus } from '../notifications/entities/delivery.entity';
 import { DeliveriesDueEvent } from '../notifications/outbox/deliveries-due.event';
 import { Dispatcher } from '../notifications/dispatch/dispatcher';
 import { SmtpSecurity } from '../settings/smtp-settings/smtp-settings';
 import { SmtpSettingsService } from '../settings/smtp-settings/smtp-settings.service';
 import { SelectedTransport } from './transports/selected-transport';
 import { SmtpTransport } from './transports/smtp/smtp-transport';
-
-const SWEEP_MS = 30_000;
-const BACKOFF_MAX_MS = 600_000;
-
-let seq = 0;
-const jobFailed = (applicationId = 'app-1') => ({
-  schemaVersion: 1,
-  id: `ev-${++seq}`,
-  type: 'JOB_FAILED',
-  occurredAt: '2026-01-05T09:00:00Z',
-  application: { id: applicationId, name: 'Billing' },
-  job: { id: 'job-1', kind: 'analysis', startedAt: '2026-01-05T08:00:00Z', endedAt: '2026-01-05T09:00:00Z' },
-  error: { message: 'Out of memory' },
-});
 
 /**
  * The email channel under the dispatcher, with the real outbox (SQLite in memory)
@@ -36,20 +19,12 @@ describe('EmailChannel', () => {
   let core: NotificationsCore;
   let sink: SmtpSink;
   let announced: DeliveriesDueEvent[];
-  const ingest = (event: object) => core.get(JobEventIngestionService).ingest(event, 'emitter');
-  const deliveriesOf = async (eventId: string) => {
-    const ids = (await core.dataSource.getRepository(DeliveryEventEntity).findBy({ eventId })).map((e) => e.deliveryId);
-    return core.dataSource.getRepository(DeliveryEntity).find({ where: { id: In(ids) }, order: { id: 'ASC' } });
-  };
+  const ingest = (event: object) => core.ingest(event);
+  const deliveriesOf = (eventId: string) => core.deliveriesOf(eventId);
 
   beforeEach(async () => {
     sink = await new SmtpSink().start();
-    core = await NotificationsCore.start({
-      DISPATCH_SWEEP_INTERVAL_MS: String(SWEEP_MS),
-      DISPATCH_BACKOFF_BASE_MS: '60000',
-      DISPATCH_BACKOFF_MAX_MS: String(BACKOFF_MAX_MS),
-      DISPATCH_LEASE_MS: '120000',
-    });
+    core = await NotificationsCore.start(DISPATCH_TIMING);
     announced = [];
     core.get(EventEmitter2).on(DeliveriesDueEvent.NAME, (e: DeliveriesDueEvent) => announced.push(e));
     await core.seedApplication('app-1', ['ann', 'bob']);

@@ -5,7 +5,7 @@ import { ConsoleLogger, type DynamicModule, type LoggerService, type Type } from
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { AuthModule } from '../../src/auth/auth.module';
 import { ClockModule } from '../../src/clock/clock.module';
 import { ManualClock } from '../../src/clock/manual-clock';
@@ -14,7 +14,10 @@ import { HeraldConfig } from '../../src/config/herald-config';
 import { validateEnvironment } from '../../src/config/validate-environment';
 import { DatabaseModule } from '../../src/database/database.module';
 import { EmailModule } from '../../src/email/email.module';
+import { JobEventIngestionService } from '../../src/job-events/ingestion/job-event-ingestion.service';
 import { Dispatcher } from '../../src/notifications/dispatch/dispatcher';
+import { DeliveryEventEntity } from '../../src/notifications/entities/delivery-event.entity';
+import { DeliveryEntity } from '../../src/notifications/entities/delivery.entity';
 import { NotificationsPortsModule } from '../../src/notifications/notifications-ports.module';
 import { NotificationsModule } from '../../src/notifications/notifications.module';
 import { SmtpSecurity } from '../../src/settings/smtp-settings/smtp-settings';
@@ -23,6 +26,28 @@ import { ApplicationEntity } from '../../src/users/entities/application.entity';
 import { MembershipEntity, MembershipRole } from '../../src/users/entities/membership.entity';
 import { UserEntity } from '../../src/users/entities/user.entity';
 import { eventually } from './people';
+
+/** The dispatcher's timing in the specs of the dispatcher and of a channel under it: only the ManualClock moves it. */
+export const SWEEP_MS = 30_000;
+export const BACKOFF_MAX_MS = 600_000;
+export const DISPATCH_TIMING: Readonly<Record<string, string>> = {
+  DISPATCH_SWEEP_INTERVAL_MS: String(SWEEP_MS),
+  DISPATCH_BACKOFF_BASE_MS: '60000',
+  DISPATCH_BACKOFF_MAX_MS: String(BACKOFF_MAX_MS),
+  DISPATCH_LEASE_MS: '120000',
+};
+
+let events = 0;
+/** A JOB_FAILED of `applicationId` (a new id each time), as a producer publishes it. */
+export const jobFailed = (applicationId = 'app-1') => ({
+  schemaVersion: 1,
+  id: `ev-${++events}`,
+  type: 'JOB_FAILED',
+  occurredAt: '2026-01-05T09:00:00Z',
+  application: { id: applicationId, name: 'Billing' },
+  job: { id: 'job-1', kind: 'analysis', startedAt: '2026-01-05T08:00:00Z', endedAt: '2026-01-05T09:00:00Z' },
+  error: { message: 'Out of memory' },
+});
 
 /**
  * Herald's core without HTTP or GraphQL — ingestion, planning, the outbox, the
@@ -84,6 +109,17 @@ export class NotificationsCore {
 
   get dataSource(): DataSource {
     return this.get(DataSource);
+  }
+
+  /** Takes an event in as the in-process emitter does. */
+  ingest(event: object): ReturnType<JobEventIngestionService['ingest']> {
+    return this.get(JobEventIngestionService).ingest(event, 'emitter');
+  }
+
+  /** The deliveries of an event, in the order they were written. */
+  async deliveriesOf(eventId: string): Promise<DeliveryEntity[]> {
+    const ids = (await this.dataSource.getRepository(DeliveryEventEntity).findBy({ eventId })).map((e) => e.deliveryId);
+    return this.dataSource.getRepository(DeliveryEntity).find({ where: { id: In(ids) }, order: { id: 'ASC' } });
   }
 
   /** Points the relay at a local SMTP server; resolves once the dispatcher has seen it (and offers to take fresh deliveries). */

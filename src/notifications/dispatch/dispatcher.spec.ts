@@ -1,29 +1,13 @@
 import { In } from 'typeorm';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { MemoryChannel, MemoryChannelModule } from '../../../test/support/memory-channel';
-import { NotificationsCore } from '../../../test/support/notifications-core';
+import { BACKOFF_MAX_MS, DISPATCH_TIMING, jobFailed, NotificationsCore, SWEEP_MS } from '../../../test/support/notifications-core';
 import { eventually } from '../../../test/support/people';
 import { ChannelsChangedEvent } from '../../channels/delivery-channel.port';
-import { JobEventIngestionService } from '../../job-events/ingestion/job-event-ingestion.service';
-import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryOutbox } from '../outbox/delivery-outbox';
 import { Dispatcher } from './dispatcher';
-
-const SWEEP_MS = 30_000;
-const BACKOFF_MAX_MS = 600_000;
-
-let seq = 0;
-const jobFailed = (applicationId = 'app-1') => ({
-  schemaVersion: 1,
-  id: `ev-${++seq}`,
-  type: 'JOB_FAILED',
-  occurredAt: '2026-01-05T09:00:00Z',
-  application: { id: applicationId, name: 'Billing' },
-  job: { id: 'job-1', kind: 'analysis', startedAt: '2026-01-05T08:00:00Z', endedAt: '2026-01-05T09:00:00Z' },
-  error: { message: 'Out of memory' },
-});
 
 /**
  * The dispatcher with the real outbox (SQLite in memory) and a channel written for
@@ -35,15 +19,12 @@ describe('Dispatcher', () => {
   let core: NotificationsCore;
   let channel: MemoryChannel;
   let announced: DeliveriesDueEvent[];
-  const ingest = (event: object) => core.get(JobEventIngestionService).ingest(event, 'emitter');
-  const deliveriesOf = async (eventId: string) => {
-    const ids = (await core.dataSource.getRepository(DeliveryEventEntity).findBy({ eventId })).map((e) => e.deliveryId);
-    return core.dataSource.getRepository(DeliveryEntity).find({ where: { id: In(ids) }, order: { id: 'ASC' } });
-  };
+  const ingest = (event: object) => core.ingest(event);
+  const deliveriesOf = (eventId: string) => core.deliveriesOf(eventId);
   const statusesOf = async (eventId: string) => (await deliveriesOf(eventId)).map((d) => d.status);
   const start = async (env: Record<string, string> = {}) => {
     core = await NotificationsCore.start(
-      { DISPATCH_SWEEP_INTERVAL_MS: String(SWEEP_MS), DISPATCH_BACKOFF_BASE_MS: '60000', DISPATCH_BACKOFF_MAX_MS: String(BACKOFF_MAX_MS), DISPATCH_LEASE_MS: '120000', ...env },
+      { ...DISPATCH_TIMING, ...env },
       { channels: [MemoryChannelModule] },
     );
     channel = core.get(MemoryChannel);
