@@ -81,8 +81,9 @@ export class EmailChannel implements DeliveryChannel {
       const mail = await this.composer.compose(d, route, context);
       sendStart = this.clock.now();
       const reply = await this.transport.send(route, { envelope: mail.envelope, raw: mail.raw });
-      await this.transport.succeeded().catch((e: Error) => this.logger.warn(`could not record the relay's success: ${e.message}`));
-      return { sent: true, reference: mail.messageId, reply, sendMs: this.clock.now() - sendStart, ...(mail.note && { note: mail.note }) };
+      await this.transport.succeeded(route).catch((e: Error) => this.logger.warn(`could not record the relay's success: ${e.message}`));
+      const sentVia = this.transport.sentVia?.(route) ?? route.name;
+      return { sent: true, reference: mail.messageId, reply, sendMs: this.clock.now() - sendStart, sentVia, ...(mail.note && { note: mail.note }) };
     } catch (error) {
       // Before the send (composing the mail, the quota's database): this delivery's attempt, not the transport's failure.
       failure =
@@ -129,7 +130,7 @@ export class EmailChannel implements DeliveryChannel {
   private async ownFailures(d: ChannelDelivery, context: DispatchContext, failure: TransportFailure): Promise<number | undefined> {
     if (!failure.whileSending) return undefined;
     const count = await context
-      .countFailure(d, this.transport.lastWorkedAt())
+      .countFailure(d, this.transport.lastWorkedAt(failure))
       .catch((e: Error) => (this.logger.error(`could not count delivery ${d.id}'s relay failure: ${e.message}`), d.channelFailures));
     return count >= this.config.relay.failuresPerMessage ? count : undefined;
   }

@@ -164,7 +164,7 @@ export class GraphTransport implements MailTransport, OnApplicationShutdown {
     return failure;
   }
 
-  succeeded(): Promise<void> {
+  succeeded(_route?: MailRoute): Promise<void> {
     return this.health.succeeded();
   }
 

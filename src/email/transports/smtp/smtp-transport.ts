@@ -76,7 +76,7 @@ export class SmtpTransport implements MailTransport {
     return failure;
   }
 
-  succeeded(): Promise<void> {
+  succeeded(_route?: MailRoute): Promise<void> {
     return this.health.succeeded();
   }
 
