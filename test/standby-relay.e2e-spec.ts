@@ -3,6 +3,8 @@ import { DataSource } from 'typeorm';
 import { Role } from '../src/auth/role.enum';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
+import { FakeGraph } from './support/fake-graph';
+import { OAuth2TokenEndpoint } from './support/oauth2-token-endpoint';
 import { closedPort, SmtpSink } from './support/smtp-sink';
 
 const UPDATE_SMTP = 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }';
@@ -74,18 +76,29 @@ describe(`the standby relay (${DATABASE_KIND})`, () => {
     return s;
   };
 
-  it('the primary refusing connections: mail goes through the standby, each delivery says so; the primary back: its probe succeeds and the next mails take it', async () => {
-    const primaryPort = await closedPort();
+  it('the primary stopped mid-run and refusing connections: mail goes through the standby, each delivery says so; the primary back: its probe succeeds and the next mails take it; none lost, none twice', async () => {
+    let primary = await sink();
+    const primaryPort = primary.port;
     const standby = await sink();
     const app = await start();
     await app.admin(UPDATE_SMTP, { input: relayAt(primaryPort) });
     await app.admin(UPDATE_STANDBY, { input: relayAt(standby.port, { sender: 'standby@example.com' }) });
     await seedApplication(app, { id: 'app-failover', name: 'Billing' }, people('failover', 3));
+    const sentBy = async (id: string, via: string) =>
+      eventually(async () => {
+        for (const d of await deliveriesOf(app, id)) expect(d).toMatchObject({ status: 'SENT', attempts: 1, sentVia: via });
+      });
 
+    const before = await publish(app, 'app-failover');
+    await sentBy(before, `primary: 127.0.0.1:${primaryPort}`);
+    expect(await statusOf(app)).toMatchObject({ state: 'OK', sendingThrough: 'PRIMARY', standby: { state: 'OK', name: `127.0.0.1:${standby.port}` } });
+
+    // The primary goes away: its sessions are hung up and its port refuses connections.
+    const firstPrimary = primary;
+    firstPrimary.endSessions();
+    await firstPrimary.stop();
     const during = await publish(app, 'app-failover');
-    await eventually(async () => {
-      for (const d of await deliveriesOf(app, during)) expect(d).toMatchObject({ status: 'SENT', attempts: 1, sentVia: `standby: 127.0.0.1:${standby.port}` });
-    });
+    await sentBy(during, `standby: 127.0.0.1:${standby.port}`);
     expect(notifications(standby)).toHaveLength(3);
     expect(notifications(standby).map((m) => m.parsed.from?.text)).toEqual(Array(3).fill('standby@example.com'));
     expect(await statusOf(app)).toMatchObject({
@@ -97,18 +110,56 @@ describe(`the standby relay (${DATABASE_KIND})`, () => {
     });
 
     // The primary comes back on its port: a probe closes its circuit, and mail takes it again.
-    const primary = await sink(primaryPort);
+    primary = await sink(primaryPort);
     await eventually(async () => expect(await statusOf(app)).toMatchObject({ state: 'OK', sendingThrough: 'PRIMARY', primary: { state: 'OK' } }));
     const after = await publish(app, 'app-failover');
-    await eventually(async () => {
-      for (const d of await deliveriesOf(app, after)) expect(d).toMatchObject({ status: 'SENT', attempts: 1, sentVia: `primary: 127.0.0.1:${primaryPort}` });
-    });
+    await sentBy(after, `primary: 127.0.0.1:${primaryPort}`);
     expect(notifications(primary)).toHaveLength(3);
     expect(notifications(standby)).toHaveLength(3);
-    // Each mail once, on one relay or the other: no Message-ID twice.
-    const ids = [...notifications(primary), ...notifications(standby)].map((m) => m.parsed.messageId);
-    expect(new Set(ids).size).toBe(6);
-    expect(ids.sort()).toEqual([...(await deliveriesOf(app, during)), ...(await deliveriesOf(app, after))].map((d) => d.messageId).sort());
+    // Each mail once, on one relay or the other: no Message-ID twice, none missing.
+    const received = [...notifications(firstPrimary), ...notifications(primary), ...notifications(standby)].map((m) => m.parsed.messageId);
+    expect(received).toHaveLength(9);
+    expect(new Set(received).size).toBe(9);
+    const recorded = (await Promise.all([before, during, after].map((id) => deliveriesOf(app, id)))).flat().map((d) => d.messageId);
+    expect(received.sort()).toEqual(recorded.sort());
+  });
+
+  it('a Microsoft Graph standby: while the SMTP primary is down, mail goes through Graph as the standby\'s mailbox; its client secret is never answered', async () => {
+    const SECRET = 'Gx7~standby-graph-secret';
+    const endpoint = await new OAuth2TokenEndpoint().start();
+    cleanups.push(() => endpoint.stop());
+    endpoint.addClient('herald-standby', { secret: SECRET });
+    const graph = await new FakeGraph((token, scope) => endpoint.isValidFor(token, scope)).start();
+    cleanups.push(() => graph.stop());
+    graph.addMailbox('standby@contoso.example');
+    const app = await start();
+    await app.admin(UPDATE_SMTP, { input: relayAt(await closedPort()) });
+    const graphStandby = {
+      transport: 'MICROSOFT_GRAPH',
+      graphEndpoint: graph.url,
+      sender: 'Console <standby@contoso.example>',
+      authMethod: 'OAUTH2_CLIENT_CREDENTIALS',
+      oauth2TokenUrl: endpoint.url,
+      oauth2ClientId: 'herald-standby',
+      oauth2ClientSecret: SECRET,
+    };
+    const saved = await app.gql(UPDATE_STANDBY, { input: graphStandby }, app.token(Role.ADMIN));
+    expect(saved.data.updateStandbySmtpSettings).toMatchObject({ transport: 'MICROSOFT_GRAPH', oauth2ClientSecretSet: true, configured: true });
+    expect(JSON.stringify(saved)).not.toContain(SECRET);
+    const verified = (await app.admin(VERIFY, { relay: 'STANDBY' })).verifySmtpSettings;
+    expect(verified).toMatchObject({ ok: true, steps: expect.arrayContaining([{ step: 'TOKEN', status: 'OK' }, { step: 'MAILBOX', status: 'OK' }]) });
+
+    await seedApplication(app, { id: 'app-graph-standby', name: 'Billing' }, people('graph-standby', 2));
+    const id = await publish(app, 'app-graph-standby');
+    const host = new URL(graph.url).host;
+    await eventually(async () => {
+      for (const d of await deliveriesOf(app, id)) expect(d).toMatchObject({ status: 'SENT', sentVia: `standby: Microsoft Graph ${host} as standby@contoso.example` });
+    });
+    expect(graph.received.filter((m) => m.parsed.headers.get('x-herald-event-id') === id).map((m) => m.mailbox)).toEqual(['standby@contoso.example', 'standby@contoso.example']);
+    const status = await statusOf(app);
+    expect(status).toMatchObject({ sendingThrough: 'STANDBY', primary: { state: 'DOWN' }, standby: { transport: 'MICROSOFT_GRAPH', name: 'Microsoft Graph as standby@contoso.example', state: 'OK' } });
+    expect(JSON.stringify(status)).not.toContain(SECRET);
+    expect(JSON.stringify(await app.admin(STANDBY))).not.toContain(SECRET);
   });
 
   it('both down: mail waits, no attempt spent, and goes through the standby once it is back', async () => {
