@@ -157,7 +157,7 @@ describe(`the standby relay (${DATABASE_KIND})`, () => {
     });
     expect(graph.received.filter((m) => m.parsed.headers.get('x-herald-event-id') === id).map((m) => m.mailbox)).toEqual(['standby@contoso.example', 'standby@contoso.example']);
     const status = await statusOf(app);
-    expect(status).toMatchObject({ sendingThrough: 'STANDBY', primary: { state: 'DOWN' }, standby: { transport: 'MICROSOFT_GRAPH', name: 'Microsoft Graph as standby@contoso.example', state: 'OK' } });
+    expect(status).toMatchObject({ sendingThrough: 'STANDBY', primary: { state: 'DOWN' }, standby: { transport: 'MICROSOFT_GRAPH', name: `Microsoft Graph ${host} as standby@contoso.example`, state: 'OK' } });
     expect(JSON.stringify(status)).not.toContain(SECRET);
     expect(JSON.stringify(await app.admin(STANDBY))).not.toContain(SECRET);
   });

@@ -8,7 +8,7 @@ import { RelayState } from '../relay-health/relay-state-changed.event';
 export class RelayRoleStatusModel {
   @Field(() => RelayRole, { description: 'PRIMARY or STANDBY' }) role: RelayRole;
   @Field(() => MailTransportKind, { description: 'What carries its mail: SMTP or MICROSOFT_GRAPH' }) transport: MailTransportKind;
-  @Field(() => String, { nullable: true, description: 'host:port of the relay, or the Graph mailbox; null while not configured' }) name: string | null;
+  @Field(() => String, { nullable: true, description: 'Where it sends: host:port of the relay, or Microsoft Graph <host> as <mailbox>; null while not configured' }) name: string | null;
   @Field(() => RelayState, { description: 'OK, DEGRADED, DOWN or NOT_CONFIGURED' }) state: RelayState;
   @Field({ description: 'Since when it is in this state' }) since: Date;
   @Field(() => Date, { nullable: true, description: 'When a mail or a probe last went through it' }) lastSuccessAt: Date | null;

@@ -1,7 +1,7 @@
 import { ResolveField, Resolver } from '@nestjs/graphql';
 import { Roles } from '../../auth/auth.decorators';
 import { Role } from '../../auth/role.enum';
-import { isConfigured, MailTransportKind, type SmtpSettings } from '../../settings/smtp-settings/smtp-settings';
+import { graphMailbox, isConfigured, MailTransportKind, type SmtpSettings } from '../../settings/smtp-settings/smtp-settings';
 import { SmtpSettingsService } from '../../settings/smtp-settings/smtp-settings.service';
 import { RelayRole } from '../../settings/standby-settings/relay-role';
 import { StandbySmtpSettingsService } from '../../settings/standby-settings/standby-smtp-settings.service';
@@ -59,6 +59,14 @@ export class RelayRolesResolver {
 /** Where it sends: host:port, or Graph's mailbox (never a secret). */
 function nameOf(settings: SmtpSettings): string | null {
   if (!isConfigured(settings)) return null;
-  if (settings.transport === MailTransportKind.MICROSOFT_GRAPH) return `Microsoft Graph as ${settings.username ?? settings.sender}`;
+  if (settings.transport === MailTransportKind.MICROSOFT_GRAPH) return `Microsoft Graph ${hostOf(settings.graphEndpoint)} as ${graphMailbox(settings)}`;
   return `${settings.host}:${settings.port}`;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }

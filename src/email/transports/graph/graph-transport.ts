@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Clock } from '../../../clock/clock';
 import { SmtpSettingsChangedEvent } from '../../../settings/smtp-settings/smtp-settings-changed.event';
-import { isConfigured, type SmtpSettings } from '../../../settings/smtp-settings/smtp-settings';
+import { graphMailbox, isConfigured, type SmtpSettings } from '../../../settings/smtp-settings/smtp-settings';
 import { SmtpSettingsService } from '../../../settings/smtp-settings/smtp-settings.service';
 import { RelayHealth } from '../../../smtp/relay-health/relay-health';
 import { type AccessToken, type OAuth2TokenSource, type SmtpCheckResult, SmtpCheckStep, type SmtpFailure, SmtpGateway } from '../../../smtp/smtp-gateway';
@@ -25,13 +25,6 @@ interface GraphRoute extends MailRoute {
 /** The classification as made, kept for the relay's health. */
 interface GraphTransportFailure extends TransportFailure {
   readonly smtp: SmtpFailure;
-}
-
-/** The mailbox Graph sends as: `username` when set, else the sender's address. */
-export function graphMailbox(settings: SmtpSettings): string {
-  if (settings.username) return settings.username;
-  const sender = settings.sender ?? '';
-  return /<([^<>]+)>\s*$/.exec(sender)?.[1] ?? sender.trim();
 }
 
 /** The scope of Graph's tokens: the endpoint's `.default` (the app's application permissions). */
