@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { Role } from '../src/auth/role.enum';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
+import { capturingOutput } from './support/captured-output';
 import { FakeGraph } from './support/fake-graph';
 import { OAuth2TokenEndpoint } from './support/oauth2-token-endpoint';
 import { closedPort, SmtpSink } from './support/smtp-sink';
@@ -201,7 +202,7 @@ describe(`the standby relay (${DATABASE_KIND})`, () => {
   it('its settings: validated as the primary\'s, secrets stored encrypted and never answered, audited; checked and tested on their own; cleared', async () => {
     const primary = await sink();
     const standby = await sink(0, { auth: { user: 'standby-user', pass: 'Standby-S3cret!' } });
-    const app = await start();
+    const app = await start({ LOG_LEVEL: 'verbose' });
     await app.admin(UPDATE_SMTP, { input: relayAt(primary.port, { gatewayUri: 'https://console.example.com' }) });
 
     // Bad input: the field is named, nothing changes.
@@ -214,7 +215,15 @@ describe(`the standby relay (${DATABASE_KIND})`, () => {
     expect(forbidden.errors?.[0].extensions?.code).toBe('FORBIDDEN');
 
     const input = relayAt(standby.port, { authEnabled: true, username: 'standby-user', password: 'Standby-S3cret!', sender: 'standby@example.com' });
-    const res = await app.gql(UPDATE_STANDBY, { input }, app.token(Role.ADMIN, 'alice'));
+    // Logged (the change, a refused login), never with the secret.
+    const { result: res, log } = await capturingOutput(async () => {
+      const wrong = await app.gql(UPDATE_STANDBY, { input: { ...input, password: 'Wrong-S3cret!' } }, app.token(Role.ADMIN, 'alice'));
+      expect(wrong.errors).toBeUndefined();
+      expect((await app.admin(VERIFY, { relay: 'STANDBY' })).verifySmtpSettings).toMatchObject({ ok: false, steps: expect.arrayContaining([{ step: 'AUTH', status: 'FAILED' }]) });
+      return app.gql(UPDATE_STANDBY, { input }, app.token(Role.ADMIN, 'alice'));
+    });
+    expect(log).toContain('[StandbySmtpSettings] settings changed by alice: standby.smtp.host');
+    expect(log).not.toContain('S3cret!');
     expect(res.errors).toBeUndefined();
     expect(res.data.updateStandbySmtpSettings).toMatchObject({ host: '127.0.0.1', port: standby.port, passwordSet: true, authMethod: 'PASSWORD', configured: true, gatewayUri: 'https://console.example.com', updatedBy: 'alice' });
     expect(JSON.stringify(res)).not.toContain('Standby-S3cret!');
@@ -226,9 +235,13 @@ describe(`the standby relay (${DATABASE_KIND})`, () => {
     expect(stored.value).not.toContain('Standby-S3cret!');
 
     const audit = (await app.admin(AUDIT)).auditLog.edges.map((e: { node: unknown }) => e.node);
-    expect(audit[0]).toMatchObject({ kind: 'STANDBY_SMTP_SETTINGS', target: 'standbySmtpSettings' });
-    expect(audit[0].fields).toContainEqual({ field: 'password', before: null, after: null, secret: true });
-    expect(audit[0].fields).toContainEqual({ field: 'port', before: '587', after: String(standby.port), secret: false });
+    // Two entries: the settings with the wrong password, then the right password alone.
+    expect(audit.slice(0, 2)).toMatchObject([
+      { kind: 'STANDBY_SMTP_SETTINGS', target: 'standbySmtpSettings', fields: [{ field: 'password', before: null, after: null, secret: true }] },
+      { kind: 'STANDBY_SMTP_SETTINGS', target: 'standbySmtpSettings' },
+    ]);
+    expect(audit[1].fields).toContainEqual({ field: 'password', before: null, after: null, secret: true });
+    expect(audit[1].fields).toContainEqual({ field: 'port', before: '587', after: String(standby.port), secret: false });
     expect(JSON.stringify(audit)).not.toContain('Standby-S3cret!');
 
     // Checked and tested on their own, whatever the primary's state.
