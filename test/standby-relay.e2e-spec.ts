@@ -244,6 +244,10 @@ describe(`the standby relay (${DATABASE_KIND})`, () => {
     expect(audit[1].fields).toContainEqual({ field: 'port', before: '587', after: String(standby.port), secret: false });
     expect(JSON.stringify(audit)).not.toContain('Standby-S3cret!');
 
+    // The console's URL is the primary's, for both: changed there, the standby's mails link to the new one at once.
+    await app.admin(UPDATE_SMTP, { input: { gatewayUri: 'https://console2.example.com' } });
+    expect((await app.admin(STANDBY)).standbySmtpSettings).toMatchObject({ gatewayUri: 'https://console2.example.com', port: standby.port });
+
     // Checked and tested on their own, whatever the primary's state.
     expect((await app.admin(VERIFY, { relay: 'STANDBY' })).verifySmtpSettings).toMatchObject({ ok: true, steps: expect.arrayContaining([{ step: 'AUTH', status: 'OK' }]) });
     expect(standby.logins.at(-1)).toMatchObject({ user: 'standby-user', accepted: true });

@@ -1,10 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { In } from 'typeorm';
 import { BadUserInputError } from '../../graphql/graphql-errors';
 import { type AuditActor } from '../audit-log/audit-actor';
 import { AuditKind } from '../audit-log/audit-kind';
 import { PropertyEntity } from '../property.entity';
 import { SMTP_DEFAULTS, type SmtpSettings } from '../smtp-settings/smtp-settings';
+import { SmtpSettingsChangedEvent } from '../smtp-settings/smtp-settings-changed.event';
 import { SETTINGS_FIELDS, type SettingsKeyOf, standbyKeyOf, toRowValue } from '../smtp-settings/smtp-settings.keys';
 import { auditFields, type SettingsValues, SmtpSettingsService } from '../smtp-settings/smtp-settings.service';
 import type { UpdateSmtpSettingsInput } from '../smtp-settings/update-smtp-settings.input';
@@ -57,6 +59,12 @@ export class StandbySmtpSettingsService extends SmtpSettingsService {
       this.announce(this.cached);
     }
     return this.cached;
+  }
+
+  /** The primary's settings changed: its gatewayUri is the standby's too, read again at once. */
+  @OnEvent(SmtpSettingsChangedEvent.NAME)
+  onPrimaryChanged(): Promise<void> {
+    return this.refresh();
   }
 
   protected override announce(settings: SmtpSettings): void {
