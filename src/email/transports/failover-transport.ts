@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { SmtpSettings } from '../../settings/smtp-settings/smtp-settings';
 import { RelayRole } from '../../settings/standby-settings/relay-role';
 import type { SmtpCheckResult } from '../../smtp/smtp-gateway';
@@ -20,7 +20,10 @@ import { StandbyTransport } from './standby/standby-transport';
  */
 @Injectable()
 export class FailoverTransport implements MailTransport {
+  private readonly logger = new Logger('MailTransport');
   private readonly standby: MailTransport;
+  /** The way the last route took (the switch is logged once each way). */
+  private carrying?: MailTransport;
   /** Which transport made a route, threw an error or classified a failure. */
   private readonly origins = new WeakMap<object, MailTransport>();
   /** Whether a standby is set, as last read (refresh). */
@@ -60,7 +63,13 @@ export class FailoverTransport implements MailTransport {
   async route(): Promise<MailRoute | undefined> {
     const transport = this.failingOver(this.primary.holding()) ? this.standby : this.primary;
     const route = await transport.route();
-    if (route) this.origins.set(route, transport);
+    if (!route) return route;
+    this.origins.set(route, transport);
+    if (this.carrying && this.carrying !== transport) {
+      if (transport === this.standby) this.logger.warn(`the primary is down: mail goes through the standby relay (${route.name}) until a probe finds the primary back`);
+      else this.logger.log(`the primary works again: mail goes through it (${route.name})`);
+    }
+    this.carrying = transport;
     return route;
   }
 
