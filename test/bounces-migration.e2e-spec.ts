@@ -1,4 +1,5 @@
 import { MIGRATIONS } from '../src/database/migrations';
+import { Bounces1765000000010 } from '../src/database/migrations/1765000000010-bounces';
 import { runMigrations } from '../src/database/prepare-database';
 import { DATABASE_KIND, HeraldTestApp, removeStorage } from './support/herald-test-app';
 import { openMigrationDatabase } from './support/migration-database';
@@ -7,7 +8,8 @@ import { openMigrationDatabase } from './support/migration-database';
 describe(`migration 1765000000010, bounces (${DATABASE_KIND})`, () => {
   it("adds the bounce columns to deliveries without touching their rows, the suspensions', reports' and mailbox state's tables, and is undone", async () => {
     const storage = HeraldTestApp.freshStorage();
-    const { db, table, params: p } = await openMigrationDatabase(storage, MIGRATIONS);
+    // Up to the migration after it (later ones are not this test's).
+    const { db, table, params: p } = await openMigrationDatabase(storage, MIGRATIONS.slice(0, MIGRATIONS.indexOf(Bounces1765000000010) + 2));
     const columns = async () => (await db.createQueryRunner().getTable('deliveries'))!.columns.map((c) => c.name);
     try {
       expect(await runMigrations(db)).toContain('Bounces1765000000010');

@@ -85,9 +85,11 @@ export type ChannelFailure =
  * How one attempt ended. `sendMs`: how long the sending itself took (unset: nothing was sent).
  * `note`: something the delivery log should say of a message sent (its lastError), e.g. that
  * it was written with Herald's default template because an admin's failed for it.
+ * `sentVia`: what carried it, as the delivery records it (email: `primary: 127.0.0.1:25`,
+ * `standby: Microsoft Graph … as …`).
  */
 export type ChannelAttempt =
-  | { sent: true; reference: string | null; reply: string | null; sendMs: number; note?: string }
+  | { sent: true; reference: string | null; reply: string | null; sendMs: number; note?: string; sentVia?: string }
   | { sent: false; failure: ChannelFailure; sendMs?: number };
 
 /** What the dispatcher lends a channel: the content of deliveries (notifications' tables) and a counter. */

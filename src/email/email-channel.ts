@@ -19,7 +19,8 @@ const NOT_CONFIGURED: ChannelHold = { reason: 'waiting: SMTP is not configured (
 /**
  * Email: one mail per delivery to the person's address, composed by the
  * MessageComposer (rendered and encoded once per event and reader) and carried by
- * the mail transport (MAIL_TRANSPORT: the SMTP relay). Only a failure of one
+ * the mail transport (MAIL_TRANSPORT: the primary relay, or the standby relay while
+ * the primary is down; each sent delivery records which: `sentVia`). Only a failure of one
  * message or recipient spends an attempt; a failure of the transport as a whole
  * makes the delivery wait and goes to the transport's health, which holds every
  * mail while its circuit is open or it is paced (by its quota or a "slow down").
@@ -75,14 +76,14 @@ export class EmailChannel implements DeliveryChannel {
     try {
       const route = await this.transport.route();
       if (!route) return { sent: false, failure: { scope: 'channel', description: NOT_CONFIGURED.reason } };
-      via = route.name;
+      via = this.transport.sentVia?.(route) ?? route.name; // `standby: host:port` while the standby relay carries the mail
       const hold = this.transport.holding() ?? (await this.transport.reserve(route));
       if (hold) return { sent: false, failure: { scope: 'channel', description: hold.reason, hold } };
       const mail = await this.composer.compose(d, route, context);
       sendStart = this.clock.now();
       const reply = await this.transport.send(route, { envelope: mail.envelope, raw: mail.raw });
-      await this.transport.succeeded().catch((e: Error) => this.logger.warn(`could not record the relay's success: ${e.message}`));
-      return { sent: true, reference: mail.messageId, reply, sendMs: this.clock.now() - sendStart, ...(mail.note && { note: mail.note }) };
+      await this.transport.succeeded(route).catch((e: Error) => this.logger.warn(`could not record the relay's success: ${e.message}`));
+      return { sent: true, reference: mail.messageId, reply, sendMs: this.clock.now() - sendStart, sentVia: via, ...(mail.note && { note: mail.note }) };
     } catch (error) {
       // Before the send (composing the mail, the quota's database): this delivery's attempt, not the transport's failure.
       failure =
@@ -129,7 +130,7 @@ export class EmailChannel implements DeliveryChannel {
   private async ownFailures(d: ChannelDelivery, context: DispatchContext, failure: TransportFailure): Promise<number | undefined> {
     if (!failure.whileSending) return undefined;
     const count = await context
-      .countFailure(d, this.transport.lastWorkedAt())
+      .countFailure(d, this.transport.lastWorkedAt(failure))
       .catch((e: Error) => (this.logger.error(`could not count delivery ${d.id}'s relay failure: ${e.message}`), d.channelFailures));
     return count >= this.config.relay.failuresPerMessage ? count : undefined;
   }

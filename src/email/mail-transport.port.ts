@@ -1,11 +1,13 @@
 import type { SmtpSettings } from '../settings/smtp-settings/smtp-settings';
+import type { RelayRole } from '../settings/standby-settings/relay-role';
 import type { SmtpCheckResult } from '../smtp/smtp-gateway';
 
 /**
  * The port between the email channel and what carries its mail (the SMTP relay,
- * Microsoft Graph; a standby relay next): one implementation per folder under
- * src/email/transports/; MAIL_TRANSPORT is the one the settings select
- * (transports/selected-transport.ts). A transport owns its settings, its health
+ * Microsoft Graph): one implementation per folder under src/email/transports/;
+ * MAIL_TRANSPORT is transports/failover-transport.ts: the transport the primary's
+ * settings select (transports/selected-transport.ts), or the standby relay's
+ * (transports/standby/) while the primary is down. A transport owns its settings, its health
  * (circuit breaker, pacing), its quotas, its sign-in (OAuth2 tokens) and its
  * step-by-step check; the channel composes the mail and decides, from the
  * transport's classification, what becomes of the delivery.
@@ -27,7 +29,7 @@ export interface MailRoute {
   readonly gatewayUri: string | null;
 }
 
-/** Why no mail may go now: the transport is down, or paced until `until`. */
+/** Why no mail may go now: the transport is down (its circuit open: no `until`), or paced until `until`. */
 export interface MailHold {
   reason: string;
   until?: Date;
@@ -70,20 +72,25 @@ export interface MailTransport {
   /** Sends one message; answers the accepting reply (`250 2.0.0 OK`), or throws what `classify` reads. */
   send(route: MailRoute, mail: EncodedMail): Promise<string | null>;
   classify(error: unknown): TransportFailure;
-  /** A message went out: the transport works. */
-  succeeded(): Promise<void>;
+  /** A message went out on `route`: the transport works. */
+  succeeded(route: MailRoute): Promise<void>;
   /** A failure of the transport as a whole: counts towards opening its circuit. */
   failed(failure: TransportFailure): Promise<void>;
   /** The transport asked to slow down: every process pauses; until when. */
   throttled(failure: TransportFailure): Promise<MailHold>;
-  /** When it last worked (a message accepted, a probe passed), as last read; null when never. */
-  lastWorkedAt(): Date | null;
+  /** When it (the one that failed so, if given) last worked (a message accepted, a probe passed), as last read; null when never. */
+  lastWorkedAt(failure?: TransportFailure): Date | null;
+  /** What carried a mail sent on `route`, as the delivery records it (`sentVia`); default: the route's name. */
+  sentVia?(route: MailRoute): string;
   /** Mails were put back to wait for its hold: what they wait for may say how many wait now. */
   waitingChanged?(): Promise<void>;
-  /** Checks these settings (saved, or changes laid over them) step by step, sending no mail (verifySmtpSettings). */
-  verify(settings: SmtpSettings): Promise<SmtpCheckResult>;
-  /** Sends the test mail to `to` the way notifications go now, step by step (sendTestEmail). */
-  sendTest(to: string): Promise<SmtpCheckResult>;
+  /**
+   * Checks these settings (saved, or changes laid over them) step by step, sending no
+   * mail (verifySmtpSettings); `relay`: whose settings they are (a single transport ignores it).
+   */
+  verify(settings: SmtpSettings, relay?: RelayRole): Promise<SmtpCheckResult>;
+  /** Sends the test mail to `to` the way notifications go (`relay`: through the primary, by default, or the standby), step by step (sendTestEmail). */
+  sendTest(to: string, relay?: RelayRole): Promise<SmtpCheckResult>;
 }
 
 export const MAIL_TRANSPORT = Symbol('MailTransport');

@@ -11,6 +11,8 @@ import { PropertyEntity } from './property.entity';
 import { ReportMailboxSettingsResolver } from './report-mailbox/report-mailbox-settings.resolver';
 import { ReportMailboxSettingsService } from './report-mailbox/report-mailbox-settings.service';
 import { SettingsSeeder } from './seed/settings-seeder';
+import { StandbySmtpSettingsResolver } from './standby-settings/standby-smtp-settings.resolver';
+import { StandbySmtpSettingsService } from './standby-settings/standby-smtp-settings.service';
 import { SmtpSettingsResolver } from './smtp-settings/smtp-settings.resolver';
 import { SmtpSettingsService } from './smtp-settings/smtp-settings.service';
 
@@ -30,12 +32,15 @@ function cipherFrom(config: HeraldConfig): SecretCipher {
  * Also the mail defaults (language, time zone: mail-defaults/), read by the composer,
  * and the audit log (audit-log/): who changed these, or a person's role (users/), and when.
  * And the mailbox bounce reports are read from (report-mailbox/), read by src/bounces.
+ * And the standby relay's settings (standby-settings/: the same fields under `standby.`).
  */
 @Module({
   imports: [TypeOrmModule.forFeature([PropertyEntity, AuditEntryEntity])],
   providers: [
     { provide: SecretCipher, inject: [HeraldConfig], useFactory: cipherFrom },
     SmtpSettingsService,
+    StandbySmtpSettingsService,
+    StandbySmtpSettingsResolver,
     SettingsSeeder,
     SmtpSettingsResolver,
     MailDefaultsService,
@@ -45,6 +50,6 @@ function cipherFrom(config: HeraldConfig): SecretCipher {
     ReportMailboxSettingsService,
     ReportMailboxSettingsResolver,
   ],
-  exports: [SmtpSettingsService, MailDefaultsService, AuditLog, ReportMailboxSettingsService],
+  exports: [SmtpSettingsService, StandbySmtpSettingsService, MailDefaultsService, AuditLog, ReportMailboxSettingsService],
 })
 export class SettingsModule {}

@@ -52,12 +52,14 @@ interface Generation extends Relay {
  * keeps the named nodemailer transporters; each pool records its sessions'
  * transcripts, so a failed send can be placed at its step.
  */
+/** Pools of every LiveTransport (the primary's, the standby relay's) share the mailer module's names: counted once. */
+let generations = 0;
+
 @Injectable()
 export class LiveTransport implements OnApplicationShutdown {
   private readonly logger = new Logger('MailTransport');
   private current?: Generation;
   private building?: Promise<Generation | undefined>;
-  private generation = 0;
 
   constructor(
     private readonly mailer: MailerService,
@@ -91,7 +93,7 @@ export class LiveTransport implements OnApplicationShutdown {
   private async build(): Promise<Generation | undefined> {
     const settings = await this.settings.get();
     if (!isConfigured(settings) || !settings.host) return undefined; // no relay (or mail goes through Microsoft Graph)
-    const name = `relay-${++this.generation}`;
+    const name = `relay-${++generations}`;
     const login = this.logins.login(settings);
     const options = transportOptions(settings, login.auth);
     this.mailer.addTransporter(name, {

@@ -11,9 +11,10 @@ const GATEWAY = join('src', 'smtp') + sep;
 const ALLOWED = new Set([join('libs', 'contracts', 'src', 'address-rules.ts')]);
 /**
  * What the rest of Herald may import from the gateway: the module, the gateway, MIME
- * encoding, and the relay's health (the dispatcher asks it; its state-change event is observed).
+ * encoding, the relay's health (the dispatcher asks it; its state-change event is observed),
+ * and the standby relay's gateway and health (the email channel's standby transport).
  */
-const PUBLIC = new Set(['smtp.module', 'smtp-gateway', 'mime-message', join('relay-health', 'relay-health'), join('relay-health', 'relay-state-changed.event')]);
+const PUBLIC = new Set(['smtp.module', 'smtp-gateway', 'mime-message', join('relay-health', 'relay-health'), join('relay-health', 'relay-state-changed.event'), join('standby', 'standby-relay')]);
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {

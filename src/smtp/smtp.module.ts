@@ -1,7 +1,14 @@
 import { Module } from '@nestjs/common';
-import { MailerModule } from '@nestjs-modules/mailer';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { MailerModule, MailerService } from '@nestjs-modules/mailer';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { QUEUE_STATS, type QueueStats } from '../channels/queue-stats.port';
+import { Clock } from '../clock/clock';
+import { HeraldConfig } from '../config/herald-config';
+import { Transactions } from '../database/transactions';
 import { SettingsModule } from '../settings/settings.module';
+import { StandbySmtpSettingsService } from '../settings/standby-settings/standby-smtp-settings.service';
 import { FallbackRelay } from './fallback-relay';
 import { LiveTransport } from './live-transport';
 import { RelayQuota } from './quota/relay-quota';
@@ -12,6 +19,28 @@ import { RelayStatusResolver } from './relay-health/relay-status.resolver';
 import { RelayLogins } from './relay-login';
 import { SmtpGateway } from './smtp-gateway';
 import { SendTestEmailService } from './test-email/send-test-email.service';
+import { StandbyRelay } from './standby/standby-relay';
+import { RelayRolesResolver } from './standby/relay-roles.resolver';
+
+/** The standby relay's pool, gateway and health: the primary's classes on the standby's settings and row. */
+function standbyRelay(
+  mailer: MailerService,
+  settings: StandbySmtpSettingsService,
+  logins: RelayLogins,
+  fallback: FallbackRelay,
+  clock: Clock,
+  dataSource: DataSource,
+  transactions: Transactions,
+  quota: RelayQuota,
+  config: HeraldConfig,
+  events: EventEmitter2,
+  queue: QueueStats,
+): StandbyRelay {
+  const live = new LiveTransport(mailer, settings, logins);
+  const gateway = new SmtpGateway(settings, live, logins, fallback, new SendTestEmailService(live, clock));
+  const health = new RelayHealth(dataSource, transactions, settings, gateway, quota, clock, config, events, queue, { row: 'standby', logName: 'StandbyRelayHealth', announces: false });
+  return new StandbyRelay(gateway, health, live);
+}
 
 /**
  * The SMTP gateway: the only part of Herald that talks to the relay or knows
@@ -21,7 +50,9 @@ import { SendTestEmailService } from './test-email/send-test-email.service';
  * verifySmtpSettings and sendTestEmail through whichever transport is in use);
  * its relay-health keeps the relay's circuit breaker and pacing
  * (shared by every process through the database); fallback-relay is the second
- * relay (ALERT_SMTP_URL) that carries only the admins' outage mail.
+ * relay (ALERT_SMTP_URL) that carries only the admins' outage mail; standby/ the
+ * standby relay's pool, gateway and health (the same classes on its settings), and
+ * the two relays' states in relayStatus (primary, standby, sendingThrough).
  */
 @Module({
   imports: [
@@ -30,7 +61,22 @@ import { SendTestEmailService } from './test-email/send-test-email.service';
     MailerModule.forRoot({ transports: {} }),
     TypeOrmModule.forFeature([RelayHealthEntity, RelayQuotaUsageEntity]),
   ],
-  providers: [LiveTransport, FallbackRelay, RelayLogins, SmtpGateway, RelayQuota, RelayHealth, RelayStatusResolver, SendTestEmailService],
-  exports: [SmtpGateway, RelayHealth],
+  providers: [
+    LiveTransport,
+    FallbackRelay,
+    RelayLogins,
+    SmtpGateway,
+    RelayQuota,
+    RelayHealth,
+    RelayStatusResolver,
+    SendTestEmailService,
+    {
+      provide: StandbyRelay,
+      inject: [MailerService, StandbySmtpSettingsService, RelayLogins, FallbackRelay, Clock, getDataSourceToken(), Transactions, RelayQuota, HeraldConfig, EventEmitter2, QUEUE_STATS],
+      useFactory: standbyRelay,
+    },
+    RelayRolesResolver,
+  ],
+  exports: [SmtpGateway, RelayHealth, StandbyRelay],
 })
 export class SmtpModule {}

@@ -1,6 +1,6 @@
 import type { RelayHealth } from '../../smtp/relay-health/relay-health';
 import { SmtpCheckStep, type SmtpFailure } from '../../smtp/smtp-gateway';
-import type { MailHold, TransportFailure } from '../mail-transport.port';
+import type { MailHold, MailRoute, TransportFailure } from '../mail-transport.port';
 
 /** A failure as the transport classified it, in SMTP's terms: kept for the relay's health. */
 interface ClassifiedFailure extends TransportFailure {
@@ -20,7 +20,7 @@ export abstract class RelayHealthTransport {
     return this.health.holding();
   }
 
-  succeeded(): Promise<void> {
+  succeeded(_route?: MailRoute): Promise<void> {
     return this.health.succeeded();
   }
 

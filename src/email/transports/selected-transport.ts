@@ -90,8 +90,8 @@ export class SelectedTransport implements MailTransport, OnModuleDestroy {
     return failure;
   }
 
-  succeeded(): Promise<void> {
-    return this.live.succeeded();
+  succeeded(route: MailRoute): Promise<void> {
+    return this.originOf(route).succeeded(route);
   }
 
   failed(failure: TransportFailure): Promise<void> {
@@ -102,8 +102,8 @@ export class SelectedTransport implements MailTransport, OnModuleDestroy {
     return this.originOf(failure).throttled(failure);
   }
 
-  lastWorkedAt(): Date | null {
-    return this.live.lastWorkedAt();
+  lastWorkedAt(failure?: TransportFailure): Date | null {
+    return this.originOf(failure).lastWorkedAt();
   }
 
   /** The check of the transport these settings name (saved, or changes not saved yet). */

@@ -48,6 +48,11 @@ export class DeliveryModel {
   @Field(() => String, { nullable: true, description: "The last error, when it was not a reply of the relay; for a SENT delivery, what the log should know of it (written with Herald's default template because an admin's failed for its event)" }) lastError: string | null;
   @Field(() => String, { nullable: true, description: 'The Message-ID header of the mail, once sent' }) messageId: string | null;
   @Field(() => Date, { nullable: true, description: 'When the relay accepted it' }) sentAt: Date | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'What carried it, once sent: for email the way out, primary or standby (the standby relay, while the primary was DOWN), and where (primary: smtp.example.com:587, standby: Microsoft Graph graph.microsoft.com as herald@example.com)',
+  })
+  sentVia: string | null;
   @Field(() => DeliveryBounceModel, { nullable: true, description: 'What the bounce report said, when the relay accepted the mail and a report came back (status BOUNCED)' }) bounce: DeliveryBounceModel | null;
   @Field({ description: 'When it was planned' }) createdAt: Date;
   @Field({ description: 'When its state last changed' }) updatedAt: Date;
@@ -73,6 +78,7 @@ export class DeliveryModel {
       lastError: d.lastError,
       messageId: d.messageId,
       sentAt: d.sentAt,
+      sentVia: d.sentVia ?? null,
       bounce: d.bounceStatus && d.bouncedAt
         ? Object.assign(new DeliveryBounceModel(), { status: d.bounceStatus, hard: d.bounceClass === 'HARD', diagnosticCode: d.bounceDiagnostic, reportingMta: d.bounceReportingMta, at: d.bouncedAt })
         : null,

@@ -330,7 +330,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
       attempt = { sent: false, failure: { scope: 'message', transient: true, reply: null, description: (error as Error).message, via: channel.name } };
     }
     const outcome: Outcome | undefined = attempt.sent
-      ? { delivery: d, status: DeliveryStatus.SENT, messageId: attempt.reference, reply: attempt.reply, ...(attempt.note && { note: attempt.note }) }
+      ? { delivery: d, status: DeliveryStatus.SENT, messageId: attempt.reference, reply: attempt.reply, ...(attempt.note && { note: attempt.note }), ...(attempt.sentVia && { sentVia: attempt.sentVia }) }
       : await this.failed(d, channel, attempt.failure);
     this.measure(d, outcome, attempt.sendMs);
     return outcome;

@@ -98,6 +98,10 @@ export class DeliveryEntity {
   @Column({ name: 'message_id', type: 'varchar', length: 255, nullable: true })
   messageId: string | null;
 
+  /** What carried it, once sent, as its channel says (email: `primary: 127.0.0.1:25`, `standby: …`). */
+  @Column({ name: 'sent_via', type: 'varchar', length: 255, nullable: true })
+  sentVia: string | null;
+
   /**
    * Relay-wide failures (the session lost while sending this one) seen while the relay
    * worked for others: after RELAY_FAILURES_PER_MESSAGE they are this message's own.

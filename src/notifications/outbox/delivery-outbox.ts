@@ -38,7 +38,7 @@ export interface NewDelivery {
 
 /** How one attempt ended. */
 export type Outcome =
-  | { delivery: ClaimedDelivery; status: DeliveryStatus.SENT; messageId: string | null; reply: string | null; note?: string }
+  | { delivery: ClaimedDelivery; status: DeliveryStatus.SENT; messageId: string | null; reply: string | null; note?: string; sentVia?: string }
   | { delivery: ClaimedDelivery; status: DeliveryStatus.RETRY; nextAttemptAt: Date; reply: string | null; error: string }
   | { delivery: ClaimedDelivery; status: DeliveryStatus.FAILED; reply: string | null; error: string }
   /** Not sent, and never will be: its person no longer receives it (`error` says why). No attempt spent. */
@@ -53,6 +53,7 @@ const OUTCOME_COLUMNS = {
   address: 'varchar',
   attempts: 'integer',
   message_id: 'varchar',
+  sent_via: 'varchar',
   last_reply: 'text',
   last_error: 'text',
   next_attempt_at: 'timestamp',
@@ -156,7 +157,7 @@ export class DeliveryOutbox {
     this.recordSql = sql.statement(
       `UPDATE ${table} AS d
           SET status = v.status, attempts = v.attempts, address = COALESCE(v.address, d.address),
-              message_id = COALESCE(v.message_id, d.message_id),
+              message_id = COALESCE(v.message_id, d.message_id), sent_via = COALESCE(v.sent_via, d.sent_via),
               last_reply = v.last_reply, last_error = v.last_error,
               next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at), sent_at = COALESCE(v.sent_at, d.sent_at),
               updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
@@ -280,6 +281,7 @@ export class DeliveryOutbox {
       address: o.delivery.address,
       attempts: o.delivery.attempts + (o.status === DeliveryStatus.CANCELLED ? 0 : 1),
       message_id: o.status === DeliveryStatus.SENT ? o.messageId : null,
+      sent_via: o.status === DeliveryStatus.SENT ? (o.sentVia ?? null) : null,
       last_reply: o.reply,
       last_error: o.status === DeliveryStatus.SENT ? (o.note ?? null) : o.error,
       next_attempt_at: o.status === DeliveryStatus.RETRY ? stored(o.nextAttemptAt) : null,

@@ -7,6 +7,7 @@ import { registerEnumType } from '@nestjs/graphql';
  */
 export enum AuditKind {
   SMTP_SETTINGS = 'SMTP_SETTINGS',
+  STANDBY_SMTP_SETTINGS = 'STANDBY_SMTP_SETTINGS',
   MAIL_DEFAULTS = 'MAIL_DEFAULTS',
   USER_ROLE = 'USER_ROLE',
   MAIL_TEMPLATE = 'MAIL_TEMPLATE',
@@ -19,6 +20,9 @@ registerEnumType(AuditKind, {
   description: 'What an audit entry is about',
   valuesMap: {
     SMTP_SETTINGS: { description: 'The SMTP relay settings (updateSmtpSettings, or the first-start seed); target smtpSettings' },
+    STANDBY_SMTP_SETTINGS: {
+      description: 'The standby relay\'s settings (updateStandbySmtpSettings, clearStandbySmtpSettings); target standbySmtpSettings, secrets only named',
+    },
     MAIL_DEFAULTS: { description: 'The default language and time zone of mails (updateMailDefaults, or the first-start seed); target mailDefaults' },
     USER_ROLE: {
       description:

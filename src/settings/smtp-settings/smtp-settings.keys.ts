@@ -46,6 +46,19 @@ export const SETTINGS_KEYS: Record<Field, KeySpec> = {
 
 export const SETTINGS_FIELDS = Object.keys(SETTINGS_KEYS) as Field[];
 
+/** The `properties` key of a field, for one set of settings (the primary's, or the standby relay's). */
+export type SettingsKeyOf = (field: Field) => string;
+
+/** The primary's rows: the keys above. */
+export const primaryKeyOf: SettingsKeyOf = (field) => SETTINGS_KEYS[field].key;
+
+/**
+ * The standby relay's rows: `standby.` before the primary's key (`standby.smtp.host`,
+ * `standby.mail.transport`, …). The console's URL (`gateway.uri`) is one for both:
+ * a mail's links do not depend on the way it went out.
+ */
+export const standbyKeyOf: SettingsKeyOf = (field) => (field === 'gatewayUri' ? SETTINGS_KEYS[field].key : `standby.${SETTINGS_KEYS[field].key}`);
+
 export interface PropertyRow {
   key: string;
   value: string | null;
@@ -54,18 +67,19 @@ export interface PropertyRow {
 }
 
 /** Builds the settings from property rows; a missing row means the default. */
-export function settingsFromRows(rows: PropertyRow[]): SmtpSettings {
+export function settingsFromRows(rows: PropertyRow[], keyOf: SettingsKeyOf = primaryKeyOf): SmtpSettings {
   const byKey = new Map(rows.map((r) => [r.key, r]));
   const settings: Record<string, unknown> = { ...SMTP_DEFAULTS, updatedAt: null, updatedBy: null };
   let latest: PropertyRow | undefined;
   for (const field of SETTINGS_FIELDS) {
-    const row = byKey.get(SETTINGS_KEYS[field].key);
+    const row = byKey.get(keyOf(field));
     if (!row) continue;
     settings[field] = row.value === null ? null : SETTINGS_KEYS[field].parse(row.value);
+    if (keyOf !== primaryKeyOf && keyOf(field) === primaryKeyOf(field)) continue; // shared with the primary: not a change of these settings
     if (!latest || row.updatedAt > latest.updatedAt) latest = row;
   }
   // Rows written before the method existed: the old on/off switch says which.
-  if (!byKey.has(SETTINGS_KEYS.authMethod.key)) settings.authMethod = settings.authEnabled ? SmtpAuthMethod.PASSWORD : SmtpAuthMethod.NONE;
+  if (!byKey.has(keyOf('authMethod'))) settings.authMethod = settings.authEnabled ? SmtpAuthMethod.PASSWORD : SmtpAuthMethod.NONE;
   settings.authEnabled = settings.authMethod !== SmtpAuthMethod.NONE;
   if (latest) {
     settings.updatedAt = latest.updatedAt;

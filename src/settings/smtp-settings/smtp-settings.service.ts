@@ -17,9 +17,9 @@ import { PropertyEntity } from '../property.entity';
 import { parseServiceAccountKey } from './service-account-key';
 import { MailTransportKind, SMTP_DEFAULTS, SmtpAuthMethod, type SmtpSettings } from './smtp-settings';
 import { SmtpSettingsChangedEvent } from './smtp-settings-changed.event';
-import { SETTINGS_FIELDS, SETTINGS_KEYS, settingsFromRows, toRowValue } from './smtp-settings.keys';
+import { primaryKeyOf, SETTINGS_FIELDS, type SettingsKeyOf, settingsFromRows, toRowValue } from './smtp-settings.keys';
 
-type SettingsValues = Omit<SmtpSettings, 'updatedAt' | 'updatedBy'>;
+export type SettingsValues = Omit<SmtpSettings, 'updatedAt' | 'updatedBy'>;
 
 /** Inputs that are secrets, and the encrypted field each is stored in. */
 const SECRET_FIELDS = {
@@ -30,17 +30,16 @@ const SECRET_FIELDS = {
   oauth2RefreshToken: 'encryptedOAuth2RefreshToken',
 } as const satisfies Partial<Record<keyof UpdateSmtpSettingsInput, keyof SettingsValues>>;
 type SecretInput = keyof typeof SECRET_FIELDS;
-const KEYS = SETTINGS_FIELDS.map((f) => SETTINGS_KEYS[f].key);
 /** Encrypted field → the input (and audit) name of its secret. */
 const SECRET_NAMES = new Map<keyof SettingsValues, SecretInput>(Object.entries(SECRET_FIELDS).map(([input, stored]) => [stored, input as SecretInput]));
 
 /** The `properties` row of one field. */
-function row(field: keyof SettingsValues, values: SettingsValues, updatedBy: string, at: Date): PropertyEntity {
-  return { key: SETTINGS_KEYS[field].key, value: toRowValue(values[field]), updatedAt: at, updatedBy };
+function row(keyOf: SettingsKeyOf, field: keyof SettingsValues, values: SettingsValues, updatedBy: string, at: Date): PropertyEntity {
+  return { key: keyOf(field), value: toRowValue(values[field]), updatedAt: at, updatedBy };
 }
 
 /** The fields of a change as the audit log tells them: by their API name, a secret only named. */
-function auditFields(fields: (keyof SettingsValues)[], before: SettingsValues, after: SettingsValues): AuditFieldChange[] {
+export function auditFields(fields: (keyof SettingsValues)[], before: SettingsValues, after: SettingsValues): AuditFieldChange[] {
   return fields.map((f) => {
     const secret = SECRET_NAMES.get(f);
     return secret ? secretChange(secret) : fieldChange(f, toRowValue(before[f]), toRowValue(after[f]));
@@ -57,18 +56,23 @@ function auditFields(fields: (keyof SettingsValues)[], before: SettingsValues, a
  */
 @Injectable()
 export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('SmtpSettings');
-  private cached?: SmtpSettings;
+  protected readonly logger = new Logger('SmtpSettings');
+  /** Where each field is stored (the standby relay's settings: StandbySmtpSettingsService, under `standby.`). */
+  protected readonly keyOf: SettingsKeyOf = primaryKeyOf;
+  /** What their audit entries are about. */
+  protected readonly auditKind: AuditKind = AuditKind.SMTP_SETTINGS;
+  protected readonly auditTarget: string = 'smtpSettings';
+  protected cached?: SmtpSettings;
   private refreshTimer?: Timer;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource() protected readonly dataSource: DataSource,
     private readonly cipher: SecretCipher,
-    private readonly events: EventEmitter2,
+    protected readonly events: EventEmitter2,
     private readonly config: HeraldConfig,
-    private readonly transactions: Transactions,
-    private readonly clock: Clock,
-    private readonly audit: AuditLog,
+    protected readonly transactions: Transactions,
+    protected readonly clock: Clock,
+    protected readonly audit: AuditLog,
   ) {}
 
   onModuleInit(): void {
@@ -87,7 +91,7 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
       if (JSON.stringify(fresh) === JSON.stringify(this.cached)) return;
       this.cached = fresh;
       this.logger.log(`settings changed elsewhere (by ${fresh.updatedBy ?? 'unknown'}); using them from now on`);
-      this.events.emit(SmtpSettingsChangedEvent.NAME, new SmtpSettingsChangedEvent(fresh));
+      this.announce(fresh);
     } catch (error) {
       this.logger.warn(`could not re-read the settings: ${(error as Error).message}`);
     }
@@ -110,14 +114,19 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
       if (changed.length === 0) return changed;
       const at = this.clock.date();
       await this.writeRows(manager, changed, next, actor.id, at);
-      await this.audit.record(manager, { kind: AuditKind.SMTP_SETTINGS, target: 'smtpSettings', actor, at, fields: auditFields(changed, current, next) });
+      await this.audit.record(manager, { kind: this.auditKind, target: this.auditTarget, actor, at, fields: auditFields(changed, current, next) });
       return changed;
     });
     if (changed.length === 0) return this.load(); // nothing to announce: as the database has them
     this.cached = await this.load();
-    this.logger.log(`settings changed by ${actor.id}: ${changed.map((f) => SETTINGS_KEYS[f].key).join(', ')}`);
-    this.events.emit(SmtpSettingsChangedEvent.NAME, new SmtpSettingsChangedEvent(this.cached));
+    this.logger.log(`settings changed by ${actor.id}: ${changed.map((f) => this.keyOf(f)).join(', ')}`);
+    this.announce(this.cached);
     return this.cached;
+  }
+
+  /** Tells the rest that these settings changed (the transports rebuild on it). */
+  protected announce(settings: SmtpSettings): void {
+    this.events.emit(SmtpSettingsChangedEvent.NAME, new SmtpSettingsChangedEvent(settings));
   }
 
   /**
@@ -130,7 +139,7 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
     const current = await this.load();
     this.merge(current, input); // a bad seed value stops start-up, used or not
     const existing = new Set((await this.dataSource.getRepository(PropertyEntity).find({ select: { key: true } })).map((r) => r.key));
-    if (SETTINGS_FIELDS.every((f) => existing.has(SETTINGS_KEYS[f].key))) {
+    if (SETTINGS_FIELDS.every((f) => existing.has(this.keyOf(f)))) {
       this.cached = current;
       return [];
     }
@@ -141,7 +150,7 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
       const written: (keyof SettingsValues)[] = [];
       const at = this.clock.date();
       for (const f of SETTINGS_FIELDS) {
-        const insert = manager.createQueryBuilder().insert().into(PropertyEntity).values(row(f, next, updatedBy, at)).orIgnore().updateEntity(false);
+        const insert = manager.createQueryBuilder().insert().into(PropertyEntity).values(row(this.keyOf, f, next, updatedBy, at)).orIgnore().updateEntity(false);
         if (await insertedRows(manager, insert)) written.push(f);
       }
       // A key new to this database (after an upgrade) is seeded beside rows kept as they were: the two must go together.
@@ -152,11 +161,11 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
         ]);
       }
       const changed = written.filter((f) => toRowValue(next[f]) !== toRowValue(current[f]));
-      await this.audit.record(manager, { kind: AuditKind.SMTP_SETTINGS, target: 'smtpSettings', actor, at, fields: auditFields(changed, current, next) });
+      await this.audit.record(manager, { kind: this.auditKind, target: this.auditTarget, actor, at, fields: auditFields(changed, current, next) });
       return written;
     });
     this.cached = await this.load();
-    return written.map((f) => SETTINGS_KEYS[f].key);
+    return written.map((f) => this.keyOf(f));
   }
 
   /** Saved settings with unsaved changes laid over them, validated as a whole (for checks). */
@@ -189,13 +198,13 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  private async load(manager: EntityManager = this.dataSource.manager): Promise<SmtpSettings> {
-    const rows = await manager.getRepository(PropertyEntity).findBy({ key: In(KEYS) });
-    return settingsFromRows(rows);
+  protected async load(manager: EntityManager = this.dataSource.manager): Promise<SmtpSettings> {
+    const rows = await manager.getRepository(PropertyEntity).findBy({ key: In(SETTINGS_FIELDS.map(this.keyOf)) });
+    return settingsFromRows(rows, this.keyOf);
   }
 
   /** The values after `input`, checked as a whole. Throws BadUserInputError naming each bad field. */
-  private merge(current: SmtpSettings, input: UpdateSmtpSettingsInput): SettingsValues {
+  protected merge(current: SmtpSettings, input: UpdateSmtpSettingsInput): SettingsValues {
     const next: SettingsValues = { ...current };
     const problems: FieldProblem[] = [];
     for (const [field, value] of Object.entries(input) as [keyof UpdateSmtpSettingsInput, unknown][]) {
@@ -282,7 +291,7 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async writeRows(manager: EntityManager, fields: (keyof SettingsValues)[], values: SettingsValues, updatedBy: string, at: Date): Promise<void> {
-    const rows = fields.map((f) => row(f, values, updatedBy, at));
+    const rows = fields.map((f) => row(this.keyOf, f, values, updatedBy, at));
     await manager.createQueryBuilder().insert().into(PropertyEntity).values(rows).orUpdate(['value', 'updated_at', 'updated_by'], ['key']).execute();
   }
 }

@@ -156,3 +156,10 @@ export function isConfigured(settings: SmtpSettings): boolean {
   if (settings.transport === MailTransportKind.MICROSOFT_GRAPH) return !!settings.graphEndpoint && !!settings.sender;
   return !!settings.host && !!settings.sender;
 }
+
+/** The mailbox Microsoft Graph sends as: `username` when set, else the sender's address. */
+export function graphMailbox(settings: SmtpSettings): string {
+  if (settings.username) return settings.username;
+  const sender = settings.sender ?? '';
+  return /<([^<>]+)>\s*$/.exec(sender)?.[1] ?? sender.trim();
+}

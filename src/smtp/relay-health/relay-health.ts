@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
@@ -38,7 +38,21 @@ export interface RelayStatusSnapshot {
   pacedLastAt: Date | null;
 }
 
+/** The primary's row (the standby relay's: RelayHealthOptions.row). */
 const ROW = 'relay';
+
+/** Which relay a RelayHealth keeps: the primary's by default; the standby relay's is built with its own row (src/smtp/standby). */
+export interface RelayHealthOptions {
+  /** Its row of relay_health (`relay`, `standby`). */
+  row: string;
+  /** The logger's context. */
+  logName: string;
+  /** Whether its state changes are announced (RelayStateChangedEvent: alerts, metrics, readiness: the primary's only). */
+  announces: boolean;
+}
+
+/** Injection token of RelayHealthOptions (unset: the primary's). */
+export const RELAY_HEALTH_OPTIONS = Symbol('RelayHealthOptions');
 /** The channel whose mail goes through this relay (src/email). */
 const MAIL_CHANNEL = 'email';
 /** How a quota pacing's reason begins (the reasons of the deliveries it holds, rewritten with the count). */
@@ -85,7 +99,10 @@ export type RelayProbe = (settings: SmtpSettings) => Promise<SmtpCheckResult>;
  */
 @Injectable()
 export class RelayHealth {
-  private readonly logger = new Logger('RelayHealth');
+  private readonly logger: Logger;
+  /** Its row of relay_health. */
+  private readonly id: string;
+  private readonly announces: boolean;
   /** Who holds the probe lease: unique per process. */
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly rows: Repository<RelayHealthEntity>;
@@ -111,8 +128,12 @@ export class RelayHealth {
     private readonly config: HeraldConfig,
     private readonly events: EventEmitter2,
     @Inject(QUEUE_STATS) private readonly queue: QueueStats,
+    @Optional() @Inject(RELAY_HEALTH_OPTIONS) options?: RelayHealthOptions,
   ) {
     this.rows = dataSource.getRepository(RelayHealthEntity);
+    this.id = options?.row ?? ROW;
+    this.logger = new Logger(options?.logName ?? 'RelayHealth');
+    this.announces = options?.announces ?? true;
   }
 
   /** The mails waiting for the relay (the email channel's deliveries WAITING). */
@@ -253,7 +274,7 @@ export class RelayHealth {
     this.failuresInARow = 0;
     const now = this.clock.date();
     await this.transactions.exclusive(() =>
-      this.rows.update({ id: ROW, state: RelayState.DOWN }, { nextProbeAt: now, probeDelayMs: this.config.relay.probeMinMs, probeOwner: null, probeLeaseUntil: null }),
+      this.rows.update({ id: this.id, state: RelayState.DOWN }, { nextProbeAt: now, probeDelayMs: this.config.relay.probeMinMs, probeOwner: null, probeLeaseUntil: null }),
     );
     await this.load();
   }
@@ -300,7 +321,7 @@ export class RelayHealth {
         .update(RelayHealthEntity)
         .set({ probeOwner: this.owner, probeLeaseUntil: new Date(now.getTime() + PROBE_LEASE_MS) })
         .where('id = :id AND state = :down AND next_probe_at <= :now AND (probe_lease_until IS NULL OR probe_lease_until < :now)', {
-          id: ROW,
+          id: this.id,
           down: RelayState.DOWN,
           now: stored(now),
         })
@@ -321,7 +342,7 @@ export class RelayHealth {
       : {};
     await this.transactions.exclusive(() =>
       this.rows.update(
-        { id: ROW, probeOwner: this.owner },
+        { id: this.id, probeOwner: this.owner },
         { ...failure, nextProbeAt: next, probeDelayMs: Math.min(2 * delay, this.config.relay.probeMaxMs), probeOwner: null, probeLeaseUntil: null },
       ),
     );
@@ -338,7 +359,7 @@ export class RelayHealth {
         .createQueryBuilder()
         .update(RelayHealthEntity)
         .set({ ...lastFailure, state: RelayState.DOWN, since: now, nextProbeAt: new Date(now.getTime() + probeMinMs), probeDelayMs: 2 * probeMinMs, probeOwner: null, probeLeaseUntil: null })
-        .where('id = :id AND state <> :down', { id: ROW, down: RelayState.DOWN })
+        .where('id = :id AND state <> :down', { id: this.id, down: RelayState.DOWN })
         .execute(),
     );
     const row = await this.load();
@@ -351,7 +372,7 @@ export class RelayHealth {
     const now = this.clock.date();
     const result = await this.transactions.exclusive(() =>
       this.rows.update(
-        { id: ROW, state: RelayState.DOWN },
+        { id: this.id, state: RelayState.DOWN },
         { state: RelayState.OK, since: now, lastSuccessAt: now, nextProbeAt: null, probeDelayMs: 0, probeOwner: null, probeLeaseUntil: null, throttleMs: 0 },
       ),
     );
@@ -365,7 +386,7 @@ export class RelayHealth {
   /** OK ⇄ DEGRADED, only from `from` (a DOWN relay is left to the probe). */
   private async change(from: RelayState, to: RelayState, columns: Partial<RelayHealthEntity>): Promise<void> {
     if (this.row?.state !== from) return;
-    const result = await this.transactions.exclusive(() => this.rows.update({ id: ROW, state: from }, { ...columns, state: to, since: this.clock.date() }));
+    const result = await this.transactions.exclusive(() => this.rows.update({ id: this.id, state: from }, { ...columns, state: to, since: this.clock.date() }));
     const row = await this.load();
     if (result.affected && !(to === RelayState.OK && this.paced(row))) await this.announce(to, from, row);
   }
@@ -385,12 +406,12 @@ export class RelayHealth {
   }
 
   private async write(columns: Partial<RelayHealthEntity>): Promise<void> {
-    await this.transactions.exclusive(() => this.rows.update({ id: ROW }, columns));
+    await this.transactions.exclusive(() => this.rows.update({ id: this.id }, columns));
     await this.load();
   }
 
   private async load(): Promise<RelayHealthEntity> {
-    this.row = await this.rows.findOneByOrFail({ id: ROW });
+    this.row = await this.rows.findOneByOrFail({ id: this.id });
     return this.row;
   }
 
@@ -409,6 +430,7 @@ export class RelayHealth {
   }
 
   private async announce(state: RelayState, previous: RelayState, row: RelayHealthEntity): Promise<void> {
+    if (!this.announces) return;
     const waiting = await this.waitingSource().catch(() => ({ count: 0, oldest: null }));
     this.events.emit(RelayStateChangedEvent.NAME, new RelayStateChangedEvent(state, previous, row.since, this.lastFailure(row), waiting.count));
   }

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Clock } from '../../../clock/clock';
 import { SmtpSettingsChangedEvent } from '../../../settings/smtp-settings/smtp-settings-changed.event';
-import { isConfigured, type SmtpSettings } from '../../../settings/smtp-settings/smtp-settings';
+import { graphMailbox, isConfigured, type SmtpSettings } from '../../../settings/smtp-settings/smtp-settings';
 import { SmtpSettingsService } from '../../../settings/smtp-settings/smtp-settings.service';
 import { RelayHealth } from '../../../smtp/relay-health/relay-health';
 import { type AccessToken, type OAuth2TokenSource, type SmtpCheckResult, SmtpGateway } from '../../../smtp/smtp-gateway';
@@ -21,13 +21,6 @@ interface GraphRoute extends MailRoute {
   readonly settings: SmtpSettings;
   readonly api: GraphApi;
   readonly tokens: LazyTokens;
-}
-
-/** The mailbox Graph sends as: `username` when set, else the sender's address. */
-export function graphMailbox(settings: SmtpSettings): string {
-  if (settings.username) return settings.username;
-  const sender = settings.sender ?? '';
-  return /<([^<>]+)>\s*$/.exec(sender)?.[1] ?? sender.trim();
 }
 
 /** The scope of Graph's tokens: the endpoint's `.default` (the app's application permissions). */
