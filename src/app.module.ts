@@ -16,6 +16,7 @@ import { NotificationsModule } from './notifications/notifications.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { SettingsModule } from './settings/settings.module';
 import { UsersModule } from './users/users.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -40,6 +41,7 @@ export class AppModule {
         NotificationsModule,
         NotificationsPortsModule, // its ports for the modules that must not import it
         EmailModule, // the email channel (a delivery channel: src/channels)
+        WebhooksModule, // the Teams, Slack and signed webhook channels of notification targets
         BouncesModule,
         ObservabilityModule,
         ...(config.broker ? [brokerModule()] : []),

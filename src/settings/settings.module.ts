@@ -45,6 +45,6 @@ function cipherFrom(config: HeraldConfig): SecretCipher {
     ReportMailboxSettingsService,
     ReportMailboxSettingsResolver,
   ],
-  exports: [SmtpSettingsService, MailDefaultsService, AuditLog, ReportMailboxSettingsService],
+  exports: [SmtpSettingsService, MailDefaultsService, AuditLog, ReportMailboxSettingsService, SecretCipher],
 })
 export class SettingsModule {}
