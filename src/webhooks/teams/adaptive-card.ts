@@ -56,7 +56,6 @@ export function adaptiveCard(m: ChatMessage): Record<string, unknown> {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',
     version: '1.4',
-    lang: m.lang,
     fallbackText: m.title,
     body,
     ...(m.link && { actions: [{ type: 'Action.OpenUrl', title: m.link.label, url: m.link.url }] }),
