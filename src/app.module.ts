@@ -1,6 +1,7 @@
 import { DynamicModule, Module, type Type } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { PeopleAudienceModule } from './audiences/people/people-audience.module';
 import { AuthModule } from './auth/auth.module';
 import { BouncesModule } from './bounces/bounces.module';
 import type { Clock } from './clock/clock';
@@ -40,6 +41,7 @@ export class AppModule {
         NotificationsModule,
         NotificationsPortsModule, // its ports for the modules that must not import it
         EmailModule, // the email channel (a delivery channel: src/channels)
+        PeopleAudienceModule, // the console's people, an audience source (src/audiences)
         BouncesModule,
         ObservabilityModule,
         ...(config.broker ? [brokerModule()] : []),
