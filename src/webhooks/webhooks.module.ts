@@ -4,6 +4,7 @@ import { NotificationsModule } from '../notifications/notifications.module';
 import { SettingsModule } from '../settings/settings.module';
 import { SmtpModule } from '../smtp/smtp.module';
 import { UsersModule } from '../users/users.module';
+import { TargetAudience } from './audience/target-audience';
 import { TargetDisabler } from './dead-targets/target-disabler';
 import { ChatMessageWriter } from './messages/chat-message';
 import { NotificationTargetEntity } from './notification-target.entity';
@@ -23,7 +24,8 @@ import { TestNotificationTargetService } from './test-message/test-notification-
 
 /**
  * Notification targets: an application's Microsoft Teams and Slack channels and
- * signed webhooks, and the three delivery channels that post to them (teams/,
+ * signed webhooks — an audience source (audience/: who gets what, rechecked at send
+ * time) — and the three delivery channels that post to them (teams/,
  * slack/, signed/: each a DeliveryChannel, src/channels), sharing the way they
  * send (sending/: SSRF rules, HTTP, pacing, what an answer means) and the
  * messages they write (messages/). targets/: add, remove, list; test-message/:
@@ -51,6 +53,7 @@ import { TestNotificationTargetService } from './test-message/test-notification-
     NotificationTargetsResolver,
     TestNotificationTargetService,
     TestNotificationTargetResolver,
+    TargetAudience,
     TeamsChannel,
     SlackChannel,
     SignedWebhookChannel,

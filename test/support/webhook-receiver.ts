@@ -78,8 +78,14 @@ export class WebhookReceiver {
     return this;
   }
 
+  /** Ends the requests held so far ('hang') by closing their connections, as a webhook that gives up does. */
+  async releaseHanging(): Promise<void> {
+    for (const res of this.hanging) res.socket?.destroy();
+    this.hanging.clear();
+  }
+
   async stop(): Promise<void> {
-    for (const res of this.hanging) res.destroy();
+    for (const res of this.hanging) res.socket?.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
