@@ -3,6 +3,7 @@ import { Role } from '../src/auth/role.enum';
 import { Transactions } from '../src/database/transactions';
 import { ApplicationsService } from '../src/users/applications/applications.service';
 import { WebhookHttp } from '../src/webhooks/sending/webhook-http';
+import { capturingOutput } from './support/captured-output';
 import { adaptiveCardProblems, blockKitProblems } from './support/chat-payload-rules';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
@@ -58,7 +59,7 @@ describe(`notification targets: delivery (${DATABASE_KIND})`, () => {
     app = await HeraldTestApp.start({
       SMTP_HOST: '127.0.0.1', SMTP_PORT: String(sink.port), SMTP_SECURITY: 'NONE', SMTP_AUTH: 'false', SMTP_SENDER: 'herald@example.com', GATEWAY_URI: 'https://console.example.com',
       DISPATCH_SWEEP_INTERVAL_MS: '200', DISPATCH_BACKOFF_BASE_MS: '300', DISPATCH_BACKOFF_MAX_MS: '600', DISPATCH_MAX_ATTEMPTS: '3', USERS_NOTIFICATIONS_DEFAULT: 'true',
-      ...WEBHOOK_TEST_ENV, WEBHOOK_TIMEOUT_MS: '30000',
+      ...WEBHOOK_TEST_ENV, WEBHOOK_TIMEOUT_MS: '30000', LOG_LEVEL: 'debug',
     });
     await seedApplication(app, { id: 'billing', name: 'Billing' }, [{ id: 'ann' }, { id: 'bob' }]);
     await add('teams', 'TEAMS');
@@ -110,8 +111,15 @@ describe(`notification targets: delivery (${DATABASE_KIND})`, () => {
     };
     receiver.answer = (post) => answers[post.path]?.shift() ?? { status: 200, body: 'ok' };
     const before = receiver.received.length;
-    const eventId = await publish();
-    await eventually(async () => expect((await deliveries(eventId)).every((d) => d.status === 'SENT')).toBe(true));
+    const { result: eventId, log } = await capturingOutput(async () => {
+      const id = await publish();
+      await eventually(async () => expect((await deliveries(id)).every((d) => d.status === 'SENT')).toBe(true));
+      return id;
+    });
+    // What went wrong is logged (at debug level here), by host: never the URL's secret part or the signing key.
+    expect(log).toMatch(/via 127\.0\.0\.2: attempt 1 failed \(HTTP 500\)/);
+    expect(log).not.toContain(TOKEN);
+    expect(log).not.toContain(SECRET);
     const ds = await deliveries(eventId);
     expect(on(ds, 'slack')[0]).toMatchObject({ attempts: 1, lastReply: 'HTTP 200 ok' });
     expect(on(ds, 'teams')[0]).toMatchObject({ attempts: 2, lastReply: 'HTTP 200 ok' });

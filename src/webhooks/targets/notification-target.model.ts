@@ -20,7 +20,7 @@ export class NotificationTargetModel {
   @Field({ description: 'WEBHOOK: whether a signing secret is stored (it is never shown)' }) secretSet: boolean;
   @Field(() => [NotificationType], { description: 'The kinds of event it gets' }) types: NotificationType[];
   @Field(() => NotificationFrequency, { description: 'How often: each event at once, only the first failure and the fix, or a digest' }) frequency: NotificationFrequency;
-  @Field(() => Int, { nullable: true, description: "DIGEST_DAILY: the hour (0–23, in the target's time zone) the digest is posted (null: 8)" }) digestHour: number | null;
+  @Field(() => Int, { nullable: true, description: "DIGEST_DAILY: the hour (0–23) the digest is posted, in the target's time zone (its timeZone, else the admin's default, else UTC); null: 8" }) digestHour: number | null;
   @Field(() => String, { nullable: true, description: "The language its messages are written in (null: the admin's default)" }) language: string | null;
   @Field(() => String, { nullable: true, description: "The time zone its messages' times are in (null: the admin's default)" }) timeZone: string | null;
   @Field({ description: 'Whether Herald posts to it (false once the webhook answered 404 or 410: it was deleted)' }) enabled: boolean;
