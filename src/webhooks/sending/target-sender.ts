@@ -102,7 +102,8 @@ export class TargetSender {
       const event = this.events.get(d.eventId) ?? (await this.load(d.eventId, context));
       return { kind: 'EVENT', deliveryId: d.id, events: [event], message: await this.writer.event(event, reader) };
     }
-    const events = (await context.eventsOf(d.id)).map((payload) => JSON.parse(payload) as NotifiedEvent);
+    // Oldest first, as the signed webhook's docs say (the messages list them newest first).
+    const events = (await context.eventsOf(d.id)).map((payload) => JSON.parse(payload) as NotifiedEvent).sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
     if (d.kind === 'DIGEST') return { kind: 'DIGEST', deliveryId: d.id, events, message: await this.writer.digest(events, reader) };
     const window = await context.windowOf(d.id);
     return { kind: 'SUMMARY', deliveryId: d.id, events, window, message: await this.writer.summary(events, window, reader) };
