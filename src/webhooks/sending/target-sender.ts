@@ -43,9 +43,9 @@ export class TargetSender {
     const wanted = [...new Set(batch.filter((d) => d.kind === 'EVENT').map((d) => d.eventId))].filter((id) => !this.events.has(id));
     const given = payloads ?? (wanted.length ? await context.payloads(wanted) : new Map<string, string>());
     for (const [id, payload] of given) this.events.set(id, JSON.parse(payload) as NotifiedEvent);
-    // A bounded memory: a batch's worth, the oldest first out.
-    for (const map of [this.targets, this.events] as Array<Map<unknown, unknown>>) {
-      while (map.size > 2048) map.delete(map.keys().next().value);
+    // A bounded memory, the oldest first out: events may carry 64 KB of log each.
+    for (const [map, most] of [[this.targets, 2048], [this.events, 256]] as Array<[Map<unknown, unknown>, number]>) {
+      while (map.size > most) map.delete(map.keys().next().value);
     }
   }
 
