@@ -112,5 +112,14 @@ describe(`notification targets (${DATABASE_KIND})`, () => {
     await app.gql(REMOVE, { input: { id } }, app.token(Role.USER, 'ann'));
     expect((await app.admin(LIST, { app: 'billing' })).notificationTargets.map((t: { id: string }) => t.id)).not.toContain(id);
     expect((await app.gql(REMOVE, { input: { id } }, app.token(Role.ADMIN, 'admin'))).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    // Both changes audited, by whom, the URL only named.
+    const audit = await app.admin('{ auditLog(filter: { kind: NOTIFICATION_TARGET }) { edges { node { target actorId fields { field secret before after } } } } }');
+    const mine = audit.auditLog.edges.map((e: { node: Record<string, any> }) => e.node).filter((n: { target: string }) => n.target === `billing/${id}`);
+    expect(mine.map((n: { actorId: string; fields: Array<{ field: string; before: string | null; after: string | null }> }) => [n.actorId, n.fields.find((f) => f.field === 'name')])).toEqual([
+      ['ann', { field: 'name', secret: false, before: 'to remove', after: null }],
+      ['admin', { field: 'name', secret: false, before: null, after: 'to remove' }],
+    ]);
+    expect(mine[0].fields.find((f: { field: string }) => f.field === 'url')).toEqual({ field: 'url', secret: true, before: null, after: null });
+    expect(JSON.stringify(audit)).not.toContain(TOKEN);
   });
 });

@@ -4,6 +4,9 @@ import { SecretCipher } from '@herald/crypto';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { Clock } from '../clock/clock';
 import { Transactions } from '../database/transactions';
+import type { AuditActor } from '../settings/audit-log/audit-actor';
+import { AuditKind } from '../settings/audit-log/audit-kind';
+import { AuditLog, fieldChange, secretChange } from '../settings/audit-log/audit-log.service';
 import type { NotificationType } from '../event-types/notification-type';
 import { NotificationFrequency } from '../users/frequency/notification-frequency';
 import { NotificationTargetEntity } from './notification-target.entity';
@@ -49,13 +52,15 @@ export class NotificationTargets {
     private readonly transactions: Transactions,
     private readonly cipher: SecretCipher,
     private readonly clock: Clock,
+    private readonly audit: AuditLog,
   ) {}
 
   private get repo() {
     return this.dataSource.getRepository(NotificationTargetEntity);
   }
 
-  async add(target: NewTarget): Promise<NotificationTargetEntity> {
+  /** Adds the target with its audit entry (the URL and key only named), in one transaction. */
+  async add(target: NewTarget, actor: AuditActor): Promise<NotificationTargetEntity> {
     const row = this.repo.create({
       applicationId: target.applicationId,
       kind: target.kind,
@@ -74,7 +79,11 @@ export class NotificationTargets {
       createdAt: this.clock.date(),
       createdBy: target.createdBy,
     });
-    return this.transactions.exclusive(() => this.repo.save(row));
+    return this.transactions.run(async (manager) => {
+      const saved = await manager.getRepository(NotificationTargetEntity).save(row);
+      await this.audit.record(manager, { kind: AuditKind.NOTIFICATION_TARGET, target: `${saved.applicationId}/${saved.id}`, actor, fields: auditFields(saved, 'added') });
+      return saved;
+    });
   }
 
   find(id: number): Promise<NotificationTargetEntity | null> {
@@ -110,8 +119,12 @@ export class NotificationTargets {
     };
   }
 
-  async remove(id: number): Promise<void> {
-    await this.transactions.exclusive(() => this.repo.delete({ id }));
+  /** Removes the target with its audit entry, in one transaction. */
+  async remove(row: NotificationTargetEntity, actor: AuditActor): Promise<void> {
+    await this.transactions.run(async (manager) => {
+      await manager.getRepository(NotificationTargetEntity).delete({ id: row.id });
+      await this.audit.record(manager, { kind: AuditKind.NOTIFICATION_TARGET, target: `${row.applicationId}/${row.id}`, actor, fields: auditFields(row, 'removed') });
+    });
   }
 
   /** Disables an enabled target; true when this call did it (the first of several processes, or of several deliveries). */
@@ -121,4 +134,21 @@ export class NotificationTargets {
     );
     return (result.affected ?? 0) > 0;
   }
+}
+
+/** What an audit entry says of a target added (before null) or removed (after null): its fields; the URL and key only named. */
+function auditFields(row: NotificationTargetEntity, change: 'added' | 'removed') {
+  const field = (name: string, value: unknown) => (change === 'added' ? fieldChange(name, null, value) : fieldChange(name, value, null));
+  return [
+    field('kind', row.kind),
+    field('name', row.name),
+    field('host', row.host),
+    field('types', JSON.parse(row.types).join(', ')),
+    field('frequency', row.frequency),
+    field('digestHour', row.digestHour),
+    field('language', row.language),
+    field('timeZone', row.timeZone),
+    secretChange('url'),
+    ...(row.encryptedSecret ? [secretChange('secret')] : []),
+  ];
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '../../auth/principal';
 import { BadUserInputError, NotFoundError } from '../../graphql/graphql-errors';
+import { actorOf } from '../../settings/audit-log/audit-actor';
 import { NotificationTargetModel } from './notification-target.model';
 import { NotificationTargets } from '../notification-targets';
 import { AddressRules, hostOf, TargetAddressError } from '../sending/address-rules';
@@ -49,7 +50,7 @@ export class NotificationTargetsService {
       language: input.language ?? null,
       timeZone: input.timeZone ?? null,
       createdBy: principal.sub,
-    });
+    }, actorOf(principal));
     this.logger.log(`${principal.sub} added ${row.kind} target ${row.id} (${row.host}) to application ${row.applicationId}`);
     return NotificationTargetModel.from(row);
   }
@@ -58,7 +59,7 @@ export class NotificationTargetsService {
     const row = await this.targets.find(Number(id));
     if (!row) throw new NotFoundError('Notification target', id);
     await this.access.check(principal, row.applicationId);
-    await this.targets.remove(row.id);
+    await this.targets.remove(row, actorOf(principal));
     this.pacing.forget(row.id);
     this.logger.log(`${principal.sub} removed ${row.kind} target ${row.id} (${row.host}) of application ${row.applicationId}`);
     return NotificationTargetModel.from(row);
