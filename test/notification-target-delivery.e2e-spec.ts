@@ -156,6 +156,9 @@ describe(`notification targets: delivery (${DATABASE_KIND})`, () => {
     await eventually(async () => expect((await deliveries(next)).every((d) => d.status === 'SENT')).toBe(true));
     expect((await deliveries(next)).map((d) => d.channel).sort()).toEqual(['email', 'email', 'slack', 'teams']);
     expect(notices()).toHaveLength(2);
+    // event(id)'s audience says why the disabled target got nothing.
+    const audience = (await app.admin('query($id: ID!) { event(id: $id) { audience { userId displayName email detail } } }', { id: next })).event.audience;
+    expect(audience.find((m: { displayName: string }) => m.displayName === 'ops')).toMatchObject({ userId: `target ${targets.ops}`, email: '127.0.0.2', detail: 'nothing posted: the target is disabled (the webhook answered 410: it was deleted)' });
   });
 
   it("does not slow the mails of an application's 1,000 managers while its target hangs", async () => {
