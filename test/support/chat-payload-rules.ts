@@ -18,7 +18,6 @@
  *   plain_text; the top-level `text` present (the notification's line). And what came
  *   with the event escaped: no `<` in mrkdwn but a link Herald made (`<https://…|…>`).
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const AC = require('adaptivecards/dist/adaptivecards.js');
 
 export function adaptiveCardProblems(message: any): string[] {
