@@ -1,6 +1,7 @@
 import { DynamicModule, Module, type Type } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { PeopleAudienceModule } from './audiences/people/people-audience.module';
 import { AuthModule } from './auth/auth.module';
 import { BouncesModule } from './bounces/bounces.module';
 import type { Clock } from './clock/clock';
@@ -16,6 +17,7 @@ import { NotificationsModule } from './notifications/notifications.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { SettingsModule } from './settings/settings.module';
 import { UsersModule } from './users/users.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -40,6 +42,8 @@ export class AppModule {
         NotificationsModule,
         NotificationsPortsModule, // its ports for the modules that must not import it
         EmailModule, // the email channel (a delivery channel: src/channels)
+        PeopleAudienceModule, // the console's people, an audience source (src/audiences)
+        WebhooksModule, // notification targets: an audience source, and the Teams, Slack and signed webhook channels
         BouncesModule,
         ObservabilityModule,
         ...(config.broker ? [brokerModule()] : []),

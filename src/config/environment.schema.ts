@@ -297,6 +297,30 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
   RELAY_FAILURES_PER_MESSAGE = 5;
 
+  /**
+   * The hosts a notification target's webhook may be on (src/webhooks): comma-separated names,
+   * `*.example.com` for its subdomains, `*` for any. Addresses in loopback, link-local and
+   * private ranges stay refused unless WEBHOOK_ALLOWED_RANGES names them.
+   */
+  @IsOptional() @Matches(/^\s*(\*|(\*\.)?[A-Za-z0-9.-]+)(\s*,\s*(\*|(\*\.)?[A-Za-z0-9.-]+))*\s*$/, { message: 'must be host names separated by commas (*.example.com for subdomains, * for any)' })
+  WEBHOOK_ALLOWED_HOSTS = 'hooks.slack.com,*.logic.azure.com,*.api.powerplatform.com,*.webhook.office.com';
+
+  /** Loopback, link-local or private ranges a webhook may reach all the same (CIDRs, comma-separated: 10.1.2.0/24,fd00::/8). */
+  @IsOptional() @Matches(/^\s*([0-9A-Fa-f:.]+\/\d{1,3})(\s*,\s*[0-9A-Fa-f:.]+\/\d{1,3})*\s*$/, { message: 'must be CIDR ranges separated by commas (10.1.2.0/24)' })
+  WEBHOOK_ALLOWED_RANGES?: string;
+
+  /** Plain http:// webhooks: for tests only (a webhook URL posts as the team; it travels encrypted). */
+  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  WEBHOOK_ALLOW_HTTP = false;
+
+  /** More certificate authorities (a PEM file) trusted for webhooks, beside the system's: an internal CA. */
+  @IsOptional() @IsString() @MinLength(1)
+  WEBHOOK_CA_FILE?: string;
+
+  /** How long a webhook has to answer, in milliseconds, before the attempt counts as a transient failure. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
   /** Events one publishJobEvents request may hold (the request body's size bounds them too). */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   GRAPHQL_MAX_BATCH_EVENTS = 100;

@@ -86,6 +86,8 @@ export class HeraldConfig {
     /** The fallback relay of the admins' outage mail (ALERT_SMTP_URL: holds a password, never log it). */
     fallbackRelay?: { url: string; from?: string };
   };
+  /** Notification targets' webhooks (src/webhooks): where they may go, and how long they have to answer. */
+  readonly webhooks: { allowedHosts: string[]; allowedRanges: string[]; allowHttp: boolean; caFile?: string; timeoutMs: number };
   /** The raw environment, for the first-start settings seed (validated there). */
   readonly seedEnvironment: Readonly<Record<string, string | undefined>>;
 
@@ -166,6 +168,14 @@ export class HeraldConfig {
       afterMs: vars.ALERT_AFTER_MS,
       webhook: vars.ALERT_WEBHOOK_URL ? { url: vars.ALERT_WEBHOOK_URL, secret: vars.ALERT_WEBHOOK_SECRET! } : undefined,
       fallbackRelay: vars.ALERT_SMTP_URL ? { url: vars.ALERT_SMTP_URL, from: vars.ALERT_SMTP_FROM } : undefined,
+    };
+    const list = (text: string | undefined) => (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    this.webhooks = {
+      allowedHosts: list(vars.WEBHOOK_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+      allowedRanges: list(vars.WEBHOOK_ALLOWED_RANGES),
+      allowHttp: vars.WEBHOOK_ALLOW_HTTP,
+      caFile: vars.WEBHOOK_CA_FILE,
+      timeoutMs: vars.WEBHOOK_TIMEOUT_MS,
     };
     this.seedEnvironment = { ...env };
   }

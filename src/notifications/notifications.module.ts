@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AudiencesModule } from '../audiences/audiences.module';
 import { ChannelsModule } from '../channels/channels.module';
 import { JobEventsModule } from '../job-events/job-events.module';
 import { SettingsModule } from '../settings/settings.module';
@@ -57,6 +58,7 @@ import { TEMPLATE_SOURCE } from './rendering/template-source';
   imports: [
     SettingsModule,
     ChannelsModule,
+    AudiencesModule,
     UsersModule,
     JobEventsModule,
     TypeOrmModule.forFeature([NotificationEntity, DeliveryEntity, DeliveryEventEntity, UsedLinkEntity, JobOutcomeEntity, JobFailureEntity, DigestEntryEntity, DigestEntity, CapWindowEntity, MailTemplateVersionEntity, MailBrandingEntity]),

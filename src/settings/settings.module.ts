@@ -50,6 +50,6 @@ function cipherFrom(config: HeraldConfig): SecretCipher {
     ReportMailboxSettingsService,
     ReportMailboxSettingsResolver,
   ],
-  exports: [SmtpSettingsService, StandbySmtpSettingsService, MailDefaultsService, AuditLog, ReportMailboxSettingsService],
+  exports: [SmtpSettingsService, StandbySmtpSettingsService, MailDefaultsService, AuditLog, ReportMailboxSettingsService, SecretCipher],
 })
 export class SettingsModule {}

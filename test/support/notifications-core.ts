@@ -13,6 +13,7 @@ import { ConfigModule } from '../../src/config/config.module';
 import { HeraldConfig } from '../../src/config/herald-config';
 import { validateEnvironment } from '../../src/config/validate-environment';
 import { DatabaseModule } from '../../src/database/database.module';
+import { PeopleAudienceModule } from '../../src/audiences/people/people-audience.module';
 import { EmailModule } from '../../src/email/email.module';
 import { JobEventIngestionService } from '../../src/job-events/ingestion/job-event-ingestion.service';
 import { Dispatcher } from '../../src/notifications/dispatch/dispatcher';
@@ -74,11 +75,12 @@ export class NotificationsCore {
 
   /**
    * `clockStart`: where the ManualClock starts (default 2026-01-05 09:00 UTC);
-   * `channels`: the delivery channels' modules (default the email channel's).
+   * `channels`: the delivery channels' modules (default the email channel's);
+   * `audiences`: the audience sources' modules (default the console's people).
    */
   static async start(
     env: Record<string, string> = {},
-    { clockStart, channels = [EmailModule] }: { clockStart?: number; channels?: Array<Type | DynamicModule> } = {},
+    { clockStart, channels = [EmailModule], audiences = [PeopleAudienceModule] }: { clockStart?: number; channels?: Array<Type | DynamicModule>; audiences?: Array<Type | DynamicModule> } = {},
   ): Promise<NotificationsCore> {
     const dataDir = mkdtempSync(join(tmpdir(), 'herald-core-'));
     const fullEnv = { DATA_DIR: dataDir, SQLITE_PATH: ':memory:', JWT_SECRET: 'unit-secret-that-is-long-enough-for-hs256', HERALD_SECRET_KEY: 'a'.repeat(64), LOG_LEVEL: 'error', ...env };
@@ -95,6 +97,7 @@ export class NotificationsCore {
         NotificationsModule,
         NotificationsPortsModule,
         ...channels,
+        ...audiences,
       ],
     }).compile();
     const logger = new RecordingLogger();

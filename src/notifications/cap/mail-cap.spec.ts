@@ -15,7 +15,7 @@ import { Digests } from '../digests/digests';
 import { DeliveryStatus } from '../entities/delivery.entity';
 import { DigestEntity } from '../entities/digest.entity';
 import { DeliveryOutbox } from '../outbox/delivery-outbox';
-import { RecipientsService } from '../../users/recipients/recipients.service';
+import { AudienceSources } from '../../audiences/audience-sources';
 import { DeliveryChannels } from '../../channels/delivery-channels';
 
 const MINUTE = 60_000;
@@ -156,7 +156,7 @@ describe('mail cap', () => {
     for (let i = 0; i < 22; i++) await ingest(outcome('JOB_FAILED', 'billing', i));
     await exactly('ann', 20);
     core.clock.advance(10 * MINUTE);
-    const other = new Digests(core.get(Transactions), core.get(DigestEntries), core.get(DeliveryOutbox), core.clock, core.get(EventEmitter2), core.get(MailDefaultsService), core.get(RecipientsService), core.get(DeliveryChannels));
+    const other = new Digests(core.get(Transactions), core.get(DigestEntries), core.get(DeliveryOutbox), core.clock, core.get(EventEmitter2), core.get(MailDefaultsService), core.get(AudienceSources), core.get(DeliveryChannels));
     const [a, b] = await Promise.all([core.get(Digests).sweep(), other.sweep()]);
     expect(a + b).toBe(1);
     await exactly('ann', 21);

@@ -42,7 +42,7 @@ registerEnumType(AudienceOutcome, {
 
 @ObjectType('EventAudienceMember', { description: 'A person who manages the application or was mailed about the event, and what the event became for them' })
 export class EventAudienceMemberModel {
-  @Field(() => ID, { description: "The person's id" }) userId: string;
+  @Field(() => ID, { description: "The recipient's id: a person's console id, or another audience source's `<source> <id>` (e.g. `subscriber 12`, a subscribed address)" }) userId: string;
   @Field(() => String, { nullable: true, description: 'Their name' }) displayName: string | null;
   @Field(() => String, { nullable: true, description: 'Where their mail went (the address when it was planned), or their address now' }) email: string | null;
   @Field(() => AudienceOutcome, { description: 'What became of the event for them' }) outcome: AudienceOutcome;

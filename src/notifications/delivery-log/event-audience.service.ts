@@ -3,24 +3,19 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { JobEventType } from '@herald/contracts';
 import { deliveredTypeOf, type NotifiedEvent } from '../../event-types/notification-type';
+import type { AudienceView } from '../../audiences/audience-source.port';
+import { AudienceSources } from '../../audiences/audience-sources';
 import { NotificationFrequency } from '../../users/frequency/notification-frequency';
-import { NotReceivingReason, notReceivingReason } from '../../users/profile/effective-preference.model';
-import { type AudienceMember, RecipientsService } from '../../users/recipients/recipients.service';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 import { DigestEntity } from '../entities/digest.entity';
 import { DigestEntryEntity, FoldKind } from '../entities/digest-entry.entity';
 import { AudienceOutcome, EventAudienceMemberModel } from './event-audience.model';
 
-const REASON_TEXT: Record<NotReceivingReason, string> = {
-  [NotReceivingReason.NO_EMAIL]: 'they have no email address',
-  [NotReceivingReason.NOTIFICATIONS_OFF]: 'their notifications are off (notificationsEnabled)',
-  [NotReceivingReason.OPTED_OUT]: 'they turned this type off for this application or everywhere (NEVER)',
-};
-
 /**
- * "Why didn't I get a mail?" for one event: everyone it concerned — the people it
- * was mailed to, and everyone who manages its application now — with what it
+ * "Why didn't I get a mail?" for one event: everyone it concerned — the recipients
+ * it was sent to, and the application's whole audience now (every audience
+ * source's: its managers, its subscribed addresses, …) — with what it
  * became for each. What was planned is read from the deliveries and the digests
  * waiting; why someone has no mail is read from their settings now (what they
  * were when the event came is not kept), and says so.
@@ -29,7 +24,7 @@ const REASON_TEXT: Record<NotReceivingReason, string> = {
 export class EventAudienceService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly recipients: RecipientsService,
+    private readonly audiences: AudienceSources,
   ) {}
 
   async of(event: NotifiedEvent): Promise<EventAudienceMemberModel[]> {
@@ -37,9 +32,9 @@ export class EventAudienceService {
     const [deliveries, pending, managers] = await Promise.all([
       this.deliveriesOf(event.id),
       this.dataSource.getRepository(DigestEntryEntity).find({ where: { eventId: event.id }, order: { id: 'ASC' } }),
-      this.recipients.audienceOf(event.application.id, type),
+      this.audiences.audienceOf(event.application.id, type),
     ]);
-    const byPerson = new Map(managers.map((m) => [m.externalId, m]));
+    const byPerson = new Map(managers.map((m) => [m.recipientId, m]));
     const answered = new Set<string>();
     const audience: EventAudienceMemberModel[] = [];
     for (const d of deliveries) {
@@ -77,8 +72,8 @@ export class EventAudienceService {
       );
     }
     for (const m of managers) {
-      if (answered.has(m.externalId)) continue;
-      audience.push(member(m.externalId, m.displayName, m.email, m, whyNoMail(m, event)));
+      if (answered.has(m.recipientId)) continue;
+      audience.push(member(m.recipientId, m.displayName, m.address, m, whyNoMail(m, event)));
     }
     return audience;
   }
@@ -98,10 +93,9 @@ export class EventAudienceService {
   }
 }
 
-/** Why a manager has no mail and no digest waiting for the event, from their settings now. */
-function whyNoMail(m: AudienceMember, event: NotifiedEvent): Partial<EventAudienceMemberModel> & Pick<EventAudienceMemberModel, 'outcome' | 'detail'> {
-  const reason = notReceivingReason(m, m.frequency !== NotificationFrequency.NEVER);
-  if (reason) return { outcome: AudienceOutcome.NOT_RECEIVING, reason, detail: `no mail: ${REASON_TEXT[reason]} (their settings now)` };
+/** Why a member of the audience has no mail and no digest waiting for the event, from their settings now (their source says why they do not receive it). */
+function whyNoMail(m: AudienceView, event: NotifiedEvent): Partial<EventAudienceMemberModel> & Pick<EventAudienceMemberModel, 'outcome' | 'detail'> {
+  if (m.notReceiving) return { outcome: AudienceOutcome.NOT_RECEIVING, reason: m.notReceiving.reason, detail: m.notReceiving.detail };
   const failures = event.history?.failuresInRow ?? 1;
   if (m.frequency === NotificationFrequency.FIRST_AND_FIXED && event.type === JobEventType.JOB_FAILED && failures > 1) {
     return {
@@ -119,7 +113,7 @@ function member(
   userId: string,
   displayName: string | null,
   email: string | null,
-  now: AudienceMember | undefined,
+  now: AudienceView | undefined,
   what: Partial<EventAudienceMemberModel> & Pick<EventAudienceMemberModel, 'outcome' | 'detail'>,
 ): EventAudienceMemberModel {
   return Object.assign(new EventAudienceMemberModel(), {

@@ -17,7 +17,7 @@ import { Transactions } from '../../database/transactions';
 import { DeliveryOutbox } from '../outbox/delivery-outbox';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
-import { RecipientsService } from '../../users/recipients/recipients.service';
+import { AudienceSources } from '../../audiences/audience-sources';
 import { DeliveryChannels } from '../../channels/delivery-channels';
 
 const HOUR = 3_600_000;
@@ -143,7 +143,7 @@ describe('digests', () => {
     core.clock.advance(HOUR);
     const digests = core.get(Digests);
     // A second process's Digests: its own closer, the same database.
-    const other = new Digests(core.get(Transactions), core.get(DigestEntries), core.get(DeliveryOutbox), core.clock, core.get(EventEmitter2), core.get(MailDefaultsService), core.get(RecipientsService), core.get(DeliveryChannels));
+    const other = new Digests(core.get(Transactions), core.get(DigestEntries), core.get(DeliveryOutbox), core.clock, core.get(EventEmitter2), core.get(MailDefaultsService), core.get(AudienceSources), core.get(DeliveryChannels));
     const [a, b] = await Promise.all([digests.sweep(), other.sweep()]);
     expect(a + b).toBe(1);
     expect(await digests.sweep()).toBe(0);

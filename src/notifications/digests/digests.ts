@@ -3,6 +3,8 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit, Optional }
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { type EntityManager, In, LessThanOrEqual } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
+import { addressOn, type AudienceMember } from '../../audiences/audience-source.port';
+import { AudienceSources, reasonsNotRead } from '../../audiences/audience-sources';
 import { DeliveryChannels } from '../../channels/delivery-channels';
 import { Clock, type Timer } from '../../clock/clock';
 import { Transactions } from '../../database/transactions';
@@ -11,7 +13,6 @@ import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.
 import { type DigestWindow, digestTimeZone, digestWindowAt, windowAfter } from '../../users/frequency/digest-window';
 import { isDigest, type NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { PreferenceChangedEvent } from '../../users/frequency/preference-changed.event';
-import { type Recipient, reasonsNotRead, RecipientsService } from '../../users/recipients/recipients.service';
 import { HeraldMetrics } from '../../metrics/herald-metrics';
 import type { FoldedMail } from '../cap/mail-cap';
 import { DigestEntryEntity, FoldKind } from '../entities/digest-entry.entity';
@@ -31,7 +32,7 @@ const MAX_WAKES = 10_000;
 
 /** An event for someone who wants it in a digest, from the planner. */
 export interface DigestItem {
-  recipient: Recipient;
+  recipient: AudienceMember;
   /** The channel its digest goes through, and the person's address there. */
   channel: string;
   address: string;
@@ -76,7 +77,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     private readonly clock: Clock,
     private readonly events: EventEmitter2,
     private readonly mailDefaults: MailDefaultsService,
-    private readonly recipients: RecipientsService,
+    private readonly audiences: AudienceSources,
     private readonly channels: DeliveryChannels,
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {}
@@ -104,7 +105,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       let window = windows.get(key);
       if (!window) windows.set(key, (window = digestWindowAt(now, r.frequency as NotificationFrequency.DIGEST_HOURLY | NotificationFrequency.DIGEST_DAILY, r.digestHour, zone)));
       return {
-        recipient_id: r.externalId, window_start: stored(window.start), window_end: stored(window.end), event_id: eventId, event_type: eventType,
+        recipient_id: r.recipientId, window_start: stored(window.start), window_end: stored(window.end), event_id: eventId, event_type: eventType,
         application_id: applicationId, channel, address, recipient_name: r.displayName, recipient_locale: r.locale, recipient_time_zone: zone,
         kind: FoldKind.DIGEST,
       };
@@ -194,7 +195,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       // Who still reads each event (one query): the others are left out, each a CANCELLED
       // delivery saying why; with none left, the digest itself is CANCELLED. The mail goes to
       // the person as they are now, in the zone its window was computed in.
-      const answers = await this.recipients.readersOf(waiting.map((e) => ({ recipientId, applicationId: e.applicationId, eventType: e.eventType as NotificationType })), manager);
+      const answers = await this.audiences.readersOf(waiting.map((e) => ({ recipientId, applicationId: e.applicationId, eventType: e.eventType as NotificationType })), manager);
       const reader = answers.find((a) => a.reads);
       const kept = waiting.filter((_, i) => answers[i].reads);
       const listed = kept.length ? kept : waiting;
@@ -202,7 +203,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       const person = {
         recipientId,
         channel,
-        address: (reader?.reads && this.channels.get(channel)?.addressOf({ externalId: recipientId, email: reader.email, displayName: reader.displayName })) || latest.address,
+        address: (reader?.reads && addressOn(this.channels.get(channel), reader.reach)) || latest.address,
         recipientName: reader?.reads ? reader.displayName : latest.recipientName,
         recipientLocale: reader?.reads ? reader.locale : latest.recipientLocale,
         recipientTimeZone: latest.recipientTimeZone, // the zone its window was computed in

@@ -5,7 +5,8 @@ import { DeliveryChannels } from '../../channels/delivery-channels';
 import { Transactions } from '../../database/transactions';
 import type { NotificationType } from '../../event-types/notification-type';
 import { HeraldMetrics } from '../../metrics/herald-metrics';
-import { type ReaderAnswer, type ReaderQuestion, reasonsNotRead, RecipientsService } from '../../users/recipients/recipients.service';
+import { addressOn, type ReaderAnswer, type ReaderQuestion } from '../../audiences/audience-source.port';
+import { AudienceSources, reasonsNotRead } from '../../audiences/audience-sources';
 import { AddressSuspensions, suspendedReason } from '../../users/suspensions/address-suspensions';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DeliveryStatus } from '../entities/delivery.entity';
@@ -23,9 +24,11 @@ interface ListedEvent {
  * The check before a mail goes: planning chose its person when the event came,
  * but the mail may leave much later (the relay down, SMTP not configured, a
  * retry). Each batch the dispatcher is about to send — a claim's, or a hand-off
- * from planning — is asked again, in one query (users' RecipientsService), what
- * planning asked: still a manager of the application, notifications on, the type
- * not switched off, an email address — and that address not suspended after
+ * from planning — is asked again what planning asked, of the audience source that
+ * owns each recipient (AudienceSources; one query per source: for people, still
+ * a manager of the application, notifications on, the type not switched off, an
+ * email address; for a subscribed address, still subscribed and confirmed, the
+ * type still wanted) — and that address not suspended after
  * bounces (users/suspensions; but for the one mail that tries it again after the
  * cooldown). A mail whose person no longer reads it ends CANCELLED with the reason
  * (never sent, no attempt spent, not a failure); the others go to the person as
@@ -44,7 +47,7 @@ export class Readers {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly recipients: RecipientsService,
+    private readonly audiences: AudienceSources,
     private readonly outbox: DeliveryOutbox,
     private readonly transactions: Transactions,
     private readonly channels: DeliveryChannels,
@@ -75,7 +78,7 @@ export class Readers {
       const events = listed.get(d.id) ?? [d];
       for (const e of events) questions.push({ recipientId: d.recipientId, applicationId: e.applicationId, eventType: e.eventType as NotificationType });
     }
-    const answers = await this.recipients.readersOf(questions);
+    const answers = await this.audiences.readersOf(questions);
     const send: ClaimedDelivery[] = [];
     const cancelled: Array<Extract<Outcome, { status: DeliveryStatus.CANCELLED }>> = [];
     let next = 0;
@@ -87,8 +90,8 @@ export class Readers {
         cancelled.push({ delivery: d, status: DeliveryStatus.CANCELLED, reply: null, error: reasonsNotRead(mine) });
         continue;
       }
-      const address = this.channels.get(d.channel)?.addressOf({ externalId: d.recipientId, email: reader.email, displayName: reader.displayName }) ?? d.address;
-      // An address suspended after bounces (the person's mail address, on a channel that sends to it) gets no mail, but the one that tries it again after the cooldown.
+      const address = addressOn(this.channels.get(d.channel), reader.reach) ?? d.address;
+      // An address suspended after bounces (the reader's mail address, on a channel that sends to it) gets no mail, but the one that tries it again after the cooldown.
       const suspension = reader.suspension?.address === address.toLowerCase() ? reader.suspension : null;
       if (suspension && !(await this.suspensions.tryAgain(suspension, d.id))) {
         cancelled.push({ delivery: d, status: DeliveryStatus.CANCELLED, reply: null, error: suspendedReason(suspension) });

@@ -2,13 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { EntityManager } from 'typeorm';
 import { type JobEvent, JobEventType } from '@herald/contracts';
+import { addressOn, type AudienceMember } from '../../audiences/audience-source.port';
+import { AudienceSources } from '../../audiences/audience-sources';
 import { DeliveryChannels } from '../../channels/delivery-channels';
 import { Transactions } from '../../database/transactions';
 import type { JobEventsSubscriber } from '../../job-events/ingestion/job-events-subscriber';
 import { deliveredTypeOf, type NotifiedEvent } from '../../event-types/notification-type';
 import { ApplicationsService } from '../../users/applications/applications.service';
 import { isDigest, NotificationFrequency } from '../../users/frequency/notification-frequency';
-import { type Recipient, RecipientsService } from '../../users/recipients/recipients.service';
 import { MailCap } from '../cap/mail-cap';
 import { Digests, type DigestItem } from '../digests/digests';
 import { NotificationEntity } from '../entities/notification.entity';
@@ -22,7 +23,7 @@ import { claimFor, DELIVERY_TAKER, type DeliveryTaker } from '../outbox/delivery
  * FIRST_AND_FIXED keeps a failure only when it is the first in a row (no history
  * note, or a note counting 1); the fix is a JOB_RECOVERED, a type of its own.
  */
-export function wantsMailAbout(recipient: Recipient, event: NotifiedEvent): boolean {
+export function wantsMailAbout(recipient: Pick<AudienceMember, 'frequency'>, event: NotifiedEvent): boolean {
   if (recipient.frequency !== NotificationFrequency.FIRST_AND_FIXED || event.type !== JobEventType.JOB_FAILED) return true;
   return (event.history?.failuresInRow ?? 1) === 1;
 }
@@ -30,8 +31,10 @@ export function wantsMailAbout(recipient: Recipient, event: NotifiedEvent): bool
 /**
  * Plans the mails of new events inside the transaction that records them
  * (ingestion hands them over): per event the notification (what to render) and
- * one delivery per recipient and channel that reaches them (DeliveryChannels,
- * `addressOf`) — if the transaction commits, the messages will be sent.
+ * one delivery per recipient and channel that reaches them — every audience
+ * source's members (AudienceSources), a person on each channel that has an
+ * address for them (DeliveryChannels, `addressOf`), any other member on its own
+ * channel — if the transaction commits, the messages will be sent.
  *
  * When this process's dispatcher offers room for them, the deliveries are written
  * already claimed by it; once the transaction has committed they are announced
@@ -43,7 +46,7 @@ export function wantsMailAbout(recipient: Recipient, event: NotifiedEvent): bool
 @Injectable()
 export class NotificationPlanner implements JobEventsSubscriber {
   constructor(
-    private readonly recipients: RecipientsService,
+    private readonly audiences: AudienceSources,
     private readonly applications: ApplicationsService,
     private readonly outbox: DeliveryOutbox,
     @Inject(DELIVERY_TAKER) private readonly taker: DeliveryTaker,
@@ -59,7 +62,7 @@ export class NotificationPlanner implements JobEventsSubscriber {
   async recorded(events: JobEvent[], manager: EntityManager): Promise<number[]> {
     // Events of one batch about the same application and type have the same
     // recipients, until an APPLICATION_CREATED records the application's managers.
-    const recipientsOf = new Map<string, Recipient[]>();
+    const recipientsOf = new Map<string, AudienceMember[]>();
     const notifications: Pick<NotificationEntity, 'eventId' | 'eventType' | 'payload'>[] = [];
     const planned: NewDelivery[] = [];
     /** The event (index in `events`) of each planned delivery. */
@@ -70,8 +73,8 @@ export class NotificationPlanner implements JobEventsSubscriber {
     // What the job outcome history says (still failing, fixed) is stored with the event and decides its type.
     const notes = await this.history.record(events, manager);
     const channels = this.channels.all;
-    /** Whether any delivery of this batch goes through each channel (by index). */
-    const used = channels.map(() => false);
+    /** The channels any delivery of this batch goes through. */
+    const used = new Set<string>();
     for (const received of events) {
       const note = notes.get(received.id);
       const event: NotifiedEvent = note ? { ...received, history: note } : received;
@@ -87,17 +90,17 @@ export class NotificationPlanner implements JobEventsSubscriber {
       const key = `${event.application.id}\n${type}`;
       let recipients = recipientsOf.get(key);
       if (!recipients) {
-        recipients = await this.recipients.recipientsFor(event.application.id, type, manager);
+        recipients = await this.audiences.membersFor(event.application.id, type, manager);
         recipientsOf.set(key, recipients);
       }
       notifications.push({ eventId: event.id, eventType: type, payload: JSON.stringify(event) });
       const receiving = recipients.filter((r) => wantsMailAbout(r, event));
       counts.push(0);
       for (const r of receiving) {
-        for (let c = 0; c < channels.length; c++) {
-          const address = channels[c].addressOf(r);
+        for (const c of channels) {
+          const address = addressOn(c, r.reach);
           if (address === null) continue;
-          const channel = channels[c].name;
+          const channel = c.name;
           if (isDigest(r.frequency)) {
             digestItems.push({ recipient: r, channel, address, eventId: event.id, eventType: type, applicationId: event.application.id });
             continue;
@@ -106,14 +109,14 @@ export class NotificationPlanner implements JobEventsSubscriber {
             eventIds: [event.id],
             eventType: type,
             applicationId: event.application.id,
-            recipientId: r.externalId,
+            recipientId: r.recipientId,
             channel,
             address,
             recipientName: r.displayName,
             recipientLocale: r.locale,
             recipientTimeZone: r.timeZone,
           };
-          used[c] = true;
+          used.add(channel);
           planned.push(delivery);
           eventOf.set(delivery, counts.length - 1);
         }
@@ -126,7 +129,7 @@ export class NotificationPlanner implements JobEventsSubscriber {
     await this.digests.fold(manager, folded);
     for (const d of deliveries) counts[eventOf.get(d)!]++;
     if (!deliveries.length) return counts;
-    const claim = claimFor(this.taker, deliveries.length, channels.filter((_, c) => used[c]).map((channel) => channel.name));
+    const claim = claimFor(this.taker, deliveries.length, channels.filter((c) => used.has(c.name)).map((c) => c.name));
     const inserted = await this.outbox.insert(manager, deliveries, claim);
     const handOff = claim && {
       owner: claim.owner,

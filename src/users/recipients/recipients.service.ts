@@ -173,11 +173,6 @@ export class RecipientsService {
   }
 }
 
-/** Why none of these is read: the one reason, or each distinct one (a digest's events), in order. */
-export function reasonsNotRead(answers: ReaderAnswer[]): string {
-  return [...new Set(answers.flatMap((a) => (a.reads ? [] : [a.reason])))].join('; ');
-}
-
 /** One answered question as the readers query returns it (booleans are 0/1 on SQLite). */
 interface ReaderRow {
   n: number | string;

@@ -1,0 +1,154 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { SecretCipher } from '@herald/crypto';
+import { DataSource, type EntityManager, In } from 'typeorm';
+import { Clock } from '../clock/clock';
+import { Transactions } from '../database/transactions';
+import type { AuditActor } from '../settings/audit-log/audit-actor';
+import { AuditKind } from '../settings/audit-log/audit-kind';
+import { AuditLog, fieldChange, secretChange } from '../settings/audit-log/audit-log.service';
+import type { NotificationType } from '../event-types/notification-type';
+import { NotificationFrequency } from '../users/frequency/notification-frequency';
+import { NotificationTargetEntity } from './notification-target.entity';
+import type { TargetKind } from './target-kind';
+
+/** A target as the channels send to it: its URL and signing key decrypted (kept in memory only, never logged). */
+export interface SendableTarget {
+  id: number;
+  applicationId: string;
+  kind: TargetKind;
+  name: string;
+  host: string;
+  url: URL;
+  secret: string | null;
+  types: NotificationType[];
+  enabled: boolean;
+}
+
+/** What a new target is, checked (AddNotificationTargetInput, its URL parsed and allowed). */
+export interface NewTarget {
+  applicationId: string;
+  kind: TargetKind;
+  name: string;
+  url: URL;
+  host: string;
+  secret: string | null;
+  types: NotificationType[];
+  frequency: NotificationFrequency;
+  digestHour: number | null;
+  language: string | null;
+  timeZone: string | null;
+  createdBy: string;
+}
+
+/**
+ * The notification targets' table: the only place that reads or writes it. URLs
+ * and signing keys are encrypted on the way in and decrypted only for sending.
+ */
+@Injectable()
+export class NotificationTargets {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly cipher: SecretCipher,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+  ) {}
+
+  private get repo() {
+    return this.dataSource.getRepository(NotificationTargetEntity);
+  }
+
+  /** Adds the target with its audit entry (the URL and key only named), in one transaction. */
+  async add(target: NewTarget, actor: AuditActor): Promise<NotificationTargetEntity> {
+    const row = this.repo.create({
+      applicationId: target.applicationId,
+      kind: target.kind,
+      name: target.name,
+      encryptedUrl: this.cipher.encrypt(target.url.href),
+      host: target.host,
+      encryptedSecret: target.secret ? this.cipher.encrypt(target.secret) : null,
+      types: JSON.stringify(target.types),
+      frequency: target.frequency,
+      digestHour: target.frequency === NotificationFrequency.DIGEST_DAILY ? target.digestHour : null,
+      language: target.language,
+      timeZone: target.timeZone,
+      enabled: true,
+      disabledReason: null,
+      disabledAt: null,
+      createdAt: this.clock.date(),
+      createdBy: target.createdBy,
+    });
+    return this.transactions.run(async (manager) => {
+      const saved = await manager.getRepository(NotificationTargetEntity).save(row);
+      await this.audit.record(manager, { kind: AuditKind.NOTIFICATION_TARGET, target: `${saved.applicationId}/${saved.id}`, actor, fields: auditFields(saved, 'added') });
+      return saved;
+    });
+  }
+
+  find(id: number): Promise<NotificationTargetEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  /** An application's targets, oldest first. */
+  ofApplication(applicationId: string, manager: EntityManager = this.dataSource.manager): Promise<NotificationTargetEntity[]> {
+    return manager.getRepository(NotificationTargetEntity).find({ where: { applicationId }, order: { id: 'ASC' } });
+  }
+
+  /** These targets by id (one query); ids not found are left out. */
+  rows(ids: readonly number[], manager: EntityManager = this.dataSource.manager): Promise<NotificationTargetEntity[]> {
+    return ids.length ? manager.getRepository(NotificationTargetEntity).findBy({ id: In([...new Set(ids)]) }) : Promise.resolve([]);
+  }
+
+  /** These targets, ready to send to (decrypted), by id. */
+  async sendable(ids: readonly number[]): Promise<Map<number, SendableTarget>> {
+    return new Map((await this.rows(ids)).map((row) => [row.id, this.decrypted(row)]));
+  }
+
+  decrypted(row: NotificationTargetEntity): SendableTarget {
+    return {
+      id: row.id,
+      applicationId: row.applicationId,
+      kind: row.kind,
+      name: row.name,
+      host: row.host,
+      url: new URL(this.cipher.decrypt(row.encryptedUrl)),
+      secret: row.encryptedSecret ? this.cipher.decrypt(row.encryptedSecret) : null,
+      types: JSON.parse(row.types) as NotificationType[],
+      enabled: !!row.enabled,
+    };
+  }
+
+  /** Removes the target with its audit entry, in one transaction. */
+  async remove(row: NotificationTargetEntity, actor: AuditActor): Promise<void> {
+    await this.transactions.run(async (manager) => {
+      await manager.getRepository(NotificationTargetEntity).delete({ id: row.id });
+      await this.audit.record(manager, { kind: AuditKind.NOTIFICATION_TARGET, target: `${row.applicationId}/${row.id}`, actor, fields: auditFields(row, 'removed') });
+    });
+  }
+
+  /** Disables an enabled target; true when this call did it (the first of several processes, or of several deliveries). */
+  async disable(id: number, reason: string): Promise<boolean> {
+    const result = await this.transactions.exclusive(() =>
+      this.repo.createQueryBuilder().update(NotificationTargetEntity).set({ enabled: false, disabledReason: reason.slice(0, 500), disabledAt: this.clock.date() }).where('id = :id AND enabled = :enabled', { id, enabled: true }).execute(),
+    );
+    return (result.affected ?? 0) > 0;
+  }
+}
+
+/** What an audit entry says of a target added (before null) or removed (after null): its fields; the URL and key only named. */
+function auditFields(row: NotificationTargetEntity, change: 'added' | 'removed') {
+  const field = (name: string, value: unknown) => (change === 'added' ? fieldChange(name, null, value) : fieldChange(name, value, null));
+  return [
+    field('kind', row.kind),
+    field('name', row.name),
+    field('host', row.host),
+    field('types', JSON.parse(row.types).join(', ')),
+    field('frequency', row.frequency),
+    field('digestHour', row.digestHour),
+    field('language', row.language),
+    field('timeZone', row.timeZone),
+    secretChange('url'),
+    ...(row.encryptedSecret ? [secretChange('secret')] : []),
+  ];
+}

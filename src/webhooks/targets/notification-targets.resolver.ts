@@ -1,0 +1,35 @@
+import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
+import type { Principal } from '../../auth/principal';
+import { Role } from '../../auth/role.enum';
+import { NotificationTargetModel } from './notification-target.model';
+import { AddNotificationTargetInput } from './add-notification-target.input';
+import { NotificationTargetIdInput } from './notification-target-id.input';
+import { NotificationTargetsService } from './notification-targets.service';
+
+/** An application's Teams, Slack and webhook targets: an admin's or the application's managers' (MANAGE). */
+@Resolver(() => NotificationTargetModel)
+export class NotificationTargetsResolver {
+  constructor(private readonly service: NotificationTargetsService) {}
+
+  @Query(() => [NotificationTargetModel], { description: "An application's notification targets (ADMIN, or a MANAGE member of the application); their URLs are never shown, only their hosts" })
+  @Roles(Role.ADMIN, Role.USER)
+  notificationTargets(
+    @CurrentPrincipal() principal: Principal,
+    @Args('applicationId', { type: () => ID, description: "The application's id in the console" }) applicationId: string,
+  ): Promise<NotificationTargetModel[]> {
+    return this.service.list(principal, applicationId);
+  }
+
+  @Mutation(() => NotificationTargetModel, { description: "Adds a Teams, Slack or signed webhook target to an application (ADMIN, or a MANAGE member): its notifications are posted there too. The URL is checked (https, an allowed host, no internal address) and stored encrypted" })
+  @Roles(Role.ADMIN, Role.USER)
+  addNotificationTarget(@CurrentPrincipal() principal: Principal, @Args('input', { description: 'The target' }) input: AddNotificationTargetInput): Promise<NotificationTargetModel> {
+    return this.service.add(principal, input);
+  }
+
+  @Mutation(() => NotificationTargetModel, { description: 'Removes a notification target (ADMIN, or a MANAGE member of its application): nothing more is posted to it; what was queued for it is cancelled when its turn comes' })
+  @Roles(Role.ADMIN, Role.USER)
+  removeNotificationTarget(@CurrentPrincipal() principal: Principal, @Args('input', { description: 'The target' }) input: NotificationTargetIdInput): Promise<NotificationTargetModel> {
+    return this.service.remove(principal, input.id);
+  }
+}

@@ -1,0 +1,72 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Principal } from '../../auth/principal';
+import { BadUserInputError, NotFoundError } from '../../graphql/graphql-errors';
+import { actorOf } from '../../settings/audit-log/audit-actor';
+import { NotificationTargetModel } from './notification-target.model';
+import { NotificationTargets } from '../notification-targets';
+import { AddressRules, hostOf, TargetAddressError } from '../sending/address-rules';
+import { TargetPacing } from '../sending/target-pacing';
+import { TargetAccess } from '../target-access';
+import { TargetKind } from '../target-kind';
+import type { AddNotificationTargetInput } from './add-notification-target.input';
+
+/** addNotificationTarget, removeNotificationTarget, notificationTargets: checked, then the table. */
+@Injectable()
+export class NotificationTargetsService {
+  private readonly logger = new Logger('NotificationTargets');
+
+  constructor(
+    private readonly targets: NotificationTargets,
+    private readonly access: TargetAccess,
+    private readonly rules: AddressRules,
+    private readonly pacing: TargetPacing,
+  ) {}
+
+  async add(principal: Principal, input: AddNotificationTargetInput): Promise<NotificationTargetModel> {
+    await this.access.check(principal, input.applicationId);
+    const problems: Array<{ field: string; message: string }> = [];
+    if (input.kind === TargetKind.WEBHOOK && !input.secret) problems.push({ field: 'secret', message: 'is required for a WEBHOOK target: the key its X-Herald-Signature is made with (16 characters or more)' });
+    if (input.kind !== TargetKind.WEBHOOK && input.secret) problems.push({ field: 'secret', message: `is for WEBHOOK targets only (${input.kind} webhooks are not signed)` });
+    let url: URL | undefined;
+    try {
+      url = this.rules.parse(input.url);
+      // Where the name points now: a target is never added pointing inside (it is checked again at every post).
+      await this.rules.resolve(url);
+    } catch (error) {
+      if (!(error instanceof TargetAddressError)) throw error;
+      problems.push({ field: 'url', message: error.message });
+    }
+    if (problems.length) throw new BadUserInputError(problems);
+    const row = await this.targets.add({
+      applicationId: input.applicationId,
+      kind: input.kind,
+      name: input.name.trim(),
+      url: url!,
+      host: hostOf(url!),
+      secret: input.secret ?? null,
+      types: [...new Set(input.types)],
+      frequency: input.frequency,
+      digestHour: input.digestHour ?? null,
+      language: input.language ?? null,
+      timeZone: input.timeZone ?? null,
+      createdBy: principal.sub,
+    }, actorOf(principal));
+    this.logger.log(`${principal.sub} added ${row.kind} target ${row.id} (${row.host}) to application ${row.applicationId}`);
+    return NotificationTargetModel.from(row);
+  }
+
+  async remove(principal: Principal, id: string): Promise<NotificationTargetModel> {
+    const row = await this.targets.find(Number(id));
+    if (!row) throw new NotFoundError('Notification target', id);
+    await this.access.check(principal, row.applicationId);
+    await this.targets.remove(row, actorOf(principal));
+    this.pacing.forget(row.id);
+    this.logger.log(`${principal.sub} removed ${row.kind} target ${row.id} (${row.host}) of application ${row.applicationId}`);
+    return NotificationTargetModel.from(row);
+  }
+
+  async list(principal: Principal, applicationId: string): Promise<NotificationTargetModel[]> {
+    await this.access.check(principal, applicationId);
+    return (await this.targets.ofApplication(applicationId)).map((row) => NotificationTargetModel.from(row));
+  }
+}

@@ -1,0 +1,78 @@
+import type { ChatMessage } from '../messages/chat-message';
+import type { WebhookFormat } from '../webhook-format';
+
+/**
+ * Microsoft Teams: a Workflows webhook ("Post to a channel when a webhook request is
+ * received") takes a message with one Adaptive Card attachment. Version 1.4, the
+ * one Teams renders everywhere (mobile included). Text that came with the event
+ * goes in TextRuns (a RichTextBlock's runs are not read as markdown: an error
+ * message cannot become a link); the log in a monospace run.
+ */
+export const TEAMS_FORMAT: WebhookFormat = {
+  channel: 'teams',
+  intervalMs: 250,
+  write: ({ message }) => ({ body: JSON.stringify(teamsMessage(message)), headers: {} }),
+};
+
+export function teamsMessage(message: ChatMessage): object {
+  return {
+    type: 'message',
+    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: adaptiveCard(message) }],
+  };
+}
+
+/** The card: a coloured heading, the facts, the error and the end of the log, the lines of a digest, a button to the console. */
+export function adaptiveCard(m: ChatMessage): Record<string, unknown> {
+  const body: object[] = [
+    {
+      type: 'Container',
+      style: styleOf(m.color),
+      bleed: true,
+      items: [{ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: m.title, weight: 'Bolder', size: 'Medium' }] }],
+    },
+  ];
+  if (m.intro) body.push(runs(m.intro));
+  if (m.facts.length) body.push({ type: 'FactSet', facts: m.facts.map((f) => ({ title: f.label, value: f.value })) });
+  if (m.error) {
+    body.push({ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: `${m.error.label}: `, weight: 'Bolder' }, { type: 'TextRun', text: m.error.message, color: 'Attention' }] });
+    if (m.error.step) body.push({ type: 'FactSet', facts: [{ title: m.error.step.label, value: m.error.step.value }] });
+  }
+  if (m.log) {
+    body.push({ type: 'TextBlock', text: m.log.label, weight: 'Bolder', wrap: true, spacing: 'Medium' });
+    body.push({ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: m.log.text, fontType: 'Monospace', size: 'Small' }] });
+  }
+  for (const line of m.lines ?? []) {
+    body.push({
+      type: 'Container',
+      separator: true,
+      items: [
+        { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: line.text, weight: 'Bolder', color: colorOf(line.color) }] },
+        { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: line.error ? `${line.when} · ${line.error}` : line.when, isSubtle: true, size: 'Small' }] },
+      ],
+      ...(line.link && { selectAction: { type: 'Action.OpenUrl', url: line.link } }),
+    });
+  }
+  return {
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    type: 'AdaptiveCard',
+    version: '1.4',
+    fallbackText: m.title,
+    body,
+    ...(m.link && { actions: [{ type: 'Action.OpenUrl', title: m.link.label, url: m.link.url }] }),
+    // Teams-only: the card takes the conversation's whole width.
+    msteams: { width: 'Full' },
+  };
+}
+
+function runs(text: string): object {
+  return { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text }] };
+}
+
+/** A container's style from the type's colour: failure, success, stop, anything else. */
+function styleOf(color: string): string {
+  return { '#cf222e': 'attention', '#1a7f37': 'good', '#9a6700': 'warning' }[color.toLowerCase()] ?? 'accent';
+}
+
+function colorOf(color: string): string {
+  return { '#cf222e': 'Attention', '#1a7f37': 'Good', '#9a6700': 'Warning' }[color.toLowerCase()] ?? 'Default';
+}
