@@ -45,6 +45,9 @@ interface Generation extends Relay {
   retired: boolean;
 }
 
+/** Pools of every LiveTransport (the primary's, the standby relay's) share the mailer module's names: counted once. */
+let generations = 0;
+
 /**
  * The pooled SMTP transport, built from the live settings. When the settings
  * change, the next send builds a new pool; the old one finishes what it is
@@ -52,9 +55,6 @@ interface Generation extends Relay {
  * keeps the named nodemailer transporters; each pool records its sessions'
  * transcripts, so a failed send can be placed at its step.
  */
-/** Pools of every LiveTransport (the primary's, the standby relay's) share the mailer module's names: counted once. */
-let generations = 0;
-
 @Injectable()
 export class LiveTransport implements OnApplicationShutdown {
   private readonly logger = new Logger('MailTransport');

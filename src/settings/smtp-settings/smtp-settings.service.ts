@@ -204,7 +204,7 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The values after `input`, checked as a whole. Throws BadUserInputError naming each bad field. */
-  protected merge(current: SmtpSettings, input: UpdateSmtpSettingsInput): SettingsValues {
+  private merge(current: SmtpSettings, input: UpdateSmtpSettingsInput): SettingsValues {
     const next: SettingsValues = { ...current };
     const problems: FieldProblem[] = [];
     for (const [field, value] of Object.entries(input) as [keyof UpdateSmtpSettingsInput, unknown][]) {
