@@ -13,6 +13,7 @@ export enum AuditKind {
   MAIL_BRANDING = 'MAIL_BRANDING',
   ADDRESS_SUSPENSION = 'ADDRESS_SUSPENSION',
   REPORT_MAILBOX = 'REPORT_MAILBOX',
+  QUIET_HOURS = 'QUIET_HOURS',
 }
 registerEnumType(AuditKind, {
   name: 'AuditKind',
@@ -30,6 +31,7 @@ registerEnumType(AuditKind, {
     },
     MAIL_BRANDING: { description: 'The mails\' branding (updateMailBranding); target mailBranding: each field changed (the logo image by its type, size and SHA-256)' },
     REPORT_MAILBOX: { description: 'The mailbox bounce reports are read from (updateReportMailboxSettings); target reportMailboxSettings, the password only named' },
+    QUIET_HOURS: { description: 'Default quiet hours (updateQuietHoursDefaults); target quietHours (the installation\'s) or quietHours[<application id>]: each field changed' },
     ADDRESS_SUSPENSION: { description: 'An admin lifted the suspension of an address that bounced (liftAddressSuspension); target: the address, field suspended true → false' },
   },
 });
