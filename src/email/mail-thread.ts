@@ -23,6 +23,8 @@ export interface MailThread {
   conversation: string;
   /** List-Id: one list per application, for people's filters. */
   listId: string;
+  /** Thread-Index's 22-byte header for the conversation (worked out once; each mail adds its level). */
+  indexHeader: Buffer;
 }
 
 /** The conversation of a mail about these events (one, or a digest's); null when they span applications. */
@@ -38,12 +40,12 @@ export function threadOf(events: readonly NotifiedEvent[], installation: string,
   if (kind === undefined || jobs.some((j) => j?.kind !== kind)) {
     // Not all about one job kind (a new version, an application created, a digest of several kinds).
     const ownRoot = root('application');
-    return { references: [appRoot, ownRoot], topic: app.name, conversation: ownRoot, listId };
+    return { references: [appRoot, ownRoot], topic: app.name, conversation: ownRoot, listId, indexHeader: threadIndexHeader(ownRoot) };
   }
   const kindRoot = root('kind', kind);
   const jobId = jobs[0]!.id;
   const references = jobs.every((j) => j!.id === jobId) ? [appRoot, kindRoot, root('kind', kind, 'job', jobId)] : [appRoot, kindRoot];
-  return { references, topic: `${app.name}: ${kind}`, conversation: kindRoot, listId };
+  return { references, topic: `${app.name}: ${kind}`, conversation: kindRoot, listId, indexHeader: threadIndexHeader(kindRoot) };
 }
 
 /** The headers that put a mail sent at `at` (epoch ms) in its conversation. */
@@ -52,7 +54,7 @@ export function threadHeaders(thread: MailThread, at: number): MailHeader[] {
     { key: 'In-Reply-To', value: thread.references[thread.references.length - 1] },
     { key: 'References', value: thread.references.join(' ') },
     { key: 'Thread-Topic', value: thread.topic },
-    { key: 'Thread-Index', value: threadIndex(thread.conversation, at).toString('base64') },
+    { key: 'Thread-Index', value: threadIndex(thread.conversation, at, thread.indexHeader).toString('base64') },
     { key: 'List-Id', value: thread.listId },
   ];
 }
@@ -93,20 +95,27 @@ export const THREAD_EPOCH = Date.UTC(2020, 0, 1);
  * or with DC = 1 bits 53–23: up to about 57 years), 4 bits random, 4 bits sequence
  * (here from the time, so that a re-send writes the same bytes).
  */
-export function threadIndex(conversation: string, at: number): Buffer {
-  const header = Buffer.alloc(22);
-  header[0] = 0x01;
-  const top = filetime(THREAD_EPOCH) >> 24n; // the low 24 bits are not kept
-  for (let i = 0; i < 5; i++) header[1 + i] = Number((top >> BigInt(8 * (4 - i))) & 0xffn);
-  const rootTime = top << 24n;
-  digest(conversation).copy(header, 6, 0, 16);
-  const delta = filetime(at) - rootTime;
+export function threadIndex(conversation: string, at: number, header = threadIndexHeader(conversation)): Buffer {
+  const delta = filetime(at) - ROOT_FILETIME;
   const wide = delta >= 1n << 49n;
   const bits = Number(wide ? (delta >> 23n) & 0x7fffffffn : (delta >> 18n) & 0x7fffffffn);
   const level = Buffer.alloc(5);
   level.writeUInt32BE(((wide ? 0x80000000 : 0) | bits) >>> 0, 0);
   level[4] = Number(filetime(at) & 0xffn);
   return Buffer.concat([header, level]);
+}
+
+/** The header's time: the epoch's FILETIME without its low 24 bits (the header keeps the top 40). */
+const ROOT_FILETIME = (filetime(THREAD_EPOCH) >> 24n) << 24n;
+
+/** A conversation's 22-byte Thread-Index header: 0x01, the epoch's top 40 FILETIME bits, a GUID from the root. */
+function threadIndexHeader(conversation: string): Buffer {
+  const header = Buffer.alloc(22);
+  header[0] = 0x01;
+  const top = ROOT_FILETIME >> 24n;
+  for (let i = 0; i < 5; i++) header[1 + i] = Number((top >> BigInt(8 * (4 - i))) & 0xffn);
+  digest(conversation).copy(header, 6, 0, 16);
+  return header;
 }
 
 /** What a Thread-Index says (for tests and the docs' examples): the header's time and GUID, and each level's time since it. */

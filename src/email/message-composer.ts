@@ -13,7 +13,7 @@ import { MailDefaultsService } from '../settings/mail-defaults/mail-defaults.ser
 import { encodeAlternative, type EncodedBody, type EncodedMessage, encodeRelated, type MailHeader, withHeaders } from '../smtp/mime-message';
 import { LOGO_CID } from '../notifications/rendering/mail-branding';
 import type { MailRoute } from './mail-transport.port';
-import { threadHeaders, threadOf } from './mail-thread';
+import { type MailThread, threadHeaders, threadOf } from './mail-thread';
 
 /** A message ready for the relay: its envelope, its bytes and its Message-ID. */
 export interface ComposedMail extends EncodedMessage {
@@ -77,6 +77,8 @@ export class MessageComposer {
   private readonly locales = new Map<string, string>();
   /** The version of the renderer's templates the mails at hand were composed with. */
   private version: number;
+  /** Each event's conversation (for its installation), worked out once for all its recipients. */
+  private readonly threads = new WeakMap<NotifiedEvent, { installation: string; thread: MailThread | null }>();
   /** The mail cap, for the summary's words ("at most 20 mails every 10 minutes"). */
   private readonly cap: HeraldConfig['mailCap'];
 
@@ -145,7 +147,7 @@ export class MessageComposer {
     const domain = senderDomain(route.sender);
     messageId ??= `<herald.${tag}.${d.id}@${domain}>`;
     // Its conversation (mail-thread.ts): the installation is the console's address and the sender's domain.
-    const thread = threadOf(mail.events ?? [event], `${route.gatewayUri ?? ''}\n${domain}`, domain);
+    const thread = this.threadOf(mail.events, event, `${route.gatewayUri ?? ''}\n${domain}`, domain);
     // The recipient's own preferences links: their token in the shared body's links, and List-Unsubscribe.
     const own = this.links.personalize(mail.body, d.id, route.gatewayUri, now);
     const headers: MailHeader[] = [
@@ -161,6 +163,16 @@ export class MessageComposer {
     ];
     const message = withHeaders({ contentType: mail.contentType, body: own.body }, tag, headers, now);
     return { ...message, messageId, headers, body: own.body, ...(mail.note && { note: mail.note }) };
+  }
+
+  /** The conversation of a digest's events, or of one event (kept with the event for its next recipients). */
+  private threadOf(events: readonly NotifiedEvent[] | undefined, event: NotifiedEvent, installation: string, domain: string): MailThread | null {
+    if (events) return threadOf(events, installation, domain);
+    const known = this.threads.get(event);
+    if (known?.installation === installation) return known.thread;
+    const thread = threadOf([event], installation, domain);
+    this.threads.set(event, { installation, thread });
+    return thread;
   }
 
   /**
