@@ -101,7 +101,8 @@ describe(`job events to delivered email (${DATABASE_KIND})`, () => {
         expect(mail.parsed.html).toBeTruthy();
         expect(mail.parsed.date).toBeInstanceOf(Date);
         expect(mail.parsed.headers.get('auto-submitted')).toBe('auto-generated');
-        expect(mail.raw).toMatch(/^List-Id: Herald job notifications <notifications\.example\.com>/im);
+        // One list per application (test/threads.e2e-spec.ts checks the conversation's headers).
+        expect(mail.raw).toMatch(/^List-Id: [^<\r\n]+ <[a-z0-9-]+\.[0-9a-z]+\.notifications\.example\.com>/im);
         expect(mail.raw).toMatch(/^List-Unsubscribe: <https:\/\/console\.example\.com\/aip\/profile\/notifications>/m);
         expect(mail.parsed.messageId).toMatch(/^<herald\.[0-9a-f]{16}\.\d+@example\.com>$/);
       }

@@ -30,7 +30,7 @@ const ME = '{ me { notificationsEnabled preferences { eventType enabled source a
 const SEND_ME = 'mutation { sendMeTestEmail { ok steps { step status message } } }';
 
 let seq = 0;
-const NAMES: Record<string, string> = { billing: 'Billing', payroll: 'Payroll', paie: 'Paie', toutes: 'Toutes' };
+const NAMES: Record<string, string> = { billing: 'Billing', payroll: 'Payroll', paie: 'Paie', toutes: 'Toutes', ledger: 'Ledger' };
 /** What a type is called in a language, as its messages say (typeLabel). */
 const typeLabel = (type: NotificationType, language: string) => (JSON.parse(readFileSync(messagesFile(eventTypeOf(type), language), 'utf8')) as Record<string, string>).typeLabel;
 /** French puts no-break spaces inside « » and before ":": compare as plain spaces. */
@@ -200,6 +200,53 @@ describe(`preferences links in mails (${DATABASE_KIND})`, () => {
       // Nothing else changed.
       expect(after.filter((p: { source: string }) => p.source === 'USER')).toHaveLength(1);
       expect((await me('bob')).notificationsEnabled).toBe(true);
+    });
+
+    it('sets how often per type and for the mail\'s application, and quiet hours, from the page; quiet hours that cannot be are refused, nothing changed', async () => {
+      await seedApplication(app, { id: 'ledger', name: 'Ledger' }, [{ id: 'kai' }]);
+      await app.gql('mutation { updateMyProfile(input: { timeZone: "Europe/Paris" }) { id } }', {}, app.token(Role.USER, 'kai'));
+      const e = failed('ledger');
+      await publish(e);
+      const { page: link } = linksOf(await mailFor(e.id, 'kai'));
+      const QUIET_ME = '{ me { quietHours { enabled start end weekends timeZone breakThrough source } preferences { eventType frequency digestHour applicationOverrides { applicationId frequency digestHour } } } }';
+      const before = (await app.gql(QUIET_ME, {}, app.token(Role.USER, 'kai'))).data.me;
+      expect(before.quietHours).toMatchObject({ enabled: false, source: 'NONE' });
+      const context = await browser.newContext({ javaScriptEnabled: false });
+      const page = await context.newPage();
+      await page.goto(local(link));
+      const fill = async (start: string, end: string) => {
+        await page.getByLabel('Job succeeded', { exact: true }).selectOption('DIGEST_DAILY');
+        await page.getByLabel('Hour of the daily digest for "Job succeeded"', { exact: true }).selectOption('18');
+        await page.getByLabel('"Job failed" for Ledger (ledger)', { exact: true }).selectOption('FIRST_AND_FIXED');
+        const quiet = page.getByRole('group', { name: 'Quiet hours' });
+        await quiet.getByLabel('Use these quiet hours').check();
+        await quiet.getByLabel('Hold my mails during quiet hours').check();
+        await quiet.getByLabel('From (your time, Europe/Paris)').fill(start);
+        await quiet.getByLabel('Until', { exact: true }).fill(end);
+        await quiet.getByLabel('And all of Saturday and Sunday').check();
+        await quiet.getByLabel('"Job stopped by a user" mails').check();
+        await page.getByRole('button', { name: 'Save my preferences' }).click();
+      };
+      // A start equal to the end: said so, nothing saved.
+      await fill('06:00', '06:00');
+      await page.getByRole('alert').filter({ hasText: 'Nothing was saved' }).waitFor();
+      expect((await app.gql(QUIET_ME, {}, app.token(Role.USER, 'kai'))).data.me).toEqual(before);
+      await fill('21:30', '06:00');
+      await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      // The page shows what was saved.
+      expect(await page.getByLabel('Job succeeded', { exact: true }).inputValue()).toBe('DIGEST_DAILY');
+      expect(await page.getByLabel('"Job failed" for Ledger (ledger)', { exact: true }).inputValue()).toBe('FIRST_AND_FIXED');
+      expect(await page.getByLabel('From (your time, Europe/Paris)').inputValue()).toBe('21:30');
+      await context.close();
+      const after = (await app.gql(QUIET_ME, {}, app.token(Role.USER, 'kai'))).data.me;
+      expect(after.quietHours).toEqual({ enabled: true, start: '21:30', end: '06:00', weekends: true, timeZone: null, breakThrough: ['JOB_FAILED', 'JOB_STOPPED'], source: 'USER' });
+      const of = (type: string) => after.preferences.find((p: { eventType: string }) => p.eventType === type);
+      expect(of('JOB_SUCCEEDED')).toMatchObject({ frequency: 'DIGEST_DAILY', digestHour: 18, applicationOverrides: [] });
+      expect(of('JOB_FAILED')).toMatchObject({ frequency: 'IMMEDIATELY', applicationOverrides: [{ applicationId: 'ledger', frequency: 'FIRST_AND_FIXED', digestHour: null }] });
+      // Nothing else: every other type as before.
+      for (const p of after.preferences.filter((p: { eventType: string }) => p.eventType !== 'JOB_SUCCEEDED' && p.eventType !== 'JOB_FAILED')) {
+        expect(p).toEqual(before.preferences.find((b: { eventType: string }) => b.eventType === p.eventType));
+      }
     });
   });
 

@@ -13,6 +13,7 @@ import { MailDefaultsService } from '../settings/mail-defaults/mail-defaults.ser
 import { encodeAlternative, type EncodedBody, type EncodedMessage, encodeRelated, type MailHeader, withHeaders } from '../smtp/mime-message';
 import { LOGO_CID } from '../notifications/rendering/mail-branding';
 import type { MailRoute } from './mail-transport.port';
+import { type MailThread, threadHeaders, threadOf } from './mail-thread';
 
 /** A message ready for the relay: its envelope, its bytes and its Message-ID. */
 export interface ComposedMail extends EncodedMessage {
@@ -25,6 +26,8 @@ export interface ComposedMail extends EncodedMessage {
 interface PreparedMail extends EncodedBody {
   subject: string;
   note?: string;
+  /** A digest's or a summary's events (its conversation is theirs, when they share one). */
+  events?: readonly NotifiedEvent[];
 }
 
 interface CachedEvent {
@@ -74,6 +77,8 @@ export class MessageComposer {
   private readonly locales = new Map<string, string>();
   /** The version of the renderer's templates the mails at hand were composed with. */
   private version: number;
+  /** Each event's conversation (for its installation), worked out once for all its recipients. */
+  private readonly threads = new WeakMap<NotifiedEvent, { installation: string; thread: MailThread | null }>();
   /** The mail cap, for the summary's words ("at most 20 mails every 10 minutes"). */
   private readonly cap: HeraldConfig['mailCap'];
 
@@ -109,8 +114,8 @@ export class MessageComposer {
   private async composeOnce(d: ChannelDelivery, route: MailRoute, context: DispatchContext): Promise<ComposedMail> {
     const cached = this.events.get(d.eventId) ?? (await this.load(d.eventId, context));
     if (this.renderer.version !== this.version) this.forget();
-    if (d.kind === 'SUMMARY') return this.addressed(d, route, cached.tag, await this.prepareSummary(d, cached.tag, route.gatewayUri, context));
-    if (d.kind === 'DIGEST') return this.addressed(d, route, cached.tag, await this.prepareDigest(d, cached.tag, route.gatewayUri, context));
+    if (d.kind === 'SUMMARY') return this.addressed(d, route, cached.tag, await this.prepareSummary(d, cached.tag, route.gatewayUri, context), cached.event);
+    if (d.kind === 'DIGEST') return this.addressed(d, route, cached.tag, await this.prepareDigest(d, cached.tag, route.gatewayUri, context), cached.event);
     const reader = await this.readerOf(d);
     if (this.renderer.version !== this.version) this.forget();
     const key = `${route.gatewayUri}\n${reader.locale}\n${reader.timeZone}`;
@@ -126,13 +131,23 @@ export class MessageComposer {
       cached.prepared.set(key, (prepared = preparing));
       preparing.catch(() => cached.prepared.get(key) === preparing && cached.prepared.delete(key)); // try again next time
     }
-    return this.addressed(d, route, cached.tag, await prepared);
+    return this.addressed(d, route, cached.tag, await prepared, cached.event);
   }
 
   /** The recipient's message: the prepared body under a header block of its own, dated `now` (the Clock's). */
-  private addressed(d: Pick<ChannelDelivery, 'id' | 'eventId' | 'address' | 'recipientName'>, route: MailRoute, tag: string, mail: PreparedMail, messageId?: string, now = this.clock.now()): ComposedMail & { headers: MailHeader[]; body: Buffer } {
+  private addressed(
+    d: Pick<ChannelDelivery, 'id' | 'eventId' | 'address' | 'recipientName'>,
+    route: MailRoute,
+    tag: string,
+    mail: PreparedMail,
+    event: NotifiedEvent,
+    messageId?: string,
+    now = this.clock.now(),
+  ): ComposedMail & { headers: MailHeader[]; body: Buffer } {
     const domain = senderDomain(route.sender);
     messageId ??= `<herald.${tag}.${d.id}@${domain}>`;
+    // Its conversation (mail-thread.ts): the installation is the console's address and the sender's domain.
+    const thread = this.threadOf(mail.events, event, `${route.gatewayUri ?? ''}\n${domain}`, domain);
     // The recipient's own preferences links: their token in the shared body's links, and List-Unsubscribe.
     const own = this.links.personalize(mail.body, d.id, route.gatewayUri, now);
     const headers: MailHeader[] = [
@@ -141,13 +156,23 @@ export class MessageComposer {
       { key: 'Subject', value: mail.subject },
       { key: 'Message-ID', value: messageId },
       { key: 'Auto-Submitted', value: 'auto-generated' },
-      { key: 'List-Id', value: `Herald job notifications <notifications.${domain}>` },
+      ...(thread ? threadHeaders(thread, now) : [{ key: 'List-Id', value: `Herald job notifications <notifications.${domain}>` }]),
       ...own.headers,
       { key: 'X-Herald-Event-Id', value: d.eventId },
       { key: 'X-Herald-Delivery-Id', value: String(d.id) },
     ];
     const message = withHeaders({ contentType: mail.contentType, body: own.body }, tag, headers, now);
     return { ...message, messageId, headers, body: own.body, ...(mail.note && { note: mail.note }) };
+  }
+
+  /** The conversation of a digest's events, or of one event (kept with the event for its next recipients). */
+  private threadOf(events: readonly NotifiedEvent[] | undefined, event: NotifiedEvent, installation: string, domain: string): MailThread | null {
+    if (events) return threadOf(events, installation, domain);
+    const known = this.threads.get(event);
+    if (known?.installation === installation) return known.thread;
+    const thread = threadOf([event], installation, domain);
+    this.threads.set(event, { installation, thread });
+    return thread;
   }
 
   /**
@@ -161,7 +186,7 @@ export class MessageComposer {
     const links = { gatewayUri: route.gatewayUri, preferencesLink: this.links.bodyLink(route.gatewayUri) };
     const rendered = draft ? this.renderer.renderDraft(event, links, reader, draft) : this.renderer.render(event, links, reader);
     const mail: PreparedMail = { subject: rendered.subject, ...this.encode(tag, rendered) };
-    const message = this.addressed({ id: 0, eventId: event.id, address: to.address, recipientName: to.name }, route, tag, mail, `<herald.${tag}.preview.${now}@${senderDomain(route.sender)}>`, now);
+    const message = this.addressed({ id: 0, eventId: event.id, address: to.address, recipientName: to.name }, route, tag, mail, event, `<herald.${tag}.preview.${now}@${senderDomain(route.sender)}>`, now);
     // The parts as the message carries them: the placeholder of the body's links is the token personalize() wrote.
     const placeholder = new URL(links.preferencesLink, 'http://herald.invalid').searchParams.get('t');
     const token = /[?&]t=([^>&\s]+)>/.exec(String(message.headers.find((h) => h.key === 'List-Unsubscribe')?.value ?? ''))?.[1];
@@ -222,14 +247,14 @@ export class MessageComposer {
       { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) },
       reader,
     );
-    return { subject: rendered.subject, ...this.encode(tag, rendered) };
+    return { subject: rendered.subject, ...this.encode(tag, rendered), events };
   }
 
   /** A digest is one person's: rendered for its delivery alone, from all its events in order, in their language and zone (not cached). */
   private async prepareDigest(d: ChannelDelivery, tag: string, gatewayUri: string | null, context: DispatchContext): Promise<PreparedMail> {
     const events = await this.eventsOf(d, context);
     const rendered = this.renderer.renderDigest(events, { gatewayUri, preferencesLink: this.links.bodyLink(gatewayUri) }, await this.readerOf(d));
-    return { subject: rendered.subject, ...this.encode(tag, rendered) };
+    return { subject: rendered.subject, ...this.encode(tag, rendered), events };
   }
 
   /** A mail's parts, encoded once: text and HTML (with the logo Herald keeps, when the HTML shows it). */

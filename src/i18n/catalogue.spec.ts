@@ -65,7 +65,7 @@ describe('preferences page messages', () => {
 
   it.each(LANGUAGES)('word every message in %s', (locale) => {
     const messages = new MessageSetCatalogue(PREFERENCES_PAGE_MESSAGES).messages(locale);
-    const values = { name: 'Ann', expiresAt: '24 Nov', type: 'T', application: 'App', text: 'x' };
+    const values = { name: 'Ann', expiresAt: '24 Nov', type: 'T', application: 'App', text: 'x', what: 'W', hour: '08', timeZone: 'Europe/Paris' };
     for (const key of Object.keys(readMessageSet(PREFERENCES_PAGE_MESSAGES).en)) expect(messages.text(key, values)).not.toMatch(/undefined|\{|\}/);
   });
 });

@@ -60,6 +60,16 @@ describe('MIME encoding through nodemailer', () => {
         { key: 'X-Empty', value: '  ' },
         { key: 'Subject', value: 'replaced, in the first Subject’s place' },
       ],
+      // A conversation's headers (src/email/mail-thread.ts): three references fold; a topic with accents.
+      [
+        ...shared('Grüße'),
+        { key: 'To', value: 'a@example.com' },
+        { key: 'Message-ID', value: '<herald.5@example.com>' },
+        { key: 'In-Reply-To', value: '<herald.thread.264eaa22966d2d10b7116ec828819b70@example.com>' },
+        { key: 'References', value: '<herald.thread.b0884d008ef0f982d2272a0a39f068eb@example.com> <herald.thread.e65acd00b1f6829cf3f18594fc6f2942@example.com> <herald.thread.264eaa22966d2d10b7116ec828819b70@example.com>' },
+        { key: 'Thread-Topic', value: 'Paie é: analyse' },
+        { key: 'Thread-Index', value: 'AQHVwDZpylFRrVZhSzdW5EH08dfYxo+KslYw' },
+      ],
       // Left to a MimeNode: no Message-ID (it makes one up), a Date of its own, Bcc.
       [...shared('x'), { key: 'To', value: 'a@example.com' }],
       [...shared('x'), { key: 'To', value: 'a@example.com' }, { key: 'Message-ID', value: '<m@x>' }, { key: 'Date', value: 'Tue, 24 Nov 2026 10:00:00 +0000' }],

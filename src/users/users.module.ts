@@ -18,10 +18,13 @@ import { AddressSuspensionEntity } from './suspensions/address-suspension.entity
 import { AddressSuspensions } from './suspensions/address-suspensions';
 import { EmailSuspensionResolver } from './suspensions/email-suspension.resolver';
 import { SuspendedAddressesResolver } from './suspensions/suspended-addresses.resolver';
+import { QuietHoursEntity } from './quiet-hours/quiet-hours.entity';
+import { QuietHoursResolver } from './quiet-hours/quiet-hours.resolver';
+import { QuietHoursService } from './quiet-hours/quiet-hours.service';
 
 /** People, applications, memberships and notification preferences; answers "who receives E about A?"; addresses suspended after bounces (suspensions/). */
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity, AddressSuspensionEntity]), SettingsModule], // the admin's default time zone (recipientsPreview's digest windows)
+  imports: [TypeOrmModule.forFeature([UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity, AddressSuspensionEntity, QuietHoursEntity]), SettingsModule], // the admin's default time zone (recipientsPreview's digest windows)
   providers: [
     UsersService,
     ApplicationsService,
@@ -33,8 +36,10 @@ import { SuspendedAddressesResolver } from './suspensions/suspended-addresses.re
     AddressSuspensions,
     SuspendedAddressesResolver,
     EmailSuspensionResolver,
+    QuietHoursService,
+    QuietHoursResolver,
     { provide: APP_INTERCEPTOR, useClass: PersonInterceptor },
   ],
-  exports: [RecipientsService, ApplicationsService, UsersService, AddressSuspensions],
+  exports: [RecipientsService, ApplicationsService, UsersService, AddressSuspensions, QuietHoursService],
 })
 export class UsersModule {}

@@ -19,6 +19,7 @@ import { DeliveryChannels1765000000002 } from './1765000000002-delivery-channels
 import { Bounces1765000000010 } from './1765000000010-bounces';
 import { MailTemplates1765000000020 } from './1765000000020-mail-templates';
 import { StandbyRelay1766000000200 } from './1766000000200-standby-relay';
+import { QuietHours1766000000400 } from './1766000000400-quiet-hours';
 import { NotificationTargets1766000000500 } from './1766000000500-notification-targets';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
@@ -44,5 +45,6 @@ export const MIGRATIONS = [
   Bounces1765000000010,
   MailTemplates1765000000020,
   StandbyRelay1766000000200,
+  QuietHours1766000000400,
   NotificationTargets1766000000500,
 ];

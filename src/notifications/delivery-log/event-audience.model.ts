@@ -10,6 +10,7 @@ export enum AudienceOutcome {
   DIGEST_PENDING = 'DIGEST_PENDING',
   IN_CAP_SUMMARY = 'IN_CAP_SUMMARY',
   CAP_SUMMARY_PENDING = 'CAP_SUMMARY_PENDING',
+  QUIET_HOURS_PENDING = 'QUIET_HOURS_PENDING',
   CANCELLED = 'CANCELLED',
   FIRST_AND_FIXED_SKIPPED = 'FIRST_AND_FIXED_SKIPPED',
   NOT_RECEIVING = 'NOT_RECEIVING',
@@ -27,6 +28,9 @@ registerEnumType(AudienceOutcome, {
     },
     CAP_SUMMARY_PENDING: {
       description: "Folded by the mail cap (the person had MAIL_CAP_COUNT mails in their cap window): waiting for the window's summary mail, which leaves at digestWindowEnd",
+    },
+    QUIET_HOURS_PENDING: {
+      description: "Held by the person's quiet hours: leaves when they end (digestWindowEnd), with whatever else they held, in one mail",
     },
     CANCELLED: {
       description:

@@ -61,13 +61,16 @@ export class EventAudienceService {
       if (answered.has(p.recipientId)) continue;
       answered.add(p.recipientId);
       const summary = p.kind === FoldKind.SUMMARY;
+      const quiet = p.kind === FoldKind.QUIET;
       audience.push(
         member(p.recipientId, p.recipientName, p.address, byPerson.get(p.recipientId), {
-          outcome: summary ? AudienceOutcome.CAP_SUMMARY_PENDING : AudienceOutcome.DIGEST_PENDING,
+          outcome: summary ? AudienceOutcome.CAP_SUMMARY_PENDING : quiet ? AudienceOutcome.QUIET_HOURS_PENDING : AudienceOutcome.DIGEST_PENDING,
           digestWindowEnd: p.windowEnd,
           detail: summary
             ? `folded by the mail cap (they had the most mails it lets through in their window): waiting for the window's summary mail, which leaves at ${p.windowEnd.toISOString()}`
-            : `waiting for their digest, which leaves at ${p.windowEnd.toISOString()}`,
+            : quiet
+              ? `held by their quiet hours: leaves when they end, at ${p.windowEnd.toISOString()}`
+              : `waiting for their digest, which leaves at ${p.windowEnd.toISOString()}`,
         }),
       );
     }

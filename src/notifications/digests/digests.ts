@@ -126,6 +126,24 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
+   * Puts the mails quiet hours held in their people's waiting list, until the quiet
+   * ends (in the planner's transaction): one window per person and end, so what a
+   * night held leaves as one mail at its end.
+   */
+  async hold(manager: EntityManager, held: Array<{ delivery: NewDelivery; until: Date }>): Promise<void> {
+    if (!held.length) return;
+    const start = stored(this.clock.date());
+    const rows = held.map(({ delivery: d, until }): EntryRow => ({
+      recipient_id: d.recipientId, window_start: start, window_end: stored(until), event_id: d.eventIds[0], event_type: d.eventType,
+      application_id: d.applicationId, channel: d.channel, address: d.address, recipient_name: d.recipientName, recipient_locale: d.recipientLocale,
+      recipient_time_zone: d.recipientTimeZone, kind: FoldKind.QUIET,
+    }));
+    await this.entries.add(manager, rows);
+    const ends = new Set(held.map((h) => h.until.getTime()));
+    this.transactions.afterCommit(manager, () => ends.forEach((end) => this.sweepAt(end)));
+  }
+
+  /**
    * A sweep when a cap window ends, so that its summary leaves then rather than at
    * the next periodic sweep (which still closes it if this process stops first).
    */
@@ -188,7 +206,9 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
         const next =
           kind === FoldKind.SUMMARY
             ? { start: first.windowEnd, end: new Date(2 * first.windowEnd.getTime() - first.windowStart.getTime()) } // a cap window as long
-            : windowAfter({ start: first.windowStart, end: first.windowEnd }, digestTimeZone(first.recipientTimeZone, null));
+            : kind === FoldKind.QUIET
+              ? { start: first.windowEnd, end: new Date(first.windowEnd.getTime() + 1) } // the quiet is over: at the next sweep
+              : windowAfter({ start: first.windowStart, end: first.windowEnd }, digestTimeZone(first.recipientTimeZone, null));
         await entries.update({ id: In(waiting.map((e) => e.id)) }, { windowStart: next.start, windowEnd: next.end });
         return false;
       }
@@ -209,7 +229,10 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
         recipientTimeZone: latest.recipientTimeZone, // the zone its window was computed in
       };
       const [delivery] = await this.outbox.insert(manager, [{ eventIds: listed.map((e) => e.eventId), eventType: listed[0].eventType, applicationId: listed[0].applicationId, ...person }]);
-      await manager.getRepository(DigestEntity).update(digest.id, { deliveryId: delivery.id });
+      // One mail that quiet hours held goes as it would have: its own mail (the row is not its delivery's, so the
+      // delivery is an EVENT); the window is closed all the same (a closer no process has: later events go to the next).
+      if (kind === FoldKind.QUIET && listed.length === 1) await manager.getRepository(DigestEntity).update(digest.id, { closer: `${this.closer}/own` });
+      else await manager.getRepository(DigestEntity).update(digest.id, { deliveryId: delivery.id });
       const left = waiting.flatMap((e, i) => {
         const a = answers[i];
         return a.reads ? [] : [{ reason: a.reason, delivery: { eventIds: [e.eventId], eventType: e.eventType, applicationId: e.applicationId, ...person } }];

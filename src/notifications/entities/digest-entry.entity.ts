@@ -1,16 +1,22 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** What a mail about several events is: a digest the person asked for, or the summary of what the mail cap held back. */
+/**
+ * What a mail about several events is: a digest the person asked for, the summary
+ * of what the mail cap held back, or the mails quiet hours held (one event: its own
+ * mail; several: one digest), leaving when they end.
+ */
 export enum FoldKind {
   DIGEST = 'DIGEST',
   SUMMARY = 'SUMMARY',
+  QUIET = 'QUIET',
 }
 
 /**
  * An event waiting for a person's digest: planned for someone whose frequency
  * is DIGEST_*, kept until its window ends (src/notifications/digests/) — or,
  * of kind SUMMARY, an event the mail cap folded (src/notifications/cap/), kept
- * until the cap window ends. In the database, so a restart in the middle of a
+ * until the cap window ends; of kind QUIET, a mail quiet hours held
+ * (src/users/quiet-hours/), kept until they end (window_end). In the database, so a restart in the middle of a
  * window loses nothing.
  */
 @Entity({ name: 'digest_entries' })

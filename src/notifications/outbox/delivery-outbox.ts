@@ -73,7 +73,7 @@ const NEW_COLUMNS = {
 };
 
 /** What a delivery that closed a window is (its `digests` row's kind). */
-const KIND_OF_FOLD: Record<string, DeliveryKind> = { [FoldKind.DIGEST]: 'DIGEST', [FoldKind.SUMMARY]: 'SUMMARY' };
+const KIND_OF_FOLD: Record<string, DeliveryKind> = { [FoldKind.DIGEST]: 'DIGEST', [FoldKind.SUMMARY]: 'SUMMARY', [FoldKind.QUIET]: 'DIGEST' };
 
 /** Rows per INSERT: bounds the JSON text of a large fan-out. */
 const INSERT_CHUNK = 5000;

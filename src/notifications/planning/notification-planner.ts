@@ -10,6 +10,7 @@ import type { JobEventsSubscriber } from '../../job-events/ingestion/job-events-
 import { deliveredTypeOf, type NotifiedEvent } from '../../event-types/notification-type';
 import { ApplicationsService } from '../../users/applications/applications.service';
 import { isDigest, NotificationFrequency } from '../../users/frequency/notification-frequency';
+import { QuietHoursService } from '../../users/quiet-hours/quiet-hours.service';
 import { MailCap } from '../cap/mail-cap';
 import { Digests, type DigestItem } from '../digests/digests';
 import { NotificationEntity } from '../entities/notification.entity';
@@ -41,7 +42,9 @@ export function wantsMailAbout(recipient: Pick<AudienceMember, 'frequency'>, eve
  * (DeliveriesDueEvent) with the hand-off: no claim, no reading back. Otherwise
  * they wait, PENDING, and the announcement makes a dispatcher claim them.
  * Mails beyond a person's cap (MailCap) are not written: their events wait for
- * the summary at the end of the person's cap window.
+ * the summary at the end of the person's cap window. Mails their quiet hours hold
+ * (QuietHoursService: one call per event, "hold until T" per recipient) wait as
+ * well, and leave when the quiet ends (Digests.hold).
  */
 @Injectable()
 export class NotificationPlanner implements JobEventsSubscriber {
@@ -56,6 +59,7 @@ export class NotificationPlanner implements JobEventsSubscriber {
     private readonly history: JobHistory,
     private readonly digests: Digests,
     private readonly cap: MailCap,
+    private readonly quietHours: QuietHoursService,
   ) {}
 
   /** How many deliveries each event brings, in order. */
@@ -70,6 +74,9 @@ export class NotificationPlanner implements JobEventsSubscriber {
     const counts: number[] = [];
     // People who want a digest: their events wait for the end of their window.
     const digestItems: DigestItem[] = [];
+    // Mails quiet hours hold, and until when; who is held, per (recipients found, type).
+    const quiet: Array<{ delivery: NewDelivery; until: Date }> = [];
+    const heldOf = new Map<AudienceMember[], Map<string, Map<string, Date>>>();
     // What the job outcome history says (still failing, fixed) is stored with the event and decides its type.
     const notes = await this.history.record(events, manager);
     const channels = this.channels.all;
@@ -95,6 +102,8 @@ export class NotificationPlanner implements JobEventsSubscriber {
       }
       notifications.push({ eventId: event.id, eventType: type, payload: JSON.stringify(event) });
       const receiving = recipients.filter((r) => wantsMailAbout(r, event));
+      const byType = heldOf.get(recipients) ?? heldOf.set(recipients, new Map()).get(recipients)!;
+      const held = byType.get(type) ?? byType.set(type, await this.quietHours.heldUntil(recipients.map((r) => ({ externalId: r.recipientId, timeZone: r.timeZone })), event.application.id, type, manager)).get(type)!;
       counts.push(0);
       for (const r of receiving) {
         for (const c of channels) {
@@ -116,6 +125,11 @@ export class NotificationPlanner implements JobEventsSubscriber {
             recipientLocale: r.locale,
             recipientTimeZone: r.timeZone,
           };
+          const until = held.get(r.recipientId);
+          if (until) {
+            quiet.push({ delivery, until });
+            continue;
+          }
           used.add(channel);
           planned.push(delivery);
           eventOf.set(delivery, counts.length - 1);
@@ -124,6 +138,7 @@ export class NotificationPlanner implements JobEventsSubscriber {
     }
     if (notifications.length) await manager.createQueryBuilder().insert().into(NotificationEntity).values(notifications).updateEntity(false).execute();
     await this.digests.collect(manager, digestItems);
+    await this.digests.hold(manager, quiet);
     // Beyond a person's cap, mails are folded into the summary at the end of their window.
     const { send: deliveries, folded } = await this.cap.admit(manager, planned);
     await this.digests.fold(manager, folded);

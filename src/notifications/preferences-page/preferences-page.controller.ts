@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Headers, Logger, Post, Query, Res } from '@nestjs/common';
 import { Public } from '../../auth/auth.decorators';
 import { PREFERENCES_PATH, UNSUBSCRIBE_PATH } from '../preference-links/preference-links';
-import { type AllPreferences, type LinkContext, LinkRefused, PreferencesPageService, type StopChoice } from './preferences-page.service';
+import { NotificationFrequency } from '../../users/frequency/notification-frequency';
+import { type AllPreferences, type FormChoice, type LinkContext, LinkRefused, PreferencesPageService, quietHoursProblem, type StopChoice } from './preferences-page.service';
 import { PreferencesPageView } from './preferences-page.view';
 import { NOTIFICATION_TYPES, type NotificationType } from '../../event-types/notification-type';
 
@@ -54,7 +55,11 @@ export class PreferencesPageController {
         return this.page(await this.service.open(link.token), 'stopped');
       }
       if (form.action !== 'save') throw new LinkRefused('invalid', link.person);
-      await this.service.save(link, form.form, allPreferences(form));
+      const wanted = allPreferences(form);
+      // Quiet hours that cannot be: the page again, saying so, nothing changed (the form is not spent).
+      const problem = quietHoursProblem(wanted.quietHours);
+      if (problem) return this.page(link, problem);
+      await this.service.save(link, form.form, wanted);
       return this.page(await this.service.open(link.token), 'saved');
     });
   }
@@ -69,7 +74,7 @@ export class PreferencesPageController {
     });
   }
 
-  private async page(link: LinkContext, status?: 'saved' | 'stopped'): Promise<string> {
+  private async page(link: LinkContext, status?: 'saved' | 'stopped' | 'quietInvalid'): Promise<string> {
     const forms = { stop: this.service.newFormId(), save: this.service.newFormId() };
     return this.view.preferences(link, forms, await this.service.readerOf(link.person), status);
   }
@@ -95,12 +100,29 @@ export class PreferencesPageController {
   }
 }
 
-/** The full form's fields: `notificationsEnabled`, `type.<TYPE>`, and `override.<i>` with `overrideType.<i>` and `overrideApp.<i>`. */
+const FREQUENCIES = new Set<string>(Object.values(NotificationFrequency));
+
+/** A select's value: a frequency, `off` (NEVER), `on` (the older form's), with the daily digest's hour from `hourField`. */
+function choiceOf(form: Form, value: unknown, hourField: string): FormChoice | undefined {
+  if (value === 'off') return { frequency: NotificationFrequency.NEVER };
+  if (value === 'on') return { frequency: 'on' };
+  if (typeof value !== 'string' || !FREQUENCIES.has(value)) return undefined;
+  const hour = Number(form[hourField]);
+  return { frequency: value as NotificationFrequency, ...(Number.isInteger(hour) && hour >= 0 && hour <= 23 && typeof form[hourField] === 'string' && form[hourField] !== '' && { digestHour: hour }) };
+}
+
+/**
+ * The full form's fields: `notificationsEnabled`; `type.<TYPE>` (a frequency, or off)
+ * with `digestHour.<TYPE>`; `override.<i>` (a frequency, off, or default) with
+ * `overrideType.<i>`, `overrideApp.<i>` and `overrideDigestHour.<i>`; and, when
+ * `quiet` is on the form, `quiet` (own, or default: the defaults), `quietEnabled`,
+ * `quietStart`, `quietEnd`, `quietWeekends`, `quietBreak.<TYPE>`.
+ */
 function allPreferences(form: Form): AllPreferences {
   const types: AllPreferences['types'] = {};
   for (const type of NOTIFICATION_TYPES) {
-    const value = form[`type.${type}`];
-    if (value === 'on' || value === 'off') types[type] = value === 'on';
+    const choice = choiceOf(form, form[`type.${type}`], `digestHour.${type}`);
+    if (choice) types[type] = choice;
   }
   const overrides: AllPreferences['overrides'] = [];
   for (const key of Object.keys(form)) {
@@ -108,9 +130,19 @@ function allPreferences(form: Form): AllPreferences {
     if (index === undefined) continue;
     const [value, eventType, applicationId] = [form[key], form[`overrideType.${index}`], form[`overrideApp.${index}`]];
     if (!(NOTIFICATION_TYPES as readonly unknown[]).includes(eventType) || typeof applicationId !== 'string') continue;
-    if (value === 'on' || value === 'off' || value === 'default') {
-      overrides.push({ eventType: eventType as NotificationType, applicationId, enabled: value === 'default' ? null : value === 'on' });
-    }
+    const choice = value === 'default' ? null : choiceOf(form, value, `overrideDigestHour.${index}`);
+    if (choice !== undefined) overrides.push({ eventType: eventType as NotificationType, applicationId, choice });
   }
-  return { notificationsEnabled: form.notificationsEnabled === 'on', types, overrides };
+  let quietHours: AllPreferences['quietHours'];
+  if (form.quiet === 'default') quietHours = { reset: true };
+  else if (form.quiet === 'own') {
+    quietHours = {
+      enabled: form.quietEnabled === 'on',
+      start: String(form.quietStart ?? ''),
+      end: String(form.quietEnd ?? ''),
+      weekends: form.quietWeekends === 'on',
+      breakThrough: NOTIFICATION_TYPES.filter((type) => form[`quietBreak.${type}`] === 'on'),
+    };
+  }
+  return { notificationsEnabled: form.notificationsEnabled === 'on', types, overrides, quietHours };
 }

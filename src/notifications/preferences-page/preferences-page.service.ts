@@ -13,6 +13,11 @@ import { ApplicationsService } from '../../users/applications/applications.servi
 import type { EffectivePreferenceModel } from '../../users/profile/effective-preference.model';
 import type { UserModel } from '../../users/user.model';
 import { UsersService } from '../../users/users.service';
+import { NotificationFrequency } from '../../users/frequency/notification-frequency';
+import { minutesOf } from '../../users/quiet-hours/quiet-hours';
+import type { QuietHoursModel } from '../../users/quiet-hours/quiet-hours.model';
+import { QuietHoursService } from '../../users/quiet-hours/quiet-hours.service';
+import { BadUserInputError } from '../../graphql/graphql-errors';
 import { DeliveryEntity } from '../entities/delivery.entity';
 import { PreferenceLinks } from '../preference-links/preference-links';
 import type { RefusalReason } from './preferences-page.messages';
@@ -50,6 +55,8 @@ export interface LinkContext {
   eventType: NotificationType;
   application: { id: string; name: string } | null;
   preferences: EffectivePreferenceModel[];
+  /** Their quiet hours in effect (their own, else the installation's default). */
+  quietHours: QuietHoursModel;
   /** Names of the applications the person's overrides are about. */
   applicationNames: Map<string, string>;
 }
@@ -57,11 +64,45 @@ export interface LinkContext {
 /** The quick choices of the page, about the mail the link came from. */
 export type StopChoice = 'type-here' | 'type-everywhere' | 'everything';
 
-/** The full form: the profile switch, each type's global choice, each application override (null: forget it). */
+/**
+ * A choice on the form: a frequency (NEVER is "off"), or `on` — the older form's
+ * value: on, keeping the frequency if it was on — with a daily digest's hour.
+ */
+export interface FormChoice {
+  frequency: NotificationFrequency | 'on';
+  digestHour?: number;
+}
+
+/**
+ * The full form: the profile switch, each type's global choice, each application
+ * choice (null: forget it, as for every application), and quiet hours (absent:
+ * not on the form; `reset`: back to the defaults).
+ */
 export interface AllPreferences {
   notificationsEnabled: boolean;
-  types: Partial<Record<NotificationType, boolean>>;
-  overrides: Array<{ eventType: NotificationType; applicationId: string; enabled: boolean | null }>;
+  types: Partial<Record<NotificationType, FormChoice>>;
+  overrides: Array<{ eventType: NotificationType; applicationId: string; choice: FormChoice | null }>;
+  quietHours?: { reset: true } | { reset?: false; enabled: boolean; start: string; end: string; weekends: boolean; breakThrough: NotificationType[] };
+}
+
+/** Whether a choice asks for something else than what holds now. */
+function differs(choice: FormChoice, now: { enabled: boolean; frequency: NotificationFrequency; digestHour: number | null }): boolean {
+  if (choice.frequency === 'on') return !now.enabled;
+  if (choice.frequency !== now.frequency) return true;
+  return choice.frequency === NotificationFrequency.DIGEST_DAILY && (choice.digestHour ?? null) !== now.digestHour;
+}
+
+/** What setPreference is given for a choice. */
+function preferenceOf(choice: FormChoice): { enabled?: boolean; frequency?: NotificationFrequency; digestHour?: number } {
+  if (choice.frequency === 'on') return { enabled: true };
+  return { frequency: choice.frequency, ...(choice.frequency === NotificationFrequency.DIGEST_DAILY && choice.digestHour !== undefined && { digestHour: choice.digestHour }) };
+}
+
+/** Quiet hours from the form that cannot be: a time not HH:MM, or the end equal to the start. */
+export function quietHoursProblem(wanted: AllPreferences['quietHours']): 'quietInvalid' | undefined {
+  if (!wanted || wanted.reset) return undefined;
+  const [start, end] = [minutesOf(wanted.start), minutesOf(wanted.end)];
+  return start === undefined || end === undefined || start === end ? 'quietInvalid' : undefined;
 }
 
 /**
@@ -88,6 +129,7 @@ export class PreferencesPageService {
     private readonly defaults: MailDefaultsService,
     private readonly channels: DeliveryChannels,
     private readonly clock: Clock,
+    private readonly quietHours: QuietHoursService,
   ) {}
 
   /**
@@ -120,7 +162,7 @@ export class PreferencesPageService {
     // longer the person's on its channel (any change, case included), the mailbox may be someone else's.
     const address = this.channels.get(delivery.channel)?.addressOf({ externalId: person.id, email: person.email, displayName: person.displayName });
     if (address !== delivery.address) throw new LinkRefused('address-changed', person);
-    const preferences = await this.users.effectivePreferences(person);
+    const [preferences, quietHours] = await Promise.all([this.users.effectivePreferences(person), this.quietHours.forPerson(person.id)]);
     const ids = new Set([delivery.applicationId, ...preferences.flatMap((p) => p.applicationOverrides.map((o) => o.applicationId))]);
     const applicationNames = await this.applications.namesOf([...ids]);
     const name = applicationNames.get(delivery.applicationId);
@@ -132,6 +174,7 @@ export class PreferencesPageService {
       eventType: delivery.eventType as NotificationType,
       application: name === undefined ? null : { id: delivery.applicationId, name },
       preferences,
+      quietHours,
       applicationNames,
     };
   }
@@ -164,19 +207,42 @@ export class PreferencesPageService {
     else await this.users.setPreference(link.person.id, link.eventType, choice === 'type-here' ? link.application!.id : undefined, { enabled: false });
   }
 
-  /** The page's full form, from a form used once: only what differs from now is written. */
+  /**
+   * The page's full form, from a form used once: only what differs from now is
+   * written. Application choices are those the person has, and the mail's
+   * application (a choice of its own for it, or "as for every application").
+   */
   async save(link: LinkContext, formId: unknown, wanted: AllPreferences): Promise<void> {
     await this.spendForm(link, formId);
-    if (wanted.notificationsEnabled !== link.person.notificationsEnabled) {
-      await this.users.updateProfile(link.person.id, { notificationsEnabled: wanted.notificationsEnabled });
-    }
-    for (const current of link.preferences) {
-      const enabled = wanted.types[current.eventType as NotificationType];
-      if (enabled !== undefined && enabled !== current.enabled) await this.users.setPreference(link.person.id, current.eventType as NotificationType, undefined, { enabled });
-      for (const override of current.applicationOverrides) {
-        const change = wanted.overrides.find((o) => o.eventType === current.eventType && o.applicationId === override.applicationId);
-        if (change && change.enabled !== override.enabled) await this.users.setPreference(link.person.id, change.eventType, change.applicationId, { enabled: change.enabled });
+    try {
+      if (wanted.notificationsEnabled !== link.person.notificationsEnabled) {
+        await this.users.updateProfile(link.person.id, { notificationsEnabled: wanted.notificationsEnabled });
       }
+      const known = new Set([...link.preferences.flatMap((p) => p.applicationOverrides.map((o) => o.applicationId)), ...(link.application ? [link.application.id] : [])]);
+      for (const current of link.preferences) {
+        const type = current.eventType as NotificationType;
+        const choice = wanted.types[type];
+        if (choice && differs(choice, current)) await this.users.setPreference(link.person.id, type, undefined, preferenceOf(choice));
+        for (const change of wanted.overrides.filter((o) => o.eventType === type && known.has(o.applicationId))) {
+          const override = current.applicationOverrides.find((o) => o.applicationId === change.applicationId);
+          if (change.choice === null) {
+            if (override) await this.users.setPreference(link.person.id, type, change.applicationId, { enabled: null });
+          } else if (!override || differs(change.choice, override)) await this.users.setPreference(link.person.id, type, change.applicationId, preferenceOf(change.choice));
+        }
+      }
+      const quiet = wanted.quietHours;
+      if (quiet?.reset) {
+        if (link.quietHours.source === 'USER') await this.quietHours.resetMine(link.person.id);
+      } else if (quiet) {
+        const now = link.quietHours;
+        const same = now.source === 'USER' && now.enabled === quiet.enabled && now.start === quiet.start && now.end === quiet.end && now.weekends === quiet.weekends
+          && [...now.breakThrough].sort().join() === [...quiet.breakThrough].sort().join();
+        if (!same) await this.quietHours.setMine(link.person.id, { enabled: quiet.enabled, start: quiet.start, end: quiet.end, weekends: quiet.weekends, timeZone: now.source === 'USER' ? now.timeZone : null, breakThrough: quiet.breakThrough });
+      }
+    } catch (error) {
+      // A choice the page does not offer (a form made by hand): refused like a bad form.
+      if (error instanceof BadUserInputError) throw new LinkRefused('invalid', link.person);
+      throw error;
     }
   }
 

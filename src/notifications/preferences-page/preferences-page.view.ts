@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
-import type { NotificationType } from '../../event-types/notification-type';
+import { NOTIFICATION_TYPES, type NotificationType } from '../../event-types/notification-type';
+import { DEFAULT_DIGEST_HOUR, FIRST_AND_FIXED_TYPES, NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { MailCatalogue } from '../../i18n/mail-messages';
 import { MessageSetCatalogue } from '../../i18n/message-set';
 import { TimeFormats } from '../../i18n/time-formats';
@@ -42,7 +43,7 @@ export class PreferencesPageView {
     this.contentSecurityPolicy = [`default-src 'none'`, `style-src ${[...new Set(styles)].join(' ')}`, `form-action 'self'`, `frame-ancestors 'none'`, `base-uri 'none'`].join('; ');
   }
 
-  preferences(link: LinkContext, forms: { stop: string; save: string }, reader: PageReader, status?: 'saved' | 'stopped'): string {
+  preferences(link: LinkContext, forms: { stop: string; save: string }, reader: PageReader, status?: 'saved' | 'stopped' | 'quietInvalid'): string {
     const m = this.texts.messages(reader.locale);
     const t = (key: string, values?: Record<string, string>) => m.text(key, values);
     const appName = (id: string) => {
@@ -51,16 +52,30 @@ export class PreferencesPageView {
     };
     const type = this.label(link.eventType, reader.locale);
     let index = 0;
+    /** A select of how often: each frequency the type takes, off (NEVER), and with `orDefault` "as for every application". */
+    const frequencies = (eventType: string, current: NotificationFrequency | null, orDefault: boolean) => [
+      ...Object.values(NotificationFrequency)
+        .filter((f) => f !== NotificationFrequency.NEVER && (f !== NotificationFrequency.FIRST_AND_FIXED || FIRST_AND_FIXED_TYPES.includes(eventType)))
+        .map((f) => ({ value: f, label: t(`frequency.${f}`), selected: f === current })),
+      { value: 'off', label: t('off'), selected: current === NotificationFrequency.NEVER },
+      ...(orDefault ? [{ value: 'default', label: t('sameAsGlobal'), selected: current === null }] : []),
+    ];
+    const hours = (current: number | null) =>
+      Array.from({ length: 24 }, (_, hour) => ({ value: String(hour), label: t('hourOption', { hour: String(hour).padStart(2, '0') }), selected: hour === (current ?? DEFAULT_DIGEST_HOUR) }));
+    const quiet = link.quietHours;
     return this.page({
       lang: m.locale,
-      m: Object.fromEntries(['title', 'thisMail', 'stopEverything', 'stopButton', 'allPreferences', 'notificationsEnabled', 'typesLegend', 'on', 'off', 'sameAsGlobal', 'saveButton'].map((key) => [key, t(key)])),
+      m: Object.fromEntries(
+        ['title', 'thisMail', 'stopEverything', 'stopButton', 'allPreferences', 'notificationsEnabled', 'typesLegend', 'saveButton', 'quietLegend', 'quietOwn', 'quietDefault', 'quietEnabled', 'quietEnd', 'quietWeekends', 'quietBreakLegend', 'quietExplained'].map((key) => [key, t(key)]),
+      ),
       action: PREFERENCES_PATH,
       token: link.token,
       stopFormId: forms.stop,
       saveFormId: forms.save,
       greeting: t('greeting', { name: link.person.displayName ?? link.person.email ?? link.person.id }),
       expires: t('expires', { expiresAt: new TimeFormats(m.locale, reader.timeZone).time(link.expiresAt.toISOString())! }),
-      status: status && t(status),
+      status: status && status !== 'quietInvalid' && t(status),
+      problem: status === 'quietInvalid' && t(status),
       mail: link.application && {
         application: link.application,
         legend: t('stopLegend', { type, application: link.application.name }),
@@ -70,14 +85,36 @@ export class PreferencesPageView {
       notificationsEnabled: link.person.notificationsEnabled,
       types: link.preferences.map((p) => {
         const label = this.label(p.eventType, reader.locale);
+        // The person's application choices, and one for the mail's application ("as for every application" until chosen).
+        const overrides: Array<{ applicationId: string; frequency: NotificationFrequency | null; digestHour: number | null }> = [...p.applicationOverrides];
+        if (link.application && !overrides.some((o) => o.applicationId === link.application!.id)) overrides.push({ applicationId: link.application.id, frequency: null, digestHour: null });
         return {
           type: p.eventType,
           label,
-          enabled: p.enabled,
           note: p.reason ? t(`notReceiving.${p.reason}`) : t('receives'),
-          overrides: p.applicationOverrides.map((o) => ({ index: index++, applicationId: o.applicationId, enabled: o.enabled, label: t('overrideFor', { type: label, application: appName(o.applicationId) }) })),
+          frequencies: frequencies(p.eventType, p.frequency, false),
+          hourLabel: t('digestHour', { what: t('quoted', { text: label }) }),
+          hours: hours(p.digestHour),
+          overrides: overrides.map((o) => ({
+            index: index++,
+            applicationId: o.applicationId,
+            label: t('overrideFor', { type: label, application: appName(o.applicationId) }),
+            frequencies: frequencies(p.eventType, o.frequency, true),
+            hourLabel: t('digestHour', { what: `${t('quoted', { text: label })}, ${appName(o.applicationId)}` }),
+            hours: hours(o.digestHour),
+          })),
         };
       }),
+      quiet: {
+        own: quiet.source === 'USER',
+        source: t(`quietSource${quiet.source === 'APPLICATION' ? 'INSTALLATION' : quiet.source}`),
+        enabled: quiet.enabled,
+        start: quiet.start,
+        end: quiet.end,
+        weekends: quiet.weekends,
+        startLabel: t('quietStart', { timeZone: quiet.timeZone ?? reader.timeZone }),
+        breakThrough: NOTIFICATION_TYPES.map((type) => ({ type, label: t('quietBreakType', { type: this.label(type, reader.locale) }), checked: quiet.breakThrough.includes(type) })),
+      },
     });
   }
 

@@ -15,6 +15,7 @@ export enum AuditKind {
   ADDRESS_SUSPENSION = 'ADDRESS_SUSPENSION',
   REPORT_MAILBOX = 'REPORT_MAILBOX',
   NOTIFICATION_TARGET = 'NOTIFICATION_TARGET',
+  QUIET_HOURS = 'QUIET_HOURS',
 }
 registerEnumType(AuditKind, {
   name: 'AuditKind',
@@ -35,6 +36,7 @@ registerEnumType(AuditKind, {
     },
     MAIL_BRANDING: { description: 'The mails\' branding (updateMailBranding); target mailBranding: each field changed (the logo image by its type, size and SHA-256)' },
     REPORT_MAILBOX: { description: 'The mailbox bounce reports are read from (updateReportMailboxSettings); target reportMailboxSettings, the password only named' },
+    QUIET_HOURS: { description: 'Default quiet hours (updateQuietHoursDefaults); target quietHours (the installation\'s) or quietHours[<application id>]: each field changed' },
     ADDRESS_SUSPENSION: { description: 'An admin lifted the suspension of an address that bounced (liftAddressSuspension); target: the address, field suspended true → false' },
     NOTIFICATION_TARGET: { description: "An application's Teams, Slack or webhook target added or removed (addNotificationTarget, removeNotificationTarget); target <application id>/<target id>: its fields, the URL and signing key only named" },
   },

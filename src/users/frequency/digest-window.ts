@@ -48,7 +48,7 @@ function wallTimeFormat(timeZone: string): Intl.DateTimeFormat {
 }
 
 /** The wall-clock time of an instant in a zone, and the zone's offset from UTC then (ms, east positive). */
-function wallTimeAt(at: number, timeZone: string): WallTime & { offset: number } {
+export function wallTimeAt(at: number, timeZone: string): WallTime & { offset: number } {
   const parts: Record<string, number> = {};
   for (const part of wallTimeFormat(timeZone).formatToParts(at)) if (part.type !== 'literal') parts[part.type] = Number(part.value);
   const wall = { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute };
