@@ -1,9 +1,9 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { isEncrypted, SecretCipher, SecretDecryptionError } from '@herald/crypto';
-import { Clock, type Timer } from '../../clock/clock';
+import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { insertedRows } from '../../database/inserted-rows';
 import { Transactions } from '../../database/transactions';
@@ -13,6 +13,7 @@ import { type AuditFieldChange } from '../audit-log/audit-entry.entity';
 import { AuditKind } from '../audit-log/audit-kind';
 import { AuditLog, fieldChange, secretChange } from '../audit-log/audit-log.service';
 import { UpdateSmtpSettingsInput } from './update-smtp-settings.input';
+import { CachedSettings, upsertProperties } from '../cached-settings';
 import { PropertyEntity } from '../property.entity';
 import { parseServiceAccountKey } from './service-account-key';
 import { MailTransportKind, SMTP_DEFAULTS, SmtpAuthMethod, type SmtpSettings } from './smtp-settings';
@@ -56,46 +57,26 @@ function auditFields(fields: (keyof SettingsValues)[], before: SettingsValues, a
  * on the same database is noticed by a cheap re-read every few seconds.
  */
 @Injectable()
-export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('SmtpSettings');
-  private cached?: SmtpSettings;
-  private refreshTimer?: Timer;
+export class SmtpSettingsService extends CachedSettings<SmtpSettings> {
+  protected readonly logger = new Logger('SmtpSettings');
+  protected readonly what = 'the settings';
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cipher: SecretCipher,
     private readonly events: EventEmitter2,
-    private readonly config: HeraldConfig,
+    config: HeraldConfig,
     private readonly transactions: Transactions,
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly audit: AuditLog,
-  ) {}
-
-  onModuleInit(): void {
-    this.refreshTimer = this.clock.every(this.config.settingsRefreshIntervalMs, () => void this.refresh());
+  ) {
+    super(clock, config);
   }
 
-  onModuleDestroy(): void {
-    this.refreshTimer?.cancel();
-  }
-
-  /** Re-reads the settings; announces them if another process changed them. */
-  async refresh(): Promise<void> {
-    if (!this.cached) return;
-    try {
-      const fresh = await this.load();
-      if (JSON.stringify(fresh) === JSON.stringify(this.cached)) return;
-      this.cached = fresh;
-      this.logger.log(`settings changed elsewhere (by ${fresh.updatedBy ?? 'unknown'}); using them from now on`);
-      this.events.emit(SmtpSettingsChangedEvent.NAME, new SmtpSettingsChangedEvent(fresh));
-    } catch (error) {
-      this.logger.warn(`could not re-read the settings: ${(error as Error).message}`);
-    }
-  }
-
-  async get(): Promise<SmtpSettings> {
-    this.cached ??= await this.load();
-    return this.cached;
+  /** Another process changed them: announced here too. */
+  protected override changedElsewhere(fresh: SmtpSettings): void {
+    this.logger.log(`settings changed elsewhere (by ${fresh.updatedBy ?? 'unknown'}); using them from now on`);
+    this.events.emit(SmtpSettingsChangedEvent.NAME, new SmtpSettingsChangedEvent(fresh));
   }
 
   /**
@@ -189,7 +170,7 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  private async load(manager: EntityManager = this.dataSource.manager): Promise<SmtpSettings> {
+  protected async load(manager: EntityManager = this.dataSource.manager): Promise<SmtpSettings> {
     const rows = await manager.getRepository(PropertyEntity).findBy({ key: In(KEYS) });
     return settingsFromRows(rows);
   }
@@ -282,7 +263,6 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async writeRows(manager: EntityManager, fields: (keyof SettingsValues)[], values: SettingsValues, updatedBy: string, at: Date): Promise<void> {
-    const rows = fields.map((f) => row(f, values, updatedBy, at));
-    await manager.createQueryBuilder().insert().into(PropertyEntity).values(rows).orUpdate(['value', 'updated_at', 'updated_by'], ['key']).execute();
+    await upsertProperties(manager, fields.map((f) => row(f, values, updatedBy, at)));
   }
 }
