@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In } from 'typeorm';
-import { isEncrypted, SecretCipher, SecretDecryptionError } from '@herald/crypto';
+import { SecretCipher } from '@herald/crypto';
 import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { Transactions } from '../../database/transactions';
@@ -12,6 +12,7 @@ import { AuditKind } from '../audit-log/audit-kind';
 import { AuditLog, fieldChange, secretChange } from '../audit-log/audit-log.service';
 import { CachedSettings, upsertProperties } from '../cached-settings';
 import { PropertyEntity } from '../property.entity';
+import { sealSecret } from '../sealed-secret';
 import { isOAuth2 } from '../smtp-settings/smtp-settings';
 import { SmtpSettingsService } from '../smtp-settings/smtp-settings.service';
 import {
@@ -109,7 +110,7 @@ export class ReportMailboxSettingsService extends CachedSettings<ReportMailboxSe
     const problems: FieldProblem[] = [];
     for (const [field, value] of Object.entries(input) as [keyof UpdateReportMailboxSettingsInput, unknown][]) {
       if (value === undefined) continue;
-      if (field === 'password') next.encryptedPassword = this.sealPassword(value as string | null, current.encryptedPassword, problems);
+      if (field === 'password') next.encryptedPassword = sealSecret(this.cipher, 'password', value as string | null, current.encryptedPassword, problems);
       else (next as unknown as Record<string, unknown>)[field] = value === '' ? null : value;
     }
     for (const folder of ['folder', 'processedFolder', 'asideFolder'] as const) {
@@ -132,27 +133,5 @@ export class ReportMailboxSettingsService extends CachedSettings<ReportMailboxSe
     }
     if (problems.length) throw new BadUserInputError(problems);
     return next;
-  }
-
-  /** Encrypts a password given plain or as ENC(...); empty or null clears it; the stored one given again is kept. */
-  private sealPassword(value: string | null, stored: string | null, problems: FieldProblem[]): string | null {
-    if (!value) return null;
-    try {
-      const plain = isEncrypted(value) ? this.cipher.decrypt(value) : value;
-      if (stored && this.storedEquals(stored, plain)) return stored;
-      return this.cipher.seal(value);
-    } catch (error) {
-      const message = error instanceof SecretDecryptionError ? `the ENC(...) value ${error.message.replace(/^cannot decrypt the secret: /, 'cannot be decrypted: ')}` : (error as Error).message;
-      problems.push({ field: 'password', message });
-      return null;
-    }
-  }
-
-  private storedEquals(stored: string, plain: string): boolean {
-    try {
-      return this.cipher.decrypt(stored) === plain;
-    } catch {
-      return false;
-    }
   }
 }

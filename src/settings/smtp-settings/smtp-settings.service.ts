@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In } from 'typeorm';
-import { isEncrypted, SecretCipher, SecretDecryptionError } from '@herald/crypto';
+import { SecretCipher } from '@herald/crypto';
 import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { insertedRows } from '../../database/inserted-rows';
@@ -15,6 +15,7 @@ import { AuditLog, fieldChange, secretChange } from '../audit-log/audit-log.serv
 import { UpdateSmtpSettingsInput } from './update-smtp-settings.input';
 import { CachedSettings, upsertProperties } from '../cached-settings';
 import { PropertyEntity } from '../property.entity';
+import { sealSecret } from '../sealed-secret';
 import { parseServiceAccountKey } from './service-account-key';
 import { MailTransportKind, SMTP_DEFAULTS, SmtpAuthMethod, type SmtpSettings } from './smtp-settings';
 import { SmtpSettingsChangedEvent } from './smtp-settings-changed.event';
@@ -182,7 +183,7 @@ export class SmtpSettingsService extends CachedSettings<SmtpSettings> {
     for (const [field, value] of Object.entries(input) as [keyof UpdateSmtpSettingsInput, unknown][]) {
       if (value === undefined) continue;
       const secret = SECRET_FIELDS[field as SecretInput];
-      if (secret) next[secret] = this.sealSecret(field, value as string | null, current[secret] as string | null, problems);
+      if (secret) next[secret] = sealSecret(this.cipher, field, value as string | null, current[secret] as string | null, problems, field === 'oauth2ServiceAccountKey' ? parseServiceAccountKey : undefined);
       else (next as unknown as Record<string, unknown>)[field] = value === '' ? null : value;
     }
     // authEnabled is the old on/off switch over authMethod.
@@ -205,36 +206,6 @@ export class SmtpSettingsService extends CachedSettings<SmtpSettings> {
     }
     if (problems.length) throw new BadUserInputError(problems);
     return next;
-  }
-
-  /**
-   * Encrypts a secret given plain or as ENC(...); empty or null clears it. The
-   * secret already stored, given again, is kept as it is: not a change.
-   */
-  private sealSecret(field: string, value: string | null, stored: string | null, problems: FieldProblem[]): string | null {
-    if (!value) return null;
-    try {
-      const plain = isEncrypted(value) ? this.cipher.decrypt(value) : value;
-      if (field === 'oauth2ServiceAccountKey') parseServiceAccountKey(plain);
-      if (stored && this.storedEquals(stored, plain)) return stored;
-      return this.cipher.seal(value);
-    } catch (error) {
-      if (error instanceof SecretDecryptionError) {
-        problems.push({ field, message: `the ENC(...) value ${error.message.replace(/^cannot decrypt the secret: /, 'cannot be decrypted: ')}` });
-      } else {
-        problems.push({ field, message: (error as Error).message });
-      }
-      return null;
-    }
-  }
-
-  /** Whether the stored secret is `plain` (false when this server's key cannot read it: then it is replaced). */
-  private storedEquals(stored: string, plain: string): boolean {
-    try {
-      return this.cipher.decrypt(stored) === plain;
-    } catch {
-      return false;
-    }
   }
 
   /** What an OAuth2 method needs before it can get a token (checked only once a host is set). */
