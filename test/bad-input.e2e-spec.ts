@@ -201,11 +201,7 @@ describe(`bad input in every text field (${DATABASE_KIND})`, () => {
   beforeAll(async () => {
     sink = await new SmtpSink().start();
     app = await HeraldTestApp.start({
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(sink.port),
-      SMTP_SECURITY: 'NONE',
-      SMTP_AUTH: 'false',
-      SMTP_SENDER: 'herald@example.com',
+      ...sink.relayEnv('herald@example.com'),
       SMTP_CHECK_RATE_LIMIT: '10000',
       LOG_LEVEL: 'verbose', // everything Herald logs is searched for the bad values
     });

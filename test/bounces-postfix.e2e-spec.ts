@@ -73,7 +73,8 @@ describeIf(DOVECOT_AVAILABLE && POSTFIX_AVAILABLE, `${NEEDS_POSTFIX} and ${NEEDS
     }, 30_000);
     expect(bounced.bounce).toEqual({ status: '5.1.1', hard: true, diagnosticCode: 'unknown user: "alice"', reportingMta: 'mx.herald.test' });
     await eventually(async () => expect(remote.received.map((m) => m.to[0])).toEqual(['bob@remote.test']));
-    expect((await app.admin('{ relayStatus { reportMailbox { state } } }')).relayStatus.reportMailbox.state).toBe('OK');
+    // The look that recorded the bounce writes OK once it has moved the report: after the delivery shows BOUNCED.
+    await eventually(async () => expect((await app.admin('{ relayStatus { reportMailbox { state } } }')).relayStatus.reportMailbox.state).toBe('OK'));
     const suspension = (await app.gql('{ me { emailSuspension { status reason } } }', {}, app.token(Role.USER, 'alice'))).data.me.emailSuspension;
     expect(suspension).toEqual({ status: '5.1.1', reason: '5.1.1 unknown user (unknown user: "alice"), reported by mx.herald.test' });
     expect((await dovecot.messages(SENDER, 'Herald/Processed')).map((m) => m.subject)).toEqual(['Undelivered Mail Returned to Sender']);

@@ -62,11 +62,7 @@ describeWithBroker(`job events over RabbitMQ (${DATABASE_KIND})`, () => {
     app = await HeraldTestApp.start({
       RABBITMQ_URL: RABBITMQ_URL!,
       RABBITMQ_QUEUE: queue,
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(sink.port),
-      SMTP_SECURITY: 'NONE',
-      SMTP_AUTH: 'false',
-      SMTP_SENDER: 'h@example.com',
+      ...sink.relayEnv(),
       LOG_LEVEL: 'warn', // the Broker's warnings are part of what is checked: they must not carry events' contents
     });
     await seedApplication(app, { id: 'mq-app', name: 'Queued' }, [{ id: 'mia' }, { id: 'max' }]);

@@ -67,7 +67,7 @@ describe(`migration 1765000000002, deliveries addressed by channel, on a databas
     sink = await new SmtpSink().start();
     ids = await writeOldDatabase(storage);
     app = await HeraldTestApp.start(
-      { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(sink.port), SMTP_SECURITY: 'NONE', SMTP_AUTH: 'false', SMTP_SENDER: 'h@example.com', DISPATCH_SWEEP_INTERVAL_MS: '100' },
+      { ...sink.relayEnv(), DISPATCH_SWEEP_INTERVAL_MS: '100' },
       storage,
     );
   });

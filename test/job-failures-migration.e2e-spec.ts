@@ -48,7 +48,7 @@ describe(`migration 1764000000015, the failures of a row each at its time, on a 
   beforeAll(async () => {
     sink = await new SmtpSink().start();
     await writeOldDatabase(storage);
-    app = await HeraldTestApp.start({ SMTP_HOST: '127.0.0.1', SMTP_PORT: String(sink.port), SMTP_SECURITY: 'NONE', SMTP_AUTH: 'false', SMTP_SENDER: 'h@example.com' }, storage);
+    app = await HeraldTestApp.start(sink.relayEnv(), storage);
     await seedApplication(app, { id: 'mig-app', name: 'Migrated' }, [{ id: 'mig-ann' }]);
   });
   afterAll(async () => {

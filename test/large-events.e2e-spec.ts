@@ -79,11 +79,7 @@ describe(`events at the wire format's limits over GraphQL (${DATABASE_KIND})`, (
   beforeAll(async () => {
     sink = await new SmtpSink().start();
     app = await HeraldTestApp.start({
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(sink.port),
-      SMTP_SECURITY: 'NONE',
-      SMTP_AUTH: 'false',
-      SMTP_SENDER: 'herald@example.com',
+      ...sink.relayEnv('herald@example.com'),
     });
     await seedApplication(app, { id: 'logs-app', name: 'Logs' }, [{ id: 'lee' }]);
   });
@@ -169,11 +165,7 @@ describeWithBroker(`events at the wire format's limits over RabbitMQ (${DATABASE
     app = await HeraldTestApp.start({
       RABBITMQ_URL: RABBITMQ_URL!,
       RABBITMQ_QUEUE: queue,
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(sink.port),
-      SMTP_SECURITY: 'NONE',
-      SMTP_AUTH: 'false',
-      SMTP_SENDER: 'herald@example.com',
+      ...sink.relayEnv('herald@example.com'),
     });
     await seedApplication(app, { id: 'logs-mq', name: 'Logs' }, [{ id: 'lee' }]);
     broker = await BrokerQueue.open(RABBITMQ_URL!, queue);

@@ -37,7 +37,7 @@ describe(`a second channel beside email (${DATABASE_KIND})`, () => {
     sink = await new SmtpSink().start();
     app = await HeraldTestApp.start(
       {
-        SMTP_HOST: '127.0.0.1', SMTP_PORT: String(sink.port), SMTP_SECURITY: 'NONE', SMTP_AUTH: 'false', SMTP_SENDER: 'herald@example.com',
+        ...sink.relayEnv('herald@example.com'),
         DISPATCH_SWEEP_INTERVAL_MS: '200', DISPATCH_BACKOFF_BASE_MS: '300', DISPATCH_BACKOFF_MAX_MS: '600', DISPATCH_MAX_ATTEMPTS: '3',
       },
       undefined,

@@ -166,6 +166,11 @@ export class SmtpSink {
     return this;
   }
 
+  /** The environment of a Herald whose relay is this server, on first start: plain SMTP, no AUTH, this sender. */
+  relayEnv(sender = 'h@example.com'): Record<string, string> {
+    return { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(this.port), SMTP_SECURITY: 'NONE', SMTP_AUTH: 'false', SMTP_SENDER: sender };
+  }
+
   /** Resolves when at least `count` messages have arrived (or rejects after `ms`). */
   waitFor(count: number, ms = 10_000): Promise<ReceivedMail[]> {
     if (this.received.length >= count) return Promise.resolve(this.received);

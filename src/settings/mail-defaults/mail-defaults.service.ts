@@ -1,9 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { DataSource, type EntityManager, In } from 'typeorm';
-import { Clock, type Timer } from '../../clock/clock';
+import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { reasonsOf } from '../../config/validation-messages';
 import { insertedRows } from '../../database/inserted-rows';
@@ -12,6 +12,7 @@ import { type AuditActor, SYSTEM_ACTOR } from '../audit-log/audit-actor';
 import type { AuditFieldChange } from '../audit-log/audit-entry.entity';
 import { AuditKind } from '../audit-log/audit-kind';
 import { AuditLog, fieldChange } from '../audit-log/audit-log.service';
+import { CachedSettings, upsertProperties } from '../cached-settings';
 import { PropertyEntity } from '../property.entity';
 import { InvalidSeedError } from '../seed/settings-seed.source';
 import { MAIL_DEFAULTS_FIELDS, MAIL_DEFAULTS_KEYS, MAIL_DEFAULTS_SEED_VARIABLES, type MailDefaults } from './mail-defaults';
@@ -27,35 +28,23 @@ const KEYS = Object.values(MAIL_DEFAULTS_KEYS);
  * the seed's too (by "system"), is an audit entry written in its transaction.
  */
 @Injectable()
-export class MailDefaultsService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('MailDefaults');
-  private cached?: MailDefaults;
-  private refreshTimer?: Timer;
+export class MailDefaultsService extends CachedSettings<MailDefaults> implements OnApplicationBootstrap {
+  protected readonly logger = new Logger('MailDefaults');
+  protected readonly what = 'the mail defaults';
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly config: HeraldConfig,
+    config: HeraldConfig,
     private readonly transactions: Transactions,
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly audit: AuditLog,
-  ) {}
-
-  onModuleInit(): void {
-    this.refreshTimer = this.clock.every(this.config.settingsRefreshIntervalMs, () => void this.refresh());
+  ) {
+    super(clock, config);
   }
 
   /** Seeds the defaults on start, as SettingsSeeder seeds the SMTP settings. */
   async onApplicationBootstrap(): Promise<void> {
     await this.seed(this.config.seedEnvironment);
-  }
-
-  onModuleDestroy(): void {
-    this.refreshTimer?.cancel();
-  }
-
-  async get(): Promise<MailDefaults> {
-    this.cached ??= await this.load();
-    return this.cached;
   }
 
   /** Applies a partial update (absent keeps, null or empty clears), with its audit entry. */
@@ -66,7 +55,7 @@ export class MailDefaultsService implements OnModuleInit, OnApplicationBootstrap
       if (!changed.length) return changed;
       const at = this.clock.date();
       const rows = changed.map((f) => ({ key: MAIL_DEFAULTS_KEYS[f], value: input[f] || null, updatedAt: at, updatedBy: actor.id }));
-      await manager.createQueryBuilder().insert().into(PropertyEntity).values(rows).orUpdate(['value', 'updated_at', 'updated_by'], ['key']).execute();
+      await upsertProperties(manager, rows);
       const fields = changed.map((f) => fieldChange(f, current[f], input[f] || null));
       await this.audit.record(manager, { kind: AuditKind.MAIL_DEFAULTS, target: 'mailDefaults', actor, at, fields });
       return changed;
@@ -100,17 +89,7 @@ export class MailDefaultsService implements OnModuleInit, OnApplicationBootstrap
     this.cached = await this.load();
   }
 
-  /** Re-reads the defaults (another process may have changed them). */
-  async refresh(): Promise<void> {
-    if (!this.cached) return;
-    try {
-      this.cached = await this.load();
-    } catch (error) {
-      this.logger.warn(`could not re-read the mail defaults: ${(error as Error).message}`);
-    }
-  }
-
-  private async load(manager: EntityManager = this.dataSource.manager): Promise<MailDefaults> {
+  protected async load(manager: EntityManager = this.dataSource.manager): Promise<MailDefaults> {
     const rows = await manager.getRepository(PropertyEntity).findBy({ key: In(KEYS) });
     const defaults: MailDefaults = { language: null, timeZone: null, updatedAt: null, updatedBy: null };
     for (const field of MAIL_DEFAULTS_FIELDS) {

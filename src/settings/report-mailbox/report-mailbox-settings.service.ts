@@ -1,16 +1,18 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In } from 'typeorm';
-import { isEncrypted, SecretCipher, SecretDecryptionError } from '@herald/crypto';
-import { Clock, type Timer } from '../../clock/clock';
+import { SecretCipher } from '@herald/crypto';
+import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { Transactions } from '../../database/transactions';
 import { BadUserInputError, type FieldProblem } from '../../graphql/graphql-errors';
 import type { AuditActor } from '../audit-log/audit-actor';
 import { AuditKind } from '../audit-log/audit-kind';
 import { AuditLog, fieldChange, secretChange } from '../audit-log/audit-log.service';
+import { CachedSettings, upsertProperties } from '../cached-settings';
 import { PropertyEntity } from '../property.entity';
+import { sealSecret } from '../sealed-secret';
 import { isOAuth2 } from '../smtp-settings/smtp-settings';
 import { SmtpSettingsService } from '../smtp-settings/smtp-settings.service';
 import {
@@ -43,33 +45,21 @@ function rowValue(value: unknown): string | null {
  * stored encrypted and decrypted only by `password`, for the mailbox reader.
  */
 @Injectable()
-export class ReportMailboxSettingsService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('ReportMailboxSettings');
-  private cached?: ReportMailboxSettings;
-  private refreshTimer?: Timer;
+export class ReportMailboxSettingsService extends CachedSettings<ReportMailboxSettings> {
+  protected readonly logger = new Logger('ReportMailboxSettings');
+  protected readonly what = 'the report mailbox settings';
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cipher: SecretCipher,
-    private readonly config: HeraldConfig,
+    config: HeraldConfig,
     private readonly transactions: Transactions,
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly audit: AuditLog,
     private readonly smtp: SmtpSettingsService,
     private readonly events: EventEmitter2,
-  ) {}
-
-  onModuleInit(): void {
-    this.refreshTimer = this.clock.every(this.config.settingsRefreshIntervalMs, () => void this.refresh());
-  }
-
-  onModuleDestroy(): void {
-    this.refreshTimer?.cancel();
-  }
-
-  async get(): Promise<ReportMailboxSettings> {
-    this.cached ??= await this.load();
-    return this.cached;
+  ) {
+    super(clock, config);
   }
 
   /** Applies a partial update (absent keeps, null clears), checked as a whole; invalid input changes nothing. */
@@ -82,7 +72,7 @@ export class ReportMailboxSettingsService implements OnModuleInit, OnModuleDestr
       if (!changed.length) return changed;
       const at = this.clock.date();
       const rows = changed.map((f) => ({ key: REPORT_MAILBOX_KEYS[f].key, value: rowValue(next[f]), updatedAt: at, updatedBy: actor.id }));
-      await manager.createQueryBuilder().insert().into(PropertyEntity).values(rows).orUpdate(['value', 'updated_at', 'updated_by'], ['key']).execute();
+      await upsertProperties(manager, rows);
       const fields = changed.map((f) => (f === 'encryptedPassword' ? secretChange('password') : fieldChange(f, rowValue(current[f]), rowValue(next[f]))));
       await this.audit.record(manager, { kind: AuditKind.REPORT_MAILBOX, target: 'reportMailboxSettings', actor, at, fields });
       return changed;
@@ -100,17 +90,7 @@ export class ReportMailboxSettingsService implements OnModuleInit, OnModuleDestr
     return settings.encryptedPassword ? this.cipher.decrypt(settings.encryptedPassword) : null;
   }
 
-  /** Re-reads the settings (another process may have changed them). */
-  async refresh(): Promise<void> {
-    if (!this.cached) return;
-    try {
-      this.cached = await this.load();
-    } catch (error) {
-      this.logger.warn(`could not re-read the report mailbox settings: ${(error as Error).message}`);
-    }
-  }
-
-  private async load(manager: EntityManager = this.dataSource.manager): Promise<ReportMailboxSettings> {
+  protected async load(manager: EntityManager = this.dataSource.manager): Promise<ReportMailboxSettings> {
     const rows = await manager.getRepository(PropertyEntity).findBy({ key: In(KEYS) });
     const settings: Record<string, unknown> = { ...REPORT_MAILBOX_DEFAULTS, updatedAt: null, updatedBy: null };
     let latest: PropertyEntity | undefined;
@@ -130,7 +110,7 @@ export class ReportMailboxSettingsService implements OnModuleInit, OnModuleDestr
     const problems: FieldProblem[] = [];
     for (const [field, value] of Object.entries(input) as [keyof UpdateReportMailboxSettingsInput, unknown][]) {
       if (value === undefined) continue;
-      if (field === 'password') next.encryptedPassword = this.sealPassword(value as string | null, current.encryptedPassword, problems);
+      if (field === 'password') next.encryptedPassword = sealSecret(this.cipher, 'password', value as string | null, current.encryptedPassword, problems);
       else (next as unknown as Record<string, unknown>)[field] = value === '' ? null : value;
     }
     for (const folder of ['folder', 'processedFolder', 'asideFolder'] as const) {
@@ -153,27 +133,5 @@ export class ReportMailboxSettingsService implements OnModuleInit, OnModuleDestr
     }
     if (problems.length) throw new BadUserInputError(problems);
     return next;
-  }
-
-  /** Encrypts a password given plain or as ENC(...); empty or null clears it; the stored one given again is kept. */
-  private sealPassword(value: string | null, stored: string | null, problems: FieldProblem[]): string | null {
-    if (!value) return null;
-    try {
-      const plain = isEncrypted(value) ? this.cipher.decrypt(value) : value;
-      if (stored && this.storedEquals(stored, plain)) return stored;
-      return this.cipher.seal(value);
-    } catch (error) {
-      const message = error instanceof SecretDecryptionError ? `the ENC(...) value ${error.message.replace(/^cannot decrypt the secret: /, 'cannot be decrypted: ')}` : (error as Error).message;
-      problems.push({ field: 'password', message });
-      return null;
-    }
-  }
-
-  private storedEquals(stored: string, plain: string): boolean {
-    try {
-      return this.cipher.decrypt(stored) === plain;
-    } catch {
-      return false;
-    }
   }
 }

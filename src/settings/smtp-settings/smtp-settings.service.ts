@@ -1,9 +1,9 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In } from 'typeorm';
-import { isEncrypted, SecretCipher, SecretDecryptionError } from '@herald/crypto';
-import { Clock, type Timer } from '../../clock/clock';
+import { SecretCipher } from '@herald/crypto';
+import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { insertedRows } from '../../database/inserted-rows';
 import { Transactions } from '../../database/transactions';
@@ -13,7 +13,9 @@ import { type AuditFieldChange } from '../audit-log/audit-entry.entity';
 import { AuditKind } from '../audit-log/audit-kind';
 import { AuditLog, fieldChange, secretChange } from '../audit-log/audit-log.service';
 import { UpdateSmtpSettingsInput } from './update-smtp-settings.input';
+import { CachedSettings, upsertProperties } from '../cached-settings';
 import { PropertyEntity } from '../property.entity';
+import { sealSecret } from '../sealed-secret';
 import { parseServiceAccountKey } from './service-account-key';
 import { MailTransportKind, SMTP_DEFAULTS, SmtpAuthMethod, type SmtpSettings } from './smtp-settings';
 import { SmtpSettingsChangedEvent } from './smtp-settings-changed.event';
@@ -55,51 +57,31 @@ export function auditFields(fields: (keyof SettingsValues)[], before: SettingsVa
  * on the same database is noticed by a cheap re-read every few seconds.
  */
 @Injectable()
-export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
+export class SmtpSettingsService extends CachedSettings<SmtpSettings> {
   protected readonly logger = new Logger('SmtpSettings');
+  protected readonly what = 'the settings';
   /** Where each field is stored (the standby relay's settings: StandbySmtpSettingsService, under `standby.`). */
   protected readonly keyOf: SettingsKeyOf = primaryKeyOf;
   /** What their audit entries are about. */
   protected readonly auditKind: AuditKind = AuditKind.SMTP_SETTINGS;
   protected readonly auditTarget: string = 'smtpSettings';
-  protected cached?: SmtpSettings;
-  private refreshTimer?: Timer;
 
   constructor(
     @InjectDataSource() protected readonly dataSource: DataSource,
     private readonly cipher: SecretCipher,
     protected readonly events: EventEmitter2,
-    private readonly config: HeraldConfig,
+    config: HeraldConfig,
     protected readonly transactions: Transactions,
-    protected readonly clock: Clock,
+    clock: Clock,
     protected readonly audit: AuditLog,
-  ) {}
-
-  onModuleInit(): void {
-    this.refreshTimer = this.clock.every(this.config.settingsRefreshIntervalMs, () => void this.refresh());
+  ) {
+    super(clock, config);
   }
 
-  onModuleDestroy(): void {
-    this.refreshTimer?.cancel();
-  }
-
-  /** Re-reads the settings; announces them if another process changed them. */
-  async refresh(): Promise<void> {
-    if (!this.cached) return;
-    try {
-      const fresh = await this.load();
-      if (JSON.stringify(fresh) === JSON.stringify(this.cached)) return;
-      this.cached = fresh;
-      this.logger.log(`settings changed elsewhere (by ${fresh.updatedBy ?? 'unknown'}); using them from now on`);
-      this.announce(fresh);
-    } catch (error) {
-      this.logger.warn(`could not re-read the settings: ${(error as Error).message}`);
-    }
-  }
-
-  async get(): Promise<SmtpSettings> {
-    this.cached ??= await this.load();
-    return this.cached;
+  /** Another process changed them: announced here too. */
+  protected override changedElsewhere(fresh: SmtpSettings): void {
+    this.logger.log(`settings changed elsewhere (by ${fresh.updatedBy ?? 'unknown'}); using them from now on`);
+    this.announce(fresh);
   }
 
   /**
@@ -210,7 +192,7 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
     for (const [field, value] of Object.entries(input) as [keyof UpdateSmtpSettingsInput, unknown][]) {
       if (value === undefined) continue;
       const secret = SECRET_FIELDS[field as SecretInput];
-      if (secret) next[secret] = this.sealSecret(field, value as string | null, current[secret] as string | null, problems);
+      if (secret) next[secret] = sealSecret(this.cipher, field, value as string | null, current[secret] as string | null, problems, field === 'oauth2ServiceAccountKey' ? parseServiceAccountKey : undefined);
       else (next as unknown as Record<string, unknown>)[field] = value === '' ? null : value;
     }
     // authEnabled is the old on/off switch over authMethod.
@@ -233,36 +215,6 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
     }
     if (problems.length) throw new BadUserInputError(problems);
     return next;
-  }
-
-  /**
-   * Encrypts a secret given plain or as ENC(...); empty or null clears it. The
-   * secret already stored, given again, is kept as it is: not a change.
-   */
-  private sealSecret(field: string, value: string | null, stored: string | null, problems: FieldProblem[]): string | null {
-    if (!value) return null;
-    try {
-      const plain = isEncrypted(value) ? this.cipher.decrypt(value) : value;
-      if (field === 'oauth2ServiceAccountKey') parseServiceAccountKey(plain);
-      if (stored && this.storedEquals(stored, plain)) return stored;
-      return this.cipher.seal(value);
-    } catch (error) {
-      if (error instanceof SecretDecryptionError) {
-        problems.push({ field, message: `the ENC(...) value ${error.message.replace(/^cannot decrypt the secret: /, 'cannot be decrypted: ')}` });
-      } else {
-        problems.push({ field, message: (error as Error).message });
-      }
-      return null;
-    }
-  }
-
-  /** Whether the stored secret is `plain` (false when this server's key cannot read it: then it is replaced). */
-  private storedEquals(stored: string, plain: string): boolean {
-    try {
-      return this.cipher.decrypt(stored) === plain;
-    } catch {
-      return false;
-    }
   }
 
   /** What an OAuth2 method needs before it can get a token (checked only once a host is set). */
@@ -291,7 +243,6 @@ export class SmtpSettingsService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async writeRows(manager: EntityManager, fields: (keyof SettingsValues)[], values: SettingsValues, updatedBy: string, at: Date): Promise<void> {
-    const rows = fields.map((f) => row(this.keyOf, f, values, updatedBy, at));
-    await manager.createQueryBuilder().insert().into(PropertyEntity).values(rows).orUpdate(['value', 'updated_at', 'updated_by'], ['key']).execute();
+    await upsertProperties(manager, fields.map((f) => row(this.keyOf, f, values, updatedBy, at)));
   }
 }
