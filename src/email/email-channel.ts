@@ -88,12 +88,12 @@ export class EmailChannel implements DeliveryChannel {
       failure =
         sendStart === undefined
           ? { scope: 'message', transient: true, reply: null, description: (error as Error).message, via }
-          : await this.failed(d, context, this.transport.classify(error), via);
+          : await this.failed(d, context, this.transport.classify(error), via, sendStart);
     }
     return { sent: false, failure, sendMs: sendStart === undefined ? undefined : this.clock.now() - sendStart };
   }
 
-  private async failed(d: ChannelDelivery, context: DispatchContext, failure: TransportFailure, via: string): Promise<ChannelFailure> {
+  private async failed(d: ChannelDelivery, context: DispatchContext, failure: TransportFailure, via: string, sentAt: number): Promise<ChannelFailure> {
     const { reply } = failure;
     const text = failure.description;
     const own = await this.ownFailures(d, context, failure);
@@ -106,6 +106,7 @@ export class EmailChannel implements DeliveryChannel {
     // health counts it (opening the circuit after a few in a row, a refused credential at once).
     const report = (e: Error) => this.logger.error(`could not record the relay's failure: ${e.message}`);
     if (failure.slowDown) {
+      failure.sentAt = sentAt;
       const hold = await this.transport.throttled(failure).catch((e: Error) => (report(e), { reason: `paced: ${reply ?? text}` }));
       return { scope: 'channel', slowDown: true, description: hold.reason, hold };
     }

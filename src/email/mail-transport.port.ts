@@ -52,6 +52,8 @@ export interface TransportFailure {
   reply: string | null;
   /** One line, never a secret. */
   description: string;
+  /** When the message that met it was sent (epoch ms; set by the channel): a slowdown halves only for mails sent after the last one. */
+  sentAt?: number;
 }
 
 export interface MailTransport {
@@ -74,7 +76,7 @@ export interface MailTransport {
   succeeded(): Promise<void>;
   /** A failure of the transport as a whole: counts towards opening its circuit. */
   failed(failure: TransportFailure): Promise<void>;
-  /** The transport asked to slow down: every process pauses; until when. */
+  /** The transport asked to slow down: every process slows down (and pauses); until when. */
   throttled(failure: TransportFailure): Promise<MailHold>;
   /** When it last worked (a message accepted, a probe passed), as last read; null when never. */
   lastWorkedAt(): Date | null;

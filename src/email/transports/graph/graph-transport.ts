@@ -173,7 +173,7 @@ export class GraphTransport implements MailTransport, OnApplicationShutdown {
   }
 
   throttled(failure: TransportFailure): Promise<MailHold> {
-    return this.health.throttled(smtpFailureOf(failure));
+    return this.health.throttled(smtpFailureOf(failure), failure.sentAt);
   }
 
   lastWorkedAt(): Date | null {

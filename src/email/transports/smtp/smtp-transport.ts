@@ -85,7 +85,7 @@ export class SmtpTransport implements MailTransport {
   }
 
   throttled(failure: TransportFailure): Promise<MailHold> {
-    return this.health.throttled(smtpFailureOf(failure));
+    return this.health.throttled(smtpFailureOf(failure), failure.sentAt);
   }
 
   lastWorkedAt(): Date | null {
