@@ -159,4 +159,32 @@ describe(`pacing that never overruns (${DATABASE_KIND})`, () => {
     expect(graph.sendRequests.filter((r) => r.status === 429).length).toBeGreaterThan(0);
     expect(Math.min(...rates)).toBeLessThanOrEqual(2);
   }, 90_000);
+
+  it('a relay answering 451 to every MAIL FROM for longer than the retry schedule: its circuit opens (DOWN, with the reply), no delivery FAILED, and all go once it is back', async () => {
+    const relay = await sink({});
+    relay.failMailFromWith = { code: 451, message: '4.3.2 System not accepting network messages' };
+    await start(relayAt(relay.port), 'app-sender', people('sender', 10), { DISPATCH_MAX_ATTEMPTS: '3' });
+    const id = await publish('app-sender');
+    await driveUntil(async () => {
+      expect(await statusOf()).toMatchObject({ state: 'DOWN', lastFailure: { step: 'SEND', reply: expect.stringMatching(/^451 4\.3\.2 System not accepting network messages/) } });
+    });
+    // Far longer than the retry schedule (3 attempts, 20–50 ms apart): probes pass (the relay greets), the
+    // first mails after each are refused alike, and the circuit opens again without spending their attempts.
+    const refusedBefore = relay.mailFromRefused;
+    await driveUntil(async () => expect(relay.mailFromRefused - refusedBefore).toBeGreaterThanOrEqual(30));
+    for (const d of await deliveriesOf(id)) {
+      expect(d.status).not.toBe('FAILED');
+      expect(d.attempts).toBeLessThanOrEqual(1);
+    }
+    await driveUntil(async () => expect((await statusOf()).state).toBe('DOWN'));
+    expect(relay.received).toHaveLength(0);
+
+    relay.failMailFromWith = undefined;
+    await driveUntil(async () => {
+      expect(relay.received).toHaveLength(10);
+      for (const d of await deliveriesOf(id)) expect(d).toMatchObject({ status: 'SENT' });
+    });
+    expect(new Set(relay.received.map((m) => m.parsed.messageId)).size).toBe(10);
+    expect((await statusOf()).state).toBe('OK');
+  }, 120_000);
 });

@@ -13,6 +13,10 @@ import { Clock } from '../clock/clock';
 import { HeraldConfig } from '../config/herald-config';
 import { MAIL_TRANSPORT, type MailTransport, type TransportFailure } from './mail-transport.port';
 import { MessageComposer } from './message-composer';
+import { SenderRefusals } from './sender-refusals';
+
+/** How long temporary refusals of the sender (MAIL FROM) are remembered to tell the relay's state from a message's. */
+const SENDER_REFUSALS_WINDOW_MS = 60_000;
 
 const NOT_CONFIGURED: ChannelHold = { reason: 'waiting: SMTP is not configured (set host and sender with updateSmtpSettings)', unconfigured: true };
 
@@ -33,13 +37,17 @@ export class EmailChannel implements DeliveryChannel {
   private readonly logger = new Logger('EmailChannel');
   /** The settings name a relay (kept up to date by refresh). */
   private configured = false;
+  /** The same temporary reply to MAIL FROM for several messages: the relay's state. */
+  private readonly senderRefusals: SenderRefusals;
 
   constructor(
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     private readonly composer: MessageComposer,
     private readonly clock: Clock,
     private readonly config: HeraldConfig,
-  ) {}
+  ) {
+    this.senderRefusals = new SenderRefusals(config.relay.circuitThreshold, SENDER_REFUSALS_WINDOW_MS);
+  }
 
   addressOf(person: Addressee): string | null {
     return person.email;
@@ -81,6 +89,7 @@ export class EmailChannel implements DeliveryChannel {
       const mail = await this.composer.compose(d, route, context);
       sendStart = this.clock.now();
       const reply = await this.transport.send(route, { envelope: mail.envelope, raw: mail.raw });
+      this.senderRefusals.accepted();
       await this.transport.succeeded().catch((e: Error) => this.logger.warn(`could not record the relay's success: ${e.message}`));
       return { sent: true, reference: mail.messageId, reply, sendMs: this.clock.now() - sendStart, ...(mail.note && { note: mail.note }) };
     } catch (error) {
@@ -101,10 +110,20 @@ export class EmailChannel implements DeliveryChannel {
       const description = `the relay lost the session while sending this message ${own} times, while it took other mails or passed its probes: treated as this message's failure (${failure.step}: ${reply ?? text})`;
       return { scope: 'message', transient: true, reply, description, via };
     }
+    const report = (e: Error) => this.logger.error(`could not record the relay's failure: ${e.message}`);
+    if (failure.senderRefused && this.senderRefusals.refused(reply, d.id, this.clock.now())) {
+      // The same temporary refusal of the sender for several messages: the relay's state, not this
+      // message's. Its circuit opens (DOWN, with the reply); the mail waits, nothing spent.
+      failure.scope = 'transport';
+      failure.opensCircuit = true;
+      await this.transport.failed(failure).catch(report);
+      const hold = this.transport.holding();
+      this.logger.warn(`${via} refuses the sender for now to every message (${reply ?? text}): the relay's state, not the messages'; mails wait`);
+      return { scope: 'channel', description: hold?.reason ?? `waiting: ${via} refuses the sender for now (${reply ?? text}); no attempt spent`, ...(hold && { hold }) };
+    }
     if (failure.scope !== 'transport') return { scope: failure.scope, transient: failure.transient, reply, description: text, via };
     // Not this mail's fault: every mail would fail alike. Nothing is spent; the transport's
     // health counts it (opening the circuit after a few in a row, a refused credential at once).
-    const report = (e: Error) => this.logger.error(`could not record the relay's failure: ${e.message}`);
     if (failure.slowDown) {
       failure.sentAt = sentAt;
       const hold = await this.transport.throttled(failure).catch((e: Error) => (report(e), { reason: `paced: ${reply ?? text}` }));

@@ -46,6 +46,13 @@ export interface TransportFailure {
    * connection, greeting and sign-in): perhaps the message's doing.
    */
   whileSending?: boolean;
+  /**
+   * Message scope, transient, at MAIL FROM: the sender was refused for now. The same
+   * reply for several messages is the transport's state (the email channel opens its circuit: `opensCircuit`).
+   */
+  senderRefused?: boolean;
+  /** Transport scope: open the circuit at once (the channel saw the same refusal for many messages). */
+  opensCircuit?: boolean;
   /** The step of the exchange it failed at, for messages (`AUTH`, `SEND`, …). */
   step: string;
   /** The other side's reply, when it gave one. */

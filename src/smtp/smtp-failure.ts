@@ -54,6 +54,8 @@ export interface SmtpFailure {
   advice?: string;
   /** The SMTP command it answered (`MAIL FROM`, `RCPT TO`, `DATA`), when it was one. */
   command?: string;
+  /** The same temporary refusal came for many messages: the relay's state, which opens its circuit at once. */
+  opensCircuit?: boolean;
 }
 
 /**

@@ -156,6 +156,18 @@ describe('RelayHealth', () => {
     expect((await health.status()).state).toBe(RelayState.OK);
   });
 
+  it('a slowdown with Retry-After (Graph 429): pauses that long, halves the rate, and keeps it while the window has room', async () => {
+    await relayAt(25);
+    await health.refresh();
+    const hold = await health.throttled({ ...throttling, retryAfterMs: 2_000 }, core.clock.now());
+    expect(hold.until!.getTime() - core.clock.now()).toBe(2_000);
+    expect((await health.status()).pacedRate).toBe(1);
+    core.clock.advance(2_000);
+    await health.refresh();
+    expect((await health.status()).pacedRate).toBe(1);
+    expect(await health.reserve(await core.get(SmtpSettingsService).get())).toBeUndefined();
+  });
+
   it("paces to the relay quota: until the rolling minute has room, with the reason", async () => {
     await relayAt(25, { quotaMessagesPerMinute: 2 });
     await health.refresh();

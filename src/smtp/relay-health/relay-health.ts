@@ -242,7 +242,7 @@ export class RelayHealth {
   async failed(failure: SmtpFailure): Promise<void> {
     this.failuresInARow++;
     const lastFailure = this.failureColumns(failure);
-    const opensAtOnce = !failure.transient && [SmtpCheckStep.AUTH, SmtpCheckStep.TOKEN, SmtpCheckStep.MAILBOX].includes(failure.step);
+    const opensAtOnce = failure.opensCircuit || (!failure.transient && [SmtpCheckStep.AUTH, SmtpCheckStep.TOKEN, SmtpCheckStep.MAILBOX].includes(failure.step));
     if (opensAtOnce || this.failuresInARow >= this.config.relay.circuitThreshold) {
       const opened = await this.open(lastFailure);
       if (opened) {
@@ -259,14 +259,15 @@ export class RelayHealth {
    * The relay asked Herald to slow down (`sentAt`: when the mail it refused was
    * sent): every process sends half as many messages a minute from now — half the
    * pace it refused, or of the last halving when the mail went after it — and
-   * pauses for the time it said (Graph's Retry-After), else until the quota's window
-   * has room at the new pace. Nothing is spent of the delivery.
+   * pauses for the time it said (Graph's Retry-After), else for a sixtieth of the
+   * minute, after which the quota's window holds mails back to the new pace.
+   * Nothing is spent of the delivery.
    */
   async throttled(failure: SmtpFailure, sentAt?: number): Promise<RelayHold> {
     const now = this.clock.now();
     const reply = failure.reply ?? failure.description;
     const wasPaced = this.row ? this.slowed(this.row) : false;
-    const rate = await this.halveRate(reply, sentAt ?? now).catch((e: Error) => {
+    const rate = await this.halveRate(reply, sentAt ?? now, !failure.retryAfterMs).catch((e: Error) => {
       this.logger.warn(`could not slow the relay's rate down: ${e.message}`);
       return this.row?.pacedRate ?? 1;
     });
@@ -281,9 +282,11 @@ export class RelayHealth {
    * Halves the shared rate, once for the replies about mails sent before it changed
    * (several under way at once are refused together). The first halving starts from
    * the pace the relay saw: the messages of the quota's window, else this process's
-   * sends of the last minute (counted into the window from now on).
+   * sends of the last minute — counted into the window from now on (`countSends`), so that
+   * the next mail waits until the relay's own window has room, unless the relay said
+   * itself when to come back (Retry-After).
    */
-  private async halveRate(reply: string, sentAt: number): Promise<number> {
+  private async halveRate(reply: string, sentAt: number, countSends: boolean): Promise<number> {
     let row = await this.load();
     if (row.pacedRate !== null && row.pacedRateAt && sentAt < row.pacedRateAt.getTime()) return row.pacedRate;
     const now = this.clock.now();
@@ -294,7 +297,7 @@ export class RelayHealth {
       const window = this.quota.minuteWindow;
       const mine = this.recentSends.filter((t) => t > now - window);
       const counted = settings.quotaMessagesPerMinute || settings.quotaRecipientsPerDay;
-      if (!counted) await this.quota.record(mine);
+      if (!counted && countSends) await this.quota.record(mine);
       const seen = Math.max(mine.length, counted ? await this.quota.messagesInWindow(now) : 0, 1);
       from = settings.quotaMessagesPerMinute ? Math.min(seen, settings.quotaMessagesPerMinute) : seen;
       max = from;

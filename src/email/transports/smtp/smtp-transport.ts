@@ -68,6 +68,7 @@ export class SmtpTransport implements MailTransport {
       transient: smtp.transient,
       slowDown: smtp.throttled,
       whileSending: smtp.scope === 'relay' && !smtp.throttled && smtp.step === SmtpCheckStep.SEND,
+      senderRefused: smtp.scope === 'message' && smtp.transient && smtp.command === 'MAIL FROM',
       step: smtp.step,
       reply: smtp.reply,
       description: smtp.description,
@@ -81,7 +82,8 @@ export class SmtpTransport implements MailTransport {
   }
 
   failed(failure: TransportFailure): Promise<void> {
-    return this.health.failed(smtpFailureOf(failure));
+    const smtp = smtpFailureOf(failure);
+    return this.health.failed(failure.opensCircuit ? { ...smtp, scope: 'relay', opensCircuit: true } : smtp);
   }
 
   throttled(failure: TransportFailure): Promise<MailHold> {
