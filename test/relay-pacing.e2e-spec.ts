@@ -66,7 +66,13 @@ describe(`pacing that never overruns (${DATABASE_KIND})`, () => {
   const publish = async (applicationId: string, type = 'VERSION_CREATED') => {
     const id = `pacing-${process.pid}-${++seq}`;
     const base = { schemaVersion: 1, id, type, occurredAt: '2026-12-07T09:00:00Z', application: { id: applicationId, name: 'Billing' } };
-    const input = type === 'VERSION_CREATED' ? { ...base, version: { name: `v${seq}` } } : { ...base, job: { id: `job-${seq}`, kind: 'ANALYSIS' } };
+    const job = { id: `job-${seq}`, kind: 'analysis' };
+    const input =
+      type === 'VERSION_CREATED'
+        ? { ...base, version: { name: `v${seq}` } }
+        : type === 'JOB_FAILED'
+          ? { ...base, job, error: { message: 'Out of memory' } }
+          : { ...base, job, stoppedBy: { id: 'bob', name: 'Bob' } };
     const res = await app.gql(PUBLISH, { input }, app.token(Role.SERVICE, 'console'));
     expect(res.errors).toBeUndefined();
     return id;
@@ -186,5 +192,22 @@ describe(`pacing that never overruns (${DATABASE_KIND})`, () => {
     });
     expect(new Set(relay.received.map((m) => m.parsed.messageId)).size).toBe(10);
     expect((await statusOf()).state).toBe('OK');
+  }, 120_000);
+
+  it('paced with failures among them: once the quota makes a queue, the mails of failed and stopped jobs go first', async () => {
+    const relay = await sink({ messagesPerMinute: 4, quotaWindow: 'sliding', quotaReply: TOO_MUCH_MAIL });
+    await start(relayAt(relay.port, { quotaMessagesPerMinute: 4 }), 'app-order', people('order', 3));
+    // 10 events to 3 people: 30 mails, 6 of them about a failed or stopped job, published among the others.
+    const types = ['VERSION_CREATED', 'VERSION_CREATED', 'VERSION_CREATED', 'JOB_FAILED', 'VERSION_CREATED', 'VERSION_CREATED', 'JOB_STOPPED', 'VERSION_CREATED', 'VERSION_CREATED', 'VERSION_CREATED'];
+    const typeOf = new Map<string, string>();
+    for (const type of types) typeOf.set(await publish('app-order', type), type);
+    await driveUntil(async () => expect(relay.received).toHaveLength(30));
+    const order = relay.received.map((m) => typeOf.get(String(m.parsed.headers.get('x-herald-event-id')))!);
+    const urgent = (t: string) => t === 'JOB_FAILED' || t === 'JOB_STOPPED';
+    expect(order.filter(urgent)).toHaveLength(6);
+    // The first window's 4 went as they came (the first event's 3 and one more); from the queue on, the 6 first.
+    expect(order.slice(4, 10).every(urgent)).toBe(true);
+    expect(order.slice(10).some(urgent)).toBe(false);
+    expect(relay.throttled).toBe(0);
   }, 120_000);
 });

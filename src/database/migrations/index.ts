@@ -19,6 +19,7 @@ import { DeliveryChannels1765000000002 } from './1765000000002-delivery-channels
 import { Bounces1765000000010 } from './1765000000010-bounces';
 import { MailTemplates1765000000020 } from './1765000000020-mail-templates';
 import { SlidingQuota1766000000100 } from './1766000000100-sliding-quota';
+import { DeliveryPriority1766000000101 } from './1766000000101-delivery-priority';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   Bounces1765000000010,
   MailTemplates1765000000020,
   SlidingQuota1766000000100,
+  DeliveryPriority1766000000101,
 ];

@@ -77,6 +77,10 @@ export class DeliveryEntity {
   @Column({ type: 'varchar', length: 16 })
   status: DeliveryStatus;
 
+  /** Claimed first when a queue forms: 0 for a failed or stopped job, 1 for the rest (outbox/delivery-priority.ts). */
+  @Column({ type: 'smallint', default: 1 })
+  priority: number;
+
   @Column({ type: 'integer', default: 0 })
   attempts: number;
 
