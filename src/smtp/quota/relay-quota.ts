@@ -51,6 +51,8 @@ export class RelayQuota {
   private readonly addSql: string;
   private readonly pruneSql: string;
   private lastPrune = 0;
+  /** This process's grants, one after the other in the order asked (see reserve()). */
+  private turn: Promise<unknown> = Promise.resolve();
   /** The minute's length: 60 s, shorter only in tests (HERALD_QUOTA_MINUTE_MS). */
   readonly minute: number;
   private readonly minuteBucket: number;
@@ -65,12 +67,13 @@ export class RelayQuota {
     this.sql = new Sql(dataSource);
     const table = this.sql.table(RelayQuotaUsageEntity);
     this.lockSql = this.sql.statement(`SELECT used FROM ${table} WHERE period = '${LOCK}' FOR UPDATE`);
+    // Up to the end of each prefix ('w;' follows every 'w:…'), not the current bucket: another process's clock may run a little ahead.
     this.sumSql = this.sql.statement(
-      `SELECT COALESCE(SUM(CASE WHEN period >= ? AND period <= ? THEN used ELSE 0 END), 0) AS messages,
-              COALESCE(SUM(CASE WHEN period >= ? AND period <= ? THEN used ELSE 0 END), 0) AS recipients
-         FROM ${table} WHERE (period >= ? AND period <= ?) OR (period >= ? AND period <= ?)`,
+      `SELECT COALESCE(SUM(CASE WHEN period >= ? AND period < 'w;' THEN used ELSE 0 END), 0) AS messages,
+              COALESCE(SUM(CASE WHEN period >= ? AND period < 'r;' THEN used ELSE 0 END), 0) AS recipients
+         FROM ${table} WHERE (period >= ? AND period < 'w;') OR (period >= ? AND period < 'r;')`,
     );
-    this.bucketsSql = this.sql.statement(`SELECT period, used FROM ${table} WHERE period >= ? AND period <= ? ORDER BY period`);
+    this.bucketsSql = this.sql.statement(`SELECT period, used FROM ${table} WHERE period >= ? AND period < ? ORDER BY period`);
     this.addSql = this.sql.statement(`INSERT INTO ${table} AS q (period, used) VALUES (?, ?) ON CONFLICT (period) DO UPDATE SET used = q.used + excluded.used`);
     this.pruneSql = this.sql.statement(`DELETE FROM ${table} WHERE period <> '${LOCK}' AND NOT ((period >= ? AND period < 'w;') OR (period >= ? AND period < 'r;'))`);
   }
@@ -80,23 +83,35 @@ export class RelayQuota {
     return this.minute * (1 + MINUTE_MARGIN);
   }
 
-  /** Takes one message to `recipients` people from the quota, or says until when to wait. */
-  async reserve(limits: QuotaLimits, now: number, recipients = 1): Promise<QuotaAnswer> {
+  /**
+   * Takes one message to `recipients` people from the quota, or says until when to
+   * wait. A process's grants go in the order they were asked — the order its workers
+   * took their mails from the queue, failures first — not in whichever order the
+   * database's lock happens to let concurrent transactions through.
+   */
+  reserve(limits: QuotaLimits, now: number | (() => number), recipients = 1): Promise<QuotaAnswer> {
+    if (!limits.messagesPerMinute && !limits.recipientsPerDay) return Promise.resolve({ granted: true });
+    // The time is read when its turn comes (a clock), so that no grant is dated before one already made.
+    const answer = this.turn.then(() => this.grant(limits, typeof now === 'number' ? now : now(), recipients));
+    this.turn = answer.catch(() => undefined);
+    return answer;
+  }
+
+  private grant(limits: QuotaLimits, now: number, recipients: number): Promise<QuotaAnswer> {
     const perMinute = limits.messagesPerMinute;
     const perDay = limits.recipientsPerDay;
-    if (!perMinute && !perDay) return { granted: true };
     return this.transactions.run(async (manager) => {
       if (this.sql.postgres) await manager.query(this.lockSql);
-      const [m0, m1, d0, d1] = this.windows(now);
-      const [sums] = (await manager.query(this.sumSql, [m0, m1, d0, d1, m0, m1, d0, d1])) as Array<{ messages: number | string; recipients: number | string }>;
+      const [m0, , d0] = this.windows(now);
+      const [sums] = (await manager.query(this.sumSql, [m0, d0, m0, d0])) as Array<{ messages: number | string; recipients: number | string }>;
       const messages = Number(sums.messages);
       const people = Number(sums.recipients);
       if (perMinute && messages + 1 > perMinute) {
-        const until = await this.freed(manager, m0, m1, messages + 1 - perMinute, this.minuteBucket, this.minuteWindow);
+        const until = await this.freed(manager, m0, 'w;', messages + 1 - perMinute, this.minuteBucket, this.minuteWindow, now);
         return { granted: false, window: 'minute', until, reason: `relay quota: ${perMinute} messages a minute` };
       }
       if (perDay && people + recipients > perDay) {
-        const until = recipients > perDay ? new Date(now + DAY) : await this.freed(manager, d0, d1, people + recipients - perDay, DAY_BUCKET_MS, DAY);
+        const until = recipients > perDay ? new Date(now + DAY) : await this.freed(manager, d0, 'r;', people + recipients - perDay, DAY_BUCKET_MS, DAY, now);
         return { granted: false, window: 'day', until, reason: `relay quota: ${perDay} recipients a day` };
       }
       await this.add(manager, now, 1, recipients);
@@ -110,8 +125,8 @@ export class RelayQuota {
 
   /** Messages granted in the minute's window now (whoever granted them). */
   async messagesInWindow(now: number): Promise<number> {
-    const [m0, m1, d0, d1] = this.windows(now);
-    const [sums] = (await this.transactions.run((manager) => manager.query(this.sumSql, [m0, m1, d0, d1, m0, m1, d0, d1]))) as Array<{ messages: number | string }>;
+    const [m0, , d0] = this.windows(now);
+    const [sums] = (await this.transactions.run((manager) => manager.query(this.sumSql, [m0, d0, m0, d0]))) as Array<{ messages: number | string }>;
     return Number(sums.messages);
   }
 
@@ -149,13 +164,13 @@ export class RelayQuota {
    * When `excess` of what the window holds will have left it: the oldest buckets
    * leave first, each once the whole of it is out of the window.
    */
-  private async freed(manager: EntityManager, from: string, to: string, excess: number, bucketMs: number, windowMs: number): Promise<Date> {
+  private async freed(manager: EntityManager, from: string, to: string, excess: number, bucketMs: number, windowMs: number, now: number): Promise<Date> {
     const rows = (await manager.query(this.bucketsSql, [from, to])) as Array<{ period: string; used: number | string }>;
     let left = excess;
     for (const row of rows) {
       left -= Number(row.used);
       if (left <= 0) return new Date((Number(row.period.slice(2)) + 1) * bucketMs + windowMs);
     }
-    return new Date((Number(to.slice(2)) + 1) * bucketMs + windowMs);
+    return new Date(now + windowMs); // not reached: the excess is within what the window holds
   }
 }

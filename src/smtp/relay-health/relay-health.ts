@@ -212,7 +212,7 @@ export class RelayHealth {
     const rate = this.row?.pacedRate ?? null;
     const slowed = rate !== null && (!settings.quotaMessagesPerMinute || rate < settings.quotaMessagesPerMinute);
     const limits = { messagesPerMinute: slowed ? rate : settings.quotaMessagesPerMinute, recipientsPerDay: settings.quotaRecipientsPerDay };
-    const answer = await this.quota.reserve(limits, this.clock.now());
+    const answer = await this.quota.reserve(limits, () => this.clock.now());
     if (answer.granted) return undefined;
     // How many wait is said once they are put back to wait (waitingChanged): a batch is held back one mail after the other.
     const why =
