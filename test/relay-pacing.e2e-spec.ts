@@ -3,9 +3,10 @@ import { Role } from '../src/auth/role.enum';
 import { ManualClock } from '../src/clock/manual-clock';
 import { DeliveryEntity, DeliveryStatus } from '../src/notifications/entities/delivery.entity';
 import { FakeGraph } from './support/fake-graph';
-import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
+import { DATABASE_KIND, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { OAuth2TokenEndpoint } from './support/oauth2-token-endpoint';
 import { eventually, seedApplication } from './support/people';
+import { describeIf, NEEDS_POSTGRES } from './support/skipped-suites';
 import { SmtpSink } from './support/smtp-sink';
 
 const UPDATE_SMTP = 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }';
@@ -211,3 +212,38 @@ describe(`pacing that never overruns (${DATABASE_KIND})`, () => {
     expect(relay.throttled).toBe(0);
   }, 120_000);
 });
+
+describeIf(!!TEST_DATABASE_URL, NEEDS_POSTGRES)('two Herald processes paced by one quota (postgres)', () => {
+  it('share the rolling minute: together never more than the quota in any window of a minute, none refused, every mail once', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 11, 7, 10, 0, 59));
+    const relay = await new SmtpSink({ messagesPerMinute: 4, quotaWindow: 'sliding', quotaReply: TOO_MUCH_MAIL, minuteMs: MINUTE_MS, now: () => clock.now() }).start();
+    const a = await HeraldTestApp.start(FAST, undefined, { clock });
+    const b = await HeraldTestApp.start(FAST, a.storage, { clock });
+    try {
+      await a.admin(UPDATE_SMTP, { input: relayAt(relay.port, { quotaMessagesPerMinute: 4 }) });
+      await seedApplication(a, { id: 'app-two', name: 'Billing' }, people('two', 6));
+      // Each process plans (and is handed) the mails of the event it takes in: 12 sent by two dispatchers.
+      for (const app of [a, b]) {
+        const input = { schemaVersion: 1, id: `pacing-two-${process.pid}-${++seq}`, type: 'VERSION_CREATED', occurredAt: '2026-12-07T09:00:00Z', application: { id: 'app-two', name: 'Billing' }, version: { name: `v${seq}` } };
+        expect((await app.gql(PUBLISH, { input }, app.token(Role.SERVICE, 'console'))).errors).toBeUndefined();
+      }
+      const sending = () => a.app.get(DataSource).getRepository(DeliveryEntity).countBy({ status: DeliveryStatus.SENDING });
+      await eventually(async () => {
+        try {
+          expect(relay.received).toHaveLength(12);
+        } catch (error) {
+          if ((await sending()) === 0) clock.advance(MINUTE_MS / 30);
+          throw error;
+        }
+      }, 90_000);
+      expect(relay.throttled).toBe(0);
+      expect(relay.busiestWindow(MINUTE_MS)).toBe(4);
+      expect(new Set(relay.received.map((m) => m.parsed.messageId)).size).toBe(12);
+    } finally {
+      await b.close({ keepData: true });
+      await a.close();
+      await relay.stop();
+    }
+  }, 120_000);
+});
+
