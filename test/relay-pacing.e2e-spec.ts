@@ -211,6 +211,36 @@ describe(`pacing that never overruns (${DATABASE_KIND})`, () => {
     expect(order.slice(10).some(urgent)).toBe(false);
     expect(relay.throttled).toBe(0);
   }, 120_000);
+
+  it("the day's recipient budget used up: the mails that would not fit are folded into each person's summary, sent when the budget frees, and the delivery log says so", async () => {
+    const relay = await sink({});
+    // A day goes by on the ManualClock: timers that repeat, hourly at most (each repetition runs).
+    await start(relayAt(relay.port, { quotaRecipientsPerDay: 4 }), 'app-day', people('day', 3), { DISPATCH_SWEEP_INTERVAL_MS: '3600000', SETTINGS_REFRESH_INTERVAL_MS: '3600000' });
+    const ids = [await publish('app-day'), await publish('app-day'), await publish('app-day')];
+    const all = async () => (await Promise.all(ids.map(deliveriesOf))).flat();
+    const folded = await driveUntil(async () => {
+      const deliveries = await all();
+      expect(deliveries.filter((d) => d.status === 'SENT')).toHaveLength(4);
+      const rest = deliveries.filter((d) => d.status !== 'SENT');
+      expect(rest).toHaveLength(5);
+      for (const d of rest) {
+        expect(d).toMatchObject({ status: 'CANCELLED', attempts: 0, lastError: expect.stringMatching(/^folded into the summary mail of \S+Z: relay quota 4 recipients a day is used up until then$/) });
+      }
+      return rest;
+    });
+    expect(relay.received).toHaveLength(4);
+    // A day later the budget frees: one summary per person who had mails folded, with their events.
+    const readers = new Set(folded.map((d) => d.recipientEmail));
+    clock.advance(86_400_000 + 2 * 60_000);
+    await driveUntil(async () => expect(relay.received).toHaveLength(4 + readers.size));
+    const summaries = relay.received.slice(4);
+    expect(new Set(summaries.map((m) => m.to[0]))).toEqual(readers);
+    // Each to someone whose mails were folded.
+    for (const m of summaries) {
+      const theirs = (await all()).filter((d) => d.status === 'CANCELLED' && d.recipientEmail === m.to[0]);
+      expect(theirs.length).toBeGreaterThan(0);
+    }
+  }, 120_000);
 });
 
 describeIf(!!TEST_DATABASE_URL, NEEDS_POSTGRES)('two Herald processes paced by one quota (postgres)', () => {

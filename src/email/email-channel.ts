@@ -11,7 +11,7 @@ import {
 } from '../channels/delivery-channel.port';
 import { Clock } from '../clock/clock';
 import { HeraldConfig } from '../config/herald-config';
-import { MAIL_TRANSPORT, type MailTransport, type TransportFailure } from './mail-transport.port';
+import { MAIL_TRANSPORT, type MailHold, type MailTransport, type TransportFailure } from './mail-transport.port';
 import { MessageComposer } from './message-composer';
 import { SenderRefusals } from './sender-refusals';
 
@@ -59,11 +59,11 @@ export class EmailChannel implements DeliveryChannel {
   }
 
   holding(): ChannelHold | undefined {
-    return this.configured ? this.transport.holding() : NOT_CONFIGURED;
+    return this.configured ? channelHold(this.transport.holding()) : NOT_CONFIGURED;
   }
 
   async check(): Promise<ChannelHold | undefined> {
-    return this.transport.holding() ?? ((await this.transport.isConfigured()) ? undefined : NOT_CONFIGURED);
+    return channelHold(this.transport.holding()) ?? ((await this.transport.isConfigured()) ? undefined : NOT_CONFIGURED);
   }
 
   held(): void {
@@ -84,7 +84,7 @@ export class EmailChannel implements DeliveryChannel {
       const route = await this.transport.route();
       if (!route) return { sent: false, failure: { scope: 'channel', description: NOT_CONFIGURED.reason } };
       via = route.name;
-      const hold = this.transport.holding() ?? (await this.transport.reserve(route));
+      const hold = channelHold(this.transport.holding() ?? (await this.transport.reserve(route)));
       if (hold) return { sent: false, failure: { scope: 'channel', description: hold.reason, hold } };
       const mail = await this.composer.compose(d, route, context);
       sendStart = this.clock.now();
@@ -153,4 +153,11 @@ export class EmailChannel implements DeliveryChannel {
       .catch((e: Error) => (this.logger.error(`could not count delivery ${d.id}'s relay failure: ${e.message}`), d.channelFailures));
     return count >= this.config.relay.failuresPerMessage ? count : undefined;
   }
+}
+
+/** The transport's hold as the channel's: one paced by the day's budget folds what waits (ChannelHold.fold). */
+function channelHold(hold: MailHold | undefined): ChannelHold | undefined {
+  if (!hold?.dayBudget) return hold;
+  const { dayBudget: _, ...rest } = hold;
+  return { ...rest, fold: true };
 }

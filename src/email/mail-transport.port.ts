@@ -31,6 +31,8 @@ export interface MailRoute {
 export interface MailHold {
   reason: string;
   until?: Date;
+  /** Paced by the day's budget (recipients a day): what waits would not go before `until`. */
+  dayBudget?: boolean;
 }
 
 /** What a failed send is about, as the transport classifies it. */

@@ -23,6 +23,8 @@ export interface RelayHold {
   reason: string;
   /** When pacing ends; undefined while the circuit is open (a probe closes it). */
   until?: Date;
+  /** Paced by the quota's recipients a day: nothing more goes before `until`. */
+  dayBudget?: boolean;
 }
 
 /** The relay's state as relayStatus answers it. */
@@ -48,6 +50,8 @@ const MAIL_CHANNEL = 'email';
  * reasons of the deliveries it holds are rewritten with the count).
  */
 const QUOTA_PACED = 'paced: relay ';
+/** A pacing by the day's budget. */
+const DAY_PACED = /^paced: relay quota \d+ recipients a day;/;
 /** How long a probe's lease lasts: longer than a relay check can take (its timers), so two never overlap. */
 const PROBE_LEASE_MS = 120_000;
 /** A success is written at most this often (every mail would otherwise write the row). */
@@ -192,7 +196,10 @@ export class RelayHealth {
       const failure = row.lastFailureStep ? `${row.lastFailureStep}: ${row.lastFailureReply ?? row.lastFailureDescription}` : 'unknown failure';
       return { reason: `waiting: the relay is down since ${row.since.toISOString()} (${failure}); it is probed with backoff, no attempt spent` };
     }
-    if (this.paced(row)) return { reason: row.pacedReason ?? `paced until ${row.pacedUntil!.toISOString()}`, until: row.pacedUntil! };
+    if (this.paced(row)) {
+      const reason = row.pacedReason ?? `paced until ${row.pacedUntil!.toISOString()}`;
+      return { reason, until: row.pacedUntil!, ...(DAY_PACED.test(reason) && { dayBudget: true }) };
+    }
     return undefined;
   }
 
@@ -221,7 +228,7 @@ export class RelayHealth {
         : answer.reason.replace('relay quota: ', 'relay quota ');
     const reason = `paced: ${why}; next at ${answer.until.toISOString()}`;
     await this.pace(answer.until, reason);
-    return { reason, until: answer.until };
+    return { reason, until: answer.until, ...(answer.window === 'day' && { dayBudget: true }) };
   }
 
   /** A mail went out: the relay works (a run of failures ends; a DEGRADED relay is OK again). */
