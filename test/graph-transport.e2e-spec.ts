@@ -193,6 +193,11 @@ describe(`the Microsoft Graph transport (${DATABASE_KIND})`, () => {
     await eventually(async () => expect((await deliveriesOf(id))[0]).toMatchObject({ status: 'SENT', attempts: 1 }));
     const sentAt = graph.sendRequests.filter((r) => r.status === 202).at(-1)!.at;
     expect(sentAt - throttledAt).toBeGreaterThanOrEqual(1_900);
+    // The 429 halved the pace every sender keeps (test/relay-pacing.e2e-spec.ts); new settings end it, for the tests below.
+    expect((await app.admin('{ relayStatus { pacedRate } }')).relayStatus.pacedRate).toBeGreaterThan(0);
+    await app.admin(UPDATE, { input: graphSettings({ quotaMessagesPerMinute: 1000 }) });
+    await app.admin(UPDATE, { input: graphSettings({ quotaMessagesPerMinute: null }) });
+    await eventually(async () => expect((await app.admin('{ relayStatus { pacedRate } }')).relayStatus.pacedRate).toBeNull());
   });
 
   it('503 (Graph unavailable): transient, tried again without spending an attempt, then sent', async () => {

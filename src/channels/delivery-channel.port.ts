@@ -53,6 +53,11 @@ export interface ChannelHold {
   until?: Date;
   /** The channel is not set up at all: what waits for it is counted and logged now and then. */
   unconfigured?: boolean;
+  /**
+   * The channel's budget for the day is used up until `until`: the mails about one
+   * event each that wait for it are folded into their people's summaries, sent then.
+   */
+  fold?: boolean;
 }
 
 /**

@@ -11,8 +11,12 @@ import {
 } from '../channels/delivery-channel.port';
 import { Clock } from '../clock/clock';
 import { HeraldConfig } from '../config/herald-config';
-import { MAIL_TRANSPORT, type MailTransport, type TransportFailure } from './mail-transport.port';
+import { MAIL_TRANSPORT, type MailHold, type MailTransport, type TransportFailure } from './mail-transport.port';
 import { MessageComposer } from './message-composer';
+import { SenderRefusals } from './sender-refusals';
+
+/** How long temporary refusals of the sender (MAIL FROM) are remembered to tell the relay's state from a message's. */
+const SENDER_REFUSALS_WINDOW_MS = 60_000;
 
 const NOT_CONFIGURED: ChannelHold = { reason: 'waiting: SMTP is not configured (set host and sender with updateSmtpSettings)', unconfigured: true };
 
@@ -34,13 +38,17 @@ export class EmailChannel implements DeliveryChannel {
   private readonly logger = new Logger('EmailChannel');
   /** The settings name a relay (kept up to date by refresh). */
   private configured = false;
+  /** The same temporary reply to MAIL FROM for several messages: the relay's state. */
+  private readonly senderRefusals: SenderRefusals;
 
   constructor(
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     private readonly composer: MessageComposer,
     private readonly clock: Clock,
     private readonly config: HeraldConfig,
-  ) {}
+  ) {
+    this.senderRefusals = new SenderRefusals(config.relay.circuitThreshold, SENDER_REFUSALS_WINDOW_MS);
+  }
 
   addressOf(person: Addressee): string | null {
     return person.email;
@@ -52,11 +60,11 @@ export class EmailChannel implements DeliveryChannel {
   }
 
   holding(): ChannelHold | undefined {
-    return this.configured ? this.transport.holding() : NOT_CONFIGURED;
+    return this.configured ? channelHold(this.transport.holding()) : NOT_CONFIGURED;
   }
 
   async check(): Promise<ChannelHold | undefined> {
-    return this.transport.holding() ?? ((await this.transport.isConfigured()) ? undefined : NOT_CONFIGURED);
+    return channelHold(this.transport.holding()) ?? ((await this.transport.isConfigured()) ? undefined : NOT_CONFIGURED);
   }
 
   held(): void {
@@ -77,11 +85,12 @@ export class EmailChannel implements DeliveryChannel {
       const route = await this.transport.route();
       if (!route) return { sent: false, failure: { scope: 'channel', description: NOT_CONFIGURED.reason } };
       via = this.transport.sentVia?.(route) ?? route.name; // `standby: host:port` while the standby relay carries the mail
-      const hold = this.transport.holding() ?? (await this.transport.reserve(route));
+      const hold = channelHold(this.transport.holding() ?? (await this.transport.reserve(route)));
       if (hold) return { sent: false, failure: { scope: 'channel', description: hold.reason, hold } };
       const mail = await this.composer.compose(d, route, context);
       sendStart = this.clock.now();
       const reply = await this.transport.send(route, { envelope: mail.envelope, raw: mail.raw });
+      this.senderRefusals.accepted();
       await this.transport.succeeded(route).catch((e: Error) => this.logger.warn(`could not record the relay's success: ${e.message}`));
       return { sent: true, reference: mail.messageId, reply, sendMs: this.clock.now() - sendStart, sentVia: via, ...(mail.note && { note: mail.note }) };
     } catch (error) {
@@ -89,12 +98,12 @@ export class EmailChannel implements DeliveryChannel {
       failure =
         sendStart === undefined
           ? { scope: 'message', transient: true, reply: null, description: (error as Error).message, via }
-          : await this.failed(d, context, this.transport.classify(error), via);
+          : await this.failed(d, context, this.transport.classify(error), via, sendStart);
     }
     return { sent: false, failure, sendMs: sendStart === undefined ? undefined : this.clock.now() - sendStart };
   }
 
-  private async failed(d: ChannelDelivery, context: DispatchContext, failure: TransportFailure, via: string): Promise<ChannelFailure> {
+  private async failed(d: ChannelDelivery, context: DispatchContext, failure: TransportFailure, via: string, sentAt: number): Promise<ChannelFailure> {
     const { reply } = failure;
     const text = failure.description;
     const own = await this.ownFailures(d, context, failure);
@@ -102,11 +111,22 @@ export class EmailChannel implements DeliveryChannel {
       const description = `the relay lost the session while sending this message ${own} times, while it took other mails or passed its probes: treated as this message's failure (${failure.step}: ${reply ?? text})`;
       return { scope: 'message', transient: true, reply, description, via };
     }
+    const report = (e: Error) => this.logger.error(`could not record the relay's failure: ${e.message}`);
+    if (failure.senderRefused && this.senderRefusals.refused(reply, d.id, this.clock.now())) {
+      // The same temporary refusal of the sender for several messages: the relay's state, not this
+      // message's. Its circuit opens (DOWN, with the reply); the mail waits, nothing spent.
+      failure.scope = 'transport';
+      failure.opensCircuit = true;
+      await this.transport.failed(failure).catch(report);
+      const hold = this.transport.holding();
+      this.logger.warn(`${via} refuses the sender for now to every message (${reply ?? text}): the relay's state, not the messages'; mails wait`);
+      return { scope: 'channel', description: hold?.reason ?? `waiting: ${via} refuses the sender for now (${reply ?? text}); no attempt spent`, ...(hold && { hold }) };
+    }
     if (failure.scope !== 'transport') return { scope: failure.scope, transient: failure.transient, reply, description: text, via };
     // Not this mail's fault: every mail would fail alike. Nothing is spent; the transport's
     // health counts it (opening the circuit after a few in a row, a refused credential at once).
-    const report = (e: Error) => this.logger.error(`could not record the relay's failure: ${e.message}`);
     if (failure.slowDown) {
+      failure.sentAt = sentAt;
       const hold = await this.transport.throttled(failure).catch((e: Error) => (report(e), { reason: `paced: ${reply ?? text}` }));
       return { scope: 'channel', slowDown: true, description: hold.reason, hold };
     }
@@ -134,4 +154,11 @@ export class EmailChannel implements DeliveryChannel {
       .catch((e: Error) => (this.logger.error(`could not count delivery ${d.id}'s relay failure: ${e.message}`), d.channelFailures));
     return count >= this.config.relay.failuresPerMessage ? count : undefined;
   }
+}
+
+/** The transport's hold as the channel's: one paced by the day's budget folds what waits (ChannelHold.fold). */
+function channelHold(hold: MailHold | undefined): ChannelHold | undefined {
+  if (!hold?.dayBudget) return hold;
+  const { dayBudget: _, ...rest } = hold;
+  return { ...rest, fold: true };
 }

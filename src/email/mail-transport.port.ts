@@ -33,6 +33,8 @@ export interface MailRoute {
 export interface MailHold {
   reason: string;
   until?: Date;
+  /** Paced by the day's budget (recipients a day): what waits would not go before `until`. */
+  dayBudget?: boolean;
 }
 
 /** What a failed send is about, as the transport classifies it. */
@@ -48,12 +50,21 @@ export interface TransportFailure {
    * connection, greeting and sign-in): perhaps the message's doing.
    */
   whileSending?: boolean;
+  /**
+   * Message scope, transient, at MAIL FROM: the sender was refused for now. The same
+   * reply for several messages is the transport's state (the email channel opens its circuit: `opensCircuit`).
+   */
+  senderRefused?: boolean;
+  /** Transport scope: open the circuit at once (the channel saw the same refusal for many messages). */
+  opensCircuit?: boolean;
   /** The step of the exchange it failed at, for messages (`AUTH`, `SEND`, …). */
   step: string;
   /** The other side's reply, when it gave one. */
   reply: string | null;
   /** One line, never a secret. */
   description: string;
+  /** When the message that met it was sent (epoch ms; set by the channel): a slowdown halves only for mails sent after the last one. */
+  sentAt?: number;
 }
 
 export interface MailTransport {
@@ -76,7 +87,7 @@ export interface MailTransport {
   succeeded(route: MailRoute): Promise<void>;
   /** A failure of the transport as a whole: counts towards opening its circuit. */
   failed(failure: TransportFailure): Promise<void>;
-  /** The transport asked to slow down: every process pauses; until when. */
+  /** The transport asked to slow down: every process slows down (and pauses); until when. */
   throttled(failure: TransportFailure): Promise<MailHold>;
   /** When it (the one that failed so, if given) last worked (a message accepted, a probe passed), as last read; null when never. */
   lastWorkedAt(failure?: TransportFailure): Date | null;

@@ -17,6 +17,7 @@ import { Readers } from './dispatch/readers';
 import { MailCap } from './cap/mail-cap';
 import { DigestEntries } from './digests/digest-entries';
 import { Digests } from './digests/digests';
+import { DayBudgetFold } from './dispatch/day-budget-fold';
 import { CapWindowEntity } from './entities/cap-window.entity';
 import { DeliveryEventEntity } from './entities/delivery-event.entity';
 import { DigestEntryEntity } from './entities/digest-entry.entity';
@@ -80,6 +81,7 @@ import { TEMPLATE_SOURCE } from './rendering/template-source';
     DeliveryQueueStats,
     Readers, // who still receives a batch, asked again just before it is sent
     Dispatcher,
+    DayBudgetFold, // the mails beyond the day's budget, folded into summaries (the dispatcher, on the channel's hold)
     { provide: DELIVERY_TAKER, useExisting: Dispatcher },
     JobHistory,
     DigestEntries,

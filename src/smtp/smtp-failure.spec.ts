@@ -81,6 +81,18 @@ describe('classifySmtpFailure', () => {
       expect(classifySmtpFailure(full).throttled).toBeUndefined();
     });
 
+    it("Postfix's too much mail, a 4.7.x policy reply or \"try again later\" at MAIL FROM is \"slow down\" too; at RCPT TO only the rate's own words are", () => {
+      const mailFrom = (reply: string) => nodemailerError(`Mail command failed: ${reply}`, { code: 'EENVELOPE', command: 'MAIL FROM', response: reply, responseCode: Number(reply.slice(0, 3)) });
+      for (const reply of ['450 4.7.1 Error: too much mail from 127.0.0.1', '451 4.7.0 Temporary rejection, try again later', '421 4.7.28 sending paused for this client', '450 4.7.1 Please slow down'])
+        expect(classifySmtpFailure(mailFrom(reply))).toMatchObject({ scope: 'relay', transient: true, throttled: true, step: SmtpCheckStep.SEND, command: 'MAIL FROM' });
+      // A relay in trouble is not a rate: the relay's state (the circuit), not a slowdown.
+      expect(classifySmtpFailure(mailFrom('451 4.3.2 System not accepting network messages')).throttled).toBeUndefined();
+      const greylisted = nodemailerError('Recipient command failed: 450 4.7.1 greylisted, try again later', { code: 'EENVELOPE', command: 'RCPT TO', response: '450 4.7.1 greylisted, try again later', responseCode: 450 });
+      expect(classifySmtpFailure(greylisted)).toMatchObject({ scope: 'recipient', transient: true });
+      const tooMuch = nodemailerError('Recipient command failed: 450 4.7.1 too much mail', { code: 'EENVELOPE', command: 'RCPT TO', response: '450 4.7.1 too much mail', responseCode: 450 });
+      expect(classifySmtpFailure(tooMuch)).toMatchObject({ scope: 'relay', throttled: true });
+    });
+
     it('a connection lost while sending is relay-wide and transient', () => {
       const lost = nodemailerError('Connection closed unexpectedly', { code: 'ECONNECTION', command: 'CONN' });
       expect(classifySmtpFailure(lost, sessionAfter('EHLO herald', 'MAIL FROM:<h@example.com>'))).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.SEND });

@@ -52,6 +52,10 @@ export interface SmtpFailure {
   retryAfterMs?: number;
   /** What to do, when the reply says more than the step's usual hint (a relay that no longer takes passwords). */
   advice?: string;
+  /** The SMTP command it answered (`MAIL FROM`, `RCPT TO`, `DATA`), when it was one. */
+  command?: string;
+  /** The same temporary refusal came for many messages: the relay's state, which opens its circuit at once. */
+  opensCircuit?: boolean;
 }
 
 /**
@@ -65,9 +69,13 @@ export const PASSWORDS_REFUSED_ADVICE =
 
 /**
  * A temporary refusal that asks the sender to slow down rather than saying
- * something is wrong — unless it is one recipient's mailbox that is over its quota.
+ * something is wrong — unless it is one recipient's mailbox that is over its quota:
+ * its text (Exchange's `4.5.127 … submission rate …`, Postfix's `4.7.1 Error: too
+ * much mail from …`), or, but for a recipient (greylisting answers there), a
+ * `421`/`450`/`451` with the policy status 4.7.x or "try again later".
  */
-const THROTTLED = /\brate\b|limit|quota|throttl|too many (messages|connections)/i;
+const THROTTLED = /\brate\b|limit|quota|throttl|too many (messages|connections|mails?)|too much mail/i;
+const THROTTLED_BUT_AT_RCPT = /(^|\s)4\.7\.\d{1,3}\b|try again later/i;
 const MAILBOX_FULL = /mailbox|storage|disk|full|4\.2\.2/i;
 
 /** Node's TLS errors carry OpenSSL's or the certificate check's code. */
@@ -120,7 +128,7 @@ export function classifySmtpFailure(error: unknown, transcript = transcriptOf(er
   const reply = e.response ?? null;
   const where = e.command ? ` (${e.command})` : '';
   const description = `${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}${where}`;
-  const base = { reply, responseCode, description };
+  const base = { reply, responseCode, description, ...(e.command && { command: e.command }) };
   if (error instanceof SecretDecryptionError) return { ...base, scope: 'relay', transient: true, step: SmtpCheckStep.AUTH };
   const step = stepOf(e, transcript);
   if (step === SmtpCheckStep.TOKEN) {
@@ -132,7 +140,7 @@ export function classifySmtpFailure(error: unknown, transcript = transcriptOf(er
     const advice = PASSWORDS_REFUSED.test(reply ?? e.message ?? '') ? PASSWORDS_REFUSED_ADVICE : undefined;
     return { ...base, scope: 'relay', transient: false, step, advice };
   }
-  if (responseCode !== undefined && responseCode >= 400 && responseCode < 500 && isThrottling(reply ?? e.message ?? '')) {
+  if (responseCode !== undefined && responseCode >= 400 && responseCode < 500 && isThrottling(reply ?? e.message ?? '', responseCode, e.command)) {
     return { ...base, scope: 'relay', transient: true, step, throttled: true };
   }
   // 421: the relay is closing the session, whatever the command (RFC 5321 §3.8).
@@ -143,8 +151,9 @@ export function classifySmtpFailure(error: unknown, transcript = transcriptOf(er
   return { ...base, scope: e.command === 'RCPT TO' || (e.code === 'EENVELOPE' && !e.command) ? 'recipient' : 'message', transient, step };
 }
 
-function isThrottling(text: string): boolean {
-  return THROTTLED.test(text) && !MAILBOX_FULL.test(text);
+function isThrottling(text: string, code: number, command: string | undefined): boolean {
+  if (MAILBOX_FULL.test(text)) return false;
+  return THROTTLED.test(text) || ([421, 450, 451].includes(code) && command !== 'RCPT TO' && THROTTLED_BUT_AT_RCPT.test(text));
 }
 
 function isConnectionLoss(error: SmtpErrorLike): boolean {

@@ -53,6 +53,8 @@ export class FakeGraph {
   readonly queued: GraphAnswer[] = [];
   /** How long each sendMail is held before it is answered (so that requests overlap). */
   holdMs = 0;
+  /** Once `accepted` mails are in, the next `answers` sendMail requests get 429 ApplicationThrottled with Retry-After `retryAfter` (s). */
+  throttleAfter?: { accepted: number; answers: number; retryAfter: number };
   inFlight = 0;
   maxInFlight = 0;
 
@@ -117,6 +119,11 @@ export class FakeGraph {
       this.sendRequests.push({ mailbox, status, at: Date.now() });
       error(status, code, message, headers);
     };
+    const throttle = this.throttleAfter;
+    if (throttle && this.received.length >= throttle.accepted && throttle.answers > 0) {
+      throttle.answers--;
+      return refuse(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'retry-after': String(throttle.retryAfter) });
+    }
     const next = this.queued.shift();
     if (next) return refuse(next.status, next.code ?? 'UnknownError', next.message ?? 'error', next.retryAfter === undefined ? {} : { 'retry-after': String(next.retryAfter) });
     if (!this.mailboxes.has(mailbox)) return refuse(404, 'ErrorInvalidUser', `The requested user '${mailbox}' is invalid.`);

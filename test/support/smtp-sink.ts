@@ -38,6 +38,13 @@ export interface SmtpSinkOptions {
   minuteMs?: number;
   /** The quota's clock (epoch ms): the test's ManualClock, to count minutes as Herald does; else the system's. */
   now?: () => number;
+  /**
+   * How the quota counts: `clock` minutes (the default, Exchange-like), or a rolling
+   * minute (`sliding`: no window of `minuteMs` ever takes more than the quota, whenever it starts).
+   */
+  quotaWindow?: 'clock' | 'sliding';
+  /** The reply beyond the quota (default Exchange's `450 4.5.127 … submission rate …`), e.g. Postfix's `450 4.7.1 Error: too much mail from …`. */
+  quotaReply?: SmtpReplyError;
   /** Reply with an error for some recipients: return e.g. { code: 550, message: '...' }. */
   rejectRecipient?: (address: string) => { code: number; message: string } | undefined;
   /**
@@ -65,6 +72,12 @@ export class SmtpSink {
   private waiters: Array<{ count: number; resolve: () => void }> = [];
   /** While set, every recipient is refused with this reply (e.g. 451: try again later). */
   failWith?: SmtpReplyError;
+  /** While set, every MAIL FROM is refused with this reply (a relay in trouble: `451 4.3.2 …`). */
+  failMailFromWith?: SmtpReplyError;
+  /** MAIL FROM refused by failMailFromWith so far. */
+  mailFromRefused = 0;
+  /** When each MAIL FROM was accepted (on the quota's clock): what a rolling window holds. */
+  readonly acceptedAt: number[] = [];
   /** While set, the server waits this long before accepting a message (a slow relay). */
   dataDelayMs = 0;
   /** Recipients refused so far, with the code. */
@@ -118,15 +131,27 @@ export class SmtpSink {
         return refuse({ code: 535, message: 'Authentication credentials invalid' });
       },
       onMailFrom: (_address, _session, callback) => {
+        if (this.failMailFromWith) {
+          this.mailFromRefused++;
+          return callback(Object.assign(new Error(this.failMailFromWith.message), { responseCode: this.failMailFromWith.code }));
+        }
+        const now = (this.options.now ?? Date.now)();
         if (messagesPerMinute) {
-          const minute = Math.floor((this.options.now ?? Date.now)() / (this.options.minuteMs ?? (Number(process.env.HERALD_QUOTA_MINUTE_MS) || 60_000)));
-          if (this.quotaWindow.minute !== minute) this.quotaWindow = { minute, count: 0 };
-          if (++this.quotaWindow.count > messagesPerMinute) {
+          const minuteMs = this.options.minuteMs ?? (Number(process.env.HERALD_QUOTA_MINUTE_MS) || 60_000);
+          let over: boolean;
+          if (this.options.quotaWindow === 'sliding') over = this.acceptedAt.filter((t) => t > now - minuteMs).length >= messagesPerMinute;
+          else {
+            const minute = Math.floor(now / minuteMs);
+            if (this.quotaWindow.minute !== minute) this.quotaWindow = { minute, count: 0 };
+            over = ++this.quotaWindow.count > messagesPerMinute;
+          }
+          if (over) {
             this.throttled++;
-            const message = '4.5.127 Message submission rate for this client has exceeded the configured limit';
-            return callback(Object.assign(new Error(message), { responseCode: 450 }));
+            const reply = this.options.quotaReply ?? { code: 450, message: '4.5.127 Message submission rate for this client has exceeded the configured limit' };
+            return callback(Object.assign(new Error(reply.message), { responseCode: reply.code }));
           }
         }
+        this.acceptedAt.push(now);
         return callback();
       },
       onRcptTo: (address, _session, callback) => {
@@ -178,6 +203,11 @@ export class SmtpSink {
       const timer = setTimeout(() => reject(new Error(`expected ${count} mails, got ${this.received.length}`)), ms);
       this.waiters.push({ count, resolve: () => (clearTimeout(timer), resolve(this.received)) });
     });
+  }
+
+  /** The most MAIL FROM accepted in any window of `ms` (each window ending at an acceptance: where the count peaks). */
+  busiestWindow(ms: number): number {
+    return Math.max(0, ...this.acceptedAt.map((end) => this.acceptedAt.filter((t) => t > end - ms && t <= end).length));
   }
 
   /** Hangs up every open session (a pooled client must connect, and sign in, again). */

@@ -18,6 +18,8 @@ import { AuditLog1765000000001 } from './1765000000001-audit-log';
 import { DeliveryChannels1765000000002 } from './1765000000002-delivery-channels';
 import { Bounces1765000000010 } from './1765000000010-bounces';
 import { MailTemplates1765000000020 } from './1765000000020-mail-templates';
+import { SlidingQuota1766000000100 } from './1766000000100-sliding-quota';
+import { DeliveryPriority1766000000101 } from './1766000000101-delivery-priority';
 import { StandbyRelay1766000000200 } from './1766000000200-standby-relay';
 import { QuietHours1766000000400 } from './1766000000400-quiet-hours';
 import { NotificationTargets1766000000500 } from './1766000000500-notification-targets';
@@ -44,6 +46,8 @@ export const MIGRATIONS = [
   DeliveryChannels1765000000002,
   Bounces1765000000010,
   MailTemplates1765000000020,
+  SlidingQuota1766000000100,
+  DeliveryPriority1766000000101,
   StandbyRelay1766000000200,
   QuietHours1766000000400,
   NotificationTargets1766000000500,

@@ -25,11 +25,13 @@ export abstract class RelayHealthTransport {
   }
 
   failed(failure: TransportFailure): Promise<void> {
-    return this.health.failed(smtpFailureOf(failure));
+    const smtp = smtpFailureOf(failure);
+    // The same refusal of the sender for many messages (the email channel's SenderRefusals): the relay's state.
+    return this.health.failed(failure.opensCircuit ? { ...smtp, scope: 'relay', opensCircuit: true } : smtp);
   }
 
   throttled(failure: TransportFailure): Promise<MailHold> {
-    return this.health.throttled(smtpFailureOf(failure));
+    return this.health.throttled(smtpFailureOf(failure), failure.sentAt);
   }
 
   lastWorkedAt(): Date | null {
@@ -43,6 +45,7 @@ export abstract class RelayHealthTransport {
       transient: smtp.transient,
       slowDown: smtp.throttled,
       whileSending: smtp.scope === 'relay' && !smtp.throttled && smtp.step === SmtpCheckStep.SEND,
+      senderRefused: smtp.scope === 'message' && smtp.transient && smtp.command === 'MAIL FROM',
       step: smtp.step,
       reply: smtp.reply,
       description: smtp.description,

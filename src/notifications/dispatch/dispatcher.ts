@@ -22,6 +22,7 @@ import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryContents } from '../outbox/delivery-contents';
 import { type ClaimedDelivery, DeliveryOutbox, type Outcome } from '../outbox/delivery-outbox';
 import type { DeliveryTaker } from '../outbox/delivery-taker';
+import { DayBudgetFold } from './day-budget-fold';
 import { Readers } from './readers';
 import { retryDelayMs } from './retry-policy';
 
@@ -94,6 +95,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     private readonly clock: Clock,
     private readonly readers: Readers,
     @Optional() private readonly metrics?: HeraldMetrics,
+    @Optional() private readonly dayBudget?: DayBudgetFold,
   ) {
     this.outcomes = new GroupCommit<Outcome, void>(
       async (outcomes) => {
@@ -305,6 +307,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
   private async holdDue(channel: DeliveryChannel, hold: ChannelHold): Promise<void> {
     const count = await this.outbox.holdDue(channel.name, hold.reason);
     channel.held?.();
+    if (hold.fold && hold.until) await this.dayBudget?.fold(channel.name, hold.until, hold.reason);
     if (!hold.unconfigured) return;
     const held = this.held.get(channel.name) ?? { count: 0, reportedAt: 0 };
     held.count += count;
@@ -397,7 +400,10 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     const others: ClaimedDelivery[] = [];
     for (const queued of this.queue.splice(0)) (queued.channel === channel.name ? waiting : others).push(queued);
     this.queue.push(...others);
-    return this.putBack(waiting, hold.reason).finally(() => channel.held?.()); // it may say how many wait now
+    return this.putBack(waiting, hold.reason).finally(() => {
+      channel.held?.(); // it may say how many wait now
+      if (hold.fold && hold.until) void this.dayBudget?.fold(channel.name, hold.until, hold.reason);
+    });
   }
 
   /** Gives deliveries back to wait, unsent and without spending an attempt. */

@@ -15,7 +15,10 @@ export enum DeliveryStatus {
   WAITING = 'WAITING',
   /** Refused for good (5xx) or out of attempts; last_reply says why. */
   FAILED = 'FAILED',
-  /** Final, never sent: when it was to go, its person no longer received it (lost the application, switched it off, no address); last_error says why. */
+  /**
+   * Final, never sent: when it was to go, its person no longer received it (lost the application, switched it off, no address),
+   * or it was folded into the person's summary (the day's recipient budget used up); last_error says why.
+   */
   CANCELLED = 'CANCELLED',
   /** Accepted by the relay, then reported undeliverable (a DSN or NDR in the sender's mailbox): bounce_* say why. */
   BOUNCED = 'BOUNCED',
@@ -32,7 +35,7 @@ registerEnumType(DeliveryStatus, {
     FAILED: { description: 'Refused for good (5xx) or out of attempts; lastReply or lastError says why, retryDelivery sends it again' },
     CANCELLED: {
       description:
-        'Final, not sent: when it was to be sent (or its digest or cap summary closed), its person no longer received it — no longer a manager of the application, notifications or the type switched off, no email address; lastError says which. Not a failure; retryDelivery refuses it',
+        "Final, not sent: when it was to be sent (or its digest or cap summary closed), its person no longer received it — no longer a manager of the application, notifications or the type switched off, no email address; or the relay's recipients a day were used up and its event was folded into the person's summary mail (lastError: folded into the summary mail of <time>). lastError says which. Not a failure; retryDelivery refuses it",
     },
     BOUNCED: { description: "Accepted by the relay, then reported undeliverable by a bounce (DSN or non-delivery report) in the sender's mailbox; bounce says what the report said" },
   },
@@ -76,6 +79,10 @@ export class DeliveryEntity {
 
   @Column({ type: 'varchar', length: 16 })
   status: DeliveryStatus;
+
+  /** Claimed first when a queue forms: 0 for a failed or stopped job, 1 for the rest (outbox/delivery-priority.ts). */
+  @Column({ type: 'smallint', default: 1 })
+  priority: number;
 
   @Column({ type: 'integer', default: 0 })
   attempts: number;

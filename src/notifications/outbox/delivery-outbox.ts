@@ -10,6 +10,7 @@ import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { FoldKind } from '../entities/digest-entry.entity';
 import { DigestEntity } from '../entities/digest.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
+import { deliveryPriority } from './delivery-priority';
 
 /** A delivery claimed for sending: what the dispatcher and its channel need, nothing more. */
 export type ClaimedDelivery = ChannelDelivery;
@@ -70,6 +71,7 @@ const NEW_COLUMNS = {
   recipient_name: 'varchar',
   recipient_locale: 'varchar',
   recipient_time_zone: 'varchar',
+  priority: 'integer',
 };
 
 /** What a delivery that closed a window is (its `digests` row's kind). */
@@ -146,13 +148,13 @@ export class DeliveryOutbox {
           SELECT id FROM ${table}
            WHERE (status IN (${DUE}) AND next_attempt_at <= ?)
               OR (status = '${DeliveryStatus.SENDING}' AND lease_expires_at < ?)
-           ORDER BY next_attempt_at, id
+           ORDER BY priority, next_attempt_at, id
            LIMIT ?
            ${this.postgres ? 'FOR UPDATE SKIP LOCKED' : ''})
         RETURNING id, (SELECT e.event_id FROM ${events} AS e WHERE e.delivery_id = ${table}.id AND e.position = 0) AS event_id,
                   (SELECT g.kind FROM ${sql.table(DigestEntity)} AS g WHERE g.delivery_id = ${table}.id) AS fold_kind,
                   event_type, application_id, recipient_id,
-                  channel, address, recipient_name, recipient_locale, recipient_time_zone, attempts, relay_failures, created_at`,
+                  channel, address, recipient_name, recipient_locale, recipient_time_zone, attempts, relay_failures, created_at, priority`,
     );
     this.recordSql = sql.statement(
       `UPDATE ${table} AS d
@@ -203,6 +205,7 @@ export class DeliveryOutbox {
           recipient_name: d.recipientName,
           recipient_locale: d.recipientLocale,
           recipient_time_zone: d.recipientTimeZone,
+          priority: deliveryPriority(d.eventType),
         })),
       );
       let ids: number[];
@@ -245,7 +248,9 @@ export class DeliveryOutbox {
     );
     // PostgreSQL answers [rows, count] for an UPDATE; SQLite the rows.
     const rows = (this.postgres ? result[0] : result) as Array<Record<string, unknown>>;
-    return rows.map((r) => this.claimed(r, leaseExpiresAt)).sort((a, b) => a.id - b.id);
+    // Sent in the claim's order: failed and stopped jobs first, then as planned.
+    rows.sort((a, b) => Number(a.priority) - Number(b.priority) || Number(a.id) - Number(b.id));
+    return rows.map((r) => this.claimed(r, leaseExpiresAt));
   }
 
   private claimed(row: Record<string, unknown>, leaseExpiresAt: number): ClaimedDelivery {

@@ -58,4 +58,23 @@ export class RelayHealthEntity {
   /** The pause after the next throttling reply (grows while the relay keeps asking; reset by a success). */
   @Column({ name: 'throttle_ms', type: 'integer', default: 0 })
   throttleMs: number;
+
+  /**
+   * After a throttling reply: at most this many messages a minute (halved at each
+   * such reply, grown back while replies are clean), until it reaches `pacedRateMax`
+   * (the pace the relay refused) or the quota; null: no such limit.
+   */
+  @Column({ name: 'paced_rate', type: 'integer', nullable: true })
+  pacedRate: number | null;
+
+  @Column({ name: 'paced_rate_max', type: 'integer', nullable: true })
+  pacedRateMax: number | null;
+
+  /** When the rate last changed (halved or grown). */
+  @Column({ name: 'paced_rate_at', type: Date, nullable: true })
+  pacedRateAt: Date | null;
+
+  /** The throttling reply that last halved it. */
+  @Column({ name: 'paced_rate_reply', type: 'text', nullable: true })
+  pacedRateReply: string | null;
 }

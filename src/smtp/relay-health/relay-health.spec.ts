@@ -12,7 +12,6 @@ import { RelayState, RelayStateChangedEvent } from './relay-state-changed.event'
 
 const PROBE_MIN_MS = 10_000;
 const PROBE_MAX_MS = 40_000;
-const MINUTE_MS = 60_000;
 
 const refused: SmtpFailure = { scope: 'relay', transient: true, step: SmtpCheckStep.CONNECT, reply: null, description: 'ECONNECTION: connect ECONNREFUSED 127.0.0.1:1' };
 const badPassword: SmtpFailure = { scope: 'relay', transient: false, step: SmtpCheckStep.AUTH, reply: '535 5.7.8 Authentication credentials invalid', description: 'EAUTH: Invalid login' };
@@ -120,35 +119,64 @@ describe('RelayHealth', () => {
     expect(health.holding()).toBeUndefined();
   });
 
-  it('paces every sender when the relay asks to slow down, for a pause that grows while it keeps asking and ends with a success', async () => {
+  it('halves the rate every sender keeps when the relay asks to slow down (once for the mails already under way), and grows it back while replies are clean', async () => {
     await relayAt(25);
     await health.refresh();
-    const pauses: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const hold = await health.throttled(throttling);
-      pauses.push(hold.until!.getTime() - core.clock.now());
+    // 20 mails went out in the last 20 s: the pace the relay refuses.
+    for (let i = 0; i < 20; i++) {
+      await health.succeeded();
+      core.clock.advance(1_000);
     }
-    expect(pauses).toEqual([2_000, 4_000, 8_000, 16_000, 32_000, MINUTE_MS, MINUTE_MS]);
-    expect(health.holding()?.reason).toMatch(/^paced: the relay asks to slow down \(450 4\.5\.127 .*\); next at /);
-    expect(await health.status()).toMatchObject({ state: RelayState.DEGRADED, pacedUntil: new Date(core.clock.now() + MINUTE_MS) });
+    const hold = await health.throttled(throttling, core.clock.now() - 500);
+    expect(hold.reason).toMatch(/^paced: the relay asks to slow down \(450 4\.5\.127 .*\): 10 messages a minute from now; next at /);
+    // Replies about mails sent before the halving (under way at once) halve nothing more; a mail sent after it does.
+    await health.throttled(throttling, core.clock.now() - 100);
+    expect((await health.status()).pacedRate).toBe(10);
+    core.clock.advance(2_000);
+    await health.throttled(throttling, core.clock.now());
+    expect(await health.status()).toMatchObject({ state: RelayState.DEGRADED, pacedRate: 5 });
     expect(changes.map((c) => c.state)).toEqual([RelayState.DEGRADED]);
 
-    core.clock.advance(MINUTE_MS);
+    // The 20 sent are in the window: nothing more goes until 15 of them have left it (5 a minute).
+    core.clock.advance(1_000);
     await health.refresh();
-    expect(health.holding()).toBeUndefined();
-    expect(changes.map((c) => c.state)).toEqual([RelayState.DEGRADED, RelayState.OK]);
-    await health.succeeded();
-    expect((await health.throttled(throttling)).until!.getTime() - core.clock.now()).toBe(2_000);
+    const settings = await core.get(SmtpSettingsService).get();
+    const paced = await health.reserve(settings);
+    expect(paced?.reason).toMatch(/^paced: relay slowed down to 5 messages a minute after it asked to \(450 4\.5\.127 .*\); next at /);
+
+    // Each clean window of a minute (63 s) grows it by a quarter, up to the pace it refused (20): then no limit is left.
+    const rates: Array<number | null> = [];
+    for (let i = 0; i < 6; i++) {
+      core.clock.advance(63_000);
+      await health.refresh();
+      rates.push((await health.status()).pacedRate);
+    }
+    expect(rates).toEqual([7, 9, 12, 15, 19, null]);
+    expect(await health.reserve(settings)).toBeUndefined();
+    expect((await health.status()).state).toBe(RelayState.OK);
   });
 
-  it("paces to the relay quota: the window's end, with the reason", async () => {
+  it('a slowdown with Retry-After (Graph 429): pauses that long, halves the rate, and keeps it while the window has room', async () => {
+    await relayAt(25);
+    await health.refresh();
+    const hold = await health.throttled({ ...throttling, retryAfterMs: 2_000 }, core.clock.now());
+    expect(hold.until!.getTime() - core.clock.now()).toBe(2_000);
+    expect((await health.status()).pacedRate).toBe(1);
+    core.clock.advance(2_000);
+    await health.refresh();
+    expect((await health.status()).pacedRate).toBe(1);
+    expect(await health.reserve(await core.get(SmtpSettingsService).get())).toBeUndefined();
+  });
+
+  it("paces to the relay quota: until the rolling minute has room, with the reason", async () => {
     await relayAt(25, { quotaMessagesPerMinute: 2 });
     await health.refresh();
     const settings = await core.get(SmtpSettingsService).get();
     expect(await health.reserve(settings)).toBeUndefined();
     expect(await health.reserve(settings)).toBeUndefined();
     const paced = await health.reserve(settings);
-    const windowEnd = new Date((Math.floor(core.clock.now() / MINUTE_MS) + 1) * MINUTE_MS);
+    // A rolling minute (and 3 s of margin) from the second the first two went in.
+    const windowEnd = new Date((Math.floor(core.clock.now() / 1_000) + 1) * 1_000 + 63_000);
     // How many wait with it is told once they wait (waitingChanged, test/relay-circuit.e2e-spec.ts).
     expect(paced).toEqual({ until: windowEnd, reason: `paced: relay quota 2 messages a minute; next at ${windowEnd.toISOString()}` });
     expect(await health.status()).toMatchObject({ state: RelayState.DEGRADED, pacedUntil: windowEnd });

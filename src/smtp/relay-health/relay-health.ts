@@ -23,6 +23,8 @@ export interface RelayHold {
   reason: string;
   /** When pacing ends; undefined while the circuit is open (a probe closes it). */
   until?: Date;
+  /** Paced by the quota's recipients a day: nothing more goes before `until`. */
+  dayBudget?: boolean;
 }
 
 /** The relay's state as relayStatus answers it. */
@@ -34,8 +36,10 @@ export interface RelayStatusSnapshot {
   deliveriesWaiting: number;
   oldestWaitingAt: Date | null;
   pacedUntil: Date | null;
-  /** While paced by the quota: about when the last delivery waiting now will go. */
+  /** While paced by the quota or a slowdown's rate: about when the last delivery waiting now will go. */
   pacedLastAt: Date | null;
+  /** After a throttling reply: the messages a minute sent now (halved at each, grown back while replies are clean). */
+  pacedRate: number | null;
 }
 
 /** The primary's row (the standby relay's: RelayHealthOptions.row). */
@@ -55,8 +59,13 @@ export interface RelayHealthOptions {
 export const RELAY_HEALTH_OPTIONS = Symbol('RelayHealthOptions');
 /** The channel whose mail goes through this relay (src/email). */
 const MAIL_CHANNEL = 'email';
-/** How a quota pacing's reason begins (the reasons of the deliveries it holds, rewritten with the count). */
-const QUOTA_PACED = 'paced: relay quota';
+/**
+ * How a pacing's reason begins when it is the quota's or a slowdown's rate (the
+ * reasons of the deliveries it holds are rewritten with the count).
+ */
+const QUOTA_PACED = 'paced: relay ';
+/** A pacing by the day's budget. */
+const DAY_PACED = /^paced: relay quota \d+ recipients a day;/;
 /** How long a probe's lease lasts: longer than a relay check can take (its timers), so two never overlap. */
 const PROBE_LEASE_MS = 120_000;
 /** A success is written at most this often (every mail would otherwise write the row). */
@@ -64,6 +73,8 @@ const SUCCESS_WRITE_INTERVAL_MS = 1_000;
 
 /** The longest pause a transport's own "retry after" may ask for. */
 const RETRY_AFTER_MAX_MS = 3_600_000;
+/** Sends this process remembers (their times), for the pace a first throttling reply halves. */
+const RECENT_SENDS_MAX = 10_000;
 
 const stored = (date: Date) => DateUtils.mixedDateToUtcDatetimeString(date) as string;
 
@@ -88,9 +99,13 @@ export type RelayProbe = (settings: SmtpSettings) => Promise<SmtpCheckResult>;
  * AUTH, no mail (the gateway's relay check, or the transport's own). A successful
  * probe closes it.
  *
- * Pacing: before each send one message is taken from the relay quota (RelayQuota);
- * a refusal, or a throttling reply from the relay ("slow down", a pause that grows
- * while the relay keeps asking), paces every process until a time (DEGRADED).
+ * Pacing: before each send one message is taken from the relay quota (RelayQuota:
+ * sliding windows of a minute and a day); a refusal paces every process until a
+ * time (DEGRADED). A throttling reply from the relay ("slow down") halves the
+ * messages a minute every process sends (`pacedRate`, in the row) — the pace the
+ * relay refused, counted in the quota's window — and each clean window of a
+ * minute grows it back by a quarter, up to that pace or the quota, where the
+ * limit ends. A reply about a mail sent before the last halving halves nothing.
  *
  * The dispatcher asks (`holding`, `reserve`) and reports (`succeeded`, `failed`,
  * `throttled`); each process reads the row at every sweep (`refresh`), so a process
@@ -117,6 +132,8 @@ export class RelayHealth {
   /** The count of deliveries held by the quota being written into their reasons, and whether it is asked again meanwhile. */
   private counting?: Promise<void>;
   private countAgain = false;
+  /** When this process's last sends went (for the pace a first throttling reply halves). */
+  private recentSends: number[] = [];
 
   constructor(
     @InjectDataSource() dataSource: DataSource,
@@ -180,8 +197,9 @@ export class RelayHealth {
    * the check of the transport in use).
    */
   async refresh(probe: RelayProbe = (settings) => this.gateway.verify(settings)): Promise<void> {
-    const row = await this.load();
-    if (this.pacing && !this.paced(row)) {
+    let row = await this.load();
+    if (row.pacedRate !== null) row = await this.growRate(row);
+    if (this.pacing && !this.slowed(row)) {
       this.pacing = false;
       if (row.state === RelayState.OK) await this.announce(RelayState.OK, RelayState.DEGRADED, row);
     }
@@ -199,7 +217,10 @@ export class RelayHealth {
       const failure = row.lastFailureStep ? `${row.lastFailureStep}: ${row.lastFailureReply ?? row.lastFailureDescription}` : 'unknown failure';
       return { reason: `waiting: the relay is down since ${row.since.toISOString()} (${failure}); it is probed with backoff, no attempt spent` };
     }
-    if (this.paced(row)) return { reason: row.pacedReason ?? `paced until ${row.pacedUntil!.toISOString()}`, until: row.pacedUntil! };
+    if (this.paced(row)) {
+      const reason = row.pacedReason ?? `paced until ${row.pacedUntil!.toISOString()}`;
+      return { reason, until: row.pacedUntil!, ...(DAY_PACED.test(reason) && { dayBudget: true }) };
+    }
     return undefined;
   }
 
@@ -216,13 +237,19 @@ export class RelayHealth {
    * used up, paces every process until the window ends and says why.
    */
   async reserve(settings: SmtpSettings): Promise<RelayHold | undefined> {
-    const limits = { messagesPerMinute: settings.quotaMessagesPerMinute, recipientsPerDay: settings.quotaRecipientsPerDay };
-    const answer = await this.quota.reserve(limits, this.clock.now());
+    const rate = this.row?.pacedRate ?? null;
+    const slowed = rate !== null && (!settings.quotaMessagesPerMinute || rate < settings.quotaMessagesPerMinute);
+    const limits = { messagesPerMinute: slowed ? rate : settings.quotaMessagesPerMinute, recipientsPerDay: settings.quotaRecipientsPerDay };
+    const answer = await this.quota.reserve(limits, () => this.clock.now());
     if (answer.granted) return undefined;
     // How many wait is said once they are put back to wait (waitingChanged): a batch is held back one mail after the other.
-    const reason = `paced: ${answer.reason.replace('relay quota: ', 'relay quota ')}; next at ${answer.until.toISOString()}`;
+    const why =
+      slowed && answer.window === 'minute'
+        ? `relay slowed down to ${rate} messages a minute after it asked to (${this.row?.pacedRateReply ?? 'a throttling reply'})`
+        : answer.reason.replace('relay quota: ', 'relay quota ');
+    const reason = `paced: ${why}; next at ${answer.until.toISOString()}`;
     await this.pace(answer.until, reason);
-    return { reason, until: answer.until };
+    return { reason, until: answer.until, ...(answer.window === 'day' && { dayBudget: true }) };
   }
 
   /** A mail went out: the relay works (a run of failures ends; a DEGRADED relay is OK again). */
@@ -230,6 +257,8 @@ export class RelayHealth {
     this.failuresInARow = 0;
     const row = this.row;
     const now = this.clock.now();
+    this.recentSends.push(now);
+    if (this.recentSends.length > RECENT_SENDS_MAX) this.recentSends = this.recentSends.slice(-RECENT_SENDS_MAX / 2);
     const recovers = row && row.state === RelayState.DEGRADED;
     if (!recovers && !row?.throttleMs && now - this.lastSuccessWrite < SUCCESS_WRITE_INTERVAL_MS) return;
     this.lastSuccessWrite = now;
@@ -241,7 +270,7 @@ export class RelayHealth {
   async failed(failure: SmtpFailure): Promise<void> {
     this.failuresInARow++;
     const lastFailure = this.failureColumns(failure);
-    const opensAtOnce = !failure.transient && [SmtpCheckStep.AUTH, SmtpCheckStep.TOKEN, SmtpCheckStep.MAILBOX].includes(failure.step);
+    const opensAtOnce = failure.opensCircuit || (!failure.transient && [SmtpCheckStep.AUTH, SmtpCheckStep.TOKEN, SmtpCheckStep.MAILBOX].includes(failure.step));
     if (opensAtOnce || this.failuresInARow >= this.config.relay.circuitThreshold) {
       const opened = await this.open(lastFailure);
       if (opened) {
@@ -255,27 +284,102 @@ export class RelayHealth {
   }
 
   /**
-   * The relay asked Herald to slow down: every process pauses for the time it said
-   * (Graph's Retry-After), else for a short time that grows while it keeps asking.
+   * The relay asked Herald to slow down (`sentAt`: when the mail it refused was
+   * sent): every process sends half as many messages a minute from now — half the
+   * pace it refused, or of the last halving when the mail went after it — and
+   * pauses for the time it said (Graph's Retry-After), else for a sixtieth of the
+   * minute, after which the quota's window holds mails back to the new pace.
+   * Nothing is spent of the delivery.
    */
-  async throttled(failure: SmtpFailure): Promise<RelayHold> {
-    const minute = this.config.relay.quotaMinuteMs;
-    const pauseMs = failure.retryAfterMs
-      ? Math.min(failure.retryAfterMs, RETRY_AFTER_MAX_MS)
-      : Math.min(this.row?.throttleMs ? 2 * this.row.throttleMs : Math.ceil(minute / 30), minute);
-    const until = new Date(this.clock.now() + pauseMs);
-    const reason = `paced: the relay asks to slow down (${failure.reply ?? failure.description}); next at ${until.toISOString()}`;
-    await this.pace(until, reason, { throttleMs: pauseMs });
+  async throttled(failure: SmtpFailure, sentAt?: number): Promise<RelayHold> {
+    const now = this.clock.now();
+    const reply = failure.reply ?? failure.description;
+    const wasPaced = this.row ? this.slowed(this.row) : false;
+    const rate = await this.halveRate(reply, sentAt ?? now, !failure.retryAfterMs).catch((e: Error) => {
+      this.logger.warn(`could not slow the relay's rate down: ${e.message}`);
+      return this.row?.pacedRate ?? 1;
+    });
+    const pauseMs = failure.retryAfterMs ? Math.min(failure.retryAfterMs, RETRY_AFTER_MAX_MS) : Math.ceil(this.quota.minute / 60);
+    const until = new Date(now + pauseMs);
+    const reason = `paced: the relay asks to slow down (${reply}): ${rate} messages a minute from now; next at ${until.toISOString()}`;
+    await this.pace(until, reason, {}, wasPaced);
     return { reason, until };
   }
 
-  /** New settings: a relay that was down is probed at once (the new settings may well fix it). */
+  /**
+   * Halves the shared rate, once for the replies about mails sent before it changed
+   * (several under way at once are refused together). The first halving starts from
+   * the pace the relay saw: the messages of the quota's window, else this process's
+   * sends of the last minute — counted into the window from now on (`countSends`), so that
+   * the next mail waits until the relay's own window has room, unless the relay said
+   * itself when to come back (Retry-After).
+   */
+  private async halveRate(reply: string, sentAt: number, countSends: boolean): Promise<number> {
+    let row = await this.load();
+    if (row.pacedRate !== null && row.pacedRateAt && sentAt < row.pacedRateAt.getTime()) return row.pacedRate;
+    const now = this.clock.now();
+    let from = row.pacedRate;
+    let max = row.pacedRateMax;
+    if (from === null) {
+      const settings = await this.settings.get();
+      const window = this.quota.minuteWindow;
+      const mine = this.recentSends.filter((t) => t > now - window);
+      const counted = settings.quotaMessagesPerMinute || settings.quotaRecipientsPerDay;
+      if (!counted && countSends) await this.quota.record(mine);
+      const seen = Math.max(mine.length, counted ? await this.quota.messagesInWindow(now) : 0, 1);
+      from = settings.quotaMessagesPerMinute ? Math.min(seen, settings.quotaMessagesPerMinute) : seen;
+      max = from;
+    }
+    const rate = Math.max(1, Math.floor(from / 2));
+    const previousAt = row.pacedRateAt;
+    const changed = await this.transactions.exclusive(() =>
+      this.rows
+        .createQueryBuilder()
+        .update(RelayHealthEntity)
+        .set({ pacedRate: rate, pacedRateMax: max, pacedRateAt: new Date(now), pacedRateReply: reply })
+        .where(previousAt ? 'id = :id AND paced_rate_at = :at' : 'id = :id AND paced_rate_at IS NULL', { id: this.id, at: previousAt ? stored(previousAt) : null })
+        .execute(),
+    );
+    row = await this.load();
+    if (changed.affected) this.logger.warn(`the relay asks to slow down (${reply}): ${rate} messages a minute from now (was ${from})`);
+    return row.pacedRate ?? rate;
+  }
+
+  /**
+   * A whole window of the minute with no throttling reply: the rate grows by a
+   * quarter (one process does it); at the pace the relay refused, or the quota, the limit ends.
+   */
+  private async growRate(row: RelayHealthEntity): Promise<RelayHealthEntity> {
+    const at = row.pacedRateAt;
+    const now = this.clock.now();
+    if (row.pacedRate === null || !at || now - at.getTime() < this.quota.minuteWindow) return row;
+    const settings = await this.settings.get();
+    const next = row.pacedRate + Math.max(1, Math.ceil(row.pacedRate / 4));
+    const ceiling = Math.min(row.pacedRateMax ?? Infinity, settings.quotaMessagesPerMinute || Infinity);
+    const ends = next >= ceiling;
+    const changed = await this.transactions.exclusive(() =>
+      this.rows
+        .createQueryBuilder()
+        .update(RelayHealthEntity)
+        .set(ends ? { pacedRate: null, pacedRateMax: null, pacedRateAt: null, pacedRateReply: null } : { pacedRate: next, pacedRateAt: new Date(now) })
+        .where('id = :id AND paced_rate_at = :at', { id: this.id, at: stored(at) })
+        .execute(),
+    );
+    if (changed.affected) this.logger.log(ends ? 'the relay took a clean minute at the pace it once refused: no slowdown any more' : `the relay took a clean minute: ${next} messages a minute from now`);
+    return this.load();
+  }
+
+  /**
+   * New settings: a relay that was down is probed at once (the new settings may well
+   * fix it), and a slowdown ends (another relay, or other limits, perhaps).
+   */
   async settingsChanged(): Promise<void> {
     this.failuresInARow = 0;
     const now = this.clock.date();
     await this.transactions.exclusive(() =>
       this.rows.update({ id: this.id, state: RelayState.DOWN }, { nextProbeAt: now, probeDelayMs: this.config.relay.probeMinMs, probeOwner: null, probeLeaseUntil: null }),
     );
+    await this.transactions.exclusive(() => this.rows.update({ id: this.id }, { pacedRate: null, pacedRateMax: null, pacedRateAt: null, pacedRateReply: null }));
     await this.load();
   }
 
@@ -285,7 +389,7 @@ export class RelayHealth {
     const paced = this.paced(row);
     let state = row.state as RelayState;
     if (!isConfigured(settings)) state = RelayState.NOT_CONFIGURED;
-    else if (state === RelayState.OK && paced) state = RelayState.DEGRADED;
+    else if (state === RelayState.OK && this.slowed(row)) state = RelayState.DEGRADED;
     return {
       state,
       since: row.since,
@@ -295,21 +399,23 @@ export class RelayHealth {
       oldestWaitingAt: waiting.oldest,
       pacedUntil: paced ? row.pacedUntil : null,
       pacedLastAt: paced && waiting.count ? this.lastPaced(row.pacedUntil!, waiting.count, settings) : null,
+      pacedRate: row.pacedRate,
     };
   }
 
   /**
    * About when the last of `waiting` deliveries goes, sending from `from` at the
-   * quota's pace (a minute's messages per minute, a day's recipients per day;
-   * one recipient a mail). Null without a quota.
+   * pace (the quota's or a slowdown's messages per window of the minute, a day's
+   * recipients per day; one recipient a mail). Null without either.
    */
   private lastPaced(from: Date, waiting: number, settings: SmtpSettings): Date | null {
-    const perMinute = settings.quotaMessagesPerMinute;
+    const rate = this.row?.pacedRate ?? null;
+    const perMinute = rate !== null && (!settings.quotaMessagesPerMinute || rate < settings.quotaMessagesPerMinute) ? rate : settings.quotaMessagesPerMinute;
     const perDay = settings.quotaRecipientsPerDay;
     if (!perMinute && !perDay) return null;
     const minutes = perMinute ? Math.ceil(waiting / perMinute) - 1 : 0;
     const days = perDay ? Math.ceil(waiting / perDay) - 1 : 0;
-    return new Date(from.getTime() + Math.max(minutes * this.config.relay.quotaMinuteMs, days * 86_400_000));
+    return new Date(from.getTime() + Math.max(Math.round(minutes * this.quota.minuteWindow), days * 86_400_000));
   }
 
   /** One probe: the relay check (connect, EHLO, TLS, token, AUTH; no mail) under a lease only one process holds. */
@@ -388,11 +494,10 @@ export class RelayHealth {
     if (this.row?.state !== from) return;
     const result = await this.transactions.exclusive(() => this.rows.update({ id: this.id, state: from }, { ...columns, state: to, since: this.clock.date() }));
     const row = await this.load();
-    if (result.affected && !(to === RelayState.OK && this.paced(row))) await this.announce(to, from, row);
+    if (result.affected && !(to === RelayState.OK && this.slowed(row))) await this.announce(to, from, row);
   }
 
-  private async pace(until: Date, reason: string, columns: Partial<RelayHealthEntity> = {}): Promise<void> {
-    const wasPaced = this.row ? this.paced(this.row) : false;
+  private async pace(until: Date, reason: string, columns: Partial<RelayHealthEntity> = {}, wasPaced = this.row ? this.slowed(this.row) : false): Promise<void> {
     await this.write({ ...columns, pacedUntil: until, pacedReason: reason });
     this.logger.warn(reason);
     if (!wasPaced && this.row!.state === RelayState.OK) {
@@ -403,6 +508,11 @@ export class RelayHealth {
 
   private paced(row: RelayHealthEntity): boolean {
     return !!row.pacedUntil && row.pacedUntil.getTime() > this.clock.now();
+  }
+
+  /** Paced now, or sending at a slowdown's rate (DEGRADED either way). */
+  private slowed(row: RelayHealthEntity): boolean {
+    return this.paced(row) || row.pacedRate !== null;
   }
 
   private async write(columns: Partial<RelayHealthEntity>): Promise<void> {

@@ -7,7 +7,7 @@ registerEnumType(RelayState, {
   description: "The relay's state as Herald sees it",
   valuesMap: {
     OK: { description: 'Mail goes out' },
-    DEGRADED: { description: 'Mail goes out, but relay-wide failures were seen lately, or sending is paced (the relay quota, or the relay asked to slow down)' },
+    DEGRADED: { description: 'Mail goes out, but relay-wide failures were seen lately, or sending is paced (the relay quota, or the relay asked to slow down: pacedRate)' },
     DOWN: { description: 'The circuit is open: nothing is sent, deliveries wait without spending attempts, the relay is probed with backoff' },
     NOT_CONFIGURED: { description: 'No host or sender is set (Microsoft Graph: no sender): deliveries wait' },
   },
@@ -32,4 +32,10 @@ export class RelayStatusModel {
   @Field(() => Date, { nullable: true, description: 'While sending is paced: when the next mail may go' }) pacedUntil: Date | null;
   @Field(() => Date, { nullable: true, description: "While paced by the relay quota: about when the last delivery waiting now will go, at the quota's pace" })
   pacedLastAt: Date | null;
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'After the relay asked to slow down (a throttling reply): the messages a minute Herald sends now, halved at each such reply and grown back by a quarter each clean minute; null when not slowed down',
+  })
+  pacedRate: number | null;
 }
