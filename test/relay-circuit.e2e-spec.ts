@@ -82,7 +82,7 @@ describe(`the relay's circuit breaker (${DATABASE_KIND})`, () => {
     for (const id of ids) {
       await eventually(async () => {
         for (const d of await deliveriesOf(app, id)) {
-          expect(d).toMatchObject({ status: 'WAITING', attempts: 0, lastError: expect.stringMatching(/^waiting: (the relay is down since .*\(CONNECT: |127\.0\.0\.1:\d+ failed at CONNECT)/) });
+          expect(d).toMatchObject({ status: 'WAITING', attempts: 0, lastError: expect.stringMatching(/^waiting: (the relay is down since .*\(CONNECT: |(primary: )?127\.0\.0\.1:\d+ failed at CONNECT)/) });
         }
       });
     }
