@@ -28,6 +28,7 @@
  *   HERALD_BENCH_DATABASE_URL=postgres://… BENCH_SKIP_SQLITE=1 BENCH_SCENARIOS=processes
  *   BENCH_PROCESSES=2                                    processes against one, alternated for BENCH_AB_ROUNDS rounds
  *                                                        at BENCH_AB_RECIPIENTS (events as for the A/B); BENCH_HERALD_SCRIPT: which build
+ *   BENCH_SAME_BATCHES=1                                 the one process with 8 ÷ BENCH_PROCESSES requests in flight, as each of the others has
  * It reports medians of msg/s and of CPU ms per mail (all processes), the median of each
  * round's N ÷ 1, and the mails the sink took twice (by Message-ID and recipient).
  */
@@ -137,7 +138,7 @@ async function deleteQueue(wayIn: WayIn): Promise<void> {
  * `duplicates`: mails the sink took more than once (by Message-ID, which names the delivery),
  * counted once every mail has arrived and a moment more (PROCESS_SETTLE_MS) has passed.
  */
-async function heraldThroughput(target: Target, sink: SinkClient, recipients: number, eventCount: number, wayIn: WayIn, build?: string, processes = 1, warmupEvents = env('BENCH_WARMUP_EVENTS', 0)) {
+async function heraldThroughput(target: Target, sink: SinkClient, recipients: number, eventCount: number, wayIn: WayIn, build?: string, processes = 1, warmupEvents = env('BENCH_WARMUP_EVENTS', 0), inFlight = 8) {
   const heralds = await startHeralds(target, sink, processes, wayIn, build);
   const [herald] = heralds.all;
   try {
@@ -160,10 +161,10 @@ async function heraldThroughput(target: Target, sink: SinkClient, recipients: nu
     const sinkCpuBefore = sink.cpuMs();
     const started = performance.now();
     if (wayIn.name === 'RabbitMQ') await publishOverRabbitMq(wayIn, events);
-    else if (processes === 1) await publishAll(herald.url, events);
+    else if (processes === 1) await publishAll(herald.url, events, inFlight);
     else {
       let n = 0;
-      await eachInFlight(events, 8, (e) => publish(heralds.all[n++ % processes].url, e));
+      await eachInFlight(events, inFlight, (e) => publish(heralds.all[n++ % processes].url, e));
     }
     const publishedMs = performance.now() - started;
     await sink.waitFor(expected);
@@ -215,7 +216,10 @@ async function processesComparison(target: Target, sink: SinkClient, build?: str
       const from = load.samples.length;
       for (const which of round % 2 === 0 ? (['one', 'many'] as const) : (['many', 'one'] as const)) {
         const warmup = env('BENCH_WARMUP_EVENTS', Math.ceil(1000 / recipients));
-        const m = await load.during(() => heraldThroughput(target, sink, recipients, eventsFor(recipients), wayIn, build, which === 'one' ? 1 : processes, warmup));
+        // BENCH_SAME_BATCHES=1: the one process gets as many requests in flight as each of the others (8 ÷ processes),
+        // so that it records events in batches as small as theirs: what the batches' size alone costs.
+        const inFlight = which === 'one' && process.env.BENCH_SAME_BATCHES === '1' ? Math.ceil(8 / processes) : 8;
+        const m = await load.during(() => heraldThroughput(target, sink, recipients, eventsFor(recipients), wayIn, build, which === 'one' ? 1 : processes, warmup, inFlight));
         runs[which].push(m);
         console.error(`processes round ${round + 1}, ${recipients} recipients: ${which === 'one' ? 1 : processes} process(es) ${Math.round(m.rate)} msg/s, ${m.cpuMsPerMail.toFixed(3)} CPU ms/mail${m.duplicates === undefined ? '' : `, ${m.duplicates} duplicates`}`);
       }
