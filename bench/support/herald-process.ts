@@ -76,7 +76,8 @@ export class HeraldProcess {
     }));
     const url = `http://127.0.0.1:${port}`;
     try {
-      const startupMs = await untilHealthy(`${url}/health`, () => child.exitCode, spawned);
+      // A loaded machine can take longer than 30 s (the first start of a build writes its code cache).
+      const startupMs = await untilHealthy(`${url}/health`, () => child.exitCode, spawned, 120_000);
       return new HeraldProcess(child, url, dataDir, fullEnv, startupMs);
     } catch (error) {
       child.kill('SIGKILL');
