@@ -22,12 +22,22 @@
  * It reports medians of msg/s and of Herald's CPU ms per mail per build, the median of each
  * round's B ÷ A, each round's figures, and the load average while measuring. With
  * HERALD_BENCH_DATABASE_URL / HERALD_BENCH_RABBITMQ_URL it runs on those too, as above.
+ *   BENCH_AB_PROCESSES=2                                 each build as that many processes on one PostgreSQL database
+ *
+ * One process against several on one PostgreSQL database (issue 29), instead of the above:
+ *   HERALD_BENCH_DATABASE_URL=postgres://… BENCH_SKIP_SQLITE=1 BENCH_SCENARIOS=processes
+ *   BENCH_PROCESSES=2                                    processes against one, alternated for BENCH_AB_ROUNDS rounds
+ *                                                        at BENCH_AB_RECIPIENTS (events as for the A/B); BENCH_HERALD_SCRIPT: which build
+ *   BENCH_SAME_BATCHES=1                                 the one process with 8 ÷ BENCH_PROCESSES requests in flight, as each of the others has
+ * It reports medians of msg/s and of CPU ms per mail (all processes), the median of each
+ * round's N ÷ 1, and the mails the sink took twice (by Message-ID and recipient).
  */
 import { connect as amqpConnect } from 'amqplib';
 import { HeraldPublisher } from '@herald/client';
 import type { JobEvent } from '@herald/contracts';
 import { bareNodemailerLoop, preparedMails } from './support/bare-nodemailer';
 import { ADMIN_TOKEN, gql, publish, type Reader, seedManagers } from './support/herald-api';
+import { rmSync } from 'node:fs';
 import { HeraldProcess } from './support/herald-process';
 import { eachInFlight, jobEvent } from './support/job-events';
 import { LoadMonitor, loadLine } from './support/load';
@@ -55,7 +65,11 @@ const load = new LoadMonitor();
 
 /** `build`: a herald.cjs to run instead of this tree's (the A/B). */
 async function startHerald(target: Target, sink: SinkClient, smtp: boolean, wayIn: WayIn = { name: 'GraphQL' }, extra: Record<string, string> = {}, build?: string): Promise<HeraldProcess> {
-  return HeraldProcess.start({
+  return HeraldProcess.start(heraldEnv(target, sink, smtp, wayIn, extra), undefined, undefined, build);
+}
+
+function heraldEnv(target: Target, sink: SinkClient, smtp: boolean, wayIn: WayIn, extra: Record<string, string>): Record<string, string> {
+  return {
     ...extra,
     ...(wayIn.name === 'RabbitMQ' ? { RABBITMQ_URL: wayIn.url, RABBITMQ_QUEUE: wayIn.queue } : {}),
     HERALD_SECRET_KEY: SECRET_KEY,
@@ -66,7 +80,30 @@ async function startHerald(target: Target, sink: SinkClient, smtp: boolean, wayI
     SMTP_SENDER: 'Herald <herald@bench.example.com>',
     SMTP_POOL_SIZE: String(POOL),
     GATEWAY_URI: 'https://console.example.com',
-  }, undefined, undefined, build);
+  };
+}
+
+/**
+ * `processes` Herald processes of one build on one database (PostgreSQL; SQLite allows
+ * one writer process): the first starts alone (it runs the migrations), the others on
+ * its database and schema once it answers. Stopped together; the schema goes with the first.
+ */
+async function startHeralds(target: Target, sink: SinkClient, processes: number, wayIn: WayIn, build?: string): Promise<{ all: HeraldProcess[]; stop(): Promise<void> }> {
+  if (processes > 1 && !target.db) throw new Error('several Herald processes need PostgreSQL (HERALD_BENCH_DATABASE_URL)');
+  const first = await startHerald(target, sink, true, wayIn, {}, build);
+  const all = [first];
+  const stop = async () => {
+    for (const other of all.slice(1)) await other.stop({ keepData: true }).then(() => rmSync(other.dataDir, { recursive: true, force: true }));
+    await first.stop();
+  };
+  try {
+    const { PORT: _port, DATA_DIR: _dir, ...shared } = first.env; // each its own port and data folder
+    for (let i = 1; i < processes; i++) all.push(await HeraldProcess.start(shared, undefined, undefined, build));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { all, stop };
 }
 
 /** Publishes events through GraphQL with a few requests in flight; returns when all are planned. */
@@ -94,38 +131,132 @@ async function deleteQueue(wayIn: WayIn): Promise<void> {
 }
 
 /**
- * Herald alone: starts `build` (or this tree's), publishes `eventCount` events to
- * `recipients` managers each; from the first publish to the sink's last 250.
+ * Herald alone: starts `build` (or this tree's) — `processes` of it on one database —,
+ * publishes `eventCount` events to `recipients` managers each (to the processes in turn),
+ * after BENCH_WARMUP_EVENTS events (default 0; `processes`: 1,000 ÷ recipients) to each process, unmeasured;
+ * from the first publish to the sink's last 250. CPU per mail counts every process;
+ * `duplicates`: mails the sink took more than once (by Message-ID, which names the delivery),
+ * counted once every mail has arrived and a moment more (PROCESS_SETTLE_MS) has passed.
  */
-async function heraldThroughput(target: Target, sink: SinkClient, recipients: number, eventCount: number, wayIn: WayIn, build?: string) {
-  const herald = await startHerald(target, sink, true, wayIn, {}, build);
+async function heraldThroughput(target: Target, sink: SinkClient, recipients: number, eventCount: number, wayIn: WayIn, build?: string, processes = 1, warmupEvents = env('BENCH_WARMUP_EVENTS', 0), inFlight = 8) {
+  const heralds = await startHeralds(target, sink, processes, wayIn, build);
+  const [herald] = heralds.all;
   try {
     const appId = `tp${recipients}`;
     await seedManagers(herald, appId, recipients);
     const events = Array.from({ length: eventCount }, () => jobEvent(appId));
     const expected = eventCount * recipients;
+    // Warm-up, unmeasured: each process's JIT compiles the hot path once, whatever the count of processes.
+    for (const h of heralds.all) {
+      const warmup = Array.from({ length: warmupEvents }, () => jobEvent(appId));
+      if (warmup.length) {
+        await sink.reset();
+        await publishAll(h.url, warmup);
+        await sink.waitFor(warmup.length * recipients);
+      }
+    }
     await sink.reset();
-    const cpuBefore = herald.cpuMs();
+    const cpu = () => heralds.all.reduce((sum, h) => sum + h.cpuMs(), 0);
+    const cpuBefore = cpu();
     const sinkCpuBefore = sink.cpuMs();
     const started = performance.now();
     if (wayIn.name === 'RabbitMQ') await publishOverRabbitMq(wayIn, events);
-    else await publishAll(herald.url, events);
+    else if (processes === 1) await publishAll(herald.url, events, inFlight);
+    else {
+      let n = 0;
+      await eachInFlight(events, inFlight, (e) => publish(heralds.all[n++ % processes].url, e));
+    }
     const publishedMs = performance.now() - started;
     await sink.waitFor(expected);
     const seconds = (performance.now() - started) / 1000;
+    const cpuMsPerMail = (cpu() - cpuBefore) / expected;
+    const sinkCpuMsPerMail = (sink.cpuMs() - sinkCpuBefore) / expected;
+    let duplicates: number | undefined;
+    if (processes > 1) {
+      await new Promise((r) => setTimeout(r, PROCESS_SETTLE_MS));
+      const accepted = await sink.acceptedSince(0);
+      duplicates = accepted.length - new Set(accepted.map((a) => `${a.messageId} ${a.to}`)).size;
+    }
     return {
       events,
       mails: expected,
       rate: expected / seconds,
-      cpuMsPerMail: (herald.cpuMs() - cpuBefore) / expected,
-      sinkCpuMsPerMail: (sink.cpuMs() - sinkCpuBefore) / expected,
+      cpuMsPerMail,
+      sinkCpuMsPerMail,
       publishedMs,
       peakRssMb: peakRssMb(herald.child.pid!),
+      duplicates,
     };
   } finally {
-    await herald.stop();
+    await heralds.stop();
     await deleteQueue(wayIn);
   }
+}
+
+/** How long a run of several processes waits after the last expected mail for any sent twice. */
+const PROCESS_SETTLE_MS = 2000;
+
+/**
+ * One build as one process and as `BENCH_PROCESSES` (2) processes on one PostgreSQL
+ * database, alternated (one first in rounds 1, 3, …), at each of BENCH_AB_RECIPIENTS:
+ * medians of msg/s and of CPU ms per mail (all processes), the median of each round's
+ * own N ÷ 1, and the duplicates the sink saw.
+ */
+async function processesComparison(target: Target, sink: SinkClient, build?: string): Promise<string> {
+  const rounds = env('BENCH_AB_ROUNDS', 6);
+  const processes = env('BENCH_PROCESSES', 2);
+  const recipientCounts = (process.env.BENCH_AB_RECIPIENTS ?? '1,100').split(',').map(Number);
+  const eventsFor = (n: number) => (n === 1 ? env('BENCH_EVENTS_1', 20_000) : n === 100 ? env('BENCH_EVENTS_100', 400) : Math.max(1, Math.round(env('BENCH_AB_MAILS', 6000) / n)));
+  const rows: Record<string, string | number>[] = [];
+  const perRound: Record<string, string | number>[] = [];
+  const wayIn: WayIn = { name: 'GraphQL' };
+  for (const recipients of recipientCounts) {
+    const runs: Record<'one' | 'many', { rate: number; cpuMsPerMail: number; duplicates?: number }[]> = { one: [], many: [] };
+    for (let round = 0; round < rounds; round++) {
+      const from = load.samples.length;
+      for (const which of round % 2 === 0 ? (['one', 'many'] as const) : (['many', 'one'] as const)) {
+        const warmup = env('BENCH_WARMUP_EVENTS', Math.ceil(1000 / recipients));
+        // BENCH_SAME_BATCHES=1: the one process gets as many requests in flight as each of the others (8 ÷ processes),
+        // so that it records events in batches as small as theirs: what the batches' size alone costs.
+        const inFlight = which === 'one' && process.env.BENCH_SAME_BATCHES === '1' ? Math.ceil(8 / processes) : 8;
+        const m = await load.during(() => heraldThroughput(target, sink, recipients, eventsFor(recipients), wayIn, build, which === 'one' ? 1 : processes, warmup, inFlight));
+        runs[which].push(m);
+        console.error(`processes round ${round + 1}, ${recipients} recipients: ${which === 'one' ? 1 : processes} process(es) ${Math.round(m.rate)} msg/s, ${m.cpuMsPerMail.toFixed(3)} CPU ms/mail${m.duplicates === undefined ? '' : `, ${m.duplicates} duplicates`}`);
+      }
+      const l = load.summary(from);
+      perRound.push({
+        recipients, round: round + 1, first: round % 2 === 0 ? '1' : String(processes),
+        '1 msg/s': Math.round(runs.one[round].rate), [`${processes} msg/s`]: Math.round(runs.many[round].rate),
+        '1 CPU ms/mail': runs.one[round].cpuMsPerMail.toFixed(3), [`${processes} CPU ms/mail`]: runs.many[round].cpuMsPerMail.toFixed(3),
+        duplicates: runs.many[round].duplicates ?? 0,
+        'load median (max)': `${l.median.toFixed(2)} (${l.max.toFixed(2)})`,
+      });
+    }
+    const ratio = (pick: (m: { rate: number; cpuMsPerMail: number }) => number) => median(runs.one.map((_, i) => pick(runs.many[i]) / pick(runs.one[i])));
+    rows.push({
+      recipients,
+      mails: eventsFor(recipients) * recipients,
+      '1 msg/s': Math.round(median(runs.one.map((m) => m.rate))),
+      [`${processes} msg/s`]: Math.round(median(runs.many.map((m) => m.rate))),
+      [`${processes} ÷ 1, msg/s`]: ratio((m) => m.rate).toFixed(2),
+      '1 CPU ms/mail': median(runs.one.map((m) => m.cpuMsPerMail)).toFixed(3),
+      [`${processes} CPU ms/mail`]: median(runs.many.map((m) => m.cpuMsPerMail)).toFixed(3),
+      [`${processes} ÷ 1, CPU/mail`]: ratio((m) => m.cpuMsPerMail).toFixed(2),
+      duplicates: runs.many.reduce((sum, m) => sum + (m.duplicates ?? 0), 0),
+    });
+  }
+  return [
+    `One Herald process against ${processes} on one ${target.name} database — ${machine()}, pool ${POOL} each, ${rounds} rounds alternated, medians; ratios: the median of each round's own ${processes} ÷ 1`,
+    `Herald: ${commandLine(heraldCommand(build))}`,
+    '',
+    table(rows),
+    '',
+    loadLine(load.summary()),
+    '',
+    'Per round:',
+    '',
+    table(perRound),
+  ].join('\n');
 }
 
 /** Herald, then the bare nodemailer loop with the same rendered mails (half as many events), into the same sink. */
@@ -169,7 +300,7 @@ async function abComparison(targets: Target[], waysIn: WayIn[], sink: SinkClient
         for (let round = 0; round < rounds; round++) {
           const from = load.samples.length;
           for (const which of round % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) { // A first in rounds 1, 3, …
-            const m = await load.during(() => heraldThroughput(target, sink, recipients, eventsFor(recipients), wayIn, builds[which]));
+            const m = await load.during(() => heraldThroughput(target, sink, recipients, eventsFor(recipients), wayIn, builds[which], env('BENCH_AB_PROCESSES', 1)));
             runs[which].push(m);
             console.error(`A/B round ${round + 1}, ${target.name}, ${wayIn.name}, ${recipients} recipients: ${which} ${Math.round(m.rate)} msg/s, ${m.cpuMsPerMail.toFixed(3)} CPU ms/mail`);
           }
@@ -307,6 +438,18 @@ async function main() {
   const waysIn: WayIn[] = [{ name: 'GraphQL' }, ...(rabbitMqUrl ? [{ name: 'RabbitMQ' as const, url: rabbitMqUrl, queue: `herald.bench.${process.pid}` }] : [])];
   const sink = await SinkClient.start();
   const [a, b] = [process.env.BENCH_HERALD_A, process.env.BENCH_HERALD_B];
+  if (SCENARIOS.includes('processes')) {
+    try {
+      const pg = targets.find((t) => t.db);
+      if (!pg) throw new Error('BENCH_SCENARIOS=processes needs PostgreSQL (HERALD_BENCH_DATABASE_URL)');
+      const report = await processesComparison(pg, sink, process.env.BENCH_HERALD_SCRIPT);
+      console.log(`\n${report}\n`);
+    } finally {
+      await sink.stop();
+      load.stop();
+    }
+    return;
+  }
   if (a || b) {
     try {
       if (!a || !b) throw new Error('an A/B needs both BENCH_HERALD_A and BENCH_HERALD_B (paths to a dist/herald.cjs)');

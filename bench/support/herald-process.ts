@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { exited, stopChild, tempDir, track } from './children';
@@ -33,6 +34,21 @@ export function heraldCommand(build = process.env.BENCH_HERALD_SCRIPT): { flags:
   return { flags: serveCommand(own ? tree : ROOT).flags, script, cwd: own ? tree : ROOT };
 }
 
+/**
+ * A port free now (the system's pick), not one drawn at random: on a machine where other
+ * benchmarks and tests start servers too, a random one in a small range was taken at times.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** `node <flags> <script>` as one line, for reports. */
 export const commandLine = (c: { flags: string[]; script: string }) => ['node', ...c.flags, c.script].join(' ');
 
@@ -52,7 +68,8 @@ export class HeraldProcess {
    * Starts Herald on a fresh data directory, or on `dataDir` (what a stop with `keepData` left);
    * `build`: another herald.cjs (see heraldCommand).
    */
-  static async start(env: Record<string, string> = {}, port = 39000 + Math.floor(Math.random() * 1000), dataDir = tempDir('herald-bench-'), build?: string): Promise<HeraldProcess> {
+  static async start(env: Record<string, string> = {}, port?: number, dataDir = tempDir('herald-bench-'), build?: string): Promise<HeraldProcess> {
+    port ??= await freePort();
     const fullEnv: Record<string, string> = {
       DATA_DIR: dataDir,
       PORT: String(port),
@@ -76,7 +93,8 @@ export class HeraldProcess {
     }));
     const url = `http://127.0.0.1:${port}`;
     try {
-      const startupMs = await untilHealthy(`${url}/health`, () => child.exitCode, spawned);
+      // A loaded machine can take longer than 30 s (the first start of a build writes its code cache).
+      const startupMs = await untilHealthy(`${url}/health`, () => child.exitCode, spawned, 120_000);
       return new HeraldProcess(child, url, dataDir, fullEnv, startupMs);
     } catch (error) {
       child.kill('SIGKILL');

@@ -12,9 +12,12 @@ export const FALLBACK_LANGUAGE: Language = 'en';
 
 /** The language Herald has messages for behind a BCP 47 tag ("fr-CA" → "fr"), if any. */
 export function languageOf(tag: string | null | undefined): Language | undefined {
-  const locale = canonical(tag);
-  const language = locale && new Intl.Locale(locale).language;
-  return (LANGUAGES as readonly string[]).includes(language ?? '') ? (language as Language) : undefined;
+  if (!tag) return undefined;
+  return remembered(languages, tag, () => {
+    const locale = canonical(tag);
+    const language = locale && new Intl.Locale(locale).language;
+    return (LANGUAGES as readonly string[]).includes(language ?? '') ? (language as Language) : undefined;
+  });
 }
 
 /**
@@ -51,9 +54,26 @@ export function preferredLocale(acceptLanguage: unknown): string | undefined {
 /** "fr-fr" → "fr-FR"; undefined for what Intl does not take as a tag. */
 function canonical(tag: string | null | undefined): string | undefined {
   if (!tag) return undefined;
-  try {
-    return Intl.getCanonicalLocales(tag.replace(/_/g, '-'))[0];
-  } catch {
-    return undefined;
-  }
+  return remembered(canonicals, tag, () => {
+    try {
+      return Intl.getCanonicalLocales(tag.replace(/_/g, '-'))[0];
+    } catch {
+      return undefined;
+    }
+  });
+}
+
+/**
+ * Answers by tag, asked for every mail (its reader's locale): Intl's parsing each time
+ * was 1 % of Herald's CPU with one recipient per event. Tags are few; the first
+ * REMEMBERED_TAGS are kept, any beyond are worked out each time.
+ */
+const REMEMBERED_TAGS = 1000;
+const canonicals = new Map<string, string | undefined>();
+const languages = new Map<string, Language | undefined>();
+function remembered<V>(answers: Map<string, V>, tag: string, work: () => V): V {
+  if (answers.has(tag)) return answers.get(tag)!;
+  const answer = work();
+  if (answers.size < REMEMBERED_TAGS) answers.set(tag, answer);
+  return answer;
 }

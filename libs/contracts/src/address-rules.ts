@@ -26,7 +26,7 @@ const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u20
 const PERCENT_ROUTE = /%/;
 
 /** Addresses of at most 320 characters (64 local part + @ + 255 domain). */
-const MAX_ADDRESS = 320;
+export const MAX_ADDRESS = 320;
 
 interface Parsed {
   address?: string;

@@ -52,6 +52,11 @@ export function isMultiLineText(value: unknown): boolean {
   return typeof value !== 'string' || !CONTROL_BUT_TAB_AND_LINE_BREAKS.test(value);
 }
 
+/** The value (if it is a string) has no white space, no control character and no bidirectional control (an identifier's text). */
+export function isIdentifierText(value: unknown): boolean {
+  return typeof value !== 'string' || !(WHITE_SPACE.test(value) || CONTROL.test(value) || BIDI_CONTROL.test(value));
+}
+
 /** A check that says nothing about non-strings: IsString reports those. */
 function stringRule(name: string, message: string, test: (value: string) => boolean) {
   return (options?: ValidationOptions): PropertyDecorator =>

@@ -38,7 +38,7 @@ export class JobHistory {
   /** Creates the row if missing and returns it, locked until the transaction ends (a no-op update on conflict). */
   private readonly lock: string;
   private readonly write: string;
-  private readonly addFailure: string;
+  private readonly addFailures: string;
   /** The failures of the row up to an instant (a late failure's place in it). */
   private readonly failuresUpTo: string;
   /** Ends the row at an instant: the failures up to it leave. */
@@ -60,7 +60,11 @@ export class JobHistory {
     this.write = sql.statement(
       `UPDATE ${table} SET last_outcome = ?, last_occurred_at = ?, failures_in_row = ?, first_failure_at = ?, last_success_at = ? WHERE application_id = ? AND job_kind = ?`,
     );
-    this.addFailure = sql.statement(`INSERT INTO ${failures} (application_id, job_kind, occurred_at, event_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`);
+    // The failures of a key in one statement, from a JSON array (`WHERE true`: SQLite reads an ON after a FROM as a join's).
+    this.addFailures = sql.statement(
+      `INSERT INTO ${failures} (application_id, job_kind, occurred_at, event_id)
+       SELECT ?, ?, v.occurred_at, v.event_id FROM ${sql.jsonRows({ occurred_at: 'varchar', event_id: 'varchar' })} WHERE true ON CONFLICT DO NOTHING`,
+    );
     this.failuresUpTo = sql.statement(`SELECT COUNT(*) AS "count" FROM ${failures} WHERE application_id = ? AND job_kind = ? AND occurred_at <= ?`);
     this.endRowAt = sql.statement(`DELETE FROM ${failures} WHERE application_id = ? AND job_kind = ? AND occurred_at <= ?`);
     this.rowLeft = sql.statement(`SELECT COUNT(*) AS "count", MIN(occurred_at) AS "first" FROM ${failures} WHERE application_id = ? AND job_kind = ?`);
@@ -84,12 +88,20 @@ export class JobHistory {
       const rows = (await manager.query(this.lock, [applicationId, jobKind])) as State[];
       const before = { ...rows[0], failuresInRow: Number(rows[0].failuresInRow) };
       const state = { ...before };
+      // Failures are written together: before anything that reads the row's failures, and at the end.
+      let unwritten: Array<{ occurred_at: string; event_id: string }> = [];
+      const writeFailures = async () => {
+        if (!unwritten.length) return;
+        await manager.query(this.addFailures, [applicationId, jobKind, JSON.stringify(unwritten)]);
+        unwritten = [];
+      };
       const inOrder = byKey.get(key)!.map((event) => ({ event, at: instant(event.occurredAt) })).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
       for (const { event, at } of inOrder) {
         const late = at < state.lastOccurredAt;
         if (state.lastSuccessAt !== null && at < state.lastSuccessAt) continue; // before the latest success: that row was fixed
         if (event.type === JobEventType.JOB_FAILED) {
-          await manager.query(this.addFailure, [applicationId, jobKind, at, event.id]);
+          unwritten.push({ occurred_at: at, event_id: event.id });
+          if (late) await writeFailures();
           // In order, the row so far is known; a late failure is counted among those up to it.
           const inRow = late ? Number(((await manager.query(this.failuresUpTo, [applicationId, jobKind, at])) as Array<{ count: number | string }>)[0].count) : state.failuresInRow + 1;
           const first = state.firstFailureAt !== null && state.firstFailureAt < at ? state.firstFailureAt : at;
@@ -99,16 +111,19 @@ export class JobHistory {
         } else if (!late) {
           if (state.failuresInRow > 0) {
             notes.set(event.id, { deliveredAs: NotificationType.JOB_RECOVERED, failuresInRow: state.failuresInRow, firstFailureAt: state.firstFailureAt! });
+            await writeFailures();
             await manager.query(this.endRowAt, [applicationId, jobKind, at]);
           }
           Object.assign(state, { lastOutcome: JobOutcome.SUCCEEDED, lastOccurredAt: at, lastSuccessAt: at, failuresInRow: 0, firstFailureAt: null });
         } else {
           // Late, but after the latest success: the row ends here; the failures after it are the row now.
+          await writeFailures();
           await manager.query(this.endRowAt, [applicationId, jobKind, at]);
           const [left] = (await manager.query(this.rowLeft, [applicationId, jobKind])) as Array<{ count: number | string; first: string | null }>;
           Object.assign(state, { lastSuccessAt: at, failuresInRow: Number(left.count), firstFailureAt: left.first });
         }
       }
+      await writeFailures();
       const changed = (Object.keys(state) as Array<keyof State>).some((k) => state[k] !== before[k]);
       if (changed) {
         await manager.query(this.write, [state.lastOutcome, state.lastOccurredAt, state.failuresInRow, state.firstFailureAt, state.lastSuccessAt, applicationId, jobKind]);
