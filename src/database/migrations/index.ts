@@ -18,6 +18,7 @@ import { AuditLog1765000000001 } from './1765000000001-audit-log';
 import { DeliveryChannels1765000000002 } from './1765000000002-delivery-channels';
 import { Bounces1765000000010 } from './1765000000010-bounces';
 import { MailTemplates1765000000020 } from './1765000000020-mail-templates';
+import { SubscribedAddresses1766000000300 } from './1766000000300-subscribed-addresses';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   DeliveryChannels1765000000002,
   Bounces1765000000010,
   MailTemplates1765000000020,
+  SubscribedAddresses1766000000300,
 ];

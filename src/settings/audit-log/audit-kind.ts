@@ -13,6 +13,8 @@ export enum AuditKind {
   MAIL_BRANDING = 'MAIL_BRANDING',
   ADDRESS_SUSPENSION = 'ADDRESS_SUSPENSION',
   REPORT_MAILBOX = 'REPORT_MAILBOX',
+  SUBSCRIPTION = 'SUBSCRIPTION',
+  APPLICATION_DEFAULTS = 'APPLICATION_DEFAULTS',
 }
 registerEnumType(AuditKind, {
   name: 'AuditKind',
@@ -30,6 +32,10 @@ registerEnumType(AuditKind, {
     },
     MAIL_BRANDING: { description: 'The mails\' branding (updateMailBranding); target mailBranding: each field changed (the logo image by its type, size and SHA-256)' },
     REPORT_MAILBOX: { description: 'The mailbox bounce reports are read from (updateReportMailboxSettings); target reportMailboxSettings, the password only named' },
+    SUBSCRIPTION: {
+      description: 'An ADMIN subscribed an address to an application without its confirmation (subscribeAddress with skipConfirmation); target <application id>/<address>: status and confirmation',
+    },
+    APPLICATION_DEFAULTS: { description: "An application's notification defaults (updateApplicationNotificationDefaults); target: the application id, a field per type" },
     ADDRESS_SUSPENSION: { description: 'An admin lifted the suspension of an address that bounced (liftAddressSuspension); target: the address, field suspended true → false' },
   },
 });
