@@ -21,7 +21,7 @@ export class AddressSubscriptionModel {
   @Field({ description: 'The address' }) address: string;
   @Field(() => [NotificationType], { description: 'The event types it gets' }) types: NotificationType[];
   @Field(() => NotificationFrequency, { description: 'How often' }) frequency: NotificationFrequency;
-  @Field(() => Int, { nullable: true, description: 'The hour of its DIGEST_DAILY mail' }) digestHour: number | null;
+  @Field(() => Int, { nullable: true, description: "The hour (0–23) of its DIGEST_DAILY mail, in the address's time zone (its timeZone, else the admin's default, else UTC)" }) digestHour: number | null;
   @Field(() => String, { nullable: true, description: "Its mails' language (null: the admin's default)" }) language: string | null;
   @Field(() => String, { nullable: true, description: "Its mails' time zone (null: the admin's default)" }) timeZone: string | null;
   @Field(() => SubscriptionStatus, { description: 'Where it is' }) status: SubscriptionStatus;

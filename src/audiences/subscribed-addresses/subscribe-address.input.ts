@@ -25,7 +25,7 @@ export class SubscribeAddressInput {
   @IsEnum(NotificationFrequency)
   frequency: NotificationFrequency = NotificationFrequency.IMMEDIATELY;
 
-  @Field(() => Int, { nullable: true, description: 'The hour (0–23) of a DIGEST_DAILY mail in its time zone; absent means 8' })
+  @Field(() => Int, { nullable: true, description: "The hour (0–23) of a DIGEST_DAILY mail, in the address's time zone (its timeZone, else the admin's default, else UTC); absent means 8" })
   @IsOptional() @IsInt() @Min(0) @Max(23)
   digestHour?: number | null;
 

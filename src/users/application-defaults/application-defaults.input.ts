@@ -15,7 +15,7 @@ export class ApplicationDefaultInput {
   @IsOptional() @IsEnum(NotificationFrequency)
   frequency: NotificationFrequency | null;
 
-  @Field(() => Int, { nullable: true, description: "A DIGEST_DAILY default's hour (0–23) in each person's time zone; absent means 8" })
+  @Field(() => Int, { nullable: true, description: "A DIGEST_DAILY default's hour (0–23), in the person's time zone (their timeZone, else the admin's default, else UTC); absent means 8" })
   @IsOptional() @IsInt() @Min(0) @Max(23)
   digestHour?: number | null;
 }

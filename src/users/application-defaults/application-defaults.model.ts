@@ -6,7 +6,7 @@ import { NotificationFrequency } from '../frequency/notification-frequency';
 export class ApplicationDefaultModel {
   @Field(() => NotificationType, { description: 'The event type' }) eventType: NotificationType;
   @Field(() => NotificationFrequency, { description: 'How often (NEVER: off by default for this application)' }) frequency: NotificationFrequency;
-  @Field(() => Int, { nullable: true, description: "A DIGEST_DAILY default's hour" }) digestHour: number | null;
+  @Field(() => Int, { nullable: true, description: "A DIGEST_DAILY default's hour (0–23), in the person's time zone (their timeZone, else the admin's default, else UTC)" }) digestHour: number | null;
 }
 
 @ObjectType('ApplicationNotificationDefaults', { description: "An application's notification defaults: a person's own choice always wins over them; types not listed follow the type's default" })
