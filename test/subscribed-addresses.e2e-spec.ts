@@ -122,6 +122,9 @@ describe(`subscribed addresses (${DATABASE_KIND})`, () => {
     });
     expect(event.deliveries.map((d) => [d.recipientId, d.address]).sort()).toEqual([['ann', 'ann@example.com'], [sub.recipientId, 'billing-team@example.com']]);
     expect(event.audience.find((m) => m.userId === sub.recipientId)).toMatchObject({ outcome: 'MAILED', email: 'billing-team@example.com' });
+    // The delivery log finds its mails by its recipient id.
+    const log = await app.admin('query($f: DeliveryFilter) { deliveries(filter: $f) { edges { node { recipientId address status } } } }', { f: { recipientId: sub.recipientId } });
+    expect(log.deliveries.edges.map((e: { node: unknown }) => e.node)).toEqual([{ recipientId: sub.recipientId, address: 'billing-team@example.com', status: 'SENT' }]);
     // Its own signed preferences page shows its subscription.
     const prefs = await request(linksOf(mail).page).get('');
     expect(prefs.status).toBe(200);
