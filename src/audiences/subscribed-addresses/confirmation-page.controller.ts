@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
 import { Public } from '../../auth/auth.decorators';
 import { type ConfirmationLink, CONFIRM_PATH, SubscribedAddressesService } from './subscribed-addresses.service';
@@ -9,6 +10,8 @@ interface Response {
 }
 
 const STYLE = 'body{margin:0;padding:24px;background:#f5f6f8;font-family:Segoe UI,Helvetica,Arial,sans-serif;color:#1f2328;line-height:1.5}main{max-width:640px;margin:0 auto;background:#fff;border-radius:6px;padding:24px}';
+/** No script, nothing loaded, only the page's own <style> (by hash), forms posted back to Herald only, never framed. */
+const CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
@@ -43,7 +46,7 @@ export class ConfirmationPageController {
   private send(res: Response, status: number, title: string, body: string): void {
     res.setHeader('cache-control', 'no-store');
     res.setHeader('referrer-policy', 'no-referrer');
-    res.setHeader('content-security-policy', `default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`);
+    res.setHeader('content-security-policy', CSP);
     res.setHeader('x-content-type-options', 'nosniff');
     res.status(status).type('html').send(
       `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer"><title>${escape(title)}</title><style>${STYLE}</style></head><body><main><h1>${escape(title)}</h1>${body}</main></body></html>`,
