@@ -2,6 +2,7 @@ import { DynamicModule, Module, type Type } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { PeopleAudienceModule } from './audiences/people/people-audience.module';
+import { SubscribedAddressesModule } from './audiences/subscribed-addresses/subscribed-addresses.module';
 import { AuthModule } from './auth/auth.module';
 import { BouncesModule } from './bounces/bounces.module';
 import type { Clock } from './clock/clock';
@@ -44,6 +45,7 @@ export class AppModule {
         EmailModule, // the email channel (a delivery channel: src/channels)
         PeopleAudienceModule, // the console's people, an audience source (src/audiences)
         WebhooksModule, // notification targets: an audience source, and the Teams, Slack and signed webhook channels
+        SubscribedAddressesModule, // addresses subscribed to an application (an audience source)
         BouncesModule,
         ObservabilityModule,
         ...(config.broker ? [brokerModule()] : []),

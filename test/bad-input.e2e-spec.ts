@@ -14,7 +14,7 @@ import { capturingOutput } from './support/captured-output';
  */
 
 /** What a field holds, which decides the bad values tried in it. */
-type Kind = 'id' | 'line' | 'text' | 'excerpt' | 'host' | 'address' | 'mailbox' | 'deliveryId';
+type Kind = 'id' | 'recipientId' | 'line' | 'text' | 'excerpt' | 'host' | 'address' | 'mailbox' | 'deliveryId';
 
 /** A bad value, made from a marker (to find it in the log) and the field's maximum length. */
 type Bad = [name: string, make: (marker: string, max: number) => string];
@@ -52,6 +52,8 @@ const ADDRESS_TRICKS: Bad[] = [
 
 const BAD_VALUES: Record<Kind, Bad[]> = {
   id: [...CONTROLS, ...LINE_BREAKS, ...UNICODE_BREAKS, ...BIDI, ['white space', (m) => `${m} x`], ...OVER_LONG],
+  // A recipient id is a person's id or an audience source's `<source> <id>`: one space after a source name, no other white space.
+  recipientId: [...CONTROLS, ...LINE_BREAKS, ...UNICODE_BREAKS, ...BIDI, ['white space', (m) => `${m} x y`], ['a tab', (m) => `subscriber\t${m}`], ...OVER_LONG],
   line: [...CONTROLS, ...LINE_BREAKS, ...UNICODE_BREAKS, ...BIDI, ['tab', (m) => `${m}\tx`], ...OVER_LONG],
   text: [...CONTROLS, ...OVER_LONG], // tab and line breaks are allowed in multi-line text
   excerpt: CONTROLS, // a log excerpt over its limit is shortened to its end, not refused (large-events.e2e-spec.ts)
@@ -172,7 +174,7 @@ const FIELDS: Field[] = [
       app.gql('mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { eventId } }', { input: withValue(EVENTS[shape](), path, value) }, app.token(Role.SERVICE, 'console')),
   })),
   argument('deliveries', 'query($f: DeliveryFilter) { deliveries(filter: $f) { totalCount } }', 'filter.applicationId', 'id', 255, (v) => ({ f: { applicationId: v } })),
-  argument('deliveries', 'query($f: DeliveryFilter) { deliveries(filter: $f) { totalCount } }', 'filter.recipientId', 'id', 255, (v) => ({ f: { recipientId: v } })),
+  argument('deliveries', 'query($f: DeliveryFilter) { deliveries(filter: $f) { totalCount } }', 'filter.recipientId', 'recipientId', 255, (v) => ({ f: { recipientId: v } })),
   argument('applications', 'query($s: String) { applications(search: $s) { totalCount } }', 'search', 'line', 255, (v) => ({ s: v })),
   argument('users', 'query($s: String) { users(search: $s) { totalCount } }', 'search', 'line', 255, (v) => ({ s: v })),
   argument('recipientsPreview', 'query($a: ID!) { recipientsPreview(eventType: JOB_FAILED, applicationId: $a) { userId } }', 'applicationId', 'id', 255, (v) => ({ a: v })),

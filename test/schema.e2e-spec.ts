@@ -56,7 +56,7 @@ describe('schema.graphql', () => {
     }
     expect(described.length).toBeGreaterThanOrEqual(3); // EffectivePreference, ApplicationPreference, SetNotificationPreferenceInput
     for (const line of described) {
-      expect(line).toMatch(/in the (person's time zone \(their|target's time zone \(its) timeZone, else the admin's default, else UTC\)/);
+      expect(line).toMatch(/in the (person's time zone \(their|target's time zone \(its|address's time zone \(its) timeZone, else the admin's default, else UTC\)/); // a target or a subscribed address: its own zone
       expect(line).not.toMatch(/0–23, UTC/);
     }
   });

@@ -70,6 +70,21 @@ export interface AudienceView {
   readonly notReceiving?: { reason: NotReceivingReason | null; detail: string };
 }
 
+/**
+ * A member that is a subscription of its own rather than a console person (a
+ * subscribed list): what its mails' signed preferences page shows of it.
+ */
+export interface SubscriptionView {
+  readonly address: string;
+  /** The application's console id. */
+  readonly applicationId: string;
+  readonly types: readonly NotificationType[];
+  readonly frequency: NotificationFrequency;
+  readonly status: 'PENDING' | 'ACTIVE' | 'UNSUBSCRIBED';
+  readonly locale: string | null;
+  readonly timeZone: string | null;
+}
+
 /** A source of recipients. */
 export interface AudienceSource {
   /** Lowercase letters, digits and dashes: the prefix of the recipient ids it owns (`subscriber`), or the people's source name. */
@@ -82,6 +97,10 @@ export interface AudienceSource {
   readersOf(questions: readonly ReaderQuestion[], manager?: EntityManager): Promise<ReaderAnswer[]>;
   /** Everyone of the application's audience for `type` now, receiving it or not, with why. */
   audienceOf(applicationId: string, type: NotificationType): Promise<AudienceView[]>;
+  /** For members that are subscriptions (not people): the subscription behind a recipient id, for its mails' preferences page; null: none (any more). */
+  subscriptionOf?(recipientId: string): Promise<SubscriptionView | null>;
+  /** Their one-click unsubscribe (RFC 8058) and the page's button: the subscription ends; false when there was none. */
+  unsubscribe?(recipientId: string): Promise<boolean>;
 }
 
 /** Marks a provider as an audience source (a multi-provider, found by AudienceSources at start). */

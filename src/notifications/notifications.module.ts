@@ -35,6 +35,7 @@ import { NotificationPlanner } from './planning/notification-planner';
 import { PreferenceLinks } from './preference-links/preference-links';
 import { PreferencesPageController } from './preferences-page/preferences-page.controller';
 import { PreferencesPageService } from './preferences-page/preferences-page.service';
+import { SubscriptionSectionView } from './preferences-page/subscription-section.view';
 import { PreferencesPageView } from './preferences-page/preferences-page.view';
 import { UsedLinkEntity } from './preferences-page/used-link.entity';
 import { MailBrandingResolver } from './mail-branding/mail-branding.resolver';
@@ -69,6 +70,7 @@ import { TEMPLATE_SOURCE } from './rendering/template-source';
     PreferenceLinks,
     PreferencesPageService,
     PreferencesPageView,
+    SubscriptionSectionView,
     DatabaseTemplateSource, // the files as shipped, with admins' templates and branding over them
     { provide: TEMPLATE_SOURCE, useExisting: DatabaseTemplateSource },
     MailRenderer,

@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SettingsModule } from '../settings/settings.module';
+import { ApplicationDefaultEntity } from './application-defaults/application-default.entity';
+import { ApplicationDefaultsResolver } from './application-defaults/application-defaults.resolver';
+import { ApplicationDefaultsService } from './application-defaults/application-defaults.service';
 import { ApplicationsResolver } from './applications/applications.resolver';
 import { ApplicationsService } from './applications/applications.service';
 import { ApplicationEntity } from './entities/application.entity';
@@ -24,7 +27,7 @@ import { QuietHoursService } from './quiet-hours/quiet-hours.service';
 
 /** People, applications, memberships and notification preferences; answers "who receives E about A?"; addresses suspended after bounces (suspensions/). */
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity, AddressSuspensionEntity, QuietHoursEntity]), SettingsModule], // the admin's default time zone (recipientsPreview's digest windows)
+  imports: [TypeOrmModule.forFeature([UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity, AddressSuspensionEntity, QuietHoursEntity, ApplicationDefaultEntity]), SettingsModule], // the admin's default time zone (recipientsPreview's digest windows)
   providers: [
     UsersService,
     ApplicationsService,
@@ -33,6 +36,8 @@ import { QuietHoursService } from './quiet-hours/quiet-hours.service';
     UserFieldsResolver,
     UsersAdminResolver,
     ApplicationsResolver,
+    ApplicationDefaultsService,
+    ApplicationDefaultsResolver,
     AddressSuspensions,
     SuspendedAddressesResolver,
     EmailSuspensionResolver,

@@ -70,12 +70,16 @@ export class PeopleAudience implements AudienceSource {
   async audienceOf(applicationId: string, type: NotificationType): Promise<AudienceView[]> {
     return (await this.recipients.audienceOf(applicationId, type)).map((m) => {
       const reason = notReceivingReason(m, m.frequency !== NotificationFrequency.NEVER);
+      const notReceiving =
+        reason === NotReceivingReason.OPTED_OUT && m.applicationDefault
+          ? { reason, detail: "no mail: this type is off by default for this application (its notification defaults), and they have not chosen otherwise (their settings now)" }
+          : reason && { reason, detail: `no mail: ${REASON_TEXT[reason]} (their settings now)` };
       return {
         recipientId: m.externalId,
         displayName: m.displayName,
         address: m.email,
         frequency: m.frequency,
-        ...(reason && { notReceiving: { reason, detail: `no mail: ${REASON_TEXT[reason]} (their settings now)` } }),
+        ...(notReceiving && { notReceiving }),
       };
     });
   }

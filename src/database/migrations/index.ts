@@ -21,6 +21,7 @@ import { MailTemplates1765000000020 } from './1765000000020-mail-templates';
 import { SlidingQuota1766000000100 } from './1766000000100-sliding-quota';
 import { DeliveryPriority1766000000101 } from './1766000000101-delivery-priority';
 import { StandbyRelay1766000000200 } from './1766000000200-standby-relay';
+import { SubscribedAddresses1766000000300 } from './1766000000300-subscribed-addresses';
 import { QuietHours1766000000400 } from './1766000000400-quiet-hours';
 import { NotificationTargets1766000000500 } from './1766000000500-notification-targets';
 
@@ -49,6 +50,7 @@ export const MIGRATIONS = [
   SlidingQuota1766000000100,
   DeliveryPriority1766000000101,
   StandbyRelay1766000000200,
+  SubscribedAddresses1766000000300,
   QuietHours1766000000400,
   NotificationTargets1766000000500,
 ];

@@ -1,7 +1,7 @@
 import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import { IsDate, IsEnum, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
-import { Identifier } from '@herald/contracts';
+import { Identifier, SingleLineText } from '@herald/contracts';
 import { PageArgs } from '../../graphql/pagination';
 import { DeliveryStatus } from '../entities/delivery.entity';
 import { NotificationType } from '../../event-types/notification-type';
@@ -17,8 +17,9 @@ export class DeliveryFilter {
   @Field(() => ID, { nullable: true, description: "Only mails about this application (the console's id)" }) @IsOptional() @Identifier({ maxLength: 255 })
   applicationId?: string;
 
-  @Field(() => ID, { nullable: true, description: "A person's id (ADMIN only; a USER sees their own)" })
-  @IsOptional() @Identifier({ maxLength: 255 })
+  @Field(() => ID, { nullable: true, description: "A recipient's id: a person's, or another audience source's `<source> <id>` such as `subscriber 12` (ADMIN only; a USER sees their own)" })
+  @IsOptional() @SingleLineText({ maxLength: 255 })
+  @Matches(/^(?:[a-z][a-z0-9-]{0,31} )?\S+$/, { message: 'must be a person\'s id, or "<source> <id>" such as subscriber 12' })
   recipientId?: string;
 
   @Field(() => Date, { nullable: true, description: 'Created at or after' }) @IsOptional() @IsDate()

@@ -2,8 +2,9 @@ import { Body, Controller, Get, Headers, Logger, Post, Query, Res } from '@nestj
 import { Public } from '../../auth/auth.decorators';
 import { PREFERENCES_PATH, UNSUBSCRIBE_PATH } from '../preference-links/preference-links';
 import { NotificationFrequency } from '../../users/frequency/notification-frequency';
-import { type AllPreferences, type FormChoice, type LinkContext, LinkRefused, PreferencesPageService, quietHoursProblem, type StopChoice } from './preferences-page.service';
+import { type AllPreferences, type FormChoice, type LinkContext, LinkRefused, PreferencesPageService, quietHoursProblem, type StopChoice, type SubscriptionLink } from './preferences-page.service';
 import { PreferencesPageView } from './preferences-page.view';
+import { SubscriptionSectionView } from './subscription-section.view';
 import { NOTIFICATION_TYPES, type NotificationType } from '../../event-types/notification-type';
 
 /** The HTTP answer of each reason a link does not work. */
@@ -31,22 +32,29 @@ export class PreferencesPageController {
   constructor(
     private readonly service: PreferencesPageService,
     private readonly view: PreferencesPageView,
+    private readonly subscriptionView: SubscriptionSectionView,
   ) {}
 
   @Get(PREFERENCES_PATH)
   show(@Query('t') token: unknown, @Headers('accept-language') languages: unknown, @Res() res: Response): Promise<void> {
-    return this.answer(res, `GET ${PREFERENCES_PATH}`, languages, async () => this.page(await this.service.open(token)));
+    return this.answer(res, `GET ${PREFERENCES_PATH}`, languages, async (sub) => (sub ? this.subscriptionPage(sub) : this.page(await this.service.open(token))), token);
   }
 
   /** A mail program that follows List-Unsubscribe with a GET (no one-click) shows the page: a GET never changes anything. */
   @Get(UNSUBSCRIBE_PATH)
   showFromHeader(@Query('t') token: unknown, @Headers('accept-language') languages: unknown, @Res() res: Response): Promise<void> {
-    return this.answer(res, `GET ${UNSUBSCRIBE_PATH}`, languages, async () => this.page(await this.service.open(token)));
+    return this.answer(res, `GET ${UNSUBSCRIBE_PATH}`, languages, async (sub) => (sub ? this.subscriptionPage(sub) : this.page(await this.service.open(token))), token);
   }
 
   @Post(PREFERENCES_PATH)
   submit(@Body() form: Form, @Headers('accept-language') languages: unknown, @Res() res: Response): Promise<void> {
-    return this.answer(res, `POST ${PREFERENCES_PATH}`, languages, async () => {
+    return this.answer(res, `POST ${PREFERENCES_PATH}`, languages, async (sub) => {
+      if (sub) {
+        // A subscribed address's page has one form: unsubscribe it.
+        if (form.action !== 'unsubscribe') throw new LinkRefused('invalid', sub.subscription);
+        await this.service.unsubscribeSubscription(sub, form.form);
+        return this.subscriptionView.unsubscribed(sub, await this.service.readerOf(sub.subscription));
+      }
       const link = await this.service.open(form?.t);
       if (form.action === 'stop') {
         const choice = form.stop;
@@ -61,17 +69,26 @@ export class PreferencesPageController {
       if (problem) return this.page(link, problem);
       await this.service.save(link, form.form, wanted);
       return this.page(await this.service.open(link.token), 'saved');
-    });
+    }, form?.t);
   }
 
   /** RFC 8058: the body must say `List-Unsubscribe=One-Click`; the mail's type is then off for its application. */
   @Post(UNSUBSCRIBE_PATH)
   oneClick(@Query('t') token: unknown, @Body() body: Form, @Headers('accept-language') languages: unknown, @Res() res: Response): Promise<void> {
-    return this.answer(res, `POST ${UNSUBSCRIBE_PATH}`, languages, async () => {
+    return this.answer(res, `POST ${UNSUBSCRIBE_PATH}`, languages, async (sub) => {
       if (body?.['List-Unsubscribe'] !== 'One-Click') throw new LinkRefused('not-one-click');
+      if (sub) {
+        // A subscribed address: the subscription ends (its application, every type).
+        await this.service.unsubscribeSubscription(sub);
+        return this.subscriptionView.unsubscribed(sub, await this.service.readerOf(sub.subscription));
+      }
       const link = await this.service.oneClick(token);
       return this.view.unsubscribed(link, await this.service.readerOf(link.person));
-    });
+    }, token);
+  }
+
+  private async subscriptionPage(link: SubscriptionLink): Promise<string> {
+    return this.subscriptionView.page(link, this.service.newFormId(), await this.service.readerOf(link.subscription));
   }
 
   private async page(link: LinkContext, status?: 'saved' | 'stopped' | 'quietInvalid'): Promise<string> {
@@ -84,16 +101,19 @@ export class PreferencesPageController {
    * the link's person when known, else of the browser (`languages`: Accept-Language);
    * logs the path, never the token.
    */
-  private async answer(res: Response, where: string, languages: unknown, render: () => Promise<string>): Promise<void> {
+  private async answer(res: Response, where: string, languages: unknown, render: (subscription: SubscriptionLink | null) => Promise<string>, token: unknown): Promise<void> {
     res.setHeader('cache-control', 'no-store');
     // The token is in the URL: no Referer carries it anywhere (the pages also say so in a <meta>).
     res.setHeader('referrer-policy', 'no-referrer');
-    res.setHeader('content-security-policy', this.view.contentSecurityPolicy);
     res.setHeader('x-content-type-options', 'nosniff');
     try {
-      res.status(200).type('html').send(await render());
+      // A mail to a subscribed address (not a person) has its subscription's page.
+      const subscription = await this.service.openSubscription(token);
+      res.setHeader('content-security-policy', subscription ? this.subscriptionView.contentSecurityPolicy : this.view.contentSecurityPolicy);
+      res.status(200).type('html').send(await render(subscription));
     } catch (error) {
       if (!(error instanceof LinkRefused)) throw error;
+      res.setHeader('content-security-policy', this.view.contentSecurityPolicy);
       this.logger.debug(`${where}: ${STATUS[error.reason]} ${error.reason}`);
       res.status(STATUS[error.reason]).type('html').send(this.view.refused(error.reason, await this.service.readerOf(error.person, languages)));
     }

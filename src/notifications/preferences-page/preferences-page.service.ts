@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThan } from 'typeorm';
+import type { AudienceSource, SubscriptionView } from '../../audiences/audience-source.port';
+import { AudienceSources } from '../../audiences/audience-sources';
 import { DeliveryChannels } from '../../channels/delivery-channels';
 import { Clock } from '../../clock/clock';
 import { isUniqueViolation } from '../../database/database-errors';
@@ -26,6 +28,12 @@ import { NOTIFICATION_TYPES, type NotificationType } from '../../event-types/not
 
 /** A person's language and time zone, as their profile has them (null: not said). */
 type Reading = Pick<UserModel, 'locale' | 'timeZone'>;
+
+/** What spending a single-use id needs of a link: until when it is kept, and whose language a refusal speaks. */
+interface Spendable {
+  expiresAt: Date;
+  person?: Reading;
+}
 
 /**
  * A link that does not work, and why (the page says it, with an HTTP 4xx), in the
@@ -59,6 +67,18 @@ export interface LinkContext {
   quietHours: QuietHoursModel;
   /** Names of the applications the person's overrides are about. */
   applicationNames: Map<string, string>;
+}
+
+/** What a link is about when its mail went to a subscription (a subscribed list) rather than a person. */
+export interface SubscriptionLink {
+  token: string;
+  deliveryId: number;
+  expiresAt: Date;
+  recipientId: string;
+  subscription: SubscriptionView;
+  source: AudienceSource;
+  eventType: NotificationType;
+  application: { id: string; name: string } | null;
 }
 
 /** The quick choices of the page, about the mail the link came from. */
@@ -130,7 +150,45 @@ export class PreferencesPageService {
     private readonly channels: DeliveryChannels,
     private readonly clock: Clock,
     private readonly quietHours: QuietHoursService,
+    private readonly audiences: AudienceSources,
   ) {}
+
+  /**
+   * The subscription behind a token, when its mail went to one (an audience source
+   * with subscriptions: a subscribed list), or null when it went to a person (`open`).
+   * Its page shows the subscription, and unsubscribes it (the page's button, one-click).
+   */
+  async openSubscription(token: unknown): Promise<SubscriptionLink | null> {
+    const check = this.links.tokens.verify(token, this.clock.date());
+    if (!check.ok) return null; // `open` says why, in the person's language when it can
+    const delivery = await this.dataSource.getRepository(DeliveryEntity).findOne({
+      select: { id: true, recipientId: true, address: true, eventType: true, applicationId: true },
+      where: { id: check.deliveryId },
+    });
+    const source = delivery && this.audiences.ownerOf(delivery.recipientId);
+    if (!delivery || !source?.subscriptionOf) return null;
+    const subscription = await source.subscriptionOf(delivery.recipientId);
+    if (!subscription) throw new LinkRefused('gone');
+    if (subscription.address !== delivery.address) throw new LinkRefused('address-changed', subscription);
+    const name = (await this.applications.namesOf([delivery.applicationId])).get(delivery.applicationId);
+    return {
+      token: token as string,
+      deliveryId: delivery.id,
+      expiresAt: check.expiresAt,
+      recipientId: delivery.recipientId,
+      subscription,
+      source,
+      eventType: delivery.eventType as NotificationType,
+      application: name === undefined ? null : { id: delivery.applicationId, name },
+    };
+  }
+
+  /** Ends a subscription from its mail: RFC 8058's one-click (once per mail), or the page's button (a form used once). */
+  async unsubscribeSubscription(link: SubscriptionLink, formId?: unknown): Promise<void> {
+    if (formId === undefined) await this.spend(`one-click:${link.deliveryId}`, { expiresAt: link.expiresAt, person: link.subscription });
+    else await this.spendForm({ expiresAt: link.expiresAt, person: link.subscription }, formId);
+    await link.source.unsubscribe?.(link.recipientId);
+  }
 
   /**
    * The language and zone of a page, as of a mail: the person's (users.locale,
@@ -246,13 +304,13 @@ export class PreferencesPageService {
     }
   }
 
-  private spendForm(link: LinkContext, formId: unknown): Promise<void> {
+  private spendForm(link: Spendable, formId: unknown): Promise<void> {
     if (typeof formId !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(formId)) throw new LinkRefused('invalid', link.person);
     return this.spend(`form:${formId}`, link);
   }
 
   /** Records a single-use id as used; refuses one used before. Forgets the ids of expired links on the way. */
-  private async spend(id: string, link: LinkContext): Promise<void> {
+  private async spend(id: string, link: Spendable): Promise<void> {
     const repo = this.dataSource.getRepository(UsedLinkEntity);
     try {
       await this.transactions.exclusive(() => repo.insert({ id, expiresAt: link.expiresAt }));

@@ -16,6 +16,8 @@ export enum AuditKind {
   REPORT_MAILBOX = 'REPORT_MAILBOX',
   NOTIFICATION_TARGET = 'NOTIFICATION_TARGET',
   QUIET_HOURS = 'QUIET_HOURS',
+  SUBSCRIPTION = 'SUBSCRIPTION',
+  APPLICATION_DEFAULTS = 'APPLICATION_DEFAULTS',
 }
 registerEnumType(AuditKind, {
   name: 'AuditKind',
@@ -37,6 +39,10 @@ registerEnumType(AuditKind, {
     MAIL_BRANDING: { description: 'The mails\' branding (updateMailBranding); target mailBranding: each field changed (the logo image by its type, size and SHA-256)' },
     REPORT_MAILBOX: { description: 'The mailbox bounce reports are read from (updateReportMailboxSettings); target reportMailboxSettings, the password only named' },
     QUIET_HOURS: { description: 'Default quiet hours (updateQuietHoursDefaults); target quietHours (the installation\'s) or quietHours[<application id>]: each field changed' },
+    SUBSCRIPTION: {
+      description: 'An ADMIN subscribed an address to an application without its confirmation (subscribeAddress with skipConfirmation); target <application id>/<address>: status and confirmation',
+    },
+    APPLICATION_DEFAULTS: { description: "An application's notification defaults (updateApplicationNotificationDefaults); target: the application id, a field per type" },
     ADDRESS_SUSPENSION: { description: 'An admin lifted the suspension of an address that bounced (liftAddressSuspension); target: the address, field suspended true → false' },
     NOTIFICATION_TARGET: { description: "An application's Teams, Slack or webhook target added or removed (addNotificationTarget, removeNotificationTarget); target <application id>/<target id>: its fields, the URL and signing key only named" },
   },

@@ -51,7 +51,7 @@ export class UsersAdminResolver {
       const { timing, when, window, capSummaryAt } = timingOf(r, now, timeZone, held.get(r.externalId));
       return {
         userId: r.externalId, email: r.email, displayName: r.displayName, locale: r.locale, timeZone: r.timeZone,
-        frequency: r.frequency, timing, when, digestWindowStart: window?.start ?? null, digestWindowEnd: window?.end ?? null, capSummaryAt,
+        frequency: r.frequency, rule: r.rule, timing, when, digestWindowStart: window?.start ?? null, digestWindowEnd: window?.end ?? null, capSummaryAt,
       };
     });
   }

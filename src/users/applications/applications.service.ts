@@ -125,6 +125,23 @@ export class ApplicationsService {
     return { application: ApplicationModel.from(app), user: UserModel.from(user), role };
   }
 
+  /** Whether the person (console id) is a MANAGE member of the application (console id). */
+  async manages(userExternalId: string, applicationExternalId: string): Promise<boolean> {
+    const row = await this.dataSource
+      .getRepository(MembershipEntity)
+      .createQueryBuilder('m')
+      .innerJoin('m.application', 'a')
+      .innerJoin('m.user', 'u')
+      .where('a.external_id = :app AND u.external_id = :user AND m.role = :role', { app: applicationExternalId, user: userExternalId, role: MembershipRole.MANAGE })
+      .getExists();
+    return row;
+  }
+
+  /** The application by its console id (NOT_FOUND when Herald does not know it). */
+  byExternalId(externalId: string): Promise<ApplicationEntity> {
+    return this.find(externalId);
+  }
+
   /** The person's roles on the application, in order. */
   private async rolesOn(manager: EntityManager, applicationId: number, userId: number): Promise<MembershipRole[]> {
     const rows = await manager.getRepository(MembershipEntity).find({ select: { role: true }, where: { applicationId, userId } });

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { openDatabase, testDatabases } from '../../../test/support/memory-database';
 import { NotificationType } from '../../event-types/notification-type';
+import { ApplicationDefaultEntity } from '../application-defaults/application-default.entity';
 import { ApplicationEntity } from '../entities/application.entity';
 import { MembershipEntity, MembershipRole } from '../entities/membership.entity';
 import { PreferenceEntity } from '../entities/preference.entity';
@@ -16,7 +17,7 @@ describe.each(testDatabases('herald_readers'))('RecipientsService.readersOf: who
   const people: string[] = [];
 
   beforeAll(async () => {
-    ({ dataSource } = await openDatabase(database, [UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity, AddressSuspensionEntity]));
+    ({ dataSource } = await openDatabase(database, [UserEntity, ApplicationEntity, MembershipEntity, PreferenceEntity, AddressSuspensionEntity, ApplicationDefaultEntity]));
     recipients = new RecipientsService(dataSource);
     for (const app of ['app-1', 'app-2']) {
       await dataSource.getRepository(ApplicationEntity).insert({ externalId: app, name: app });
@@ -41,6 +42,13 @@ describe.each(testDatabases('herald_readers'))('RecipientsService.readersOf: who
     await person('app-wins');
     await preference('app-wins', 'JOB_FAILED', null, false);
     await preference('app-wins', 'JOB_FAILED', 'app-1', true);
+    // app-2's defaults: JOB_SUCCEEDED off, JOB_FAILED in a daily digest; a person's own choice wins.
+    const appDefault = (eventType: string, frequency: string, digestHour: number | null = null) =>
+      dataSource.getRepository(ApplicationDefaultEntity).insert({ applicationId: ids.get('app-2')!, eventType, frequency, digestHour, updatedAt: new Date(0), updatedBy: 'admin' });
+    await appDefault('JOB_SUCCEEDED', 'NEVER');
+    await appDefault('JOB_FAILED', 'DIGEST_DAILY', 7);
+    await person('keeps-success', {}, ['app-2']);
+    await preference('keeps-success', 'JOB_SUCCEEDED', null, true);
     await person('nomail', { email: null });
     await person('Bounced', { email: 'Bounced@Example.com' });
     const retryAt = new Date(Date.UTC(2026, 11, 1, 9));
@@ -98,6 +106,25 @@ describe.each(testDatabases('herald_readers'))('RecipientsService.readersOf: who
       expect.objectContaining({ reads: true, suspension: null }), // a suspension lifted
     ]);
     expect(await recipients.readersOf([])).toEqual([]);
+  });
+
+  it("applies an application's defaults to people who have not chosen, and lets each person's own choice win, saying which rule decided", async () => {
+    const byRule = async (app: string, type: NotificationType) => (await recipients.recipientsFor(app, type)).map((r) => [r.externalId, r.frequency, r.digestHour, r.rule]);
+    expect(await byRule('app-2', NotificationType.JOB_SUCCEEDED)).toEqual([['keeps-success', 'IMMEDIATELY', null, 'PERSON_GLOBAL']]);
+    expect(await byRule('app-2', NotificationType.JOB_FAILED)).toEqual([
+      ['mute-app', 'DIGEST_DAILY', 7, 'APPLICATION_DEFAULT'],
+      ['keeps-success', 'DIGEST_DAILY', 7, 'APPLICATION_DEFAULT'],
+    ]);
+    expect((await byRule('app-1', NotificationType.JOB_FAILED)).find(([id]) => id === 'app-wins')).toEqual(['app-wins', 'IMMEDIATELY', null, 'PERSON_APPLICATION']);
+    expect((await byRule('app-1', NotificationType.JOB_FAILED)).find(([id]) => id === 'ann')).toEqual(['ann', 'IMMEDIATELY', null, 'TYPE_DEFAULT']);
+    expect(await recipients.readersOf([{ recipientId: 'mute-app', applicationId: 'app-2', eventType: NotificationType.JOB_SUCCEEDED }])).toEqual([
+      { reads: false, reason: 'JOB_SUCCEEDED is off by default for app-2 (its notification defaults)' },
+    ]);
+    const audience = await recipients.audienceOf('app-2', NotificationType.JOB_SUCCEEDED);
+    expect(audience.map((m) => [m.externalId, m.frequency, m.chosen])).toEqual([
+      ['mute-app', 'NEVER', false],
+      ['keeps-success', 'IMMEDIATELY', true],
+    ]);
   });
 
   it('agrees with recipientsFor, the planning query, for every person', async () => {

@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { NotificationType } from '../../event-types/notification-type';
 import { eventTypeOf } from '../../event-types/registry';
 import { Sql } from '../../database/sql';
+import { ApplicationDefaultEntity } from '../application-defaults/application-default.entity';
 import { ApplicationEntity } from '../entities/application.entity';
 import { MembershipEntity, MembershipRole } from '../entities/membership.entity';
 import { PreferenceEntity } from '../entities/preference.entity';
@@ -26,6 +27,16 @@ export interface Recipient {
   frequency: NotificationFrequency;
   /** Their daily digest's hour, when frequency is DIGEST_DAILY (null: the default). */
   digestHour: number | null;
+  /** What decided it: their choice for the application, theirs for every application, the application's default, or the type's. */
+  rule: PreferenceRule;
+}
+
+/** Which rule decides what a person gets of a type about an application, first that applies. */
+export enum PreferenceRule {
+  PERSON_APPLICATION = 'PERSON_APPLICATION',
+  PERSON_GLOBAL = 'PERSON_GLOBAL',
+  APPLICATION_DEFAULT = 'APPLICATION_DEFAULT',
+  TYPE_DEFAULT = 'TYPE_DEFAULT',
 }
 
 /** A manager of an application, whether or not they receive a type, and what decides it (for "why didn't I get a mail?"). */
@@ -36,8 +47,10 @@ export interface AudienceMember {
   notificationsEnabled: boolean;
   /** How often they want the type about the application; NEVER when it is off. */
   frequency: NotificationFrequency;
-  /** Whether the frequency is their own choice (for the application or globally) rather than the type's default. */
+  /** Whether the frequency is their own choice (for the application or globally) rather than a default (the application's or the type's). */
   chosen: boolean;
+  /** Whether the application's default decided it (they have not chosen, and the application has a default for the type). */
+  applicationDefault: boolean;
 }
 
 /** Whether a person may still get a mail of a type about an application: the question asked again when it is sent. */
@@ -85,6 +98,7 @@ export class RecipientsService {
     this.readersQuery = sql.statement(
       `SELECT v.n AS "n", u.id AS "userId", u.email AS "email", u.display_name AS "displayName", u.locale AS "locale", u.time_zone AS "timeZone",
               u.notifications_enabled AS "notificationsEnabled", m.user_id AS "manager", pa.enabled AS "appEnabled", pg.enabled AS "globalEnabled",
+              d.frequency AS "appDefault",
               s.address AS "suspended", s.reason AS "suspensionReason", s.retry_at AS "retryAt", s.retry_delivery_id AS "retryDeliveryId"
          FROM ${questions}
          LEFT JOIN ${sql.table(UserEntity)} u ON u.external_id = v.u
@@ -92,32 +106,36 @@ export class RecipientsService {
          LEFT JOIN ${sql.table(MembershipEntity)} m ON m.application_id = a.id AND m.role = '${MembershipRole.MANAGE}' AND m.user_id = u.id
          LEFT JOIN ${sql.table(PreferenceEntity)} pa ON pa.user_id = u.id AND pa.event_type = v.t AND pa.application_id = a.id
          LEFT JOIN ${sql.table(PreferenceEntity)} pg ON pg.user_id = u.id AND pg.event_type = v.t AND pg.application_id IS NULL
+         LEFT JOIN ${sql.table(ApplicationDefaultEntity)} d ON d.application_id = a.id AND d.event_type = v.t
          LEFT JOIN ${sql.table(AddressSuspensionEntity)} s ON s.address = LOWER(u.email) AND s.suspended_at IS NOT NULL`,
     );
     this.audienceQuery = sql.statement(
       `SELECT u.external_id AS "externalId", u.email AS "email", u.display_name AS "displayName", u.notifications_enabled AS "notificationsEnabled",
               CASE WHEN pa.id IS NULL THEN pg.enabled ELSE pa.enabled END AS "enabled",
               CASE WHEN pa.id IS NULL THEN pg.frequency ELSE pa.frequency END AS "frequency",
-              CASE WHEN pa.id IS NULL AND pg.id IS NULL THEN 0 ELSE 1 END AS "chosen"
+              CASE WHEN pa.id IS NULL AND pg.id IS NULL THEN 0 ELSE 1 END AS "chosen", d.frequency AS "appDefault"
          FROM ${sql.table(ApplicationEntity)} a
          JOIN ${sql.table(MembershipEntity)} m ON m.application_id = a.id AND m.role = '${MembershipRole.MANAGE}'
          JOIN ${sql.table(UserEntity)} u ON u.id = m.user_id
          LEFT JOIN ${sql.table(PreferenceEntity)} pa ON pa.user_id = u.id AND pa.event_type = ? AND pa.application_id = a.id
          LEFT JOIN ${sql.table(PreferenceEntity)} pg ON pg.user_id = u.id AND pg.event_type = ? AND pg.application_id IS NULL
+         LEFT JOIN ${sql.table(ApplicationDefaultEntity)} d ON d.application_id = a.id AND d.event_type = ?
         WHERE a.external_id = ?
         ORDER BY u.id`,
     );
     this.query = sql.statement(
       `SELECT u.id AS "userId", u.external_id AS "externalId", u.email AS "email", u.display_name AS "displayName", u.locale AS "locale", u.time_zone AS "timeZone",
-              CASE WHEN pa.id IS NULL THEN pg.frequency ELSE pa.frequency END AS "frequency",
-              CASE WHEN pa.id IS NULL THEN pg.digest_hour ELSE pa.digest_hour END AS "digestHour"
+              CASE WHEN pa.id IS NOT NULL THEN pa.frequency WHEN pg.id IS NOT NULL THEN pg.frequency ELSE d.frequency END AS "frequency",
+              CASE WHEN pa.id IS NOT NULL THEN pa.digest_hour WHEN pg.id IS NOT NULL THEN pg.digest_hour ELSE d.digest_hour END AS "digestHour",
+              CASE WHEN pa.id IS NOT NULL THEN 'PERSON_APPLICATION' WHEN pg.id IS NOT NULL THEN 'PERSON_GLOBAL' WHEN d.frequency IS NOT NULL THEN 'APPLICATION_DEFAULT' ELSE 'TYPE_DEFAULT' END AS "rule"
          FROM ${sql.table(ApplicationEntity)} a
          JOIN ${sql.table(MembershipEntity)} m ON m.application_id = a.id AND m.role = '${MembershipRole.MANAGE}'
          JOIN ${sql.table(UserEntity)} u ON u.id = m.user_id
          LEFT JOIN ${sql.table(PreferenceEntity)} pa ON pa.user_id = u.id AND pa.event_type = ? AND pa.application_id = a.id
          LEFT JOIN ${sql.table(PreferenceEntity)} pg ON pg.user_id = u.id AND pg.event_type = ? AND pg.application_id IS NULL
+         LEFT JOIN ${sql.table(ApplicationDefaultEntity)} d ON d.application_id = a.id AND d.event_type = ?
         WHERE a.external_id = ? AND u.email IS NOT NULL AND u.notifications_enabled = TRUE
-          AND COALESCE(pa.enabled, pg.enabled, ${sql.postgres ? '?::boolean' : '?'}) = TRUE
+          AND COALESCE(pa.enabled, pg.enabled, CASE WHEN d.frequency IS NULL THEN NULL WHEN d.frequency = '${NotificationFrequency.NEVER}' THEN FALSE ELSE TRUE END, ${sql.postgres ? '?::boolean' : '?'}) = TRUE
         ORDER BY u.id`,
     );
   }
@@ -125,7 +143,7 @@ export class RecipientsService {
   /** Who receives `eventType` about the application; `manager` runs it inside the caller's transaction. */
   async recipientsFor(applicationExternalId: string, eventType: NotificationType, manager: EntityManager = this.dataSource.manager): Promise<Recipient[]> {
     const byDefault = eventTypeOf(eventType).enabledByDefault;
-    const rows = (await manager.query(this.query, [eventType, eventType, applicationExternalId, byDefault])) as Array<Omit<Recipient, 'userId' | 'frequency'> & { userId: number; frequency: string | null }>;
+    const rows = (await manager.query(this.query, [eventType, eventType, eventType, applicationExternalId, byDefault])) as Array<Omit<Recipient, 'userId' | 'frequency'> & { userId: number; frequency: string | null }>;
     return rows.map((r) => ({ ...r, userId: String(r.userId), frequency: frequencyOf(true, r.frequency) }));
   }
 
@@ -159,16 +177,18 @@ export class RecipientsService {
   /** Every manager of the application, receiving `eventType` or not, with what decides it. */
   async audienceOf(applicationExternalId: string, eventType: NotificationType): Promise<AudienceMember[]> {
     const byDefault = eventTypeOf(eventType).enabledByDefault;
-    const rows = (await this.dataSource.query(this.audienceQuery, [eventType, eventType, applicationExternalId])) as Array<{
-      externalId: string; email: string | null; displayName: string | null; notificationsEnabled: boolean | number; enabled: boolean | number | null; frequency: string | null; chosen: number | string;
+    const rows = (await this.dataSource.query(this.audienceQuery, [eventType, eventType, eventType, applicationExternalId])) as Array<{
+      externalId: string; email: string | null; displayName: string | null; notificationsEnabled: boolean | number; enabled: boolean | number | null; frequency: string | null; chosen: number | string; appDefault: string | null;
     }>;
     return rows.map((r) => ({
       externalId: r.externalId,
       email: r.email,
       displayName: r.displayName,
       notificationsEnabled: !!r.notificationsEnabled,
-      frequency: frequencyOf(r.enabled === null ? byDefault : !!r.enabled, r.frequency),
+      // Their own choice, else the application's default, else the type's.
+      frequency: r.enabled !== null ? frequencyOf(!!r.enabled, r.frequency) : r.appDefault !== null ? (r.appDefault as NotificationFrequency) : frequencyOf(byDefault, null),
       chosen: Number(r.chosen) === 1,
+      applicationDefault: r.enabled === null && r.appDefault !== null,
     }));
   }
 }
@@ -185,6 +205,8 @@ interface ReaderRow {
   manager: number | string | null;
   appEnabled: boolean | number | null;
   globalEnabled: boolean | number | null;
+  /** The application's default frequency for the type, if it has one. */
+  appDefault: string | null;
   /** The address, when it is suspended after bounces. */
   suspended: string | null;
   suspensionReason: string | null;
@@ -201,6 +223,8 @@ function answerOf(row: ReaderRow, asked: { u: string; a: string; t: string }): R
     if (!row.appEnabled) return { reads: false, reason: `${asked.t} switched off for ${asked.a}` };
   } else if (row.globalEnabled !== null) {
     if (!row.globalEnabled) return { reads: false, reason: `${asked.t} switched off for every application` };
+  } else if (row.appDefault !== null) {
+    if (row.appDefault === NotificationFrequency.NEVER) return { reads: false, reason: `${asked.t} is off by default for ${asked.a} (its notification defaults)` };
   } else if (!eventTypeOf(asked.t as NotificationType).enabledByDefault) {
     return { reads: false, reason: `${asked.t} is off by default and not switched on` };
   }
