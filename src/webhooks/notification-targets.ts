@@ -127,11 +127,9 @@ export class NotificationTargets {
     });
   }
 
-  /** Disables an enabled target; true when this call did it (the first of several processes, or of several deliveries). */
-  async disable(id: number, reason: string): Promise<boolean> {
-    const result = await this.transactions.exclusive(() =>
-      this.repo.createQueryBuilder().update(NotificationTargetEntity).set({ enabled: false, disabledReason: reason.slice(0, 500), disabledAt: this.clock.date() }).where('id = :id AND enabled = :enabled', { id, enabled: true }).execute(),
-    );
+  /** Disables an enabled target in the caller's transaction; true when this call did it (the first of several processes, or of several deliveries). */
+  async disable(id: number, reason: string, manager: EntityManager): Promise<boolean> {
+    const result = await manager.createQueryBuilder().update(NotificationTargetEntity).set({ enabled: false, disabledReason: reason.slice(0, 500), disabledAt: this.clock.date() }).where('id = :id AND enabled = :enabled', { id, enabled: true }).execute();
     return (result.affected ?? 0) > 0;
   }
 }
