@@ -7,6 +7,7 @@ import { capturingOutput } from './support/captured-output';
 import { adaptiveCardProblems, blockKitProblems } from './support/chat-payload-rules';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
+import { scrape } from './support/prometheus-text';
 import { SmtpSink } from './support/smtp-sink';
 import { WEBHOOK_TEST_ENV, WebhookReceiver } from './support/webhook-receiver';
 
@@ -126,6 +127,12 @@ describe(`notification targets: delivery (${DATABASE_KIND})`, () => {
     const ds = await deliveries(eventId);
     expect(on(ds, 'slack')[0]).toMatchObject({ attempts: 1, lastReply: 'HTTP 200 ok' });
     expect(on(ds, 'teams')[0]).toMatchObject({ attempts: 2, lastReply: 'HTTP 200 ok' });
+    // /metrics counts them by channel (the dispatcher's series, labelled with the delivery's channel).
+    const metrics = await scrape(app.url);
+    expect(metrics('herald_send_attempts_total', { channel: 'teams', outcome: 'retry', reply_class: '5xx' })).toBeGreaterThanOrEqual(1);
+    expect(metrics('herald_send_attempts_total', { channel: 'slack', outcome: 'waiting' })).toBeGreaterThanOrEqual(1);
+    expect(metrics('herald_deliveries_total', { channel: 'webhook', status: 'SENT' })).toBeGreaterThanOrEqual(2);
+    expect(metrics('herald_send_duration_seconds_count', { channel: 'slack' })).toBeGreaterThanOrEqual(2);
     const posts = receiver.received.slice(before);
     expect(posts.filter((p) => p.path === path('slack')).map((p) => p.status)).toEqual([429, 200]);
     expect(posts.filter((p) => p.path === path('teams')).map((p) => p.status)).toEqual([500, 200]);
