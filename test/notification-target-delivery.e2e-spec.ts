@@ -131,7 +131,7 @@ describe(`notification targets: delivery (${DATABASE_KIND})`, () => {
     const metrics = await scrape(app.url);
     expect(metrics('herald_send_attempts_total', { channel: 'teams', outcome: 'retry', reply_class: '5xx' })).toBeGreaterThanOrEqual(1);
     expect(metrics('herald_send_attempts_total', { channel: 'slack', outcome: 'waiting' })).toBeGreaterThanOrEqual(1);
-    expect(metrics('herald_deliveries_total', { channel: 'webhook', status: 'SENT' })).toBeGreaterThanOrEqual(2);
+    expect(metrics('herald_deliveries_total', { channel: 'webhook', status: 'SENT' })).toBeGreaterThanOrEqual(1);
     expect(metrics('herald_send_duration_seconds_count', { channel: 'slack' })).toBeGreaterThanOrEqual(2);
     const posts = receiver.received.slice(before);
     expect(posts.filter((p) => p.path === path('slack')).map((p) => p.status)).toEqual([429, 200]);
