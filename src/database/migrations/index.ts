@@ -21,6 +21,7 @@ import { MailTemplates1765000000020 } from './1765000000020-mail-templates';
 import { StandbyRelay1766000000200 } from './1766000000200-standby-relay';
 import { QuietHours1766000000400 } from './1766000000400-quiet-hours';
 import { NotificationTargets1766000000500 } from './1766000000500-notification-targets';
+import { TargetPacing1766000000700 } from './1766000000700-target-pacing';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   StandbyRelay1766000000200,
   QuietHours1766000000400,
   NotificationTargets1766000000500,
+  TargetPacing1766000000700,
 ];
