@@ -29,7 +29,7 @@ export const targetDisabled = defineEventType<ApplicationCreatedEvent>(__dirname
     'history.failuresInRow': '0',
     'history.deliveredAs': 'TARGET_DISABLED',
     'history.disabledTarget': 'The same as target, with its id',
-    'history.disabledTarget.id': "The target's id (removeNotificationTarget)",
+    'history.disabledTarget.id': "The target's id (updateNotificationTarget, removeNotificationTarget)",
     'history.disabledTarget.name': 'The same as target.name',
     'history.disabledTarget.kind': 'The same as target.kind',
     'history.disabledTarget.host': 'The same as target.host',
