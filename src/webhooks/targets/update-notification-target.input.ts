@@ -31,7 +31,7 @@ export class UpdateNotificationTargetInput {
   @IsIn([NotificationFrequency.IMMEDIATELY, NotificationFrequency.FIRST_AND_FIXED, NotificationFrequency.DIGEST_HOURLY, NotificationFrequency.DIGEST_DAILY], { message: 'must be IMMEDIATELY, FIRST_AND_FIXED, DIGEST_HOURLY or DIGEST_DAILY' })
   frequency?: NotificationFrequency | null;
 
-  @Field(() => Int, { nullable: true, description: 'DIGEST_DAILY: the hour (0–23) its digest is posted, in its time zone' })
+  @Field(() => Int, { nullable: true, description: "DIGEST_DAILY: the hour (0–23) its digest is posted, in the target's time zone (its timeZone, else the admin's default, else UTC)" })
   @IsOptional() @IsInt() @Min(0) @Max(23)
   digestHour?: number | null;
 
