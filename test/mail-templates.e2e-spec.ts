@@ -88,7 +88,7 @@ describe(`mail templates set by admins (${DATABASE_KIND})`, () => {
   it('lists every type and the layout in every language, all Herald\'s default at first; ADMIN only', async () => {
     const { mailTemplates } = await as(TEMPLATES);
     expect(mailTemplates.map((t: { type: string; language: string }) => `${t.type}/${t.language}`).slice(0, 4)).toEqual(['LAYOUT/en', 'LAYOUT/fr', 'JOB_SUCCEEDED/en', 'JOB_SUCCEEDED/fr']);
-    expect(mailTemplates).toHaveLength(2 * 7);
+    expect(mailTemplates).toHaveLength(2 * 8); // LAYOUT and the 7 event types, in 2 languages
     expect(mailTemplates.every((t: { customised: boolean; version: number }) => !t.customised && t.version === 0)).toBe(true);
     const failedEn = mailTemplates.find((t: { type: string; language: string }) => t.type === 'JOB_FAILED' && t.language === 'en');
     expect(failedEn).toMatchObject({ subject: '{{subject}}', updatedBy: null });

@@ -7,6 +7,7 @@ import { capturingOutput } from './support/captured-output';
 import { adaptiveCardProblems, blockKitProblems } from './support/chat-payload-rules';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
+import { scrape } from './support/prometheus-text';
 import { SmtpSink } from './support/smtp-sink';
 import { WEBHOOK_TEST_ENV, WebhookReceiver } from './support/webhook-receiver';
 
@@ -14,6 +15,8 @@ const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input
 const EVENT = 'query($id: ID!) { event(id: $id) { deliveries { id channel address recipientId status attempts lastReply lastError } } }';
 const ADD = 'mutation($input: AddNotificationTargetInput!) { addNotificationTarget(input: $input) { id } }';
 const LIST = 'query($app: ID!) { notificationTargets(applicationId: $app) { id name enabled disabledReason } }';
+const UPDATE_SMTP = 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }';
+const NOTICES = '{ deliveries(first: 50, filter: { eventType: TARGET_DISABLED }) { edges { node { recipientId channel status attempts } } } }';
 const TOKEN = 'sig=c2VjcmV0LXBhcnQtb2YtdGhlLXdlYmhvb2stdXJs';
 const SECRET = 'the-ops-team-signing-secret';
 
@@ -47,6 +50,7 @@ describe(`notification targets: delivery (${DATABASE_KIND})`, () => {
     return data!.publishJobEvent.eventId as string;
   };
   const deliveries = async (eventId: string) => (await app.admin(EVENT, { id: eventId })).event.deliveries as Array<Record<string, any>>;
+  const noticeDeliveries = async () => ((await app.admin(NOTICES)).deliveries.edges as Array<{ node: Record<string, any> }>).map((e) => e.node);
   const on = (ds: Array<Record<string, any>>, channel: string) => ds.filter((d) => d.channel === channel);
   const path = (name: string) => `/${name}/${TOKEN}`;
   const add = async (name: string, kind: string, extra: Record<string, unknown> = {}, applicationId = 'billing') => {
@@ -123,6 +127,12 @@ describe(`notification targets: delivery (${DATABASE_KIND})`, () => {
     const ds = await deliveries(eventId);
     expect(on(ds, 'slack')[0]).toMatchObject({ attempts: 1, lastReply: 'HTTP 200 ok' });
     expect(on(ds, 'teams')[0]).toMatchObject({ attempts: 2, lastReply: 'HTTP 200 ok' });
+    // /metrics counts them by channel (the dispatcher's series, labelled with the delivery's channel).
+    const metrics = await scrape(app.url);
+    expect(metrics('herald_send_attempts_total', { channel: 'teams', outcome: 'retry', reply_class: '5xx' })).toBeGreaterThanOrEqual(1);
+    expect(metrics('herald_send_attempts_total', { channel: 'slack', outcome: 'waiting' })).toBeGreaterThanOrEqual(1);
+    expect(metrics('herald_deliveries_total', { channel: 'webhook', status: 'SENT' })).toBeGreaterThanOrEqual(1);
+    expect(metrics('herald_send_duration_seconds_count', { channel: 'slack' })).toBeGreaterThanOrEqual(2);
     const posts = receiver.received.slice(before);
     expect(posts.filter((p) => p.path === path('slack')).map((p) => p.status)).toEqual([429, 200]);
     expect(posts.filter((p) => p.path === path('teams')).map((p) => p.status)).toEqual([500, 200]);
@@ -142,23 +152,42 @@ describe(`notification targets: delivery (${DATABASE_KIND})`, () => {
     await eventually(async () => expect(on(await deliveries(eventId), 'teams')[0]).toMatchObject({ status: 'SENT', attempts: 2 }));
   });
 
-  it("disables a target whose webhook was deleted (410), tells the application's managers by mail once, and plans nothing more for it", async () => {
-    receiver.answer = (post) => (post.path === path('ops') ? { status: 410, body: 'Gone' } : { status: 200, body: 'ok' });
-    const eventId = await publish();
-    await eventually(async () => expect(on(await deliveries(eventId), 'webhook')[0]).toMatchObject({ status: 'FAILED', attempts: 1, lastReply: 'HTTP 410 Gone', lastError: '127.0.0.2 answered 410: the webhook was deleted; the target is disabled' }));
-    const ops = (await app.admin(LIST, { app: 'billing' })).notificationTargets.find((t: { name: string }) => t.name === 'ops');
-    expect(ops).toMatchObject({ enabled: false, disabledReason: 'the webhook answered 410: it was deleted' });
-    const notices = () => sink.received.filter((m) => m.parsed.subject === '[Billing] Herald stopped posting to ops');
-    await eventually(async () => expect(notices().flatMap((m) => m.to).sort()).toEqual(['ann@example.com', 'bob@example.com']));
-    expect(notices()[0].parsed.text).toContain('The webhook answered 410');
-    expect(notices()[0].parsed.text).not.toContain(TOKEN);
-    const next = await publish();
-    await eventually(async () => expect((await deliveries(next)).every((d) => d.status === 'SENT')).toBe(true));
-    expect((await deliveries(next)).map((d) => d.channel).sort()).toEqual(['email', 'email', 'slack', 'teams']);
-    expect(notices()).toHaveLength(2);
-    // event(id)'s audience says why the disabled target got nothing.
-    const audience = (await app.admin('query($id: ID!) { event(id: $id) { audience { userId displayName email detail } } }', { id: next })).event.audience;
-    expect(audience.find((m: { displayName: string }) => m.displayName === 'ops')).toMatchObject({ userId: `target ${targets.ops}`, email: '127.0.0.2', detail: 'nothing posted: the target is disabled (the webhook answered 410: it was deleted)' });
+  it("disables a target whose webhook was deleted (410) and tells the application's managers by mail once, through the outbox: the relay down, the notice waits, then arrives", async () => {
+    // The relay is down when the 410 comes: the notice must not be lost.
+    const flaky = await new SmtpSink().start();
+    const port = flaky.port;
+    await app.admin(UPDATE_SMTP, { input: { port } });
+    await flaky.stop();
+    let back: SmtpSink | undefined;
+    try {
+      receiver.answer = (post) => (post.path === path('ops') ? { status: 410, body: 'Gone' } : { status: 200, body: 'ok' });
+      const eventId = await publish();
+      await eventually(async () => expect(on(await deliveries(eventId), 'webhook')[0]).toMatchObject({ status: 'FAILED', attempts: 1, lastReply: 'HTTP 410 Gone', lastError: '127.0.0.2 answered 410: the webhook was deleted; the target is disabled' }));
+      const ops = (await app.admin(LIST, { app: 'billing' })).notificationTargets.find((t: { name: string }) => t.name === 'ops');
+      expect(ops).toMatchObject({ enabled: false, disabledReason: 'the webhook answered 410: it was deleted' });
+      // The notice is Herald's own event (TARGET_DISABLED), planned for the managers: it waits for the relay, spending no attempt.
+      await eventually(async () => {
+        const waiting = await noticeDeliveries();
+        expect(waiting.map((d) => [d.recipientId, d.channel, d.status, d.attempts]).sort()).toEqual([['ann', 'email', 'WAITING', 0], ['bob', 'email', 'WAITING', 0]]);
+      });
+      back = await new SmtpSink().start(port);
+      const notices = () => back!.received.filter((m) => m.parsed.subject === '[Billing] Herald stopped posting to ops');
+      await eventually(async () => expect(notices().flatMap((m) => m.to).sort()).toEqual(['ann@example.com', 'bob@example.com']));
+      expect(notices()[0].parsed.text).toContain('The webhook answered 410');
+      expect(notices()[0].parsed.text).not.toContain(TOKEN);
+      await eventually(async () => expect((await noticeDeliveries()).map((d) => d.status)).toEqual(['SENT', 'SENT']));
+      const next = await publish();
+      await eventually(async () => expect((await deliveries(next)).every((d) => d.status === 'SENT')).toBe(true));
+      expect((await deliveries(next)).map((d) => d.channel).sort()).toEqual(['email', 'email', 'slack', 'teams']);
+      expect(notices()).toHaveLength(2);
+      expect(await noticeDeliveries()).toHaveLength(2);
+      // event(id)'s audience says why the disabled target got nothing.
+      const audience = (await app.admin('query($id: ID!) { event(id: $id) { audience { userId displayName email detail } } }', { id: next })).event.audience;
+      expect(audience.find((m: { displayName: string }) => m.displayName === 'ops')).toMatchObject({ userId: `target ${targets.ops}`, email: '127.0.0.2', detail: 'nothing posted: the target is disabled (the webhook answered 410: it was deleted)' });
+    } finally {
+      await app.admin(UPDATE_SMTP, { input: { port: sink.port } }); // closes the pool's connections to it
+      await back?.stop();
+    }
   });
 
   it("does not slow the mails of an application's 1,000 managers while its target hangs", async () => {

@@ -10,6 +10,7 @@ const FIELDS = 'id applicationId kind name host urlSet secretSet types frequency
 const ADD = `mutation($input: AddNotificationTargetInput!) { addNotificationTarget(input: $input) { ${FIELDS} } }`;
 const LIST = `query($app: ID!) { notificationTargets(applicationId: $app) { ${FIELDS} } }`;
 const REMOVE = 'mutation($input: NotificationTargetIdInput!) { removeNotificationTarget(input: $input) { id } }';
+const UPDATE = `mutation($input: UpdateNotificationTargetInput!) { updateNotificationTarget(input: $input) { ${FIELDS} } }`;
 const TEST = 'mutation($input: NotificationTargetIdInput!) { testNotificationTarget(input: $input) { ok failedStep steps { step status message httpStatus response } } }';
 
 /** The secret part of a webhook URL, as Teams and Slack put it in the path: it must never come back. */
@@ -120,6 +121,49 @@ describe(`notification targets (${DATABASE_KIND})`, () => {
       ['admin', { field: 'name', secret: false, before: null, after: 'to remove' }],
     ]);
     expect(mine[0].fields.find((f: { field: string }) => f.field === 'url')).toEqual({ field: 'url', secret: true, before: null, after: null });
+    expect(JSON.stringify(audit)).not.toContain(TOKEN);
+  });
+
+  it('updates a target: its types, frequency, language and zone; re-enables it after a deleted webhook with a new URL checked as on add; audited', async () => {
+    const { id } = (await app.admin(ADD, { input: input({ name: 'to update' }) })).addNotificationTarget;
+    expect((await app.gql(UPDATE, { input: { id, name: 'x' } }, app.token(Role.USER, 'vic'))).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await app.gql(UPDATE, { input: { id, name: 'x' } }, app.token(Role.USER, 'sam'))).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const changed = await app.gql(UPDATE, { input: { id, types: ['JOB_FAILED'], frequency: 'DIGEST_DAILY', digestHour: 6, language: 'fr', timeZone: 'Europe/Paris' } }, app.token(Role.USER, 'ann'));
+    expect(changed.errors).toBeUndefined();
+    expect(changed.data.updateNotificationTarget).toMatchObject({ id, name: 'to update', types: ['JOB_FAILED'], frequency: 'DIGEST_DAILY', digestHour: 6, language: 'fr', timeZone: 'Europe/Paris', enabled: true });
+    // Its webhook was deleted: disabled (as a 404 or 410 does).
+    await app.app.get(DataSource).getRepository(NotificationTargetEntity).update(Number(id), { enabled: false, disabledReason: 'the webhook answered 410: it was deleted' });
+    // A new URL is checked as on add: refused, naming the field, never quoting it; nothing changed.
+    const bad = await app.gql(UPDATE, { input: { id, url: 'https://127.0.0.1:8443/hook?s3cr3t', enabled: true, secret: 'a-signing-secret-of-some-length' } }, app.token(Role.USER, 'ann'));
+    expect(bad.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect((bad.errors![0].extensions!.fields as Array<{ field: string; message: string }>).map((f) => `${f.field}: ${f.message}`)).toEqual([
+      'secret: is for WEBHOOK targets only (TEAMS webhooks are not signed)',
+      'url: 127.0.0.1 is a loopback, link-local or private address: refused',
+    ]);
+    expect(JSON.stringify(bad)).not.toContain('s3cr3t');
+    const still = (await app.admin(LIST, { app: 'billing' })).notificationTargets.find((t: { id: string }) => t.id === id);
+    expect(still).toMatchObject({ enabled: false, disabledReason: 'the webhook answered 410: it was deleted' });
+    expect((await app.gql(UPDATE, { input: { id, enabled: false } }, app.token(Role.USER, 'ann'))).errors?.[0].extensions?.fields).toEqual([expect.objectContaining({ field: 'enabled' })]);
+    // The new URL, and enabled again: posted to.
+    const newUrl = receiver.url(`/workflows/new/triggers/manual/paths/invoke?${TOKEN}`);
+    const fixed = await app.gql(UPDATE, { input: { id, url: newUrl, enabled: true } }, app.token(Role.USER, 'ann'));
+    expect(fixed.data.updateNotificationTarget).toMatchObject({ id, host: '127.0.0.2', urlSet: true, enabled: true, disabledReason: null });
+    const tested = (await app.admin(TEST, { input: { id } })).testNotificationTarget;
+    expect(tested).toMatchObject({ ok: true });
+    expect(receiver.received.at(-1)!.path).toBe(`/workflows/new/triggers/manual/paths/invoke?${TOKEN}`);
+    // Audited: each field before and after, the URL only named.
+    const audit = await app.admin('{ auditLog(filter: { kind: NOTIFICATION_TARGET }) { edges { node { target actorId fields { field secret before after } } } } }');
+    const mine = audit.auditLog.edges.map((e: { node: Record<string, any> }) => e.node).filter((n: { target: string }) => n.target === `billing/${id}`);
+    expect(mine).toHaveLength(3); // added, changed, fixed
+    expect(mine[0]).toMatchObject({ actorId: 'ann', fields: expect.arrayContaining([{ field: 'enabled', secret: false, before: 'false', after: 'true' }, { field: 'url', secret: true, before: null, after: null }]) });
+    expect(mine[1].fields).toEqual(
+      expect.arrayContaining([
+        { field: 'types', secret: false, before: 'JOB_FAILED, JOB_RECOVERED', after: 'JOB_FAILED' },
+        { field: 'frequency', secret: false, before: 'IMMEDIATELY', after: 'DIGEST_DAILY' },
+        { field: 'digestHour', secret: false, before: null, after: '6' },
+        { field: 'language', secret: false, before: null, after: 'fr' },
+      ]),
+    );
     expect(JSON.stringify(audit)).not.toContain(TOKEN);
   });
 });

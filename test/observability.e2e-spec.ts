@@ -120,13 +120,13 @@ describe(`observability (${DATABASE_KIND})`, () => {
 
     const metrics = await scrape(app.url);
     expect(metrics('herald_events_received_total', { type: 'JOB_FAILED', way_in: 'graphql' })).toBe(3);
-    expect(metrics('herald_deliveries_total', { status: 'SENT' })).toBe(1);
-    expect(metrics('herald_deliveries_total', { status: 'FAILED' })).toBe(3);
-    expect(metrics('herald_send_attempts_total', { outcome: 'sent', reply_class: '2xx' })).toBe(1);
-    expect(metrics('herald_send_attempts_total', { outcome: 'failed', reply_class: '5xx' })).toBe(1);
-    expect(metrics('herald_send_attempts_total', { outcome: 'failed', reply_class: '4xx' })).toBe(2);
-    expect(metrics('herald_send_duration_seconds_count')).toBe(4);
-    expect(metrics('herald_event_accepted_to_sent_seconds_count')).toBe(1);
+    expect(metrics('herald_deliveries_total', { status: 'SENT', channel: 'email' })).toBe(1);
+    expect(metrics('herald_deliveries_total', { status: 'FAILED', channel: 'email' })).toBe(3);
+    expect(metrics('herald_send_attempts_total', { outcome: 'sent', reply_class: '2xx', channel: 'email' })).toBe(1);
+    expect(metrics('herald_send_attempts_total', { outcome: 'failed', reply_class: '5xx', channel: 'email' })).toBe(1);
+    expect(metrics('herald_send_attempts_total', { outcome: 'failed', reply_class: '4xx', channel: 'email' })).toBe(2);
+    expect(metrics('herald_send_duration_seconds_count', { channel: 'email' })).toBe(4);
+    expect(metrics('herald_event_accepted_to_sent_seconds_count', { channel: 'email' })).toBe(1);
     expect(metrics('herald_deliveries_queued')).toBe(0);
     expect(metrics('herald_delivery_oldest_queued_age_seconds')).toBe(0);
 

@@ -3,8 +3,10 @@ import { chromium, type Browser } from 'playwright-core';
 import request from 'supertest';
 import { Role } from '../src/auth/role.enum';
 import { messagesFile } from '../src/event-types/event-type';
+import { Transactions } from '../src/database/transactions';
 import { NotificationType } from '../src/event-types/notification-type';
 import { allEventTypes, eventTypeOf } from '../src/event-types/registry';
+import { JobEventIngestionService } from '../src/job-events/ingestion/job-event-ingestion.service';
 import { PreferenceLinks } from '../src/notifications/preference-links/preference-links';
 import { capturingOutput } from './support/captured-output';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
@@ -308,7 +310,15 @@ describe(`preferences links in mails (${DATABASE_KIND})`, () => {
         await publish(failure);
         return { ...example(NotificationType.JOB_SUCCEEDED), job: failure.job, occurredAt: '2026-11-24T11:10:00Z' };
       },
+      // Herald's own notice (a target's webhook deleted): Herald records it, as TargetDisabler does; nothing to publish.
+      TARGET_DISABLED: async () => {
+        const notice = example(NotificationType.TARGET_DISABLED);
+        await app.app.get(Transactions).run((manager) => app.app.get(JobEventIngestionService).recordWithin(manager, notice));
+        recordedByHerald.add(notice.id);
+        return notice;
+      },
     };
+    const recordedByHerald = new Set<string>();
     for (const definition of allEventTypes()) {
       const { type } = definition;
       const bring = definition.derivedFrom ? derived[type] : async () => example(type);
@@ -320,7 +330,7 @@ describe(`preferences links in mails (${DATABASE_KIND})`, () => {
       });
     }
     async function oneClickFrom(type: NotificationType, event: { id: string }) {
-      await publish(event);
+      if (!recordedByHerald.has(event.id)) await publish(event);
       const mail = await mailTo(event.id, 1, 'ida');
       expect(mail.parsed.headers.get('x-herald-delivery-id')).toBeTruthy();
       const { page, oneClick } = linksOf(mail);

@@ -6,6 +6,7 @@ import { jobRecovered } from './job-recovered/job-recovered.type';
 import { jobStopped } from './job-stopped/job-stopped.type';
 import { jobSucceeded } from './job-succeeded/job-succeeded.type';
 import { NOTIFICATION_TYPES, NotificationType } from './notification-type';
+import { targetDisabled } from './target-disabled/target-disabled.type';
 import { versionCreated } from './version-created/version-created.type';
 
 /**
@@ -14,7 +15,7 @@ import { versionCreated } from './version-created/version-created.type';
  * every type Herald derives (notification-type.ts), must be here once;
  * registry.spec.ts checks that each has all its parts.
  */
-export const EVENT_TYPES: readonly EventTypeDefinition[] = [jobSucceeded, jobFailed, jobStopped, applicationCreated, versionCreated, jobRecovered];
+export const EVENT_TYPES: readonly EventTypeDefinition[] = [jobSucceeded, jobFailed, jobStopped, applicationCreated, versionCreated, jobRecovered, targetDisabled];
 
 const byType = new Map(EVENT_TYPES.map((definition) => [definition.type, definition]));
 

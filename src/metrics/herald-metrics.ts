@@ -30,28 +30,30 @@ export class HeraldMetrics {
 
   private readonly deliveries = new Counter({
     name: 'herald_deliveries_total',
-    help: 'Deliveries that reached a final status (SENT, FAILED, or CANCELLED: not sent because their person no longer receives them)',
-    labelNames: ['status'] as const,
+    help: 'Deliveries that reached a final status (SENT, FAILED, or CANCELLED: not sent because their person no longer receives them), by channel (email, teams, slack, webhook, …)',
+    labelNames: ['status', 'channel'] as const,
     registers: [this.registry],
   });
 
   private readonly attempts = new Counter({
     name: 'herald_send_attempts_total',
-    help: "Send attempts, by outcome (sent, retry, failed, waiting: put back without spending an attempt) and the class of the relay's reply (2xx, 4xx, 5xx, none)",
-    labelNames: ['outcome', 'reply_class'] as const,
+    help: "Send attempts, by outcome (sent, retry, failed, waiting: put back without spending an attempt) and the class of the relay's reply (2xx, 4xx, 5xx, none), by channel",
+    labelNames: ['outcome', 'reply_class', 'channel'] as const,
     registers: [this.registry],
   });
 
   private readonly sendSeconds = new Histogram({
     name: 'herald_send_duration_seconds',
-    help: 'How long one send to the relay took (the SMTP transaction, successful or not)',
+    help: "How long one send took (email: the relay's SMTP transaction; a target: its HTTP request), successful or not, by channel",
+    labelNames: ['channel'] as const,
     buckets: SEND_BUCKETS,
     registers: [this.registry],
   });
 
   private readonly acceptedToSentSeconds = new Histogram({
     name: 'herald_event_accepted_to_sent_seconds',
-    help: "From the event's acceptance to the relay's 250 for one of its mails",
+    help: "From the event's acceptance to one of its messages sent (email: the relay's 250), by channel",
+    labelNames: ['channel'] as const,
     buckets: ACCEPTED_TO_SENT_BUCKETS,
     registers: [this.registry],
   });
@@ -163,22 +165,24 @@ export class HeraldMetrics {
     this.eventsReceived.inc({ type, way_in: wayIn });
   }
 
-  /** One send attempt ended; `seconds` is how long the send took (none when no send was made). */
-  attempted(outcome: AttemptOutcome, reply: string | null, seconds?: number): void {
-    this.attempts.inc({ outcome, reply_class: replyClass(reply) });
-    if (seconds !== undefined) this.sendSeconds.observe(seconds);
-    if (outcome === 'sent') this.deliveries.inc({ status: 'SENT' });
-    if (outcome === 'failed') this.deliveries.inc({ status: 'FAILED' });
+  /** One send attempt on `channel` ended; `seconds` is how long the send took (none when no send was made). */
+  attempted(channel: string, outcome: AttemptOutcome, reply: string | null, seconds?: number): void {
+    this.attempts.inc({ outcome, reply_class: replyClass(reply), channel });
+    if (seconds !== undefined) this.sendSeconds.observe({ channel }, seconds);
+    if (outcome === 'sent') this.deliveries.inc({ status: 'SENT', channel });
+    if (outcome === 'failed') this.deliveries.inc({ status: 'FAILED', channel });
   }
 
-  /** Deliveries CANCELLED before they were sent (their people no longer receive them): final, not failures. */
-  cancelled(count: number): void {
-    if (count) this.deliveries.inc({ status: 'CANCELLED' }, count);
+  /** Deliveries CANCELLED before they were sent (their people no longer receive them): final, not failures; by channel. */
+  cancelled(deliveries: ReadonlyArray<{ channel: string }>): void {
+    const counts = new Map<string, number>();
+    for (const { channel } of deliveries) counts.set(channel, (counts.get(channel) ?? 0) + 1);
+    for (const [channel, count] of counts) this.deliveries.inc({ status: 'CANCELLED', channel }, count);
   }
 
-  /** The relay accepted a mail whose event was accepted `seconds` ago. */
-  acceptedToSent(seconds: number): void {
-    this.acceptedToSentSeconds.observe(Math.max(0, seconds));
+  /** A message on `channel` whose event was accepted `seconds` ago was sent. */
+  acceptedToSent(channel: string, seconds: number): void {
+    this.acceptedToSentSeconds.observe({ channel }, Math.max(0, seconds));
   }
 
   /** The relay is now in `state`, one of `states` (the others are set to 0). */
@@ -215,6 +219,6 @@ export class HeraldMetrics {
 
 /** `250 2.0.0 OK` → 2xx; no reply (a connection refused, a timeout) → none. */
 function replyClass(reply: string | null): string {
-  const digit = reply ? /^\s*([2-5])\d\d\b/.exec(reply)?.[1] : undefined;
+  const digit = reply ? /^\s*(?:HTTP\s+)?([2-5])\d\d\b/.exec(reply)?.[1] : undefined; // an SMTP reply, or a target's "HTTP 429 …"
   return digit ? `${digit}xx` : 'none';
 }

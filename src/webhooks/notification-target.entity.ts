@@ -64,6 +64,14 @@ export class NotificationTargetEntity {
   @Column({ name: 'disabled_at', type: Date, nullable: true })
   disabledAt: Date | null;
 
+  /** No post before this instant (epoch ms; null: any time), shared by every process (TargetPacing). */
+  @Column({ name: 'not_before', type: 'bigint', nullable: true, select: false })
+  notBefore: string | null;
+
+  /** A post is under way until it ends, or at the latest this instant (epoch ms; TargetPacing). */
+  @Column({ name: 'busy_until', type: 'bigint', nullable: true, select: false })
+  busyUntil: string | null;
+
   @Column({ name: 'created_at', type: Date })
   createdAt: Date;
 

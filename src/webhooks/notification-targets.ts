@@ -41,6 +41,20 @@ export interface NewTarget {
   createdBy: string;
 }
 
+/** What updateNotificationTarget changes, checked (absent: kept). */
+export interface TargetChange {
+  name?: string;
+  url?: URL;
+  host?: string;
+  secret?: string;
+  types?: NotificationType[];
+  frequency?: NotificationFrequency;
+  digestHour?: number | null;
+  language?: string;
+  timeZone?: string;
+  enable?: boolean;
+}
+
 /**
  * The notification targets' table: the only place that reads or writes it. URLs
  * and signing keys are encrypted on the way in and decrypted only for sending.
@@ -86,6 +100,39 @@ export class NotificationTargets {
     });
   }
 
+  /**
+   * Changes a target with its audit entry (each field before and after; the URL and
+   * key only named), in one transaction. `enable` clears what disabled it.
+   */
+  async update(row: NotificationTargetEntity, change: TargetChange, actor: AuditActor): Promise<NotificationTargetEntity> {
+    const next: Partial<NotificationTargetEntity> = {};
+    if (change.name !== undefined) next.name = change.name;
+    if (change.url) Object.assign(next, { encryptedUrl: this.cipher.encrypt(change.url.href), host: change.host });
+    if (change.secret) next.encryptedSecret = this.cipher.encrypt(change.secret);
+    if (change.types) next.types = JSON.stringify(change.types);
+    if (change.frequency) next.frequency = change.frequency;
+    const frequency = change.frequency ?? row.frequency;
+    if (change.frequency || change.digestHour !== undefined) next.digestHour = frequency === NotificationFrequency.DIGEST_DAILY ? (change.digestHour ?? row.digestHour) : null;
+    if (change.language !== undefined) next.language = change.language;
+    if (change.timeZone !== undefined) next.timeZone = change.timeZone;
+    if (change.enable && !row.enabled) Object.assign(next, { enabled: true, disabledReason: null, disabledAt: null });
+    const after = { ...row, ...next } as NotificationTargetEntity;
+    const fields = [
+      ...(['name', 'host', 'frequency', 'digestHour', 'language', 'timeZone', 'enabled'] as const)
+        .filter((f) => f in next && row[f] !== after[f])
+        .map((f) => fieldChange(f, row[f], after[f])),
+      ...(next.types !== undefined && next.types !== row.types ? [fieldChange('types', JSON.parse(row.types).join(', '), JSON.parse(after.types).join(', '))] : []),
+      ...(change.url ? [secretChange('url')] : []),
+      ...(change.secret ? [secretChange('secret')] : []),
+    ];
+    if (!fields.length) return row;
+    return this.transactions.run(async (manager) => {
+      await manager.getRepository(NotificationTargetEntity).update(row.id, next);
+      await this.audit.record(manager, { kind: AuditKind.NOTIFICATION_TARGET, target: `${row.applicationId}/${row.id}`, actor, fields });
+      return after;
+    });
+  }
+
   find(id: number): Promise<NotificationTargetEntity | null> {
     return this.repo.findOneBy({ id });
   }
@@ -127,11 +174,9 @@ export class NotificationTargets {
     });
   }
 
-  /** Disables an enabled target; true when this call did it (the first of several processes, or of several deliveries). */
-  async disable(id: number, reason: string): Promise<boolean> {
-    const result = await this.transactions.exclusive(() =>
-      this.repo.createQueryBuilder().update(NotificationTargetEntity).set({ enabled: false, disabledReason: reason.slice(0, 500), disabledAt: this.clock.date() }).where('id = :id AND enabled = :enabled', { id, enabled: true }).execute(),
-    );
+  /** Disables an enabled target in the caller's transaction; true when this call did it (the first of several processes, or of several deliveries). */
+  async disable(id: number, reason: string, manager: EntityManager): Promise<boolean> {
+    const result = await manager.createQueryBuilder().update(NotificationTargetEntity).set({ enabled: false, disabledReason: reason.slice(0, 500), disabledAt: this.clock.date() }).where('id = :id AND enabled = :enabled', { id, enabled: true }).execute();
     return (result.affected ?? 0) > 0;
   }
 }

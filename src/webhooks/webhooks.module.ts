@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { JobEventsModule } from '../job-events/job-events.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { SettingsModule } from '../settings/settings.module';
-import { SmtpModule } from '../smtp/smtp.module';
 import { UsersModule } from '../users/users.module';
 import { TargetAudience } from './audience/target-audience';
 import { TargetDisabler } from './dead-targets/target-disabler';
@@ -30,7 +30,7 @@ import { TestNotificationTargetService } from './test-message/test-notification-
  * send (sending/: SSRF rules, HTTP, pacing, what an answer means) and the
  * messages they write (messages/). targets/: add, remove, list; test-message/:
  * testNotificationTarget; dead-targets/: a deleted webhook disables its target and
- * the managers are told.
+ * the managers are told (a TARGET_DISABLED event, through the outbox).
  */
 @Module({
   imports: [
@@ -38,7 +38,7 @@ import { TestNotificationTargetService } from './test-message/test-notification-
     SettingsModule, // the secret cipher, the gateway URI, the mail defaults
     UsersModule, // applications, memberships (who may manage targets), managers' addresses
     NotificationsModule, // MailRenderer: the words of a message are a mail's
-    SmtpModule, // the managers' notice when a target is disabled
+    JobEventsModule, // a disabled target's notice: Herald's own event, recorded with the disable
   ],
   providers: [
     NotificationTargets,

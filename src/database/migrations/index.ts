@@ -24,6 +24,7 @@ import { StandbyRelay1766000000200 } from './1766000000200-standby-relay';
 import { SubscribedAddresses1766000000300 } from './1766000000300-subscribed-addresses';
 import { QuietHours1766000000400 } from './1766000000400-quiet-hours';
 import { NotificationTargets1766000000500 } from './1766000000500-notification-targets';
+import { TargetPacing1766000000700 } from './1766000000700-target-pacing';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
 export const MIGRATIONS = [
@@ -53,4 +54,5 @@ export const MIGRATIONS = [
   SubscribedAddresses1766000000300,
   QuietHours1766000000400,
   NotificationTargets1766000000500,
+  TargetPacing1766000000700,
 ];

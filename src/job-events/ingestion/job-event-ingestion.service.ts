@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { type EventProblem, type JobEvent, parseJobEvent } from '@herald/contracts';
 import { Clock } from '../../clock/clock';
+import type { EntityManager } from 'typeorm';
 import { GroupCommit } from '../../database/group-commit';
 import { Transactions } from '../../database/transactions';
 import { HeraldMetrics } from '../../metrics/herald-metrics';
@@ -79,6 +80,22 @@ export class JobEventIngestionService {
       this.logger.log(`event ${event.id} (${event.type}, application ${event.application.id}) from ${source}: ${result.deliveries} deliveries`);
     }
     return result;
+  }
+
+  /**
+   * Records an event of Herald's own (a notice, e.g. TARGET_DISABLED: an event of
+   * the wire format's shape with `history.deliveredAs`) in the caller's transaction,
+   * so that it is planned — and mailed, retried, logged — if and only if what it
+   * tells of commits. Not parsed: Herald writes it. Returns the deliveries planned
+   * (0 if its id was seen before).
+   */
+  async recordWithin(manager: EntityManager, event: JobEvent): Promise<number> {
+    const written = await this.inbox.record(manager, [{ id: event.id, source: 'herald' }], this.clock.date());
+    if (!written.has(event.id)) return 0;
+    let deliveries = 0;
+    for (const subscriber of this.subscribers) deliveries += (await subscriber.recorded([event], manager))[0] ?? 0;
+    this.transactions.afterCommit(manager, () => this.logger.log(`event ${event.id} (Herald's own, application ${event.application.id}): ${deliveries} deliveries`));
+    return deliveries;
   }
 
   /** One transaction: the events not seen before go into the inbox, and to the subscribers. */

@@ -241,7 +241,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       else await this.outbox.cancelWritten(manager, [{ id: delivery.id, reason: reasonsNotRead(answers) }]);
       await entries.delete({ id: In(waiting.map((e) => e.id)) });
       this.transactions.afterCommit(manager, () => {
-        this.metrics?.cancelled(kept.length ? left.length : 1);
+        this.metrics?.cancelled(kept.length ? left.map((l) => l.delivery) : [person]);
         if (!kept.length) return;
         if (kind === FoldKind.SUMMARY) this.metrics?.capSummaryWritten();
         this.events.emit(DeliveriesDueEvent.NAME, new DeliveriesDueEvent(1));

@@ -339,12 +339,12 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     return outcome;
   }
 
-  /** Counts an attempt for /metrics (outcome, reply class, send time; event-to-sent time when sent). */
+  /** Counts an attempt for /metrics by its channel (outcome, reply class, send time; event-to-sent time when sent). */
   private measure(d: ClaimedDelivery, outcome: Outcome | undefined, sendMs: number | undefined): void {
     if (!this.metrics) return;
     const kind = !outcome ? 'waiting' : outcome.status === DeliveryStatus.SENT ? 'sent' : outcome.status === DeliveryStatus.RETRY ? 'retry' : 'failed';
-    this.metrics.attempted(kind, outcome?.reply ?? null, sendMs === undefined ? undefined : sendMs / 1000);
-    if (kind === 'sent') this.metrics.acceptedToSent((this.clock.now() - d.createdAt) / 1000);
+    this.metrics.attempted(d.channel, kind, outcome?.reply ?? null, sendMs === undefined ? undefined : sendMs / 1000);
+    if (kind === 'sent') this.metrics.acceptedToSent(d.channel, (this.clock.now() - d.createdAt) / 1000);
   }
 
   /**

@@ -109,7 +109,7 @@ export class Readers {
     }
     if (cancelled.length) {
       await this.outbox.record(cancelled, owner);
-      this.metrics?.cancelled(cancelled.length);
+      this.metrics?.cancelled(cancelled.map((c) => c.delivery));
       this.logger.log(`${cancelled.length} deliveries CANCELLED before sending: their people no longer receive them (${cancelled[0].error}${cancelled.length > 1 ? ', …' : ''})`);
     }
     return send;
@@ -168,7 +168,7 @@ export class Readers {
         })),
       );
     });
-    this.metrics?.cancelled(left.length);
+    this.metrics?.cancelled(left.map(() => d)); // its events left out, on its channel
     return { ...d, eventId: kept[0].eventId, eventType: kept[0].eventType, applicationId: kept[0].applicationId };
   }
 }

@@ -363,7 +363,7 @@ export class MailRenderer {
       application: event.application,
       job: job && { ...job, startedAt: times.time(job.startedAt), endedAt: times.time(job.endedAt), duration },
       occurredAt: times.time(event.occurredAt),
-      history: event.history && { ...event.history, firstFailureAt: times.time(event.history.firstFailureAt) },
+      history: event.history && { ...event.history, firstFailureAt: event.history.firstFailureAt && times.time(event.history.firstFailureAt) },
       link: job ? `${base}/applications/${app}/jobs/${encodeURIComponent(job.id)}` : `${base}/applications/${app}`,
       linkLabel: job ? t('openJob') : t('openApplication'),
       preferencesLink: preferencesLink(base),

@@ -123,13 +123,6 @@ export class ChatMessageWriter {
     return { lang: words.locale, title, heading: title, color: '#0969da', application, facts: [], intro: words.text('testText', { application: application.name, types: types.join(', ') }), ...(link && { link }) };
   }
 
-  /** The words of the mail telling managers a target was disabled, in the admin's default language. */
-  async disabledNotice(values: { application: string; target: string; kind: string; host: string; status: number }): Promise<{ subject: string; text: string }> {
-    const { locale } = await this.setting({ locale: null, timeZone: null });
-    const words = this.words.messages(locale);
-    return { subject: words.text('disabledSubject', values), text: words.text('disabledText', values) };
-  }
-
   private async lines(events: NotifiedEvent[], reader: ChatReader) {
     const { locale, timeZone, gatewayUri } = await this.setting(reader);
     const newestFirst = [...events].sort((a, b) => Date.parse(b.occurredAt) - Date.parse(a.occurredAt));

@@ -54,7 +54,7 @@ export class TargetSender {
     const target = id === null ? undefined : (this.targets.get(id) ?? (await this.store.sendable([id])).get(id));
     if (!target) return { sent: false, failure: { scope: 'recipient', transient: false, reply: null, description: 'the notification target was removed', via: d.address } };
     if (!target.enabled) return { sent: false, failure: { scope: 'recipient', transient: false, reply: null, description: 'the notification target is disabled', via: target.host } };
-    const wait = this.pacing.take(target.id);
+    const wait = await this.pacing.take(target.id);
     if (wait) {
       const until = new Date(wait.waitUntil).toISOString();
       const description = wait.busy ? `waiting: a post to ${target.host} is under way; this one follows` : `waiting: ${target.host} is paced; next post after ${until}`;
@@ -65,14 +65,14 @@ export class TargetSender {
     try {
       content = await this.content(d, context);
     } catch (error) {
-      this.pacing.done(target.id, 0);
+      await this.pacing.done(target.id, 0);
       return { sent: false, failure: { scope: 'message', transient: true, reply: null, description: `could not write the message: ${(error as Error).message}`, via: target.host } };
     }
     try {
       const request = format.write(content, target, this.clock.now());
       answer = await this.http.post(target.url, request.body, request.headers);
     } finally {
-      this.pacing.done(target.id, format.intervalMs);
+      await this.pacing.done(target.id, format.intervalMs);
     }
     const meaning = classifyAnswer(answer, target.host, this.clock.now());
     const sendMs = answer.ms;
@@ -80,7 +80,7 @@ export class TargetSender {
       case 'sent':
         return { sent: true, reference: null, reply: meaning.reply, sendMs };
       case 'slow-down': {
-        this.pacing.slowDown(target.id, meaning.untilMs);
+        await this.pacing.slowDown(target.id, meaning.untilMs);
         const description = `waiting: ${target.host} asked to slow down (${meaning.reply}); next post after ${new Date(meaning.untilMs).toISOString()}, no attempt spent`;
         return { sent: false, failure: { scope: 'channel', slowDown: true, description }, sendMs };
       }

@@ -6,6 +6,7 @@ import { NotificationTargetModel } from './notification-target.model';
 import { AddNotificationTargetInput } from './add-notification-target.input';
 import { NotificationTargetIdInput } from './notification-target-id.input';
 import { NotificationTargetsService } from './notification-targets.service';
+import { UpdateNotificationTargetInput } from './update-notification-target.input';
 
 /** An application's Teams, Slack and webhook targets: an admin's or the application's managers' (MANAGE). */
 @Resolver(() => NotificationTargetModel)
@@ -25,6 +26,15 @@ export class NotificationTargetsResolver {
   @Roles(Role.ADMIN, Role.USER)
   addNotificationTarget(@CurrentPrincipal() principal: Principal, @Args('input', { description: 'The target' }) input: AddNotificationTargetInput): Promise<NotificationTargetModel> {
     return this.service.add(principal, input);
+  }
+
+  @Mutation(() => NotificationTargetModel, {
+    description:
+      'Changes a notification target (ADMIN, or a MANAGE member of its application): its name, URL (checked as on add), signing key, types, frequency, language or time zone; enabled: true posts to it again after its webhook was deleted. Audited; the fields not given are kept',
+  })
+  @Roles(Role.ADMIN, Role.USER)
+  updateNotificationTarget(@CurrentPrincipal() principal: Principal, @Args('input', { description: 'The target and what to change' }) input: UpdateNotificationTargetInput): Promise<NotificationTargetModel> {
+    return this.service.update(principal, input);
   }
 
   @Mutation(() => NotificationTargetModel, { description: 'Removes a notification target (ADMIN, or a MANAGE member of its application): nothing more is posted to it; what was queued for it is cancelled when its turn comes' })
