@@ -1,5 +1,8 @@
 import type { HeraldConfig } from '../../config/herald-config';
-import { AddressRules, TargetAddressError } from './address-rules';
+import { SystemClock } from '../../clock/clock';
+import { AddressRules, TargetAddressError, TargetLookupError } from './address-rules';
+import { classifyAnswer } from './answer-classification';
+import { WebhookHttp } from './webhook-http';
 
 const rules = (webhooks: Partial<HeraldConfig['webhooks']> = {}) =>
   new AddressRules({ webhooks: { allowedHosts: ['hooks.slack.com', '*.logic.azure.com'], allowedRanges: [], allowHttp: false, timeoutMs: 1000, ...webhooks } } as HeraldConfig);
@@ -36,6 +39,15 @@ describe('AddressRules (where a webhook may post)', () => {
 
   it('refuses a name that resolves to an internal address, after resolving it', async () => {
     await expect(rules({ allowedHosts: ['*'] }).resolve(new URL('https://localhost/x'))).rejects.toThrow(/^localhost resolves to (127\.0\.0\.1|::1), a loopback, link-local or private address: refused$/);
+  });
+
+  it('takes a name that does not resolve now for a lookup failure, not a refusal: the post is tried again later', async () => {
+    const any = rules({ allowedHosts: ['*'] });
+    await expect(any.resolve(new URL('https://nowhere.invalid/x'))).rejects.toBeInstanceOf(TargetLookupError);
+    const config = { webhooks: { allowedHosts: ['*'], allowedRanges: [], allowHttp: false, timeoutMs: 1000 } } as unknown as HeraldConfig;
+    const answer = await new WebhookHttp(any, new SystemClock(), config).post(new URL('https://nowhere.invalid/x'), '{}', {});
+    expect(answer).toMatchObject({ answered: false, step: 'RESOLVE', refused: false });
+    expect(classifyAnswer(answer, 'nowhere.invalid', Date.now()).outcome).toBe('transient');
   });
 
   it('stops start-up on a range it cannot read', () => {

@@ -15,6 +15,14 @@ export class TargetAddressError extends Error {
   }
 }
 
+/** The host could not be resolved now (a DNS failure, no address): transient, unlike a refusal. */
+export class TargetLookupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetLookupError';
+  }
+}
+
 /** Where a webhook goes: its URL, and the address to connect to (pinned: resolved and checked once for this request). */
 export interface ResolvedTarget {
   url: URL;
@@ -79,10 +87,10 @@ export class AddressRules {
       try {
         addresses = await lookup(host, { all: true, verbatim: true });
       } catch (error) {
-        throw new TargetAddressError(`${host} could not be resolved (${(error as NodeJS.ErrnoException).code ?? 'DNS error'})`);
+        throw new TargetLookupError(`${host} could not be resolved (${(error as NodeJS.ErrnoException).code ?? 'DNS error'})`);
       }
     }
-    if (!addresses.length) throw new TargetAddressError(`${host} has no address`);
+    if (!addresses.length) throw new TargetLookupError(`${host} has no address`);
     // One internal address among them is enough to refuse: the next lookup may hand it out first.
     for (const { address } of addresses) this.checkAddress(host, address);
     const [first] = addresses;

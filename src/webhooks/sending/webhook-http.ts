@@ -6,7 +6,10 @@ import { rootCertificates } from 'node:tls';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
-import { AddressRules, hostOf, TargetAddressError } from './address-rules';
+import { AddressRules, hostOf, TargetAddressError, TargetLookupError } from './address-rules';
+
+/** The host's lookup took longer than the attempt may. */
+class LookupTimeout extends Error {}
 
 /** The steps of one post, in order: the name resolved and checked, the connection (TLS included), the request and its answer. */
 export type WebhookStep = 'RESOLVE' | 'CONNECT' | 'TLS' | 'SEND';
@@ -45,11 +48,21 @@ export class WebhookHttp {
     const reached: WebhookStep[] = [];
     const host = hostOf(url);
     let target;
+    let lookupTimer: NodeJS.Timeout | undefined;
     try {
-      target = await this.rules.resolve(url);
+      // The lookup counts in the attempt's time too: a resolver that hangs is this attempt's transient failure.
+      const timedOut = new Promise<never>((_, reject) => {
+        lookupTimer = setTimeout(() => reject(new LookupTimeout()), this.timeoutMs);
+      });
+      target = await Promise.race([this.rules.resolve(url), timedOut]);
     } catch (error) {
+      // Refused (an internal address, a host no longer allowed): final. Not resolved now (DNS down, no answer in time): transient.
       const refused = error instanceof TargetAddressError;
-      return { answered: false, step: 'RESOLVE', timedOut: false, refused, description: refused ? (error as Error).message : `${host} could not be resolved`, ms: this.clock.now() - start, reached };
+      const timedOut = error instanceof LookupTimeout;
+      const description = refused || error instanceof TargetLookupError ? (error as Error).message : timedOut ? `${host} was not resolved within ${this.timeoutMs} ms` : `${host} could not be resolved`;
+      return { answered: false, step: 'RESOLVE', timedOut, refused, description, ms: this.clock.now() - start, reached };
+    } finally {
+      clearTimeout(lookupTimer);
     }
     reached.push('RESOLVE');
     const pinned: LookupFunction = (_name, options, callback) => {

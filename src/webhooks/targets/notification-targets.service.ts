@@ -4,7 +4,7 @@ import { BadUserInputError, NotFoundError } from '../../graphql/graphql-errors';
 import { actorOf } from '../../settings/audit-log/audit-actor';
 import { NotificationTargetModel } from './notification-target.model';
 import { NotificationTargets } from '../notification-targets';
-import { AddressRules, hostOf, TargetAddressError } from '../sending/address-rules';
+import { AddressRules, hostOf, TargetAddressError, TargetLookupError } from '../sending/address-rules';
 import { TargetPacing } from '../sending/target-pacing';
 import { TargetAccess } from '../target-access';
 import { TargetKind } from '../target-kind';
@@ -94,7 +94,8 @@ export class NotificationTargetsService {
       await this.rules.resolve(url);
       return url;
     } catch (error) {
-      if (!(error instanceof TargetAddressError)) throw error;
+      // A host that does not resolve now cannot be checked: refused too (nothing is saved), saying so.
+      if (!(error instanceof TargetAddressError || error instanceof TargetLookupError)) throw error;
       problems.push({ field: 'url', message: error.message });
       return undefined;
     }
