@@ -139,13 +139,30 @@ describe(`subscribed addresses (${DATABASE_KIND})`, () => {
     expect(stranger.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const skip = await app.gql(SUBSCRIBE, { input: { ...input, skipConfirmation: true } }, ann());
     expect(skip.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    for (const address of ['x@example.com\r\nBcc: y@example.com', 'x@example.com, y@example.com', 'x\u0007@example.com', `${'x'.repeat(250)}@example.com`, 'Team <x@example.com>']) {
+    for (const address of ['x@example.com\r\nBcc: y@example.com', 'x@example.com, y@example.com', 'x\u0007@example.com', `${'x'.repeat(250)}@example.com`, `${'x'.repeat(60)}@${'d'.repeat(60)}.${'e'.repeat(60)}.${'f'.repeat(60)}.example.com`, 'Team <x@example.com>']) {
       const res = await app.gql(SUBSCRIBE, { input: { ...input, address } }, ann());
       expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [expect.objectContaining({ field: 'address' })] });
     }
     const empty = await app.gql(SUBSCRIBE, { input: { ...input, types: [] } }, ann());
     expect(empty.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [expect.objectContaining({ field: 'types' })] });
     expect(await subscribers()).toEqual(before);
+  });
+
+  it('subscribing a pending address again within minutes sends no second confirmation mail: the first link still works', async () => {
+    const input = { applicationId: 'billing', address: 'again@example.com', types: ['JOB_FAILED'] };
+    const first = await app.gql(SUBSCRIBE, { input }, ann());
+    expect(first.data?.subscribeAddress).toMatchObject({ status: 'PENDING', confirmationError: null });
+    const mail = await eventually(async () => {
+      const got = sink.received.filter((m) => m.to[0] === 'again@example.com');
+      expect(got).toHaveLength(1);
+      return got[0];
+    });
+    const again = await app.gql(SUBSCRIBE, { input: { ...input, types: ['JOB_FAILED', 'JOB_STOPPED'] } }, ann());
+    expect(again.data?.subscribeAddress).toMatchObject({ status: 'PENDING', confirmationError: expect.stringMatching(/^a confirmation mail went to this address less than 10 minutes ago: its link still works; another can be sent from /) });
+    const link = local(/(https:\/\/herald\.example\.com\/subscriptions\/confirm\?t=[A-Za-z0-9_-]+)/.exec(mail.parsed.text ?? '')![1]);
+    const page = await fetch(link);
+    expect(page.status).toBe(200); // the first mail's link is still the one
+    expect(sink.received.filter((m) => m.to[0] === 'again@example.com')).toHaveLength(1);
   });
 
   it('an ADMIN may skip the confirmation, and the audit log records it', async () => {

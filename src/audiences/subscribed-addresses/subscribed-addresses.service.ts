@@ -28,6 +28,8 @@ import { SUBSCRIBER } from './subscribed-addresses.source';
 export const CONFIRM_PATH = '/subscriptions/confirm';
 /** How long a confirmation link works. */
 const CONFIRMATION_TTL_MS = 7 * 86_400_000;
+/** A pending address gets another confirmation mail (subscribed again) at most this often: nobody can make Herald mail a stranger again and again. */
+const CONFIRMATION_RESEND_MS = 10 * 60_000;
 
 /** What a confirmation link is about, for its page. */
 export interface ConfirmationLink {
@@ -72,12 +74,15 @@ export class SubscribedAddressesService {
     const key = input.address.toLowerCase();
     const now = this.clock.date();
     const actor = actorOf(principal);
-    const { id, confirm } = await this.transactions.run(async (manager) => {
+    const { id, confirm, resendAt } = await this.transactions.run(async (manager) => {
       const repo = manager.getRepository(SubscribedAddressEntity);
       const before = await repo.findOneBy({ applicationId: application.id, addressKey: key });
       const wasActive = before?.status === SubscriptionStatus.ACTIVE;
       const status = wasActive || input.skipConfirmation ? SubscriptionStatus.ACTIVE : SubscriptionStatus.PENDING;
-      const nonce = status === SubscriptionStatus.PENDING ? randomBytes(12).toString('base64url') : null;
+      // Still waiting for a confirmation sent moments ago: its link stays the one, and no second mail goes.
+      const sentAt = before?.status === SubscriptionStatus.PENDING ? before.confirmationSentAt : null;
+      const resendAt = status === SubscriptionStatus.PENDING && sentAt && now.getTime() - sentAt.getTime() < CONFIRMATION_RESEND_MS ? new Date(sentAt.getTime() + CONFIRMATION_RESEND_MS) : null;
+      const nonce = status !== SubscriptionStatus.PENDING ? null : resendAt ? before!.confirmationNonce : randomBytes(12).toString('base64url');
       const fields = {
         address: input.address,
         frequency: input.frequency,
@@ -107,9 +112,9 @@ export class SubscribedAddressesService {
           fields: [fieldChange('status', before?.status ?? null, SubscriptionStatus.ACTIVE), fieldChange('confirmation', null, 'skipped by an ADMIN')],
         });
       }
-      return { id, confirm: nonce };
+      return { id, confirm: resendAt ? null : nonce, resendAt };
     });
-    let confirmationError: string | null = null;
+    let confirmationError: string | null = resendAt && `a confirmation mail went to this address less than ${CONFIRMATION_RESEND_MS / 60_000} minutes ago: its link still works; another can be sent from ${resendAt.toISOString()}`;
     if (confirm) {
       const token = this.tokens.sign(id, confirm, new Date(now.getTime() + CONFIRMATION_TTL_MS));
       const sent = await this.mail.send(input.address, `${this.config.preferences.publicUrl}${CONFIRM_PATH}?t=${token}`, application.name, input.language ?? null);
