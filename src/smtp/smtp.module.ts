@@ -31,13 +31,14 @@ function standbyRelay(
   clock: Clock,
   dataSource: DataSource,
   transactions: Transactions,
-  quota: RelayQuota,
   config: HeraldConfig,
   events: EventEmitter2,
   queue: QueueStats,
 ): StandbyRelay {
   const live = new LiveTransport(mailer, settings, logins);
   const gateway = new SmtpGateway(settings, live, logins, fallback, new SendTestEmailService(live, clock));
+  // Its own quota counts (keys `standby.…`): what the primary sent does not use up the standby's minute or day.
+  const quota = new RelayQuota(dataSource, transactions, config, 'standby.');
   const health = new RelayHealth(dataSource, transactions, settings, gateway, quota, clock, config, events, queue, { row: 'standby', logName: 'StandbyRelayHealth', announces: false });
   return new StandbyRelay(gateway, health, live);
 }
@@ -72,7 +73,7 @@ function standbyRelay(
     SendTestEmailService,
     {
       provide: StandbyRelay,
-      inject: [MailerService, StandbySmtpSettingsService, RelayLogins, FallbackRelay, Clock, getDataSourceToken(), Transactions, RelayQuota, HeraldConfig, EventEmitter2, QUEUE_STATS],
+      inject: [MailerService, StandbySmtpSettingsService, RelayLogins, FallbackRelay, Clock, getDataSourceToken(), Transactions, HeraldConfig, EventEmitter2, QUEUE_STATS],
       useFactory: standbyRelay,
     },
     RelayRolesResolver,

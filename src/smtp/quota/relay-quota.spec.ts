@@ -90,6 +90,22 @@ describe.each(testDatabases('herald_quota'))('RelayQuota: sliding windows ($name
     expect(await b.messagesInWindow(T0 + 10 * MINUTE)).toBe(0);
   });
 
+  it("the standby relay's counts are its own: the primary's full minute and day leave it whole, and neither forgets the other's buckets", async () => {
+    const standby = new RelayQuota(sources[0], a['transactions'], undefined, 'standby.');
+    const limits = { messagesPerMinute: 2, recipientsPerDay: 3 };
+    expect(await a.reserve(limits, T0)).toEqual({ granted: true });
+    expect(await a.reserve(limits, T0, 2)).toEqual({ granted: true });
+    expect((await a.reserve(limits, T0)).granted).toBe(false); // the primary's minute is full
+    expect(await standby.reserve(limits, T0, 3)).toEqual({ granted: true }); // the standby's day is its own
+    expect(await standby.reserve({ messagesPerMinute: 2, recipientsPerDay: null }, T0)).toEqual({ granted: true });
+    expect(await standby.reserve({ messagesPerMinute: 2, recipientsPerDay: null }, T0)).toMatchObject({ granted: false, window: 'minute', until: new Date(T0 + 1_000 + 63_000) });
+    expect(await standby.messagesInWindow(T0)).toBe(2);
+    // A grant a day later prunes only its own relay's old buckets.
+    await a.reserve(limits, T0 + 2 * DAY);
+    expect(await standby.messagesInWindow(T0)).toBe(2);
+    expect(await a.messagesInWindow(T0 + 2 * DAY)).toBe(1);
+  });
+
   it('forgets buckets out of both windows', async () => {
     const limits = { messagesPerMinute: 10, recipientsPerDay: 100 };
     await a.reserve(limits, T0);

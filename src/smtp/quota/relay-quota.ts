@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { HeraldConfig } from '../../config/herald-config';
@@ -27,8 +27,8 @@ const MINUTE_BUCKETS = 60;
 const MINUTE_MARGIN = 1 / 20;
 /** The row whose lock serializes grants on PostgreSQL (SQLite has one writer). */
 const LOCK = 'lock';
-/** Row keys: `w:<bucket>` messages in a bucket of the minute's window, `r:<bucket>` recipients in one of the day's. */
-const key = (prefix: 'w' | 'r', bucket: number) => `${prefix}:${String(bucket).padStart(14, '0')}`;
+/** The relay whose counts a RelayQuota keeps: the primary's keys have no prefix (as before the standby relay), the standby's `standby.`. */
+export const RELAY_QUOTA_KEYS = Symbol('RELAY_QUOTA_KEYS');
 
 /**
  * Paces sending to the relay's quota in sliding windows: no window of a minute
@@ -61,6 +61,8 @@ export class RelayQuota {
     @InjectDataSource() dataSource: DataSource,
     private readonly transactions: Transactions,
     @Optional() config?: HeraldConfig,
+    /** Row keys: `<relay>w:<bucket>` messages in a bucket of the minute's window, `<relay>r:<bucket>` recipients in one of the day's. */
+    @Optional() @Inject(RELAY_QUOTA_KEYS) private readonly relay: string = '',
   ) {
     this.minute = config?.relay.quotaMinuteMs ?? 60_000;
     this.minuteBucket = this.minute / MINUTE_BUCKETS;
@@ -68,14 +70,19 @@ export class RelayQuota {
     const table = this.sql.table(RelayQuotaUsageEntity);
     this.lockSql = this.sql.statement(`SELECT used FROM ${table} WHERE period = '${LOCK}' FOR UPDATE`);
     // Up to the end of each prefix ('w;' follows every 'w:…'), not the current bucket: another process's clock may run a little ahead.
+    const [w, r] = [`'${relay}w;'`, `'${relay}r;'`];
     this.sumSql = this.sql.statement(
-      `SELECT COALESCE(SUM(CASE WHEN period >= ? AND period < 'w;' THEN used ELSE 0 END), 0) AS messages,
-              COALESCE(SUM(CASE WHEN period >= ? AND period < 'r;' THEN used ELSE 0 END), 0) AS recipients
-         FROM ${table} WHERE (period >= ? AND period < 'w;') OR (period >= ? AND period < 'r;')`,
+      `SELECT COALESCE(SUM(CASE WHEN period >= ? AND period < ${w} THEN used ELSE 0 END), 0) AS messages,
+              COALESCE(SUM(CASE WHEN period >= ? AND period < ${r} THEN used ELSE 0 END), 0) AS recipients
+         FROM ${table} WHERE (period >= ? AND period < ${w}) OR (period >= ? AND period < ${r})`,
     );
     this.bucketsSql = this.sql.statement(`SELECT period, used FROM ${table} WHERE period >= ? AND period < ? ORDER BY period`);
     this.addSql = this.sql.statement(`INSERT INTO ${table} AS q (period, used) VALUES (?, ?) ON CONFLICT (period) DO UPDATE SET used = q.used + excluded.used`);
-    this.pruneSql = this.sql.statement(`DELETE FROM ${table} WHERE period <> '${LOCK}' AND NOT ((period >= ? AND period < 'w;') OR (period >= ? AND period < 'r;'))`);
+    // This relay's buckets out of both windows (the other relay's are its own RelayQuota's).
+    this.pruneSql = this.sql.statement(
+      `DELETE FROM ${table} WHERE ((period >= '${relay}w:' AND period < ${w}) OR (period >= '${relay}r:' AND period < ${r}))
+          AND NOT ((period >= ? AND period < ${w}) OR (period >= ? AND period < ${r}))`,
+    );
   }
 
   /** How long the minute's window is counted (the relay's minute and a margin). */
@@ -107,11 +114,11 @@ export class RelayQuota {
       const messages = Number(sums.messages);
       const people = Number(sums.recipients);
       if (perMinute && messages + 1 > perMinute) {
-        const until = await this.freed(manager, m0, 'w;', messages + 1 - perMinute, this.minuteBucket, this.minuteWindow, now);
+        const until = await this.freed(manager, m0, `${this.relay}w;`, messages + 1 - perMinute, this.minuteBucket, this.minuteWindow, now);
         return { granted: false, window: 'minute', until, reason: `relay quota: ${perMinute} messages a minute` };
       }
       if (perDay && people + recipients > perDay) {
-        const until = recipients > perDay ? new Date(now + DAY) : await this.freed(manager, d0, 'r;', people + recipients - perDay, DAY_BUCKET_MS, DAY, now);
+        const until = recipients > perDay ? new Date(now + DAY) : await this.freed(manager, d0, `${this.relay}r;`, people + recipients - perDay, DAY_BUCKET_MS, DAY, now);
         return { granted: false, window: 'day', until, reason: `relay quota: ${perDay} recipients a day` };
       }
       await this.add(manager, now, 1, recipients);
@@ -140,7 +147,7 @@ export class RelayQuota {
     const buckets = new Map<number, number>();
     for (const t of times) buckets.set(Math.floor(t / this.minuteBucket), (buckets.get(Math.floor(t / this.minuteBucket)) ?? 0) + 1);
     await this.transactions.run(async (manager) => {
-      for (const [bucket, count] of buckets) await manager.query(this.addSql, [key('w', bucket), count]);
+      for (const [bucket, count] of buckets) await manager.query(this.addSql, [this.key('w', bucket), count]);
     });
   }
 
@@ -148,16 +155,20 @@ export class RelayQuota {
   private windows(now: number): [string, string, string, string] {
     const m = this.minuteBucket;
     return [
-      key('w', Math.floor((now - this.minuteWindow) / m)),
-      key('w', Math.floor(now / m)),
-      key('r', Math.floor((now - DAY) / DAY_BUCKET_MS)),
-      key('r', Math.floor(now / DAY_BUCKET_MS)),
+      this.key('w', Math.floor((now - this.minuteWindow) / m)),
+      this.key('w', Math.floor(now / m)),
+      this.key('r', Math.floor((now - DAY) / DAY_BUCKET_MS)),
+      this.key('r', Math.floor(now / DAY_BUCKET_MS)),
     ];
   }
 
   private async add(manager: EntityManager, now: number, messages: number, recipients: number): Promise<void> {
-    await manager.query(this.addSql, [key('w', Math.floor(now / this.minuteBucket)), messages]);
-    await manager.query(this.addSql, [key('r', Math.floor(now / DAY_BUCKET_MS)), recipients]);
+    await manager.query(this.addSql, [this.key('w', Math.floor(now / this.minuteBucket)), messages]);
+    await manager.query(this.addSql, [this.key('r', Math.floor(now / DAY_BUCKET_MS)), recipients]);
+  }
+
+  private key(window: 'w' | 'r', bucket: number): string {
+    return `${this.relay}${window}:${String(bucket).padStart(14, '0')}`;
   }
 
   /**
@@ -169,7 +180,7 @@ export class RelayQuota {
     let left = excess;
     for (const row of rows) {
       left -= Number(row.used);
-      if (left <= 0) return new Date((Number(row.period.slice(2)) + 1) * bucketMs + windowMs);
+      if (left <= 0) return new Date((Number(row.period.slice(this.relay.length + 2)) + 1) * bucketMs + windowMs);
     }
     return new Date(now + windowMs); // not reached: the excess is within what the window holds
   }
