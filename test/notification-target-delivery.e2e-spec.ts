@@ -24,8 +24,9 @@ const SECRET = 'the-ops-team-signing-secret';
 function verify(secret: string, headers: Record<string, string | string[] | undefined>, rawBody: string, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
   const timestamp = headers['x-herald-timestamp'];
   const expected = 'sha256=' + createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex');
-  const given = String(headers['x-herald-signature'] ?? '');
-  return given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected)) && Math.abs(nowSeconds - Number(timestamp)) <= 300;
+  const given = Buffer.from(String(headers['x-herald-signature'] ?? ''));
+  const wanted = Buffer.from(expected);
+  return given.length === wanted.length && timingSafeEqual(given, wanted) && Math.abs(nowSeconds - Number(timestamp)) <= 300;
 }
 
 /**
