@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { SmtpSettings } from '../../settings/smtp-settings/smtp-settings';
 import { RelayRole } from '../../settings/standby-settings/relay-role';
 import type { SmtpCheckResult } from '../../smtp/smtp-gateway';
-import type { EncodedMail, MailHold, MailRoute, MailTransport, TransportFailure } from '../mail-transport.port';
+import type { MailHold, MailRoute, MailTransport } from '../mail-transport.port';
+import { DelegatingTransport } from './delegating-transport';
 import { SelectedTransport } from './selected-transport';
 import { StandbyTransport } from './standby/standby-transport';
 
@@ -19,13 +20,11 @@ import { StandbyTransport } from './standby/standby-transport';
  * counted by the relay that had it; each mail records which one sent it (`sentVia`).
  */
 @Injectable()
-export class FailoverTransport implements MailTransport {
+export class FailoverTransport extends DelegatingTransport implements MailTransport {
   private readonly logger = new Logger('MailTransport');
   private readonly standby: MailTransport;
   /** The way the last route took (the switch is logged once each way). */
   private carrying?: MailTransport;
-  /** Which transport made a route, threw an error or classified a failure. */
-  private readonly origins = new WeakMap<object, MailTransport>();
   /** Whether a standby is set, as last read (refresh). */
   private standbyConfigured = false;
 
@@ -33,6 +32,7 @@ export class FailoverTransport implements MailTransport {
     private readonly primary: SelectedTransport,
     standby: StandbyTransport,
   ) {
+    super();
     this.standby = standby.transport;
   }
 
@@ -64,50 +64,13 @@ export class FailoverTransport implements MailTransport {
     const transport = this.failingOver(this.primary.holding()) ? this.standby : this.primary;
     const route = await transport.route();
     if (!route) return route;
-    this.origins.set(route, transport);
+    this.remember(route, transport);
     if (this.carrying && this.carrying !== transport) {
       if (transport === this.standby) this.logger.warn(`the primary is down: mail goes through the standby relay (${route.name}) until a probe finds the primary back`);
       else this.logger.log(`the primary works again: mail goes through it (${route.name})`);
     }
     this.carrying = transport;
     return route;
-  }
-
-  reserve(route: MailRoute): Promise<MailHold | undefined> {
-    return this.originOf(route).reserve(route);
-  }
-
-  async send(route: MailRoute, mail: EncodedMail): Promise<string | null> {
-    const transport = this.originOf(route);
-    try {
-      return await transport.send(route, mail);
-    } catch (error) {
-      if (error !== null && typeof error === 'object') this.origins.set(error, transport);
-      throw error;
-    }
-  }
-
-  classify(error: unknown): TransportFailure {
-    const transport = this.originOf(error);
-    const failure = transport.classify(error);
-    this.origins.set(failure, transport);
-    return failure;
-  }
-
-  succeeded(route: MailRoute): Promise<void> {
-    return this.originOf(route).succeeded(route);
-  }
-
-  failed(failure: TransportFailure): Promise<void> {
-    return this.originOf(failure).failed(failure);
-  }
-
-  throttled(failure: TransportFailure): Promise<MailHold> {
-    return this.originOf(failure).throttled(failure);
-  }
-
-  lastWorkedAt(failure?: TransportFailure): Date | null {
-    return this.originOf(failure).lastWorkedAt(failure);
   }
 
   /** `primary: 127.0.0.1:25`, `standby: Microsoft Graph graph.microsoft.com as herald@example.com`. */
@@ -137,7 +100,7 @@ export class FailoverTransport implements MailTransport {
     return relay === RelayRole.STANDBY ? this.standby : this.primary;
   }
 
-  private originOf(thing: unknown): MailTransport {
-    return (thing !== null && typeof thing === 'object' && this.origins.get(thing)) || this.primary;
+  protected current(): MailTransport {
+    return this.primary;
   }
 }

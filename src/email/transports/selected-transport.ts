@@ -6,7 +6,8 @@ import { SmtpSettingsChangedEvent } from '../../settings/smtp-settings/smtp-sett
 import { SmtpSettingsService } from '../../settings/smtp-settings/smtp-settings.service';
 import { RelayHealth } from '../../smtp/relay-health/relay-health';
 import type { SmtpCheckResult } from '../../smtp/smtp-gateway';
-import type { EncodedMail, MailHold, MailRoute, MailTransport, TransportFailure } from '../mail-transport.port';
+import type { MailHold, MailRoute, MailTransport } from '../mail-transport.port';
+import { DelegatingTransport } from './delegating-transport';
 import { GraphTransport } from './graph/graph-transport';
 import { SmtpTransport } from './smtp/smtp-transport';
 
@@ -26,12 +27,10 @@ import { SmtpTransport } from './smtp/smtp-transport';
  * its circuit, and the dispatcher then looks again at what waited.
  */
 @Injectable()
-export class SelectedTransport implements MailTransport, OnModuleDestroy {
+export class SelectedTransport extends DelegatingTransport implements MailTransport, OnModuleDestroy {
   private readonly logger = new Logger('MailTransport');
   /** The transport of the settings as last read. */
   private live: MailTransport;
-  /** Which transport made a route, threw an error or classified a failure. */
-  private readonly origins = new WeakMap<object, MailTransport>();
   /** The relay's circuit being reset after a settings change (one at a time; shutdown waits: it writes). */
   private resetting?: Promise<void>;
   private stopping = false;
@@ -43,6 +42,7 @@ export class SelectedTransport implements MailTransport, OnModuleDestroy {
     private readonly health: RelayHealth,
     private readonly events: EventEmitter2,
   ) {
+    super();
     this.live = smtp;
   }
 
@@ -65,45 +65,8 @@ export class SelectedTransport implements MailTransport, OnModuleDestroy {
   async route(): Promise<MailRoute | undefined> {
     const transport = await this.select();
     const route = await transport.route();
-    if (route) this.origins.set(route, transport);
+    if (route) this.remember(route, transport);
     return route;
-  }
-
-  reserve(route: MailRoute): Promise<MailHold | undefined> {
-    return this.originOf(route).reserve(route);
-  }
-
-  async send(route: MailRoute, mail: EncodedMail): Promise<string | null> {
-    const transport = this.originOf(route);
-    try {
-      return await transport.send(route, mail);
-    } catch (error) {
-      if (error !== null && typeof error === 'object') this.origins.set(error, transport);
-      throw error;
-    }
-  }
-
-  classify(error: unknown): TransportFailure {
-    const transport = this.originOf(error);
-    const failure = transport.classify(error);
-    this.origins.set(failure, transport);
-    return failure;
-  }
-
-  succeeded(route: MailRoute): Promise<void> {
-    return this.originOf(route).succeeded(route);
-  }
-
-  failed(failure: TransportFailure): Promise<void> {
-    return this.originOf(failure).failed(failure);
-  }
-
-  throttled(failure: TransportFailure): Promise<MailHold> {
-    return this.originOf(failure).throttled(failure);
-  }
-
-  lastWorkedAt(failure?: TransportFailure): Date | null {
-    return this.originOf(failure).lastWorkedAt();
   }
 
   /** The check of the transport these settings name (saved, or changes not saved yet). */
@@ -155,7 +118,7 @@ export class SelectedTransport implements MailTransport, OnModuleDestroy {
     return settings.transport === MailTransportKind.MICROSOFT_GRAPH ? this.graph : this.smtp;
   }
 
-  private originOf(thing: unknown): MailTransport {
-    return (thing !== null && typeof thing === 'object' && this.origins.get(thing)) || this.live;
+  protected current(): MailTransport {
+    return this.live;
   }
 }
