@@ -26,6 +26,12 @@ describe('quiet hours', () => {
     expect(iso(quietUntil(Date.UTC(2026, 2, 28, 22), { ...night, end: minutesOf('02:30')! }, PARIS))).toBe('2026-03-29T01:30:00.000Z');
   });
 
+  it('an end in the hour the autumn change repeats (02:30 on 2026-10-25): in its second pass, the next 02:30, never one already past', () => {
+    const early = { ...night, start: minutesOf('01:00')!, end: minutesOf('02:30')! };
+    expect(iso(quietUntil(Date.UTC(2026, 9, 24, 23, 10), early, PARIS))).toBe('2026-10-25T00:30:00.000Z'); // 01:10 CEST → 02:30 CEST
+    expect(iso(quietUntil(Date.UTC(2026, 9, 25, 1, 10), early, PARIS))).toBe('2026-10-25T01:30:00.000Z'); // 02:10 CET (the second pass) → 02:30 CET
+  });
+
   it('a span within a day (12:00–14:00), and weekends: Friday night runs to Monday 07:00', () => {
     expect(iso(quietUntil(Date.UTC(2026, 10, 24, 11, 30), { ...night, start: 720, end: 840 }, PARIS))).toBe('2026-11-24T13:00:00.000Z');
     const weekends = { ...night, weekends: true };

@@ -28,7 +28,8 @@ export const timeOf = (minutes: number) => `${String(Math.floor(minutes / 60)).p
  * an instant on its own day (instantOfWallTime), so 07:00 stays 07:00 on the
  * night the clocks change — 5 h 00 UTC after the spring change in Paris, 6 h 00
  * after the autumn one; an end that does not exist that night (02:30 in spring)
- * is read with the offset before the change (03:30 CEST), as digest hours are.
+ * is read with the offset before the change (03:30 CEST), as digest hours are; one
+ * the autumn night repeats (02:30) is the next to come, never one already past.
  */
 export function quietUntil(at: number, rule: QuietHoursRule, timeZone: string): number | null {
   let t = at;
@@ -48,7 +49,9 @@ export function quietUntil(at: number, rule: QuietHoursRule, timeZone: string): 
     else if (minute >= start) endDay = shift(day, 1);
     else if (minute < end) endDay = day;
     if (!endDay) break;
-    t = instantOfWallTime({ ...endDay, hour: Math.floor(end / 60), minute: end % 60 }, timeZone);
+    const next = instantOfWallTime({ ...endDay, hour: Math.floor(end / 60), minute: end % 60 }, timeZone);
+    // An end in the hour the autumn change repeats, read in its first pass while `t` is in the second: the end still to come is the minutes left on the wall clock.
+    t = next > t ? next : t + (end - minute) * 60_000;
   }
   return t === at ? null : t;
 }
