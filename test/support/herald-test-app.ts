@@ -74,7 +74,7 @@ export class HeraldTestApp {
     const fullEnv: Record<string, string> = {
       DATA_DIR: dataDir,
       JWT_SECRET: 'e2e-secret-that-is-long-enough-for-hs256-tokens',
-      LOG_LEVEL: 'error',
+      LOG_LEVEL: process.env.HERALD_TEST_LOG_LEVEL ?? 'error', // `log` or `debug` to see what Herald says while a suite runs
       GRAPHQL_IDE: 'false',
       ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, HERALD_SECRET_KEY: 'a'.repeat(64) } : {}),
       ...env,

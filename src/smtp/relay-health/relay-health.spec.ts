@@ -1,4 +1,5 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { QUEUE_STATS, type QueueStats } from '../../channels/queue-stats.port';
 import { NotificationsCore } from '../../../test/support/notifications-core';
 import { eventually } from '../../../test/support/people';
 import { Dispatcher } from '../../notifications/dispatch/dispatcher';
@@ -105,6 +106,23 @@ describe('RelayHealth', () => {
     } finally {
       await sink.stop();
     }
+  });
+
+  it('a DEGRADED written just before a DOWN is never heard after it: the listeners end on DOWN', async () => {
+    await relayAt(25);
+    await health.refresh();
+    // The first announcement's count of waiting mails is slow (a busy database): the DOWN's would be told first.
+    const stats = core.get(QUEUE_STATS as never) as QueueStats;
+    const count = stats.waiting.bind(stats);
+    jest.spyOn(stats, 'waiting').mockImplementationOnce(async (channel) => (await new Promise((r) => setTimeout(r, 200)), count(channel)));
+    // Two mails fail one just after the other: a relay-wide failure (DEGRADED), then a refused login (DOWN at once).
+    const degraded = health.failed(refused);
+    await eventually(async () => expect((await row()).state).toBe(RelayState.DEGRADED));
+    await health.failed(badPassword);
+    await degraded;
+    expect((await health.status()).state).toBe(RelayState.DOWN);
+    expect(changes.at(-1)).toMatchObject({ state: RelayState.DOWN });
+    expect(changes.map((c) => c.state)).not.toContain(RelayState.OK);
   });
 
   it('a success ends a run of failures: the circuit stays closed', async () => {

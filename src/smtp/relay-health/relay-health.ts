@@ -123,6 +123,8 @@ export class RelayHealth {
   private readonly rows: Repository<RelayHealthEntity>;
   /** The row as last read or written by this process. */
   private row?: RelayHealthEntity;
+  /** The last announcement: the next waits for it (see announce). */
+  private announcing: Promise<void> = Promise.resolve();
   /** Relay-wide failures in a row seen by this process. */
   private failuresInARow = 0;
   private lastSuccessWrite = 0;
@@ -539,10 +541,28 @@ export class RelayHealth {
     return { step: row.lastFailureStep as SmtpCheckStep, reply: row.lastFailureReply, description: row.lastFailureDescription ?? '', at: row.lastFailureAt };
   }
 
-  private async announce(state: RelayState, previous: RelayState, row: RelayHealthEntity): Promise<void> {
-    if (!this.announces) return;
-    const waiting = await this.waitingSource().catch(() => ({ count: 0, oldest: null }));
-    this.events.emit(RelayStateChangedEvent.NAME, new RelayStateChangedEvent(state, previous, row.since, this.lastFailure(row), waiting.count));
+  /**
+   * Tells the listeners (alerts, metrics, readiness) of a change, one announcement at
+   * a time in the order asked, each checked against the row read afresh: one that a
+   * later change has overtaken is dropped, that change announcing itself. Without
+   * this, a DEGRADED written just before a DOWN could be heard after it, and the
+   * alerts took it for the end of the outage.
+   */
+  private announce(state: RelayState, previous: RelayState, row: RelayHealthEntity): Promise<void> {
+    if (!this.announces) return Promise.resolve();
+    const announced = this.announcing.then(async () => {
+      const waiting = await this.waitingSource().catch(() => ({ count: 0, oldest: null }));
+      const current = await this.load().catch(() => row);
+      if (this.shownState(current) !== state) return;
+      this.events.emit(RelayStateChangedEvent.NAME, new RelayStateChangedEvent(state, previous, current.since, this.lastFailure(current), waiting.count));
+    });
+    this.announcing = announced.catch(() => undefined);
+    return announced;
+  }
+
+  /** The state a row shows: OK while paced or slowed is DEGRADED. */
+  private shownState(row: RelayHealthEntity): RelayState {
+    return row.state === RelayState.OK && this.slowed(row) ? RelayState.DEGRADED : (row.state as RelayState);
   }
 }
 
