@@ -4,6 +4,7 @@ import { FakeGraph } from './support/fake-graph';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { OAuth2TokenEndpoint } from './support/oauth2-token-endpoint';
 import { eventually, seedApplication } from './support/people';
+import { people } from './support/relay-suite';
 import { SmtpSink, TLS_FIXTURES } from './support/smtp-sink';
 
 /**
@@ -45,7 +46,6 @@ interface Delivery {
 }
 
 let seq = 0;
-const people = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}` }));
 
 describe(`the Microsoft Graph transport (${DATABASE_KIND})`, () => {
   let app: HeraldTestApp;

@@ -9,11 +9,10 @@ import { DeliveryEntity, DeliveryStatus } from '../src/notifications/entities/de
 import { DATABASE_KIND, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { OAuth2TokenEndpoint } from './support/oauth2-token-endpoint';
 import { eventually, seedApplication } from './support/people';
+import { FAST_RELAY, people, PUBLISH, publishVersion, relayAt, UPDATE_SMTP } from './support/relay-suite';
 import { describeIf, NEEDS_POSTGRES } from './support/skipped-suites';
 import { closedPort, SmtpSink } from './support/smtp-sink';
 
-const UPDATE_SMTP = 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }';
-const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { deliveries } }';
 const EVENT = 'query($id: ID!) { event(id: $id) { deliveries { recipientEmail status attempts lastReply lastError } } }';
 const STATUS = 'query { relayStatus { state since lastSuccessAt lastFailure { step reply description at } deliveriesWaiting oldestWaitingAt pacedUntil pacedLastAt } }';
 
@@ -26,29 +25,10 @@ interface Delivery {
 }
 
 /** Fast schedules, so that an outage longer than every backoff takes a second. */
-const FAST = {
-  DISPATCH_SWEEP_INTERVAL_MS: '50',
-  DISPATCH_BACKOFF_BASE_MS: '20',
-  DISPATCH_BACKOFF_MAX_MS: '50',
-  DISPATCH_MAX_ATTEMPTS: '2',
-  RELAY_PROBE_MIN_MS: '50',
-  RELAY_PROBE_MAX_MS: '200',
-  // Many mails to the same people, each of which must arrive (the cap: test/mail-cap.e2e-spec.ts).
-  MAIL_CAP_COUNT: '0',
-};
-
-let seq = 0;
-async function publish(app: HeraldTestApp, applicationId: string): Promise<string> {
-  const id = `circuit-${process.pid}-${++seq}`;
-  const input = { schemaVersion: 1, id, type: 'VERSION_CREATED', occurredAt: '2026-11-24T09:00:00Z', application: { id: applicationId, name: 'Billing' }, version: { name: `v${seq}` } };
-  const res = await app.gql(PUBLISH, { input }, app.token(Role.SERVICE, 'console'));
-  expect(res.errors).toBeUndefined();
-  return id;
-}
+const FAST = { ...FAST_RELAY, DISPATCH_MAX_ATTEMPTS: '2' };
+const publish = (app: HeraldTestApp, applicationId: string) => publishVersion(app, applicationId, 'circuit');
 const deliveriesOf = async (app: HeraldTestApp, id: string): Promise<Delivery[]> => (await app.admin(EVENT, { id })).event.deliveries;
 const statusOf = async (app: HeraldTestApp) => (await app.admin(STATUS)).relayStatus;
-const relayAt = (port: number, extra: Record<string, unknown> = {}) => ({ host: '127.0.0.1', port, security: 'NONE', authEnabled: false, sender: 'herald@example.com', ...extra });
-const people = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}` }));
 
 /**
  * The relay's circuit breaker end to end, with real SMTP servers: relay-wide

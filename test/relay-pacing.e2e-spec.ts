@@ -6,11 +6,10 @@ import { FakeGraph } from './support/fake-graph';
 import { DATABASE_KIND, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { OAuth2TokenEndpoint } from './support/oauth2-token-endpoint';
 import { eventually, seedApplication } from './support/people';
+import { FAST_RELAY, people, PUBLISH, relayAt, UPDATE_SMTP } from './support/relay-suite';
 import { describeIf, NEEDS_POSTGRES } from './support/skipped-suites';
 import { SmtpSink } from './support/smtp-sink';
 
-const UPDATE_SMTP = 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }';
-const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { deliveries } }';
 const EVENT = 'query($id: ID!) { event(id: $id) { deliveries { recipientEmail status attempts lastReply lastError } } }';
 const STATUS = 'query { relayStatus { state lastFailure { step reply } deliveriesWaiting pacedUntil pacedLastAt pacedRate } }';
 
@@ -24,21 +23,11 @@ interface Delivery {
 
 /** A scaled "minute" (HERALD_QUOTA_MINUTE_MS), on a ManualClock that Herald and the relay share. */
 const MINUTE_MS = 1500;
-const FAST = {
-  DISPATCH_SWEEP_INTERVAL_MS: '50',
-  DISPATCH_BACKOFF_BASE_MS: '20',
-  DISPATCH_BACKOFF_MAX_MS: '50',
-  RELAY_PROBE_MIN_MS: '50',
-  RELAY_PROBE_MAX_MS: '200',
-  MAIL_CAP_COUNT: '0',
-  HERALD_QUOTA_MINUTE_MS: String(MINUTE_MS),
-};
+const FAST = { ...FAST_RELAY, HERALD_QUOTA_MINUTE_MS: String(MINUTE_MS) };
 /** Postfix's answer beyond smtpd_client_message_rate_limit. */
 const TOO_MUCH_MAIL = { code: 450, message: '4.7.1 Error: too much mail from 127.0.0.1' };
 
 let seq = 0;
-const people = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}` }));
-const relayAt = (port: number, extra: Record<string, unknown> = {}) => ({ host: '127.0.0.1', port, security: 'NONE', authEnabled: false, sender: 'herald@example.com', ...extra });
 
 /**
  * Pacing end to end with real SMTP servers (and a local Graph): the relay quota

@@ -3,17 +3,16 @@ import { DataSource } from 'typeorm';
 import { Role } from '../src/auth/role.enum';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
+import { FAST_RELAY, people, publishVersion, relayAt, UPDATE_SMTP } from './support/relay-suite';
 import { capturingOutput } from './support/captured-output';
 import { FakeGraph } from './support/fake-graph';
 import { OAuth2TokenEndpoint } from './support/oauth2-token-endpoint';
 import { closedPort, SmtpSink } from './support/smtp-sink';
 
-const UPDATE_SMTP = 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }';
 const SETTINGS_FIELDS = 'transport host port sender username passwordSet authMethod oauth2ClientId oauth2ClientSecretSet gatewayUri configured updatedBy';
 const UPDATE_STANDBY = `mutation($input: UpdateSmtpSettingsInput!) { updateStandbySmtpSettings(input: $input) { ${SETTINGS_FIELDS} } }`;
 const STANDBY = `query { standbySmtpSettings { ${SETTINGS_FIELDS} } }`;
 const CLEAR_STANDBY = `mutation { clearStandbySmtpSettings { ${SETTINGS_FIELDS} } }`;
-const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { deliveries } }';
 const EVENT = 'query($id: ID!) { event(id: $id) { deliveries { recipientEmail status attempts messageId sentVia lastError } } }';
 const ROLE_FIELDS = 'role transport name state lastFailure { step } lastSuccessAt';
 const STATUS = `query { relayStatus { state deliveriesWaiting sendingThrough primary { ${ROLE_FIELDS} } standby { ${ROLE_FIELDS} } } }`;
@@ -30,28 +29,10 @@ interface Delivery {
   lastError: string | null;
 }
 
-/** Fast schedules: an outage is noticed, probed and over in well under a second. */
-const FAST = {
-  DISPATCH_SWEEP_INTERVAL_MS: '50',
-  DISPATCH_BACKOFF_BASE_MS: '20',
-  DISPATCH_BACKOFF_MAX_MS: '50',
-  RELAY_PROBE_MIN_MS: '50',
-  RELAY_PROBE_MAX_MS: '200',
-  MAIL_CAP_COUNT: '0',
-};
-
-let seq = 0;
-async function publish(app: HeraldTestApp, applicationId: string): Promise<string> {
-  const id = `standby-${process.pid}-${++seq}`;
-  const input = { schemaVersion: 1, id, type: 'VERSION_CREATED', occurredAt: '2026-12-06T09:00:00Z', application: { id: applicationId, name: 'Billing' }, version: { name: `v${seq}` } };
-  const res = await app.gql(PUBLISH, { input }, app.token(Role.SERVICE, 'console'));
-  expect(res.errors).toBeUndefined();
-  return id;
-}
+const FAST = FAST_RELAY;
+const publish = (app: HeraldTestApp, applicationId: string) => publishVersion(app, applicationId, 'standby');
 const deliveriesOf = async (app: HeraldTestApp, id: string): Promise<Delivery[]> => (await app.admin(EVENT, { id })).event.deliveries;
 const statusOf = async (app: HeraldTestApp) => (await app.admin(STATUS)).relayStatus;
-const relayAt = (port: number, extra: Record<string, unknown> = {}) => ({ host: '127.0.0.1', port, security: 'NONE', authEnabled: false, sender: 'herald@example.com', ...extra });
-const people = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}` }));
 const notifications = (sink: SmtpSink) => sink.received.filter((m) => m.parsed.headers.get('x-herald-event-id'));
 
 /**
