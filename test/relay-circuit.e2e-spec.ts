@@ -299,4 +299,47 @@ describeIf(!!TEST_DATABASE_URL, NEEDS_POSTGRES)('two Herald processes with the r
       await new Promise((resolve) => relay.server.close(resolve));
     }
   }, 60_000);
+
+  it("an outage one process opened and the other's probe closed: the admins get one summary, from the process that opened it", async () => {
+    const port = await closedPort();
+    const env = { ...FAST, ALERT_AFTER_MS: '300' };
+    // A sweeps (and so probes) once a second, B every 50 ms: B's probe is the one that finds the relay back.
+    const a = await HeraldTestApp.start({ ...env, DISPATCH_SWEEP_INTERVAL_MS: '1000' });
+    const b = await HeraldTestApp.start(env, a.storage);
+    let relay: SmtpSink | undefined;
+    try {
+      await a.admin(UPDATE_SMTP, { input: relayAt(port) });
+      await a.gql('{ me { id } }', {}, a.token(Role.ADMIN, 'boss', { email: 'boss@example.com', name: 'The Boss' }));
+      await seedApplication(a, { id: 'app-two-alerts', name: 'Billing' }, people('two-alerts', 2));
+      const id = await publish(a, 'app-two-alerts');
+      const down = await eventually(async () => {
+        const status = await statusOf(b);
+        expect(status.state).toBe('DOWN');
+        return status;
+      });
+      // B heard of the outage (as another process's: A tells the admins), on its /metrics.
+      await eventually(async () => expect((await request(b.url).get('/metrics')).text).toMatch(/herald_relay_state\{state="DOWN"\} 1/));
+      // Longer than ALERT_AFTER_MS: until a failed probe after 300 ms.
+      await eventually(async () => expect(new Date((await statusOf(b)).lastFailure.at).getTime() - new Date(down.since).getTime()).toBeGreaterThan(300));
+
+      relay = await new SmtpSink().start(port);
+      await eventually(async () => {
+        for (const d of await deliveriesOf(b, id)) expect(d).toMatchObject({ status: 'SENT', attempts: 1 });
+      });
+      const summaries = () => relay!.received.filter((m) => m.parsed.subject?.startsWith('Herald: the mail relay was down'));
+      const summary = await eventually(async () => {
+        expect(summaries()).toHaveLength(1);
+        return summaries()[0];
+      });
+      expect(summary.to).toEqual(['boss@example.com']);
+      expect(summary.parsed.text).toContain('They have now gone out');
+      // And of its end.
+      const metrics = await request(b.url).get('/metrics');
+      expect(metrics.text).toMatch(/herald_relay_state\{state="OK"\} 1/);
+    } finally {
+      await relay?.stop();
+      await b.close({ keepData: true });
+      await a.close();
+    }
+  }, 60_000);
 });

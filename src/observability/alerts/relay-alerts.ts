@@ -32,7 +32,9 @@ interface Outage {
  * - when it is over: one summary mail through the relay itself (the fallback if that
  *   send fails), once the mails that waited have gone out — when it broke, at which
  *   step and with which reply, how many mails waited, that they are sent.
- * The process that opened the circuit announces it (RelayHealth), so one process tells.
+ * The process that opened the circuit tells (other processes hear of the outage too,
+ * as `byThisProcess: false`, and leave it to that one); its outage ends when the circuit
+ * closes, whichever process's probe closed it.
  */
 @Injectable()
 export class RelayAlerts implements OnModuleDestroy {
@@ -53,6 +55,7 @@ export class RelayAlerts implements OnModuleDestroy {
   @OnEvent(RelayStateChangedEvent.NAME, { async: true })
   async onRelayState(event: RelayStateChangedEvent): Promise<void> {
     if (event.state === RelayState.DOWN) {
+      if (!event.byThisProcess) return;
       if (this.outage) {
         this.outage.failure = event.lastFailure ?? this.outage.failure;
         this.outage.waiting = Math.max(this.outage.waiting, event.waiting);

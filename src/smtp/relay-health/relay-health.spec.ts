@@ -125,6 +125,28 @@ describe('RelayHealth', () => {
     expect(changes.map((c) => c.state)).not.toContain(RelayState.OK);
   });
 
+  it("hears another process's changes in the shared row: its DOWN, and its probe closing the outage this process opened", async () => {
+    await relayAt(25);
+    await health.refresh();
+    const rows = core.dataSource.getRepository(RelayHealthEntity);
+    const later = new Date(core.clock.now() + 3_600_000); // no probe falls due here
+    // Another process opens the circuit: this one's listeners hear it, as not its own.
+    await rows.update({ id: 'relay' }, { state: RelayState.DOWN, since: core.clock.date(), nextProbeAt: later });
+    await health.refresh();
+    expect(changes.map((c) => [c.previous, c.state, c.byThisProcess])).toEqual([[RelayState.OK, RelayState.DOWN, false]]);
+    await health.refresh();
+    expect(changes).toHaveLength(1); // told once
+
+    // This process opens it (after the other closed it); the other's probe closes it: heard here.
+    await rows.update({ id: 'relay' }, { state: RelayState.OK });
+    await health.refresh();
+    await health.failed(badPassword);
+    expect(changes.at(-1)).toMatchObject({ state: RelayState.DOWN, byThisProcess: true });
+    await rows.update({ id: 'relay' }, { state: RelayState.OK, since: core.clock.date(), nextProbeAt: null });
+    await health.refresh();
+    expect(changes.at(-1)).toMatchObject({ previous: RelayState.DOWN, state: RelayState.OK, byThisProcess: false });
+  });
+
   it('a success ends a run of failures: the circuit stays closed', async () => {
     await relayAt(25);
     await health.refresh();

@@ -125,6 +125,8 @@ export class RelayHealth {
   private row?: RelayHealthEntity;
   /** The last announcement: the next waits for it (see announce). */
   private announcing: Promise<void> = Promise.resolve();
+  /** The state this process last announced (none yet: the first sweep sets it). */
+  private told?: RelayState;
   /** Relay-wide failures in a row seen by this process. */
   private failuresInARow = 0;
   private lastSuccessWrite = 0;
@@ -205,6 +207,7 @@ export class RelayHealth {
       this.pacing = false;
       if (row.state === RelayState.OK) await this.announce(RelayState.OK, RelayState.DEGRADED, row);
     }
+    await this.announceSeen(row);
     if (row.state === RelayState.DOWN && row.nextProbeAt && row.nextProbeAt.getTime() <= this.clock.now()) {
       this.probing ??= this.probe(probe).finally(() => (this.probing = undefined));
       await this.probing;
@@ -548,16 +551,29 @@ export class RelayHealth {
    * this, a DEGRADED written just before a DOWN could be heard after it, and the
    * alerts took it for the end of the outage.
    */
-  private announce(state: RelayState, previous: RelayState, row: RelayHealthEntity): Promise<void> {
+  private announce(state: RelayState, previous: RelayState, row: RelayHealthEntity, byThisProcess = true): Promise<void> {
     if (!this.announces) return Promise.resolve();
     const announced = this.announcing.then(async () => {
       const waiting = await this.waitingSource().catch(() => ({ count: 0, oldest: null }));
       const current = await this.load().catch(() => row);
-      if (this.shownState(current) !== state) return;
-      this.events.emit(RelayStateChangedEvent.NAME, new RelayStateChangedEvent(state, previous, current.since, this.lastFailure(current), waiting.count));
+      if (this.shownState(current) !== state || (!byThisProcess && this.told === state)) return;
+      this.told = state;
+      this.events.emit(RelayStateChangedEvent.NAME, new RelayStateChangedEvent(state, previous, current.since, this.lastFailure(current), waiting.count, byThisProcess));
     });
     this.announcing = announced.catch(() => undefined);
     return announced;
+  }
+
+  /**
+   * A change another process made to the shared row (it opened or closed the circuit,
+   * paced or stopped): announced here too, so that this process's readiness and
+   * metrics follow, and an outage this process announced ends here when another
+   * process's probe closes it. At the first sweep: only a state other than OK.
+   */
+  private async announceSeen(row: RelayHealthEntity): Promise<void> {
+    const shown = this.shownState(row);
+    if (shown === (this.told ?? RelayState.OK)) return;
+    await this.announce(shown, this.told ?? RelayState.OK, row, false);
   }
 
   /** The state a row shows: OK while paced or slowed is DEGRADED. */

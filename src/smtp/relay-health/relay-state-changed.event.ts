@@ -22,8 +22,9 @@ export interface RelayFailure {
 
 /**
  * Announced (EventEmitter2, in-process) whenever the relay's state changes: the
- * circuit opens or closes, pacing starts or ends. Metrics, alerts (the admins'
- * summary mail, the webhook) and logs listen to it.
+ * circuit opens or closes, pacing starts or ends — by this process, or by another
+ * one on the same database (seen in the shared row at the next sweep). Metrics,
+ * readiness, alerts (the admins' mails, the webhook) and logs listen to it.
  */
 export class RelayStateChangedEvent {
   static readonly NAME = 'relay.state-changed';
@@ -37,5 +38,7 @@ export class RelayStateChangedEvent {
     readonly lastFailure: RelayFailure | null,
     /** Deliveries waiting for the relay when the state changed. */
     readonly waiting: number,
+    /** This process made the change (false: another process did, and this one saw it): an outage is told by the process that opened it. */
+    readonly byThisProcess = true,
   ) {}
 }
