@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { LoopbackHttpServer } from './loopback-http-server';
 
 /** What the fake answers a sendMail with, instead of 202. */
 export interface GraphAnswer {
@@ -33,9 +33,7 @@ export interface GraphMail {
  * whatever the test queues (429 with Retry-After, 503…). It counts the requests in
  * flight, and can hold each sendMail for a while so that they overlap.
  */
-export class FakeGraph {
-  private server!: Server;
-  port = 0;
+export class FakeGraph extends LoopbackHttpServer {
   readonly received: GraphMail[] = [];
   /** Every sendMail request, whatever the answer: its mailbox and the status answered. */
   readonly sendRequests: { mailbox: string; status: number; at: number }[] = [];
@@ -58,10 +56,8 @@ export class FakeGraph {
   inFlight = 0;
   maxInFlight = 0;
 
-  constructor(private readonly isValidToken: (token: string, scope: string) => boolean) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+  constructor(private readonly isValidToken: (token: string, scope: string) => boolean) {
+    super();
   }
 
   addMailbox(address: string): this {
@@ -69,19 +65,7 @@ export class FakeGraph {
     return this;
   }
 
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackHttpServer } from './loopback-http-server';
 
 interface Folder {
   id: string;
@@ -25,9 +25,7 @@ interface Message {
  * bearer token the test's token endpoint issued (else 401
  * InvalidAuthenticationToken). `readOnly`: the app has Mail.Read only (moves 403).
  */
-export class GraphMailbox {
-  private server!: Server;
-  port = 0;
+export class GraphMailbox extends LoopbackHttpServer {
   readOnly = false;
   /** Every call, as `METHOD path`. */
   readonly calls: string[] = [];
@@ -42,24 +40,9 @@ export class GraphMailbox {
     private readonly user: string,
     private readonly isValid: (token: string) => boolean,
   ) {
+    super();
     this.folders.set('root', { id: 'root', displayName: 'Top of Information Store', parentId: null });
     this.folders.set('inbox', { id: 'AAMkInbox', displayName: 'Inbox', parentId: 'root' });
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   /** Graph stops taking the tokens it was shown so far (consent revoked for Graph; the relay's own tokens are not concerned). */
@@ -91,7 +74,7 @@ export class GraphMailbox {
     return [...this.folders.values()].find((f) => f.id === id);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let raw = '';
     for await (const chunk of req) raw += chunk;
     const url = new URL(req.url ?? '/', this.url);

@@ -1,7 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { JwtService } from '@nestjs/jwt';
+import { LoopbackHttpServer } from './loopback-http-server';
 
 /**
  * A local OAuth2 token endpoint (the one part of the OAuth2 tests that cannot
@@ -11,9 +11,7 @@ import { JwtService } from '@nestjs/jwt';
  * server then accepts through `isValid`. It can be told to fail, to go down, or to
  * revoke what it issued.
  */
-export class OAuth2TokenEndpoint {
-  private server!: Server;
-  port = 0;
+export class OAuth2TokenEndpoint extends LoopbackHttpServer {
   /** Token lifetime it announces (`expires_in`), in seconds. */
   lifetimeS = 3600;
   /** While set, every request is answered with this (e.g. 503, or 400 invalid_grant). */
@@ -31,7 +29,8 @@ export class OAuth2TokenEndpoint {
   private seq = 0;
   private readonly jwt = new JwtService();
 
-  get url(): string {
+  /** The token endpoint itself, as `oauth2TokenUrl` takes it. */
+  override get url(): string {
     return `http://127.0.0.1:${this.port}/oauth2/v2.0/token`;
   }
 
@@ -92,19 +91,7 @@ export class OAuth2TokenEndpoint {
     return this.seq;
   }
 
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let raw = '';
     for await (const chunk of req) raw += chunk;
     const form = new URLSearchParams(raw);
