@@ -245,18 +245,20 @@ async function processesComparison(target: Target, sink: SinkClient, build?: str
       duplicates: runs.many.reduce((sum, m) => sum + (m.duplicates ?? 0), 0),
     });
   }
-  return [
-    `One Herald process against ${processes} on one ${target.name} database — ${machine()}, pool ${POOL} each, ${rounds} rounds alternated, medians; ratios: the median of each round's own ${processes} ÷ 1`,
-    `Herald: ${commandLine(heraldCommand(build))}`,
-    '',
-    table(rows),
-    '',
+  return roundsReport(
+    [
+      `One Herald process against ${processes} on one ${target.name} database — ${machine()}, pool ${POOL} each, ${rounds} rounds alternated, medians; ratios: the median of each round's own ${processes} ÷ 1`,
+      `Herald: ${commandLine(heraldCommand(build))}`,
+    ],
+    rows,
     loadLine(load.summary()),
-    '',
-    'Per round:',
-    '',
-    table(perRound),
-  ].join('\n');
+    perRound,
+  );
+}
+
+/** A run of alternated rounds: its heading lines, the medians, the load, each round. */
+function roundsReport(heading: string[], rows: Parameters<typeof table>[0], load: string, perRound: Parameters<typeof table>[0]): string {
+  return [...heading, '', table(rows), '', load, '', 'Per round:', '', table(perRound)].join('\n');
 }
 
 /** Herald, then the bare nodemailer loop with the same rendered mails (half as many events), into the same sink. */
@@ -329,20 +331,17 @@ async function abComparison(targets: Target[], waysIn: WayIn[], sink: SinkClient
     }
   }
   const note = rounds % 2 ? `\nNote: ${rounds} rounds: A went first once more than B (use an even number).` : '';
-  return [
-    `A/B of two Herald builds — ${machine()}, pool ${POOL}, ${rounds} rounds alternated (A first in rounds 1, 3, …; B in 2, 4, …), medians; ratios: the median of each round's own B ÷ A${note}`,
-    `A: ${commandLine(heraldCommand(a))}`,
-    `B: ${commandLine(heraldCommand(b))}`,
+  return roundsReport(
+    [
+      `A/B of two Herald builds — ${machine()}, pool ${POOL}, ${rounds} rounds alternated (A first in rounds 1, 3, …; B in 2, 4, …), medians; ratios: the median of each round's own B ÷ A${note}`,
+      `A: ${commandLine(heraldCommand(a))}`,
+      `B: ${commandLine(heraldCommand(b))}`,
+      loadLine(load.summary()),
+    ],
+    rows,
     loadLine(load.summary()),
-    '',
-    table(rows),
-    '',
-    loadLine(load.summary()),
-    '',
-    'Per round:',
-    '',
-    table(perRound),
-  ].join('\n');
+    perRound,
+  );
 }
 
 async function latency(target: Target, sink: SinkClient, count: number) {
