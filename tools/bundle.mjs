@@ -6,7 +6,9 @@
 // Why: Node loads ~3,000 module files for an unbundled Herald, half its start-up; see
 // docs/benchmarks.md, "Idle RSS and start-up".
 //
-//   node tools/bundle.mjs [--outfile=dist/herald.cjs] [--minify]   (--minify: measured, not used)
+//   node tools/bundle.mjs [--outfile=dist/herald.cjs] [--minify] [--metafile=<file>]
+//   (--minify: measured, not used; --metafile writes esbuild's account of what went in, for
+//   https://esbuild.github.io/analyze/)
 //   (--outfile names the entry; the bundle is <name>-server.cjs beside it)
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -82,6 +84,8 @@ const expressIntegration = {
   },
 };
 
+const metafile = args.find((a) => a.startsWith('--metafile='))?.slice('--metafile='.length);
+
 const result = await build({
   entryPoints: [resolve(distSrc, 'main.js')],
   outfile,
@@ -152,6 +156,8 @@ function keepNamesCheaply(source) {
   if (!source.includes(helper)) throw new Error(`${outfile}: no esbuild __name helper to replace (was esbuild updated?)`);
   return source.replace(helper, cheaper);
 }
+
+if (metafile) writeFileSync(metafile, JSON.stringify(result.metafile));
 
 // What is left of import() must be code that the bundle compiles itself (TypeORM's, from a string).
 const imports = ascii.replaceAll('Function("return filePath => import(filePath)")', '').match(/[^\w.$]import\(.{0,40}/g);
