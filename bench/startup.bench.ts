@@ -14,14 +14,16 @@
  * that start writes; tools/bundle-entry.cjs): the first start after a build, reported apart.
  * The repetitions then start with it, as every later start does. RSS is read 2 s after the
  * first healthy answer, and at rest, BENCH_STARTUP_REST_S (15) seconds after the spawn: by
- * then V8's memory reducer has shrunk the heap to what an idle Herald keeps.
+ * then V8's memory reducer has shrunk the heap to what an idle Herald keeps. The CPU time
+ * (all threads) until the first healthy answer is bent less than the wall time by the other
+ * processes of a shared machine.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, serveCommand } from './support/herald-process';
-import { rssMb, untilHealthy } from './support/process-stats';
+import { cpuMs, rssMb, untilHealthy } from './support/process-stats';
 import { machine, table } from './support/report';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -29,7 +31,7 @@ const REPS = Number(process.env.BENCH_STARTUP_REPS ?? 7);
 const SETTLE_MS = 2000;
 const REST_MS = Number(process.env.BENCH_STARTUP_REST_S ?? 15) * 1000;
 
-type Start = { startupMs: number; settledRssMb: number; restRssMb: number };
+type Start = { startupMs: number; cpuMs: number; settledRssMb: number; restRssMb: number };
 
 /** Starts one build, waits for /health, reads its RSS 2 s later and at rest, stops it. */
 async function measure(mainJs: string, port: number): Promise<Start> {
@@ -47,10 +49,11 @@ async function measure(mainJs: string, port: number): Promise<Start> {
   const child = spawn(process.execPath, [...serveCommand().flags, mainJs], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     const startupMs = await untilHealthy(`http://127.0.0.1:${port}/health`, () => child.exitCode, spawned);
+    const startupCpuMs = cpuMs(child.pid!); // what the start-up cost, less bent by other processes than the wall time
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const settledRssMb = rssMb(child.pid!);
     await new Promise((r) => setTimeout(r, Math.max(0, spawned + REST_MS - performance.now())));
-    return { startupMs, settledRssMb, restRssMb: rssMb(child.pid!) };
+    return { startupMs, cpuMs: startupCpuMs, settledRssMb, restRssMb: rssMb(child.pid!) };
   } finally {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
@@ -88,9 +91,10 @@ async function main(): Promise<void> {
       builds.map((b) => ({
         build: b.label,
         'start-up s': range(b.starts.map((s) => s.startupMs), seconds),
+        'CPU s to start': range(b.starts.map((s) => s.cpuMs), seconds),
         'RSS 2 s after MB': range(b.starts.map((s) => s.settledRssMb), String),
         [`RSS at rest (${REST_MS / 1000} s) MB`]: range(b.starts.map((s) => s.restRssMb), String),
-        'first start (no cache): s, RSS 2 s after, at rest MB': `${seconds(b.cold!.startupMs)}, ${b.cold!.settledRssMb}, ${b.cold!.restRssMb}`,
+        'first start (no cache): s, CPU s, RSS 2 s after, at rest MB': `${seconds(b.cold!.startupMs)}, ${seconds(b.cold!.cpuMs)}, ${b.cold!.settledRssMb}, ${b.cold!.restRssMb}`,
       })),
     ),
   );

@@ -17,7 +17,8 @@
 // Under --enable-source-maps the bundle is required as usual: Node maps stack traces of
 // modules it loads itself, not of scripts compiled with node:vm.
 'use strict';
-const { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { isAscii } = require('node:buffer');
+const { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const { join } = require('node:path');
 const { Script } = require('node:vm');
@@ -38,13 +39,16 @@ if (process.sourceMapsEnabled) {
 const CHUNK = 64 * 1024; // below glibc's default mmap threshold (128 KB)
 const BEYOND_DYNAMIC_THRESHOLD = 33 * 1024 * 1024; // glibc raises its thresholds for blocks up to 32 MB only
 
-/** The file's text, read a chunk at a time (the bundle is ASCII: tools/bundle.mjs makes it so). */
+/** The file's text, read a chunk at a time (tools/bundle.mjs writes the bundle in ASCII; any other is read whole). */
 function readText(file) {
   const fd = openSync(file, 'r');
   try {
     const chunk = Buffer.allocUnsafeSlow(CHUNK);
     const parts = [];
-    for (let n; (n = readSync(fd, chunk, 0, CHUNK, null)) > 0; ) parts.push(chunk.latin1Slice(0, n));
+    for (let n; (n = readSync(fd, chunk, 0, CHUNK, null)) > 0; ) {
+      if (!isAscii(chunk.subarray(0, n))) return readFileSync(file, 'utf8');
+      parts.push(chunk.latin1Slice(0, n));
+    }
     return parts.join('');
   } finally {
     closeSync(fd);
