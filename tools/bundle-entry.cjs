@@ -35,7 +35,7 @@ if (process.sourceMapsEnabled) {
 // The bundle (10 MB) and its cache (9 MB) are read without a buffer of their size from
 // malloc. glibc's malloc serves a block that large with mmap, and when it is freed raises its
 // thresholds to that size (its "dynamic mmap threshold"): from then on it keeps up to twice as
-// much freed memory for reuse instead of returning it, 11 MB more at rest (docs/benchmarks.md).
+// much freed memory for reuse instead of returning it: 5-7 MB more at rest (docs/benchmarks.md, "Issue 29").
 const CHUNK = 64 * 1024; // below glibc's default mmap threshold (128 KB)
 const BEYOND_DYNAMIC_THRESHOLD = 33 * 1024 * 1024; // glibc raises its thresholds for blocks up to 32 MB only
 
