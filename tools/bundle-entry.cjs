@@ -47,7 +47,7 @@ function readText(file) {
     const parts = [];
     for (let n; (n = readSync(fd, chunk, 0, CHUNK, null)) > 0; ) {
       if (!isAscii(chunk.subarray(0, n))) return readFileSync(file, 'utf8');
-      parts.push(chunk.latin1Slice(0, n));
+      parts.push(chunk.toString('latin1', 0, n));
     }
     return parts.join('');
   } finally {
