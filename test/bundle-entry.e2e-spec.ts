@@ -72,6 +72,15 @@ describe('the bundle entry (dist/herald.cjs)', () => {
     expect(readdirSync(folder).sort()).toEqual(['herald-server.cjs', 'herald-server.cjs.v8-cache', 'herald.cjs']); // no partial file left
   });
 
+  it('runs a server of many chunks, ASCII or not (a character of several bytes across two chunks)', () => {
+    const padding = `// ${'x'.repeat(64 * 1024 - 4)}\n`; // the entry reads 64 KB at a time
+    writeFileSync(join(folder, 'herald-server.cjs'), `${padding}console.log('ascii', ${JSON.stringify('y'.repeat(70 * 1024))}.length);\n`);
+    expect(run().stdout).toBe(`ascii ${70 * 1024}\n`);
+    const before = `// ${'x'.repeat(64 * 1024 - "console.log('".length - 5)}\n`; // é's two bytes: the last of a chunk and the first of the next
+    writeFileSync(join(folder, 'herald-server.cjs'), `${before}console.log('é → 🎉');\n`);
+    expect(run().stdout).toBe('é → 🎉\n');
+  });
+
   it('under --enable-source-maps, loads the server as Node does, so that stack traces name the sources', () => {
     writeFileSync(
       join(folder, 'herald-server.cjs'),

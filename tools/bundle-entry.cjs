@@ -17,7 +17,8 @@
 // Under --enable-source-maps the bundle is required as usual: Node maps stack traces of
 // modules it loads itself, not of scripts compiled with node:vm.
 'use strict';
-const { readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { isAscii } = require('node:buffer');
+const { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const { join } = require('node:path');
 const { Script } = require('node:vm');
@@ -31,10 +32,46 @@ if (process.sourceMapsEnabled) {
   return;
 }
 
-const source = readFileSync(server, 'utf8');
+// The bundle (10 MB) and its cache (9 MB) are read without a buffer of their size from
+// malloc. glibc's malloc serves a block that large with mmap, and when it is freed raises its
+// thresholds to that size (its "dynamic mmap threshold"): from then on it keeps up to twice as
+// much freed memory for reuse instead of returning it: 5-7 MB more at rest (docs/benchmarks.md, "Issue 29").
+const CHUNK = 64 * 1024; // below glibc's default mmap threshold (128 KB)
+const BEYOND_DYNAMIC_THRESHOLD = 33 * 1024 * 1024; // glibc raises its thresholds for blocks up to 32 MB only
+
+/** The file's text, read a chunk at a time (tools/bundle.mjs writes the bundle in ASCII; any other is read whole). */
+function readText(file) {
+  const fd = openSync(file, 'r');
+  try {
+    const chunk = Buffer.allocUnsafeSlow(CHUNK);
+    const parts = [];
+    for (let n; (n = readSync(fd, chunk, 0, CHUNK, null)) > 0; ) {
+      if (!isAscii(chunk.subarray(0, n))) return readFileSync(file, 'utf8');
+      parts.push(chunk.toString('latin1', 0, n));
+    }
+    return parts.join('');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The file's bytes, in a block beyond the sizes for which glibc raises its thresholds (only the pages read are touched). */
+function readBytes(file) {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const bytes = Buffer.allocUnsafeSlow(Math.max(size, BEYOND_DYNAMIC_THRESHOLD)).subarray(0, size);
+    for (let at = 0, n; at < size && (n = readSync(fd, bytes, at, size - at, null)) > 0; ) at += n;
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const source = readText(server);
 let cachedData;
 try {
-  if (statSync(cacheFile).mtimeMs >= statSync(server).mtimeMs) cachedData = readFileSync(cacheFile);
+  if (statSync(cacheFile).mtimeMs >= statSync(server).mtimeMs) cachedData = readBytes(cacheFile);
 } catch {
   // no cache yet
 }
