@@ -1,7 +1,8 @@
 import { Role } from '../src/auth/role.enum';
 import { capturingOutput } from './support/captured-output';
-import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
+import { DATABASE_KIND, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
+import { describeIf, NEEDS_POSTGRES } from './support/skipped-suites';
 import { closedPort, SmtpSink } from './support/smtp-sink';
 
 const UPDATE_SMTP = 'mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }';
@@ -75,5 +76,40 @@ describe(`the admins' outage mail through a fallback relay (${DATABASE_KIND})`, 
     // The fallback's password is in no log line and no answer.
     expect(log).not.toContain(FALLBACK_PASSWORD);
     expect(JSON.stringify(await app.admin(STATUS))).not.toContain(FALLBACK_PASSWORD);
+  }, 60_000);
+});
+
+describeIf(!!TEST_DATABASE_URL, NEEDS_POSTGRES)('the outage mail with two processes (postgres)', () => {
+  it("is not sent when another process's probe found the relay back before ALERT_AFTER_MS, though this one has not swept since", async () => {
+    const fallback = await new SmtpSink().start();
+    const port = await closedPort();
+    const env = { RELAY_CIRCUIT_THRESHOLD: '1', SETTINGS_REFRESH_INTERVAL_MS: '100', RELAY_PROBE_MIN_MS: '50', RELAY_PROBE_MAX_MS: '200', ALERT_AFTER_MS: '1500', ALERT_SMTP_URL: `smtp://127.0.0.1:${fallback.port}`, ALERT_SMTP_FROM: 'herald-alerts@example.com' };
+    // A opens the circuit (its first failed send) and sweeps only every 10 s; B sweeps every 50 ms, so B's probe finds the relay back.
+    const a = await HeraldTestApp.start({ ...env, DISPATCH_SWEEP_INTERVAL_MS: '10000' });
+    const b = await HeraldTestApp.start({ ...env, DISPATCH_SWEEP_INTERVAL_MS: '50' }, a.storage);
+    let relay: SmtpSink | undefined;
+    try {
+      await a.admin(UPDATE_SMTP, { input: { host: '127.0.0.1', port, security: 'NONE', authEnabled: false, sender: 'herald@example.com' } });
+      await a.gql('{ me { id } }', {}, a.token(Role.ADMIN, 'boss', { email: 'boss@example.com' }));
+      await seedApplication(a, { id: 'app-two-fallback', name: 'Billing' }, [{ id: 'tf-0' }]);
+      const input = { schemaVersion: 1, id: `two-fallback-${process.pid}`, type: 'VERSION_CREATED', occurredAt: '2026-12-06T09:00:00Z', application: { id: 'app-two-fallback', name: 'Billing' }, version: { name: 'v1' } };
+      expect((await a.gql(PUBLISH, { input }, a.token(Role.SERVICE, 'console'))).errors).toBeUndefined();
+      const down = await eventually(async () => {
+        const status = (await b.admin(STATUS)).relayStatus;
+        expect(status.state).toBe('DOWN');
+        return status;
+      });
+      relay = await new SmtpSink().start(port);
+      await eventually(async () => expect(relay!.received.filter((m) => m.parsed.headers.get('x-herald-event-id'))).toHaveLength(1));
+      // Past ALERT_AFTER_MS from the outage's start, with a margin: A's timer has fired.
+      const fired = new Date(down.since).getTime() + 1500 + 1000;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, fired - Date.now())));
+      expect(fallback.received).toHaveLength(0);
+    } finally {
+      await relay?.stop();
+      await b.close({ keepData: true });
+      await a.close();
+      await fallback.stop();
+    }
   }, 60_000);
 });

@@ -5,6 +5,7 @@ import { Clock, type Timer } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { type AlertRelay, type RelayFailure, RelayState, RelayStateChangedEvent } from '../../smtp/smtp-gateway';
 import { SmtpGateway } from '../../smtp/smtp-gateway';
+import { RelayHealth } from '../../smtp/relay-health/relay-health';
 import { UsersService } from '../../users/users.service';
 import { AlertWebhook, type RelayAlert } from './alert-webhook';
 /** After the relay is back, how often the summary looks whether the mails that waited have gone out, and for how long at most. */
@@ -47,6 +48,7 @@ export class RelayAlerts implements OnModuleDestroy {
     private readonly config: HeraldConfig,
     private readonly webhook: AlertWebhook,
     private readonly smtp: SmtpGateway,
+    private readonly relayHealth: RelayHealth,
     private readonly users: UsersService,
     @Inject(QUEUE_STATS) private readonly queue: QueueStats,
     private readonly clock: Clock,
@@ -100,6 +102,8 @@ export class RelayAlerts implements OnModuleDestroy {
   /** The relay has been down ALERT_AFTER_MS and still is: tells each admin through the fallback relay. Never rejects. */
   private async tellDuringOutage(outage: Outage, fallback: AlertRelay): Promise<void> {
     try {
+      // Another process's probe may have found the relay back before this process's next sweep hears of it.
+      if ((await this.relayHealth.status()).state !== RelayState.DOWN) return;
       const admins = await this.users.adminsWithEmail();
       if (!admins.length) return this.logger.warn('the relay is down, but no admin with an email address is known to tell');
       const waiting = (await this.queue.queued()).reduce((sum, q) => sum + q.count, 0);
