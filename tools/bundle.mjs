@@ -84,6 +84,38 @@ const expressIntegration = {
   },
 };
 
+// Code that Herald can never run, left out of the bundle (1.3 MB of its 10 MB source, which
+// V8 keeps on the heap): each module is replaced by a stub that throws, naming the module and
+// this file, if it is ever reached. docs/benchmarks.md, "Issue 29: start-up".
+// - TypeORM's DriverFactory requires all 15 drivers: Herald runs on better-sqlite3 and
+//   postgres only. A stub driver is required with the others, so it throws when constructed.
+// - @apollo/usage-reporting-protobuf: Apollo Studio's usage reporting and the federated
+//   subgraph's inline traces, the only requirers, are disabled in GraphqlApiModule.
+// - iconv-lite's double-byte tables (Japanese, Chinese, Korean): body-parser (raw-body) decodes
+//   every body with iconv-lite, but its JSON parser accepts the UTF charsets only and its
+//   urlencoded parser UTF-8 and ISO-8859-1 (a 415 otherwise), none of which reads a table.
+const typeormDrivers = /^\.\/(aurora-mysql|aurora-postgres|capacitor|cockroachdb|cordova|expo|mongodb|mysql|nativescript|oracle|react-native|sap|spanner|sqljs|sqlserver)\/(\w+Driver)$/;
+const leftOut = {
+  name: 'left-out',
+  setup(b) {
+    const stub = (what, contents) => ({ path: what, namespace: 'left-out', pluginData: { contents } });
+    const error = (what) => `new Error(${JSON.stringify(`${what} is left out of Herald's bundle (tools/bundle.mjs): Herald never runs it`)})`;
+    b.onResolve({ filter: typeormDrivers }, (args) => {
+      if (!/typeorm[\\/]driver[\\/]DriverFactory\.js$/.test(args.importer)) return undefined;
+      const [, folder, name] = typeormDrivers.exec(args.path);
+      const what = `typeorm/driver/${folder}/${name}`;
+      return stub(what, `exports.${name} = class ${name} { constructor() { throw ${error(what)}; } };\n`);
+    });
+    b.onResolve({ filter: /^@apollo\/usage-reporting-protobuf$/ }, (args) => stub(args.path, `throw ${error(args.path)};\n`));
+    b.onResolve({ filter: /^\.\/tables\/[\w-]+\.json$/ }, (args) => {
+      if (!/iconv-lite[\\/]encodings[\\/]dbcs-data\.js$/.test(args.importer)) return undefined;
+      const what = `iconv-lite/encodings/${args.path.slice(2)}`;
+      return stub(what, `throw ${error(what)};\n`);
+    });
+    b.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => ({ contents: args.pluginData.contents, loader: 'js' }));
+  },
+};
+
 const metafile = args.find((a) => a.startsWith('--metafile='))?.slice('--metafile='.length);
 
 const result = await build({
@@ -120,7 +152,7 @@ const result = await build({
       ' function __herald_to_esm(mod, isNodeMode) { return __herald_once(isNodeMode ? 1 : 2, mod, () => { const target = mod != null ? __create(__getProtoOf(mod)) : {}; return __copyProps(isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target, mod); }); }',
   },
   define: { 'import.meta.url': '__bundle_import_meta_url', 'import.meta.filename': '__filename', 'import.meta.dirname': '__dirname' },
-  plugins: [heraldDirname, optionalMissing, typeormCompat, expressIntegration],
+  plugins: [heraldDirname, leftOut, optionalMissing, typeormCompat, expressIntegration],
   // Required from node_modules at run time, as unbundled:
   external: [
     'better-sqlite3', // native addon

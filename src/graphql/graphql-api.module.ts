@@ -1,4 +1,8 @@
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { Logger, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
@@ -59,6 +63,11 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
             // only wrap every field's resolver to find none (3 % of a one-recipient event's CPU).
             // (Typed as @nestjs/apollo's plugins: its @apollo/server types are the CommonJS build's, Herald's the ES module's.)
             ApolloServerPluginCacheControlDisabled() as NonNullable<ApolloDriverConfig['plugins']>[number],
+            // Herald's schema is no federated subgraph (inline traces) and reports nothing to Apollo
+            // Studio (usage reporting, otherwise on when APOLLO_KEY and APOLLO_GRAPH_REF are set):
+            // their protobuf code is left out of the bundle (tools/bundle.mjs).
+            ApolloServerPluginInlineTraceDisabled() as NonNullable<ApolloDriverConfig['plugins']>[number],
+            ApolloServerPluginUsageReportingDisabled() as NonNullable<ApolloDriverConfig['plugins']>[number],
           ],
         };
       },
