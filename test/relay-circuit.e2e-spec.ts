@@ -9,25 +9,15 @@ import { DeliveryEntity, DeliveryStatus } from '../src/notifications/entities/de
 import { DATABASE_KIND, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { OAuth2TokenEndpoint } from './support/oauth2-token-endpoint';
 import { eventually, seedApplication } from './support/people';
-import { FAST_RELAY, people, PUBLISH, publishVersion, relayAt, UPDATE_SMTP } from './support/relay-suite';
+import { deliveriesOf, FAST_RELAY, people, publishVersion, relayAt, UPDATE_SMTP } from './support/relay-suite';
 import { describeIf, NEEDS_POSTGRES } from './support/skipped-suites';
 import { closedPort, SmtpSink } from './support/smtp-sink';
 
-const EVENT = 'query($id: ID!) { event(id: $id) { deliveries { recipientEmail status attempts lastReply lastError } } }';
 const STATUS = 'query { relayStatus { state since lastSuccessAt lastFailure { step reply description at } deliveriesWaiting oldestWaitingAt pacedUntil pacedLastAt } }';
-
-interface Delivery {
-  recipientEmail: string;
-  status: string;
-  attempts: number;
-  lastReply: string | null;
-  lastError: string | null;
-}
 
 /** Fast schedules, so that an outage longer than every backoff takes a second. */
 const FAST = { ...FAST_RELAY, DISPATCH_MAX_ATTEMPTS: '2' };
 const publish = (app: HeraldTestApp, applicationId: string) => publishVersion(app, applicationId, 'circuit');
-const deliveriesOf = async (app: HeraldTestApp, id: string): Promise<Delivery[]> => (await app.admin(EVENT, { id })).event.deliveries;
 const statusOf = async (app: HeraldTestApp) => (await app.admin(STATUS)).relayStatus;
 
 /**

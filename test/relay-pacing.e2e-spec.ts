@@ -6,20 +6,11 @@ import { FakeGraph } from './support/fake-graph';
 import { DATABASE_KIND, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { OAuth2TokenEndpoint } from './support/oauth2-token-endpoint';
 import { eventually, seedApplication } from './support/people';
-import { FAST_RELAY, people, PUBLISH, relayAt, UPDATE_SMTP } from './support/relay-suite';
+import { deliveriesOf as relayDeliveries, FAST_RELAY, people, PUBLISH, relayAt, UPDATE_SMTP } from './support/relay-suite';
 import { describeIf, NEEDS_POSTGRES } from './support/skipped-suites';
 import { SmtpSink } from './support/smtp-sink';
 
-const EVENT = 'query($id: ID!) { event(id: $id) { deliveries { recipientEmail status attempts lastReply lastError } } }';
 const STATUS = 'query { relayStatus { state lastFailure { step reply } deliveriesWaiting pacedUntil pacedLastAt pacedRate } }';
-
-interface Delivery {
-  recipientEmail: string;
-  status: string;
-  attempts: number;
-  lastReply: string | null;
-  lastError: string | null;
-}
 
 /** A scaled "minute" (HERALD_QUOTA_MINUTE_MS), on a ManualClock that Herald and the relay share. */
 const MINUTE_MS = 1500;
@@ -67,7 +58,7 @@ describe(`pacing that never overruns (${DATABASE_KIND})`, () => {
     expect(res.errors).toBeUndefined();
     return id;
   };
-  const deliveriesOf = async (id: string): Promise<Delivery[]> => (await app.admin(EVENT, { id })).event.deliveries;
+  const deliveriesOf = (id: string) => relayDeliveries(app, id);
   const statusOf = async () => (await app.admin(STATUS)).relayStatus;
   const sending = () => app.app.get(DataSource).getRepository(DeliveryEntity).countBy({ status: DeliveryStatus.SENDING });
   /** Until `check` passes: the clock moves on by a thirtieth of a minute each time no mail is being sent. */

@@ -21,6 +21,17 @@ export const FAST_RELAY = {
 /** updateSmtpSettings' input for a plain relay on 127.0.0.1:`port`. */
 export const relayAt = (port: number, extra: Record<string, unknown> = {}) => ({ host: '127.0.0.1', port, security: 'NONE', authEnabled: false, sender: 'herald@example.com', ...extra });
 
+/** An event's deliveries as the relay suites read them (`event(id)`). */
+export interface RelayDelivery {
+  recipientEmail: string;
+  status: string;
+  attempts: number;
+  lastReply: string | null;
+  lastError: string | null;
+}
+const EVENT = 'query($id: ID!) { event(id: $id) { deliveries { recipientEmail status attempts lastReply lastError } } }';
+export const deliveriesOf = async (app: HeraldTestApp, id: string): Promise<RelayDelivery[]> => (await app.admin(EVENT, { id })).event.deliveries;
+
 /** `n` managers `<prefix>-0` … for seedApplication. */
 export const people = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}` }));
 
