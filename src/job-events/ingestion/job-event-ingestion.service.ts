@@ -8,7 +8,7 @@ import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { JobEventInbox } from './job-event-inbox';
 import { JOB_EVENTS_SUBSCRIBERS, type JobEventsSubscriber } from './job-events-subscriber';
 
-export type IngestSource = 'emitter' | 'graphql' | 'broker';
+export type IngestSource = 'emitter' | 'graphql' | 'http' | 'broker';
 
 export interface IngestResult {
   eventId: string;
@@ -35,7 +35,7 @@ interface Arrival {
 }
 
 /**
- * Where every way in (in-process emitter, GraphQL, broker) hands an event over:
+ * Where every way in (in-process emitter, GraphQL, HTTP, broker) hands an event over:
  * validate it, and in one transaction record it (the inbox, keyed by event id)
  * and hand it to the subscribers (notifications plans one delivery per recipient
  * in that transaction). Resolves only after commit; an event id seen before is
