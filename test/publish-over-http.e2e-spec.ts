@@ -1,6 +1,7 @@
 import { Role } from '../src/auth/role.enum';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
+import { scrape } from './support/prometheus-text';
 import { SmtpSink } from './support/smtp-sink';
 
 /**
@@ -66,6 +67,8 @@ describe(`POST /events (${DATABASE_KIND})`, () => {
     expect(again.status).toBe(202);
     expect(again.body).toEqual({ eventId: accepted.id, duplicate: true, deliveries: 0 });
     expect(mailsOf(accepted.id)).toHaveLength(1);
+    // Counted once, as come in over HTTP.
+    expect((await scrape(app.url))('herald_events_received_total', { type: 'JOB_SUCCEEDED', way_in: 'http' })).toBe(1);
   });
 
   it('takes an ADMIN token too', async () => {
