@@ -13,7 +13,7 @@
  *
  *   npm run bench:peer                      ≈ 12–15 min on a quiet 2-core machine (an estimate, not yet timed)
  *   BENCH_PEER_SCALE=0.1                    a quick run: every count × 0.1 (results go to bench/results/peers-quick.*)
- *   BENCH_PEER_REPETITIONS=5                repetitions (make it a multiple of the systems for each to go first equally often)
+ *   BENCH_PEER_REPETITIONS=6                repetitions (make it a multiple of the systems for each to go first equally often)
  *   BENCH_PEER_FLAGS=herald|default|both    the peer's Node flags: Herald's `serve` flags (the default), Node's
  *                                           defaults, or both (two peers, each with its own Redis, both reported)
  *   BENCH_PEER_MAILS=6000                   mails per throughput measurement (per system, per point of the series)
@@ -52,7 +52,7 @@ import { SinkClient } from './support/sink-client';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SCALE = env('BENCH_PEER_SCALE', 1);
-const REPETITIONS = env('BENCH_PEER_REPETITIONS', 5);
+const REPETITIONS = env('BENCH_PEER_REPETITIONS', 6);
 const MAILS = Math.max(100, Math.round(env('BENCH_PEER_MAILS', 6000) * SCALE));
 const LIMIT_MAILS = Math.max(400, Math.round(env('BENCH_PEER_LIMIT_MAILS', 24_000) * SCALE));
 const LATENCY_EVENTS = Math.max(20, Math.round(env('BENCH_PEER_LATENCY_EVENTS', 1000) * SCALE));

@@ -7,10 +7,12 @@ import { SmtpSink } from './support/smtp-sink';
 /**
  * POST /events: one event of the wire format as a JSON body, as curl or a CI job
  * sends it — the same token, roles, body limit and validation as publishJobEvent,
- * answered in plain HTTP (202, 400 naming the fields, 401, 403, 413, 415).
+ * answered in plain HTTP (202, 400 naming the fields, 401, 403, 413, 415) — or an
+ * array of events, each answered on its own as by publishJobEvents.
  */
 const EVENT = 'query($id: ID!) { event(id: $id) { id } }';
 const BODY_LIMIT = 16 * 1024;
+const MAX_BATCH = 3;
 
 let seq = 0;
 function event(extra: Record<string, unknown> = {}) {
@@ -43,7 +45,7 @@ describe(`POST /events (${DATABASE_KIND})`, () => {
 
   beforeAll(async () => {
     sink = await new SmtpSink().start();
-    app = await HeraldTestApp.start({ HTTP_BODY_LIMIT: String(BODY_LIMIT) });
+    app = await HeraldTestApp.start({ HTTP_BODY_LIMIT: String(BODY_LIMIT), GRAPHQL_MAX_BATCH_EVENTS: String(MAX_BATCH) });
     service = app.token(Role.SERVICE, 'ci');
     await app.admin('mutation($input: UpdateSmtpSettingsInput!) { updateSmtpSettings(input: $input) { configured } }', {
       input: { host: '127.0.0.1', port: sink.port, security: 'NONE', authEnabled: false, sender: 'Herald <herald@example.com>', gatewayUri: 'https://console.example.com/aip' },
@@ -93,13 +95,30 @@ describe(`POST /events (${DATABASE_KIND})`, () => {
     expect(await stored(invalid.id)).toBeNull();
   });
 
-  it('refuses a body that is no event (an empty object, an array) with 400', async () => {
+  it('refuses a body that is no event (an empty object) with 400', async () => {
     const empty = await post({});
     expect(empty.status).toBe(400);
-    expect(empty.body.problems.map((p: { field: string }) => p.field)).toEqual(['type']);
-    const list = await post([event()]);
-    expect(list.status).toBe(400);
-    expect(list.body.problems.length).toBeGreaterThan(0);
+    expect(empty.body.problems).toEqual([{ field: 'type', message: expect.any(String) }]);
+  });
+
+  it('answers an array of events each on its own, as publishJobEvents: accepted, duplicate, refused naming its fields', async () => {
+    const [seen, first, last] = [event(), event(), event()];
+    expect((await post(seen)).status).toBe(202);
+    const invalid = event({ occurredAt: 'yesterday' });
+    const res = await post([first, seen, invalid]);
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual([
+      { index: 0, result: { eventId: first.id, duplicate: false, deliveries: 1 }, problems: [] },
+      { index: 1, result: { eventId: seen.id, duplicate: true, deliveries: 0 }, problems: [] },
+      { index: 2, result: null, problems: [{ field: 'occurredAt', message: 'must be a valid ISO 8601 date string' }] },
+    ]);
+    await eventually(async () => expect(mailsOf(first.id)).toHaveLength(1));
+    expect(await stored(invalid.id)).toBeNull();
+
+    const tooMany = await post([last, event(), event(), event()]);
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.problems).toEqual([{ field: 'body', message: `at most ${MAX_BATCH} events per request (GRAPHQL_MAX_BATCH_EVENTS), got ${MAX_BATCH + 1}` }]);
+    expect(await stored(last.id)).toBeNull();
   });
 
   it('refuses malformed JSON with 400, without quoting it', async () => {

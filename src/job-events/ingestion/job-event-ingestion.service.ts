@@ -18,6 +18,14 @@ export interface IngestResult {
   deliveries: number;
 }
 
+/** What became of one event of several: its result, or why it was refused (then `result` is null). */
+export interface IngestOutcome {
+  /** Where the event is among them, from 0. */
+  index: number;
+  result: IngestResult | null;
+  problems: EventProblem[];
+}
+
 /** The event can never be processed as it is: do not retry it. */
 export class InvalidJobEventError extends Error {
   constructor(readonly problems: EventProblem[]) {
@@ -80,6 +88,22 @@ export class JobEventIngestionService {
       this.logger.log(`event ${event.id} (${event.type}, application ${event.application.id}) from ${source}: ${result.deliveries} deliveries`);
     }
     return result;
+  }
+
+  /**
+   * Several events, each answered on its own, in order. They are ingested together,
+   * so they share the group commit (a few transactions for all instead of one per
+   * event); an invalid event is refused alone. Anything else (the database
+   * unavailable, …) fails them all: ingesting them again is safe, the events
+   * recorded meanwhile answer duplicate.
+   */
+  async ingestEach(payloads: unknown[], source: IngestSource): Promise<IngestOutcome[]> {
+    const settled = await Promise.allSettled(payloads.map((payload) => this.ingest(payload, source)));
+    const failure = settled.find((s) => s.status === 'rejected' && !(s.reason instanceof InvalidJobEventError));
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+    return settled.map((s, index) =>
+      s.status === 'fulfilled' ? { index, result: s.value, problems: [] } : { index, result: null, problems: (s.reason as InvalidJobEventError).problems },
+    );
   }
 
   /**
