@@ -95,10 +95,12 @@ describe(`POST /events (${DATABASE_KIND})`, () => {
     expect(await stored(invalid.id)).toBeNull();
   });
 
-  it('refuses a body that is no event (an empty object) with 400', async () => {
-    const empty = await post({});
-    expect(empty.status).toBe(400);
-    expect(empty.body.problems).toEqual([{ field: 'type', message: expect.any(String) }]);
+  it('refuses a body that is no event (an empty object, an empty body: the same to the JSON parser) with 400', async () => {
+    for (const body of [{}, '']) {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      expect(res.body.problems).toEqual([{ field: 'type', message: expect.stringMatching(/^must be one of JOB_SUCCEEDED, /) }]);
+    }
   });
 
   it('answers an array of events each on its own, as publishJobEvents: accepted, duplicate, refused naming its fields', async () => {
