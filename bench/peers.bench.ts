@@ -13,7 +13,7 @@
  *
  *   npm run bench:peer                      ≈ 12–15 min on a quiet 2-core machine (an estimate, not yet timed)
  *   BENCH_PEER_SCALE=0.1                    a quick run: every count × 0.1 (results go to bench/results/peers-quick.*)
- *   BENCH_PEER_REPETITIONS=5                repetitions (make it a multiple of the systems for each to go first equally often)
+ *   BENCH_PEER_REPETITIONS=6                repetitions (make it a multiple of the systems for each to go first equally often)
  *   BENCH_PEER_FLAGS=herald|default|both    the peer's Node flags: Herald's `serve` flags (the default), Node's
  *                                           defaults, or both (two peers, each with its own Redis, both reported)
  *   BENCH_PEER_MAILS=6000                   mails per throughput measurement (per system, per point of the series)
@@ -23,6 +23,8 @@
  *                                           BENCH_PEER_REPETITIONS=0 runs it alone)
  *   BENCH_PEER_NODE_OPTIONS=…               NODE_OPTIONS for the peer's Node (e.g. --cpu-prof); BENCH_HERALD_NODE_OPTIONS for Herald's
  *   BENCH_HERALD_SCRIPT=…/dist/herald.cjs   another Herald build (with its own tree's `serve` flags)
+ *   BENCH_HERALD_INGRESS=http               how the headline Herald takes events: http (POST /events, like the peer;
+ *                                           the default), also measured over GraphQL as "Herald, GraphQL"; or graphql alone
  *   BENCH_INSTALL_POSTFIX=1                 installs Debian's postfix (for smtp-source and smtp-sink) if missing
  *   BENCH_PEER_LIMIT=0                      leaves smtp-source out
  *
@@ -39,7 +41,7 @@ import { PeerProcess } from './peers/peer-process';
 import { freePort, RedisServer } from './peers/redis-server';
 import { bareNodemailerLoop, preparedMails } from './support/bare-nodemailer';
 import { tempDir } from './support/children';
-import { publish, SERVICE_TOKEN, seedManagers } from './support/herald-api';
+import { type HeraldIngress, INGRESS_LABEL, parseIngress, publish, SERVICE_TOKEN, seedManagers } from './support/herald-api';
 import { BENCH_JWT_SECRET, commandLine, heraldCommand, HeraldProcess } from './support/herald-process';
 import { eachInFlight, jobEvent } from './support/job-events';
 import { LoadMonitor, loadLine, loadNow, type LoadSummary } from './support/load';
@@ -50,7 +52,7 @@ import { SinkClient } from './support/sink-client';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SCALE = env('BENCH_PEER_SCALE', 1);
-const REPETITIONS = env('BENCH_PEER_REPETITIONS', 5);
+const REPETITIONS = env('BENCH_PEER_REPETITIONS', 6);
 const MAILS = Math.max(100, Math.round(env('BENCH_PEER_MAILS', 6000) * SCALE));
 const LIMIT_MAILS = Math.max(400, Math.round(env('BENCH_PEER_LIMIT_MAILS', 24_000) * SCALE));
 const LATENCY_EVENTS = Math.max(20, Math.round(env('BENCH_PEER_LATENCY_EVENTS', 1000) * SCALE));
@@ -70,21 +72,27 @@ const CHART = SCALE === 1 ? join(ROOT, 'docs', 'benchmarks-peers.svg') : join(RO
 
 /** How Herald runs (the `serve` script), and so the flags the peer gets by default. */
 const HERALD = heraldCommand();
+/** How the headline Herald takes events: POST /events, as the peer does, unless BENCH_HERALD_INGRESS=graphql. */
+const INGRESS = parseIngress(process.env.BENCH_HERALD_INGRESS ?? 'http');
 
 /**
- * The systems: Herald; the peer stack with Herald's `serve` flags (`peer`; with
+ * The systems: Herald over INGRESS, and (when that is POST /events) the same Herald
+ * process over GraphQL (`HeraldGraphql`); the peer stack with Herald's `serve` flags (`peer`; with
  * BENCH_PEER_FLAGS=default, Node's defaults) and, with BENCH_PEER_FLAGS=both, again on
  * Node's defaults (`peerDefault`); the bare nodemailer loop; smtp-source → smtp-sink
  * (`limit`); and smtp-source → the counting sink the others send to (`sourceToSink`:
  * how much that sink itself takes, the ceiling for every sender measured on it).
  */
-type System = 'Herald' | 'peer' | 'peerDefault' | 'bare' | 'limit' | 'sourceToSink';
+type System = 'Herald' | 'HeraldGraphql' | 'peer' | 'peerDefault' | 'bare' | 'limit' | 'sourceToSink';
 type PeerSystem = 'peer' | 'peerDefault';
 const isPeer = (s: System): s is PeerSystem => s === 'peer' || s === 'peerDefault';
 const isSmtpSource = (s: System) => s === 'limit' || s === 'sourceToSink';
+const isHerald = (s: System) => s === 'Herald' || s === 'HeraldGraphql';
+const INGRESS_OF: Partial<Record<System, HeraldIngress>> = { Herald: INGRESS, HeraldGraphql: 'graphql' };
 const PEER_NODE_FLAGS: Record<PeerSystem, string[]> = { peer: PEER_FLAGS === 'default' ? [] : HERALD.flags, peerDefault: [] };
 const LABEL: Record<System, string> = {
-  Herald: 'Herald',
+  Herald: INGRESS === 'http' ? 'Herald, POST /events' : 'Herald, GraphQL',
+  HeraldGraphql: 'Herald, GraphQL',
   peer: PEER_FLAGS === 'default' ? 'peer stack, Node defaults' : "peer stack, Herald's flags",
   peerDefault: 'peer stack, Node defaults',
   bare: 'bare nodemailer',
@@ -94,6 +102,7 @@ const LABEL: Record<System, string> = {
 /** Whose CPU each system's CPU column counts (the sink's is its own column). */
 const CPU_OF: Record<System, string> = {
   Herald: "Herald's process",
+  HeraldGraphql: "Herald's process",
   peer: 'its Node + its Redis',
   peerDefault: 'its Node + its Redis',
   bare: "the loop's process",
@@ -201,7 +210,7 @@ async function prepareMessage(run: Run, herald: HeraldProcess): Promise<NonNulla
     if (raw === undefined) throw new Error('the sink kept no message');
     return raw;
   };
-  const raw = await captureOne(() => publish(herald.url, jobEvent('lat')));
+  const raw = await captureOne(() => publish(herald.url, jobEvent('lat'), INGRESS));
   const file = join(run.dir, 'herald-mail.eml');
   writeMessageFile(file, raw);
   const sent = await captureOne(() => runSmtpSource(run.postfix!.tools, { port: run.sink.port, messageFile: file, messages: 1, sessions: 1, timeoutMs: 30_000 }));
@@ -220,7 +229,7 @@ async function latencies(order: System[], run: Run, c: Contenders, count: number
   const transport = createTransport({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true, pool: true, maxConnections: POOL });
   const [mail] = preparedMails([jobEvent('lat')], 1);
   const send = async (system: System) => {
-    if (system === 'Herald') await publish(c.herald.url, jobEvent('lat'));
+    if (isHerald(system)) await publish(c.herald.url, jobEvent('lat'), INGRESS_OF[system]);
     else if (isPeer(system)) await postEvent(c.peers[system]!, jobEvent('lat'));
     else await transport.sendMail(mail);
   };
@@ -276,7 +285,7 @@ async function throughput(system: System, run: Run, c: Contenders, recipients: n
     const cpu = () => (peer ? peer.cpuMs() + cpuMs(redis!.child.pid!) : c.herald.cpuMs());
     const cpuBefore = cpu();
     const started = performance.now();
-    await eachInFlight(events, IN_FLIGHT, (e) => (peer ? postEvent(peer, e) : publish(c.herald.url, e)));
+    await eachInFlight(events, IN_FLIGHT, (e) => (peer ? postEvent(peer, e) : publish(c.herald.url, e, INGRESS_OF[system])));
     await sink.waitFor(mails);
     const seconds = (performance.now() - started) / 1000;
     sent = { rate: mails / seconds, cpuMsPerMail: (cpu() - cpuBefore) / mails };
@@ -385,7 +394,7 @@ async function storeRestart(sink: SinkClient, redis: RedisServer) {
   let herald = await startHerald(sink, leased);
   try {
     await sink.reset();
-    await publish(herald.url, jobEvent(appFor(recipients)));
+    await publish(herald.url, jobEvent(appFor(recipients)), INGRESS);
     await sink.waitFor(100);
     await herald.kill();
     herald = await HeraldProcess.start(leased, await freePort(), herald.dataDir);
@@ -417,6 +426,8 @@ function summarize(run: Run, reps: Repetition[]) {
       /** Each system's msg/s as a fraction of smtp-source → smtp-sink's (the protocol's limit). */
       ofLimit: run.postfix ? bySystem(systems, (s) => ratio((t) => t.rate, s, 'limit')) : undefined,
       heraldToPeer: ratio((t) => t.rate, 'Herald', 'peer'),
+      /** Herald over GraphQL against the peer, when measured: msg/s and CPU per mail. */
+      graphqlToPeer: systems.includes('HeraldGraphql') ? { rate: ratio((t) => t.rate, 'HeraldGraphql', 'peer'), cpu: ratio((t) => t.cpuMsPerMail, 'HeraldGraphql', 'peer') } : undefined,
       heraldToBare: ratio((t) => t.rate, 'Herald', 'bare'),
     };
   });
@@ -438,7 +449,9 @@ type Summary = ReturnType<typeof summarize>;
 /** What the run compared, and how: printed above the tables and kept in the results. */
 function method(run: Run): string[] {
   const peerLine = (p: PeerSystem) => `${LABEL[p]}: node ${[...PEER_NODE_FLAGS[p], 'dist/bench/peers/stack/main.js'].join(' ')}`;
-  const lines = [`Herald: ${commandLine(HERALD)}`, ...run.peers.map(peerLine)];
+  const lines = [`${LABEL.Herald}: ${commandLine(HERALD)}; events as ${INGRESS_LABEL[INGRESS]}, one event per request${INGRESS === 'http' ? ' (as the peer takes them)' : ''}`];
+  if (run.systems.includes('HeraldGraphql')) lines.push(`${LABEL.HeraldGraphql}: the same Herald process; events as ${INGRESS_LABEL.graphql}, one event per request`);
+  lines.push(...run.peers.map(peerLine));
   if (run.postfix && run.message) {
     lines.push(
       `smtp-source → smtp-sink: Herald's own mail as the sink received it (${run.message.heraldBytes} bytes; smtp-source's copy arrives as ${run.message.sentBytes}: it adds an empty last line), ${POOL} connections kept open, 1 recipient per message, ${LIMIT_MAILS} messages a measurement.`,
@@ -469,9 +482,9 @@ function report(run: Run, summary: Summary, reps: Repetition[]): string {
   const withRedis = (rss: Rss, p: PeerSystem) => `${rss[p]} (+ Redis ${rss[p === 'peer' ? 'redis' : 'redisDefault']})`;
   const others = [
     { figure: 'latency at low load, p50 / p99 ms', ...Object.fromEntries(latencySystems.map((s) => [LABEL[s], `${f(l[s]!.p50, 1)} / ${f(l[s]!.p99, 1)}`])) },
-    { figure: 'idle RSS MB, 2 s after start-up', Herald: f(idle.Herald), ...Object.fromEntries(run.peers.map((p) => [LABEL[p], withRedis(idle, p)])) },
-    { figure: `RSS MB at rest (${REST_MS / 1000} s)`, Herald: f(rest.Herald), ...Object.fromEntries(run.peers.map((p) => [LABEL[p], withRedis(rest, p)])) },
-    { figure: 'start-up s', Herald: f(up.Herald! / 1000, 2), ...Object.fromEntries(run.peers.map((p) => [LABEL[p], f(up[p]! / 1000, 2)])) },
+    { figure: 'idle RSS MB, 2 s after start-up', [LABEL.Herald]: f(idle.Herald), ...Object.fromEntries(run.peers.map((p) => [LABEL[p], withRedis(idle, p)])) },
+    { figure: `RSS MB at rest (${REST_MS / 1000} s)`, [LABEL.Herald]: f(rest.Herald), ...Object.fromEntries(run.peers.map((p) => [LABEL[p], withRedis(rest, p)])) },
+    { figure: 'start-up s', [LABEL.Herald]: f(up.Herald! / 1000, 2), ...Object.fromEntries(run.peers.map((p) => [LABEL[p], f(up[p]! / 1000, 2)])) },
   ].map((row) => Object.fromEntries(['figure', ...latencySystems.map((s) => LABEL[s])].map((k) => [k, (row as Record<string, string>)[k] ?? ''])));
   const rates = summary.series.map((s) => ({
     'recipients per event': s.recipients,
@@ -502,7 +515,8 @@ function report(run: Run, summary: Summary, reps: Repetition[]): string {
   const ratios = [100, 1].map((n) => {
     const h = at(n);
     const limit = h.ofLimit ? `, ${pct(h.ofLimit.Herald)} of smtp-source → smtp-sink` : '';
-    return `${n} recipient${n === 1 ? '' : 's'} per event: Herald ${f(h.heraldTo.peer!.rate, 2)}× the peer's msg/s, ${f(h.heraldTo.peer!.cpu, 2)}× its CPU per mail${limit}.`;
+    const graphql = h.graphqlToPeer ? ` Over GraphQL: ${f(h.graphqlToPeer.rate, 2)}× the peer's msg/s, ${f(h.graphqlToPeer.cpu, 2)}× its CPU per mail.` : '';
+    return `${n} recipient${n === 1 ? '' : 's'} per event: ${LABEL.Herald} ${f(h.heraldTo.peer!.rate, 2)}× the peer's msg/s, ${f(h.heraldTo.peer!.cpu, 2)}× its CPU per mail${limit}.${graphql}`;
   });
   return [
     ...ratios,
@@ -511,7 +525,7 @@ function report(run: Run, summary: Summary, reps: Repetition[]): string {
     '',
     table(headline),
     '',
-    "CPU ms/mail: Herald's process; the peer's Node and its Redis; the bare loop's own process; smtp-source. Sink CPU: the counting sink's process (smtp-sink's for smtp-source → smtp-sink). Ratios: the median of each repetition's own ratio.",
+    "CPU ms/mail: Herald's process (the same process for Herald over GraphQL); the peer's Node and its Redis; the bare loop's own process; smtp-source. Sink CPU: the counting sink's process (smtp-sink's for smtp-source → smtp-sink). Ratios: the median of each repetition's own ratio.",
     load,
     '',
     table(others),
@@ -546,7 +560,9 @@ async function main() {
   postfixMissing = 'missing' in tools ? tools.missing : undefined;
   if (postfixMissing) console.error(`bench: smtp-source → smtp-sink skipped: ${postfixMissing}`);
   const peers: PeerSystem[] = PEER_FLAGS === 'both' ? ['peer', 'peerDefault'] : ['peer'];
-  const systems: System[] = ['Herald', ...peers, 'bare', ...(postfixMissing ? [] : (['limit', 'sourceToSink'] as const))];
+  // Herald over GraphQL after the peer: neither Herald system is measured right after the other (the
+  // same process), whose leftover work (deliveries being recorded, a GC) would fall on it.
+  const systems: System[] = ['Herald', ...peers, ...(INGRESS === 'http' ? (['HeraldGraphql'] as const) : []), 'bare', ...(postfixMissing ? [] : (['limit', 'sourceToSink'] as const))];
   const run: Partial<Run> & Pick<Run, 'systems' | 'peers' | 'load' | 'dir' | 'redis'> = { systems, peers, load, dir: tempDir('herald-bench-run-'), redis: {} };
   const reps: Repetition[] = [];
   let restart: Awaited<ReturnType<typeof storeRestart>> = [];

@@ -1,11 +1,13 @@
 /**
- * The whole pipeline — ingestion (GraphQL publishJobEvent), planning, dispatch,
+ * The whole pipeline — ingestion (GraphQL publishJobEvent, or POST /events), planning, dispatch,
  * SMTP — into a local sink, against a bare nodemailer pool sending the same
  * rendered messages to the same sink in the same run. Herald and the sink run in
  * child processes; this process publishes.
  *
  *   npm run bench:pipeline
  *   BENCH_SCENARIOS=throughput,latency,fanout,backlog   which to run (default: all)
+ *   BENCH_HERALD_INGRESS=graphql                         how events are published over HTTP: graphql (publishJobEvent, the
+ *                                                        default) or http (POST /events); graphql,http: throughput over both
  *   BENCH_EVENTS_1=20000 BENCH_EVENTS_100=400            events for 1 and 100 recipients (each at least 20 s of sending)
  *   BENCH_LATENCY_EVENTS=1000 BENCH_FANOUT=10000 BENCH_BACKLOG=100000
  *   HERALD_BENCH_DATABASE_URL=postgres://…               also on PostgreSQL (BENCH_SKIP_SQLITE=1: only there)
@@ -19,6 +21,8 @@
  *   BENCH_AB_ROUNDS=6                                    rounds; in each both builds run, A first in even rounds, B first in odd ones
  *   BENCH_AB_RECIPIENTS=1,100                            recipients per event (events: BENCH_EVENTS_1, BENCH_EVENTS_100, else BENCH_AB_MAILS / n)
  *   BENCH_AB_MAILS=6000                                  mails per measurement for other recipient counts
+ *   BENCH_AB_INGRESS=graphql,http                        A publishes over the first, B over the second (A and B may be
+ *                                                        the same build: an A/B of the two ways in)
  * It reports medians of msg/s and of Herald's CPU ms per mail per build, the median of each
  * round's B ÷ A, each round's figures, and the load average while measuring. With
  * HERALD_BENCH_DATABASE_URL / HERALD_BENCH_RABBITMQ_URL it runs on those too, as above.
@@ -36,7 +40,7 @@ import { connect as amqpConnect } from 'amqplib';
 import { HeraldPublisher } from '@herald/client';
 import type { JobEvent } from '@herald/contracts';
 import { bareNodemailerLoop, preparedMails } from './support/bare-nodemailer';
-import { ADMIN_TOKEN, gql, publish, type Reader, seedManagers } from './support/herald-api';
+import { ADMIN_TOKEN, gql, type HeraldIngress, INGRESS_LABEL, parseIngress, publish as publishOver, type Reader, seedManagers } from './support/herald-api';
 import { rmSync } from 'node:fs';
 import { HeraldProcess } from './support/herald-process';
 import { eachInFlight, jobEvent } from './support/job-events';
@@ -57,8 +61,17 @@ interface Target {
   db?: { url: string; schema: string };
 }
 
-/** How events reach Herald: its GraphQL API, or RabbitMQ (a queue of the run's own). */
-type WayIn = { name: 'GraphQL' } | { name: 'RabbitMQ'; url: string; queue: string };
+/** How events reach Herald: its GraphQL API, POST /events, or RabbitMQ (a queue of the run's own). */
+type WayIn = { name: 'GraphQL' } | { name: 'HTTP' } | { name: 'RabbitMQ'; url: string; queue: string };
+
+const WAY_IN_OF: Record<HeraldIngress, WayIn> = { graphql: { name: 'GraphQL' }, http: { name: 'HTTP' } };
+const ingressOf = (wayIn: WayIn): HeraldIngress => (wayIn.name === 'HTTP' ? 'http' : 'graphql');
+/** BENCH_HERALD_INGRESS: the ways in over HTTP that throughput measures (the first: what the other scenarios publish over). */
+const INGRESSES = (process.env.BENCH_HERALD_INGRESS ?? 'graphql').split(',').map((i) => parseIngress(i));
+const INGRESS = INGRESSES[0];
+/** BENCH_AB_INGRESS: A's way in and B's, in an A/B (else both publish over the way in of the row). */
+const AB_INGRESS = process.env.BENCH_AB_INGRESS?.split(',').map((i) => parseIngress(i, 'BENCH_AB_INGRESS'));
+if (AB_INGRESS && AB_INGRESS.length !== 2) throw new Error('BENCH_AB_INGRESS names two ways in: A\'s and B\'s, e.g. graphql,http');
 
 /** The machine's load while each scenario runs, printed with the tables. */
 const load = new LoadMonitor();
@@ -106,8 +119,11 @@ async function startHeralds(target: Target, sink: SinkClient, processes: number,
   return { all, stop };
 }
 
-/** Publishes events through GraphQL with a few requests in flight; returns when all are planned. */
-const publishAll = (url: string, events: JobEvent[], inFlight = 8) => eachInFlight(events, inFlight, (e) => publish(url, e));
+/** Publishes one event over BENCH_HERALD_INGRESS, or `ingress`. */
+const publish = (url: string, e: JobEvent, ingress = INGRESS) => publishOver(url, e, ingress);
+
+/** Publishes events over HTTP (GraphQL or POST /events) with a few requests in flight; returns when all are planned. */
+const publishAll = (url: string, events: JobEvent[], inFlight = 8, ingress = INGRESS) => eachInFlight(events, inFlight, (e) => publish(url, e, ingress));
 
 /**
  * Publishes events over RabbitMQ (libs/client: persistent, confirmed); returns when
@@ -151,7 +167,7 @@ async function heraldThroughput(target: Target, sink: SinkClient, recipients: nu
       const warmup = Array.from({ length: warmupEvents }, () => jobEvent(appId));
       if (warmup.length) {
         await sink.reset();
-        await publishAll(h.url, warmup);
+        await publishAll(h.url, warmup, 8, ingressOf(wayIn));
         await sink.waitFor(warmup.length * recipients);
       }
     }
@@ -161,10 +177,10 @@ async function heraldThroughput(target: Target, sink: SinkClient, recipients: nu
     const sinkCpuBefore = sink.cpuMs();
     const started = performance.now();
     if (wayIn.name === 'RabbitMQ') await publishOverRabbitMq(wayIn, events);
-    else if (processes === 1) await publishAll(herald.url, events, inFlight);
+    else if (processes === 1) await publishAll(herald.url, events, inFlight, ingressOf(wayIn));
     else {
       let n = 0;
-      await eachInFlight(events, inFlight, (e) => publish(heralds.all[n++ % processes].url, e));
+      await eachInFlight(events, inFlight, (e) => publish(heralds.all[n++ % processes].url, e, ingressOf(wayIn)));
     }
     const publishedMs = performance.now() - started;
     await sink.waitFor(expected);
@@ -209,7 +225,7 @@ async function processesComparison(target: Target, sink: SinkClient, build?: str
   const eventsFor = (n: number) => (n === 1 ? env('BENCH_EVENTS_1', 20_000) : n === 100 ? env('BENCH_EVENTS_100', 400) : Math.max(1, Math.round(env('BENCH_AB_MAILS', 6000) / n)));
   const rows: Record<string, string | number>[] = [];
   const perRound: Record<string, string | number>[] = [];
-  const wayIn: WayIn = { name: 'GraphQL' };
+  const wayIn = WAY_IN_OF[INGRESS];
   for (const recipients of recipientCounts) {
     const runs: Record<'one' | 'many', { rate: number; cpuMsPerMail: number; duplicates?: number }[]> = { one: [], many: [] };
     for (let round = 0; round < rounds; round++) {
@@ -297,18 +313,21 @@ async function abComparison(targets: Target[], waysIn: WayIn[], sink: SinkClient
   const perRound: Record<string, string | number>[] = [];
   for (const target of targets) {
     for (const wayIn of waysIn) {
+      // BENCH_AB_INGRESS: each side over its own way in (RabbitMQ's rows stay RabbitMQ for both).
+      const sideWayIn = (which: 'A' | 'B') => (AB_INGRESS && wayIn.name !== 'RabbitMQ' ? WAY_IN_OF[AB_INGRESS[which === 'A' ? 0 : 1]] : wayIn);
+      const wayInName = sideWayIn('A').name === sideWayIn('B').name ? wayIn.name : `${sideWayIn('A').name} / ${sideWayIn('B').name}`;
       for (const recipients of recipientCounts) {
         const runs: Record<'A' | 'B', { rate: number; cpuMsPerMail: number }[]> = { A: [], B: [] };
         for (let round = 0; round < rounds; round++) {
           const from = load.samples.length;
           for (const which of round % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) { // A first in rounds 1, 3, …
-            const m = await load.during(() => heraldThroughput(target, sink, recipients, eventsFor(recipients), wayIn, builds[which], env('BENCH_AB_PROCESSES', 1)));
+            const m = await load.during(() => heraldThroughput(target, sink, recipients, eventsFor(recipients), sideWayIn(which), builds[which], env('BENCH_AB_PROCESSES', 1)));
             runs[which].push(m);
-            console.error(`A/B round ${round + 1}, ${target.name}, ${wayIn.name}, ${recipients} recipients: ${which} ${Math.round(m.rate)} msg/s, ${m.cpuMsPerMail.toFixed(3)} CPU ms/mail`);
+            console.error(`A/B round ${round + 1}, ${target.name}, ${sideWayIn(which).name}, ${recipients} recipients: ${which} ${Math.round(m.rate)} msg/s, ${m.cpuMsPerMail.toFixed(3)} CPU ms/mail`);
           }
           const l = load.summary(from);
           perRound.push({
-            database: target.name, 'way in': wayIn.name, recipients, round: round + 1, first: round % 2 === 0 ? 'A' : 'B',
+            database: target.name, 'way in': wayInName, recipients, round: round + 1, first: round % 2 === 0 ? 'A' : 'B',
             'A msg/s': Math.round(runs.A[round].rate), 'B msg/s': Math.round(runs.B[round].rate),
             'A CPU ms/mail': runs.A[round].cpuMsPerMail.toFixed(3), 'B CPU ms/mail': runs.B[round].cpuMsPerMail.toFixed(3),
             'load median (max)': `${l.median.toFixed(2)} (${l.max.toFixed(2)})`,
@@ -317,7 +336,7 @@ async function abComparison(targets: Target[], waysIn: WayIn[], sink: SinkClient
         const ratio = (pick: (m: { rate: number; cpuMsPerMail: number }) => number) => median(runs.A.map((_, i) => pick(runs.B[i]) / pick(runs.A[i])));
         rows.push({
           database: target.name,
-          'way in': wayIn.name,
+          'way in': wayInName,
           recipients,
           mails: eventsFor(recipients) * recipients,
           'A msg/s': Math.round(median(runs.A.map((m) => m.rate))),
@@ -334,8 +353,8 @@ async function abComparison(targets: Target[], waysIn: WayIn[], sink: SinkClient
   return roundsReport(
     [
       `A/B of two Herald builds — ${machine()}, pool ${POOL}, ${rounds} rounds alternated (A first in rounds 1, 3, …; B in 2, 4, …), medians; ratios: the median of each round's own B ÷ A${note}`,
-      `A: ${commandLine(heraldCommand(a))}`,
-      `B: ${commandLine(heraldCommand(b))}`,
+      `A: ${commandLine(heraldCommand(a))}${AB_INGRESS ? `, events over ${INGRESS_LABEL[AB_INGRESS[0]]}` : ''}`,
+      `B: ${commandLine(heraldCommand(b))}${AB_INGRESS ? `, events over ${INGRESS_LABEL[AB_INGRESS[1]]}` : ''}`,
       loadLine(load.summary()),
     ],
     rows,
@@ -434,7 +453,7 @@ async function main() {
   const targets: Target[] = process.env.BENCH_SKIP_SQLITE ? [] : [{ name: 'SQLite' }];
   if (process.env.HERALD_BENCH_DATABASE_URL) targets.push({ name: 'PostgreSQL', db: { url: process.env.HERALD_BENCH_DATABASE_URL, schema: `herald_bench_${process.pid}` } });
   const rabbitMqUrl = process.env.HERALD_BENCH_RABBITMQ_URL;
-  const waysIn: WayIn[] = [{ name: 'GraphQL' }, ...(rabbitMqUrl ? [{ name: 'RabbitMQ' as const, url: rabbitMqUrl, queue: `herald.bench.${process.pid}` }] : [])];
+  const waysIn: WayIn[] = [...INGRESSES.map((i) => WAY_IN_OF[i]), ...(rabbitMqUrl ? [{ name: 'RabbitMQ' as const, url: rabbitMqUrl, queue: `herald.bench.${process.pid}` }] : [])];
   const sink = await SinkClient.start();
   const [a, b] = [process.env.BENCH_HERALD_A, process.env.BENCH_HERALD_B];
   if (SCENARIOS.includes('processes')) {
@@ -489,7 +508,7 @@ async function main() {
     await sink.stop();
     load.stop();
   }
-  console.log(`\nPipeline — ${machine()}, pool ${POOL}; Herald: ${commandLine(heraldCommand())}\n`);
+  console.log(`\nPipeline — ${machine()}, pool ${POOL}; Herald: ${commandLine(heraldCommand())}; latency and fan-out publish over ${INGRESS_LABEL[INGRESS]}\n`);
   const loaded = loadLine(load.summary());
   for (const [name, rows] of Object.entries(results)) if (rows.length) console.log(`${name}\n\n${table(rows)}\n\n${loaded}\n`);
 }

@@ -109,6 +109,24 @@ describe(`while the database is unavailable (${DATABASE_KIND})`, () => {
     expect(res.body.data.publishJobEvents).toEqual(events.map((e, index) => ({ index, result: { eventId: e.id, duplicate: false, deliveries: 1 } })));
   });
 
+  it('POST /events while the disk is full: 503, Retry-After, in JSON, nothing internal; once there is room, the same event is accepted', async () => {
+    const event = largeEvent();
+    const publish = () => request(app.url).post('/events').set('content-type', 'application/json').set('authorization', `Bearer ${service}`).send(event);
+    const outage = await fillDisk(app);
+    try {
+      const res = await publish();
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: FULL });
+      expectNothingInternal(res.text);
+    } finally {
+      await outage.end();
+    }
+    const res = await publish();
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ eventId: event.id, duplicate: false, deliveries: 1 });
+  });
+
   it('any mutation (and on PostgreSQL any query) while the database is away: 503 with Retry-After; the same request succeeds once it is back', async () => {
     const own = app.token(Role.USER, 'oona');
     const input = { input: { displayName: 'Oona while away' } };

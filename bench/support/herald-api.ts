@@ -11,7 +11,7 @@ import { UserEntity } from '../../src/users/entities/user.entity';
 import { BENCH_JWT_SECRET, type HeraldProcess } from './herald-process';
 import { managersOf } from './job-events';
 
-/** How the benchmarks talk to a running Herald: its GraphQL API, and its database for big fixtures. */
+/** How the benchmarks talk to a running Herald: its GraphQL API and POST /events, and its database for big fixtures. */
 const jwt = new JwtService({ secret: BENCH_JWT_SECRET });
 // Herald refuses a token without exp, or lasting longer than JWT_MAX_LIFETIME (24h by default).
 const token = (roles: string[], sub: string) => jwt.sign({ roles }, { subject: sub, expiresIn: '12h' });
@@ -32,8 +32,32 @@ export async function gql(url: string, query: string, variables: object, bearer:
 
 const PUBLISH = 'mutation($input: PublishJobEventInput!) { publishJobEvent(input: $input) { deliveries } }';
 
-/** Publishes one event through GraphQL (`publishJobEvent`); resolves once Herald has planned it. */
-export const publish = (url: string, e: JobEvent) => gql(url, PUBLISH, { input: e }, SERVICE_TOKEN);
+/** How a benchmark hands Herald an event over HTTP: the `publishJobEvent` mutation, or `POST /events`. */
+export type HeraldIngress = 'graphql' | 'http';
+
+/** An ingress as BENCH_HERALD_INGRESS (or BENCH_AB_INGRESS) names it. */
+export function parseIngress(value: string, variable = 'BENCH_HERALD_INGRESS'): HeraldIngress {
+  if (value !== 'graphql' && value !== 'http') throw new Error(`${variable} must be graphql or http, not ${value}`);
+  return value;
+}
+
+/** What each ingress is, for a report's method line. */
+export const INGRESS_LABEL: Record<HeraldIngress, string> = { graphql: 'GraphQL publishJobEvent', http: 'POST /events' };
+
+/** Publishes one event as `POST /events`, as curl or the peer's producers would; resolves once Herald has planned it. */
+async function postEvent(url: string, e: JobEvent): Promise<void> {
+  const res = await fetch(`${url}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${SERVICE_TOKEN}` },
+    body: JSON.stringify(e),
+  });
+  if (res.status !== 202) throw new Error(`Herald answered POST /events with ${res.status}: ${await res.text()}`);
+  await res.arrayBuffer();
+}
+
+/** Publishes one event over `ingress` (GraphQL's `publishJobEvent` by default); resolves once Herald has planned it. */
+export const publish = (url: string, e: JobEvent, ingress: HeraldIngress = 'graphql'): Promise<unknown> =>
+  ingress === 'http' ? postEvent(url, e) : gql(url, PUBLISH, { input: e }, SERVICE_TOKEN);
 
 /** A language and time zone a benchmark gives its managers, in turn. */
 export interface Reader {

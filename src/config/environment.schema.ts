@@ -321,7 +321,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
   WEBHOOK_TIMEOUT_MS = 10_000;
 
-  /** Events one publishJobEvents request may hold (the request body's size bounds them too). */
+  /** Events one publishJobEvents request (or one array posted to POST /events) may hold (the request body's size bounds them too). */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   GRAPHQL_MAX_BATCH_EVENTS = 100;
 }

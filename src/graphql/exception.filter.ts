@@ -6,7 +6,7 @@ import { GraphQLError } from 'graphql';
 import { HeraldConfig } from '../config/herald-config';
 import { isDatabaseUnavailable, isStorageFull } from '../database/database-errors';
 import { reasonForLog } from '../database/typeorm-logger';
-import { ServiceUnavailableError, serviceUnavailableMessage } from './graphql-errors';
+import { BadUserInputError, type ErrorCode, HeraldError, ServiceUnavailableError, serviceUnavailableMessage } from './graphql-errors';
 
 /** The resolvers' unexpected errors this filter has logged: createFormatError logs the others it masks. */
 export const loggedErrors = new WeakSet<object>();
@@ -25,6 +25,17 @@ function codeOf(status: number): string {
     default: return status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
   }
 }
+
+/** The HTTP status of a HeraldError thrown outside GraphQL (the guard's, a controller's). */
+const STATUS_OF_CODE: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  BAD_USER_INPUT: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  TOO_MANY_REQUESTS: 429,
+  SERVICE_UNAVAILABLE: 503,
+};
 
 /**
  * When to try again after the database refused a request: a full disk takes a
@@ -47,7 +58,9 @@ function retryAfterSeconds(error: unknown): number {
  *   not failures: they are not logged. Anything else is logged once.
  * - HTTP (an unknown route, a body Express's parser refused — Nest turns those
  *   into HttpExceptions —, a failing controller): a JSON answer with no stack
- *   or server path, logged through Herald's logger. Without this, Express's own
+ *   or server path, logged through Herald's logger. A HeraldError (the guard's
+ *   UNAUTHENTICATED, a controller's BAD_USER_INPUT, …) is answered with its
+ *   status and message, and `problems` naming each invalid field. Without this, Express's own
  *   error page (HTML with the stack outside production) would answer, and the
  *   stack would go raw to stderr.
  * - Anything else (the RabbitMQ consumer): rethrown to its own handling.
@@ -88,8 +101,10 @@ export class HeraldExceptionFilter implements GqlExceptionFilter {
     const request = host.switchToHttp().getRequest<unknown>();
     const response = host.switchToHttp().getResponse<unknown>();
     const unavailable = isDatabaseUnavailable(exception);
-    const status = exception instanceof HttpException ? exception.getStatus() : unavailable ? 503 : 500;
-    const message = unavailable ? serviceUnavailableMessage(retryAfterSeconds(exception)) : this.messageOf(exception, status);
+    const herald = exception instanceof HeraldError ? exception : undefined;
+    const status = exception instanceof HttpException ? exception.getStatus() : herald ? STATUS_OF_CODE[herald.extensions.code as ErrorCode] : unavailable ? 503 : 500;
+    const message = unavailable ? serviceUnavailableMessage(retryAfterSeconds(exception)) : herald ? herald.message : this.messageOf(exception, status);
+    const retryAfter = unavailable ? retryAfterSeconds(exception) : (herald?.extensions.retryAfterSeconds as number | undefined);
 
     // The query string may hold a signed link's token: the log names the path only.
     const url = String(httpAdapter.getRequestUrl(request));
@@ -100,10 +115,11 @@ export class HeraldExceptionFilter implements GqlExceptionFilter {
     else this.httpLogger.debug(`${where}: ${status} ${message.replaceAll(url, path)}`);
 
     if (httpAdapter.isHeadersSent(response)) return void httpAdapter.end(response);
-    if (unavailable) httpAdapter.setHeader(response, 'retry-after', String(retryAfterSeconds(exception)));
+    if (retryAfter !== undefined) httpAdapter.setHeader(response, 'retry-after', String(retryAfter));
+    if (status === 401) httpAdapter.setHeader(response, 'www-authenticate', 'Bearer');
     const body = path === GRAPHQL_PATH
       ? { errors: [{ message, extensions: { code: codeOf(status) } }] }
-      : { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message };
+      : { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message, ...(herald instanceof BadUserInputError && { problems: herald.fields }) };
     httpAdapter.reply(response, body, status);
   }
 

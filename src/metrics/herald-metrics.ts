@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Where an event came in. */
-export type WayIn = 'graphql' | 'emitter' | 'broker';
+export type WayIn = 'graphql' | 'http' | 'emitter' | 'broker';
 /** How one send attempt ended. */
 export type AttemptOutcome = 'sent' | 'retry' | 'failed' | 'waiting';
 
@@ -23,7 +23,7 @@ export class HeraldMetrics {
 
   private readonly eventsReceived = new Counter({
     name: 'herald_events_received_total',
-    help: 'Job events accepted (recorded for the first time), by event type and way in (graphql, emitter, broker)',
+    help: 'Job events accepted (recorded for the first time), by event type and way in (graphql, http, emitter, broker)',
     labelNames: ['type', 'way_in'] as const,
     registers: [this.registry],
   });

@@ -8,7 +8,7 @@ import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { JobEventInbox } from './job-event-inbox';
 import { JOB_EVENTS_SUBSCRIBERS, type JobEventsSubscriber } from './job-events-subscriber';
 
-export type IngestSource = 'emitter' | 'graphql' | 'broker';
+export type IngestSource = 'emitter' | 'graphql' | 'http' | 'broker';
 
 export interface IngestResult {
   eventId: string;
@@ -16,6 +16,14 @@ export interface IngestResult {
   duplicate: boolean;
   /** Deliveries planned (0 for a duplicate). */
   deliveries: number;
+}
+
+/** What became of one event of several: its result, or why it was refused (then `result` is null). */
+export interface IngestOutcome {
+  /** Where the event is among them, from 0. */
+  index: number;
+  result: IngestResult | null;
+  problems: EventProblem[];
 }
 
 /** The event can never be processed as it is: do not retry it. */
@@ -35,7 +43,7 @@ interface Arrival {
 }
 
 /**
- * Where every way in (in-process emitter, GraphQL, broker) hands an event over:
+ * Where every way in (in-process emitter, GraphQL, HTTP, broker) hands an event over:
  * validate it, and in one transaction record it (the inbox, keyed by event id)
  * and hand it to the subscribers (notifications plans one delivery per recipient
  * in that transaction). Resolves only after commit; an event id seen before is
@@ -80,6 +88,22 @@ export class JobEventIngestionService {
       this.logger.log(`event ${event.id} (${event.type}, application ${event.application.id}) from ${source}: ${result.deliveries} deliveries`);
     }
     return result;
+  }
+
+  /**
+   * Several events, each answered on its own, in order. They are ingested together,
+   * so they share the group commit (a few transactions for all instead of one per
+   * event); an invalid event is refused alone. Anything else (the database
+   * unavailable, …) fails them all: ingesting them again is safe, the events
+   * recorded meanwhile answer duplicate.
+   */
+  async ingestEach(payloads: unknown[], source: IngestSource): Promise<IngestOutcome[]> {
+    const settled = await Promise.allSettled(payloads.map((payload) => this.ingest(payload, source)));
+    const failure = settled.find((s) => s.status === 'rejected' && !(s.reason instanceof InvalidJobEventError));
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+    return settled.map((s, index) =>
+      s.status === 'fulfilled' ? { index, result: s.value, problems: [] } : { index, result: null, problems: (s.reason as InvalidJobEventError).problems },
+    );
   }
 
   /**

@@ -37,11 +37,7 @@ export class JobEventsResolver {
     }
   }
 
-  /**
-   * Several events in one request, each answered on its own. They are handed to
-   * ingestion together, so they share its group commit (a few transactions for the
-   * batch instead of one per event); an invalid event is refused alone.
-   */
+  /** Several events in one request, each answered on its own (JobEventIngestionService.ingestEach). */
   @Mutation(() => [PublishJobEventsOutcome], {
     description:
       'Hands several job events to Herald (at most GRAPHQL_MAX_BATCH_EVENTS); each is answered on its own, in order: accepted, duplicate, or refused with its invalid fields. Mails are planned before it answers',
@@ -52,15 +48,6 @@ export class JobEventsResolver {
   ): Promise<PublishJobEventsOutcome[]> {
     const max = this.config.requestLimits.batchEvents;
     if (inputs.length > max) throw BadUserInputError.field('inputs', `at most ${max} events per request (GRAPHQL_MAX_BATCH_EVENTS), got ${inputs.length}`);
-    const settled = await Promise.allSettled(inputs.map((input) => this.ingestion.ingest(toWireFormat(input), 'graphql')));
-    // Anything but bad input (the database unavailable, …) fails the request: publishing the
-    // batch again is safe, the events recorded meanwhile answer duplicate.
-    const failure = settled.find((s) => s.status === 'rejected' && !(s.reason instanceof InvalidJobEventError));
-    if (failure) throw (failure as PromiseRejectedResult).reason;
-    return settled.map((s, index) =>
-      s.status === 'fulfilled'
-        ? { index, result: s.value, problems: [] }
-        : { index, result: null, problems: (s.reason as InvalidJobEventError).problems },
-    );
+    return this.ingestion.ingestEach(inputs.map(toWireFormat), 'graphql');
   }
 }

@@ -16,7 +16,7 @@ export class JobEventModel {
   @Field(() => EventApplicationModel, { description: 'The application it is about' }) application: EventApplicationModel;
   @Field({ description: 'When it happened, as the producer said' }) occurredAt: Date;
   @Field({ description: 'When Herald recorded it' }) receivedAt: Date;
-  @Field({ description: 'emitter, graphql or broker' }) source: string;
+  @Field({ description: 'emitter, graphql, http (POST /events) or broker' }) source: string;
   @Field(() => Int, { description: 'Deliveries planned' }) recipients: number;
   /** The event as stored, with what its history said (not in the API: its fields are above). */
   notified: NotifiedEvent;
