@@ -1,6 +1,8 @@
-import type { DataSource } from 'typeorm';
+import { type DataSource, QueryFailedError } from 'typeorm';
 import { openDatabase, testDatabases } from '../../test/support/memory-database';
+import { isUniqueViolation } from './database-errors';
 import { Sql } from './sql';
+import type { Transactions } from './transactions';
 
 describe.each(testDatabases('herald_sql'))('Sql.jsonRows ($name)', ({ database: databaseOf }) => {
   const database = databaseOf();
@@ -41,4 +43,66 @@ describe.each(testDatabases('herald_sql'))('Sql.jsonRows ($name)', ({ database: 
       ['c', 't'],
     ]);
   });
+});
+
+describe.each(testDatabases('herald_sql_prepared'))('Sql.prepare ($name)', ({ name, database: databaseOf }) => {
+  const database = databaseOf();
+  let dataSource: DataSource;
+  let transactions: Transactions;
+  let sql: Sql;
+  // In the test's own schema on PostgreSQL.
+  const things = database.type === 'postgres' ? `"${database.schema}".sql_things` : 'sql_things';
+
+  beforeAll(async () => {
+    ({ dataSource, transactions } = await openDatabase(database, []));
+    sql = new Sql(dataSource);
+    await dataSource.query(`CREATE TABLE ${things} (id integer PRIMARY KEY, name varchar(16) NOT NULL, flag boolean NOT NULL)`);
+  });
+  afterAll(async () => {
+    if (database.type === 'postgres') await dataSource.query(`DROP SCHEMA "${database.schema}" CASCADE`);
+    await dataSource.destroy();
+  });
+
+  it("runs in the manager's transaction: rows of a RETURNING or a SELECT, nothing of a write without one, booleans bound", async () => {
+    const insert = sql.prepare(`INSERT INTO ${things} (id, name, flag) VALUES (?, ?, ?) RETURNING id, name`);
+    const count = sql.prepare(`SELECT COUNT(*) AS "n" FROM ${things} WHERE flag = ?`);
+    const rename = sql.prepare(`UPDATE ${things} SET name = ? WHERE id = ?`);
+    await expect(
+      transactions.run(async (manager) => {
+        expect(await insert.query(manager, [1, 'one', true])).toEqual([{ id: 1, name: 'one' }]);
+        expect(await rename.query(manager, ['uno', 1])).toEqual([]);
+        expect(Number((await count.query<{ n: number }>(manager, [true]))[0].n)).toBe(1);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(Number((await count.query<{ n: number }>(dataSource.manager, [true]))[0].n)).toBe(0);
+    await transactions.run((manager) => insert.query(manager, [2, 'two', false]));
+    expect(await dataSource.query(`SELECT name FROM ${things}`)).toEqual([{ name: 'two' }]);
+  });
+
+  it("fails as TypeORM's queries fail: a QueryFailedError with the driver's code", async () => {
+    const insert = sql.prepare(`INSERT INTO ${things} (id, name, flag) VALUES (?, ?, ?)`);
+    await transactions.run((manager) => insert.query(manager, [3, 'three', true]));
+    const failure = await transactions.run((manager) => insert.query(manager, [3, 'again', true])).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(QueryFailedError);
+    expect(isUniqueViolation(failure)).toBe(true);
+  });
+
+  if (name === 'sqlite') {
+    it("on SQLite runs a better-sqlite3 statement prepared once, not TypeORM's query runner, and prepares it again on a new connection", async () => {
+      const select = sql.prepare('SELECT name FROM sql_things WHERE id = ?');
+      const connection = (dataSource.driver as unknown as { databaseConnection: { prepare(sql: string): unknown } }).databaseConnection;
+      const prepare = jest.spyOn(connection, 'prepare');
+      const runner = jest.spyOn(dataSource.createQueryRunner(), 'query'); // SQLite: the one shared runner
+      expect(await select.query(dataSource.manager, [2])).toEqual([{ name: 'two' }]);
+      expect(await select.query(dataSource.manager, [3])).toEqual([{ name: 'three' }]);
+      expect(prepare).toHaveBeenCalledTimes(1);
+      expect(runner).not.toHaveBeenCalled();
+      prepare.mockRestore();
+      runner.mockRestore();
+      await dataSource.destroy(); // in memory: the new connection's database is empty
+      await dataSource.initialize();
+      await expect(select.query(dataSource.manager, [2])).rejects.toThrow(/no such table: sql_things/);
+    });
+  }
 });

@@ -1,4 +1,4 @@
-import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import { type DataSource, type EntityManager, type EntityTarget, type ObjectLiteral, QueryFailedError } from 'typeorm';
 
 /** A column of rows read from JSON, with its type as PostgreSQL names it (SQLite reads JSON's own types). */
 export type JsonColumns = Record<string, string>;
@@ -24,6 +24,16 @@ export class Sql {
       .join('.');
   }
 
+  /**
+   * A statement of fixed text for the hot path, run with `query(manager, parameters)`
+   * in the manager's transaction: on SQLite, a better-sqlite3 statement prepared once
+   * and run directly; on PostgreSQL, through the manager as any query. `?`
+   * placeholders, as for statement().
+   */
+  prepare(sql: string): SqlStatement {
+    return new SqlStatement(this.dataSource, this.statement(sql));
+  }
+
   /** `?` placeholders as the driver wants them: $1, $2, … on PostgreSQL. */
   statement(sql: string): string {
     let n = 0;
@@ -47,5 +57,63 @@ export class Sql {
     }
     const read = names.map((c) => `json_extract(value, '$.${c}') AS ${c}`);
     return `(SELECT ${[...read, ...(ordinal ? [`key AS ${ordinal}`] : [])].join(', ')} FROM json_each(?)) AS ${alias}`;
+  }
+}
+
+/** What SqlStatement uses of better-sqlite3 (TypeORM types its connection as `any`). */
+interface SqliteStatement {
+  /** Returns rows (a SELECT, or a statement with RETURNING). */
+  readonly reader: boolean;
+  all(...parameters: unknown[]): unknown[];
+  run(...parameters: unknown[]): unknown;
+}
+interface SqliteConnection {
+  prepare(sql: string): SqliteStatement;
+}
+
+/**
+ * One statement of fixed text (Sql.prepare). On SQLite TypeORM's query runner wraps
+ * each synchronous statement in a logger call, two event broadcasts, a
+ * statement-cache look-up and three awaits, per statement: here the statement is
+ * prepared once per connection and run as it is. The same rules hold: the one
+ * connection is the transaction's (Transactions queues whoever uses it), booleans
+ * are bound as 0/1, and a failure is TypeORM's QueryFailedError (the driver's error
+ * and code in `driverError`), logged by TypeORM's logger.
+ */
+export class SqlStatement {
+  private prepared?: { connection: SqliteConnection; statement: SqliteStatement };
+
+  constructor(
+    private readonly dataSource: DataSource,
+    readonly sql: string,
+  ) {}
+
+  /** Rows for a statement that returns rows; an empty array for one that does not. */
+  async query<T = Record<string, unknown>>(manager: EntityManager, parameters: readonly unknown[] = []): Promise<T[]> {
+    if (this.dataSource.options.type === 'postgres') {
+      // As manager.query runs it, but the rows alone (manager.query gives [rows, count] for an UPDATE or a DELETE).
+      const runner = manager.queryRunner ?? this.dataSource.createQueryRunner();
+      try {
+        return (await runner.query(this.sql, [...parameters], true)).records as T[];
+      } finally {
+        if (!manager.queryRunner) await runner.release();
+      }
+    }
+    const bound = parameters.map((p) => (typeof p === 'boolean' ? Number(p) : p));
+    try {
+      const statement = this.statement();
+      return (statement.reader ? statement.all(...bound) : (statement.run(...bound), [])) as T[];
+    } catch (error) {
+      this.dataSource.logger.logQueryError(error as Error, this.sql, bound);
+      throw new QueryFailedError(this.sql, bound, error as Error);
+    }
+  }
+
+  /** Prepared again for a new connection (the data source closed and opened again). */
+  private statement(): SqliteStatement {
+    const connection = (this.dataSource.driver as { databaseConnection?: SqliteConnection }).databaseConnection;
+    if (!connection) throw new Error('the database connection is not open');
+    if (this.prepared?.connection !== connection) this.prepared = { connection, statement: connection.prepare(this.sql) };
+    return this.prepared.statement;
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { JobEventType } from '@herald/contracts';
 import type { NotifiedEvent } from '../event-types/notification-type';
 import { readThreadIndex, THREAD_EPOCH, threadHeaders, threadIndex, threadOf } from './mail-thread';
@@ -15,6 +16,17 @@ describe('mail threads', () => {
     expect(threadOf([failed('app-1', 'j2')], 'https://console.example.com\nexample.com', 'example.com')!.references.slice(0, 2)).toEqual(a.references.slice(0, 2));
     // Another installation: other roots.
     expect(threadOf([failed('app-1', 'j1')], 'https://other.example.com\nexample.com', 'example.com')!.references[0]).not.toBe(a.references[0]);
+  });
+
+  it('roots are the hashes of the installation, application, kind and job, kept per conversation but never across a renamed application', () => {
+    const root = (...parts: string[]) => `<herald.thread.${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32)}@example.com>`;
+    for (let mail = 0; mail < 2; mail++) {
+      expect(threadOf([failed('app-9', `j${mail}`)], 'i', 'example.com')!.references).toEqual([root('i', 'app-9'), root('i', 'app-9', 'kind', 'analysis'), root('i', 'app-9', 'kind', 'analysis', 'job', `j${mail}`)]);
+      expect(threadOf([version('app-9')], 'i', 'example.com')!.references).toEqual([root('i', 'app-9'), root('i', 'app-9', 'application')]);
+    }
+    const renamed = { ...failed('app-9', 'j1'), application: { id: 'app-9', name: 'Payroll' } } as NotifiedEvent;
+    expect(threadOf([renamed], 'i', 'example.com')).toMatchObject({ topic: 'Payroll: analysis', listId: expect.stringMatching(/^Payroll </) });
+    expect(threadOf([failed('app-9', 'j1')], 'i', 'example.com')!.topic).toBe('Billing (EU), prod.: analysis');
   });
 
   it('a digest of several jobs of one kind shares the kind; of several kinds or types, the application; of several applications, none', () => {

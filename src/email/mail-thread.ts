@@ -32,20 +32,47 @@ export function threadOf(events: readonly NotifiedEvent[], installation: string,
   const [first] = events;
   if (!first || events.some((e) => e.application.id !== first.application.id)) return null;
   const app = first.application;
-  const root = (...parts: string[]) => `<herald.thread.${digest(installation, app.id, ...parts).toString('hex').slice(0, 32)}@${domain}>`;
-  const appRoot = root();
-  const listId = listIdOf(app, domain);
   const jobs = events.map((e) => ('job' in e ? e.job : undefined));
   const kind = jobs[0]?.kind;
   if (kind === undefined || jobs.some((j) => j?.kind !== kind)) {
     // Not all about one job kind (a new version, an application created, a digest of several kinds).
-    const ownRoot = root('application');
-    return { references: [appRoot, ownRoot], topic: app.name, conversation: ownRoot, listId, indexHeader: threadIndexHeader(ownRoot) };
+    return conversationOf(installation, domain, app);
   }
-  const kindRoot = root('kind', kind);
+  const conversation = conversationOf(installation, domain, app, kind);
   const jobId = jobs[0]!.id;
-  const references = jobs.every((j) => j!.id === jobId) ? [appRoot, kindRoot, root('kind', kind, 'job', jobId)] : [appRoot, kindRoot];
-  return { references, topic: `${app.name}: ${kind}`, conversation: kindRoot, listId, indexHeader: threadIndexHeader(kindRoot) };
+  if (!jobs.every((j) => j!.id === jobId)) return conversation;
+  return { ...conversation, references: [...conversation.references, rootOf(installation, domain, app.id, 'kind', kind, 'job', jobId)] };
+}
+
+/** A conversation's root Message-ID: a hash of the installation, the application and the parts. */
+function rootOf(installation: string, domain: string, appId: string, ...parts: string[]): string {
+  return `<herald.thread.${digest(installation, appId, ...parts).toString('hex').slice(0, 32)}@${domain}>`;
+}
+
+/**
+ * The conversation of an application (no kind) or of its job kind, without a job's
+ * own root: the same for every mail of that application and kind, so worked out
+ * once (four SHA-256 hashes) and kept — the last 1,000.
+ */
+const conversations = new Map<string, MailThread>();
+function conversationOf(installation: string, domain: string, app: { id: string; name: string }, kind?: string): MailThread {
+  const key = JSON.stringify([installation, domain, app.id, app.name, kind ?? null]);
+  let thread = conversations.get(key);
+  if (!thread) {
+    const appRoot = rootOf(installation, domain, app.id);
+    const listId = listIdOf(app, domain);
+    if (kind === undefined) {
+      const ownRoot = rootOf(installation, domain, app.id, 'application');
+      thread = { references: [appRoot, ownRoot], topic: app.name, conversation: ownRoot, listId, indexHeader: threadIndexHeader(ownRoot) };
+    } else {
+      const kindRoot = rootOf(installation, domain, app.id, 'kind', kind);
+      thread = { references: [appRoot, kindRoot], topic: `${app.name}: ${kind}`, conversation: kindRoot, listId, indexHeader: threadIndexHeader(kindRoot) };
+    }
+    if (conversations.size >= 1000) conversations.clear();
+    conversations.set(key, Object.freeze(thread)); // shared by every mail of the conversation
+    Object.freeze(thread.references);
+  }
+  return thread;
 }
 
 /** The headers that put a mail sent at `at` (epoch ms) in its conversation. */

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { SecretCipher } from '@herald/crypto';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { Clock } from '../clock/clock';
+import { Sql, type SqlStatement } from '../database/sql';
 import { Transactions } from '../database/transactions';
 import type { AuditActor } from '../settings/audit-log/audit-actor';
 import { AuditKind } from '../settings/audit-log/audit-kind';
@@ -59,15 +60,27 @@ export interface TargetChange {
  * The notification targets' table: the only place that reads or writes it. URLs
  * and signing keys are encrypted on the way in and decrypted only for sending.
  */
+/** What planning reads of an enabled target. */
+export type EnabledTarget = Pick<NotificationTargetEntity, 'id' | 'kind' | 'name' | 'host' | 'types' | 'frequency' | 'digestHour' | 'language' | 'timeZone'>;
+
 @Injectable()
 export class NotificationTargets {
+  /** An application's enabled targets as planning reads them (every event it plans: a statement of fixed text). */
+  private readonly enabledQuery: SqlStatement;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     private readonly cipher: SecretCipher,
     private readonly clock: Clock,
     private readonly audit: AuditLog,
-  ) {}
+  ) {
+    const sql = new Sql(dataSource);
+    this.enabledQuery = sql.prepare(
+      `SELECT id, kind, name, host, types, frequency, digest_hour AS "digestHour", language, time_zone AS "timeZone"
+         FROM ${sql.table(NotificationTargetEntity)} WHERE application_id = ? AND enabled = TRUE ORDER BY id`,
+    );
+  }
 
   private get repo() {
     return this.dataSource.getRepository(NotificationTargetEntity);
@@ -140,6 +153,11 @@ export class NotificationTargets {
   /** An application's targets, oldest first. */
   ofApplication(applicationId: string, manager: EntityManager = this.dataSource.manager): Promise<NotificationTargetEntity[]> {
     return manager.getRepository(NotificationTargetEntity).find({ where: { applicationId }, order: { id: 'ASC' } });
+  }
+
+  /** An application's enabled targets, oldest first: what planning needs of each. */
+  enabledOf(applicationId: string, manager: EntityManager): Promise<EnabledTarget[]> {
+    return this.enabledQuery.query<EnabledTarget>(manager, [applicationId]);
   }
 
   /** These targets by id (one query); ids not found are left out. */

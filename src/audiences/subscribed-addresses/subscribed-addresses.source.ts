@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../../clock/clock';
-import { Sql } from '../../database/sql';
+import { Sql, type SqlStatement } from '../../database/sql';
 import type { NotificationType } from '../../event-types/notification-type';
 import { ApplicationEntity } from '../../users/entities/application.entity';
 import { NotificationFrequency } from '../../users/frequency/notification-frequency';
@@ -48,8 +48,8 @@ interface ReaderRow {
 @Injectable()
 export class SubscribedAddressesSource implements AudienceSource {
   readonly name = SUBSCRIBER;
-  private readonly membersQuery: string;
-  private readonly readersQuery: string;
+  private readonly membersQuery: SqlStatement;
+  private readonly readersQuery: SqlStatement;
   private readonly audienceQuery: string;
 
   constructor(
@@ -58,7 +58,7 @@ export class SubscribedAddressesSource implements AudienceSource {
   ) {
     const sql = new Sql(dataSource);
     const [apps, subs, types] = [sql.table(ApplicationEntity), sql.table(SubscribedAddressEntity), sql.table(SubscribedAddressTypeEntity)];
-    this.membersQuery = sql.statement(
+    this.membersQuery = sql.prepare(
       `SELECT s.id AS "id", s.address AS "address", s.frequency AS "frequency", s.digest_hour AS "digestHour", s.locale AS "locale", s.time_zone AS "timeZone"
          FROM ${apps} a
          JOIN ${subs} s ON s.application_id = a.id AND s.status = '${SubscriptionStatus.ACTIVE}'
@@ -69,7 +69,7 @@ export class SubscribedAddressesSource implements AudienceSource {
     const questions = sql.postgres
       ? 'json_to_recordset(?::json) AS v(n integer, s integer, t varchar)'
       : "(SELECT json_extract(value, '$.n') AS n, json_extract(value, '$.s') AS s, json_extract(value, '$.t') AS t FROM json_each(?)) AS v";
-    this.readersQuery = sql.statement(
+    this.readersQuery = sql.prepare(
       `SELECT v.n AS "n", s.id AS "id", s.address AS "address", s.locale AS "locale", s.time_zone AS "timeZone", s.status AS "status",
               a.external_id AS "application", t.event_type AS "wanted",
               x.address AS "suspended", x.reason AS "suspensionReason", x.retry_at AS "retryAt", x.retry_delivery_id AS "retryDeliveryId"
@@ -94,7 +94,7 @@ export class SubscribedAddressesSource implements AudienceSource {
   }
 
   async membersFor(applicationId: string, type: NotificationType, manager: EntityManager): Promise<AudienceMember[]> {
-    const rows = (await manager.query(this.membersQuery, [type, applicationId])) as Array<{ id: number; address: string; frequency: string; digestHour: number | null; locale: string | null; timeZone: string | null }>;
+    const rows = (await this.membersQuery.query(manager, [type, applicationId])) as Array<{ id: number; address: string; frequency: string; digestHour: number | null; locale: string | null; timeZone: string | null }>;
     return rows.map((r) => ({
       recipientId: recipientIdOf(SUBSCRIBER, r.id),
       displayName: null,
@@ -109,7 +109,7 @@ export class SubscribedAddressesSource implements AudienceSource {
   async readersOf(questions: readonly ReaderQuestion[], manager: EntityManager = this.dataSource.manager): Promise<ReaderAnswer[]> {
     if (!questions.length) return [];
     const asked = questions.map((q, n) => ({ n, s: Number(localIdOf(SUBSCRIBER, q.recipientId)) || 0, t: q.eventType }));
-    const rows = (await manager.query(this.readersQuery, [JSON.stringify(asked)])) as ReaderRow[];
+    const rows = (await this.readersQuery.query(manager, [JSON.stringify(asked)])) as ReaderRow[];
     const answers: ReaderAnswer[] = [];
     for (const row of rows) answers[Number(row.n)] = answerOf(row, questions[Number(row.n)]);
     return answers;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In, MoreThan } from 'typeorm';
-import { Sql } from '../../database/sql';
+import { Sql, type SqlStatement } from '../../database/sql';
 import { CapWindowEntity } from '../entities/cap-window.entity';
 
 /** A person's cap window as counting left it. */
@@ -25,7 +25,7 @@ const CHUNK = 5000;
  */
 @Injectable()
 export class CapWindows {
-  private readonly upsertSql: string;
+  private readonly upsertSql: SqlStatement;
   private readonly postgres: boolean;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
@@ -42,7 +42,7 @@ export class CapWindows {
        RETURNING recipient_id, window_start, window_end, mails`;
     // Only the people now over the cap come back on PostgreSQL (a fan-out's 10,000 rows
     // cost more to read than to write); SQLite cannot wrap an INSERT, and reads them all cheaply.
-    this.upsertSql = sql.statement(this.postgres ? `WITH u AS (${upsert}) SELECT * FROM u WHERE u.mails > ?` : upsert);
+    this.upsertSql = sql.prepare(this.postgres ? `WITH u AS (${upsert}) SELECT * FROM u WHERE u.mails > ?` : upsert);
   }
 
   /**
@@ -55,7 +55,7 @@ export class CapWindows {
     const people = [...wanted];
     for (let i = 0; i < people.length; i += CHUNK) {
       const json = JSON.stringify(people.slice(i, i + CHUNK).map(([recipient_id, mails]) => ({ recipient_id, mails })));
-      const rows = (await manager.query(this.upsertSql, this.postgres ? [start, end, json, cap] : [start, end, json])) as Array<{
+      const rows = (await this.upsertSql.query(manager, this.postgres ? [start, end, json, cap] : [start, end, json])) as Array<{
         recipient_id: string;
         window_start: number | string;
         window_end: number | string;

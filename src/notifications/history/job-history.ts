@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type JobEvent, JobEventType } from '@herald/contracts';
-import { Sql } from '../../database/sql';
+import { Sql, type SqlStatement } from '../../database/sql';
 import { type JobHistoryNote, NotificationType } from '../../event-types/notification-type';
 import { JobFailureEntity } from '../entities/job-failure.entity';
 import { JobOutcome, JobOutcomeEntity } from '../entities/job-outcome.entity';
@@ -36,38 +36,38 @@ const instant = (iso: string) => new Date(iso).toISOString();
 @Injectable()
 export class JobHistory {
   /** Creates the row if missing and returns it, locked until the transaction ends (a no-op update on conflict). */
-  private readonly lock: string;
-  private readonly write: string;
-  private readonly addFailures: string;
+  private readonly lock: SqlStatement;
+  private readonly write: SqlStatement;
+  private readonly addFailures: SqlStatement;
   /** The failures of the row up to an instant (a late failure's place in it). */
-  private readonly failuresUpTo: string;
+  private readonly failuresUpTo: SqlStatement;
   /** Ends the row at an instant: the failures up to it leave. */
-  private readonly endRowAt: string;
+  private readonly endRowAt: SqlStatement;
   /** What is left of the row: how many, and the first. */
-  private readonly rowLeft: string;
+  private readonly rowLeft: SqlStatement;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
     const sql = new Sql(dataSource);
     const table = sql.table(JobOutcomeEntity);
     const failures = sql.table(JobFailureEntity);
-    this.lock = sql.statement(
+    this.lock = sql.prepare(
       `INSERT INTO ${table} (application_id, job_kind, last_outcome, last_occurred_at, failures_in_row, first_failure_at, last_success_at)
        VALUES (?, ?, '${JobOutcome.SUCCEEDED}', '', 0, NULL, NULL)
        ON CONFLICT (application_id, job_kind) DO UPDATE SET failures_in_row = ${table}.failures_in_row
        RETURNING last_outcome AS "lastOutcome", last_occurred_at AS "lastOccurredAt", failures_in_row AS "failuresInRow",
                  first_failure_at AS "firstFailureAt", last_success_at AS "lastSuccessAt"`,
     );
-    this.write = sql.statement(
+    this.write = sql.prepare(
       `UPDATE ${table} SET last_outcome = ?, last_occurred_at = ?, failures_in_row = ?, first_failure_at = ?, last_success_at = ? WHERE application_id = ? AND job_kind = ?`,
     );
     // The failures of a key in one statement, from a JSON array (`WHERE true`: SQLite reads an ON after a FROM as a join's).
-    this.addFailures = sql.statement(
+    this.addFailures = sql.prepare(
       `INSERT INTO ${failures} (application_id, job_kind, occurred_at, event_id)
        SELECT ?, ?, v.occurred_at, v.event_id FROM ${sql.jsonRows({ occurred_at: 'varchar', event_id: 'varchar' })} WHERE true ON CONFLICT DO NOTHING`,
     );
-    this.failuresUpTo = sql.statement(`SELECT COUNT(*) AS "count" FROM ${failures} WHERE application_id = ? AND job_kind = ? AND occurred_at <= ?`);
-    this.endRowAt = sql.statement(`DELETE FROM ${failures} WHERE application_id = ? AND job_kind = ? AND occurred_at <= ?`);
-    this.rowLeft = sql.statement(`SELECT COUNT(*) AS "count", MIN(occurred_at) AS "first" FROM ${failures} WHERE application_id = ? AND job_kind = ?`);
+    this.failuresUpTo = sql.prepare(`SELECT COUNT(*) AS "count" FROM ${failures} WHERE application_id = ? AND job_kind = ? AND occurred_at <= ?`);
+    this.endRowAt = sql.prepare(`DELETE FROM ${failures} WHERE application_id = ? AND job_kind = ? AND occurred_at <= ?`);
+    this.rowLeft = sql.prepare(`SELECT COUNT(*) AS "count", MIN(occurred_at) AS "first" FROM ${failures} WHERE application_id = ? AND job_kind = ?`);
   }
 
   /**
@@ -85,14 +85,14 @@ export class JobHistory {
     }
     for (const key of [...byKey.keys()].sort()) {
       const [applicationId, jobKind] = key.split('\n');
-      const rows = (await manager.query(this.lock, [applicationId, jobKind])) as State[];
+      const rows = (await this.lock.query(manager, [applicationId, jobKind])) as State[];
       const before = { ...rows[0], failuresInRow: Number(rows[0].failuresInRow) };
       const state = { ...before };
       // Failures are written together: before anything that reads the row's failures, and at the end.
       let unwritten: Array<{ occurred_at: string; event_id: string }> = [];
       const writeFailures = async () => {
         if (!unwritten.length) return;
-        await manager.query(this.addFailures, [applicationId, jobKind, JSON.stringify(unwritten)]);
+        await this.addFailures.query(manager, [applicationId, jobKind, JSON.stringify(unwritten)]);
         unwritten = [];
       };
       const inOrder = byKey.get(key)!.map((event) => ({ event, at: instant(event.occurredAt) })).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
@@ -103,7 +103,7 @@ export class JobHistory {
           unwritten.push({ occurred_at: at, event_id: event.id });
           if (late) await writeFailures();
           // In order, the row so far is known; a late failure is counted among those up to it.
-          const inRow = late ? Number(((await manager.query(this.failuresUpTo, [applicationId, jobKind, at])) as Array<{ count: number | string }>)[0].count) : state.failuresInRow + 1;
+          const inRow = late ? Number(((await this.failuresUpTo.query(manager, [applicationId, jobKind, at])) as Array<{ count: number | string }>)[0].count) : state.failuresInRow + 1;
           const first = state.firstFailureAt !== null && state.firstFailureAt < at ? state.firstFailureAt : at;
           notes.set(event.id, { failuresInRow: inRow, firstFailureAt: first });
           Object.assign(state, { failuresInRow: state.failuresInRow + 1, firstFailureAt: first });
@@ -112,21 +112,21 @@ export class JobHistory {
           if (state.failuresInRow > 0) {
             notes.set(event.id, { deliveredAs: NotificationType.JOB_RECOVERED, failuresInRow: state.failuresInRow, firstFailureAt: state.firstFailureAt! });
             await writeFailures();
-            await manager.query(this.endRowAt, [applicationId, jobKind, at]);
+            await this.endRowAt.query(manager, [applicationId, jobKind, at]);
           }
           Object.assign(state, { lastOutcome: JobOutcome.SUCCEEDED, lastOccurredAt: at, lastSuccessAt: at, failuresInRow: 0, firstFailureAt: null });
         } else {
           // Late, but after the latest success: the row ends here; the failures after it are the row now.
           await writeFailures();
-          await manager.query(this.endRowAt, [applicationId, jobKind, at]);
-          const [left] = (await manager.query(this.rowLeft, [applicationId, jobKind])) as Array<{ count: number | string; first: string | null }>;
+          await this.endRowAt.query(manager, [applicationId, jobKind, at]);
+          const [left] = (await this.rowLeft.query(manager, [applicationId, jobKind])) as Array<{ count: number | string; first: string | null }>;
           Object.assign(state, { lastSuccessAt: at, failuresInRow: Number(left.count), firstFailureAt: left.first });
         }
       }
       await writeFailures();
       const changed = (Object.keys(state) as Array<keyof State>).some((k) => state[k] !== before[k]);
       if (changed) {
-        await manager.query(this.write, [state.lastOutcome, state.lastOccurredAt, state.failuresInRow, state.firstFailureAt, state.lastSuccessAt, applicationId, jobKind]);
+        await this.write.query(manager, [state.lastOutcome, state.lastOccurredAt, state.failuresInRow, state.firstFailureAt, state.lastSuccessAt, applicationId, jobKind]);
       }
     }
     return notes;

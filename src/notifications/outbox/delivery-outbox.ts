@@ -4,7 +4,7 @@ import { DataSource, type EntityManager, In } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
 import type { ChannelDelivery, DeliveryKind } from '../../channels/delivery-channel.port';
 import { Clock } from '../../clock/clock';
-import { Sql } from '../../database/sql';
+import { Sql, type SqlStatement } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { FoldKind } from '../entities/digest-entry.entity';
@@ -95,9 +95,9 @@ const storedTime = (value: unknown) => (value instanceof Date ? value.getTime() 
 @Injectable()
 export class DeliveryOutbox {
   private readonly postgres: boolean;
-  private readonly insertSql: string;
+  private readonly insertSql: SqlStatement;
   /** SQLite only: the new deliveries' events, once their ids are known. */
-  private readonly insertEventsSql?: string;
+  private readonly insertEventsSql?: SqlStatement;
   private readonly claimSql: string;
   private readonly recordSql: string;
   private readonly relayFailureSql: string;
@@ -121,7 +121,7 @@ export class DeliveryOutbox {
     const planned = `?${cast('varchar')}, 0, ?${cast('timestamp')}, ?${cast('varchar')}, ?${cast('timestamp')}`;
     const sequence = table.replace(/"$/, '_id_seq"'); // PostgreSQL's name for the sequence of a serial column
     this.insertSql = this.postgres
-      ? sql.statement(
+      ? sql.prepare(
           `WITH v AS (
              SELECT nextval('${sequence}') AS id, v.*
                FROM ${sql.jsonRows({ event_ids: 'json', ...NEW_COLUMNS }, { ordinal: 'n' })}
@@ -134,13 +134,17 @@ export class DeliveryOutbox {
            )
            SELECT id FROM v ORDER BY n`,
         )
-      : `INSERT INTO ${table} (${columns}, status, attempts, next_attempt_at, lease_owner, lease_expires_at)
-         SELECT ${columns}, ${planned} FROM ${sql.jsonRows(NEW_COLUMNS, { ordinal: 'n' })} ORDER BY n
-         RETURNING id`;
+      : sql.prepare(
+          `INSERT INTO ${table} (${columns}, status, attempts, next_attempt_at, lease_owner, lease_expires_at)
+           SELECT ${columns}, ${planned} FROM ${sql.jsonRows(NEW_COLUMNS, { ordinal: 'n' })} ORDER BY n
+           RETURNING id`,
+        );
     this.insertEventsSql = this.postgres
       ? undefined
-      : `INSERT INTO ${events} (delivery_id, position, event_id)
-         SELECT json_extract(d.value, '$[0]'), e.key, e.value FROM json_each(?) AS d, json_each(d.value, '$[1]') AS e`;
+      : sql.prepare(
+          `INSERT INTO ${events} (delivery_id, position, event_id)
+           SELECT json_extract(d.value, '$[0]'), e.key, e.value FROM json_each(?) AS d, json_each(d.value, '$[1]') AS e`,
+        );
     this.claimSql = sql.statement(
       `UPDATE ${table}
           SET status = '${DeliveryStatus.SENDING}', lease_owner = ?, lease_expires_at = ?, updated_at = ?
@@ -210,10 +214,10 @@ export class DeliveryOutbox {
       );
       let ids: number[];
       if (this.postgres) {
-        ids = ((await manager.query(this.insertSql, [json, status, stored(now), ...lease])) as Array<{ id: string }>).map((r) => Number(r.id));
+        ids = (await this.insertSql.query<{ id: string }>(manager, [json, status, stored(now), ...lease])).map((r) => Number(r.id));
       } else {
-        ids = ((await manager.query(this.insertSql, [status, stored(now), ...lease, json])) as Array<{ id: number }>).map((r) => r.id).sort((a, b) => a - b);
-        await manager.query(this.insertEventsSql!, [JSON.stringify(ids.map((id, n) => [id, chunk[n].eventIds]))]);
+        ids = (await this.insertSql.query<{ id: number }>(manager, [status, stored(now), ...lease, json])).map((r) => r.id).sort((a, b) => a - b);
+        await this.insertEventsSql!.query(manager, [JSON.stringify(ids.map((id, n) => [id, chunk[n].eventIds]))]);
       }
       chunk.forEach((d, n) =>
         inserted.push({

@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import type { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { type JobEvent, JobEventType } from '@herald/contracts';
 import { addressOn, type AudienceMember } from '../../audiences/audience-source.port';
 import { AudienceSources } from '../../audiences/audience-sources';
 import { DeliveryChannels } from '../../channels/delivery-channels';
+import { Sql, type SqlStatement } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import type { JobEventsSubscriber } from '../../job-events/ingestion/job-events-subscriber';
 import { deliveredTypeOf, type NotifiedEvent } from '../../event-types/notification-type';
@@ -48,7 +50,11 @@ export function wantsMailAbout(recipient: Pick<AudienceMember, 'frequency'>, eve
  */
 @Injectable()
 export class NotificationPlanner implements JobEventsSubscriber {
+  /** A batch's events as stored, in one statement of fixed text (rows as one JSON parameter); created_at is the column's default. */
+  private readonly insertNotifications: SqlStatement;
+
   constructor(
+    @InjectDataSource() dataSource: DataSource,
     private readonly audiences: AudienceSources,
     private readonly applications: ApplicationsService,
     private readonly outbox: DeliveryOutbox,
@@ -60,7 +66,13 @@ export class NotificationPlanner implements JobEventsSubscriber {
     private readonly digests: Digests,
     private readonly cap: MailCap,
     private readonly quietHours: QuietHoursService,
-  ) {}
+  ) {
+    const sql = new Sql(dataSource);
+    this.insertNotifications = sql.prepare(
+      `INSERT INTO ${sql.table(NotificationEntity)} (event_id, event_type, payload)
+       SELECT v.event_id, v.event_type, v.payload FROM ${sql.jsonRows({ event_id: 'varchar', event_type: 'varchar', payload: 'text' }, { ordinal: 'n' })} ORDER BY v.n`,
+    );
+  }
 
   /** How many deliveries each event brings, in order. */
   async recorded(events: JobEvent[], manager: EntityManager): Promise<number[]> {
@@ -136,7 +148,9 @@ export class NotificationPlanner implements JobEventsSubscriber {
         }
       }
     }
-    if (notifications.length) await manager.createQueryBuilder().insert().into(NotificationEntity).values(notifications).updateEntity(false).execute();
+    if (notifications.length) {
+      await this.insertNotifications.query(manager, [JSON.stringify(notifications.map((n) => ({ event_id: n.eventId, event_type: n.eventType, payload: n.payload })))]);
+    }
     await this.digests.collect(manager, digestItems);
     await this.digests.hold(manager, quiet);
     // Beyond a person's cap, mails are folded into the summary at the end of their window.

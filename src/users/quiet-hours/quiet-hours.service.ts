@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '../../auth/principal';
 import { Clock } from '../../clock/clock';
-import { Sql } from '../../database/sql';
+import { Sql, type SqlStatement } from '../../database/sql';
 import { Transactions } from '../../database/transactions';
 import { NotificationType } from '../../event-types/notification-type';
 import { BadUserInputError, NotFoundError } from '../../graphql/graphql-errors';
@@ -51,7 +51,7 @@ function modelOf(row: QuietHoursEntity | null | undefined, source: QuietHoursSou
  */
 @Injectable()
 export class QuietHoursService {
-  private readonly rulesQuery: string;
+  private readonly rulesQuery: SqlStatement;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -63,7 +63,7 @@ export class QuietHoursService {
     const sql = new Sql(dataSource);
     const people = sql.postgres ? 'SELECT json_array_elements_text(?::json)' : 'SELECT value FROM json_each(?)';
     // The rows that may decide for these people about this application: theirs, the application's, the installation's.
-    this.rulesQuery = sql.statement(
+    this.rulesQuery = sql.prepare(
       `SELECT q.* FROM ${sql.table(QuietHoursEntity)} q
         WHERE (q.scope = '${QuietHoursScope.USER}' AND q.owner_id IN (${people}))
            OR (q.scope = '${QuietHoursScope.APPLICATION}' AND q.owner_id = ?)
@@ -78,7 +78,7 @@ export class QuietHoursService {
   async heldUntil(readers: readonly QuietReader[], applicationId: string, eventType: string, manager: EntityManager = this.dataSource.manager): Promise<Map<string, Date>> {
     const held = new Map<string, Date>();
     if (!readers.length) return held;
-    const rows = (await manager.query(this.rulesQuery, [JSON.stringify(readers.map((r) => r.externalId)), applicationId])) as Array<Record<string, unknown>>;
+    const rows = (await this.rulesQuery.query(manager, [JSON.stringify(readers.map((r) => r.externalId)), applicationId])) as Array<Record<string, unknown>>;
     if (!rows.length) return held;
     const own = new Map<string, Record<string, unknown>>();
     let application: Record<string, unknown> | undefined;

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { openDatabase, testDatabases } from '../../../test/support/memory-database';
+import { SqlStatement } from '../../database/sql';
 import { NotificationType } from '../../event-types/notification-type';
 import { ApplicationDefaultEntity } from '../application-defaults/application-default.entity';
 import { ApplicationEntity } from '../entities/application.entity';
@@ -63,7 +64,7 @@ describe.each(testDatabases('herald_readers'))('RecipientsService.readersOf: who
 
   it("answers a batch in one statement, in the order asked, with each failing condition in planning's order and the person as they are now", async () => {
     const ask = (recipientId: string, applicationId = 'app-1', eventType = NotificationType.JOB_FAILED) => ({ recipientId, applicationId, eventType });
-    const query = jest.spyOn(dataSource.manager, 'query');
+    const query = jest.spyOn(SqlStatement.prototype, 'query');
     const answers = await recipients.readersOf([
       ask('ann'),
       ask('viewer'),

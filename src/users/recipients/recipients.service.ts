@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { NotificationType } from '../../event-types/notification-type';
 import { eventTypeOf } from '../../event-types/registry';
-import { Sql } from '../../database/sql';
+import { Sql, type SqlStatement } from '../../database/sql';
 import { ApplicationDefaultEntity } from '../application-defaults/application-default.entity';
 import { ApplicationEntity } from '../entities/application.entity';
 import { MembershipEntity, MembershipRole } from '../entities/membership.entity';
@@ -83,9 +83,9 @@ export class RecipientsService {
    * person by id, and at most two preference rows per person from the unique
    * indexes — no N+1. Fixed text: prepared once, run for every event.
    */
-  private readonly query: string;
+  private readonly query: SqlStatement;
   private readonly audienceQuery: string;
-  private readonly readersQuery: string;
+  private readonly readersQuery: SqlStatement;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     const sql = new Sql(dataSource);
@@ -95,7 +95,7 @@ export class RecipientsService {
     const questions = sql.postgres
       ? 'json_to_recordset(?::json) AS v(n integer, u varchar, a varchar, t varchar)'
       : "(SELECT json_extract(value, '$.n') AS n, json_extract(value, '$.u') AS u, json_extract(value, '$.a') AS a, json_extract(value, '$.t') AS t FROM json_each(?)) AS v";
-    this.readersQuery = sql.statement(
+    this.readersQuery = sql.prepare(
       `SELECT v.n AS "n", u.id AS "userId", u.email AS "email", u.display_name AS "displayName", u.locale AS "locale", u.time_zone AS "timeZone",
               u.notifications_enabled AS "notificationsEnabled", m.user_id AS "manager", pa.enabled AS "appEnabled", pg.enabled AS "globalEnabled",
               d.frequency AS "appDefault",
@@ -123,7 +123,7 @@ export class RecipientsService {
         WHERE a.external_id = ?
         ORDER BY u.id`,
     );
-    this.query = sql.statement(
+    this.query = sql.prepare(
       `SELECT u.id AS "userId", u.external_id AS "externalId", u.email AS "email", u.display_name AS "displayName", u.locale AS "locale", u.time_zone AS "timeZone",
               CASE WHEN pa.id IS NOT NULL THEN pa.frequency WHEN pg.id IS NOT NULL THEN pg.frequency ELSE d.frequency END AS "frequency",
               CASE WHEN pa.id IS NOT NULL THEN pa.digest_hour WHEN pg.id IS NOT NULL THEN pg.digest_hour ELSE d.digest_hour END AS "digestHour",
@@ -143,7 +143,7 @@ export class RecipientsService {
   /** Who receives `eventType` about the application; `manager` runs it inside the caller's transaction. */
   async recipientsFor(applicationExternalId: string, eventType: NotificationType, manager: EntityManager = this.dataSource.manager): Promise<Recipient[]> {
     const byDefault = eventTypeOf(eventType).enabledByDefault;
-    const rows = (await manager.query(this.query, [eventType, eventType, eventType, applicationExternalId, byDefault])) as Array<Omit<Recipient, 'userId' | 'frequency'> & { userId: number; frequency: string | null }>;
+    const rows = (await this.query.query(manager, [eventType, eventType, eventType, applicationExternalId, byDefault])) as Array<Omit<Recipient, 'userId' | 'frequency'> & { userId: number; frequency: string | null }>;
     return rows.map((r) => ({ ...r, userId: String(r.userId), frequency: frequencyOf(true, r.frequency) }));
   }
 
@@ -168,7 +168,7 @@ export class RecipientsService {
       }
       return n;
     });
-    const rows = (await manager.query(this.readersQuery, [JSON.stringify(asked)])) as ReaderRow[];
+    const rows = (await this.readersQuery.query(manager, [JSON.stringify(asked)])) as ReaderRow[];
     const answers: ReaderAnswer[] = [];
     for (const row of rows) answers[Number(row.n)] = answerOf(row, asked[Number(row.n)]);
     return index.map((n) => answers[n]);

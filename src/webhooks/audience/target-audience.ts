@@ -11,7 +11,7 @@ import {
 import type { NotificationType } from '../../event-types/notification-type';
 import { NotificationFrequency } from '../../users/frequency/notification-frequency';
 import type { NotificationTargetEntity } from '../notification-target.entity';
-import { NotificationTargets } from '../notification-targets';
+import { type EnabledTarget, NotificationTargets } from '../notification-targets';
 import { CHANNEL_OF } from '../target-kind';
 import { recipientIdOfTarget, TARGET_SOURCE, targetIdOf } from '../target-ids';
 
@@ -36,8 +36,8 @@ export class TargetAudience implements AudienceSource {
   }
 
   async membersFor(applicationId: string, type: NotificationType, manager: EntityManager): Promise<AudienceMember[]> {
-    const rows = await this.targets.ofApplication(applicationId, manager);
-    return rows.filter((row) => row.enabled && typesOf(row).includes(type)).map((row) => this.member(row));
+    const rows = await this.targets.enabledOf(applicationId, manager);
+    return rows.filter((row) => typesOf(row).includes(type)).map((row) => this.member(row));
   }
 
   async readersOf(questions: readonly ReaderQuestion[], manager?: EntityManager): Promise<ReaderAnswer[]> {
@@ -66,7 +66,7 @@ export class TargetAudience implements AudienceSource {
     });
   }
 
-  private member(row: NotificationTargetEntity): AudienceMember {
+  private member(row: EnabledTarget): AudienceMember {
     return {
       recipientId: recipientIdOfTarget(row.id),
       displayName: row.name,
@@ -79,6 +79,6 @@ export class TargetAudience implements AudienceSource {
   }
 }
 
-function typesOf(row: NotificationTargetEntity): string[] {
+function typesOf(row: Pick<NotificationTargetEntity, 'types'>): string[] {
   return JSON.parse(row.types) as string[];
 }
