@@ -33,7 +33,7 @@ import { retryDelayMs } from './retry-policy';
  * linger ends it only while every worker is still sending. A crash before the
  * record means it is sent again once its claim expires, as one in flight would be.
  */
-const OUTCOME_LINGER_MS = 20;
+export const OUTCOME_LINGER_MS = 20;
 /** Backoff of an outcome that could not be written because the database could not write. */
 const OUTCOME_RETRY_MIN_MS = 250;
 const OUTCOME_RETRY_MAX_MS = 5_000;
