@@ -222,8 +222,8 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
 
   /**
    * Sends one delivery after another. A worker sends its next one while the
-   * outcome of its last one is being recorded (outcomes of attempts that end
-   * together share a write), and waits for that record before the one after: at
+   * outcome of its last one is being recorded (outcomes share a write, see
+   * OUTCOME_LINGER_MS), and waits for that record before the one after: at
    * most two deliveries per worker are sent or in flight but not yet recorded.
    *
    * A worker leaves only once its last outcome is recorded, and looks at the queue
