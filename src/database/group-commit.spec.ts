@@ -52,4 +52,17 @@ describe('GroupCommit', () => {
     await Promise.all([first, ...rest]);
     expect(writes).toEqual([[1, 2, 3]]);
   });
+
+  it('flush ends the linger: what waits is written at once, with what is added in the same turn', async () => {
+    const writes: number[][] = [];
+    const commit = new GroupCommit<number, void>(async (items) => (writes.push(items), items.map(() => undefined)), { maxBatch: 10, lingerMs: 60_000 });
+    const added = [commit.add(1), commit.add(2)];
+    commit.flush();
+    added.push(commit.add(3));
+    await Promise.all(added); // without flush, the linger of a minute
+    expect(writes).toEqual([[1, 2, 3]]);
+    commit.flush(); // nothing waits: no write
+    await new Promise((r) => setImmediate(r));
+    expect(writes).toEqual([[1, 2, 3]]);
+  });
 });

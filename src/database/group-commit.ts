@@ -48,6 +48,14 @@ export class GroupCommit<T, R> {
     });
   }
 
+  /**
+   * Ends the linger: what waits is written now (after the current turn of the event
+   * loop, so that items added in it join), or by the write running already.
+   */
+  flush(): void {
+    if (!this.active && this.queue.length) this.schedule(0);
+  }
+
   private schedule(delayMs: number): void {
     if (this.pending && delayMs > 0) return; // a write is due already
     this.pending?.cancel();

@@ -7,7 +7,7 @@ import { ChannelsChangedEvent } from '../../channels/delivery-channel.port';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryOutbox } from '../outbox/delivery-outbox';
-import { Dispatcher } from './dispatcher';
+import { Dispatcher, OUTCOME_LINGER_MS } from './dispatcher';
 
 /**
  * The dispatcher with the real outbox (SQLite in memory) and a channel written for
@@ -75,6 +75,20 @@ describe('Dispatcher', () => {
     await eventually(async () => expect(await statusesOf(second.id)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]), 5_000);
     expect(channel.stored).toHaveLength(4);
     expect(await statusesOf(first.id)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]);
+  });
+
+  it('a worker that needs its last outcome recorded does not wait out the linger', async () => {
+    // One worker sends 20 mails one after the other and waits for each outcome to be
+    // written before the send after next: had each outcome waited out its linger, the
+    // 20 would take 20 lingers at least.
+    await start({ DISPATCH_CONCURRENCY: '1' });
+    const people = Array.from({ length: 20 }, (_, i) => `p${i}`);
+    await core.seedApplication('app-20', people);
+    const startedAt = performance.now();
+    const event = jobFailed('app-20');
+    expect(await ingest(event)).toMatchObject({ deliveries: 20 });
+    await eventually(async () => expect(new Set(await statusesOf(event.id))).toEqual(new Set([DeliveryStatus.SENT])), 5_000);
+    expect(performance.now() - startedAt).toBeLessThan(20 * OUTCOME_LINGER_MS);
   });
 
   it('while the channel holds, takes nothing from planning, lets its deliveries wait, and sends them once it no longer holds', async () => {

@@ -27,11 +27,13 @@ import { Readers } from './readers';
 import { retryDelayMs } from './retry-policy';
 
 /**
- * How long an outcome waits for others to be recorded with it. Its worker sends
- * the next delivery meanwhile; a crash before the record means it is sent again
- * once its claim expires, as one in flight would be.
+ * How long an outcome waits, at most, for others to be recorded with it. Its worker
+ * sends the next delivery meanwhile, and writes what waits as soon as it needs its
+ * own outcome recorded (the batch is then about one outcome per busy worker); the
+ * linger ends it only while every worker is still sending. A crash before the
+ * record means it is sent again once its claim expires, as one in flight would be.
  */
-const OUTCOME_LINGER_MS = 3;
+export const OUTCOME_LINGER_MS = 20;
 /** Backoff of an outcome that could not be written because the database could not write. */
 const OUTCOME_RETRY_MIN_MS = 250;
 const OUTCOME_RETRY_MAX_MS = 5_000;
@@ -220,8 +222,8 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
 
   /**
    * Sends one delivery after another. A worker sends its next one while the
-   * outcome of its last one is being recorded (outcomes of attempts that end
-   * together share a write), and waits for that record before the one after: at
+   * outcome of its last one is being recorded (outcomes share a write, see
+   * OUTCOME_LINGER_MS), and waits for that record before the one after: at
    * most two deliveries per worker are sent or in flight but not yet recorded.
    *
    * A worker leaves only once its last outcome is recorded, and looks at the queue
@@ -232,6 +234,12 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
    */
   private async worker(): Promise<void> {
     let recording: Promise<void> = Promise.resolve();
+    let unrecorded = false;
+    // The last outcome is needed now: what waits with it is written without lingering further.
+    const recorded = () => {
+      if (unrecorded) this.outcomes.flush();
+      return recording;
+    };
     while (!this.stopping) {
       const next = this.queue.shift();
       if (next) {
@@ -240,19 +248,23 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
         if (this.clock.now() < next.leaseExpiresAt - this.leaseMargin()) {
           this.inHand.add(next.id);
           const outcome = await this.attempt(next);
-          await recording;
-          recording = (outcome ? this.record(outcome) : Promise.resolve()).finally(() => this.inHand.delete(next.id));
+          await recorded();
+          unrecorded = !!outcome;
+          recording = (outcome ? this.record(outcome) : Promise.resolve()).finally(() => {
+            unrecorded = false;
+            this.inHand.delete(next.id);
+          });
         }
         continue;
       }
       // Nothing queued: claim only if something may be due in the outbox (a wake, or a
       // full claim last time); deliveries handed over by planning need no claim.
       if (this.wakeRequested && (await this.refill())) continue;
-      await recording;
+      await recorded();
       recording = Promise.resolve();
       if (!this.queue.length && !this.wakeRequested) break;
     }
-    await recording;
+    await recorded();
   }
 
   /** The part of a lease kept free for the send itself: a quarter of it. */
