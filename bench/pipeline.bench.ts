@@ -29,6 +29,7 @@
  *   BENCH_PROCESSES=2                                    processes against one, alternated for BENCH_AB_ROUNDS rounds
  *                                                        at BENCH_AB_RECIPIENTS (events as for the A/B); BENCH_HERALD_SCRIPT: which build
  *   BENCH_SAME_BATCHES=1                                 the one process with 8 ÷ BENCH_PROCESSES requests in flight, as each of the others has
+ *   BENCH_STICKY=1                                       each request in flight keeps to one process (as a keep-alive connection), instead of requests sent to the processes in turn
  *   BENCH_ONE_IN_FLIGHT=4                                the one process with that many (BENCH_PROCESSES=1: one process at 4 against one at 8)
  * It reports medians of msg/s and of CPU ms per mail (all processes), the median of each
  * round's N ÷ 1, and the mails the sink took twice (by Message-ID and recipient).
@@ -168,8 +169,16 @@ async function heraldThroughput(target: Target, sink: SinkClient, recipients: nu
     if (wayIn.name === 'RabbitMQ') await publishOverRabbitMq(wayIn, events);
     else if (processes === 1) await publishAll(herald.url, events, inFlight);
     else {
-      let n = 0;
-      await eachInFlight(events, inFlight, (e) => publish(heralds.all[n++ % processes].url, e));
+      if (process.env.BENCH_STICKY === '1') {
+        // Each of the requests in flight keeps to one process, as a client's keep-alive connection does behind a connection-level balancer.
+        let next = 0;
+        await Promise.all(Array.from({ length: inFlight }, async (_, w) => {
+          while (next < events.length) await publish(heralds.all[w % processes].url, events[next++]);
+        }));
+      } else {
+        let n = 0;
+        await eachInFlight(events, inFlight, (e) => publish(heralds.all[n++ % processes].url, e));
+      }
     }
     const publishedMs = performance.now() - started;
     await sink.waitFor(expected);
