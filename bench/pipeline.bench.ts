@@ -33,10 +33,13 @@
  *   BENCH_PROCESSES=2                                    processes against one, alternated for BENCH_AB_ROUNDS rounds
  *                                                        at BENCH_AB_RECIPIENTS (events as for the A/B); BENCH_HERALD_SCRIPT: which build
  *   BENCH_SAME_BATCHES=1                                 the one process with 8 ÷ BENCH_PROCESSES requests in flight, as each of the others has
+ *   BENCH_STICKY=1                                       each request in flight keeps to one process (as a keep-alive connection), instead of requests sent to the processes in turn
+ *   BENCH_ONE_IN_FLIGHT=4                                the one process with that many (BENCH_PROCESSES=1: one process at 4 against one at 8)
  * It reports medians of msg/s and of CPU ms per mail (all processes), the median of each
  * round's N ÷ 1, and the mails the sink took twice (by Message-ID and recipient).
  */
 import { connect as amqpConnect } from 'amqplib';
+import { Client as PgClient } from 'pg';
 import { HeraldPublisher } from '@herald/client';
 import type { JobEvent } from '@herald/contracts';
 import { bareNodemailerLoop, preparedMails } from './support/bare-nodemailer';
@@ -46,7 +49,7 @@ import { HeraldProcess } from './support/herald-process';
 import { eachInFlight, jobEvent } from './support/job-events';
 import { LoadMonitor, loadLine } from './support/load';
 import { commandLine, heraldCommand } from './support/herald-process';
-import { cpuMs, peakRssMb } from './support/process-stats';
+import { cpuDetail, cpuMs, peakRssMb } from './support/process-stats';
 import { machine, median, percentile, table } from './support/report';
 import { SinkClient } from './support/sink-client';
 
@@ -174,19 +177,39 @@ async function heraldThroughput(target: Target, sink: SinkClient, recipients: nu
     await sink.reset();
     const cpu = () => heralds.all.reduce((sum, h) => sum + h.cpuMs(), 0);
     const cpuBefore = cpu();
+    const detail = () => heralds.all.map((h) => cpuDetail(h.child.pid!)).reduce((a, d) => ({ userMs: a.userMs + d.userMs, systemMs: a.systemMs + d.systemMs, mainThreadMs: a.mainThreadMs + d.mainThreadMs, voluntary: a.voluntary + d.voluntary, involuntary: a.involuntary + d.involuntary }));
+    const detailBefore = detail();
+    const commitsBefore = await databaseCommits(target);
     const sinkCpuBefore = sink.cpuMs();
     const started = performance.now();
     if (wayIn.name === 'RabbitMQ') await publishOverRabbitMq(wayIn, events);
     else if (processes === 1) await publishAll(herald.url, events, inFlight, ingressOf(wayIn));
     else {
-      let n = 0;
-      await eachInFlight(events, inFlight, (e) => publish(heralds.all[n++ % processes].url, e, ingressOf(wayIn)));
+      if (process.env.BENCH_STICKY === '1') {
+        // Each of the requests in flight keeps to one process, as a client's keep-alive connection does behind a connection-level balancer.
+        let next = 0;
+        await Promise.all(Array.from({ length: inFlight }, async (_, w) => {
+          while (next < events.length) await publish(heralds.all[w % processes].url, events[next++], ingressOf(wayIn));
+        }));
+      } else {
+        let n = 0;
+        await eachInFlight(events, inFlight, (e) => publish(heralds.all[n++ % processes].url, e, ingressOf(wayIn)));
+      }
     }
     const publishedMs = performance.now() - started;
     await sink.waitFor(expected);
     const seconds = (performance.now() - started) / 1000;
     const cpuMsPerMail = (cpu() - cpuBefore) / expected;
     const sinkCpuMsPerMail = (sink.cpuMs() - sinkCpuBefore) / expected;
+    const detailAfter = detail();
+    const perMail = (k: keyof typeof detailAfter) => (detailAfter[k] - detailBefore[k]) / expected;
+    const commits = commitsBefore === undefined ? undefined : (await databaseCommits(target, true))! - commitsBefore;
+    // Where the CPU per mail goes: user and system time, the main threads' context switches (wake-ups, preemptions), the database's transactions.
+    console.error(
+      `  ${processes} process(es), ${inFlight} in flight: user ${perMail('userMs').toFixed(3)} + system ${perMail('systemMs').toFixed(3)} ms/mail (main thread ${perMail('mainThreadMs').toFixed(3)}), ` +
+        `${perMail('voluntary').toFixed(2)} voluntary + ${perMail('involuntary').toFixed(2)} involuntary context switches/mail` +
+        (commits === undefined ? '' : `, ${Math.round((commits * 1000) / expected)} transactions per 1,000 mails`),
+    );
     let duplicates: number | undefined;
     if (processes > 1) {
       await new Promise((r) => setTimeout(r, PROCESS_SETTLE_MS));
@@ -206,6 +229,23 @@ async function heraldThroughput(target: Target, sink: SinkClient, recipients: nu
   } finally {
     await heralds.stop();
     await deleteQueue(wayIn);
+  }
+}
+
+/**
+ * PostgreSQL: the transactions committed in the bench's database so far (pg_stat_database,
+ * which the server updates at most once a second: `settled` waits for that first).
+ */
+async function databaseCommits(target: Target, settled = false): Promise<number | undefined> {
+  if (!target.db) return undefined;
+  if (settled) await new Promise((r) => setTimeout(r, 1500));
+  const client = new PgClient({ connectionString: target.db.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>('SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()');
+    return Number(rows[0].n);
+  } finally {
+    await client.end();
   }
 }
 
@@ -234,7 +274,9 @@ async function processesComparison(target: Target, sink: SinkClient, build?: str
         const warmup = env('BENCH_WARMUP_EVENTS', Math.ceil(1000 / recipients));
         // BENCH_SAME_BATCHES=1: the one process gets as many requests in flight as each of the others (8 ÷ processes),
         // so that it records events in batches as small as theirs: what the batches' size alone costs.
-        const inFlight = which === 'one' && process.env.BENCH_SAME_BATCHES === '1' ? Math.ceil(8 / processes) : 8;
+        // BENCH_ONE_IN_FLIGHT=n: the one process with n (with BENCH_PROCESSES=1, one process at n against one at 8).
+        const one = process.env.BENCH_ONE_IN_FLIGHT ? env('BENCH_ONE_IN_FLIGHT', 8) : process.env.BENCH_SAME_BATCHES === '1' ? Math.ceil(8 / processes) : 8;
+        const inFlight = which === 'one' ? one : 8;
         const m = await load.during(() => heraldThroughput(target, sink, recipients, eventsFor(recipients), wayIn, build, which === 'one' ? 1 : processes, warmup, inFlight));
         runs[which].push(m);
         console.error(`processes round ${round + 1}, ${recipients} recipients: ${which === 'one' ? 1 : processes} process(es) ${Math.round(m.rate)} msg/s, ${m.cpuMsPerMail.toFixed(3)} CPU ms/mail${m.duplicates === undefined ? '' : `, ${m.duplicates} duplicates`}`);

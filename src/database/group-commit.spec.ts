@@ -65,4 +65,71 @@ describe('GroupCommit', () => {
     await new Promise((r) => setImmediate(r));
     expect(writes).toEqual([[1, 2, 3]]);
   });
+
+  describe('gatherMs', () => {
+    const turn = () => new Promise((r) => setImmediate(r));
+
+    it('a batch smaller than the one before waits for as many items, and is written as soon as they are there', async () => {
+      const writes: number[][] = [];
+      const commit = new GroupCommit<number, void>(async (items) => (writes.push(items), items.map(() => undefined)), { maxBatch: 100, gatherMs: 60_000 });
+      await Promise.all([1, 2, 3].map((i) => commit.add(i)));
+      const next = [commit.add(4)];
+      await turn();
+      await turn();
+      expect(writes).toEqual([[1, 2, 3]]); // waiting for two more: without gatherMs, [4] would have been written by now
+      next.push(commit.add(5));
+      await turn();
+      expect(writes).toEqual([[1, 2, 3]]);
+      next.push(commit.add(6)); // as many as the batch before: written at once, not after 60 s
+      await Promise.all(next);
+      expect(writes).toEqual([[1, 2, 3], [4, 5, 6]]);
+    });
+
+    it('counts what arrived while the last batch was written among the items seen together', async () => {
+      const writes: number[][] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const commit = new GroupCommit<number, void>(async (items) => {
+        writes.push(items);
+        if (writes.length === 1) await gate;
+        return items.map(() => undefined);
+      }, { maxBatch: 100, gatherMs: 60_000 });
+      const first = commit.add(1);
+      await turn(); // [1] is being written
+      const during = [2, 3].map((i) => commit.add(i));
+      release();
+      await first;
+      await turn();
+      await turn();
+      expect(writes).toEqual([[1]]); // three seen together: [2, 3] waits for one more (the caller of 1, back with its next)
+      await Promise.all([...during, commit.add(4)]);
+      expect(writes).toEqual([[1], [2, 3, 4]]);
+    });
+
+    it('waits at most gatherMs, and then expects no more than it got', async () => {
+      jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+      try {
+        const writes: number[][] = [];
+        const commit = new GroupCommit<number, void>(async (items) => (writes.push(items), items.map(() => undefined)), { maxBatch: 100, gatherMs: 2 });
+        await Promise.all([1, 2].map((i) => commit.add(i)));
+        const alone = commit.add(3);
+        await turn();
+        expect(writes).toEqual([[1, 2]]);
+        jest.advanceTimersByTime(2);
+        await alone;
+        expect(writes).toEqual([[1, 2], [3]]);
+        await commit.add(4); // the batch before held one: no waiting
+        expect(writes).toEqual([[1, 2], [3], [4]]);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('an item alone never waits: without gatherMs, or after a batch of one', async () => {
+      const writes: number[][] = [];
+      const commit = new GroupCommit<number, void>(async (items) => (writes.push(items), items.map(() => undefined)), { maxBatch: 100, gatherMs: 60_000 });
+      for (const i of [1, 2, 3]) await commit.add(i); // one caller at a time: each written at once
+      expect(writes).toEqual([[1], [2], [3]]);
+    });
+  });
 });
