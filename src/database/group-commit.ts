@@ -13,15 +13,6 @@ export interface GroupCommitOptions {
    * event loop ends, so that items arriving together share a write.
    */
   lingerMs?: number;
-  /**
-   * How long a batch waits for as many items as were last seen together — the
-   * last batch and what arrived while it was written — (written as soon as they
-   * are there). Callers that each wait for their result before handing in the
-   * next item come back a moment apart: without it their items are split into
-   * small batches, each paying a whole write. A caller alone (a batch of one,
-   * nothing arriving during its write) never waits. 0: no waiting.
-   */
-  gatherMs?: number;
 }
 
 /**
@@ -37,11 +28,6 @@ export class GroupCommit<T, R> {
   private readonly queue: Waiting<T, R>[] = [];
   private readonly maxBatch: number;
   private readonly lingerMs: number;
-  private readonly gatherMs: number;
-  /** Items last seen together: the last batch, and what arrived while it was written. */
-  private seenTogether = 0;
-  /** A batch is waiting for `wanted` items. */
-  private gathering?: { wanted: number; done(): void };
   /** A write is due (timer or immediate). */
   private pending?: { cancel(): void };
   /** Writes are running: what arrives now is taken by the running loop. */
@@ -53,13 +39,11 @@ export class GroupCommit<T, R> {
   ) {
     this.maxBatch = options.maxBatch;
     this.lingerMs = options.lingerMs ?? 0;
-    this.gatherMs = options.gatherMs ?? 0;
   }
 
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (this.gathering && this.queue.length >= this.gathering.wanted) this.gathering.done();
       if (!this.active) this.schedule(this.queue.length >= this.maxBatch ? 0 : this.lingerMs);
     });
   }
@@ -88,36 +72,15 @@ export class GroupCommit<T, R> {
     this.pending = undefined;
     this.active = true;
     try {
-      while (this.queue.length) {
-        await this.gather();
-        const batch = this.queue.splice(0, this.maxBatch);
-        await this.writeBatch(batch);
-      }
+      while (this.queue.length) await this.writeBatch(this.queue.splice(0, this.maxBatch));
     } finally {
       this.active = false; // in the same step as the last look at the queue: nothing is left behind
     }
   }
 
-  /** Waits up to gatherMs for as many items as were last seen together (see GroupCommitOptions.gatherMs). */
-  private gather(): Promise<void> | void {
-    const wanted = Math.min(this.seenTogether, this.maxBatch);
-    if (!this.gatherMs || this.queue.length >= wanted) return;
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.gathering = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, this.gatherMs);
-      this.gathering = { wanted, done };
-    });
-  }
-
   private async writeBatch(batch: Waiting<T, R>[]): Promise<void> {
     try {
       const results = await this.write(batch.map((w) => w.item));
-      // Before the callers hear back: what they hand in next did not arrive during this write.
-      this.seenTogether = batch.length + this.queue.length;
       batch.forEach((w, i) => w.resolve(results[i]));
     } catch (error) {
       if (batch.length === 1) return batch[0].reject(error);

@@ -31,8 +31,6 @@ async function open(database: DatabaseConfig): Promise<{ dataSource: DataSource;
 /** A subscriber that writes in the events' transaction (a row per event, in a table of its own) and tells what it saw after the commit. */
 class Recorder implements JobEventsSubscriber {
   readonly seen: string[] = [];
-  /** The events of each call: one per transaction. */
-  readonly batches: string[][] = [];
   readonly committed: string[] = [];
   failOn?: string;
   /** Holds the transaction open (after the inbox's insert) until it settles. */
@@ -44,7 +42,6 @@ class Recorder implements JobEventsSubscriber {
 
   async recorded(events: JobEvent[], manager: EntityManager): Promise<number[]> {
     this.seen.push(...events.map((e) => e.id));
-    this.batches.push(events.map((e) => e.id));
     await this.hold;
     for (const e of events) {
       if (e.id === this.failOn) throw new Error(`cannot plan ${e.id}`);
@@ -115,21 +112,6 @@ describe.each(testDatabases('herald_inbox'))('JobEventIngestionService ($name)',
     expect((await inbox()).map((e) => e.id)).toEqual([a.id, c.id].sort());
     expect(await planned()).toEqual([a.id, c.id].sort());
     expect(recorder.committed.sort()).toEqual([a.id, c.id].sort()); // nothing told of b
-  });
-
-  it('callers that come back a moment apart with their next events share a transaction, as they did the last', async () => {
-    const first = [versionCreated(), versionCreated(), versionCreated()];
-    await Promise.all(first.map((e) => ingestion.ingest(e, 'graphql')));
-    const turn = () => new Promise((r) => setImmediate(r));
-    const next = [versionCreated(), versionCreated(), versionCreated()];
-    const results: Promise<unknown>[] = [];
-    for (const e of next) {
-      results.push(ingestion.ingest(e, 'graphql'));
-      await turn(); // without gathering, the first would be recorded alone by now
-      await turn();
-    }
-    await Promise.all(results);
-    expect(recorder.batches).toEqual([first.map((e) => e.id), next.map((e) => e.id)]);
   });
 
   it('records the first of a batch\'s arrivals with an id; the others, and ids recorded before, answer duplicate', async () => {

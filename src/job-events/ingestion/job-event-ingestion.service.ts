@@ -36,13 +36,6 @@ export class InvalidJobEventError extends Error {
 
 /** How many events one transaction records at most. */
 const MAX_BATCH = 200;
-/**
- * How long a batch waits for as many events as were last seen together (GroupCommit's
- * gatherMs): the callers of the last batch send their next events a moment apart, and
- * each batch costs a transaction's round trips and a dispatcher batch. An event alone
- * never waits.
- */
-const GATHER_MS = 4;
 
 interface Arrival {
   event: JobEvent;
@@ -72,7 +65,7 @@ export class JobEventIngestionService {
     @Inject(JOB_EVENTS_SUBSCRIBERS) private readonly subscribers: readonly JobEventsSubscriber[],
     @Optional() private readonly metrics?: HeraldMetrics,
   ) {
-    this.arrivals = new GroupCommit((arrivals) => this.record(arrivals), { maxBatch: MAX_BATCH, gatherMs: GATHER_MS });
+    this.arrivals = new GroupCommit((arrivals) => this.record(arrivals), { maxBatch: MAX_BATCH });
   }
 
   async ingest(payload: unknown, source: IngestSource): Promise<IngestResult> {
