@@ -98,10 +98,10 @@ export class DeliveryOutbox {
   private readonly insertSql: SqlStatement;
   /** SQLite only: the new deliveries' events, once their ids are known. */
   private readonly insertEventsSql?: SqlStatement;
-  private readonly claimSql: string;
-  private readonly recordSql: string;
-  private readonly relayFailureSql: string;
-  private readonly cancelSql: string;
+  private readonly claimSql: SqlStatement;
+  private readonly recordSql: SqlStatement;
+  private readonly relayFailureSql: SqlStatement;
+  private readonly cancelSql: SqlStatement;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -145,7 +145,7 @@ export class DeliveryOutbox {
           `INSERT INTO ${events} (delivery_id, position, event_id)
            SELECT json_extract(d.value, '$[0]'), e.key, e.value FROM json_each(?) AS d, json_each(d.value, '$[1]') AS e`,
         );
-    this.claimSql = sql.statement(
+    this.claimSql = sql.prepare(
       `UPDATE ${table}
           SET status = '${DeliveryStatus.SENDING}', lease_owner = ?, lease_expires_at = ?, updated_at = ?
         WHERE id IN (
@@ -160,7 +160,7 @@ export class DeliveryOutbox {
                   event_type, application_id, recipient_id,
                   channel, address, recipient_name, recipient_locale, recipient_time_zone, attempts, relay_failures, created_at, priority`,
     );
-    this.recordSql = sql.statement(
+    this.recordSql = sql.prepare(
       `UPDATE ${table} AS d
           SET status = v.status, attempts = v.attempts, address = COALESCE(v.address, d.address),
               message_id = COALESCE(v.message_id, d.message_id), sent_via = COALESCE(v.sent_via, d.sent_via),
@@ -170,13 +170,13 @@ export class DeliveryOutbox {
          FROM ${sql.jsonRows(OUTCOME_COLUMNS)}
         WHERE d.id = v.id AND d.lease_owner = ?`,
     );
-    this.cancelSql = sql.statement(
+    this.cancelSql = sql.prepare(
       `UPDATE ${table} AS d
           SET status = '${DeliveryStatus.CANCELLED}', last_error = v.last_error, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
          FROM ${sql.jsonRows({ id: 'integer', last_error: 'text' })}
         WHERE d.id = v.id`,
     );
-    this.relayFailureSql = sql.statement(
+    this.relayFailureSql = sql.prepare(
       `UPDATE ${table}
           SET relay_failures = relay_failures + CASE WHEN relay_failed_at IS NULL OR relay_failed_at < ? THEN 1 ELSE 0 END,
               relay_failed_at = ?
@@ -247,11 +247,9 @@ export class DeliveryOutbox {
     const now = this.clock.date();
     const leaseExpiresAt = now.getTime() + leaseMs;
     const at = stored(now);
-    const result = await this.transactions.exclusive(() =>
-      this.dataSource.query(this.claimSql, [owner, stored(new Date(leaseExpiresAt)), at, at, at, limit]),
+    const rows = await this.transactions.exclusive(() =>
+      this.claimSql.query(this.dataSource.manager, [owner, stored(new Date(leaseExpiresAt)), at, at, at, limit]),
     );
-    // PostgreSQL answers [rows, count] for an UPDATE; SQLite the rows.
-    const rows = (this.postgres ? result[0] : result) as Array<Record<string, unknown>>;
     // Sent in the claim's order: failed and stopped jobs first, then as planned.
     rows.sort((a, b) => Number(a.priority) - Number(b.priority) || Number(a.id) - Number(b.id));
     return rows.map((r) => this.claimed(r, leaseExpiresAt));
@@ -296,7 +294,7 @@ export class DeliveryOutbox {
       next_attempt_at: o.status === DeliveryStatus.RETRY ? stored(o.nextAttemptAt) : null,
       sent_at: o.status === DeliveryStatus.SENT ? stored(now) : null,
     }));
-    await this.transactions.exclusive(() => this.dataSource.query(this.recordSql, [stored(now), JSON.stringify(rows), owner]));
+    await this.transactions.exclusive(() => this.recordSql.query(this.dataSource.manager, [stored(now), JSON.stringify(rows), owner]));
   }
 
   /**
@@ -307,7 +305,7 @@ export class DeliveryOutbox {
   async cancelWritten(manager: EntityManager, cancelled: Array<{ id: number; reason: string }>): Promise<void> {
     if (!cancelled.length) return;
     const rows = JSON.stringify(cancelled.map((c) => ({ id: c.id, last_error: c.reason })));
-    await manager.query(this.cancelSql, [stored(this.clock.date()), rows]);
+    await this.cancelSql.query(manager, [stored(this.clock.date()), rows]);
   }
 
   /**
@@ -343,8 +341,9 @@ export class DeliveryOutbox {
   async countFailure(delivery: ClaimedDelivery, owner: string, workedAt: Date | null): Promise<number> {
     const now = stored(this.clock.date());
     const worked = workedAt ? stored(workedAt) : null;
-    const result = await this.transactions.exclusive(() => this.dataSource.query(this.relayFailureSql, [worked, now, delivery.id, owner]));
-    const rows = (this.postgres ? result[0] : result) as Array<{ relay_failures: number | string }>;
+    const rows = await this.transactions.exclusive(() =>
+      this.relayFailureSql.query<{ relay_failures: number | string }>(this.dataSource.manager, [worked, now, delivery.id, owner]),
+    );
     return rows.length ? Number(rows[0].relay_failures) : delivery.channelFailures;
   }
 
