@@ -28,9 +28,9 @@ interface Results {
 }
 
 const BARS: { system: System; label: string; color: string }[] = [
-  { system: 'Herald', label: 'Herald', color: '#0969da' },
-  { system: 'peer', label: 'peer stack: NestJS + BullMQ/Redis + nodemailer', color: '#bc4c00' },
-  { system: 'bare', label: 'bare nodemailer pool, no queue', color: '#6e7781' },
+  { system: 'Herald', label: 'Herald, POST /events', color: '#0969da' },
+  { system: 'peer', label: 'peer: NestJS + BullMQ/Redis + nodemailer', color: '#bc4c00' },
+  { system: 'bare', label: 'bare nodemailer, no queue', color: '#6e7781' },
 ];
 
 const W = 760;
