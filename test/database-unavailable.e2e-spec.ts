@@ -72,6 +72,14 @@ describe(`while the database is unavailable (${DATABASE_KIND})`, () => {
     expectNothingInternal(res.text);
   }
 
+  /** The answer of a refused request outside GraphQL: 503, Retry-After, Nest's JSON error shape, nothing internal. */
+  function expectRefusedOutsideGraphql(res: request.Response, retryAfterSeconds: number): void {
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe(String(retryAfterSeconds));
+    expect(res.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: retryAfterSeconds === 5 ? FULL : AWAY });
+    expectNothingInternal(res.text);
+  }
+
   beforeAll(async () => {
     proxy = DATABASE_KIND === 'postgres' ? await DatabaseProxy.start() : undefined;
     app = await HeraldTestApp.start(proxy ? { DATABASE_URL: proxy.url } : {});
@@ -115,10 +123,7 @@ describe(`while the database is unavailable (${DATABASE_KIND})`, () => {
     const outage = await fillDisk(app);
     try {
       const res = await publish();
-      expect(res.status).toBe(503);
-      expect(res.headers['retry-after']).toBe('5');
-      expect(res.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: FULL });
-      expectNothingInternal(res.text);
+      expectRefusedOutsideGraphql(res, 5);
     } finally {
       await outage.end();
     }
@@ -150,10 +155,7 @@ describe(`while the database is unavailable (${DATABASE_KIND})`, () => {
     const outage = goAway(app, proxy);
     try {
       const res = await request(app.url).post('/unsubscribe').query({ t: token }).type('form').send({ 'List-Unsubscribe': 'One-Click' });
-      expect(res.status).toBe(503);
-      expect(res.headers['retry-after']).toBe('1');
-      expect(res.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: AWAY });
-      expectNothingInternal(res.text);
+      expectRefusedOutsideGraphql(res, 1);
     } finally {
       await outage.end();
     }
