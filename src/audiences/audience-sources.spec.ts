@@ -1,7 +1,8 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { EntityManager } from 'typeorm';
 import { NotificationType } from '../event-types/notification-type';
-import { type AudienceSource, AudienceSourceProvider, localIdOf, type ReaderQuestion } from './audience-source.port';
+import { type AudienceMember, type AudienceSource, AudienceSourceProvider, localIdOf, type ReaderQuestion } from './audience-source.port';
 import { AudienceSources } from './audience-sources';
 import { AudiencesModule } from './audiences.module';
 
@@ -47,6 +48,27 @@ describe('AudienceSources', () => {
     expect((module.get(People) as unknown as { asked: string[][] }).asked).toEqual([['ann2', 'bob1']]);
     expect((module.get(Lists) as unknown as { asked: string[][] }).asked).toEqual([['subscriber 3', 'subscriber 4']]);
     expect(sources.ownerOf('subscriber 3')?.name).toBe('subscriber');
+    await module.close();
+  });
+
+  it("asks every source for an event's members together, and answers them source after source", async () => {
+    const People = sourceNamed('people', true);
+    const Lists = sourceNamed('subscriber');
+    const module = await start(People, Lists);
+    const asked: string[] = [];
+    const answer = new Map<string, () => void>();
+    for (const [source, member] of [[module.get(People), 'ann'], [module.get(Lists), 'subscriber 1']] as const) {
+      (source as unknown as AudienceSource).membersFor = () => {
+        asked.push(source.name);
+        return new Promise((resolve) => answer.set(source.name, () => resolve([{ recipientId: member } as AudienceMember])));
+      };
+    }
+    const members = module.get(AudienceSources).membersFor('app', NotificationType.VERSION_CREATED, {} as EntityManager);
+    await Promise.resolve();
+    expect(asked).toEqual(['people', 'subscriber']); // the second asked before the first has answered
+    answer.get('subscriber')!();
+    answer.get('people')!();
+    expect((await members).map((m) => m.recipientId)).toEqual(['ann', 'subscriber 1']);
     await module.close();
   });
 

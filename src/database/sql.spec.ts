@@ -1,5 +1,6 @@
 import { type DataSource, QueryFailedError } from 'typeorm';
 import { openDatabase, testDatabases } from '../../test/support/memory-database';
+import { roundTrips } from '../../test/support/round-trips';
 import { isUniqueViolation } from './database-errors';
 import { Sql } from './sql';
 import type { Transactions } from './transactions';
@@ -87,6 +88,15 @@ describe.each(testDatabases('herald_sql_prepared'))('Sql.prepare ($name)', ({ na
     expect(failure).toBeInstanceOf(QueryFailedError);
     expect(isUniqueViolation(failure)).toBe(true);
   });
+
+  if (name === 'postgres') {
+    it('on PostgreSQL sends the statements a transaction asks for together before the first is answered: one round trip', async () => {
+      const select = sql.prepare('SELECT ?::int AS "n"');
+      const { result, trips } = await transactions.run((manager) => roundTrips(manager, () => Promise.all([1, 2, 3].map((n) => select.query(manager, [n])))));
+      expect(result).toEqual([[{ n: 1 }], [{ n: 2 }], [{ n: 3 }]]);
+      expect(trips).toBe(1);
+    });
+  }
 
   if (name === 'sqlite') {
     it("on SQLite runs a better-sqlite3 statement prepared once, not TypeORM's query runner, and prepares it again on a new connection", async () => {

@@ -123,11 +123,12 @@ export class JobHistory {
           Object.assign(state, { lastSuccessAt: at, failuresInRow: Number(left.count), firstFailureAt: left.first });
         }
       }
-      await writeFailures();
+      // The last failures and the row's new state, written together (one round trip on PostgreSQL).
       const changed = (Object.keys(state) as Array<keyof State>).some((k) => state[k] !== before[k]);
-      if (changed) {
-        await this.write.query(manager, [state.lastOutcome, state.lastOccurredAt, state.failuresInRow, state.firstFailureAt, state.lastSuccessAt, applicationId, jobKind]);
-      }
+      await Promise.all([
+        writeFailures(),
+        changed && this.write.query(manager, [state.lastOutcome, state.lastOccurredAt, state.failuresInRow, state.firstFailureAt, state.lastSuccessAt, applicationId, jobKind]),
+      ]);
     }
     return notes;
   }

@@ -1,5 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { NotificationsCore } from '../../../test/support/notifications-core';
+import { roundTrips } from '../../../test/support/round-trips';
+import { itIf, NEEDS_POSTGRES } from '../../../test/support/skipped-suites';
 import { Transactions } from '../../database/transactions';
 import { Dispatcher } from '../dispatch/dispatcher';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
@@ -78,5 +80,29 @@ describe('NotificationPlanner', () => {
     await expect(plan([versionCreated()], true)).rejects.toThrow('the inbox could not be written');
     expect(announced).toEqual([]);
     expect(await deliveries()).toEqual([]);
+  });
+});
+
+/**
+ * On PostgreSQL the planner's statements that do not depend on each other are sent
+ * together (pipeline mode): a batch's fixed cost is its round trips.
+ */
+describe('NotificationPlanner (PostgreSQL)', () => {
+  const url = process.env.HERALD_TEST_DATABASE_URL;
+  const schema = `herald_planner_${process.pid}`;
+  let core: NotificationsCore;
+  afterEach(async () => {
+    await core?.dataSource.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await core?.close();
+  });
+
+  itIf(!!url, NEEDS_POSTGRES)('plans a failure for two people in 6 round trips: the history, its writes, the audience, quiet hours, the notification with the cap, the outbox', async () => {
+    core = await NotificationsCore.start({ DATABASE_URL: url!, DATABASE_SCHEMA: schema });
+    await core.seedApplication('app-1', ['ann', 'bob']);
+    const at = '2026-01-05T08:00:00Z';
+    const failed = { schemaVersion: 1 as const, id: `ev-${++seq}`, type: 'JOB_FAILED' as never, occurredAt: at, application: { id: 'app-1', name: 'Billing' }, job: { id: 'job-1', kind: 'analysis', startedAt: at, endedAt: at }, error: { message: 'Out of memory' } };
+    const { result, trips } = await core.get(Transactions).run((manager) => roundTrips(manager, () => core.get(NotificationPlanner).recorded([failed], manager)));
+    expect(result).toEqual([2]);
+    expect(trips).toBe(6);
   });
 });

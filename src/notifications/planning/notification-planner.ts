@@ -148,13 +148,15 @@ export class NotificationPlanner implements JobEventsSubscriber {
         }
       }
     }
-    if (notifications.length) {
-      await this.insertNotifications.query(manager, [JSON.stringify(notifications.map((n) => ({ event_id: n.eventId, event_type: n.eventType, payload: n.payload })))]);
-    }
     await this.digests.collect(manager, digestItems);
     await this.digests.hold(manager, quiet);
-    // Beyond a person's cap, mails are folded into the summary at the end of their window.
-    const { send: deliveries, folded } = await this.cap.admit(manager, planned);
+    // Beyond a person's cap, mails are folded into the summary at the end of their window. The
+    // notifications are written meanwhile (neither reads the other: one round trip on PostgreSQL).
+    const [{ send: deliveries, folded }] = await Promise.all([
+      this.cap.admit(manager, planned),
+      notifications.length &&
+        this.insertNotifications.query(manager, [JSON.stringify(notifications.map((n) => ({ event_id: n.eventId, event_type: n.eventType, payload: n.payload })))]),
+    ]);
     await this.digests.fold(manager, folded);
     for (const d of deliveries) counts[eventOf.get(d)!]++;
     if (!deliveries.length) return counts;
