@@ -151,15 +151,15 @@ export class DeliveryOutbox {
     // condition with OR, every due delivery (the whole backlog) was read and sorted for each claim.
     // PostgreSQL locks the rows it takes (SKIP LOCKED), which a compound query cannot.
     const claimOrder = 'ORDER BY priority, next_attempt_at, id LIMIT ?';
+    const claimStates = [...DUE_STATUSES.map((s) => `status = '${s}' AND next_attempt_at <= ?`), `status = '${DeliveryStatus.SENDING}' AND lease_expires_at < ?`];
+    const eachState = claimStates.map((state) => `SELECT * FROM (SELECT id, priority, next_attempt_at FROM ${table} WHERE ${state} ${claimOrder})`);
     const claimable = this.postgres
       ? `SELECT id FROM ${table}
           WHERE (status IN (${DUE}) AND next_attempt_at <= ?)
              OR (status = '${DeliveryStatus.SENDING}' AND lease_expires_at < ?)
           ${claimOrder}
           FOR UPDATE SKIP LOCKED`
-      : `SELECT id FROM (${[...DUE_STATUSES.map((s) => `status = '${s}' AND next_attempt_at <= ?`), `status = '${DeliveryStatus.SENDING}' AND lease_expires_at < ?`]
-          .map((due) => `SELECT * FROM (SELECT id, priority, next_attempt_at FROM ${table} WHERE ${due} ${claimOrder})`)
-          .join(' UNION ALL ')}) ${claimOrder}`;
+      : `SELECT id FROM (${eachState.join(' UNION ALL ')}) ${claimOrder}`;
     this.claimSql = sql.prepare(
       `UPDATE ${table}
           SET status = '${DeliveryStatus.SENDING}', lease_owner = ?, lease_expires_at = ?, updated_at = ?
@@ -256,9 +256,9 @@ export class DeliveryOutbox {
     const now = this.clock.date();
     const leaseExpiresAt = now.getTime() + leaseMs;
     const at = stored(now);
-    const claimable = this.postgres ? [at, at, limit] : [at, limit, at, limit, at, limit, limit]; // each state's, then the claim's limit
+    const due = this.postgres ? [at, at, limit] : [at, limit, at, limit, at, limit, limit]; // on SQLite each state's time and limit, then the claim's limit
     const rows = await this.transactions.exclusive(() =>
-      this.claimSql.query(this.dataSource.manager, [owner, stored(new Date(leaseExpiresAt)), at, ...claimable]),
+      this.claimSql.query(this.dataSource.manager, [owner, stored(new Date(leaseExpiresAt)), at, ...due]),
     );
     // Sent in the claim's order: failed and stopped jobs first, then as planned.
     rows.sort((a, b) => Number(a.priority) - Number(b.priority) || Number(a.id) - Number(b.id));
