@@ -25,6 +25,7 @@ import { SubscribedAddresses1766000000300 } from './1766000000300-subscribed-add
 import { QuietHours1766000000400 } from './1766000000400-quiet-hours';
 import { NotificationTargets1766000000500 } from './1766000000500-notification-targets';
 import { TargetPacing1766000000700 } from './1766000000700-target-pacing';
+import { DeliveryClaimIndex1766000000800 } from './1766000000800-delivery-claim-index';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
 export const MIGRATIONS = [
@@ -55,4 +56,5 @@ export const MIGRATIONS = [
   QuietHours1766000000400,
   NotificationTargets1766000000500,
   TargetPacing1766000000700,
+  DeliveryClaimIndex1766000000800,
 ];

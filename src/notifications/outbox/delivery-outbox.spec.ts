@@ -106,6 +106,35 @@ describe('DeliveryOutbox', () => {
     expect(await outbox.claim('a', 10, LEASE_MS)).toMatchObject([{ id: claimed.id, attempts: 1 }]);
   });
 
+  it('claims failed and stopped jobs\' mails first, then by when each is due, across new, retried and abandoned deliveries', async () => {
+    await dataSource.getRepository(NotificationEntity).insert({ eventId: 'ev-1', eventType: 'JOB_FAILED', payload: '{}' });
+    const write = (deliveries: NewDelivery[], claim?: { owner: string; leaseMs: number }) => transactions.run((manager) => outbox.insert(manager, deliveries, claim));
+    const succeeded = (n: number): NewDelivery => ({ ...recipient(n), eventType: 'JOB_SUCCEEDED' });
+    const start = clock.now();
+    const [retried] = await write([recipient(1)]);
+    await outbox.claim('x', 10, LEASE_MS);
+    await outbox.record([{ delivery: retried, status: DeliveryStatus.RETRY, nextAttemptAt: new Date(start + 500), reply: '451 later', error: 'try again' }], 'x');
+    await write([succeeded(2), recipient(3)]);
+    clock.advance(1_000);
+    await write([succeeded(4)]);
+    await write([recipient(5)], { owner: 'x', leaseMs: 500 }); // abandoned: its lease runs out at 1,500
+    clock.advance(1_000);
+
+    // Taken: failed jobs' mails by when due (3 at 0, 1 at 500, 5 at 1,000), then the rest (2 at 0, 4 at
+    // 1,000); each batch is answered failed jobs' first, then as planned.
+    const claims = [];
+    for (let i = 0; i < 3; i++) claims.push((await outbox.claim('a', 2, LEASE_MS)).map((d) => d.recipientId));
+    expect(claims).toEqual([['u1', 'u3'], ['u5', 'u2'], ['u4']]);
+  });
+
+  it('reads each state\'s due deliveries in claim order from its index and sorts only those, not the backlog (SQLite)', async () => {
+    const plan = (await dataSource.query(`EXPLAIN QUERY PLAN ${outbox['claimSql'].sql}`, Array(10).fill(null))) as Array<{ detail: string }>;
+    const steps = plan.map((step) => step.detail);
+    expect(steps.filter((step) => step === 'SEARCH deliveries USING COVERING INDEX IDX_deliveries_claim (status=?)')).toHaveLength(2); // PENDING, RETRY
+    expect(steps).toContain('SEARCH deliveries USING INDEX IDX_deliveries_claim (status=?)'); // abandoned claims (their lease read from the row)
+    expect(steps.some((step) => step.startsWith('MULTI-INDEX OR'))).toBe(false);
+  });
+
   it('holds due deliveries while there is no relay, and makes them due again from now', async () => {
     await plan([recipient(1), recipient(2)]);
     expect(await outbox.holdDue('email', 'waiting: no relay')).toBe(2);

@@ -45,7 +45,8 @@ export type Outcome =
   /** Not sent, and never will be: its person no longer receives it (`error` says why). No attempt spent. */
   | { delivery: ClaimedDelivery; status: DeliveryStatus.CANCELLED; reply: null; error: string };
 
-const DUE = [DeliveryStatus.PENDING, DeliveryStatus.RETRY].map((s) => `'${s}'`).join(', ');
+const DUE_STATUSES = [DeliveryStatus.PENDING, DeliveryStatus.RETRY];
+const DUE = DUE_STATUSES.map((s) => `'${s}'`).join(', ');
 
 /** The columns an outcome sets, as one JSON object per delivery. */
 const OUTCOME_COLUMNS = {
@@ -145,16 +146,24 @@ export class DeliveryOutbox {
           `INSERT INTO ${events} (delivery_id, position, event_id)
            SELECT json_extract(d.value, '$[0]'), e.key, e.value FROM json_each(?) AS d, json_each(d.value, '$[1]') AS e`,
         );
+    // The claim's order, (priority, next_attempt_at, id), is IDX_deliveries_claim's under each status.
+    // On SQLite each state is read in that order up to the limit and only those are sorted: as one
+    // condition with OR, every due delivery (the whole backlog) was read and sorted for each claim.
+    // PostgreSQL locks the rows it takes (SKIP LOCKED), which a compound query cannot.
+    const claimOrder = 'ORDER BY priority, next_attempt_at, id LIMIT ?';
+    const claimStates = [...DUE_STATUSES.map((s) => `status = '${s}' AND next_attempt_at <= ?`), `status = '${DeliveryStatus.SENDING}' AND lease_expires_at < ?`];
+    const eachState = claimStates.map((state) => `SELECT * FROM (SELECT id, priority, next_attempt_at FROM ${table} WHERE ${state} ${claimOrder})`);
+    const claimable = this.postgres
+      ? `SELECT id FROM ${table}
+          WHERE (status IN (${DUE}) AND next_attempt_at <= ?)
+             OR (status = '${DeliveryStatus.SENDING}' AND lease_expires_at < ?)
+          ${claimOrder}
+          FOR UPDATE SKIP LOCKED`
+      : `SELECT id FROM (${eachState.join(' UNION ALL ')}) ${claimOrder}`;
     this.claimSql = sql.prepare(
       `UPDATE ${table}
           SET status = '${DeliveryStatus.SENDING}', lease_owner = ?, lease_expires_at = ?, updated_at = ?
-        WHERE id IN (
-          SELECT id FROM ${table}
-           WHERE (status IN (${DUE}) AND next_attempt_at <= ?)
-              OR (status = '${DeliveryStatus.SENDING}' AND lease_expires_at < ?)
-           ORDER BY priority, next_attempt_at, id
-           LIMIT ?
-           ${this.postgres ? 'FOR UPDATE SKIP LOCKED' : ''})
+        WHERE id IN (${claimable})
         RETURNING id, (SELECT e.event_id FROM ${events} AS e WHERE e.delivery_id = ${table}.id AND e.position = 0) AS event_id,
                   (SELECT g.kind FROM ${sql.table(DigestEntity)} AS g WHERE g.delivery_id = ${table}.id) AS fold_kind,
                   event_type, application_id, recipient_id,
@@ -247,8 +256,9 @@ export class DeliveryOutbox {
     const now = this.clock.date();
     const leaseExpiresAt = now.getTime() + leaseMs;
     const at = stored(now);
+    const due = this.postgres ? [at, at, limit] : [at, limit, at, limit, at, limit, limit]; // on SQLite each state's time and limit, then the claim's limit
     const rows = await this.transactions.exclusive(() =>
-      this.claimSql.query(this.dataSource.manager, [owner, stored(new Date(leaseExpiresAt)), at, at, at, limit]),
+      this.claimSql.query(this.dataSource.manager, [owner, stored(new Date(leaseExpiresAt)), at, ...due]),
     );
     // Sent in the claim's order: failed and stopped jobs first, then as planned.
     rows.sort((a, b) => Number(a.priority) - Number(b.priority) || Number(a.id) - Number(b.id));
