@@ -98,14 +98,27 @@ const ISOLATED = new Set(['application', 'createdBy', 'stoppedBy', 'version', 's
  * (quoted in the text part, as the language quotes: "…", « … »).
  */
 export class MailMessages {
+  /** The messages that take no value (no placeholder, no tag): written once, the same in both parts. */
+  private readonly constants = new Map<string, string>();
+  /** What `<b>` and `<q>` become in the text part (made once, not at each message). */
+  private readonly textTags = {
+    b: (chunks: string[]) => chunks.join(''),
+    q: (chunks: string[]) => this.text('quoted', { text: chunks.join('') }),
+  };
+
   constructor(
     readonly locale: string,
     private readonly formats: ReadonlyMap<string, IntlMessageFormat>,
-  ) {}
+  ) {
+    for (const [key, format] of formats) {
+      const constant = constantOf(format);
+      if (constant !== undefined) this.constants.set(key, constant);
+    }
+  }
 
   /** A message for the plain-text part (and subjects): nothing escaped. */
   text(key: string, values: MessageValues = {}): string {
-    return this.format(key, { ...values, b: (chunks: string[]) => chunks.join(''), q: (chunks: string[]) => this.text('quoted', { text: chunks.join('') }) });
+    return this.constants.get(key) ?? this.format(key, { ...values, ...this.textTags });
   }
 
   /**
@@ -115,10 +128,15 @@ export class MailMessages {
    * the sentence around it.
    */
   html(key: string, values: MessageValues = {}): string {
-    const escape = (k: string, v: string) => (ISOLATED.has(k) ? `<bdi>${Handlebars.escapeExpression(v)}</bdi>` : Handlebars.escapeExpression(v));
-    const escaped = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === undefined || typeof v === 'number' ? v : escape(k, v)]));
-    const bold = (chunks: string[]) => `<b>${chunks.join('')}</b>`;
-    return this.format(key, { ...escaped, b: bold, q: bold });
+    const constant = this.constants.get(key);
+    if (constant !== undefined) return constant;
+    const escaped: Record<string, unknown> = {};
+    for (const k in values) {
+      const v = values[k];
+      escaped[k] = v === undefined || typeof v === 'number' ? v : ISOLATED.has(k) ? `<bdi>${Handlebars.escapeExpression(v)}</bdi>` : Handlebars.escapeExpression(v);
+    }
+    escaped.b = escaped.q = bold;
+    return this.format(key, escaped);
   }
 
   private format(key: string, values: Record<string, unknown>): string {
@@ -126,6 +144,19 @@ export class MailMessages {
     if (!format) throw new Error(`No message "${key}" in ${this.locale}`);
     const result = format.format(values as Record<string, string>);
     return Array.isArray(result) ? result.join('') : String(result);
+  }
+}
+
+/** `<b>` and `<q>` in the HTML part. */
+const bold = (chunks: string[]) => `<b>${chunks.join('')}</b>`;
+
+/** What a message writes when it takes no value; undefined when it needs one (formatting it without throws). */
+function constantOf(format: IntlMessageFormat): string | undefined {
+  try {
+    const result = format.format();
+    return typeof result === 'string' ? result : undefined;
+  } catch {
+    return undefined;
   }
 }
 

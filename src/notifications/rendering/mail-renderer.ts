@@ -58,6 +58,9 @@ interface Compilation {
 
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
 
+/** What DEFAULT_SUBJECT (`{{subject}}`) writes: the context's subject, without a template run for it. */
+const contextSubject: Delegate = (context: { subject?: string }) => context.subject ?? '';
+
 /** Whom a mail is written for: its locale (mailLocale) and time zone; English and UTC when not said. */
 export interface MailReader {
   locale?: string;
@@ -123,7 +126,7 @@ export class MailRenderer {
       const own = this.texts(source, name, language);
       const defaults = this.source.defaults && from === 'source' ? this.texts(this.source.defaults, name, language) : own;
       compiled = {
-        ...(own.subject !== undefined && { subject: this.delegate('text', own.subject) }),
+        ...(own.subject !== undefined && { subject: own.subject === DEFAULT_SUBJECT ? contextSubject : this.delegate('text', own.subject) }),
         html: this.delegate('html', own.html),
         text: this.delegate('text', own.text),
         overridden: own.subject !== defaults.subject || own.html !== defaults.html || own.text !== defaults.text,
