@@ -357,7 +357,7 @@ async function abComparison(targets: Target[], waysIn: WayIn[], sink: SinkClient
     for (const wayIn of waysIn) {
       // BENCH_AB_INGRESS: each side over its own way in (RabbitMQ's rows stay RabbitMQ for both).
       const sideWayIn = (which: 'A' | 'B') => (AB_INGRESS && wayIn.name !== 'RabbitMQ' ? WAY_IN_OF[AB_INGRESS[which === 'A' ? 0 : 1]] : wayIn);
-      const wayInName = sideWayIn('A').name === sideWayIn('B').name ? wayIn.name : `${sideWayIn('A').name} / ${sideWayIn('B').name}`;
+      const wayInName = sideWayIn('A').name === sideWayIn('B').name ? sideWayIn('A').name : `${sideWayIn('A').name} / ${sideWayIn('B').name}`;
       for (const recipients of recipientCounts) {
         const runs: Record<'A' | 'B', { rate: number; cpuMsPerMail: number }[]> = { A: [], B: [] };
         for (let round = 0; round < rounds; round++) {
