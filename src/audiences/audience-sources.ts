@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { EntityManager } from 'typeorm';
+import { together } from '../database/together';
 import type { NotificationType } from '../event-types/notification-type';
 import {
   type AudienceMember,
@@ -46,7 +47,7 @@ export class AudienceSources implements OnModuleInit {
    * share one round trip.
    */
   async membersFor(applicationId: string, type: NotificationType, manager: EntityManager): Promise<AudienceMember[]> {
-    return (await Promise.all(this.discover().map((source) => source.membersFor(applicationId, type, manager)))).flat();
+    return (await together(this.discover().map((source) => source.membersFor(applicationId, type, manager)))).flat();
   }
 
   /** The send-time check: each question asked of the source owning its recipient, answers in the order asked. */

@@ -6,6 +6,7 @@ import { Sql, type SqlStatement } from '../../database/sql';
 import { type JobHistoryNote, NotificationType } from '../../event-types/notification-type';
 import { JobFailureEntity } from '../entities/job-failure.entity';
 import { JobOutcome, JobOutcomeEntity } from '../entities/job-outcome.entity';
+import { together } from '../../database/together';
 
 type JobOutcomeEvent = Extract<JobEvent, { type: JobEventType.JOB_FAILED | JobEventType.JOB_SUCCEEDED }>;
 type State = Pick<JobOutcomeEntity, 'lastOutcome' | 'lastOccurredAt' | 'failuresInRow' | 'firstFailureAt' | 'lastSuccessAt'>;
@@ -125,7 +126,7 @@ export class JobHistory {
       }
       // The last failures and the row's new state, written together (one round trip on PostgreSQL).
       const changed = (Object.keys(state) as Array<keyof State>).some((k) => state[k] !== before[k]);
-      await Promise.all([
+      await together([
         writeFailures(),
         changed && this.write.query(manager, [state.lastOutcome, state.lastOccurredAt, state.failuresInRow, state.firstFailureAt, state.lastSuccessAt, applicationId, jobKind]),
       ]);

@@ -20,6 +20,7 @@ import { JobHistory } from '../history/job-history';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryOutbox, type NewDelivery } from '../outbox/delivery-outbox';
 import { claimFor, DELIVERY_TAKER, type DeliveryTaker } from '../outbox/delivery-taker';
+import { together } from '../../database/together';
 
 /**
  * Whether how often the person wants mails lets this event through:
@@ -152,7 +153,7 @@ export class NotificationPlanner implements JobEventsSubscriber {
     await this.digests.hold(manager, quiet);
     // Beyond a person's cap, mails are folded into the summary at the end of their window. The
     // notifications are written meanwhile (neither reads the other: one round trip on PostgreSQL).
-    const [{ send: deliveries, folded }] = await Promise.all([
+    const [{ send: deliveries, folded }] = await together([
       this.cap.admit(manager, planned),
       notifications.length &&
         this.insertNotifications.query(manager, [JSON.stringify(notifications.map((n) => ({ event_id: n.eventId, event_type: n.eventType, payload: n.payload })))]),
