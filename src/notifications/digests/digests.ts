@@ -153,6 +153,8 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     const timer = this.clock.every(Math.max(1, end - this.clock.now()), () => {
       timer.cancel();
       this.wakes.delete(end);
+      // A timer may fire a moment before the wall clock reaches its end: the sweep would find the window open.
+      if (this.clock.now() < end) return this.sweepAt(end);
       void this.sweep().catch((e: Error) => this.logger.error(`closing cap windows failed: ${e.message}`));
     });
     this.wakes.set(end, timer);
