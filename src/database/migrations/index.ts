@@ -26,6 +26,7 @@ import { QuietHours1766000000400 } from './1766000000400-quiet-hours';
 import { NotificationTargets1766000000500 } from './1766000000500-notification-targets';
 import { TargetPacing1766000000700 } from './1766000000700-target-pacing';
 import { DeliveryClaimIndex1766000000800 } from './1766000000800-delivery-claim-index';
+import { DeliveryClaimIndexId1766000000810 } from './1766000000810-delivery-claim-index-id';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
 export const MIGRATIONS = [
@@ -57,4 +58,5 @@ export const MIGRATIONS = [
   NotificationTargets1766000000500,
   TargetPacing1766000000700,
   DeliveryClaimIndex1766000000800,
+  DeliveryClaimIndexId1766000000810,
 ];

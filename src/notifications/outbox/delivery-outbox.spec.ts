@@ -1,5 +1,6 @@
-import type { DataSource } from 'typeorm';
-import { memoryDatabase } from '../../../test/support/memory-database';
+import { type DataSource, In } from 'typeorm';
+import { openDatabase, testDatabases } from '../../../test/support/memory-database';
+import { itIf, NEEDS_POSTGRES, NEEDS_SQLITE } from '../../../test/support/skipped-suites';
 import { ManualClock } from '../../clock/manual-clock';
 import type { Transactions } from '../../database/transactions';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
@@ -10,8 +11,20 @@ import { DeliveryOutbox, type NewDelivery } from './delivery-outbox';
 
 const LEASE_MS = 60_000;
 
-/** The outbox on Herald's real schema (SQLite in memory), its time told by a clock the test moves. */
-describe('DeliveryOutbox', () => {
+/** A step of PostgreSQL's plan, as EXPLAIN (ANALYZE, FORMAT JSON) gives it. */
+interface PlanNode {
+  'Node Type': string;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  'Rows Removed by Filter'?: number;
+  'Rows Removed by Index Recheck'?: number;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+/** The outbox on Herald's real schema (SQLite in memory, and PostgreSQL when given), its time told by a clock the test moves. */
+describe.each(testDatabases('herald_outbox_claims'))('DeliveryOutbox ($name)', ({ name, database: databaseOf }) => {
+  const postgres = name === 'postgres';
   let dataSource: DataSource;
   let transactions: Transactions;
   let clock: ManualClock;
@@ -36,18 +49,23 @@ describe('DeliveryOutbox', () => {
   const row = (id: number) => dataSource.getRepository(DeliveryEntity).findOneByOrFail({ id });
 
   beforeEach(async () => {
-    ({ dataSource, transactions } = await memoryDatabase([DeliveryEntity, DeliveryEventEntity, DigestEntity, NotificationEntity]));
+    const database = databaseOf();
+    ({ dataSource, transactions } = await openDatabase(database, [DeliveryEntity, DeliveryEventEntity, DigestEntity, NotificationEntity]));
     clock = new ManualClock();
     outbox = new DeliveryOutbox(dataSource, transactions, clock);
   });
-  afterEach(() => dataSource.destroy());
+  afterEach(async () => {
+    const options = dataSource.options;
+    if (options.type === 'postgres') await dataSource.query(`DROP SCHEMA "${options.schema}" CASCADE`);
+    await dataSource.destroy();
+  });
 
   it('writes fresh deliveries PENDING and due now, or already claimed with a lease from now', async () => {
     const [pending] = await plan([recipient(1)]);
     expect(await row(pending.id)).toMatchObject({ status: DeliveryStatus.PENDING, leaseOwner: null, nextAttemptAt: clock.date() });
 
-    await dataSource.query('DELETE FROM deliveries');
-    await dataSource.query('DELETE FROM notifications');
+    await dataSource.createQueryBuilder().delete().from(DeliveryEntity).execute();
+    await dataSource.createQueryBuilder().delete().from(NotificationEntity).execute();
     const [handed] = await plan([recipient(1)], { owner: 'me', leaseMs: LEASE_MS });
     expect(handed.leaseExpiresAt).toBe(clock.now() + LEASE_MS);
     expect(await row(handed.id)).toMatchObject({ status: DeliveryStatus.SENDING, leaseOwner: 'me', leaseExpiresAt: new Date(clock.now() + LEASE_MS) });
@@ -127,12 +145,51 @@ describe('DeliveryOutbox', () => {
     expect(claims).toEqual([['u1', 'u3'], ['u5', 'u2'], ['u4']]);
   });
 
-  it('reads each state\'s due deliveries in claim order from its index and sorts only those, not the backlog (SQLite)', async () => {
+  itIf(!postgres, NEEDS_SQLITE)('reads each state\'s due deliveries in claim order from its index and sorts only those, not the backlog (SQLite)', async () => {
     const plan = (await dataSource.query(`EXPLAIN QUERY PLAN ${outbox['claimSql'].sql}`, Array(10).fill(null))) as Array<{ detail: string }>;
     const steps = plan.map((step) => step.detail);
     expect(steps.filter((step) => step === 'SEARCH deliveries USING COVERING INDEX IDX_deliveries_claim (status=?)')).toHaveLength(2); // PENDING, RETRY
     expect(steps).toContain('SEARCH deliveries USING INDEX IDX_deliveries_claim (status=?)'); // abandoned claims (their lease read from the row)
     expect(steps.some((step) => step.startsWith('MULTI-INDEX OR'))).toBe(false);
+  });
+
+  itIf(postgres, NEEDS_POSTGRES)("reads each state's due deliveries in claim order from its index, locking as it goes, and sorts only those, not the backlog (PostgreSQL)", async () => {
+    // A backlog of one fan-out (one statement: the same priority and due time for all), with a few retried and abandoned.
+    const backlog = await plan(Array.from({ length: 2000 }, (_, n) => recipient(n)));
+    const deliveries = dataSource.getRepository(DeliveryEntity);
+    await deliveries.update({ id: In(backlog.slice(0, 5).map((d) => d.id)) }, { status: DeliveryStatus.RETRY });
+    await deliveries.update({ id: In(backlog.slice(5, 10).map((d) => d.id)) }, { status: DeliveryStatus.SENDING, leaseOwner: 'gone', leaseExpiresAt: new Date(clock.now() - 1) });
+    await dataSource.query(`ANALYZE ${dataSource.getMetadata(DeliveryEntity).tablePath.split('.').map((part) => `"${part}"`).join('.')}`);
+
+    // The claim's own statement and parameters, run under EXPLAIN ANALYZE and rolled back.
+    const limit = 10;
+    const claimSql = outbox['claimSql'];
+    let parameters: readonly unknown[] = [];
+    jest.spyOn(claimSql, 'query').mockImplementationOnce(async (_manager, given) => ((parameters = given ?? []), []));
+    await outbox.claim('a', limit, LEASE_MS);
+    const runner = dataSource.createQueryRunner();
+    await runner.startTransaction();
+    let root: PlanNode;
+    try {
+      [{ 'QUERY PLAN': [{ Plan: root }] }] = await runner.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${claimSql.sql}`, [...parameters]);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+
+    expect(root['Actual Rows']).toBe(limit); // it claimed
+    const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
+    const read = (node: PlanNode) => (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0)) * node['Actual Loops'];
+    // No step reads (or sorts) more than each state's first `limit` rows: none reads the backlog.
+    expect(nodes(root).filter((node) => read(node) > 3 * limit).map((node) => `${node['Node Type']}: ${read(node)} rows`)).toEqual([]);
+    expect(nodes(root).filter((node) => node['Index Name'] === 'IDX_deliveries_claim').length).toBeGreaterThanOrEqual(2); // PENDING, RETRY
+  });
+
+  itIf(postgres, NEEDS_POSTGRES)('never gives one delivery to two claims at once: each takes the next rows instead (PostgreSQL)', async () => {
+    const planned = await plan(Array.from({ length: 100 }, (_, n) => recipient(n)));
+    const claims = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((owner) => outbox.claim(owner, 30, LEASE_MS)));
+    const ids = claims.flat().map((d) => d.id);
+    expect(ids.sort((a, b) => a - b)).toEqual(planned.map((d) => d.id)); // each once
   });
 
   it('holds due deliveries while there is no relay, and makes them due again from now', async () => {

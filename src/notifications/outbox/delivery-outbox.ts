@@ -147,23 +147,25 @@ export class DeliveryOutbox {
            SELECT json_extract(d.value, '$[0]'), e.key, e.value FROM json_each(?) AS d, json_each(d.value, '$[1]') AS e`,
         );
     // The claim's order, (priority, next_attempt_at, id), is IDX_deliveries_claim's under each status.
-    // On SQLite each state is read in that order up to the limit and only those are sorted: as one
-    // condition with OR, every due delivery (the whole backlog) was read and sorted for each claim.
-    // PostgreSQL locks the rows it takes (SKIP LOCKED), which a compound query cannot.
+    // Each state is read in that order up to the limit and only those are sorted: as one condition
+    // with OR, every due delivery (the whole backlog) was read and sorted for each claim. PostgreSQL
+    // locks each state's rows as it reads them (FOR UPDATE SKIP LOCKED, which a compound query cannot
+    // carry: one CTE per state), skipping other claims' rows until it has the limit or the state is done.
     const claimOrder = 'ORDER BY priority, next_attempt_at, id LIMIT ?';
     const claimStates = [...DUE_STATUSES.map((s) => `status = '${s}' AND next_attempt_at <= ?`), `status = '${DeliveryStatus.SENDING}' AND lease_expires_at < ?`];
-    const eachState = claimStates.map((state) => `SELECT * FROM (SELECT id, priority, next_attempt_at FROM ${table} WHERE ${state} ${claimOrder})`);
+    const eachState = claimStates.map((state) => `SELECT id, priority, next_attempt_at FROM ${table} WHERE ${state} ${claimOrder}`);
+    const locked = eachState.map((select, n) => `s${n} AS (${select} FOR UPDATE SKIP LOCKED)`);
     const claimable = this.postgres
-      ? `SELECT id FROM ${table}
-          WHERE (status IN (${DUE}) AND next_attempt_at <= ?)
-             OR (status = '${DeliveryStatus.SENDING}' AND lease_expires_at < ?)
-          ${claimOrder}
-          FOR UPDATE SKIP LOCKED`
-      : `SELECT id FROM (${eachState.join(' UNION ALL ')}) ${claimOrder}`;
+      ? `SELECT id FROM (${eachState.map((_, n) => `SELECT * FROM s${n}`).join(' UNION ALL ')}) AS c ${claimOrder}`
+      : `SELECT id FROM (${eachState.map((select) => `SELECT * FROM (${select})`).join(' UNION ALL ')}) ${claimOrder}`;
+    // A row that changed after the statement's snapshot is locked at its latest version and its
+    // state checked again there (READ COMMITTED's recheck, in each CTE); the UPDATE, which reads
+    // the snapshot's version and then follows it to the one locked, checks the state once more.
+    const stillClaimable = this.postgres ? `AND (${claimStates.map((state) => `(${state})`).join(' OR ')})` : '';
     this.claimSql = sql.prepare(
-      `UPDATE ${table}
+      `${this.postgres ? `WITH ${locked.join(', ')} ` : ''}UPDATE ${table}
           SET status = '${DeliveryStatus.SENDING}', lease_owner = ?, lease_expires_at = ?, updated_at = ?
-        WHERE id IN (${claimable})
+        WHERE id IN (${claimable}) ${stillClaimable}
         RETURNING id, (SELECT e.event_id FROM ${events} AS e WHERE e.delivery_id = ${table}.id AND e.position = 0) AS event_id,
                   (SELECT g.kind FROM ${sql.table(DigestEntity)} AS g WHERE g.delivery_id = ${table}.id) AS fold_kind,
                   event_type, application_id, recipient_id,
@@ -256,10 +258,11 @@ export class DeliveryOutbox {
     const now = this.clock.date();
     const leaseExpiresAt = now.getTime() + leaseMs;
     const at = stored(now);
-    const due = this.postgres ? [at, at, limit] : [at, limit, at, limit, at, limit, limit]; // on SQLite each state's time and limit, then the claim's limit
-    const rows = await this.transactions.exclusive(() =>
-      this.claimSql.query(this.dataSource.manager, [owner, stored(new Date(leaseExpiresAt)), at, ...due]),
-    );
+    const lease = [owner, stored(new Date(leaseExpiresAt)), at];
+    const states = [at, limit, at, limit, at, limit]; // each state's time and limit
+    // PostgreSQL: the states (CTEs), the lease, the claim's limit, the states' times again; SQLite: the lease, the states, the claim's limit.
+    const parameters = this.postgres ? [...states, ...lease, limit, at, at, at] : [...lease, ...states, limit];
+    const rows = await this.transactions.exclusive(() => this.claimSql.query(this.dataSource.manager, parameters));
     // Sent in the claim's order: failed and stopped jobs first, then as planned.
     rows.sort((a, b) => Number(a.priority) - Number(b.priority) || Number(a.id) - Number(b.id));
     return rows.map((r) => this.claimed(r, leaseExpiresAt));
