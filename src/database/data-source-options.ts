@@ -29,6 +29,9 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
     migrations: MIGRATIONS,
     migrationsTableName: 'herald_migrations',
     migrationsRun: false, // openDatabase() runs them, after making sure the schema exists
+    // Each in its own transaction, as `herald migrate` runs them, also for the TypeORM CLI (whose
+    // default, all in one, refuses migrations that run outside a transaction: CREATE INDEX CONCURRENTLY).
+    migrationsTransactionMode: 'each' as const,
     synchronize: false,
     // Failed and slow statements, warnings and migrations, through Nest's logger and never
     // with their parameters (they carry the contents of events). A logger instance decides
