@@ -46,7 +46,6 @@ export type Outcome =
   | { delivery: ClaimedDelivery; status: DeliveryStatus.CANCELLED; reply: null; error: string };
 
 const DUE_STATUSES = [DeliveryStatus.PENDING, DeliveryStatus.RETRY];
-const DUE = DUE_STATUSES.map((s) => `'${s}'`).join(', ');
 
 /** The columns an outcome sets, as one JSON object per delivery. */
 const OUTCOME_COLUMNS = {
@@ -150,7 +149,8 @@ export class DeliveryOutbox {
     // Each state is read in that order up to the limit and only those are sorted: as one condition
     // with OR, every due delivery (the whole backlog) was read and sorted for each claim. PostgreSQL
     // locks each state's rows as it reads them (FOR UPDATE SKIP LOCKED, which a compound query cannot
-    // carry: one CTE per state), skipping other claims' rows until it has the limit or the state is done.
+    // carry: one CTE per state), skipping other claims' rows until it has the limit or the state is done;
+    // those of them not taken are free again when the statement ends (its own transaction).
     const claimOrder = 'ORDER BY priority, next_attempt_at, id LIMIT ?';
     const claimStates = [...DUE_STATUSES.map((s) => `status = '${s}' AND next_attempt_at <= ?`), `status = '${DeliveryStatus.SENDING}' AND lease_expires_at < ?`];
     const eachState = claimStates.map((state) => `SELECT id, priority, next_attempt_at FROM ${table} WHERE ${state} ${claimOrder}`);
