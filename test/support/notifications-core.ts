@@ -76,16 +76,16 @@ export class NotificationsCore {
   /**
    * `clockStart`: where the ManualClock starts (default 2026-01-05 09:00 UTC);
    * `channels`: the delivery channels' modules (default the email channel's);
-   * `audiences`: the audience sources' modules (default the console's people).
+   * `audiences`: the audience sources' modules (default the console's people);
+   * `clock`: a ManualClock of the test's own (then `clockStart` is its start).
    */
   static async start(
     env: Record<string, string> = {},
-    { clockStart, channels = [EmailModule], audiences = [PeopleAudienceModule] }: { clockStart?: number; channels?: Array<Type | DynamicModule>; audiences?: Array<Type | DynamicModule> } = {},
+    { clockStart, clock = new ManualClock(clockStart), channels = [EmailModule], audiences = [PeopleAudienceModule] }: { clockStart?: number; clock?: ManualClock; channels?: Array<Type | DynamicModule>; audiences?: Array<Type | DynamicModule> } = {},
   ): Promise<NotificationsCore> {
     const dataDir = mkdtempSync(join(tmpdir(), 'herald-core-'));
     const fullEnv = { DATA_DIR: dataDir, SQLITE_PATH: ':memory:', JWT_SECRET: 'unit-secret-that-is-long-enough-for-hs256', HERALD_SECRET_KEY: 'a'.repeat(64), LOG_LEVEL: 'error', ...env };
     const config = new HeraldConfig(validateEnvironment(fullEnv), fullEnv);
-    const clock = new ManualClock(clockStart);
     const module = await Test.createTestingModule({
       imports: [
         ConfigModule.forRoot(config),

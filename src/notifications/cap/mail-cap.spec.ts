@@ -5,6 +5,8 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { NotificationsCore } from '../../../test/support/notifications-core';
 import { eventually } from '../../../test/support/people';
 import { SmtpSink } from '../../../test/support/smtp-sink';
+import type { Timer } from '../../clock/clock';
+import { ManualClock } from '../../clock/manual-clock';
 import { Transactions } from '../../database/transactions';
 import { MailDefaultsService } from '../../settings/mail-defaults/mail-defaults.service';
 import { JobEventIngestionService } from '../../job-events/ingestion/job-event-ingestion.service';
@@ -19,6 +21,13 @@ import { AudienceSources } from '../../audiences/audience-sources';
 import { DeliveryChannels } from '../../channels/delivery-channels';
 
 const MINUTE = 60_000;
+
+/** A clock whose timers fire a millisecond early, as Node's (monotonic) timers may against the wall clock. */
+class EarlyClock extends ManualClock {
+  override every(ms: number, task: () => void): Timer {
+    return super.every(ms > 1 ? ms - 1 : ms, task);
+  }
+}
 let seq = 0;
 const outcome = (type: 'JOB_FAILED' | 'JOB_SUCCEEDED', applicationId: string, second: number, message = 'Out of memory') => {
   const at = new Date(Date.UTC(2026, 0, 5, 9, 0, second)).toISOString();
@@ -42,8 +51,8 @@ describe('mail cap', () => {
   let sink: SmtpSink;
   let dir: string;
   let core: NotificationsCore;
-  const start = async () => {
-    core = await NotificationsCore.start({ SQLITE_PATH: join(dir, 'herald.sqlite') });
+  const start = async (clock?: ManualClock) => {
+    core = await NotificationsCore.start({ SQLITE_PATH: join(dir, 'herald.sqlite') }, { clock });
     await core.useRelay(sink.port);
   };
   const ingest = (event: object) => core.get(JobEventIngestionService).ingest(event, 'emitter');
@@ -118,6 +127,18 @@ describe('mail cap', () => {
     await ingest(outcome('JOB_FAILED', 'billing', 59));
     await exactly('ann', 22);
     expect(await advance(10 * MINUTE)).toBe(0);
+  });
+
+  it("the window's own wake-up sends the summary at its end, also when the timer fires a moment early", async () => {
+    await core.close();
+    await start(new EarlyClock()); // the same database
+    for (let i = 0; i < 25; i++) await ingest(outcome('JOB_FAILED', 'billing', i));
+    await exactly('ann', 20);
+    core.clock.advance(10 * MINUTE - 1); // the wake-up fires at 09:09:59.999, the window still open
+    expect(await core.get(Digests).sweep()).toBe(0); // (waits for what the wake-up started)
+    core.clock.advance(1); // 09:10: nothing asked by the test: the window's wake-up sends it
+    const summary = (await exactly('ann', 21))[20];
+    expect(summary.parsed.subject).toBe('5 more events for Billing');
   });
 
   it('the summary groups by application with counts by type, in the person\'s language', async () => {
