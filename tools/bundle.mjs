@@ -193,16 +193,22 @@ function keepNamesCheaply(source) {
   return source.replace(helper, cheaper);
 }
 
-// Where esbuild renamed a function expression (`function wrapper2`, the kept name "wrapper"),
-// the kept name differs from the function's own, so __name defines it at each call: for
-// Handlebars' wrapHelper, every helper at every run of a template (~0.5 % of Herald's CPU
-// per one-recipient mail). Each of these is written with the kept name as its own (the body
-// names neither), the same length, so that the source map's columns hold.
+// Where esbuild renamed a function made at each call (`function wrapper2`, the kept name
+// "wrapper"), the kept name differs from the function's own, so __name defines it at each
+// call: for Handlebars' wrapHelper, every helper at every run of a template; with its
+// template's `main`, ~0.8 % of Herald's CPU per one-recipient mail. Each of these is written
+// with the kept name as its own (its body names neither), without __name, the same length,
+// so that the source map's columns hold.
 function namedInPlace(source) {
   const renamed = [
     // handlebars/lib/handlebars/internal/wrapHelper.js
     ['var wrapper=__name(function wrapper2(){var options=arguments[arguments.length-1];arguments[arguments.length-1]=transformOptionsFn(options);return helper.apply(this,arguments)},"wrapper");',
      'var wrapper=function wrapper(){var options=arguments[arguments.length-1];arguments[arguments.length-1]=transformOptionsFn(options);return helper.apply(this,arguments)};'],
+    // handlebars/lib/handlebars/runtime.js, template()'s ret: its `main`, at every run of a template
+    ['function main2(context2){return""+templateSpec.main(container,context2,container.helpers,container.partials,data,blockParams,depths)}__name(main2,"main");main2=executeDecorators(templateSpec.main,main2,container,options.depths||[],data,blockParams);return main2(context,options)}',
+     'function main(context2){return""+templateSpec.main(container,context2,container.helpers,container.partials,data,blockParams,depths)}main=executeDecorators(templateSpec.main,main,container,options.depths||[],data,blockParams);return main(context,options)}'],
+    // and wrapProgram's `prog`, at every block (`{{#if}}`, `{{#each}}`) of a run: named so already, __name only reads its name
+    ['}__name(prog,"prog");prog=executeDecorators(fn,prog,container,depths,data,blockParams);', '};prog=executeDecorators(fn,prog,container,depths,data,blockParams);'],
   ];
   for (const [named, inPlace] of renamed) {
     if (!source.includes(named)) throw new Error(`${outfile}: no ${named.slice(0, 40)}… to name in place (was the package or esbuild updated?)`);
