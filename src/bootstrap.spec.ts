@@ -1,4 +1,5 @@
-import { createLogger } from './bootstrap';
+import { createRequire } from 'node:module';
+import { createLogger, weakETag } from './bootstrap';
 import { HeraldConfig } from './config/herald-config';
 import { validateEnvironment } from './config/validate-environment';
 
@@ -47,5 +48,20 @@ describe('createLogger: colours where a person reads them, plain text elsewhere'
 
   it("writes the CLI's logs to stderr", () => {
     expect(logLine({}, false, { stderrOnly: true })).toMatch(/^stderr:\[Nest\].* hello\n$/);
+  });
+});
+
+describe('weakETag', () => {
+  it("writes Express's default ETag", () => {
+    const { wetag } = createRequire(__filename)('express/lib/utils') as { wetag: (body: string | Buffer, encoding?: BufferEncoding) => string };
+    const bodies: Array<[string | Buffer, BufferEncoding?]> = [
+      [''],
+      [Buffer.alloc(0)],
+      ['{"id":"e1","accepted":true}'],
+      ['café ☕ مرحبا', 'utf8'],
+      ['caf\u00e9', 'latin1'],
+      [Buffer.from('x'.repeat(70000))],
+    ];
+    for (const [body, encoding] of bodies) expect(weakETag(body, encoding)).toBe(wetag(body, encoding));
   });
 });

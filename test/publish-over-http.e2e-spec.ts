@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Role } from '../src/auth/role.enum';
 import { DATABASE_KIND, HeraldTestApp } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
@@ -63,6 +64,9 @@ describe(`POST /events (${DATABASE_KIND})`, () => {
     expect(res.status).toBe(202);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.body).toEqual({ eventId: accepted.id, duplicate: false, deliveries: 1 });
+    // Express's weak ETag, as its own generator writes it (bootstrap.ts's weakETag).
+    const { wetag } = createRequire(__filename)('express/lib/utils') as { wetag: (body: string) => string };
+    expect(res.headers.get('etag')).toBe(wetag(res.text));
     await eventually(async () => expect(mailsOf(accepted.id).map((m) => m.to)).toEqual([['ann@example.com']]));
 
     const again = await post(accepted);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { NotifiedEvent } from '../event-types/notification-type';
 import type { MailHeader } from '../smtp/mime-message';
 
@@ -99,8 +99,9 @@ function listIdOf(app: { id: string; name: string }, domain: string): string {
   return `${phrase ? `${phrase} ` : ''}<${label}.${hash}.notifications.${domain}>`;
 }
 
+/** SHA-256 in one call (crypto.hash: no Hash object per mail, a job's root being one per mail). */
 function digest(...parts: string[]): Buffer {
-  return createHash('sha256').update(parts.join('\n')).digest();
+  return hash('sha256', parts.join('\n'), 'buffer');
 }
 
 /** 100 ns intervals between 1601-01-01 (FILETIME's epoch) and 1970-01-01. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { JobEvent } from '@herald/contracts';
 import type { ChannelDelivery, DispatchContext } from '../channels/delivery-channel.port';
@@ -45,7 +45,7 @@ interface CachedEvent {
 const CACHE_BYTES = 24 * 1024 * 1024;
 
 /** 16 hex digits derived from the event id: in Message-IDs and the MIME boundary. */
-const tagOf = (eventId: string) => createHash('sha256').update(eventId).digest('hex').slice(0, 16);
+const tagOf = (eventId: string) => hash('sha256', eventId, 'hex').slice(0, 16);
 
 /** A preview: the mail as rendered (its links as the message has them), the message, and its headers. */
 export interface PreviewedMail {
