@@ -12,14 +12,14 @@ type Resolvers = Record<string, Record<string, unknown>>;
  *
  * @nestjs/graphql's GraphQLFactory builds the schema from the decorators, prints it, parses the
  * print and builds a second schema from it (makeExecutableSchema) only to read back which resolver
- * each field gets, then puts those on the first schema's fields: 90–120 ms of every start
- * (docs/benchmarks.md, "Issue 29: the GraphQL schema"). This driver puts them there directly, as
- * GraphQLFactory.generateSchema's code-first branch does (the same fields get the same functions,
- * bound the same way, and a resolver naming a field the schema lacks still stops the start); any
- * option Herald does not use (a schema to merge, resolvers of its own, resolvers inherited from
- * interfaces, resolver validation options) goes through @nestjs/graphql's own path. The schema is built, and
- * checked with an introspection query, by @nestjs/graphql's GraphQLSchemaBuilder as before.
- * test/graphql-schema-driver.e2e-spec.ts compares the two schemas.
+ * each field gets, then puts those on the first schema's fields: 90–115 ms of every start
+ * (docs/benchmarks.md, "the GraphQL schema built once per start"). This driver puts them there
+ * directly, as GraphQLFactory.generateSchema's code-first branch does (the same fields get the
+ * same functions, bound the same way, and a resolver naming a type or field the schema lacks
+ * still stops the start). The schema is built by @nestjs/graphql's GraphQLSchemaBuilder as before.
+ * Any option Herald does not use (a schema to merge, resolvers of its own or transformed,
+ * resolvers inherited from interfaces, resolver validation options) takes @nestjs/graphql's path.
+ * test/graphql-schema-driver.e2e-spec.ts compares the two schemas and their resolvers.
  */
 @Injectable()
 export class HeraldApolloDriver extends ApolloDriver {
@@ -29,10 +29,10 @@ export class HeraldApolloDriver extends ApolloDriver {
 
   override async generateSchema(options: ApolloDriverConfig): Promise<GraphQLSchema> {
     // (typeDefs play no part in the code-first branch there either.)
-    const ownPath = options.autoSchemaFile && !options.schema && !options.resolvers && !options.inheritResolversFromInterfaces && !options.resolverValidationOptions;
+    const ownPath =
+      options.autoSchemaFile && !options.schema && !options.resolvers && !options.transformResolvers && !options.inheritResolversFromInterfaces && !options.resolverValidationOptions;
     if (!ownPath) return super.generateSchema(options)!;
-    const explored = mergeResolvers([...(this.scalarsExplorer.explore() as Resolvers[]), this.resolversExplorer.explore()]);
-    const resolvers = (options.transformResolvers ? await options.transformResolvers(explored) : explored) as Resolvers;
+    const resolvers = mergeResolvers([...(this.scalarsExplorer.explore() as Resolvers[]), this.resolversExplorer.explore()]);
     const built: GraphQLSchema = await this.schemaBuilder.build(options.autoSchemaFile!, options, this.resolversExplorer.getAllCtors());
     attachResolvers(built, resolvers);
     let schema = new GraphQLSchema(built.toConfig());
