@@ -1,4 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+
+/** How often a process that waits for another's migrations asks for their lock again. */
+const LOCK_RETRY_MS = 200;
 
 /** Creates Herald's PostgreSQL schema if needed (the migrations table lives in it). */
 async function ensureSchema(dataSource: DataSource): Promise<void> {
@@ -8,11 +12,29 @@ async function ensureSchema(dataSource: DataSource): Promise<void> {
   }
 }
 
-/** Runs pending migrations, each in its own transaction; returns their names. */
+/**
+ * Runs pending migrations, each in its own transaction; returns their names. On
+ * PostgreSQL one process migrates a schema at a time (replicas that start together
+ * all run this): the others wait on an advisory lock, held by a connection of its
+ * own, then find nothing left to do. Without it they ran the same migrations at
+ * once, and those that run outside a transaction (CREATE INDEX CONCURRENTLY) could undo each other.
+ */
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
-  await ensureSchema(dataSource);
-  const done = await dataSource.runMigrations({ transaction: 'each' });
-  return done.map((m) => m.name);
+  const options = dataSource.options;
+  if (options.type !== 'postgres') return (await dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name);
+  const lock = dataSource.createQueryRunner();
+  const key = `herald migrations ${options.schema ?? 'public'}`;
+  try {
+    // Asked again and again rather than waited on: a session waiting in pg_advisory_lock holds a
+    // snapshot, which CREATE INDEX CONCURRENTLY (in the lock holder's migrations) would wait for.
+    while (!(await lock.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [key]))[0].locked) await sleep(LOCK_RETRY_MS);
+    await ensureSchema(dataSource); // (CREATE SCHEMA IF NOT EXISTS is not safe at once either)
+    return (await dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name);
+  } finally {
+    // (Released with its session too, should this connection break.)
+    await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
+    await lock.release();
+  }
 }
 
 /**
