@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { AbstractGraphQLDriver, GRAPHQL_MODULE_OPTIONS, GraphQLFactory, GraphQLSchemaHost } from '@nestjs/graphql';
+import { ResolversExplorerService } from '@nestjs/graphql/dist/services/resolvers-explorer.service.js';
 import { getIntrospectionQuery, graphql, isInterfaceType, isObjectType, isUnionType, printSchema, type GraphQLSchema } from 'graphql';
 import { createHeraldApp } from '../src/bootstrap';
 import { HeraldConfig, loadConfig } from '../src/config/herald-config';
@@ -33,6 +34,18 @@ describe('the GraphQL schema Herald serves (HeraldApolloDriver)', () => {
   let upstream: GraphQLSchema;
 
   beforeAll(async () => {
+    // Nest's resolvers are anonymous wrappers: each is named after the field it was explored for,
+    // so that both schemas say which resolver each field got (a bound function keeps the name).
+    const explore = ResolversExplorerService.prototype.explore;
+    jest.spyOn(ResolversExplorerService.prototype, 'explore').mockImplementation(function (this: ResolversExplorerService) {
+      const explored = explore.call(this);
+      for (const [type, fields] of Object.entries(explored)) {
+        for (const [field, resolver] of Object.entries(fields)) {
+          if (typeof resolver === 'function') Object.defineProperty(resolver, 'name', { value: `${type}.${field}` });
+        }
+      }
+      return explored;
+    });
     const config = loadConfig({ JWT_SECRET: 'x'.repeat(32), HERALD_SECRET_KEY: 'a'.repeat(64) }, '/nonexistent');
     const inMemory = Object.assign(Object.create(HeraldConfig.prototype), config, {
       database: { type: 'sqlite', path: ':memory:' },
@@ -70,6 +83,8 @@ describe('the GraphQL schema Herald serves (HeraldApolloDriver)', () => {
   it("has GraphQLFactory's resolvers on the same fields", () => {
     const ours = resolversOf(served);
     expect(Object.values(ours).filter((r) => r.startsWith('function bound')).length).toBeGreaterThan(50); // resolvers were attached
+    // Each on the field it was explored for.
+    for (const [where, what] of Object.entries(ours)) if (what.startsWith('function bound ')) expect([where, what]).toEqual([where, `function bound ${where.replace(/\.resolve$|\.subscribe$/, '')}`]);
     expect(ours).toEqual(resolversOf(upstream));
   });
 });
