@@ -35,6 +35,8 @@
  *   BENCH_SAME_BATCHES=1                                 the one process with 8 ÷ BENCH_PROCESSES requests in flight, as each of the others has
  *   BENCH_STICKY=1                                       each request in flight keeps to one process (as a keep-alive connection), instead of requests sent to the processes in turn
  *   BENCH_ONE_IN_FLIGHT=4                                the one process with that many (BENCH_PROCESSES=1: one process at 4 against one at 8)
+ *   BENCH_PROCESSES_WAY_IN=rabbitmq                      events published to RabbitMQ (HERALD_BENCH_RABBITMQ_URL; confirmed, 64 in flight) and
+ *                                                        consumed from one queue by every process (RABBITMQ_PREFETCH each), instead of over HTTP
  * It reports medians of msg/s and of CPU ms per mail (all processes), the median of each
  * round's N ÷ 1, and the mails the sink took twice (by Message-ID and recipient).
  */
@@ -206,7 +208,7 @@ async function heraldThroughput(target: Target, sink: SinkClient, recipients: nu
     const commits = commitsBefore === undefined ? undefined : (await databaseCommits(target, true))! - commitsBefore;
     // Where the CPU per mail goes: user and system time, the main threads' context switches (wake-ups, preemptions), the database's transactions.
     console.error(
-      `  ${processes} process(es), ${inFlight} in flight: user ${perMail('userMs').toFixed(3)} + system ${perMail('systemMs').toFixed(3)} ms/mail (main thread ${perMail('mainThreadMs').toFixed(3)}), ` +
+      `  ${processes} process(es), ${wayIn.name === 'RabbitMQ' ? 'over RabbitMQ' : `${inFlight} in flight`}: user ${perMail('userMs').toFixed(3)} + system ${perMail('systemMs').toFixed(3)} ms/mail (main thread ${perMail('mainThreadMs').toFixed(3)}), ` +
         `${perMail('voluntary').toFixed(2)} voluntary + ${perMail('involuntary').toFixed(2)} involuntary context switches/mail` +
         (commits === undefined ? '' : `, ${Math.round((commits * 1000) / expected)} transactions per 1,000 mails`),
     );
@@ -258,14 +260,13 @@ const PROCESS_SETTLE_MS = 2000;
  * medians of msg/s and of CPU ms per mail (all processes), the median of each round's
  * own N ÷ 1, and the duplicates the sink saw.
  */
-async function processesComparison(target: Target, sink: SinkClient, build?: string): Promise<string> {
+async function processesComparison(target: Target, sink: SinkClient, wayIn: WayIn, build?: string): Promise<string> {
   const rounds = env('BENCH_AB_ROUNDS', 6);
   const processes = env('BENCH_PROCESSES', 2);
   const recipientCounts = (process.env.BENCH_AB_RECIPIENTS ?? '1,100').split(',').map(Number);
   const eventsFor = (n: number) => (n === 1 ? env('BENCH_EVENTS_1', 20_000) : n === 100 ? env('BENCH_EVENTS_100', 400) : Math.max(1, Math.round(env('BENCH_AB_MAILS', 6000) / n)));
   const rows: Record<string, string | number>[] = [];
   const perRound: Record<string, string | number>[] = [];
-  const wayIn = WAY_IN_OF[INGRESS];
   for (const recipients of recipientCounts) {
     const runs: Record<'one' | 'many', { rate: number; cpuMsPerMail: number; duplicates?: number }[]> = { one: [], many: [] };
     for (let round = 0; round < rounds; round++) {
@@ -306,6 +307,9 @@ async function processesComparison(target: Target, sink: SinkClient, build?: str
   return roundsReport(
     [
       `One Herald process against ${processes} on one ${target.name} database — ${machine()}, pool ${POOL} each, ${rounds} rounds alternated, medians; ratios: the median of each round's own ${processes} ÷ 1`,
+      wayIn.name === 'RabbitMQ'
+        ? 'Events published to RabbitMQ (persistent, confirmed, 64 in flight) and consumed from one queue by every process'
+        : `Events over ${wayIn.name === 'HTTP' ? 'POST /events' : 'GraphQL'}, 8 requests in flight, sent to the processes in turn`,
       `Herald: ${commandLine(heraldCommand(build))}`,
     ],
     rows,
@@ -502,7 +506,10 @@ async function main() {
     try {
       const pg = targets.find((t) => t.db);
       if (!pg) throw new Error('BENCH_SCENARIOS=processes needs PostgreSQL (HERALD_BENCH_DATABASE_URL)');
-      const report = await processesComparison(pg, sink, process.env.BENCH_HERALD_SCRIPT);
+      const overBroker = process.env.BENCH_PROCESSES_WAY_IN === 'rabbitmq';
+      if (overBroker && !rabbitMqUrl) throw new Error('BENCH_PROCESSES_WAY_IN=rabbitmq needs RabbitMQ (HERALD_BENCH_RABBITMQ_URL)');
+      const wayIn: WayIn = overBroker ? { name: 'RabbitMQ', url: rabbitMqUrl!, queue: `herald.bench.${process.pid}` } : WAY_IN_OF[INGRESS];
+      const report = await processesComparison(pg, sink, wayIn, process.env.BENCH_HERALD_SCRIPT);
       console.log(`\n${report}\n`);
     } finally {
       await sink.stop();
