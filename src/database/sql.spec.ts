@@ -99,6 +99,39 @@ describe.each(testDatabases('herald_sql_prepared'))('Sql.prepare ($name)', ({ na
   }
 
   if (name === 'sqlite') {
+    it('on SQLite runs a statement once per parameter list in one transaction of its own, none written if one fails, or in the open one', async () => {
+      const insert = sql.prepare(`INSERT INTO ${things} (id, name, flag) VALUES (?, ?, ?)`);
+      const names = async () => (await dataSource.query(`SELECT name FROM ${things} WHERE id >= 10 ORDER BY id`)).map((r: { name: string }) => r.name);
+      const connection = (dataSource.driver as unknown as { databaseConnection: { exec(sql: string): unknown } }).databaseConnection;
+      const exec = jest.spyOn(connection, 'exec');
+      insert.runEach([
+        [10, 'ten', true],
+        [11, 'eleven', false],
+      ]);
+      expect(exec.mock.calls.map(([statement]) => statement)).toEqual(['BEGIN IMMEDIATE', 'COMMIT']);
+      exec.mockRestore();
+      expect(await names()).toEqual(['ten', 'eleven']);
+      const failure = (() => {
+        try {
+          return insert.runEach([
+            [12, 'twelve', true],
+            [10, 'ten again', true],
+          ]);
+        } catch (error) {
+          return error;
+        }
+      })();
+      expect(isUniqueViolation(failure)).toBe(true);
+      expect(await names()).toEqual(['ten', 'eleven']);
+      await expect(
+        transactions.run(async () => {
+          insert.runEach([[13, 'thirteen', true]]);
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      expect(await names()).toEqual(['ten', 'eleven']);
+    });
+
     it("on SQLite runs a better-sqlite3 statement prepared once, not TypeORM's query runner, and prepares it again on a new connection", async () => {
       const select = sql.prepare('SELECT name FROM sql_things WHERE id = ?');
       const connection = (dataSource.driver as unknown as { databaseConnection: { prepare(sql: string): unknown } }).databaseConnection;

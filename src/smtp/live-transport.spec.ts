@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, Socket } from 'node:net';
 import { MailerService } from '@nestjs-modules/mailer';
 import { SMTPServer } from 'smtp-server';
 import { sendEncoded } from './live-transport';
@@ -99,6 +99,39 @@ describe('sendEncoded: an encoded message straight to the pool of the mailer mod
     expect(viaPool2).toEqual(viaMailer2);
     expect(viaPool.to).toEqual(['zoe@bücher.example']);
     expect(viaPool2.raw.toString()).toMatch(/no line break at the end\r\n$/);
+  });
+
+  it('sends bytes that DataStream changes (dots to stuff, bare line breaks) as the mailer\'s sendMail sends them', async () => {
+    server = await relay();
+    let transporter;
+    ({ mailer, transporter } = mailerTo(server.port));
+    const mail = { envelope: { from: 'herald@example.com', to: ['a@example.com'] }, raw: Buffer.from('Subject: x\r\n\r\n.a dot\r\nbare LF\nbare CR\r..\r\n.\r\nend\r') };
+    await mailer.sendMail({ ...mail, transporterName: 'relay' });
+    await sendEncoded(transporter, mail);
+    const [viaMailer, viaPool] = server.received;
+    expect(viaPool).toEqual(viaMailer);
+    expect(viaPool.raw.toString()).toBe('Subject: x\r\n\r\n.a dot\r\nbare LF\r\nbare CR\r\n..\r\n.\r\nend\r\n');
+  });
+
+  it('writes a message and its final dot to the socket at once (one write per message, not two)', async () => {
+    server = await relay();
+    let transporter;
+    ({ mailer, transporter } = mailerTo(server.port));
+    // Each call a write to the socket's handle (the envelope, corked, is one writev); every socket's, the relay's replies too.
+    const socket = Socket.prototype as unknown as { _writeGeneric(writev: boolean, data: Buffer | Array<{ chunk: Buffer | string }>): void };
+    const write = jest.spyOn(socket, '_writeGeneric');
+    const text = (chunk: Buffer | string) => (Buffer.isBuffer(chunk) ? chunk.toString('latin1') : chunk);
+    let writes: string[];
+    try {
+      for (const to of ['first@example.com', 'second@example.com']) await sendEncoded(transporter, await message(to));
+      writes = write.mock.calls.map(([writev, data]) => (writev ? (data as Array<{ chunk: Buffer | string }>).map((c) => text(c.chunk)).join('') : text(data as Buffer)));
+    } finally {
+      write.mockRestore();
+    }
+    const messages = writes.filter((w) => w.includes('Message-ID: <m1@example.com>'));
+    expect(messages).toHaveLength(2);
+    for (const w of messages) expect(w.endsWith('--\r\n.\r\n')).toBe(true);
+    expect(writes.filter((w) => w === '.\r\n' || w === '\r\n.\r\n')).toEqual([]);
   });
 
   it('is re-queued, like any message of the pool, when the relay closes a reused connection before the message (421)', async () => {

@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { Readable } from 'node:stream';
 import { MailerService, type ISendMailOptions } from '@nestjs-modules/mailer';
 import type { SentMessageInfo } from 'nodemailer';
 import { isConfigured, type SmtpSettings } from '../settings/smtp-settings/smtp-settings';
 import { SmtpSettingsChangedEvent } from '../settings/smtp-settings/smtp-settings-changed.event';
 import { SmtpSettingsService } from '../settings/smtp-settings/smtp-settings.service';
+import { EncodedData } from './encoded-data';
 import { TranscriptRecorder } from './session-transcript';
 import { RelayLogins, type RelayLogin } from './relay-login';
 import { transportOptions } from './transport-options';
@@ -162,8 +162,8 @@ export function sendEncoded(transporter: Transporter, mail: EncodedMail): Promis
  * What nodemailer's SMTP transports read of a message (smtp-pool, pool-resource,
  * smtp-transport): its options (`data`: signal, dsn, requireTLSExtensionEnabled,
  * auth — none here), and of the compiled message its envelope, its Message-ID and
- * a stream of its bytes, made anew for each attempt (the pool re-queues a message
- * whose connection dropped before a byte was read).
+ * a stream of its bytes (EncodedData), made anew for each attempt (the pool re-queues
+ * a message whose connection dropped before a byte was read).
  */
 interface TransportMessage {
   data: Record<string, never>;
@@ -171,7 +171,7 @@ interface TransportMessage {
     getEnvelope(): { from: string; to: string[] };
     messageId(): string;
     getHeader(key: string): string | undefined;
-    createReadStream(): Readable;
+    createReadStream(): EncodedData;
   };
 }
 
@@ -186,13 +186,7 @@ function encodedMessage(mail: EncodedMail): TransportMessage {
       getEnvelope: () => ({ from: mail.envelope.from, to: [...mail.envelope.to] }),
       messageId: () => messageId,
       getHeader: (key) => (key.toLowerCase() === 'message-id' ? messageId : undefined),
-      createReadStream: () =>
-        new Readable({
-          read() {
-            this.push(raw);
-            this.push(null);
-          },
-        }),
+      createReadStream: () => new EncodedData(raw),
     },
   };
 }

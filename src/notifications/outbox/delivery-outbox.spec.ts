@@ -91,6 +91,39 @@ describe.each(testDatabases('herald_outbox_claims'))('DeliveryOutbox ($name)', (
     expect(await row(mine[1].id)).toMatchObject({ status: DeliveryStatus.SENT, attempts: 1, sentAt: clock.date(), leaseOwner: null });
   });
 
+  it('records each kind of outcome with every column it sets, all at once (SQLite: one transaction, an UPDATE by id per outcome)', async () => {
+    const claimed = await plan([1, 2, 3, 4, 5].map((n) => recipient(n)), { owner: 'a', leaseMs: LEASE_MS });
+    const [sent, noted, retried, failed, cancelled] = claimed;
+    clock.advance(1_000);
+    const retryAt = new Date(clock.now() + 60_000);
+    const connection = postgres ? undefined : (dataSource.driver as unknown as { databaseConnection: { exec(sql: string): unknown; prepare(sql: string): unknown } }).databaseConnection;
+    const exec = connection && jest.spyOn(connection, 'exec');
+    const prepare = connection && jest.spyOn(connection, 'prepare');
+    await outbox.record(
+      [
+        { delivery: sent, status: DeliveryStatus.SENT, messageId: '<1@x>', reply: '250 OK', sentVia: 'primary: relay:25' },
+        { delivery: { ...noted, address: 'new@example.com' }, status: DeliveryStatus.SENT, messageId: null, reply: null, note: 'sent without a reply' },
+        { delivery: retried, status: DeliveryStatus.RETRY, nextAttemptAt: retryAt, reply: '451 later', error: 'try again' },
+        { delivery: failed, status: DeliveryStatus.FAILED, reply: '550 no', error: 'refused' },
+        { delivery: cancelled, status: DeliveryStatus.CANCELLED, reply: null, error: 'no longer a manager' },
+      ],
+      'a',
+    );
+    if (exec && prepare) {
+      expect(exec.mock.calls.map(([statement]) => statement)).toEqual(['BEGIN IMMEDIATE', 'COMMIT']);
+      expect(prepare.mock.calls.map(([statement]) => String(statement).replace(/\s+/g, ' ').slice(0, 32))).toEqual(['UPDATE "deliveries" SET status =']); // by id, not FROM JSON rows
+      exec.mockRestore();
+      prepare.mockRestore();
+    }
+    const now = clock.date();
+    const lease = { leaseOwner: null, leaseExpiresAt: null, updatedAt: now };
+    expect(await row(sent.id)).toMatchObject({ ...lease, status: DeliveryStatus.SENT, attempts: 1, messageId: '<1@x>', sentVia: 'primary: relay:25', lastReply: '250 OK', lastError: null, sentAt: now });
+    expect(await row(noted.id)).toMatchObject({ ...lease, status: DeliveryStatus.SENT, attempts: 1, address: 'new@example.com', messageId: null, sentVia: null, lastReply: null, lastError: 'sent without a reply', sentAt: now });
+    expect(await row(retried.id)).toMatchObject({ ...lease, status: DeliveryStatus.RETRY, attempts: 1, nextAttemptAt: retryAt, lastReply: '451 later', lastError: 'try again', messageId: null, sentAt: null });
+    expect(await row(failed.id)).toMatchObject({ ...lease, status: DeliveryStatus.FAILED, attempts: 1, lastReply: '550 no', lastError: 'refused', sentAt: null });
+    expect(await row(cancelled.id)).toMatchObject({ ...lease, status: DeliveryStatus.CANCELLED, attempts: 0, lastReply: null, lastError: 'no longer a manager', sentAt: null });
+  });
+
   it("counts a delivery's lost sessions against it only when the relay worked since the last one, and only for the claim's owner", async () => {
     const [d] = await plan([recipient(1)], { owner: 'a', leaseMs: LEASE_MS });
     expect(await outbox.countFailure(d, 'a', null)).toBe(1); // the first counts

@@ -100,6 +100,8 @@ export class DeliveryOutbox {
   private readonly insertEventsSql?: SqlStatement;
   private readonly claimSql: SqlStatement;
   private readonly recordSql: SqlStatement;
+  /** SQLite: one outcome, run once per outcome in one transaction (SqlStatement.runEach). */
+  private readonly recordOneSql?: SqlStatement;
   private readonly relayFailureSql: SqlStatement;
   private readonly cancelSql: SqlStatement;
 
@@ -181,6 +183,17 @@ export class DeliveryOutbox {
          FROM ${sql.jsonRows(OUTCOME_COLUMNS)}
         WHERE d.id = v.id AND d.lease_owner = ?`,
     );
+    this.recordOneSql = this.postgres
+      ? undefined
+      : sql.prepare(
+          `UPDATE ${table}
+              SET status = ?, attempts = ?, address = COALESCE(?, address),
+                  message_id = COALESCE(?, message_id), sent_via = COALESCE(?, sent_via),
+                  last_reply = ?, last_error = ?,
+                  next_attempt_at = COALESCE(?, next_attempt_at), sent_at = COALESCE(?, sent_at),
+                  updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = ? AND lease_owner = ?`,
+        );
     this.cancelSql = sql.prepare(
       `UPDATE ${table} AS d
           SET status = '${DeliveryStatus.CANCELLED}', last_error = v.last_error, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
@@ -289,8 +302,9 @@ export class DeliveryOutbox {
   }
 
   /**
-   * Records how attempts ended, all in one statement: each delivery only if
-   * `owner` still holds its claim (another process may have taken an expired one over).
+   * Records how attempts ended, all at once (one statement on PostgreSQL, one
+   * transaction on SQLite): each delivery only if `owner` still holds its claim
+   * (another process may have taken an expired one over).
    */
   async record(outcomes: Outcome[], owner: string): Promise<void> {
     if (!outcomes.length) return;
@@ -307,6 +321,13 @@ export class DeliveryOutbox {
       next_attempt_at: o.status === DeliveryStatus.RETRY ? stored(o.nextAttemptAt) : null,
       sent_at: o.status === DeliveryStatus.SENT ? stored(now) : null,
     }));
+    if (this.recordOneSql) {
+      // SQLite: an UPDATE by id per outcome, in one transaction, costs less than one UPDATE … FROM the JSON rows.
+      const at = stored(now);
+      const each = rows.map((r) => [r.status, r.attempts, r.address, r.message_id, r.sent_via, r.last_reply, r.last_error, r.next_attempt_at, r.sent_at, at, r.id, owner]);
+      await this.transactions.exclusive(async () => this.recordOneSql!.runEach(each));
+      return;
+    }
     await this.transactions.exclusive(() => this.recordSql.query(this.dataSource.manager, [stored(now), JSON.stringify(rows), owner]));
   }
 

@@ -1,0 +1,68 @@
+// nodemailer's DataStream is not part of its documented API (its SMTP connection pipes every
+// message through it). Its public fields (inByteCount, outByteCount, lastByte) are typed in
+// its declarations; encoded-data.spec.ts fails if it moves or writes other bytes.
+import { EventEmitter } from 'node:events';
+import DataStream from 'nodemailer/lib/smtp-connection/data-stream';
+
+/** A bare CR, a bare LF, or a line that starts with a dot (after the first): what DataStream changes. */
+const NEEDS_WORK = /\r(?!\n)|(?<!\r)\n|\n\./;
+const BARE_LINE_BREAK = /\r(?!\n)|(?<!\r)\n/g;
+const DOT_AFTER_LINE_BREAK = Buffer.from('.\r\n');
+const LINE_BREAK_AND_DOT = Buffer.from('\r\n.\r\n');
+
+/**
+ * What DataStream writes for these bytes, as one buffer: every bare CR and bare LF
+ * made CRLF, a dot that starts a line doubled, and the final dot. Regular
+ * expressions over the bytes (latin1: one character per byte) take about a third
+ * of the time of DataStream's loop over each byte (25 against 71 µs for a 5 KB
+ * mail whose text part has bare LFs; a tenth for one without).
+ */
+export function asSmtpData(raw: Buffer): Buffer {
+  let text = raw.toString('latin1');
+  if (raw[0] !== 0x2e && !NEEDS_WORK.test(text)) return Buffer.concat([raw, raw[raw.length - 1] === 0x0a ? DOT_AFTER_LINE_BREAK : LINE_BREAK_AND_DOT]);
+  text = text.replace(BARE_LINE_BREAK, '\r\n').replaceAll('\n.', '\n..');
+  if (text.startsWith('.')) text = `.${text}`;
+  return Buffer.from(`${text}${text.endsWith('\n') ? '.\r\n' : '\r\n.\r\n'}`, 'latin1');
+}
+
+/**
+ * An encoded message as nodemailer's SMTP connection reads it (the stream that
+ * `createReadStream` gives): once the relay has taken the envelope, the connection
+ * pipes it into a DataStream of its own, which dot-stuffs the bytes, makes every
+ * line break CRLF and adds the final dot, and which it has piped into the socket.
+ * Here the bytes are pushed out of that DataStream already finished (asSmtpData),
+ * the final dot with them: one socket write per message instead of two, and no
+ * JavaScript loop over every byte of every message. The relay receives the same bytes.
+ *
+ * What the pool and the connection use of a stream is here: `readableDidRead` (the
+ * pool re-queues a message whose connection dropped before a byte was read), `on`,
+ * `removeListener` and `destroy` (an error listener; the connection's teardown).
+ */
+export class EncodedData extends EventEmitter {
+  /** Whether the connection took the bytes (piped them into its DataStream). */
+  readableDidRead = false;
+
+  constructor(private readonly raw: Buffer) {
+    super();
+  }
+
+  pipe<T extends NodeJS.WritableStream>(destination: T): T {
+    this.readableDidRead = true;
+    if (!(destination instanceof DataStream)) {
+      destination.end(this.raw);
+      return destination;
+    }
+    const data = asSmtpData(this.raw);
+    const stream = destination as T & DataStream;
+    // As DataStream's own _transform and _flush would count and push them, in one push.
+    stream.inByteCount += this.raw.length;
+    stream.outByteCount += data.length;
+    stream.lastByte = 0x0a;
+    stream._flush = (done) => done(); // the final dot is pushed already
+    stream.push(data);
+    stream.end();
+    return destination;
+  }
+
+  destroy(): void {}
+}
