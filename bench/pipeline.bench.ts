@@ -148,6 +148,7 @@ async function deleteQueue(wayIn: WayIn): Promise<void> {
   const connection = await amqpConnect(wayIn.url);
   const channel = await connection.createChannel();
   await channel.deleteQueue(wayIn.queue);
+  await channel.deleteQueue(`${wayIn.queue}.dead-letter`); // Herald's, made beside it
   await connection.close();
 }
 
@@ -310,8 +311,8 @@ async function processesComparison(target: Target, sink: SinkClient, wayIn: WayI
     [
       `One Herald process against ${processes} on one ${target.name} database — ${machine()}, pool ${POOL} each, ${rounds} rounds alternated, medians; ratios: the median of each round's own ${processes} ÷ 1`,
       wayIn.name === 'RabbitMQ'
-        ? 'Events published to RabbitMQ (persistent, confirmed, 64 in flight) and consumed from one queue by every process'
-        : `Events over ${wayIn.name === 'HTTP' ? 'POST /events' : 'GraphQL'}, 8 requests in flight, sent to the processes in turn`,
+        ? 'Events published to RabbitMQ (persistent, confirmed, 64 in flight) and consumed from one queue by every process (RABBITMQ_PREFETCH: Herald\'s default, 50 each); the warm-up over GraphQL'
+        : `Events over ${wayIn.name === 'HTTP' ? 'POST /events' : 'GraphQL'}, 8 requests in flight, ${process.env.BENCH_STICKY === '1' ? 'each kept to one process' : 'sent to the processes in turn'}`,
       `Herald: ${commandLine(heraldCommand(build))}`,
     ],
     rows,

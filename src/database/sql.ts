@@ -133,7 +133,11 @@ export class SqlStatement {
       }
       if (own) connection.exec('COMMIT');
     } catch (error) {
-      if (own && connection.inTransaction) connection.exec('ROLLBACK');
+      try {
+        if (own && connection.inTransaction) connection.exec('ROLLBACK');
+      } catch {
+        // the statement's error is the one that tells (SQLite may have rolled back by itself)
+      }
       this.dataSource.logger.logQueryError(error as Error, this.sql, bound);
       throw new QueryFailedError(this.sql, bound, error as Error);
     }
