@@ -58,7 +58,7 @@ export class AppModule {
 /**
  * RabbitMQ ingestion, required only when RABBITMQ_URL is set: its controller pulls
  * in @nestjs/microservices, which a Herald without a broker should not load
- * (start-up time and memory; see docs/benchmarks.md).
+ * (start-up time and memory; see docs/benchmarks-history.md).
  */
 function brokerModule(): Type {
   return (require('./job-events/broker/broker.module') as typeof import('./job-events/broker/broker.module')).BrokerModule;

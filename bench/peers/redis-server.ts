@@ -32,7 +32,7 @@ async function untilPong(port: number, exited: () => number | null, timeoutMs = 
  * A Redis of the benchmark's own (Debian's `redis-server`, `apt-get install
  * redis-server`) on a free loopback port, in a temporary directory, keeping
  * nothing on disk: no RDB snapshots (`save ""`), no append-only file. So a
- * restart of it loses every queued job (docs/benchmarks.md says what that
+ * restart of it loses every queued job (docs/benchmarks-history.md says what that
  * means). `maxmemory-policy noeviction` is what BullMQ's "Going to production"
  * requires. Never a shared instance: this one is started and stopped here.
  */

@@ -6,7 +6,7 @@ export function machine(): string {
   return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }
 
-/** Prints rows as a Markdown table (what docs/benchmarks.md records). */
+/** Prints rows as a Markdown table (what docs/benchmarks-history.md records). */
 export function table(rows: Record<string, string | number>[]): string {
   const columns = Object.keys(rows[0] ?? {});
   const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;

@@ -117,7 +117,7 @@ export class SqlStatement {
    * if a statement fails). Synchronous, so nothing else runs on the connection in
    * between. For a batch that one statement over JSON rows writes more slowly: an
    * UPDATE … FROM json_each costs SQLite about 1.7× the CPU per row of the same UPDATE
-   * by id, run once per row (see docs/benchmarks.md, "one UPDATE per outcome").
+   * by id, run once per row (see docs/benchmarks-history.md, "outcomes as an UPDATE by id each on SQLite").
    */
   runEach(parameterLists: readonly (readonly unknown[])[]): void {
     if (this.dataSource.options.type === 'postgres') throw new Error('runEach is for SQLite: on PostgreSQL each statement is a round trip');

@@ -13,7 +13,7 @@ type Resolvers = Record<string, Record<string, unknown>>;
  * @nestjs/graphql's GraphQLFactory builds the schema from the decorators, prints it, parses the
  * print and builds a second schema from it (makeExecutableSchema) only to read back which resolver
  * each field gets, then puts those on the first schema's fields: 90–115 ms of every start
- * (docs/benchmarks.md, "the GraphQL schema built once per start"). This driver puts them there
+ * (docs/benchmarks-history.md, "the GraphQL schema built once per start"). This driver puts them there
  * directly, as GraphQLFactory.generateSchema's code-first branch does (the same fields get the
  * same functions, bound the same way, and a resolver naming a type or field the schema lacks
  * still stops the start). The schema is built by @nestjs/graphql's GraphQLSchemaBuilder as before.

@@ -180,7 +180,7 @@ const TAG = 8;
 /**
  * Writes the messages of one locale as intl-messageformat's format() does, without its
  * parts, its memoized formatters' keys (a JSON.stringify per number and plural) and its
- * checks per element: 5 % of Herald's CPU per one-recipient mail (docs/benchmarks.md).
+ * checks per element: 5 % of Herald's CPU per one-recipient mail (docs/benchmarks-history.md).
  * It writes literals, values, `{n, number}` without a style, select, plural and
  * selectordinal (`#`), and the `<b>`/`<q>` tags (functions that join their chunks); a
  * message with anything else (dates, styles) is not given to it. Where the values are
