@@ -86,6 +86,10 @@ describe('MessageComposer', () => {
     expect(ma.html).toContain('Out of memory');
     const body = (raw: Buffer) => raw.subarray(raw.indexOf('\r\n\r\n'));
     expect(body(a.raw).equals(body(b.raw))).toBe(true);
+    // The same Buffer for both, named as shared: the relay's form of it is made once (asSmtpData).
+    expect(a.body).toBeInstanceOf(Buffer);
+    expect(b.body).toBe(a.body);
+    expect(a.raw.subarray(a.raw.length - a.body!.length).equals(a.body!)).toBe(true);
   });
 
   it("dates each message by the Clock, when it is composed", async () => {
@@ -152,6 +156,8 @@ describe('MessageComposer', () => {
       // Same length, same layout: the bodies differ in the tokens alone.
       const body = (raw: Buffer) => raw.subarray(raw.indexOf('\r\n\r\n'));
       expect(body(a.raw).length).toBe(body(b.raw).length);
+      // Each body is the recipient's own: none is named as shared.
+      expect([a.body, b.body]).toEqual([undefined, undefined]);
     });
   });
 
