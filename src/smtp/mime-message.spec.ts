@@ -88,6 +88,25 @@ describe('MIME encoding through nodemailer', () => {
     expect(withHeaders(body, '0123456789abcdef', messages[3], AT).envelope).toEqual({ from: 'herald@xn--bcher-kva.example', to: ['a@example.com', 'b@example.com', 'c@example.com'] });
   });
 
+  it('normalises each header key once, not once per message (MimeNode runs its regular expressions per value encoded)', () => {
+    const body = encodeAlternative('0123456789abcdef', 'text', '<p>html</p>');
+    const headers = (n: number): MailHeader[] => [
+      { key: 'From', value: 'herald@example.com' },
+      { key: 'To', value: `r${n}@example.com` },
+      { key: 'Message-ID', value: `<herald.${n}@example.com>` },
+      { key: 'X-Normalised-Once', value: String(n) },
+    ];
+    withHeaders(body, '0123456789abcdef', headers(1), AT);
+    const normalize = jest.spyOn(MimeNode.prototype as unknown as { _normalizeHeaderKey(key: string): string }, '_normalizeHeaderKey');
+    try {
+      const later = [2, 3, 4].map((n) => withHeaders(body, '0123456789abcdef', headers(n), AT));
+      expect(normalize).not.toHaveBeenCalled();
+      expect(later[2].raw.toString()).toMatch(/^Message-ID: <herald\.4@example\.com>\r\nX-Normalised-Once: 4\r$/m);
+    } finally {
+      normalize.mockRestore();
+    }
+  });
+
   it('writes the Content-Type line of each tag as a MimeNode does, a tag per event', () => {
     const headers: MailHeader[] = [
       { key: 'From', value: 'herald@example.com' },

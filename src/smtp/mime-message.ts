@@ -231,6 +231,12 @@ function mimeNode(contentType?: string, tag?: string): HeaderEncoder {
 
 /** Encodes header values; never builds a message. */
 const encoder = mimeNode();
+/**
+ * Its key normalisation remembered per key: MimeNode runs a chain of regular
+ * expressions (one with a callback) over the key for every value it encodes, the
+ * same few keys for every message.
+ */
+encoder._normalizeHeaderKey = normalizedKey;
 
 /** Keys a root MimeNode writes itself or treats apart (they go through a MimeNode). */
 const OWN_KEYS = new Set(['Content-Type', 'Content-Transfer-Encoding', 'Content-Disposition', 'Date', 'MIME-Version', 'Bcc']);
@@ -240,15 +246,21 @@ const ENVELOPE_KEYS = new Set(['From', 'To', 'Cc']);
 
 const normalizedKeys = new Map<string, string>();
 
+/** A header key as MimeNode normalises it (its own method), once per key. */
+function normalizedKey(key: string): string {
+  let normalized = normalizedKeys.get(key);
+  if (normalized === undefined) {
+    if (normalizedKeys.size > 1000) normalizedKeys.clear();
+    normalizedKeys.set(key, (normalized = (MimeNode.prototype as unknown as HeaderEncoder)._normalizeHeaderKey.call(encoder, key)));
+  }
+  return normalized;
+}
+
 /** The headers by normalised key, as MimeNode.setHeader keeps them; undefined if one is for a MimeNode to write (or an object not an address). */
 function byKey(headers: MailHeader[]): Map<string, MailHeader['value']> | undefined {
   const fields = new Map<string, MailHeader['value']>();
   for (const { key, value } of headers) {
-    let normalized = normalizedKeys.get(key);
-    if (normalized === undefined) {
-      if (normalizedKeys.size > 1000) normalizedKeys.clear();
-      normalizedKeys.set(key, (normalized = encoder._normalizeHeaderKey(key)));
-    }
+    const normalized = normalizedKey(key);
     if (OWN_KEYS.has(normalized) || (typeof value === 'object' && !ADDRESS_KEYS.has(normalized))) return undefined;
     fields.set(normalized, value);
   }
