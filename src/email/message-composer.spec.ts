@@ -126,6 +126,17 @@ describe('MessageComposer', () => {
     await expect(composer.compose(delivery(5, 'big-0'), settings, context)).rejects.toThrow();
   });
 
+  it("counts a body its recipients share twice in its budget: the relay's form of it is kept with it", async () => {
+    const big = 'x'.repeat(512 * 1024); // the payload counted twice (a string), the body (~1.1 MB: text and HTML) twice
+    for (let i = 0; i < 24; i++) {
+      composer.remember(`big-${i}`, JSON.stringify(event(`big-${i}`, big)));
+      expect((await composer.compose(delivery(100 + i, `big-${i}`), settings, context)).body).toBeInstanceOf(Buffer);
+    }
+    // 24 MB hold the last 7 (11 if each body were counted once). Nothing is in the table: only what the cache holds can be composed.
+    await expect(composer.compose(delivery(200, 'big-17'), settings, context)).resolves.toBeDefined();
+    await expect(composer.compose(delivery(201, 'big-16'), settings, context)).rejects.toThrow('event big-16 is not stored');
+  });
+
   describe("with Herald's preferences page (HERALD_PUBLIC_URL)", () => {
     let links: PreferenceLinks;
     let ttl: number;

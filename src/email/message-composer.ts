@@ -34,7 +34,7 @@ interface PreparedMail extends EncodedBody {
 
 interface CachedEvent {
   event: JobEvent;
-  /** Roughly what this entry holds in memory (payload and encoded body). */
+  /** Roughly what this entry holds in memory (payload and encoded bodies). */
   bytes: number;
   payloadLength: number;
   /** 16 hex digits derived from the event id: in Message-IDs and the MIME boundary. */
@@ -125,8 +125,10 @@ export class MessageComposer {
     if (!prepared) {
       const preparing = this.prepare(cached, route.gatewayUri, reader).then((mail) => {
         if (this.events.get(d.eventId) === cached) {
-          cached.bytes += mail.body.length;
-          this.account(mail.body.length);
+          // A body every recipient shares (no links of their own) is also kept in the relay's form (asSmtpData) while it is.
+          const bytes = (this.links.herald ? 1 : 2) * mail.body.length;
+          cached.bytes += bytes;
+          this.account(bytes);
         }
         return mail;
       });

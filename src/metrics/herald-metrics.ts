@@ -238,12 +238,12 @@ export class HeraldMetrics {
   }
 }
 
-/** `250 2.0.0 OK` → 2xx; no reply (a connection refused, a timeout) → none. */
 /** A counter's series of one set of labels (prom-client's `labels()`). */
 type Series = { inc(): void };
 /** A histogram's series of one set of labels. */
 type Observed = { observe(value: number): void };
 
+/** `250 2.0.0 OK` → 2xx; no reply (a connection refused, a timeout) → none. */
 function replyClass(reply: string | null): string {
   const digit = reply ? /^\s*(?:HTTP\s+)?([2-5])\d\d\b/.exec(reply)?.[1] : undefined; // an SMTP reply, or a target's "HTTP 429 …"
   return digit ? `${digit}xx` : 'none';
