@@ -89,7 +89,7 @@ export class EmailChannel implements DeliveryChannel {
       if (hold) return { sent: false, failure: { scope: 'channel', description: hold.reason, hold } };
       const mail = await this.composer.compose(d, route, context);
       sendStart = this.clock.now();
-      const reply = await this.transport.send(route, { envelope: mail.envelope, raw: mail.raw });
+      const reply = await this.transport.send(route, { envelope: mail.envelope, raw: mail.raw, body: mail.body });
       this.senderRefusals.accepted();
       await this.transport.succeeded(route).catch((e: Error) => this.logger.warn(`could not record the relay's success: ${e.message}`));
       return { sent: true, reference: mail.messageId, reply, sendMs: this.clock.now() - sendStart, sentVia: via, ...(mail.note && { note: mail.note }) };

@@ -17,6 +17,8 @@ import type { SmtpCheckResult } from '../smtp/smtp-gateway';
 export interface EncodedMail {
   envelope: { from: string; to: string[] };
   raw: Buffer;
+  /** The bytes `raw` ends with, when other messages share them (an event's body, the same Buffer for each recipient): a transport may prepare them once. */
+  body?: Buffer;
 }
 
 /** Where mail goes now, from the live settings. The same object as long as the settings stay. */

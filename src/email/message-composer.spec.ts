@@ -86,6 +86,10 @@ describe('MessageComposer', () => {
     expect(ma.html).toContain('Out of memory');
     const body = (raw: Buffer) => raw.subarray(raw.indexOf('\r\n\r\n'));
     expect(body(a.raw).equals(body(b.raw))).toBe(true);
+    // The same Buffer for both, named as shared: the relay's form of it is made once (asSmtpData).
+    expect(a.body).toBeInstanceOf(Buffer);
+    expect(b.body).toBe(a.body);
+    expect(a.raw.subarray(a.raw.length - a.body!.length).equals(a.body!)).toBe(true);
   });
 
   it("dates each message by the Clock, when it is composed", async () => {
@@ -122,6 +126,17 @@ describe('MessageComposer', () => {
     await expect(composer.compose(delivery(5, 'big-0'), settings, context)).rejects.toThrow();
   });
 
+  it("counts a body its recipients share twice in its budget: the relay's form of it is kept with it", async () => {
+    const big = 'x'.repeat(512 * 1024); // the payload counted twice (a string), the body (~1.1 MB: text and HTML) twice
+    for (let i = 0; i < 24; i++) {
+      composer.remember(`big-${i}`, JSON.stringify(event(`big-${i}`, big)));
+      expect((await composer.compose(delivery(100 + i, `big-${i}`), settings, context)).body).toBeInstanceOf(Buffer);
+    }
+    // 24 MB hold the last 7 (11 if each body were counted once). Nothing is in the table: only what the cache holds can be composed.
+    await expect(composer.compose(delivery(200, 'big-17'), settings, context)).resolves.toBeDefined();
+    await expect(composer.compose(delivery(201, 'big-16'), settings, context)).rejects.toThrow('event big-16 is not stored');
+  });
+
   describe("with Herald's preferences page (HERALD_PUBLIC_URL)", () => {
     let links: PreferenceLinks;
     let ttl: number;
@@ -152,6 +167,8 @@ describe('MessageComposer', () => {
       // Same length, same layout: the bodies differ in the tokens alone.
       const body = (raw: Buffer) => raw.subarray(raw.indexOf('\r\n\r\n'));
       expect(body(a.raw).length).toBe(body(b.raw).length);
+      // Each body is the recipient's own: none is named as shared.
+      expect([a.body, b.body]).toEqual([undefined, undefined]);
     });
   });
 

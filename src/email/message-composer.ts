@@ -18,6 +18,8 @@ import { type MailThread, threadHeaders, threadOf } from './mail-thread';
 /** A message ready for the relay: its envelope, its bytes and its Message-ID. */
 export interface ComposedMail extends EncodedMessage {
   messageId: string;
+  /** The body `raw` ends with when the messages to the mail's other recipients end with the same Buffer (not made per recipient). */
+  body?: Buffer;
   /** For the delivery log: written with Herald's default template, an admin's having failed (RenderedMail.fallback). */
   note?: string;
 }
@@ -32,7 +34,7 @@ interface PreparedMail extends EncodedBody {
 
 interface CachedEvent {
   event: JobEvent;
-  /** Roughly what this entry holds in memory (payload and encoded body). */
+  /** Roughly what this entry holds in memory (payload and encoded bodies). */
   bytes: number;
   payloadLength: number;
   /** 16 hex digits derived from the event id: in Message-IDs and the MIME boundary. */
@@ -123,8 +125,10 @@ export class MessageComposer {
     if (!prepared) {
       const preparing = this.prepare(cached, route.gatewayUri, reader).then((mail) => {
         if (this.events.get(d.eventId) === cached) {
-          cached.bytes += mail.body.length;
-          this.account(mail.body.length);
+          // A body every recipient shares (no links of their own) is also kept in the relay's form (asSmtpData) while it is.
+          const bytes = (this.links.herald ? 1 : 2) * mail.body.length;
+          cached.bytes += bytes;
+          this.account(bytes);
         }
         return mail;
       });
@@ -143,7 +147,7 @@ export class MessageComposer {
     event: NotifiedEvent,
     messageId?: string,
     now = this.clock.now(),
-  ): ComposedMail & { headers: MailHeader[]; body: Buffer } {
+  ): ComposedMail & { headers: MailHeader[] } {
     const domain = senderDomain(route.sender);
     messageId ??= `<herald.${tag}.${d.id}@${domain}>`;
     // Its conversation (mail-thread.ts): the installation is the console's address and the sender's domain.
@@ -162,7 +166,7 @@ export class MessageComposer {
       { key: 'X-Herald-Delivery-Id', value: String(d.id) },
     ];
     const message = withHeaders({ contentType: mail.contentType, body: own.body }, tag, headers, now);
-    return { ...message, messageId, headers, body: own.body, ...(mail.note && { note: mail.note }) };
+    return { ...message, messageId, headers, ...(own.body === mail.body && { body: own.body }), ...(mail.note && { note: mail.note }) };
   }
 
   /** The conversation of a digest's events, or of one event (kept with the event for its next recipients). */

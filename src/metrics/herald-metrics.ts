@@ -167,10 +167,31 @@ export class HeraldMetrics {
 
   /** One send attempt on `channel` ended; `seconds` is how long the send took (none when no send was made). */
   attempted(channel: string, outcome: AttemptOutcome, reply: string | null, seconds?: number): void {
-    this.attempts.inc({ outcome, reply_class: replyClass(reply), channel });
-    if (seconds !== undefined) this.sendSeconds.observe({ channel }, seconds);
-    if (outcome === 'sent') this.deliveries.inc({ status: 'SENT', channel });
-    if (outcome === 'failed') this.deliveries.inc({ status: 'FAILED', channel });
+    const replyClassOf = replyClass(reply);
+    const key = `${channel}\n${outcome}\n${replyClassOf}`;
+    let counters = this.attemptCounters.get(key);
+    if (!counters) {
+      const final = outcome === 'sent' ? 'SENT' : outcome === 'failed' ? 'FAILED' : undefined;
+      counters = { attempts: this.attempts.labels({ outcome, reply_class: replyClassOf, channel }), final: final && this.deliveries.labels({ status: final, channel }) };
+      this.attemptCounters.set(key, counters);
+    }
+    counters.attempts.inc();
+    counters.final?.inc();
+    if (seconds !== undefined) this.byChannel(channel).sendSeconds.observe(seconds);
+  }
+
+  /**
+   * The counters of each kind of attempt, and each channel's histograms, by their labels:
+   * prom-client hashes a label object on every call, for what is the same few series for
+   * every mail. A handful of each (channels × outcomes × reply classes).
+   */
+  private readonly attemptCounters = new Map<string, { attempts: Series; final?: Series }>();
+  private readonly channelSeries = new Map<string, { sendSeconds: Observed; acceptedToSent: Observed }>();
+
+  private byChannel(channel: string): { sendSeconds: Observed; acceptedToSent: Observed } {
+    let series = this.channelSeries.get(channel);
+    if (!series) this.channelSeries.set(channel, (series = { sendSeconds: this.sendSeconds.labels({ channel }), acceptedToSent: this.acceptedToSentSeconds.labels({ channel }) }));
+    return series;
   }
 
   /** Deliveries CANCELLED before they were sent (their people no longer receive them): final, not failures; by channel. */
@@ -182,7 +203,7 @@ export class HeraldMetrics {
 
   /** A message on `channel` whose event was accepted `seconds` ago was sent. */
   acceptedToSent(channel: string, seconds: number): void {
-    this.acceptedToSentSeconds.observe({ channel }, Math.max(0, seconds));
+    this.byChannel(channel).acceptedToSent.observe(Math.max(0, seconds));
   }
 
   /** The relay is now in `state`, one of `states` (the others are set to 0). */
@@ -216,6 +237,11 @@ export class HeraldMetrics {
     this.tokenRequests.inc({ result: ok ? 'ok' : 'error' });
   }
 }
+
+/** A counter's series of one set of labels (prom-client's `labels()`). */
+type Series = { inc(): void };
+/** A histogram's series of one set of labels. */
+type Observed = { observe(value: number): void };
 
 /** `250 2.0.0 OK` → 2xx; no reply (a connection refused, a timeout) → none. */
 function replyClass(reply: string | null): string {

@@ -42,6 +42,44 @@ describe('asSmtpData: what DataStream writes for a message, final dot included',
   });
 });
 
+describe('asSmtpData with a shared body: the body made ready once for every message that ends with it', () => {
+  it('is what DataStream writes for the whole message, for every header block (up to 3 characters) and body (up to 4) of CR, LF, dot and a letter', async () => {
+    const heads = [...strings(['\r', '\n', '.', 'a'], 3)];
+    const bodies = [...strings(['\r', '\n', '.', 'a'], 4)];
+    let checked = 0;
+    for (const head of heads) {
+      for (const text of bodies) {
+        const body = Buffer.from(text, 'latin1');
+        const raw = Buffer.from(head + text, 'latin1');
+        const expected = (await throughDataStream(raw)).out.toString('latin1');
+        // Twice: the second message takes the body's form as the first made it.
+        for (let n = 0; n < 2; n++) expect({ head, text, n, out: asSmtpData(raw, body).toString('latin1') }).toEqual({ head, text, n, out: expected });
+        checked++;
+      }
+    }
+    expect(checked).toBe(85 * 341);
+  });
+
+  it('reads the body as raw has it: a body that raw does not end with is not used', async () => {
+    const raw = Buffer.from('Subject: x\r\n\r\nbare LF\n.dot\n');
+    for (const body of [Buffer.from('bare LF\n.other\n'), Buffer.from('x'.repeat(raw.length + 1))]) {
+      expect(asSmtpData(raw, body)).toEqual((await throughDataStream(raw)).out);
+    }
+  });
+
+  it('reads the shared body once, however many messages end with it', () => {
+    const body = Buffer.from(`line\n.dot\n${'text '.repeat(200)}\n`);
+    const latin1 = jest.spyOn(Buffer.prototype, 'toString');
+    try {
+      for (const to of ['a', 'b', 'c']) asSmtpData(Buffer.concat([Buffer.from(`To: ${to}@example.com\r\n\r\n`), body]), body);
+      const whole = latin1.mock.contexts.filter((buffer) => (buffer as Buffer).length >= body.length);
+      expect(whole).toHaveLength(1);
+    } finally {
+      latin1.mockRestore();
+    }
+  });
+});
+
 describe('EncodedData: an encoded message as the SMTP connection pipes it into its DataStream', () => {
   const cases = {
     'a message with CRLF line breaks': 'Subject: x\r\n\r\nline one\r\nline two\r\n',
@@ -62,6 +100,14 @@ describe('EncodedData: an encoded message as the SMTP connection pipes it into i
     // The bytes leave the DataStream in one piece, the final dot with them.
     expect(piped.pushes).toBe(1);
     expect(written.pushes).toBe(2);
+  });
+
+  it('gives the DataStream the same bytes and counts with a shared body', async () => {
+    const body = Buffer.from('.dot\nbare LF\rbare CR\r\n');
+    const raw = Buffer.concat([Buffer.from('Subject: x\r\n\r\n'), body]);
+    const written = await throughDataStream(raw);
+    const piped = await throughDataStream(raw, (stream) => new EncodedData(raw, body).pipe(stream));
+    expect(piped).toMatchObject({ out: written.out, inByteCount: written.inByteCount, outByteCount: written.outByteCount, pushes: 1 });
   });
 
   it('writes the bytes as they are into any other stream', async () => {

@@ -93,10 +93,13 @@ describe('sendEncoded: an encoded message straight to the pool of the mailer mod
       const info = await sendEncoded(transporter, { ...mail, messageId: '<m1@example.com>' });
       expect(info).toMatchObject({ accepted: mail.envelope.to, messageId: '<m1@example.com>', response: expect.stringMatching(/^250 /) });
     }
-    expect(server.received).toHaveLength(4);
-    const [viaMailer, viaPool, viaMailer2, viaPool2] = server.received;
+    // With its body named as shared (what the composer gives for an event's recipients).
+    await sendEncoded(transporter, { ...encoded, body: encoded.raw.subarray(encoded.raw.indexOf('\r\n\r\n') + 4) });
+    expect(server.received).toHaveLength(5);
+    const [viaMailer, viaPool, viaMailer2, viaPool2, withBody] = server.received;
     expect(viaPool).toEqual(viaMailer);
     expect(viaPool2).toEqual(viaMailer2);
+    expect(withBody).toEqual(viaMailer);
     expect(viaPool.to).toEqual(['zoe@bücher.example']);
     expect(viaPool2.raw.toString()).toMatch(/no line break at the end\r\n$/);
   });

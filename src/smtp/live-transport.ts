@@ -23,6 +23,8 @@ export interface EncodedMail {
   envelope: { from: string; to: string[] };
   raw: Buffer;
   messageId?: string;
+  /** The bytes `raw` ends with when other messages share them (an event's body): made ready for the relay once for all (asSmtpData). */
+  body?: Buffer;
 }
 
 /**
@@ -127,8 +129,12 @@ export class LiveTransport implements OnApplicationShutdown {
     try {
       const transporter = this.mailer.getTransporter(generation.name);
       // A DKIM key (none today: the relay signs) is applied by sendMail alone.
-      const info: SentMessageInfo =
-        'raw' in mail && !transporter.dkim ? await sendEncoded(transporter, mail) : await this.mailer.sendMail({ from: generation.settings.sender!, ...mail, transporterName: generation.name });
+      let info: SentMessageInfo;
+      if ('raw' in mail && !transporter.dkim) info = await sendEncoded(transporter, mail);
+      else {
+        const { body: _shared, ...options } = mail as EncodedMail; // a body's stuffing is sendEncoded's alone
+        info = await this.mailer.sendMail({ from: generation.settings.sender!, ...options, transporterName: generation.name });
+      }
       return { messageId: info.messageId ?? '', response: info.response ?? '', accepted: (info.accepted ?? []).map(String) };
     } finally {
       generation.inFlight--;
@@ -186,7 +192,7 @@ function encodedMessage(mail: EncodedMail): TransportMessage {
       getEnvelope: () => ({ from: mail.envelope.from, to: [...mail.envelope.to] }),
       messageId: () => messageId,
       getHeader: (key) => (key.toLowerCase() === 'message-id' ? messageId : undefined),
-      createReadStream: () => new EncodedData(raw),
+      createReadStream: () => new EncodedData(raw, mail.body),
     },
   };
 }

@@ -88,6 +88,57 @@ describe('MIME encoding through nodemailer', () => {
     expect(withHeaders(body, '0123456789abcdef', messages[3], AT).envelope).toEqual({ from: 'herald@xn--bcher-kva.example', to: ['a@example.com', 'b@example.com', 'c@example.com'] });
   });
 
+  it('normalises each header key once, not once per message (MimeNode runs its regular expressions per value encoded)', () => {
+    const body = encodeAlternative('0123456789abcdef', 'text', '<p>html</p>');
+    const headers = (n: number): MailHeader[] => [
+      { key: 'From', value: 'herald@example.com' },
+      { key: 'To', value: `r${n}@example.com` },
+      { key: 'Message-ID', value: `<herald.${n}@example.com>` },
+      { key: 'X-Normalised-Once', value: String(n) },
+    ];
+    withHeaders(body, '0123456789abcdef', headers(1), AT);
+    const normalize = jest.spyOn(MimeNode.prototype as unknown as { _normalizeHeaderKey(key: string): string }, '_normalizeHeaderKey');
+    try {
+      const later = [2, 3, 4].map((n) => withHeaders(body, '0123456789abcdef', headers(n), AT));
+      expect(normalize).not.toHaveBeenCalled();
+      expect(later[2].raw.toString()).toMatch(/^Message-ID: <herald\.4@example\.com>\r\nX-Normalised-Once: 4\r$/m);
+    } finally {
+      normalize.mockRestore();
+    }
+  });
+
+  it("encodes a person's To line once for every mail to them, and tells people apart", () => {
+    const body = encodeAlternative('0123456789abcdef', 'text', '<p>html</p>');
+    const to: MailHeader['value'][] = [
+      { name: 'Zoë Ó', address: 'zoe@bücher.example' },
+      'zoe@bücher.example',
+      { name: '', address: 'zoe@bücher.example' },
+      { name: 'Zoë', address: ' Ózoe@bücher.example' },
+      { name: 'Zoë Ó', address: 'other@example.com' },
+      'Zoë Ó <zoe@bücher.example>',
+    ];
+    const headers = (value: MailHeader['value'], n: number): MailHeader[] => [
+      { key: 'From', value: 'herald@example.com' },
+      { key: 'To', value },
+      { key: 'Message-ID', value: `<herald.${n}@example.com>` },
+    ];
+    const first = to.map((value, n) => withHeaders(body, '0123456789abcdef', headers(value, n), AT));
+    const parse = jest.spyOn(MimeNode.prototype as unknown as { _parseAddresses(value: unknown): unknown[] }, '_parseAddresses');
+    let again;
+    try {
+      again = to.map((value, n) => withHeaders(body, '0123456789abcdef', headers(value, n), AT));
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+    to.forEach((value, n) => {
+      const reference = throughMimeNode(body, '0123456789abcdef', headers(value, n), AT);
+      expect(again[n].raw.toString()).toBe(reference.raw.toString());
+      expect(again[n].envelope).toEqual(reference.envelope);
+      expect(again[n].raw.equals(first[n].raw)).toBe(true);
+    });
+  });
+
   it('writes the Content-Type line of each tag as a MimeNode does, a tag per event', () => {
     const headers: MailHeader[] = [
       { key: 'From', value: 'herald@example.com' },

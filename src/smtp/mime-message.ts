@@ -231,6 +231,12 @@ function mimeNode(contentType?: string, tag?: string): HeaderEncoder {
 
 /** Encodes header values; never builds a message. */
 const encoder = mimeNode();
+/**
+ * Its key normalisation remembered per key: MimeNode runs a chain of regular
+ * expressions (one with a callback) over the key for every value it encodes, the
+ * same few keys for every message.
+ */
+encoder._normalizeHeaderKey = normalizedKey;
 
 /** Keys a root MimeNode writes itself or treats apart (they go through a MimeNode). */
 const OWN_KEYS = new Set(['Content-Type', 'Content-Transfer-Encoding', 'Content-Disposition', 'Date', 'MIME-Version', 'Bcc']);
@@ -240,15 +246,21 @@ const ENVELOPE_KEYS = new Set(['From', 'To', 'Cc']);
 
 const normalizedKeys = new Map<string, string>();
 
+/** A header key as MimeNode normalises it (its own method), once per key. */
+function normalizedKey(key: string): string {
+  let normalized = normalizedKeys.get(key);
+  if (normalized === undefined) {
+    if (normalizedKeys.size > 1000) normalizedKeys.clear();
+    normalizedKeys.set(key, (normalized = (MimeNode.prototype as unknown as HeaderEncoder)._normalizeHeaderKey.call(encoder, key)));
+  }
+  return normalized;
+}
+
 /** The headers by normalised key, as MimeNode.setHeader keeps them; undefined if one is for a MimeNode to write (or an object not an address). */
 function byKey(headers: MailHeader[]): Map<string, MailHeader['value']> | undefined {
   const fields = new Map<string, MailHeader['value']>();
   for (const { key, value } of headers) {
-    let normalized = normalizedKeys.get(key);
-    if (normalized === undefined) {
-      if (normalizedKeys.size > 1000) normalizedKeys.clear();
-      normalizedKeys.set(key, (normalized = encoder._normalizeHeaderKey(key)));
-    }
+    const normalized = normalizedKey(key);
     if (OWN_KEYS.has(normalized) || (typeof value === 'object' && !ADDRESS_KEYS.has(normalized))) return undefined;
     fields.set(normalized, value);
   }
@@ -266,12 +278,32 @@ interface EncodedField {
 const lastFields = new Map<string, { value: string; field: EncodedField }>();
 
 function encodedField(key: string, value: MailHeader['value']): EncodedField {
-  if (typeof value !== 'string') return encodeField(key, value); // an address object: the recipient's own
+  if (typeof value !== 'string' || key === 'To') return recipientField(key, value); // the recipient's own
   const last = lastFields.get(key);
   if (last?.value === value) return last.field;
   const field = encodeField(key, value);
   if (lastFields.size > 100 && !last) lastFields.clear();
   lastFields.set(key, { value, field });
+  return field;
+}
+
+/**
+ * Recipients' headers (To, an address object) by key and value: a person's To line is
+ * the same in every mail to them, and the same people receive the mails of many events
+ * (parsing and punycoding the address was most of a header block's time). Forgotten
+ * all at once past RECIPIENT_FIELDS.
+ */
+const recipientFields = new Map<string, EncodedField>();
+const RECIPIENT_FIELDS = 10_000;
+
+function recipientField(key: string, value: MailHeader['value']): EncodedField {
+  // A normalised key holds no colon; a name's length keeps name and address apart.
+  const id = typeof value === 'string' ? `s${key}:${value}` : `o${key}:${value.name.length}:${value.name}${value.address}`;
+  let field = recipientFields.get(id);
+  if (!field) {
+    if (recipientFields.size >= RECIPIENT_FIELDS) recipientFields.clear();
+    recipientFields.set(id, (field = encodeField(key, value)));
+  }
   return field;
 }
 
@@ -299,7 +331,17 @@ function dateLine(now: number): string {
 
 /** The Content-Type line a MimeNode writes for this type (its boundary parameter and all), once per body type. */
 const contentTypeLines = new Map<string, string>();
+/** The last message's line: every recipient of a mail has the same type and tag. */
+let lastContentType = { contentType: '', tag: '', line: '' };
 function contentTypeLine(contentType: string, tag: string): string {
+  const last = lastContentType;
+  if (last.contentType === contentType && last.tag === tag && last.line) return last.line;
+  const line = contentTypeLineOfTag(contentType, tag);
+  lastContentType = { contentType, tag, line };
+  return line;
+}
+
+function contentTypeLineOfTag(contentType: string, tag: string): string {
   // A mail per event has a tag of its own: the line is written for a stand-in of the same
   // length and kind of characters (letters and digits: a token, which MimeNode neither
   // quotes differently nor folds inside), and the tag put back in its place.

@@ -99,7 +99,8 @@ export class DeliveryOutbox {
   /** SQLite only: the new deliveries' events, once their ids are known. */
   private readonly insertEventsSql?: SqlStatement;
   private readonly claimSql: SqlStatement;
-  private readonly recordSql: SqlStatement;
+  /** PostgreSQL: every outcome in one statement (a statement is a round trip). */
+  private readonly recordSql?: SqlStatement;
   /** SQLite: one outcome, run once per outcome in one transaction (SqlStatement.runEach). */
   private readonly recordOneSql?: SqlStatement;
   private readonly relayFailureSql: SqlStatement;
@@ -173,27 +174,28 @@ export class DeliveryOutbox {
                   event_type, application_id, recipient_id,
                   channel, address, recipient_name, recipient_locale, recipient_time_zone, attempts, relay_failures, created_at, priority`,
     );
-    this.recordSql = sql.prepare(
-      `UPDATE ${table} AS d
-          SET status = v.status, attempts = v.attempts, address = COALESCE(v.address, d.address),
-              message_id = COALESCE(v.message_id, d.message_id), sent_via = COALESCE(v.sent_via, d.sent_via),
-              last_reply = v.last_reply, last_error = v.last_error,
-              next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at), sent_at = COALESCE(v.sent_at, d.sent_at),
-              updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
-         FROM ${sql.jsonRows(OUTCOME_COLUMNS)}
-        WHERE d.id = v.id AND d.lease_owner = ?`,
-    );
-    this.recordOneSql = this.postgres
-      ? undefined
-      : sql.prepare(
-          `UPDATE ${table}
-              SET status = ?, attempts = ?, address = COALESCE(?, address),
-                  message_id = COALESCE(?, message_id), sent_via = COALESCE(?, sent_via),
-                  last_reply = ?, last_error = ?,
-                  next_attempt_at = COALESCE(?, next_attempt_at), sent_at = COALESCE(?, sent_at),
-                  updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
-            WHERE id = ? AND lease_owner = ?`,
-        );
+    if (this.postgres) {
+      this.recordSql = sql.prepare(
+        `UPDATE ${table} AS d
+            SET status = v.status, attempts = v.attempts, address = COALESCE(v.address, d.address),
+                message_id = COALESCE(v.message_id, d.message_id), sent_via = COALESCE(v.sent_via, d.sent_via),
+                last_reply = v.last_reply, last_error = v.last_error,
+                next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at), sent_at = COALESCE(v.sent_at, d.sent_at),
+                updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+           FROM ${sql.jsonRows(OUTCOME_COLUMNS)}
+          WHERE d.id = v.id AND d.lease_owner = ?`,
+      );
+    } else {
+      this.recordOneSql = sql.prepare(
+        `UPDATE ${table}
+            SET status = ?, attempts = ?, address = COALESCE(?, address),
+                message_id = COALESCE(?, message_id), sent_via = COALESCE(?, sent_via),
+                last_reply = ?, last_error = ?,
+                next_attempt_at = COALESCE(?, next_attempt_at), sent_at = COALESCE(?, sent_at),
+                updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+          WHERE id = ? AND lease_owner = ?`,
+      );
+    }
     this.cancelSql = sql.prepare(
       `UPDATE ${table} AS d
           SET status = '${DeliveryStatus.CANCELLED}', last_error = v.last_error, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
@@ -308,27 +310,18 @@ export class DeliveryOutbox {
    */
   async record(outcomes: Outcome[], owner: string): Promise<void> {
     if (!outcomes.length) return;
-    const now = this.clock.date();
-    const rows = outcomes.map((o) => ({
-      id: o.delivery.id,
-      status: o.status,
-      address: o.delivery.address,
-      attempts: o.delivery.attempts + (o.status === DeliveryStatus.CANCELLED ? 0 : 1),
-      message_id: o.status === DeliveryStatus.SENT ? o.messageId : null,
-      sent_via: o.status === DeliveryStatus.SENT ? (o.sentVia ?? null) : null,
-      last_reply: o.reply,
-      last_error: o.status === DeliveryStatus.SENT ? (o.note ?? null) : o.error,
-      next_attempt_at: o.status === DeliveryStatus.RETRY ? stored(o.nextAttemptAt) : null,
-      sent_at: o.status === DeliveryStatus.SENT ? stored(now) : null,
-    }));
+    const at = stored(this.clock.date());
     if (this.recordOneSql) {
       // SQLite: an UPDATE by id per outcome, in one transaction, costs less than one UPDATE … FROM the JSON rows.
-      const at = stored(now);
-      const each = rows.map((r) => [r.status, r.attempts, r.address, r.message_id, r.sent_via, r.last_reply, r.last_error, r.next_attempt_at, r.sent_at, at, r.id, owner]);
+      const each = outcomes.map((o) => {
+        const r = outcomeRow(o, at);
+        return [r.status, r.attempts, r.address, r.message_id, r.sent_via, r.last_reply, r.last_error, r.next_attempt_at, r.sent_at, at, r.id, owner];
+      });
       await this.transactions.exclusive(async () => this.recordOneSql!.runEach(each));
       return;
     }
-    await this.transactions.exclusive(() => this.recordSql.query(this.dataSource.manager, [stored(now), JSON.stringify(rows), owner]));
+    const rows = JSON.stringify(outcomes.map((o) => outcomeRow(o, at)));
+    await this.transactions.exclusive(() => this.recordSql!.query(this.dataSource.manager, [at, rows, owner]));
   }
 
   /**
@@ -427,4 +420,21 @@ export class DeliveryOutbox {
     );
     return result.affected ?? 0;
   }
+}
+
+/** An outcome's columns (OUTCOME_COLUMNS); `at`: the time it is recorded, as stored. */
+function outcomeRow(o: Outcome, at: string) {
+  const sent = o.status === DeliveryStatus.SENT;
+  return {
+    id: o.delivery.id,
+    status: o.status,
+    address: o.delivery.address,
+    attempts: o.delivery.attempts + (o.status === DeliveryStatus.CANCELLED ? 0 : 1),
+    message_id: sent ? o.messageId : null,
+    sent_via: sent ? (o.sentVia ?? null) : null,
+    last_reply: o.reply,
+    last_error: sent ? (o.note ?? null) : o.error,
+    next_attempt_at: o.status === DeliveryStatus.RETRY ? stored(o.nextAttemptAt) : null,
+    sent_at: sent ? at : null,
+  };
 }
