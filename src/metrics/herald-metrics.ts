@@ -182,8 +182,9 @@ export class HeraldMetrics {
 
   /**
    * The counters of each kind of attempt, and each channel's histograms, by their labels:
-   * prom-client hashes a label object on every call, for what is the same few series for
-   * every mail. A handful of each (channels × outcomes × reply classes).
+   * their label objects made once, not several per mail, for what is the same few series
+   * for every mail (prom-client still checks and hashes them on each call). A handful of
+   * each (channels × outcomes × reply classes).
    */
   private readonly attemptCounters = new Map<string, { attempts: Series; final?: Series }>();
   private readonly channelSeries = new Map<string, { sendSeconds: Observed; acceptedToSent: Observed }>();
