@@ -105,7 +105,10 @@ net.Socket.prototype.write = function (chunk, ...rest) {
   bump(cur.io, `${p} writes`);
   if (p === 'pg' && Buffer.isBuffer(chunk)) {
     if (this.herald) frontend(this, chunk);
-    else this.herald = {}; // the first write is the startup message, which has no type byte
+    else {
+      this.herald = {}; // the first write is the startup message, which has no type byte
+      bump(cur.io, 'pg connections opened');
+    }
   }
   if (!this.heraldReading) {
     this.heraldReading = true;
