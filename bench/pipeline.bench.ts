@@ -37,6 +37,7 @@
  *   BENCH_ONE_IN_FLIGHT=4                                the one process with that many (BENCH_PROCESSES=1: one process at 4 against one at 8)
  *   BENCH_PROCESSES_WAY_IN=rabbitmq                      events published to RabbitMQ (HERALD_BENCH_RABBITMQ_URL; confirmed, 64 in flight) and
  *                                                        consumed from one queue by every process (RABBITMQ_PREFETCH each), instead of over HTTP
+ *   BENCH_JOB_KINDS=64 BENCH_HERALD_ENV=MAIL_CAP_COUNT=0   events spread over that many job kinds, and more settings for every Herald process
  *   BENCH_PHASE_FILE=/tmp/phase                          'measure' / 'end' written there around the measured phase (for a preload in Herald:
  *                                                        bench/profiling/count-pg.cjs)
  * It reports medians of msg/s and of CPU ms per mail (all processes), the median of each
@@ -101,6 +102,7 @@ function heraldEnv(target: Target, sink: SinkClient, smtp: boolean, wayIn: WayIn
     SMTP_POOL_SIZE: String(POOL),
     GATEWAY_URI: 'https://console.example.com',
     ...(process.env.BENCH_PHASE_FILE ? { BENCH_PHASE_FILE: process.env.BENCH_PHASE_FILE } : {}), // for a preload (bench/profiling)
+    ...Object.fromEntries((process.env.BENCH_HERALD_ENV ?? '').split(',').filter(Boolean).map((pair) => pair.split('='))),
   };
 }
 
