@@ -37,6 +37,9 @@
  *   BENCH_ONE_IN_FLIGHT=4                                the one process with that many (BENCH_PROCESSES=1: one process at 4 against one at 8)
  *   BENCH_PROCESSES_WAY_IN=rabbitmq                      events published to RabbitMQ (HERALD_BENCH_RABBITMQ_URL; confirmed, 64 in flight) and
  *                                                        consumed from one queue by every process (RABBITMQ_PREFETCH each), instead of over HTTP
+ *   BENCH_JOB_KINDS=64 BENCH_HERALD_ENV=MAIL_CAP_COUNT=0   events spread over that many job kinds, and more settings for every Herald process
+ *   BENCH_PHASE_FILE=/tmp/phase                          'measure' / 'end' written there around the measured phase (for a preload in Herald:
+ *                                                        bench/profiling/count-pg.cjs)
  * It reports medians of msg/s and of CPU ms per mail (all processes), the median of each
  * round's N ÷ 1, and the mails the sink took twice (by Message-ID and recipient).
  */
@@ -46,7 +49,7 @@ import { HeraldPublisher } from '@herald/client';
 import type { JobEvent } from '@herald/contracts';
 import { bareNodemailerLoop, preparedMails } from './support/bare-nodemailer';
 import { ADMIN_TOKEN, gql, type HeraldIngress, INGRESS_LABEL, parseIngress, publish as publishOver, type Reader, seedManagers } from './support/herald-api';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { HeraldProcess } from './support/herald-process';
 import { eachInFlight, jobEvent } from './support/job-events';
 import { LoadMonitor, loadLine } from './support/load';
@@ -98,6 +101,8 @@ function heraldEnv(target: Target, sink: SinkClient, smtp: boolean, wayIn: WayIn
     SMTP_SENDER: 'Herald <herald@bench.example.com>',
     SMTP_POOL_SIZE: String(POOL),
     GATEWAY_URI: 'https://console.example.com',
+    ...(process.env.BENCH_PHASE_FILE ? { BENCH_PHASE_FILE: process.env.BENCH_PHASE_FILE } : {}), // for a preload (bench/profiling)
+    ...Object.fromEntries((process.env.BENCH_HERALD_ENV ?? '').split(',').filter(Boolean).map((pair) => pair.split('='))),
   };
 }
 
@@ -186,6 +191,7 @@ async function heraldThroughput(target: Target, sink: SinkClient, recipients: nu
     const detailBefore = detail();
     const commitsBefore = await databaseCommits(target);
     const sinkCpuBefore = sink.cpuMs();
+    markPhase('measure');
     const started = performance.now();
     if (wayIn.name === 'RabbitMQ') await publishOverRabbitMq(wayIn, events);
     else if (processes === 1) await publishAll(herald.url, events, inFlight, ingressOf(wayIn));
@@ -203,6 +209,7 @@ async function heraldThroughput(target: Target, sink: SinkClient, recipients: nu
     }
     const publishedMs = performance.now() - started;
     await sink.waitFor(expected);
+    markPhase('end');
     const seconds = (performance.now() - started) / 1000;
     const cpuMsPerMail = (cpu() - cpuBefore) / expected;
     const sinkCpuMsPerMail = (sink.cpuMs() - sinkCpuBefore) / expected;
@@ -252,6 +259,14 @@ async function databaseCommits(target: Target, settled = false): Promise<number 
   } finally {
     await client.end();
   }
+}
+
+/**
+ * BENCH_PHASE_FILE=/tmp/…: 'measure' written there when the measured phase begins and 'end' when its
+ * last mail has arrived, for a preload in Herald (BENCH_HERALD_NODE_OPTIONS=--require …) to count that phase alone.
+ */
+function markPhase(phase: 'measure' | 'end'): void {
+  if (process.env.BENCH_PHASE_FILE) writeFileSync(process.env.BENCH_PHASE_FILE, `${phase} ${Date.now()}\n`);
 }
 
 /** How long a run of several processes waits after the last expected mail for any sent twice. */

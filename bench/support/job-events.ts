@@ -1,6 +1,8 @@
 import { JobEventType, type JobEvent } from '@herald/contracts';
 
 let seq = 0;
+/** BENCH_JOB_KINDS=64: the events' job kinds taken in turn from that many (each kind's job history is a row of its own); default one. */
+const KINDS = Number(process.env.BENCH_JOB_KINDS ?? 1);
 
 /** A JOB_FAILED event about `applicationId` in the wire format, unique per call (id, job id). */
 export function jobEvent(applicationId: string): JobEvent {
@@ -11,7 +13,7 @@ export function jobEvent(applicationId: string): JobEvent {
     type: JobEventType.JOB_FAILED,
     occurredAt: new Date().toISOString(),
     application: { id: applicationId, name: `Application ${applicationId}` },
-    job: { id: `job-${seq}`, kind: 'analysis', startedAt: '2026-11-24T09:00:00Z', endedAt: '2026-11-24T09:42:30Z' },
+    job: { id: `job-${seq}`, kind: KINDS > 1 ? `analysis-${seq % KINDS}` : 'analysis', startedAt: '2026-11-24T09:00:00Z', endedAt: '2026-11-24T09:42:30Z' },
     error: { message: 'Out of memory while building the call graph', step: 'Run analyzer', logExcerpt: 'INFO start\n'.repeat(40) },
   } as JobEvent;
 }
