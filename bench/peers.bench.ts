@@ -19,6 +19,8 @@
  *   BENCH_PEER_MAILS=6000                   mails per throughput measurement (per system, per point of the series)
  *   BENCH_PEER_LIMIT_MAILS=24000            mails per smtp-source measurement (it is ~10× faster: 6,000 would last 0.2 s)
  *   BENCH_PEER_LATENCY_EVENTS=1000          one-recipient events sent one at a time, per system (the systems take turns)
+ *   BENCH_PEER_SERIES=1,10,100,1000         the recipients per event measured (another list, e.g. 100 alone for a
+ *                                           target of that point: results go to bench/results/peers-quick.*)
  *   BENCH_PEER_RESTART=0                    skips the store-restart scenario (run once, after the repetitions;
  *                                           BENCH_PEER_REPETITIONS=0 runs it alone)
  *   BENCH_PEER_NODE_OPTIONS=…               NODE_OPTIONS for the peer's Node (e.g. --cpu-prof); BENCH_HERALD_NODE_OPTIONS for Herald's
@@ -58,7 +60,13 @@ const LIMIT_MAILS = Math.max(400, Math.round(env('BENCH_PEER_LIMIT_MAILS', 24_00
 const LATENCY_EVENTS = Math.max(20, Math.round(env('BENCH_PEER_LATENCY_EVENTS', 1000) * SCALE));
 const PEER_FLAGS = process.env.BENCH_PEER_FLAGS ?? 'herald';
 if (!['herald', 'default', 'both'].includes(PEER_FLAGS)) throw new Error(`BENCH_PEER_FLAGS must be herald, default or both, not ${PEER_FLAGS}`);
-const SERIES = [1, 10, 100, 1000];
+const FULL_SERIES = [1, 10, 100, 1000];
+const SERIES = (process.env.BENCH_PEER_SERIES ?? FULL_SERIES.join(',')).split(',').map(Number);
+if (!SERIES.length || SERIES.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`BENCH_PEER_SERIES must be recipients per event, e.g. 1,100, not ${process.env.BENCH_PEER_SERIES}`);
+/** The points of the headline (1 and 100 recipients), those measured. */
+const HEADLINE = [1, 100].filter((n) => SERIES.includes(n));
+/** A full run writes the results and chart of record; a partial one (scaled, or other points) writes beside them. */
+const FULL_RUN = SCALE === 1 && SERIES.join(',') === FULL_SERIES.join(',');
 /** Requests in flight from the publisher, for Herald and the peer alike (as bench:pipeline). */
 const IN_FLIGHT = 8;
 const POOL = 5;
@@ -67,8 +75,8 @@ const REST_MS = 15_000;
 const SENDER = 'Herald <herald@bench.example.com>';
 const GATEWAY = 'https://console.example.com';
 const ROOT = resolve(__dirname, '..', '..');
-const RESULTS = join(ROOT, 'bench', 'results', SCALE === 1 ? 'peers.json' : 'peers-quick.json');
-const CHART = SCALE === 1 ? join(ROOT, 'docs', 'benchmarks-peers.svg') : join(ROOT, 'bench', 'results', 'peers-quick.svg');
+const RESULTS = join(ROOT, 'bench', 'results', FULL_RUN ? 'peers.json' : 'peers-quick.json');
+const CHART = FULL_RUN ? join(ROOT, 'docs', 'benchmarks-peers.svg') : join(ROOT, 'bench', 'results', 'peers-quick.svg');
 
 /** How Herald runs (the `serve` script), and so the flags the peer gets by default. */
 const HERALD = heraldCommand();
@@ -115,7 +123,7 @@ const orderOf = (systems: System[], r: number): System[] => systems.map((_, i) =
 
 /** The applications both databases hold: one per point of the series, and one for latency and warm-up. */
 const appFor = (recipients: number) => `tp${recipients}`;
-const APPLICATIONS: Record<string, number> = { lat: 1, ...Object.fromEntries(SERIES.map((n) => [appFor(n), n])) };
+const APPLICATIONS: Record<string, number> = { lat: 1, ...Object.fromEntries(FULL_SERIES.map((n) => [appFor(n), n])) };
 
 interface Throughput {
   rate: number;
@@ -465,7 +473,7 @@ function report(run: Run, summary: Summary, reps: Repetition[]): string {
   const at = (n: number) => summary.series.find((s) => s.recipients === n)!;
   const { systems } = run;
   const load = loadLine(summary.load);
-  const headline = [1, 100].flatMap((n) =>
+  const headline = HEADLINE.flatMap((n) =>
     systems.map((system) => ({
       'recipients per event': n,
       system: LABEL[system],
@@ -499,20 +507,21 @@ function report(run: Run, summary: Summary, reps: Repetition[]): string {
     "Herald's ÷ peer's": f(s.heraldTo.peer?.cpu, 2),
     'bench sink, Herald': f(s.sinkCpuMsPerMail.Herald, 3),
   }));
+  const points = HEADLINE.join(' / ');
   const perRep = reps.map((rep, i) => {
     const t = (n: number, s: System) => rep.series[n][s]!;
     return {
       repetition: i + 1,
       first: LABEL[rep.order[0]],
       'load at start; median (max)': `${f(rep.load.atStart, 2)}; ${f(rep.load.median, 2)} (${f(rep.load.max, 2)})`,
-      'Herald ÷ peer msg/s, 1 / 100': `${f(t(1, 'Herald').rate / t(1, 'peer').rate, 2)} / ${f(t(100, 'Herald').rate / t(100, 'peer').rate, 2)}`,
-      'Herald ÷ peer CPU/mail, 1 / 100': `${f(t(1, 'Herald').cpuMsPerMail / t(1, 'peer').cpuMsPerMail, 2)} / ${f(t(100, 'Herald').cpuMsPerMail / t(100, 'peer').cpuMsPerMail, 2)}`,
-      ...(run.postfix ? { 'Herald of the limit, 1 / 100': `${pct(t(1, 'Herald').rate / t(1, 'limit').rate)} / ${pct(t(100, 'Herald').rate / t(100, 'limit').rate)}` } : {}),
+      [`Herald ÷ peer msg/s, ${points}`]: HEADLINE.map((n) => f(t(n, 'Herald').rate / t(n, 'peer').rate, 2)).join(' / '),
+      [`Herald ÷ peer CPU/mail, ${points}`]: HEADLINE.map((n) => f(t(n, 'Herald').cpuMsPerMail / t(n, 'peer').cpuMsPerMail, 2)).join(' / '),
+      ...(run.postfix ? { [`Herald of the limit, ${points}`]: HEADLINE.map((n) => pct(t(n, 'Herald').rate / t(n, 'limit').rate)).join(' / ') } : {}),
     };
   });
   const peak = summary.peakRssMb;
   // The ratios issue 29's targets are about, in one line per point.
-  const ratios = [100, 1].map((n) => {
+  const ratios = [...HEADLINE].reverse().map((n) => {
     const h = at(n);
     const limit = h.ofLimit ? `, ${pct(h.ofLimit.Herald)} of smtp-source → smtp-sink` : '';
     const graphql = h.graphqlToPeer ? ` Over GraphQL: ${f(h.graphqlToPeer.rate, 2)}× the peer's msg/s, ${f(h.graphqlToPeer.cpu, 2)}× its CPU per mail.` : '';
@@ -521,7 +530,7 @@ function report(run: Run, summary: Summary, reps: Repetition[]): string {
   return [
     ...ratios,
     '',
-    `Headline: 1 and 100 recipients per event (one event per request), ${MAILS} mails per system${run.postfix ? ` (smtp-source: ${LIMIT_MAILS})` : ''}:`,
+    `Headline: ${HEADLINE.join(' and ')} recipients per event (one event per request), ${MAILS} mails per system${run.postfix ? ` (smtp-source: ${LIMIT_MAILS})` : ''}:`,
     '',
     table(headline),
     '',
