@@ -102,7 +102,7 @@ function heraldEnv(target: Target, sink: SinkClient, smtp: boolean, wayIn: WayIn
     SMTP_POOL_SIZE: String(POOL),
     GATEWAY_URI: 'https://console.example.com',
     ...(process.env.BENCH_PHASE_FILE ? { BENCH_PHASE_FILE: process.env.BENCH_PHASE_FILE } : {}), // for a preload (bench/profiling)
-    ...Object.fromEntries((process.env.BENCH_HERALD_ENV ?? '').split(',').filter(Boolean).map((pair) => pair.split('='))),
+    ...extraEnv(),
   };
 }
 
@@ -267,6 +267,18 @@ async function databaseCommits(target: Target, settled = false): Promise<number 
  */
 function markPhase(phase: 'measure' | 'end'): void {
   if (process.env.BENCH_PHASE_FILE) writeFileSync(process.env.BENCH_PHASE_FILE, `${phase} ${Date.now()}\n`);
+}
+
+/** BENCH_HERALD_ENV=K=V,…: more settings for every Herald process (a value may hold '=', not ','). */
+function extraEnv(): Record<string, string> {
+  const pairs = (process.env.BENCH_HERALD_ENV ?? '').split(',').filter(Boolean);
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`BENCH_HERALD_ENV: "${pair}" is not NAME=value`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
 }
 
 /** How long a run of several processes waits after the last expected mail for any sent twice. */
