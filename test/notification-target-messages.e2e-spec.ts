@@ -59,13 +59,22 @@ describe(`notification targets' messages (${DATABASE_KIND})`, () => {
     const messages = [];
     for (const type of Object.values(NotificationType)) for (const event of exampleEventsOf(type)) for (const locale of ['en', 'fr']) messages.push(await writer.event(event, { locale, timeZone: 'Asia/Tokyo' }));
     messages.push(await writer.event(failed(), { locale: 'en', timeZone: null }));
-    const many = Array.from({ length: 60 }, (_, i) => failed({ id: `e${i}`, occurredAt: `2026-11-24T${String(i % 24).padStart(2, '0')}:00:00Z` }));
+    const many = Array.from({ length: 300 }, (_, i) => failed({ id: `e${i}`, occurredAt: `2026-11-24T${String(i % 24).padStart(2, '0')}:00:00Z` }));
     messages.push(await writer.digest(many, { locale: 'en', timeZone: null }));
     messages.push(await writer.summary(many.slice(0, 5), { start: new Date('2026-11-24T09:00:00Z'), end: new Date('2026-11-24T09:10:00Z') }, { locale: 'fr', timeZone: null }));
     for (const message of messages) {
       expect({ title: message.title, problems: adaptiveCardProblems(teamsMessage(message)) }).toEqual({ title: message.title, problems: [] });
       expect({ title: message.title, problems: blockKitProblems(slackMessage(message)) }).toEqual({ title: message.title, problems: [] });
     }
+    // A busy window: Teams gets the newest lines that fit under its 28 KB, the rest counted; Slack its 40.
+    const card = (teamsMessage(messages.at(-2)!) as { attachments: Array<{ content: { body: any[] } }> }).attachments[0].content;
+    const lines = card.body.filter((item) => item.separator);
+    const shown = lines.slice(0, -1).map((item) => item.items[1].inlines[0].text as string);
+    expect(shown.length).toBeGreaterThan(40);
+    expect(lines.at(-1).items[0].inlines[0].text).toBe(`+${300 - shown.length}`);
+    expect(shown[0]).toMatch(/^Nov 24, 2026, 11:00\sPM/); // the newest first
+    const slackBlocks = slackMessage(messages.at(-2)!).blocks as Array<{ elements?: Array<{ text: string }> }>;
+    expect(slackBlocks.at(-2)!.elements![0].text).toBe('+260'); // then the button to the application
     const slack = JSON.stringify(slackMessage(messages.at(-3)!));
     expect(slack).toContain('Out of memory &lt;!channel&gt; &amp; more');
     expect(slack).not.toContain('<!channel>');

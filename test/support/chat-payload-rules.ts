@@ -9,7 +9,9 @@
  *   current card versions on npm, and the parser is what checks element types,
  *   property values and versions). It must parse without a warning, validate without
  *   one, and come back whole from `toJSON()` (a property the parser does not know is
- *   dropped there); `msteams` is Teams' own extension of the card (its width).
+ *   dropped there); `msteams` is Teams' own extension of the card (its width). The
+ *   whole request is at most 28 KB (Teams' "message size limit"; larger posts fail with
+ *   413 Request Entity Too Large).
  * - Slack: Block Kit's rules from Slack's reference (api.slack.com/reference/block-kit):
  *   at most 50 blocks; a header's plain_text at most 150 characters; a section's text
  *   at most 3,000, its fields at most 10 of 2,000; a context's elements at most 10; an
@@ -20,8 +22,13 @@
  */
 const AC = require('adaptivecards/dist/adaptivecards.js');
 
+/** Teams' message size limit (learn.microsoft.com: "Create Incoming Webhooks", and the Teams connector's known limits). */
+export const TEAMS_MAX_BYTES = 28 * 1024;
+
 export function adaptiveCardProblems(message: any): string[] {
   const problems: string[] = [];
+  const bytes = Buffer.byteLength(JSON.stringify(message));
+  if (bytes > TEAMS_MAX_BYTES) problems.push(`${bytes} bytes, more than Teams' ${TEAMS_MAX_BYTES}`);
   if (message?.type !== 'message') problems.push('the message is not of type "message"');
   const attachment = message?.attachments?.[0];
   if (message?.attachments?.length !== 1 || attachment.contentType !== 'application/vnd.microsoft.card.adaptive') problems.push('not one Adaptive Card attachment');

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../messages/chat-message';
+import type { ChatLine, ChatMessage } from '../messages/chat-message';
 import type { WebhookFormat } from '../webhook-format';
 
 /**
@@ -14,14 +14,22 @@ export const TEAMS_FORMAT: WebhookFormat = {
   write: ({ message }) => ({ body: JSON.stringify(teamsMessage(message)), headers: {} }),
 };
 
+/**
+ * Teams refuses a message over about 28 KB (413 Request Entity Too Large). A
+ * digest's lines, newest first, are kept while the request stays under this, with
+ * a margin; the others are counted in a last line, as Slack's are.
+ */
+export const TEAMS_MESSAGE_BYTES = 24 * 1024;
+
 export function teamsMessage(message: ChatMessage): object {
-  return {
-    type: 'message',
-    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: adaptiveCard(message) }],
-  };
+  return envelope(adaptiveCard(message));
 }
 
-/** The card: a coloured heading, the facts, the error and the end of the log, the lines of a digest, a button to the console. */
+function envelope(card: object): object {
+  return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] };
+}
+
+/** The card: a coloured heading, the facts, the error and the end of the log, the lines of a digest (as many as fit), a button to the console. */
 export function adaptiveCard(m: ChatMessage): Record<string, unknown> {
   const body: object[] = [
     {
@@ -41,18 +49,7 @@ export function adaptiveCard(m: ChatMessage): Record<string, unknown> {
     body.push({ type: 'TextBlock', text: m.log.label, weight: 'Bolder', wrap: true, spacing: 'Medium' });
     body.push({ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: m.log.text, fontType: 'Monospace', size: 'Small' }] });
   }
-  for (const line of m.lines ?? []) {
-    body.push({
-      type: 'Container',
-      separator: true,
-      items: [
-        { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: line.text, weight: 'Bolder', color: colorOf(line.color) }] },
-        { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: line.error ? `${line.when} · ${line.error}` : line.when, isSubtle: true, size: 'Small' }] },
-      ],
-      ...(line.link && { selectAction: { type: 'Action.OpenUrl', url: line.link } }),
-    });
-  }
-  return {
+  const card = {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',
     version: '1.4',
@@ -62,6 +59,34 @@ export function adaptiveCard(m: ChatMessage): Record<string, unknown> {
     // Teams-only: the card takes the conversation's whole width.
     msteams: { width: 'Full' },
   };
+  const lines = (m.lines ?? []).map(lineItem);
+  if (!lines.length) return card;
+  // Each line adds its JSON and a comma; the "+n" line is kept room for whenever some are left out.
+  const size = (item: object) => Buffer.byteLength(JSON.stringify(item)) + 1;
+  let room = TEAMS_MESSAGE_BYTES - Buffer.byteLength(JSON.stringify(envelope(card)));
+  if (lines.reduce((sum, line) => sum + size(line), 0) > room) room -= size(more(lines.length));
+  let kept = 0;
+  while (kept < lines.length && size(lines[kept]) <= room) room -= size(lines[kept++]);
+  body.push(...lines.slice(0, kept));
+  if (kept < lines.length) body.push(more(lines.length - kept));
+  return card;
+}
+
+function lineItem(line: ChatLine): object {
+  return {
+    type: 'Container',
+    separator: true,
+    items: [
+      { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: line.text, weight: 'Bolder', color: colorOf(line.color) }] },
+      { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: line.error ? `${line.when} · ${line.error}` : line.when, isSubtle: true, size: 'Small' }] },
+    ],
+    ...(line.link && { selectAction: { type: 'Action.OpenUrl', url: line.link } }),
+  };
+}
+
+/** The last line of a digest cut short: how many more (the button opens the application in the console). */
+function more(count: number): object {
+  return { type: 'Container', separator: true, items: [{ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: `+${count}`, isSubtle: true }] }] };
 }
 
 function runs(text: string): object {
