@@ -37,6 +37,8 @@
  *   BENCH_ONE_IN_FLIGHT=4                                the one process with that many (BENCH_PROCESSES=1: one process at 4 against one at 8)
  *   BENCH_PROCESSES_WAY_IN=rabbitmq                      events published to RabbitMQ (HERALD_BENCH_RABBITMQ_URL; confirmed, 64 in flight) and
  *                                                        consumed from one queue by every process (RABBITMQ_PREFETCH each), instead of over HTTP
+ *                                                        (the warm-up: BENCH_WARMUP_EVENTS over GraphQL to each, then as many per process
+ *                                                        over RabbitMQ; BENCH_WARMUP_BROKER=0: GraphQL only)
  *   BENCH_JOB_KINDS=64 BENCH_HERALD_ENV=MAIL_CAP_COUNT=0   events spread over that many job kinds, and more settings for every Herald process
  *   BENCH_PHASE_FILE=/tmp/phase                          'measure' / 'end' written there around the measured phase (for a preload in Herald:
  *                                                        bench/profiling/count-pg.cjs)
@@ -180,6 +182,13 @@ async function heraldThroughput(target: Target, sink: SinkClient, recipients: nu
         await publishAll(h.url, warmup, 8, ingressOf(wayIn));
         await sink.waitFor(warmup.length * recipients);
       }
+    }
+    // Over RabbitMQ, the broker's path too (amqplib, the consumer, its acks): as many again per process, through the
+    // one queue (each process takes its share). BENCH_WARMUP_BROKER=0: over GraphQL only (as before 7 December, 12:00).
+    if (wayIn.name === 'RabbitMQ' && warmupEvents > 0 && process.env.BENCH_WARMUP_BROKER !== '0') {
+      await sink.reset();
+      await publishOverRabbitMq(wayIn, Array.from({ length: warmupEvents * heralds.all.length }, () => jobEvent(appId)));
+      await sink.waitFor(warmupEvents * heralds.all.length * recipients);
     }
     // Made after the warm-up's, so that they happened after them: the job history takes them in order, as it
     // takes a console's events (made before, each would be a late failure, with a count of its row's failures of its own).
@@ -338,7 +347,8 @@ async function processesComparison(target: Target, sink: SinkClient, wayIn: WayI
     [
       `One Herald process against ${processes} on one ${target.name} database — ${machine()}, pool ${POOL} each, ${rounds} rounds alternated, medians; ratios: the median of each round's own ${processes} ÷ 1`,
       wayIn.name === 'RabbitMQ'
-        ? 'Events published to RabbitMQ (persistent, confirmed, 64 in flight) and consumed from one queue by every process (RABBITMQ_PREFETCH: Herald\'s default, 50 each); the warm-up over GraphQL'
+        ? 'Events published to RabbitMQ (persistent, confirmed, 64 in flight) and consumed from one queue by every process (RABBITMQ_PREFETCH: Herald\'s default, 50 each); the warm-up over GraphQL' +
+          (process.env.BENCH_WARMUP_BROKER === '0' ? '' : ', then as many per process over RabbitMQ')
         : `Events over ${wayIn.name === 'HTTP' ? 'POST /events' : 'GraphQL'}, 8 requests in flight, ${process.env.BENCH_STICKY === '1' ? 'each kept to one process' : 'sent to the processes in turn'}`,
       `Herald: ${commandLine(heraldCommand(build))}`,
     ],
