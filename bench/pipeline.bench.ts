@@ -37,6 +37,8 @@
  *   BENCH_ONE_IN_FLIGHT=4                                the one process with that many (BENCH_PROCESSES=1: one process at 4 against one at 8)
  *   BENCH_PROCESSES_WAY_IN=rabbitmq                      events published to RabbitMQ (HERALD_BENCH_RABBITMQ_URL; confirmed, 64 in flight) and
  *                                                        consumed from one queue by every process (RABBITMQ_PREFETCH each), instead of over HTTP
+ *                                                        (the warm-up: BENCH_WARMUP_EVENTS over GraphQL to each, then as many per process
+ *                                                        over RabbitMQ; BENCH_WARMUP_BROKER=0: GraphQL only)
  *   BENCH_JOB_KINDS=64 BENCH_HERALD_ENV=MAIL_CAP_COUNT=0   events spread over that many job kinds, and more settings for every Herald process
  *   BENCH_PHASE_FILE=/tmp/phase                          'measure' / 'end' written there around the measured phase (for a preload in Herald:
  *                                                        bench/profiling/count-pg.cjs)
@@ -181,6 +183,13 @@ async function heraldThroughput(target: Target, sink: SinkClient, recipients: nu
         await sink.waitFor(warmup.length * recipients);
       }
     }
+    // Over RabbitMQ, the broker's path too (amqplib, the consumer, its acks): as many again per process, through the
+    // one queue (each process takes its share). BENCH_WARMUP_BROKER=0: over GraphQL only (as before 7 December, 12:00).
+    if (wayIn.name === 'RabbitMQ' && warmupEvents > 0 && process.env.BENCH_WARMUP_BROKER !== '0') {
+      await sink.reset();
+      await publishOverRabbitMq(wayIn, Array.from({ length: warmupEvents * heralds.all.length }, () => jobEvent(appId)));
+      await sink.waitFor(warmupEvents * heralds.all.length * recipients);
+    }
     // Made after the warm-up's, so that they happened after them: the job history takes them in order, as it
     // takes a console's events (made before, each would be a late failure, with a count of its row's failures of its own).
     const events = Array.from({ length: eventCount }, () => jobEvent(appId));
@@ -293,6 +302,8 @@ const PROCESS_SETTLE_MS = 2000;
 async function processesComparison(target: Target, sink: SinkClient, wayIn: WayIn, build?: string): Promise<string> {
   const rounds = env('BENCH_AB_ROUNDS', 6);
   const processes = env('BENCH_PROCESSES', 2);
+  /** The other side's column label: with BENCH_PROCESSES=1 both sides are one process, told apart as 1 and 1′. */
+  const other = processes === 1 ? '1′' : String(processes);
   const recipientCounts = (process.env.BENCH_AB_RECIPIENTS ?? '1,100').split(',').map(Number);
   const eventsFor = (n: number) => (n === 1 ? env('BENCH_EVENTS_1', 20_000) : n === 100 ? env('BENCH_EVENTS_100', 400) : Math.max(1, Math.round(env('BENCH_AB_MAILS', 6000) / n)));
   const rows: Record<string, string | number>[] = [];
@@ -314,9 +325,9 @@ async function processesComparison(target: Target, sink: SinkClient, wayIn: WayI
       }
       const l = load.summary(from);
       perRound.push({
-        recipients, round: round + 1, first: round % 2 === 0 ? '1' : String(processes),
-        '1 msg/s': Math.round(runs.one[round].rate), [`${processes} msg/s`]: Math.round(runs.many[round].rate),
-        '1 CPU ms/mail': runs.one[round].cpuMsPerMail.toFixed(3), [`${processes} CPU ms/mail`]: runs.many[round].cpuMsPerMail.toFixed(3),
+        recipients, round: round + 1, first: round % 2 === 0 ? '1' : other,
+        '1 msg/s': Math.round(runs.one[round].rate), [`${other} msg/s`]: Math.round(runs.many[round].rate),
+        '1 CPU ms/mail': runs.one[round].cpuMsPerMail.toFixed(3), [`${other} CPU ms/mail`]: runs.many[round].cpuMsPerMail.toFixed(3),
         duplicates: runs.many[round].duplicates ?? 0,
         'load median (max)': `${l.median.toFixed(2)} (${l.max.toFixed(2)})`,
       });
@@ -326,11 +337,11 @@ async function processesComparison(target: Target, sink: SinkClient, wayIn: WayI
       recipients,
       mails: eventsFor(recipients) * recipients,
       '1 msg/s': Math.round(median(runs.one.map((m) => m.rate))),
-      [`${processes} msg/s`]: Math.round(median(runs.many.map((m) => m.rate))),
-      [`${processes} ÷ 1, msg/s`]: ratio((m) => m.rate).toFixed(2),
+      [`${other} msg/s`]: Math.round(median(runs.many.map((m) => m.rate))),
+      [`${other} ÷ 1, msg/s`]: ratio((m) => m.rate).toFixed(2),
       '1 CPU ms/mail': median(runs.one.map((m) => m.cpuMsPerMail)).toFixed(3),
-      [`${processes} CPU ms/mail`]: median(runs.many.map((m) => m.cpuMsPerMail)).toFixed(3),
-      [`${processes} ÷ 1, CPU/mail`]: ratio((m) => m.cpuMsPerMail).toFixed(2),
+      [`${other} CPU ms/mail`]: median(runs.many.map((m) => m.cpuMsPerMail)).toFixed(3),
+      [`${other} ÷ 1, CPU/mail`]: ratio((m) => m.cpuMsPerMail).toFixed(2),
       duplicates: runs.many.reduce((sum, m) => sum + (m.duplicates ?? 0), 0),
     });
   }
@@ -338,7 +349,8 @@ async function processesComparison(target: Target, sink: SinkClient, wayIn: WayI
     [
       `One Herald process against ${processes} on one ${target.name} database — ${machine()}, pool ${POOL} each, ${rounds} rounds alternated, medians; ratios: the median of each round's own ${processes} ÷ 1`,
       wayIn.name === 'RabbitMQ'
-        ? 'Events published to RabbitMQ (persistent, confirmed, 64 in flight) and consumed from one queue by every process (RABBITMQ_PREFETCH: Herald\'s default, 50 each); the warm-up over GraphQL'
+        ? 'Events published to RabbitMQ (persistent, confirmed, 64 in flight) and consumed from one queue by every process (RABBITMQ_PREFETCH: Herald\'s default, 50 each); the warm-up over GraphQL' +
+          (process.env.BENCH_WARMUP_BROKER === '0' ? '' : ', then as many per process over RabbitMQ')
         : `Events over ${wayIn.name === 'HTTP' ? 'POST /events' : 'GraphQL'}, 8 requests in flight, ${process.env.BENCH_STICKY === '1' ? 'each kept to one process' : 'sent to the processes in turn'}`,
       `Herald: ${commandLine(heraldCommand(build))}`,
     ],

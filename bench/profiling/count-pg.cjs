@@ -6,14 +6,14 @@
 //     HERALD_BENCH_DATABASE_URL=… BENCH_SCENARIOS=processes … node dist/bench/pipeline.bench.js
 //   node bench/profiling/summarize-counts.cjs /tmp/herald-pg-counts <mails> '<pid>|<pid>,<pid>'
 //
-// Each process writes /tmp/herald-pg-counts/<pid>.json (segments: before, 'measure', 'end') on exit
+// Each process writes /tmp/herald-pg-counts/<pid>.json (or $BENCH_COUNTS_DIR/<pid>.json) (segments: before, 'measure', 'end') on exit
 // and every 2 s. It reads the PostgreSQL wire protocol's Query and Parse messages as pg writes them.
 'use strict';
 const net = require('node:net');
 const fs = require('node:fs');
 const { PerformanceObserver } = require('node:perf_hooks');
 
-const DIR = '/tmp/herald-pg-counts';
+const DIR = process.env.BENCH_COUNTS_DIR || '/tmp/herald-pg-counts'; // BENCH_HERALD_ENV=BENCH_COUNTS_DIR=… for a run's own
 const PHASE = process.env.BENCH_PHASE_FILE;
 fs.mkdirSync(DIR, { recursive: true });
 
