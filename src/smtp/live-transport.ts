@@ -6,7 +6,7 @@ import { isConfigured, type SmtpSettings } from '../settings/smtp-settings/smtp-
 import { SmtpSettingsChangedEvent } from '../settings/smtp-settings/smtp-settings-changed.event';
 import { SmtpSettingsService } from '../settings/smtp-settings/smtp-settings.service';
 import { EncodedData } from './encoded-data';
-import { TranscriptRecorder } from './session-transcript';
+import { type NodemailerLogger, TranscriptRecorder } from './session-transcript';
 import { RelayLogins, type RelayLogin } from './relay-login';
 import { transportOptions } from './transport-options';
 
@@ -98,6 +98,7 @@ export class LiveTransport implements OnApplicationShutdown {
     const name = `relay-${++generations}`;
     const login = this.logins.login(settings);
     const options = transportOptions(settings, login.auth);
+    let pool: Transporter | undefined;
     this.mailer.addTransporter(name, {
       ...options,
       pool: true,
@@ -107,10 +108,9 @@ export class LiveTransport implements OnApplicationShutdown {
       // idle connection the relay closed); after that the outbox's own retry takes over,
       // instead of nodemailer re-queueing it forever while the relay is down.
       maxRequeues: 2,
-      // Commands and replies (never the message): how far a failed session got.
-      logger: new TranscriptRecorder(!!options.secure).logger,
-      transactionLog: true,
+      ...sessionLog(!!options.secure, () => pool),
     } as never); // nodemailer's and the mailer's option types disagree (see asMailMessage below)
+    pool = this.mailer.getTransporter(name);
     const generation: Generation = {
       name,
       login,
@@ -150,6 +150,38 @@ export class LiveTransport implements OnApplicationShutdown {
 
 /** A transporter of the mailer module (nodemailer's Mail over, here, its SMTP pool). */
 type Transporter = ReturnType<MailerService['getTransporter']>;
+
+/**
+ * A pool's logger options: each session's commands and replies (never the message) go to
+ * its transcript — how far a failed session got — until it sends its first MAIL FROM.
+ * From then on its step is SEND whatever it sends, so its commands and replies are no
+ * longer logged (nodemailer's `transactionLog`, turned off for that connection alone):
+ * some ten log entries less per message. What ends the session (the error entry) is
+ * still recorded, with its transcript; each message's reply is the send's own answer.
+ */
+export function sessionLog(secure: boolean, pool: () => Transporter | undefined): { logger: NodemailerLogger; transactionLog: true } {
+  const recorder = new TranscriptRecorder(secure, undefined, (sid) => {
+    const transporter = pool();
+    if (transporter) untraced(transporter, sid);
+  });
+  return { logger: recorder.logger, transactionLog: true };
+}
+
+/**
+ * nodemailer's pool internals, not part of its API: the pool's resources (`_connections`),
+ * each with its SMTPConnection (`connection`), whose `id` is the sid its log entries carry
+ * and whose `options` — the pool's, shared — are where it reads `transactionLog` at each
+ * command and reply. live-transport.spec.ts fails if they move.
+ */
+interface PoolInternals {
+  _connections?: Array<{ connection?: { id?: string; options?: Record<string, unknown> } }>;
+}
+
+/** The connection of this sid logs no more commands and replies (its own copy of the options). */
+function untraced(transporter: Transporter, sid: string): void {
+  const connection = (transporter.transporter as unknown as PoolInternals)._connections?.find((r) => r.connection?.id === sid)?.connection;
+  if (connection?.options) connection.options = { ...connection.options, transactionLog: false };
+}
 
 /**
  * An encoded message straight to the transport under a transporter of the mailer
