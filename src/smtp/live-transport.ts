@@ -124,28 +124,58 @@ export class LiveTransport implements OnApplicationShutdown {
     return generation;
   }
 
-  private async send(generation: Generation, mail: OutgoingMail): Promise<SentMail> {
+  private send(generation: Generation, mail: OutgoingMail): Promise<SentMail> {
+    let transporter: Transporter;
+    try {
+      transporter = this.mailer.getTransporter(generation.name);
+    } catch (error) {
+      return Promise.reject(error as Error); // as the async send did
+    }
+    // A DKIM key (none today: the relay signs) is applied by sendMail alone.
+    if (!('raw' in mail) || transporter.dkim) return this.sendMail(generation, mail);
+    // An encoded message (every mail but the test mail): the pool's callback settles it, without a promise per layer.
+    generation.inFlight++;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const done = (error: Error | null, info?: SentMessageInfo) => {
+        if (settled) return;
+        settled = true;
+        this.sent(generation);
+        if (error) reject(error);
+        else resolve(sentMail(info!));
+      };
+      try {
+        sendEncodedThen(transporter, mail, done);
+      } catch (error) {
+        done(error as Error);
+      }
+    });
+  }
+
+  private async sendMail(generation: Generation, mail: OutgoingMail): Promise<SentMail> {
     generation.inFlight++;
     try {
-      const transporter = this.mailer.getTransporter(generation.name);
-      // A DKIM key (none today: the relay signs) is applied by sendMail alone.
-      let info: SentMessageInfo;
-      if ('raw' in mail && !transporter.dkim) info = await sendEncoded(transporter, mail);
-      else {
-        const { body: _shared, ...options } = mail as EncodedMail; // a body's stuffing is sendEncoded's alone
-        info = await this.mailer.sendMail({ from: generation.settings.sender!, ...options, transporterName: generation.name });
-      }
-      return { messageId: info.messageId ?? '', response: info.response ?? '', accepted: (info.accepted ?? []).map(String) };
+      const { body: _shared, ...options } = mail as EncodedMail; // a body's stuffing is sendEncoded's alone
+      return sentMail(await this.mailer.sendMail({ from: generation.settings.sender!, ...options, transporterName: generation.name }));
     } finally {
-      generation.inFlight--;
-      if (generation.retired && generation.inFlight === 0) this.close(generation);
+      this.sent(generation);
     }
+  }
+
+  /** A send of this generation is over: a retired pool is closed once idle. */
+  private sent(generation: Generation): void {
+    generation.inFlight--;
+    if (generation.retired && generation.inFlight === 0) this.close(generation);
   }
 
   private close(generation: Generation): void {
     this.mailer.removeTransporter(generation.name);
     generation.login.close();
   }
+}
+
+function sentMail(info: SentMessageInfo): SentMail {
+  return { messageId: info.messageId ?? '', response: info.response ?? '', accepted: (info.accepted ?? []).map(String) };
 }
 
 /** A transporter of the mailer module (nodemailer's Mail over, here, its SMTP pool). */
@@ -193,7 +223,12 @@ function untraced(transporter: Transporter, sid: string): void {
  * message, and the relay receives the same bytes.
  */
 export function sendEncoded(transporter: Transporter, mail: EncodedMail): Promise<SentMessageInfo> {
-  return new Promise((resolve, reject) => transporter.transporter.send(asMailMessage(encodedMessage(mail)), (error, info) => (error ? reject(error) : resolve(info!))));
+  return new Promise((resolve, reject) => sendEncodedThen(transporter, mail, (error, info) => (error ? reject(error) : resolve(info!))));
+}
+
+/** sendEncoded with the pool's callback (LiveTransport settles its own promise in it). */
+function sendEncodedThen(transporter: Transporter, mail: EncodedMail, callback: (error: Error | null, info?: SentMessageInfo) => void): void {
+  transporter.transporter.send(asMailMessage(encodedMessage(mail)), callback);
 }
 
 /**

@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { SmtpSettings } from '../../../settings/smtp-settings/smtp-settings';
 import { RelayHealth } from '../../../smtp/relay-health/relay-health';
-import { type Relay, type SmtpCheckResult, SmtpGateway } from '../../../smtp/smtp-gateway';
+import { type Relay, type SentMail, type SmtpCheckResult, SmtpGateway } from '../../../smtp/smtp-gateway';
 import type { EncodedMail, MailHold, MailRoute, MailTransport, TransportFailure } from '../../mail-transport.port';
 import { RelayHealthTransport } from '../relay-health-transport';
+
+function replyOf(info: SentMail): string | null {
+  return info.response ?? null;
+}
 
 /** A route through one pool of the relay (its settings' generation). */
 interface RelayRoute extends MailRoute {
@@ -50,9 +54,8 @@ export class SmtpTransport extends RelayHealthTransport implements MailTransport
     return this.health.reserve((route as RelayRoute).relay.settings);
   }
 
-  async send(route: MailRoute, mail: EncodedMail): Promise<string | null> {
-    const info = await (route as RelayRoute).relay.send(mail);
-    return info.response ?? null;
+  send(route: MailRoute, mail: EncodedMail): Promise<string | null> {
+    return (route as RelayRoute).relay.send(mail).then(replyOf);
   }
 
   classify(error: unknown): TransportFailure {
