@@ -56,13 +56,14 @@ async function relay(refuse: { mailFrom?: (nth: number, reused: boolean) => numb
 type Transporter = ReturnType<MailerService['getTransporter']>;
 
 /** The mailer module with one pooled transporter to the port, as LiveTransport builds it; `tap` sees each log entry. */
-function mailerTo(port: number, tap?: (entry: { tnx?: string }, message: unknown) => void): { mailer: MailerService; transporter: Transporter } {
+function mailerTo(port: number, tap?: (entry: { tnx?: string; sid?: string }, message: unknown) => void): { mailer: MailerService; transporter: Transporter } {
   const mailer = new MailerService({ transports: {} }, undefined as never);
-  let transporter: Transporter | undefined;
-  const { logger, transactionLog } = sessionLog(false, () => transporter);
-  const tapped = tap && (Object.fromEntries(Object.entries(logger).map(([level, log]) => [level, (entry: { tnx?: string }, message: unknown, ...args: unknown[]) => (tap(entry, message), log(entry, message, ...args))])) as typeof logger);
+  const log = sessionLog(false);
+  const { logger, transactionLog } = log.options;
+  const tapped = tap && (Object.fromEntries(Object.entries(logger).map(([level, write]) => [level, (entry: { tnx?: string }, message: unknown, ...args: unknown[]) => (tap(entry, message), write(entry, message, ...args))])) as typeof logger);
   mailer.addTransporter('relay', { host: '127.0.0.1', port, ignoreTLS: true, pool: true, maxConnections: 1, maxRequeues: 2, logger: tapped ?? logger, transactionLog } as never);
-  transporter = mailer.getTransporter('relay');
+  const transporter = mailer.getTransporter('relay');
+  log.attach(transporter);
   return { mailer, transporter };
 }
 
@@ -164,10 +165,13 @@ describe('sendEncoded: an encoded message straight to the pool of the mailer mod
   it("logs a session's commands and replies until it sends, then no more; a session lost later is still placed at SEND", async () => {
     server = await relay({ drop: (address) => address.startsWith('drop') });
     const logged: string[] = [];
+    let withoutSession = 0;
     let transporter;
     ({ mailer, transporter } = mailerTo(server.port, (entry, message) => {
       if (entry.tnx === 'client' || entry.tnx === 'server') logged.push(`${entry.tnx} ${String(message)}`);
+      if (!entry.sid) withoutSession++;
     }));
+    withoutSession = 0; // the mailer's "Creating transport", before the pool is attached
     for (const to of ['first@example.com', 'second@example.com', 'third@example.com']) await sendEncoded(transporter, await message(to));
     expect(logged.filter((l) => l.startsWith('client'))).toEqual([expect.stringMatching(/^client EHLO /), 'client MAIL FROM:<herald@example.com>']);
     expect(logged.filter((l) => l.startsWith('server'))).toHaveLength(2); // the greeting, EHLO's reply
@@ -179,5 +183,6 @@ describe('sendEncoded: an encoded message straight to the pool of the mailer mod
     const sessions = [expect.stringMatching(/^client EHLO /), 'client MAIL FROM:<herald@example.com>'];
     expect(logged.filter((l) => l.startsWith('client'))).toEqual([...sessions, ...sessions, ...sessions]);
     expect(server.received.map((m) => m.to)).toEqual([['first@example.com'], ['second@example.com'], ['third@example.com'], ['fourth@example.com']]);
+    expect(withoutSession).toBe(0); // the pool's own entries (none a transcript reads) are not made
   });
 });

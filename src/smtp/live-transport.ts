@@ -98,7 +98,7 @@ export class LiveTransport implements OnApplicationShutdown {
     const name = `relay-${++generations}`;
     const login = this.logins.login(settings);
     const options = transportOptions(settings, login.auth);
-    let pool: Transporter | undefined;
+    const log = sessionLog(!!options.secure);
     this.mailer.addTransporter(name, {
       ...options,
       pool: true,
@@ -108,9 +108,9 @@ export class LiveTransport implements OnApplicationShutdown {
       // idle connection the relay closed); after that the outbox's own retry takes over,
       // instead of nodemailer re-queueing it forever while the relay is down.
       maxRequeues: 2,
-      ...sessionLog(!!options.secure, () => pool),
+      ...log.options,
     } as never); // nodemailer's and the mailer's option types disagree (see asMailMessage below)
-    pool = this.mailer.getTransporter(name);
+    log.attach(this.mailer.getTransporter(name));
     const generation: Generation = {
       name,
       login,
@@ -182,28 +182,39 @@ function sentMail(info: SentMessageInfo): SentMail {
 type Transporter = ReturnType<MailerService['getTransporter']>;
 
 /**
- * A pool's logger options: each session's commands and replies (never the message) go to
- * its transcript — how far a failed session got — until it sends its first MAIL FROM.
- * From then on its step is SEND whatever it sends, so its commands and replies are no
- * longer logged (nodemailer's `transactionLog`, turned off for that connection alone):
- * some ten log entries less per message. What ends the session (the error entry) is
- * still recorded, with its transcript; each message's reply is the send's own answer.
+ * A pool's logging: each session's commands and replies (never the message) go to its
+ * transcript — how far a failed session got — until it sends its first MAIL FROM. From
+ * then on its step is SEND whatever it sends, so its commands and replies are no longer
+ * logged (nodemailer's `transactionLog`, turned off for that connection alone): some
+ * ten log entries less per message. What ends the session (the error entry) is still
+ * recorded, with its transcript; each message's reply is the send's own answer. The
+ * pool's own entries (no session: `sid`), which the transcripts never read, are not
+ * made at all. `options` go to the pool; `attach` it once made, before it connects.
  */
-export function sessionLog(secure: boolean, pool: () => Transporter | undefined): { logger: NodemailerLogger; transactionLog: true } {
-  const recorder = new TranscriptRecorder(secure, undefined, (sid) => {
-    const transporter = pool();
-    if (transporter) untraced(transporter, sid);
-  });
-  return { logger: recorder.logger, transactionLog: true };
+export function sessionLog(secure: boolean): { options: { logger: NodemailerLogger; transactionLog: true }; attach(transporter: Transporter): void } {
+  let pool: Transporter | undefined;
+  const recorder = new TranscriptRecorder(secure, undefined, (sid) => pool && untraced(pool, sid));
+  return {
+    options: { logger: recorder.logger, transactionLog: true },
+    attach: (transporter) => {
+      pool = transporter;
+      (transporter.transporter as unknown as PoolInternals).logger = SILENT; // its resources take it when they are made
+    },
+  };
 }
 
+const quiet = (): void => undefined;
+const SILENT: NodemailerLogger = { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet, fatal: quiet };
+
 /**
- * nodemailer's pool internals, not part of its API: the pool's resources (`_connections`),
+ * nodemailer's pool internals, not part of its API: its logger, its resources (`_connections`),
  * each with its SMTPConnection (`connection`), whose `id` is the sid its log entries carry
  * and whose `options` — the pool's, shared — are where it reads `transactionLog` at each
  * command and reply. live-transport.spec.ts fails if they move.
  */
 interface PoolInternals {
+  /** What the pool and each resource it makes log through (entries without a sid). */
+  logger: NodemailerLogger;
   _connections?: Array<{ connection?: { id?: string; options?: Record<string, unknown> } }>;
 }
 
