@@ -40,15 +40,19 @@ export class SmtpTransport extends RelayHealthTransport implements MailTransport
     return this.health.refresh();
   }
 
-  async route(): Promise<MailRoute | undefined> {
-    const relay = await this.gateway.relay();
+  route(): Promise<MailRoute | undefined> {
+    return this.gateway.relay().then(this.routeOf);
+  }
+
+  /** The route of the relay's pool (made once: every mail asks). */
+  private readonly routeOf = (relay: Relay | undefined): MailRoute | undefined => {
     if (!relay) return undefined;
     if (this.current?.relay !== relay) {
       const { host, port, sender, gatewayUri } = relay.settings;
       this.current = { relay, name: `${host}:${port}`, sender: sender!, gatewayUri };
     }
     return this.current;
-  }
+  };
 
   reserve(route: MailRoute): Promise<MailHold | undefined> {
     return this.health.reserve((route as RelayRoute).relay.settings);
