@@ -168,13 +168,14 @@ describe('sendEncoded: an encoded message straight to the pool of the mailer mod
     let withoutSession = 0;
     let transporter;
     ({ mailer, transporter } = mailerTo(server.port, (entry, message) => {
-      if (entry.tnx === 'client' || entry.tnx === 'server') logged.push(`${entry.tnx} ${String(message)}`);
+      if (entry.tnx === 'client' || entry.tnx === 'server' || entry.tnx === 'message') logged.push(`${entry.tnx} ${String(message)}`);
       if (!entry.sid) withoutSession++;
     }));
     withoutSession = 0; // the mailer's "Creating transport", before the pool is attached
     for (const to of ['first@example.com', 'second@example.com', 'third@example.com']) await sendEncoded(transporter, await message(to));
     expect(logged.filter((l) => l.startsWith('client'))).toEqual([expect.stringMatching(/^client EHLO /), 'client MAIL FROM:<herald@example.com>']);
     expect(logged.filter((l) => l.startsWith('server'))).toHaveLength(2); // the greeting, EHLO's reply
+    expect(logged.filter((l) => l.startsWith('message'))).toEqual([]); // nor each message's byte counts
     const error = await sendEncoded(transporter, await message('drop@example.com')).catch((e: unknown) => e);
     expect(transcriptOf(error)?.current).toBe(SmtpCheckStep.SEND);
     expect(classifySmtpFailure(error)).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.SEND });

@@ -208,20 +208,25 @@ const SILENT: NodemailerLogger = { trace: quiet, debug: quiet, info: quiet, warn
 
 /**
  * nodemailer's pool internals, not part of its API: its logger, its resources (`_connections`),
- * each with its SMTPConnection (`connection`), whose `id` is the sid its log entries carry
- * and whose `options` — the pool's, shared — are where it reads `transactionLog` at each
- * command and reply. live-transport.spec.ts fails if they move.
+ * each with its SMTPConnection (`connection`), whose `id` is the sid its log entries carry,
+ * whose `options` — the pool's, shared — are where it reads `transactionLog` at each
+ * command and reply, and whose `logger` it logs through. live-transport.spec.ts fails if they move.
  */
 interface PoolInternals {
   /** What the pool and each resource it makes log through (entries without a sid). */
   logger: NodemailerLogger;
-  _connections?: Array<{ connection?: { id?: string; options?: Record<string, unknown> } }>;
+  _connections?: Array<{ connection?: { id?: string; options?: Record<string, unknown>; logger?: NodemailerLogger } }>;
 }
 
-/** The connection of this sid logs no more commands and replies (its own copy of the options). */
+/**
+ * The connection of this sid logs no more commands and replies (its own copy of the
+ * options), nor anything below a warning (the bytes of each message, …): what ends it
+ * is logged as a warning or an error, with the error the transcript is handed to.
+ */
 function untraced(transporter: Transporter, sid: string): void {
   const connection = (transporter.transporter as unknown as PoolInternals)._connections?.find((r) => r.connection?.id === sid)?.connection;
   if (connection?.options) connection.options = { ...connection.options, transactionLog: false };
+  if (connection?.logger) connection.logger = { ...connection.logger, trace: quiet, debug: quiet, info: quiet };
 }
 
 /**
