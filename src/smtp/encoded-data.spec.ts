@@ -60,6 +60,19 @@ describe('asSmtpData with a shared body: the body made ready once for every mess
     expect(checked).toBe(85 * 341);
   });
 
+  it('is what DataStream writes for every header block up to 6 characters of CR, LF, dot and a letter (read byte by byte)', async () => {
+    const body = Buffer.from('a.\r\n', 'latin1');
+    let checked = 0;
+    for (const head of strings(['\r', '\n', '.', 'a'], 6)) {
+      if (!head.endsWith('\n')) continue; // a block the body follows after a line break (else raw is read whole)
+      const raw = Buffer.from(`${head}a.\r\n`, 'latin1');
+      const expected = (await throughDataStream(raw)).out.toString('latin1');
+      expect({ head, out: asSmtpData(raw, body).toString('latin1') }).toEqual({ head, out: expected });
+      checked++;
+    }
+    expect(checked).toBe(1365);
+  });
+
   it('reads the body as raw has it: a body that raw does not end with is not used', async () => {
     const raw = Buffer.from('Subject: x\r\n\r\nbare LF\n.dot\n');
     for (const body of [Buffer.from('bare LF\n.other\n'), Buffer.from('x'.repeat(raw.length + 1))]) {

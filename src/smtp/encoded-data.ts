@@ -43,11 +43,30 @@ const smtpBodies = new WeakMap<Buffer, Buffer>();
 
 /** The bytes as DataStream writes them, with its final dot or without (then the same buffer when nothing changes). */
 function stuffed(raw: Buffer, finalDot: boolean): Buffer {
-  let text = raw.toString('latin1');
-  if (raw[0] !== 0x2e && !NEEDS_WORK.test(text)) return finalDot ? Buffer.concat([raw, raw[raw.length - 1] === 0x0a ? DOT_AFTER_LINE_BREAK : LINE_BREAK_AND_DOT]) : raw;
-  text = text.replace(BARE_LINE_BREAK, '\r\n').replaceAll('\n.', '\n..');
+  // A header block (no final dot: each message's own, a few hundred bytes) is read byte by byte, without a string of it.
+  if (!finalDot) return raw[0] !== 0x2e && !headNeedsWork(raw) ? raw : Buffer.from(stuffedText(raw.toString('latin1')), 'latin1');
+  const text = raw.toString('latin1');
+  if (raw[0] !== 0x2e && !NEEDS_WORK.test(text)) return Buffer.concat([raw, raw[raw.length - 1] === 0x0a ? DOT_AFTER_LINE_BREAK : LINE_BREAK_AND_DOT]);
+  const done = stuffedText(text);
+  return Buffer.from(`${done}${done.endsWith('\n') ? '.\r\n' : '\r\n.\r\n'}`, 'latin1');
+}
+
+/** NEEDS_WORK over the bytes: a CR not followed by LF, an LF not after a CR, or one followed by a dot. */
+function headNeedsWork(raw: Buffer): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (c === 0x0d) {
+      if (raw[i + 1] !== 0x0a) return true;
+    } else if (c === 0x0a && (raw[i - 1] !== 0x0d || raw[i + 1] === 0x2e)) return true;
+  }
+  return false;
+}
+
+/** Bare CR and LF made CRLF, a dot that starts a line doubled (no final dot). */
+function stuffedText(raw: string): string {
+  let text = raw.replace(BARE_LINE_BREAK, '\r\n').replaceAll('\n.', '\n..');
   if (text.startsWith('.')) text = `.${text}`;
-  return Buffer.from(finalDot ? `${text}${text.endsWith('\n') ? '.\r\n' : '\r\n.\r\n'}` : text, 'latin1');
+  return text;
 }
 
 /**

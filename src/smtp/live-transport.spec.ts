@@ -1,9 +1,9 @@
 import { type AddressInfo, Socket } from 'node:net';
 import { MailerService } from '@nestjs-modules/mailer';
 import { SMTPServer } from 'smtp-server';
-import { sendEncoded } from './live-transport';
+import { sendEncoded, sessionLog } from './live-transport';
 import { encodeAlternative, withHeaders } from './mime-message';
-import { TranscriptRecorder } from './session-transcript';
+import { transcriptOf } from './session-transcript';
 import { classifySmtpFailure } from './smtp-failure';
 import { SmtpCheckStep } from './smtp-check-result.model';
 
@@ -17,8 +17,9 @@ interface Received {
  * A real SMTP server keeping the bytes of each message as they arrived. `refuse`
  * answers a MAIL FROM or RCPT TO with an error reply (a 421 also closes the connection).
  */
-async function relay(refuse: { mailFrom?: (nth: number, reused: boolean) => number | undefined; rcptTo?: (address: string) => number | undefined } = {}) {
+async function relay(refuse: { mailFrom?: (nth: number, reused: boolean) => number | undefined; rcptTo?: (address: string) => number | undefined; drop?: (address: string) => boolean } = {}) {
   const received: Received[] = [];
+  const sockets = new Set<Socket>();
   let mailFroms = 0;
   const reply = (code: number) => Object.assign(new Error(`refused (${code})`), { responseCode: code });
   const server = new SMTPServer({
@@ -31,6 +32,10 @@ async function relay(refuse: { mailFrom?: (nth: number, reused: boolean) => numb
       callback(code ? reply(code) : undefined);
     },
     onRcptTo: (address, _session, callback) => {
+      if (refuse.drop?.(address.address)) {
+        for (const socket of sockets) socket.destroy(); // the connection lost in the middle of a message
+        return;
+      }
       const code = refuse.rcptTo?.(address.address);
       callback(code ? reply(code) : undefined);
     },
@@ -43,24 +48,23 @@ async function relay(refuse: { mailFrom?: (nth: number, reused: boolean) => numb
       });
     },
   });
+  server.server.on('connection', (socket: Socket) => sockets.add(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { received, port: (server.server.address() as AddressInfo).port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-/** The mailer module with one pooled transporter to the port, as LiveTransport builds it. */
-function mailerTo(port: number): { mailer: MailerService; transporter: ReturnType<MailerService['getTransporter']> } {
+type Transporter = ReturnType<MailerService['getTransporter']>;
+
+/** The mailer module with one pooled transporter to the port, as LiveTransport builds it; `tap` sees each log entry. */
+function mailerTo(port: number, tap?: (entry: { tnx?: string; sid?: string }, message: unknown) => void): { mailer: MailerService; transporter: Transporter } {
   const mailer = new MailerService({ transports: {} }, undefined as never);
-  mailer.addTransporter('relay', {
-    host: '127.0.0.1',
-    port,
-    ignoreTLS: true,
-    pool: true,
-    maxConnections: 1,
-    maxRequeues: 2,
-    logger: new TranscriptRecorder(false).logger,
-    transactionLog: true,
-  } as never);
-  return { mailer, transporter: mailer.getTransporter('relay') };
+  const log = sessionLog(false);
+  const { logger, transactionLog } = log.options;
+  const tapped = tap && (Object.fromEntries(Object.entries(logger).map(([level, write]) => [level, (entry: { tnx?: string }, message: unknown, ...args: unknown[]) => (tap(entry, message), write(entry, message, ...args))])) as typeof logger);
+  mailer.addTransporter('relay', { host: '127.0.0.1', port, ignoreTLS: true, pool: true, maxConnections: 1, maxRequeues: 2, logger: tapped ?? logger, transactionLog } as never);
+  const transporter = mailer.getTransporter('relay');
+  log.attach(transporter);
+  return { mailer, transporter };
 }
 
 async function message(to: string | { name: string; address: string }) {
@@ -156,5 +160,30 @@ describe('sendEncoded: an encoded message straight to the pool of the mailer mod
     // The connection is reset and kept: the next message goes through.
     await sendEncoded(transporter, await message('here@example.com'));
     expect(server.received.map((m) => m.to)).toEqual([['here@example.com']]);
+  });
+
+  it("logs a session's commands and replies until it sends, then no more; a session lost later is still placed at SEND", async () => {
+    server = await relay({ drop: (address) => address.startsWith('drop') });
+    const logged: string[] = [];
+    let withoutSession = 0;
+    let transporter;
+    ({ mailer, transporter } = mailerTo(server.port, (entry, message) => {
+      if (entry.tnx === 'client' || entry.tnx === 'server' || entry.tnx === 'message') logged.push(`${entry.tnx} ${String(message)}`);
+      if (!entry.sid) withoutSession++;
+    }));
+    withoutSession = 0; // the mailer's "Creating transport", before the pool is attached
+    for (const to of ['first@example.com', 'second@example.com', 'third@example.com']) await sendEncoded(transporter, await message(to));
+    expect(logged.filter((l) => l.startsWith('client'))).toEqual([expect.stringMatching(/^client EHLO /), 'client MAIL FROM:<herald@example.com>']);
+    expect(logged.filter((l) => l.startsWith('server'))).toHaveLength(2); // the greeting, EHLO's reply
+    expect(logged.filter((l) => l.startsWith('message'))).toEqual([]); // nor each message's byte counts
+    const error = await sendEncoded(transporter, await message('drop@example.com')).catch((e: unknown) => e);
+    expect(transcriptOf(error)?.current).toBe(SmtpCheckStep.SEND);
+    expect(classifySmtpFailure(error)).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.SEND });
+    // Each new session (the lost message is re-queued once on a new one, lost again) is logged until it sends.
+    await sendEncoded(transporter, await message('fourth@example.com'));
+    const sessions = [expect.stringMatching(/^client EHLO /), 'client MAIL FROM:<herald@example.com>'];
+    expect(logged.filter((l) => l.startsWith('client'))).toEqual([...sessions, ...sessions, ...sessions]);
+    expect(server.received.map((m) => m.to)).toEqual([['first@example.com'], ['second@example.com'], ['third@example.com'], ['fourth@example.com']]);
+    expect(withoutSession).toBe(0); // the pool's own entries (none a transcript reads) are not made
   });
 });

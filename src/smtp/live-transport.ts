@@ -6,7 +6,7 @@ import { isConfigured, type SmtpSettings } from '../settings/smtp-settings/smtp-
 import { SmtpSettingsChangedEvent } from '../settings/smtp-settings/smtp-settings-changed.event';
 import { SmtpSettingsService } from '../settings/smtp-settings/smtp-settings.service';
 import { EncodedData } from './encoded-data';
-import { TranscriptRecorder } from './session-transcript';
+import { type NodemailerLogger, TranscriptRecorder } from './session-transcript';
 import { RelayLogins, type RelayLogin } from './relay-login';
 import { transportOptions } from './transport-options';
 
@@ -98,6 +98,7 @@ export class LiveTransport implements OnApplicationShutdown {
     const name = `relay-${++generations}`;
     const login = this.logins.login(settings);
     const options = transportOptions(settings, login.auth);
+    const log = sessionLog(!!options.secure);
     this.mailer.addTransporter(name, {
       ...options,
       pool: true,
@@ -107,10 +108,9 @@ export class LiveTransport implements OnApplicationShutdown {
       // idle connection the relay closed); after that the outbox's own retry takes over,
       // instead of nodemailer re-queueing it forever while the relay is down.
       maxRequeues: 2,
-      // Commands and replies (never the message): how far a failed session got.
-      logger: new TranscriptRecorder(!!options.secure).logger,
-      transactionLog: true,
+      ...log.options,
     } as never); // nodemailer's and the mailer's option types disagree (see asMailMessage below)
+    log.attach(this.mailer.getTransporter(name));
     const generation: Generation = {
       name,
       login,
@@ -124,22 +124,48 @@ export class LiveTransport implements OnApplicationShutdown {
     return generation;
   }
 
-  private async send(generation: Generation, mail: OutgoingMail): Promise<SentMail> {
+  private send(generation: Generation, mail: OutgoingMail): Promise<SentMail> {
+    let transporter: Transporter;
+    try {
+      transporter = this.mailer.getTransporter(generation.name);
+    } catch (error) {
+      return Promise.reject(error as Error); // as the async send did
+    }
+    // A DKIM key (none today: the relay signs) is applied by sendMail alone.
+    if (!('raw' in mail) || transporter.dkim) return this.sendMail(generation, mail);
+    // An encoded message (every mail but the test mail): the pool's callback settles it, without a promise per layer.
+    generation.inFlight++;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const done = (error: Error | null, info?: SentMessageInfo) => {
+        if (settled) return;
+        settled = true;
+        this.sent(generation);
+        if (error) reject(error);
+        else resolve(sentMail(info!));
+      };
+      try {
+        sendEncodedThen(transporter, mail, done);
+      } catch (error) {
+        done(error as Error);
+      }
+    });
+  }
+
+  private async sendMail(generation: Generation, mail: OutgoingMail): Promise<SentMail> {
     generation.inFlight++;
     try {
-      const transporter = this.mailer.getTransporter(generation.name);
-      // A DKIM key (none today: the relay signs) is applied by sendMail alone.
-      let info: SentMessageInfo;
-      if ('raw' in mail && !transporter.dkim) info = await sendEncoded(transporter, mail);
-      else {
-        const { body: _shared, ...options } = mail as EncodedMail; // a body's stuffing is sendEncoded's alone
-        info = await this.mailer.sendMail({ from: generation.settings.sender!, ...options, transporterName: generation.name });
-      }
-      return { messageId: info.messageId ?? '', response: info.response ?? '', accepted: (info.accepted ?? []).map(String) };
+      const { body: _shared, ...options } = mail as EncodedMail; // a body's stuffing is sendEncoded's alone
+      return sentMail(await this.mailer.sendMail({ from: generation.settings.sender!, ...options, transporterName: generation.name }));
     } finally {
-      generation.inFlight--;
-      if (generation.retired && generation.inFlight === 0) this.close(generation);
+      this.sent(generation);
     }
+  }
+
+  /** A send of this generation is over: a retired pool is closed once idle. */
+  private sent(generation: Generation): void {
+    generation.inFlight--;
+    if (generation.retired && generation.inFlight === 0) this.close(generation);
   }
 
   private close(generation: Generation): void {
@@ -148,8 +174,60 @@ export class LiveTransport implements OnApplicationShutdown {
   }
 }
 
+function sentMail(info: SentMessageInfo): SentMail {
+  return { messageId: info.messageId ?? '', response: info.response ?? '', accepted: (info.accepted ?? []).map(String) };
+}
+
 /** A transporter of the mailer module (nodemailer's Mail over, here, its SMTP pool). */
 type Transporter = ReturnType<MailerService['getTransporter']>;
+
+/**
+ * A pool's logging: each session's commands and replies (never the message) go to its
+ * transcript — how far a failed session got — until it sends its first MAIL FROM. From
+ * then on its step is SEND whatever it sends, so its commands and replies are no longer
+ * logged (nodemailer's `transactionLog`, turned off for that connection alone): some
+ * ten log entries less per message. What ends the session (the error entry) is still
+ * recorded, with its transcript; each message's reply is the send's own answer. The
+ * pool's own entries (no session: `sid`), which the transcripts never read, are not
+ * made at all. `options` go to the pool; `attach` it once made, before it connects.
+ */
+export function sessionLog(secure: boolean): { options: { logger: NodemailerLogger; transactionLog: true }; attach(transporter: Transporter): void } {
+  let pool: Transporter | undefined;
+  const recorder = new TranscriptRecorder(secure, undefined, (sid) => pool && untraced(pool, sid));
+  return {
+    options: { logger: recorder.logger, transactionLog: true },
+    attach: (transporter) => {
+      pool = transporter;
+      (transporter.transporter as unknown as PoolInternals).logger = SILENT; // its resources take it when they are made
+    },
+  };
+}
+
+const quiet = (): void => undefined;
+const SILENT: NodemailerLogger = { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet, fatal: quiet };
+
+/**
+ * nodemailer's pool internals, not part of its API: its logger, its resources (`_connections`),
+ * each with its SMTPConnection (`connection`), whose `id` is the sid its log entries carry,
+ * whose `options` — the pool's, shared — are where it reads `transactionLog` at each
+ * command and reply, and whose `logger` it logs through. live-transport.spec.ts fails if they move.
+ */
+interface PoolInternals {
+  /** What the pool and each resource it makes log through (entries without a sid). */
+  logger: NodemailerLogger;
+  _connections?: Array<{ connection?: { id?: string; options?: Record<string, unknown>; logger?: NodemailerLogger } }>;
+}
+
+/**
+ * The connection of this sid logs no more commands and replies (its own copy of the
+ * options), nor anything below a warning (the bytes of each message, …): what ends it
+ * is logged as a warning or an error, with the error the transcript is handed to.
+ */
+function untraced(transporter: Transporter, sid: string): void {
+  const connection = (transporter.transporter as unknown as PoolInternals)._connections?.find((r) => r.connection?.id === sid)?.connection;
+  if (connection?.options) connection.options = { ...connection.options, transactionLog: false };
+  if (connection?.logger) connection.logger = { ...connection.logger, trace: quiet, debug: quiet, info: quiet };
+}
 
 /**
  * An encoded message straight to the transport under a transporter of the mailer
@@ -161,7 +239,12 @@ type Transporter = ReturnType<MailerService['getTransporter']>;
  * message, and the relay receives the same bytes.
  */
 export function sendEncoded(transporter: Transporter, mail: EncodedMail): Promise<SentMessageInfo> {
-  return new Promise((resolve, reject) => transporter.transporter.send(asMailMessage(encodedMessage(mail)), (error, info) => (error ? reject(error) : resolve(info!))));
+  return new Promise((resolve, reject) => sendEncodedThen(transporter, mail, (error, info) => (error ? reject(error) : resolve(info!))));
+}
+
+/** sendEncoded with the pool's callback (LiveTransport settles its own promise in it). */
+function sendEncodedThen(transporter: Transporter, mail: EncodedMail, callback: (error: Error | null, info?: SentMessageInfo) => void): void {
+  transporter.transporter.send(asMailMessage(encodedMessage(mail)), callback);
 }
 
 /**

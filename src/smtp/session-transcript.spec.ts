@@ -48,6 +48,22 @@ describe('TranscriptRecorder', () => {
     expect(transcriptOf(eb)?.current).toBe(SmtpCheckStep.SEND);
   });
 
+  it('tells once when a session begins sending (its first MAIL FROM)', () => {
+    const sending: string[] = [];
+    const recorder = new TranscriptRecorder(false, undefined, (sid) => sending.push(sid));
+    const [a, b] = [feed(recorder, 'a'), feed(recorder, 'b')];
+    a.client('EHLO herald');
+    a.client('AUTH PLAIN AGhlcmFsZAAvKiBzZWNyZXQgKi8=');
+    expect(sending).toEqual([]);
+    a.client('MAIL FROM:<h@example.com>');
+    a.client('RCPT TO:<p@example.com>');
+    a.client('DATA');
+    b.client('EHLO herald');
+    b.client('MAIL FROM:<h@example.com>');
+    a.client('MAIL FROM:<h@example.com>');
+    expect(sending).toEqual(['a', 'b']);
+  });
+
   it('with implicit TLS, the established connection is also the TLS step', () => {
     const reached: SmtpCheckStep[] = [];
     const recorder = new TranscriptRecorder(true, (r) => reached.push(r.step));

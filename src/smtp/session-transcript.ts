@@ -126,6 +126,8 @@ export class TranscriptRecorder {
   constructor(
     private readonly implicitTls: boolean,
     private readonly onReached?: (reached: ReachedStep) => void,
+    /** A session began sending (its first MAIL FROM): its step is SEND from then on, whatever it sends. */
+    private readonly onSending?: (sid: string) => void,
   ) {
     const record: LogMethod = (entry, message) => this.record(entry, message);
     this.logger = { trace: record, debug: record, info: record, warn: record, error: record, fatal: record };
@@ -138,7 +140,11 @@ export class TranscriptRecorder {
       Object.defineProperty(entry.err, TRANSCRIPT, { value: transcript, configurable: true }); // not enumerable: never logged
     } else if (entry.tnx === 'network' && entry.remoteAddress) transcript.connected();
     else if (entry.tnx === 'server' && typeof message === 'string') transcript.replied(message);
-    else if (entry.tnx === 'client' && typeof message === 'string') transcript.sent(message);
+    else if (entry.tnx === 'client' && typeof message === 'string') {
+      const before = transcript.current;
+      transcript.sent(message);
+      if (transcript.current === SmtpCheckStep.SEND && before !== SmtpCheckStep.SEND) this.onSending?.(entry.sid);
+    }
   }
 
   /** The session begun last (for a recorder of one connection: its session). */

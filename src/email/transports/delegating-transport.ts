@@ -22,14 +22,30 @@ export abstract class DelegatingTransport {
     return this.originOf(route).reserve(route);
   }
 
-  async send(route: MailRoute, mail: EncodedMail): Promise<string | null> {
+  send(route: MailRoute, mail: EncodedMail): Promise<string | null> {
     const transport = this.originOf(route);
+    let sent: Promise<string | null>;
     try {
-      return await transport.send(route, mail);
+      sent = transport.send(route, mail);
     } catch (error) {
-      if (error !== null && typeof error === 'object') this.origins.set(error, transport);
-      throw error;
+      sent = Promise.reject(error); // as from an async send
     }
+    return sent.then(undefined, this.thrownBy(transport));
+  }
+
+  /** Per transport, made once: records that it threw the error, and throws it on. */
+  private readonly throwers = new Map<MailTransport, (error: unknown) => never>();
+
+  private thrownBy(transport: MailTransport): (error: unknown) => never {
+    let thrower = this.throwers.get(transport);
+    if (!thrower) {
+      thrower = (error) => {
+        if (error !== null && typeof error === 'object') this.origins.set(error, transport);
+        throw error;
+      };
+      this.throwers.set(transport, thrower);
+    }
+    return thrower;
   }
 
   classify(error: unknown): TransportFailure {

@@ -60,9 +60,15 @@ export class FailoverTransport extends DelegatingTransport implements MailTransp
     return standby && { ...standby, reason: `${standby.reason} (the standby relay; the primary: ${hold!.reason})` };
   }
 
-  async route(): Promise<MailRoute | undefined> {
-    const transport = this.failingOver(this.primary.holding()) ? this.standby : this.primary;
-    const route = await transport.route();
+  route(): Promise<MailRoute | undefined> {
+    return this.failingOver(this.primary.holding()) ? this.standby.route().then(this.viaStandby) : this.primary.route().then(this.viaPrimary);
+  }
+
+  /** A route the transport made (made once each: every mail asks for its route). */
+  private readonly viaPrimary = (route: MailRoute | undefined) => this.routed(route, this.primary);
+  private readonly viaStandby = (route: MailRoute | undefined) => this.routed(route, this.standby);
+
+  private routed(route: MailRoute | undefined, transport: MailTransport): MailRoute | undefined {
     if (!route) return route;
     this.remember(route, transport);
     if (this.carrying && this.carrying !== transport) {

@@ -70,6 +70,9 @@ const DAY_PACED = /^paced: relay quota \d+ recipients a day;/;
 const PROBE_LEASE_MS = 120_000;
 /** A success is written at most this often (every mail would otherwise write the row). */
 const SUCCESS_WRITE_INTERVAL_MS = 1_000;
+/** Answers made once (reserve without a quota, succeeded with nothing to write: every mail asks). */
+const DONE: Promise<void> = Promise.resolve();
+const NO_HOLD: Promise<undefined> = Promise.resolve(undefined);
 
 /** The longest pause a transport's own "retry after" may ask for. */
 const RETRY_AFTER_MAX_MS = 3_600_000;
@@ -241,8 +244,13 @@ export class RelayHealth {
    * Takes one message from the relay's quota before a send; when the quota is
    * used up, paces every process until the window ends and says why.
    */
-  async reserve(settings: SmtpSettings): Promise<RelayHold | undefined> {
+  reserve(settings: SmtpSettings): Promise<RelayHold | undefined> {
     const rate = this.row?.pacedRate ?? null;
+    if (rate === null && !settings.quotaMessagesPerMinute && !settings.quotaRecipientsPerDay) return NO_HOLD; // no quota: nothing to take (every mail asks)
+    return this.reserveFrom(settings, rate);
+  }
+
+  private async reserveFrom(settings: SmtpSettings, rate: number | null): Promise<RelayHold | undefined> {
     const slowed = rate !== null && (!settings.quotaMessagesPerMinute || rate < settings.quotaMessagesPerMinute);
     const limits = { messagesPerMinute: slowed ? rate : settings.quotaMessagesPerMinute, recipientsPerDay: settings.quotaRecipientsPerDay };
     const answer = await this.quota.reserve(limits, () => this.clock.now());
@@ -258,15 +266,19 @@ export class RelayHealth {
   }
 
   /** A mail went out: the relay works (a run of failures ends; a DEGRADED relay is OK again). */
-  async succeeded(): Promise<void> {
+  succeeded(): Promise<void> {
     this.failuresInARow = 0;
     const row = this.row;
     const now = this.clock.now();
     this.recentSends.push(now);
     if (this.recentSends.length > RECENT_SENDS_MAX) this.recentSends = this.recentSends.slice(-RECENT_SENDS_MAX / 2);
-    const recovers = row && row.state === RelayState.DEGRADED;
-    if (!recovers && !row?.throttleMs && now - this.lastSuccessWrite < SUCCESS_WRITE_INTERVAL_MS) return;
+    const recovers = !!row && row.state === RelayState.DEGRADED;
+    if (!recovers && !row?.throttleMs && now - this.lastSuccessWrite < SUCCESS_WRITE_INTERVAL_MS) return DONE; // most mails: nothing to write
     this.lastSuccessWrite = now;
+    return this.recordSuccess(recovers);
+  }
+
+  private async recordSuccess(recovers: boolean): Promise<void> {
     await this.write({ lastSuccessAt: this.clock.date(), throttleMs: 0 });
     if (recovers) await this.change(RelayState.DEGRADED, RelayState.OK, {});
   }

@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { SmtpSettings } from '../../../settings/smtp-settings/smtp-settings';
 import { RelayHealth } from '../../../smtp/relay-health/relay-health';
-import { type Relay, type SmtpCheckResult, SmtpGateway } from '../../../smtp/smtp-gateway';
+import { type Relay, type SentMail, type SmtpCheckResult, SmtpGateway } from '../../../smtp/smtp-gateway';
 import type { EncodedMail, MailHold, MailRoute, MailTransport, TransportFailure } from '../../mail-transport.port';
 import { RelayHealthTransport } from '../relay-health-transport';
+
+function replyOf(info: SentMail): string | null {
+  return info.response ?? null;
+}
 
 /** A route through one pool of the relay (its settings' generation). */
 interface RelayRoute extends MailRoute {
@@ -36,23 +40,26 @@ export class SmtpTransport extends RelayHealthTransport implements MailTransport
     return this.health.refresh();
   }
 
-  async route(): Promise<MailRoute | undefined> {
-    const relay = await this.gateway.relay();
+  route(): Promise<MailRoute | undefined> {
+    return this.gateway.relay().then(this.routeOf);
+  }
+
+  /** The route of the relay's pool (made once: every mail asks). */
+  private readonly routeOf = (relay: Relay | undefined): MailRoute | undefined => {
     if (!relay) return undefined;
     if (this.current?.relay !== relay) {
       const { host, port, sender, gatewayUri } = relay.settings;
       this.current = { relay, name: `${host}:${port}`, sender: sender!, gatewayUri };
     }
     return this.current;
-  }
+  };
 
   reserve(route: MailRoute): Promise<MailHold | undefined> {
     return this.health.reserve((route as RelayRoute).relay.settings);
   }
 
-  async send(route: MailRoute, mail: EncodedMail): Promise<string | null> {
-    const info = await (route as RelayRoute).relay.send(mail);
-    return info.response ?? null;
+  send(route: MailRoute, mail: EncodedMail): Promise<string | null> {
+    return (route as RelayRoute).relay.send(mail).then(replyOf);
   }
 
   classify(error: unknown): TransportFailure {
