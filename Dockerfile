@@ -62,4 +62,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 # package.json's serve script (the bundled server, dist/herald.cjs), run directly (no npm): `docker stop`'s SIGTERM reaches
 # Herald, which finishes what it is doing and exits. compose.yaml adds an init process
 # (init: true) so that Herald is not PID 1, whose signals the kernel treats differently.
-CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=2048", "dist/herald.cjs"]
+CMD ["node", "--max-semi-space-size=8", "dist/herald.cjs"]
