@@ -56,7 +56,7 @@ async function relay(refuse: { mailFrom?: (nth: number, reused: boolean) => numb
 type Transporter = ReturnType<MailerService['getTransporter']>;
 
 /** The mailer module with one pooled transporter to the port, as LiveTransport builds it; `tap` sees each log entry. */
-function mailerTo(port: number, tap?: (entry: { tnx?: string; sid?: string }, message: unknown) => void): { mailer: MailerService; transporter: Transporter } {
+function mailerTo(port: number, tap?: (entry: { tnx?: string; sid?: string; sending?: boolean }, message: unknown) => void): { mailer: MailerService; transporter: Transporter } {
   const mailer = new MailerService({ transports: {} }, undefined as never);
   const log = sessionLog(false);
   const { logger, transactionLog } = log.options;
@@ -166,10 +166,12 @@ describe('sendEncoded: an encoded message straight to the pool of the mailer mod
     server = await relay({ drop: (address) => address.startsWith('drop') });
     const logged: string[] = [];
     let withoutSession = 0;
+    const markedSending: string[] = [];
     let transporter;
     ({ mailer, transporter } = mailerTo(server.port, (entry, message) => {
       if (entry.tnx === 'client' || entry.tnx === 'server' || entry.tnx === 'message') logged.push(`${entry.tnx} ${String(message)}`);
       if (!entry.sid) withoutSession++;
+      if (entry.sending) markedSending.push(String(message));
     }));
     withoutSession = 0; // the mailer's "Creating transport", before the pool is attached
     for (const to of ['first@example.com', 'second@example.com', 'third@example.com']) await sendEncoded(transporter, await message(to));
@@ -179,6 +181,7 @@ describe('sendEncoded: an encoded message straight to the pool of the mailer mod
     const error = await sendEncoded(transporter, await message('drop@example.com')).catch((e: unknown) => e);
     expect(transcriptOf(error)?.current).toBe(SmtpCheckStep.SEND);
     expect(classifySmtpFailure(error)).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.SEND });
+    expect(markedSending.length).toBeGreaterThan(0); // what ends a sending session says so (its transcript may be forgotten by then)
     // Each new session (the lost message is re-queued once on a new one, lost again) is logged until it sends.
     await sendEncoded(transporter, await message('fourth@example.com'));
     const sessions = [expect.stringMatching(/^client EHLO /), 'client MAIL FROM:<herald@example.com>'];

@@ -140,9 +140,14 @@ export class LiveTransport implements OnApplicationShutdown {
       const done = (error: Error | null, info?: SentMessageInfo) => {
         if (settled) return;
         settled = true;
-        this.sent(generation);
-        if (error) reject(error);
-        else resolve(sentMail(info!));
+        try {
+          if (error) reject(error);
+          else resolve(sentMail(info!));
+        } catch (e) {
+          reject(e as Error);
+        } finally {
+          this.sent(generation);
+        }
       };
       try {
         sendEncodedThen(transporter, mail, done);
@@ -224,9 +229,19 @@ interface PoolInternals {
  * is logged as a warning or an error, with the error the transcript is handed to.
  */
 function untraced(transporter: Transporter, sid: string): void {
-  const connection = (transporter.transporter as unknown as PoolInternals)._connections?.find((r) => r.connection?.id === sid)?.connection;
-  if (connection?.options) connection.options = { ...connection.options, transactionLog: false };
-  if (connection?.logger) connection.logger = { ...connection.logger, trace: quiet, debug: quiet, info: quiet };
+  // Runs inside nodemailer's command write: internals of another shape must leave the session logged, never throw there.
+  try {
+    const resources = (transporter.transporter as unknown as PoolInternals)._connections;
+    const connection = Array.isArray(resources) ? resources.find((r) => r?.connection?.id === sid)?.connection : undefined;
+    if (!connection?.options || !connection.logger) return;
+    const logger = connection.logger;
+    // What is still logged says the session was sending, in case its transcript has been forgotten since (64 sessions later).
+    const marked = (level: 'warn' | 'error' | 'fatal') => (entry: Record<string, unknown>, ...rest: unknown[]) => logger[level]({ ...entry, sending: true } as never, ...rest);
+    connection.options = { ...connection.options, transactionLog: false };
+    connection.logger = { ...logger, trace: quiet, debug: quiet, info: quiet, warn: marked('warn'), error: marked('error'), fatal: marked('fatal') };
+  } catch {
+    // the session stays logged as before
+  }
 }
 
 /**

@@ -64,6 +64,20 @@ describe('TranscriptRecorder', () => {
     expect(sending).toEqual(['a', 'b']);
   });
 
+  it('places the end of a sending session at SEND even when its transcript was forgotten (its entries then say it was sending)', () => {
+    const recorder = new TranscriptRecorder(false);
+    const long = feed(recorder, 'long');
+    long.connected();
+    long.client('EHLO herald');
+    long.client('MAIL FROM:<h@example.com>'); // from here on the pool logs nothing of it below a warning
+    for (let i = 0; i < 64; i++) feed(recorder, `s${i}`).connected(); // 64 later sessions: the oldest transcript is forgotten
+    const [untagged, tagged] = [new Error('Connection closed unexpectedly'), new Error('Connection closed unexpectedly')];
+    recorder.logger.error({ tnx: 'smtp', sid: 'long', err: untagged }, '%s', untagged.message);
+    recorder.logger.error({ tnx: 'smtp', sid: 'long2', err: tagged, sending: true }, '%s', tagged.message);
+    expect(transcriptOf(untagged)?.current).toBe(SmtpCheckStep.CONNECT); // what an entry without the mark can tell
+    expect(transcriptOf(tagged)?.current).toBe(SmtpCheckStep.SEND);
+  });
+
   it('with implicit TLS, the established connection is also the TLS step', () => {
     const reached: SmtpCheckStep[] = [];
     const recorder = new TranscriptRecorder(true, (r) => reached.push(r.step));

@@ -65,6 +65,14 @@ export class SessionTranscript {
     this.current = next;
   }
 
+  /**
+   * The session was sending when its transcript was made (the earlier one forgotten:
+   * a pool's connection that sends is no longer logged below a warning).
+   */
+  resumedSending(): void {
+    this.current = SmtpCheckStep.SEND;
+  }
+
   /** The session is ready for what it was opened for (greeted, secured and authenticated as configured). */
   ready(): void {
     this.leave(this.current);
@@ -96,6 +104,8 @@ interface LogEntry extends Record<string, unknown> {
   remoteAddress?: string;
   /** The error that ended the session, on its entry. */
   err?: unknown;
+  /** Set by LiveTransport on the entries of a session past its first MAIL FROM (see sessionLog). */
+  sending?: boolean;
 }
 type LogMethod = (entry: LogEntry, message?: unknown, ...args: unknown[]) => void;
 export type NodemailerLogger = Record<'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal', LogMethod>;
@@ -135,7 +145,7 @@ export class TranscriptRecorder {
 
   private record(entry: LogEntry, message: unknown): void {
     if (!entry?.sid) return; // the pool's own entries
-    const transcript = this.session(entry.sid);
+    const transcript = this.session(entry.sid, entry.sending === true);
     if (entry.err && typeof entry.err === 'object') {
       Object.defineProperty(entry.err, TRANSCRIPT, { value: transcript, configurable: true }); // not enumerable: never logged
     } else if (entry.tnx === 'network' && entry.remoteAddress) transcript.connected();
@@ -152,10 +162,11 @@ export class TranscriptRecorder {
     return [...this.sessions.values()].at(-1);
   }
 
-  private session(sid: string): SessionTranscript {
+  private session(sid: string, sending: boolean): SessionTranscript {
     let transcript = this.sessions.get(sid);
     if (!transcript) {
       transcript = new SessionTranscript(this.implicitTls, this.onReached);
+      if (sending) transcript.resumedSending();
       this.sessions.set(sid, transcript);
       if (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
     }
