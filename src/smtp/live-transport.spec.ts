@@ -1,7 +1,10 @@
 import { type AddressInfo, Socket } from 'node:net';
 import { MailerService } from '@nestjs-modules/mailer';
 import { SMTPServer } from 'smtp-server';
-import { sendEncoded, sessionLog } from './live-transport';
+import { SMTP_DEFAULTS, SmtpAuthMethod, SmtpSecurity, type SmtpSettings } from '../settings/smtp-settings/smtp-settings';
+import type { SmtpSettingsService } from '../settings/smtp-settings/smtp-settings.service';
+import { LiveTransport, sendEncoded, sessionLog } from './live-transport';
+import type { RelayLogins } from './relay-login';
 import { encodeAlternative, withHeaders } from './mime-message';
 import { transcriptOf } from './session-transcript';
 import { classifySmtpFailure } from './smtp-failure';
@@ -17,7 +20,7 @@ interface Received {
  * A real SMTP server keeping the bytes of each message as they arrived. `refuse`
  * answers a MAIL FROM or RCPT TO with an error reply (a 421 also closes the connection).
  */
-async function relay(refuse: { mailFrom?: (nth: number, reused: boolean) => number | undefined; rcptTo?: (address: string) => number | undefined; drop?: (address: string) => boolean } = {}) {
+async function relay(refuse: { mailFrom?: (nth: number, reused: boolean) => number | undefined; rcptTo?: (address: string) => number | undefined; drop?: (address: string) => boolean; hold?: Promise<void> } = {}) {
   const received: Received[] = [];
   const sockets = new Set<Socket>();
   let mailFroms = 0;
@@ -43,8 +46,10 @@ async function relay(refuse: { mailFrom?: (nth: number, reused: boolean) => numb
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks) });
-        callback();
+        void (refuse.hold ?? Promise.resolve()).then(() => {
+          received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks) });
+          callback();
+        });
       });
     },
   });
@@ -188,5 +193,39 @@ describe('sendEncoded: an encoded message straight to the pool of the mailer mod
     expect(logged.filter((l) => l.startsWith('client'))).toEqual([...sessions, ...sessions, ...sessions]);
     expect(server.received.map((m) => m.to)).toEqual([['first@example.com'], ['second@example.com'], ['third@example.com'], ['fourth@example.com']]);
     expect(withoutSession).toBe(0); // the pool's own entries (none a transcript reads) are not made
+  });
+});
+
+describe('LiveTransport: a pool per settings', () => {
+  let server: Awaited<ReturnType<typeof relay>>;
+  afterEach(async () => server?.stop());
+
+  it('keeps the old pool until its send is answered when the settings change, then closes it; the next send gets a new pool', async () => {
+    let release!: () => void;
+    server = await relay({ hold: new Promise<void>((resolve) => (release = resolve)) });
+    const settings = { ...SMTP_DEFAULTS, host: '127.0.0.1', port: server.port, sender: 'Herald <herald@example.com>', security: SmtpSecurity.NONE, authMethod: SmtpAuthMethod.NONE, poolSize: 1 } as SmtpSettings;
+    const closed: string[] = [];
+    const logins = { login: () => ({ auth: undefined, close: () => closed.push('login') }) } as unknown as RelayLogins;
+    const mailer = new MailerService({ transports: {} }, undefined as never);
+    const removed: string[] = [];
+    const remove = mailer.removeTransporter.bind(mailer);
+    mailer.removeTransporter = (name: string) => (removed.push(name), remove(name));
+    const transport = new LiveTransport(mailer, { get: async () => settings } as unknown as SmtpSettingsService, logins);
+
+    const first = await transport.relay();
+    const sending = first!.send(await message('first@example.com'));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the message is with the relay, unanswered
+    transport.onSettingsChanged();
+    expect(removed).toEqual([]); // its pool still sends
+    const second = await transport.relay();
+    expect(second).not.toBe(first);
+    release();
+    await expect(sending).resolves.toMatchObject({ response: expect.stringMatching(/^250 /) });
+    expect(removed).toHaveLength(1); // closed once idle, with its login
+    expect(closed).toEqual(['login']);
+    await expect(second!.send(await message('second@example.com'))).resolves.toMatchObject({ accepted: ['second@example.com'] });
+    expect(server.received.map((m) => m.to)).toEqual([['first@example.com'], ['second@example.com']]);
+    transport.onApplicationShutdown();
+    expect(removed).toHaveLength(2);
   });
 });
