@@ -47,24 +47,10 @@ setInterval(dump, 2000).unref();
 process.on('exit', dump);
 
 if (PHASE) {
-  let seen = '';
-  try {
-    seen = fs.readFileSync(PHASE, 'utf8');
-  } catch {
-    // not written yet
-  }
-  setInterval(() => {
-    let now = '';
-    try {
-      now = fs.readFileSync(PHASE, 'utf8');
-    } catch {
-      return;
-    }
-    if (now === seen) return;
-    seen = now;
+  require('./phase-file.cjs').watchPhase(PHASE, (phase) => {
     cur.endMs = performance.now();
     segments.push(cur);
-    cur = { phase: now.trim().split(' ')[0], startMs: performance.now(), kinds: {}, majors: [] };
+    cur = { phase, startMs: performance.now(), kinds: {}, majors: [] };
     console.log(`@@PHASE ${cur.phase} ${Math.round(performance.now())}`);
-  }, 20).unref();
+  });
 }

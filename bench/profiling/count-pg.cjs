@@ -147,22 +147,8 @@ process.on('exit', () => dump(true));
 
 // A new segment each time the bench writes the phase file ('measure …', 'end …').
 if (PHASE) {
-  let seen = '';
-  try {
-    seen = fs.readFileSync(PHASE, 'utf8');
-  } catch {
-    // not written yet
-  }
-  setInterval(() => {
-    let now = '';
-    try {
-      now = fs.readFileSync(PHASE, 'utf8');
-    } catch {
-      return;
-    }
-    if (now === seen) return;
-    seen = now;
+  require('./phase-file.cjs').watchPhase(PHASE, (phase) => {
     close();
-    cur = fresh(now.trim().split(' ')[0]);
-  }, 20).unref();
+    cur = fresh(phase);
+  });
 }
