@@ -118,7 +118,7 @@ export class SqlStatement {
    * between. For a batch that one statement over JSON rows writes more slowly: an
    * UPDATE … FROM json_each costs SQLite about 1.7× the CPU per row of the same UPDATE
    * by id, run once per row (see docs/benchmarks-history.md, "outcomes as an UPDATE by id each on SQLite"),
-   * and an INSERT … SELECT from JSON rows about 1.5× that of an INSERT of one row's values, run once per row.
+   * and an INSERT … SELECT from JSON rows about 1.4× that of an INSERT of one row's values, run once per row.
    * Answers, for an INSERT, the rowid of each row inserted, in order.
    */
   runEach(parameterLists: readonly (readonly unknown[])[]): number[] {
