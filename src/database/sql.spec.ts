@@ -99,15 +99,17 @@ describe.each(testDatabases('herald_sql_prepared'))('Sql.prepare ($name)', ({ na
   }
 
   if (name === 'sqlite') {
-    it('on SQLite runs a statement once per parameter list in one transaction of its own, none written if one fails, or in the open one', async () => {
+    it('on SQLite runs a statement once per parameter list in one transaction of its own, none written if one fails, or in the open one, answering the rowids inserted', async () => {
       const insert = sql.prepare(`INSERT INTO ${things} (id, name, flag) VALUES (?, ?, ?)`);
       const names = async () => (await dataSource.query(`SELECT name FROM ${things} WHERE id >= 10 ORDER BY id`)).map((r: { name: string }) => r.name);
       const connection = (dataSource.driver as unknown as { databaseConnection: { exec(sql: string): unknown } }).databaseConnection;
       const exec = jest.spyOn(connection, 'exec');
-      insert.runEach([
-        [10, 'ten', true],
-        [11, 'eleven', false],
-      ]);
+      expect(
+        insert.runEach([
+          [10, 'ten', true],
+          [11, 'eleven', false],
+        ]),
+      ).toEqual([10, 11]); // the rowid of each row inserted
       expect(exec.mock.calls.map(([statement]) => statement)).toEqual(['BEGIN IMMEDIATE', 'COMMIT']);
       exec.mockRestore();
       expect(await names()).toEqual(['ten', 'eleven']);

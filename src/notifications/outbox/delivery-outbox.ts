@@ -96,8 +96,8 @@ const storedTime = (value: unknown) => (value instanceof Date ? value.getTime() 
 export class DeliveryOutbox {
   private readonly postgres: boolean;
   private readonly insertSql: SqlStatement;
-  /** SQLite only: the new deliveries' events, once their ids are known. */
-  private readonly insertEventsSql?: SqlStatement;
+  /** SQLite only: one event of a new delivery, once its id is known. */
+  private readonly insertEventSql?: SqlStatement;
   private readonly claimSql: SqlStatement;
   /** PostgreSQL: every outcome in one statement (a statement is a round trip). */
   private readonly recordSql?: SqlStatement;
@@ -118,8 +118,8 @@ export class DeliveryOutbox {
     const cast = (type: string) => (this.postgres ? `::${type}` : '');
     // Each delivery is written with its events. On PostgreSQL in one statement: the ids
     // are drawn first, so that the events' rows can name them, and are answered in the
-    // order of the rows given. On SQLite in two: the deliveries, whose ids ascend in the
-    // order of the rows given (one writer), then their events, given those ids.
+    // order of the rows given. On SQLite a row at a time (SqlStatement.runEach: cheaper
+    // there than a statement over JSON rows): each delivery, answering its id, then the events.
     const columns = Object.keys(NEW_COLUMNS).join(', ');
     const planned = `?${cast('varchar')}, 0, ?${cast('timestamp')}, ?${cast('varchar')}, ?${cast('timestamp')}`;
     const sequence = table.replace(/"$/, '_id_seq"'); // PostgreSQL's name for the sequence of a serial column
@@ -139,15 +139,9 @@ export class DeliveryOutbox {
         )
       : sql.prepare(
           `INSERT INTO ${table} (${columns}, status, attempts, next_attempt_at, lease_owner, lease_expires_at)
-           SELECT ${columns}, ${planned} FROM ${sql.jsonRows(NEW_COLUMNS, { ordinal: 'n' })} ORDER BY n
-           RETURNING id`,
+           VALUES (${Object.keys(NEW_COLUMNS).map(() => '?').join(', ')}, ${planned})`,
         );
-    this.insertEventsSql = this.postgres
-      ? undefined
-      : sql.prepare(
-          `INSERT INTO ${events} (delivery_id, position, event_id)
-           SELECT json_extract(d.value, '$[0]'), e.key, e.value FROM json_each(?) AS d, json_each(d.value, '$[1]') AS e`,
-        );
+    this.insertEventSql = this.postgres ? undefined : sql.prepare(`INSERT INTO ${events} (delivery_id, position, event_id) VALUES (?, ?, ?)`);
     // The claim's order, (priority, next_attempt_at, id), is IDX_deliveries_claim's under each status.
     // Each state is read in that order up to the limit and only those are sorted: as one condition
     // with OR, every due delivery (the whole backlog) was read and sorted for each claim. PostgreSQL
@@ -224,26 +218,41 @@ export class DeliveryOutbox {
     const inserted: ClaimedDelivery[] = [];
     for (let i = 0; i < deliveries.length; i += INSERT_CHUNK) {
       const chunk = deliveries.slice(i, i + INSERT_CHUNK);
-      const json = JSON.stringify(
-        chunk.map((d) => ({
-          event_ids: d.eventIds,
-          event_type: d.eventType,
-          application_id: d.applicationId,
-          recipient_id: d.recipientId,
-          channel: d.channel,
-          address: d.address,
-          recipient_name: d.recipientName,
-          recipient_locale: d.recipientLocale,
-          recipient_time_zone: d.recipientTimeZone,
-          priority: deliveryPriority(d.eventType),
-        })),
-      );
       let ids: number[];
       if (this.postgres) {
+        const json = JSON.stringify(
+          chunk.map((d) => ({
+            event_ids: d.eventIds,
+            event_type: d.eventType,
+            application_id: d.applicationId,
+            recipient_id: d.recipientId,
+            channel: d.channel,
+            address: d.address,
+            recipient_name: d.recipientName,
+            recipient_locale: d.recipientLocale,
+            recipient_time_zone: d.recipientTimeZone,
+            priority: deliveryPriority(d.eventType),
+          })),
+        );
         ids = (await this.insertSql.query<{ id: string }>(manager, [json, status, stored(now), ...lease])).map((r) => Number(r.id));
       } else {
-        ids = (await this.insertSql.query<{ id: number }>(manager, [status, stored(now), ...lease, json])).map((r) => r.id).sort((a, b) => a - b);
-        await this.insertEventsSql!.query(manager, [JSON.stringify(ids.map((id, n) => [id, chunk[n].eventIds]))]);
+        // In the caller's transaction (the connection's open one).
+        const state = [status, stored(now), ...lease];
+        ids = this.insertSql.runEach(
+          chunk.map((d) => [
+            d.eventType,
+            d.applicationId,
+            d.recipientId,
+            d.channel,
+            d.address,
+            d.recipientName,
+            d.recipientLocale,
+            d.recipientTimeZone,
+            deliveryPriority(d.eventType),
+            ...state,
+          ]),
+        );
+        this.insertEventSql!.runEach(chunk.flatMap((d, n) => d.eventIds.map((eventId, position) => [ids[n], position, eventId])));
       }
       chunk.forEach((d, n) =>
         inserted.push({
