@@ -9,6 +9,8 @@ import { EncodedData } from './encoded-data';
 import { type NodemailerLogger, TranscriptRecorder } from './session-transcript';
 import { RelayLogins, type RelayLogin } from './relay-login';
 import { transportOptions } from './transport-options';
+import { smtpThread } from './thread/smtp-thread';
+import { ThreadedPool } from './thread/threaded-pool';
 
 /** What the relay said when it accepted a message. */
 export interface SentMail {
@@ -45,6 +47,8 @@ interface Generation extends Relay {
   login: RelayLogin;
   inFlight: number;
   retired: boolean;
+  /** The pool in a worker thread that sends the encoded mails (HERALD_SMTP_THREAD), if any. */
+  threaded?: ThreadedPool;
 }
 
 /** Pools of every LiveTransport (the primary's, the standby relay's) share the mailer module's names: counted once. */
@@ -111,7 +115,9 @@ export class LiveTransport implements OnApplicationShutdown {
       ...log.options,
     } as never); // nodemailer's and the mailer's option types disagree (see asMailMessage below)
     log.attach(this.mailer.getTransporter(name));
+    const threaded = smtpThread() && !login.tokens ? new ThreadedPool({ ...options, pool: true, maxConnections: settings.poolSize, maxMessages: 1000, maxRequeues: 2 }) : undefined;
     const generation: Generation = {
+      threaded,
       name,
       login,
       settings,
@@ -125,6 +131,16 @@ export class LiveTransport implements OnApplicationShutdown {
   }
 
   private send(generation: Generation, mail: OutgoingMail): Promise<SentMail> {
+    if (generation.threaded && 'raw' in mail) {
+      generation.inFlight++;
+      return generation.threaded.send(mail).then(
+        (sent) => (this.sent(generation), sent),
+        (error: unknown) => {
+          this.sent(generation);
+          throw error;
+        },
+      );
+    }
     let transporter: Transporter;
     try {
       transporter = this.mailer.getTransporter(generation.name);
@@ -175,6 +191,7 @@ export class LiveTransport implements OnApplicationShutdown {
 
   private close(generation: Generation): void {
     this.mailer.removeTransporter(generation.name);
+    generation.threaded?.close();
     generation.login.close();
   }
 }
