@@ -9,6 +9,8 @@ import { encodeAlternative, withHeaders } from './mime-message';
 import { transcriptOf } from './session-transcript';
 import { classifySmtpFailure } from './smtp-failure';
 import { SmtpCheckStep } from './smtp-check-result.model';
+import { SmtpThreads } from './thread/smtp-threads';
+import type { HeraldConfig } from '../config/herald-config';
 
 interface Received {
   from: string;
@@ -196,7 +198,10 @@ describe('sendEncoded: an encoded message straight to the pool of the mailer mod
   });
 });
 
-describe('LiveTransport: a pool per settings', () => {
+describe.each([
+  ['on the main thread', undefined],
+  ['in a worker thread (HERALD_SMTP_THREAD)', new SmtpThreads({ relay: { thread: true } } as HeraldConfig)],
+])('LiveTransport: a pool per settings, %s', (_where, threads) => {
   let server: Awaited<ReturnType<typeof relay>>;
   afterEach(async () => server?.stop());
 
@@ -210,7 +215,7 @@ describe('LiveTransport: a pool per settings', () => {
     const removed: string[] = [];
     const remove = mailer.removeTransporter.bind(mailer);
     mailer.removeTransporter = (name: string) => (removed.push(name), remove(name));
-    const transport = new LiveTransport(mailer, { get: async () => settings } as unknown as SmtpSettingsService, logins);
+    const transport = new LiveTransport(mailer, { get: async () => settings } as unknown as SmtpSettingsService, logins, threads);
 
     const first = await transport.relay();
     const sending = first!.send(await message('first@example.com'));

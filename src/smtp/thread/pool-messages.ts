@@ -1,13 +1,22 @@
 /**
- * What the main thread and the SMTP pool's worker (smtp-pool.worker.ts) say to each other.
- * Mails go in batches: one message per turn of the main thread's event loop, whatever it sent.
+ * What the main thread (ThreadedPool) and the SMTP pool's worker (smtp-pool.worker.ts) say to
+ * each other. Mails go in batches: one message per turn of the main thread's event loop.
  */
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import type { TranscriptState } from '../session-transcript';
+
+/** What the worker is made with: the pool's options (no functions) and, for XOAUTH2, the user it asks tokens for. */
+export interface PoolWorkerData {
+  options: SMTPPool.Options;
+  secure: boolean;
+  oauth2User?: string;
+}
 
 /** Mails to send: their header blocks packed in one buffer (moved, not copied), each shared body once. */
 export interface SendBatch {
   kind: 'send';
-  /** Each mail: [id, from, recipients, start of its bytes in `heads`, end, its body's id or -1]. */
-  mails: Array<[id: number, from: string, to: string[], start: number, end: number, body: number]>;
+  /** Each mail: [id, from, recipients, Message-ID, start of its bytes in `heads`, end, its body's id or -1]. */
+  mails: Array<[id: number, from: string, to: string[], messageId: string, start: number, end: number, body: number]>;
   heads: Uint8Array;
   /** Bodies the worker has not been given yet: [id, bytes]. */
   bodies: Array<[id: number, bytes: Uint8Array]>;
@@ -15,16 +24,30 @@ export interface SendBatch {
   forget: number[];
 }
 
+/** An access token the worker asked for (TokenRequest), or why there is none. */
+export interface TokenAnswer {
+  kind: 'token';
+  id: number;
+  token?: string;
+  expires?: number;
+  error?: ErrorFields;
+}
+
+/** Close the pool: sent once the worker has answered every mail it was given. */
 export interface CloseRequest {
   kind: 'close';
 }
 
-export type ToWorker = SendBatch | CloseRequest;
+export type ToWorker = SendBatch | TokenAnswer | CloseRequest;
 
 /** What became of a send: [id, reply, recipients accepted] or [id, null, the error's fields]. */
 export type SendResult = [id: number, response: string, accepted: string[]] | [id: number, response: null, error: ErrorFields];
 
-/** The fields of an SMTP error that classifySmtpFailure reads (nodemailer's and Node's; never a secret). */
+/**
+ * The fields of an error that classifySmtpFailure reads (nodemailer's and Node's; never a
+ * secret), with the transcript of the session it ended, and, when it is a token
+ * request's failure, that request (whose error the main thread kept).
+ */
 export interface ErrorFields {
   name: string;
   message: string;
@@ -36,6 +59,26 @@ export interface ErrorFields {
   syscall?: string;
   errno?: number;
   originalCode?: string;
+  transcript?: TranscriptState;
+  tokenRequest?: number;
 }
 
-export type FromWorker = { kind: 'results'; results: SendResult[] } | { kind: 'closed' };
+/** XOAUTH2: the worker's pool asks the main thread's token source (`renew`: the relay refused the last one). */
+export interface TokenRequest {
+  kind: 'token';
+  id: number;
+  renew: boolean;
+}
+
+export type FromWorker = { kind: 'results'; results: SendResult[] } | TokenRequest;
+
+/** The fields above of an error (own or inherited), nothing else: the rest may hold what must not cross. */
+export function fieldsOf(error: Error): ErrorFields {
+  const e = error as Error & Partial<ErrorFields>;
+  const fields: ErrorFields = { name: e.name, message: e.message };
+  for (const key of ['code', 'command', 'response', 'originalCode', 'timeoutType', 'syscall'] as const) if (typeof e[key] === 'string') fields[key] = e[key];
+  if (typeof e.responseCode === 'number') fields.responseCode = e.responseCode;
+  if (typeof e.errno === 'number') fields.errno = e.errno;
+  if (typeof e.tokenRequest === 'number') fields.tokenRequest = e.tokenRequest;
+  return fields;
+}

@@ -1,46 +1,54 @@
 // The SMTP pool's thread: a nodemailer pool that sends what the main thread encoded
 // (ThreadedPool), so that the SMTP protocol's work — commands, replies, the message's
-// stream into the socket — is done beside the main thread, not on it.
+// stream into the socket — is done beside the main thread, not on it. It loads no Nest.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createTransport } from 'nodemailer';
-import type SMTPPool from 'nodemailer/lib/smtp-pool';
-import { EncodedData } from '../encoded-data';
-import type { ErrorFields, FromWorker, SendBatch, SendResult, ToWorker } from './pool-messages';
+import { sendEncodedThen, sessionLog } from '../pooled-send';
+import { stateOf, transcriptOf } from '../session-transcript';
+import { type ErrorFields, fieldsOf, type FromWorker, type PoolWorkerData, type SendBatch, type SendResult, type TokenAnswer, type ToWorker } from './pool-messages';
+
+type TokenCallback = (error: Error | null, accessToken?: string, expires?: number) => void;
 
 const port = parentPort!;
-const transporter = createTransport(workerData.options as SMTPPool.Options);
+const { options, secure, oauth2User } = workerData as PoolWorkerData;
+const tokenRequests = new Map<number, TokenCallback>();
+let nextTokenRequest = 0;
+const log = sessionLog(secure);
+const auth = oauth2User === undefined ? options.auth : { type: 'OAuth2' as const, user: oauth2User, provisionCallback: askToken };
+const transporter = createTransport({ ...options, auth, ...log.options } as never);
+log.attach(transporter);
 const bodies = new Map<number, Buffer>();
 let results: SendResult[] = [];
 
 port.on('message', (message: ToWorker) => {
-  if (message.kind === 'close') {
+  if (message.kind === 'send') send(message);
+  else if (message.kind === 'token') answered(message);
+  else {
     transporter.close();
-    post({ kind: 'closed' });
     port.close();
-    return;
   }
-  send(message);
 });
 
 function send(batch: SendBatch): void {
   for (const id of batch.forget) bodies.delete(id);
   for (const [id, bytes] of batch.bodies) bodies.set(id, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   const heads = Buffer.from(batch.heads.buffer, batch.heads.byteOffset, batch.heads.byteLength);
-  for (const [id, from, to, start, end, bodyId] of batch.mails) {
+  for (const [id, from, to, messageId, start, end, bodyId] of batch.mails) {
     const head = heads.subarray(start, end);
     const body = bodyId < 0 ? undefined : bodies.get(bodyId);
-    const raw = body ? Buffer.concat([head, body]) : head;
-    const message = {
-      data: {},
-      message: {
-        getEnvelope: () => ({ from, to: [...to] }),
-        messageId: () => '',
-        getHeader: () => undefined,
-        createReadStream: () => new EncodedData(raw, body),
-      },
-    };
-    transporter.transporter.send(message as never, (error, info) => settled(error ? [id, null, fieldsOf(error)] : [id, info?.response ?? '', (info?.accepted ?? []).map(String)]));
+    const mail = { envelope: { from, to }, raw: body ? Buffer.concat([head, body]) : head, body, messageId };
+    try {
+      sendEncodedThen(transporter, mail, (error, info) => settled(error ? [id, null, failure(error)] : [id, info?.response ?? '', (info?.accepted ?? []).map(String)]));
+    } catch (error) {
+      settled([id, null, failure(error as Error)]);
+    }
   }
+}
+
+/** What the main thread is told of a failed send: its fields and the transcript of the session it ended. */
+function failure(error: Error): ErrorFields {
+  const transcript = transcriptOf(error);
+  return { ...fieldsOf(error), ...(transcript && { transcript: stateOf(transcript) }) };
 }
 
 function settled(result: SendResult): void {
@@ -58,18 +66,17 @@ function post(message: FromWorker): void {
   port.postMessage(message);
 }
 
-function fieldsOf(error: Error): ErrorFields {
-  const e = error as Error & Partial<ErrorFields>;
-  return {
-    name: e.name,
-    message: e.message,
-    code: e.code,
-    command: e.command,
-    response: e.response,
-    responseCode: e.responseCode,
-    timeoutType: e.timeoutType,
-    syscall: e.syscall,
-    errno: e.errno,
-    originalCode: e.originalCode,
-  };
+/** nodemailer's XOAUTH2 hook: the token source is the main thread's (RelayLogins). */
+function askToken(_user: string, renew: boolean, callback: TokenCallback): void {
+  const id = nextTokenRequest++;
+  tokenRequests.set(id, callback);
+  post({ kind: 'token', id, renew });
+}
+
+function answered(answer: TokenAnswer): void {
+  const callback = tokenRequests.get(answer.id);
+  tokenRequests.delete(answer.id);
+  if (!callback) return;
+  if (answer.error) callback(Object.assign(new Error(answer.error.message), { ...answer.error, tokenRequest: answer.id }));
+  else callback(null, answer.token, answer.expires);
 }

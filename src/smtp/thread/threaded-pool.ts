@@ -1,22 +1,37 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
-import type { EncodedMail, SentMail } from '../live-transport';
-import type { ErrorFields, FromWorker, SendBatch, SendResult } from './pool-messages';
+import type { EncodedMail } from '../pooled-send';
+import type { RelayLogin } from '../relay-login';
+import { carryTranscript } from '../session-transcript';
+import { type ErrorFields, fieldsOf, type FromWorker, type PoolWorkerData, type SendBatch, type SendResult, type TokenRequest, type ToWorker } from './pool-messages';
 
 /** How many shared bodies the worker keeps by id (an event's body, for its recipients' mails). */
 const KEPT_BODIES = 64;
+/** How many failed token requests are kept, for the sends they failed (their errors' own objects). */
+const KEPT_TOKEN_ERRORS = 16;
+
+/** What the relay said when it accepted a message (LiveTransport's SentMail). */
+export interface PoolSent {
+  messageId: string;
+  response: string;
+  accepted: string[];
+}
 
 interface Pending {
-  resolve(sent: SentMail): void;
+  resolve(sent: PoolSent): void;
   reject(error: Error): void;
   messageId: string;
 }
 
 /**
- * A nodemailer SMTP pool in a worker thread (smtp-pool.worker.ts). Mails sent in one turn
- * of the event loop go to it as one message: their header blocks packed in one buffer that
- * is moved, not copied, and each shared body (an event's, for its recipients) once.
+ * A nodemailer SMTP pool in a worker thread (smtp-pool.worker.ts), for encoded mails.
+ * Mails sent in one turn of the event loop go to it as one message: their header blocks
+ * packed in one buffer that is moved, not copied, and each shared body (an event's, for
+ * its recipients) once. A failure comes back with the fields classifySmtpFailure reads
+ * and the transcript of its session; XOAUTH2 tokens are asked of `login`'s token source,
+ * here. `close` closes it once every mail it was given is answered.
  */
 export class ThreadedPool {
   private readonly worker: Worker;
@@ -27,16 +42,23 @@ export class ThreadedPool {
   private readonly bodyIds = new WeakMap<Buffer, number>();
   private readonly held = new Set<number>();
   private nextBodyId = 0;
+  private readonly tokenErrors = new Map<number, Error>();
   private closing = false;
 
-  constructor(options: SMTPPool.Options) {
-    this.worker = new Worker(join(__dirname, 'smtp-pool.worker.js'), { workerData: { options } });
-    this.worker.on('message', (message: FromWorker) => this.received(message));
+  constructor(
+    options: SMTPPool.Options,
+    private readonly login: RelayLogin,
+  ) {
+    const oauth2User = login.tokens ? (login.auth as { user?: string } | undefined)?.user ?? '' : undefined;
+    const data: PoolWorkerData = { options: { ...options, auth: oauth2User === undefined ? options.auth : undefined }, secure: !!options.secure, oauth2User };
+    this.worker = startWorker(data);
+    this.worker.on('message', (message: FromWorker) => (message.kind === 'results' ? this.received(message.results) : this.tokenAsked(message)));
     this.worker.on('error', (error) => this.failAll(error));
+    this.worker.on('exit', () => this.failAll(new Error('the SMTP pool thread stopped')));
     this.worker.unref();
   }
 
-  send(mail: EncodedMail): Promise<SentMail> {
+  send(mail: EncodedMail): Promise<PoolSent> {
     if (this.closing) return Promise.reject(new Error('the SMTP pool is closed'));
     const id = this.nextId++;
     if (this.batch.length === 0) setImmediate(() => this.flush());
@@ -45,10 +67,14 @@ export class ThreadedPool {
     return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject, messageId: mail.messageId ?? '' }));
   }
 
-  /** Closes the pool once what it was given is sent. */
+  /** Closes the pool (and the thread) once every mail it was given is answered. */
   close(): void {
     this.closing = true;
-    if (this.batch.length === 0 && this.pending.size === 0) this.worker.postMessage({ kind: 'close' });
+    this.closeIfIdle();
+  }
+
+  private closeIfIdle(): void {
+    if (this.closing && this.batch.length === 0 && this.pending.size === 0) this.post({ kind: 'close' });
   }
 
   private flush(): void {
@@ -56,16 +82,17 @@ export class ThreadedPool {
     this.batch = [];
     const bodies: SendBatch['bodies'] = [];
     const forget: number[] = [];
-    const parts: Array<{ head: Buffer; body: number }> = [];
+    const heads: Buffer[] = [];
+    const bodyIds: number[] = [];
     let size = 0;
     for (const { mail } of mails) {
       const { raw, body } = mail;
-      let bodyId = -1;
       let head = raw;
+      let bodyId = -1;
       if (body && body.length > 0 && body.length < raw.length && raw.subarray(raw.length - body.length).equals(body)) {
         head = raw.subarray(0, raw.length - body.length);
         bodyId = this.bodyIds.get(body) ?? -1;
-        if (bodyId < 0 || !this.held.has(bodyId)) {
+        if (!this.held.has(bodyId)) {
           bodyId = this.nextBodyId++;
           this.bodyIds.set(body, bodyId);
           bodies.push([bodyId, new Uint8Array(body)]); // its own bytes: a Buffer's whole slab would be cloned
@@ -77,36 +104,62 @@ export class ThreadedPool {
           }
         }
       }
-      parts.push({ head, body: bodyId });
+      heads.push(head);
+      bodyIds.push(bodyId);
       size += head.length;
     }
-    const heads = Buffer.allocUnsafeSlow(size);
-    const batch: SendBatch = { kind: 'send', mails: [], heads, bodies, forget };
+    const packed = Buffer.allocUnsafeSlow(size);
+    const batch: SendBatch = { kind: 'send', mails: [], heads: packed, bodies, forget };
     let at = 0;
     mails.forEach(({ id, mail }, i) => {
-      const { head, body } = parts[i];
-      head.copy(heads, at);
-      batch.mails.push([id, mail.envelope.from, mail.envelope.to, at, at + head.length, body]);
-      at += head.length;
+      heads[i].copy(packed, at);
+      batch.mails.push([id, mail.envelope.from, mail.envelope.to, mail.messageId ?? '', at, at + heads[i].length, bodyIds[i]]);
+      at += heads[i].length;
     });
-    this.worker.postMessage(batch, [heads.buffer]);
+    this.worker.postMessage(batch, [packed.buffer]);
   }
 
-  private received(message: FromWorker): void {
-    if (message.kind === 'closed') return;
-    for (const result of message.results) this.settle(result);
-    if (this.pending.size === 0) {
-      this.worker.unref();
-      if (this.closing && this.batch.length === 0) this.worker.postMessage({ kind: 'close' });
-    }
+  private received(results: SendResult[]): void {
+    for (const result of results) this.settle(result);
+    if (this.pending.size === 0) this.worker.unref();
+    this.closeIfIdle();
   }
 
   private settle([id, response, detail]: SendResult): void {
     const pending = this.pending.get(id);
     if (!pending) return;
     this.pending.delete(id);
-    if (response === null) pending.reject(errorOf(detail as ErrorFields));
+    if (response === null) pending.reject(this.errorOf(detail as ErrorFields));
     else pending.resolve({ messageId: pending.messageId, response, accepted: detail as string[] });
+  }
+
+  /**
+   * The worker's error as nodemailer's would have been here: its message and fields, and
+   * the transcript of its session; a failed token request's is that request's own error
+   * (a TokenEndpointError), with what nodemailer added to it.
+   */
+  private errorOf(fields: ErrorFields): Error {
+    const { name, message, transcript, tokenRequest, ...rest } = fields;
+    const kept = tokenRequest === undefined ? undefined : this.tokenErrors.get(tokenRequest);
+    const error = kept ? Object.assign(kept, rest) : Object.assign(new Error(message), rest);
+    if (!kept) error.name = name;
+    if (transcript) carryTranscript(error, transcript);
+    return error;
+  }
+
+  private tokenAsked(request: TokenRequest): void {
+    const tokens = this.login.tokens;
+    if (!tokens) return this.post({ kind: 'token', id: request.id, error: { name: 'Error', message: 'no OAuth2 token source' } });
+    tokens.provisionCallback('', request.renew, (error, token, expires) => {
+      if (!error) return this.post({ kind: 'token', id: request.id, token, expires });
+      this.tokenErrors.set(request.id, error);
+      if (this.tokenErrors.size > KEPT_TOKEN_ERRORS) this.tokenErrors.delete(this.tokenErrors.keys().next().value!);
+      this.post({ kind: 'token', id: request.id, error: fieldsOf(error) });
+    });
+  }
+
+  private post(message: ToWorker): void {
+    this.worker.postMessage(message);
   }
 
   private failAll(error: Error): void {
@@ -115,10 +168,20 @@ export class ThreadedPool {
   }
 }
 
-/** The worker's error as nodemailer's: its message, with the fields classifySmtpFailure reads. */
-function errorOf(fields: ErrorFields): Error {
-  const { name, message, ...rest } = fields;
-  const error = Object.assign(new Error(message), rest);
-  error.name = name;
-  return error;
+/**
+ * The worker, from its build (dist/src/smtp/thread/smtp-pool.worker.js, beside this file's
+ * build), or under Jest from its TypeScript source, compiled module by module as required.
+ */
+function startWorker(workerData: PoolWorkerData): Worker {
+  const built = join(__dirname, 'smtp-pool.worker.js');
+  if (existsSync(built)) return new Worker(built, { workerData });
+  return new Worker(FROM_SOURCES, { eval: true, workerData: { ...workerData, script: join(__dirname, 'smtp-pool.worker.ts') } });
 }
+
+const FROM_SOURCES = `
+const { readFileSync } = require('node:fs');
+const ts = require('typescript');
+const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+require.extensions['.ts'] = (module, file) => module._compile(ts.transpileModule(readFileSync(file, 'utf8'), { fileName: file, compilerOptions }).outputText, file);
+require(require('node:worker_threads').workerData.script);
+`;

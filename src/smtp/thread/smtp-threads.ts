@@ -1,0 +1,23 @@
+import { Injectable, Optional } from '@nestjs/common';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import { HeraldConfig } from '../../config/herald-config';
+import type { RelayLogin } from '../relay-login';
+import { ThreadedPool } from './threaded-pool';
+
+/**
+ * Whether the relays' pools send from worker threads (HERALD_SMTP_THREAD), and makes
+ * them: one thread per pool (per generation of a relay's settings), for its encoded mails.
+ */
+@Injectable()
+export class SmtpThreads {
+  private readonly enabled: boolean;
+
+  constructor(@Optional() config?: HeraldConfig) {
+    this.enabled = config?.relay.thread ?? false;
+  }
+
+  /** A pool in its own thread for these options and login; undefined: the pool stays on the main thread. */
+  pool(options: SMTPPool.Options, login: RelayLogin): ThreadedPool | undefined {
+    return this.enabled ? new ThreadedPool(options, login) : undefined;
+  }
+}
