@@ -299,7 +299,7 @@ export class EnvironmentVariables {
 
   /** The SMTP pool sends from a worker thread (src/smtp/thread/), beside the main thread, which composes and records. */
   @IsOptional() @Transform(toBoolean) @IsBoolean()
-  HERALD_SMTP_THREAD = false;
+  HERALD_SMTP_THREAD = true;
 
   /**
    * The hosts a notification target's webhook may be on (src/webhooks): comma-separated names,

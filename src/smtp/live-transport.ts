@@ -51,7 +51,10 @@ let generations = 0;
  * change, the next send builds a new pool; the old one finishes what it is
  * sending and is then closed. Sends go through @nestjs-modules/mailer, which
  * keeps the named nodemailer transporters; each pool records its sessions'
- * transcripts, so a failed send can be placed at its step.
+ * transcripts, so a failed send can be placed at its step. With HERALD_SMTP_THREAD
+ * (SmtpThreads) the encoded mails go to a pool of the same options in a worker thread
+ * of the generation's own (thread/), which sends them and hands back what a failure
+ * needs (its fields and transcript); the test mail still goes through the mailer module.
  */
 @Injectable()
 export class LiveTransport implements OnApplicationShutdown {
@@ -68,6 +71,7 @@ export class LiveTransport implements OnApplicationShutdown {
 
   /** The relay of the live settings; undefined while SMTP is not configured (no host or sender). */
   relay(): Promise<Relay | undefined> {
+    if (this.current?.threaded?.stopped) this.onSettingsChanged(); // its thread crashed: a new pool
     if (this.current) return Promise.resolve(this.current);
     this.building ??= this.build().finally(() => (this.building = undefined));
     return this.building;
@@ -113,7 +117,7 @@ export class LiveTransport implements OnApplicationShutdown {
       send: (mail) => this.send(generation, mail),
     };
     this.current = generation;
-    this.logger.log(`SMTP pool ${name}: ${settings.host}:${settings.port} (${settings.security}, ${settings.authMethod}, ${settings.poolSize} connections)`);
+    this.logger.log(`SMTP pool ${name}: ${settings.host}:${settings.port} (${settings.security}, ${settings.authMethod}, ${settings.poolSize} connections${threaded ? ', in its own thread' : ''})`);
     return generation;
   }
 

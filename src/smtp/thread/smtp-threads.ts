@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { HeraldConfig } from '../../config/herald-config';
 import type { RelayLogin } from '../relay-login';
@@ -12,8 +12,8 @@ import { ThreadedPool } from './threaded-pool';
 export class SmtpThreads {
   private readonly enabled: boolean;
 
-  constructor(@Optional() config?: HeraldConfig) {
-    this.enabled = config?.relay.thread ?? false;
+  constructor(config: HeraldConfig) {
+    this.enabled = config.relay.thread;
   }
 
   /** A pool in its own thread for these options and login; undefined: the pool stays on the main thread. */

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { Worker } from 'node:worker_threads';
 import { SMTPServer } from 'smtp-server';
 import { TokenEndpointError } from '../oauth2/oauth2-token-source';
 import type { RelayLogin } from '../relay-login';
@@ -47,6 +48,8 @@ function mailTo(to: string, body: Buffer) {
   const head = Buffer.from(`From: herald@example.com\r\nTo: ${to}\r\nSubject: Job failed\r\nMessage-ID: <${to}>\r\nContent-Type: text/plain\r\n\r\n`);
   return { envelope: { from: 'herald@example.com', to: [to] }, raw: Buffer.concat([head, body]), body, messageId: `<${to}>` };
 }
+
+const workerOf = (pool: ThreadedPool) => (pool as unknown as { worker?: Worker }).worker;
 
 describe('ThreadedPool: the SMTP pool in a worker thread', () => {
   let server: Awaited<ReturnType<typeof relay>>;
@@ -114,13 +117,25 @@ describe('ThreadedPool: the SMTP pool in a worker thread', () => {
   it('closes its thread once every mail it was given is answered', async () => {
     server = await relay();
     pool = new ThreadedPool(options(server.port), NO_LOGIN);
-    const worker = (pool as unknown as { worker: import('node:worker_threads').Worker }).worker;
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    expect(workerOf(pool)).toBeUndefined(); // started by the first mail
     const sending = pool.send(mailTo('a@example.com', Buffer.from('x\r\n')));
+    const exited = new Promise((resolve) => workerOf(pool!)!.once('exit', resolve));
     pool.close();
     await expect(sending).resolves.toMatchObject({ accepted: ['a@example.com'] });
     await exited;
     await expect(pool.send(mailTo('b@example.com', Buffer.from('x\r\n')))).rejects.toThrow('closed');
+    expect(pool.stopped).toBe(false);
     pool = undefined;
+  });
+
+  it('fails what it was sending when its thread ends unasked, and is stopped (LiveTransport then makes another pool)', async () => {
+    server = await relay();
+    pool = new ThreadedPool(options(server.port), NO_LOGIN);
+    await pool.send(mailTo('a@example.com', Buffer.from('x\r\n')));
+    const sending = pool.send(mailTo('b@example.com', Buffer.from('x\r\n')));
+    await workerOf(pool)!.terminate();
+    await expect(sending).rejects.toThrow('the SMTP pool thread stopped');
+    expect(pool.stopped).toBe(true);
+    await expect(pool.send(mailTo('c@example.com', Buffer.from('x\r\n')))).rejects.toThrow('the SMTP pool thread stopped');
   });
 });

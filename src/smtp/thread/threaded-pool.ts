@@ -34,7 +34,9 @@ interface Pending {
  * here. `close` closes it once every mail it was given is answered.
  */
 export class ThreadedPool {
-  private readonly worker: Worker;
+  /** Started at the first mail (a relay's pool that sends nothing costs no thread). */
+  private worker?: Worker;
+  private readonly data: PoolWorkerData;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private batch: Array<{ id: number; mail: EncodedMail }> = [];
@@ -44,26 +46,30 @@ export class ThreadedPool {
   private nextBodyId = 0;
   private readonly tokenErrors = new Map<number, Error>();
   private closing = false;
+  /** The thread ended without being closed (it crashed): the pool sends no more. */
+  private lost?: Error;
 
   constructor(
     options: SMTPPool.Options,
     private readonly login: RelayLogin,
   ) {
     const oauth2User = login.tokens ? (login.auth as { user?: string } | undefined)?.user ?? '' : undefined;
-    const data: PoolWorkerData = { options: { ...options, auth: oauth2User === undefined ? options.auth : undefined }, secure: !!options.secure, oauth2User };
-    this.worker = startWorker(data);
-    this.worker.on('message', (message: FromWorker) => (message.kind === 'results' ? this.received(message.results) : this.tokenAsked(message)));
-    this.worker.on('error', (error) => this.failAll(error));
-    this.worker.on('exit', () => this.failAll(new Error('the SMTP pool thread stopped')));
-    this.worker.unref();
+    this.data = { options: { ...options, auth: oauth2User === undefined ? options.auth : undefined }, secure: !!options.secure, oauth2User };
+  }
+
+  /** Whether its thread ended without being closed: the pool sends no more (LiveTransport makes another). */
+  get stopped(): boolean {
+    return this.lost !== undefined;
   }
 
   send(mail: EncodedMail): Promise<PoolSent> {
+    if (this.lost) return Promise.reject(this.lost);
     if (this.closing) return Promise.reject(new Error('the SMTP pool is closed'));
+    const worker = (this.worker ??= this.start());
     const id = this.nextId++;
     if (this.batch.length === 0) setImmediate(() => this.flush());
     this.batch.push({ id, mail });
-    if (this.pending.size === 0) this.worker.ref();
+    if (this.pending.size === 0) worker.ref();
     return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject, messageId: mail.messageId ?? '' }));
   }
 
@@ -77,8 +83,21 @@ export class ThreadedPool {
     if (this.closing && this.batch.length === 0 && this.pending.size === 0) this.post({ kind: 'close' });
   }
 
+  private start(): Worker {
+    const worker = startWorker(this.data);
+    worker.on('message', (message: FromWorker) => (message.kind === 'results' ? this.received(message.results) : this.tokenAsked(message)));
+    worker.on('error', (error) => (this.lost = error));
+    worker.on('exit', () => {
+      if (!this.closing) this.lost ??= new Error('the SMTP pool thread stopped');
+      this.failAll(this.lost ?? new Error('the SMTP pool is closed'));
+    });
+    worker.unref();
+    return worker;
+  }
+
   private flush(): void {
     const mails = this.batch;
+    if (mails.length === 0) return; // failed meanwhile (the thread stopped)
     this.batch = [];
     const bodies: SendBatch['bodies'] = [];
     const forget: number[] = [];
@@ -116,12 +135,12 @@ export class ThreadedPool {
       batch.mails.push([id, mail.envelope.from, mail.envelope.to, mail.messageId ?? '', at, at + heads[i].length, bodyIds[i]]);
       at += heads[i].length;
     });
-    this.worker.postMessage(batch, [packed.buffer]);
+    this.worker!.postMessage(batch, [packed.buffer]);
   }
 
   private received(results: SendResult[]): void {
     for (const result of results) this.settle(result);
-    if (this.pending.size === 0) this.worker.unref();
+    if (this.pending.size === 0) this.worker!.unref();
     this.closeIfIdle();
   }
 
@@ -159,12 +178,13 @@ export class ThreadedPool {
   }
 
   private post(message: ToWorker): void {
-    this.worker.postMessage(message);
+    this.worker?.postMessage(message);
   }
 
   private failAll(error: Error): void {
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
+    this.batch = [];
   }
 }
 
