@@ -104,7 +104,7 @@ export class LiveTransport implements OnApplicationShutdown {
       ...options,
       ...poolOptions(settings),
       ...log.options,
-    } as never); // nodemailer's and the mailer's option types disagree (see asMailMessage below)
+    } as never); // nodemailer's and the mailer's option types disagree (see asMailMessage in pooled-send.ts)
     log.attach(this.mailer.getTransporter(name));
     const threaded = this.threads?.pool({ ...options, ...poolOptions(settings) }, login);
     const generation: Generation = {

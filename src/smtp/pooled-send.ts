@@ -128,8 +128,8 @@ function encodedMessage(mail: EncodedMail): TransportMessage {
 
 /**
  * A transport's parameter is typed as nodemailer's whole MailMessage, of which it
- * reads only `TransportMessage`. This and the transporter options above are where
- * nodemailer's and the mailer module's types are bent, and nowhere else.
+ * reads only `TransportMessage`. This and the transporter options (LiveTransport's,
+ * the pool thread's) are where nodemailer's and the mailer module's types are bent.
  */
 function asMailMessage(message: TransportMessage): Parameters<Transporter['transporter']['send']>[0] {
   return message as never;
