@@ -20,7 +20,7 @@ export interface SendBatch {
   heads: Uint8Array;
   /** Bodies the worker has not been given yet: [id, bytes]. */
   bodies: Array<[id: number, bytes: Uint8Array]>;
-  /** Bodies the worker may forget (the main thread no longer refers to them by id). */
+  /** Bodies the worker may forget once it has this batch's mails (the main thread no longer refers to them by id). */
   forget: number[];
 }
 

@@ -30,7 +30,6 @@ port.on('message', (message: ToWorker) => {
 });
 
 function send(batch: SendBatch): void {
-  for (const id of batch.forget) bodies.delete(id);
   for (const [id, bytes] of batch.bodies) bodies.set(id, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   const heads = Buffer.from(batch.heads.buffer, batch.heads.byteOffset, batch.heads.byteLength);
   for (const [id, from, to, messageId, start, end, bodyId] of batch.mails) {
@@ -38,11 +37,13 @@ function send(batch: SendBatch): void {
     const body = bodyId < 0 ? undefined : bodies.get(bodyId);
     const mail = { envelope: { from, to }, raw: body ? Buffer.concat([head, body]) : head, body, messageId };
     try {
+      if (bodyId >= 0 && !body) throw new Error(`the SMTP pool thread lacks the body of ${messageId}`); // never its headers alone
       sendEncodedThen(transporter, mail, (error, info) => settled(error ? [id, null, failure(error)] : [id, info?.response ?? '', (info?.accepted ?? []).map(String)]));
     } catch (error) {
       settled([id, null, failure(error as Error)]);
     }
   }
+  for (const id of batch.forget) bodies.delete(id); // after the mails: a body may be forgotten by the batch that last sends it
 }
 
 /** What the main thread is told of a failed send: its fields and the transcript of the session it ended. */

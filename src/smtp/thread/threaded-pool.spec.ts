@@ -70,6 +70,21 @@ describe('ThreadedPool: the SMTP pool in a worker thread', () => {
     for (const m of mails) expect(byRecipient.get(m.envelope.to[0])).toBe(m.raw.toString('latin1').replace(/\r?\n/g, '\r\n'));
   });
 
+  it('keeps the bodies a batch uses: a body used again is the last forgotten, and one the worker lacks fails its send', async () => {
+    server = await relay();
+    pool = new ThreadedPool(options(server.port), NO_LOGIN);
+    const bodies = Array.from({ length: 64 }, (_, i) => Buffer.from(`body ${i}\r\n`));
+    await Promise.all(bodies.map((body, i) => pool!.send(mailTo(`r${i}@example.com`, body))));
+    // In one turn: the first body again (for another recipient) and a new one, which makes one too many.
+    const again = mailTo('again@example.com', bodies[0]);
+    await Promise.all([pool.send(again), pool.send(mailTo('new@example.com', Buffer.from('new\r\n')))]);
+    expect(server.received.find((r) => r.to[0] === 'again@example.com')!.raw.toString()).toBe(again.raw.toString());
+    // The worker forgets a body the main thread still refers to: its send fails, never a mail of headers alone.
+    (pool as unknown as { post(message: unknown): void }).post({ kind: 'send', mails: [], heads: new Uint8Array(0), bodies: [], forget: [0] });
+    await expect(pool.send(mailTo('headless@example.com', bodies[0]))).rejects.toThrow(/body/);
+    expect(server.received.map((r) => r.to[0])).not.toContain('headless@example.com');
+  });
+
   it('fails a refused recipient with the error nodemailer gives (its fields: placed at SEND); the next mail goes', async () => {
     server = await relay({ rcptTo: (address) => (address.startsWith('gone') ? 550 : undefined) });
     pool = new ThreadedPool(options(server.port), NO_LOGIN);

@@ -40,7 +40,7 @@ export class ThreadedPool {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private batch: Array<{ id: number; mail: EncodedMail }> = [];
-  /** Shared bodies the worker holds, by id (in the order given: the oldest is forgotten first). */
+  /** Shared bodies the worker holds, by id, least recently used first (forgotten first). */
   private readonly bodyIds = new WeakMap<Buffer, number>();
   private readonly held = new Set<number>();
   private nextBodyId = 0;
@@ -103,6 +103,7 @@ export class ThreadedPool {
     const forget: number[] = [];
     const heads: Buffer[] = [];
     const bodyIds: number[] = [];
+    const used = new Set<number>();
     let size = 0;
     for (const { mail } of mails) {
       const { raw, body } = mail;
@@ -111,21 +112,24 @@ export class ThreadedPool {
       if (body && body.length > 0 && body.length < raw.length && raw.subarray(raw.length - body.length).equals(body)) {
         head = raw.subarray(0, raw.length - body.length);
         bodyId = this.bodyIds.get(body) ?? -1;
-        if (!this.held.has(bodyId)) {
+        if (this.held.delete(bodyId)) this.held.add(bodyId); // used again: the last to be forgotten
+        else {
           bodyId = this.nextBodyId++;
           this.bodyIds.set(body, bodyId);
           bodies.push([bodyId, new Uint8Array(body)]); // its own bytes: a Buffer's whole slab would be cloned
           this.held.add(bodyId);
-          if (this.held.size > KEPT_BODIES) {
-            const oldest = this.held.values().next().value!;
-            this.held.delete(oldest);
-            forget.push(oldest);
-          }
         }
+        used.add(bodyId);
       }
       heads.push(head);
       bodyIds.push(bodyId);
       size += head.length;
+    }
+    // Too many kept: the least recently used go, never one this batch sends (the worker forgets them after it).
+    for (const oldest of this.held) {
+      if (this.held.size <= KEPT_BODIES || used.has(oldest)) break;
+      this.held.delete(oldest);
+      forget.push(oldest);
     }
     const packed = Buffer.allocUnsafeSlow(size);
     const batch: SendBatch = { kind: 'send', mails: [], heads: packed, bodies, forget };
