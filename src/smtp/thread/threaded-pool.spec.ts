@@ -85,6 +85,13 @@ describe('ThreadedPool: the SMTP pool in a worker thread', () => {
     expect(server.received.map((r) => r.to[0])).not.toContain('headless@example.com');
   });
 
+  it('keeps no more than a few MB of bodies in the worker, however few they are', async () => {
+    server = await relay();
+    pool = new ThreadedPool(options(server.port), NO_LOGIN);
+    for (let i = 0; i < 6; i++) await pool.send(mailTo(`r${i}@example.com`, Buffer.alloc(1 << 20, `${i}`)));
+    expect((pool as unknown as { held: Map<number, number> }).held.size).toBeLessThanOrEqual(4);
+  });
+
   it('fails a refused recipient with the error nodemailer gives (its fields: placed at SEND); the next mail goes', async () => {
     server = await relay({ rcptTo: (address) => (address.startsWith('gone') ? 550 : undefined) });
     pool = new ThreadedPool(options(server.port), NO_LOGIN);

@@ -7,8 +7,9 @@ import type { RelayLogin } from '../relay-login';
 import { carryTranscript } from '../session-transcript';
 import { type ErrorFields, fieldsOf, type FromWorker, type PoolWorkerData, type SendBatch, type SendResult, type TokenRequest, type ToWorker } from './pool-messages';
 
-/** How many shared bodies the worker keeps by id (an event's body, for its recipients' mails). */
+/** How many shared bodies the worker keeps by id (an event's body, for its recipients' mails), and their bytes at most. */
 const KEPT_BODIES = 64;
+const KEPT_BODY_BYTES = 4 << 20;
 /** How many failed token requests are kept, for the sends they failed (their errors' own objects). */
 const KEPT_TOKEN_ERRORS = 16;
 
@@ -42,7 +43,8 @@ export class ThreadedPool {
   private batch: Array<{ id: number; mail: EncodedMail }> = [];
   /** Shared bodies the worker holds, by id, least recently used first (forgotten first). */
   private readonly bodyIds = new WeakMap<Buffer, number>();
-  private readonly held = new Set<number>();
+  private readonly held = new Map<number, number>(); // id → its bytes
+  private heldBytes = 0;
   private nextBodyId = 0;
   private readonly tokenErrors = new Map<number, Error>();
   private closing = false;
@@ -112,12 +114,13 @@ export class ThreadedPool {
       if (body && body.length > 0 && body.length < raw.length && raw.subarray(raw.length - body.length).equals(body)) {
         head = raw.subarray(0, raw.length - body.length);
         bodyId = this.bodyIds.get(body) ?? -1;
-        if (this.held.delete(bodyId)) this.held.add(bodyId); // used again: the last to be forgotten
+        if (this.held.delete(bodyId)) this.held.set(bodyId, body.length); // used again: the last to be forgotten
         else {
           bodyId = this.nextBodyId++;
           this.bodyIds.set(body, bodyId);
           bodies.push([bodyId, new Uint8Array(body)]); // its own bytes: a Buffer's whole slab would be cloned
-          this.held.add(bodyId);
+          this.held.set(bodyId, body.length);
+          this.heldBytes += body.length;
         }
         used.add(bodyId);
       }
@@ -126,9 +129,10 @@ export class ThreadedPool {
       size += head.length;
     }
     // Too many kept: the least recently used go, never one this batch sends (the worker forgets them after it).
-    for (const oldest of this.held) {
-      if (this.held.size <= KEPT_BODIES || used.has(oldest)) break;
+    for (const [oldest, bytes] of this.held) {
+      if ((this.held.size <= KEPT_BODIES && this.heldBytes <= KEPT_BODY_BYTES) || used.has(oldest)) break;
       this.held.delete(oldest);
+      this.heldBytes -= bytes;
       forget.push(oldest);
     }
     const packed = Buffer.allocUnsafeSlow(size);
