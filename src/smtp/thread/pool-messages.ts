@@ -5,6 +5,12 @@
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { TranscriptState } from '../session-transcript';
 
+/**
+ * The code of a failure of the pool's thread itself (it stopped, or lacks what a mail needs):
+ * that message's transient failure, not the relay's (classifySmtpFailure).
+ */
+export const THREAD_FAILED = 'ETHREAD';
+
 /** What the worker is made with: the pool's options (no functions) and, for XOAUTH2, the user it asks tokens for. */
 export interface PoolWorkerData {
   options: SMTPPool.Options;

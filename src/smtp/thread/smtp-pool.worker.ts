@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createTransport } from 'nodemailer';
 import { sendEncodedThen, sessionLog } from '../pooled-send';
 import { stateOf, transcriptOf } from '../session-transcript';
-import { type ErrorFields, fieldsOf, type FromWorker, type PoolWorkerData, type SendBatch, type SendResult, type TokenAnswer, type ToWorker } from './pool-messages';
+import { type ErrorFields, fieldsOf, THREAD_FAILED, type FromWorker, type PoolWorkerData, type SendBatch, type SendResult, type TokenAnswer, type ToWorker } from './pool-messages';
 
 type TokenCallback = (error: Error | null, accessToken?: string, expires?: number) => void;
 
@@ -37,7 +37,7 @@ function send(batch: SendBatch): void {
     const body = bodyId < 0 ? undefined : bodies.get(bodyId);
     const mail = { envelope: { from, to }, raw: body ? Buffer.concat([head, body]) : head, body, messageId };
     try {
-      if (bodyId >= 0 && !body) throw new Error(`the SMTP pool thread lacks the body of ${messageId}`); // never its headers alone
+      if (bodyId >= 0 && !body) throw Object.assign(new Error(`the SMTP pool thread lacks the body of ${messageId}`), { code: THREAD_FAILED }); // never its headers alone
       sendEncodedThen(transporter, mail, (error, info) => settled(error ? [id, null, failure(error)] : [id, info?.response ?? '', (info?.accepted ?? []).map(String)]));
     } catch (error) {
       settled([id, null, failure(error as Error)]);

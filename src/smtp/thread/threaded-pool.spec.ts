@@ -156,7 +156,10 @@ describe('ThreadedPool: the SMTP pool in a worker thread', () => {
     await pool.send(mailTo('a@example.com', Buffer.from('x\r\n')));
     const sending = pool.send(mailTo('b@example.com', Buffer.from('x\r\n')));
     await workerOf(pool)!.terminate();
-    await expect(sending).rejects.toThrow('the SMTP pool thread stopped');
+    const error = await sending.catch((e: unknown) => e);
+    expect(error).toMatchObject({ message: 'the SMTP pool thread stopped', code: 'ETHREAD' });
+    // That message's failure, to try again, not the relay's (no circuit, no alert; the relay may have taken it).
+    expect(classifySmtpFailure(error)).toMatchObject({ scope: 'message', transient: true });
     expect(pool.stopped).toBe(true);
     await expect(pool.send(mailTo('c@example.com', Buffer.from('x\r\n')))).rejects.toThrow('the SMTP pool thread stopped');
   });

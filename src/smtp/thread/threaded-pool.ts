@@ -5,7 +5,7 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { EncodedMail } from '../pooled-send';
 import type { RelayLogin } from '../relay-login';
 import { carryTranscript } from '../session-transcript';
-import { type ErrorFields, fieldsOf, type FromWorker, type PoolWorkerData, type SendBatch, type SendResult, type TokenRequest, type ToWorker } from './pool-messages';
+import { type ErrorFields, fieldsOf, THREAD_FAILED, type FromWorker, type PoolWorkerData, type SendBatch, type SendResult, type TokenRequest, type ToWorker } from './pool-messages';
 
 /** How many shared bodies the worker keeps by id (an event's body, for its recipients' mails), and their bytes at most. */
 const KEPT_BODIES = 64;
@@ -88,9 +88,9 @@ export class ThreadedPool {
   private start(): Worker {
     const worker = startWorker(this.data);
     worker.on('message', (message: FromWorker) => (message.kind === 'results' ? this.received(message.results) : this.tokenAsked(message)));
-    worker.on('error', (error) => (this.lost = error));
+    worker.on('error', (error) => (this.lost = threadStopped(error)));
     worker.on('exit', () => {
-      if (!this.closing) this.lost ??= new Error('the SMTP pool thread stopped');
+      if (!this.closing) this.lost ??= threadStopped();
       this.failAll(this.lost ?? new Error('the SMTP pool is closed'));
     });
     worker.unref();
@@ -194,6 +194,11 @@ export class ThreadedPool {
     this.pending.clear();
     this.batch = [];
   }
+}
+
+/** The thread stopped unasked (it crashed): what it was sending fails, for another attempt. */
+function threadStopped(cause?: Error): Error {
+  return Object.assign(new Error(`the SMTP pool thread stopped${cause ? `: ${cause.message}` : ''}`, { cause }), { code: THREAD_FAILED });
 }
 
 /**
