@@ -51,8 +51,8 @@ export type SendResult = [id: number, response: string, accepted: string[]] | [i
 
 /**
  * The fields of an error that classifySmtpFailure reads (nodemailer's and Node's; never a
- * secret), with the transcript of the session it ended, and, when it is a token
- * request's failure, that request (whose error the main thread kept).
+ * secret), with the transcript of the session it ended, and, when it is the token
+ * endpoint's failure, what its TokenEndpointError is made of (to make it again).
  */
 export interface ErrorFields {
   name: string;
@@ -66,7 +66,7 @@ export interface ErrorFields {
   errno?: number;
   originalCode?: string;
   transcript?: TranscriptState;
-  tokenRequest?: number;
+  tokenEndpoint?: { status: number | null; oauthError: string | null };
 }
 
 /** XOAUTH2: the worker's pool asks the main thread's token source (`renew`: the relay refused the last one). */
@@ -85,6 +85,6 @@ export function fieldsOf(error: Error): ErrorFields {
   for (const key of ['code', 'command', 'response', 'originalCode', 'timeoutType', 'syscall'] as const) if (typeof e[key] === 'string') fields[key] = e[key];
   if (typeof e.responseCode === 'number') fields.responseCode = e.responseCode;
   if (typeof e.errno === 'number') fields.errno = e.errno;
-  if (typeof e.tokenRequest === 'number') fields.tokenRequest = e.tokenRequest;
+  if (e.tokenEndpoint) fields.tokenEndpoint = { status: e.tokenEndpoint.status, oauthError: e.tokenEndpoint.oauthError };
   return fields;
 }

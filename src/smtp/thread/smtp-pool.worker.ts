@@ -78,6 +78,6 @@ function answered(answer: TokenAnswer): void {
   const callback = tokenRequests.get(answer.id);
   tokenRequests.delete(answer.id);
   if (!callback) return;
-  if (answer.error) callback(Object.assign(new Error(answer.error.message), { ...answer.error, tokenRequest: answer.id }));
+  if (answer.error) callback(Object.assign(new Error(answer.error.message), answer.error));
   else callback(null, answer.token, answer.expires);
 }

@@ -131,9 +131,15 @@ describe('ThreadedPool: the SMTP pool in a worker thread', () => {
     answer = () => Promise.reject(refused);
     pool = new ThreadedPool(options(server.port), login);
     const error = await pool.send(mailTo('b@example.com', Buffer.from('x\r\n'))).catch((e: unknown) => e);
-    expect(error).toBe(refused);
-    expect(error).toMatchObject({ code: 'EAUTH', originalCode: 'ETOKEN', command: 'AUTH XOAUTH2' });
+    expect(error).toBeInstanceOf(TokenEndpointError);
+    expect(error).toMatchObject({ message: refused.message, status: 400, oauthError: 'invalid_client', code: 'EAUTH', originalCode: 'ETOKEN', command: 'AUTH XOAUTH2' });
     expect(classifySmtpFailure(error)).toMatchObject({ scope: 'relay', transient: false, step: SmtpCheckStep.TOKEN });
+    pool.close();
+
+    // Many connections refused their token at once: each send's error is still the token endpoint's.
+    pool = new ThreadedPool({ ...options(server.port), maxConnections: 30 }, login);
+    const errors = await Promise.all(Array.from({ length: 30 }, (_, i) => pool!.send(mailTo(`c${i}@example.com`, Buffer.from('x\r\n'))).catch((e: unknown) => e)));
+    for (const e of errors) expect(classifySmtpFailure(e)).toMatchObject({ scope: 'relay', transient: false, step: SmtpCheckStep.TOKEN });
   });
 
   it('closes its thread once every mail it was given is answered', async () => {

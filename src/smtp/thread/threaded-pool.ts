@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import { TokenEndpointError } from '../oauth2/oauth2-token-source';
 import type { EncodedMail } from '../pooled-send';
 import type { RelayLogin } from '../relay-login';
 import { carryTranscript } from '../session-transcript';
@@ -10,8 +11,6 @@ import { type ErrorFields, fieldsOf, THREAD_FAILED, type FromWorker, type PoolWo
 /** How many shared bodies the worker keeps by id (an event's body, for its recipients' mails), and their bytes at most. */
 const KEPT_BODIES = 64;
 const KEPT_BODY_BYTES = 4 << 20;
-/** How many failed token requests are kept, for the sends they failed (their errors' own objects). */
-const KEPT_TOKEN_ERRORS = 16;
 
 /** What the relay said when it accepted a message (LiveTransport's SentMail). */
 export interface PoolSent {
@@ -46,7 +45,6 @@ export class ThreadedPool {
   private readonly held = new Map<number, number>(); // id → its bytes
   private heldBytes = 0;
   private nextBodyId = 0;
-  private readonly tokenErrors = new Map<number, Error>();
   private closing = false;
   /** The thread ended without being closed (it crashed): the pool sends no more. */
   private lost?: Error;
@@ -162,14 +160,13 @@ export class ThreadedPool {
 
   /**
    * The worker's error as nodemailer's would have been here: its message and fields, and
-   * the transcript of its session; a failed token request's is that request's own error
-   * (a TokenEndpointError), with what nodemailer added to it.
+   * the transcript of its session; the token endpoint's failure is a TokenEndpointError
+   * again, with what nodemailer added to it.
    */
   private errorOf(fields: ErrorFields): Error {
-    const { name, message, transcript, tokenRequest, ...rest } = fields;
-    const kept = tokenRequest === undefined ? undefined : this.tokenErrors.get(tokenRequest);
-    const error = kept ? Object.assign(kept, rest) : Object.assign(new Error(message), rest);
-    if (!kept) error.name = name;
+    const { name, message, transcript, tokenEndpoint, ...rest } = fields;
+    const error = tokenEndpoint ? new TokenEndpointError(message, tokenEndpoint.status, tokenEndpoint.oauthError) : Object.assign(new Error(message), { name });
+    Object.assign(error, rest);
     if (transcript) carryTranscript(error, transcript);
     return error;
   }
@@ -179,9 +176,8 @@ export class ThreadedPool {
     if (!tokens) return this.post({ kind: 'token', id: request.id, error: { name: 'Error', message: 'no OAuth2 token source' } });
     tokens.provisionCallback('', request.renew, (error, token, expires) => {
       if (!error) return this.post({ kind: 'token', id: request.id, token, expires });
-      this.tokenErrors.set(request.id, error);
-      if (this.tokenErrors.size > KEPT_TOKEN_ERRORS) this.tokenErrors.delete(this.tokenErrors.keys().next().value!);
-      this.post({ kind: 'token', id: request.id, error: fieldsOf(error) });
+      const tokenEndpoint = error instanceof TokenEndpointError ? { status: error.status, oauthError: error.oauthError } : undefined;
+      this.post({ kind: 'token', id: request.id, error: { ...fieldsOf(error), tokenEndpoint } });
     });
   }
 
