@@ -20,6 +20,9 @@ log.attach(transporter);
 const bodies = new Map<number, Buffer>();
 let results: SendResult[] = [];
 
+port.on('messageerror', (error) => {
+  throw error; // a message it cannot read (mails, a token): the thread stops, and the main thread fails what it sent
+});
 port.on('message', (message: ToWorker) => {
   if (message.kind === 'send') send(message);
   else if (message.kind === 'token') answered(message);

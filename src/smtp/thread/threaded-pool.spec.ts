@@ -169,4 +169,14 @@ describe('ThreadedPool: the SMTP pool in a worker thread', () => {
     expect(pool.stopped).toBe(true);
     await expect(pool.send(mailTo('c@example.com', Buffer.from('x\r\n')))).rejects.toThrow('the SMTP pool thread stopped');
   });
+
+  it('takes a message it cannot read from its thread as a crash: fails what it was sending and is stopped', async () => {
+    server = await relay();
+    pool = new ThreadedPool(options(server.port), NO_LOGIN);
+    await pool.send(mailTo('a@example.com', Buffer.from('x\r\n')));
+    const sending = pool.send(mailTo('b@example.com', Buffer.from('x\r\n')));
+    workerOf(pool)!.emit('messageerror', new Error('could not deserialize'));
+    await expect(sending).rejects.toMatchObject({ code: 'ETHREAD' });
+    expect(pool.stopped).toBe(true);
+  });
 });

@@ -87,6 +87,12 @@ export class ThreadedPool {
     const worker = startWorker(this.data);
     worker.on('message', (message: FromWorker) => (message.kind === 'results' ? this.received(message.results) : this.tokenAsked(message)));
     worker.on('error', (error) => (this.lost = threadStopped(error)));
+    worker.on('messageerror', (error) => {
+      // A message from it that cannot be read (its sends' answers among them): as if it had crashed.
+      this.lost = threadStopped(error);
+      this.failAll(this.lost);
+      void worker.terminate();
+    });
     worker.on('exit', () => {
       if (!this.closing) this.lost ??= threadStopped();
       this.failAll(this.lost ?? new Error('the SMTP pool is closed'));
