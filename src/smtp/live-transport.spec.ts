@@ -234,3 +234,24 @@ describe.each([
     expect(removed).toHaveLength(2);
   });
 });
+
+describe('LiveTransport: a pool in a worker thread that cannot take a mail', () => {
+  it('gives a rejected promise, never a throw, when the pool throws at once (its thread cannot start), and counts the send out', async () => {
+    const settings = { ...SMTP_DEFAULTS, host: '127.0.0.1', port: 2525, sender: 'Herald <herald@example.com>', security: SmtpSecurity.NONE, authMethod: SmtpAuthMethod.NONE } as SmtpSettings;
+    const logins = { login: () => ({ auth: undefined, close: () => undefined }) } as unknown as RelayLogins;
+    const failing = { send: () => { throw new Error('worker initialization failed'); }, close: () => undefined };
+    const threads = { pool: () => failing } as unknown as SmtpThreads;
+    const mailer = new MailerService({ transports: {} }, undefined as never);
+    const removed: string[] = [];
+    const remove = mailer.removeTransporter.bind(mailer);
+    mailer.removeTransporter = (name: string) => (removed.push(name), remove(name));
+    const transport = new LiveTransport(mailer, { get: async () => settings } as unknown as SmtpSettingsService, logins, threads);
+    const relay = await transport.relay();
+    const mail = await message('a@example.com');
+    let sending: Promise<unknown> | undefined;
+    expect(() => (sending = relay!.send(mail))).not.toThrow();
+    await expect(sending).rejects.toThrow('worker initialization failed');
+    transport.onSettingsChanged();
+    expect(removed).toHaveLength(1); // nothing in flight: closed at once
+  });
+});

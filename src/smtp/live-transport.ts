@@ -122,29 +122,24 @@ export class LiveTransport implements OnApplicationShutdown {
   }
 
   private send(generation: Generation, mail: OutgoingMail): Promise<SentMail> {
-    if (generation.threaded && 'raw' in mail) {
-      generation.inFlight++;
-      return generation.threaded.send(mail).then(
-        (sent) => (this.sent(generation), sent),
-        (error: unknown) => {
-          this.sent(generation);
-          throw error;
-        },
-      );
+    if (!('raw' in mail)) return this.sendMail(generation, mail); // the test mail, for nodemailer to encode
+    const threaded = generation.threaded;
+    let transporter: Transporter | undefined;
+    if (!threaded) {
+      try {
+        transporter = this.mailer.getTransporter(generation.name);
+      } catch (error) {
+        return Promise.reject(error as Error); // as the async send did
+      }
+      // A DKIM key (none today: the relay signs) is applied by sendMail alone.
+      if (transporter.dkim) return this.sendMail(generation, mail);
     }
-    let transporter: Transporter;
-    try {
-      transporter = this.mailer.getTransporter(generation.name);
-    } catch (error) {
-      return Promise.reject(error as Error); // as the async send did
-    }
-    // A DKIM key (none today: the relay signs) is applied by sendMail alone.
-    if (!('raw' in mail) || transporter.dkim) return this.sendMail(generation, mail);
-    // An encoded message (every mail but the test mail): the pool's callback settles it, without a promise per layer.
+    // An encoded message, to its pool in a thread or here: settled and counted
+    // once, without a promise per layer; a throw (a thread that cannot start) is its failure.
     generation.inFlight++;
     return new Promise((resolve, reject) => {
       let settled = false;
-      const done = (error: Error | null, info?: SentMessageInfo) => {
+      const done = (error: Error | null, info?: Answer) => {
         if (settled) return;
         settled = true;
         try {
@@ -157,7 +152,8 @@ export class LiveTransport implements OnApplicationShutdown {
         }
       };
       try {
-        sendEncodedThen(transporter, mail, done);
+        if (threaded) threaded.send(mail).then((sent) => done(null, sent), done);
+        else sendEncodedThen(transporter!, mail, done);
       } catch (error) {
         done(error as Error);
       }
@@ -200,6 +196,9 @@ function poolOptions(settings: SmtpSettings) {
   };
 }
 
-function sentMail(info: SentMessageInfo): SentMail {
+/** The relay's answer, from nodemailer's pool here or the thread's (PoolSent). */
+type Answer = Pick<SentMessageInfo, 'messageId' | 'response' | 'accepted'>;
+
+function sentMail(info: Answer): SentMail {
   return { messageId: info.messageId ?? '', response: info.response ?? '', accepted: (info.accepted ?? []).map(String) };
 }
