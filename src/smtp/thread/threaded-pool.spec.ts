@@ -179,4 +179,12 @@ describe('ThreadedPool: the SMTP pool in a worker thread', () => {
     await expect(sending).rejects.toMatchObject({ code: 'ETHREAD' });
     expect(pool.stopped).toBe(true);
   });
+
+  it('fails the mails of a batch it cannot post to its thread (a value that cannot be cloned), and sends the next', async () => {
+    server = await relay();
+    pool = new ThreadedPool(options(server.port), NO_LOGIN);
+    const mail = mailTo('a@example.com', Buffer.from('x\r\n'));
+    await expect(pool.send({ ...mail, envelope: { from: mail.envelope.from, to: [(() => 'a') as never] } })).rejects.toThrow(/clone/);
+    await expect(pool.send(mailTo('b@example.com', Buffer.from('x\r\n')))).resolves.toMatchObject({ accepted: ['b@example.com'] });
+  });
 });

@@ -147,7 +147,14 @@ export class ThreadedPool {
       batch.mails.push([id, mail.envelope.from, mail.envelope.to, mail.messageId ?? '', at, at + heads[i].length, bodyIds[i]]);
       at += heads[i].length;
     });
-    this.worker!.postMessage(batch, [packed.buffer]);
+    try {
+      this.worker!.postMessage(batch, [packed.buffer]);
+    } catch (error) {
+      // Not posted (a value that cannot be cloned): its mails fail; the worker has none of its bodies, and forgets the rest.
+      for (const [id, bytes] of bodies) if (this.held.delete(id)) this.heldBytes -= bytes.length;
+      this.post({ kind: 'send', mails: [], heads: new Uint8Array(0), bodies: [], forget });
+      this.received(mails.map(({ id }): SendResult => [id, null, fieldsOf(error as Error)]));
+    }
   }
 
   private received(results: SendResult[]): void {
