@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { HeraldConfig } from '../../config/herald-config';
 import type { RelayLogin } from '../relay-login';
-import { ThreadedPool } from './threaded-pool';
+import { poolWorkerScript, ThreadedPool } from './threaded-pool';
 
 /**
  * Whether the relays' pools send from worker threads (HERALD_SMTP_THREAD), and makes
@@ -14,6 +14,7 @@ export class SmtpThreads {
 
   constructor(config: HeraldConfig) {
     this.enabled = config.relay.thread;
+    if (this.enabled) poolWorkerScript(); // a build without the thread's script fails at start, not at the first mail
   }
 
   /** A pool in its own thread for these options and login; undefined: the pool stays on the main thread. */

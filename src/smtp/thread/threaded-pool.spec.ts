@@ -6,7 +6,7 @@ import type { RelayLogin } from '../relay-login';
 import { transcriptOf } from '../session-transcript';
 import { SmtpCheckStep } from '../smtp-check-step';
 import { classifySmtpFailure } from '../smtp-failure';
-import { ThreadedPool } from './threaded-pool';
+import { poolWorkerScript, ThreadedPool } from './threaded-pool';
 
 /** A real SMTP server keeping each message as it arrived; `token`: XOAUTH2 is required, with that access token. */
 async function relay(options: { rcptTo?: (address: string) => number | undefined; token?: string } = {}) {
@@ -186,5 +186,10 @@ describe('ThreadedPool: the SMTP pool in a worker thread', () => {
     const mail = mailTo('a@example.com', Buffer.from('x\r\n'));
     await expect(pool.send({ ...mail, envelope: { from: mail.envelope.from, to: [(() => 'a') as never] } })).rejects.toThrow(/clone/);
     await expect(pool.send(mailTo('b@example.com', Buffer.from('x\r\n')))).resolves.toMatchObject({ accepted: ['b@example.com'] });
+  });
+
+  it("runs its build's script, and fails clearly when the build lacks it; from the TypeScript sources only when run from them (Jest)", () => {
+    expect(() => poolWorkerScript(__dirname, false)).toThrow(/smtp-pool\.worker\.js is missing/);
+    expect(poolWorkerScript(__dirname, true)).toMatch(/smtp-pool\.worker\.ts$/);
   });
 });

@@ -210,20 +210,29 @@ function threadStopped(cause?: Error): Error {
   return Object.assign(new Error(`the SMTP pool thread stopped${cause ? `: ${cause.message}` : ''}`, { cause }), { code: THREAD_FAILED });
 }
 
-/**
- * The worker, from its build (dist/src/smtp/thread/smtp-pool.worker.js, beside this file's
- * build), or under Jest from its TypeScript source, compiled module by module as required.
- */
+/** The worker, from its build, or under Jest (run from the TypeScript sources) from its source, compiled module by module as required. */
 function startWorker(workerData: PoolWorkerData): Worker {
-  const built = join(__dirname, 'smtp-pool.worker.js');
-  if (existsSync(built)) return new Worker(built, { workerData });
-  return new Worker(FROM_SOURCES, { eval: true, workerData: { ...workerData, script: join(__dirname, 'smtp-pool.worker.ts') } });
+  const script = poolWorkerScript();
+  if (script.endsWith('.js')) return new Worker(script, { workerData });
+  return new Worker(FROM_SOURCES, { eval: true, workerData: { ...workerData, script, typescript: require.resolve('typescript') } });
+}
+
+/**
+ * The worker's script in `dir` (this module's folder): its build (dist/src/smtp/thread/, beside
+ * this file's: the bundle's build checks it is there), or its TypeScript source when this module
+ * runs from its own (Jest). A build without it fails here, clearly (SmtpThreads: at start).
+ */
+export function poolWorkerScript(dir = __dirname, fromSources = __filename.endsWith('.ts')): string {
+  const script = join(dir, fromSources ? 'smtp-pool.worker.ts' : 'smtp-pool.worker.js');
+  if (!existsSync(script)) throw new Error(`the SMTP pool's thread cannot start: ${script} is missing (HERALD_SMTP_THREAD=false sends from the main thread)`);
+  return script;
 }
 
 const FROM_SOURCES = `
 const { readFileSync } = require('node:fs');
-const ts = require('typescript');
+const { workerData } = require('node:worker_threads');
+const ts = require(workerData.typescript);
 const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
 require.extensions['.ts'] = (module, file) => module._compile(ts.transpileModule(readFileSync(file, 'utf8'), { fileName: file, compilerOptions }).outputText, file);
-require(require('node:worker_threads').workerData.script);
+require(workerData.script);
 `;
