@@ -297,9 +297,9 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
   RELAY_FAILURES_PER_MESSAGE = 5;
 
-  /** The SMTP pool sends from a worker thread (src/smtp/thread/), beside the main thread, which composes and records. */
+  /** The relay's SMTP pool sends from a worker thread (src/smtp/thread/), beside the main thread, which composes and records. */
   @IsOptional() @Transform(toBoolean) @IsBoolean()
-  HERALD_SMTP_THREAD = true;
+  RELAY_THREAD = true;
 
   /**
    * The hosts a notification target's webhook may be on (src/webhooks): comma-separated names,

@@ -148,7 +148,7 @@ export class HeraldConfig {
       probeMaxMs: vars.RELAY_PROBE_MAX_MS,
       quotaMinuteMs: vars.HERALD_QUOTA_MINUTE_MS,
       failuresPerMessage: vars.RELAY_FAILURES_PER_MESSAGE,
-      thread: vars.HERALD_SMTP_THREAD,
+      thread: vars.RELAY_THREAD,
     };
     this.log = { format: vars.LOG_FORMAT, level: vars.LOG_LEVEL, colours: coloursOf(vars) };
     this.graphqlIde = vars.GRAPHQL_IDE;

@@ -200,7 +200,7 @@ describe('sendEncoded: an encoded message straight to the pool of the mailer mod
 
 describe.each([
   ['on the main thread', undefined],
-  ['in a worker thread (HERALD_SMTP_THREAD)', new SmtpThreads({ relay: { thread: true } } as HeraldConfig)],
+  ['in a worker thread (RELAY_THREAD)', new SmtpThreads({ relay: { thread: true } } as HeraldConfig)],
 ])('LiveTransport: a pool per settings, %s', (_where, threads) => {
   let server: Awaited<ReturnType<typeof relay>>;
   afterEach(async () => server?.stop());

@@ -39,7 +39,7 @@ interface Generation extends Relay {
   login: RelayLogin;
   inFlight: number;
   retired: boolean;
-  /** The pool in a worker thread that sends the encoded mails (HERALD_SMTP_THREAD), if any. */
+  /** The pool in a worker thread that sends the encoded mails (RELAY_THREAD), if any. */
   threaded?: ThreadedPool;
 }
 
@@ -51,7 +51,7 @@ let generations = 0;
  * change, the next send builds a new pool; the old one finishes what it is
  * sending and is then closed. Sends go through @nestjs-modules/mailer, which
  * keeps the named nodemailer transporters; each pool records its sessions'
- * transcripts, so a failed send can be placed at its step. With HERALD_SMTP_THREAD
+ * transcripts, so a failed send can be placed at its step. With RELAY_THREAD
  * (SmtpThreads) the encoded mails go to a pool of the same options in a worker thread
  * of the generation's own (thread/), which sends them and hands back what a failure
  * needs (its fields and transcript); the test mail still goes through the mailer module.

@@ -5,7 +5,7 @@ import type { RelayLogin } from '../relay-login';
 import { poolWorkerScript, ThreadedPool } from './threaded-pool';
 
 /**
- * Whether the relays' pools send from worker threads (HERALD_SMTP_THREAD), and makes
+ * Whether the relays' pools send from worker threads (RELAY_THREAD), and makes
  * them: one thread per pool (per generation of a relay's settings), for its encoded mails.
  */
 @Injectable()

@@ -224,7 +224,7 @@ function startWorker(workerData: PoolWorkerData): Worker {
  */
 export function poolWorkerScript(dir = __dirname, fromSources = __filename.endsWith('.ts')): string {
   const script = join(dir, fromSources ? 'smtp-pool.worker.ts' : 'smtp-pool.worker.js');
-  if (!existsSync(script)) throw new Error(`the SMTP pool's thread cannot start: ${script} is missing (HERALD_SMTP_THREAD=false sends from the main thread)`);
+  if (!existsSync(script)) throw new Error(`the SMTP pool's thread cannot start: ${script} is missing (RELAY_THREAD=false sends from the main thread)`);
   return script;
 }
 
