@@ -11,7 +11,7 @@
 //   https://esbuild.github.io/analyze/)
 //   (--outfile names the entry; the bundle is <name>-server.cjs beside it)
 import { build } from 'esbuild';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -21,6 +21,9 @@ const entry = resolve(root, (args.find((a) => a.startsWith('--outfile=')) ?? '--
 const outfile = entry.replace(/\.cjs$/, '-server.cjs');
 if (outfile === entry) throw new Error('--outfile must end in .cjs');
 const distSrc = resolve(root, 'dist', 'src');
+// The SMTP pool's thread runs its own script from the build (src/smtp/thread/threaded-pool.ts), not from the bundle.
+const poolWorker = resolve(distSrc, 'smtp', 'thread', 'smtp-pool.worker.js');
+if (!existsSync(poolWorker)) throw new Error(`${relative(root, poolWorker)} is missing: the SMTP pool's thread could not start`);
 
 // Herald's modules read their templates and messages (*.hbs, *.json, copied to dist/src by
 // the build) next to themselves: `join(__dirname, 'x.hbs')`. In the bundle __dirname is the
@@ -165,6 +168,7 @@ const result = await build({
     'preview-email', // @nestjs-modules/mailer's `preview` option
     'bullmq', // @nestjs-modules/mailer's queue
     'ioredis', // bullmq's and Nest's Redis transport
+    'typescript', // the SMTP pool's thread run from its sources (Jest alone): never reached from the build
   ],
 });
 

@@ -297,6 +297,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
   RELAY_FAILURES_PER_MESSAGE = 5;
 
+  /** The relay's SMTP pool sends from a worker thread (src/smtp/thread/), beside the main thread, which composes and records. */
+  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  RELAY_THREAD = true;
+
   /**
    * The hosts a notification target's webhook may be on (src/webhooks): comma-separated names,
    * `*.example.com` for its subdomains, `*` for any. Addresses in loopback, link-local and

@@ -59,6 +59,8 @@ export class HeraldConfig {
     quotaMinuteMs: number;
     /** Relay-wide failures of one message (the relay working for others meanwhile) after which they are its own. */
     failuresPerMessage: number;
+    /** The SMTP pool sends from a worker thread (src/smtp/thread/). */
+    thread: boolean;
   };
   /** `colours`: of text logs; `auto` means only when they go to a terminal. */
   readonly log: { format: 'text' | 'json'; level: EnvironmentVariables['LOG_LEVEL']; colours: 'auto' | 'always' | 'never' };
@@ -146,6 +148,7 @@ export class HeraldConfig {
       probeMaxMs: vars.RELAY_PROBE_MAX_MS,
       quotaMinuteMs: vars.HERALD_QUOTA_MINUTE_MS,
       failuresPerMessage: vars.RELAY_FAILURES_PER_MESSAGE,
+      thread: vars.RELAY_THREAD,
     };
     this.log = { format: vars.LOG_FORMAT, level: vars.LOG_LEVEL, colours: coloursOf(vars) };
     this.graphqlIde = vars.GRAPHQL_IDE;

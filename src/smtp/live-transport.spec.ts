@@ -9,6 +9,8 @@ import { encodeAlternative, withHeaders } from './mime-message';
 import { transcriptOf } from './session-transcript';
 import { classifySmtpFailure } from './smtp-failure';
 import { SmtpCheckStep } from './smtp-check-result.model';
+import { SmtpThreads } from './thread/smtp-threads';
+import type { HeraldConfig } from '../config/herald-config';
 
 interface Received {
   from: string;
@@ -196,7 +198,10 @@ describe('sendEncoded: an encoded message straight to the pool of the mailer mod
   });
 });
 
-describe('LiveTransport: a pool per settings', () => {
+describe.each([
+  ['on the main thread', undefined],
+  ['in a worker thread (RELAY_THREAD)', new SmtpThreads({ relay: { thread: true } } as HeraldConfig)],
+])('LiveTransport: a pool per settings, %s', (_where, threads) => {
   let server: Awaited<ReturnType<typeof relay>>;
   afterEach(async () => server?.stop());
 
@@ -210,7 +215,7 @@ describe('LiveTransport: a pool per settings', () => {
     const removed: string[] = [];
     const remove = mailer.removeTransporter.bind(mailer);
     mailer.removeTransporter = (name: string) => (removed.push(name), remove(name));
-    const transport = new LiveTransport(mailer, { get: async () => settings } as unknown as SmtpSettingsService, logins);
+    const transport = new LiveTransport(mailer, { get: async () => settings } as unknown as SmtpSettingsService, logins, threads);
 
     const first = await transport.relay();
     const sending = first!.send(await message('first@example.com'));
@@ -227,5 +232,26 @@ describe('LiveTransport: a pool per settings', () => {
     expect(server.received.map((m) => m.to)).toEqual([['first@example.com'], ['second@example.com']]);
     transport.onApplicationShutdown();
     expect(removed).toHaveLength(2);
+  });
+});
+
+describe('LiveTransport: a pool in a worker thread that cannot take a mail', () => {
+  it('gives a rejected promise, never a throw, when the pool throws at once (its thread cannot start), and counts the send out', async () => {
+    const settings = { ...SMTP_DEFAULTS, host: '127.0.0.1', port: 2525, sender: 'Herald <herald@example.com>', security: SmtpSecurity.NONE, authMethod: SmtpAuthMethod.NONE } as SmtpSettings;
+    const logins = { login: () => ({ auth: undefined, close: () => undefined }) } as unknown as RelayLogins;
+    const failing = { send: () => { throw new Error('worker initialization failed'); }, close: () => undefined };
+    const threads = { pool: () => failing } as unknown as SmtpThreads;
+    const mailer = new MailerService({ transports: {} }, undefined as never);
+    const removed: string[] = [];
+    const remove = mailer.removeTransporter.bind(mailer);
+    mailer.removeTransporter = (name: string) => (removed.push(name), remove(name));
+    const transport = new LiveTransport(mailer, { get: async () => settings } as unknown as SmtpSettingsService, logins, threads);
+    const relay = await transport.relay();
+    const mail = await message('a@example.com');
+    let sending: Promise<unknown> | undefined;
+    expect(() => (sending = relay!.send(mail))).not.toThrow();
+    await expect(sending).rejects.toThrow('worker initialization failed');
+    transport.onSettingsChanged();
+    expect(removed).toHaveLength(1); // nothing in flight: closed at once
   });
 });

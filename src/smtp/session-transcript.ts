@@ -1,4 +1,4 @@
-import { SmtpCheckStep } from './smtp-check-result.model';
+import { SmtpCheckStep } from './smtp-check-step';
 
 /** A step the session got through, with the relay's reply where it matters (the greeting). */
 export interface ReachedStep {
@@ -115,6 +115,28 @@ const TRANSCRIPT = Symbol('smtp-session-transcript');
 /** The transcript of the session an error ended, if a TranscriptRecorder saw it end. */
 export function transcriptOf(error: unknown): SessionTranscript | undefined {
   return typeof error === 'object' && error !== null ? (error as { [TRANSCRIPT]?: SessionTranscript })[TRANSCRIPT] : undefined;
+}
+
+/** A transcript as plain data, to hand to another thread (the SMTP pool's worker: thread/). */
+export interface TranscriptState {
+  implicitTls: boolean;
+  reached: ReachedStep[];
+  current: SmtpCheckStep;
+  lastReply?: string;
+}
+
+export function stateOf(transcript: SessionTranscript): TranscriptState {
+  const { implicitTls, reached, current, lastReply } = transcript;
+  return { implicitTls, reached: [...reached], current, lastReply };
+}
+
+/** The error carries the transcript of this state (`transcriptOf`), as if a TranscriptRecorder had seen its session end. */
+export function carryTranscript(error: Error, state: TranscriptState): void {
+  const transcript = new SessionTranscript(state.implicitTls);
+  transcript.reached.push(...state.reached);
+  transcript.current = state.current;
+  transcript.lastReply = state.lastReply;
+  Object.defineProperty(error, TRANSCRIPT, { value: transcript, configurable: true });
 }
 
 /** How many sessions a recorder keeps at most (a pool keeps a few connections open; the oldest are forgotten first). */

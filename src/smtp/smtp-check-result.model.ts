@@ -1,23 +1,8 @@
 import { Field, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { SmtpCheckStatus, SmtpCheckStep } from './smtp-check-step';
 
-/** The steps of talking to a relay (or to Microsoft Graph: TOKEN, MAILBOX, SEND), in order. */
-export enum SmtpCheckStep {
-  RESOLVE = 'RESOLVE',
-  CONNECT = 'CONNECT',
-  GREETING = 'GREETING',
-  TLS = 'TLS',
-  /** OAuth2 only: an access token from the token endpoint. */
-  TOKEN = 'TOKEN',
-  AUTH = 'AUTH',
-  /** Microsoft Graph only: the sender's mailbox exists and the app may send as it. */
-  MAILBOX = 'MAILBOX',
-  SEND = 'SEND',
-}
-export enum SmtpCheckStatus {
-  OK = 'OK',
-  FAILED = 'FAILED',
-  SKIPPED = 'SKIPPED',
-}
+export { SmtpCheckStatus, SmtpCheckStep };
+
 registerEnumType(SmtpCheckStep, {
   name: 'SmtpCheckStep', description: 'A step of talking to the relay, or to Microsoft Graph (TOKEN, MAILBOX, SEND)',
   valuesMap: {

@@ -16,6 +16,10 @@ function sessionAfter(...commands: string[]): SessionTranscript {
 }
 
 describe('classifySmtpFailure', () => {
+  it("the SMTP pool's thread stopped (ETHREAD): that message's transient failure, not the relay's", () => {
+    expect(classifySmtpFailure(nodemailerError('the SMTP pool thread stopped', { code: 'ETHREAD' }))).toMatchObject({ scope: 'message', transient: true, step: SmtpCheckStep.SEND });
+  });
+
   describe('relay-wide', () => {
     it('cannot resolve the host: transient, at RESOLVE', () => {
       const failure = classifySmtpFailure(nodemailerError('getaddrinfo ENOTFOUND relay.invalid', { code: 'EDNS', command: 'CONN' }));

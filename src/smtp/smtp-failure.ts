@@ -2,6 +2,7 @@ import { SecretDecryptionError } from '@herald/crypto';
 import { TokenEndpointError } from './oauth2/oauth2-token-source';
 import { SmtpCheckStep } from './smtp-check-result.model';
 import { type SessionTranscript, transcriptOf } from './session-transcript';
+import { THREAD_FAILED } from './thread/pool-messages';
 
 /** What nodemailer tells about a failed SMTP exchange. */
 export interface SmtpErrorLike {
@@ -130,6 +131,8 @@ export function classifySmtpFailure(error: unknown, transcript = transcriptOf(er
   const description = `${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}${where}`;
   const base = { reply, responseCode, description, ...(e.command && { command: e.command }) };
   if (error instanceof SecretDecryptionError) return { ...base, scope: 'relay', transient: true, step: SmtpCheckStep.AUTH };
+  // The pool's thread stopped under this message (or lacked its body): another attempt, and not the relay's failure.
+  if (e.code === THREAD_FAILED) return { ...base, scope: 'message', transient: true, step: SmtpCheckStep.SEND };
   const step = stepOf(e, transcript);
   if (step === SmtpCheckStep.TOKEN) {
     // No token: the relay as a whole cannot be used. An endpoint that is down may come back; a refused grant needs the admin.

@@ -20,6 +20,7 @@ import { RelayLogins } from './relay-login';
 import { SmtpGateway } from './smtp-gateway';
 import { SendTestEmailService } from './test-email/send-test-email.service';
 import { StandbyRelay } from './standby/standby-relay';
+import { SmtpThreads } from './thread/smtp-threads';
 import { RelayRolesResolver } from './standby/relay-roles.resolver';
 
 /** The standby relay's pool, gateway and health: the primary's classes on the standby's settings and row. */
@@ -34,8 +35,9 @@ function standbyRelay(
   config: HeraldConfig,
   events: EventEmitter2,
   queue: QueueStats,
+  threads: SmtpThreads,
 ): StandbyRelay {
-  const live = new LiveTransport(mailer, settings, logins);
+  const live = new LiveTransport(mailer, settings, logins, threads);
   const gateway = new SmtpGateway(settings, live, logins, fallback, new SendTestEmailService(live, clock));
   // Its own quota counts (keys `standby.…`): what the primary sent does not use up the standby's minute or day.
   const quota = new RelayQuota(dataSource, transactions, config, 'standby.');
@@ -64,6 +66,7 @@ function standbyRelay(
   ],
   providers: [
     LiveTransport,
+    SmtpThreads,
     FallbackRelay,
     RelayLogins,
     SmtpGateway,
@@ -73,7 +76,7 @@ function standbyRelay(
     SendTestEmailService,
     {
       provide: StandbyRelay,
-      inject: [MailerService, StandbySmtpSettingsService, RelayLogins, FallbackRelay, Clock, getDataSourceToken(), Transactions, HeraldConfig, EventEmitter2, QUEUE_STATS],
+      inject: [MailerService, StandbySmtpSettingsService, RelayLogins, FallbackRelay, Clock, getDataSourceToken(), Transactions, HeraldConfig, EventEmitter2, QUEUE_STATS, SmtpThreads],
       useFactory: standbyRelay,
     },
     RelayRolesResolver,
