@@ -40,12 +40,13 @@ export class JobHistory {
   private readonly lock: SqlStatement;
   private readonly write: SqlStatement;
   private readonly addFailures: SqlStatement;
-  /** The failures of the row up to an instant (a late failure's place in it). */
-  private readonly failuresUpTo: SqlStatement;
+  /**
+   * The row's failures as late outcomes need them, read once per key before any is written: how many
+   * up to the earliest late outcome's instant (a row with no `at`), and each one after it.
+   */
+  private readonly failuresAround: SqlStatement;
   /** Ends the row at an instant: the failures up to it leave. */
   private readonly endRowAt: SqlStatement;
-  /** What is left of the row: how many, and the first. */
-  private readonly rowLeft: SqlStatement;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
     const sql = new Sql(dataSource);
@@ -66,9 +67,11 @@ export class JobHistory {
       `INSERT INTO ${failures} (application_id, job_kind, occurred_at, event_id)
        SELECT ?, ?, v.occurred_at, v.event_id FROM ${sql.jsonRows({ occurred_at: 'varchar', event_id: 'varchar' })} WHERE true ON CONFLICT DO NOTHING`,
     );
-    this.failuresUpTo = sql.prepare(`SELECT COUNT(*) AS "count" FROM ${failures} WHERE application_id = ? AND job_kind = ? AND occurred_at <= ?`);
+    this.failuresAround = sql.prepare(
+      `SELECT COUNT(*) AS "count", NULL AS "at" FROM ${failures} WHERE application_id = ? AND job_kind = ? AND occurred_at <= ?
+       UNION ALL SELECT 1, occurred_at FROM ${failures} WHERE application_id = ? AND job_kind = ? AND occurred_at > ?`,
+    );
     this.endRowAt = sql.prepare(`DELETE FROM ${failures} WHERE application_id = ? AND job_kind = ? AND occurred_at <= ?`);
-    this.rowLeft = sql.prepare(`SELECT COUNT(*) AS "count", MIN(occurred_at) AS "first" FROM ${failures} WHERE application_id = ? AND job_kind = ?`);
   }
 
   /**
@@ -89,7 +92,7 @@ export class JobHistory {
       const rows = (await this.lock.query(manager, [applicationId, jobKind])) as State[];
       const before = { ...rows[0], failuresInRow: Number(rows[0].failuresInRow) };
       const state = { ...before };
-      // Failures are written together: before anything that reads the row's failures, and at the end.
+      // Failures are written together: before a success ends the row, and at the end.
       let unwritten: Array<{ occurred_at: string; event_id: string }> = [];
       const writeFailures = async () => {
         if (!unwritten.length) return;
@@ -97,14 +100,20 @@ export class JobHistory {
         unwritten = [];
       };
       const inOrder = byKey.get(key)!.map((event) => ({ event, at: instant(event.occurredAt) })).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+      // Outcomes older than the latest known come first in order. They are placed among the row's failures
+      // as the database has them before this batch (read once), and the batch's own before each: the
+      // failures placed since the last late success ended the row (`since`), each late failure included.
+      const earliestLate = inOrder.find(({ at }) => at < before.lastOccurredAt && !(before.lastSuccessAt !== null && at < before.lastSuccessAt));
+      const known = earliestLate && (await this.knownFailures(manager, applicationId, jobKind, earliestLate.at));
+      let since: string | undefined;
+      let placedSince = 0;
       for (const { event, at } of inOrder) {
         const late = at < state.lastOccurredAt;
         if (state.lastSuccessAt !== null && at < state.lastSuccessAt) continue; // before the latest success: that row was fixed
         if (event.type === JobEventType.JOB_FAILED) {
           unwritten.push({ occurred_at: at, event_id: event.id });
-          if (late) await writeFailures();
           // In order, the row so far is known; a late failure is counted among those up to it.
-          const inRow = late ? Number(((await this.failuresUpTo.query(manager, [applicationId, jobKind, at])) as Array<{ count: number | string }>)[0].count) : state.failuresInRow + 1;
+          const inRow = late ? known!.upTo(at) - (since === undefined ? 0 : known!.upTo(since)) + ++placedSince : state.failuresInRow + 1;
           const first = state.firstFailureAt !== null && state.firstFailureAt < at ? state.firstFailureAt : at;
           notes.set(event.id, { failuresInRow: inRow, firstFailureAt: first });
           Object.assign(state, { failuresInRow: state.failuresInRow + 1, firstFailureAt: first });
@@ -117,11 +126,14 @@ export class JobHistory {
           }
           Object.assign(state, { lastOutcome: JobOutcome.SUCCEEDED, lastOccurredAt: at, lastSuccessAt: at, failuresInRow: 0, firstFailureAt: null });
         } else {
-          // Late, but after the latest success: the row ends here; the failures after it are the row now.
+          // Late, but after the latest success: the row ends here; the failures after it are the row now
+          // (none of the batch's: those placed so far are not after it).
           await writeFailures();
           await this.endRowAt.query(manager, [applicationId, jobKind, at]);
-          const [left] = (await this.rowLeft.query(manager, [applicationId, jobKind])) as Array<{ count: number | string; first: string | null }>;
-          Object.assign(state, { lastSuccessAt: at, failuresInRow: Number(left.count), firstFailureAt: left.first });
+          const left = known!.after(at);
+          Object.assign(state, { lastSuccessAt: at, failuresInRow: left.length, firstFailureAt: left[0] ?? null });
+          since = at;
+          placedSince = 0;
         }
       }
       // The last failures and the row's new state, written together (one round trip on PostgreSQL).
@@ -132,5 +144,19 @@ export class JobHistory {
       ]);
     }
     return notes;
+  }
+
+  /**
+   * The row's failures before this batch, from an instant on: how many up to each later instant, and
+   * which are after one (in order).
+   */
+  private async knownFailures(manager: EntityManager, applicationId: string, jobKind: string, from: string) {
+    const rows = (await this.failuresAround.query(manager, [applicationId, jobKind, from, applicationId, jobKind, from])) as Array<{ count: number | string; at: string | null }>;
+    const upToFrom = Number(rows.find((r) => r.at === null)!.count);
+    const later = rows.flatMap((r) => (r.at === null ? [] : [r.at])).sort();
+    return {
+      upTo: (at: string) => upToFrom + later.filter((f) => f <= at).length,
+      after: (at: string) => later.filter((f) => f > at),
+    };
   }
 }
