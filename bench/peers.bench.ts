@@ -5,15 +5,16 @@
  * SQLite), against the bare nodemailer loop, and against the protocol's limit on
  * this machine (Postfix's smtp-source → smtp-sink, both in C, with Herald's own
  * message, the same 5 connections and one recipient per message) — in one run, with
- * the same events to the same counting SMTP sink (its own process). Each repetition
- * starts Herald and the peer afresh and rotates which system goes first in every
- * scenario (with 5 systems and 5 repetitions each goes first once). Figures are
+ * the same events to the same counting SMTP sink (its own process); and Herald once
+ * more into smtp-sink, the limit's own receiver. Each repetition starts Herald and
+ * the peer afresh and rotates which system goes first in every scenario (with 7
+ * systems and 7 repetitions each goes first once). Figures are
  * medians over the repetitions; ratios are the median of each repetition's own
  * ratio. Every table is printed with the machine's load average during the run.
  *
  *   npm run bench:peer                      ≈ 12–15 min on a quiet 2-core machine (an estimate, not yet timed)
  *   BENCH_PEER_SCALE=0.1                    a quick run: every count × 0.1 (results go to bench/results/peers-quick.*)
- *   BENCH_PEER_REPETITIONS=6                repetitions (make it a multiple of the systems for each to go first equally often)
+ *   BENCH_PEER_REPETITIONS=7                repetitions (make it a multiple of the systems for each to go first equally often)
  *   BENCH_PEER_FLAGS=herald|default|both    the peer's Node flags: Herald's `serve` flags (the default), Node's
  *                                           defaults, or both (two peers, each with its own Redis, both reported)
  *   BENCH_PEER_MAILS=6000                   mails per throughput measurement (per system, per point of the series)
@@ -54,7 +55,7 @@ import { SinkClient } from './support/sink-client';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SCALE = env('BENCH_PEER_SCALE', 1);
-const REPETITIONS = env('BENCH_PEER_REPETITIONS', 6);
+const REPETITIONS = env('BENCH_PEER_REPETITIONS', 7);
 const MAILS = Math.max(100, Math.round(env('BENCH_PEER_MAILS', 6000) * SCALE));
 const LIMIT_MAILS = Math.max(400, Math.round(env('BENCH_PEER_LIMIT_MAILS', 24_000) * SCALE));
 const LATENCY_EVENTS = Math.max(20, Math.round(env('BENCH_PEER_LATENCY_EVENTS', 1000) * SCALE));
@@ -88,15 +89,19 @@ const INGRESS = parseIngress(process.env.BENCH_HERALD_INGRESS ?? 'http');
  * process over GraphQL (`HeraldGraphql`); the peer stack with Herald's `serve` flags (`peer`; with
  * BENCH_PEER_FLAGS=default, Node's defaults) and, with BENCH_PEER_FLAGS=both, again on
  * Node's defaults (`peerDefault`); the bare nodemailer loop; smtp-source → smtp-sink
- * (`limit`); and smtp-source → the counting sink the others send to (`sourceToSink`:
- * how much that sink itself takes, the ceiling for every sender measured on it).
+ * (`limit`); smtp-source → the counting sink the others send to (`sourceToSink`:
+ * how much that sink itself takes, the ceiling for every sender measured on it); and
+ * a second Herald process relaying to smtp-sink (`HeraldIntoSmtpSink`: Herald against
+ * the limit on the same receiver, which costs less CPU than the counting sink).
  */
-type System = 'Herald' | 'HeraldGraphql' | 'peer' | 'peerDefault' | 'bare' | 'limit' | 'sourceToSink';
+type System = 'Herald' | 'HeraldGraphql' | 'peer' | 'peerDefault' | 'bare' | 'limit' | 'sourceToSink' | 'HeraldIntoSmtpSink';
 type PeerSystem = 'peer' | 'peerDefault';
 const isPeer = (s: System): s is PeerSystem => s === 'peer' || s === 'peerDefault';
 const isSmtpSource = (s: System) => s === 'limit' || s === 'sourceToSink';
 const isHerald = (s: System) => s === 'Herald' || s === 'HeraldGraphql';
-const INGRESS_OF: Partial<Record<System, HeraldIngress>> = { Herald: INGRESS, HeraldGraphql: 'graphql' };
+/** Latency is measured on the counting sink, which times each 250: not for smtp-source, nor for the Herald relaying to smtp-sink. */
+const hasLatency = (s: System) => !isSmtpSource(s) && s !== 'HeraldIntoSmtpSink';
+const INGRESS_OF: Partial<Record<System, HeraldIngress>> = { Herald: INGRESS, HeraldGraphql: 'graphql', HeraldIntoSmtpSink: INGRESS };
 const PEER_NODE_FLAGS: Record<PeerSystem, string[]> = { peer: PEER_FLAGS === 'default' ? [] : HERALD.flags, peerDefault: [] };
 const LABEL: Record<System, string> = {
   Herald: INGRESS === 'http' ? 'Herald, POST /events' : 'Herald, GraphQL',
@@ -106,6 +111,7 @@ const LABEL: Record<System, string> = {
   bare: 'bare nodemailer',
   limit: 'smtp-source → smtp-sink',
   sourceToSink: 'smtp-source → bench sink',
+  HeraldIntoSmtpSink: 'Herald → smtp-sink',
 };
 /** Whose CPU each system's CPU column counts (the sink's is its own column). */
 const CPU_OF: Record<System, string> = {
@@ -116,6 +122,7 @@ const CPU_OF: Record<System, string> = {
   bare: "the loop's process",
   limit: 'smtp-source',
   sourceToSink: 'smtp-source',
+  HeraldIntoSmtpSink: "Herald's process",
 };
 
 /** Repetition r puts system r (mod their number) first. */
@@ -154,7 +161,8 @@ interface Run {
   load: LoadMonitor;
   sink: SinkClient;
   redis: Partial<Record<PeerSystem, RedisServer>>;
-  postfix?: { tools: PostfixTools; sink: PostfixSink };
+  /** smtp-sink as `limit`'s receiver, and `counting` (with -c) as the receiver of HeraldIntoSmtpSink. */
+  postfix?: { tools: PostfixTools; sink: PostfixSink; counting: PostfixSink };
   /** Herald's own mail, as the sink received it, in the file smtp-source sends (made in the first repetition). */
   message?: { file: string; heraldBytes: number; sentBytes: number };
   dir: string;
@@ -163,6 +171,8 @@ interface Run {
 /** What runs during one repetition. */
 interface Contenders {
   herald: HeraldProcess;
+  /** The same build relaying to smtp-sink (HeraldIntoSmtpSink), when measured. */
+  heraldIntoSmtpSink?: HeraldProcess;
   peers: Partial<Record<PeerSystem, PeerProcess>>;
 }
 
@@ -176,7 +186,7 @@ async function postEvent(peer: PeerProcess, e: JobEvent): Promise<void> {
   await res.arrayBuffer();
 }
 
-const heraldEnv = (sink: SinkClient) => ({
+const heraldEnv = (sink: { port: number }) => ({
   HERALD_SECRET_KEY: 'b'.repeat(64),
   SMTP_HOST: '127.0.0.1',
   SMTP_PORT: String(sink.port),
@@ -188,7 +198,7 @@ const heraldEnv = (sink: SinkClient) => ({
 });
 
 /** Starts Herald on a database already seeded (a restart, as on every deploy), so its start-up does not include creating the schema. */
-async function startHerald(sink: SinkClient, env = heraldEnv(sink)): Promise<HeraldProcess> {
+async function startHerald(sink: { port: number }, env = heraldEnv(sink)): Promise<HeraldProcess> {
   const first = await HeraldProcess.start(env);
   for (const [app, managers] of Object.entries(APPLICATIONS)) await seedManagers(first, app, managers);
   await first.stop({ keepData: true });
@@ -241,7 +251,7 @@ async function latencies(order: System[], run: Run, c: Contenders, count: number
     else if (isPeer(system)) await postEvent(c.peers[system]!, jobEvent('lat'));
     else await transport.sendMail(mail);
   };
-  const systems = order.filter((s) => !isSmtpSource(s)); // smtp-source measures throughput only
+  const systems = order.filter(hasLatency); // smtp-source measures throughput only
   try {
     const samples = Object.fromEntries(systems.map((system) => [system, [] as number[]])) as Record<System, number[]>;
     for (let i = 0; i < count + 20; i++) {
@@ -270,12 +280,13 @@ async function latencies(order: System[], run: Run, c: Contenders, count: number
  * sink's last 250 (the peer's CPU includes its Redis's). The bare loop: its own sending.
  * smtp-source: from its start to its exit, LIMIT_MAILS copies of Herald's mail over POOL
  * connections, one recipient each, into smtp-sink (`limit`) or the counting sink.
+ * HeraldIntoSmtpSink: as Herald, to the last message the counting smtp-sink took.
  */
 async function throughput(system: System, run: Run, c: Contenders, recipients: number): Promise<Throughput> {
   const events = Array.from({ length: Math.max(1, Math.round(MAILS / recipients)) }, () => jobEvent(appFor(recipients)));
   const sink = run.sink;
   await sink.reset();
-  const sinkCpu = () => (system === 'limit' ? run.postfix!.sink.cpuMs() : sink.cpuMs());
+  const sinkCpu = () => (system === 'limit' ? run.postfix!.sink.cpuMs() : system === 'HeraldIntoSmtpSink' ? run.postfix!.counting.cpuMs() : sink.cpuMs());
   const sinkBefore = sinkCpu();
   let mails = events.length * recipients;
   let sent: { rate: number; cpuMsPerMail: number };
@@ -290,11 +301,14 @@ async function throughput(system: System, run: Run, c: Contenders, recipients: n
   } else {
     const peer = isPeer(system) ? c.peers[system]! : undefined;
     const redis = isPeer(system) ? run.redis[system]! : undefined;
-    const cpu = () => (peer ? peer.cpuMs() + cpuMs(redis!.child.pid!) : c.herald.cpuMs());
+    const herald = system === 'HeraldIntoSmtpSink' ? c.heraldIntoSmtpSink! : c.herald;
+    const cpu = () => (peer ? peer.cpuMs() + cpuMs(redis!.child.pid!) : herald.cpuMs());
+    const receiver = system === 'HeraldIntoSmtpSink' ? run.postfix!.counting : sink;
+    const until = (receiver instanceof PostfixSink ? receiver.count() : 0) + mails; // the counting sink was reset above
     const cpuBefore = cpu();
     const started = performance.now();
-    await eachInFlight(events, IN_FLIGHT, (e) => (peer ? postEvent(peer, e) : publish(c.herald.url, e, INGRESS_OF[system])));
-    await sink.waitFor(mails);
+    await eachInFlight(events, IN_FLIGHT, (e) => (peer ? postEvent(peer, e) : publish(herald.url, e, INGRESS_OF[system])));
+    await receiver.waitFor(until);
     const seconds = (performance.now() - started) / 1000;
     sent = { rate: mails / seconds, cpuMsPerMail: (cpu() - cpuBefore) / mails };
   }
@@ -310,6 +324,7 @@ async function repetition(r: number, run: Run): Promise<Repetition> {
   try {
     for (const system of order) {
       if (system === 'Herald') c.herald = await run.load.during(() => startHerald(run.sink));
+      if (system === 'HeraldIntoSmtpSink') c.heraldIntoSmtpSink = await run.load.during(() => startHerald(run.postfix!.counting));
       if (isPeer(system)) c.peers[system] = await run.load.during(() => startPeer(system, run.sink, run.redis[system]!, dir));
     }
     const all = c as Contenders;
@@ -350,6 +365,7 @@ async function repetition(r: number, run: Run): Promise<Repetition> {
     return rep;
   } finally {
     await c.herald?.stop();
+    await c.heraldIntoSmtpSink?.stop();
     for (const p of Object.values(c.peers)) await p.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -445,7 +461,7 @@ function summarize(run: Run, reps: Repetition[]) {
     labels: bySystem(systems, (s) => LABEL[s]),
     load: run.load.summary(),
     series,
-    latency: bySystem(systems.filter((s) => !isSmtpSource(s)), (s) => ({ p50: over((rep) => rep.latency[s]!.p50), p99: over((rep) => rep.latency[s]!.p99) })),
+    latency: bySystem(systems.filter(hasLatency), (s) => ({ p50: over((rep) => rep.latency[s]!.p50), p99: over((rep) => rep.latency[s]!.p99) })),
     startupMs: bySystem(['Herald', ...run.peers], (s) => over((rep) => rep.startupMs[s]!)),
     idleRssMb: rss('idleRssMb'),
     restRssMb: rss('restRssMb'),
@@ -463,6 +479,7 @@ function method(run: Run): string[] {
   if (run.postfix && run.message) {
     lines.push(
       `smtp-source → smtp-sink: Herald's own mail as the sink received it (${run.message.heraldBytes} bytes; smtp-source's copy arrives as ${run.message.sentBytes}: it adds an empty last line), ${POOL} connections kept open, 1 recipient per message, ${LIMIT_MAILS} messages a measurement.`,
+      `${LABEL.HeraldIntoSmtpSink}: a second Herald process of the same build, relaying to a second smtp-sink (with -c, which counts the messages it takes), events as ${INGRESS_LABEL[INGRESS]}: Herald against the limit on the limit's own receiver.`,
     );
   } else if (!run.postfix) lines.push(`smtp-source → smtp-sink: skipped: ${postfixMissing ?? 'not installed'}`);
   if (REPETITIONS % run.systems.length !== 0) lines.push(`Note: ${REPETITIONS} repetitions for ${run.systems.length} systems: not every system goes first equally often (use a multiple of ${run.systems.length}).`);
@@ -485,7 +502,7 @@ function report(run: Run, summary: Summary, reps: Repetition[]): string {
       'Herald ÷ it, CPU/mail': f(at(n).heraldTo[system]?.cpu, 2),
     })),
   );
-  const latencySystems = systems.filter((s) => !isSmtpSource(s));
+  const latencySystems = systems.filter(hasLatency);
   const { latency: l, idleRssMb: idle, restRssMb: rest, startupMs: up } = summary;
   const withRedis = (rss: Rss, p: PeerSystem) => `${rss[p]} (+ Redis ${rss[p === 'peer' ? 'redis' : 'redisDefault']})`;
   const others = [
@@ -523,7 +540,8 @@ function report(run: Run, summary: Summary, reps: Repetition[]): string {
   // The ratios issue 29's targets are about, in one line per point.
   const ratios = [...HEADLINE].reverse().map((n) => {
     const h = at(n);
-    const limit = h.ofLimit ? `, ${pct(h.ofLimit.Herald)} of smtp-source → smtp-sink` : '';
+    const intoSmtpSink = h.ofLimit?.HeraldIntoSmtpSink === undefined ? '' : ` (${pct(h.ofLimit.HeraldIntoSmtpSink)} relaying to smtp-sink itself)`;
+    const limit = h.ofLimit ? `, ${pct(h.ofLimit.Herald)} of smtp-source → smtp-sink${intoSmtpSink}` : '';
     const graphql = h.graphqlToPeer ? ` Over GraphQL: ${f(h.graphqlToPeer.rate, 2)}× the peer's msg/s, ${f(h.graphqlToPeer.cpu, 2)}× its CPU per mail.` : '';
     return `${n} recipient${n === 1 ? '' : 's'} per event: ${LABEL.Herald} ${f(h.heraldTo.peer!.rate, 2)}× the peer's msg/s, ${f(h.heraldTo.peer!.cpu, 2)}× its CPU per mail${limit}.${graphql}`;
   });
@@ -571,19 +589,20 @@ async function main() {
   const peers: PeerSystem[] = PEER_FLAGS === 'both' ? ['peer', 'peerDefault'] : ['peer'];
   // Herald over GraphQL after the peer: neither Herald system is measured right after the other (the
   // same process), whose leftover work (deliveries being recorded, a GC) would fall on it.
-  const systems: System[] = ['Herald', ...peers, ...(INGRESS === 'http' ? (['HeraldGraphql'] as const) : []), 'bare', ...(postfixMissing ? [] : (['limit', 'sourceToSink'] as const))];
+  const systems: System[] = ['Herald', ...peers, ...(INGRESS === 'http' ? (['HeraldGraphql'] as const) : []), 'bare', ...(postfixMissing ? [] : (['limit', 'HeraldIntoSmtpSink', 'sourceToSink'] as const))];
   const run: Partial<Run> & Pick<Run, 'systems' | 'peers' | 'load' | 'dir' | 'redis'> = { systems, peers, load, dir: tempDir('herald-bench-run-'), redis: {} };
   const reps: Repetition[] = [];
   let restart: Awaited<ReturnType<typeof storeRestart>> = [];
   try {
     run.sink = await SinkClient.start();
     for (const p of peers) run.redis[p] = await RedisServer.start(); // each peer its own: they share the queue's name
-    if (!('missing' in tools)) run.postfix = { tools, sink: await PostfixSink.start(tools) };
+    if (!('missing' in tools)) run.postfix = { tools, sink: await PostfixSink.start(tools), counting: await PostfixSink.start(tools, { counting: true }) };
     for (let r = 0; r < REPETITIONS; r++) reps.push(await repetition(r, run as Run));
     if (process.env.BENCH_PEER_RESTART !== '0') restart = await storeRestart(run.sink, run.redis.peer!);
   } finally {
     for (const redis of Object.values(run.redis)) await redis.stop();
     await run.postfix?.sink.stop();
+    await run.postfix?.counting.stop();
     await run.sink?.stop();
     load.stop();
     rmSync(run.dir, { recursive: true, force: true });

@@ -70,18 +70,32 @@ async function untilGreeting(port: number, exited: () => boolean, timeoutMs = 10
   throw new Error(`smtp-sink did not greet within ${timeoutMs} ms`);
 }
 
-/** `smtp-sink` on a free loopback port, started and stopped by the benchmark. */
+/**
+ * `smtp-sink` on a free loopback port, started and stopped by the benchmark. With
+ * `counting`, it is started with `-c`: it prints a running count of the messages it
+ * took (one write to a pipe per message, which this class reads), so that a sender
+ * other than smtp-source can be timed to its last 250 on this same receiver.
+ */
 export class PostfixSink {
+  private taken = 0;
+
   private constructor(
     private readonly child: ChildProcess,
     readonly port: number,
-  ) {}
+  ) {
+    // `-c` writes "sess=… quit=… msg=N" and a carriage return at each message, session end and QUIT.
+    child.stdout?.setEncoding('latin1').on('data', (text: string) => {
+      const counts = text.match(/msg=(\d+)/g);
+      if (counts) this.taken = Number(counts[counts.length - 1].slice(4));
+    });
+  }
 
-  static async start(tools: PostfixTools): Promise<PostfixSink> {
+  static async start(tools: PostfixTools, options: { counting?: boolean } = {}): Promise<PostfixSink> {
     const port = await freePort();
     // As root it must be told whom to run as (its -u); a backlog of 256 connections.
     const user = process.getuid?.() === 0 ? ['-u', 'nobody'] : [];
-    const child = track(spawn(tools.sink, [...user, `127.0.0.1:${port}`, '256'], { stdio: ['ignore', 'ignore', 'inherit'] }));
+    const counting = options.counting ? ['-c'] : [];
+    const child = track(spawn(tools.sink, [...counting, ...user, `127.0.0.1:${port}`, '256'], { stdio: ['ignore', options.counting ? 'pipe' : 'ignore', 'inherit'] }));
     let failed = false;
     child.once('error', () => (failed = true));
     try {
@@ -90,6 +104,20 @@ export class PostfixSink {
     } catch (error) {
       await stopChild(child, { sig: 'SIGKILL' });
       throw error;
+    }
+  }
+
+  /** Messages taken since it started (a counting sink only). */
+  count(): number {
+    return this.taken;
+  }
+
+  /** Waits until `n` messages have been taken (a counting sink only), polling every 20 ms. */
+  async waitFor(n: number, timeoutMs = 600_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.taken < n) {
+      if (Date.now() > deadline) throw new Error(`smtp-sink: ${this.taken} of ${n} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
 
