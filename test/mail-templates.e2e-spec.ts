@@ -440,6 +440,13 @@ describe(`variables and previews of mail templates (${DATABASE_KIND})`, () => {
       code: 'BAD_USER_INPUT',
       fields: [{ field: 'draft.html', message: 'line 2, column 3: customer: unknown variable "customer" (mailTemplateVariables lists the variables of this type)' }],
     });
+    // A draft that passes the check (on the example event) but cannot write this past event's mail: said so, on the part.
+    const noStep = { ...failed('app-preview'), id: `${event.id}-no-step`, error: { message: 'Out of memory' } };
+    await deliver(app, sink, ['john', 'ann'], noStep);
+    expect(await refusal(PREVIEW, { input: { type: 'JOB_FAILED', language: 'en', timeZone: 'UTC', eventId: noStep.id, draft: { subject: '{{error.step}}' } } })).toEqual({
+      code: 'BAD_USER_INPUT',
+      fields: [{ field: 'draft.subject', message: `fails to render event ${noStep.id}: the subject is empty` }],
+    });
     expect(await refusal(PREVIEW, { input: { type: 'JOB_SUCCEEDED', language: 'en', timeZone: 'UTC', eventId: event.id } })).toEqual({
       code: 'BAD_USER_INPUT',
       fields: [{ field: 'eventId', message: 'is a JOB_FAILED event: a JOB_SUCCEEDED template is previewed on a JOB_SUCCEEDED event' }],
