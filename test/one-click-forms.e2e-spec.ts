@@ -9,7 +9,7 @@ import { SmtpSink } from './support/smtp-sink';
  * The links of a mail as mail programs and browsers really use them, with Herald
  * published under a path of a shared host (a reverse proxy's `location /herald/`):
  * RFC 8058's one-click POST in the form its section 3.1 recommends (multipart/form-data),
- * and the page's forms posted back under that path.
+ * the page's forms posted back under that path, and a form made by hand refused whole.
  */
 const PUBLIC_URL = 'https://tools.example.com/herald';
 const ME = '{ me { preferences { eventType applicationOverrides { applicationId enabled } } } }';
@@ -53,6 +53,20 @@ describe(`one-click and page forms as mail programs and browsers send them (${DA
     const { oneClick: other } = await mailTo('bob@example.com');
     expect((await request(local(other)).post('').field('x', '1')).status).toBe(400);
     expect(await overridesOf('bob')).toEqual([]);
+  });
+
+  it('refuses a form with a choice the page does not offer, changing nothing of what came before it', async () => {
+    const { page } = await mailTo('bob@example.com');
+    const html = (await request(local(page)).get('')).text;
+    const form = /name="form" value="([A-Za-z0-9_-]{22})">\s*<input type="hidden" name="action" value="save">/.exec(html)![1];
+    const token = new URL(page).searchParams.get('t')!;
+    const PROFILE = '{ me { notificationsEnabled preferences { eventType frequency } } }';
+    const before = (await app.gql(PROFILE, {}, app.token(Role.USER, 'bob'))).data.me;
+    // Notifications switched off (no notificationsEnabled field), and "the first failure and the fix" for a type that has no failures.
+    const res = await request(app.url).post('/preferences').type('form').send({ t: token, form, action: 'save', 'type.JOB_SUCCEEDED': 'FIRST_AND_FIXED' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('This link is not valid');
+    expect((await app.gql(PROFILE, {}, app.token(Role.USER, 'bob'))).data.me).toEqual(before);
   });
 
   it("posts the page's forms back under the path Herald is published at", async () => {
