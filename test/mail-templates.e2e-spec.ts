@@ -231,6 +231,14 @@ describe(`mail templates set by admins (${DATABASE_KIND})`, () => {
       code: 'BAD_USER_INPUT',
       fields: [{ field: 'subject', message: 'line 1, column 3: constructor.constructor: "constructor" is not a variable: a template reads only what it is given' }],
     });
+    // What would write "[object Object]", or HTML's tags and entities into a plain-text subject.
+    expect(await refuse({ subject: '[{{application}}] {{headingHtml}}' })).toEqual({
+      code: 'BAD_USER_INPUT',
+      fields: [
+        { field: 'subject', message: 'line 1, column 4: application: "application" is a group of values, not one: write one of them (application.id, application.name, …), or test it with #if' },
+        { field: 'subject', message: 'line 1, column 21: headingHtml: "headingHtml" is HTML, written {{{headingHtml}}} in the HTML part only (its tags and entities would show here: write heading)' },
+      ],
+    });
     expect(await refuse({ html: `{{#> layout}}${'x'.repeat(100_000)}{{/layout}}` })).toEqual({ code: 'BAD_USER_INPUT', fields: [{ field: 'html', message: 'must be shorter than or equal to 100000 characters' }] });
     expect(await refuse({ html: '{{#> layout}}{{lookup application "name"}}{{/layout}}' })).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'html' }] });
     expect(await refuse({ subject: 'x\ny' })).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'subject', message: 'must not contain line breaks' }] });
@@ -431,6 +439,13 @@ describe(`variables and previews of mail templates (${DATABASE_KIND})`, () => {
     expect(await refusal(PREVIEW, { input: { type: 'JOB_FAILED', language: 'en', timeZone: 'UTC', draft: { html: '{{#> layout}}\n{{customer}}{{/layout}}' } } })).toEqual({
       code: 'BAD_USER_INPUT',
       fields: [{ field: 'draft.html', message: 'line 2, column 3: customer: unknown variable "customer" (mailTemplateVariables lists the variables of this type)' }],
+    });
+    // A draft that passes the check (on the example event) but cannot write this past event's mail: said so, on the part.
+    const noStep = { ...failed('app-preview'), id: `${event.id}-no-step`, error: { message: 'Out of memory' } };
+    await deliver(app, sink, ['john', 'ann'], noStep);
+    expect(await refusal(PREVIEW, { input: { type: 'JOB_FAILED', language: 'en', timeZone: 'UTC', eventId: noStep.id, draft: { subject: '{{error.step}}' } } })).toEqual({
+      code: 'BAD_USER_INPUT',
+      fields: [{ field: 'draft.subject', message: `fails to render event ${noStep.id}: the subject is empty` }],
     });
     expect(await refusal(PREVIEW, { input: { type: 'JOB_SUCCEEDED', language: 'en', timeZone: 'UTC', eventId: event.id } })).toEqual({
       code: 'BAD_USER_INPUT',

@@ -67,7 +67,24 @@ export class MailPreviewService {
   private async compose(input: PreviewMailTemplateInput, route: MailRoute, to: { address: string; name: string | null }): Promise<{ model: MailPreviewModel; previewed: PreviewedMail }> {
     const { event, example } = await this.eventFor(input);
     const draft = input.draft && this.checkedDraft(input);
-    const previewed = this.composer.preview(event, route, { locale: input.language, timeZone: input.timeZone }, to, draft, this.clock.now());
+    const reader = { locale: input.language, timeZone: input.timeZone };
+    let previewed: PreviewedMail;
+    try {
+      previewed = this.composer.preview(event, route, reader, to, draft, this.clock.now());
+    } catch (error) {
+      // A draft checked on the examples may still fail on this past event (nothing falls back in a preview): said on the part that fails.
+      if (!draft) throw error;
+      const parts = (['subject', 'html', 'text'] as const).filter((p) => draft[p] !== undefined);
+      const fails = (part: (typeof parts)[number]) => {
+        try {
+          this.composer.preview(event, route, reader, to, { name: draft.name, [part]: draft[part] }, this.clock.now());
+          return false;
+        } catch {
+          return true;
+        }
+      };
+      throw BadUserInputError.field(`draft.${parts.find(fails) ?? parts[0]}`, `fails to render event ${event.id}: ${(error as Error).message.split('\n')[0]}`);
+    }
     const { rendered } = previewed;
     const model = Object.assign(new MailPreviewModel(), {
       subject: rendered.subject,

@@ -9,6 +9,12 @@ import { LINK_TOKEN_LENGTH, LinkTokens } from './link-tokens';
 /** Paths of Herald's preferences page and one-click unsubscribe, under HERALD_PUBLIC_URL. */
 export const PREFERENCES_PATH = '/preferences';
 export const UNSUBSCRIBE_PATH = '/unsubscribe';
+/**
+ * Where the pages' forms post: relative to the page's own address (…/preferences or
+ * …/unsubscribe), so that they reach Herald under whatever path HERALD_PUBLIC_URL
+ * publishes it at (https://tools.example.com/herald), not the root of the host.
+ */
+export const FORM_ACTION = PREFERENCES_PATH.slice(1);
 
 /**
  * The links of a mail to its recipient's preferences. With Herald's page

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Headers, Logger, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Logger, Post, Query, Res, UseInterceptors } from '@nestjs/common';
+import { NoFilesInterceptor } from '@nestjs/platform-express';
 import { Public } from '../../auth/auth.decorators';
 import { PREFERENCES_PATH, UNSUBSCRIBE_PATH } from '../preference-links/preference-links';
 import { NotificationFrequency } from '../../users/frequency/notification-frequency';
@@ -72,8 +73,12 @@ export class PreferencesPageController {
     }, form?.t);
   }
 
-  /** RFC 8058: the body must say `List-Unsubscribe=One-Click`; the mail's type is then off for its application. */
+  /**
+   * RFC 8058: the body must say `List-Unsubscribe=One-Click`; the mail's type is then off for its application.
+   * Its section 3.1 has mail programs send it as multipart/form-data (SHOULD) or urlencoded (MAY): both are read.
+   */
   @Post(UNSUBSCRIBE_PATH)
+  @UseInterceptors(NoFilesInterceptor({ limits: { fields: 10, fieldNameSize: 100, fieldSize: 1024, parts: 10, files: 0 } }))
   oneClick(@Query('t') token: unknown, @Body() body: Form, @Headers('accept-language') languages: unknown, @Res() res: Response): Promise<void> {
     return this.answer(res, `POST ${UNSUBSCRIBE_PATH}`, languages, async (sub) => {
       if (body?.['List-Unsubscribe'] !== 'One-Click') throw new LinkRefused('not-one-click');

@@ -15,7 +15,7 @@ import { ApplicationsService } from '../../users/applications/applications.servi
 import type { EffectivePreferenceModel } from '../../users/profile/effective-preference.model';
 import type { UserModel } from '../../users/user.model';
 import { UsersService } from '../../users/users.service';
-import { NotificationFrequency } from '../../users/frequency/notification-frequency';
+import { FIRST_AND_FIXED_TYPES, NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { minutesOf } from '../../users/quiet-hours/quiet-hours';
 import type { QuietHoursModel } from '../../users/quiet-hours/quiet-hours.model';
 import { QuietHoursService } from '../../users/quiet-hours/quiet-hours.service';
@@ -271,6 +271,11 @@ export class PreferencesPageService {
    * application (a choice of its own for it, or "as for every application").
    */
   async save(link: LinkContext, formId: unknown, wanted: AllPreferences): Promise<void> {
+    // A choice the page does not offer (a form made by hand) is refused before anything is written, not halfway.
+    const offered = (type: string, choice: FormChoice | null | undefined) => choice?.frequency !== NotificationFrequency.FIRST_AND_FIXED || FIRST_AND_FIXED_TYPES.includes(type);
+    if (!Object.entries(wanted.types).every(([type, choice]) => offered(type, choice)) || !wanted.overrides.every((o) => offered(o.eventType, o.choice))) {
+      throw new LinkRefused('invalid', link.person);
+    }
     await this.spendForm(link, formId);
     try {
       if (wanted.notificationsEnabled !== link.person.notificationsEnabled) {

@@ -8,7 +8,7 @@ import { DEFAULT_DIGEST_HOUR, FIRST_AND_FIXED_TYPES, NotificationFrequency } fro
 import { MailCatalogue } from '../../i18n/mail-messages';
 import { MessageSetCatalogue } from '../../i18n/message-set';
 import { TimeFormats } from '../../i18n/time-formats';
-import { PREFERENCES_PATH } from '../preference-links/preference-links';
+import { FORM_ACTION } from '../preference-links/preference-links';
 import { PREFERENCES_PAGE_MESSAGES, type RefusalReason } from './preferences-page.messages';
 import type { LinkContext, PageReader } from './preferences-page.service';
 
@@ -68,7 +68,7 @@ export class PreferencesPageView {
       m: Object.fromEntries(
         ['title', 'thisMail', 'stopEverything', 'stopButton', 'allPreferences', 'notificationsEnabled', 'typesLegend', 'saveButton', 'quietLegend', 'quietOwn', 'quietDefault', 'quietEnabled', 'quietEnd', 'quietWeekends', 'quietBreakLegend', 'quietExplained'].map((key) => [key, t(key)]),
       ),
-      action: PREFERENCES_PATH,
+      action: FORM_ACTION,
       token: link.token,
       stopFormId: forms.stop,
       saveFormId: forms.save,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { MailCatalogue } from '../../i18n/mail-messages';
 import { TimeFormats } from '../../i18n/time-formats';
-import { PREFERENCES_PATH } from '../preference-links/preference-links';
+import { FORM_ACTION } from '../preference-links/preference-links';
 import type { PageReader, SubscriptionLink } from './preferences-page.service';
 
 const TEXTS = {
@@ -53,7 +53,7 @@ export class SubscriptionSectionView {
     const form =
       s.status === 'UNSUBSCRIBED'
         ? ''
-        : `<form method="post" action="${PREFERENCES_PATH}"><input type="hidden" name="t" value="${escape(link.token)}"><input type="hidden" name="form" value="${escape(formId)}"><input type="hidden" name="action" value="unsubscribe"><button type="submit">${escape(t.button)}</button></form>`;
+        : `<form method="post" action="${FORM_ACTION}"><input type="hidden" name="t" value="${escape(link.token)}"><input type="hidden" name="form" value="${escape(formId)}"><input type="hidden" name="action" value="unsubscribe"><button type="submit">${escape(t.button)}</button></form>`;
     const expires = t.expires(new TimeFormats(reader.locale, reader.timeZone).time(link.expiresAt.toISOString())!);
     return this.html(
       reader,

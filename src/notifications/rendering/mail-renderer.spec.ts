@@ -37,6 +37,17 @@ describe('MailRenderer', () => {
     expect(mail.text).toContain('Took:        1 hr, 2 min');
   });
 
+  it("writes an admin's subject as one line of readable length, whatever the event's multi-line values hold", () => {
+    // error.message is multi-line text: U+2028/U+2029 and bidirectional controls pass the wire format, and it may be 10,000 characters.
+    const error = { message: `Disk\u2028full \u202egnp.exe\u202c\r\nat\tstep ${'x'.repeat(10_000)}` };
+    const event = { ...base, type: JobEventType.JOB_FAILED, job, error } as JobEvent;
+    const { subject } = renderer.renderDraft(event, { gatewayUri: null }, {}, { name: JobEventType.JOB_FAILED, subject: '[{{application.name}}] {{error.message}}' });
+    expect(subject.startsWith('[Billing <Core>] Disk full gnp.exe at step xxx')).toBe(true);
+    expect(subject).not.toMatch(/[\u0000-\u001f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+    expect(subject).toHaveLength(1000);
+    expect(subject.endsWith('x…')).toBe(true);
+  });
+
   it('writes with what its template source answers, and with the new version once the source changes', () => {
     const source = new OverrideTemplateSource();
     const own = new MailRenderer(source);

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type Handlebars from 'handlebars';
+import { BIDI_CONTROL } from '@herald/contracts';
 import { capitalize } from '../../event-types/event-type';
 import { deliveredTypeOf, NOTIFICATION_TYPES, type NotificationType, type NotifiedEvent } from '../../event-types/notification-type';
 import { allEventTypes, eventTypeOf } from '../../event-types/registry';
@@ -57,6 +58,20 @@ interface Compilation {
 }
 
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
+
+/** The most characters a subject has: an admin's template may write an event's long values into it (error.message: 10,000). */
+export const SUBJECT_MAX_LENGTH = 1000;
+/** What multi-line values may hold and a subject line may not: line and paragraph breaks, tabs, and the bidirectional controls that reorder what is shown. */
+const SUBJECT_BREAKS = /[\t\r\n\u2028\u2029]+/g;
+const SUBJECT_BIDI = new RegExp(BIDI_CONTROL.source, 'g');
+
+/** A rendered subject as one readable line: breaks are spaces, no bidirectional control, at most SUBJECT_MAX_LENGTH characters (… at the cut). */
+function subjectLine(s: string): string {
+  const line = s.replace(SUBJECT_BREAKS, ' ').replace(SUBJECT_BIDI, '').trim();
+  if (line.length <= SUBJECT_MAX_LENGTH) return line;
+  const cut = line.slice(0, SUBJECT_MAX_LENGTH - 1);
+  return `${/[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut}…`; // not half of a character
+}
 
 /** What DEFAULT_SUBJECT (`{{subject}}`) writes: the context's subject, without a template run for it. */
 const contextSubject: Delegate = (context: { subject?: string }) => context.subject ?? '';
@@ -390,7 +405,7 @@ function run(own: Compiled, layout: Compiled, context: object, messages?: MailMe
     text: own.text(context, { ...options, partials: { layout: layout.text } }),
   };
   if (!own.subject) return result;
-  const subject = oneLine(own.subject(context, { data, ...RUNTIME_OPTIONS }));
+  const subject = subjectLine(own.subject(context, { data, ...RUNTIME_OPTIONS }));
   if (!subject) throw new Error('the subject is empty');
   return { subject, ...result };
 }

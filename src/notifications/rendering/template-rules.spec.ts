@@ -68,6 +68,21 @@ describe('template rules', () => {
     expect(messages('{{#> layout}}{{{error.message}}}{{/layout}}', JobEventType.JOB_FAILED, 'text')).toEqual([]);
   });
 
+  it('write one value where a value is written: not a group of values ([object Object] in the mail), and HTML only as HTML', () => {
+    const group = (name: string, some: string) => `${name}: "${name}" is a group of values, not one: write one of them (${some}, …), or test it with #if`;
+    expect(messages('{{#> layout}}{{job}} {{application}}{{/layout}}')).toEqual([`1:16 ${group('job', 'job.id, job.kind, job.startedAt')}`, `1:24 ${group('application', 'application.id, application.name')}`]);
+    expect(messages('{{job}} {{error}}', JobEventType.JOB_FAILED, 'subject')).toEqual([`1:3 ${group('job', 'job.id, job.kind, job.startedAt')}`, `1:11 ${group('error', 'error.message, error.step, error.logExcerpt')}`]);
+    expect(messages('{{#> layout}}{{t "bodyAtStep" step=labels}}{{/layout}}', JobEventType.JOB_FAILED, 'text')).toEqual([`1:36 ${group('labels', 'labels.application, labels.job, labels.started')}`]);
+    // As a condition, or opened with #with, a group is what it is for.
+    expect(messages('{{#> layout}}{{#if job}}{{#with job}}{{kind}}{{/with}}{{/if}}{{/layout}}')).toEqual([]);
+    // headingHtml is HTML: written {{{headingHtml}}} in the HTML part, nowhere else (its tags and entities would show).
+    const html = 'headingHtml: "headingHtml" is HTML, written {{{headingHtml}}} in the HTML part only (its tags and entities would show here: write heading)';
+    expect(messages('[{{headingHtml}}]', JobEventType.JOB_FAILED, 'subject')).toEqual([`1:4 ${html}`]);
+    expect(messages('{{#> layout}}{{headingHtml}}{{/layout}}', JobEventType.JOB_FAILED, 'text')).toEqual([`1:16 ${html}`]);
+    expect(messages('{{#> layout}}{{headingHtml}}{{/layout}}')).toEqual([`1:16 ${html}`]);
+    expect(messages('{{#> layout}}{{t "bodyAtStep" step=headingHtml}}{{/layout}}')).toEqual([`1:36 ${html}`]);
+  });
+
   it('keep the preferences link in both parts, unconditionally, as a link in HTML', () => {
     const html = 'the HTML part must link to the reader\'s preferences, outside any condition: <a href="{{preferencesLink}}">… (the law and RFC 8058\'s one-click unsubscribe need it), or be written inside {{#> layout}}…{{/layout}}, which has it';
     const text = "the text part must give the reader's preferences link, outside any condition: {{preferencesLink}}, or be written inside {{#> layout}}…{{/layout}}, which has it";

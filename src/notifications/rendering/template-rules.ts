@@ -117,23 +117,41 @@ export function templateProblems(source: string, rules: TemplateRules): Template
     return values;
   };
 
-  /** A path read as a value: one of the variables (in the scope of #with), or refused, named. */
-  const path = (node: hbs.AST.PathExpression, scope: Scope) => {
+  /** A path read as a value: one of the variables (in the scope of #with), or refused, named. Answers the variable when it is one. */
+  const path = (node: hbs.AST.PathExpression, scope: Scope): string | undefined => {
     if (node.data) {
       if (node.parts[0] === 'root' && node.parts.length > 1) return variable(node, node.parts.slice(1).join('.'));
-      return at(node, `${node.original}: no data variable is given to mail templates (use the variables of mailTemplateVariables)`);
+      return void at(node, `${node.original}: no data variable is given to mail templates (use the variables of mailTemplateVariables)`);
     }
     let s: Scope | undefined = scope;
     for (let i = 0; i < node.depth; i++) s = s?.parent;
-    if (!s) return at(node, `${node.original}: there is no enclosing block to go up to`);
+    if (!s) return void at(node, `${node.original}: there is no enclosing block to go up to`);
     const full = [s.path, ...node.parts].filter((p) => p !== null && p !== '').join('.');
-    if (!full) return at(node, `${node.original}: the whole context is not a variable; name one (mailTemplateVariables lists them)`);
-    variable(node, full);
+    if (!full) return void at(node, `${node.original}: the whole context is not a variable; name one (mailTemplateVariables lists them)`);
+    return variable(node, full);
   };
-  const variable = (node: hbs.AST.PathExpression, full: string) => {
+  const variable = (node: hbs.AST.PathExpression, full: string): string | undefined => {
     const proto = full.split('.').find((p) => PROTOTYPE_NAMES.has(p));
-    if (proto) return at(node, `${node.original}: "${proto}" is not a variable: a template reads only what it is given`);
-    if (!rules.variables.has(full)) at(node, `${node.original}: unknown variable "${full}" (mailTemplateVariables lists the variables of this type)`);
+    if (proto) return void at(node, `${node.original}: "${proto}" is not a variable: a template reads only what it is given`);
+    if (!rules.variables.has(full)) return void at(node, `${node.original}: unknown variable "${full}" (mailTemplateVariables lists the variables of this type)`);
+    return full;
+  };
+  /**
+   * A variable written into the mail (`{{x}}`, or a value given to t), not tested or opened:
+   * a group of values would write "[object Object]", and HTML already escaped
+   * (headingHtml) shows its tags and entities anywhere but `{{{…}}}` in the HTML part.
+   */
+  const written = (node: hbs.AST.PathExpression, full: string | undefined, raw: boolean) => {
+    if (full === undefined) return;
+    if (rules.htmlVariables.has(full)) {
+      if (!raw || rules.part !== 'html') {
+        const plain = full.replace(/Html$/, '');
+        at(node, `${node.original}: "${full}" is HTML, written {{{${full}}}} in the HTML part only (its tags and entities would show here${rules.variables.has(plain) ? `: write ${plain}` : ''})`);
+      }
+      return;
+    }
+    const members = [...rules.variables].filter((v) => v.startsWith(`${full}.`));
+    if (members.length) at(node, `${node.original}: "${full}" is a group of values, not one: write one of them (${members.slice(0, 3).join(', ')}, …), or test it with #if`);
   };
 
   const expression = (node: Expression, scope: Scope) => {
@@ -153,7 +171,10 @@ export function templateProblems(source: string, rules: TemplateRules): Template
     const given = new Set((node.hash?.pairs ?? []).map((p) => p.key));
     const missing = [...valuesOf(k)].filter((v) => !given.has(v) && !rules.commonValues.has(v));
     if (missing.length) at(node, `t "${k}" needs ${missing.map((m) => `${m}=…`).join(' ')}`);
-    for (const pair of node.hash?.pairs ?? []) expression(pair.value, scope);
+    for (const pair of node.hash?.pairs ?? []) {
+      if (pair.value.type === 'PathExpression') written(pair.value as hbs.AST.PathExpression, path(pair.value as hbs.AST.PathExpression, scope), false);
+      else expression(pair.value, scope);
+    }
   };
 
   const statements = (nodes: hbs.AST.Statement[], scope: Scope, conditional: boolean, depth: number, text: { before: string }) => {
@@ -177,7 +198,7 @@ export function templateProblems(source: string, rules: TemplateRules): Template
           return;
         }
         const p = m.path as hbs.AST.PathExpression;
-        path(p, scope);
+        written(p, path(p, scope), !m.escaped);
         const full = [scope.path, ...p.parts].filter(Boolean).join('.');
         if (!m.escaped && rules.part === 'html' && !rules.htmlVariables.has(full)) {
           at(node, `{{{${p.original}}}}: the HTML part writes values escaped ({{${p.original}}}); only ${[...rules.htmlVariables].join(', ')} may be written unescaped`);

@@ -1,0 +1,82 @@
+import request from 'supertest';
+import { Role } from '../src/auth/role.enum';
+import { DATABASE_KIND, type HeraldTestApp } from './support/herald-test-app';
+import { failureMailTo, startForLinks } from './support/preference-links';
+import type { ReceivedMail } from './support/smtp-sink';
+import { SmtpSink } from './support/smtp-sink';
+
+/**
+ * The links of a mail as mail programs and browsers really use them, with Herald
+ * published under a path of a shared host (a reverse proxy's `location /herald/`):
+ * RFC 8058's one-click POST in the form its section 3.1 recommends (multipart/form-data),
+ * the page's forms posted back under that path, and a form made by hand refused whole.
+ */
+const PUBLIC_URL = 'https://tools.example.com/herald';
+const ME = '{ me { preferences { eventType applicationOverrides { applicationId enabled } } } }';
+let seq = 0;
+
+describe(`one-click and page forms as mail programs and browsers send them (${DATABASE_KIND})`, () => {
+  let app: HeraldTestApp;
+  let sink: SmtpSink;
+  /** What a proxy publishing Herald at PUBLIC_URL forwards: the path without its prefix. */
+  const local = (url: string) => url.replace(PUBLIC_URL, app.url);
+
+  /** The page link of the mail's text part and the one-click address of its header, on PUBLIC_URL. */
+  function linksOf(mail: ReceivedMail): { page: string; oneClick: string } {
+    const page = /(https:\/\/tools\.example\.com\/herald\/preferences\?t=[A-Za-z0-9_-]+)/.exec(mail.parsed.text ?? '')?.[1];
+    const headers = mail.raw.slice(0, mail.raw.indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ');
+    const oneClick = /^List-Unsubscribe: <([^>]+)>$/m.exec(headers)?.[1];
+    expect(page && oneClick).toBeTruthy();
+    return { page: page!, oneClick: oneClick! };
+  }
+  const mailTo = async (address: string) => linksOf(await failureMailTo(app, sink, `one-click-forms-${process.pid}-${++seq}`, address));
+  const overridesOf = async (person: string) =>
+    (await app.gql(ME, {}, app.token(Role.USER, person))).data.me.preferences.find((p: { eventType: string }) => p.eventType === 'JOB_FAILED').applicationOverrides;
+
+  beforeAll(async () => {
+    sink = await new SmtpSink().start();
+    app = await startForLinks(sink, { HERALD_PUBLIC_URL: PUBLIC_URL });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await sink?.stop();
+  });
+
+  it('takes the one-click POST as multipart/form-data (RFC 8058 3.1: SHOULD), as it takes it urlencoded', async () => {
+    const { oneClick } = await mailTo('ann@example.com');
+    expect(oneClick).toMatch(/^https:\/\/tools\.example\.com\/herald\/unsubscribe\?t=/);
+    const res = await request(local(oneClick)).post('').field('List-Unsubscribe', 'One-Click');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('You will no longer receive &quot;Job failed&quot; mails about Billing.');
+    expect(await overridesOf('ann')).toEqual([{ applicationId: 'billing', enabled: false }]);
+    // Multipart without the one-click field is no one-click: refused, nothing changed.
+    const { oneClick: other } = await mailTo('bob@example.com');
+    expect((await request(local(other)).post('').field('x', '1')).status).toBe(400);
+    expect(await overridesOf('bob')).toEqual([]);
+  });
+
+  it('refuses a form with a choice the page does not offer, changing nothing of what came before it', async () => {
+    const { page } = await mailTo('bob@example.com');
+    const html = (await request(local(page)).get('')).text;
+    const form = /name="form" value="([A-Za-z0-9_-]{22})">\s*<input type="hidden" name="action" value="save">/.exec(html)![1];
+    const token = new URL(page).searchParams.get('t')!;
+    const PROFILE = '{ me { notificationsEnabled preferences { eventType frequency } } }';
+    const before = (await app.gql(PROFILE, {}, app.token(Role.USER, 'bob'))).data.me;
+    // Notifications switched off (no notificationsEnabled field), and "the first failure and the fix" for a type that has no failures.
+    const res = await request(app.url).post('/preferences').type('form').send({ t: token, form, action: 'save', 'type.JOB_SUCCEEDED': 'FIRST_AND_FIXED' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('This link is not valid');
+    expect((await app.gql(PROFILE, {}, app.token(Role.USER, 'bob'))).data.me).toEqual(before);
+  });
+
+  it("posts the page's forms back under the path Herald is published at", async () => {
+    const { page } = await mailTo('bob@example.com');
+    const html = (await request(local(page)).get('')).text;
+    const actions = [...html.matchAll(/<form method="post" action="([^"]*)"/g)].map(([, action]) => action);
+    expect(actions.length).toBeGreaterThan(0);
+    // Where the browser sends each form, from the page's address (from the mail's link, and from List-Unsubscribe's GET).
+    for (const from of [page, page.replace('/preferences?', '/unsubscribe?')]) {
+      for (const action of actions) expect(new URL(action.replace(/&amp;/g, '&'), from).href).toBe(`${PUBLIC_URL}/preferences`);
+    }
+  });
+});
