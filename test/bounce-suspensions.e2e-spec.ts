@@ -69,8 +69,9 @@ describe(`bounces: BOUNCED deliveries and suspended addresses (${DATABASE_KIND})
     });
   }
 
-  async function bounce(fixture: string, messageId: string): Promise<Recorded> {
-    const reading = await readReport(reportAbout(fixture, messageId));
+  /** Records a fixture's report about a mail, naming `person`'s address (absent: the address the fixture names). */
+  async function bounce(fixture: string, messageId: string, person?: string): Promise<Recorded> {
+    const reading = await readReport(reportAbout(fixture, messageId, person && `${person}@example.com`));
     if (reading.kind !== 'BOUNCE') throw new Error(`${fixture}: ${JSON.stringify(reading)}`);
     return app.app.get(BounceRecorder).record(reading);
   }
@@ -93,21 +94,21 @@ describe(`bounces: BOUNCED deliveries and suspended addresses (${DATABASE_KIND})
 
   it('an unknown user (5.1.1): the delivery is BOUNCED with what the report said, the address suspended at once, shown to the person and the admins', async () => {
     const mail = await mailTo('alice');
-    expect(await bounce('postfix-remote-unknown-user.eml', mail.messageId)).toMatchObject({ outcome: 'BOUNCED', verdict: 'SUSPENDED', address: 'alice@example.com' });
+    expect(await bounce('postfix-remote-unknown-user.eml', mail.messageId, 'alice')).toMatchObject({ outcome: 'BOUNCED', verdict: 'SUSPENDED', address: 'alice@example.com' });
 
     const d = await delivery('alice', mail.id);
     expect(d.status).toBe('BOUNCED');
     expect(d.bounce).toMatchObject({
       status: '5.1.1',
       hard: true,
-      diagnosticCode: '550 5.1.1 <gone@remote.test>: Recipient address rejected: User unknown in virtual mailbox table',
+      diagnosticCode: '550 5.1.1 <alice@example.com>: Recipient address rejected: User unknown in virtual mailbox table',
       reportingMta: 'mx.herald.test',
     });
-    expect(d.lastError).toBe('bounced (hard) 5.1.1: 550 5.1.1 <gone@remote.test>: Recipient address rejected: User unknown in virtual mailbox table, reported by mx.herald.test');
+    expect(d.lastError).toBe('bounced (hard) 5.1.1: 550 5.1.1 <alice@example.com>: Recipient address rejected: User unknown in virtual mailbox table, reported by mx.herald.test');
 
     const own = (await me('alice')).emailSuspension;
     expect(own).toMatchObject({ address: 'alice@example.com', status: '5.1.1', reportingMta: 'mx.herald.test', retryDeliveryId: null });
-    expect(own.reason).toBe('5.1.1 unknown user (550 5.1.1 <gone@remote.test>: Recipient address rejected: User unknown in virtual mailbox table), reported by mx.herald.test');
+    expect(own.reason).toBe('5.1.1 unknown user (550 5.1.1 <alice@example.com>: Recipient address rejected: User unknown in virtual mailbox table), reported by mx.herald.test');
     // One mail tries it again after the cooldown (BOUNCE_COOLDOWN: 7 days by default, 2 hours here).
     expect(new Date(own.retryAt).getTime() - new Date(own.suspendedAt).getTime()).toBe(2 * 3_600_000);
 
@@ -125,7 +126,7 @@ describe(`bounces: BOUNCED deliveries and suspended addresses (${DATABASE_KIND})
     expect(cancelled).toMatchObject({
       status: 'CANCELLED',
       messageId: null,
-      lastError: 'address suspended after bounces (5.1.1 unknown user (550 5.1.1 <gone@remote.test>: Recipient address rejected: User unknown in virtual mailbox table), reported by mx.herald.test)',
+      lastError: 'address suspended after bounces (5.1.1 unknown user (550 5.1.1 <alice@example.com>: Recipient address rejected: User unknown in virtual mailbox table), reported by mx.herald.test)',
     });
     expect((await deliveryOfEvent('bob', eventId)).status).toBe('SENT');
     expect(sink.received.filter((m) => m.parsed.headers.get('x-herald-event-id') === eventId).map((m) => m.to[0]).sort()).toEqual(
@@ -135,42 +136,51 @@ describe(`bounces: BOUNCED deliveries and suspended addresses (${DATABASE_KIND})
 
   it('the same report read twice (or a second report of the mail) counts once', async () => {
     const mail = await mailTo('bob');
-    expect(await bounce('postfix-mailbox-full.eml', mail.messageId)).toMatchObject({ outcome: 'BOUNCED', verdict: 'COUNTED' });
-    expect(await bounce('postfix-mailbox-full.eml', mail.messageId)).toEqual({ outcome: 'ALREADY_RECORDED', deliveryId: Number(mail.id) });
-    expect(await bounce('postfix-mailbox-full.eml', mail.messageId)).toEqual({ outcome: 'ALREADY_RECORDED', deliveryId: Number(mail.id) });
+    expect(await bounce('postfix-mailbox-full.eml', mail.messageId, 'bob')).toMatchObject({ outcome: 'BOUNCED', verdict: 'COUNTED' });
+    expect(await bounce('postfix-mailbox-full.eml', mail.messageId, 'bob')).toEqual({ outcome: 'ALREADY_RECORDED', deliveryId: Number(mail.id) });
+    expect(await bounce('postfix-mailbox-full.eml', mail.messageId, 'bob')).toEqual({ outcome: 'ALREADY_RECORDED', deliveryId: Number(mail.id) });
     expect((await me('bob')).emailSuspension).toBeNull(); // one hard bounce of 3
   });
 
   it('other hard bounces suspend after BOUNCE_SUSPEND_AFTER in the window; soft ones (4.x.x) never', async () => {
     for (let i = 1; i <= 2; i++) {
       const mail = await mailTo('carol');
-      expect(await bounce('postfix-mailbox-full.eml', mail.messageId)).toMatchObject({ outcome: 'BOUNCED', verdict: 'COUNTED' });
+      expect(await bounce('postfix-mailbox-full.eml', mail.messageId, 'carol')).toMatchObject({ outcome: 'BOUNCED', verdict: 'COUNTED' });
     }
     for (let i = 1; i <= 4; i++) {
       const mail = await mailTo('carol');
-      expect(await bounce('postfix-expired-soft.eml', mail.messageId)).toMatchObject({ outcome: 'BOUNCED', verdict: 'NOTED', recipient: { status: '4.4.1', bounceClass: 'SOFT' } });
+      expect(await bounce('postfix-expired-soft.eml', mail.messageId, 'carol')).toMatchObject({ outcome: 'BOUNCED', verdict: 'NOTED', recipient: { status: '4.4.1', bounceClass: 'SOFT' } });
       expect((await delivery('carol', mail.id)).bounce).toMatchObject({ status: '4.4.1', hard: false });
     }
     expect((await me('carol')).emailSuspension).toBeNull();
     const third = await mailTo('carol');
-    expect(await bounce('postfix-mailbox-full.eml', third.messageId)).toMatchObject({ outcome: 'BOUNCED', verdict: 'SUSPENDED' });
+    expect(await bounce('postfix-mailbox-full.eml', third.messageId, 'carol')).toMatchObject({ outcome: 'BOUNCED', verdict: 'SUSPENDED' });
     expect((await me('carol')).emailSuspension.reason).toBe(
-      '3 hard bounces within 1h, the last 5.2.2 (552 5.2.2 <full@remote.test>: Mailbox full, quota exceeded), reported by mx.herald.test',
+      '3 hard bounces within 1h, the last 5.2.2 (552 5.2.2 <carol@example.com>: Mailbox full, quota exceeded), reported by mx.herald.test',
     );
   });
 
   it('reports of Exchange Online and Gmail suspend the same way; a report about a mail Herald never sent changes nothing', async () => {
     const exchange = await mailTo('dave');
-    expect(await bounce('exchange-online-unknown-recipient.eml', exchange.messageId)).toMatchObject({ outcome: 'BOUNCED', verdict: 'SUSPENDED' });
+    expect(await bounce('exchange-online-unknown-recipient.eml', exchange.messageId, 'dave')).toMatchObject({ outcome: 'BOUNCED', verdict: 'SUSPENDED' });
     expect((await delivery('dave', exchange.id)).bounce).toMatchObject({ status: '5.1.10', reportingMta: 'DB9PR04MB8123.eurprd04.prod.outlook.com' });
     const unknown = `<herald.0000000000000000.999999@example.com>`;
     expect(await bounce('gmail-address-not-found.eml', unknown)).toEqual({ outcome: 'UNKNOWN_MESSAGE' });
     expect(await bounce('gmail-address-not-found.eml', '<CAH3nr7w1z@mail.gmail.com>')).toEqual({ outcome: 'NOT_HERALDS' });
   });
 
+  it("a report about a mail that names only another address (a member of the list it went to, a forward's target) bounces nothing and suspends nobody", async () => {
+    // Bob's address is a list: its member bob.former@contoso.com is gone (5.1.10), the others got the mail.
+    const mail = await mailTo('bob');
+    expect(await bounce('exchange-online-unknown-recipient.eml', mail.messageId)).toEqual({ outcome: 'OTHER_RECIPIENT', deliveryId: Number(mail.id) });
+    expect((await delivery('bob', mail.id)).status).toBe('SENT');
+    expect((await me('bob')).emailSuspension).toBeNull();
+    expect((await app.admin(SUSPENDED)).suspendedAddresses.edges.map((e: any) => e.node.address)).not.toContain('bob@example.com');
+  });
+
   it('an admin lifts a suspension (an audit entry); a USER may not; an address not suspended is NOT_FOUND', async () => {
     const mail = await mailTo('erin');
-    await bounce('gmail-address-not-found.eml', mail.messageId);
+    await bounce('gmail-address-not-found.eml', mail.messageId, 'erin');
     expect((await me('erin')).emailSuspension).not.toBeNull();
 
     const refused = await app.gql('mutation { liftAddressSuspension(address: "erin@example.com") { address } }', {}, app.token(Role.USER, 'erin'));
@@ -209,7 +219,7 @@ describe(`bounces: BOUNCED deliveries and suspended addresses (${DATABASE_KIND})
     expect((await deliveryOfEvent('dave', await publish())).status).toBe('CANCELLED'); // one mail, not two
 
     // It bounces too: suspended again for a cooldown from now.
-    expect(await bounce('exchange-online-unknown-recipient.eml', first.messageId)).toMatchObject({ outcome: 'BOUNCED', verdict: 'RENEWED' });
+    expect(await bounce('exchange-online-unknown-recipient.eml', first.messageId, 'dave')).toMatchObject({ outcome: 'BOUNCED', verdict: 'RENEWED' });
     expect(await own()).toMatchObject({ retryDeliveryId: null, retryAt: new Date(clock.now() + 2 * 3_600_000).toISOString() });
 
     clock.advance(2 * 3_600_000);

@@ -80,9 +80,9 @@ describe(`the report mailbox through Microsoft Graph (${DATABASE_KIND})`, () => 
   it("reads the inbox, records the bounces, moves them to Herald/Processed (created), sets an unreadable one aside, leaves a person's mail", async () => {
     const first = await mail('alice');
     const second = await mail('bob');
-    graph.deliver(reportAbout('exchange-online-unknown-recipient.eml', first));
+    graph.deliver(reportAbout('exchange-online-unknown-recipient.eml', first, 'alice@example.com'));
     graph.deliver(reportAbout('not-a-report.eml', first));
-    graph.deliver(reportAbout('postfix-expired-soft.eml', second));
+    graph.deliver(reportAbout('postfix-expired-soft.eml', second, 'bob@example.com'));
     graph.deliver(reportAbout('malformed-truncated.eml', second));
     expect(await app.admin(SETTINGS, { input: { protocol: 'GRAPH', authMethod: 'OAUTH2', pollIntervalSeconds: 1 } })).toEqual({
       updateReportMailboxSettings: { protocol: 'GRAPH', authMethod: 'OAUTH2', graphUrl: null }, // the mail settings' graphEndpoint
@@ -112,7 +112,7 @@ describe(`the report mailbox through Microsoft Graph (${DATABASE_KIND})`, () => 
   it('an app with Mail.Read only reads but cannot move: the mailbox is reported, and nothing is recorded twice', async () => {
     graph.readOnly = true;
     const third = await mail('carol');
-    graph.deliver(reportAbout('gmail-address-not-found.eml', third));
+    graph.deliver(reportAbout('gmail-address-not-found.eml', third, 'carol@example.com'));
     await eventually(async () => expect(await status()).toMatchObject({ state: 'LOGIN_REFUSED', lastError: expect.stringContaining('HTTP 403 ErrorAccessDenied') }));
     expect((await statuses()).find((d: any) => d.messageId === third).status).toBe('BOUNCED');
     graph.readOnly = false; // Mail.ReadWrite granted: the report it recorded is moved, not read again

@@ -79,7 +79,7 @@ describeIf(DOVECOT_AVAILABLE, NEEDS_DOVECOT)(`the report mailbox with OAuth2 (${
       expect(got).toBeDefined();
       return got!;
     });
-    await dovecot.append(MAILBOX, reportAbout('exchange-online-unknown-recipient.eml', mail.parsed.messageId!));
+    await dovecot.append(MAILBOX, reportAbout('exchange-online-unknown-recipient.eml', mail.parsed.messageId!, 'alice@example.com'));
     await eventually(async () => {
       const { deliveries } = await app.admin('{ deliveries { edges { node { status bounce { status } } } } }');
       expect(deliveries.edges[0].node).toEqual({ status: 'BOUNCED', bounce: { status: '5.1.10' } });

@@ -148,7 +148,7 @@ describeIf(DOVECOT_AVAILABLE, NEEDS_DOVECOT)(`bounces read from a real IMAP mail
 
   it("a real Postfix report (unknown user): the delivery BOUNCED, the address suspended, the report moved to Herald/Processed", async () => {
     const mail = await mailTo(app, 'alice');
-    await dovecot.append(MAILBOX, reportAbout('postfix-unknown-local-user.eml', mail.messageId));
+    await dovecot.append(MAILBOX, reportAbout('postfix-unknown-local-user.eml', mail.messageId, 'alice@example.com'));
     await eventually(async () => expect((await deliveryOf(mail.id)).status).toBe('BOUNCED'));
     expect((await deliveryOf(mail.id)).bounce).toEqual({ status: '5.1.1', hard: true, reportingMta: 'mx.herald.test' });
     expect(await suspended()).toContainEqual({ address: 'alice@example.com', status: '5.1.1' });
@@ -182,7 +182,7 @@ describeIf(DOVECOT_AVAILABLE, NEEDS_DOVECOT)(`bounces read from a real IMAP mail
     const changedAt = Date.now();
     await app.admin(MAILBOX_SETTINGS, { input: { pollIntervalSeconds: 3600 } });
     await eventually(async () => expect(new Date((await status()).lastPolledAt).getTime()).toBeGreaterThan(changedAt));
-    for (const [i, [, fixture]] of cases.entries()) await dovecot.append(MAILBOX, reportAbout(fixture, mails[i].messageId));
+    for (const [i, [person, fixture]] of cases.entries()) await dovecot.append(MAILBOX, reportAbout(fixture, mails[i].messageId, `${person}@example.com`));
     await app.admin(MAILBOX_SETTINGS, { input: { pollIntervalSeconds: 1 } });
     for (const [i, [, , code]] of cases.entries()) {
       await eventually(async () => expect((await deliveryOf(mails[i].id)).bounce).toMatchObject({ status: code, hard: true }));
@@ -257,7 +257,7 @@ describeIf(DOVECOT_AVAILABLE, NEEDS_DOVECOT)(`bounces read from a real IMAP mail
     const health = await request(app.url).get('/health/ready');
     expect(health.status).toBe(200);
     await dovecot.restart();
-    await dovecot.append(MAILBOX, reportAbout('gmail-address-not-found.eml', mail.messageId));
+    await dovecot.append(MAILBOX, reportAbout('gmail-address-not-found.eml', mail.messageId, 'ivy@example.com'));
     await eventually(async () => expect((await deliveryOf(mail.id)).status).toBe('BOUNCED'));
     await eventually(async () => expect((await status()).state).toBe('OK'));
   });
@@ -303,7 +303,7 @@ describeIf(DOVECOT_AVAILABLE, NEEDS_DOVECOT)(`bounces read from a real IMAP mail
         const processedBefore = (await dovecot.messages(MAILBOX, 'Herald/Processed')).length;
         const read = async () => (await scrape(app.url))('herald_bounce_reports_total', { kind: 'bounce' }) + (await scrape(second.url))('herald_bounce_reports_total', { kind: 'bounce' });
         const readBefore = await read();
-        for (const m of mails) await dovecot.append(MAILBOX, reportAbout('postfix-expired-soft.eml', m.messageId));
+        for (const m of mails) await dovecot.append(MAILBOX, reportAbout('postfix-expired-soft.eml', m.messageId, `${(m as { recipientId?: string }).recipientId}@example.com`));
         for (const m of mails) await eventually(async () => expect((await deliveryOf(m.id)).status).toBe('BOUNCED'), 30_000);
         await eventually(async () => expect((await dovecot.messages(MAILBOX, 'Herald/Processed')).length).toBe(processedBefore + mails.length));
         // Each report was read by one process only, and both took part.

@@ -106,7 +106,7 @@ describe('EmailChannel: outcomes, through its MailTransport', () => {
     const clock = new ManualClock();
     const defaults = new MailDefaultsService(dataSource, config, new Transactions(dataSource, new DatabaseHealth(clock)), clock, new AuditLog(dataSource, clock));
     transport = new ScriptedTransport();
-    channel = new EmailChannel(transport, new MessageComposer(new MailRenderer(), config, new PreferenceLinks(JwtSecret.load(config), config), defaults, clock), clock, config);
+    channel = new EmailChannel(transport, new MessageComposer(new MailRenderer(), config, new PreferenceLinks(JwtSecret.load(config), config), defaults, clock, JwtSecret.load(config)), clock, config);
     counted = 0;
   });
   afterEach(() => dataSource.destroy());

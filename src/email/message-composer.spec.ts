@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { DataSource } from 'typeorm';
 import { JobEventType } from '@herald/contracts';
@@ -66,7 +67,7 @@ describe('MessageComposer', () => {
     renderer = new MailRenderer();
     clock = new ManualClock(Date.UTC(2026, 10, 24, 9, 45, 10));
     defaults = new MailDefaultsService(dataSource, config, new Transactions(dataSource, new DatabaseHealth(clock)), clock, new AuditLog(dataSource, clock));
-    composer = new MessageComposer(renderer, config, new PreferenceLinks(JwtSecret.load(config), config), defaults, clock);
+    composer = new MessageComposer(renderer, config, new PreferenceLinks(JwtSecret.load(config), config), defaults, clock, JwtSecret.load(config));
     const contents = new DeliveryContents(dataSource);
     context = { payloads: (ids) => contents.payloads(ids), eventsOf: (id) => contents.eventsOf(id), windowOf: (id) => contents.windowOf(id), countFailure: async () => 0 };
   });
@@ -92,6 +93,19 @@ describe('MessageComposer', () => {
     expect(a.raw.subarray(a.raw.length - a.body!.length).equals(a.body!)).toBe(true);
   });
 
+  it("a delivery's Message-ID cannot be worked out from another's of the same event (nor from the event id): a report forged about a colleague's mail names no delivery", async () => {
+    composer.remember('e1', JSON.stringify(event('e1')));
+    const [a, b] = await Promise.all([composer.compose(delivery(1, 'e1'), settings, context), composer.compose(delivery(2, 'e1'), settings, context)]);
+    const parts = (id: string) => /^<herald\.([0-9a-f]{16})\.(\d+)@example\.com>$/.exec(id)?.slice(1);
+    const [tagA, idA] = parts(a.messageId)!;
+    const [tagB, idB] = parts(b.messageId)!;
+    expect([idA, idB]).toEqual(['1', '2']);
+    expect(tagA).not.toBe(tagB);
+    expect(tagA).not.toBe(createHash('sha256').update('e1').digest('hex').slice(0, 16));
+    // The same delivery composed again (a retry) keeps its Message-ID: a report of the first attempt still finds it.
+    expect((await composer.compose(delivery(1, 'e1'), settings, context)).messageId).toBe(a.messageId);
+  });
+
   it("dates each message by the Clock, when it is composed", async () => {
     composer.remember('e1', JSON.stringify(event('e1')));
     const first = await simpleParser((await composer.compose(delivery(1, 'e1'), settings, context)).raw);
@@ -111,7 +125,7 @@ describe('MessageComposer', () => {
     const source = new OverrideTemplateSource();
     const env = { DATA_DIR: '/tmp/herald-unit' };
     const config = new HeraldConfig(validateEnvironment(env), env);
-    composer = new MessageComposer(new MailRenderer(source), config, new PreferenceLinks(JwtSecret.load(config), config), defaults, clock);
+    composer = new MessageComposer(new MailRenderer(source), config, new PreferenceLinks(JwtSecret.load(config), config), defaults, clock, JwtSecret.load(config));
     composer.remember('e5', JSON.stringify(event('e5')));
     expect((await simpleParser((await composer.compose(delivery(51, 'e5'), settings, context)).raw)).subject).toBe('[Billing] Analysis failed: Run analyzer');
     source.setMessages(JobEventType.JOB_FAILED, 'en', { subjectAtStep: 'Broken at {step}' });
@@ -144,7 +158,7 @@ describe('MessageComposer', () => {
       const env = { DATA_DIR: '/tmp/herald-unit', JWT_SECRET: 'unit-secret-that-is-long-enough-for-hs256', HERALD_PUBLIC_URL: 'https://herald.example.com/' };
       const config = new HeraldConfig(validateEnvironment(env), env);
       links = new PreferenceLinks(JwtSecret.load(config), config);
-      composer = new MessageComposer(new MailRenderer(), config, links, defaults, clock);
+      composer = new MessageComposer(new MailRenderer(), config, links, defaults, clock, JwtSecret.load(config));
       ttl = config.preferences.linkTtlMs;
     });
 

@@ -1,5 +1,6 @@
-import { hash } from 'node:crypto';
+import { createHmac, hash, hkdfSync } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { JwtSecret } from '../auth/jwt-secret';
 import type { JobEvent } from '@herald/contracts';
 import type { ChannelDelivery, DispatchContext } from '../channels/delivery-channel.port';
 import { Clock } from '../clock/clock';
@@ -81,6 +82,12 @@ export class MessageComposer {
   private version: number;
   /** Each event's conversation (for its installation), worked out once for all its recipients. */
   private readonly threads = new WeakMap<NotifiedEvent, { installation: string; thread: MailThread | null }>();
+  /**
+   * Keys the part of a delivery's Message-ID before its id (HMAC, from Herald's token
+   * secret): a bounce report finds its delivery by the Message-ID, so one must not be
+   * made up from another mail of the same event (consecutive ids) or from the event's id.
+   */
+  private readonly messageIdKey: Buffer;
   /** The mail cap, for the summary's words ("at most 20 mails every 10 minutes"). */
   private readonly cap: HeraldConfig['mailCap'];
 
@@ -90,7 +97,9 @@ export class MessageComposer {
     private readonly links: PreferenceLinks,
     private readonly defaults: MailDefaultsService,
     private readonly clock: Clock,
+    secret: JwtSecret,
   ) {
+    this.messageIdKey = Buffer.from(hkdfSync('sha256', secret.value, 'herald', 'herald message-id v1', 32));
     this.cap = config.mailCap;
     this.version = renderer.version;
     // Room for two claims' worth of events: the batch being sent and the next one.
@@ -149,7 +158,7 @@ export class MessageComposer {
     now = this.clock.now(),
   ): ComposedMail & { headers: MailHeader[] } {
     const domain = senderDomain(route.sender);
-    messageId ??= `<herald.${tag}.${d.id}@${domain}>`;
+    messageId ??= `<herald.${createHmac('sha256', this.messageIdKey).update(String(d.id)).digest('hex').slice(0, 16)}.${d.id}@${domain}>`;
     // Its conversation (mail-thread.ts): the installation is the console's address and the sender's domain.
     const thread = this.threadOf(mail.events, event, `${route.gatewayUri ?? ''}\n${domain}`, domain);
     // The recipient's own preferences links: their token in the shared body's links, and List-Unsubscribe.

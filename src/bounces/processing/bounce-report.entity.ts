@@ -35,7 +35,7 @@ export class BounceReportEntity {
   @Column({ name: 'claimed_until', type: Date, nullable: true })
   claimedUntil: Date | null;
 
-  /** What it was: BOUNCED, ALREADY_RECORDED, UNKNOWN_MESSAGE, NOT_HERALDS, NOTICE, AUTO_REPLY, NOT_A_REPORT, UNREADABLE, GONE. */
+  /** What it was: BOUNCED, ALREADY_RECORDED, OTHER_RECIPIENT, UNKNOWN_MESSAGE, NOT_HERALDS, NOTICE, AUTO_REPLY, NOT_A_REPORT, UNREADABLE, GONE. */
   @Column({ type: 'varchar', length: 16, nullable: true })
   outcome: string | null;
 

@@ -22,6 +22,12 @@ export type Recorded =
   | { outcome: 'BOUNCED'; deliveryId: number; address: string; recipient: BouncedRecipient; verdict: BounceVerdict }
   /** The delivery was not SENT any more: BOUNCED by an earlier report (or never sent). */
   | { outcome: 'ALREADY_RECORDED'; deliveryId: number }
+  /**
+   * The report is about the delivery's mail but names none of its failed recipients as the
+   * delivery's address (nor as the address before forwarding): another address the mail
+   * reached through it — a member of the list it went to, a forward's target. Nothing changes.
+   */
+  | { outcome: 'OTHER_RECIPIENT'; deliveryId: number }
   /** A Message-ID of Herald's form that no delivery carries (deleted, or another Herald's). */
   | { outcome: 'UNKNOWN_MESSAGE' }
   /** A report about a mail Herald did not send (someone else sending from the mailbox): left to its people. */
@@ -61,6 +67,10 @@ export class BounceRecorder {
     const delivery = await this.deliveries.byMessageId(reading.originalMessageId, manager);
     if (!delivery) return { outcome: 'UNKNOWN_MESSAGE' };
     const recipient = recipientOf(reading.recipients, delivery.address);
+    if (!recipient) {
+      this.logger.log(`a report about delivery ${delivery.id} names ${reading.recipients.map((r) => r.address).join(', ')}, not its address: nothing recorded (a list member or a forward's target)`);
+      return { outcome: 'OTHER_RECIPIENT', deliveryId: delivery.id };
+    }
     const hard = recipient.bounceClass === 'HARD';
     const at = this.clock.date();
     const marked = await this.deliveries.markBounced(manager, delivery.id, { status: recipient.status, hard, diagnosticCode: recipient.diagnosticCode, reportingMta: reading.reportingMta, at });
@@ -87,8 +97,12 @@ export class BounceRecorder {
   }
 }
 
-/** The failed recipient that is the delivery's (its address, or the address before forwarding), else the first. */
-function recipientOf(recipients: BouncedRecipient[], email: string): BouncedRecipient {
-  const wanted = email.toLowerCase();
-  return recipients.find((r) => r.address.toLowerCase() === wanted || r.originalAddress?.toLowerCase() === wanted) ?? recipients[0];
+/**
+ * The failed recipient that is the delivery's (its address, or the address before
+ * forwarding); none when the report names only other addresses — a list's member,
+ * a forward's target: their failure is not the delivery's address's.
+ */
+function recipientOf(recipients: BouncedRecipient[], email: string): BouncedRecipient | undefined {
+  const wanted = email.trim().toLowerCase();
+  return recipients.find((r) => r.address.toLowerCase() === wanted || r.originalAddress?.toLowerCase() === wanted);
 }

@@ -92,6 +92,16 @@ describe('digest windows in a time zone', () => {
     expect(iso(windowAfter(digestWindowAt(Date.UTC(2026, 10, 24, 6), DIGEST_DAILY, 7)))).toEqual(['2026-11-24T07:00:00.000Z', '2026-11-25T07:00:00.000Z']);
   });
 
+  it('the window after one that began at a spring change its digest hour did not exist (02:00 → 03:00 CEST) begins where it ends, at 02:00 the next day', () => {
+    // Digest hour 2 in Paris: the window of 2026-03-29 begins at the change (03:00 CEST) and ends at 02:00 CEST on the 30th.
+    const gap = digestWindowAt(Date.UTC(2026, 2, 29, 12), DIGEST_DAILY, 2, 'Europe/Paris');
+    expect(iso(gap)).toEqual(['2026-03-29T01:00:00.000Z', '2026-03-30T00:00:00.000Z']);
+    // Events that came after it was sent wait for the next 02:00 digest, not for a window of their own ending at 03:00.
+    expect(iso(windowAfter(gap, 'Europe/Paris'))).toEqual(['2026-03-30T00:00:00.000Z', '2026-03-31T00:00:00.000Z']);
+    const newYork = digestWindowAt(Date.UTC(2026, 2, 8, 12), DIGEST_DAILY, 2, 'America/New_York');
+    expect(iso(windowAfter(newYork, 'America/New_York'))).toEqual(['2026-03-09T06:00:00.000Z', '2026-03-10T06:00:00.000Z']);
+  });
+
   it('hourly: the clock hour in the zone (the UTC hour unless the offset has minutes)', () => {
     expect(iso(digestWindowAt(Date.UTC(2026, 10, 24, 14, 25), DIGEST_HOURLY, null, 'Europe/Paris'))).toEqual(['2026-11-24T14:00:00.000Z', '2026-11-24T15:00:00.000Z']);
     expect(iso(digestWindowAt(Date.UTC(2026, 10, 24, 14, 25), DIGEST_HOURLY, null, 'Asia/Kolkata'))).toEqual(['2026-11-24T13:30:00.000Z', '2026-11-24T14:30:00.000Z']);

@@ -116,13 +116,17 @@ export function digestWindowAt(
 /**
  * The window after this one for the same person: hourly (an hour long) or daily
  * at the same local hour, in the zone it was computed in. Not `end + length`:
- * the day after a 23-hour window has 24 hours.
+ * the day after a 23-hour window has 24 hours. The digest hour is read from the
+ * end that shows it: a window that began at a spring change its hour did not
+ * exist (02:00 → 03:00) shows it at its end, one that ends at such a change at its start.
  */
 export function windowAfter(window: DigestWindow, timeZone: string = FALLBACK_TIME_ZONE): DigestWindow {
   const start = window.start.getTime();
   const end = window.end.getTime();
   if (end - start <= HOUR) return digestWindowAt(end, NotificationFrequency.DIGEST_HOURLY, null, timeZone);
-  return digestWindowAt(end, NotificationFrequency.DIGEST_DAILY, wallTimeAt(start, timeZone).hour, timeZone);
+  const hours = [wallTimeAt(start, timeZone).hour, wallTimeAt(end, timeZone).hour];
+  const hour = hours.find((h) => digestWindowAt(start, NotificationFrequency.DIGEST_DAILY, h, timeZone).end.getTime() === end) ?? hours[0];
+  return digestWindowAt(end, NotificationFrequency.DIGEST_DAILY, hour, timeZone);
 }
 
 /**
