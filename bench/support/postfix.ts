@@ -83,10 +83,10 @@ export class PostfixSink {
     private readonly child: ChildProcess,
     readonly port: number,
   ) {
-    // `-c` writes "sess=… quit=… msg=N" and a carriage return at each message, session end and QUIT.
+    // `-c` writes "sess=… quit=… mesg=N" and a carriage return at each message, session end and QUIT.
     child.stdout?.setEncoding('latin1').on('data', (text: string) => {
-      const counts = text.match(/msg=(\d+)/g);
-      if (counts) this.taken = Number(counts[counts.length - 1].slice(4));
+      const counts = text.match(/mesg=(\d+)/g);
+      if (counts) this.taken = Number(counts[counts.length - 1].slice(5));
     });
   }
 
