@@ -315,6 +315,13 @@ async function throughput(system: System, run: Run, c: Contenders, recipients: n
   return { ...sent, sinkCpuMsPerMail: (sinkCpu() - sinkBefore) / mails };
 }
 
+/** As many one-recipient events as the latency scenario gave the other Herald, so that both are as warm when measured. */
+async function warmUp(herald: HeraldProcess, receiver: PostfixSink): Promise<void> {
+  const until = receiver.count() + LATENCY_EVENTS + 20;
+  await eachInFlight(Array.from({ length: LATENCY_EVENTS + 20 }, () => jobEvent('lat')), IN_FLIGHT, (e) => publish(herald.url, e, INGRESS));
+  await receiver.waitFor(until);
+}
+
 async function repetition(r: number, run: Run): Promise<Repetition> {
   const order = orderOf(run.systems, r);
   const fromSample = run.load.samples.length;
@@ -352,6 +359,7 @@ async function repetition(r: number, run: Run): Promise<Repetition> {
       series: {},
     };
     rep.latency = await run.load.during(() => latencies(order, run, all, LATENCY_EVENTS));
+    if (all.heraldIntoSmtpSink) await warmUp(all.heraldIntoSmtpSink, run.postfix!.counting);
     for (const recipients of SERIES) {
       rep.series[recipients] = {};
       for (const system of order) {
