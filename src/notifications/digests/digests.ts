@@ -252,7 +252,10 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /** Someone left digests for a type (everywhere or for one application): what waited for it goes now, a mail per event. */
+  /**
+   * Someone left digests for a type (everywhere or for one application): what waited for it and no longer goes
+   * in a digest (their frequency for its application now, as planning reads it) goes now, a mail per event.
+   */
   @OnEvent(PreferenceChangedEvent.NAME)
   async preferenceChanged(change: PreferenceChangedEvent): Promise<void> {
     if (change.frequency !== null && isDigest(change.frequency)) return;
@@ -263,13 +266,22 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
           where: { recipientId: change.userId, eventType: change.eventType, kind: FoldKind.DIGEST, ...(change.applicationId !== null && { applicationId: change.applicationId }) },
           order: { id: 'ASC' },
         });
-        if (!waiting.length) return;
-        const deliveries: NewDelivery[] = waiting.map((e) => ({
+        // Only what no longer goes in a digest: the person's choice for an application outlives a change of
+        // their global one, and a forgotten choice may fall back to a digest (as planning reads it, per application).
+        const source = this.audiences.ownerOf(change.userId);
+        const stillDigest = new Map<string, boolean>();
+        for (const applicationId of new Set(waiting.map((e) => e.applicationId))) {
+          const me = (await source?.membersFor(applicationId, change.eventType, manager))?.find((m) => m.recipientId === change.userId);
+          stillDigest.set(applicationId, !!me && isDigest(me.frequency));
+        }
+        const released = waiting.filter((e) => !stillDigest.get(e.applicationId));
+        if (!released.length) return;
+        const deliveries: NewDelivery[] = released.map((e) => ({
           eventIds: [e.eventId], eventType: e.eventType, applicationId: e.applicationId, recipientId: e.recipientId,
           channel: e.channel, address: e.address, recipientName: e.recipientName, recipientLocale: e.recipientLocale, recipientTimeZone: e.recipientTimeZone,
         }));
         await this.outbox.insert(manager, deliveries);
-        await entries.delete({ id: In(waiting.map((e) => e.id)) });
+        await entries.delete({ id: In(released.map((e) => e.id)) });
         this.transactions.afterCommit(manager, () => this.events.emit(DeliveriesDueEvent.NAME, new DeliveriesDueEvent(deliveries.length)));
       });
     } catch (error) {
