@@ -24,6 +24,9 @@ import { DigestEntries, type EntryRow } from './digest-entries';
 /** A time as TypeORM stores it: UTC 'YYYY-MM-DD HH:MM:SS.SSS' (a timestamp literal on PostgreSQL). */
 const stored = (date: Date) => DateUtils.mixedDateToUtcDatetimeString(date) as string;
 
+/** Rows read to be taken (released, or put in a digest) are locked on PostgreSQL, where two transactions can read them at once (SQLite has one writer). */
+const lockedOn = (manager: EntityManager) => (manager.connection.options.type === 'postgres' ? { lock: { mode: 'pessimistic_write' as const } } : {});
+
 /** How often each process looks for windows that have ended. */
 export const DIGEST_SWEEP_MS = 60_000;
 
@@ -198,7 +201,10 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       const first = await entries.findOne({ where: { recipientId, windowEnd: LessThanOrEqual(this.clock.date()) }, order: { windowEnd: 'ASC', id: 'ASC' } });
       if (!first) return false;
       const { kind, channel } = first;
-      const waiting = await entries.find({ where: { recipientId, windowEnd: first.windowEnd, kind, channel }, order: { id: 'DESC' } });
+      // Locked (PostgreSQL), in id order as preferenceChanged locks them: an entry a preference change took
+      // meanwhile is gone once it commits, so the event is in the digest or in its own mail, never both.
+      const waiting = (await entries.find({ where: { recipientId, windowEnd: first.windowEnd, kind, channel }, order: { id: 'ASC' }, ...lockedOn(manager) })).reverse();
+      if (!waiting.length) return false;
       await manager.createQueryBuilder().insert().into(DigestEntity)
         .values({ recipientId, windowStart: first.windowStart, windowEnd: first.windowEnd, kind, channel, closer: this.closer, deliveryId: null })
         .orIgnore().updateEntity(false).execute();
@@ -265,6 +271,7 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
         const waiting = await entries.find({
           where: { recipientId: change.userId, eventType: change.eventType, kind: FoldKind.DIGEST, ...(change.applicationId !== null && { applicationId: change.applicationId }) },
           order: { id: 'ASC' },
+          ...lockedOn(manager), // a window closing now has them locked too: they are its digest's once it commits
         });
         // Only what no longer goes in a digest: the person's choice for an application outlives a change of
         // their global one, and a forgotten choice may fall back to a digest (as planning reads it, per application).
