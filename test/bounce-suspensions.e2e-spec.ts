@@ -32,14 +32,14 @@ describe(`bounces: BOUNCED deliveries and suspended addresses (${DATABASE_KIND})
   const clock = new ManualClock(new Date('2026-11-24T09:00:00Z'));
 
   /** Publishes an event of Billing: each of its managers gets a mail (or a CANCELLED delivery). */
-  async function publish(): Promise<string> {
+  async function publish(application = 'billing'): Promise<string> {
     const eventId = `bounce-${process.pid}-${++seq}`;
     const res = await app.gql(
       PUBLISH,
       {
         input: {
           schemaVersion: 1, id: eventId, type: 'JOB_FAILED', occurredAt: '2026-11-24T09:10:00Z',
-          application: { id: 'billing', name: 'Billing' }, job: { id: `job-${seq}`, kind: 'analysis', startedAt: '2026-11-24T09:00:00Z', endedAt: '2026-11-24T09:10:00Z' },
+          application: { id: application, name: application }, job: { id: `job-${seq}`, kind: 'analysis', startedAt: '2026-11-24T09:00:00Z', endedAt: '2026-11-24T09:10:00Z' },
           error: { message: 'Out of memory' },
         },
       },
@@ -59,8 +59,8 @@ describe(`bounces: BOUNCED deliveries and suspended addresses (${DATABASE_KIND})
   }
 
   /** Publishes an event and answers the Message-ID of the mail `person` got. */
-  async function mailTo(person: string): Promise<{ id: string; messageId: string }> {
-    const eventId = await publish();
+  async function mailTo(person: string, application?: string): Promise<{ id: string; messageId: string }> {
+    const eventId = await publish(application);
     return eventually(async () => {
       const { deliveries } = await app.admin(DELIVERIES, { id: person });
       const sent = deliveries.edges.map((e: any) => e.node).find((d: any) => d.status === 'SENT' && sink.received.some((m) => m.parsed.messageId === d.messageId && m.parsed.headers.get('x-herald-event-id') === eventId));
@@ -71,7 +71,7 @@ describe(`bounces: BOUNCED deliveries and suspended addresses (${DATABASE_KIND})
 
   /** Records a fixture's report about a mail, naming `person`'s address (absent: the address the fixture names). */
   async function bounce(fixture: string, messageId: string, person?: string): Promise<Recorded> {
-    const reading = await readReport(reportAbout(fixture, messageId, person && `${person}@example.com`));
+    const reading = await readReport(reportAbout(fixture, messageId, person && (person.includes('@') ? person : `${person}@example.com`)));
     if (reading.kind !== 'BOUNCE') throw new Error(`${fixture}: ${JSON.stringify(reading)}`);
     return app.app.get(BounceRecorder).record(reading);
   }
@@ -132,6 +132,21 @@ describe(`bounces: BOUNCED deliveries and suspended addresses (${DATABASE_KIND})
     expect(sink.received.filter((m) => m.parsed.headers.get('x-herald-event-id') === eventId).map((m) => m.to[0]).sort()).toEqual(
       ['bob@example.com', 'carol@example.com', 'dave@example.com', 'erin@example.com'],
     );
+  });
+
+  it('an address with letters beyond ASCII is suspended however it is capitalised: no mail goes to it on any database', async () => {
+    await seedApplication(app, { id: 'istanbul', name: 'Istanbul' }, [{ id: 'unal', email: 'Ünal@example.com' }, { id: 'ozan', email: 'ÖZAN@example.com' }]);
+    const mail = await mailTo('unal', 'istanbul');
+    expect(await bounce('postfix-remote-unknown-user.eml', mail.messageId, 'ünal@example.com')).toMatchObject({ outcome: 'BOUNCED', verdict: 'SUSPENDED' });
+    expect((await me('unal')).emailSuspension).toMatchObject({ address: 'ünal@example.com' });
+    // Ozan's address suspended as a report writes it, in other letters than his profile's.
+    const his = await mailTo('ozan', 'istanbul');
+    expect(await bounce('postfix-remote-unknown-user.eml', his.messageId, 'Özan@example.com')).toMatchObject({ outcome: 'BOUNCED', verdict: 'SUSPENDED' });
+    expect((await me('ozan')).emailSuspension).toMatchObject({ address: 'özan@example.com' });
+
+    const eventId = await publish('istanbul');
+    for (const person of ['unal', 'ozan']) expect(await deliveryOfEvent(person, eventId)).toMatchObject({ status: 'CANCELLED', messageId: null, lastError: expect.stringMatching(/^address suspended after bounces \(5\.1\.1 unknown user/) });
+    expect(sink.received.filter((m) => m.parsed.headers.get('x-herald-event-id') === eventId)).toEqual([]);
   });
 
   it('the same report read twice (or a second report of the mail) counts once', async () => {

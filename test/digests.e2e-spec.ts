@@ -10,6 +10,9 @@ import { DigestEntity } from '../src/notifications/entities/digest.entity';
 import { DigestEntryEntity } from '../src/notifications/entities/digest-entry.entity';
 import { NotificationFrequency } from '../src/users/frequency/notification-frequency';
 import { UsersService } from '../src/users/users.service';
+import { AudienceSources } from '../src/audiences/audience-sources';
+import { PeopleAudience } from '../src/audiences/people/people-audience';
+import { DeliveryEventEntity } from '../src/notifications/entities/delivery-event.entity';
 
 const MINUTE = 60_000;
 /** The clock jumps a day at a time: the dispatcher's and the settings' timers at most hourly (a 5-second one would run 17,280 times a day). */
@@ -168,6 +171,126 @@ describe('digests, end to end', () => {
       // A little later nothing more leaves (no second mail from either process).
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(sink.received).toHaveLength(people.length);
+    });
+  });
+  // A person leaves digests while their window is being closed, on PostgreSQL (two processes, or one with a
+  // pool): each side is held at a point of its transaction until the other has either finished or waits for
+  // it, so that the order is the test's, not the scheduler's. The event must reach them once: in the digest
+  // or in a mail of its own, never both.
+  describeIf(!!TEST_DATABASE_URL, NEEDS_POSTGRES)('a preference change racing a window close, on PostgreSQL', () => {
+    const start = Date.UTC(2026, 10, 24, 9);
+    let storage: ReturnType<typeof HeraldTestApp.freshStorage>;
+    let core: NotificationsCore;
+
+    beforeEach(async () => {
+      storage = HeraldTestApp.freshStorage();
+      core = await NotificationsCore.start({ ...QUIET_TIMERS, DATABASE_URL: TEST_DATABASE_URL!, DATABASE_SCHEMA: storage.schema, DATA_DIR: storage.dataDir }, { clockStart: start });
+      await core.useRelay(sink.port);
+      await core.seedApplication('race', ['pat']);
+      await core.get(UsersService).setPreference('pat', NotificationType.JOB_FAILED, undefined, { frequency: NotificationFrequency.DIGEST_HOURLY });
+    });
+    afterEach(async () => {
+      jest.restoreAllMocks();
+      await core.close();
+      await removeStorage(storage);
+    });
+
+    /** A point a transaction stops at until the test opens it. */
+    const gate = () => {
+      let open!: () => void;
+      let reach!: () => void;
+      const opened = new Promise<void>((r) => (open = r));
+      const reached = new Promise<void>((r) => (reach = r));
+      return { open, opened, reach, reached };
+    };
+    /** Resolves once `done` settled or another statement of this database waits for a row lock. */
+    const finishedOrWaiting = async (done: Promise<unknown>): Promise<'finished' | 'waiting'> => {
+      let finished = false;
+      void done.then(() => (finished = true), () => (finished = true));
+      for (;;) {
+        if (finished) return 'finished';
+        const [{ n }] = (await core.dataSource.query(`SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as Array<{ n: number }>;
+        if (n > 0) return 'waiting';
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    /** Pat leaves digests; answers the handling of the change (Digests.preferenceChanged) as users announced it. */
+    const leaveDigests = async (): Promise<{ handling: Promise<void> }> => {
+      const digests = core.get(Digests);
+      const handle = digests.preferenceChanged.bind(digests);
+      let handling: Promise<void> | undefined;
+      jest.spyOn(digests, 'preferenceChanged').mockImplementation((change) => (handling = handle(change)));
+      await core.get(UsersService).setPreference('pat', NotificationType.JOB_FAILED, undefined, { frequency: NotificationFrequency.IMMEDIATELY });
+      await eventually(async () => expect(handling).toBeDefined());
+      return { handling: handling! };
+    };
+    /** The event reached pat once: one delivery refers to it, one mail came. */
+    const once = async (eventId: string, subject: RegExp) => {
+      expect(await core.dataSource.getRepository(DeliveryEventEntity).countBy({ eventId })).toBe(1);
+      await eventually(async () => expect(mailsTo('pat')).toHaveLength(1));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(mailsTo('pat').map((m) => m.parsed.subject)).toEqual([expect.stringMatching(subject)]);
+      expect(await core.dataSource.getRepository(DigestEntryEntity).count()).toBe(0);
+    };
+
+    it('the window closes first: the change finds the event taken, only the digest has it', async () => {
+      const event = failedAt(start + 5 * MINUTE, 'race', 'racing the close');
+      await core.get(JobEventIngestionService).ingest(event, 'emitter');
+      // The close stops once it has read the window's entries (it asks who still reads them next).
+      const audiences = core.get(AudienceSources);
+      const readersOf = audiences.readersOf.bind(audiences);
+      const held = gate();
+      jest.spyOn(audiences, 'readersOf').mockImplementation(async (questions, manager) => {
+        if (manager) {
+          held.reach();
+          await held.opened;
+        }
+        return readersOf(questions, manager);
+      });
+      core.clock.advance(HOUR);
+      const closing = core.get(Digests).sweep();
+      let order: string | undefined;
+      try {
+        await held.reached;
+        const { handling } = await leaveDigests();
+        order = await finishedOrWaiting(handling); // waits for the close's lock (it finished at once when it took no lock)
+        held.open();
+        await closing;
+        await handling;
+      } finally {
+        held.open();
+      }
+      await once(event.id, /^Your Herald digest/);
+      expect(order).toBe('waiting');
+    });
+
+    it('the change comes first: the close finds the event taken, only its own mail has it', async () => {
+      const event = failedAt(start + 5 * MINUTE, 'race', 'racing the change');
+      await core.get(JobEventIngestionService).ingest(event, 'emitter');
+      // The change stops once it has read what waits (it asks, per application, what pat wants now).
+      const people = core.get(PeopleAudience);
+      const membersFor = people.membersFor.bind(people);
+      const held = gate();
+      jest.spyOn(people, 'membersFor').mockImplementation(async (...args) => {
+        held.reach();
+        await held.opened;
+        return membersFor(...args);
+      });
+      let order: string | undefined;
+      try {
+        const { handling } = await leaveDigests();
+        await held.reached;
+        core.clock.advance(HOUR);
+        const closing = core.get(Digests).sweep();
+        order = await finishedOrWaiting(closing); // waits for the change's lock (it finished at once when it took no lock)
+        held.open();
+        await handling;
+        await closing;
+      } finally {
+        held.open();
+      }
+      await once(event.id, /racing the change|failed/i);
+      expect(order).toBe('waiting');
     });
   });
 });

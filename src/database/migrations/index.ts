@@ -27,6 +27,7 @@ import { NotificationTargets1766000000500 } from './1766000000500-notification-t
 import { TargetPacing1766000000700 } from './1766000000700-target-pacing';
 import { DeliveryClaimIndex1766000000800 } from './1766000000800-delivery-claim-index';
 import { DeliveryClaimIndexId1766000000810 } from './1766000000810-delivery-claim-index-id';
+import { UserEmailKeys1766000000900 } from './1766000000900-user-email-keys';
 
 /** Every migration, in order. New ones are appended here (the CLI and the app use this list). */
 export const MIGRATIONS = [
@@ -59,4 +60,5 @@ export const MIGRATIONS = [
   TargetPacing1766000000700,
   DeliveryClaimIndex1766000000800,
   DeliveryClaimIndexId1766000000810,
+  UserEmailKeys1766000000900,
 ];

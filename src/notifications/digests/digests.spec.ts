@@ -120,6 +120,34 @@ describe('digests', () => {
     expect(await advance(HOUR)).toBe(0);
   });
 
+  it('a change that leaves an event in a digest releases nothing of it: a per-application digest outlives a global switch, a forgotten override falls back to a global digest', async () => {
+    const users = core.get(UsersService);
+    await setFrequency('ann', NotificationFrequency.DIGEST_HOURLY);
+    await users.setPreference('ann', NotificationType.JOB_FAILED, 'payroll', { frequency: NotificationFrequency.DIGEST_HOURLY });
+    const [billing, payroll] = [failed('billing', 1), failed('payroll', 2)];
+    for (const e of [billing, payroll]) await ingest(e);
+    expect(await core.dataSource.getRepository(DigestEntryEntity).count()).toBe(2);
+
+    // Everywhere else at once; payroll still in the digest (its own choice wins).
+    await setFrequency('ann', NotificationFrequency.IMMEDIATELY);
+    await eventually(async () => expect(mailsTo('ann').map((m) => m.parsed.headers.get('x-herald-event-id'))).toEqual([billing.id]));
+    // Back to a global digest, then payroll's override forgotten: payroll is still a digest's.
+    await setFrequency('ann', NotificationFrequency.DIGEST_HOURLY);
+    await users.setPreference('ann', NotificationType.JOB_FAILED, 'payroll', {});
+    await new Promise((r) => setTimeout(r, 200));
+    expect(mailsTo('ann')).toHaveLength(1);
+    expect(await core.dataSource.getRepository(DigestEntryEntity).count()).toBe(1);
+
+    expect(await advance(HOUR)).toBe(1);
+    const digest = await eventually(async () => {
+      const mine = mailsTo('ann');
+      expect(mine).toHaveLength(2);
+      return mine[1];
+    });
+    expect(digest.parsed.subject).toBe('Your Herald digest: 1 event in 1 application');
+    expect(digest.parsed.text).toContain('App payroll (payroll)');
+  });
+
   it('a restart in the middle of a window loses nothing', async () => {
     await setFrequency('ann', NotificationFrequency.DIGEST_HOURLY);
     await ingest(failed('billing', 10));

@@ -24,6 +24,9 @@ import { DigestEntries, type EntryRow } from './digest-entries';
 /** A time as TypeORM stores it: UTC 'YYYY-MM-DD HH:MM:SS.SSS' (a timestamp literal on PostgreSQL). */
 const stored = (date: Date) => DateUtils.mixedDateToUtcDatetimeString(date) as string;
 
+/** Rows read to be taken (released, or put in a digest) are locked on PostgreSQL, where two transactions can read them at once (SQLite has one writer). */
+const lockedOn = (manager: EntityManager) => (manager.connection.options.type === 'postgres' ? { lock: { mode: 'pessimistic_write' as const } } : {});
+
 /** How often each process looks for windows that have ended. */
 export const DIGEST_SWEEP_MS = 60_000;
 
@@ -198,7 +201,10 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
       const first = await entries.findOne({ where: { recipientId, windowEnd: LessThanOrEqual(this.clock.date()) }, order: { windowEnd: 'ASC', id: 'ASC' } });
       if (!first) return false;
       const { kind, channel } = first;
-      const waiting = await entries.find({ where: { recipientId, windowEnd: first.windowEnd, kind, channel }, order: { id: 'DESC' } });
+      // Locked (PostgreSQL), in id order as preferenceChanged locks them: an entry a preference change took
+      // meanwhile is gone once it commits, so the event is in the digest or in its own mail, never both.
+      const waiting = (await entries.find({ where: { recipientId, windowEnd: first.windowEnd, kind, channel }, order: { id: 'ASC' }, ...lockedOn(manager) })).reverse();
+      if (!waiting.length) return false;
       await manager.createQueryBuilder().insert().into(DigestEntity)
         .values({ recipientId, windowStart: first.windowStart, windowEnd: first.windowEnd, kind, channel, closer: this.closer, deliveryId: null })
         .orIgnore().updateEntity(false).execute();
@@ -252,7 +258,10 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /** Someone left digests for a type (everywhere or for one application): what waited for it goes now, a mail per event. */
+  /**
+   * Someone left digests for a type (everywhere or for one application): what waited for it and no longer goes
+   * in a digest (their frequency for its application now, as planning reads it) goes now, a mail per event.
+   */
   @OnEvent(PreferenceChangedEvent.NAME)
   async preferenceChanged(change: PreferenceChangedEvent): Promise<void> {
     if (change.frequency !== null && isDigest(change.frequency)) return;
@@ -262,14 +271,24 @@ export class Digests implements OnModuleInit, OnModuleDestroy {
         const waiting = await entries.find({
           where: { recipientId: change.userId, eventType: change.eventType, kind: FoldKind.DIGEST, ...(change.applicationId !== null && { applicationId: change.applicationId }) },
           order: { id: 'ASC' },
+          ...lockedOn(manager), // a window closing now has them locked too: they are its digest's once it commits
         });
-        if (!waiting.length) return;
-        const deliveries: NewDelivery[] = waiting.map((e) => ({
+        // Only what no longer goes in a digest: the person's choice for an application outlives a change of
+        // their global one, and a forgotten choice may fall back to a digest (as planning reads it, per application).
+        const source = this.audiences.ownerOf(change.userId);
+        const stillDigest = new Map<string, boolean>();
+        for (const applicationId of new Set(waiting.map((e) => e.applicationId))) {
+          const me = (await source?.membersFor(applicationId, change.eventType, manager))?.find((m) => m.recipientId === change.userId);
+          stillDigest.set(applicationId, !!me && isDigest(me.frequency));
+        }
+        const released = waiting.filter((e) => !stillDigest.get(e.applicationId));
+        if (!released.length) return;
+        const deliveries: NewDelivery[] = released.map((e) => ({
           eventIds: [e.eventId], eventType: e.eventType, applicationId: e.applicationId, recipientId: e.recipientId,
           channel: e.channel, address: e.address, recipientName: e.recipientName, recipientLocale: e.recipientLocale, recipientTimeZone: e.recipientTimeZone,
         }));
         await this.outbox.insert(manager, deliveries);
-        await entries.delete({ id: In(waiting.map((e) => e.id)) });
+        await entries.delete({ id: In(released.map((e) => e.id)) });
         this.transactions.afterCommit(manager, () => this.events.emit(DeliveriesDueEvent.NAME, new DeliveriesDueEvent(deliveries.length)));
       });
     } catch (error) {

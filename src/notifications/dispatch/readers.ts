@@ -7,7 +7,7 @@ import type { NotificationType } from '../../event-types/notification-type';
 import { HeraldMetrics } from '../../metrics/herald-metrics';
 import { addressOn, type ReaderAnswer, type ReaderQuestion } from '../../audiences/audience-source.port';
 import { AudienceSources, reasonsNotRead } from '../../audiences/audience-sources';
-import { AddressSuspensions, suspendedReason } from '../../users/suspensions/address-suspensions';
+import { AddressSuspensions, addressKey, suspendedReason } from '../../users/suspensions/address-suspensions';
 import { DeliveryEventEntity } from '../entities/delivery-event.entity';
 import { DeliveryStatus } from '../entities/delivery.entity';
 import { NotificationEntity } from '../entities/notification.entity';
@@ -92,7 +92,7 @@ export class Readers {
       }
       const address = addressOn(this.channels.get(d.channel), reader.reach) ?? d.address;
       // An address suspended after bounces (the reader's mail address, on a channel that sends to it) gets no mail, but the one that tries it again after the cooldown.
-      const suspension = reader.suspension?.address === address.toLowerCase() ? reader.suspension : null;
+      const suspension = reader.suspension?.address === addressKey(address) ? reader.suspension : null;
       if (suspension && !(await this.suspensions.tryAgain(suspension, d.id))) {
         cancelled.push({ delivery: d, status: DeliveryStatus.CANCELLED, reply: null, error: suspendedReason(suspension) });
         continue;

@@ -15,6 +15,10 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 320, nullable: true })
   email: string | null;
 
+  /** `email` as address suspensions key it (users/suspensions addressKey: lower-cased in JavaScript, not by SQL LOWER); set with it. */
+  @Column({ name: 'email_key', type: 'varchar', length: 320, nullable: true })
+  emailKey: string | null;
+
   @Column({ name: 'notifications_enabled', type: 'boolean' })
   notificationsEnabled: boolean;
 

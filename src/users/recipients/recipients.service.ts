@@ -107,7 +107,7 @@ export class RecipientsService {
          LEFT JOIN ${sql.table(PreferenceEntity)} pa ON pa.user_id = u.id AND pa.event_type = v.t AND pa.application_id = a.id
          LEFT JOIN ${sql.table(PreferenceEntity)} pg ON pg.user_id = u.id AND pg.event_type = v.t AND pg.application_id IS NULL
          LEFT JOIN ${sql.table(ApplicationDefaultEntity)} d ON d.application_id = a.id AND d.event_type = v.t
-         LEFT JOIN ${sql.table(AddressSuspensionEntity)} s ON s.address = LOWER(u.email) AND s.suspended_at IS NOT NULL`,
+         LEFT JOIN ${sql.table(AddressSuspensionEntity)} s ON s.address = u.email_key AND s.suspended_at IS NOT NULL`,
     );
     this.audienceQuery = sql.statement(
       `SELECT u.external_id AS "externalId", u.email AS "email", u.display_name AS "displayName", u.notifications_enabled AS "notificationsEnabled",
