@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { Role } from '../src/auth/role.enum';
 import { DATABASE_KIND, type HeraldTestApp } from './support/herald-test-app';
+import { eventually } from './support/people';
 import { failureMailTo, startForLinks } from './support/preference-links';
 import type { ReceivedMail } from './support/smtp-sink';
 import { SmtpSink } from './support/smtp-sink';
@@ -67,6 +68,25 @@ describe(`one-click and page forms as mail programs and browsers send them (${DA
     expect(res.status).toBe(400);
     expect(res.text).toContain('This link is not valid');
     expect((await app.gql(PROFILE, {}, app.token(Role.USER, 'bob'))).data.me).toEqual(before);
+  });
+
+  it("posts a subscription's confirmation form back under the path Herald is published at", async () => {
+    const SUBSCRIBE = 'mutation($input: SubscribeAddressInput!) { subscribeAddress(input: $input) { status } }';
+    const res = await app.gql(SUBSCRIBE, { input: { applicationId: 'billing', address: 'billing-team@example.com', types: ['JOB_FAILED'] } }, app.token(Role.USER, 'ann'));
+    expect(res.errors).toBeUndefined();
+    const mail = await eventually(async () => {
+      const got = sink.received.find((m) => m.to[0] === 'billing-team@example.com');
+      expect(got).toBeDefined();
+      return got!;
+    });
+    const link = /(https:\/\/tools\.example\.com\/herald\/subscriptions\/confirm\?t=[A-Za-z0-9_-]+)/.exec(mail.parsed.text ?? '')![1];
+    const html = (await request(local(link)).get('')).text;
+    const actions = [...html.matchAll(/<form method="post" action="([^"]*)"/g)].map(([, action]) => new URL(action.replace(/&amp;/g, '&'), link).href);
+    expect(actions).toEqual([`${PUBLIC_URL}/subscriptions/confirm`]);
+    const token = new URL(link).searchParams.get('t');
+    const confirmed = await request(local(actions[0])).post('').type('form').send({ t: token });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.text).toContain('Confirmed: billing-team@example.com now receives');
   });
 
   it("posts the page's forms back under the path Herald is published at", async () => {
