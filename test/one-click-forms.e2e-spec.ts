@@ -15,6 +15,7 @@ import { SmtpSink } from './support/smtp-sink';
 const PUBLIC_URL = 'https://tools.example.com/herald';
 const ME = '{ me { preferences { eventType applicationOverrides { applicationId enabled } } } }';
 let seq = 0;
+const BODY_LIMIT = '64kb';
 
 describe(`one-click and page forms as mail programs and browsers send them (${DATABASE_KIND})`, () => {
   let app: HeraldTestApp;
@@ -36,7 +37,11 @@ describe(`one-click and page forms as mail programs and browsers send them (${DA
 
   beforeAll(async () => {
     sink = await new SmtpSink().start();
-    app = await startForLinks(sink, { HERALD_PUBLIC_URL: PUBLIC_URL });
+    app = await startForLinks(sink, { HERALD_PUBLIC_URL: PUBLIC_URL, HTTP_BODY_LIMIT: BODY_LIMIT });
+    // carol, a third member of Billing, for the refused bodies.
+    expect((await app.gql('mutation { updateMyProfile(input: { email: "carol@example.com", notificationsEnabled: true }) { id } }', {}, app.token(Role.USER, 'carol'))).errors).toBeUndefined();
+    const grant = 'mutation { grantMembership(input: { userId: "carol", applicationId: "billing", role: MANAGE }) { role } }';
+    expect((await app.gql(grant, {}, app.token(Role.SERVICE, 'console'))).errors).toBeUndefined();
   });
   afterAll(async () => {
     await app?.close();
@@ -54,6 +59,35 @@ describe(`one-click and page forms as mail programs and browsers send them (${DA
     const { oneClick: other } = await mailTo('bob@example.com');
     expect((await request(local(other)).post('').field('x', '1')).status).toBe(400);
     expect(await overridesOf('bob')).toEqual([]);
+  });
+
+  it("answers a body Herald's parsers refuse with the page's refusal, in HTML, with a status a mail program understands", async () => {
+    const { oneClick, page } = await mailTo('carol@example.com');
+    const token = new URL(page).searchParams.get('t')!;
+    const html = (res: request.Response, status: number, text: string) => {
+      expect({ status: res.status, type: res.headers['content-type'], cache: res.headers['cache-control'] }).toEqual({ status, type: 'text/html; charset=utf-8', cache: 'no-store' });
+      expect(res.text).toContain(text);
+      expect(res.text).not.toContain('statusCode');
+    };
+    const NOT_ONE_CLICK = 'This address takes a one-click unsubscribe (List-Unsubscribe&#x3D;One-Click) from a mail program.';
+    const TOO_LARGE = 'Nothing was changed: what was sent is larger than the forms of this page send.';
+    // The one-click POST as multipart/form-data: a file, more fields than it has, a field longer than it is.
+    html(await request(local(oneClick)).post('').field('List-Unsubscribe', 'One-Click').attach('file', Buffer.from('x'), 'x.txt'), 400, NOT_ONE_CLICK);
+    const many = request(local(oneClick)).post('').field('List-Unsubscribe', 'One-Click');
+    for (let i = 0; i < 11; i++) many.field(`f${i}`, 'x');
+    html(await many, 400, NOT_ONE_CLICK);
+    html(await request(local(oneClick)).post('').field('List-Unsubscribe', 'One-Click').field('x', 'x'.repeat(2000)), 400, NOT_ONE_CLICK);
+    // A body over HTTP_BODY_LIMIT, urlencoded: to the one-click address, the page's form, the confirmation page's.
+    const big = 'x'.repeat(65 * 1024);
+    html(await request(local(oneClick)).post('').type('form').send({ 'List-Unsubscribe': 'One-Click', big }), 413, TOO_LARGE);
+    html(await request(app.url).post('/preferences').type('form').send({ t: token, action: 'stop', stop: 'everything', big }), 413, TOO_LARGE);
+    html(await request(app.url).post('/preferences').set('accept-language', 'fr').type('form').send({ t: token, big }), 413, 'Rien n’a été modifié');
+    const confirm = await request(app.url).post('/subscriptions/confirm').type('form').send({ t: 'x', big });
+    expect({ status: confirm.status, type: confirm.headers['content-type'] }).toEqual({ status: 413, type: 'text/html; charset=utf-8' });
+    expect(confirm.text).toContain('Nothing was changed: what was sent is larger than this page sends.');
+    // Nothing of it changed anything; the one-click POST as the mail program sends it still works.
+    expect(await overridesOf('carol')).toEqual([]);
+    expect((await request(local(oneClick)).post('').field('List-Unsubscribe', 'One-Click')).status).toBe(200);
   });
 
   it('refuses a form with a choice the page does not offer, changing nothing of what came before it', async () => {
