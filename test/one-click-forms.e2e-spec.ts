@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { Role } from '../src/auth/role.enum';
 import { DATABASE_KIND, type HeraldTestApp } from './support/herald-test-app';
 import { eventually } from './support/people';
@@ -121,6 +122,47 @@ describe(`one-click and page forms as mail programs and browsers send them (${DA
     const confirmed = await request(local(actions[0])).post('').type('form').send({ t: token });
     expect(confirmed.status).toBe(200);
     expect(confirmed.text).toContain('Confirmed: billing-team@example.com now receives');
+  });
+
+  it('saves the whole form or nothing of it: a database failure at its second write leaves the first unwritten, and the form unspent', async () => {
+    const { page } = await mailTo('bob@example.com');
+    const html = (await request(local(page)).get('')).text;
+    const form = /name="form" value="([A-Za-z0-9_-]{22})">\s*<input type="hidden" name="action" value="save">/.exec(html)![1];
+    const token = new URL(page).searchParams.get('t')!;
+    const PROFILE = '{ me { notificationsEnabled preferences { eventType frequency } } }';
+    const profile = async () => (await app.gql(PROFILE, {}, app.token(Role.USER, 'bob'))).data.me;
+    const before = await profile();
+    expect(before.notificationsEnabled).toBe(true);
+    expect(before.preferences.find((p: { eventType: string }) => p.eventType === 'JOB_SUCCEEDED').frequency).not.toBe('DIGEST_HOURLY');
+    // Notifications switched off (the first write: users), a type's choice changed (the second: preferences), which the database refuses.
+    const save = { t: token, form, action: 'save', 'type.JOB_SUCCEEDED': 'DIGEST_HOURLY' };
+    const dataSource = app.app.get(DataSource);
+    const schema = app.storage.schema;
+    if (DATABASE_KIND === 'sqlite') {
+      await dataSource.query("CREATE TRIGGER refuse_preference_insert BEFORE INSERT ON preferences BEGIN SELECT RAISE(ABORT, 'refused'); END");
+      await dataSource.query("CREATE TRIGGER refuse_preference_update BEFORE UPDATE ON preferences BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    } else {
+      await dataSource.query(`CREATE FUNCTION "${schema}".refuse_preference() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$`);
+      await dataSource.query(`CREATE TRIGGER refuse_preference BEFORE INSERT OR UPDATE ON "${schema}".preferences FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_preference()`);
+    }
+    try {
+      expect((await request(app.url).post('/preferences').type('form').send(save)).status).toBe(500);
+      expect(await profile()).toEqual(before);
+    } finally {
+      if (DATABASE_KIND === 'sqlite') {
+        await dataSource.query('DROP TRIGGER refuse_preference_insert');
+        await dataSource.query('DROP TRIGGER refuse_preference_update');
+      } else await dataSource.query(`DROP FUNCTION "${schema}".refuse_preference() CASCADE`);
+    }
+    // The same form again, the database willing: saved whole.
+    const again = await request(app.url).post('/preferences').type('form').send(save);
+    expect(again.status).toBe(200);
+    expect(again.text).toContain('Saved.');
+    const after = await profile();
+    expect(after.notificationsEnabled).toBe(false);
+    expect(after.preferences.find((p: { eventType: string }) => p.eventType === 'JOB_SUCCEEDED').frequency).toBe('DIGEST_HOURLY');
+    // bob's mails on again, for what follows.
+    expect((await app.gql('mutation { updateMyProfile(input: { notificationsEnabled: true }) { id } }', {}, app.token(Role.USER, 'bob'))).errors).toBeUndefined();
   });
 
   it("posts the page's forms back under the path Herald is published at", async () => {
