@@ -80,3 +80,21 @@ describe('GraphiQL with GRAPHQL_IDE=false', () => {
     await request(app.url).get('/graphiql/graphiql.min.js').expect(404);
   });
 });
+
+describe('GraphiQL under a path of a shared host', () => {
+  let app: HeraldTestApp;
+  beforeAll(async () => (app = await HeraldTestApp.start({ GRAPHQL_IDE: 'true' })));
+  afterAll(() => app.close());
+
+  it('loads its assets and sends its queries under the path Herald is published at', async () => {
+    // A proxy publishing Herald at https://tools.example.com/herald forwards /herald/… as /….
+    const PUBLIC_URL = 'https://tools.example.com/herald';
+    const html = (await request(app.url).get('/graphql').set('accept', 'text/html')).text;
+    const addresses = [...html.matchAll(/ (?:href|src)="([^"]+)"/g), ...html.matchAll(/const url = ("[^"]*");/g)].map(([, value]) =>
+      new URL(value.startsWith('"') ? (JSON.parse(value) as string) : value, `${PUBLIC_URL}/graphql`).href,
+    );
+    expect(addresses).toHaveLength(5);
+    for (const address of addresses) expect(address).toMatch(/^https:\/\/tools\.example\.com\/herald\/(graphql$|graphiql\/)/);
+    for (const address of addresses.filter((a) => a.includes('/graphiql/'))) await request(address.replace(PUBLIC_URL, app.url)).get('').expect(200);
+  });
+});

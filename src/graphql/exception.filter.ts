@@ -4,6 +4,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { GqlExceptionFilter } from '@nestjs/graphql';
 import { GraphQLError } from 'graphql';
 import { HeraldConfig } from '../config/herald-config';
+import { HtmlPages } from '../http/html-pages';
 import { isDatabaseUnavailable, isStorageFull } from '../database/database-errors';
 import { reasonForLog } from '../database/typeorm-logger';
 import { BadUserInputError, type ErrorCode, HeraldError, ServiceUnavailableError, serviceUnavailableMessage } from './graphql-errors';
@@ -25,6 +26,9 @@ function codeOf(status: number): string {
     default: return status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
   }
 }
+
+/** The refusals of a body (Express's parser, multer) that a page's path answers as a page (HtmlPages). */
+const PAGE_REFUSALS = new Set([400, 413, 415]);
 
 /** The HTTP status of a HeraldError thrown outside GraphQL (the guard's, a controller's). */
 const STATUS_OF_CODE: Record<ErrorCode, number> = {
@@ -60,7 +64,8 @@ function retryAfterSeconds(error: unknown): number {
  *   into HttpExceptions —, a failing controller): a JSON answer with no stack
  *   or server path, logged through Herald's logger. A HeraldError (the guard's
  *   UNAUTHENTICATED, a controller's BAD_USER_INPUT, …) is answered with its
- *   status and message, and `problems` naming each invalid field. Without this, Express's own
+ *   status and message, and `problems` naming each invalid field. On a page's
+ *   path (HtmlPages) a refused body is answered by the page, in HTML. Without this, Express's own
  *   error page (HTML with the stack outside production) would answer, and the
  *   stack would go raw to stderr.
  * - Anything else (the RabbitMQ consumer): rethrown to its own handling.
@@ -74,6 +79,7 @@ export class HeraldExceptionFilter implements GqlExceptionFilter {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly config: HeraldConfig,
+    private readonly pages: HtmlPages,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): unknown {
@@ -115,6 +121,15 @@ export class HeraldExceptionFilter implements GqlExceptionFilter {
     else this.httpLogger.debug(`${where}: ${status} ${message.replaceAll(url, path)}`);
 
     if (httpAdapter.isHeadersSent(response)) return void httpAdapter.end(response);
+    // A body refused on a page's path (too large, a file, too many fields): the page's own refusal, in HTML.
+    const page = exception instanceof HttpException && PAGE_REFUSALS.has(status) ? this.pages.refusalOf(path) : undefined;
+    if (page) {
+      page(status, request, response).catch((error: unknown) => {
+        this.httpLogger.error(`${where}: the page of a ${status} failed: ${(error as Error)?.stack ?? String(error)}`);
+        if (!httpAdapter.isHeadersSent(response)) httpAdapter.reply(response, { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message }, status);
+      });
+      return;
+    }
     if (retryAfter !== undefined) httpAdapter.setHeader(response, 'retry-after', String(retryAfter));
     if (status === 401) httpAdapter.setHeader(response, 'www-authenticate', 'Bearer');
     const body = path === GRAPHQL_PATH

@@ -9,6 +9,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { GraphQLSchema } from 'graphql';
 import { HeraldConfig } from '../config/herald-config';
+import { HtmlPagesModule } from '../http/html-pages';
 import { GRAPHQL_PATH, HeraldExceptionFilter } from './exception.filter';
 import { createFormatError } from './format-error';
 import { GraphiqlAssetsController } from './graphiql/graphiql-assets.controller';
@@ -78,6 +79,7 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
         };
       },
     }),
+    HtmlPagesModule,
   ],
   controllers: [GraphiqlAssetsController],
   providers: [{ provide: APP_FILTER, useClass: HeraldExceptionFilter }],

@@ -187,6 +187,16 @@ export class UsersService {
    * off); enabled alone means IMMEDIATELY or NEVER.
    */
   async setPreference(userExternalId: string, eventType: NotificationType, applicationExternalId: string | undefined, choice: PreferenceChoice): Promise<UserModel> {
+    await this.transactions.run((manager) => this.writePreference(manager, userExternalId, eventType, applicationExternalId, choice));
+    return this.get(userExternalId);
+  }
+
+  /**
+   * setPreference's write, in a transaction of the caller's (Transactions.run): one
+   * change among others that must be written together. Those who follow
+   * preferences (digests) hear of it once it has committed.
+   */
+  async writePreference(manager: EntityManager, userExternalId: string, eventType: NotificationType, applicationExternalId: string | undefined, choice: PreferenceChoice): Promise<void> {
     const frequency = choice.frequency ?? (choice.enabled === true ? NotificationFrequency.IMMEDIATELY : choice.enabled === false ? NotificationFrequency.NEVER : null);
     if (choice.frequency && choice.enabled != null && choice.enabled !== (choice.frequency !== NotificationFrequency.NEVER)) {
       throw BadUserInputError.field('enabled', `contradicts frequency ${choice.frequency}; give one of them`);
@@ -197,24 +207,22 @@ export class UsersService {
     if (choice.digestHour != null && frequency !== NotificationFrequency.DIGEST_DAILY) {
       throw BadUserInputError.field('digestHour', 'is for frequency DIGEST_DAILY only');
     }
-    await this.transactions.run(async (manager) => {
-      const user = await manager.getRepository(UserEntity).findOneBy({ externalId: userExternalId });
-      if (!user) throw new NotFoundError('User', userExternalId);
-      let applicationId: number | null = null;
-      if (applicationExternalId !== undefined) {
-        const app = await manager.getRepository(ApplicationEntity).findOneBy({ externalId: applicationExternalId });
-        if (!app) throw new NotFoundError('Application', applicationExternalId);
-        applicationId = app.id;
-      }
-      const repo = manager.getRepository(PreferenceEntity);
-      const existing = await repo.createQueryBuilder('p')
-        .where('p.user_id = :u AND p.event_type = :t', { u: user.id, t: eventType })
-        .andWhere(applicationId === null ? 'p.application_id IS NULL' : 'p.application_id = :a', { a: applicationId })
-        .getOne();
-      if (frequency === null) {
-        if (existing) await repo.delete(existing.id);
-        return;
-      }
+    const user = await manager.getRepository(UserEntity).findOneBy({ externalId: userExternalId });
+    if (!user) throw new NotFoundError('User', userExternalId);
+    let applicationId: number | null = null;
+    if (applicationExternalId !== undefined) {
+      const app = await manager.getRepository(ApplicationEntity).findOneBy({ externalId: applicationExternalId });
+      if (!app) throw new NotFoundError('Application', applicationExternalId);
+      applicationId = app.id;
+    }
+    const repo = manager.getRepository(PreferenceEntity);
+    const existing = await repo.createQueryBuilder('p')
+      .where('p.user_id = :u AND p.event_type = :t', { u: user.id, t: eventType })
+      .andWhere(applicationId === null ? 'p.application_id IS NULL' : 'p.application_id = :a', { a: applicationId })
+      .getOne();
+    if (frequency === null) {
+      if (existing) await repo.delete(existing.id);
+    } else {
       const row = {
         enabled: frequency !== NotificationFrequency.NEVER,
         // Rows written as on/off keep meaning what they meant: null is IMMEDIATELY.
@@ -223,9 +231,14 @@ export class UsersService {
       };
       if (existing) await repo.update(existing.id, row);
       else await repo.insert({ userId: user.id, eventType, applicationId, ...row });
-    });
-    this.events.emit(PreferenceChangedEvent.NAME, new PreferenceChangedEvent(userExternalId, eventType, applicationExternalId ?? null, frequency));
-    return this.get(userExternalId);
+    }
+    this.transactions.afterCommit(manager, () => this.events.emit(PreferenceChangedEvent.NAME, new PreferenceChangedEvent(userExternalId, eventType, applicationExternalId ?? null, frequency)));
+  }
+
+  /** Turns all of a person's mails on or off, in a transaction of the caller's (Transactions.run). */
+  async writeNotificationsEnabled(manager: EntityManager, externalId: string, enabled: boolean): Promise<void> {
+    const { affected } = await manager.getRepository(UserEntity).update({ externalId }, { notificationsEnabled: enabled });
+    if (!affected) throw new NotFoundError('User', externalId);
   }
 
   /** What the person will receive per event type, and why not. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
 import { Public } from '../../auth/auth.decorators';
+import { HtmlPages } from '../../http/html-pages';
 import { type ConfirmationLink, CONFIRM_PATH, SubscribedAddressesService } from './subscribed-addresses.service';
 
 /** What this controller uses of Express's response. */
@@ -12,6 +13,11 @@ interface Response {
 const STYLE = 'body{margin:0;padding:24px;background:#f5f6f8;font-family:Segoe UI,Helvetica,Arial,sans-serif;color:#1f2328;line-height:1.5}main{max-width:640px;margin:0 auto;background:#fff;border-radius:6px;padding:24px}';
 /** No script, nothing loaded, only the page's own <style> (by hash), forms posted back to Herald only, never framed. */
 const CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+/**
+ * Where the button posts: relative to the page (…/subscriptions/confirm), so that it reaches
+ * Herald under the path HERALD_PUBLIC_URL publishes it at (https://tools.example.com/herald).
+ */
+const FORM_ACTION = CONFIRM_PATH.slice(CONFIRM_PATH.lastIndexOf('/') + 1);
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
@@ -22,7 +28,16 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 @Controller()
 @Public()
 export class ConfirmationPageController {
-  constructor(private readonly subscriptions: SubscribedAddressesService) {}
+  constructor(
+    private readonly subscriptions: SubscribedAddressesService,
+    pages: HtmlPages,
+  ) {
+    // A body refused before confirm() ran (over HTTP_BODY_LIMIT, say): this page's refusal, in HTML.
+    pages.register(CONFIRM_PATH, async (status, _request, response) => {
+      const what = status === 413 ? 'is larger than this page sends' : 'is not what this page sends';
+      this.send(response as Response, status, 'This link does not work', `<p role="alert">Nothing was changed: what was sent ${what}. Open the link of the mail again.</p>`);
+    });
+  }
 
   @Get(CONFIRM_PATH)
   async show(@Query('t') token: unknown, @Res() res: Response): Promise<void> {
@@ -32,7 +47,7 @@ export class ConfirmationPageController {
       res,
       200,
       'Confirm the subscription',
-      `<p>${about(link)}</p><form method="post" action="${CONFIRM_PATH}"><input type="hidden" name="t" value="${escape(link.token)}"><button type="submit">Confirm the subscription</button></form>`,
+      `<p>${about(link)}</p><form method="post" action="${FORM_ACTION}"><input type="hidden" name="t" value="${escape(link.token)}"><button type="submit">Confirm the subscription</button></form>`,
     );
   }
 

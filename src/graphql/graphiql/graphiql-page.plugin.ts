@@ -30,7 +30,9 @@ export function graphiqlPagePlugin(graphqlPath: string): NonNullable<ApolloDrive
 }
 
 function page(graphqlPath: string): string {
-  const asset = (name: string) => `${GRAPHIQL_ASSETS_PATH}/${name}`;
+  // Relative to the page (…/graphql), so that they reach Herald under the path it may be
+  // published at (https://tools.example.com/herald), not the root of the host.
+  const asset = (name: string) => `${GRAPHIQL_ASSETS_PATH.slice(1)}/${name}`;
   // JSON.stringify, with < escaped, keeps every value a plain literal inside <script>.
   const literal = (value: string) => JSON.stringify(value).replace(/</g, '\\u003c');
   return `<!DOCTYPE html>
@@ -47,7 +49,7 @@ function page(graphqlPath: string): string {
   <body>
     <div id="graphiql">Loading...</div>
     <script>
-      const url = ${literal(graphqlPath)};
+      const url = ${literal(graphqlPath.slice(graphqlPath.lastIndexOf('/') + 1))};
       // Herald tells its schema only to a caller with a valid token: once the Authorization
       // header changes, a new fetcher makes GraphiQL ask for the schema again, with it.
       const authorizationOf = (text) => {

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, Logger, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { NoFilesInterceptor } from '@nestjs/platform-express';
 import { Public } from '../../auth/auth.decorators';
+import { HtmlPages } from '../../http/html-pages';
 import { PREFERENCES_PATH, UNSUBSCRIBE_PATH } from '../preference-links/preference-links';
 import { NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { type AllPreferences, type FormChoice, type LinkContext, LinkRefused, PreferencesPageService, quietHoursProblem, type StopChoice, type SubscriptionLink } from './preferences-page.service';
@@ -9,7 +10,7 @@ import { SubscriptionSectionView } from './subscription-section.view';
 import { NOTIFICATION_TYPES, type NotificationType } from '../../event-types/notification-type';
 
 /** The HTTP answer of each reason a link does not work. */
-const STATUS: Record<LinkRefused['reason'], number> = { invalid: 400, 'not-one-click': 400, used: 409, expired: 410, gone: 410, 'address-changed': 410 };
+const STATUS: Record<LinkRefused['reason'], number> = { invalid: 400, 'not-one-click': 400, 'too-large': 413, used: 409, expired: 410, gone: 410, 'address-changed': 410 };
 
 type Form = Record<string, unknown>;
 
@@ -34,7 +35,15 @@ export class PreferencesPageController {
     private readonly service: PreferencesPageService,
     private readonly view: PreferencesPageView,
     private readonly subscriptionView: SubscriptionSectionView,
-  ) {}
+    pages: HtmlPages,
+  ) {
+    // A body refused before these handlers ran (over HTTP_BODY_LIMIT; for one-click's multipart, a
+    // file, too many or too long fields) is refused like a link, in HTML: 413, or the form's 400.
+    const refuseBody = (path: string, otherwise: LinkRefused['reason']) => (status: number, request: unknown, response: unknown) =>
+      this.refuse(response as Response, `POST ${path}`, status === 413 ? 'too-large' : otherwise, undefined, (request as { headers: Record<string, unknown> }).headers['accept-language']);
+    pages.register(PREFERENCES_PATH, refuseBody(PREFERENCES_PATH, 'invalid'));
+    pages.register(UNSUBSCRIBE_PATH, refuseBody(UNSUBSCRIBE_PATH, 'not-one-click'));
+  }
 
   @Get(PREFERENCES_PATH)
   show(@Query('t') token: unknown, @Headers('accept-language') languages: unknown, @Res() res: Response): Promise<void> {
@@ -107,10 +116,7 @@ export class PreferencesPageController {
    * logs the path, never the token.
    */
   private async answer(res: Response, where: string, languages: unknown, render: (subscription: SubscriptionLink | null) => Promise<string>, token: unknown): Promise<void> {
-    res.setHeader('cache-control', 'no-store');
-    // The token is in the URL: no Referer carries it anywhere (the pages also say so in a <meta>).
-    res.setHeader('referrer-policy', 'no-referrer');
-    res.setHeader('x-content-type-options', 'nosniff');
+    this.commonHeaders(res);
     try {
       // A mail to a subscribed address (not a person) has its subscription's page.
       const subscription = await this.service.openSubscription(token);
@@ -118,10 +124,24 @@ export class PreferencesPageController {
       res.status(200).type('html').send(await render(subscription));
     } catch (error) {
       if (!(error instanceof LinkRefused)) throw error;
-      res.setHeader('content-security-policy', this.view.contentSecurityPolicy);
-      this.logger.debug(`${where}: ${STATUS[error.reason]} ${error.reason}`);
-      res.status(STATUS[error.reason]).type('html').send(this.view.refused(error.reason, await this.service.readerOf(error.person, languages)));
+      await this.refuse(res, where, error.reason, error.person, languages);
     }
+  }
+
+  private commonHeaders(res: Response): void {
+    res.setHeader('cache-control', 'no-store');
+    // The token is in the URL: no Referer carries it anywhere (the pages also say so in a <meta>).
+    res.setHeader('referrer-policy', 'no-referrer');
+    res.setHeader('x-content-type-options', 'nosniff');
+  }
+
+  /** The page of a refused link or form, with its 4xx. */
+  private async refuse(res: Response, where: string, reason: LinkRefused['reason'], person: LinkRefused['person'], languages: unknown): Promise<void> {
+    const page = this.view.refused(reason, await this.service.readerOf(person, languages));
+    this.commonHeaders(res);
+    res.setHeader('content-security-policy', this.view.contentSecurityPolicy);
+    this.logger.debug(`${where}: ${STATUS[reason]} ${reason}`);
+    res.status(STATUS[reason]).type('html').send(page);
   }
 }
 

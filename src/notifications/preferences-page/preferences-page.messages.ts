@@ -15,6 +15,6 @@ export const PREFERENCES_PAGE_MESSAGES: MessageSet = {
 
 /**
  * Why a link does not work: each has its `refused.<reason>` message. `address-changed`:
- * the mail went to an address the person no longer has.
+ * the mail went to an address the person no longer has. `too-large`: a body over HTTP_BODY_LIMIT.
  */
-export type RefusalReason = 'invalid' | 'expired' | 'used' | 'gone' | 'address-changed' | 'not-one-click';
+export type RefusalReason = 'invalid' | 'expired' | 'used' | 'gone' | 'address-changed' | 'not-one-click' | 'too-large';

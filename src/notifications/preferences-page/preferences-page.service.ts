@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, LessThan } from 'typeorm';
+import { DataSource, type EntityManager, LessThan } from 'typeorm';
 import type { AudienceSource, SubscriptionView } from '../../audiences/audience-source.port';
 import { AudienceSources } from '../../audiences/audience-sources';
 import { DeliveryChannels } from '../../channels/delivery-channels';
@@ -276,53 +276,65 @@ export class PreferencesPageService {
     if (!Object.entries(wanted.types).every(([type, choice]) => offered(type, choice)) || !wanted.overrides.every((o) => offered(o.eventType, o.choice))) {
       throw new LinkRefused('invalid', link.person);
     }
-    await this.spendForm(link, formId);
     try {
-      if (wanted.notificationsEnabled !== link.person.notificationsEnabled) {
-        await this.users.updateProfile(link.person.id, { notificationsEnabled: wanted.notificationsEnabled });
-      }
-      const known = new Set([...link.preferences.flatMap((p) => p.applicationOverrides.map((o) => o.applicationId)), ...(link.application ? [link.application.id] : [])]);
-      for (const current of link.preferences) {
-        const type = current.eventType as NotificationType;
-        const choice = wanted.types[type];
-        if (choice && differs(choice, current)) await this.users.setPreference(link.person.id, type, undefined, preferenceOf(choice));
-        for (const change of wanted.overrides.filter((o) => o.eventType === type && known.has(o.applicationId))) {
-          const override = current.applicationOverrides.find((o) => o.applicationId === change.applicationId);
-          if (change.choice === null) {
-            if (override) await this.users.setPreference(link.person.id, type, change.applicationId, { enabled: null });
-          } else if (!override || differs(change.choice, override)) await this.users.setPreference(link.person.id, type, change.applicationId, preferenceOf(change.choice));
+      // All or nothing: the form's id is spent and every change written in one transaction, so a
+      // failure halfway (the database's) leaves nothing of the save, and the same form may be sent again.
+      await this.transactions.run(async (manager) => {
+        await this.spendForm(link, formId, manager);
+        const person = link.person.id;
+        if (wanted.notificationsEnabled !== link.person.notificationsEnabled) await this.users.writeNotificationsEnabled(manager, person, wanted.notificationsEnabled);
+        const known = new Set([...link.preferences.flatMap((p) => p.applicationOverrides.map((o) => o.applicationId)), ...(link.application ? [link.application.id] : [])]);
+        for (const current of link.preferences) {
+          const type = current.eventType as NotificationType;
+          const choice = wanted.types[type];
+          if (choice && differs(choice, current)) await this.users.writePreference(manager, person, type, undefined, preferenceOf(choice));
+          for (const change of wanted.overrides.filter((o) => o.eventType === type && known.has(o.applicationId))) {
+            const override = current.applicationOverrides.find((o) => o.applicationId === change.applicationId);
+            if (change.choice === null) {
+              if (override) await this.users.writePreference(manager, person, type, change.applicationId, { enabled: null });
+            } else if (!override || differs(change.choice, override)) await this.users.writePreference(manager, person, type, change.applicationId, preferenceOf(change.choice));
+          }
         }
-      }
-      const quiet = wanted.quietHours;
-      if (quiet?.reset) {
-        if (link.quietHours.source === 'USER') await this.quietHours.resetMine(link.person.id);
-      } else if (quiet) {
-        const now = link.quietHours;
-        const same = now.source === 'USER' && now.enabled === quiet.enabled && now.start === quiet.start && now.end === quiet.end && now.weekends === quiet.weekends
-          && [...now.breakThrough].sort().join() === [...quiet.breakThrough].sort().join();
-        if (!same) await this.quietHours.setMine(link.person.id, { enabled: quiet.enabled, start: quiet.start, end: quiet.end, weekends: quiet.weekends, timeZone: now.source === 'USER' ? now.timeZone : null, breakThrough: quiet.breakThrough });
-      }
+        const quiet = wanted.quietHours;
+        if (quiet?.reset) {
+          if (link.quietHours.source === 'USER') await this.quietHours.writeMine(manager, person, null);
+        } else if (quiet) {
+          const now = link.quietHours;
+          const same = now.source === 'USER' && now.enabled === quiet.enabled && now.start === quiet.start && now.end === quiet.end && now.weekends === quiet.weekends
+            && [...now.breakThrough].sort().join() === [...quiet.breakThrough].sort().join();
+          if (!same) await this.quietHours.writeMine(manager, person, { enabled: quiet.enabled, start: quiet.start, end: quiet.end, weekends: quiet.weekends, timeZone: now.source === 'USER' ? now.timeZone : null, breakThrough: quiet.breakThrough });
+        }
+      });
     } catch (error) {
       // A choice the page does not offer (a form made by hand): refused like a bad form.
       if (error instanceof BadUserInputError) throw new LinkRefused('invalid', link.person);
       throw error;
     }
+    await this.forgetExpired();
   }
 
-  private spendForm(link: Spendable, formId: unknown): Promise<void> {
+  /** Spends a form's id: on its own, or within the caller's transaction (`manager`: the save's). */
+  private async spendForm(link: Spendable, formId: unknown, manager?: EntityManager): Promise<void> {
     if (typeof formId !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(formId)) throw new LinkRefused('invalid', link.person);
-    return this.spend(`form:${formId}`, link);
+    return manager ? this.record(`form:${formId}`, link, manager) : this.spend(`form:${formId}`, link);
   }
 
   /** Records a single-use id as used; refuses one used before. Forgets the ids of expired links on the way. */
   private async spend(id: string, link: Spendable): Promise<void> {
-    const repo = this.dataSource.getRepository(UsedLinkEntity);
+    await this.transactions.exclusive(() => this.record(id, link, this.dataSource.manager));
+    await this.forgetExpired();
+  }
+
+  private async record(id: string, link: Spendable, manager: EntityManager): Promise<void> {
     try {
-      await this.transactions.exclusive(() => repo.insert({ id, expiresAt: link.expiresAt }));
+      await manager.getRepository(UsedLinkEntity).insert({ id, expiresAt: link.expiresAt });
     } catch (error) {
       if (isUniqueViolation(error)) throw new LinkRefused('used', link.person);
       throw error;
     }
-    await this.transactions.exclusive(() => repo.delete({ expiresAt: LessThan(this.clock.date()) }));
+  }
+
+  private async forgetExpired(): Promise<void> {
+    await this.transactions.exclusive(() => this.dataSource.getRepository(UsedLinkEntity).delete({ expiresAt: LessThan(this.clock.date()) }));
   }
 }

@@ -118,14 +118,20 @@ export class QuietHoursService {
   }
 
   async setMine(userId: string, input: QuietHoursFields): Promise<QuietHoursModel> {
-    await this.transactions.run((manager) => this.write(manager, QuietHoursScope.USER, userId, input));
+    await this.transactions.run((manager) => this.writeMine(manager, userId, input));
     return this.forPerson(userId);
   }
 
   /** Forgets a person's own choice: the defaults hold again. */
   async resetMine(userId: string): Promise<QuietHoursModel> {
-    await this.dataSource.getRepository(QuietHoursEntity).delete({ scope: QuietHoursScope.USER, ownerId: userId });
+    await this.writeMine(this.dataSource.manager, userId, null);
     return this.forPerson(userId);
+  }
+
+  /** A person's own quiet hours (null: forgotten, the defaults hold), in a transaction of the caller's (Transactions.run). */
+  async writeMine(manager: EntityManager, userId: string, input: QuietHoursFields | null): Promise<void> {
+    if (input) await this.write(manager, QuietHoursScope.USER, userId, input);
+    else await manager.getRepository(QuietHoursEntity).delete({ scope: QuietHoursScope.USER, ownerId: userId });
   }
 
   /** An ADMIN's default, for one application or the installation, with its audit entry. */
