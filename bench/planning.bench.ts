@@ -100,7 +100,7 @@ async function seed(ds: DataSource, frequency: NotificationFrequency): Promise<v
   await ds.getRepository(ApplicationEntity).insert({ externalId: 'big', name: 'Big' });
   const app = await ds.getRepository(ApplicationEntity).findOneByOrFail({ externalId: 'big' });
   const users = Array.from({ length: RECIPIENTS }, (_, i) => ({
-    externalId: `u${i}`, displayName: `User ${i}`, email: `u${i}@example.com`, notificationsEnabled: true, locale: i % 2 ? 'fr' : 'en', timeZone: ZONES[i % 3],
+    externalId: `u${i}`, displayName: `User ${i}`, email: `u${i}@example.com`, emailKey: `u${i}@example.com`, notificationsEnabled: true, locale: i % 2 ? 'fr' : 'en', timeZone: ZONES[i % 3],
   }));
   await ds.transaction((m) => chunked(users, 500, (c) => m.getRepository(UserEntity).insert(c)));
   const ids = (await ds.getRepository(UserEntity).find({ select: { id: true }, order: { id: 'ASC' } })).map((u) => u.id);

@@ -37,6 +37,7 @@ async function seed(ds: DataSource): Promise<void> {
     externalId: `u${i}`,
     displayName: `User ${i}`,
     email: i % 20 === 1 ? null : `u${i}@example.com`,
+    emailKey: i % 20 === 1 ? null : `u${i}@example.com`,
     notificationsEnabled: i % 20 !== 2,
     locale: 'en',
   }));

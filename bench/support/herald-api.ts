@@ -8,6 +8,7 @@ import { ApplicationEntity } from '../../src/users/entities/application.entity';
 import { MembershipEntity, MembershipRole } from '../../src/users/entities/membership.entity';
 import { PreferenceEntity } from '../../src/users/entities/preference.entity';
 import { UserEntity } from '../../src/users/entities/user.entity';
+import { addressKey } from '../../src/users/suspensions/address-suspensions';
 import { BENCH_JWT_SECRET, type HeraldProcess } from './herald-process';
 import { managersOf } from './job-events';
 
@@ -77,7 +78,8 @@ export async function seedManagers(herald: HeraldProcess, applicationId: string,
     await ds.getRepository(ApplicationEntity).insert({ externalId: applicationId, name: `Application ${applicationId}` });
     const app = await ds.getRepository(ApplicationEntity).findOneByOrFail({ externalId: applicationId });
     const users = managersOf(applicationId, managers).map((u, i) => (readers ? { ...u, ...readers[i % readers.length] } : u));
-    for (let i = 0; i < users.length; i += 500) await ds.getRepository(UserEntity).insert(users.slice(i, i + 500));
+    const people = users.map((u) => ({ ...u, emailKey: u.email ? addressKey(u.email) : null })); // as Herald writes a person
+    for (let i = 0; i < people.length; i += 500) await ds.getRepository(UserEntity).insert(people.slice(i, i + 500));
     const ids = (await ds.getRepository(UserEntity).createQueryBuilder('u').select('u.id', 'id').where('u.external_id LIKE :p', { p: `${applicationId}-u%` }).getRawMany<{ id: number }>()).map((r) => r.id);
     const rows = ids.map((userId) => ({ applicationId: app.id, userId, role: MembershipRole.MANAGE }));
     for (let i = 0; i < rows.length; i += 500) await ds.getRepository(MembershipEntity).insert(rows.slice(i, i + 500));

@@ -26,6 +26,7 @@ import { SmtpSettingsService } from '../../src/settings/smtp-settings/smtp-setti
 import { ApplicationEntity } from '../../src/users/entities/application.entity';
 import { MembershipEntity, MembershipRole } from '../../src/users/entities/membership.entity';
 import { UserEntity } from '../../src/users/entities/user.entity';
+import { addressKey } from '../../src/users/suspensions/address-suspensions';
 import { eventually } from './people';
 
 /** The dispatcher's timing in the specs of the dispatcher and of a channel under it: only the ManualClock moves it. */
@@ -142,7 +143,7 @@ export class NotificationsCore {
     for (const id of people) {
       let user = await ds.getRepository(UserEntity).findOneBy({ externalId: id });
       if (!user) {
-        await ds.getRepository(UserEntity).insert({ externalId: id, displayName: id, email: `${id}@example.com`, notificationsEnabled: true, locale: 'en' });
+        await ds.getRepository(UserEntity).insert({ externalId: id, displayName: id, email: `${id}@example.com`, emailKey: addressKey(`${id}@example.com`), notificationsEnabled: true, locale: 'en' });
         user = await ds.getRepository(UserEntity).findOneByOrFail({ externalId: id });
       }
       await ds.getRepository(MembershipEntity).insert({ applicationId: app.id, userId: user.id, role: MembershipRole.MANAGE });

@@ -8,6 +8,7 @@ import { MembershipEntity, MembershipRole } from '../entities/membership.entity'
 import { PreferenceEntity } from '../entities/preference.entity';
 import { UserEntity } from '../entities/user.entity';
 import { AddressSuspensionEntity } from '../suspensions/address-suspension.entity';
+import { addressKey } from '../suspensions/address-suspensions';
 import { RecipientsService } from './recipients.service';
 
 describe.each(testDatabases('herald_readers'))('RecipientsService.readersOf: who still receives a mail ($name)', ({ database: databaseOf }) => {
@@ -25,7 +26,9 @@ describe.each(testDatabases('herald_readers'))('RecipientsService.readersOf: who
       ids.set(app, (await dataSource.getRepository(ApplicationEntity).findOneByOrFail({ externalId: app })).id);
     }
     const person = async (externalId: string, fields: Partial<UserEntity> = {}, manages = ['app-1'], role = MembershipRole.MANAGE) => {
-      await dataSource.getRepository(UserEntity).insert({ externalId, email: `${externalId}@example.com`, displayName: externalId.toUpperCase(), notificationsEnabled: true, locale: 'fr', timeZone: 'Europe/Paris', ...fields });
+      const row = { externalId, email: `${externalId}@example.com`, displayName: externalId.toUpperCase(), notificationsEnabled: true, locale: 'fr', timeZone: 'Europe/Paris', ...fields };
+      // As UsersService writes a person: with the key address suspensions are matched on.
+      await dataSource.getRepository(UserEntity).insert({ ...row, emailKey: row.email ? addressKey(row.email) : null });
       const user = await dataSource.getRepository(UserEntity).findOneByOrFail({ externalId });
       ids.set(externalId, user.id);
       people.push(externalId);
