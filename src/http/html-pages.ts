@@ -1,31 +1,50 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable, Module, type OnModuleInit, SetMetadata } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService, Reflector } from '@nestjs/core';
 
 /**
- * How a page answers a request Herald refused before the page's controller could:
- * a body Express's parser refused (over HTTP_BODY_LIMIT), or multer's (a file, too
- * many or too long fields). `status` is the refusal's (400, 413, 415); the answer is
- * written on `response` (Express's).
+ * A controller of pages people see (the preferences page, one-click unsubscribe, a
+ * subscription's confirmation): it answers, in HTML, a body Herald refused before
+ * its handler could run — one Express's parser refused (over HTTP_BODY_LIMIT), or
+ * multer's (a file, too many or too long fields). `status` is the refusal's (400,
+ * 413, 415); the answer is written on `response` (Express's).
  */
-export type PageRefusal = (status: number, request: unknown, response: unknown) => Promise<void>;
+export interface RefusesBodies {
+  refuseBody(path: string, status: number, request: unknown, response: unknown): Promise<void>;
+}
+
+const PAGE_PATHS = 'herald:html-page-paths';
+
+/** Marks a RefusesBodies controller with the paths whose refused bodies it answers. */
+export const HtmlPage = (...paths: string[]) => SetMetadata(PAGE_PATHS, paths);
 
 /**
- * The paths whose answers are HTML pages people see (the preferences page, one-click
- * unsubscribe, a subscription's confirmation). HeraldExceptionFilter answers their
- * refused bodies with the page's own refusal instead of the API's JSON.
+ * The controllers marked @HtmlPage, found through Nest's DiscoveryService when the
+ * application starts. HeraldExceptionFilter asks it who answers a path's refused
+ * body instead of the API's JSON.
  */
 @Injectable()
-export class HtmlPages {
-  private readonly pages = new Map<string, PageRefusal>();
+export class HtmlPages implements OnModuleInit {
+  private readonly pages = new Map<string, RefusesBodies>();
 
-  register(path: string, refuse: PageRefusal): void {
-    this.pages.set(path, refuse);
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  onModuleInit(): void {
+    for (const { metatype, instance } of this.discovery.getControllers()) {
+      const paths = metatype ? this.reflector.get<string[] | undefined>(PAGE_PATHS, metatype) : undefined;
+      for (const path of paths ?? []) this.pages.set(path, instance as RefusesBodies);
+    }
   }
 
-  refusalOf(path: string): PageRefusal | undefined {
-    return this.pages.get(path);
+  /** The page that answers `path`'s refused bodies, if it is a page's path. */
+  refusalOf(path: string): ((status: number, request: unknown, response: unknown) => Promise<void>) | undefined {
+    const page = this.pages.get(path);
+    return page && ((status, request, response) => page.refuseBody(path, status, request, response));
   }
 }
 
-/** One HtmlPages for the app: imported by the pages' modules and by GraphqlApiModule (its exception filter). */
-@Module({ providers: [HtmlPages], exports: [HtmlPages] })
+/** HtmlPages, for GraphqlApiModule's exception filter. */
+@Module({ imports: [DiscoveryModule], providers: [HtmlPages], exports: [HtmlPages] })
 export class HtmlPagesModule {}

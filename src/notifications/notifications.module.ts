@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AudiencesModule } from '../audiences/audiences.module';
 import { ChannelsModule } from '../channels/channels.module';
-import { HtmlPagesModule } from '../http/html-pages';
 import { JobEventsModule } from '../job-events/job-events.module';
 import { SettingsModule } from '../settings/settings.module';
 import { UsersModule } from '../users/users.module';
@@ -61,7 +60,6 @@ import { TEMPLATE_SOURCE } from './rendering/template-source';
   imports: [
     SettingsModule,
     ChannelsModule,
-    HtmlPagesModule, // the preferences page's refusals of a body (HeraldExceptionFilter)
     AudiencesModule,
     UsersModule,
     JobEventsModule,

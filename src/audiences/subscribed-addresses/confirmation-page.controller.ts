@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
 import { Public } from '../../auth/auth.decorators';
-import { HtmlPages } from '../../http/html-pages';
+import { HtmlPage, type RefusesBodies } from '../../http/html-pages';
 import { type ConfirmationLink, CONFIRM_PATH, SubscribedAddressesService } from './subscribed-addresses.service';
 
 /** What this controller uses of Express's response. */
@@ -27,16 +27,14 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
  */
 @Controller()
 @Public()
-export class ConfirmationPageController {
-  constructor(
-    private readonly subscriptions: SubscribedAddressesService,
-    pages: HtmlPages,
-  ) {
-    // A body refused before confirm() ran (over HTTP_BODY_LIMIT, say): this page's refusal, in HTML.
-    pages.register(CONFIRM_PATH, async (status, _request, response) => {
-      const what = status === 413 ? 'is larger than this page sends' : 'is not what this page sends';
-      this.send(response as Response, status, 'This link does not work', `<p role="alert">Nothing was changed: what was sent ${what}. Open the link of the mail again.</p>`);
-    });
+@HtmlPage(CONFIRM_PATH)
+export class ConfirmationPageController implements RefusesBodies {
+  constructor(private readonly subscriptions: SubscribedAddressesService) {}
+
+  /** A body refused before confirm() ran (over HTTP_BODY_LIMIT, say): this page's refusal, in HTML. */
+  async refuseBody(_path: string, status: number, _request: unknown, response: unknown): Promise<void> {
+    const what = status === 413 ? 'is larger than this page sends' : 'is not what this page sends';
+    this.send(response as Response, status, 'This link does not work', `<p role="alert">Nothing was changed: what was sent ${what}. Open the link of the mail again.</p>`);
   }
 
   @Get(CONFIRM_PATH)

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { HtmlPagesModule } from '../../http/html-pages';
 import { MailTransportsModule } from '../../email/transports/mail-transports.module';
 import { SettingsModule } from '../../settings/settings.module';
 import { UsersModule } from '../../users/users.module';
@@ -18,7 +17,7 @@ import { SubscribedAddressesSource } from './subscribed-addresses.source';
  * confirmation link opens. The confirmation mail goes through the mail transport in use.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([SubscribedAddressEntity, SubscribedAddressTypeEntity]), UsersModule, SettingsModule, MailTransportsModule, HtmlPagesModule],
+  imports: [TypeOrmModule.forFeature([SubscribedAddressEntity, SubscribedAddressTypeEntity]), UsersModule, SettingsModule, MailTransportsModule],
   controllers: [ConfirmationPageController],
   providers: [SubscribedAddressesSource, SubscribedAddressesService, SubscribedAddressesResolver, ConfirmationMail],
 })

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, Logger, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { NoFilesInterceptor } from '@nestjs/platform-express';
 import { Public } from '../../auth/auth.decorators';
-import { HtmlPages } from '../../http/html-pages';
+import { HtmlPage, type RefusesBodies } from '../../http/html-pages';
 import { PREFERENCES_PATH, UNSUBSCRIBE_PATH } from '../preference-links/preference-links';
 import { NotificationFrequency } from '../../users/frequency/notification-frequency';
 import { type AllPreferences, type FormChoice, type LinkContext, LinkRefused, PreferencesPageService, quietHoursProblem, type StopChoice, type SubscriptionLink } from './preferences-page.service';
@@ -28,21 +28,25 @@ interface Response {
  */
 @Controller()
 @Public()
-export class PreferencesPageController {
+@HtmlPage(PREFERENCES_PATH, UNSUBSCRIBE_PATH)
+export class PreferencesPageController implements RefusesBodies {
   private readonly logger = new Logger('PreferencesPage');
 
   constructor(
     private readonly service: PreferencesPageService,
     private readonly view: PreferencesPageView,
     private readonly subscriptionView: SubscriptionSectionView,
-    pages: HtmlPages,
-  ) {
-    // A body refused before these handlers ran (over HTTP_BODY_LIMIT; for one-click's multipart, a
-    // file, too many or too long fields) is refused like a link, in HTML: 413, or the form's 400.
-    const refuseBody = (path: string, otherwise: LinkRefused['reason']) => (status: number, request: unknown, response: unknown) =>
-      this.refuse(response as Response, `POST ${path}`, status === 413 ? 'too-large' : otherwise, undefined, (request as { headers: Record<string, unknown> }).headers['accept-language']);
-    pages.register(PREFERENCES_PATH, refuseBody(PREFERENCES_PATH, 'invalid'));
-    pages.register(UNSUBSCRIBE_PATH, refuseBody(UNSUBSCRIBE_PATH, 'not-one-click'));
+  ) {}
+
+  /**
+   * A body refused before these handlers ran (over HTTP_BODY_LIMIT; for one-click's
+   * multipart, a file, too many or too long fields) is refused like a link, in HTML:
+   * 413, or the form's 400 (one-click's: not a one-click).
+   */
+  refuseBody(path: string, status: number, request: unknown, response: unknown): Promise<void> {
+    const otherwise: LinkRefused['reason'] = path === UNSUBSCRIBE_PATH ? 'not-one-click' : 'invalid';
+    const languages = (request as { headers: Record<string, unknown> }).headers['accept-language'];
+    return this.refuse(response as Response, `POST ${path}`, status === 413 ? 'too-large' : otherwise, undefined, languages);
   }
 
   @Get(PREFERENCES_PATH)
