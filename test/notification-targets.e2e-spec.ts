@@ -89,6 +89,42 @@ describe(`notification targets (${DATABASE_KIND})`, () => {
     expect((await app.admin(LIST, { app: 'billing' })).notificationTargets.length).toBe(before);
   });
 
+  it('refuses a name, URL or key with a NUL, CR/LF or another control character, a URL with white space (two URLs), a blank name: naming the field, storing and changing nothing', async () => {
+    const fieldsOf = (res: { errors?: Array<{ extensions?: Record<string, unknown> }> }) => {
+      expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      return [...new Set((res.errors![0].extensions!.fields as Array<{ field: string }>).map((f) => f.field))];
+    };
+    const before = (await app.admin(LIST, { app: 'billing' })).notificationTargets;
+    const bad: Array<[Record<string, unknown>, string]> = [
+      [{ name: 'ops\u0000x' }, 'name'],
+      [{ name: 'ops\r\nx' }, 'name'],
+      [{ name: 'ops\u001b[2Jx' }, 'name'],
+      [{ name: 'x\u202egnp.exe' }, 'name'],
+      [{ name: '   ' }, 'name'],
+      // The URL parser would drop CR, LF and tab silently, and %-encode a NUL or a space: another URL than the one given.
+      [{ url: receiver.url(`/hook?${TOKEN}\r\nx`) }, 'url'],
+      [{ url: receiver.url(`/ho\tok?${TOKEN}`) }, 'url'],
+      [{ url: receiver.url(`/hook\u0000x?${TOKEN}`) }, 'url'],
+      [{ url: `${receiver.url('/a')} ${receiver.url(`/b?${TOKEN}`)}` }, 'url'],
+      [{ kind: 'WEBHOOK', secret: 'a-signing-secret\u0000x' }, 'secret'],
+      [{ kind: 'WEBHOOK', secret: 'a-signing-secret\r\nx' }, 'secret'],
+    ];
+    for (const [extra, field] of bad) {
+      const res = await app.gql(ADD, { input: input(extra) }, app.token(Role.ADMIN, 'admin'));
+      expect({ extra, fields: fieldsOf(res) }).toEqual({ extra, fields: [field] });
+      expect(JSON.stringify(res)).not.toContain(TOKEN);
+    }
+    expect((await app.admin(LIST, { app: 'billing' })).notificationTargets).toEqual(before);
+    const { id } = before[0];
+    for (const [extra, field] of bad.filter(([extra]) => !extra.kind)) {
+      const res = await app.gql(UPDATE, { input: { id, ...extra } }, app.token(Role.ADMIN, 'admin'));
+      expect({ extra, fields: fieldsOf(res) }).toEqual({ extra, fields: [field] });
+    }
+    expect((await app.admin(LIST, { app: 'billing' })).notificationTargets).toEqual(before);
+    // The list's application id is an id like any other.
+    expect(fieldsOf(await app.gql(LIST, { app: 'billing\u0000x' }, app.token(Role.ADMIN, 'admin')))).toEqual(['applicationId']);
+  });
+
   it('posts a test message and reports each step; a deleted webhook fails at SEND', async () => {
     const { id } = (await app.admin(ADD, { input: input({ kind: 'SLACK', name: '#shop', url: receiver.url(`/services/T0/B0/${TOKEN}`) }) })).addNotificationTarget;
     const ok = (await app.gql(TEST, { input: { id } }, app.token(Role.USER, 'ann'))).data.testNotificationTarget;

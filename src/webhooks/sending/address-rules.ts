@@ -69,6 +69,8 @@ export class AddressRules {
     } catch {
       throw new TargetAddressError('is not a URL');
     }
+    // The URL parser drops tab, CR and LF and %-encodes spaces and controls: what it would post to is not what was given.
+    if (/[\s\u0000-\u001f\u007f-\u009f]/.test(text.trim())) throw new TargetAddressError('must be one URL, without white space or control characters');
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.rules.allowHttp)) throw new TargetAddressError('must be an https:// URL');
     if (url.username || url.password) throw new TargetAddressError('must not carry a user name or password');
     const host = hostOf(url);

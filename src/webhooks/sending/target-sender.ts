@@ -7,7 +7,7 @@ import { ChatMessageWriter, type ChatReader } from '../messages/chat-message';
 import { NotificationTargets, type SendableTarget } from '../notification-targets';
 import { targetIdOf } from '../target-ids';
 import type { PostContent, WebhookFormat } from '../webhook-format';
-import { classifyAnswer } from './answer-classification';
+import { type AnswerMeaning, classifyAnswer } from './answer-classification';
 import { TargetPacing } from './target-pacing';
 import { WebhookHttp } from './webhook-http';
 
@@ -68,19 +68,21 @@ export class TargetSender {
       await this.pacing.done(target.id, 0);
       return { sent: false, failure: { scope: 'message', transient: true, reply: null, description: `could not write the message: ${(error as Error).message}`, via: target.host } };
     }
+    let meaning: AnswerMeaning;
     try {
       const request = format.write(content, target, this.clock.now());
       answer = await this.http.post(target.url, request.body, request.headers);
+      meaning = classifyAnswer(answer, target.host, this.clock.now());
+      // A 429's Retry-After is recorded while the turn is still this post's: no other worker or process posts in between.
+      if (meaning.outcome === 'slow-down') await this.pacing.slowDown(target.id, meaning.untilMs);
     } finally {
       await this.pacing.done(target.id, format.intervalMs);
     }
-    const meaning = classifyAnswer(answer, target.host, this.clock.now());
     const sendMs = answer.ms;
     switch (meaning.outcome) {
       case 'sent':
         return { sent: true, reference: null, reply: meaning.reply, sendMs };
       case 'slow-down': {
-        await this.pacing.slowDown(target.id, meaning.untilMs);
         const description = `waiting: ${target.host} asked to slow down (${meaning.reply}); next post after ${new Date(meaning.untilMs).toISOString()}, no attempt spent`;
         return { sent: false, failure: { scope: 'channel', slowDown: true, description }, sendMs };
       }

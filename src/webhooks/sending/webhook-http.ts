@@ -90,19 +90,24 @@ export class WebhookHttp {
         headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Herald', ...headers },
         ...(secure && { servername: isIpLiteral(host) ? undefined : host, ...(this.ca && { ca: this.ca }) }),
       };
+      // Once the status line came, that is the answer, even if the body then stops short or
+      // drags past the timeout: the webhook took the message (or said why not), and posting it
+      // again because its body was slow would post it twice.
+      const chunks: Buffer[] = [];
+      let response: IncomingMessage | undefined;
+      const answered = (res: IncomingMessage) => {
+        const retryAfter = res.headers['retry-after'];
+        finish({ answered: true, status: res.statusCode ?? 0, retryAfter: typeof retryAfter === 'string' ? retryAfter : null, body: Buffer.concat(chunks).toString('utf8'), ms: this.clock.now() - start, reached: [...reached, 'SEND'] });
+      };
       const req: ClientRequest = (secure ? httpsRequest : httpRequest)(url, options, (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
+        response = res;
         let kept = 0;
         res.on('data', (chunk: Buffer) => {
           if (kept < BODY_BYTES) chunks.push(chunk.subarray(0, BODY_BYTES - kept));
           kept += chunk.length;
         });
-        res.on('end', () => {
-          reached.push('SEND');
-          const retryAfter = res.headers['retry-after'];
-          finish({ answered: true, status: res.statusCode ?? 0, retryAfter: typeof retryAfter === 'string' ? retryAfter : null, body: Buffer.concat(chunks).toString('utf8'), ms: this.clock.now() - start, reached: [...reached] });
-        });
-        res.on('error', () => fail(`${host} broke off its answer`));
+        res.on('end', () => answered(res));
+        res.on('error', () => answered(res));
       });
       req.on('socket', (socket) => {
         socket.once('connect', () => {
@@ -114,10 +119,11 @@ export class WebhookHttp {
           step = 'SEND';
         });
       });
-      req.on('error', (error: NodeJS.ErrnoException) => fail(describe(host, step, error)));
+      req.on('error', (error: NodeJS.ErrnoException) => (response ? answered(response) : fail(describe(host, step, error))));
       // A hanging server is this attempt's transient failure, not a worker held for ever.
       const timer = setTimeout(() => {
-        fail(`${host} did not answer within ${this.timeoutMs} ms`, true);
+        if (response) answered(response);
+        else fail(`${host} did not answer within ${this.timeoutMs} ms`, true);
         req.destroy();
       }, this.timeoutMs);
       req.end(body);

@@ -6,7 +6,8 @@ import type { WebhookFormat } from '../webhook-format';
  * where blocks cannot) and Block Kit `blocks`, within Slack's limits: at most 50
  * blocks, a header's plain text 150 characters, a section's text 3,000, at most 10
  * fields of 2,000, a button's text 75 and its URL 3,000. Text that came with the
- * event is escaped (&, <, >), so that it cannot mention @channel or make a link.
+ * event is escaped (&, <, >) wherever Slack reads mrkdwn — the blocks and the
+ * top-level `text` — so that it cannot mention @channel or make a link.
  */
 export const SLACK_FORMAT: WebhookFormat = {
   channel: 'slack',
@@ -32,7 +33,8 @@ export function slackMessage(m: ChatMessage): { text: string; blocks: object[] }
   }
   if (lines.length > MAX_LINES) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `+${lines.length - MAX_LINES}` }] });
   if (m.link) blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: 'open', text: { type: 'plain_text', text: clip(m.link.label, 75), emoji: false }, url: m.link.url.slice(0, 3000) }] });
-  return { text: m.title, blocks: blocks.slice(0, MAX_BLOCKS) };
+  // The top-level text is mrkdwn too (the notification's line, and what shows where blocks cannot): escaped as the blocks are.
+  return { text: escape(m.title), blocks: blocks.slice(0, MAX_BLOCKS) };
 }
 
 function section(text: string, code = false): object {

@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int } from '@nestjs/graphql';
-import { ArrayMaxSize, ArrayMinSize, IsEnum, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { SingleLineText } from '@herald/contracts';
+import { ArrayMaxSize, ArrayMinSize, IsEnum, IsIn, IsInt, IsOptional, Matches, Max, Min, MinLength } from 'class-validator';
 import { NOTIFICATION_TYPES, NotificationType } from '../../event-types/notification-type';
 import { IsIanaTimeZone, IsMailLanguage } from '../../i18n/validators';
 import { ExternalId } from '../../users/external-id';
@@ -17,15 +18,15 @@ export class AddNotificationTargetInput {
   kind: TargetKind;
 
   @Field({ description: 'What the team calls it ("#billing-alerts"): shown in lists and in the mail if it is disabled' })
-  @IsString() @MinLength(1) @MaxLength(255)
+  @SingleLineText({ maxLength: 255 }) @Matches(/\S/, { message: 'must not be blank' })
   name: string;
 
   @Field({ description: 'The webhook URL (https, on a host an admin allows: WEBHOOK_ALLOWED_HOSTS). A secret: stored encrypted, never shown again' })
-  @IsString() @MinLength(1) @MaxLength(2048)
+  @SingleLineText({ maxLength: 2048 })
   url: string;
 
   @Field(() => String, { nullable: true, description: 'WEBHOOK only, required there: the key of the X-Herald-Signature HMAC (16 to 255 characters; docs/wire-format.md). Stored encrypted, never shown again' })
-  @IsOptional() @IsString() @MinLength(16) @MaxLength(255)
+  @IsOptional() @SingleLineText({ maxLength: 255 }) @MinLength(16)
   secret?: string | null;
 
   @Field(() => [NotificationType], { description: 'The kinds of event it gets (at least one)' })

@@ -1,10 +1,11 @@
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
 import { Role } from '../../auth/role.enum';
 import { NotificationTargetModel } from './notification-target.model';
 import { AddNotificationTargetInput } from './add-notification-target.input';
 import { NotificationTargetIdInput } from './notification-target-id.input';
+import { NotificationTargetsArgs } from './notification-targets.args';
 import { NotificationTargetsService } from './notification-targets.service';
 import { UpdateNotificationTargetInput } from './update-notification-target.input';
 
@@ -15,10 +16,7 @@ export class NotificationTargetsResolver {
 
   @Query(() => [NotificationTargetModel], { description: "An application's notification targets (ADMIN, or a MANAGE member of the application); their URLs are never shown, only their hosts" })
   @Roles(Role.ADMIN, Role.USER)
-  notificationTargets(
-    @CurrentPrincipal() principal: Principal,
-    @Args('applicationId', { type: () => ID, description: "The application's id in the console" }) applicationId: string,
-  ): Promise<NotificationTargetModel[]> {
+  notificationTargets(@CurrentPrincipal() principal: Principal, @Args() { applicationId }: NotificationTargetsArgs): Promise<NotificationTargetModel[]> {
     return this.service.list(principal, applicationId);
   }
 

@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int } from '@nestjs/graphql';
-import { ArrayMaxSize, ArrayMinSize, Equals, IsEnum, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { SingleLineText } from '@herald/contracts';
+import { ArrayMaxSize, ArrayMinSize, Equals, IsEnum, IsIn, IsInt, IsOptional, Matches, Max, Min, MinLength } from 'class-validator';
 import { NOTIFICATION_TYPES, NotificationType } from '../../event-types/notification-type';
 import { IsIanaTimeZone, IsMailLanguage } from '../../i18n/validators';
 import { NotificationFrequency } from '../../users/frequency/notification-frequency';
@@ -11,15 +12,15 @@ export class UpdateNotificationTargetInput {
   id: string;
 
   @Field(() => String, { nullable: true, description: 'What the team calls it' })
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(255)
+  @IsOptional() @SingleLineText({ maxLength: 255 }) @Matches(/\S/, { message: 'must not be blank' })
   name?: string | null;
 
   @Field(() => String, { nullable: true, description: 'A new webhook URL, checked as on add (https, an allowed host, no internal address); stored encrypted, never shown again' })
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(2048)
+  @IsOptional() @SingleLineText({ maxLength: 2048 })
   url?: string | null;
 
   @Field(() => String, { nullable: true, description: 'WEBHOOK only: a new signing key (16 to 255 characters); stored encrypted, never shown again' })
-  @IsOptional() @IsString() @MinLength(16) @MaxLength(255)
+  @IsOptional() @SingleLineText({ maxLength: 255 }) @MinLength(16)
   secret?: string | null;
 
   @Field(() => [NotificationType], { nullable: true, description: 'The kinds of event it gets (at least one)' })

@@ -6,7 +6,8 @@ import type { WebhookFormat } from '../webhook-format';
  * received") takes a message with one Adaptive Card attachment. Version 1.4, the
  * one Teams renders everywhere (mobile included). Text that came with the event
  * goes in TextRuns (a RichTextBlock's runs are not read as markdown: an error
- * message cannot become a link); the log in a monospace run.
+ * message, an application's or a job's name, a step cannot become a link — a
+ * FactSet's titles and values would be); the log in a monospace run.
  */
 export const TEAMS_FORMAT: WebhookFormat = {
   channel: 'teams',
@@ -40,10 +41,12 @@ export function adaptiveCard(m: ChatMessage): Record<string, unknown> {
     },
   ];
   if (m.intro) body.push(runs(m.intro));
-  if (m.facts.length) body.push({ type: 'FactSet', facts: m.facts.map((f) => ({ title: f.label, value: f.value })) });
+  // Facts as TextRuns, not a FactSet: Teams reads a fact's title and value as markdown, where an
+  // application's or a job's name could make a link.
+  body.push(...m.facts.map((f) => fact(f.label, f.value)));
   if (m.error) {
     body.push({ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: `${m.error.label}: `, weight: 'Bolder' }, { type: 'TextRun', text: m.error.message, color: 'Attention' }] });
-    if (m.error.step) body.push({ type: 'FactSet', facts: [{ title: m.error.step.label, value: m.error.step.value }] });
+    if (m.error.step) body.push(fact(m.error.step.label, m.error.step.value));
   }
   if (m.log) {
     body.push({ type: 'TextBlock', text: m.log.label, weight: 'Bolder', wrap: true, spacing: 'Medium' });
@@ -87,6 +90,11 @@ function lineItem(line: ChatLine): object {
 /** The last line of a digest cut short: how many more (the button opens the application in the console). */
 function more(count: number): object {
   return { type: 'Container', separator: true, items: [{ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: `+${count}`, isSubtle: true }] }] };
+}
+
+/** "Label: value", the label bold; neither read as markdown. */
+function fact(label: string, value: string): object {
+  return { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: `${label}: `, weight: 'Bolder' }, { type: 'TextRun', text: value }] };
 }
 
 function runs(text: string): object {
