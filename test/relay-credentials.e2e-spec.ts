@@ -60,3 +60,49 @@ describe(`a relay that refuses the credentials (${DATABASE_KIND})`, () => {
     expect(sink.received).toHaveLength(6);
   });
 });
+
+/**
+ * A relay that takes mail only from those who sign in, while Herald does not
+ * (authEnabled false): it answers MAIL FROM with 530 (RFC 4954), for every mail
+ * alike. That is the relay's refusal, as a refused credential is: the mails wait at
+ * AUTH, no delivery spends an attempt or ends FAILED, and they go out once the
+ * credentials are set.
+ */
+describe(`a relay that requires the authentication Herald does not give (${DATABASE_KIND})`, () => {
+  let sink: SmtpSink;
+  let app: HeraldTestApp;
+
+  beforeAll(async () => {
+    sink = await new SmtpSink({ auth: { user: 'herald', pass: 'right' } }).start();
+    app = await HeraldTestApp.start({ DISPATCH_SWEEP_INTERVAL_MS: '100', DISPATCH_BACKOFF_BASE_MS: '50', DISPATCH_MAX_ATTEMPTS: '2' });
+    await app.admin(UPDATE_SMTP, { input: { host: '127.0.0.1', port: sink.port, security: 'NONE', authEnabled: false, sender: 'herald@example.com' } });
+    await seedApplication(app, { id: 'app-anon', name: 'Billing' }, [{ id: 'dan' }, { id: 'eve' }]);
+  });
+  afterAll(async () => {
+    await app.close();
+    await sink.stop();
+  });
+
+  it('530 at MAIL FROM holds every mail at AUTH without spending attempts; they are sent once the credentials are set', async () => {
+    const res = await app.gql(
+      PUBLISH,
+      { input: { schemaVersion: 1, id: 'anon-1', type: 'VERSION_CREATED', occurredAt: '2026-11-24T09:00:00Z', application: { id: 'app-anon', name: 'Billing' }, version: { name: 'v1' } } },
+      app.token(Role.SERVICE, 'console'),
+    );
+    expect(res.data.publishJobEvent.deliveries).toBe(2);
+    await eventually(async () => {
+      const { deliveries } = (await app.admin(EVENT, { id: 'anon-1' })).event;
+      for (const d of deliveries) expect(d).toEqual({ status: 'WAITING', attempts: 0, lastError: expect.stringMatching(/the relay is down since .* \(AUTH: 530 /) });
+    });
+    // Longer than a retry schedule of 2 attempts at 50 ms: nothing FAILED, nothing spent.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await app.admin(EVENT, { id: 'anon-1' })).event.deliveries).toEqual([expect.objectContaining({ status: 'WAITING', attempts: 0 }), expect.objectContaining({ status: 'WAITING', attempts: 0 })]);
+
+    await app.admin(UPDATE_SMTP, { input: { authEnabled: true, username: 'herald', password: 'right' } });
+    await sink.waitFor(2);
+    await eventually(async () => {
+      for (const d of (await app.admin(EVENT, { id: 'anon-1' })).event.deliveries) expect(d).toMatchObject({ status: 'SENT', attempts: 1 });
+    });
+    expect(sink.received).toHaveLength(2);
+  });
+});

@@ -151,6 +151,23 @@ describe(`SMTP settings through GraphQL (${DATABASE_KIND})`, () => {
       expect((await app.admin(UPDATE, { input: { password: '' } })).updateSmtpSettings.passwordSet).toBe(false);
     });
 
+    it('refuses null for a field that always has a value, naming each, and saves nothing (the settings stay readable)', async () => {
+      const before = (await app.admin(QUERY)).smtpSettings;
+      const res = await app.gql(
+        UPDATE,
+        { input: { port: null, security: null, authEnabled: null, authMethod: null, verifyCertificate: null, connectionTimeoutMs: null, greetingTimeoutMs: null, socketTimeoutMs: null, poolSize: null, transport: null } },
+        app.token(Role.ADMIN),
+      );
+      expect(res.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
+      expect(res.errors![0].extensions.fields!.map((f) => f.field).sort()).toEqual(
+        ['authEnabled', 'authMethod', 'connectionTimeoutMs', 'greetingTimeoutMs', 'poolSize', 'port', 'security', 'socketTimeoutMs', 'transport', 'verifyCertificate'],
+      );
+      expect(res.errors![0].extensions.fields).toContainEqual({ field: 'port', message: 'cannot be cleared; give a value (absent keeps it)' });
+      const after = await app.gql(QUERY, {}, app.token(Role.ADMIN));
+      expect(after.errors).toBeUndefined();
+      expect(after.data.smtpSettings).toEqual(before);
+    });
+
     it('accepts an ENC(...) password made with the server key and refuses one made with another key', async () => {
       const key = (app.app.get(SecretCipher) as unknown as { key: Buffer }).key;
       const good = new SecretCipher(key).encrypt('from-encrypt-password');

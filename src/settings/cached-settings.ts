@@ -37,10 +37,13 @@ export abstract class CachedSettings<T> implements OnModuleInit, OnModuleDestroy
 
   /** Re-reads the settings (another process may have changed them). */
   async refresh(): Promise<void> {
-    if (!this.cached) return;
+    const before = this.cached;
+    if (!before) return;
     try {
       const fresh = await this.load();
-      if (JSON.stringify(fresh) === JSON.stringify(this.cached)) return;
+      // Changed here meanwhile (a change, a seed): newer than this read, which would bring the old values back.
+      if (this.cached !== before) return;
+      if (JSON.stringify(fresh) === JSON.stringify(before)) return;
       this.cached = fresh;
       this.changedElsewhere(fresh);
     } catch (error) {

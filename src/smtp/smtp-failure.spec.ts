@@ -97,6 +97,14 @@ describe('classifySmtpFailure', () => {
       expect(classifySmtpFailure(tooMuch)).toMatchObject({ scope: 'relay', throttled: true });
     });
 
+    it("530 (authentication required) at MAIL FROM or RCPT TO is the relay refusing every mail before Herald signs in: relay-wide and final at AUTH (at TLS when it asks for STARTTLS first), never the message's or the recipient's", () => {
+      const refused = (reply: string, command: string) =>
+        nodemailerError(`${command === 'MAIL FROM' ? 'Mail' : 'Recipient'} command failed: ${reply}`, { code: 'EENVELOPE', command, response: reply, responseCode: 530 });
+      expect(classifySmtpFailure(refused('530 5.7.57 Client not authenticated to send mail', 'MAIL FROM'))).toMatchObject({ scope: 'relay', transient: false, step: SmtpCheckStep.AUTH, responseCode: 530 });
+      expect(classifySmtpFailure(refused('530 Error: authentication Required', 'RCPT TO'))).toMatchObject({ scope: 'relay', transient: false, step: SmtpCheckStep.AUTH });
+      expect(classifySmtpFailure(refused('530 5.7.0 Must issue a STARTTLS command first', 'MAIL FROM'))).toMatchObject({ scope: 'relay', transient: false, step: SmtpCheckStep.TLS });
+    });
+
     it('a connection lost while sending is relay-wide and transient', () => {
       const lost = nodemailerError('Connection closed unexpectedly', { code: 'ECONNECTION', command: 'CONN' });
       expect(classifySmtpFailure(lost, sessionAfter('EHLO herald', 'MAIL FROM:<h@example.com>'))).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.SEND });

@@ -146,6 +146,11 @@ export function classifySmtpFailure(error: unknown, transcript = transcriptOf(er
   if (responseCode !== undefined && responseCode >= 400 && responseCode < 500 && isThrottling(reply ?? e.message ?? '', responseCode, e.command)) {
     return { ...base, scope: 'relay', transient: true, step, throttled: true };
   }
+  // 530 (RFC 4954, RFC 3207): the relay takes no mail before Herald signs in (or starts TLS), whatever the command
+  // (MAIL FROM, RCPT TO): every mail alike, as a refused credential. Not this message's, nor its recipient's.
+  if (responseCode === 530) {
+    return { ...base, scope: 'relay', transient: false, step: /STARTTLS|\bTLS\b/i.test(reply ?? e.message ?? '') ? SmtpCheckStep.TLS : SmtpCheckStep.AUTH };
+  }
   // 421: the relay is closing the session, whatever the command (RFC 5321 §3.8).
   if (responseCode === 421 || step !== SmtpCheckStep.SEND || e.code === 'ETIMEDOUT' || isConnectionLoss(e)) {
     return { ...base, scope: 'relay', transient: responseCode === undefined || responseCode < 500, step };

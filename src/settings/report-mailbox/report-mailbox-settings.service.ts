@@ -116,6 +116,10 @@ export class ReportMailboxSettingsService extends CachedSettings<ReportMailboxSe
     for (const folder of ['folder', 'processedFolder', 'asideFolder'] as const) {
       if (next[folder] === null) problems.push({ field: folder, message: 'cannot be cleared; name a folder' });
     }
+    // Fields that always have a value (answered as non-null; a poll interval of null polled without pause).
+    for (const field of ['protocol', 'port', 'security', 'authMethod', 'pollIntervalSeconds', 'verifyCertificate'] as const) {
+      if (next[field] === null) problems.push({ field, message: 'cannot be cleared; give a value (absent keeps it)' });
+    }
     if (next.processedFolder === next.folder) problems.push({ field: 'processedFolder', message: 'must not be the folder reports arrive in' });
     if (next.asideFolder === next.folder) problems.push({ field: 'asideFolder', message: 'must not be the folder reports arrive in' });
     if (next.protocol === ReportMailboxProtocol.GRAPH) {

@@ -70,6 +70,26 @@ describe('SmtpSettingsService', () => {
     expect(await settings.get()).toMatchObject({ transport: MailTransportKind.MICROSOFT_GRAPH, host: 'relay.example.com', graphEndpoint: 'https://graph.microsoft.com' });
   });
 
+  it('a re-read that began before a change made here, and ends after it, does not bring the old settings back', async () => {
+    const actor = { id: 'admin-1', name: null };
+    await settings.update({ host: 'relay.example.com', authEnabled: false, sender: 'Herald <h@example.com>' }, actor);
+    const service = settings as unknown as { load(...args: unknown[]): Promise<unknown> };
+    const load = service.load.bind(settings);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    jest.spyOn(service, 'load').mockImplementationOnce(async (...args: unknown[]) => {
+      const read = await load(...args); // the rows as they are now: port 587…
+      await held; // …handed back only after the change below
+      return read;
+    });
+    const rereading = settings.refresh();
+    await settings.update({ port: 2626 }, actor);
+    release();
+    await rereading;
+    expect((await settings.get()).port).toBe(2626);
+    expect(announced.map((e) => e.settings.port)).toEqual([587, 2626]);
+  });
+
   it('notices a change made by another process at its next re-read, and announces it', async () => {
     await settings.update({ host: 'relay.example.com', authEnabled: false, sender: 'Herald <h@example.com>' }, { id: 'admin-1', name: null });
     // Another Herald process on the same database changes the port.

@@ -35,6 +35,15 @@ type SecretInput = keyof typeof SECRET_FIELDS;
 /** Encrypted field → the input (and audit) name of its secret. */
 const SECRET_NAMES = new Map<keyof SettingsValues, SecretInput>(Object.entries(SECRET_FIELDS).map(([input, stored]) => [stored, input as SecretInput]));
 
+/**
+ * Fields that always have a value: null cannot clear them (the API answers them as
+ * non-null, and the transports read them). `host` has its own message; `graphEndpoint`
+ * given null is its default again.
+ */
+const NOT_CLEARABLE = [
+  'transport', 'port', 'security', 'authEnabled', 'authMethod', 'verifyCertificate', 'connectionTimeoutMs', 'greetingTimeoutMs', 'socketTimeoutMs', 'poolSize',
+] as const satisfies readonly (keyof UpdateSmtpSettingsInput & keyof SettingsValues)[];
+
 /** The `properties` row of one field. */
 function row(keyOf: SettingsKeyOf, field: keyof SettingsValues, values: SettingsValues, updatedBy: string, at: Date): PropertyEntity {
   return { key: keyOf(field), value: toRowValue(values[field]), updatedAt: at, updatedBy };
@@ -202,6 +211,7 @@ export class SmtpSettingsService extends CachedSettings<SmtpSettings> {
     next.authEnabled = next.authMethod !== SmtpAuthMethod.NONE;
     next.graphEndpoint ??= SMTP_DEFAULTS.graphEndpoint;
     if (input.host === null) problems.push({ field: 'host', message: 'cannot be cleared; set another host' });
+    for (const field of NOT_CLEARABLE) if (input[field] === null) problems.push({ field, message: 'cannot be cleared; give a value (absent keeps it)' });
     if (next.transport === MailTransportKind.MICROSOFT_GRAPH) {
       // Graph takes an app's token (client credentials); the mailbox is username, else the sender's address.
       if (next.authMethod !== SmtpAuthMethod.OAUTH2_CLIENT_CREDENTIALS) {
