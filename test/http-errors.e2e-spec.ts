@@ -210,6 +210,9 @@ describe(`field suggestions (${DATABASE_KIND})`, () => {
       const input = await app.gql('mutation($input: UpdateMyProfileInput!) { updateMyProfile(input: $input) { id } }', { input: { emial: 'ann@example.com' } }, app.token(Role.USER, 'ann'));
       expect(input.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
       expect(input.errors?.[0].message).toMatch(/Field "emial" is not defined by type "UpdateMyProfileInput"\.$/);
+      // The field is named, and the value sent is not repeated (an input may hold a password).
+      expect(input.errors?.[0].extensions.fields).toEqual([{ field: 'emial', message: 'Field "emial" is not defined by type "UpdateMyProfileInput".' }]);
+      expect(JSON.stringify(input.errors)).not.toContain('ann@example.com');
     } finally {
       await app.close();
     }

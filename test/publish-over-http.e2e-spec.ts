@@ -99,6 +99,48 @@ describe(`POST /events (${DATABASE_KIND})`, () => {
     expect(await stored(invalid.id)).toBeNull();
   });
 
+  it('refuses a list where one object is expected (two applications, none, a job in a list) with 400 naming the field, and records and sends nothing', async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ application: [{ id: 'http-app', name: 'Billing' }, { id: 'other-app', name: 'Other' }] }, 'application'],
+      [{ application: [] }, 'application'],
+      [{ job: [{ id: 'job-list', kind: 'analysis' }] }, 'job'],
+    ];
+    for (const [extra, field] of cases) {
+      const invalid = event(extra);
+      const res = await post(invalid);
+      expect({ field, status: res.status, problems: res.body.problems }).toEqual({ field, status: 400, problems: [{ field, message: 'must be an object' }] });
+      expect(await stored(invalid.id)).toBeNull();
+      expect(mailsOf(invalid.id)).toEqual([]);
+    }
+  });
+
+  it('counts lengths in code points, as PostgreSQL does: an id or a name whose letters each carry a variation selector is refused when over its limit', async () => {
+    const invalid = event({ id: 'e\ufe0f'.repeat(128), application: { id: 'http-app', name: '\u2764\ufe0f'.repeat(255) } });
+    const res = await post(invalid);
+    expect(res.status).toBe(400);
+    expect(res.body.problems).toEqual([
+      { field: 'id', message: 'must be shorter than or equal to 128 characters' },
+      { field: 'application.name', message: 'must be shorter than or equal to 255 characters' },
+    ]);
+    // Within the limits it is taken, on either database (an application of no one: nobody is mailed).
+    const taken = event({ id: `${'e\ufe0f'.repeat(60)}-${seq}`, application: { id: 'http-hearts', name: '\u2764\ufe0f'.repeat(127) } });
+    expect((await post(taken)).status).toBe(202);
+    expect(await stored(taken.id)).toEqual({ id: taken.id });
+  });
+
+  it('refuses a time that is ISO 8601 but that Herald cannot read (a week date, a basic form) with 400 naming the field, and records nothing', async () => {
+    for (const [extra, field] of [
+      [{ occurredAt: '2026-W48-2' }, 'occurredAt'],
+      [{ occurredAt: '20261124T094230Z' }, 'occurredAt'],
+      [{ job: { id: 'job-week', kind: 'analysis', endedAt: '2026-W48-2' } }, 'job.endedAt'],
+    ] as Array<[Record<string, unknown>, string]>) {
+      const invalid = event(extra);
+      const res = await post(invalid);
+      expect({ field, status: res.status, problems: res.body.problems }).toEqual({ field, status: 400, problems: [{ field, message: 'must be a valid ISO 8601 date string' }] });
+      expect(await stored(invalid.id)).toBeNull();
+    }
+  });
+
   it('refuses a body that is no event (an empty object, an empty body: the same to the JSON parser) with 400', async () => {
     for (const body of [{}, '']) {
       const res = await post(body);

@@ -153,6 +153,14 @@ describe(`people, applications and preferences (${DATABASE_KIND})`, () => {
     it('rejects a foreign cursor and a page too large', async () => {
       const bad = await app.gql('{ applications(after: "garbage") { totalCount } }', {}, app.token(Role.ADMIN));
       expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'after', message: 'is not a cursor of this list' }] });
+      // A cursor forged of the right shape, but holding what no key is (an object, a list, true): refused the same way, not an internal error.
+      for (const key of ['[{"a":1}]', '[["page-01"]]', '[true]']) {
+        for (const list of ['applications', 'users']) {
+          const forged = await app.gql(`query($after: String) { ${list}(after: $after) { totalCount } }`, { after: Buffer.from(key).toString('base64url') }, app.token(Role.ADMIN));
+          const refused = expect.objectContaining({ code: 'BAD_USER_INPUT', fields: [{ field: 'after', message: 'is not a cursor of this list' }] });
+          expect({ key, list, errors: forged.errors?.map((e) => e.extensions) }).toEqual({ key, list, errors: [refused] });
+        }
+      }
       const big = await app.gql('{ applications(first: 1000) { totalCount } }', {}, app.token(Role.ADMIN));
       expect(big.errors?.[0].extensions.fields).toEqual([{ field: 'first', message: 'must not be greater than 100' }]);
     });

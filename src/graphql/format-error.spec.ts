@@ -14,7 +14,10 @@ describe('createFormatError', () => {
   const alreadyLogged = new Error('logged by the filter');
   loggedErrors.add(alreadyLogged);
   const server = new ApolloServer({
-    typeDefs: 'type Query { forbidden: Int, filtered: Int, notAnInt: Int, fine: Int }',
+    typeDefs: `type Query { forbidden: Int, filtered: Int, notAnInt: Int, fine: Int }
+      input RelayInput { host: String!, port: Int, password: String, sender: SenderInput }
+      input SenderInput { address: String! }
+      type Mutation { save(input: RelayInput!): Int }`,
     resolvers: {
       Query: {
         forbidden: () => {
@@ -26,6 +29,7 @@ describe('createFormatError', () => {
         notAnInt: () => 'twelve',
         fine: () => 1,
       },
+      Mutation: { save: () => 1 },
     },
     formatError: createFormatError({ logger: { error: (message: string) => void logged.push(message) } }),
     plugins: [
@@ -68,6 +72,41 @@ describe('createFormatError', () => {
     const res = await run('{ filtered }');
     expect(res.errors?.[0]).toMatchObject({ message: 'Internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     expect(logged).toEqual([]);
+  });
+
+  describe("a variable's invalid value", () => {
+    const SECRET = 'hunter2-secret';
+    const save = async (input: Record<string, unknown>) => {
+      const res = await server.executeOperation({ query: 'mutation($input: RelayInput!) { save(input: $input) }', variables: { input } });
+      if (res.body.kind !== 'single') throw new Error('not a single result');
+      return res.body.singleResult.errors!;
+    };
+
+    it('is answered with the path and the reason, never the value (the password beside a mistyped field), naming the field', async () => {
+      const errors = await save({ host: 'smtp.example.com', password: SECRET, prot: 25 });
+      expect(JSON.stringify(errors)).not.toContain(SECRET);
+      expect(errors).toEqual([
+        {
+          message: 'Variable "$input" got an invalid value; Field "prot" is not defined by type "RelayInput". Did you mean "port"?',
+          locations: [{ line: 1, column: 10 }],
+          extensions: { code: 'BAD_USER_INPUT', fields: [{ field: 'prot', message: 'Field "prot" is not defined by type "RelayInput".' }] },
+        },
+      ]);
+      expect(logged).toEqual([]);
+    });
+
+    it('names a field missing, or of the wrong type, by its path in the input', async () => {
+      const missing = await save({ password: SECRET, sender: {} });
+      expect(JSON.stringify(missing)).not.toContain(SECRET);
+      expect(missing.map((e) => [e.message, e.extensions?.fields])).toEqual([
+        ['Variable "$input" got an invalid value; Field "host" of required type "String!" was not provided.', [{ field: 'host', message: 'Field "host" of required type "String!" was not provided.' }]],
+        ['Variable "$input" got an invalid value at "input.sender"; Field "address" of required type "String!" was not provided.', [{ field: 'sender.address', message: 'Field "address" of required type "String!" was not provided.' }]],
+      ]);
+      const wrong = await save({ host: 'smtp.example.com', password: SECRET, port: 'twenty-five' });
+      expect(wrong.map((e) => [e.message, e.extensions?.fields])).toEqual([
+        ['Variable "$input" got an invalid value at "input.port"; Int cannot represent non-integer value: "twenty-five"', [{ field: 'port', message: 'Int cannot represent non-integer value: "twenty-five"' }]],
+      ]);
+    });
   });
 
   it("Herald's own answers pass through and are not logged", async () => {

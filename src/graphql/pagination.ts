@@ -68,7 +68,8 @@ export function encodeCursor(key: unknown[]): string {
 export function decodeCursor(cursor: string, arity: number): unknown[] {
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(key) && key.length === arity) return key;
+    // A key is strings and numbers (ids, addresses, times): anything else was not written by encodeCursor.
+    if (Array.isArray(key) && key.length === arity && key.every((k) => typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)))) return key;
   } catch {
     // fall through
   }

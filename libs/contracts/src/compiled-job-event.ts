@@ -1,4 +1,4 @@
-import { isISO8601, maxLength } from 'class-validator';
+import { maxLength } from 'class-validator';
 import { isEmailAddress, MAX_ADDRESS } from './address-rules';
 import {
   ApplicationCreatedEvent,
@@ -18,7 +18,8 @@ import {
   VersionRef,
 } from './job-event';
 import { JobEventType } from './job-event-type';
-import { isIdentifierText, isMultiLineText, isSingleLineText } from './text-rules';
+import { fitsLength, isIdentifierText, isMultiLineText, isSingleLineText } from './text-rules';
+import { isIsoTime } from './time-rules';
 
 /**
  * The wire format's rules (job-event.ts) compiled into plain checks, for the events
@@ -31,8 +32,8 @@ import { isIdentifierText, isMultiLineText, isSingleLineText } from './text-rule
  * constructed, then the payload's keys assigned in their order, nested parts as their
  * classes): compiled-job-event.spec.ts holds both to that, and to the same fields.
  *
- * Each check calls the function behind the decorator it stands for (class-validator's
- * maxLength, which counts a surrogate pair as one character, isISO8601; text-rules';
+ * Each check calls the function behind the decorator it stands for (text-rules'
+ * fitsLength, which counts code points, and its other checks; time-rules' isIsoTime;
  * address-rules'), so a rule changed there changes here. A field added to a class in
  * job-event.ts must be added here too: the spec fails until it is. A new type is
  * validated by class-validator alone until its shape is added to JOB_EVENT_SHAPES.
@@ -57,15 +58,15 @@ export interface Shape {
 }
 
 const isText = (value: unknown, max: number, allowEmpty: boolean): value is string =>
-  typeof value === 'string' && (allowEmpty || value !== '') && maxLength(value, max);
+  typeof value === 'string' && (allowEmpty || value !== '') && fitsLength(value, max);
 /** Identifier(): IsString, IsNotEmpty, MaxLength, no white space, control or bidirectional control. */
 const identifier = (max: number): Check => (v) => isText(v, max, false) && isIdentifierText(v);
 /** SingleLineText(). */
 const line = (max: number, allowEmpty = false): Check => (v) => isText(v, max, allowEmpty) && isSingleLineText(v);
 /** MultiLineText(). */
 const lines = (max: number, allowEmpty = false): Check => (v) => isText(v, max, allowEmpty) && isMultiLineText(v);
-/** IsISO8601({ strict: true }). */
-const iso8601: Check = (v) => isISO8601(v, { strict: true });
+/** IsoTime(): IsISO8601({ strict: true }), readable by Date. */
+const iso8601: Check = isIsoTime;
 /** EmailAddress(): IsString, MaxLength, one bare address. */
 const email: Check = (v) => typeof v === 'string' && maxLength(v, MAX_ADDRESS) && isEmailAddress(v);
 

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDefined, IsEnum, IsIn, IsISO8601, IsOptional, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDefined, IsEnum, IsIn, IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { EmailAddress } from './address-rules';
 import { JobEventType } from './job-event-type';
 import { Identifier, MultiLineText, SingleLineText } from './text-rules';
+import { IsoTime } from './time-rules';
 
 /**
  * The version of the wire format described here (docs/wire-format.md). Version 2
@@ -16,6 +17,10 @@ export const JOB_EVENT_SCHEMA_VERSIONS = [1, 2] as const;
 
 /** The in-process channel (@nestjs/event-emitter) that Herald ingests from. */
 export const JOB_EVENT_CHANNEL = 'herald.job-event';
+
+// A part that is one object (application, job, error, …) is checked to be one with
+// IsObject: ValidateNested alone takes a list in its place and validates each item,
+// so `application: [a, b]` (or `[]`) would pass, an event with no one application.
 
 // Text rules (text-rules.ts): ids have no white space, single-line text no line
 // breaks, and no text any control character but the tab and line breaks of
@@ -38,10 +43,10 @@ export class JobRef {
   @SingleLineText({ maxLength: 64 })
   kind: string;
 
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsoTime()
   startedAt?: string;
 
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsoTime()
   endedAt?: string;
 }
 
@@ -105,43 +110,43 @@ export abstract class JobEventBase {
   type: JobEventType;
 
   /** When it happened, ISO-8601 with a time zone. */
-  @IsISO8601({ strict: true })
+  @IsoTime()
   occurredAt: string;
 
-  @IsDefined() @ValidateNested() @Type(() => ApplicationRef)
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => ApplicationRef)
   application: ApplicationRef;
 }
 
 export class JobSucceededEvent extends JobEventBase {
   declare type: JobEventType.JOB_SUCCEEDED;
-  @IsDefined() @ValidateNested() @Type(() => JobRef) job: JobRef;
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => JobRef) job: JobRef;
 }
 
 export class JobFailedEvent extends JobEventBase {
   declare type: JobEventType.JOB_FAILED;
-  @IsDefined() @ValidateNested() @Type(() => JobRef) job: JobRef;
-  @IsDefined() @ValidateNested() @Type(() => JobError) error: JobError;
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => JobRef) job: JobRef;
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => JobError) error: JobError;
 }
 
 export class JobStoppedEvent extends JobEventBase {
   declare type: JobEventType.JOB_STOPPED;
-  @IsDefined() @ValidateNested() @Type(() => JobRef) job: JobRef;
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => JobRef) job: JobRef;
   /** Who stopped it. */
-  @IsDefined() @ValidateNested() @Type(() => PersonRef) stoppedBy: PersonRef;
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => PersonRef) stoppedBy: PersonRef;
 }
 
 export class ApplicationCreatedEvent extends JobEventBase {
   declare type: JobEventType.APPLICATION_CREATED;
-  @IsOptional() @ValidateNested() @Type(() => PersonRef) createdBy?: PersonRef;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PersonRef) createdBy?: PersonRef;
 
   /** Version 2: the application's initial managers, recorded (MANAGE) before anyone is mailed. */
-  @IsOptional() @IsArray() @ArrayMaxSize(MANAGERS_MAX) @ValidateNested({ each: true }) @Type(() => ManagerRef) managers?: ManagerRef[];
+  @IsOptional() @IsArray() @ArrayMaxSize(MANAGERS_MAX) @IsObject({ each: true, message: 'each manager must be an object' }) @ValidateNested({ each: true }) @Type(() => ManagerRef) managers?: ManagerRef[];
 }
 
 export class VersionCreatedEvent extends JobEventBase {
   declare type: JobEventType.VERSION_CREATED;
-  @IsDefined() @ValidateNested() @Type(() => VersionRef) version: VersionRef;
-  @IsOptional() @ValidateNested() @Type(() => PersonRef) createdBy?: PersonRef;
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => VersionRef) version: VersionRef;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PersonRef) createdBy?: PersonRef;
 }
 
 /** The class that validates each type: one entry per type of the catalogue. */

@@ -55,6 +55,47 @@ describe('parseJobEvent', () => {
     expect(parseJobEvent(null)).toMatchObject({ ok: false });
   });
 
+  it('refuses a list where one object is expected (two applications, a job in a list, an empty list), naming the field', () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ ...base, type: JobEventType.JOB_SUCCEEDED, job, application: [base.application, { id: 'app-2', name: 'Payroll' }] }, 'application'],
+      [{ ...base, type: JobEventType.JOB_SUCCEEDED, job, application: [] }, 'application'],
+      [{ ...base, type: JobEventType.JOB_SUCCEEDED, job: [job] }, 'job'],
+      [{ ...base, type: JobEventType.JOB_FAILED, job, error: [{ message: 'boom' }, { message: 'bang' }] }, 'error'],
+      [{ ...base, type: JobEventType.JOB_STOPPED, job, stoppedBy: [{ id: 'bob' }, { id: 'eve' }] }, 'stoppedBy'],
+      [{ ...base, type: JobEventType.APPLICATION_CREATED, createdBy: [] }, 'createdBy'],
+      [{ ...base, type: JobEventType.VERSION_CREATED, version: [{ name: 'v1' }] }, 'version'],
+      [{ ...base, type: JobEventType.VERSION_CREATED, version: { name: 'v1' }, createdBy: [{ id: 'ann' }] }, 'createdBy'],
+    ];
+    for (const [event, field] of cases) expect(parseJobEvent(event)).toEqual({ ok: false, problems: [{ field, message: 'must be an object' }] });
+    // A manager is one object too, not a list of them.
+    const created = { ...base, schemaVersion: 2, type: JobEventType.APPLICATION_CREATED };
+    expect(parseJobEvent({ ...created, managers: [[{ id: 'ann' }, { id: 'bob' }]] })).toEqual({ ok: false, problems: [{ field: 'managers', message: 'each manager must be an object' }] });
+    expect(parseJobEvent({ ...created, managers: [{ id: 'ann' }] })).toMatchObject({ ok: true });
+  });
+
+  it('refuses an id or a name longer than its column in code points, though each letter carries a variation selector', () => {
+    const result = parseJobEvent({ ...base, type: JobEventType.JOB_SUCCEEDED, job, id: 'e\ufe0f'.repeat(128), application: { id: 'app-1', name: '\u2764\ufe0f'.repeat(255) } });
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        { field: 'id', message: 'must be shorter than or equal to 128 characters' },
+        { field: 'application.name', message: 'must be shorter than or equal to 255 characters' },
+      ],
+    });
+    expect(parseJobEvent({ ...base, type: JobEventType.JOB_SUCCEEDED, job, id: 'e\ufe0f'.repeat(64), application: { id: 'app-1', name: '\u2764\ufe0f'.repeat(127) } })).toMatchObject({ ok: true });
+  });
+
+  it('refuses a time that is ISO 8601 but that no JavaScript Date reads (week, ordinal or basic forms, a decimal comma), naming the field', () => {
+    for (const time of ['2026-W48-2', '2026W482', '2026-328', '20261124T094230Z', '2026-11-24T09:42:30,5Z']) {
+      const problems = (field: string) => ({ time, result: { ok: false, problems: [{ field, message: 'must be a valid ISO 8601 date string' }] } });
+      expect({ time, result: parseJobEvent({ ...base, type: JobEventType.JOB_SUCCEEDED, job, occurredAt: time }) }).toEqual(problems('occurredAt'));
+      expect({ time, result: parseJobEvent({ ...base, type: JobEventType.JOB_SUCCEEDED, job: { ...job, endedAt: time } }) }).toEqual(problems('job.endedAt'));
+    }
+    for (const time of ['2026-11-24T09:42:30Z', '2026-11-24T09:42:30.123+02:00', '2026-11-24T09:42:30.5-0130', '2026-11-24']) {
+      expect({ time, result: parseJobEvent({ ...base, type: JobEventType.JOB_SUCCEEDED, job, occurredAt: time }) }).toMatchObject({ time, result: { ok: true } });
+    }
+  });
+
   // Every text field of the wire format, as [path, what kind of text it is].
   const TEXT_FIELDS: Array<[string, 'id' | 'line' | 'lines']> = [
     ['id', 'id'],

@@ -54,8 +54,12 @@ function shortened(payload: object): { payload: object; cut?: ShortenedField & {
   };
 }
 
-const TYPE_CONSTRAINTS = ['isDefined', 'isString', 'isEnum', 'isIn', 'isIso8601', 'isArray'];
+const TYPE_CONSTRAINTS = ['isDefined', 'isString', 'isEnum', 'isIn', 'isIso8601', 'isArray', 'isObject'];
 
+/**
+ * A field of the wrong type is named once, with that; what is inside it is not
+ * looked into (the items of a list where one object belongs are not its fields).
+ */
 function problemsOf(errors: ValidationError[], prefix = ''): EventProblem[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
@@ -63,7 +67,7 @@ function problemsOf(errors: ValidationError[], prefix = ''): EventProblem[] {
     const first = TYPE_CONSTRAINTS.find((c) => c in constraints);
     const messages = first ? [constraints[first]] : Object.values(constraints);
     const own = messages.map((m) => ({ field, message: m.startsWith(`${error.property} `) ? m.slice(error.property.length + 1) : m }));
-    return [...own, ...problemsOf(error.children ?? [], field)];
+    return first ? own : [...own, ...problemsOf(error.children ?? [], field)];
   });
 }
 

@@ -68,6 +68,17 @@ describe('text rules', () => {
     expect(messages('line', 'a\u200eb')).toEqual([]);
   });
 
+  it('count the length in code points, as PostgreSQL counts a varchar: a variation selector after a letter is one more', () => {
+    // validator.js (class-validator's MaxLength) took "a" + U+FE0F for one character: 8 of them, 16 code points, passed a limit of 8.
+    expect(messages('id', 'a\ufe0f'.repeat(8))).toEqual(['id must be shorter than or equal to 8 characters']);
+    expect(messages('line', '\u2764\ufe0f'.repeat(5))).toEqual(['line must be shorter than or equal to 8 characters']);
+    expect(messages('text', 'a\ufe0e'.repeat(5))).toEqual(['text must be shorter than or equal to 8 characters']);
+    expect(messages('line', '\u2764\ufe0f'.repeat(4))).toEqual([]);
+    // A surrogate pair (an emoji) is one code point, one character.
+    expect(messages('line', '\u{1F600}'.repeat(8))).toEqual([]);
+    expect(messages('line', '\u{1F600}'.repeat(9))).toEqual(['line must be shorter than or equal to 8 characters']);
+  });
+
   it('bound the length, refuse empty text and non-strings, and never echo the value', () => {
     expect(messages('line', 'x'.repeat(9))).toEqual(['line must be shorter than or equal to 8 characters']);
     expect(messages('line', '')).toEqual(['line should not be empty']);

@@ -1,4 +1,4 @@
-import { IsNotEmpty, IsString, MaxLength, ValidateBy, type ValidationOptions } from 'class-validator';
+import { buildMessage, IsNotEmpty, IsString, ValidateBy, type ValidationOptions } from 'class-validator';
 
 /**
  * The rules for text that comes into Herald — the wire format, every GraphQL
@@ -86,6 +86,40 @@ export const HasNoWhiteSpace = stringRule('hasNoWhiteSpace', TEXT_MESSAGES.white
 
 /** No bidirectional embedding, override or isolate: what is shown is what is stored. */
 export const HasNoBidiControls = stringRule('hasNoBidiControls', TEXT_MESSAGES.bidi, (v) => !BIDI_CONTROL.test(v));
+
+/**
+ * Whether `value` holds at most `max` characters, counted in Unicode code points —
+ * as PostgreSQL counts a varchar: a surrogate pair (an emoji) is one, and each
+ * variation selector or combining mark one more. (class-validator's MaxLength,
+ * validator.js's isLength, takes a character followed by U+FE0E or U+FE0F for one:
+ * a value of twice its column's length passed it, and PostgreSQL then refused it.)
+ */
+export function fitsLength(value: string, max: number): boolean {
+  if (value.length <= max) return true; // never more code points than code units
+  if (value.length > 2 * max) return false; // never fewer than half as many
+  let points = value.length; // less one per surrogate pair
+  for (let i = 0; i < value.length - 1; i++) {
+    const high = value.charCodeAt(i);
+    if (high < 0xd800 || high > 0xdbff) continue;
+    const low = value.charCodeAt(i + 1);
+    if (low >= 0xdc00 && low <= 0xdfff) {
+      points--;
+      i++;
+    }
+  }
+  return points <= max;
+}
+
+/** At most `maxLength` characters (fitsLength); a non-string fails it, as MaxLength's did. */
+const MaxLength = (maxLength: number): PropertyDecorator =>
+  ValidateBy({
+    name: 'maxLength',
+    constraints: [maxLength],
+    validator: {
+      validate: (v: unknown) => typeof v === 'string' && fitsLength(v, maxLength),
+      defaultMessage: buildMessage((each) => `${each}$property must be shorter than or equal to $constraint1 characters`),
+    },
+  });
 
 export interface TextOptions {
   /** The most characters the field holds. */

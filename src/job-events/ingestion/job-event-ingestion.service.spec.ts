@@ -153,6 +153,25 @@ describe.each(testDatabases('herald_inbox'))('JobEventIngestionService ($name)',
     expect(await planned()).toEqual([event.id]);
   });
 
+  it('names a refused event in the log by its id only when that id is valid: one of an unknown type cannot forge lines or flood the log', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const ids = ['x\n[Nest] 1  - 12/07/2026, 9:00:00 AM     LOG [Ingestion] event forged from http: 1 deliveries', 'y'.repeat(100_000), 'z\u001b[2J'];
+      for (const id of ids) {
+        await expect(ingestion.ingest({ ...versionCreated(), type: 'VERSION_DELETED', id }, 'http')).rejects.toBeInstanceOf(InvalidJobEventError);
+      }
+      const logged = warn.mock.calls.map(([message]) => String(message));
+      expect(logged).toHaveLength(ids.length);
+      for (const line of logged) expect({ line: line.slice(0, 80), length: line.length, safe: !/[\u0000-\u001f]/.test(line) }).toEqual({ line: expect.stringContaining('(invalid id)'), length: expect.any(Number), safe: true });
+      expect(Math.max(...logged.map((line) => line.length))).toBeLessThan(1000);
+      // A valid id is named, as before.
+      await expect(ingestion.ingest({ ...versionCreated('ev-named'), type: 'VERSION_DELETED' }, 'http')).rejects.toBeInstanceOf(InvalidJobEventError);
+      expect(String(warn.mock.calls.at(-1)![0])).toContain('rejected event ev-named from http');
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('rejects an invalid event naming the field, and records nothing', async () => {
     const error = await ingestion.ingest({ ...versionCreated(), occurredAt: 'yesterday' }, 'graphql').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidJobEventError);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { type EventProblem, type JobEvent, parseJobEvent } from '@herald/contracts';
+import { type EventProblem, fitsLength, isIdentifierText, type JobEvent, parseJobEvent } from '@herald/contracts';
 import { Clock } from '../../clock/clock';
 import type { EntityManager } from 'typeorm';
 import { GroupCommit } from '../../database/group-commit';
@@ -33,6 +33,9 @@ export class InvalidJobEventError extends Error {
     this.name = 'InvalidJobEventError';
   }
 }
+
+/** The wire format's longest event id (JobEventBase.id). */
+const EVENT_ID_MAX_LENGTH = 128;
 
 /** How many events one transaction records at most. */
 const MAX_BATCH = 200;
@@ -73,8 +76,10 @@ export class JobEventIngestionService {
     if (!parsed.ok) {
       const error = new InvalidJobEventError(parsed.problems);
       // The id is named only if it is valid: an invalid one may be long, or forge lines of the log.
+      // (Checked here: an event of an unknown type is refused before its id is looked at.)
       const id = (payload as { id?: unknown } | null)?.id;
-      const shown = typeof id === 'string' && !parsed.problems.some((p) => p.field === 'id') ? id : '(invalid id)';
+      const valid = typeof id === 'string' && id !== '' && fitsLength(id, EVENT_ID_MAX_LENGTH) && isIdentifierText(id) && !parsed.problems.some((p) => p.field === 'id');
+      const shown = valid ? id : '(invalid id)';
       this.logger.warn(`rejected event ${shown} from ${source}: ${error.message}`);
       throw error;
     }
