@@ -35,6 +35,15 @@ describe('TokenService', () => {
     expect(() => service().verify(noRoles)).toThrow(/bad claims: roles/);
   });
 
+  it('takes a token whose name or email claim is not a string or breaks its rule, without that claim', () => {
+    const clock = new ManualClock();
+    const exp = Math.floor(clock.now() / 1000) + 60;
+    const tokens = service({}, clock);
+    expect(tokens.verify(minted({ exp, name: 42, email: ['a@example.com'] }))).toEqual({ sub: 'mia', roles: ['USER'] });
+    expect(tokens.verify(minted({ exp, name: '', email: 'a%b@example.com' }))).toEqual({ sub: 'mia', roles: ['USER'] });
+    expect(tokens.verify(minted({ exp, name: 'Mia \u202e', email: 'mia@example.com' }))).toEqual({ sub: 'mia', roles: ['USER'], email: 'mia@example.com' });
+  });
+
   it("stops accepting a remembered token once it expires, by Herald's clock", () => {
     const clock = new ManualClock();
     const tokens = service({}, clock);

@@ -1,27 +1,38 @@
 import { createSecretKey } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { IsArray, IsEmail, IsEnum, IsOptional, IsString, MaxLength, MinLength, validateSync } from 'class-validator';
+import { IsArray, IsEnum, IsOptional, IsString, MaxLength, MinLength, validateSync } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
+import { isIdentifierText, SingleLineText } from '@herald/contracts';
+import { EmailAddress } from '@herald/contracts/address-rules';
 import { Clock } from '../clock/clock';
 import { formatDuration, parseDuration } from '../config/duration';
 import { HeraldConfig } from '../config/herald-config';
+import { reasonsOf } from '../config/validation-messages';
 import type { Principal } from './principal';
 import { Role } from './role.enum';
 import { JwtSecret } from './jwt-secret';
 
-/** The claims Herald reads from a bearer token. */
+/** The claims a bearer token must carry, well-formed: without them it is refused. */
 class TokenClaims {
   @IsString() @MinLength(1) @MaxLength(255)
   sub: string;
 
   @IsArray() @IsEnum(Role, { each: true })
   roles: Role[];
+}
 
-  @IsOptional() @IsString() @MaxLength(255)
+/**
+ * The profile claims: a new person's display name and address (UsersService.ensureUser),
+ * and the name audit entries give the caller. Held to the rules of the same fields of
+ * updateMyProfile (users/profile/profile-fields.ts: displayName, email). One that breaks
+ * them is left out, not the token: a bad claim must not lock its holder out.
+ */
+class ProfileClaims {
+  @IsOptional() @SingleLineText({ maxLength: 255, allowEmpty: true })
   name?: string;
 
-  @IsOptional() @IsEmail()
+  @IsOptional() @EmailAddress()
   email?: string;
 }
 
@@ -47,6 +58,7 @@ export class TokenService {
   private readonly jwt: JwtService;
   private readonly verified = new Map<string, { principal: Principal; expiresAt: number }>();
   private readonly maxLifetime: HeraldConfig['jwt']['maxLifetime'];
+  private readonly logger = new Logger('Auth');
 
   constructor(
     secret: JwtSecret,
@@ -109,7 +121,25 @@ export class TokenService {
     const claims = plainToInstance(TokenClaims, payload);
     const errors = validateSync(claims);
     if (errors.length) throw new InvalidTokenError(`bad claims: ${errors.map((e) => e.property).join(', ')}`);
-    return { principal: { sub: claims.sub, roles: claims.roles, name: claims.name, email: claims.email }, exp };
+    return { principal: { sub: claims.sub, roles: claims.roles, ...this.profileClaims(payload, claims.sub) }, exp };
+  }
+
+  /**
+   * The token's name and email, less any that breaks its rule — said in a warning that
+   * names the claim, the rule and the subject (when it is an id's text: it is not checked
+   * for line breaks), never the value nor the token. Once per token: verified tokens are
+   * remembered. An empty name is none (as updateMyProfile clears displayName with "").
+   */
+  private profileClaims(payload: Record<string, unknown>, sub: string): Pick<Principal, 'name' | 'email'> {
+    const claims = plainToInstance(ProfileClaims, { name: payload.name, email: payload.email });
+    for (const error of validateSync(claims)) {
+      const key = error.property as keyof ProfileClaims;
+      claims[key] = undefined;
+      // The messages of the text and address rules never hold the value.
+      const whose = isIdentifierText(sub) ? ` (sub ${sub})` : '';
+      this.logger.warn(`the token's ${key} claim is not used${whose}: ${reasonsOf(error).join('; ')}`);
+    }
+    return { name: claims.name || undefined, email: claims.email };
   }
 
   /** The token's exp, once it is known to be there and within JWT_MAX_LIFETIME of its start (iat, else now). */
