@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { HeraldPublisher, InvalidEventError } from '@herald/client';
 import { Role } from '../src/auth/role.enum';
 import { REDELIVERY_DELAY_MS } from '../src/job-events/broker/job-events-broker.controller';
-import { BrokerQueue } from './support/broker-queue';
+import { BrokerQueue, refusePublishes } from './support/broker-queue';
 import { fillDisk } from './support/database-outage';
 import { DATABASE_KIND, HeraldTestApp, TEST_DATABASE_URL } from './support/herald-test-app';
 import { eventually, seedApplication } from './support/people';
@@ -189,10 +189,10 @@ describeWithBroker(`job events over RabbitMQ (${DATABASE_KIND})`, () => {
   }, 60_000);
 
   /** Makes the database refuse (a CHECK on PostgreSQL, a trigger on SQLite) any event about an application of this name. */
-  async function refuseApplicationName(name: string): Promise<() => Promise<unknown>> {
-    const dataSource = app.app.get(DataSource);
+  async function refuseApplicationName(name: string, target = app): Promise<() => Promise<unknown>> {
+    const dataSource = target.app.get(DataSource);
     if (DATABASE_KIND === 'postgres') {
-      const table = `"${app.storage.schema}".notifications`;
+      const table = `"${target.storage.schema}".notifications`;
       await dataSource.query(`ALTER TABLE ${table} ADD CONSTRAINT herald_test_refused CHECK ((payload::json #>> '{application,name}') <> '${name}')`);
       return () => dataSource.query(`ALTER TABLE ${table} DROP CONSTRAINT herald_test_refused`);
     }
@@ -233,6 +233,79 @@ describeWithBroker(`job events over RabbitMQ (${DATABASE_KIND})`, () => {
     expect((await app.admin(EVENT, { id: e.id })).event).toBeNull();
     expect(mailsOf(e.id)).toHaveLength(0);
   }, 30_000);
+
+  /**
+   * RabbitMQ refuses the copy Herald publishes of a message to be tried again or
+   * dead-lettered (a policy: the queue is full, `reject-publish`). The delivery at hand
+   * must not have been acknowledged: it comes back, and is handled once the queue has
+   * room. A Herald of its own, holding one message at a time (RABBITMQ_PREFETCH=1), so
+   * that a second message stays ready in its queue and fills it.
+   */
+  describe('when RabbitMQ refuses the copy of a message', () => {
+    const ownQueue = `herald.test.refused.${process.pid}.${Date.now()}`;
+    let own: HeraldTestApp;
+    let ownBroker: BrokerQueue;
+
+    beforeAll(async () => {
+      own = await HeraldTestApp.start({ RABBITMQ_URL: RABBITMQ_URL!, RABBITMQ_QUEUE: ownQueue, RABBITMQ_PREFETCH: '1', ...sink.relayEnv(), LOG_LEVEL: 'warn' });
+      await seedApplication(own, { id: 'mq-app', name: 'Queued' }, [{ id: 'mia' }, { id: 'max' }]);
+      ownBroker = await BrokerQueue.open(RABBITMQ_URL!, ownQueue);
+    });
+    afterAll(async () => {
+      await own?.close();
+      await ownBroker?.deleteAndClose();
+    });
+
+    it('to try it again: the message is not acknowledged but comes back, and is recorded once the queue has room', async () => {
+      const contents = `Contents-${process.pid}-refused-copy`;
+      const e = { ...jobEvent(), application: { id: 'mq-app', name: contents } };
+      const filler = jobEvent();
+      const allow = await refuseApplicationName(contents, own);
+      const roomAgain = await refusePublishes(ownQueue, 1); // one message ready: the queue is full
+      const out = captureOutput();
+      try {
+        await ownBroker.publish(e, e.id);
+        await eventually(async () => expect(out.text()).toContain(`message "${e.id}" not recorded (try 1 of 3)`));
+        await ownBroker.publish(filler, filler.id); // ready, not delivered (Herald holds e): the queue is full now
+        await sleep(REDELIVERY_DELAY_MS + 2000); // Herald has published the copy of e to try it again, and had it refused
+      } finally {
+        await roomAgain();
+        await allow();
+        out.stop();
+      }
+      await eventually(async () => expect(mailsOf(e.id)).toHaveLength(2), 20_000);
+      await eventually(async () => expect(mailsOf(filler.id)).toHaveLength(2));
+      expect((await own.admin(EVENT, { id: e.id })).event).toEqual({ source: 'broker', recipients: 2 });
+      const log = out.text();
+      expect(log).toContain(`message "${e.id}" could not be published again to ${ownQueue} to be tried again: the broker did not confirm it (message nacked); back to the queue`);
+      expect(log).not.toContain(contents);
+      expect(await ownBroker.takeDeadLettered()).toEqual([]);
+    }, 60_000);
+
+    it('to dead-letter it: the message is not acknowledged but comes back, and is dead-lettered once the dead-letter queue has room', async () => {
+      const id = `refused-dead-letter-${process.pid}`;
+      await ownBroker.takeDeadLettered(); // the dead-letter queue exists, empty
+      const roomAgain = await refusePublishes(ownBroker.deadLetterQueue, 0);
+      const out = captureOutput();
+      try {
+        await ownBroker.publish('not json, and the dead-letter queue is full', id);
+        await eventually(async () => expect(out.text()).toMatch(new RegExp(`(dead-lettered message|message) "${id}"`)));
+        await sleep(REDELIVERY_DELAY_MS + 1000); // and again, after the pause
+      } finally {
+        await roomAgain();
+        out.stop();
+      }
+      const [dead] = await eventually(async () => {
+        const taken = await ownBroker.takeDeadLettered();
+        expect(taken.map((m) => m.properties.messageId)).toEqual([id]);
+        return taken;
+      }, 20_000);
+      expect(dead.content.toString()).toBe('not json, and the dead-letter queue is full');
+      expect(dead.properties.headers?.['x-herald-reason']).toBe('the body is not JSON');
+      expect(out.text()).toContain(`message "${id}" could not be dead-lettered to ${ownBroker.deadLetterQueue} (the body is not JSON): the broker did not confirm it (message nacked); back to the queue`);
+      await eventually(async () => expect(await ownBroker.waiting()).toBe(0));
+    }, 60_000);
+  });
 
   it('needs no token: the broker authorises its publishers', async () => {
     expect((await app.gql('{ event(id: "x") { id } }', {}, app.token(Role.USER))).errors?.[0].extensions.code).toBe('FORBIDDEN');

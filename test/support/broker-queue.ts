@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { type ChannelModel, type ConfirmChannel, connect, type GetMessage } from 'amqplib';
 
 /**
@@ -89,4 +91,19 @@ export async function deleteQueues(url: string, queue: string): Promise<void> {
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * Makes RabbitMQ refuse (basic.nack to a confirm channel) what is published to this
+ * one queue once `maxLength` messages are ready in it: a policy
+ * (`overflow: reject-publish`) set with the local `rabbitmqctl` — a policy, not
+ * queue arguments, so that Herald's own declaration of the queue still matches.
+ * Messages delivered and not yet acknowledged do not count. Returns what clears it.
+ */
+export async function refusePublishes(queue: string, maxLength: number): Promise<() => Promise<void>> {
+  const run = promisify(execFile);
+  const name = `herald-test-refuse-${queue}`;
+  const pattern = `^${queue.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+  await run('rabbitmqctl', ['-q', 'set_policy', '--apply-to', 'queues', '--priority', '999', name, pattern, JSON.stringify({ 'max-length': maxLength, overflow: 'reject-publish' })]);
+  return async () => void (await run('rabbitmqctl', ['-q', 'clear_policy', name]));
 }

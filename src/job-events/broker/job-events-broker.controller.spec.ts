@@ -61,3 +61,58 @@ describe('JobEventsBrokerController while the database is unavailable', () => {
     expect(await deliver()).toBeLessThan(REDELIVERY_DELAY_MS + 200);
   });
 });
+
+/**
+ * A message to be dead-lettered whose copy the broker does not confirm is not
+ * acknowledged but put back after a pause. (The real broker refusing it: test/broker.e2e-spec.ts.)
+ */
+describe('JobEventsBrokerController when the broker does not take the copy', () => {
+  const raw = { content: Buffer.from('nope'), properties: { messageId: 'm-2', headers: {} } } as unknown as Message;
+  const ingestion = {} as JobEventIngestionService;
+  const config = { broker: { queue: 'q', deadLetterQueue: 'q.dead-letter' } } as HeraldConfig;
+
+  async function deadLetterOn(channel: object): Promise<{ settled: string[]; errors: string[] }> {
+    const settled: string[] = [];
+    const clock = new ManualClock();
+    const controller = new JobEventsBrokerController(ingestion, config, clock);
+    const logger = (controller as unknown as { logger: { warn: () => void; error: (m: string) => void } }).logger;
+    jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    const errors: string[] = [];
+    jest.spyOn(logger, 'error').mockImplementation((m: string) => void errors.push(m));
+    const full = Object.assign(channel, {
+      assertQueue: async () => ({}),
+      ack: () => void settled.push('ack'),
+      nack: (_m: Message, _all: boolean, requeue: boolean) => void settled.push(requeue ? 'nack-requeue' : 'nack'),
+    });
+    const handled = controller.onMessage({ ok: false, reason: 'the body is not JSON' }, { getChannelRef: () => full, getMessage: () => raw });
+    for (let i = 0; i < 1000 && settled.length === 0; i++) {
+      await new Promise((r) => setImmediate(r));
+      clock.advance(10);
+    }
+    await handled;
+    return { settled, errors };
+  }
+
+  it('nacked by the broker: put back (requeued), never acknowledged, and logged', async () => {
+    const { settled, errors } = await deadLetterOn({
+      waitForConfirms: async () => undefined,
+      sendToQueue: (_q: string, _c: Buffer, _o: object, cb: (err: Error | null) => void) => (setImmediate(() => cb(new Error('message nacked'))), true),
+    });
+    expect(settled).toEqual(['nack-requeue']);
+    expect(errors).toEqual([expect.stringContaining('message "m-2" could not be dead-lettered to q.dead-letter (the body is not JSON): the broker did not confirm it (message nacked)')]);
+  });
+
+  it('confirmed: acknowledged', async () => {
+    const { settled } = await deadLetterOn({
+      waitForConfirms: async () => undefined,
+      sendToQueue: (_q: string, _c: Buffer, _o: object, cb: (err: Error | null) => void) => (setImmediate(() => cb(null)), true),
+    });
+    expect(settled).toEqual(['ack']);
+  });
+
+  it('a channel without publisher confirms: put back, never acknowledged on faith', async () => {
+    const { settled, errors } = await deadLetterOn({ sendToQueue: () => true });
+    expect(settled).toEqual(['nack-requeue']);
+    expect(errors[0]).toContain('the channel is not a confirm channel');
+  });
+});

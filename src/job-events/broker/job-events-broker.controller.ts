@@ -1,6 +1,6 @@
 import { Controller, Logger, Optional } from '@nestjs/common';
 import { Ctx, EventPattern, Payload, RmqContext } from '@nestjs/microservices';
-import type { Channel, Message } from 'amqplib';
+import type { Channel, ConfirmChannel, Message } from 'amqplib';
 import { Clock } from '../../clock/clock';
 import { HeraldConfig } from '../../config/herald-config';
 import { isDatabaseUnavailable } from '../../database/database-errors';
@@ -27,7 +27,8 @@ export const MAX_ATTEMPTS = 3;
  * count deliveries (only quorum queues have `x-delivery-count`), and a count kept
  * in memory would restart with the process and be kept apart by each process: so
  * a message to be tried again is published again, with this header incremented,
- * and the delivery at hand acknowledged. The count travels with the message.
+ * and the delivery at hand acknowledged once RabbitMQ confirmed the copy. The count
+ * travels with the message.
  */
 export const ATTEMPTS_HEADER = 'x-herald-attempts';
 
@@ -50,6 +51,16 @@ export const QUEUE_HEADER = 'x-herald-queue';
  *   hand, however many;
  * - anything else: tried again after a pause, MAX_ATTEMPTS times in all, then
  *   dead-lettered with the reason. A poison message does not loop forever.
+ *
+ * Tried again or dead-lettered, the message is published again (a copy) and the
+ * delivery at hand acknowledged only once RabbitMQ confirmed the copy. The channel
+ * Nest hands over (`RmqContext.getChannelRef()`) is amqplib's ConfirmChannel:
+ * amqp-connection-manager, under Nest's RMQ server, creates confirm channels unless
+ * told not to. If the broker refuses the copy (a full queue with `reject-publish`,
+ * an internal error) or the channel closes before it answers,
+ * the delivery is not acknowledged: it goes back to the queue after
+ * REDELIVERY_DELAY_MS, as it was, and the refusal is logged. Nothing acknowledged
+ * is lost.
  */
 @Controller()
 export class JobEventsBrokerController {
@@ -88,7 +99,7 @@ export class JobEventsBrokerController {
       if (attempts >= MAX_ATTEMPTS) return this.deadLetter(channel, raw, `failed ${attempts} times: ${reason}`);
       this.logger.warn(`${describe(raw)} not recorded (try ${attempts} of ${MAX_ATTEMPTS}), tried again in ${REDELIVERY_DELAY_MS} ms: ${reason}`);
       await this.clock.sleep(REDELIVERY_DELAY_MS);
-      this.tryAgain(channel, raw, attempts);
+      return this.tryAgain(channel, raw, attempts);
     }
   }
 
@@ -105,27 +116,64 @@ export class JobEventsBrokerController {
     return Math.min(MAX_REDELIVERY_DELAY_MS, Math.max(REDELIVERY_DELAY_MS, now - this.outage.since));
   }
 
-  /** Publishes the message again to its queue with the count of tries so far, and lets go of this delivery. */
-  private tryAgain(channel: Channel, raw: Message, attempts: number): void {
-    channel.sendToQueue(this.config.broker!.queue, raw.content, {
-      ...propertiesOf(raw),
-      headers: { ...raw.properties.headers, [ATTEMPTS_HEADER]: attempts },
-    });
+  /** Publishes the message again to its queue with the count of tries so far; lets go of this delivery once the broker has the copy. */
+  private async tryAgain(channel: Channel, raw: Message, attempts: number): Promise<void> {
+    const queue = this.config.broker!.queue;
+    try {
+      await republish(channel, queue, raw, { ...raw.properties.headers, [ATTEMPTS_HEADER]: attempts });
+    } catch (error) {
+      return this.putBack(channel, raw, `could not be published again to ${queue} to be tried again`, error);
+    }
     channel.ack(raw);
   }
 
   private async deadLetter(channel: Channel, raw: Message, reason: string): Promise<void> {
     const queue = this.config.broker!.deadLetterQueue;
-    if (!this.deadLetterReady.has(channel)) this.deadLetterReady.set(channel, channel.assertQueue(queue, { durable: true }));
-    await this.deadLetterReady.get(channel);
-    channel.sendToQueue(queue, raw.content, {
-      ...propertiesOf(raw),
-      headers: { ...raw.properties.headers, [REASON_HEADER]: reason.slice(0, 1000), [QUEUE_HEADER]: this.config.broker!.queue },
-    });
+    try {
+      if (!this.deadLetterReady.has(channel)) this.deadLetterReady.set(channel, channel.assertQueue(queue, { durable: true }));
+      await this.deadLetterReady.get(channel);
+      await republish(channel, queue, raw, { ...raw.properties.headers, [REASON_HEADER]: reason.slice(0, 1000), [QUEUE_HEADER]: this.config.broker!.queue });
+    } catch (error) {
+      this.deadLetterReady.delete(channel); // declared again next time: the queue may have been deleted
+      return this.putBack(channel, raw, `could not be dead-lettered to ${queue} (${reason})`, error);
+    }
     channel.ack(raw);
     this.metrics?.deadLetter();
     this.logger.warn(`dead-lettered ${describe(raw)} to ${queue}: ${reason}`);
   }
+
+  /**
+   * The broker did not take the copy of a message: the delivery at hand is not
+   * acknowledged but goes back to the queue, after a pause (no hot loop against a
+   * full queue), to be handled again from the start.
+   */
+  private async putBack(channel: Channel, raw: Message, what: string, error: unknown): Promise<void> {
+    this.logger.error(`${describe(raw)} ${what}: the broker did not confirm it (${brokerReason(error)}); back to the queue in ${REDELIVERY_DELAY_MS} ms`);
+    await this.clock.sleep(REDELIVERY_DELAY_MS);
+    try {
+      channel.nack(raw, false, true);
+    } catch {
+      // The channel closed meanwhile: RabbitMQ puts back by itself what it had delivered on it.
+    }
+  }
+}
+
+/**
+ * Publishes a copy of `raw` to `queue` with these headers; resolves once RabbitMQ
+ * confirmed it, rejects if it refused it (basic.nack), if the channel closed before
+ * it answered, or if the channel is not a confirm channel (no confirms would ever come).
+ */
+function republish(channel: Channel, queue: string, raw: Message, headers: Record<string, unknown>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (typeof (channel as ConfirmChannel).waitForConfirms !== 'function') throw new Error('the channel is not a confirm channel');
+    (channel as ConfirmChannel).sendToQueue(queue, raw.content, { ...propertiesOf(raw), headers }, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/** Why the broker did not take a message, as the log may say it: amqplib's or RabbitMQ's words, cut short, on one line. */
+function brokerReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.slice(0, 300).replace(/[\u0000-\u001f\u007f]/g, ' ');
 }
 
 /** The tries a message has had before this delivery (0 for a message as its producer published it). */
