@@ -79,6 +79,10 @@ describe('herald CLI', () => {
     expect(await runCli(['token', '--sub', 'x', '--role', 'ROOT'], config, bad.io)).toBe(2);
     expect(bad.err[0]).toMatch(/^herald token: unknown role ROOT/);
     expect(bad.err[0]).toContain('usage: herald token --sub ID');
+    const spaced = io();
+    expect(await runCli(['token', '--sub', 'alice smith'], config, spaced.io)).toBe(2);
+    expect(spaced.err[0]).toMatch(/^herald token: --sub must be an id: 1–255 characters without white space or control characters \(Herald would refuse the token\)/);
+    expect(spaced.out).toEqual([]);
     const none = io();
     expect(await runCli(['token'], config, none.io)).toBe(2);
     expect(none.err[0]).toMatch(/^herald token: --sub is required/);

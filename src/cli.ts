@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { fitsLength, isIdentifierText } from '@herald/contracts';
 import { loadSecretKey, SecretCipher } from '@herald/crypto';
 import { Logger } from '@nestjs/common';
 import { JwtSecret } from './auth/jwt-secret';
@@ -121,6 +122,11 @@ function usage(): string {
 
 function token(values: Values, config: HeraldConfig, io: CliIo): void {
   if (!values.sub) throw new UsageError('--sub is required');
+  const sub = values.sub as string;
+  // The rule of ids (ExternalId) that TokenService holds a token's sub to.
+  if (!isIdentifierText(sub) || !fitsLength(sub, 255)) {
+    throw new UsageError('--sub must be an id: 1–255 characters without white space or control characters (Herald would refuse the token)');
+  }
   const roles = ((values.role as string[] | undefined) ?? ['USER'])
     .flatMap((r) => r.split(','))
     .map((r) => r.trim().toUpperCase());
@@ -136,7 +142,7 @@ function token(values: Values, config: HeraldConfig, io: CliIo): void {
     throw new UsageError(`--expires ${expires} is longer than JWT_MAX_LIFETIME (${max.text}): Herald would refuse the token; ask for less, or raise JWT_MAX_LIFETIME`);
   }
   const tokens = new TokenService(JwtSecret.load(config), config, new SystemClock());
-  const principal = { sub: values.sub as string, roles: roles as Role[], name: values.name as string, email: values.email as string };
+  const principal = { sub, roles: roles as Role[], name: values.name as string, email: values.email as string };
   io.out(tokens.sign(principal, lifetime));
 }
 

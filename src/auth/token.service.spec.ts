@@ -35,6 +35,25 @@ describe('TokenService', () => {
     expect(() => service().verify(noRoles)).toThrow(/bad claims: roles/);
   });
 
+  it("refuses a token whose sub breaks the rule of ids (as an event's people's), naming the claim and the rule, not the value", () => {
+    const clock = new ManualClock();
+    const exp = Math.floor(clock.now() / 1000) + 60;
+    const tokens = service({}, clock);
+    const withSub = (sub: string) => new JwtService({ secret: createSecretKey(Buffer.from(SECRET)) }).sign({ roles: ['USER'], exp }, { subject: sub, noTimestamp: true });
+    for (const [sub, reason] of [
+      ['mia\r\nforged', 'must not contain white space'],
+      ['mia\u0000', 'must not contain control characters'],
+      ['mia smith', 'must not contain white space'],
+      ['mia\u202e', 'must not contain bidirectional control characters'],
+      ['m'.repeat(256), 'must be shorter than or equal to 255 characters'],
+    ]) {
+      expect(() => tokens.verify(withSub(sub))).toThrow(new RegExp(`^bad claims: sub \\(.*${reason.replace(/[()]/g, '\\$&')}`));
+      expect(() => tokens.verify(withSub(sub))).not.toThrow(sub.slice(0, 8));
+    }
+    expect(tokens.verify(withSub('mia.o-brien_42@console'))).toEqual({ sub: 'mia.o-brien_42@console', roles: ['USER'] });
+    expect(tokens.verify(withSub('\u{1f600}'.repeat(255)))).toEqual({ sub: '\u{1f600}'.repeat(255), roles: ['USER'] });
+  });
+
   it('takes a token whose name or email claim is not a string or breaks its rule, without that claim', () => {
     const clock = new ManualClock();
     const exp = Math.floor(clock.now() / 1000) + 60;

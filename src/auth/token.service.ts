@@ -1,21 +1,28 @@
 import { createSecretKey } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { IsArray, IsEnum, IsOptional, IsString, MaxLength, MinLength, validateSync } from 'class-validator';
+import { IsArray, IsEnum, IsOptional, validateSync } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
-import { isIdentifierText, SingleLineText } from '@herald/contracts';
+import { SingleLineText } from '@herald/contracts';
 import { EmailAddress } from '@herald/contracts/address-rules';
 import { Clock } from '../clock/clock';
 import { formatDuration, parseDuration } from '../config/duration';
 import { HeraldConfig } from '../config/herald-config';
 import { reasonsOf } from '../config/validation-messages';
+import { ExternalId } from '../users/external-id';
 import type { Principal } from './principal';
 import { Role } from './role.enum';
 import { JwtSecret } from './jwt-secret';
 
 /** The claims a bearer token must carry, well-formed: without them it is refused. */
 class TokenClaims {
-  @IsString() @MinLength(1) @MaxLength(255)
+  /**
+   * The person's (or service's) id: their externalId, their id in the API, in logs and
+   * audit entries. Held to the rule of every other way a person's id comes in (an
+   * event's managers, membership and admin inputs: ExternalId), so no white space,
+   * CR/LF, NUL, other control or bidirectional control.
+   */
+  @ExternalId()
   sub: string;
 
   @IsArray() @IsEnum(Role, { each: true })
@@ -120,14 +127,15 @@ export class TokenService {
     const exp = this.checkLifetime(payload, now);
     const claims = plainToInstance(TokenClaims, payload);
     const errors = validateSync(claims);
-    if (errors.length) throw new InvalidTokenError(`bad claims: ${errors.map((e) => e.property).join(', ')}`);
+    // The rules' messages name what is wrong, never the value.
+    if (errors.length) throw new InvalidTokenError(`bad claims: ${errors.map((e) => `${e.property} (${reasonsOf(e).join('; ')})`).join(', ')}`);
     return { principal: { sub: claims.sub, roles: claims.roles, ...this.profileClaims(payload, claims.sub) }, exp };
   }
 
   /**
    * The token's name and email, less any that breaks its rule — said in a warning that
-   * names the claim, the rule and the subject (when it is an id's text: it is not checked
-   * for line breaks), never the value nor the token. Once per token: verified tokens are
+   * names the claim, the rule and the subject (an id by now: no white space or control),
+   * never the value nor the token. Once per token: verified tokens are
    * remembered. An empty name is none (as updateMyProfile clears displayName with "").
    */
   private profileClaims(payload: Record<string, unknown>, sub: string): Pick<Principal, 'name' | 'email'> {
@@ -136,8 +144,7 @@ export class TokenService {
       const key = error.property as keyof ProfileClaims;
       claims[key] = undefined;
       // The messages of the text and address rules never hold the value.
-      const whose = isIdentifierText(sub) ? ` (sub ${sub})` : '';
-      this.logger.warn(`the token's ${key} claim is not used${whose}: ${reasonsOf(error).join('; ')}`);
+      this.logger.warn(`the token's ${key} claim is not used (sub ${sub}): ${reasonsOf(error).join('; ')}`);
     }
     return { name: claims.name || undefined, email: claims.email };
   }
