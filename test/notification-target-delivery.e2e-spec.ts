@@ -223,3 +223,66 @@ describe(`notification targets: delivery (${DATABASE_KIND})`, () => {
     }
   });
 });
+
+/**
+ * Posts already queued for a target when its webhook answers 404/410 (the target is
+ * disabled) are never sent: they end CANCELLED with the reason, no attempt spent, and
+ * are not counted as failures — the one post that met the 410 is the failure.
+ */
+describe(`notification targets: posts queued for a target that gets disabled (${DATABASE_KIND})`, () => {
+  let app: HeraldTestApp;
+  let receiver: WebhookReceiver;
+  let target = '';
+  let seq = 0;
+  const HOOK = `/dead/${TOKEN}`;
+  const publish = async () => {
+    const id = `queued-${process.pid}-${++seq}`;
+    const input = {
+      schemaVersion: 1, id, type: 'JOB_FAILED', occurredAt: '2026-11-24T09:42:30Z', application: { id: 'payroll', name: 'Payroll' },
+      job: { id: `job-${seq}`, kind: 'analysis', startedAt: '2026-11-24T09:00:00Z', endedAt: '2026-11-24T09:42:30Z' }, error: { message: 'Out of memory' },
+    };
+    const { data, errors } = await app.gql(PUBLISH, { input }, app.token(Role.SERVICE, 'console'));
+    if (errors) throw new Error(JSON.stringify(errors));
+    return data!.publishJobEvent.eventId as string;
+  };
+  const delivery = async (eventId: string) => (await app.admin(EVENT, { id: eventId })).event.deliveries[0] as Record<string, any>;
+
+  beforeAll(async () => {
+    receiver = await new WebhookReceiver().start();
+    // One worker: the posts queue behind one another, in order.
+    app = await HeraldTestApp.start({ DISPATCH_CONCURRENCY: '1', DISPATCH_SWEEP_INTERVAL_MS: '200', DISPATCH_BACKOFF_BASE_MS: '300', DISPATCH_BACKOFF_MAX_MS: '600', ...WEBHOOK_TEST_ENV, WEBHOOK_TIMEOUT_MS: '30000' });
+    await seedApplication(app, { id: 'payroll', name: 'Payroll' }, []);
+    const input = { applicationId: 'payroll', kind: 'WEBHOOK', name: 'dead', url: receiver.url(HOOK), types: ['JOB_FAILED'], secret: SECRET };
+    target = (await app.admin(ADD, { input })).addNotificationTarget.id;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await receiver?.stop();
+  });
+
+  it('ends them CANCELLED with the reason, not FAILED, and counts them as cancelled, not failed', async () => {
+    receiver.answer = () => 'hang';
+    const first = await publish();
+    await eventually(async () => expect(receiver.to(HOOK)).toHaveLength(1));
+    // While the first post hangs, two more are checked (the target still enabled) and queued behind it.
+    const second = await publish();
+    const third = await publish();
+    await eventually(async () => expect([(await delivery(second)).status, (await delivery(third)).status]).toEqual(['SENDING', 'SENDING']));
+    // The webhook is deleted: the first post's connection breaks (retried later), the second meets the 410.
+    receiver.answer = () => ({ status: 410, body: 'Gone' });
+    await receiver.releaseHanging();
+    await eventually(async () => expect((await delivery(second)).status).toBe('FAILED'));
+    expect(await delivery(second)).toMatchObject({ recipientId: `target ${target}`, attempts: 1, lastReply: 'HTTP 410 Gone', lastError: '127.0.0.2 answered 410: the webhook was deleted; the target is disabled' });
+    const reason = 'the notification target is disabled (the webhook answered 410: it was deleted)';
+    await eventually(async () => expect(await delivery(third)).toMatchObject({ status: 'CANCELLED', attempts: 0, lastReply: null, lastError: reason }));
+    await eventually(async () => expect(await delivery(first)).toMatchObject({ status: 'CANCELLED', attempts: 1, lastError: reason }));
+    expect(receiver.to(HOOK).map((p) => p.status)).toEqual([0, 410]); // nothing posted after the 410
+    const metrics = await scrape(app.url);
+    expect(metrics('herald_deliveries_total', { channel: 'webhook', status: 'FAILED' })).toBe(1);
+    expect(metrics('herald_deliveries_total', { channel: 'webhook', status: 'CANCELLED' })).toBe(2);
+    expect(metrics('herald_send_attempts_total', { channel: 'webhook', outcome: 'failed', reply_class: '4xx' })).toBe(1);
+    // The delivery log's filter by status: one FAILED, the two others CANCELLED.
+    const byStatus = async (status: string) => (await app.admin(`{ deliveries(first: 10, filter: { status: ${status} }) { totalCount } }`)).deliveries.totalCount;
+    expect([await byStatus('FAILED'), await byStatus('CANCELLED')]).toEqual([1, 2]);
+  });
+});

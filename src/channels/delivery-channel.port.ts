@@ -95,7 +95,14 @@ export type ChannelFailure =
  */
 export type ChannelAttempt =
   | { sent: true; reference: string | null; reply: string | null; sendMs: number; note?: string; sentVia?: string }
-  | { sent: false; failure: ChannelFailure; sendMs?: number };
+  | { sent: false; failure: ChannelFailure; sendMs?: number }
+  /**
+   * Nothing was sent, and nothing will be: what it was for is gone since the delivery was
+   * checked (a notification target disabled or removed meanwhile). `cancelled` says why;
+   * the delivery ends CANCELLED, as the check's own cancellations do: no attempt spent,
+   * not a failure.
+   */
+  | { sent: false; cancelled: string };
 
 /** What the dispatcher lends a channel: the content of deliveries (notifications' tables) and a counter. */
 export interface DispatchContext {

@@ -24,6 +24,8 @@ export interface SendableTarget {
   secret: string | null;
   types: NotificationType[];
   enabled: boolean;
+  /** Why it was disabled (its row's, or set by the sender that met the 404/410). */
+  disabledReason: string | null;
 }
 
 /** What a new target is, checked (AddNotificationTargetInput, its URL parsed and allowed). */
@@ -181,6 +183,7 @@ export class NotificationTargets {
       secret: row.encryptedSecret ? this.cipher.decrypt(row.encryptedSecret) : null,
       types: JSON.parse(row.types) as NotificationType[],
       enabled: !!row.enabled,
+      disabledReason: row.disabledReason,
     };
   }
 

@@ -344,11 +344,23 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     } catch (error) {
       attempt = { sent: false, failure: { scope: 'message', transient: true, reply: null, description: (error as Error).message, via: channel.name } };
     }
+    if (!attempt.sent && 'cancelled' in attempt) return this.cancelled(d, attempt.cancelled);
     const outcome: Outcome | undefined = attempt.sent
       ? { delivery: d, status: DeliveryStatus.SENT, messageId: attempt.reference, reply: attempt.reply, ...(attempt.note && { note: attempt.note }), ...(attempt.sentVia && { sentVia: attempt.sentVia }) }
       : await this.failed(d, channel, attempt.failure);
     this.measure(d, outcome, attempt.sendMs);
     return outcome;
+  }
+
+  /**
+   * The channel found nothing to send to any more (a target disabled or removed since the
+   * delivery was checked): CANCELLED with the reason, as Readers cancels — never sent, no
+   * attempt spent, counted as cancelled, not as an attempt or a failure.
+   */
+  private cancelled(d: ClaimedDelivery, reason: string): Outcome {
+    this.metrics?.cancelled([d]);
+    this.logger.log(`delivery ${d.id} to ${d.address} CANCELLED before sending: ${reason}`);
+    return { delivery: d, status: DeliveryStatus.CANCELLED, reply: null, error: reason };
   }
 
   /** Counts an attempt for /metrics by its channel (outcome, reply class, send time; event-to-sent time when sent). */

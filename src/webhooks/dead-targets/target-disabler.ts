@@ -6,6 +6,11 @@ import { NotificationType, type NotifiedEvent } from '../../event-types/notifica
 import { JobEventIngestionService } from '../../job-events/ingestion/job-event-ingestion.service';
 import { NotificationTargets, type SendableTarget } from '../notification-targets';
 
+/** Why a target whose webhook answered `status` (404, 410) is disabled: its disabledReason. */
+export function disabledReasonOf(status: number): string {
+  return `the webhook answered ${status}: it was deleted`;
+}
+
 /**
  * A webhook answered 404 or 410: it was deleted (the team removed the workflow or
  * the app). The target is disabled — once, whichever process or delivery sees it
@@ -28,7 +33,7 @@ export class TargetDisabler {
 
   /** Disables the target and records the notice; true when this call did. */
   async disable(target: SendableTarget, status: number, applicationName: string): Promise<boolean> {
-    const reason = `the webhook answered ${status}: it was deleted`;
+    const reason = disabledReasonOf(status);
     try {
       const deliveries = await this.transactions.run(async (manager) => {
         if (!(await this.targets.disable(target.id, reason, manager))) return null;

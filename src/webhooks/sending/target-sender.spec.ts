@@ -10,7 +10,7 @@ import { TargetSender } from './target-sender';
 import type { WebhookAnswer, WebhookHttp } from './webhook-http';
 
 const NOW = Date.parse('2026-12-07T10:00:00Z');
-const target: SendableTarget = { id: 7, applicationId: 'billing', kind: TargetKind.WEBHOOK, name: 'ops', host: 'hooks.example.com', url: new URL('https://hooks.example.com/h'), secret: 'a-signing-secret-of-some-length', types: [], enabled: true };
+const target: SendableTarget = { id: 7, applicationId: 'billing', kind: TargetKind.WEBHOOK, name: 'ops', host: 'hooks.example.com', url: new URL('https://hooks.example.com/h'), secret: 'a-signing-secret-of-some-length', types: [], enabled: true, disabledReason: null };
 const message: ChatMessage = { lang: 'en', title: 'Analysis failed', heading: 'Analysis failed', color: '#cf222e', application: { id: 'billing', name: 'Billing' }, facts: [] };
 const event = { schemaVersion: 1, id: 'e1', type: 'JOB_FAILED', occurredAt: '2026-12-07T09:59:00Z', application: { id: 'billing', name: 'Billing' } };
 const delivery = (id: number): ChannelDelivery =>
@@ -78,5 +78,23 @@ describe('TargetSender', () => {
     expect(second).toMatchObject({ sent: false, failure: { scope: 'channel', slowDown: true } });
     expect(posts).toEqual(['1']); // the second waits for the Retry-After, not posted into the 429
     expect(pacing.nextAt).toBe(NOW + 60_000);
+  });
+
+  it('cancels, with the reason, the posts to a target that was removed or met a 404/410 since they were checked: nothing posted, no failure', async () => {
+    const posts: string[] = [];
+    const http = { post: async (_url: URL, body: string) => (posts.push(JSON.parse(body).deliveryId), { answered: true, status: 410, retryAfter: null, body: 'Gone', ms: 5, reached: ['RESOLVE', 'CONNECT', 'TLS', 'SEND'] }) } as unknown as WebhookHttp;
+    const disabled: number[] = [];
+    const disabler = { disable: async (t: SendableTarget, status: number) => (disabled.push(status), true) } as unknown as TargetDisabler;
+    const writer = { event: async () => message } as unknown as ChatMessageWriter;
+    const clock = { now: () => NOW, date: () => new Date(NOW) } as unknown as Clock;
+    const store = { sendable: async (ids: number[]) => new Map(ids.includes(7) ? [[7, { ...target }]] : []) } as unknown as NotificationTargets;
+    const sender = new TargetSender(store, writer, http, new PaceModel() as unknown as TargetPacing, disabler, clock);
+    await sender.take([delivery(1), delivery(2)], context);
+
+    expect(await sender.send(delivery(1), context, SIGNED_FORMAT)).toMatchObject({ sent: false, failure: { scope: 'recipient', transient: false, reply: 'HTTP 410 Gone' } });
+    expect(await sender.send(delivery(2), context, SIGNED_FORMAT)).toEqual({ sent: false, cancelled: 'the notification target is disabled (the webhook answered 410: it was deleted)' });
+    expect(await sender.send({ ...delivery(3), recipientId: 'target 8' }, context, SIGNED_FORMAT)).toEqual({ sent: false, cancelled: 'the notification target was removed' });
+    expect(posts).toEqual(['1']);
+    expect(disabled).toEqual([410]);
   });
 });

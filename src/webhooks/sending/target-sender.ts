@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { ChannelAttempt, ChannelDelivery, DispatchContext } from '../../channels/delivery-channel.port';
 import { Clock } from '../../clock/clock';
 import type { NotifiedEvent } from '../../event-types/notification-type';
-import { TargetDisabler } from '../dead-targets/target-disabler';
+import { disabledReasonOf, TargetDisabler } from '../dead-targets/target-disabler';
 import { ChatMessageWriter, type ChatReader } from '../messages/chat-message';
 import { NotificationTargets, type SendableTarget } from '../notification-targets';
 import { targetIdOf } from '../target-ids';
@@ -52,8 +52,9 @@ export class TargetSender {
   async send(d: ChannelDelivery, context: DispatchContext, format: WebhookFormat): Promise<ChannelAttempt> {
     const id = targetIdOf(d.recipientId);
     const target = id === null ? undefined : (this.targets.get(id) ?? (await this.store.sendable([id])).get(id));
-    if (!target) return { sent: false, failure: { scope: 'recipient', transient: false, reply: null, description: 'the notification target was removed', via: d.address } };
-    if (!target.enabled) return { sent: false, failure: { scope: 'recipient', transient: false, reply: null, description: 'the notification target is disabled', via: target.host } };
+    // Removed or disabled since the delivery was checked (Readers; TargetAudience says the same there): never sent, CANCELLED with the reason.
+    if (!target) return { sent: false, cancelled: 'the notification target was removed' };
+    if (!target.enabled) return { sent: false, cancelled: `the notification target is disabled (${target.disabledReason ?? 'disabled'})` };
     const wait = await this.pacing.take(target.id);
     if (wait) {
       const until = new Date(wait.waitUntil).toISOString();
@@ -88,6 +89,7 @@ export class TargetSender {
       }
       case 'gone':
         target.enabled = false;
+        target.disabledReason = disabledReasonOf(answer.answered ? answer.status : 0); // what the posts queued behind this one are CANCELLED with
         await this.disabler.disable(target, answer.answered ? answer.status : 0, content.message.application.name);
         return { sent: false, failure: { scope: 'recipient', transient: false, reply: meaning.reply, description: meaning.description, via: target.host }, sendMs };
       case 'refused':
