@@ -105,6 +105,44 @@ describe('classifySmtpFailure', () => {
       expect(classifySmtpFailure(refused('530 5.7.0 Must issue a STARTTLS command first', 'MAIL FROM'))).toMatchObject({ scope: 'relay', transient: false, step: SmtpCheckStep.TLS });
     });
 
+    it("a relay's daily sending quota used up (Google's 5.4.5 / 5.7.1, Microsoft 365's 5.1.90, 5.2.2, WASCL 5.2.0, 5.7.232/5.7.233) is the relay's state at any command: relay-wide, transient, opens its circuit at once, tried again an hour later", () => {
+      const replies: Array<[string, string]> = [
+        ['MAIL FROM', '550 5.4.5 Daily user sending limit exceeded. For more information on Gmail sending limits go to https://support.google.com/a/answer/166852 - gsmtp'],
+        ['DATA', '550-5.4.5 Daily user sending quota exceeded. https://support.google.com/mail/?p=DailyLimitExceeded - gsmtp'],
+        ['MAIL FROM', '550 5.4.5 Daily SMTP relay limit exceeded for user. For more information on SMTP relay sending limits please contact your administrator - gsmtp'],
+        ['RCPT TO', '550 5.7.1 Daily SMTP relay limit exceeded for customer. - gsmtp'],
+        ['DATA', "550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients"],
+        ['DATA', '554 5.2.2 Submission quota exceeded'],
+        ['DATA', '554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message due to a permanent exception with message WASCL UserAction verdict is not None. Actual verdict is RefuseQuota, ShowTierUpgrade.'],
+        ['DATA', "550 5.7.233 Your message can't be sent because your tenant exceeded its daily limit for sending email to external recipients (tenant external recipient rate limit)"],
+      ];
+      for (const [command, reply] of replies) {
+        const error = nodemailerError(`${command === 'DATA' ? 'Message' : 'Mail'} command failed: ${reply}`, { code: command === 'DATA' ? 'EMESSAGE' : 'EENVELOPE', command, response: reply, responseCode: Number(reply.slice(0, 3)) });
+        expect({ reply, failure: classifySmtpFailure(error) }).toEqual({
+          reply,
+          failure: expect.objectContaining({ scope: 'relay', transient: true, step: SmtpCheckStep.SEND, opensCircuit: true, retryAfterMs: 3_600_000, reply, advice: expect.stringContaining('quotaRecipientsPerDay') }),
+        });
+        expect(classifySmtpFailure(error).throttled).toBeUndefined();
+      }
+    });
+
+    it("an ordinary 5xx that says limit or quota is still this message's or recipient's: a full mailbox, a message over the size limit, a sender refused, a recipient's own quota", () => {
+      const cases: Array<[string, string, 'message' | 'recipient']> = [
+        ['RCPT TO', '552 5.2.2 The email account that you tried to reach is over quota. https://support.google.com/mail/?p=OverQuotaPerm - gsmtp', 'recipient'],
+        ['DATA', '554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded', 'message'],
+        ['DATA', '552 5.3.4 Your message exceeded Google\'s message size limits. - gsmtp', 'message'],
+        ['RCPT TO', '550 5.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered. - gsmtp', 'recipient'],
+        ['DATA', '550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP.', 'message'],
+        ['MAIL FROM', '550 5.7.1 Daily limit of the sender address reached', 'message'],
+        ['DATA', '550 5.4.5 limit exceeded', 'message'],
+      ];
+      for (const [command, reply, scope] of cases) {
+        const error = nodemailerError(`failed: ${reply}`, { code: command === 'DATA' ? 'EMESSAGE' : 'EENVELOPE', command, response: reply, responseCode: Number(reply.slice(0, 3)) });
+        expect({ reply, failure: classifySmtpFailure(error) }).toEqual({ reply, failure: expect.objectContaining({ scope, transient: false }) });
+        expect(classifySmtpFailure(error).opensCircuit).toBeUndefined();
+      }
+    });
+
     it('a connection lost while sending is relay-wide and transient', () => {
       const lost = nodemailerError('Connection closed unexpectedly', { code: 'ECONNECTION', command: 'CONN' });
       expect(classifySmtpFailure(lost, sessionAfter('EHLO herald', 'MAIL FROM:<h@example.com>'))).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.SEND });

@@ -26,7 +26,7 @@ export interface SmtpFailure {
    * `recipient`: the relay refused this recipient; `message`: this message (its
    * sender, size or content); `relay`: the relay as a whole — every message would
    * fail alike (cannot resolve, connect, greet, TLS, credentials refused, 421,
-   * timeouts, no readable password).
+   * timeouts, no readable password, its sending quota used up).
    */
   scope: 'message' | 'recipient' | 'relay';
   /**
@@ -49,13 +49,13 @@ export interface SmtpFailure {
    * about the relay as a whole, not this message; nothing is spent.
    */
   throttled?: boolean;
-  /** How long the other side asked Herald to wait (Microsoft Graph's Retry-After), when it said. */
+  /** How long the other side asked Herald to wait (Microsoft Graph's Retry-After; a relay's used-up quota: RELAY_QUOTA_RETRY_MS), when it said. */
   retryAfterMs?: number;
   /** What to do, when the reply says more than the step's usual hint (a relay that no longer takes passwords). */
   advice?: string;
   /** The SMTP command it answered (`MAIL FROM`, `RCPT TO`, `DATA`), when it was one. */
   command?: string;
-  /** The same temporary refusal came for many messages: the relay's state, which opens its circuit at once. */
+  /** The relay's state, which opens its circuit at once: the same temporary refusal for many messages, or its sending quota used up. */
   opensCircuit?: boolean;
 }
 
@@ -78,6 +78,33 @@ export const PASSWORDS_REFUSED_ADVICE =
 const THROTTLED = /\brate\b|limit|quota|throttl|too many (messages|connections|mails?)|too much mail/i;
 const THROTTLED_BUT_AT_RCPT = /(^|\s)4\.7\.\d{1,3}\b|try again later/i;
 const MAILBOX_FULL = /mailbox|storage|disk|full|4\.2\.2/i;
+
+/**
+ * A relay's sending quota used up, as the relays document it: the enhanced status
+ * code with its own wording (a bare 5.4.5 or "limit" is not enough: a full mailbox,
+ * a message over the size limit, one recipient receiving too fast stay the
+ * message's or recipient's). Google: `550 5.4.5 Daily user sending limit exceeded`,
+ * `Daily sending quota exceeded`, `Daily SMTP relay limit exceeded for user` (5.4.5
+ * or 5.7.1, also `for customer`). Microsoft 365: `5.1.90 … reached your daily limit
+ * for message recipients`, `5.2.2 Submission quota exceeded`, `5.2.0 … SubmissionQuotaExceededException
+ * … WASCL … RefuseQuota`, `5.7.232`/`5.7.233 … daily limit for sending email to external recipients`.
+ */
+const RELAY_QUOTA: RegExp[] = [
+  /\b5\.4\.5\b.*\bdaily (user )?(sending|SMTP relay) (limit|quota) exceeded/i,
+  /\b5\.7\.1\b.*\bdaily SMTP relay limit exceeded/i,
+  /\b5\.1\.90\b.*\bdaily limit for message recipients/i,
+  /\b5\.2\.2\b.*\bsubmission quota exceeded/i,
+  /\b5\.2\.0\b.*(SubmissionQuotaExceeded|WASCL.*\bRefuseQuota\b)/i,
+  /\b5\.7\.23[23]\b.*\bdaily limit for sending email to external recipients/i,
+];
+/**
+ * How long the relay's circuit stays open after a used-up quota before it is tried
+ * again: the quotas are over a rolling day, coming back as the oldest sends age out,
+ * not in seconds (a probe's check signs in without sending, so it cannot tell).
+ */
+export const RELAY_QUOTA_RETRY_MS = 3_600_000;
+const RELAY_QUOTA_ADVICE =
+  "the relay's sending quota is used up: mails wait, no attempt spent, and are tried again in an hour; set quotaRecipientsPerDay (and quotaMessagesPerMinute) to the relay's limits so that Herald paces itself";
 
 /** Node's TLS errors carry OpenSSL's or the certificate check's code. */
 const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|UNABLE_TO_)/;
@@ -145,6 +172,11 @@ export function classifySmtpFailure(error: unknown, transcript = transcriptOf(er
   }
   if (responseCode !== undefined && responseCode >= 400 && responseCode < 500 && isThrottling(reply ?? e.message ?? '', responseCode, e.command)) {
     return { ...base, scope: 'relay', transient: true, step, throttled: true };
+  }
+  // The relay's sending quota used up (a 5xx, yet about every mail alike until it comes back): the relay's state,
+  // as a refused credential is — its circuit opens at once, mails wait without spending attempts, for an hour.
+  if (step === SmtpCheckStep.SEND && responseCode !== undefined && responseCode >= 500 && RELAY_QUOTA.some((quota) => quota.test(reply ?? e.message ?? ''))) {
+    return { ...base, scope: 'relay', transient: true, step, opensCircuit: true, retryAfterMs: RELAY_QUOTA_RETRY_MS, advice: RELAY_QUOTA_ADVICE };
   }
   // 530 (RFC 4954, RFC 3207): the relay takes no mail before Herald signs in (or starts TLS), whatever the command
   // (MAIL FROM, RCPT TO): every mail alike, as a refused credential. Not this message's, nor its recipient's.

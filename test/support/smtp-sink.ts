@@ -76,6 +76,10 @@ export class SmtpSink {
   failMailFromWith?: SmtpReplyError;
   /** MAIL FROM refused by failMailFromWith so far. */
   mailFromRefused = 0;
+  /** While set, every message is refused with this reply once its data is in (Gmail's `550 5.4.5 Daily user sending limit exceeded`). */
+  failDataWith?: SmtpReplyError;
+  /** Messages refused by failDataWith so far. */
+  dataRefused = 0;
   /** When each MAIL FROM was accepted (on the quota's clock): what a rolling window holds. */
   readonly acceptedAt: number[] = [];
   /** While set, the server waits this long before accepting a message (a slow relay). */
@@ -167,6 +171,10 @@ export class SmtpSink {
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
           if (stallAt === 'data') return;
+          if (this.failDataWith) {
+            this.dataRefused++;
+            return callback(Object.assign(new Error(this.failDataWith.message), { responseCode: this.failDataWith.code }));
+          }
           if (this.options.dropInData?.({ to: session.envelope.rcptTo.map((r) => r.address) })) {
             this.dropped++;
             // smtp-server keeps its connections by the session's id; the socket is its own.

@@ -44,7 +44,8 @@ export abstract class RelayHealthTransport {
       scope: smtp.scope === 'relay' ? 'transport' : smtp.scope,
       transient: smtp.transient,
       slowDown: smtp.throttled,
-      whileSending: smtp.scope === 'relay' && !smtp.throttled && smtp.step === SmtpCheckStep.SEND,
+      // A session lost while sending (not the relay's own word about every mail: a slowdown, a used-up quota).
+      whileSending: smtp.scope === 'relay' && !smtp.throttled && !smtp.opensCircuit && smtp.step === SmtpCheckStep.SEND,
       senderRefused: smtp.scope === 'message' && smtp.transient && smtp.command === 'MAIL FROM',
       step: smtp.step,
       reply: smtp.reply,

@@ -74,7 +74,7 @@ const SUCCESS_WRITE_INTERVAL_MS = 1_000;
 const DONE: Promise<void> = Promise.resolve();
 const NO_HOLD: Promise<undefined> = Promise.resolve(undefined);
 
-/** The longest pause a transport's own "retry after" may ask for. */
+/** The longest pause a transport's own "retry after" (or a relay's used-up quota) may ask for. */
 const RETRY_AFTER_MAX_MS = 3_600_000;
 /** Sends this process remembers (their times), for the pace a first throttling reply halves. */
 const RECENT_SENDS_MAX = 10_000;
@@ -289,10 +289,12 @@ export class RelayHealth {
     const lastFailure = this.failureColumns(failure);
     const opensAtOnce = failure.opensCircuit || (!failure.transient && [SmtpCheckStep.AUTH, SmtpCheckStep.TOKEN, SmtpCheckStep.MAILBOX].includes(failure.step));
     if (opensAtOnce || this.failuresInARow >= this.config.relay.circuitThreshold) {
-      const opened = await this.open(lastFailure);
+      // A reply that says when to come back (a used-up sending quota) is the first probe's wait, if longer.
+      const waitMs = Math.max(this.config.relay.probeMinMs, Math.min(failure.retryAfterMs ?? 0, RETRY_AFTER_MAX_MS));
+      const opened = await this.open(lastFailure, waitMs);
       if (opened) {
         const why = `${failure.step}: ${failure.reply ?? failure.description}`;
-        this.logger.error(`the relay is DOWN (${why}${failure.advice ? `; ${failure.advice}` : ''}): mails wait, no attempt spent; probing in ${this.config.relay.probeMinMs} ms`);
+        this.logger.error(`the relay is DOWN (${why}${failure.advice ? `; ${failure.advice}` : ''}): mails wait, no attempt spent; probing in ${waitMs} ms`);
       } else await this.write(lastFailure);
       return;
     }
@@ -473,7 +475,7 @@ export class RelayHealth {
     this.logger.warn(`relay probe failed${failedStep ? ` at ${failedStep.step}: ${replyOf(failedStep) ?? failedStep.message}` : ''}; next probe at ${next.toISOString()}`);
   }
 
-  private async open(lastFailure: Partial<RelayHealthEntity>): Promise<boolean> {
+  private async open(lastFailure: Partial<RelayHealthEntity>, waitMs = this.config.relay.probeMinMs): Promise<boolean> {
     const { probeMinMs } = this.config.relay;
     const now = this.clock.date();
     const previous = this.row?.state === RelayState.DEGRADED ? RelayState.DEGRADED : RelayState.OK;
@@ -481,7 +483,7 @@ export class RelayHealth {
       this.rows
         .createQueryBuilder()
         .update(RelayHealthEntity)
-        .set({ ...lastFailure, state: RelayState.DOWN, since: now, nextProbeAt: new Date(now.getTime() + probeMinMs), probeDelayMs: 2 * probeMinMs, probeOwner: null, probeLeaseUntil: null })
+        .set({ ...lastFailure, state: RelayState.DOWN, since: now, nextProbeAt: new Date(now.getTime() + waitMs), probeDelayMs: 2 * probeMinMs, probeOwner: null, probeLeaseUntil: null })
         .where('id = :id AND state <> :down', { id: this.id, down: RelayState.DOWN })
         .execute(),
     );
