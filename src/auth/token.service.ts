@@ -3,13 +3,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { IsArray, IsEnum, IsOptional, validateSync } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
-import { SingleLineText } from '@herald/contracts';
+import { Identifier, SingleLineText } from '@herald/contracts';
 import { EmailAddress } from '@herald/contracts/address-rules';
 import { Clock } from '../clock/clock';
 import { formatDuration, parseDuration } from '../config/duration';
 import { HeraldConfig } from '../config/herald-config';
 import { reasonsOf } from '../config/validation-messages';
-import { ExternalId } from '../users/external-id';
 import type { Principal } from './principal';
 import { Role } from './role.enum';
 import { JwtSecret } from './jwt-secret';
@@ -19,10 +18,11 @@ class TokenClaims {
   /**
    * The person's (or service's) id: their externalId, their id in the API, in logs and
    * audit entries. Held to the rule of every other way a person's id comes in (an
-   * event's managers, membership and admin inputs: ExternalId), so no white space,
-   * CR/LF, NUL, other control or bidirectional control.
+   * event's managers, membership and admin inputs: Identifier of 255, which
+   * users/external-id names ExternalId), so no white space, CR/LF, NUL, other control
+   * or bidirectional control.
    */
-  @ExternalId()
+  @Identifier({ maxLength: 255 })
   sub: string;
 
   @IsArray() @IsEnum(Role, { each: true })

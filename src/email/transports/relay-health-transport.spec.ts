@@ -1,5 +1,5 @@
 import type { RelayHealth } from '../../smtp/relay-health/relay-health';
-import { classifySmtpFailure, type SmtpFailure } from '../../smtp/smtp-failure';
+import { SmtpCheckStep, type SmtpFailure } from '../../smtp/smtp-gateway';
 import { RelayHealthTransport } from './relay-health-transport';
 
 /** The port's failure the SMTP and Graph transports make of a classification. */
@@ -9,18 +9,28 @@ class Classifier extends RelayHealthTransport {
   }
 }
 const classifier = new Classifier({} as RelayHealth);
-const refused = (command: string, reply: string) =>
-  classifySmtpFailure(Object.assign(new Error(`failed: ${reply}`), { code: command === 'DATA' ? 'EMESSAGE' : 'EENVELOPE', command, response: reply, responseCode: Number(reply.slice(0, 3)) }));
+/** Classifications as src/smtp makes them (smtp-failure.spec.ts tests the making). */
+const quotaUsedUp: SmtpFailure = {
+  scope: 'relay',
+  transient: true,
+  step: SmtpCheckStep.SEND,
+  reply: '550 5.4.5 Daily user sending limit exceeded',
+  responseCode: 550,
+  description: 'EMESSAGE: failed: 550 5.4.5 Daily user sending limit exceeded (DATA)',
+  command: 'DATA',
+  opensCircuit: true,
+  retryAfterMs: 3_600_000,
+};
+const sessionLost: SmtpFailure = { scope: 'relay', transient: true, step: SmtpCheckStep.SEND, reply: null, description: 'ECONNECTION: Connection closed unexpectedly (DATA)', command: 'DATA' };
 
 describe('RelayHealthTransport: the port failure of a classification', () => {
   it("a relay's used-up sending quota is the transport's, opening its circuit, never a session lost while sending (which would count against the message)", () => {
-    const failure = classifier.of(refused('DATA', '550 5.4.5 Daily user sending limit exceeded'));
+    const failure = classifier.of(quotaUsedUp);
     expect(failure).toMatchObject({ scope: 'transport', transient: true, step: 'SEND', whileSending: false, slowDown: undefined });
     expect(failure).not.toHaveProperty('senderRefused', true);
   });
 
   it('a session lost while sending is still whileSending', () => {
-    const lost = classifySmtpFailure(Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION', command: 'DATA' }));
-    expect(classifier.of(lost)).toMatchObject({ scope: 'transport', step: 'SEND', whileSending: true });
+    expect(classifier.of(sessionLost)).toMatchObject({ scope: 'transport', step: 'SEND', whileSending: true });
   });
 });
