@@ -13,6 +13,7 @@ describe('WebhookHttp', () => {
 
   beforeAll(async () => {
     // Answers its status line at once, then never ends the body (a receiver that keeps working, a slow proxy).
+    // WEBHOOK_TIMEOUT_MS is 1.5 s: room for the status line on a loaded machine, while the body never ends.
     server = createServer((req, res) => {
       req.resume();
       res.writeHead(req.url === '/slow-down' ? 429 : 200, { 'content-type': 'text/plain', 'retry-after': '30' });
@@ -20,7 +21,7 @@ describe('WebhookHttp', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
-    const config = { webhooks: { allowedHosts: ['*'], allowedRanges: ['127.0.0.0/8'], allowHttp: true, timeoutMs: 300 } } as unknown as HeraldConfig;
+    const config = { webhooks: { allowedHosts: ['*'], allowedRanges: ['127.0.0.0/8'], allowHttp: true, timeoutMs: 1500 } } as unknown as HeraldConfig;
     http = new WebhookHttp(new AddressRules(config), new SystemClock(), config);
   });
   afterAll(async () => {
