@@ -30,6 +30,7 @@
  *                                           the default), also measured over GraphQL as "Herald, GraphQL"; or graphql alone
  *   BENCH_INSTALL_POSTFIX=1                 installs Debian's postfix (for smtp-source and smtp-sink) if missing
  *   BENCH_PEER_LIMIT=0                      leaves smtp-source out
+ *   BENCH_PEER_CONNECTIONS=5                SMTP connections of every sender (pools, smtp-source's sessions)
  *
  * Needs Debian's redis-server (apt-get install -y redis-server); starts its own on a free port.
  * Uses Postfix's smtp-source and smtp-sink if installed (apt-get install -y postfix), else says so and skips them.
@@ -70,7 +71,8 @@ const HEADLINE = [1, 100].filter((n) => SERIES.includes(n));
 const FULL_RUN = SCALE === 1 && SERIES.join(',') === FULL_SERIES.join(',');
 /** Requests in flight from the publisher, for Herald and the peer alike (as bench:pipeline). */
 const IN_FLIGHT = 8;
-const POOL = 5;
+/** SMTP connections of every sender (Herald's pool, the peer's, the bare loop's, smtp-source's sessions). */
+const POOL = env('BENCH_PEER_CONNECTIONS', 5);
 /** When the RSS at rest is read: V8's memory reducer shrinks a heap about 8 s after the last mark-compact of a quiet process. */
 const REST_MS = 15_000;
 const SENDER = 'Herald <herald@bench.example.com>';
