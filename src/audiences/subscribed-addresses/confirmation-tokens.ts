@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, type KeyObject, timingSafeEqual } from 'node:crypto';
 
 /** Bytes of a token: the subscription id (8), the expiry (4, Unix seconds), the subscription's nonce (12) and the HMAC of all three (16). */
 const SIGNED_BYTES = 8 + 4 + 12;
@@ -13,10 +13,11 @@ export type ConfirmationCheck = { ok: true; subscriptionId: number; nonce: strin
  * its own label: a preferences link's token is never a confirmation's).
  */
 export class ConfirmationTokens {
-  private readonly key: Buffer;
+  /** A KeyObject, made once: createHmac given a Buffer builds one on every call. */
+  private readonly key: KeyObject;
 
   constructor(secret: string) {
-    this.key = Buffer.from(hkdfSync('sha256', secret, 'herald', 'herald subscription confirmation v1', 32));
+    this.key = createSecretKey(Buffer.from(hkdfSync('sha256', secret, 'herald', 'herald subscription confirmation v1', 32)));
   }
 
   /** `nonce`: 16 base64url characters (12 bytes). */
