@@ -104,7 +104,7 @@ describe(`job events to delivered email (${DATABASE_KIND})`, () => {
         // One list per application (test/threads.e2e-spec.ts checks the conversation's headers).
         expect(mail.raw).toMatch(/^List-Id: [^<\r\n]+ <[a-z0-9-]+\.[0-9a-z]+\.notifications\.example\.com>/im);
         expect(mail.raw).toMatch(/^List-Unsubscribe: <https:\/\/console\.example\.com\/aip\/profile\/notifications>/m);
-        expect(mail.parsed.messageId).toMatch(/^<herald\.[0-9a-f]{16}\.\d+@example\.com>$/);
+        expect(mail.parsed.messageId).toMatch(/^<herald\.\d+\.[0-9a-f]{16}@example\.com>$/);
       }
       if (type === 'JOB_FAILED') {
         for (const mail of mails) {

@@ -112,7 +112,7 @@ describe('EmailChannel: outcomes, through its MailTransport', () => {
   afterEach(() => dataSource.destroy());
 
   it('sends the composed mail to the address: sent, with its Message-ID and the reply; the transport hears it worked', async () => {
-    expect(await channel.send(delivery(1), context)).toEqual({ sent: true, reference: expect.stringMatching(/^<herald\.[0-9a-f]{16}\.1@example\.com>$/), reply: '250 2.0.0 OK', sendMs: 0, sentVia: 'relay.example.com:587' });
+    expect(await channel.send(delivery(1), context)).toEqual({ sent: true, reference: expect.stringMatching(/^<herald\.1\.[0-9a-f]{16}@example\.com>$/), reply: '250 2.0.0 OK', sendMs: 0, sentVia: 'relay.example.com:587' });
     expect(transport.sent.map((m) => m.envelope)).toEqual([{ from: 'herald@example.com', to: ['r1@example.com'] }]);
     expect(transport.told).toEqual(['succeeded']);
   });

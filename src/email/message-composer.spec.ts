@@ -96,9 +96,10 @@ describe('MessageComposer', () => {
   it("a delivery's Message-ID cannot be worked out from another's of the same event (nor from the event id): a report forged about a colleague's mail names no delivery", async () => {
     composer.remember('e1', JSON.stringify(event('e1')));
     const [a, b] = await Promise.all([composer.compose(delivery(1, 'e1'), settings, context), composer.compose(delivery(2, 'e1'), settings, context)]);
-    const parts = (id: string) => /^<herald\.([0-9a-f]{16})\.(\d+)@example\.com>$/.exec(id)?.slice(1);
-    const [tagA, idA] = parts(a.messageId)!;
-    const [tagB, idB] = parts(b.messageId)!;
+    // The delivery's id first: Message-IDs in the order deliveries are written, so the index of them grows at its end.
+    const parts = (id: string) => /^<herald\.(\d+)\.([0-9a-f]{16})@example\.com>$/.exec(id)?.slice(1);
+    const [idA, tagA] = parts(a.messageId)!;
+    const [idB, tagB] = parts(b.messageId)!;
     expect([idA, idB]).toEqual(['1', '2']);
     expect(tagA).not.toBe(tagB);
     expect(tagA).not.toBe(createHash('sha256').update('e1').digest('hex').slice(0, 16));

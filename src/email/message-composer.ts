@@ -159,7 +159,9 @@ export class MessageComposer {
     now = this.clock.now(),
   ): ComposedMail & { headers: MailHeader[] } {
     const domain = senderDomain(route.sender);
-    messageId ??= `<herald.${createHmac('sha256', this.messageIdKey).update(String(d.id)).digest('hex').slice(0, 16)}.${d.id}@${domain}>`;
+    // The id first: Message-IDs in the order deliveries are written, so the index bounces look them up by grows at its
+    // end (a random first part put each one on its own page of it: ~3× the cost of recording an outcome on SQLite).
+    messageId ??= `<herald.${d.id}.${createHmac('sha256', this.messageIdKey).update(String(d.id)).digest('hex').slice(0, 16)}@${domain}>`;
     // Its conversation (mail-thread.ts): the installation is the console's address and the sender's domain.
     const thread = this.threadOf(mail.events, event, `${route.gatewayUri ?? ''}\n${domain}`, domain);
     // The recipient's own preferences links: their token in the shared body's links, and List-Unsubscribe.

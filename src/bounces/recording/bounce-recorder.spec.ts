@@ -9,7 +9,7 @@ import { DeliveryStatus } from '../../notifications/entities/delivery.entity';
 import type { AddressSuspensions } from '../../users/suspensions/address-suspensions';
 import { readReport } from '../reports/read-report';
 import type { BounceReading } from '../reports/report-reading';
-import { BounceRecorder } from './bounce-recorder';
+import { BounceRecorder, isHeraldMessageId } from './bounce-recorder';
 
 /** Exchange Online's report that bob.former@contoso.com does not exist (5.1.10), about Herald's mail <herald.4b227777d4dd1fc6.2187@contoso.com>. */
 async function exchangeUnknownRecipient(): Promise<BounceReading> {
@@ -56,4 +56,15 @@ describe('BounceRecorder: whose address a report is about', () => {
     const forwarded: BounceReading = { ...reading, recipients: [{ ...reading.recipients[0], address: 'bob@elsewhere.example', originalAddress: 'bob.former@contoso.com' }] };
     expect(await recorder('bob.former@contoso.com').record(forwarded)).toMatchObject({ outcome: 'BOUNCED', address: 'bob.former@contoso.com' });
   });
+});
+
+describe("isHeraldMessageId: the Message-IDs Herald writes, and those of mails sent before this version", () => {
+  it.each([
+    ['<herald.2187.4b227777d4dd1fc6@contoso.com>', true], // the delivery's id first (this version)
+    ['<herald.4b227777d4dd1fc6.2187@contoso.com>', true], // the key's tag first (mails sent before it, which may still bounce)
+    ['<herald.2187@contoso.com>', false], // unkeyed: anyone could write it
+    ['<herald.2187.4b227777d4dd1fc@contoso.com>', false],
+    ['<herald.thread.264eaa22966d2d10b7116ec828819b70@contoso.com>', false], // a thread's root, never a delivery's
+    ['<herald.2187.4b227777d4dd1fc6@contoso.com> <x@y>', false],
+  ])('%s: %s', (messageId, heralds) => expect(isHeraldMessageId(messageId)).toBe(heralds));
 });

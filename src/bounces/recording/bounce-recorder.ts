@@ -9,8 +9,11 @@ import { AddressSuspensions, type BounceVerdict, UNKNOWN_USER_STATUSES } from '.
 import type { BouncedRecipient, BounceReading } from '../reports/report-reading';
 import { AddressSuspendedEvent } from './address-suspended.event';
 
-/** The Message-IDs Herald writes (notifications/dispatch/message-composer.ts): `<herald.<16 hex>.<delivery id>@<domain>>`. */
-const HERALD_MESSAGE_ID = /^<herald\.[0-9a-f]{16}\.\d+@[^<>\s]+>$/;
+/**
+ * The Message-IDs Herald writes (src/email/message-composer.ts): `<herald.<delivery id>.<16 hex>@<domain>>`, and
+ * `<herald.<16 hex>.<delivery id>@<domain>>`, as earlier versions wrote them (such a mail may still bounce).
+ */
+const HERALD_MESSAGE_ID = /^<herald\.(?:\d+\.[0-9a-f]{16}|[0-9a-f]{16}\.\d+)@[^<>\s]+>$/;
 
 /** Whether a Message-ID is of the form Herald gives its mails (the report is about one of them). */
 export function isHeraldMessageId(messageId: string): boolean {

@@ -31,7 +31,7 @@ export interface DeliveryBounce {
 export class DeliveryBounces {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** The delivery that carried this Message-ID (`<herald.….N@…>`, angle brackets included), or null. */
+  /** The delivery that carried this Message-ID (`<herald.N.…@…>`, angle brackets included), or null. */
   async byMessageId(messageId: string, manager: EntityManager = this.dataSource.manager): Promise<ReportedDelivery | null> {
     const row = await manager.getRepository(DeliveryEntity).findOne({
       select: { id: true, recipientId: true, address: true, status: true, sentAt: true },
