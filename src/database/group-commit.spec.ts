@@ -40,29 +40,4 @@ describe('GroupCommit', () => {
     ]);
     expect(writes).toEqual([[12, 13, 14], [12], [13], [14]]);
   });
-
-  it('with a linger, waits for more items before writing, unless the batch fills up', async () => {
-    const writes: number[][] = [];
-    const commit = new GroupCommit<number, void>(async (items) => (writes.push(items), items.map(() => undefined)), { maxBatch: 3, lingerMs: 60_000 });
-    const first = commit.add(1);
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setImmediate(r));
-    expect(writes).toEqual([]); // lingering: without the linger it would have been written by now
-    const rest = [2, 3].map((i) => commit.add(i)); // the batch is full: written without waiting out the linger
-    await Promise.all([first, ...rest]);
-    expect(writes).toEqual([[1, 2, 3]]);
-  });
-
-  it('flush ends the linger: what waits is written at once, with what is added in the same turn', async () => {
-    const writes: number[][] = [];
-    const commit = new GroupCommit<number, void>(async (items) => (writes.push(items), items.map(() => undefined)), { maxBatch: 10, lingerMs: 60_000 });
-    const added = [commit.add(1), commit.add(2)];
-    commit.flush();
-    added.push(commit.add(3));
-    await Promise.all(added); // without flush, the linger of a minute
-    expect(writes).toEqual([[1, 2, 3]]);
-    commit.flush(); // nothing waits: no write
-    await new Promise((r) => setImmediate(r));
-    expect(writes).toEqual([[1, 2, 3]]);
-  });
 });

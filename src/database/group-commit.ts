@@ -7,18 +7,13 @@ interface Waiting<T, R> {
 export interface GroupCommitOptions {
   /** Items per write, at most. */
   maxBatch: number;
-  /**
-   * How long the first item of a batch waits for others before the write
-   * (unless the batch fills up first). 0: only until the current turn of the
-   * event loop ends, so that items arriving together share a write.
-   */
-  lingerMs?: number;
 }
 
 /**
  * Group commit: callers hand in items one at a time and each gets its own
- * item's result, but the items are written together — what arrived together,
- * and everything that arrived while the previous write ran — one write at a time.
+ * item's result, but the items are written together — what arrived in one turn
+ * of the event loop, and everything that arrived while the previous write ran —
+ * one write at a time. Nothing waits for company longer than its turn.
  *
  * `write` must be all-or-nothing (one transaction, or one statement). When a
  * write of several items fails, each item is written again on its own, so that
@@ -27,9 +22,8 @@ export interface GroupCommitOptions {
 export class GroupCommit<T, R> {
   private readonly queue: Waiting<T, R>[] = [];
   private readonly maxBatch: number;
-  private readonly lingerMs: number;
-  /** A write is due (timer or immediate). */
-  private pending?: { cancel(): void };
+  /** A write is due at the end of this turn. */
+  private pending = false;
   /** Writes are running: what arrives now is taken by the running loop. */
   private active = false;
 
@@ -38,38 +32,20 @@ export class GroupCommit<T, R> {
     options: GroupCommitOptions,
   ) {
     this.maxBatch = options.maxBatch;
-    this.lingerMs = options.lingerMs ?? 0;
   }
 
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (!this.active) this.schedule(this.queue.length >= this.maxBatch ? 0 : this.lingerMs);
+      if (!this.active && !this.pending) {
+        this.pending = true;
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
-  /**
-   * Ends the linger: what waits is written now (after the current turn of the event
-   * loop, so that items added in it join), or by the write running already.
-   */
-  flush(): void {
-    if (!this.active && this.queue.length) this.schedule(0);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.pending && delayMs > 0) return; // a write is due already
-    this.pending?.cancel();
-    if (delayMs > 0) {
-      const timer = setTimeout(() => void this.drain(), delayMs);
-      this.pending = { cancel: () => clearTimeout(timer) };
-    } else {
-      const immediate = setImmediate(() => void this.drain());
-      this.pending = { cancel: () => clearImmediate(immediate) };
-    }
-  }
-
   private async drain(): Promise<void> {
-    this.pending = undefined;
+    this.pending = false;
     this.active = true;
     try {
       while (this.queue.length) await this.writeBatch(this.queue.splice(0, this.maxBatch));

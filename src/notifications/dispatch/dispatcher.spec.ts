@@ -7,7 +7,7 @@ import { ChannelsChangedEvent } from '../../channels/delivery-channel.port';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
 import { DeliveriesDueEvent } from '../outbox/deliveries-due.event';
 import { DeliveryOutbox } from '../outbox/delivery-outbox';
-import { Dispatcher, OUTCOME_LINGER_MS } from './dispatcher';
+import { Dispatcher } from './dispatcher';
 
 /**
  * The dispatcher with the real outbox (SQLite in memory) and a channel written for
@@ -75,40 +75,6 @@ describe('Dispatcher', () => {
     await eventually(async () => expect(await statusesOf(second.id)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]), 5_000);
     expect(channel.stored).toHaveLength(4);
     expect(await statusesOf(first.id)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]);
-  });
-
-  it('a worker that needs its last outcome recorded does not wait out the linger', async () => {
-    // One worker sends 20 mails one after the other and waits for each outcome to be
-    // written before the send after next. Here the outcomes' linger never ends by itself
-    // (its timer is stretched to an hour): only the worker's flush gets them written.
-    await start({ DISPATCH_CONCURRENCY: '1' });
-    const people = Array.from({ length: 20 }, (_, i) => `p${i}`);
-    await core.seedApplication('app-20', people);
-    // Each linger's timer is held back; those still pending at the end are run then,
-    // so that a failing test still lets the dispatcher stop.
-    const held = new Map<NodeJS.Timeout, () => void>();
-    const setTimeoutOf = global.setTimeout;
-    const lingers = jest.spyOn(global, 'setTimeout').mockImplementation(((callback: () => void, ms?: number) => {
-      if (ms !== OUTCOME_LINGER_MS) return setTimeoutOf(callback, ms);
-      const timer = setTimeoutOf(() => undefined, 3_600_000);
-      held.set(timer, callback);
-      return timer;
-    }) as typeof setTimeout);
-    const clearTimeoutOf = global.clearTimeout;
-    const cleared = jest.spyOn(global, 'clearTimeout').mockImplementation((timer) => {
-      held.delete(timer as NodeJS.Timeout);
-      clearTimeoutOf(timer);
-    });
-    try {
-      const event = jobFailed('app-20');
-      expect(await ingest(event)).toMatchObject({ deliveries: 20 });
-      await eventually(async () => expect(new Set(await statusesOf(event.id))).toEqual(new Set([DeliveryStatus.SENT])), 5_000);
-      expect(lingers.mock.calls.some(([, ms]) => ms === OUTCOME_LINGER_MS)).toBe(true); // lingers were set, and none ended by itself
-    } finally {
-      lingers.mockRestore();
-      cleared.mockRestore();
-      for (const [timer, callback] of held) (clearTimeoutOf(timer), callback());
-    }
   });
 
   it('while the channel holds, takes nothing from planning, lets its deliveries wait, and sends them once it no longer holds', async () => {

@@ -26,14 +26,6 @@ import { DayBudgetFold } from './day-budget-fold';
 import { Readers } from './readers';
 import { retryDelayMs } from './retry-policy';
 
-/**
- * How long an outcome waits, at most, for others to be recorded with it. Its worker
- * sends the next delivery meanwhile, and writes what waits as soon as it needs its
- * own outcome recorded (the batch is then about one outcome per busy worker); the
- * linger ends it only while every worker is still sending. A crash before the
- * record means it is sent again once its claim expires, as one in flight would be.
- */
-export const OUTCOME_LINGER_MS = 20;
 /** Backoff of an outcome that could not be written because the database could not write. */
 const OUTCOME_RETRY_MIN_MS = 250;
 const OUTCOME_RETRY_MAX_MS = 5_000;
@@ -99,12 +91,18 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     @Optional() private readonly metrics?: HeraldMetrics,
     @Optional() private readonly dayBudget?: DayBudgetFold,
   ) {
+    // Outcomes are written together: those of sends that end in one turn of the event loop (the
+    // relay's thread answers a turn's sends together), and those that end while a write runs. No
+    // linger: each worker waits for its last outcome's write before its next send but one, so a
+    // linger is time the relay's connections go without mail (20 ms cost 1/10 of the msg/s at 100
+    // recipients an event, docs/benchmarks.md). A crash before the write means the mail is sent
+    // again once its claim expires, as one in flight would be.
     this.outcomes = new GroupCommit<Outcome, void>(
       async (outcomes) => {
         await this.outbox.record(outcomes, this.owner);
         return outcomes.map(() => undefined);
       },
-      { maxBatch: config.dispatch.batchSize, lingerMs: OUTCOME_LINGER_MS },
+      { maxBatch: config.dispatch.batchSize },
     );
     this.context = {
       payloads: (ids) => contents.payloads(ids),
@@ -222,9 +220,9 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
 
   /**
    * Sends one delivery after another. A worker sends its next one while the
-   * outcome of its last one is being recorded (outcomes share a write, see
-   * OUTCOME_LINGER_MS), and waits for that record before the one after: at
-   * most two deliveries per worker are sent or in flight but not yet recorded.
+   * outcome of its last one is being recorded (outcomes share a write, see the
+   * constructor), and waits for that record before the one after: at most two
+   * deliveries per worker are sent or in flight but not yet recorded.
    *
    * A worker leaves only once its last outcome is recorded, and looks at the queue
    * once more before it does: work handed over meanwhile found it still counted
@@ -234,12 +232,6 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
    */
   private async worker(): Promise<void> {
     let recording: Promise<void> = Promise.resolve();
-    let unrecorded = false;
-    // The last outcome is needed now: what waits with it is written without lingering further.
-    const recorded = () => {
-      if (unrecorded) this.outcomes.flush();
-      return recording;
-    };
     while (!this.stopping) {
       const next = this.queue.shift();
       if (next) {
@@ -248,23 +240,19 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
         if (this.clock.now() < next.leaseExpiresAt - this.leaseMargin()) {
           this.inHand.add(next.id);
           const outcome = await this.attempt(next);
-          await recorded();
-          unrecorded = !!outcome;
-          recording = (outcome ? this.record(outcome) : Promise.resolve()).finally(() => {
-            unrecorded = false;
-            this.inHand.delete(next.id);
-          });
+          await recording;
+          recording = (outcome ? this.record(outcome) : Promise.resolve()).finally(() => this.inHand.delete(next.id));
         }
         continue;
       }
       // Nothing queued: claim only if something may be due in the outbox (a wake, or a
       // full claim last time); deliveries handed over by planning need no claim.
       if (this.wakeRequested && (await this.refill())) continue;
-      await recorded();
+      await recording;
       recording = Promise.resolve();
       if (!this.queue.length && !this.wakeRequested) break;
     }
-    await recorded();
+    await recording;
   }
 
   /** The part of a lease kept free for the send itself: a quarter of it. */
