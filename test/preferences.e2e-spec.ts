@@ -373,7 +373,8 @@ describe(`preferences links in mails (${DATABASE_KIND})`, () => {
 
     it('replayed: a one-click sent twice, and a page form sent twice', async () => {
       expect((await request(local(link.oneClick)).post('').type('form').send('List-Unsubscribe=One-Click')).status).toBe(200);
-      const replay = await request(local(link.oneClick)).post('').type('form').send('List-Unsubscribe=One-Click');
+      const { result: replay, log } = await capturingOutput(() => request(local(link.oneClick)).post('').type('form').send('List-Unsubscribe=One-Click'));
+      expect(log).not.toMatch(/ERROR|statement failed/); // expected, and answered: not a failure of the database
       expect(replay.status).toBe(409);
       expect(replay.text).toContain('<html lang="fr">');
       expect(replay.text).toContain('Ce lien ou ce formulaire a déjà servi');

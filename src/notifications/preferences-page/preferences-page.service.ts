@@ -326,8 +326,12 @@ export class PreferencesPageService {
   }
 
   private async record(id: string, link: Spendable, manager: EntityManager): Promise<void> {
+    const used = manager.getRepository(UsedLinkEntity);
+    // Used before: refused without a failing statement (the database's logger would report a replay as an
+    // ERROR). The key stays the guard: two uses at once on PostgreSQL both find nothing, and one insert fails.
+    if (await used.exists({ where: { id } })) throw new LinkRefused('used', link.person);
     try {
-      await manager.getRepository(UsedLinkEntity).insert({ id, expiresAt: link.expiresAt });
+      await used.insert({ id, expiresAt: link.expiresAt });
     } catch (error) {
       if (isUniqueViolation(error)) throw new LinkRefused('used', link.person);
       throw error;
