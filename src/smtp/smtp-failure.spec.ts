@@ -55,6 +55,13 @@ describe('classifySmtpFailure', () => {
       expect(classifySmtpFailure(nodemailerError('Missing credentials for "PLAIN"', { code: 'EAUTH', command: 'API' }))).toMatchObject({ scope: 'relay', transient: false, step: SmtpCheckStep.AUTH });
     });
 
+    it("a temporary refusal at AUTH (454 4.7.0, 421): transient, at AUTH — the relay's circuit opens after RELAY_CIRCUIT_THRESHOLD of them, not at the first", () => {
+      const temporary = nodemailerError('Invalid login: 454 4.7.0 Temporary authentication failure', { code: 'EAUTH', command: 'AUTH PLAIN', response: '454 4.7.0 Temporary authentication failure', responseCode: 454 });
+      expect(classifySmtpFailure(temporary)).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.AUTH, responseCode: 454 });
+      const closing = nodemailerError('Invalid login: 421 4.3.2 Service shutting down', { code: 'EAUTH', command: 'AUTH LOGIN', response: '421 4.3.2 Service shutting down', responseCode: 421 });
+      expect(classifySmtpFailure(closing)).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.AUTH });
+    });
+
     it('the stored password cannot be read: at AUTH, transient (an admin fixes it; giving up would be final)', () => {
       const failure = classifySmtpFailure(new SecretDecryptionError('it was encrypted with a different key'));
       expect(failure).toMatchObject({ scope: 'relay', transient: true, step: SmtpCheckStep.AUTH });

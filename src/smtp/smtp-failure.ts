@@ -167,6 +167,9 @@ export function classifySmtpFailure(error: unknown, transcript = transcriptOf(er
     return { ...base, description: e.message ?? description, scope: 'relay', transient, step };
   }
   if (step === SmtpCheckStep.AUTH && ['EAUTH', 'ENOAUTH', 'EOAUTH2'].includes(e.code ?? '')) {
+    // A 4xx (454 4.7.0 "temporary authentication failure", 421) may pass: counted like any relay failure,
+    // rather than opening the circuit at once as a refused credential does.
+    if (responseCode !== undefined && responseCode >= 400 && responseCode < 500) return { ...base, scope: 'relay', transient: true, step };
     const advice = PASSWORDS_REFUSED.test(reply ?? e.message ?? '') ? PASSWORDS_REFUSED_ADVICE : undefined;
     return { ...base, scope: 'relay', transient: false, step, advice };
   }
