@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { HeraldConfig } from '../config/herald-config';
 
@@ -19,4 +19,12 @@ export class JwtSecret {
     logger?.warn(`generated a token secret in ${secretFile}; set JWT_SECRET to share one between processes`);
     return new JwtSecret(value);
   }
+}
+
+/**
+ * A key of its own for one use of the token secret (HKDF-SHA256, `purpose` as its info: a Message-ID's
+ * key never signs a link), as a KeyObject: createHmac given a Buffer builds one on every call (~13 µs, against ~1.6).
+ */
+export function derivedKey(secret: string, purpose: string): KeyObject {
+  return createSecretKey(Buffer.from(hkdfSync('sha256', secret, 'herald', purpose, 32)));
 }

@@ -1,4 +1,5 @@
-import { createHmac, createSecretKey, hkdfSync, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { createHmac, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { derivedKey } from '../../auth/jwt-secret';
 
 /** Bytes of a token: the subscription id (8), the expiry (4, Unix seconds), the subscription's nonce (12) and the HMAC of all three (16). */
 const SIGNED_BYTES = 8 + 4 + 12;
@@ -13,11 +14,10 @@ export type ConfirmationCheck = { ok: true; subscriptionId: number; nonce: strin
  * its own label: a preferences link's token is never a confirmation's).
  */
 export class ConfirmationTokens {
-  /** A KeyObject, made once: createHmac given a Buffer builds one on every call. */
   private readonly key: KeyObject;
 
   constructor(secret: string) {
-    this.key = createSecretKey(Buffer.from(hkdfSync('sha256', secret, 'herald', 'herald subscription confirmation v1', 32)));
+    this.key = derivedKey(secret, 'herald subscription confirmation v1');
   }
 
   /** `nonce`: 16 base64url characters (12 bytes). */

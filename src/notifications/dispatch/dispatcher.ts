@@ -93,10 +93,10 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
   ) {
     // Outcomes are written together: those of sends that end in one turn of the event loop (the
     // relay's thread answers a turn's sends together), and those that end while a write runs. No
-    // linger: each worker waits for its last outcome's write before its next send but one, so a
-    // linger is time the relay's connections go without mail (20 ms cost 1/10 of the msg/s at 100
-    // recipients an event, docs/benchmarks.md). A crash before the write means the mail is sent
-    // again once its claim expires, as one in flight would be.
+    // linger: a worker that waits for its last outcome's write (see worker) has no mail at the relay
+    // meanwhile (a 20 ms linger cost a tenth of the msg/s at 100 recipients an event,
+    // docs/benchmarks.md). A crash before the write means the mail is sent again once its claim
+    // expires, as one in flight would be.
     this.outcomes = new GroupCommit<Outcome, void>(
       async (outcomes) => {
         await this.outbox.record(outcomes, this.owner);

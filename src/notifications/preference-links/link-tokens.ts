@@ -1,4 +1,5 @@
-import { createHmac, createSecretKey, hkdfSync, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { createHmac, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { derivedKey } from '../../auth/jwt-secret';
 
 /** Bytes of a token: the delivery id (8, big-endian), the expiry (4, Unix seconds) and the HMAC of both (16). */
 const ID_BYTES = 8;
@@ -27,11 +28,10 @@ export type LinkCheck =
  * and application are read from the delivery it names.
  */
 export class LinkTokens {
-  /** A KeyObject, made once: createHmac given a Buffer builds one on every call. */
   private readonly key: KeyObject;
 
   constructor(secret: string) {
-    this.key = createSecretKey(Buffer.from(hkdfSync('sha256', secret, 'herald', 'herald preference links v1', 32)));
+    this.key = derivedKey(secret, 'herald preference links v1');
   }
 
   sign(deliveryId: number, expiresAt: Date): string {
