@@ -141,6 +141,20 @@ describe(`POST /events (${DATABASE_KIND})`, () => {
     }
   });
 
+  it('refuses a time of day without its time zone with 400 naming the field, and records nothing: another host would read it as another instant', async () => {
+    for (const [extra, field] of [
+      [{ occurredAt: '2026-11-24T09:42:30' }, 'occurredAt'],
+      [{ job: { id: 'job-local', kind: 'analysis', startedAt: '2026-11-24T09:00:00.5' } }, 'job.startedAt'],
+    ] as Array<[Record<string, unknown>, string]>) {
+      const invalid = event(extra);
+      const res = await post(invalid);
+      expect({ field, status: res.status, problems: res.body.problems }).toEqual({ field, status: 400, problems: [{ field, message: 'must give its time zone (Z or ±hh:mm) after the time of day' }] });
+      expect(await stored(invalid.id)).toBeNull();
+    }
+    const withZone = event({ occurredAt: '2026-11-24T11:42:30+02:00' });
+    expect((await post(withZone)).status).toBe(202);
+  });
+
   it('refuses a body that is no event (an empty object, an empty body: the same to the JSON parser) with 400', async () => {
     for (const body of [{}, '']) {
       const res = await post(body);

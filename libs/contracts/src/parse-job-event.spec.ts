@@ -96,6 +96,14 @@ describe('parseJobEvent', () => {
     }
   });
 
+  it('refuses a time of day without a time zone, which would be read in whatever zone the server runs in, naming the field', () => {
+    for (const time of ['2026-11-24T09:42:30', '2026-11-24T09:42', '2026-11-24T09:42:30.123', '2026-11-24 09:42:30']) {
+      const problems = (field: string) => ({ time, result: { ok: false, problems: [{ field, message: 'must give its time zone (Z or ±hh:mm) after the time of day' }] } });
+      expect({ time, result: parseJobEvent({ ...base, type: JobEventType.JOB_SUCCEEDED, job, occurredAt: time }) }).toEqual(problems('occurredAt'));
+      expect({ time, result: parseJobEvent({ ...base, type: JobEventType.JOB_SUCCEEDED, job: { ...job, startedAt: time } }) }).toEqual(problems('job.startedAt'));
+    }
+  });
+
   // Every text field of the wire format, as [path, what kind of text it is].
   const TEXT_FIELDS: Array<[string, 'id' | 'line' | 'lines']> = [
     ['id', 'id'],
