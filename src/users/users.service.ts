@@ -22,7 +22,7 @@ import { UserModel } from './user.model';
 import { NOTIFICATION_TYPES, type NotificationType } from '../event-types/notification-type';
 import { FIRST_AND_FIXED_TYPES, frequencyOf, NotificationFrequency } from './frequency/notification-frequency';
 import { PreferenceChangedEvent } from './frequency/preference-changed.event';
-import { AddressSuspensions, addressKey } from './suspensions/address-suspensions';
+import { AddressSuspensions, addressKey, emailKeyOf } from './suspensions/address-suspensions';
 
 /** What setNotificationPreference asks for; neither enabled nor frequency forgets the choice. */
 export interface PreferenceChoice {
@@ -105,7 +105,7 @@ export class UsersService {
         externalId,
         displayName: claims.displayName ?? null,
         email: claims.email ?? null,
-        emailKey: claims.email ? addressKey(claims.email) : null,
+        emailKey: emailKeyOf(claims.email),
         notificationsEnabled: this.config.notificationsEnabledByDefault,
         locale: null,
         timeZone: null,
@@ -128,7 +128,7 @@ export class UsersService {
       .createQueryBuilder()
       .insert()
       .into(UserEntity)
-      .values(people.map((p) => ({ ...p, emailKey: p.email ? addressKey(p.email) : null, notificationsEnabled, locale: null, timeZone: null })))
+      .values(people.map((p) => ({ ...p, emailKey: emailKeyOf(p.email), notificationsEnabled, locale: null, timeZone: null })))
       .orIgnore()
       .updateEntity(false)
       .execute();
@@ -152,7 +152,7 @@ export class UsersService {
       const value = input[field];
       if (value !== undefined) (user as unknown as Record<string, unknown>)[field] = value === '' ? null : value;
     }
-    user.emailKey = user.email ? addressKey(user.email) : null;
+    user.emailKey = emailKeyOf(user.email);
     const saved = UserModel.from(await this.transactions.exclusive(() => repo.save(user)));
     if (user.email !== previousEmail) {
       // A new address ends the suspension of the old one (and of the new one: the person vouches for it).

@@ -54,6 +54,11 @@ export function addressKey(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** A person's `email_key`, written with their `email` wherever it is set: addressKey, or null without an address. */
+export function emailKeyOf(email: string | null | undefined): string | null {
+  return email ? addressKey(email) : null;
+}
+
 /**
  * Addresses that bounce: counted and suspended by the rules of HeraldConfig.bounces
  * (an unknown user at once, other hard bounces after a few in a window), tried
