@@ -54,8 +54,14 @@ export class TargetSender {
     const target = id === null ? undefined : (this.targets.get(id) ?? (await this.store.sendable([id])).get(id));
     // Removed or disabled since the delivery was checked (Readers; TargetAudience says the same there): never sent, CANCELLED with the reason.
     if (!target) return { sent: false, cancelled: 'the notification target was removed' };
-    if (!target.enabled) return { sent: false, cancelled: `the notification target is disabled (${target.disabledReason ?? 'disabled'})` };
+    if (!target.enabled) return this.disabled(target);
     const wait = await this.pacing.take(target.id);
+    if (wait && 'disabled' in wait) {
+      // Disabled by another process (a 404/410) since the batch was loaded: the same, and the posts queued behind this one too.
+      target.enabled = false;
+      target.disabledReason = wait.disabled;
+      return this.disabled(target);
+    }
     if (wait) {
       const until = new Date(wait.waitUntil).toISOString();
       const description = wait.busy ? `waiting: a post to ${target.host} is under way; this one follows` : `waiting: ${target.host} is paced; next post after ${until}`;
@@ -97,6 +103,10 @@ export class TargetSender {
       default:
         return { sent: false, failure: { scope: 'message', transient: meaning.outcome === 'transient', reply: meaning.reply, description: meaning.description, via: target.host }, sendMs };
     }
+  }
+
+  private disabled(target: SendableTarget): ChannelAttempt {
+    return { sent: false, cancelled: `the notification target is disabled (${target.disabledReason ?? 'disabled'})` };
   }
 
   /** The delivery's message, written for its target: one event, a digest, or the cap's summary. */
