@@ -35,7 +35,7 @@ function verify(secret: string, headers: Record<string, string | string[] | unde
 /**
  * Notifications posted to an application's Teams, Slack and signed webhook targets
  * through the outbox, beside the managers' mails (a real SMTP server), to real
- * HTTPS servers answering as the services do: 429 with Retry-After, 500, 410, or
+ * HTTPS servers answering as the services do: 429 or 503 with Retry-After, 500, 410, or
  * nothing at all; a slow or dead target never holds back mail or other targets.
  */
 describe(`notification targets: delivery (${DATABASE_KIND})`, () => {
@@ -140,6 +140,23 @@ describe(`notification targets: delivery (${DATABASE_KIND})`, () => {
     const posts = receiver.received.slice(before);
     expect(posts.filter((p) => p.path === path('slack')).map((p) => p.status)).toEqual([429, 200]);
     expect(posts.filter((p) => p.path === path('teams')).map((p) => p.status)).toEqual([500, 200]);
+  });
+
+  it('waits for a 503 with Retry-After as for a 429, spending no attempt; retries a 503 without one with backoff', async () => {
+    const answers: Record<string, Array<{ status: number; headers?: Record<string, string>; body?: string }>> = {
+      [path('ops')]: [{ status: 503, headers: { 'retry-after': '1' }, body: 'down for maintenance' }],
+      [path('teams')]: [{ status: 503, body: 'Service Unavailable' }],
+    };
+    receiver.answer = (post) => answers[post.path]?.shift() ?? { status: 200, body: 'ok' };
+    const before = receiver.received.length;
+    const eventId = await publish();
+    await eventually(async () => expect((await deliveries(eventId)).every((d) => d.status === 'SENT')).toBe(true));
+    const ds = await deliveries(eventId);
+    expect(on(ds, 'webhook')[0]).toMatchObject({ attempts: 1, lastReply: 'HTTP 200 ok' });
+    expect(on(ds, 'teams')[0]).toMatchObject({ attempts: 2, lastReply: 'HTTP 200 ok' });
+    const posts = receiver.received.slice(before);
+    expect(posts.filter((p) => p.path === path('ops')).map((p) => p.status)).toEqual([503, 200]);
+    expect(posts.filter((p) => p.path === path('teams')).map((p) => p.status)).toEqual([503, 200]);
   });
 
   it('lets a hanging webhook hold only its own delivery: the mails and the other targets go', async () => {

@@ -80,7 +80,7 @@ export class TargetSender {
       const request = format.write(content, target, this.clock.now());
       answer = await this.http.post(target.url, request.body, request.headers);
       meaning = classifyAnswer(answer, target.host, this.clock.now());
-      // A 429's Retry-After is recorded while the turn is still this post's: no other worker or process posts in between.
+      // A 429's (or 503's) Retry-After is recorded while the turn is still this post's: no other worker or process posts in between.
       if (meaning.outcome === 'slow-down') await this.pacing.slowDown(target.id, meaning.untilMs);
     } finally {
       await this.pacing.done(target.id, format.intervalMs);
