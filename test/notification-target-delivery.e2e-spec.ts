@@ -2,6 +2,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Role } from '../src/auth/role.enum';
 import { Transactions } from '../src/database/transactions';
 import { ApplicationsService } from '../src/users/applications/applications.service';
+import { disabledReasonOf } from '../src/webhooks/dead-targets/target-disabler';
+import { NotificationTargets } from '../src/webhooks/notification-targets';
+import { TargetSender } from '../src/webhooks/sending/target-sender';
 import { WebhookHttp } from '../src/webhooks/sending/webhook-http';
 import { capturingOutput } from './support/captured-output';
 import { adaptiveCardProblems, blockKitProblems } from './support/chat-payload-rules';
@@ -32,7 +35,7 @@ function verify(secret: string, headers: Record<string, string | string[] | unde
 /**
  * Notifications posted to an application's Teams, Slack and signed webhook targets
  * through the outbox, beside the managers' mails (a real SMTP server), to real
- * HTTPS servers answering as the services do: 429 with Retry-After, 500, 410, or
+ * HTTPS servers answering as the services do: 429 or 503 with Retry-After, 500, 410, or
  * nothing at all; a slow or dead target never holds back mail or other targets.
  */
 describe(`notification targets: delivery (${DATABASE_KIND})`, () => {
@@ -137,6 +140,23 @@ describe(`notification targets: delivery (${DATABASE_KIND})`, () => {
     const posts = receiver.received.slice(before);
     expect(posts.filter((p) => p.path === path('slack')).map((p) => p.status)).toEqual([429, 200]);
     expect(posts.filter((p) => p.path === path('teams')).map((p) => p.status)).toEqual([500, 200]);
+  });
+
+  it('waits for a 503 with Retry-After as for a 429, spending no attempt; retries a 503 without one with backoff', async () => {
+    const answers: Record<string, Array<{ status: number; headers?: Record<string, string>; body?: string }>> = {
+      [path('ops')]: [{ status: 503, headers: { 'retry-after': '1' }, body: 'down for maintenance' }],
+      [path('teams')]: [{ status: 503, body: 'Service Unavailable' }],
+    };
+    receiver.answer = (post) => answers[post.path]?.shift() ?? { status: 200, body: 'ok' };
+    const before = receiver.received.length;
+    const eventId = await publish();
+    await eventually(async () => expect((await deliveries(eventId)).every((d) => d.status === 'SENT')).toBe(true));
+    const ds = await deliveries(eventId);
+    expect(on(ds, 'webhook')[0]).toMatchObject({ attempts: 1, lastReply: 'HTTP 200 ok' });
+    expect(on(ds, 'teams')[0]).toMatchObject({ attempts: 2, lastReply: 'HTTP 200 ok' });
+    const posts = receiver.received.slice(before);
+    expect(posts.filter((p) => p.path === path('ops')).map((p) => p.status)).toEqual([503, 200]);
+    expect(posts.filter((p) => p.path === path('teams')).map((p) => p.status)).toEqual([503, 200]);
   });
 
   it('lets a hanging webhook hold only its own delivery: the mails and the other targets go', async () => {
@@ -284,5 +304,39 @@ describe(`notification targets: posts queued for a target that gets disabled (${
     // The delivery log's filter by status: one FAILED, the two others CANCELLED.
     const byStatus = async (status: string) => (await app.admin(`{ deliveries(first: 10, filter: { status: ${status} }) { totalCount } }`)).deliveries.totalCount;
     expect([await byStatus('FAILED'), await byStatus('CANCELLED')]).toEqual([1, 2]);
+  });
+
+  it('cancels, with the reason, a post whose target another process disabled after the batch was loaded: nothing reaches the webhook', async () => {
+    await seedApplication(app, { id: 'intake', name: 'Intake' }, []);
+    const hook = `/elsewhere/${TOKEN}`;
+    const id = (await app.admin(ADD, { input: { applicationId: 'intake', kind: 'WEBHOOK', name: 'elsewhere', url: receiver.url(hook), types: ['JOB_FAILED'], secret: SECRET } })).addNotificationTarget.id;
+    receiver.answer = () => ({ status: 200, body: 'ok' });
+    // Another process meets a 404 from the webhook (and disables the target) once this process has loaded the
+    // delivery's batch (the target enabled) and checked its readers, just before it posts.
+    const sender = app.app.get(TargetSender);
+    const takes = jest.spyOn(sender, 'take');
+    const send = sender.send.bind(sender);
+    const reason = disabledReasonOf(404);
+    const sends = jest.spyOn(sender, 'send').mockImplementation(async (d, context, format) => {
+      if (d.recipientId === `target ${id}`) {
+        await Promise.all(takes.mock.results.map((r) => r.value));
+        await app.app.get(Transactions).run((manager) => app.app.get(NotificationTargets).disable(Number(id), reason, manager));
+      }
+      return send(d, context, format);
+    });
+    try {
+      const input = {
+        schemaVersion: 1, id: `elsewhere-${process.pid}`, type: 'JOB_FAILED', occurredAt: '2026-11-24T09:42:30Z', application: { id: 'intake', name: 'Intake' },
+        job: { id: 'job-elsewhere', kind: 'analysis', startedAt: '2026-11-24T09:00:00Z', endedAt: '2026-11-24T09:42:30Z' }, error: { message: 'Out of memory' },
+      };
+      const { data, errors } = await app.gql(PUBLISH, { input }, app.token(Role.SERVICE, 'console'));
+      if (errors) throw new Error(JSON.stringify(errors));
+      const eventId = data!.publishJobEvent.eventId as string;
+      await eventually(async () => expect(await delivery(eventId)).toMatchObject({ recipientId: `target ${id}`, status: 'CANCELLED', attempts: 0, lastReply: null, lastError: `the notification target is disabled (${reason})` }));
+    } finally {
+      sends.mockRestore();
+      takes.mockRestore();
+    }
+    expect(receiver.to(hook)).toEqual([]);
   });
 });

@@ -1,11 +1,13 @@
 import type { WebhookAnswer } from './webhook-http';
 
 /**
- * What an answer means for the delivery: sent (2xx); slow down (429, until its
- * Retry-After: no attempt spent); a transient failure (5xx, a timeout, a broken
- * connection: retried with backoff); a final one (400 and other 4xx: the message
- * is refused and will be again); gone (404, 410: the webhook was deleted, the
- * target is disabled); refused (the SSRF rules at send time: final).
+ * What an answer means for the delivery: sent (2xx); slow down (429, or 503 with a
+ * Retry-After — the service said when it is back, RFC 9110 — until its Retry-After:
+ * no attempt spent, as Microsoft Graph's are taken); a transient failure (other 5xx,
+ * a 503 without a Retry-After it can read, a timeout, a broken connection: retried
+ * with backoff); a final one (400 and other 4xx: the message is refused and will be
+ * again); gone (404, 410: the webhook was deleted, the target is disabled); refused
+ * (the SSRF rules at send time: final).
  */
 export type AnswerMeaning =
   | { outcome: 'sent'; reply: string }
@@ -25,18 +27,19 @@ export function classifyAnswer(answer: WebhookAnswer, host: string, now: number)
   const reply = `HTTP ${answer.status}${answer.body ? ` ${oneLine(answer.body)}` : ''}`;
   const { status } = answer;
   if (status >= 200 && status < 300) return { outcome: 'sent', reply };
-  if (status === 429) return { outcome: 'slow-down', untilMs: now + retryAfterMs(answer.retryAfter, now), reply };
+  const retryAfter = givenRetryAfterMs(answer.retryAfter, now);
+  if (status === 429 || (status === 503 && retryAfter !== undefined)) return { outcome: 'slow-down', untilMs: now + (retryAfter ?? DEFAULT_SLOW_DOWN_MS), reply };
   if (status === 404 || status === 410) return { outcome: 'gone', reply, description: `${host} answered ${status}: the webhook was deleted; the target is disabled` };
   if (status >= 500 || status === 408) return { outcome: 'transient', reply, description: `${host} answered ${status}` };
   return { outcome: 'final', reply, description: `${host} refused the message (${status})` };
 }
 
-/** Retry-After in seconds or as an HTTP date, in ms from now (bounded). */
-export function retryAfterMs(header: string | null, now: number): number {
-  if (!header) return DEFAULT_SLOW_DOWN_MS;
+/** Retry-After in seconds or as an HTTP date, in ms from now (bounded); undefined when absent or unreadable. */
+function givenRetryAfterMs(header: string | null, now: number): number | undefined {
+  if (!header) return undefined;
   const text = header.trim();
   const ms = /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(text) - now;
-  if (!Number.isFinite(ms)) return DEFAULT_SLOW_DOWN_MS;
+  if (!Number.isFinite(ms)) return undefined;
   return Math.min(Math.max(ms, 1000), MAX_SLOW_DOWN_MS);
 }
 

@@ -13,13 +13,22 @@ import { NotificationTargetEntity } from '../notification-target.entity';
 const LEASE_MARGIN_MS = 5_000;
 
 /**
+ * What `take` answers: the turn is this post's (undefined); wait until `waitUntil`
+ * (`busy`: another post to it is under way); or the target is disabled (`disabled`:
+ * why), as another process made it (a 404/410) since this process loaded it.
+ */
+export type TargetTurn = { waitUntil: number; busy: boolean } | { disabled: string } | undefined;
+
+/**
  * Each target's own pace, shared by every Herald process: one request at a time
  * per target, at least its kind's interval between two (Slack allows about one
  * message a second per webhook), and no request before a 429's Retry-After has
  * passed. The target's row keeps it (`not_before`, `busy_until`, epoch ms), taken
  * with conditional UPDATEs as the relay quota shares its windows, so two processes
  * never post to one target faster than its interval; this process remembers the
- * same in memory, to ask the database only when it may be its turn.
+ * same in memory, to ask the database only when it may be its turn. The turn is
+ * taken only while the row is enabled: a target another process disabled (a 404/410)
+ * since this process loaded it is never posted to.
  *
  * A target that may not send now makes only its own delivery wait (no attempt
  * spent); the channels are told to look again when it may (ChannelsChangedEvent),
@@ -32,7 +41,7 @@ export class TargetPacing {
   /** When a wake-up is already planned (one timer for many targets waiting for the same moment). */
   private readonly wakes = new Set<number>();
   private readonly leaseMs: number;
-  /** Takes the turn: not busy (or its holder's lease ran out) and not before its time. */
+  /** Takes the turn: enabled, not busy (or its holder's lease ran out) and not before its time. */
   private readonly claim: string;
   private readonly read: string;
   /** The turn ends: not before `now + interval` (or later, as it was), not busy — if it is still ours. */
@@ -51,14 +60,14 @@ export class TargetPacing {
     const sql = new Sql(dataSource);
     const table = sql.table(NotificationTargetEntity);
     const later = (value: string) => `CASE WHEN not_before IS NULL OR not_before < ${value} THEN ${value} ELSE not_before END`;
-    this.claim = sql.statement(`UPDATE ${table} SET busy_until = ? WHERE id = ? AND (not_before IS NULL OR not_before <= ?) AND (busy_until IS NULL OR busy_until <= ?) RETURNING id`);
-    this.read = sql.statement(`SELECT not_before AS "notBefore", busy_until AS "busyUntil" FROM ${table} WHERE id = ?`);
+    this.claim = sql.statement(`UPDATE ${table} SET busy_until = ? WHERE id = ? AND enabled = TRUE AND (not_before IS NULL OR not_before <= ?) AND (busy_until IS NULL OR busy_until <= ?) RETURNING id`);
+    this.read = sql.statement(`SELECT not_before AS "notBefore", busy_until AS "busyUntil", enabled, disabled_reason AS "disabledReason" FROM ${table} WHERE id = ?`);
     this.release = sql.statement(`UPDATE ${table} SET busy_until = NULL, not_before = ${later('?')} WHERE id = ? AND busy_until = ?`);
     this.hold = sql.statement(`UPDATE ${table} SET not_before = ${later('?')} WHERE id = ?`);
   }
 
-  /** Takes the target's turn; or says until when it must wait (and plans a look then). */
-  async take(targetId: number): Promise<{ waitUntil: number; busy: boolean } | undefined> {
+  /** Takes the target's turn; or says until when it must wait (and plans a look then), or that it is disabled. */
+  async take(targetId: number): Promise<TargetTurn> {
     const state = this.targets.get(targetId) ?? { busy: false, nextAt: 0, lease: 0 };
     this.targets.set(targetId, state);
     const now = this.clock.now();
@@ -77,8 +86,10 @@ export class TargetPacing {
         return this.waitFor(now + 1000, false);
       }
       state.busy = false;
-      // Another process posts to it, or posted within its interval: wait for its time, or look again a second from now.
       const row = await this.shared(targetId).catch(() => undefined);
+      // Disabled since this process loaded it (another process met a 404/410): no turn, no wait.
+      if (row && !row.enabled) return { disabled: row.disabledReason ?? 'disabled' };
+      // Another process posts to it, or posted within its interval: wait for its time, or look again a second from now.
       const notBefore = row?.notBefore ?? 0;
       const busy = (row?.busyUntil ?? 0) > now;
       state.nextAt = Math.max(state.nextAt, notBefore);
@@ -121,9 +132,11 @@ export class TargetPacing {
     return affected(result) > 0;
   }
 
-  private async shared(targetId: number): Promise<{ notBefore: number; busyUntil: number } | undefined> {
-    const [row] = (await this.dataSource.query(this.read, [targetId])) as Array<{ notBefore: string | number | null; busyUntil: string | number | null }>;
-    return row && { notBefore: Number(row.notBefore ?? 0), busyUntil: Number(row.busyUntil ?? 0) };
+  private async shared(targetId: number): Promise<{ notBefore: number; busyUntil: number; enabled: boolean; disabledReason: string | null } | undefined> {
+    type Row = { notBefore: string | number | null; busyUntil: string | number | null; enabled: boolean | number; disabledReason: string | null };
+    const [row] = (await this.dataSource.query(this.read, [targetId])) as Row[];
+    // enabled: a boolean from PostgreSQL, 0 or 1 from SQLite.
+    return row && { notBefore: Number(row.notBefore ?? 0), busyUntil: Number(row.busyUntil ?? 0), enabled: Number(row.enabled) === 1, disabledReason: row.disabledReason };
   }
 
   private waitFor(waitUntil: number, busy: boolean): { waitUntil: number; busy: boolean } {

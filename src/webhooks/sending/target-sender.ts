@@ -54,8 +54,14 @@ export class TargetSender {
     const target = id === null ? undefined : (this.targets.get(id) ?? (await this.store.sendable([id])).get(id));
     // Removed or disabled since the delivery was checked (Readers; TargetAudience says the same there): never sent, CANCELLED with the reason.
     if (!target) return { sent: false, cancelled: 'the notification target was removed' };
-    if (!target.enabled) return { sent: false, cancelled: `the notification target is disabled (${target.disabledReason ?? 'disabled'})` };
+    if (!target.enabled) return this.disabled(target);
     const wait = await this.pacing.take(target.id);
+    if (wait && 'disabled' in wait) {
+      // Disabled by another process (a 404/410) since the batch was loaded: the same, and the posts queued behind this one too.
+      target.enabled = false;
+      target.disabledReason = wait.disabled;
+      return this.disabled(target);
+    }
     if (wait) {
       const until = new Date(wait.waitUntil).toISOString();
       const description = wait.busy ? `waiting: a post to ${target.host} is under way; this one follows` : `waiting: ${target.host} is paced; next post after ${until}`;
@@ -74,7 +80,7 @@ export class TargetSender {
       const request = format.write(content, target, this.clock.now());
       answer = await this.http.post(target.url, request.body, request.headers);
       meaning = classifyAnswer(answer, target.host, this.clock.now());
-      // A 429's Retry-After is recorded while the turn is still this post's: no other worker or process posts in between.
+      // A 429's (or 503's) Retry-After is recorded while the turn is still this post's: no other worker or process posts in between.
       if (meaning.outcome === 'slow-down') await this.pacing.slowDown(target.id, meaning.untilMs);
     } finally {
       await this.pacing.done(target.id, format.intervalMs);
@@ -97,6 +103,10 @@ export class TargetSender {
       default:
         return { sent: false, failure: { scope: 'message', transient: meaning.outcome === 'transient', reply: meaning.reply, description: meaning.description, via: target.host }, sendMs };
     }
+  }
+
+  private disabled(target: SendableTarget): ChannelAttempt {
+    return { sent: false, cancelled: `the notification target is disabled (${target.disabledReason ?? 'disabled'})` };
   }
 
   /** The delivery's message, written for its target: one event, a digest, or the cap's summary. */
