@@ -122,6 +122,35 @@ describeWithBroker(`job events over RabbitMQ (${DATABASE_KIND})`, () => {
   });
 
   /**
+   * An operator deletes the dead-letter queue after Herald declared it (Herald
+   * declares it once per channel). RabbitMQ confirms a copy it cannot route to any
+   * queue and drops it: Herald publishes its copies `mandatory`, and a copy returned
+   * unroutable is not taken: the delivery at hand is not acknowledged but put back,
+   * and dead-lettered once the queue is declared again.
+   */
+  it('dead-letters a message after the dead-letter queue was deleted: declares it again, and loses nothing', async () => {
+    const first = `before-deletion-${process.pid}`;
+    const id = `after-deletion-${process.pid}`;
+    await broker.publish('not json, dead-lettered before the deletion', first);
+    await eventually(async () => expect((await broker.takeDeadLettered()).map((m) => m.properties.messageId)).toEqual([first]));
+    await broker.deleteDeadLetterQueue();
+    const out = captureOutput();
+    try {
+      await broker.publish('not json, after the deletion', id);
+      // Not read before Herald says it dead-lettered it: reading it declares the queue again.
+      await eventually(async () => expect(out.text()).toContain(`dead-lettered message "${id}" to ${broker.deadLetterQueue}`), 20_000);
+    } finally {
+      out.stop();
+    }
+    const dead = await broker.takeDeadLettered();
+    expect(dead.map((m) => m.properties.messageId)).toEqual([id]);
+    expect(dead[0].content.toString()).toBe('not json, after the deletion');
+    expect(dead[0].properties.headers?.['x-herald-reason']).toBe('the body is not JSON');
+    expect(out.text()).toMatch(new RegExp(`message "${id}" could not be dead-lettered to ${broker.deadLetterQueue.replace(/\./g, '\\.')} \\(the body is not JSON\\): .*NO_ROUTE`));
+    await eventually(async () => expect(await broker.waiting()).toBe(0));
+  }, 30_000);
+
+  /**
    * Makes the database unavailable for writes to job_events, the way it is in
    * production: on SQLite another connection holds the write lock (Herald gives up
    * after its busy timeout, SQLITE_BUSY); on PostgreSQL another session locks the

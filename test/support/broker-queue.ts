@@ -64,6 +64,21 @@ export class BrokerQueue {
     return taken;
   }
 
+  /**
+   * Deletes the dead-letter queue, as an operator may (over a channel of its own: the
+   * deletion must not wait for this one). Read again, it is declared again.
+   */
+  async deleteDeadLetterQueue(): Promise<void> {
+    this.check();
+    const channel = await this.connection.createChannel();
+    try {
+      await channel.deleteQueue(this.deadLetterQueue);
+    } finally {
+      await channel.close();
+    }
+    this.deadLetterDeclared = undefined;
+  }
+
   /** How many messages wait in the queue Herald consumes (unacknowledged ones not counted). */
   async waiting(): Promise<number> {
     this.check();

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Channel, Message } from 'amqplib';
 import { ManualClock } from '../../clock/manual-clock';
 import type { HeraldConfig } from '../../config/herald-config';
@@ -79,7 +80,8 @@ describe('JobEventsBrokerController when the broker does not take the copy', () 
     jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
     const errors: string[] = [];
     jest.spyOn(logger, 'error').mockImplementation((m: string) => void errors.push(m));
-    const full = Object.assign(channel, {
+    const emitter = channel instanceof EventEmitter ? channel : Object.assign(new EventEmitter(), channel); // as amqplib's channels are
+    const full = Object.assign(emitter, {
       assertQueue: async () => ({}),
       ack: () => void settled.push('ack'),
       nack: (_m: Message, _all: boolean, requeue: boolean) => void settled.push(requeue ? 'nack-requeue' : 'nack'),
@@ -107,6 +109,43 @@ describe('JobEventsBrokerController when the broker does not take the copy', () 
       waitForConfirms: async () => undefined,
       sendToQueue: (_q: string, _c: Buffer, _o: object, cb: (err: Error | null) => void) => (setImmediate(() => cb(null)), true),
     });
+    expect(settled).toEqual(['ack']);
+  });
+
+  /**
+   * A channel on which RabbitMQ returns (basic.return) the copies published to
+   * `unroutable` — no such queue — before confirming them, as it does for a message
+   * published `mandatory`; and, before that, the copy of another message.
+   */
+  function channelWithout(unroutable: string) {
+    const published: Array<{ queue: string; options: { mandatory?: boolean; headers?: Record<string, unknown> } }> = [];
+    const channel = Object.assign(new EventEmitter(), {
+      waitForConfirms: async () => undefined,
+      sendToQueue(queue: string, content: Buffer, options: { mandatory?: boolean; headers?: Record<string, unknown> }, cb: (err: Error | null) => void) {
+        published.push({ queue, options });
+        setImmediate(() => {
+          const returned = (headers: object) => ({ content, fields: { replyCode: 312, replyText: 'NO_ROUTE', exchange: '', routingKey: queue }, properties: { ...options, headers } });
+          channel.emit('return', returned({ ...options.headers, 'x-herald-copy': 'another copy' }));
+          if (queue === unroutable && options.mandatory) channel.emit('return', returned(options.headers ?? {}));
+          cb(null);
+        });
+        return true;
+      },
+    });
+    return { channel, published };
+  }
+
+  it('returned unroutable (the dead-letter queue was deleted): put back, never acknowledged, and logged', async () => {
+    const { channel, published } = channelWithout('q.dead-letter');
+    const { settled, errors } = await deadLetterOn(channel);
+    expect(published.map((p) => p.options.mandatory)).toEqual([true]);
+    expect(settled).toEqual(['nack-requeue']);
+    expect(errors).toEqual([expect.stringContaining('message "m-2" could not be dead-lettered to q.dead-letter (the body is not JSON): the broker did not confirm it (returned unroutable: 312 NO_ROUTE, no queue q.dead-letter)')]);
+  });
+
+  it('routed while another copy was returned: acknowledged', async () => {
+    const { channel } = channelWithout('elsewhere');
+    const { settled } = await deadLetterOn(channel);
     expect(settled).toEqual(['ack']);
   });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Controller, Logger, Optional } from '@nestjs/common';
 import { Ctx, EventPattern, Payload, RmqContext } from '@nestjs/microservices';
 import type { Channel, ConfirmChannel, Message } from 'amqplib';
@@ -37,6 +38,12 @@ export const REASON_HEADER = 'x-herald-reason';
 export const QUEUE_HEADER = 'x-herald-queue';
 
 /**
+ * Marks each copy Herald publishes (a random id, new for each copy) so that a copy
+ * RabbitMQ returns unroutable can be told from the others published on the channel.
+ */
+export const COPY_HEADER = 'x-herald-copy';
+
+/**
  * Job events from RabbitMQ. A message is acknowledged only after its event (and
  * its deliveries) are committed. What it becomes when ingestion fails depends on
  * why — never on the event's contents, which are not logged:
@@ -57,10 +64,10 @@ export const QUEUE_HEADER = 'x-herald-queue';
  * Nest hands over (`RmqContext.getChannelRef()`) is amqplib's ConfirmChannel:
  * amqp-connection-manager, under Nest's RMQ server, creates confirm channels unless
  * told not to. If the broker refuses the copy (a full queue with `reject-publish`,
- * an internal error) or the channel closes before it answers,
- * the delivery is not acknowledged: it goes back to the queue after
- * REDELIVERY_DELAY_MS, as it was, and the refusal is logged. Nothing acknowledged
- * is lost.
+ * an internal error), returns it unroutable (its queue no longer exists: an operator
+ * deleted it) or the channel closes before it answers, the delivery is not
+ * acknowledged: it goes back to the queue after REDELIVERY_DELAY_MS, as it was, and
+ * the refusal is logged. Nothing acknowledged is lost.
  */
 @Controller()
 export class JobEventsBrokerController {
@@ -160,14 +167,56 @@ export class JobEventsBrokerController {
 
 /**
  * Publishes a copy of `raw` to `queue` with these headers; resolves once RabbitMQ
- * confirmed it, rejects if it refused it (basic.nack), if the channel closed before
- * it answered, or if the channel is not a confirm channel (no confirms would ever come).
+ * confirmed it, rejects if it refused it (basic.nack), returned it unroutable, if the
+ * channel closed before it answered, or if the channel is not a confirm channel (no
+ * confirms would ever come).
+ *
+ * Unroutable — its queue does not exist — a message is confirmed all the same, and
+ * dropped. So the copy is published `mandatory`: RabbitMQ then returns it
+ * (basic.return) before it confirms it (basic.ack), on the same channel, and amqplib
+ * emits 'return' before it calls back for the confirm.
  */
 function republish(channel: Channel, queue: string, raw: Message, headers: Record<string, unknown>): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (typeof (channel as ConfirmChannel).waitForConfirms !== 'function') throw new Error('the channel is not a confirm channel');
-    (channel as ConfirmChannel).sendToQueue(queue, raw.content, { ...propertiesOf(raw), headers }, (error) => (error ? reject(error) : resolve()));
+    const copy = randomUUID();
+    const copies = copiesOn(channel);
+    let returned: string | undefined;
+    copies.set(copy, (why) => (returned = why));
+    const confirmed = (error: Error | null) => {
+      copies.delete(copy);
+      if (error) reject(error);
+      else if (returned !== undefined) reject(new Error(`returned unroutable: ${returned}`));
+      else resolve();
+    };
+    try {
+      (channel as ConfirmChannel).sendToQueue(queue, raw.content, { ...propertiesOf(raw), headers: { ...headers, [COPY_HEADER]: copy }, mandatory: true }, confirmed);
+    } catch (error) {
+      copies.delete(copy); // not published (the channel is closed): no answer will come
+      throw error;
+    }
   });
+}
+
+/** What RabbitMQ says of a message it returns (basic.return), as amqplib hands it over. */
+type ReturnedMessage = Message & { fields: { replyCode?: number; replyText?: string; routingKey?: string } };
+
+/** Per channel, the copies published on it and not yet confirmed (by their COPY_HEADER): what to tell one if it is returned. */
+const unconfirmedCopies = new WeakMap<Channel, Map<string, (why: string) => void>>();
+
+/** The copies awaiting their confirm on this channel; the first call listens to what the channel returns. */
+function copiesOn(channel: Channel): Map<string, (why: string) => void> {
+  let copies = unconfirmedCopies.get(channel);
+  if (!copies) {
+    const awaiting = (copies = new Map());
+    channel.on('return', (message: ReturnedMessage) => {
+      const copy = message.properties.headers?.[COPY_HEADER];
+      const { replyCode, replyText, routingKey } = message.fields;
+      if (typeof copy === 'string') awaiting.get(copy)?.(`${replyCode} ${replyText}, no queue ${routingKey}`);
+    });
+    unconfirmedCopies.set(channel, copies);
+  }
+  return copies;
 }
 
 /** Why the broker did not take a message, as the log may say it: amqplib's or RabbitMQ's words, cut short, on one line. */
