@@ -101,7 +101,7 @@ describe('JobEventsBrokerController when the broker does not take the copy', () 
       sendToQueue: (_q: string, _c: Buffer, _o: object, cb: (err: Error | null) => void) => (setImmediate(() => cb(new Error('message nacked'))), true),
     });
     expect(settled).toEqual(['nack-requeue']);
-    expect(errors).toEqual([expect.stringContaining('message "m-2" could not be dead-lettered to q.dead-letter (the body is not JSON): the broker did not confirm it (message nacked)')]);
+    expect(errors).toEqual([expect.stringContaining('message "m-2" could not be dead-lettered to q.dead-letter (the body is not JSON): the broker did not take it (message nacked)')]);
   });
 
   it('confirmed: acknowledged', async () => {
@@ -140,7 +140,7 @@ describe('JobEventsBrokerController when the broker does not take the copy', () 
     const { settled, errors } = await deadLetterOn(channel);
     expect(published.map((p) => p.options.mandatory)).toEqual([true]);
     expect(settled).toEqual(['nack-requeue']);
-    expect(errors).toEqual([expect.stringContaining('message "m-2" could not be dead-lettered to q.dead-letter (the body is not JSON): the broker did not confirm it (returned unroutable: 312 NO_ROUTE, no queue q.dead-letter)')]);
+    expect(errors).toEqual([expect.stringContaining('message "m-2" could not be dead-lettered to q.dead-letter (the body is not JSON): the broker did not take it (returned unroutable: 312 NO_ROUTE, no queue q.dead-letter)')]);
   });
 
   it('routed while another copy was returned: acknowledged', async () => {

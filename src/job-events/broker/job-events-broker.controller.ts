@@ -155,7 +155,7 @@ export class JobEventsBrokerController {
    * full queue), to be handled again from the start.
    */
   private async putBack(channel: Channel, raw: Message, what: string, error: unknown): Promise<void> {
-    this.logger.error(`${describe(raw)} ${what}: the broker did not confirm it (${brokerReason(error)}); back to the queue in ${REDELIVERY_DELAY_MS} ms`);
+    this.logger.error(`${describe(raw)} ${what}: the broker did not take it (${brokerReason(error)}); back to the queue in ${REDELIVERY_DELAY_MS} ms`);
     await this.clock.sleep(REDELIVERY_DELAY_MS);
     try {
       channel.nack(raw, false, true);
