@@ -145,6 +145,12 @@ export interface DeliveryChannel {
   send(delivery: ChannelDelivery, context: DispatchContext): Promise<ChannelAttempt>;
   /** Some of its deliveries were just put back to wait for its hold (it may tell them how many wait). */
   held?(): void;
+  /**
+   * How many sends it can keep busy at once, from its live settings (email: four per
+   * relay connection, so that each has its next mail waiting): unless DISPATCH_CONCURRENCY
+   * says otherwise, the dispatcher runs at least this many workers.
+   */
+  concurrency?(): number;
 }
 
 /** Marks a provider as a delivery channel (a multi-provider, found by DeliveryChannels at start). */

@@ -119,9 +119,12 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(5000)
   DISPATCH_BATCH_SIZE = 200;
 
-  /** Mails one process has in flight at once (the pool's connections are shared by them). */
+  /**
+   * Mails one process has in flight at once (the pool's connections are shared by them).
+   * Unset: as many as its channels can keep busy (four per relay connection), at least 20.
+   */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
-  DISPATCH_CONCURRENCY = 20;
+  DISPATCH_CONCURRENCY?: number;
 
   /** How often the dispatcher looks for due retries and abandoned claims when nothing wakes it. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000)

@@ -42,7 +42,8 @@ export class HeraldConfig {
   readonly broker?: { url: string; queue: string; deadLetterQueue: string; prefetch: number };
   readonly dispatch: {
     batchSize: number;
-    concurrency: number;
+    /** DISPATCH_CONCURRENCY; undefined: as many as the channels can keep busy (Dispatcher). */
+    concurrency: number | undefined;
     sweepIntervalMs: number;
     leaseMs: number;
     maxAttempts: number;

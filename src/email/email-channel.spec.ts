@@ -7,6 +7,7 @@ import { DeliveriesDueEvent } from '../notifications/outbox/deliveries-due.event
 import { Dispatcher } from '../notifications/dispatch/dispatcher';
 import { SmtpSecurity } from '../settings/smtp-settings/smtp-settings';
 import { SmtpSettingsService } from '../settings/smtp-settings/smtp-settings.service';
+import { EmailChannel } from './email-channel';
 import { SelectedTransport } from './transports/selected-transport';
 import { SmtpTransport } from './transports/smtp/smtp-transport';
 
@@ -74,6 +75,19 @@ describe('EmailChannel', () => {
     core.clock.advance(BACKOFF_MAX_MS); // past the backoff: a sweep on the way claims them
     await eventually(async () => expect((await deliveriesOf(event.id)).map((d) => [d.status, d.attempts])).toEqual([[DeliveryStatus.SENT, 2], [DeliveryStatus.SENT, 2]]));
     expect(sink.received).toHaveLength(2);
+  });
+
+  it("asks the dispatcher for four mails in flight per connection of the relay's pool, as the pool's size is now (it changes live)", async () => {
+    const channel = core.get(EmailChannel);
+    await core.get(SmtpSettingsService).update({ host: '127.0.0.1', port: sink.port, security: SmtpSecurity.NONE, authEnabled: false, sender: 'Herald <h@example.com>', poolSize: 20 }, { id: 'admin', name: null });
+    await channel.refresh();
+    expect(channel.concurrency()).toBe(80);
+    await core.get(SmtpSettingsService).update({ poolSize: 3 }, { id: 'admin', name: null });
+    await channel.refresh();
+    expect(channel.concurrency()).toBe(12);
+    const event = jobFailed();
+    await ingest(event);
+    await eventually(async () => expect((await deliveriesOf(event.id)).map((d) => d.status)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]));
   });
 
   it('stops cleanly when a settings change comes as it stops: nothing written to a closed database', async () => {

@@ -17,6 +17,8 @@ import { SenderRefusals } from './sender-refusals';
 
 /** How long temporary refusals of the sender (MAIL FROM) are remembered to tell the relay's state from a message's. */
 const SENDER_REFUSALS_WINDOW_MS = 60_000;
+/** Mails in flight per connection of the relay (the dispatcher's workers: concurrency()). At 100 recipients an event, a pool of 20 fed by 80 sent 1.4× what it did fed by 20 (docs/benchmarks.md). */
+const MAILS_PER_CONNECTION = 4;
 
 const NOT_CONFIGURED: ChannelHold = { reason: 'waiting: SMTP is not configured (set host and sender with updateSmtpSettings)', unconfigured: true };
 
@@ -38,6 +40,8 @@ export class EmailChannel implements DeliveryChannel {
   private readonly logger = new Logger('EmailChannel');
   /** The settings name a relay (kept up to date by refresh). */
   private configured = false;
+  /** The connections of the route mail last took (refresh, send): what concurrency() keeps busy. */
+  private connections = 0;
   /** The same temporary reply to MAIL FROM for several messages: the relay's state. */
   private readonly senderRefusals: SenderRefusals;
 
@@ -56,7 +60,15 @@ export class EmailChannel implements DeliveryChannel {
 
   async refresh(): Promise<void> {
     this.configured = await this.transport.isConfigured();
-    if (this.configured) await this.transport.refresh();
+    if (!this.configured) return;
+    await this.transport.refresh();
+    const route = await this.transport.route();
+    this.connections = route ? (route.connections ?? 1) : 0;
+  }
+
+  /** Four mails per connection: one sending, the next ones composed and waiting for it. */
+  concurrency(): number {
+    return MAILS_PER_CONNECTION * this.connections;
   }
 
   holding(): ChannelHold | undefined {
@@ -84,6 +96,7 @@ export class EmailChannel implements DeliveryChannel {
     try {
       const route = await this.transport.route();
       if (!route) return { sent: false, failure: { scope: 'channel', description: NOT_CONFIGURED.reason } };
+      this.connections = route.connections ?? 1;
       via = this.transport.sentVia?.(route) ?? route.name; // `standby: host:port` while the standby relay carries the mail
       const hold = channelHold(this.transport.holding() ?? (await this.transport.reserve(route)));
       if (hold) return { sent: false, failure: { scope: 'channel', description: hold.reason, hold } };

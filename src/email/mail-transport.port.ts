@@ -29,6 +29,8 @@ export interface MailRoute {
   readonly sender: string;
   /** The console's base URI, for the mails' links. */
   readonly gatewayUri: string | null;
+  /** Messages it carries at once: the SMTP pool's connections, Graph's requests per mailbox (unset: one). */
+  readonly connections?: number;
 }
 
 /** Why no mail may go now: the transport is down (its circuit open: no `until`), or paced until `until`. */

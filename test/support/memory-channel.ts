@@ -34,6 +34,12 @@ export class MemoryChannel implements DeliveryChannel {
   failWith?: (delivery: ChannelDelivery) => ChannelFailure | undefined;
   /** Set: the channel holds (not configured, or down, or paced). */
   hold?: ChannelHold;
+  /** Set: what it says of the sends it can keep busy at once (DeliveryChannel.concurrency). */
+  sendsAtOnce?: number;
+  /** Set: every send waits for it (a relay that has not answered yet); `inFlight` counts those waiting. */
+  gate?: Promise<void>;
+  inFlight = 0;
+  mostInFlight = 0;
   /** Events by id as the dispatcher lent them (handed over, or read for a claimed batch). */
   private readonly events = new Map<string, { type: string; history?: { deliveredAs?: string } }>();
 
@@ -56,7 +62,16 @@ export class MemoryChannel implements DeliveryChannel {
     for (const [id, payload] of payloads ?? (await context.payloads(batch.map((d) => d.eventId)))) this.events.set(id, JSON.parse(payload));
   }
 
+  concurrency(): number {
+    return this.sendsAtOnce ?? 0;
+  }
+
   async send(delivery: ChannelDelivery, context: DispatchContext): Promise<ChannelAttempt> {
+    if (this.gate) {
+      this.mostInFlight = Math.max(this.mostInFlight, ++this.inFlight);
+      await this.gate;
+      this.inFlight--;
+    }
     const failure = this.failWith?.(delivery);
     if (failure) return { sent: false, failure, sendMs: 0 };
     const events = delivery.kind === 'EVENT' ? [this.events.get(delivery.eventId) ?? JSON.parse((await context.payloads([delivery.eventId])).get(delivery.eventId)!)] : (await context.eventsOf(delivery.id)).map((p) => JSON.parse(p));

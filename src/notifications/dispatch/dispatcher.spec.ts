@@ -77,6 +77,22 @@ describe('Dispatcher', () => {
     expect(await statusesOf(first.id)).toEqual([DeliveryStatus.SENT, DeliveryStatus.SENT]);
   });
 
+  it("runs as many workers as its channels can keep busy (an SMTP pool of 20 connections: 80) when DISPATCH_CONCURRENCY is not set, and DISPATCH_CONCURRENCY's when it is", async () => {
+    for (const [env, most] of [[{}, 50], [{ DISPATCH_CONCURRENCY: '7' }, 7]] as Array<[Record<string, string>, number]>) {
+      await core?.close();
+      await start(env);
+      await core.seedApplication('app-many', Array.from({ length: 60 }, (_, i) => `p${i}`));
+      let open!: () => void;
+      channel.gate = new Promise<void>((r) => (open = r));
+      channel.sendsAtOnce = 50;
+      await ingest(jobFailed('app-many'));
+      await eventually(async () => expect(channel.inFlight).toBe(most));
+      open();
+      await eventually(async () => expect(channel.stored).toHaveLength(60));
+      expect(channel.mostInFlight).toBe(most);
+    }
+  });
+
   it('while the channel holds, takes nothing from planning, lets its deliveries wait, and sends them once it no longer holds', async () => {
     await start();
     channel.hold = { reason: 'waiting: the memory is not set up', unconfigured: true };

@@ -31,10 +31,13 @@ const OUTCOME_RETRY_MIN_MS = 250;
 const OUTCOME_RETRY_MAX_MS = 5_000;
 /** Deliveries held for want of a configured channel are reported at most this often (each new event holds more). */
 const HELD_REPORT_INTERVAL_MS = 60_000;
+/** Workers at least, when DISPATCH_CONCURRENCY is not set. */
+const MIN_WORKERS = 20;
 
 /**
  * The outbox's worker pool, for every channel (src/channels). Up to
- * DISPATCH_CONCURRENCY workers share one queue, fed two ways: deliveries planned
+ * DISPATCH_CONCURRENCY workers (unset: as many as the channels can keep busy, at
+ * least 20 — a relay pool's connections each need mails waiting) share one queue, fed two ways: deliveries planned
  * in this process are handed over as they commit, written already claimed by it
  * (it is planning's DELIVERY_TAKER), and one claim at a time brings due ones from
  * the outbox when something may be due there (planned elsewhere, a retry, a
@@ -209,8 +212,18 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
     await this.outbox.release(this.queue.splice(0).map((d) => d.id), this.owner).catch(() => undefined);
   }
 
+  /** DISPATCH_CONCURRENCY, or what the channels can keep busy now (their settings may change live). */
+  private workerLimit(): number {
+    const set = this.config.dispatch.concurrency;
+    if (set !== undefined) return set;
+    let most = MIN_WORKERS;
+    for (const channel of this.channels.all) most = Math.max(most, channel.concurrency?.() ?? 0);
+    return most;
+  }
+
   private startWorkers(): void {
-    while (this.workers.size < this.config.dispatch.concurrency && !this.stopping) {
+    const limit = this.workerLimit();
+    while (this.workers.size < limit && !this.stopping) {
       const worker: Promise<void> = this.worker()
         .catch((error: Error) => this.logger.error(`dispatch worker failed: ${error.message}`))
         .finally(() => this.workers.delete(worker));
@@ -228,7 +241,7 @@ export class Dispatcher implements DeliveryTaker, OnApplicationBootstrap, OnModu
    * once more before it does: work handed over meanwhile found it still counted
    * among the workers (startWorkers started no other), so it is this worker's to
    * take. Leaving with work queued would leave that work, and every later hand-off
-   * while others leave the same way, to fewer workers than DISPATCH_CONCURRENCY.
+   * while others leave the same way, to fewer workers than the limit (workerLimit).
    */
   private async worker(): Promise<void> {
     let recording: Promise<void> = Promise.resolve();

@@ -172,7 +172,7 @@ export class GraphTransport extends RelayHealthTransport implements MailTranspor
       limit,
       now: () => this.clock.now(),
     });
-    return { settings, api, tokens, name: `Microsoft Graph ${api.host} as ${mailbox}`, sender: settings.sender ?? mailbox, gatewayUri: settings.gatewayUri };
+    return { settings, api, tokens, name: `Microsoft Graph ${api.host} as ${mailbox}`, sender: settings.sender ?? mailbox, gatewayUri: settings.gatewayUri, connections: GRAPH_REQUESTS_PER_MAILBOX };
   }
 
   private checkTarget(route: GraphRoute): GraphCheckTarget {

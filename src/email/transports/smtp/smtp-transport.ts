@@ -48,8 +48,8 @@ export class SmtpTransport extends RelayHealthTransport implements MailTransport
   private readonly routeOf = (relay: Relay | undefined): MailRoute | undefined => {
     if (!relay) return undefined;
     if (this.current?.relay !== relay) {
-      const { host, port, sender, gatewayUri } = relay.settings;
-      this.current = { relay, name: `${host}:${port}`, sender: sender!, gatewayUri };
+      const { host, port, sender, gatewayUri, poolSize } = relay.settings;
+      this.current = { relay, name: `${host}:${port}`, sender: sender!, gatewayUri, connections: poolSize };
     }
     return this.current;
   };
