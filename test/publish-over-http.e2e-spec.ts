@@ -128,29 +128,31 @@ describe(`POST /events (${DATABASE_KIND})`, () => {
     expect(await stored(taken.id)).toEqual({ id: taken.id });
   });
 
+  /** Each event (the test's event with `extra`) is refused with 400, the one problem `message` on `field`, and not recorded. */
+  async function expectRefused(cases: Array<[Record<string, unknown>, string]>, message: string): Promise<void> {
+    for (const [extra, field] of cases) {
+      const invalid = event(extra);
+      const res = await post(invalid);
+      expect({ field, status: res.status, problems: res.body.problems }).toEqual({ field, status: 400, problems: [{ field, message }] });
+      expect(await stored(invalid.id)).toBeNull();
+    }
+  }
+
   it('refuses a time that is ISO 8601 but that Herald cannot read (a week date, a basic form) with 400 naming the field, and records nothing', async () => {
-    for (const [extra, field] of [
+    const cases: Array<[Record<string, unknown>, string]> = [
       [{ occurredAt: '2026-W48-2' }, 'occurredAt'],
       [{ occurredAt: '20261124T094230Z' }, 'occurredAt'],
       [{ job: { id: 'job-week', kind: 'analysis', endedAt: '2026-W48-2' } }, 'job.endedAt'],
-    ] as Array<[Record<string, unknown>, string]>) {
-      const invalid = event(extra);
-      const res = await post(invalid);
-      expect({ field, status: res.status, problems: res.body.problems }).toEqual({ field, status: 400, problems: [{ field, message: 'must be a valid ISO 8601 date string' }] });
-      expect(await stored(invalid.id)).toBeNull();
-    }
+    ];
+    await expectRefused(cases, 'must be a valid ISO 8601 date string');
   });
 
   it('refuses a time of day without its time zone with 400 naming the field, and records nothing: another host would read it as another instant', async () => {
-    for (const [extra, field] of [
+    const cases: Array<[Record<string, unknown>, string]> = [
       [{ occurredAt: '2026-11-24T09:42:30' }, 'occurredAt'],
       [{ job: { id: 'job-local', kind: 'analysis', startedAt: '2026-11-24T09:00:00.5' } }, 'job.startedAt'],
-    ] as Array<[Record<string, unknown>, string]>) {
-      const invalid = event(extra);
-      const res = await post(invalid);
-      expect({ field, status: res.status, problems: res.body.problems }).toEqual({ field, status: 400, problems: [{ field, message: 'must give its time zone (Z or ±hh:mm) after the time of day' }] });
-      expect(await stored(invalid.id)).toBeNull();
-    }
+    ];
+    await expectRefused(cases, 'must give its time zone (Z or ±hh:mm) after the time of day');
     const withZone = event({ occurredAt: '2026-11-24T11:42:30+02:00' });
     expect((await post(withZone)).status).toBe(202);
   });
